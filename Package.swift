@@ -1,0 +1,100 @@
+// swift-tools-version:6.0
+//
+// Mosaic: what a mix of service providers costs, how fast and reliable it is,
+// and how traffic should be routed among them.
+//
+// The targets below follow the data path: ingest -> store -> train -> simulate -> report -> serve.
+// Dependencies point one way: the CLI sits on top, the store and ingest below it, and the
+// vocabulary (MosaicCore) at the bottom.
+import PackageDescription
+
+let package = Package(
+    name: "Mosaic",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mosaic", targets: ["mosaic"]),
+        .library(name: "MosaicCore", targets: ["MosaicCore"]),
+        .library(name: "MosaicStore", targets: ["MosaicStore"]),
+        .library(name: "MosaicIngest", targets: ["MosaicIngest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - System libraries (C shims, no Swift API of their own)
+
+        /// OpenBLAS `cblas.h` and LAPACKE `lapacke.h`; links `openblas` and `lapacke`.
+        .systemLibrary(
+            name: "CLapack",
+            path: "Sources/CLapack",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        /// SQLite 3 (`sqlite3.h`), linked as `libsqlite3`.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // MARK: - Pipeline stages
+
+        /// Vocabulary: providers and the catalog, money, time, request records.
+        .target(
+            name: "MosaicCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        /// SQLite schema, migrations, bulk writers and queries.
+        .target(
+            name: "MosaicStore",
+            dependencies: ["MosaicCore", "CSQLite"]
+        ),
+        /// Sources of data: request logs and public traces, price tables, sample traffic.
+        .target(
+            name: "MosaicIngest",
+            dependencies: ["MosaicCore", "MosaicStore"]
+        ),
+
+        // MARK: - The command-line tool
+
+        .executableTarget(
+            name: "mosaic",
+            dependencies: [
+                "MosaicCore", "MosaicStore", "MosaicIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Benchmarks (release builds, never part of `swift test`)
+
+        .executableTarget(
+            name: "IngestBenchmark",
+            dependencies: ["MosaicCore", "MosaicStore", "MosaicIngest"],
+            path: "Benchmarks/IngestBenchmark"
+        ),
+
+        // MARK: - Tests
+
+        /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
+        /// running the built `mosaic` binary.
+        .target(
+            name: "MosaicTestSupport",
+            dependencies: ["MosaicCore", "MosaicStore"],
+            path: "Tests/MosaicTestSupport"
+        ),
+        .testTarget(name: "CLapackTests", dependencies: ["CLapack"]),
+        .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicStoreTests", dependencies: ["MosaicStore", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicIngestTests",
+            dependencies: ["MosaicIngest", "MosaicStore", "MosaicTestSupport"]
+        ),
+        .testTarget(
+            name: "MosaicCLITests",
+            dependencies: ["mosaic", "MosaicStore", "MosaicTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,30 @@
+import MosaicStore
+
+/// Why an ingest stopped. Every case names the file; row errors name the line and column.
+public enum IngestError: Error, Sendable, CustomStringConvertible {
+    /// A bad row: `requests.csv:1042: column latency_ms: 'abc' is not a number`.
+    case row(file: String, line: Int, column: String?, reason: String)
+    /// The file as a whole cannot be read (missing, empty, wrong encoding, no header, ...).
+    case file(path: String, reason: String)
+    /// A command-line setting is missing or wrong for this input.
+    case option(String)
+    /// The store refused.
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case let .row(file, line, column, reason):
+            if let column { return "\(file):\(line): column \(column): \(reason)" }
+            return "\(file):\(line): \(reason)"
+        case let .file(path, reason): return "\(path): \(reason)"
+        case let .option(text): return text
+        case let .store(e): return e.description
+        }
+    }
+}
+
+/// A problem with one row: which column and why. Becomes ``IngestError/row`` or a quarantine entry.
+struct RowProblem: Error {
+    var column: String?
+    var reason: String
+}

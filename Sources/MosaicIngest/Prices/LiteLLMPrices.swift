@@ -1,0 +1,112 @@
+import Foundation
+import MosaicCore
+import MosaicStore
+
+/// Reads LiteLLM's `model_prices_and_context_window.json` into unit prices.
+///
+/// Each top-level key is a model (`gpt-4o`, `ollama/llama3.1`); `litellm_provider` names its
+/// provider, and a `provider/` prefix on the key is dropped from the model name. The standard
+/// tier's prices are read exactly from the number literals:
+///
+/// | LiteLLM field | SKU |
+/// |---|---|
+/// | `input_cost_per_token` | `input_token` |
+/// | `output_cost_per_token` | `output_token` |
+/// | `cache_read_input_token_cost` | `cache_read_token` |
+/// | `cache_creation_input_token_cost` | `cache_write_token` |
+/// | `input_cost_per_request` | `request` |
+/// | `cost_per_minute` (a Mosaic extension) | `minute` |
+///
+/// Batch, priority, flex and long-context variants are not imported. `sample_spec` is skipped.
+/// When two keys name the same provider and model, the first one in the file wins.
+public enum LiteLLMPrices {
+    public static let fieldSKUs: [(field: String, sku: PriceSKU)] = [
+        ("input_cost_per_token", .inputToken),
+        ("output_cost_per_token", .outputToken),
+        ("cache_read_input_token_cost", .cacheReadToken),
+        ("cache_creation_input_token_cost", .cacheWriteToken),
+        ("input_cost_per_request", .request),
+        ("cost_per_minute", .minute),
+    ]
+
+    /// What an import found.
+    public struct Parsed: Sendable {
+        public var entries: [PriceEntry]
+        public var models: Int
+        /// Keys left out because an earlier key already named the same provider and model.
+        public var shadowed: [String]
+        /// Keys with no price this importer reads (image, audio, search pricing only).
+        public var withoutTokenPrices: Int
+    }
+
+    /// Parses a document. `file` names it in errors.
+    public static func parse(_ document: JSONValue, file: String, validFrom: Int64, source: String) throws(IngestError) -> Parsed {
+        guard let members = document.objectValue else {
+            throw .file(path: file, reason: "expected a JSON object keyed by model name, found \(document.kindName)")
+        }
+        var entries: [PriceEntry] = []
+        var seen = Set<String>()
+        var shadowed: [String] = []
+        var models = 0, without = 0
+        for (key, value) in members where key != "sample_spec" {
+            guard let fields = value.objectValue else {
+                throw .file(path: file, reason: "'\(key)': expected an object, found \(value.kindName)")
+            }
+            _ = fields
+            guard let provider = value["litellm_provider"]?.stringValue, !provider.isEmpty else {
+                throw .file(path: file, reason: "'\(key)'.litellm_provider: missing or not a string")
+            }
+            let model = key.hasPrefix(provider + "/") ? String(key.dropFirst(provider.count + 1)) : key
+            let identity = provider + "\u{0}" + model
+            var found: [PriceEntry] = []
+            for (field, sku) in fieldSKUs {
+                guard let v = value[field], !v.isNull else { continue }
+                guard let literal = v.numberText ?? v.stringValue else {
+                    throw .file(path: file, reason: "'\(key)'.\(field): expected a number, found \(v.kindName)")
+                }
+                let price: Money
+                do { price = try Money(parsing: literal) } catch {
+                    throw .file(path: file, reason: "'\(key)'.\(field): \(error.description)")
+                }
+                if price < .zero { throw .file(path: file, reason: "'\(key)'.\(field): \(literal) is negative") }
+                found.append(PriceEntry(provider: provider, model: model, sku: sku, price: price,
+                                        validFrom: validFrom, source: source))
+            }
+            if found.isEmpty { without += 1; continue }
+            if !seen.insert(identity).inserted { shadowed.append(key); continue }
+            models += 1
+            entries += found
+        }
+        return Parsed(entries: entries, models: models, shadowed: shadowed, withoutTokenPrices: without)
+    }
+
+    /// Reads a file and stores its prices in one transaction (see `Store.upsertPrices`).
+    public static func importFile(path: String, into store: Store, validFrom: Int64) throws(IngestError) -> (parsed: Parsed, changed: Int) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .file(path: path, reason: "cannot read the file (missing or unreadable)")
+        }
+        if data.isEmpty { throw .file(path: path, reason: "the file is empty") }
+        let document: JSONValue
+        do { document = try JSONValue.parse(data) } catch {
+            throw .file(path: path, reason: "not valid JSON: \(error.description)")
+        }
+        let location = URL(fileURLWithPath: path).standardizedFileURL.path
+        let parsed = try parse(document, file: path, validFrom: validFrom, source: "litellm:" + location)
+        do {
+            let run = try store.beginRun(source: "prices:litellm", location: location)
+            do {
+                let changed = try store.database.transaction { try store.upsertPrices(parsed.entries) }
+                try store.finishRun(run, counts: IngestCounts(read: parsed.entries.count, inserted: changed,
+                                                              duplicate: parsed.entries.count - changed))
+                return (parsed, changed)
+            } catch {
+                try? store.finishRun(run, counts: IngestCounts(), error: "\(error)")
+                throw error
+            }
+        } catch let e as StoreError {
+            throw .store(e)
+        } catch {
+            throw .file(path: path, reason: "\(error)")
+        }
+    }
+}

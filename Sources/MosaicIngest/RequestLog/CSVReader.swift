@@ -1,0 +1,222 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A streaming RFC 4180 CSV reader over a file descriptor.
+///
+/// Reads 1 MiB blocks into one reusable buffer and hands out each record as byte ranges into
+/// it, so memory stays flat whatever the file size. Handles quoted fields (with `""` escapes
+/// and embedded newlines), CRLF and LF line ends, a UTF-8 byte-order mark, and a last line
+/// without a newline. Fields are raw bytes; callers validate encoding where they need text.
+///
+/// Limits: a field over ``maxFieldBytes`` or a record over ``maxRecordBytes`` is an error,
+/// not an unbounded allocation.
+final class CSVReader {
+    static let blockSize = 1 << 20
+    let maxFieldBytes: Int
+    let maxRecordBytes: Int
+    let path: String
+    private let fd: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0      // first unconsumed byte
+    private var end = 0        // one past the last valid byte
+    private var eof = false
+    /// Bytes consumed before `buffer[0]`, for progress.
+    private(set) var bytesBefore: Int64 = 0
+    /// 1-based physical line where the last returned record started.
+    private(set) var recordLine = 0
+    private var nextLine = 1
+    /// Byte ranges of the last record's fields (relative to `buffer`).
+    private(set) var fields: [Range<Int>] = []
+    private var checkedBOM = false
+
+    init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
+        self.path = path
+        self.maxFieldBytes = maxFieldBytes
+        self.maxRecordBytes = maxRecordBytes
+        fd = open(path, O_RDONLY)
+        if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        buffer = .allocate(byteCount: max(CSVReader.blockSize, maxRecordBytes) * 2, alignment: 16)
+        fields.reserveCapacity(32)
+    }
+
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
+
+    /// Bytes of the file consumed so far.
+    var position: Int64 { bytesBefore + Int64(start) }
+
+    /// The bytes of field `i` of the current record.
+    @inline(__always)
+    func field(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[fields[i]])
+    }
+
+    /// The raw text of the current record, for error reports (cut to 1,000 bytes).
+    func rawRecord() -> String {
+        guard let first = fields.first, let last = fields.last else { return "" }
+        let lo = max(0, first.lowerBound - 1), hi = min(end, last.upperBound + 1)
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[lo..<min(hi, lo + 1000)])
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func fill() throws(IngestError) {
+        if start > 0 {
+            let n = end - start
+            if n > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: n) }
+            bytesBefore += Int64(start)
+            end = n
+            start = 0
+        }
+        while end < buffer.count && !eof {
+            let want = min(CSVReader.blockSize, buffer.count - end)
+            let got = read(fd, buffer.baseAddress! + end, want)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { eof = true; break }
+            end += got
+            if end - start >= CSVReader.blockSize { break }
+        }
+        if !checkedBOM && end >= 2 {
+            checkedBOM = true
+            let b0 = buffer[0], b1 = buffer[1]
+            if (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF) {
+                throw .file(path: path, reason: "the file is UTF-16 encoded; convert it to UTF-8 (for example with iconv -f UTF-16 -t UTF-8)")
+            }
+            if end >= 3 && b0 == 0xEF && b1 == 0xBB && buffer[2] == 0xBF { start = 3 }
+        }
+    }
+
+    /// Reads the next record into ``fields``; false at the end of the file.
+    ///
+    /// Blank lines are skipped.
+    func next() throws(IngestError) -> Bool {
+        while true {
+            if start >= end {
+                if eof { return false }
+                try fill()
+                if start >= end { return false }
+            }
+            switch try parseRecord() {
+            case .record: return true
+            case .blank: continue
+            case .needMore:
+                if eof {
+                    // parseRecord treats end of buffer at EOF as end of record, so this is unreachable
+                    // except for an unterminated quote, which parseRecord reports itself.
+                    return false
+                }
+                if end - start >= maxRecordBytes {
+                    throw .file(path: path, reason: "line \(nextLine): a record is longer than \(maxRecordBytes) bytes (unterminated quote or a huge field?)")
+                }
+                try fill()
+            }
+        }
+    }
+
+    private enum Outcome { case record, blank, needMore }
+
+    private func parseRecord() throws(IngestError) -> Outcome {
+        fields.removeAll(keepingCapacity: true)
+        let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var i = start
+        var lines = 0
+        var unescape: [Int] = []  // indexes into fields needing "" → " collapse
+        let quote: UInt8 = 34, comma: UInt8 = 44, lf: UInt8 = 10, cr: UInt8 = 13
+        // Blank line?
+        if base[i] == lf { start = i + 1; nextLine += 1; return .blank }
+        if base[i] == cr && i + 1 < end && base[i + 1] == lf { start = i + 2; nextLine += 1; return .blank }
+        while true {
+            // Start of a field at i.
+            if i < end && base[i] == quote {
+                let fieldStart = i + 1
+                var j = fieldStart
+                var escaped = false
+                while true {
+                    // Scan to the next quote.
+                    while j < end && base[j] != quote {
+                        if base[j] == lf { lines += 1 }
+                        j += 1
+                    }
+                    if j >= end {
+                        if eof { throw .file(path: path, reason: "line \(nextLine): unterminated quoted field") }
+                        return .needMore
+                    }
+                    if j + 1 < end && base[j + 1] == quote { escaped = true; j += 2; continue }
+                    if j + 1 >= end && !eof { return .needMore }
+                    break
+                }
+                if j - fieldStart > maxFieldBytes { throw tooLong(fieldStart, j) }
+                if escaped { unescape.append(fields.count) }
+                fields.append(fieldStart..<j)
+                i = j + 1
+                // After the closing quote: a delimiter, a line end or the end of the file.
+                if i >= end {
+                    if !eof { return .needMore }
+                    return finish(at: i, consumed: i, lines: lines, unescape: unescape)
+                }
+                let c = base[i]
+                if c == comma { i += 1; continue }
+                if c == lf { return finish(at: i, consumed: i + 1, lines: lines + 1, unescape: unescape) }
+                if c == cr {
+                    if i + 1 >= end && !eof { return .needMore }
+                    return finish(at: i, consumed: (i + 1 < end && base[i + 1] == lf) ? i + 2 : i + 1, lines: lines + 1, unescape: unescape)
+                }
+                throw .file(path: path, reason: "line \(nextLine + lines): unexpected character after a closing quote in field \(fields.count)")
+            }
+            // An unquoted field: scan to a comma or line end.
+            let fieldStart = i
+            var j = i
+            while j < end {
+                let c = base[j]
+                if c == comma || c == lf || c == cr { break }
+                j += 1
+            }
+            if j - fieldStart > maxFieldBytes { throw tooLong(fieldStart, j) }
+            if j >= end {
+                if !eof { return .needMore }
+                fields.append(fieldStart..<j)
+                return finish(at: j, consumed: j, lines: lines, unescape: unescape)
+            }
+            fields.append(fieldStart..<j)
+            let c = base[j]
+            if c == comma { i = j + 1; continue }
+            if c == lf { return finish(at: j, consumed: j + 1, lines: lines + 1, unescape: unescape) }
+            if j + 1 >= end && !eof { return .needMore }
+            return finish(at: j, consumed: (j + 1 < end && base[j + 1] == lf) ? j + 2 : j + 1, lines: lines + 1, unescape: unescape)
+        }
+    }
+
+    private func tooLong(_ from: Int, _ to: Int) -> IngestError {
+        .row(file: path, line: nextLine, column: nil,
+             reason: "field \(fields.count + 1) is \(to - from) bytes, over the limit of \(maxFieldBytes)")
+    }
+
+    private func finish(at _: Int, consumed: Int, lines: Int, unescape: [Int]) -> Outcome {
+        recordLine = nextLine
+        nextLine += max(lines, 1)
+        start = consumed
+        if !unescape.isEmpty {
+            let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for f in unescape {
+                let r = fields[f]
+                var w = r.lowerBound
+                var k = r.lowerBound
+                while k < r.upperBound {
+                    base[w] = base[k]
+                    if base[k] == 34 { k += 1 }  // skip the second quote of a pair
+                    k += 1
+                    w += 1
+                }
+                fields[f] = r.lowerBound..<w
+            }
+        }
+        return .record
+    }
+}

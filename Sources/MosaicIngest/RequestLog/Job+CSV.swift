@@ -1,0 +1,161 @@
+import Foundation
+import MosaicCore
+
+extension Job {
+    /// Reads a CSV file in the native, Azure-trace or BurstGPT layout.
+    func readCSV(format: RequestLogFormat) throws(IngestError) {
+        let reader = try CSVReader(path: path)
+        guard try reader.next() else { throw .file(path: path, reason: "the file is empty (expected a header line)") }
+        var header: [String] = []
+        for i in 0..<reader.fields.count {
+            let b = reader.field(i)
+            guard ByteParsing.isCleanText(b) else {
+                throw .file(path: path, reason: "line 1: the header is not valid UTF-8 text; convert the file to UTF-8")
+            }
+            header.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
+        }
+        switch format {
+        case .csv: try readNative(reader, header: header)
+        case .azureTrace: try readAzure(reader, header: header)
+        case .burstgpt: try readBurstGPT(reader, header: header)
+        case .jsonl, .mooncake: preconditionFailure("not a CSV format")
+        }
+        reportProgress(bytes: reader.position)
+    }
+
+    /// Column positions of a header, with checks: no duplicates, the required ones present.
+    func columns(_ header: [String], known: [String], required: [String], allowExtra: (String) -> Bool) throws(IngestError) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, name) in header.enumerated() {
+            if let j = index[name] {
+                throw .file(path: path, reason: "line 1: column '\(name)' appears twice (fields \(j + 1) and \(i + 1))")
+            }
+            if !known.contains(name) && !allowExtra(name) {
+                throw .file(path: path, reason: "line 1: unknown column '\(name)' (known: \(known.joined(separator: ", ")); columns starting with x_ are ignored)")
+            }
+            index[name] = i
+        }
+        let missing = required.filter { index[$0] == nil }
+        if !missing.isEmpty {
+            let what = header.count <= 1 ? " — is this a CSV file with a header line?" : ""
+            throw .file(path: path, reason: "line 1: missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))\(what)")
+        }
+        return index
+    }
+
+    private func wrongWidth(_ reader: CSVReader, _ width: Int) -> RowProblem {
+        RowProblem(column: nil, reason: "has \(reader.fields.count) fields, the header has \(width)")
+    }
+
+    func readNative(_ reader: CSVReader, header: [String]) throws(IngestError) {
+        let known = RequestLogColumn.allCases.map(\.rawValue)
+        let index = try columns(header, known: known, required: RequestLogColumn.required.map(\.rawValue),
+                                allowExtra: { $0.hasPrefix("x_") })
+        func col(_ c: RequestLogColumn) -> Int { index[c.rawValue] ?? -1 }
+        let cTs = col(.timestamp), cTenant = col(.tenant), cProvider = col(.provider), cModel = col(.model)
+        let cOp = col(.operation), cRegion = col(.region), cIn = col(.inputTokens), cOut = col(.outputTokens)
+        let cCached = col(.cachedTokens), cLat = col(.latencyMs), cTtft = col(.ttftMs), cStatus = col(.status)
+        let cCost = col(.cost), cRid = col(.requestID)
+        let width = header.count
+        let d = defaults
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        while try reader.next() {
+            try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
+                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                @inline(__always) func f(_ i: Int) -> UnsafeRawBufferPointer { i < 0 ? empty : reader.field(i) }
+                var row = BorrowedRow()
+                row.ts = try timestamp(f(cTs), "timestamp")
+                row.provider = try text(f(cProvider), "provider", required: true)
+                row.model = try text(f(cModel), "model", required: true)
+                let tenant = f(cTenant), op = f(cOp), region = f(cRegion)
+                row.tenant = tenant.count > 0 ? try text(tenant, "tenant") : UnsafeRawBufferPointer(d.tenant)
+                row.operation = op.count > 0 ? try text(op, "operation") : UnsafeRawBufferPointer(d.operation)
+                row.region = region.count > 0 ? try text(region, "region") : UnsafeRawBufferPointer(d.region)
+                row.inputTokens = try tokens(f(cIn), "input_tokens")
+                row.outputTokens = try tokens(f(cOut), "output_tokens")
+                row.cachedTokens = try tokens(f(cCached), "cached_tokens")
+                if row.cachedTokens > row.inputTokens {
+                    throw RowProblem(column: "cached_tokens", reason: "\(row.cachedTokens) is more than input_tokens (\(row.inputTokens)); cached tokens are part of the input")
+                }
+                row.latencyMs = try milliseconds(f(cLat), "latency_ms")
+                row.ttftMs = try milliseconds(f(cTtft), "ttft_ms")
+                row.status = try status(f(cStatus), "status")
+                row.cost = try money(f(cCost), "cost_usd")
+                let rid = f(cRid)
+                if rid.count > 0 { row.requestID = try text(rid, "request_id") }
+                return row
+            }
+            if rowsRead & 0xFFFF == 0 { reportProgress(bytes: reader.position) }
+        }
+    }
+
+    func readAzure(_ reader: CSVReader, header: [String]) throws(IngestError) {
+        let index = try columns(header, known: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"],
+                                required: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"], allowExtra: { _ in false })
+        let cTs = index["TIMESTAMP"]!, cIn = index["ContextTokens"]!, cOut = index["GeneratedTokens"]!
+        let width = header.count
+        let d = defaults
+        while try reader.next() {
+            try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
+                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                var row = BorrowedRow()
+                row.ts = try timestamp(reader.field(cTs), "TIMESTAMP")
+                row.inputTokens = try tokens(reader.field(cIn), "ContextTokens")
+                row.outputTokens = try tokens(reader.field(cOut), "GeneratedTokens")
+                row.provider = UnsafeRawBufferPointer(d.provider!)
+                row.model = UnsafeRawBufferPointer(d.model!)
+                row.tenant = UnsafeRawBufferPointer(d.tenant)
+                row.operation = UnsafeRawBufferPointer(d.operation)
+                row.region = UnsafeRawBufferPointer(d.region)
+                return row
+            }
+            if rowsRead & 0xFFFF == 0 { reportProgress(bytes: reader.position) }
+        }
+    }
+
+    /// BurstGPT: `Model` is `ChatGPT` (GPT-3.5) or `GPT-4`, mapped to OpenAI's `gpt-3.5-turbo`
+    /// and `gpt-4` unless `--model` is given; `Response tokens` of 0 marks a failed request;
+    /// `Elapsed time` (BurstGPT_3) is the end-to-end latency in seconds.
+    func readBurstGPT(_ reader: CSVReader, header: [String]) throws(IngestError) {
+        let known = ["Timestamp", "Session ID", "Elapsed time", "Model", "Request tokens", "Response tokens",
+                     "Total tokens", "Log Type"]
+        let index = try columns(header, known: known, required: ["Timestamp", "Model", "Request tokens", "Response tokens"],
+                                allowExtra: { _ in false })
+        let cTs = index["Timestamp"]!, cModel = index["Model"]!, cIn = index["Request tokens"]!
+        let cOut = index["Response tokens"]!, cElapsed = index["Elapsed time"] ?? -1
+        let width = header.count
+        let d = defaults
+        let names = OwnedBytes(["openai", "gpt-3.5-turbo", "gpt-4"])
+        let openaiB = names[0], gpt35B = names[1], gpt4B = names[2]
+        while try reader.next() {
+            try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
+                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                var row = BorrowedRow()
+                let t = reader.field(cTs)
+                guard let seconds = ByteParsing.double(t) else {
+                    throw RowProblem(column: "Timestamp", reason: "'\(ByteParsing.excerpt(t))' is not a number of seconds")
+                }
+                row.ts = try relative(seconds * 1e6, "Timestamp")
+                let m = try text(reader.field(cModel), "Model", required: true)
+                if let model = d.model {
+                    row.model = UnsafeRawBufferPointer(model)
+                } else if m.elementsEqual("ChatGPT".utf8) {
+                    row.model = gpt35B
+                } else if m.elementsEqual("GPT-4".utf8) {
+                    row.model = gpt4B
+                } else {
+                    row.model = m
+                }
+                row.provider = d.provider.map { UnsafeRawBufferPointer($0) } ?? openaiB
+                row.inputTokens = try tokens(reader.field(cIn), "Request tokens")
+                row.outputTokens = try tokens(reader.field(cOut), "Response tokens")
+                if row.outputTokens == 0 { row.status = .error }
+                if cElapsed >= 0 { row.latencyMs = try milliseconds(reader.field(cElapsed), "Elapsed time", scale: 1000) }
+                row.tenant = UnsafeRawBufferPointer(d.tenant)
+                row.operation = UnsafeRawBufferPointer(d.operation)
+                row.region = UnsafeRawBufferPointer(d.region)
+                return row
+            }
+        }
+    }
+}

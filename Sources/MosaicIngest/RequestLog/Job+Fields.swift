@@ -1,0 +1,80 @@
+import MosaicCore
+
+/// Field checks shared by every format: each names the column and says what is wrong.
+extension Job {
+    @inline(__always)
+    func text(_ b: UnsafeRawBufferPointer, _ column: String, required: Bool = false) throws(RowProblem) -> UnsafeRawBufferPointer {
+        if required && b.count == 0 { throw RowProblem(column: column, reason: "is empty") }
+        if !ByteParsing.isCleanText(b) {
+            throw RowProblem(column: column, reason: "is not valid UTF-8 text (or holds control characters); convert the file to UTF-8")
+        }
+        return b
+    }
+
+    @inline(__always)
+    func timestamp(_ b: UnsafeRawBufferPointer, _ column: String) throws(RowProblem) -> Int64 {
+        if b.count == 0 { throw RowProblem(column: column, reason: "is empty") }
+        guard let ts = Timestamp.parse(b) else {
+            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not an ISO 8601 timestamp (for example 2024-05-01T12:00:00Z)")
+        }
+        return try notFuture(ts, column)
+    }
+
+    @inline(__always)
+    func notFuture(_ ts: Int64, _ column: String) throws(RowProblem) -> Int64 {
+        if ts > options.now + options.futureTolerance {
+            throw RowProblem(column: column, reason: "\(Timestamp.format(ts)) is in the future (now is \(Timestamp.format(options.now)))")
+        }
+        return ts
+    }
+
+    @inline(__always)
+    func tokens(_ b: UnsafeRawBufferPointer, _ column: String) throws(RowProblem) -> Int64 {
+        if b.count == 0 { return 0 }
+        guard let v = ByteParsing.int(b) else {
+            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a whole number")
+        }
+        if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; token counts are ≥ 0") }
+        return v
+    }
+
+    @inline(__always)
+    func milliseconds(_ b: UnsafeRawBufferPointer, _ column: String, scale: Double = 1) throws(RowProblem) -> Double? {
+        if b.count == 0 { return nil }
+        guard let v = ByteParsing.double(b) else {
+            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a number")
+        }
+        if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; durations are ≥ 0") }
+        return v * scale
+    }
+
+    @inline(__always)
+    func status(_ b: UnsafeRawBufferPointer, _ column: String) throws(RowProblem) -> RequestStatus {
+        if b.count == 0 { return .ok }
+        if b.count == 2 && b[0] == 111 && b[1] == 107 { return .ok }  // "ok", the common case
+        let t = ByteParsing.text(b)
+        guard let s = RequestStatus(parsing: Substring(t)) else {
+            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a status (expected one of \(RequestStatus.allCases.map(\.rawValue).joined(separator: ", ")) or an HTTP status code)")
+        }
+        return s
+    }
+
+    @inline(__always)
+    func money(_ b: UnsafeRawBufferPointer, _ column: String) throws(RowProblem) -> Money? {
+        if b.count == 0 { return nil }
+        switch Money.parse(b) {
+        case .success(let m):
+            if m < .zero { throw RowProblem(column: column, reason: "\(m) is negative; a request's cost is ≥ 0") }
+            return m
+        case .failure(let e):
+            throw RowProblem(column: column, reason: e.description)
+        }
+    }
+
+    func relative(_ offsetMicros: Double, _ column: String) throws(RowProblem) -> Int64 {
+        guard offsetMicros.isFinite, offsetMicros >= 0, offsetMicros < 1e17 else {
+            throw RowProblem(column: column, reason: "\(offsetMicros / 1e6) s is not a valid offset from the start of the trace")
+        }
+        return try notFuture(options.start! + Int64(offsetMicros.rounded()), column)
+    }
+}

@@ -1,0 +1,141 @@
+import MosaicCore
+import MosaicStore
+
+/// One parsed request row whose text fields borrow the reader's buffer.
+struct BorrowedRow {
+    var ts: Int64 = 0
+    var tenant = UnsafeRawBufferPointer(start: nil, count: 0)
+    var provider = UnsafeRawBufferPointer(start: nil, count: 0)
+    var model = UnsafeRawBufferPointer(start: nil, count: 0)
+    var operation = UnsafeRawBufferPointer(start: nil, count: 0)
+    var region = UnsafeRawBufferPointer(start: nil, count: 0)
+    var inputTokens: Int64 = 0
+    var outputTokens: Int64 = 0
+    var cachedTokens: Int64 = 0
+    var latencyMs: Double?
+    var ttftMs: Double?
+    var status: RequestStatus = .ok
+    var cost: Money?
+    var requestID: UnsafeRawBufferPointer?
+}
+
+/// Turns validated rows into stored requests: checks the provider, derives the content key,
+/// prices the request, inserts it and counts the outcome.
+///
+/// The content key is a stable hash of every stored field (or of provider and `request_id`
+/// when the log has ids). Two byte-identical rows at the same instant are told apart by their
+/// order of appearance among rows of that instant, so a file that really holds two identical
+/// requests keeps both, and ingesting the file again still adds nothing.
+final class RequestRowSink {
+    let writer: RequestWriter
+    let prices: PriceBook
+    let knownProviders: Set<String>
+    private(set) var inserted = 0
+    private(set) var duplicates = 0
+    private(set) var unpriced = 0
+
+    private struct Names { var provider: String; var model: String; var known: Bool }
+    private var names: [Int64: Names] = [:]
+    private var currentTs = Int64.min
+    private var keysAtTs: [Int64] = []
+    /// Occurrence counts once an instant has many rows (keeps the check O(1) per row).
+    private var countsAtTs: [Int64: UInt64] = [:]
+
+    init(writer: RequestWriter, prices: PriceBook, knownProviders: Set<String>) {
+        self.writer = writer
+        self.prices = prices
+        self.knownProviders = knownProviders
+        keysAtTs.reserveCapacity(64)
+    }
+
+    private func resolve(_ provider: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Names {
+        var h = StableHash()
+        h.combine(provider)
+        h.combine(model)
+        let k = h.value
+        if let n = names[k], n.provider.utf8.elementsEqual(provider), n.model.utf8.elementsEqual(model) { return n }
+        let p = ByteParsing.text(provider), m = ByteParsing.text(model)
+        let n = Names(provider: p, model: m, known: knownProviders.contains(p))
+        names[k] = n
+        return n
+    }
+
+    func accept(_ row: BorrowedRow) throws(RowFailure) {
+        let n = resolve(row.provider, row.model)
+        if !n.known {
+            let list = knownProviders.sorted().joined(separator: ", ")
+            throw .problem(RowProblem(column: "provider", reason: "'\(n.provider)' is not in the provider catalog (known: \(list)); add it to the catalog or pass --catalog"))
+        }
+        var cost = row.cost
+        if cost == nil {
+            cost = prices.cost(provider: n.provider, model: n.model, at: row.ts, inputTokens: Int(row.inputTokens),
+                               outputTokens: Int(row.outputTokens), cachedTokens: Int(row.cachedTokens),
+                               latencyMs: row.latencyMs)
+            if cost == nil { unpriced += 1 }
+        }
+        let key = contentKey(row)
+        do {
+            let fresh = try writer.insert(
+                ts: row.ts, key: key, tenant: row.tenant, provider: row.provider, model: row.model,
+                operation: row.operation, region: row.region, inputTokens: row.inputTokens,
+                outputTokens: row.outputTokens, cachedTokens: row.cachedTokens, latencyMs: row.latencyMs,
+                ttftMs: row.ttftMs, status: row.status, cost: cost, requestID: row.requestID)
+            if fresh { inserted += 1 } else { duplicates += 1 }
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    @inline(__always)
+    private func contentKey(_ row: BorrowedRow) -> Int64 {
+        var h = StableHash()
+        if let rid = row.requestID, rid.count > 0 {
+            h.combine(UInt64(1))
+            h.combine(row.provider)
+            h.combine(rid)
+            return h.value
+        }
+        h.combine(UInt64(2))
+        h.combine(row.tenant)
+        h.combine(row.provider)
+        h.combine(row.model)
+        h.combine(row.operation)
+        h.combine(row.region)
+        h.combine(row.inputTokens)
+        h.combine(row.outputTokens)
+        h.combine(row.cachedTokens)
+        h.combine(row.latencyMs.map { $0.bitPattern } ?? 0x7FF8_DEAD_0000_0001)
+        h.combine(row.ttftMs.map { $0.bitPattern } ?? 0x7FF8_DEAD_0000_0001)
+        h.combine(UInt64(RequestStatus.allCases.firstIndex(of: row.status)!))
+        h.combine(row.cost.map { UInt64(truncatingIfNeeded: $0.units) } ?? 0)
+        let base = h.value
+        if row.ts != currentTs {
+            currentTs = row.ts
+            keysAtTs.removeAll(keepingCapacity: true)
+            if !countsAtTs.isEmpty { countsAtTs = [:] }
+            keysAtTs.append(base)
+            return base
+        }
+        var occurrence: UInt64 = 0
+        if keysAtTs.count < 256 {
+            for k in keysAtTs where k == base { occurrence += 1 }
+            keysAtTs.append(base)
+            if keysAtTs.count == 256 {
+                for k in keysAtTs { countsAtTs[k, default: 0] += 1 }
+            }
+        } else {
+            occurrence = countsAtTs[base, default: 0]
+            countsAtTs[base] = occurrence + 1
+        }
+        if occurrence == 0 { return base }
+        var o = StableHash(seed: UInt64(bitPattern: base))
+        o.combine(occurrence)
+        return o.value
+    }
+}
+
+/// A row that could not be stored: a data problem (quarantinable) or a store failure (fatal).
+enum RowFailure: Error {
+    case problem(RowProblem)
+    case store(StoreError)
+}

@@ -1,0 +1,151 @@
+import CSQLite
+import MosaicCore
+
+/// A connection to one SQLite file: a thin, honest wrapper over libsqlite3.
+///
+/// Not `Sendable`: a connection belongs to one thread at a time. Every failure becomes a
+/// ``StoreError`` carrying the file path and SQLite's message.
+public final class Database {
+    /// The file path (":memory:" for an in-memory database).
+    public let path: String
+    let handle: OpaquePointer
+
+    /// Opens (creating if needed) a database file.
+    ///
+    /// - Parameter readOnly: open without write access; the file must exist.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw .sqlite(path: path, code: rc, message: message, sql: nil)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+        try MoneyFunctions.register(on: self)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(_ rc: Int32, sql: String?) -> StoreError {
+        .sqlite(path: path, code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(StoreError) {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errmsg)
+            throw .sqlite(path: path, code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// Compiles a statement. Reuse it for repeated work: preparing is the expensive part.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql: sql) }
+        return Statement(database: self, handle: stmt, sql: sql)
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back.
+    ///
+    /// Nothing of a failed body is ever visible to other connections or after a crash.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last INSERT/UPDATE/DELETE.
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// The first column of the first row, as an integer (nil when there is no row or it is NULL).
+    public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws(StoreError) -> Int64? {
+        let stmt = try prepare(sql)
+        try stmt.bind(bindings)
+        guard try stmt.step() else { return nil }
+        return stmt.isNull(0) ? nil : stmt.int64(0)
+    }
+
+    /// The first column of the first row, as text.
+    public func scalarText(_ sql: String, _ bindings: [SQLValue] = []) throws(StoreError) -> String? {
+        let stmt = try prepare(sql)
+        try stmt.bind(bindings)
+        guard try stmt.step() else { return nil }
+        return stmt.isNull(0) ? nil : stmt.text(0)
+    }
+
+    /// All rows of a query, each as an array of values; for small results only.
+    public func rows(_ sql: String, _ bindings: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
+        let stmt = try prepare(sql)
+        try stmt.bind(bindings)
+        var out: [[SQLValue]] = []
+        while try stmt.step() {
+            out.append((0..<stmt.columnCount).map { stmt.value($0) })
+        }
+        return out
+    }
+
+    /// The SQLite library version, e.g. "3.40.1".
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// A value for binding or reading, for the non-hot paths.
+public enum SQLValue: Sendable, Equatable, CustomStringConvertible {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .null: return "NULL"
+        case .int(let v): return String(v)
+        case .double(let v): return String(v)
+        case .text(let v): return v
+        }
+    }
+
+    public var intValue: Int64? {
+        switch self {
+        case .int(let v): return v
+        case .double(let v): return Int64(exactly: v)
+        case .text(let v): return Int64(v)
+        case .null: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        case .text(let v): return Double(v)
+        case .null: return nil
+        }
+    }
+
+    public var textValue: String? {
+        switch self {
+        case .null: return nil
+        default: return description
+        }
+    }
+}

@@ -1,0 +1,185 @@
+/// The store's schema, as an ordered list of migrations.
+///
+/// A migration never changes once released: later changes come as new migrations. Each runs
+/// in its own transaction and is recorded in `schema_migrations` and `PRAGMA user_version`.
+///
+/// Conventions: instants are INTEGER microseconds since the epoch (UTC); money is TEXT holding
+/// an exact decimal (sum it with `money_sum`, never `sum`); JSON columns hold objects or arrays.
+public enum Schema {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+    }
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { migrations.last!.version }
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "initial schema", sql: """
+            CREATE TABLE providers (
+                id             TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                kind           TEXT NOT NULL CHECK (kind IN ('ai','git','ci','kb','workflow')),
+                self_hosted    INTEGER NOT NULL DEFAULT 0 CHECK (self_hosted IN (0,1)),
+                regions        TEXT NOT NULL DEFAULT '[]',
+                compliance     TEXT NOT NULL DEFAULT '[]',
+                context_window INTEGER CHECK (context_window IS NULL OR context_window > 0),
+                entry          TEXT NOT NULL
+            );
+
+            -- Unit prices. A price applies to requests with valid_from <= ts < valid_to.
+            -- sku: input_token | output_token | cache_read_token | cache_write_token | request | minute
+            CREATE TABLE prices (
+                provider   TEXT NOT NULL,
+                model      TEXT NOT NULL,
+                sku        TEXT NOT NULL,
+                unit       TEXT NOT NULL CHECK (unit IN ('token','request','minute')),
+                price      TEXT NOT NULL,
+                currency   TEXT NOT NULL DEFAULT 'USD',
+                valid_from INTEGER NOT NULL,
+                valid_to   INTEGER,
+                source     TEXT NOT NULL,
+                PRIMARY KEY (provider, model, sku, valid_from),
+                CHECK (valid_to IS NULL OR valid_to > valid_from)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE ingest_runs (
+                id               INTEGER PRIMARY KEY,
+                source           TEXT NOT NULL,
+                location         TEXT NOT NULL,
+                started_at       INTEGER NOT NULL,
+                finished_at      INTEGER,
+                status           TEXT NOT NULL CHECK (status IN ('running','ok','failed')),
+                rows_read        INTEGER NOT NULL DEFAULT 0,
+                rows_inserted    INTEGER NOT NULL DEFAULT 0,
+                rows_duplicate   INTEGER NOT NULL DEFAULT 0,
+                rows_quarantined INTEGER NOT NULL DEFAULT 0,
+                error            TEXT
+            );
+
+            -- One row per request. The primary key (ts, key) clusters rows by time, so
+            -- time-ordered logs append and time-range queries read contiguous pages; key is a
+            -- hash of the row's content (or of request_id), which makes re-ingest idempotent.
+            CREATE TABLE requests (
+                ts            INTEGER NOT NULL,
+                key           INTEGER NOT NULL,
+                tenant        TEXT NOT NULL,
+                provider      TEXT NOT NULL REFERENCES providers(id),
+                model         TEXT NOT NULL,
+                operation     TEXT NOT NULL,
+                region        TEXT NOT NULL,
+                input_tokens  INTEGER NOT NULL CHECK (input_tokens >= 0),
+                output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+                cached_tokens INTEGER NOT NULL CHECK (cached_tokens >= 0),
+                latency_ms    REAL,
+                ttft_ms       REAL,
+                status        TEXT NOT NULL,
+                cost          TEXT,
+                request_id    TEXT,
+                run_id        INTEGER NOT NULL,
+                PRIMARY KEY (ts, key)
+            ) WITHOUT ROWID;
+
+            -- Rows that --skip-bad set aside, with the reason.
+            CREATE TABLE quarantine (
+                id       INTEGER PRIMARY KEY,
+                run_id   INTEGER NOT NULL REFERENCES ingest_runs(id),
+                location TEXT NOT NULL,
+                line     INTEGER NOT NULL,
+                field    TEXT,
+                reason   TEXT NOT NULL,
+                raw      TEXT NOT NULL,
+                UNIQUE (location, line, raw)
+            );
+
+            -- Aggregated usage from provider APIs (OpenAI, Anthropic usage reports, ...).
+            CREATE TABLE usage_buckets (
+                source              TEXT NOT NULL,
+                account             TEXT NOT NULL,
+                bucket_start        INTEGER NOT NULL,
+                bucket_end          INTEGER NOT NULL,
+                provider            TEXT NOT NULL,
+                model               TEXT NOT NULL DEFAULT '',
+                project             TEXT NOT NULL DEFAULT '',
+                api_key             TEXT NOT NULL DEFAULT '',
+                dimensions          TEXT NOT NULL DEFAULT '{}',
+                requests            INTEGER NOT NULL DEFAULT 0,
+                input_tokens        INTEGER NOT NULL DEFAULT 0,
+                cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+                output_tokens       INTEGER NOT NULL DEFAULT 0,
+                audio_input_tokens  INTEGER NOT NULL DEFAULT 0,
+                audio_output_tokens INTEGER NOT NULL DEFAULT 0,
+                image_tokens        INTEGER NOT NULL DEFAULT 0,
+                run_id              INTEGER REFERENCES ingest_runs(id),
+                PRIMARY KEY (source, account, bucket_start, provider, model, project, api_key, dimensions),
+                CHECK (bucket_end > bucket_start)
+            ) WITHOUT ROWID;
+
+            -- Billing lines shaped after FinOps FOCUS; every cost source lands here.
+            CREATE TABLE billing_lines (
+                id                   INTEGER PRIMARY KEY,
+                source               TEXT NOT NULL,
+                natural_key          TEXT NOT NULL UNIQUE,
+                billing_account_id   TEXT,
+                billing_period_start INTEGER,
+                billing_period_end   INTEGER,
+                charge_period_start  INTEGER NOT NULL,
+                charge_period_end    INTEGER NOT NULL,
+                provider_name        TEXT NOT NULL,
+                publisher_name       TEXT,
+                invoice_issuer_name  TEXT,
+                service_name         TEXT,
+                service_category     TEXT,
+                charge_category      TEXT NOT NULL,
+                charge_class         TEXT,
+                charge_description   TEXT,
+                sku_id               TEXT,
+                resource_id          TEXT,
+                region_id            TEXT,
+                billed_cost          TEXT NOT NULL,
+                effective_cost       TEXT,
+                list_cost            TEXT,
+                contracted_cost      TEXT,
+                billing_currency     TEXT NOT NULL,
+                consumed_quantity    TEXT,
+                consumed_unit        TEXT,
+                pricing_quantity     TEXT,
+                pricing_unit         TEXT,
+                tags                 TEXT NOT NULL DEFAULT '{}',
+                team                 TEXT,
+                tenant               TEXT,
+                project              TEXT,
+                extra                TEXT NOT NULL DEFAULT '{}',
+                run_id               INTEGER REFERENCES ingest_runs(id),
+                CHECK (charge_period_end >= charge_period_start)
+            );
+            CREATE INDEX billing_lines_period ON billing_lines(charge_period_start);
+
+            -- Per-source, per-account progress of incremental pulls.
+            CREATE TABLE checkpoints (
+                source     TEXT NOT NULL,
+                account    TEXT NOT NULL,
+                cursor     TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                run_id     INTEGER REFERENCES ingest_runs(id),
+                PRIMARY KEY (source, account)
+            ) WITHOUT ROWID;
+
+            -- Every exported model file.
+            CREATE TABLE models (
+                id         INTEGER PRIMARY KEY,
+                kind       TEXT NOT NULL,
+                version    INTEGER NOT NULL,
+                path       TEXT NOT NULL,
+                sha256     TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                train_from INTEGER,
+                train_to   INTEGER,
+                rows       INTEGER,
+                metrics    TEXT NOT NULL DEFAULT '{}',
+                UNIQUE (kind, version)
+            );
+            """),
+    ]
+}

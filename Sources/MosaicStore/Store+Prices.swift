@@ -1,0 +1,58 @@
+import MosaicCore
+
+extension Store {
+    /// Stores prices, closing open periods that a newer price replaces.
+    ///
+    /// For each (provider, model, sku): an entry with the same `validFrom` replaces the stored
+    /// price (so re-importing the same file changes nothing); an entry that starts later ends
+    /// the open period before it. Runs in the caller's transaction when there is one.
+    ///
+    /// - Returns: how many entries were new or changed.
+    @discardableResult
+    public func upsertPrices(_ entries: [PriceEntry]) throws(StoreError) -> Int {
+        let close = try database.prepare("""
+            UPDATE prices SET valid_to = ?1
+            WHERE provider = ?2 AND model = ?3 AND sku = ?4 AND valid_from < ?1 AND (valid_to IS NULL OR valid_to > ?1)
+            """)
+        let upsert = try database.prepare("""
+            INSERT INTO prices(provider, model, sku, unit, price, currency, valid_from, valid_to, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(provider, model, sku, valid_from) DO UPDATE SET
+                unit = excluded.unit, price = excluded.price, currency = excluded.currency,
+                valid_to = excluded.valid_to, source = excluded.source
+            WHERE prices.price IS NOT excluded.price OR prices.currency IS NOT excluded.currency
+               OR prices.valid_to IS NOT excluded.valid_to
+            """)
+        var changed = 0
+        for e in entries {
+            try close.run([.int(e.validFrom), .text(e.provider), .text(e.model), .text(e.sku.rawValue)])
+            try upsert.run([
+                .text(e.provider), .text(e.model), .text(e.sku.rawValue), .text(e.sku.unit),
+                .text(e.price.description), .text(e.currency), .int(e.validFrom),
+                e.validTo.map { .int($0) } ?? .null, .text(e.source),
+            ])
+            changed += database.changes
+        }
+        return changed
+    }
+
+    /// Every stored price, as a book for computing costs.
+    public func priceBook() throws(StoreError) -> PriceBook {
+        let stmt = try database.prepare(
+            "SELECT provider, model, sku, price, currency, valid_from, valid_to, source FROM prices")
+        var book = PriceBook()
+        while try stmt.step() {
+            let skuText = stmt.text(2), priceText = stmt.text(3)
+            guard let sku = PriceSKU(rawValue: skuText) else {
+                throw .corruptValue(table: "prices", column: "sku", value: skuText)
+            }
+            guard let price = try? Money(parsing: priceText) else {
+                throw .corruptValue(table: "prices", column: "price", value: priceText)
+            }
+            book.add(PriceEntry(provider: stmt.text(0), model: stmt.text(1), sku: sku, price: price,
+                                currency: stmt.text(4), validFrom: stmt.int64(5),
+                                validTo: stmt.isNull(6) ? nil : stmt.int64(6), source: stmt.text(7)))
+        }
+        return book
+    }
+}

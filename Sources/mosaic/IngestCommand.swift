@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicStore
+
+/// `mosaic ingest …`: bring data into the store.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load usage, latency and billing data into the store.",
+        subcommands: [IngestRequestsCommand.self]
+    )
+}
+
+extension RequestLogFormat: ExpressibleByArgument {}
+
+/// `mosaic ingest requests FILE…`
+struct IngestRequestsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requests",
+        abstract: "Load request logs or public traces into the requests table.",
+        discussion: """
+            Each file is one transaction: it lands whole or not at all. Ingesting the same file
+            again adds nothing. A bad row stops the file with FILE:LINE: column X: reason and a
+            non-zero exit, unless --skip-bad sets bad rows aside in the quarantine table.
+
+            Formats: csv and jsonl (Mosaic's native columns, see the README), azure-trace
+            (Azure LLM inference trace 2023), burstgpt (BurstGPT, relative seconds: needs
+            --start) and mooncake (Mooncake JSONL, relative ms: needs --start). Without
+            --format the format is detected from the first line.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Request-log files to ingest.", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .long, help: "Input format: csv, jsonl, azure-trace, burstgpt or mooncake (default: detect).")
+    var format: RequestLogFormat?
+
+    @Option(name: .long, help: "Provider for rows that name none (required for azure-trace and mooncake).")
+    var provider: String?
+
+    @Option(name: .long, help: "Model for rows that name none (required for azure-trace and mooncake).")
+    var model: String?
+
+    @Option(name: .long, help: "Tenant for rows that name none.")
+    var tenant: String = "default"
+
+    @Option(name: .long, help: "Operation for rows that name none.")
+    var operation: String = "chat"
+
+    @Option(name: .long, help: "Region for rows that name none.")
+    var region: String = ""
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The instant relative trace timestamps count from (burstgpt, mooncake).", valueName: "date-time"))
+    var start: String?
+
+    @Flag(name: .long, help: "Store bad rows in the quarantine table with their reasons instead of stopping.")
+    var skipBad = false
+
+    @Option(name: .long, help: "How to print the results: table, json or csv.")
+    var output: OutputFormat = .table
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var catalogOptions: CatalogOptions
+
+    func validate() throws {
+        if let start { _ = try parseInstant(start, option: "--start") }
+        if tenant.isEmpty { throw ValidationError("--tenant must not be empty") }
+    }
+
+    func run() throws {
+        let catalog = try catalogOptions.load()
+        let store = try self.store.open()
+        var options = RequestIngestOptions()
+        options.format = format
+        options.provider = provider
+        options.model = model
+        options.tenant = tenant
+        options.operation = operation
+        options.region = region
+        options.start = try start.map { try parseInstant($0, option: "--start") }
+        options.skipBad = skipBad
+        let results = try ingestFiles(files, store: store, catalog: catalog, options: options)
+        print(Self.table(results).render(output), terminator: "")
+    }
+
+    static func table(_ results: [RequestIngestResult]) -> OutputTable {
+        var t = OutputTable(columns: [
+            .init(name: "file"), .init(name: "format"), .init(name: "rows", alignment: .right),
+            .init(name: "new", alignment: .right), .init(name: "already_stored", alignment: .right),
+            .init(name: "quarantined", alignment: .right), .init(name: "unpriced", alignment: .right),
+            .init(name: "seconds", alignment: .right),
+        ])
+        for r in results {
+            t.rows.append([.text(r.path), .text(r.format.rawValue), .int(r.rowsRead), .int(r.inserted),
+                           .int(r.duplicates), .int(r.quarantined), .int(r.unpriced), .number(r.seconds, places: 2)])
+        }
+        return t
+    }
+}
+
+/// Ingests files one by one (each its own transaction), with a progress line on a terminal.
+func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base: RequestIngestOptions) throws -> [RequestIngestResult] {
+    let ingestor = RequestLogIngestor(store: store, catalog: catalog)
+    var results: [RequestIngestResult] = []
+    for file in files {
+        var options = base
+        let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
+        options.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
+        defer { progress.finish() }
+        do {
+            results.append(try ingestor.ingest(path: file, options: options))
+        } catch {
+            progress.finish()
+            throw CLIError(error.description)
+        }
+    }
+    return results
+}
