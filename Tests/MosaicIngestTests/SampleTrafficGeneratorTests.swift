@@ -301,7 +301,7 @@ struct RequestLogCSVWriterTests {
             #expect(writer.rowsWritten == 1)
             try writer.close()
             try writer.close()
-            #expect(throws: RequestLogWriteError.self) { try writer.write(RequestRecord(timestamp: 0, provider: "x", model: "y")) }
+            #expect(throws: IngestError.self) { try writer.write(RequestRecord(timestamp: 0, provider: "x", model: "y")) }
             let text = try String(contentsOfFile: path, encoding: .utf8)
             let header = RequestLogColumn.allCases.map(\.rawValue).joined(separator: ",")
             #expect(text == header + "\n"
@@ -329,7 +329,7 @@ struct RequestLogCSVWriterTests {
             do {
                 _ = try RequestLogCSVWriter(path: missing, createParentDirectories: false)
                 Issue.record("expected an error")
-            } catch let error as RequestLogWriteError {
+            } catch let error as IngestError {
                 #expect(error.description.contains(missing))
             }
         }

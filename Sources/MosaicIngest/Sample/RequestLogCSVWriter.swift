@@ -7,32 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a request log (or a file written beside it) could not be written; every case names the
-/// path and the operating system's reason.
-public enum RequestLogWriteError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The parent directory of `path` could not be created.
-    case cannotCreateDirectory(path: String, reason: String)
-    /// `path` could not be opened for writing.
-    case cannotOpen(path: String, reason: String)
-    /// Writing to `path` failed part-way (disk full, I/O error, …).
-    case writeFailed(path: String, reason: String)
-    /// The writer was used after ``RequestLogCSVWriter/close()``.
-    case closed(path: String)
-
-    public var description: String {
-        switch self {
-        case .cannotCreateDirectory(let path, let reason):
-            return "\(path): cannot create directory: \(reason)"
-        case .cannotOpen(let path, let reason):
-            return "\(path): cannot open for writing: \(reason)"
-        case .writeFailed(let path, let reason):
-            return "\(path): write failed: \(reason)"
-        case .closed(let path):
-            return "\(path): writer already closed"
-        }
-    }
-}
-
 /// Writes ``RequestRecord``s as the native request-log CSV that `mosaic ingest` reads.
 ///
 /// The first line is the header, the ``RequestLogColumn`` raw values in declaration order:
@@ -75,8 +49,8 @@ public final class RequestLogCSVWriter {
     /// - Parameters:
     ///   - path: the file to write; an existing file is replaced.
     ///   - createParentDirectories: create missing parent directories first (default true).
-    /// - Throws: ``RequestLogWriteError`` naming the path when the directory cannot be created
-    ///   or the file cannot be opened.
+    /// - Throws: ``IngestError/file(path:reason:)`` naming the directory or file when the
+    ///   directory cannot be created or the file cannot be opened.
     public init(path: String, createParentDirectories: Bool = true) throws {
         self.path = path
         if createParentDirectories {
@@ -86,13 +60,15 @@ public final class RequestLogCSVWriter {
                     try FileManager.default.createDirectory(
                         atPath: parent, withIntermediateDirectories: true)
                 } catch {
-                    throw RequestLogWriteError.cannotCreateDirectory(
-                        path: parent, reason: error.localizedDescription)
+                    throw IngestError.file(
+                        path: parent, reason: "cannot create directory: \(error.localizedDescription)")
                 }
             }
         }
         fd = RequestLogCSVWriter.openForWriting(path)
-        if fd < 0 { throw RequestLogWriteError.cannotOpen(path: path, reason: RequestLogCSVWriter.errnoText()) }
+        if fd < 0 {
+            throw IngestError.file(path: path, reason: "cannot open for writing: \(RequestLogCSVWriter.errnoText())")
+        }
         buffer.reserveCapacity(RequestLogCSVWriter.flushThreshold + 4096)
         var first = true
         for column in RequestLogColumn.allCases {
@@ -113,10 +89,10 @@ public final class RequestLogCSVWriter {
     /// Appends one row. Writes to the file only when the buffer passes about 1 MiB.
     ///
     /// - Complexity: O(length of the row), no allocation.
-    /// - Throws: ``RequestLogWriteError`` naming the path when a flush fails or the writer is
-    ///   closed.
+    /// - Throws: ``IngestError/file(path:reason:)`` naming the path when a flush fails or the
+    ///   writer is closed.
     public func write(_ record: RequestRecord) throws {
-        guard fd >= 0 else { throw RequestLogWriteError.closed(path: path) }
+        guard fd >= 0 else { throw IngestError.file(path: path, reason: "writer already closed") }
         RequestLogCSVWriter.appendRow(record, to: &buffer)
         rowsWritten += 1
         if buffer.count >= RequestLogCSVWriter.flushThreshold { try flush() }
@@ -124,17 +100,17 @@ public final class RequestLogCSVWriter {
 
     /// Writes pending bytes to the file (without closing it).
     ///
-    /// - Throws: ``RequestLogWriteError/writeFailed(path:reason:)`` naming the path.
+    /// - Throws: ``IngestError/file(path:reason:)`` naming the path.
     public func flush() throws {
-        guard fd >= 0 else { throw RequestLogWriteError.closed(path: path) }
+        guard fd >= 0 else { throw IngestError.file(path: path, reason: "writer already closed") }
         defer { buffer.removeAll(keepingCapacity: true) }
         try RequestLogCSVWriter.writeAll(fd, buffer, path: path)
     }
 
     /// Flushes the remaining rows and closes the file. Calling it again does nothing.
     ///
-    /// - Throws: ``RequestLogWriteError/writeFailed(path:reason:)`` naming the path when the
-    ///   last bytes cannot be written or the close reports an error.
+    /// - Throws: ``IngestError/file(path:reason:)`` naming the path when the last bytes cannot
+    ///   be written or the close reports an error.
     public func close() throws {
         guard fd >= 0 else { return }
         let handle = fd
@@ -144,7 +120,7 @@ public final class RequestLogCSVWriter {
             throw error
         }
         if systemClose(handle) != 0 {
-            throw RequestLogWriteError.writeFailed(path: path, reason: RequestLogCSVWriter.errnoText())
+            throw IngestError.file(path: path, reason: "write failed: \(RequestLogCSVWriter.errnoText())")
         }
     }
 
@@ -321,7 +297,7 @@ public final class RequestLogCSVWriter {
                 #endif
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw RequestLogWriteError.writeFailed(path: path, reason: errnoText())
+                    throw IngestError.file(path: path, reason: "write failed: \(errnoText())")
                 }
                 offset += n
             }
@@ -332,13 +308,13 @@ public final class RequestLogCSVWriter {
     /// request log, such as `prices.json`).
     static func writeFile(_ bytes: [UInt8], to path: String) throws {
         let fd = openForWriting(path)
-        if fd < 0 { throw RequestLogWriteError.cannotOpen(path: path, reason: errnoText()) }
+        if fd < 0 { throw IngestError.file(path: path, reason: "cannot open for writing: \(errnoText())") }
         do { try writeAll(fd, bytes, path: path) } catch {
             _ = systemClose(fd)
             throw error
         }
         if systemClose(fd) != 0 {
-            throw RequestLogWriteError.writeFailed(path: path, reason: errnoText())
+            throw IngestError.file(path: path, reason: "write failed: \(errnoText())")
         }
     }
 }

@@ -291,12 +291,13 @@ public struct SampleTrafficGenerator: Sendable {
     /// replacing files of those names.
     ///
     /// - Returns: the ``Summary`` of the generated rows.
-    /// - Throws: ``RequestLogWriteError`` naming the path that could not be written.
+    /// - Throws: ``IngestError/file(path:reason:)`` naming the path that could not be written,
+    ///   or the first error of ``RequestLogCSVWriter``.
     public func write(toDirectory directory: String) throws -> Summary {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw RequestLogWriteError.cannotCreateDirectory(path: directory, reason: error.localizedDescription)
+            throw IngestError.file(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         let writer = try RequestLogCSVWriter(path: base + "requests.csv", createParentDirectories: false)
