@@ -10,8 +10,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the pipeline on generated sample data: generate → ingest → summary.",
         discussion: """
-            Generates two weeks of sample traffic into --dir, imports its price table, ingests
-            the request log into the store and prints, per provider, the requests, error rate,
+            Generates two weeks of sample traffic into --dir, imports its price table, ingests \
+            the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency. Running it again adds nothing to the store.
             """
     )

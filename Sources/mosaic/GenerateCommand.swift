@@ -9,10 +9,10 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write a realistic sample request log and its price table.",
         discussion: """
-            Writes OUT/requests.csv (Mosaic's native CSV) and OUT/prices.json (LiteLLM format)
-            for a provider mix of OpenAI, Anthropic, self-hosted Ollama, GitHub and GitHub
-            Actions: daily and weekly seasonality, bursts, heavy-tailed token counts, lognormal
-            latencies with a heavier tail, errors, and one two-hour Anthropic outage.
+            Writes OUT/requests.csv (Mosaic's native CSV) and OUT/prices.json (LiteLLM format) \
+            for a provider mix of OpenAI, Anthropic, self-hosted Ollama, GitHub and GitHub \
+            Actions: daily and weekly seasonality, bursts, heavy-tailed token counts, lognormal \
+            latencies with a heavier tail, errors, and one two-hour Anthropic outage. \
             The same seed gives the same bytes.
             """
     )

@@ -21,13 +21,13 @@ struct IngestRequestsCommand: ParsableCommand {
         commandName: "requests",
         abstract: "Load request logs or public traces into the requests table.",
         discussion: """
-            Each file is one transaction: it lands whole or not at all. Ingesting the same file
-            again adds nothing. A bad row stops the file with FILE:LINE: column X: reason and a
+            Each file is one transaction: it lands whole or not at all. Ingesting the same file \
+            again adds nothing. A bad row stops the file with FILE:LINE: column X: reason and a \
             non-zero exit, unless --skip-bad sets bad rows aside in the quarantine table.
 
-            Formats: csv and jsonl (Mosaic's native columns, see the README), azure-trace
-            (Azure LLM inference trace 2023), burstgpt (BurstGPT, relative seconds: needs
-            --start) and mooncake (Mooncake JSONL, relative ms: needs --start). Without
+            Formats: csv and jsonl (Mosaic's native columns, see the README), azure-trace \
+            (Azure LLM inference trace 2023), burstgpt (BurstGPT, relative seconds: needs \
+            --start) and mooncake (Mooncake JSONL, relative ms: needs --start). Without \
             --format the format is detected from the first line.
             """
     )

@@ -7,10 +7,10 @@ struct Mosaic: ParsableCommand {
         commandName: "mosaic",
         abstract: "Cost, speed and reliability of your service providers, and how to route among them.",
         discussion: """
-            Mosaic keeps one SQLite store (--db, default ./mosaic.sqlite or $MOSAIC_DB) that every
+            Mosaic keeps one SQLite store (--db, default ./mosaic.sqlite or $MOSAIC_DB) that every \
             stage reads and writes: ingest request logs and price tables, then summarise them.
 
-            New here? Run `mosaic demo`: it generates two weeks of sample traffic, ingests it and
+            New here? Run `mosaic demo`: it generates two weeks of sample traffic, ingests it and \
             prints what each provider cost and how fast it was.
             """,
         version: "0.1.0",

@@ -19,10 +19,10 @@ struct PricesImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import a LiteLLM model_prices_and_context_window.json price table.",
         discussion: """
-            Prices are read exactly from the file's number literals. Re-importing the same file
-            changes nothing; importing a newer table with a later --valid-from ends the older
-            prices at that instant, so past requests keep the prices they were charged.
-            Costs are computed when requests are ingested, from the prices valid at each
+            Prices are read exactly from the file's number literals. Re-importing the same file \
+            changes nothing; importing a newer table with a later --valid-from ends the older \
+            prices at that instant, so past requests keep the prices they were charged. \
+            Costs are computed when requests are ingested, from the prices valid at each \
             request's timestamp.
             """
     )

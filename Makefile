@@ -1,0 +1,36 @@
+# The two commands a newcomer needs:
+#   make demo   set up, build, and run the whole pipeline on generated sample data
+#   make test   set up, build, and run every test
+#
+# OpenBLAS's thread pool can stall on a busy 2-core machine, so tests and the demo use one
+# BLAS thread unless OPENBLAS_NUM_THREADS is already set. OPENBLAS_CORETYPE is left alone.
+
+SWIFT ?= swift
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: demo test build release bench bootstrap clean
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build --product mosaic
+
+demo: build
+	$(SWIFT) run --skip-build mosaic demo
+
+test: bootstrap
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+release: bootstrap
+	$(SWIFT) build -c release --product mosaic
+
+# Benchmarks: release builds, each beside its reference; never part of `make test`.
+bench: release
+	@scripts/bootstrap --bench
+	$(SWIFT) build -c release --product IngestBenchmark
+	.build/release/IngestBenchmark --rows 5000000
+
+clean:
+	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

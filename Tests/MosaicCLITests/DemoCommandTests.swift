@@ -1,0 +1,44 @@
+import Foundation
+import MosaicStore
+import MosaicTestSupport
+import Testing
+
+/// `mosaic demo` end to end, through the built binary, as a newcomer runs it.
+@Suite struct DemoCommandTests {
+    @Test func demoRunsThePipelineAndIsIdempotent() throws {
+        let tmp = TemporaryDirectory("demo")
+        let first = try MosaicBinary.run(["demo", "--days", "2"], in: tmp.path)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        for provider in ["anthropic", "github", "github-actions", "ollama", "openai"] {
+            #expect(first.stdout.contains("\n\(provider) "), "summary lacks \(provider):\n\(first.stdout)")
+        }
+        #expect(first.stdout.contains("total cost: $"))
+        #expect(FileManager.default.fileExists(atPath: tmp.file("mosaic.sqlite")))
+        #expect(FileManager.default.fileExists(atPath: tmp.file("datasets/sample/requests.csv")))
+
+        let store = try Store(path: tmp.file("mosaic.sqlite"))
+        let rows = try #require(try store.database.scalarInt("SELECT count(*) FROM requests"))
+        #expect(rows > 10_000)
+
+        // Running it again adds nothing and prints the same summary table.
+        let second = try MosaicBinary.run(["demo", "--days", "2"], in: tmp.path)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(second.stdout.contains(" 0 new, "))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
+        let table = { (s: String) in s.components(separatedBy: "3/3 summary")[1] }
+        #expect(table(first.stdout) == table(second.stdout))
+    }
+
+    @Test func demoJSONIsMachineReadableAndCostsAreExactText() throws {
+        let tmp = TemporaryDirectory("demo-json")
+        let r = try MosaicBinary.run(["demo", "--days", "1", "--format", "json", "--db", tmp.file("d.sqlite"),
+                                      "--dir", tmp.file("sample")], in: tmp.path)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 5)
+        for row in rows {
+            let cost = try #require(row["cost_usd"] as? String, "cost must be exact decimal text")
+            #expect(Decimal(string: cost) != nil)
+        }
+    }
+}

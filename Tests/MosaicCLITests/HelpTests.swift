@@ -1,0 +1,40 @@
+import MosaicTestSupport
+import Testing
+
+@Suite struct HelpTests {
+    @Test func rootHelpListsEveryStage() throws {
+        let r = try MosaicBinary.run(["--help"])
+        #expect(r.status == 0)
+        for sub in ["demo", "generate", "ingest", "prices", "catalog", "db"] {
+            #expect(r.stdout.contains("\n  \(sub) "), "help lacks \(sub):\n\(r.stdout)")
+        }
+    }
+
+    @Test func catalogShowAndValidate() throws {
+        let show = try MosaicBinary.run(["catalog", "show"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("5,000/hour"))
+        let tmp = TemporaryDirectory("catalog")
+        let yaml = try MosaicBinary.run(["catalog", "show", "--yaml"])
+        let file = tmp.write("c.yaml", yaml.stdout)
+        let ok = try MosaicBinary.run(["catalog", "validate", file])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        let bad = tmp.write("bad.yaml", "version: 1\nproviders:\n  - id: x\n    name: X\n    kind: aii\n    regions: [us]\n")
+        let r = try MosaicBinary.run(["catalog", "validate", bad])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.yaml:5: providers[0].kind: 'aii' is not a provider kind"), "stderr: \(r.stderr)")
+    }
+
+    @Test func pricesImportIsIdempotentAndListed() throws {
+        let tmp = TemporaryDirectory("prices")
+        let doc = tmp.write("p.json", #"{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}"#)
+        let db = tmp.file("m.sqlite")
+        let first = try MosaicBinary.run(["prices", "import", doc, "--db", db, "--format", "csv"])
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stdout.contains(",1,2,2,0,"))
+        let second = try MosaicBinary.run(["prices", "import", doc, "--db", db, "--format", "csv"])
+        #expect(second.stdout.contains(",1,2,0,0,"))
+        let list = try MosaicBinary.run(["prices", "list", "--db", db, "--format", "csv"])
+        #expect(list.stdout.contains("openai,gpt-4o,input_token,token,0.0000025,2.5000,USD"))
+    }
+}

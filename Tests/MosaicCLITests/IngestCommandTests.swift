@@ -1,0 +1,99 @@
+import Foundation
+import MosaicStore
+import MosaicTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct IngestCommandTests {
+    @Test func badRowExitsNonZeroNamingFileLineAndColumn() throws {
+        let tmp = TemporaryDirectory("ingest-bad")
+        let csv = tmp.write("log.csv", """
+            timestamp,provider,model,input_tokens,latency_ms
+            2024-01-01T00:00:00Z,openai,gpt-4o,12,100
+            2024-01-01T00:00:01Z,openai,gpt-4o,13,abc
+
+            """)
+        let r = try MosaicBinary.run(["ingest", "requests", csv, "--db", tmp.file("m.sqlite")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("log.csv:3: column latency_ms: 'abc' is not a number"), "stderr: \(r.stderr)")
+        let store = try Store(path: tmp.file("m.sqlite"))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 0)
+    }
+
+    @Test func skipBadQuarantinesAndReports() throws {
+        let tmp = TemporaryDirectory("ingest-skip")
+        let csv = tmp.write("log.csv", """
+            timestamp,provider,model,input_tokens
+            2024-01-01T00:00:00Z,openai,gpt-4o,12
+            2024-01-01T00:00:01Z,openai,gpt-4o,-1
+            2024-01-01T00:00:02Z,nobody,gpt-4o,1
+
+            """)
+        let r = try MosaicBinary.run(["ingest", "requests", csv, "--skip-bad", "--output", "json", "--db", tmp.file("m.sqlite")])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["new"] as? Int == 1)
+        #expect(rows.first?["quarantined"] as? Int == 2)
+    }
+
+    @Test func dbInfoListsTablesAndVersion() throws {
+        let tmp = TemporaryDirectory("dbinfo")
+        let r = try MosaicBinary.run(["db", "info", "--format", "json", "--db", tmp.file("m.sqlite")])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let tables = Set(rows.compactMap { $0["table"] as? String })
+        #expect(tables.isSuperset(of: ["requests", "prices", "providers", "usage_buckets", "billing_lines",
+                                       "ingest_runs", "checkpoints", "quarantine", "models", "schema_migrations"]))
+        let text = try MosaicBinary.run(["db", "info", "--db", tmp.file("m.sqlite")])
+        #expect(text.stdout.contains("schema version: \(Schema.latestVersion)"))
+    }
+
+    @Test func dbEnvironmentVariableChoosesTheStore() throws {
+        let tmp = TemporaryDirectory("dbenv")
+        let r = try MosaicBinary.run(["db", "info"], in: tmp.path, environment: ["MOSAIC_DB": tmp.file("env.sqlite")])
+        #expect(r.status == 0)
+        #expect(FileManager.default.fileExists(atPath: tmp.file("env.sqlite")))
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("mosaic.sqlite")))
+    }
+
+    /// Kills an ingest with SIGKILL midway: the store must open, pass `integrity_check`, and
+    /// hold all of the file or none of it; a second ingest then completes it exactly once.
+    @Test func killDuringIngestLeavesAllOrNothing() throws {
+        let tmp = TemporaryDirectory("crash")
+        let gen = try MosaicBinary.run(["generate", "--days", "7", "--rate", "30", "--out", tmp.file("big")])
+        #expect(gen.status == 0, "stderr: \(gen.stderr)")
+        let csv = tmp.file("big/requests.csv")
+        let db = tmp.file("m.sqlite")
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count - 1
+
+        let process = try MosaicBinary.start(["ingest", "requests", csv, "--db", db])
+        // Wait until the transaction is under way: the run row is committed and the WAL grows.
+        let deadline = Date().addingTimeInterval(60)
+        var walSize = 0
+        while Date() < deadline, process.isRunning {
+            walSize = ((try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size]) as? NSNumber)?.intValue ?? 0
+            if walSize > 2_000_000 { break }
+            usleep(20_000)
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the ingest finished before it could be killed (wal \(walSize) bytes)")
+
+        let store = try Store(path: db)
+        #expect(try store.database.scalarText("PRAGMA integrity_check") == "ok")
+        let count = try #require(try store.database.scalarInt("SELECT count(*) FROM requests"))
+        #expect(count == 0 || count == Int64(lines), "partial file committed: \(count) of \(lines)")
+        if killedMidway {
+            #expect(count == 0)
+            #expect(try store.database.scalarText("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1") == "running")
+        }
+
+        let again = try MosaicBinary.run(["ingest", "requests", csv, "--db", db])
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == Int64(lines))
+    }
+}
