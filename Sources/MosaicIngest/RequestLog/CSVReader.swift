@@ -20,16 +20,16 @@ final class CSVReader {
     let path: String
     private let fd: Int32
     private var buffer: UnsafeMutableRawBufferPointer
-    private var start = 0      // first unconsumed byte
-    private var end = 0        // one past the last valid byte
-    private var eof = false
+    @exclusivity(unchecked) private var start = 0      // first unconsumed byte
+    @exclusivity(unchecked) private var end = 0        // one past the last valid byte
+    @exclusivity(unchecked) private var eof = false
     /// Bytes consumed before `buffer[0]`, for progress.
     private(set) var bytesBefore: Int64 = 0
     /// 1-based physical line where the last returned record started.
-    private(set) var recordLine = 0
-    private var nextLine = 1
+    @exclusivity(unchecked) private(set) var recordLine = 0
+    @exclusivity(unchecked) private var nextLine = 1
     /// Byte ranges of the last record's fields (relative to `buffer`).
-    private(set) var fields: [Range<Int>] = []
+    @exclusivity(unchecked) private(set) var fields: [Range<Int>] = []
     private var checkedBOM = false
 
     init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {

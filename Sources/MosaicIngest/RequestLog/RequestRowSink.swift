@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MosaicCore
 import MosaicStore
 
@@ -34,7 +39,13 @@ final class RequestRowSink {
     private(set) var duplicates = 0
     private(set) var unpriced = 0
 
-    private struct Names { var provider: String; var model: String; var known: Bool }
+    private struct Names {
+        var provider: String
+        var model: String
+        var known: Bool
+        var providerBytes: [UInt8]
+        var modelBytes: [UInt8]
+    }
     private var names: [Int64: Names] = [:]
     private var currentTs = Int64.min
     private var keysAtTs: [Int64] = []
@@ -53,11 +64,19 @@ final class RequestRowSink {
         h.combine(provider)
         h.combine(model)
         let k = h.value
-        if let n = names[k], n.provider.utf8.elementsEqual(provider), n.model.utf8.elementsEqual(model) { return n }
+        if let n = names[k], RequestRowSink.equal(n.providerBytes, provider), RequestRowSink.equal(n.modelBytes, model) {
+            return n
+        }
         let p = ByteParsing.text(provider), m = ByteParsing.text(model)
-        let n = Names(provider: p, model: m, known: knownProviders.contains(p))
+        let n = Names(provider: p, model: m, known: knownProviders.contains(p),
+                      providerBytes: Array(provider), modelBytes: Array(model))
         names[k] = n
         return n
+    }
+
+    @inline(__always)
+    private static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && a.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
     }
 
     func accept(_ row: BorrowedRow) throws(RowFailure) {
