@@ -153,7 +153,7 @@ extension Money {
         if bytes[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if bytes[0] == UInt8(ascii: "+") { i = 1 }
         // Collect significant digits and the position of the decimal point.
         var significand: UInt128 = 0
-        var digitCount = 0
+        var full = false
         var fractionDigits = 0
         var seenDot = false
         var sawDigit = false
@@ -164,11 +164,14 @@ extension Money {
             if c >= 48 && c <= 57 {
                 sawDigit = true
                 let d = UInt128(c - 48)
-                if digitCount < 38 {
-                    if significand != 0 || d != 0 { digitCount += 1 }
-                    significand = significand * 10 + d
+                let (m, o1) = significand.multipliedReportingOverflow(by: 10)
+                let (v, o2) = m.addingReportingOverflow(d)
+                if !o1 && !o2 && !full {
+                    significand = v
                     if seenDot { fractionDigits += 1 }
                 } else {
+                    // The significand is full: later digits must be zeros (scaled in below).
+                    full = true
                     if d != 0 { droppedNonZero = true }
                     if !seenDot { droppedZeros += 1 }
                 }

@@ -65,13 +65,17 @@ public struct PriceBook: Sendable {
         var model: String
     }
 
+    /// One SKU's price over `[from, to)`.
     struct Period: Sendable {
         var from: Int64
         var to: Int64
-        var prices: [Money?]  // indexed by PriceSKU.allCases order
+        var price: Money
     }
 
-    private var periods: [Key: [Period]] = [:]
+    /// Per provider and model: for each SKU (in `PriceSKU.allCases` order) its periods,
+    /// sorted by start. Each SKU has its own history, so a change of one price leaves the
+    /// others as they were.
+    private var table: [Key: [[Period]]] = [:]
     public private(set) var entryCount = 0
 
     public init(entries: [PriceEntry] = []) {
@@ -80,51 +84,56 @@ public struct PriceBook: Sendable {
 
     public var isEmpty: Bool { entryCount == 0 }
 
-    static let skuIndex: [PriceSKU: Int] = Dictionary(
-        uniqueKeysWithValues: PriceSKU.allCases.enumerated().map { ($1, $0) })
-
+    /// Adds a price. A period with the same SKU and start replaces the earlier one; an open
+    /// period (`validTo == nil`) ends where the next period of the same SKU starts.
     public mutating func add(_ e: PriceEntry) {
         entryCount += 1
         let key = Key(provider: e.provider, model: e.model)
-        let to = e.validTo ?? Int64.max
-        var list = periods[key] ?? []
-        if let i = list.firstIndex(where: { $0.from == e.validFrom && $0.to == to }) {
-            list[i].prices[PriceBook.skuIndex[e.sku]!] = e.price
-        } else {
-            var p = Period(from: e.validFrom, to: to, prices: Array(repeating: nil, count: PriceSKU.allCases.count))
-            p.prices[PriceBook.skuIndex[e.sku]!] = e.price
-            list.append(p)
-            list.sort { $0.from < $1.from }
-        }
-        periods[key] = list
+        var skus = table[key] ?? Array(repeating: [], count: PriceSKU.allCases.count)
+        var list = skus[e.sku.index]
+        list.removeAll { $0.from == e.validFrom }
+        list.append(Period(from: e.validFrom, to: e.validTo ?? Int64.max, price: e.price))
+        list.sort { $0.from < $1.from }
+        skus[e.sku.index] = list
+        table[key] = skus
     }
 
-    /// The prices in force for a provider and model at an instant, or nil when none are.
-    public func prices(provider: String, model: String, at ts: Int64) -> [PriceSKU: Money]? {
-        guard let p = period(provider: provider, model: model, at: ts) else { return nil }
-        var out: [PriceSKU: Money] = [:]
-        for (i, sku) in PriceSKU.allCases.enumerated() { if let m = p.prices[i] { out[sku] = m } }
-        return out
-    }
-
-    func period(provider: String, model: String, at ts: Int64) -> Period? {
-        guard let list = periods[Key(provider: provider, model: model)] else { return nil }
-        // Latest period starting at or before ts that has not ended.
+    @inline(__always)
+    static func price(_ list: [Period], at ts: Int64) -> Money? {
+        // The latest period starting at or before ts, if it has not ended; later periods
+        // implicitly end open ones.
         var i = list.count - 1
         while i >= 0 {
             let p = list[i]
-            if p.from <= ts { return ts < p.to ? p : nil }
+            if p.from <= ts { return ts < p.to ? p.price : nil }
             i -= 1
         }
         return nil
     }
 
+    /// The prices in force for a provider and model at an instant, or nil when none are.
+    public func prices(provider: String, model: String, at ts: Int64) -> [PriceSKU: Money]? {
+        guard let skus = table[Key(provider: provider, model: model)] else { return nil }
+        var out: [PriceSKU: Money] = [:]
+        for sku in PriceSKU.allCases {
+            if let m = PriceBook.price(skus[sku.index], at: ts) { out[sku] = m }
+        }
+        return out.isEmpty ? nil : out
+    }
+
     /// The exact cost of one request, or nil when no price applies (see the type's formula).
     public func cost(provider: String, model: String, at ts: Int64, inputTokens: Int, outputTokens: Int,
                      cachedTokens: Int = 0, latencyMs: Double? = nil) -> Money? {
-        guard let p = period(provider: provider, model: model, at: ts) else { return nil }
-        let input = p.prices[0], output = p.prices[1], cacheRead = p.prices[2]
-        let perRequest = p.prices[4], perMinute = p.prices[5]
+        guard let skus = table[Key(provider: provider, model: model)] else { return nil }
+        let input = PriceBook.price(skus[PriceSKU.inputToken.index], at: ts)
+        let output = PriceBook.price(skus[PriceSKU.outputToken.index], at: ts)
+        let cacheRead = PriceBook.price(skus[PriceSKU.cacheReadToken.index], at: ts)
+        let perRequest = PriceBook.price(skus[PriceSKU.request.index], at: ts)
+        let perMinute = PriceBook.price(skus[PriceSKU.minute.index], at: ts)
+        let cacheWrite = PriceBook.price(skus[PriceSKU.cacheWriteToken.index], at: ts)
+        if input == nil && output == nil && cacheRead == nil && perRequest == nil && perMinute == nil && cacheWrite == nil {
+            return nil
+        }
         var total = Money.zero
         let cached = min(cachedTokens, inputTokens)
         if let input { total += input * (inputTokens - cached) }
@@ -143,5 +152,20 @@ public struct PriceBook: Sendable {
     public func cost(of r: RequestRecord) -> Money? {
         cost(provider: r.provider, model: r.model, at: r.timestamp, inputTokens: r.inputTokens,
              outputTokens: r.outputTokens, cachedTokens: r.cachedTokens, latencyMs: r.latencyMs)
+    }
+}
+
+extension PriceSKU {
+    /// The position in `allCases`, for table lookups.
+    @inlinable
+    public var index: Int {
+        switch self {
+        case .inputToken: return 0
+        case .outputToken: return 1
+        case .cacheReadToken: return 2
+        case .cacheWriteToken: return 3
+        case .request: return 4
+        case .minute: return 5
+        }
     }
 }

@@ -1,6 +1,6 @@
 import MosaicCore
 
-/// Bulk writer for the `requests` table: one prepared `INSERT OR IGNORE`, reused per row.
+/// Bulk writer for the `requests` table: one prepared insert, reused per row.
 ///
 /// Text arguments are borrowed byte ranges (bound without copying), so a reader can hand over
 /// slices of its input buffer. Rows whose `(ts, key)` is already stored are ignored and
@@ -14,9 +14,10 @@ public final class RequestWriter {
 
     public init(store: Store, runID: Int64) throws(StoreError) {
         statement = try store.database.prepare("""
-            INSERT OR IGNORE INTO requests(ts, key, tenant, provider, model, operation, region,
+            INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
                 input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            ON CONFLICT(ts, key) DO NOTHING
             """)
         self.runID = runID
         statusBytes = RequestStatus.allCases.map { status in

@@ -4,8 +4,9 @@ extension Store {
     /// Stores prices, closing open periods that a newer price replaces.
     ///
     /// For each (provider, model, sku): an entry with the same `validFrom` replaces the stored
-    /// price (so re-importing the same file changes nothing); an entry that starts later ends
-    /// the open period before it. Runs in the caller's transaction when there is one.
+    /// price (so re-importing a file changes nothing, even after newer prices came in); a new
+    /// period ends the one before it and, unless it has its own end, ends where the next stored
+    /// period starts. Runs in the caller's transaction when there is one.
     ///
     /// - Returns: how many entries were new or changed.
     @discardableResult
@@ -16,12 +17,14 @@ extension Store {
             """)
         let upsert = try database.prepare("""
             INSERT INTO prices(provider, model, sku, unit, price, currency, valid_from, valid_to, source)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+                    coalesce(?8, (SELECT min(valid_from) FROM prices
+                                  WHERE provider = ?1 AND model = ?2 AND sku = ?3 AND valid_from > ?7)), ?9)
             ON CONFLICT(provider, model, sku, valid_from) DO UPDATE SET
                 unit = excluded.unit, price = excluded.price, currency = excluded.currency,
-                valid_to = excluded.valid_to, source = excluded.source
+                valid_to = coalesce(?8, prices.valid_to), source = excluded.source
             WHERE prices.price IS NOT excluded.price OR prices.currency IS NOT excluded.currency
-               OR prices.valid_to IS NOT excluded.valid_to
+               OR (?8 IS NOT NULL AND prices.valid_to IS NOT ?8)
             """)
         var changed = 0
         for e in entries {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MosaicCore
 import MosaicIngest
 import MosaicStore
@@ -105,6 +106,7 @@ struct IngestRequestsCommand: ParsableCommand {
 /// Ingests files one by one (each its own transaction), with a progress line on a terminal.
 func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base: RequestIngestOptions) throws -> [RequestIngestResult] {
     let ingestor = RequestLogIngestor(store: store, catalog: catalog)
+    let log = Log.logger("ingest")
     var results: [RequestIngestResult] = []
     for file in files {
         var options = base
@@ -112,9 +114,21 @@ func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base
         options.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
         defer { progress.finish() }
         do {
-            results.append(try ingestor.ingest(path: file, options: options))
+            let r = try ingestor.ingest(path: file, options: options)
+            log.info("ingested \(file)", metadata: [
+                "run": "\(r.runID)", "format": "\(r.format.rawValue)", "rows": "\(r.rowsRead)",
+                "new": "\(r.inserted)", "duplicates": "\(r.duplicates)", "seconds": "\(r.seconds)",
+            ])
+            if r.quarantined > 0 {
+                log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
+            }
+            if r.unpriced > 0 {
+                log.notice("\(file): \(r.unpriced) rows have no price; import prices with `mosaic prices import`")
+            }
+            results.append(r)
         } catch {
             progress.finish()
+            log.debug("ingest failed", metadata: ["file": "\(file)", "error": "\(error)"])
             throw CLIError(error.description)
         }
     }
