@@ -11,11 +11,12 @@ public enum RequestStatus: String, Sendable, Codable, CaseIterable {
     /// Cancelled by the caller.
     case cancelled
 
-    /// Reads the stored spelling, also accepting `success`/`failed` and an HTTP status code
+    /// Reads the stored spelling in any letter case, also accepting `success`/`failed` and an HTTP status code
     /// (2xx → ok, 429 → rate_limited, 408/504 → timeout, other 4xx/5xx → error).
     public init?(parsing text: Substring) {
-        if let s = RequestStatus(rawValue: String(text)) { self = s; return }
-        switch text.lowercased() {
+        let lower = text.lowercased()
+        if let s = RequestStatus(rawValue: lower) { self = s; return }
+        switch lower {
         case "success", "succeeded", "200": self = .ok
         case "failed", "failure", "fail": self = .error
         case "rate-limited", "ratelimited", "429": self = .rateLimited

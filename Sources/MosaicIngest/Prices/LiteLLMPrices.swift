@@ -17,7 +17,8 @@ import MosaicStore
 /// | `input_cost_per_request` | `request` |
 /// | `cost_per_minute` (a Mosaic extension) | `minute` |
 ///
-/// Batch, priority, flex and long-context variants are not imported. `sample_spec` is skipped.
+/// Batch, priority, flex and long-context variants are not imported. `sample_spec`, aliases
+/// (`alias_of`) and other entries without a provider and without prices are skipped.
 /// When two keys name the same provider and model, the first one in the file wins.
 public enum LiteLLMPrices {
     public static let fieldSKUs: [(field: String, sku: PriceSKU)] = [
@@ -37,6 +38,8 @@ public enum LiteLLMPrices {
         public var shadowed: [String]
         /// Keys with no price this importer reads (image, audio, search pricing only).
         public var withoutTokenPrices: Int
+        /// Keys that are not models: aliases (`alias_of`) and rule entries without a provider.
+        public var skipped: Int
     }
 
     /// Parses a document. `file` names it in errors.
@@ -47,13 +50,15 @@ public enum LiteLLMPrices {
         var entries: [PriceEntry] = []
         var seen = Set<String>()
         var shadowed: [String] = []
-        var models = 0, without = 0
+        var models = 0, without = 0, skipped = 0
         for (key, value) in members where key != "sample_spec" {
             guard let fields = value.objectValue else {
                 throw .file(path: file, reason: "'\(key)': expected an object, found \(value.kindName)")
             }
-            _ = fields
+            let hasPrice = fieldSKUs.contains { f in fields.contains { $0.key == f.field } }
             guard let provider = value["litellm_provider"]?.stringValue, !provider.isEmpty else {
+                // Aliases (`alias_of`) and rule entries name no provider and carry no price.
+                if !hasPrice { skipped += 1; continue }
                 throw .file(path: file, reason: "'\(key)'.litellm_provider: missing or not a string")
             }
             let model = key.hasPrefix(provider + "/") ? String(key.dropFirst(provider.count + 1)) : key
@@ -77,7 +82,7 @@ public enum LiteLLMPrices {
             models += 1
             entries += found
         }
-        return Parsed(entries: entries, models: models, shadowed: shadowed, withoutTokenPrices: without)
+        return Parsed(entries: entries, models: models, shadowed: shadowed, withoutTokenPrices: without, skipped: skipped)
     }
 
     /// Reads a file and stores its prices in one transaction (see `Store.upsertPrices`).

@@ -9,17 +9,20 @@ enum ByteParsing {
         var negative = false
         if b[0] == 45 { negative = true; i = 1 } else if b[0] == 43 { i = 1 }
         if i == n { return nil }
-        var v: Int64 = 0
+        var magnitude: UInt64 = 0
         while i < n {
             let d = b[i] &- 48
             if d > 9 { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int64(d))
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(d))
             if o1 || o2 { return nil }
-            v = s
+            magnitude = s
             i += 1
         }
-        return negative ? -v : v
+        if negative {
+            return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil
+        }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     static let powersOf10: [Double] = (0...22).map { k in

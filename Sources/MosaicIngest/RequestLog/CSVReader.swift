@@ -11,8 +11,8 @@ import Darwin
 /// and embedded newlines), CRLF and LF line ends, a UTF-8 byte-order mark, and a last line
 /// without a newline. Fields are raw bytes; callers validate encoding where they need text.
 ///
-/// Limits: a field over ``maxFieldBytes`` or a record over ``maxRecordBytes`` is an error,
-/// not an unbounded allocation.
+/// Limits: a field over ``maxFieldBytes`` is flagged (``oversizedField``) for the caller to
+/// report as a bad row; a record over ``maxRecordBytes`` stops the file. Neither grows memory.
 final class CSVReader {
     static let blockSize = 1 << 20
     let maxFieldBytes: Int
@@ -30,6 +30,11 @@ final class CSVReader {
     @exclusivity(unchecked) private var nextLine = 1
     /// Byte ranges of the last record's fields (relative to `buffer`).
     @exclusivity(unchecked) private(set) var fields: [Range<Int>] = []
+    /// The first field of the current record that is over ``maxFieldBytes`` (its bytes are
+    /// still there; the caller reports it as a bad row).
+    @exclusivity(unchecked) private(set) var oversizedField: Int?
+    /// Where the current record's text starts and ends (without its line end).
+    @exclusivity(unchecked) private var recordBytes = 0..<0
     private var checkedBOM = false
 
     init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
@@ -56,11 +61,11 @@ final class CSVReader {
         UnsafeRawBufferPointer(rebasing: buffer[fields[i]])
     }
 
-    /// The raw text of the current record, for error reports (cut to 1,000 bytes).
+    /// The raw text of the current record, for error reports (cut to 1,000 bytes; escaped
+    /// quotes inside quoted fields appear unescaped).
     func rawRecord() -> String {
-        guard let first = fields.first, let last = fields.last else { return "" }
-        let lo = max(0, first.lowerBound - 1), hi = min(end, last.upperBound + 1)
-        let bytes = UnsafeRawBufferPointer(rebasing: buffer[lo..<min(hi, lo + 1000)])
+        let r = recordBytes
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[r.lowerBound..<min(r.upperBound, r.lowerBound + 1000)])
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -124,6 +129,7 @@ final class CSVReader {
 
     private func parseRecord() throws(IngestError) -> Outcome {
         fields.removeAll(keepingCapacity: true)
+        oversizedField = nil
         let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var i = start
         var lines = 0
@@ -152,7 +158,7 @@ final class CSVReader {
                     if j + 1 >= end && !eof { return .needMore }
                     break
                 }
-                if j - fieldStart > maxFieldBytes { throw tooLong(fieldStart, j) }
+                if j - fieldStart > maxFieldBytes && oversizedField == nil { oversizedField = fields.count }
                 if escaped { unescape.append(fields.count) }
                 fields.append(fieldStart..<j)
                 i = j + 1
@@ -178,7 +184,7 @@ final class CSVReader {
                 if c == comma || c == lf || c == cr { break }
                 j += 1
             }
-            if j - fieldStart > maxFieldBytes { throw tooLong(fieldStart, j) }
+            if j - fieldStart > maxFieldBytes && oversizedField == nil { oversizedField = fields.count }
             if j >= end {
                 if !eof { return .needMore }
                 fields.append(fieldStart..<j)
@@ -193,12 +199,8 @@ final class CSVReader {
         }
     }
 
-    private func tooLong(_ from: Int, _ to: Int) -> IngestError {
-        .row(file: path, line: nextLine, column: nil,
-             reason: "field \(fields.count + 1) is \(to - from) bytes, over the limit of \(maxFieldBytes)")
-    }
-
-    private func finish(at _: Int, consumed: Int, lines: Int, unescape: [Int]) -> Outcome {
+    private func finish(at stop: Int, consumed: Int, lines: Int, unescape: [Int]) -> Outcome {
+        recordBytes = start..<stop
         recordLine = nextLine
         nextLine += max(lines, 1)
         start = consumed

@@ -31,6 +31,13 @@ extension Job {
                 throw .file(path: path, reason: "line 1: column '\(name)' appears twice (fields \(j + 1) and \(i + 1))")
             }
             if !known.contains(name) && !allowExtra(name) {
+                var bytes = name
+                let looksLikeData = bytes.withUTF8 { b in
+                    Timestamp.parse(UnsafeRawBufferPointer(b)) != nil || ByteParsing.double(UnsafeRawBufferPointer(b)) != nil
+                }
+                if looksLikeData {
+                    throw .file(path: path, reason: "line 1: '\(name)' looks like data, not a column name: the first line must be a header naming the columns (\(known.prefix(6).joined(separator: ","))…)")
+                }
                 throw .file(path: path, reason: "line 1: unknown column '\(name)' (known: \(known.joined(separator: ", ")); columns starting with x_ are ignored)")
             }
             index[name] = i
@@ -43,8 +50,15 @@ extension Job {
         return index
     }
 
-    private func wrongWidth(_ reader: CSVReader, _ width: Int) -> RowProblem {
-        RowProblem(column: nil, reason: "has \(reader.fields.count) fields, the header has \(width)")
+    /// Checks a record's shape: as many fields as the header, none over the size limit.
+    @inline(__always)
+    private func checkShape(_ reader: CSVReader, _ header: [String]) throws(RowProblem) {
+        if reader.fields.count != header.count {
+            throw RowProblem(column: nil, reason: "has \(reader.fields.count) fields, the header has \(header.count)")
+        }
+        if let i = reader.oversizedField {
+            throw RowProblem(column: header[i], reason: "is \(reader.fields[i].count) bytes, over the limit of \(reader.maxFieldBytes)")
+        }
     }
 
     func readNative(_ reader: CSVReader, header: [String]) throws(IngestError) {
@@ -56,12 +70,11 @@ extension Job {
         let cOp = col(.operation), cRegion = col(.region), cIn = col(.inputTokens), cOut = col(.outputTokens)
         let cCached = col(.cachedTokens), cLat = col(.latencyMs), cTtft = col(.ttftMs), cStatus = col(.status)
         let cCost = col(.cost), cRid = col(.requestID)
-        let width = header.count
         let d = defaults
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
-                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                try checkShape(reader, header)
                 @inline(__always) func f(_ i: Int) -> UnsafeRawBufferPointer { i < 0 ? empty : reader.field(i) }
                 var row = BorrowedRow()
                 row.ts = try timestamp(f(cTs), "timestamp")
@@ -93,11 +106,10 @@ extension Job {
         let index = try columns(header, known: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"],
                                 required: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"], allowExtra: { _ in false })
         let cTs = index["TIMESTAMP"]!, cIn = index["ContextTokens"]!, cOut = index["GeneratedTokens"]!
-        let width = header.count
         let d = defaults
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
-                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                try checkShape(reader, header)
                 var row = BorrowedRow()
                 row.ts = try timestamp(reader.field(cTs), "TIMESTAMP")
                 row.inputTokens = try tokens(reader.field(cIn), "ContextTokens")
@@ -123,13 +135,12 @@ extension Job {
                                 allowExtra: { _ in false })
         let cTs = index["Timestamp"]!, cModel = index["Model"]!, cIn = index["Request tokens"]!
         let cOut = index["Response tokens"]!, cElapsed = index["Elapsed time"] ?? -1
-        let width = header.count
         let d = defaults
         let names = OwnedBytes(["openai", "gpt-3.5-turbo", "gpt-4"])
         let openaiB = names[0], gpt35B = names[1], gpt4B = names[2]
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
-                if reader.fields.count != width { throw wrongWidth(reader, width) }
+                try checkShape(reader, header)
                 var row = BorrowedRow()
                 let t = reader.field(cTs)
                 guard let seconds = ByteParsing.double(t) else {

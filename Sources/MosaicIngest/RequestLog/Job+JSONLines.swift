@@ -1,4 +1,3 @@
-import Foundation
 import MosaicCore
 
 extension Job {
@@ -12,24 +11,24 @@ extension Job {
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             sawObject = true
             let lineNumber = reader.lineNumber
-            let object: [String: Any]
-            do {
-                let parsed = try JSONSerialization.jsonObject(with: Data(line), options: [])
-                guard let o = parsed as? [String: Any] else {
+            let members: [(key: String, value: JSONValue)]
+            switch Result(catching: { () throws(JSONSyntaxError) -> JSONValue in try JSONValue.parse(line) }) {
+            case .success(let value):
+                guard let object = value.objectValue else {
                     try deliver(line: lineNumber, raw: { ByteParsing.text(line) }) { () throws(RowProblem) -> BorrowedRow in
-                        throw RowProblem(column: nil, reason: "is not a JSON object")
+                        throw RowProblem(column: nil, reason: "is not a JSON object (found \(value.kindName))")
                     }
                     continue
                 }
-                object = o
-            } catch let e as IngestError {
-                throw e
-            } catch {
+                members = object
+            case .failure(let e):
                 try deliver(line: lineNumber, raw: { ByteParsing.text(line) }) { () throws(RowProblem) -> BorrowedRow in
-                    throw RowProblem(column: nil, reason: "is not valid JSON")
+                    throw RowProblem(column: nil, reason: "is not valid JSON: column \(e.column): \(e.reason)")
                 }
                 continue
             }
+            var object: [String: JSONValue] = [:]
+            for m in members { object[m.key] = m.value }
             switch format {
             case .mooncake: try deliverMooncake(object, line: lineNumber, raw: line, scratch: &scratch)
             default: try deliverNative(object, line: lineNumber, raw: line, scratch: &scratch)
@@ -40,7 +39,7 @@ extension Job {
         reportProgress(bytes: reader.position)
     }
 
-    private func deliverNative(_ object: [String: Any], line: Int, raw: UnsafeRawBufferPointer,
+    private func deliverNative(_ object: [String: JSONValue], line: Int, raw: UnsafeRawBufferPointer,
                                         scratch: inout JSONRowScratch) throws(IngestError) {
         let d = defaults
         let columns = RequestLogColumn.allCases
@@ -79,7 +78,7 @@ extension Job {
         }
     }
 
-    private func deliverMooncake(_ object: [String: Any], line: Int, raw: UnsafeRawBufferPointer,
+    private func deliverMooncake(_ object: [String: JSONValue], line: Int, raw: UnsafeRawBufferPointer,
                                           scratch: inout JSONRowScratch) throws(IngestError) {
         let d = defaults
         try deliver(line: line, raw: { ByteParsing.text(raw) }) { () throws(RowProblem) -> BorrowedRow in
@@ -106,32 +105,29 @@ extension Job {
 }
 
 /// JSON values of one row rendered as text into one reusable byte buffer, so the same field
-/// checks serve CSV and JSON.
+/// checks (and the same exact number parsing) serve CSV and JSON.
 struct JSONRowScratch {
     private var bytes: [UInt8] = []
     private var ranges: [Range<Int>] = []
 
     init() { bytes.reserveCapacity(1024) }
 
-    mutating func load(_ object: [String: Any], keys: [String]) throws(RowProblem) {
+    /// Renders each key's value as text: strings as they are, numbers as their literal text
+    /// (never through a `Double`), null or absent as empty.
+    mutating func load(_ object: [String: JSONValue], keys: [String]) throws(RowProblem) {
         bytes.removeAll(keepingCapacity: true)
         ranges.removeAll(keepingCapacity: true)
         for k in keys {
             let start = bytes.count
             switch object[k] {
-            case nil, is NSNull:
+            case nil, .null?:
                 break
-            case let s as String:
+            case .string(let s)?:
                 bytes.append(contentsOf: s.utf8)
-            case let n as NSNumber:
-                let v = n.doubleValue
-                if v.isFinite, v == v.rounded(), abs(v) < 9.0e15 {
-                    bytes.append(contentsOf: String(Int64(v)).utf8)
-                } else {
-                    bytes.append(contentsOf: "\(v)".utf8)
-                }
-            default:
-                throw RowProblem(column: k, reason: "is not a string or number")
+            case .number(let literal)?:
+                bytes.append(contentsOf: literal.utf8)
+            case let other?:
+                throw RowProblem(column: k, reason: "is \(other.kindName), expected a string or number")
             }
             ranges.append(start..<bytes.count)
         }

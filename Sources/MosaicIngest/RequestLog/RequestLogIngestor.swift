@@ -24,17 +24,14 @@ public struct RequestLogIngestor {
     public func ingest(path: String, options: RequestIngestOptions) throws(IngestError) -> RequestIngestResult {
         let started = DispatchTime.now()
         let location = URL(fileURLWithPath: path).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .file(path: path, reason: "no such file")
-        }
-        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        if size == 0 { throw .file(path: path, reason: "the file is empty (expected a header line and rows)") }
-
         let format: RequestLogFormat
-        if let f = options.format { format = f } else { format = try detectFormat(path: path) }
-        try check(options, for: format)
+        let size: Int64
+        do {
+            (format, size) = try preflight(path: path, options: options)
+        } catch {
+            recordFailure(source: "requests:\(options.format?.rawValue ?? "auto")", location: location, error)
+            throw error
+        }
 
         let known: Set<String>
         let prices: PriceBook
@@ -79,6 +76,29 @@ public struct RequestLogIngestor {
         return RequestIngestResult(path: path, format: format, runID: runID, rowsRead: counts.read,
                                    inserted: counts.inserted, duplicates: counts.duplicate,
                                    quarantined: counts.quarantined, unpriced: unpriced, seconds: seconds)
+    }
+
+    /// The checks before any row is read: the file exists and is not empty, its format is
+    /// known, and the options fit the format.
+    func preflight(path: String, options: RequestIngestOptions) throws(IngestError) -> (RequestLogFormat, Int64) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .file(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        if size == 0 { throw .file(path: path, reason: "the file is empty (expected a header line and rows)") }
+        let format: RequestLogFormat
+        if let f = options.format { format = f } else { format = try detectFormat(path: path) }
+        try check(options, for: format)
+        return (format, size)
+    }
+
+    /// Records a run that failed before it started reading rows (best effort: the store may be
+    /// what failed).
+    func recordFailure(source: String, location: String, _ error: IngestError) {
+        guard let id = try? store.beginRun(source: source, location: location) else { return }
+        try? store.finishRun(id, counts: IngestCounts(), error: error.description)
     }
 
     func detectFormat(path: String) throws(IngestError) -> RequestLogFormat {

@@ -28,9 +28,12 @@ struct BorrowedRow {
 /// prices the request, inserts it and counts the outcome.
 ///
 /// The content key is a stable hash of every stored field (or of provider and `request_id`
-/// when the log has ids). Two byte-identical rows at the same instant are told apart by their
-/// order of appearance among rows of that instant, so a file that really holds two identical
-/// requests keeps both, and ingesting the file again still adds nothing.
+/// when the log has ids). Byte-identical rows that follow each other at the same instant are
+/// told apart by their order, so a time-ordered log that really holds two identical requests
+/// keeps both, and ingesting the file again still adds nothing. An identical row that comes
+/// back after rows of other instants (only possible in a file not sorted by time) is taken as
+/// a repeat of the first and counted as a duplicate: telling it apart would need memory that
+/// grows with the file.
 final class RequestRowSink {
     let writer: RequestWriter
     let prices: PriceBook
@@ -90,7 +93,6 @@ final class RequestRowSink {
             cost = prices.cost(provider: n.provider, model: n.model, at: row.ts, inputTokens: Int(row.inputTokens),
                                outputTokens: Int(row.outputTokens), cachedTokens: Int(row.cachedTokens),
                                latencyMs: row.latencyMs)
-            if cost == nil { unpriced += 1 }
         }
         let key = contentKey(row)
         do {
@@ -99,7 +101,12 @@ final class RequestRowSink {
                 operation: row.operation, region: row.region, inputTokens: row.inputTokens,
                 outputTokens: row.outputTokens, cachedTokens: row.cachedTokens, latencyMs: row.latencyMs,
                 ttftMs: row.ttftMs, status: row.status, cost: cost, requestID: row.requestID)
-            if fresh { inserted += 1 } else { duplicates += 1 }
+            if fresh {
+                inserted += 1
+                if cost == nil { unpriced += 1 }
+            } else {
+                duplicates += 1
+            }
         } catch {
             throw .store(error)
         }
