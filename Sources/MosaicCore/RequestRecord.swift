@@ -92,6 +92,27 @@ public enum RequestLogColumn: String, CaseIterable, Sendable {
     case requestID = "request_id"
 
     public static let required: [RequestLogColumn] = [.timestamp, .provider, .model]
+
+    /// The column's position in `allCases` (the CSV order), for table lookups.
+    @inlinable
+    public var position: Int {
+        switch self {
+        case .timestamp: return 0
+        case .tenant: return 1
+        case .provider: return 2
+        case .model: return 3
+        case .operation: return 4
+        case .region: return 5
+        case .inputTokens: return 6
+        case .outputTokens: return 7
+        case .cachedTokens: return 8
+        case .latencyMs: return 9
+        case .ttftMs: return 10
+        case .status: return 11
+        case .cost: return 12
+        case .requestID: return 13
+        }
+    }
 }
 
 extension RequestStatus {

@@ -31,11 +31,7 @@ import Testing
             print(k, format(tot[k].normalize(), 'f') if tot[k] != 0 else '0')
         """#
 
-    static var python3: String? {
-        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    @Test(.enabled(if: python3 != nil, "python3 is not installed; the independent reference needs it"))
+    @Test(.enabled(if: Python.has("decimal"), "python3 is not installed; the independent reference needs it"))
     func demoCostsEqualPythonDecimal() throws {
         let tmp = TemporaryDirectory("reconcile")
         let demo = try MosaicBinary.run(["demo", "--days", "3", "--seed", "11", "--format", "json"], in: tmp.path)
@@ -43,15 +39,9 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(demo.stdout.utf8)) as? [[String: Any]])
         let mosaic = Dictionary(uniqueKeysWithValues: rows.map { ($0["provider"] as! String, $0["cost_usd"] as! String) })
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python3!)
-        process.arguments = ["-c", Self.script, tmp.file("datasets/sample")]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let python = try #require(Python.run(Self.script, arguments: [tmp.file("datasets/sample")]))
+        #expect(python.status == 0, "python3 failed: \(python.stderr)")
+        let text = python.stdout
         var reference: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")

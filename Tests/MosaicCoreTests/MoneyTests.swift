@@ -431,46 +431,6 @@ extension MoneyTests {
     }
 }
 
-// MARK: - python3, for independent references
-
-/// Runs `python3` for reference values; tests that need it are disabled when it is missing.
-enum Python {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs `python3 -c script arguments…` and waits; nil when python3 cannot be started.
-    static func run(_ script: String, arguments: [String] = []) -> Output? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Whether `python3` runs and can import `module`.
-    static func has(_ module: String) -> Bool {
-        run("import \(module)")?.status == 0
-    }
-}
-
 @Suite("Money at the edges of its range")
 struct MoneyRangeTests {
     @Test(arguments: [

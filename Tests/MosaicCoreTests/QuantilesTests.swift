@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicTestSupport
 import Testing
 
 /// True when `a` and `b` differ by at most `ulps` units in the last place of `scale`, the

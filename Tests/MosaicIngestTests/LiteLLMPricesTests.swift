@@ -276,26 +276,9 @@ struct LiteLLMPricesTests {
 
     /// Runs the Python reference on a file; nil (with the reason recorded) when python3 fails.
     static func pythonReading(_ path: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", pythonScript, path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0,
-                     "python3 failed (is it installed?): \(String(decoding: errData, as: UTF8.self))")
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let result = try #require(Python.run(pythonScript, arguments: [path]), "python3 cannot be started")
+        try #require(result.status == 0, "python3 failed: \(result.stderr)")
+        return result.stdout.split(separator: "\n").map(String.init)
     }
 
     @Test("the real LiteLLM file imports as shipped",

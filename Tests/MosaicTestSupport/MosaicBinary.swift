@@ -13,47 +13,21 @@ public enum MosaicBinary {
         return SharedData.packageRoot + "/.build/debug/mosaic"
     }()
 
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
+    public typealias Result = ChildProcess.Output
 
     /// Runs `mosaic ARGS` in `directory` and waits for it.
     public static func run(_ arguments: [String], in directory: String? = nil,
                            environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, in: directory, environment: environment)
-        let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
-        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        ChildProcess.wait(try start(arguments, in: directory, environment: environment))
     }
 
     /// Starts `mosaic ARGS` without waiting (for crash tests); stdout and stderr are pipes.
+    /// `MOSAIC_DB` is removed from the environment unless `environment` sets it.
     public static func start(_ arguments: [String], in directory: String? = nil,
                              environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "MOSAIC_DB")
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess.start(path, arguments, in: directory, environment: env)
     }
 }

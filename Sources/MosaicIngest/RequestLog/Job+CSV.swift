@@ -65,38 +65,16 @@ extension Job {
         let known = RequestLogColumn.allCases.map(\.rawValue)
         let index = try columns(header, known: known, required: RequestLogColumn.required.map(\.rawValue),
                                 allowExtra: { $0.hasPrefix("x_") })
-        func col(_ c: RequestLogColumn) -> Int { index[c.rawValue] ?? -1 }
-        let cTs = col(.timestamp), cTenant = col(.tenant), cProvider = col(.provider), cModel = col(.model)
-        let cOp = col(.operation), cRegion = col(.region), cIn = col(.inputTokens), cOut = col(.outputTokens)
-        let cCached = col(.cachedTokens), cLat = col(.latencyMs), cTtft = col(.ttftMs), cStatus = col(.status)
-        let cCost = col(.cost), cRid = col(.requestID)
-        let d = defaults
+        // Header position of each native column (in `RequestLogColumn` order), -1 when absent.
+        let positions = RequestLogColumn.allCases.map { index[$0.rawValue] ?? -1 }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
                 try checkShape(reader, header)
-                @inline(__always) func f(_ i: Int) -> UnsafeRawBufferPointer { i < 0 ? empty : reader.field(i) }
-                var row = BorrowedRow()
-                row.ts = try timestamp(f(cTs), "timestamp")
-                row.provider = try text(f(cProvider), "provider", required: true)
-                row.model = try text(f(cModel), "model", required: true)
-                let tenant = f(cTenant), op = f(cOp), region = f(cRegion)
-                row.tenant = tenant.count > 0 ? try text(tenant, "tenant") : UnsafeRawBufferPointer(d.tenant)
-                row.operation = op.count > 0 ? try text(op, "operation") : UnsafeRawBufferPointer(d.operation)
-                row.region = region.count > 0 ? try text(region, "region") : UnsafeRawBufferPointer(d.region)
-                row.inputTokens = try tokens(f(cIn), "input_tokens")
-                row.outputTokens = try tokens(f(cOut), "output_tokens")
-                row.cachedTokens = try tokens(f(cCached), "cached_tokens")
-                if row.cachedTokens > row.inputTokens {
-                    throw RowProblem(column: "cached_tokens", reason: "\(row.cachedTokens) is more than input_tokens (\(row.inputTokens)); cached tokens are part of the input")
+                return try nativeRow { c in
+                    let i = positions[c.position]
+                    return i < 0 ? empty : reader.field(i)
                 }
-                row.latencyMs = try milliseconds(f(cLat), "latency_ms")
-                row.ttftMs = try milliseconds(f(cTtft), "ttft_ms")
-                row.status = try status(f(cStatus), "status")
-                row.cost = try money(f(cCost), "cost_usd")
-                let rid = f(cRid)
-                if rid.count > 0 { row.requestID = try text(rid, "request_id") }
-                return row
             }
             if rowsRead & 0xFFFF == 0 { reportProgress(bytes: reader.position) }
         }

@@ -77,4 +77,32 @@ extension Job {
         }
         return try notFuture(options.start! + Int64(offsetMicros.rounded()), column)
     }
+
+    /// Builds a row of the native layout (CSV or JSON Lines) from its fields: `field(c)` is
+    /// the column's bytes, empty when the column is absent.
+    @inline(__always)
+    func nativeRow(_ field: (RequestLogColumn) -> UnsafeRawBufferPointer) throws(RowProblem) -> BorrowedRow {
+        let d = defaults
+        var row = BorrowedRow()
+        row.ts = try timestamp(field(.timestamp), "timestamp")
+        row.provider = try text(field(.provider), "provider", required: true)
+        row.model = try text(field(.model), "model", required: true)
+        let tenant = field(.tenant), op = field(.operation), region = field(.region)
+        row.tenant = tenant.count > 0 ? try text(tenant, "tenant") : d.tenant
+        row.operation = op.count > 0 ? try text(op, "operation") : d.operation
+        row.region = region.count > 0 ? try text(region, "region") : d.region
+        row.inputTokens = try tokens(field(.inputTokens), "input_tokens")
+        row.outputTokens = try tokens(field(.outputTokens), "output_tokens")
+        row.cachedTokens = try tokens(field(.cachedTokens), "cached_tokens")
+        if row.cachedTokens > row.inputTokens {
+            throw RowProblem(column: "cached_tokens", reason: "\(row.cachedTokens) is more than input_tokens (\(row.inputTokens)); cached tokens are part of the input")
+        }
+        row.latencyMs = try milliseconds(field(.latencyMs), "latency_ms")
+        row.ttftMs = try milliseconds(field(.ttftMs), "ttft_ms")
+        row.status = try status(field(.status), "status")
+        row.cost = try money(field(.cost), "cost_usd")
+        let rid = field(.requestID)
+        if rid.count > 0 { row.requestID = try text(rid, "request_id") }
+        return row
+    }
 }

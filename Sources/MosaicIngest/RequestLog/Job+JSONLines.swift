@@ -41,7 +41,6 @@ extension Job {
 
     private func deliverNative(_ object: [String: JSONValue], line: Int, raw: UnsafeRawBufferPointer,
                                         scratch: inout JSONRowScratch) throws(IngestError) {
-        let d = defaults
         let columns = RequestLogColumn.allCases
         try deliver(line: line, raw: { ByteParsing.text(raw) }) { () throws(RowProblem) -> BorrowedRow in
             for key in object.keys where RequestLogColumn(rawValue: key) == nil && !key.hasPrefix("x_") {
@@ -49,31 +48,10 @@ extension Job {
             }
             try scratch.load(object, keys: columns.map(\.rawValue))
             return try scratch.withFields { (f) throws(RowProblem) -> BorrowedRow in
-                func field(_ c: RequestLogColumn) -> UnsafeRawBufferPointer { f[columns.firstIndex(of: c)!] }
                 for c in RequestLogColumn.required where object[c.rawValue] == nil {
                     throw RowProblem(column: c.rawValue, reason: "is missing")
                 }
-                var row = BorrowedRow()
-                row.ts = try timestamp(field(.timestamp), "timestamp")
-                row.provider = try text(field(.provider), "provider", required: true)
-                row.model = try text(field(.model), "model", required: true)
-                let tenant = field(.tenant), op = field(.operation), region = field(.region)
-                row.tenant = tenant.count > 0 ? try text(tenant, "tenant") : UnsafeRawBufferPointer(d.tenant)
-                row.operation = op.count > 0 ? try text(op, "operation") : UnsafeRawBufferPointer(d.operation)
-                row.region = region.count > 0 ? try text(region, "region") : UnsafeRawBufferPointer(d.region)
-                row.inputTokens = try tokens(field(.inputTokens), "input_tokens")
-                row.outputTokens = try tokens(field(.outputTokens), "output_tokens")
-                row.cachedTokens = try tokens(field(.cachedTokens), "cached_tokens")
-                if row.cachedTokens > row.inputTokens {
-                    throw RowProblem(column: "cached_tokens", reason: "\(row.cachedTokens) is more than input_tokens (\(row.inputTokens)); cached tokens are part of the input")
-                }
-                row.latencyMs = try milliseconds(field(.latencyMs), "latency_ms")
-                row.ttftMs = try milliseconds(field(.ttftMs), "ttft_ms")
-                row.status = try status(field(.status), "status")
-                row.cost = try money(field(.cost), "cost_usd")
-                let rid = field(.requestID)
-                if rid.count > 0 { row.requestID = try text(rid, "request_id") }
-                return row
+                return try nativeRow { c in f[c.position] }
             }
         }
     }

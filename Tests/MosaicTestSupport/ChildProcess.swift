@@ -1,0 +1,63 @@
+import Foundation
+
+/// Runs a program to completion and collects what it printed.
+public enum ChildProcess {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Starts `executable arguments…` (standard input from /dev/null) without waiting.
+    public static func start(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                             environment: [String: String]? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits for a process started by ``start(_:_:in:environment:)``, reading both pipes at
+    /// once so a chatty child never blocks on a full pipe.
+    public static func wait(_ process: Process) -> Output {
+        let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs and waits.
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                           environment: [String: String]? = nil) throws -> Output {
+        wait(try start(executable, arguments, in: directory, environment: environment))
+    }
+}
+
+/// `python3`, for independent reference values (numpy, Python's `decimal`); tests that need it
+/// are disabled with a message when it is missing.
+public enum Python {
+    /// Runs `python3 -c script arguments…` and waits; nil when python3 cannot be started.
+    public static func run(_ script: String, arguments: [String] = []) -> ChildProcess.Output? {
+        try? ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments)
+    }
+
+    /// Whether `python3` runs and can import `module`.
+    public static func has(_ module: String) -> Bool {
+        run("import \(module)")?.status == 0
+    }
+}
