@@ -181,5 +181,16 @@ public enum Schema {
                 UNIQUE (kind, version)
             );
             """),
+        Migration(version: 2, name: "usage token kinds, billing sub-accounts and unit prices", sql: """
+            ALTER TABLE usage_buckets ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE usage_buckets ADD COLUMN output_image_tokens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE usage_buckets ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE usage_buckets ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';
+            ALTER TABLE billing_lines ADD COLUMN billing_account_name TEXT;
+            ALTER TABLE billing_lines ADD COLUMN sub_account_id TEXT;
+            ALTER TABLE billing_lines ADD COLUMN sub_account_name TEXT;
+            ALTER TABLE billing_lines ADD COLUMN list_unit_price TEXT;
+            CREATE INDEX billing_lines_provider ON billing_lines(provider_name, charge_period_start);
+            """),
     ]
 }
