@@ -191,6 +191,7 @@ public enum Schema {
             ALTER TABLE billing_lines ADD COLUMN sub_account_name TEXT;
             ALTER TABLE billing_lines ADD COLUMN list_unit_price TEXT;
             CREATE INDEX billing_lines_provider ON billing_lines(provider_name, charge_period_start);
+            ALTER TABLE ingest_runs ADD COLUMN rows_updated INTEGER NOT NULL DEFAULT 0;
             """),
     ]
 }

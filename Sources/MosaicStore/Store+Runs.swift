@@ -6,11 +6,14 @@ public struct IngestCounts: Sendable, Equatable, Codable {
     public var inserted = 0
     public var duplicate = 0
     public var quarantined = 0
-    public init(read: Int = 0, inserted: Int = 0, duplicate: Int = 0, quarantined: Int = 0) {
+    /// Rows that were already stored and whose values changed (upserting sources only).
+    public var updated = 0
+    public init(read: Int = 0, inserted: Int = 0, duplicate: Int = 0, quarantined: Int = 0, updated: Int = 0) {
         self.read = read
         self.inserted = inserted
         self.duplicate = duplicate
         self.quarantined = quarantined
+        self.updated = updated
     }
 }
 
@@ -39,11 +42,11 @@ extension Store {
     public func finishRun(_ id: Int64, counts: IngestCounts, error: String? = nil) throws(StoreError) {
         try database.prepare("""
             UPDATE ingest_runs SET finished_at = ?, status = ?, rows_read = ?, rows_inserted = ?,
-                rows_duplicate = ?, rows_quarantined = ?, error = ? WHERE id = ?
+                rows_duplicate = ?, rows_quarantined = ?, rows_updated = ?, error = ? WHERE id = ?
             """).run([
                 .int(Timestamp.now()), .text(error == nil ? "ok" : "failed"),
                 .int(Int64(counts.read)), .int(Int64(counts.inserted)), .int(Int64(counts.duplicate)),
-                .int(Int64(counts.quarantined)), error.map { .text($0) } ?? .null, .int(id),
+                .int(Int64(counts.quarantined)), .int(Int64(counts.updated)), error.map { .text($0) } ?? .null, .int(id),
             ])
     }
 
@@ -51,7 +54,7 @@ extension Store {
     public func runs(limit: Int = 20) throws(StoreError) -> [IngestRun] {
         let stmt = try database.prepare("""
             SELECT id, source, location, started_at, finished_at, status, rows_read, rows_inserted,
-                   rows_duplicate, rows_quarantined, error FROM ingest_runs ORDER BY id DESC LIMIT ?
+                   rows_duplicate, rows_quarantined, error, rows_updated FROM ingest_runs ORDER BY id DESC LIMIT ?
             """)
         try stmt.bind(1, Int64(limit))
         var out: [IngestRun] = []
@@ -60,7 +63,8 @@ extension Store {
                 id: stmt.int64(0), source: stmt.text(1), location: stmt.text(2), startedAt: stmt.int64(3),
                 finishedAt: stmt.isNull(4) ? nil : stmt.int64(4), status: stmt.text(5),
                 counts: IngestCounts(read: Int(stmt.int64(6)), inserted: Int(stmt.int64(7)),
-                                     duplicate: Int(stmt.int64(8)), quarantined: Int(stmt.int64(9))),
+                                     duplicate: Int(stmt.int64(8)), quarantined: Int(stmt.int64(9)),
+                                     updated: Int(stmt.int64(11))),
                 error: stmt.isNull(10) ? nil : stmt.text(10)))
         }
         return out

@@ -10,7 +10,9 @@ struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Load usage, latency and billing data into the store.",
-        subcommands: [IngestRequestsCommand.self]
+        subcommands: [IngestRequestsCommand.self, IngestOpenAIUsageCommand.self, IngestOpenAICostsCommand.self,
+                      IngestAnthropicUsageCommand.self, IngestAnthropicCostsCommand.self, IngestGitHubBillingCommand.self,
+                      IngestStatusCommand.self, IngestFocusCommand.self]
     )
 }
 

@@ -1,0 +1,167 @@
+import Foundation
+import MosaicCore
+
+/// The time range a pull covers, `[since, until)` in µs.
+public struct PullWindow: Sendable, Equatable {
+    public var since: Int64
+    public var until: Int64
+    public init(since: Int64, until: Int64) {
+        self.since = since
+        self.until = until
+    }
+}
+
+/// What one page of a provider API holds, in store terms.
+public struct ParsedPage: Sendable {
+    public var buckets: [UsageBucket] = []
+    public var lines: [BillingLine] = []
+    /// The token of the next page; nil on the last.
+    public var next: String?
+    /// The start of the newest bucket (or period) on the page: the checkpoint once committed.
+    public var newestStart: Int64?
+}
+
+/// A provider endpoint that `PullJob` can page through.
+///
+/// A source only builds URLs and reads pages; fetching, retrying, storing and checkpoints
+/// are the job's. Implementations parse exactly the documented response shapes and name the
+/// JSON path of anything that does not fit.
+public protocol APISource: Sendable {
+    /// `openai-usage`, `openai-costs`, `anthropic-usage`, `anthropic-costs`, `github-billing`.
+    var name: String { get }
+    /// The provider's default API address.
+    var defaultBaseURL: URL { get }
+    /// The environment variable holding the credential.
+    var credentialVariable: String { get }
+    /// What to tell the user when the key is refused.
+    var credentialHint: String { get }
+    /// Headers carrying the credential and API version.
+    func headers(credential: String) -> [String: String]
+    /// The URL of a page: the first one when `token` is nil.
+    func url(base: URL, window: PullWindow, token: String?) -> URL
+    /// Reads one page.
+    func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage
+}
+
+// MARK: - Helpers for reading documented shapes
+
+/// Reads fields of a page, naming the JSON path of whatever does not fit.
+struct PageReader {
+    let source: String
+    let path: String
+
+    func fail(_ where_: String, _ reason: String) -> APIError {
+        .shape(source: source, path: path, reason: "\(where_): \(reason)")
+    }
+
+    func array(_ v: JSONValue?, _ at: String) throws(APIError) -> [JSONValue] {
+        guard let v else { throw fail(at, "missing") }
+        guard let a = v.arrayValue else { throw fail(at, "expected an array, found \(v.kindName)") }
+        return a
+    }
+
+    func object(_ v: JSONValue, _ at: String) throws(APIError) -> JSONValue {
+        guard v.objectValue != nil else { throw fail(at, "expected an object, found \(v.kindName)") }
+        return v
+    }
+
+    /// A whole number; absent or null is `default` when one is given.
+    func int(_ v: JSONValue?, _ at: String, default d: Int? = nil) throws(APIError) -> Int {
+        guard let v, !v.isNull else {
+            if let d { return d }
+            throw fail(at, "missing")
+        }
+        guard let i = v.intValue else { throw fail(at, "expected a whole number, found \(v.numberText ?? v.kindName)") }
+        return i
+    }
+
+    /// A string, or nil when absent or null.
+    func optionalString(_ v: JSONValue?, _ at: String) throws(APIError) -> String? {
+        guard let v, !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw fail(at, "expected a string, found \(v.kindName)") }
+        return s
+    }
+
+    func bool(_ v: JSONValue?, _ at: String) throws(APIError) -> Bool {
+        guard let b = v?.boolValue else { throw fail(at, "expected true or false") }
+        return b
+    }
+
+    /// An instant from RFC 3339 text.
+    func instant(_ v: JSONValue?, _ at: String) throws(APIError) -> Int64 {
+        guard let s = v?.stringValue else { throw fail(at, "expected an RFC 3339 time") }
+        guard let ts = Timestamp.parse(s) else { throw fail(at, "'\(s)' is not an RFC 3339 time") }
+        return ts
+    }
+
+    /// An exact amount from a JSON number literal or a decimal string, times 10^shift.
+    func money(_ v: JSONValue?, _ at: String, shift: Int = 0) throws(APIError) -> Money {
+        guard let v, let literal = v.numberText ?? v.stringValue else { throw fail(at, "expected an amount") }
+        do {
+            return try Money(parsing: shift == 0 ? literal : "\(literal)e\(shift)")
+        } catch {
+            throw fail(at, error.description)
+        }
+    }
+
+    /// `has_more` / `next_page` pagination.
+    func next(_ page: JSONValue) throws(APIError) -> String? {
+        let more = try bool(page["has_more"], "has_more")
+        guard more else { return nil }
+        guard let token = page["next_page"]?.stringValue, !token.isEmpty else {
+            throw fail("next_page", "has_more is true but next_page is missing")
+        }
+        return token
+    }
+}
+
+/// Canonical JSON object text with sorted keys, from string values (nils left out).
+func canonicalJSON(_ fields: [String: String?]) -> String {
+    let items = fields.compactMap { k, v in v.map { (k, $0) } }.sorted { $0.0 < $1.0 }
+    return "{" + items.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}"
+}
+
+/// A JSON object of a result's numeric fields exactly as sent (nested objects flattened with dots).
+func numericFields(_ v: JSONValue, prefix: String = "") -> [(String, String)] {
+    guard let members = v.objectValue else { return [] }
+    var out: [(String, String)] = []
+    for (k, value) in members {
+        if let n = value.numberText { out.append((prefix + k, n)) }
+        else if value.objectValue != nil { out += numericFields(value, prefix: prefix + k + ".") }
+    }
+    return out
+}
+
+func metricsJSON(_ v: JSONValue) -> String {
+    "{" + numericFields(v).sorted { $0.0 < $1.0 }.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+}
+
+/// A JSON string literal.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+extension URL {
+    /// `self` with `path` appended and `query` set (items in order, repeated names allowed).
+    func appending(path: String, query: [(String, String)]) -> URL {
+        var c = URLComponents(url: self, resolvingAgainstBaseURL: false)!
+        let basePath = c.path.hasSuffix("/") ? String(c.path.dropLast()) : c.path
+        c.path = basePath + path
+        c.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        // '+' in values (RFC 3339 offsets) must not read as a space.
+        c.percentEncodedQuery = c.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        return c.url!
+    }
+}

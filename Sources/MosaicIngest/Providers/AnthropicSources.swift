@@ -1,0 +1,165 @@
+import Foundation
+import MosaicCore
+
+/// Headers of the Anthropic Admin API.
+private func anthropicHeaders(_ key: String) -> [String: String] {
+    ["x-api-key": key, "anthropic-version": "2023-06-01", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+}
+
+private let anthropicHint = "check ANTHROPIC_ADMIN_KEY: it must be an Admin API key (sk-ant-admin…)"
+
+/// RFC 3339 in UTC for Anthropic's `starting_at`/`ending_at`.
+private func rfc3339(_ micros: Int64) -> String { Timestamp.format(micros / 1_000_000 * 1_000_000) }
+
+/// Anthropic's usage report for the Messages API:
+/// `GET /v1/organizations/usage_report/messages` (Admin API key).
+///
+/// Each result becomes a usage bucket. Input tokens are the documented total:
+/// `uncached_input_tokens + cache_read_input_tokens + cache_creation.ephemeral_1h_input_tokens
+/// + cache_creation.ephemeral_5m_input_tokens`, with `cache_read_input_tokens` as the cached
+/// part and the cache-creation tokens as the cache-write part; `workspace_id` is the project,
+/// `api_key_id` the key; `service_tier`, `context_window` (and later additions such as
+/// `inference_geo`) go into `dimensions`. The API gives no request count.
+public struct AnthropicUsageSource: APISource {
+    public var bucketWidth: String
+    public var groupBy: [String]
+
+    public init(bucketWidth: String = "1d",
+                groupBy: [String] = ["model", "workspace_id", "api_key_id", "service_tier", "context_window"]) {
+        self.bucketWidth = bucketWidth
+        self.groupBy = groupBy
+    }
+
+    public var name: String { "anthropic-usage" }
+    public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
+    public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
+    public var credentialHint: String { anthropicHint }
+    static let path = "/v1/organizations/usage_report/messages"
+
+    public func headers(credential: String) -> [String: String] { anthropicHeaders(credential) }
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        var q: [(String, String)] = [
+            ("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)), ("bucket_width", bucketWidth),
+            ("limit", bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")),
+        ]
+        for g in groupBy { q.append(("group_by[]", g)) }
+        if let token { q.append(("page", token)) }
+        return base.appending(path: Self.path, query: q)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
+            let at = "data[\(i)]"
+            _ = try r.object(bucket, at)
+            let start = try r.instant(bucket["starting_at"], "\(at).starting_at")
+            let end = try r.instant(bucket["ending_at"], "\(at).ending_at")
+            out.newestStart = max(out.newestStart ?? start, start)
+            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
+                let rat = "\(at).results[\(j)]"
+                _ = try r.object(result, rat)
+                var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "anthropic")
+                b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
+                b.project = try r.optionalString(result["workspace_id"], "\(rat).workspace_id") ?? ""
+                b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
+                var dims: [String: String?] = [:]
+                for d in ["service_tier", "context_window", "inference_geo", "speed", "account_id", "service_account_id"] {
+                    dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
+                }
+                b.dimensions = canonicalJSON(dims)
+                let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
+                let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
+                let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
+                                           "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
+                let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
+                                           "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
+                b.inputTokens = uncached + read + creation1h + creation5m
+                b.cachedInputTokens = read
+                b.cacheWriteTokens = creation1h + creation5m
+                b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+                b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
+                                                "\(rat).server_tool_use.web_search_requests", default: 0)
+                b.metrics = metricsJSON(result)
+                out.buckets.append(b)
+            }
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}
+
+/// Anthropic's cost report: `GET /v1/organizations/cost_report` (Admin API key, daily buckets).
+///
+/// `amount` is a decimal string in the currency's lowest units (cents): `"123.78912"` USD is
+/// $1.2378912. It is divided by 100 exactly. `description` (e.g. "Claude Sonnet 4 Usage -
+/// Input Tokens") is the service and charge description, `workspace_id` the project,
+/// `token_type` the SKU.
+public struct AnthropicCostsSource: APISource {
+    public var groupBy: [String]
+
+    public init(groupBy: [String] = ["workspace_id", "description"]) { self.groupBy = groupBy }
+
+    public var name: String { "anthropic-costs" }
+    public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
+    public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
+    public var credentialHint: String { anthropicHint }
+    static let path = "/v1/organizations/cost_report"
+
+    public func headers(credential: String) -> [String: String] { anthropicHeaders(credential) }
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        var q: [(String, String)] = [("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)),
+                                     ("bucket_width", "1d"), ("limit", "31")]
+        for g in groupBy { q.append(("group_by[]", g)) }
+        if let token { q.append(("page", token)) }
+        return base.appending(path: Self.path, query: q)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
+            let at = "data[\(i)]"
+            _ = try r.object(bucket, at)
+            let start = try r.instant(bucket["starting_at"], "\(at).starting_at")
+            let end = try r.instant(bucket["ending_at"], "\(at).ending_at")
+            out.newestStart = max(out.newestStart ?? start, start)
+            var seen: [String: Int] = [:]
+            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
+                let rat = "\(at).results[\(j)]"
+                _ = try r.object(result, rat)
+                let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
+                let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
+                var fields: [String: String?] = [:]
+                for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
+                          "token_type", "inference_geo", "speed"] {
+                    fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
+                }
+                let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
+                let n = seen[identity, default: 0]
+                seen[identity] = n + 1
+                var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
+                                    chargePeriodStart: start, chargePeriodEnd: end, providerName: "Anthropic",
+                                    billedCost: amount, billingCurrency: currency)
+                l.billingAccountID = account
+                l.publisherName = "Anthropic"
+                l.invoiceIssuerName = "Anthropic"
+                let description = fields["description"] ?? nil
+                let model = fields["model"] ?? nil
+                l.serviceName = description ?? model ?? "Claude API"
+                l.serviceCategory = "AI and Machine Learning"
+                l.chargeDescription = description
+                l.skuID = fields["token_type"] ?? nil
+                l.effectiveCost = amount
+                l.listCost = amount
+                l.project = fields["workspace_id"] ?? nil
+                l.tags = canonicalJSON(fields)
+                out.lines.append(l)
+            }
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}

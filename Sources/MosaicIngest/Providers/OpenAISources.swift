@@ -1,0 +1,153 @@
+import Foundation
+import MosaicCore
+
+/// OpenAI's organization usage endpoint for completions:
+/// `GET /v1/organization/usage/completions` (admin key), `data[].results[]` buckets with
+/// `has_more`/`next_page` pagination.
+///
+/// Each result becomes a usage bucket: `num_model_requests` → requests, `input_tokens`
+/// (all input) with `input_cached_tokens` and `input_cache_write_tokens` as its cached and
+/// cache-write parts, `output_tokens`, audio and image tokens; `model`, `project_id` and
+/// `api_key_id` are columns, `user_id`, `batch` and `service_tier` go into `dimensions`, and
+/// every numeric field is kept as sent in `metrics`.
+public struct OpenAIUsageSource: APISource {
+    public var bucketWidth: String
+    public var groupBy: [String]
+
+    public init(bucketWidth: String = "1d", groupBy: [String] = ["project_id", "model", "api_key_id", "batch", "service_tier"]) {
+        self.bucketWidth = bucketWidth
+        self.groupBy = groupBy
+    }
+
+    public var name: String { "openai-usage" }
+    public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
+    public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
+    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
+    static let path = "/v1/organization/usage/completions"
+
+    public func headers(credential: String) -> [String: String] {
+        ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+    }
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        var q: [(String, String)] = [
+            ("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
+            ("bucket_width", bucketWidth), ("limit", bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")),
+        ]
+        for g in groupBy { q.append(("group_by", g)) }
+        if let token { q.append(("page", token)) }
+        return base.appending(path: Self.path, query: q)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
+            let at = "data[\(i)]"
+            _ = try r.object(bucket, at)
+            let start = Int64(try r.int(bucket["start_time"], "\(at).start_time")) * 1_000_000
+            let end = Int64(try r.int(bucket["end_time"], "\(at).end_time")) * 1_000_000
+            out.newestStart = max(out.newestStart ?? start, start)
+            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
+                let rat = "\(at).results[\(j)]"
+                _ = try r.object(result, rat)
+                var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "openai")
+                b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
+                b.project = try r.optionalString(result["project_id"], "\(rat).project_id") ?? ""
+                b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
+                let batch: String? = result["batch"].flatMap { $0.boolValue.map { $0 ? "true" : "false" } }
+                b.dimensions = canonicalJSON([
+                    "user_id": try r.optionalString(result["user_id"], "\(rat).user_id"),
+                    "batch": batch,
+                    "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
+                ])
+                b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
+                b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
+                b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
+                b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
+                b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+                b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
+                b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
+                b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
+                b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
+                b.metrics = metricsJSON(result)
+                out.buckets.append(b)
+            }
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}
+
+/// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily
+/// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
+/// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
+/// `line_item` is the service and charge description; `project_id` the project.
+public struct OpenAICostsSource: APISource {
+    public var groupBy: [String]
+
+    public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
+
+    public var name: String { "openai-costs" }
+    public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
+    public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
+    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
+    static let path = "/v1/organization/costs"
+
+    public func headers(credential: String) -> [String: String] {
+        ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+    }
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        var q: [(String, String)] = [
+            ("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
+            ("bucket_width", "1d"), ("limit", "31"),
+        ]
+        for g in groupBy { q.append(("group_by", g)) }
+        if let token { q.append(("page", token)) }
+        return base.appending(path: Self.path, query: q)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
+            let at = "data[\(i)]"
+            _ = try r.object(bucket, at)
+            let start = Int64(try r.int(bucket["start_time"], "\(at).start_time")) * 1_000_000
+            let end = Int64(try r.int(bucket["end_time"], "\(at).end_time")) * 1_000_000
+            out.newestStart = max(out.newestStart ?? start, start)
+            var seen: [String: Int] = [:]
+            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
+                let rat = "\(at).results[\(j)]"
+                _ = try r.object(result, rat)
+                let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
+                let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+                let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
+                let project = try r.optionalString(result["project_id"], "\(rat).project_id")
+                let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
+                let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
+                let n = seen[identity, default: 0]
+                seen[identity] = n + 1
+                var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
+                                    chargePeriodStart: start, chargePeriodEnd: end, providerName: "OpenAI",
+                                    billedCost: amount, billingCurrency: currency)
+                l.billingAccountID = account
+                l.publisherName = "OpenAI"
+                l.invoiceIssuerName = "OpenAI"
+                l.serviceName = lineItem ?? "OpenAI API"
+                l.serviceCategory = "AI and Machine Learning"
+                l.chargeDescription = lineItem
+                l.effectiveCost = amount
+                l.listCost = amount
+                if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
+                l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
+                l.project = project
+                l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
+                out.lines.append(l)
+            }
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}
