@@ -67,10 +67,11 @@ public final class URLSessionTransport: HTTPTransport {
             semaphore.signal()
         }
         task.resume()
-        // The session enforces `timeout`; the extra margin only guards against a lost callback.
-        if semaphore.wait(timeout: .now() + timeout + 30) == .timedOut {
+        // The deadline covers the whole response (URLSession's own timeout is an idle timeout,
+        // and libcurl applies it loosely).
+        if semaphore.wait(timeout: .now() + timeout) == .timedOut {
             task.cancel()
-            throw TransportError(timedOut: true, description: "no answer within \(Int(timeout)) s")
+            throw TransportError(timedOut: true, description: "no complete answer within \(timeout) s")
         }
         return try box.get()
     }
