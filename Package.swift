@@ -76,6 +76,12 @@ let package = Package(
             path: "Benchmarks/IngestBenchmark"
         ),
 
+        .executableTarget(
+            name: "PullBenchmark",
+            dependencies: ["MosaicCore", "MosaicStore", "MosaicIngest", "MosaicTestSupport"],
+            path: "Benchmarks/PullBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,

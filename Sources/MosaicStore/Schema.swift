@@ -94,7 +94,12 @@ public enum Schema {
             );
 
             -- Aggregated usage from provider APIs (OpenAI, Anthropic usage reports, ...).
+            -- key is a stable 64-bit hash of the identity (source, account, bucket_start,
+            -- provider, model, project, api_key, dimensions); (bucket_start, key) is the upsert
+            -- key and clusters rows by time, so pulls append and time-range queries read
+            -- contiguous pages.
             CREATE TABLE usage_buckets (
+                key                 INTEGER NOT NULL,
                 source              TEXT NOT NULL,
                 account             TEXT NOT NULL,
                 bucket_start        INTEGER NOT NULL,
@@ -112,7 +117,7 @@ public enum Schema {
                 audio_output_tokens INTEGER NOT NULL DEFAULT 0,
                 image_tokens        INTEGER NOT NULL DEFAULT 0,
                 run_id              INTEGER REFERENCES ingest_runs(id),
-                PRIMARY KEY (source, account, bucket_start, provider, model, project, api_key, dimensions),
+                PRIMARY KEY (bucket_start, key),
                 CHECK (bucket_end > bucket_start)
             ) WITHOUT ROWID;
 

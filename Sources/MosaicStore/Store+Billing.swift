@@ -14,6 +14,8 @@ public final class BillingWriter {
     let runID: Int64?
     let upsertLine: Statement
     let upsertBucket: Statement
+    let lineExists: Statement
+    let bucketExists: Statement
 
     static let lineColumns = [
         "source", "natural_key", "billing_account_id", "billing_account_name", "sub_account_id", "sub_account_name",
@@ -25,7 +27,7 @@ public final class BillingWriter {
         "project", "extra", "run_id",
     ]
 
-    static let bucketKey = ["source", "account", "bucket_start", "provider", "model", "project", "api_key", "dimensions"]
+    static let bucketIdentity = ["source", "account", "bucket_start", "provider", "model", "project", "api_key", "dimensions"]
     static let bucketValues = [
         "bucket_end", "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
         "audio_input_tokens", "audio_output_tokens", "image_tokens", "output_image_tokens", "web_search_requests",
@@ -35,6 +37,8 @@ public final class BillingWriter {
     public init(store: Store, runID: Int64?) throws(StoreError) {
         self.store = store
         self.runID = runID
+        lineExists = try store.database.prepare("SELECT 1 FROM billing_lines WHERE natural_key = ?")
+        bucketExists = try store.database.prepare("SELECT 1 FROM usage_buckets WHERE bucket_start = ?1 AND key = ?2")
         let cols = BillingWriter.lineColumns
         let values = cols.filter { $0 != "source" && $0 != "natural_key" && $0 != "run_id" }
         upsertLine = try store.database.prepare("""
@@ -44,25 +48,28 @@ public final class BillingWriter {
                 \((values + ["run_id"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             WHERE \(values.map { "billing_lines.\($0) IS NOT excluded.\($0)" }.joined(separator: " OR "))
             """)
-        let all = BillingWriter.bucketKey + BillingWriter.bucketValues
+        let all = ["key"] + BillingWriter.bucketIdentity + BillingWriter.bucketValues
         let changed = BillingWriter.bucketValues.filter { $0 != "run_id" }
         upsertBucket = try store.database.prepare("""
             INSERT INTO usage_buckets(\(all.joined(separator: ", ")))
             VALUES (\(all.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))
-            ON CONFLICT(\(BillingWriter.bucketKey.joined(separator: ", "))) DO UPDATE SET
+            ON CONFLICT(bucket_start, key) DO UPDATE SET
                 \(BillingWriter.bucketValues.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             WHERE \(changed.map { "usage_buckets.\($0) IS NOT excluded.\($0)" }.joined(separator: " OR "))
             """)
     }
 
-    private func existed(_ sql: String, _ key: [SQLValue]) throws(StoreError) -> Bool {
-        try store.database.scalarInt(sql, key) != nil
+    /// Whether a prepared existence query finds a row for these key values.
+    private func exists(_ stmt: Statement, _ key: [SQLValue]) throws(StoreError) -> Bool {
+        defer { stmt.reset() }
+        try stmt.bind(key)
+        return try stmt.step()
     }
 
     /// Inserts or updates one billing line (keyed by `naturalKey`).
     @discardableResult
     public func upsert(_ l: BillingLine) throws(StoreError) -> UpsertOutcome {
-        let before = try store.database.scalarInt("SELECT 1 FROM billing_lines WHERE natural_key = ?", [.text(l.naturalKey)]) != nil
+        let before = try exists(lineExists, [.text(l.naturalKey)])
         func t(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
         func i(_ v: Int64?) -> SQLValue { v.map { .int($0) } ?? .null }
         func m(_ v: Money?) -> SQLValue { v.map { .text($0.description) } ?? .null }
@@ -80,22 +87,51 @@ public final class BillingWriter {
         return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
     }
 
-    /// Inserts or updates one usage bucket (keyed by source, account, start, provider, model,
-    /// project, API key and dimensions).
+    /// The upsert key of a usage bucket: a stable hash of its identity.
+    public static func key(of b: UsageBucket) -> Int64 {
+        var h = StableHash(seed: 0x7573_6167_6521)
+        h.combine(b.source)
+        h.combine(b.account)
+        h.combine(b.bucketStart)
+        h.combine(b.provider)
+        h.combine(b.model)
+        h.combine(b.project)
+        h.combine(b.apiKey)
+        h.combine(b.dimensions)
+        return h.value
+    }
+
+    /// Inserts or updates one usage bucket (keyed by a hash of source, account, start,
+    /// provider, model, project, API key and dimensions).
     @discardableResult
     public func upsert(_ b: UsageBucket) throws(StoreError) -> UpsertOutcome {
-        let key: [SQLValue] = [.text(b.source), .text(b.account), .int(b.bucketStart), .text(b.provider),
-                               .text(b.model), .text(b.project), .text(b.apiKey), .text(b.dimensions)]
-        let before = try existed("""
-            SELECT 1 FROM usage_buckets WHERE source = ? AND account = ? AND bucket_start = ? AND provider = ?
-              AND model = ? AND project = ? AND api_key = ? AND dimensions = ?
-            """, key)
-        func n(_ v: Int) -> SQLValue { .int(Int64(v)) }
-        try upsertBucket.run(key + [
-            .int(b.bucketEnd), n(b.requests), n(b.inputTokens), n(b.cachedInputTokens), n(b.cacheWriteTokens),
-            n(b.outputTokens), n(b.audioInputTokens), n(b.audioOutputTokens), n(b.imageInputTokens),
-            n(b.imageOutputTokens), n(b.webSearchRequests), .text(b.metrics), runID.map { .int($0) } ?? .null,
-        ])
+        let key = BillingWriter.key(of: b)
+        let before: Bool
+        do {
+            defer { bucketExists.reset() }
+            try bucketExists.bind(1, b.bucketStart)
+            try bucketExists.bind(2, key)
+            before = try bucketExists.step()
+        }
+        let s = upsertBucket
+        defer { s.reset() }
+        try s.bind(1, key)
+        try s.bind(2, b.source)
+        try s.bind(3, b.account)
+        try s.bind(4, b.bucketStart)
+        try s.bind(5, b.provider)
+        try s.bind(6, b.model)
+        try s.bind(7, b.project)
+        try s.bind(8, b.apiKey)
+        try s.bind(9, b.dimensions)
+        try s.bind(10, b.bucketEnd)
+        let counts = [b.requests, b.inputTokens, b.cachedInputTokens, b.cacheWriteTokens, b.outputTokens,
+                      b.audioInputTokens, b.audioOutputTokens, b.imageInputTokens, b.imageOutputTokens,
+                      b.webSearchRequests]
+        for (i, v) in counts.enumerated() { try s.bind(Int32(11 + i), Int64(v)) }
+        try s.bind(21, b.metrics)
+        if let runID { try s.bind(22, runID) } else { try s.bindNull(22) }
+        try s.step()
         let changes = store.database.changes
         return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
     }

@@ -40,7 +40,7 @@ struct ProviderSourcesTests {
         #expect(b.imageOutputTokens == 50)
         #expect(b.model == "")
         #expect(b.dimensions == "{}")
-        #expect(b.metrics.contains(#""input_uncached_tokens":500"#))
+        #expect(b.metrics == #"{"input_cached_audio_tokens":50,"input_cached_image_tokens":50,"input_cached_text_tokens":300,"input_text_tokens":400,"input_uncached_tokens":500,"output_text_tokens":400}"#)
         #expect(parsed.newestStart == 1_730_419_200_000_000)
     }
 

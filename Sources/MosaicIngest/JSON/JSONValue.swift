@@ -189,11 +189,25 @@ struct JSONParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             if digits() == 0 { throw fail("invalid number: no exponent digits") }
         }
-        return String(decoding: bytes[start..<i], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer { String(decoding: $0[start..<i], as: UTF8.self) }
     }
 
     mutating func string() throws(JSONSyntaxError) -> String {
         i += 1
+        // Fast path: no escapes, so the string is the bytes between the quotes.
+        let start = i
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                let text = bytes.withUnsafeBufferPointer { String(validating: $0[start..<i], as: UTF8.self) }
+                guard let text else { throw fail("string is not valid UTF-8") }
+                i += 1
+                return text
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            i += 1
+        }
+        i = start
         var out: [UInt8] = []
         while true {
             guard i < bytes.count else { throw fail("unterminated string") }

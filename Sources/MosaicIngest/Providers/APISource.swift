@@ -121,23 +121,41 @@ func canonicalJSON(_ fields: [String: String?]) -> String {
     return "{" + items.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}"
 }
 
-/// A JSON object of a result's numeric fields exactly as sent (nested objects flattened with dots).
-func numericFields(_ v: JSONValue, prefix: String = "") -> [(String, String)] {
-    guard let members = v.objectValue else { return [] }
-    var out: [(String, String)] = []
-    for (k, value) in members {
-        if let n = value.numberText { out.append((prefix + k, n)) }
-        else if value.objectValue != nil { out += numericFields(value, prefix: prefix + k + ".") }
+/// A JSON object of a result's numeric fields exactly as sent (nested objects flattened with
+/// dots), sorted by name, leaving out `excluding` (fields already stored in columns).
+func metricsJSON(_ v: JSONValue, excluding: Set<String> = []) -> String {
+    var fields: [(String, String)] = []
+    func collect(_ v: JSONValue, _ prefix: String) {
+        guard let members = v.objectValue else { return }
+        for (k, value) in members {
+            let name = prefix.isEmpty ? k : prefix + "." + k
+            if let n = value.numberText {
+                if !excluding.contains(name) { fields.append((name, n)) }
+            } else if value.objectValue != nil {
+                collect(value, name)
+            }
+        }
     }
-    return out
-}
-
-func metricsJSON(_ v: JSONValue) -> String {
-    "{" + numericFields(v).sorted { $0.0 < $1.0 }.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    collect(v, "")
+    if fields.isEmpty { return "{}" }
+    fields.sort { $0.0 < $1.0 }
+    var out = "{"
+    out.reserveCapacity(fields.count * 32)
+    for (i, (k, n)) in fields.enumerated() {
+        if i > 0 { out += "," }
+        out += jsonString(k)
+        out += ":"
+        out += n
+    }
+    return out + "}"
 }
 
 /// A JSON string literal.
 func jsonString(_ s: String) -> String {
+    // Fast path: nothing to escape (the usual case for ids, models and keys).
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        return "\"" + s + "\""
+    }
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

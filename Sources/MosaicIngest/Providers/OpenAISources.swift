@@ -9,7 +9,8 @@ import MosaicCore
 /// (all input) with `input_cached_tokens` and `input_cache_write_tokens` as its cached and
 /// cache-write parts, `output_tokens`, audio and image tokens; `model`, `project_id` and
 /// `api_key_id` are columns, `user_id`, `batch` and `service_tier` go into `dimensions`, and
-/// every numeric field is kept as sent in `metrics`.
+/// every other numeric field (text/audio/image splits, uncached input…) is kept as sent in
+/// `metrics`.
 public struct OpenAIUsageSource: APISource {
     public var bucketWidth: String
     public var groupBy: [String]
@@ -24,6 +25,11 @@ public struct OpenAIUsageSource: APISource {
     public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
     public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
     static let path = "/v1/organization/usage/completions"
+    /// Numeric fields stored in their own columns, so not repeated in `metrics`.
+    static let mappedFields: Set<String> = [
+        "num_model_requests", "input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens",
+        "input_audio_tokens", "output_audio_tokens", "input_image_tokens", "output_image_tokens",
+    ]
 
     public func headers(credential: String) -> [String: String] {
         ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
@@ -70,7 +76,7 @@ public struct OpenAIUsageSource: APISource {
                 b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
                 b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
                 b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
-                b.metrics = metricsJSON(result)
+                b.metrics = metricsJSON(result, excluding: Self.mappedFields)
                 out.buckets.append(b)
             }
         }

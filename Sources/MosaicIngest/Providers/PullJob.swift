@@ -42,6 +42,11 @@ public struct PullResult: Sendable, Codable, Equatable {
     /// The checkpoint after the pull (µs), if any page was committed.
     public var checkpoint: Int64?
     public var secondsWaited: Double
+    /// Wall time spent fetching (network and JSON parsing), reading pages into rows, and
+    /// storing them (upserts, checkpoint, commit).
+    public var secondsFetching: Double
+    public var secondsReading: Double
+    public var secondsStoring: Double
     public var runID: Int64
 }
 
@@ -106,6 +111,8 @@ public struct PullJob {
         var checkpoint = previous.flatMap { Int64($0.cursor) }
         var token: String?
         var seenTokens = Set<String>()
+        var fetching = 0.0, reading = 0.0, storing = 0.0
+        func elapsed(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9 }
         do throws(APIError) {
             let writer: BillingWriter
             do { writer = try BillingWriter(store: store, runID: runID) } catch { throw .store(error.description) }
@@ -114,9 +121,15 @@ public struct PullJob {
                     throw .shape(source: source.name, path: base.path, reason: "more than \(options.maxPages) pages")
                 }
                 let url = source.url(base: base, window: window, token: token)
+                var t = DispatchTime.now()
                 let (json, _) = try fetcher.fetch(url)
+                fetching += elapsed(since: t)
+                t = DispatchTime.now()
                 let page = try source.parse(json, window: window, token: token, account: options.account)
+                reading += elapsed(since: t)
+                t = DispatchTime.now()
                 try commit(page, writer: writer, account: options.account, checkpoint: &checkpoint, counts: &counts, runID: runID)
+                storing += elapsed(since: t)
                 pages += 1
                 options.progress?(PullProgress(pages: pages, rows: counts.read))
                 if let next = page.next, !seenTokens.insert(next).inserted {
@@ -132,7 +145,8 @@ public struct PullJob {
         return PullResult(source: source.name, account: options.account, since: since, until: until, pages: pages,
                           requests: fetcher.requestsSent, rows: counts.read, inserted: counts.inserted,
                           updated: counts.updated, unchanged: counts.duplicate, checkpoint: checkpoint,
-                          secondsWaited: fetcher.waited, runID: runID)
+                          secondsWaited: fetcher.waited, secondsFetching: fetching, secondsReading: reading,
+                          secondsStoring: storing, runID: runID)
     }
 
     /// Stores one page and moves the checkpoint, in one transaction.
