@@ -29,7 +29,8 @@ release: bootstrap
 # Benchmarks: release builds, each beside its reference; never part of `make test`.
 bench: release
 	@scripts/bootstrap --bench
-	$(SWIFT) build -c release --product IngestBenchmark --product PullBenchmark
+	$(SWIFT) build -c release --product IngestBenchmark
+	$(SWIFT) build -c release --product PullBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
 
