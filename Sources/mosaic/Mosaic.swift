@@ -18,6 +18,7 @@ struct Mosaic: ParsableCommand {
             DemoCommand.self,
             GenerateCommand.self,
             IngestCommand.self,
+            CostsCommand.self,
             PricesCommand.self,
             CatalogCommand.self,
             DBCommand.self,

@@ -103,3 +103,32 @@ import Testing
         #expect(forced.stdout.contains(#""version" : "1.2""#), "\(forced.stdout)")
     }
 }
+
+/// `mosaic costs` over ingested billing lines.
+@Suite struct CostsCommandTests {
+    @Test func costsGroupByProviderTeamAndMonthExactly() throws {
+        let tmp = TemporaryDirectory("costs")
+        let csv = tmp.write("bill.csv", [
+            IngestFocusCommandTests.header,
+            IngestFocusCommandTests.row(billed: "1.000000001", tags: #""{""team"": ""core""}""#),
+            IngestFocusCommandTests.row(billed: "2.5", tags: #""{""team"": ""core""}""#, start: "2024-09-19 01:00:00",
+                                        end: "2024-09-19 02:00:00"),
+            IngestFocusCommandTests.row(billed: "0.25", tags: #""{""team"": ""data""}""#, start: "2024-10-01 01:00:00",
+                                        end: "2024-10-01 02:00:00"),
+            "",
+        ].joined(separator: "\n"))
+        let db = tmp.file("m.sqlite")
+        let ingest = try MosaicBinary.run(["ingest", "focus", csv, "--db", db])
+        #expect(ingest.status == 0, "stderr: \(ingest.stderr)")
+        let r = try MosaicBinary.run(["costs", "--by", "provider", "team", "month", "--db", db, "--format", "csv"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout == """
+            provider,team,month,currency,billed,effective,lines
+            Acme,core,2024-09,USD,3.500000001,3.500000001,2
+            Acme,data,2024-10,USD,0.25,0.25,1
+
+            """)
+        let bad = try MosaicBinary.run(["costs", "--by", "colour", "--db", db])
+        #expect(bad.status != 0)
+    }
+}

@@ -331,5 +331,15 @@ struct PullKillTests {
         #expect(try fx.store.database.scalarInt("SELECT sum(input_tokens) FROM usage_buckets") == expected.input)
         #expect(!again.stdout.contains("sk-admin"))
         #expect(!again.stderr.contains("sk-admin"))
+
+        // `mosaic ingest status` shows the checkpoint and the runs: the killed one never finished.
+        let status = try MosaicBinary.run(["ingest", "status", "--db", db, "--format", "json"])
+        #expect(status.status == 0, "stderr: \(status.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first { $0["source"] as? String == "openai-usage" })
+        #expect(row["account"] as? String == "acme")
+        #expect(row["checkpoint"] as? String == Timestamp.format(fx.pages.end - 3_600_000_000))
+        #expect(row["status"] as? String == "ok")
+        #expect(row["new"] as? Int == expected.rows - Int(partial))
     }
 }

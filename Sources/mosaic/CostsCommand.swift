@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicStore
+
+extension CostDimension: ExpressibleByArgument {}
+
+/// `mosaic costs`: billed cost across every source, grouped.
+struct CostsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "costs",
+        abstract: "Billed and effective cost across all billing sources, grouped (exact).",
+        discussion: "Sums billing_lines from every source (FOCUS files, OpenAI and Anthropic cost reports, GitHub billing) by the dimensions given, always per currency. Amounts are exact; the table rounds to cents, JSON and CSV carry every digit."
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "Dimensions: provider, service, team, tenant, project, month, source, category.", valueName: "dimension"))
+    var by: [CostDimension] = [.provider, .month]
+
+    @Option(name: .long, help: ArgumentHelp("Only charges starting at or after this date.", valueName: "date"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only charges starting before this date.", valueName: "date"))
+    var until: String?
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if by.isEmpty { throw ValidationError("--by needs at least one dimension") }
+        if Set(by).count != by.count { throw ValidationError("--by names a dimension twice") }
+        if let since { _ = try parseInstant(since, option: "--since") }
+        if let until { _ = try parseInstant(until, option: "--until") }
+    }
+
+    func run() throws {
+        let store = try self.store.open()
+        let totals: [CostTotal]
+        do {
+            totals = try store.costTotals(by: by, from: try since.map { try parseInstant($0, option: "--since") },
+                                          to: try until.map { try parseInstant($0, option: "--until") })
+        } catch let e as StoreError { throw CLIError(e.description) }
+        var t = OutputTable(columns: by.map { .init(name: $0.rawValue) } + [
+            .init(name: "currency"), .init(name: "billed", alignment: .right), .init(name: "effective", alignment: .right),
+            .init(name: "lines", alignment: .right),
+        ])
+        for c in totals {
+            t.rows.append(c.group.map { .text($0) } + [
+                .text(c.currency), .decimal(c.billedCost.description, display: c.billedCost.formatted(places: 2)),
+                .decimal(c.effectiveCost.description, display: c.effectiveCost.formatted(places: 2)), .int(c.lines),
+            ])
+        }
+        print(t.render(output.format), terminator: "")
+    }
+}
