@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - System libraries (C shims, no Swift API of their own)
@@ -51,6 +52,23 @@ let package = Package(
             name: "MosaicStore",
             dependencies: ["MosaicCore", "CSQLite"]
         ),
+        /// The routing model file format and the routing decision code the simulator and the
+        /// server share. No I/O, no store, no trainers.
+        .target(
+            name: "MosaicRouting",
+            dependencies: ["MosaicCore"]
+        ),
+        /// Dense matrices over OpenBLAS and LAPACKE.
+        .target(
+            name: "MosaicLinalg",
+            dependencies: ["CLapack"]
+        ),
+        /// Trainers: regression, classification, quantiles, features, validation, metrics, and
+        /// the routing-model trainer that writes MosaicRouting's model files.
+        .target(
+            name: "MosaicLearn",
+            dependencies: ["MosaicCore", "MosaicLinalg", "MosaicRouting"]
+        ),
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
             name: "MosaicIngest",
@@ -62,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "mosaic",
             dependencies: [
-                "MosaicCore", "MosaicStore", "MosaicIngest",
+                "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicLearn",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,6 +101,12 @@ let package = Package(
             path: "Benchmarks/PullBenchmark"
         ),
 
+        .executableTarget(
+            name: "RegressionBenchmark",
+            dependencies: ["MosaicLearn", "MosaicLinalg"],
+            path: "Benchmarks/RegressionBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
@@ -92,6 +117,9 @@ let package = Package(
             path: "Tests/MosaicTestSupport"
         ),
         .testTarget(name: "CLapackTests", dependencies: ["CLapack"]),
+        .testTarget(name: "MosaicRoutingTests", dependencies: ["MosaicRouting", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicLinalgTests", dependencies: ["MosaicLinalg", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicLearnTests", dependencies: ["MosaicLearn", "MosaicLinalg", "MosaicRouting", "MosaicTestSupport"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
         .testTarget(name: "MosaicStoreTests", dependencies: ["MosaicStore", "MosaicTestSupport"]),
         .testTarget(

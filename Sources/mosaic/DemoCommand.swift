@@ -8,11 +8,12 @@ import MosaicStore
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
-            exact cost and p50/p95/p99 latency. Running it again adds nothing to the store.
+            exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
+            holdout metrics. Running it again adds nothing to the store.
             """
     )
 
@@ -25,6 +26,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the sample traffic.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file"))
+    var modelPath = "models/router-demo.json"
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -36,12 +40,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.format == .table
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/3 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/4 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/3 ingest: prices and requests into \(store.path)")
+        step("2/4 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -53,7 +57,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/3 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/4 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -62,7 +66,14 @@ struct DemoCommand: ParsableCommand {
         if chatty {
             let total = summary.map(\.cost).sum()
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
-            print("store: \(store.path) — try `mosaic db info` or `sqlite3 \(store.path) 'select * from requests limit 5'`")
+        }
+
+        step("4/4 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
+        step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
+        if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
+        if chatty {
+            print("\nstore: \(store.path) — try `mosaic db info`, `mosaic models show \(trained.path)` or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }
     }
 

@@ -1,0 +1,74 @@
+import Foundation
+import MosaicCore
+
+/// One prompt of a RouteLLM-style evaluation file: whether a strong and a weak model answered
+/// it correctly.
+public struct QualityRow: Sendable, Equatable {
+    public var promptID: String
+    public var prompt: String
+    public var strongCorrect: Bool
+    public var weakCorrect: Bool
+}
+
+/// Reads per-prompt correctness files in RouteLLM's layout (e.g. `mmlu_routing_train.csv`:
+/// `subject,prompt_id,prompt,mixtral_8x7b_instruct_correct,gpt_4_1106_preview_correct`).
+///
+/// The prompt is the `prompt` column; the id is `prompt_id` when present, otherwise the first
+/// 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
+/// or 1/0; which is the strong and which the weak model is given by column name.
+public enum RouteLLMData {
+    public static let defaultStrongColumn = "gpt_4_1106_preview_correct"
+    public static let defaultWeakColumn = "mixtral_8x7b_instruct_correct"
+
+    /// The model a correctness column names (`gpt_4_1106_preview_correct` → `gpt_4_1106_preview`).
+    public static func modelName(column: String) -> String {
+        column.hasSuffix("_correct") ? String(column.dropLast("_correct".count)) : column
+    }
+
+    public static func read(path: String, strongColumn: String = defaultStrongColumn,
+                            weakColumn: String = defaultWeakColumn) throws(IngestError) -> [QualityRow] {
+        let reader = try CSVReader(path: path)
+        guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
+        let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
+        func column(_ name: String) throws(IngestError) -> Int {
+            guard let i = header.firstIndex(of: name) else {
+                let candidates = header.filter { $0.hasSuffix("_correct") }
+                throw .file(path: path, reason: "line 1: no column '\(name)' (correctness columns here: \(candidates.joined(separator: ", ")))")
+            }
+            return i
+        }
+        let cPrompt = try column("prompt")
+        let cStrong = try column(strongColumn), cWeak = try column(weakColumn)
+        let cID = header.firstIndex(of: "prompt_id")
+        func flag(_ b: UnsafeRawBufferPointer, _ name: String, _ line: Int) throws(IngestError) -> Bool {
+            switch ByteParsing.text(b).lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw .row(file: path, line: line, column: name, reason: "'\(ByteParsing.excerpt(b))' is not True or False")
+            }
+        }
+        var rows: [QualityRow] = []
+        while try reader.next() {
+            let line = reader.recordLine
+            guard reader.fields.count == header.count else {
+                throw .row(file: path, line: line, column: nil, reason: "has \(reader.fields.count) fields, the header has \(header.count)")
+            }
+            let promptBytes = reader.field(cPrompt)
+            guard ByteParsing.isCleanText(promptBytes) || String(validating: promptBytes, as: UTF8.self) != nil else {
+                throw .row(file: path, line: line, column: "prompt", reason: "is not valid UTF-8")
+            }
+            let prompt = ByteParsing.text(promptBytes)
+            var id = cID.map { ByteParsing.text(reader.field($0)) } ?? ""
+            if id.isEmpty {
+                var h = StableHash()
+                h.combine(prompt)
+                id = String(String(UInt64(bitPattern: h.value), radix: 16).prefix(12))
+            }
+            rows.append(QualityRow(promptID: id, prompt: prompt,
+                                   strongCorrect: try flag(reader.field(cStrong), strongColumn, line),
+                                   weakCorrect: try flag(reader.field(cWeak), weakColumn, line)))
+        }
+        if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
+        return rows
+    }
+}

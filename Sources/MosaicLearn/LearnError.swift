@@ -1,0 +1,39 @@
+import MosaicLinalg
+
+/// Why a trainer refused its input or could not finish. Messages name the numbers and the place.
+public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The training set has no rows.
+    case emptyTrainingSet
+    /// Unpenalised least squares with more parameters than rows: the fit is not determined.
+    case moreFeaturesThanRows(rows: Int, features: Int)
+    /// A NaN or infinity in the input; the message names the row and column.
+    case nonFinite(String)
+    /// Shapes or counts that do not fit (X rows against y values, model width against X columns).
+    case dimensionMismatch(String)
+    /// A constant column where the method cannot cope with one (quantile regression without an
+    /// L2 penalty). Ridge with `alpha > 0`, least squares and logistic regression accept them.
+    case constantColumn(index: Int)
+    /// The iteration stopped at its limit before meeting its tolerance.
+    case didNotConverge(iterations: Int)
+    /// A label vector with a single class, which logistic regression cannot fit.
+    case singleClass(label: Bool)
+    /// A hyperparameter or weight outside its range (negative alpha, C ≤ 0, negative weights).
+    case invalidConfiguration(String)
+    /// A failure in the linear algebra underneath.
+    case linalg(LinalgError)
+
+    public var description: String {
+        switch self {
+        case .emptyTrainingSet: return "the training set is empty"
+        case .moreFeaturesThanRows(let rows, let features):
+            return "\(features) parameters but only \(rows) rows: least squares without a penalty is underdetermined (use ridge with alpha > 0)"
+        case .nonFinite(let m): return "non-finite input: \(m)"
+        case .dimensionMismatch(let m): return "dimension mismatch: \(m)"
+        case .constantColumn(let j): return "column \(j) is constant; this method needs alpha > 0 to fit it"
+        case .didNotConverge(let n): return "did not converge within \(n) iterations"
+        case .singleClass(let label): return "every label is \(label): logistic regression needs both classes"
+        case .invalidConfiguration(let m): return "invalid configuration: \(m)"
+        case .linalg(let e): return e.description
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import MosaicCore
+import MosaicLinalg
+import MosaicRouting
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Trains a routing model from logged requests: per provider, the expected latency, a tail
+/// latency quantile and the failure probability, each a linear model of the request's
+/// features (cost is never learned: it is computed exactly from prices).
+///
+/// For each provider the rows (oldest first) are split in time: the first
+/// `1 − testFraction` train, the rest test. Features are learned on the training part, the
+/// heads fitted, and the holdout metrics computed on the test part; then the feature
+/// specification and heads are refitted on all rows for the exported model, which keeps the
+/// holdout metrics.
+///
+/// - Latency: ridge regression of ln(latency ms) over successful requests with a latency.
+/// - Tail: quantile regression (pinball loss) of ln(latency ms) at `tailQuantile`.
+/// - Failure: L2-regularised logistic regression of `status ≠ ok` over all requests, without
+///   the output-token features (a failed request has no output, so they would leak the label);
+///   when a provider's rows have no failures (or only failures) the head is the constant logit
+///   of the smoothed rate `(failures + 0.5) / (rows + 1)`.
+public struct RoutingTrainer: Sendable {
+    public struct Configuration: Sendable {
+        public var tailQuantile = 0.95
+        public var ridgeAlpha = 1.0
+        public var logisticC = 1.0
+        public var testFraction = 0.2
+        /// Providers with fewer rows (or fewer successful rows with a latency) are left out.
+        public var minimumRows = 30
+        /// Larger providers are thinned to this many rows, evenly in time.
+        public var maximumRowsPerProvider = 400_000
+        public var features = FeatureSpecBuilder()
+        public init() {}
+    }
+
+    /// A logged request as the trainer sees it.
+    public struct Row: Sendable {
+        public var features: RequestFeatures
+        public var latencyMs: Double?
+        public var ok: Bool
+        public init(features: RequestFeatures, latencyMs: Double?, ok: Bool) {
+            self.features = features
+            self.latencyMs = latencyMs
+            self.ok = ok
+        }
+    }
+
+    public struct Output: Sendable {
+        public var model: RoutingModel
+        /// Providers left out, with the reason.
+        public var skipped: [(provider: String, reason: String)]
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    /// Trains on rows grouped by provider, each group oldest first.
+    public func train(byProvider: [String: [Row]], window: (from: Int64, to: Int64), version: Int, createdAt: String,
+                      quality: QualityModel? = nil) throws(LearnError) -> Output {
+        var heads: [ProviderModel] = []
+        var skipped: [(String, String)] = []
+        var fingerprint = StableHash(seed: 0x726F_7574_6572)
+        var total = 0
+        for provider in byProvider.keys.sorted() {
+            let all = byProvider[provider]!
+            for r in all {
+                fingerprint.combine(provider)
+                fingerprint.combine(r.features.timestamp)
+                fingerprint.combine(r.features.model)
+                fingerprint.combine(Int64(r.features.inputTokens))
+                fingerprint.combine(Int64(r.features.outputTokens))
+                fingerprint.combine((r.latencyMs ?? -1).bitPattern)
+                fingerprint.combine(UInt64(r.ok ? 1 : 0))
+            }
+            let rows = thin(all)
+            let timed = rows.filter { $0.ok && ($0.latencyMs ?? 0) > 0 }
+            if rows.count < configuration.minimumRows || timed.count < configuration.minimumRows {
+                skipped.append((provider, "\(rows.count) rows, \(timed.count) successful with a latency; at least \(configuration.minimumRows) of each are needed"))
+                continue
+            }
+            total += rows.count
+            heads.append(try trainProvider(provider, rows))
+        }
+        if heads.isEmpty && quality == nil { throw .emptyTrainingSet }
+        let model = RoutingModel(
+            version: version, createdAt: createdAt,
+            trainingWindow: .init(from: Timestamp.format(window.from), to: Timestamp.format(window.to)),
+            rows: total, dataFingerprint: String(UInt64(bitPattern: fingerprint.value), radix: 16),
+            validation: "time-ordered: per provider, the last \(Int(configuration.testFraction * 100))% of rows by time are the test split; exported heads are refitted on all rows",
+            providers: heads, quality: quality)
+        return Output(model: model, skipped: skipped)
+    }
+
+    /// Evenly thins a time-ordered list to the configured maximum.
+    func thin(_ rows: [Row]) -> [Row] {
+        let cap = configuration.maximumRowsPerProvider
+        guard rows.count > cap else { return rows }
+        let step = Double(rows.count) / Double(cap)
+        return (0..<cap).map { rows[Int(Double($0) * step)] }
+    }
+
+    func trainProvider(_ provider: String, _ rows: [Row]) throws(LearnError) -> ProviderModel {
+        let split = Int((Double(rows.count) * (1 - configuration.testFraction)).rounded())
+        let train = Array(rows[..<split]), test = Array(rows[split...])
+        let trainSpec = try configuration.features.build(train.map(\.features))
+        let heads = try fitHeads(train, spec: trainSpec)
+        let metrics = evaluate(heads, spec: trainSpec, train: train, test: test)
+        // The exported model: features and heads from every row.
+        let spec = try configuration.features.build(rows.map(\.features))
+        let final = try fitHeads(rows, spec: spec)
+        let models = Array(Set(rows.map(\.features.model))).sorted()
+        return ProviderModel(provider: provider, models: models, rows: rows.count, featureSpec: spec,
+                             logLatency: final.latency, logLatencyResidualVariance: final.residualVariance,
+                             tailQuantile: configuration.tailQuantile, logLatencyTail: final.tail,
+                             failure: final.failure, metrics: metrics)
+    }
+
+    struct Heads {
+        var latency: LinearHead
+        var residualVariance: Double
+        var tail: LinearHead
+        var failure: LinearHead
+    }
+
+    static func design(_ rows: [Row], _ spec: FeatureSpec) -> Matrix {
+        let d = spec.width
+        var x = Matrix(rows: rows.count, columns: d)
+        var scratch = [Double](repeating: 0, count: d)
+        for (i, r) in rows.enumerated() {
+            spec.encode(r.features, into: &scratch)
+            for j in 0..<d { x[i, j] = scratch[j] }
+        }
+        return x
+    }
+
+    /// The columns that depend on output tokens (the numeric feature and its interactions).
+    static func outputColumns(_ spec: FeatureSpec) -> [Int] {
+        var columns: [Int] = []
+        var offset = 0
+        for f in spec.features {
+            let usesOutput: Bool
+            switch f.kind {
+            case .numeric: usesOutput = f.field == .outputTokens
+            case .interaction: usesOutput = (f.factors ?? []).contains { spec.features[$0].field == .outputTokens }
+            default: usesOutput = false
+            }
+            if usesOutput { columns += Array(offset..<(offset + f.width)) }
+            offset += f.width
+        }
+        return columns
+    }
+
+    static func head(_ m: LinearModel) -> LinearHead { LinearHead(intercept: m.intercept, coefficients: m.coefficients) }
+
+    func fitHeads(_ rows: [Row], spec: FeatureSpec) throws(LearnError) -> Heads {
+        let timed = rows.filter { $0.ok && ($0.latencyMs ?? 0) > 0 }
+        let xTimed = Self.design(timed, spec)
+        let yLog = timed.map { log($0.latencyMs!) }
+        var ridge = RidgeRegression()
+        ridge.alpha = configuration.ridgeAlpha
+        let latency = try ridge.fit(xTimed, yLog).model
+        let fitted = try latency.predict(xTimed)
+        var ss = 0.0
+        for i in 0..<yLog.count { ss += (yLog[i] - fitted[i]) * (yLog[i] - fitted[i]) }
+        let residualVariance = ss / Double(max(1, yLog.count - 1))
+
+        var quantile = QuantileRegression()
+        quantile.quantile = configuration.tailQuantile
+        let tail = try quantile.fit(xTimed, yLog)
+
+        let failures = rows.filter { !$0.ok }.count
+        let failure: LinearHead
+        if failures == 0 || failures == rows.count {
+            let rate = (Double(failures) + 0.5) / (Double(rows.count) + 1)
+            failure = LinearHead(intercept: log(rate / (1 - rate)), coefficients: [Double](repeating: 0, count: spec.width))
+        } else {
+            var logistic = LogisticRegression()
+            logistic.c = configuration.logisticC
+            // Output tokens are known only after the fact (a failed request has none), so the
+            // failure head must not see them: their columns are zeroed, which leaves their
+            // coefficients at 0 under the L2 penalty.
+            var x = Self.design(rows, spec)
+            for j in Self.outputColumns(spec) {
+                for i in 0..<x.rows { x[i, j] = 0 }
+            }
+            failure = Self.head(try logistic.fit(x, rows.map { !$0.ok }).model)
+        }
+        return Heads(latency: Self.head(latency), residualVariance: residualVariance, tail: Self.head(tail), failure: failure)
+    }
+
+    /// The metrics of an exported provider model on other rows (for `mosaic eval routing`).
+    public func evaluate(_ p: ProviderModel, on rows: [Row]) -> ProviderMetrics {
+        let heads = Heads(latency: p.logLatency, residualVariance: p.logLatencyResidualVariance, tail: p.logLatencyTail,
+                          failure: p.failure)
+        var config = configuration
+        config.tailQuantile = p.tailQuantile
+        var m = RoutingTrainer(configuration: config).evaluate(heads, spec: p.featureSpec, train: [], test: rows)
+        m.trainRows = p.rows
+        return m
+    }
+
+    func evaluate(_ heads: Heads, spec: FeatureSpec, train: [Row], test: [Row]) -> ProviderMetrics {
+        var scratch: [Double] = []
+        var yLog: [Double] = [], mu: [Double] = [], tail: [Double] = []
+        var failed: [Bool] = [], p: [Double] = []
+        for r in test {
+            spec.encode(r.features, into: &scratch)
+            let z = heads.failure.evaluate(scratch)
+            p.append(1 / (1 + exp(-z)))
+            failed.append(!r.ok)
+            if r.ok, let l = r.latencyMs, l > 0 {
+                yLog.append(log(l))
+                mu.append(heads.latency.evaluate(scratch))
+                tail.append(heads.tail.evaluate(scratch))
+            }
+        }
+        let covered = zip(yLog, tail).filter { $0 <= $1 }.count
+        let calibration = Metrics.calibration(y: failed, p: p, bins: 10).map {
+            CalibrationRow(lower: $0.lower, upper: $0.upper, count: $0.count, meanPredicted: $0.meanPredicted,
+                           observedRate: $0.observedRate)
+        }
+        let hasBoth = failed.contains(true) && failed.contains(false)
+        return ProviderMetrics(
+            trainRows: train.count, testRows: test.count,
+            latencyRMSE: yLog.isEmpty ? 0 : Metrics.rmse(yLog, mu),
+            latencyMAE: yLog.isEmpty ? 0 : Metrics.mae(yLog, mu),
+            latencyR2: yLog.count < 2 ? 0 : Metrics.r2(yLog, mu),
+            tailCoverage: yLog.isEmpty ? 0 : Double(covered) / Double(yLog.count),
+            tailPinballLoss: yLog.isEmpty ? 0 : Metrics.pinballLoss(yLog, tail, quantile: configuration.tailQuantile),
+            failureLogLoss: test.isEmpty ? 0 : Metrics.logLoss(y: failed, p: p),
+            failureAUC: hasBoth ? Metrics.auc(y: failed, score: p) : nil,
+            failureBrier: test.isEmpty ? 0 : Metrics.brier(y: failed, p: p),
+            failureRate: test.isEmpty ? 0 : Double(failed.filter { $0 }.count) / Double(test.count),
+            calibration: calibration)
+    }
+}

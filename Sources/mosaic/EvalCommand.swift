@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicLearn
+import MosaicRouting
+import MosaicStore
+
+/// `mosaic eval …`
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate an exported model on data it never saw.",
+        subcommands: [EvalRoutingCommand.self]
+    )
+}
+
+/// `mosaic eval routing --model FILE --data FILE`
+struct EvalRoutingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routing",
+        abstract: "Evaluate a routing model file on a request log or a per-prompt correctness file.",
+        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file in RouteLLM's layout (prompt plus <model>_correct columns) gives the quality model's APGR and CPT next to the random router. The data is read into a temporary store, never into yours."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file"))
+    var model: String
+
+    @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file"))
+    var data: String
+
+    @Option(name: .long, help: "Request-log format of --data (default: detect).")
+    var dataFormat: RequestLogFormat?
+
+    @Option(name: .long, help: "The strong model's correctness column (correctness files).")
+    var strongColumn = RouteLLMData.defaultStrongColumn
+
+    @Option(name: .long, help: "The weak model's correctness column (correctness files).")
+    var weakColumn = RouteLLMData.defaultWeakColumn
+
+    @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).")
+    var start: String?
+
+    @OptionGroup var catalogOptions: CatalogOptions
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let m = try loadRoutingModel(model)
+        let firstLine = (try? String(contentsOfFile: data, encoding: .utf8))?.prefix(4096).split(separator: "\n").first.map(String.init) ?? ""
+        if firstLine.contains("prompt") && firstLine.contains("_correct") {
+            guard let q = m.quality else { throw CLIError("\(model): the model has no quality head to evaluate on \(data)") }
+            let rows: [QualityRow]
+            do { rows = try RouteLLMData.read(path: data, strongColumn: strongColumn, weakColumn: weakColumn) } catch {
+                throw CLIError(error.description)
+            }
+            let examples = rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
+                                                     weakCorrect: $0.weakCorrect) }
+            let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \((data as NSString).lastPathComponent)")
+            print(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+            return
+        }
+        // A request log: read it through the ingest (all its checks) into a scratch store.
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-eval-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tmp + s) } }
+        let scratch = try StoreOptions.open(path: tmp)
+        var options = RequestIngestOptions()
+        options.format = dataFormat
+        options.start = try start.map { try parseInstant($0, option: "--start") }
+        _ = try ingestFiles([data], store: scratch, catalog: try catalogOptions.load(), options: options)
+        var byProvider: [String: [RoutingTrainer.Row]] = [:]
+        do {
+            try scratch.forEachRequest { r in
+                let f = RequestFeatures(tenant: r.tenant, operation: r.operation, region: r.region, model: r.model,
+                                        inputTokens: r.inputTokens, outputTokens: r.outputTokens, timestamp: r.timestamp)
+                byProvider[r.provider, default: []].append(.init(features: f, latencyMs: r.latencyMs, ok: r.status == .ok))
+            }
+        } catch { throw CLIError("\(error)") }
+        var evaluated = m
+        evaluated.providers = m.providers.compactMap { p in
+            guard let rows = byProvider[p.provider], !rows.isEmpty else { return nil }
+            var copy = p
+            copy.metrics = RoutingTrainer().evaluate(p, on: rows)
+            return copy
+        }
+        if evaluated.providers.isEmpty {
+            throw CLIError("\(data): no rows for any provider of the model (\(m.providers.map(\.provider).joined(separator: ", ")))")
+        }
+        print(routingMetricsTable(evaluated).render(output.format), terminator: "")
+    }
+}
+
+/// Reads and checks a routing model file.
+func loadRoutingModel(_ path: String) throws -> RoutingModel {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the model file") }
+    do { return try RoutingModel.decode(data) } catch { throw CLIError("\(path): \(error)") }
+}
+
+extension StoreOptions {
+    /// Opens a store at an explicit path.
+    static func open(path: String) throws -> Store {
+        do { return try Store(path: path) } catch { throw CLIError(error.description) }
+    }
+}

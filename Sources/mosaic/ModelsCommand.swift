@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicRouting
+import MosaicStore
+
+/// `mosaic models …`
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List exported models and show what a model file holds.",
+        subcommands: [ModelsListCommand.self, ModelsShowCommand.self]
+    )
+}
+
+/// `mosaic models list`
+struct ModelsListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The model registry, newest first.")
+
+    @Option(name: .long, help: "Only this kind (routing, load).")
+    var kind: String?
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let store = try self.store.open()
+        let models: [Store.RegisteredModel]
+        do { models = try store.registeredModels(kind: kind) } catch { throw CLIError(error.description) }
+        var t = OutputTable(columns: [
+            .init(name: "kind"), .init(name: "version", alignment: .right), .init(name: "created"),
+            .init(name: "rows", alignment: .right), .init(name: "trained_from"), .init(name: "trained_to"),
+            .init(name: "path"), .init(name: "sha256"),
+        ])
+        for m in models {
+            t.rows.append([.text(m.kind), .int(m.version), .text(Timestamp.format(m.createdAt / 1_000_000 * 1_000_000)),
+                           .int(m.rows), .text(m.trainFrom.map(Timestamp.format) ?? ""), .text(m.trainTo.map(Timestamp.format) ?? ""),
+                           .text(m.path), .text(String(m.sha256.prefix(16)))])
+        }
+        print(t.render(output.format), terminator: "")
+    }
+}
+
+/// `mosaic models show FILE`
+struct ModelsShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a model file: version, training window, features and holdout metrics."
+    )
+
+    @Argument(help: ArgumentHelp("The model file.", valueName: "file"))
+    var file: String
+
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let started = DispatchTime.now()
+        let m = try loadRoutingModel(file)
+        let loadMs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        if output.format == .table {
+            print("\(file): routing model v\(m.version), schema \(m.schemaVersion), created \(m.createdAt)")
+            print("  trained on \(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to), fingerprint \(m.dataFingerprint)")
+            print("  validation: \(m.validation)")
+            print(String(format: "  loaded and checked in %.2f ms", loadMs))
+            for p in m.providers {
+                print("  \(p.provider): \(p.featureSpec.width) features (\(p.featureSpec.features.map { "\($0.kind.rawValue)(\($0.field.rawValue))" }.joined(separator: ", "))); models \(p.models.joined(separator: ", "))")
+            }
+            print("")
+        }
+        print(routingMetricsTable(m).render(output.format), terminator: "")
+        if let q = m.quality {
+            if output.format == .table { print("\nquality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
+            print(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicLearn
+import MosaicRouting
+import MosaicStore
+
+/// `mosaic train …`
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train models from the store and export them as versioned model files.",
+        subcommands: [TrainRoutingCommand.self]
+    )
+}
+
+/// A `provider/model` pair on the command line.
+struct ModelTarget: ExpressibleByArgument, Sendable {
+    var provider: String
+    var model: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        provider = parts[0]
+        model = parts[1]
+    }
+
+    var target: QualityModel.Target { .init(provider: provider, model: model) }
+}
+
+/// `mosaic train routing`
+struct TrainRoutingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routing",
+        abstract: "Fit per-provider latency, tail-latency and failure models (and optionally a quality model).",
+        discussion: "Reads the requests table, splits each provider's rows in time (the newest --test-fraction is held out), fits ridge regression of log latency, quantile regression of its tail and logistic regression of failure, reports the holdout metrics, refits on all rows and writes the model file (JSON). Cost is never learned: the router prices requests exactly. With --quality-data (per-prompt correctness of a strong and a weak model, RouteLLM's format) it also fits 'the weak model is good enough' and reports APGR and CPT on prompts it never saw. Every export is recorded in the store's model registry (`mosaic models list`)."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Only requests at or after this instant.", valueName: "date-time"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only requests before this instant.", valueName: "date-time"))
+    var until: String?
+
+    @Option(name: .long, help: ArgumentHelp("The model file to write (default: models/router-vN.json, N the next version).", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: "The latency quantile of the tail model.")
+    var tailQuantile: Double = 0.95
+
+    @Option(name: .long, help: "Share of each provider's newest rows held out for metrics.")
+    var testFraction: Double = 0.2
+
+    @Option(name: .long, help: ArgumentHelp("Per-prompt correctness file for the quality model (RouteLLM layout).", valueName: "file"))
+    var qualityData: String?
+
+    @Option(name: .long, help: "The strong model's correctness column in --quality-data.")
+    var strongColumn = RouteLLMData.defaultStrongColumn
+
+    @Option(name: .long, help: "The weak model's correctness column in --quality-data.")
+    var weakColumn = RouteLLMData.defaultWeakColumn
+
+    @Option(name: .long, help: ArgumentHelp("Where strong requests go.", valueName: "provider/model"))
+    var strong = ModelTarget(argument: "openai/gpt-4o")!
+
+    @Option(name: .long, help: ArgumentHelp("Where weak requests go.", valueName: "provider/model"))
+    var weak = ModelTarget(argument: "ollama/llama3.1")!
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if let since { _ = try parseInstant(since, option: "--since") }
+        if let until { _ = try parseInstant(until, option: "--until") }
+        if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1") }
+        if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9") }
+    }
+
+    func run() throws {
+        let store = try self.store.open()
+        let from = try since.map { try parseInstant($0, option: "--since") }
+        let to = try until.map { try parseInstant($0, option: "--until") }
+        let result = try trainRouting(store: store, from: from, to: to, out: out, tailQuantile: tailQuantile,
+                                      testFraction: testFraction, quality: try qualityExamples())
+        if output.format == .table {
+            print("wrote \(result.path) (routing model v\(result.model.version), \(result.model.rows.formatted()) rows, \(result.model.trainingWindow.from) … \(result.model.trainingWindow.to))")
+            for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
+            print("")
+        }
+        print(routingMetricsTable(result.model).render(output.format), terminator: "")
+        if let q = result.model.quality {
+            if output.format == .table { print("") }
+            print(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+        }
+    }
+
+    func qualityExamples() throws -> (rows: [QualityExample], dataset: String, strong: String, weak: String,
+                                      targets: (QualityModel.Target, QualityModel.Target))? {
+        guard let qualityData else { return nil }
+        let rows: [QualityRow]
+        do { rows = try RouteLLMData.read(path: qualityData, strongColumn: strongColumn, weakColumn: weakColumn) } catch {
+            throw CLIError(error.description)
+        }
+        return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
+                                           weakCorrect: $0.weakCorrect) },
+                (qualityData as NSString).lastPathComponent, RouteLLMData.modelName(column: strongColumn),
+                RouteLLMData.modelName(column: weakColumn), (strong.target, weak.target))
+    }
+}
+
+struct TrainedRouting {
+    var model: RoutingModel
+    var path: String
+    var skipped: [(provider: String, reason: String)]
+}
+
+/// Trains, writes and registers a routing model.
+func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuantile: Double = 0.95,
+                  testFraction: Double = 0.2,
+                  quality: (rows: [QualityExample], dataset: String, strong: String, weak: String,
+                            targets: (QualityModel.Target, QualityModel.Target))? = nil) throws -> TrainedRouting {
+    // Load the rows, grouped by provider; strings are interned so repeated values share storage.
+    var byProvider: [String: [RoutingTrainer.Row]] = [:]
+    var interned: [String: String] = [:]
+    func intern(_ s: String) -> String {
+        if let i = interned[s] { return i }
+        interned[s] = s
+        return s
+    }
+    var first = Int64.max, last = Int64.min
+    do {
+        try store.forEachRequest(from: from, to: to) { r in
+            first = min(first, r.timestamp)
+            last = max(last, r.timestamp)
+            let f = RequestFeatures(tenant: intern(r.tenant), operation: intern(r.operation), region: intern(r.region),
+                                    model: intern(r.model), inputTokens: r.inputTokens, outputTokens: r.outputTokens,
+                                    timestamp: r.timestamp)
+            byProvider[intern(r.provider), default: []].append(RoutingTrainer.Row(features: f, latencyMs: r.latencyMs, ok: r.status == .ok))
+        }
+    } catch { throw CLIError("\(error)") }
+    if byProvider.isEmpty && quality == nil {
+        throw CLIError("no requests in the store\(from != nil || to != nil ? " in that window" : ""); ingest some first (`mosaic ingest requests FILE` or `mosaic demo`)")
+    }
+    let version: Int
+    do { version = try store.nextModelVersion(kind: "routing") } catch { throw CLIError(error.description) }
+    var config = RoutingTrainer.Configuration()
+    config.tailQuantile = tailQuantile
+    config.testFraction = testFraction
+    let trainer = RoutingTrainer(configuration: config)
+    var qualityModel: QualityModel?
+    if let q = quality {
+        do {
+            qualityModel = try QualityTrainer().train(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak,
+                                                      strong: q.targets.0, weak: q.targets.1)
+        } catch { throw CLIError("quality model: \(error)") }
+    }
+    let output: RoutingTrainer.Output
+    do {
+        output = try trainer.train(byProvider: byProvider, window: (first == .max ? 0 : first, last == .min ? 0 : last + 1),
+                                   version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000),
+                                   quality: qualityModel)
+    } catch { throw CLIError("training failed: \(error)") }
+    let path = out ?? "models/router-v\(version).json"
+    let data: Data
+    do {
+        data = try output.model.encoded()
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
+    let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    let summary = output.model.providers.map { "\"\($0.provider)\":{\"latencyRMSE\":\($0.metrics.latencyRMSE),\"tailCoverage\":\($0.metrics.tailCoverage)}" }
+    do {
+        try store.registerModel(kind: "routing", version: version, path: URL(fileURLWithPath: path).standardizedFileURL.path,
+                                sha256: digest, trainFrom: first == .max ? nil : first, trainTo: last == .min ? nil : last + 1,
+                                rows: output.model.rows, metrics: "{" + summary.joined(separator: ",") + "}")
+    } catch { throw CLIError(error.description) }
+    return TrainedRouting(model: output.model, path: path, skipped: output.skipped)
+}
+
+/// Holdout metrics per provider, as a table.
+func routingMetricsTable(_ model: RoutingModel) -> OutputTable {
+    let q = model.providers.first?.tailQuantile ?? 0.95
+    var t = OutputTable(columns: [
+        .init(name: "provider"), .init(name: "train", alignment: .right), .init(name: "test", alignment: .right),
+        .init(name: "log_latency_rmse", alignment: .right), .init(name: "log_latency_r2", alignment: .right),
+        .init(name: "p\(Int(q * 100))_coverage", alignment: .right), .init(name: "failure_rate", alignment: .right),
+        .init(name: "failure_auc", alignment: .right), .init(name: "failure_logloss", alignment: .right),
+        .init(name: "failure_brier", alignment: .right),
+    ])
+    for p in model.providers {
+        let m = p.metrics
+        t.rows.append([.text(p.provider), .int(m.trainRows), .int(m.testRows), .number(m.latencyRMSE, places: 3),
+                       .number(m.latencyR2, places: 3), .number(m.tailCoverage, places: 3), .number(m.failureRate, places: 4),
+                       .number(m.failureAUC, places: 3), .number(m.failureLogLoss, places: 4), .number(m.failureBrier, places: 4)])
+    }
+    return t
+}
+
+/// RouteLLM's metrics next to the random router.
+func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "router"), .init(name: "test_prompts", alignment: .right), .init(name: "apgr", alignment: .right),
+        .init(name: "cpt50_pct_strong", alignment: .right), .init(name: "cpt80_pct_strong", alignment: .right),
+        .init(name: "strong_accuracy", alignment: .right), .init(name: "weak_accuracy", alignment: .right),
+        .init(name: "auc", alignment: .right),
+    ])
+    t.rows.append([.text("quality (\(label))"), .int(m.testRows), .number(m.apgr, places: 4), .number(m.cpt50 * 100, places: 1),
+                   .number(m.cpt80 * 100, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
+                   .number(m.auc, places: 4)])
+    t.rows.append([.text("random"), .int(m.testRows), .number(m.randomAPGR, places: 4), .number(50, places: 1),
+                   .number(80, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
+                   .number(0.5, places: 4)])
+    return t
+}
