@@ -15,7 +15,11 @@
 //      tolerance equivalent to sklearn's default (1e-4 on the scaled gradient) and at 1e-10,
 //      scored on the last 20 %;
 //   4. prints the times side by side with their ratios, the peak RSS against the design matrix
-//      size, and the OpenBLAS thread count. Not part of `swift test`.
+//      size, and the OpenBLAS thread count and kernel of both sides. Not part of `swift test`.
+//
+// The kernels may differ: Debian's OpenBLAS 0.3.21 does not know recent Intel models and falls
+// back to its generic "Prescott" kernels there, while numpy's bundled 0.3.31 picks SkylakeX.
+// OPENBLAS_CORETYPE is deliberately left alone (see ../shared/reference/README.md).
 import Foundation
 import MosaicLearn
 import MosaicLinalg
@@ -226,4 +230,5 @@ for (label, ll, auc, _) in scores {
 }
 print(String(format: "peak RSS: %.0f MB = %.2f × the %.0f MB design matrix (goal ≤ 2×)", Double(peak) / 1e6, Double(peak) / Double(designBytes), Double(designBytes) / 1e6))
 if runPython { print(String(format: "python3 reference peak RSS: %.0f MB", Double(pythonRSS) / 1e6)) }
-print("OpenBLAS threads used: \(BLAS.threadCount) (python: threadpoolctl limit \(ref("threads_limit") ?? "none"))")
+let pythonKernel = ((ref("blas", "threadpoolctl") as? [[String: Any]])?.first?["architecture"] as? String) ?? "?"
+print("OpenBLAS threads used: \(BLAS.threadCount), kernel \(BLAS.coreName) (python: threadpoolctl limit \(ref("threads_limit") ?? "none"), kernel \(pythonKernel))")

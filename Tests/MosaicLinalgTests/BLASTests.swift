@@ -56,6 +56,32 @@ import Testing
         #expect(g[3, 3] == Double(n))
     }
 
+    @Test func gramOverRowRangesSumsOnlyThoseRows() {
+        let x = Matrix(rows: 5, columns: 2, rowMajor: [1, 0, 2, 1, 3, 0, 4, 1, 5, 2])
+        let g = BLAS.gram(x, appending: nil, rowRanges: [0..<1, 3..<5])
+        // Rows (1, 0), (4, 1), (5, 2).
+        #expect(g == Matrix(rows: 2, columns: 2, rowMajor: [42, 14, 14, 5]))
+    }
+
+    @Test func linearPassEqualsTwoGemvs() throws {
+        // Two features → 65,536-row blocks, so 70,000 rows take two blocks.
+        let n = 70_000
+        let x = Matrix(rows: n, columns: 2, columnMajor: (0..<(2 * n)).map { Double(($0 * 31) % 17) - 8 })
+        let w: [Double] = [0.5, -0.25]
+        var gradient: [Double] = [1, 1]
+        var seen = 0
+        BLAS.linearPass(x, coefficients: w, intercept: 2, accumulating: &gradient) { rows, eta in
+            #expect(rows.lowerBound == seen)
+            seen = rows.upperBound
+            for k in 0..<rows.count { eta[k] = eta[k] * eta[k] }  // r = η²
+        }
+        #expect(seen == n)
+        let eta = try BLAS.gemv(x, w).map { $0 + 2 }
+        let expected = try BLAS.gemv(x, eta.map { $0 * $0 }, transpose: true)
+        #expect(abs(gradient[0] - 1 - expected[0]) < 1e-9 * abs(expected[0]))
+        #expect(abs(gradient[1] - 1 - expected[1]) < 1e-9 * abs(expected[1]))
+    }
+
     @Test func gemvByHand() throws {
         #expect(try BLAS.gemv(a, [1, 0, -1]) == [-2, -2])
         #expect(try BLAS.gemv(a, [1, 1], transpose: true) == [5, 7, 9])

@@ -1,0 +1,65 @@
+import Foundation
+import MosaicRouting
+import MosaicStore
+import MosaicTestSupport
+import Testing
+
+/// `mosaic train routing`, `mosaic eval routing` and `mosaic models` through the binary.
+@Suite struct TrainCommandTests {
+    @Test func trainEvaluateListAndShow() throws {
+        let tmp = TemporaryDirectory("train")
+        let db = tmp.file("m.sqlite")
+        // Train on two days, evaluate on two other days of the same mix (another seed).
+        for (dir, seed) in [("a", "5"), ("b", "6")] {
+            let g = try MosaicBinary.run(["generate", "--days", "2", "--seed", seed, "--out", tmp.file(dir)])
+            #expect(g.status == 0, "stderr: \(g.stderr)")
+        }
+        _ = try MosaicBinary.run(["prices", "import", tmp.file("a/prices.json"), "--db", db])
+        let ingest = try MosaicBinary.run(["ingest", "requests", tmp.file("a/requests.csv"), "--db", db])
+        #expect(ingest.status == 0, "stderr: \(ingest.stderr)")
+
+        let train = try MosaicBinary.run(["train", "routing", "--db", db, "--out", tmp.file("models/r.json"), "--format", "json"],
+                                         in: tmp.path)
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["provider"] as? String }) == ["anthropic", "github", "github-actions", "ollama", "openai"])
+        for r in rows {
+            let coverage = try #require(r["p95_coverage"] as? Double)
+            #expect(coverage > 0.85 && coverage < 1, "\(r)")
+        }
+        let model = try RoutingModel.decode(try Data(contentsOf: URL(fileURLWithPath: tmp.file("models/r.json"))))
+        #expect(model.version == 1)
+        #expect(model.providers.count == 5)
+
+        let eval = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("models/r.json"), "--data", tmp.file("b/requests.csv"),
+                                         "--format", "csv"])
+        #expect(eval.status == 0, "stderr: \(eval.stderr)")
+        #expect(eval.stdout.hasPrefix("provider,train,test,log_latency_rmse"))
+        #expect(eval.stdout.split(separator: "\n").count == 6)
+
+        let second = try MosaicBinary.run(["train", "routing", "--db", db], in: tmp.path)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-v2.json")))
+        let list = try MosaicBinary.run(["models", "list", "--db", db, "--format", "json"])
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(listed.compactMap { $0["version"] as? Int } == [2, 1])
+        let show = try MosaicBinary.run(["models", "show", tmp.file("models/r.json")])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("routing model v1, schema 1"))
+        #expect(show.stdout.contains("loaded and checked in"))
+    }
+
+    @Test func badModelFilesAndEmptyStoresGiveClearErrors() throws {
+        let tmp = TemporaryDirectory("train-bad")
+        let corrupt = tmp.write("bad.json", #"{"schemaVersion": 1, "kind": "routing", "version": 1}"#)
+        let r = try MosaicBinary.run(["models", "show", corrupt])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.json: invalid model file"), "stderr: \(r.stderr)")
+        let newer = tmp.write("new.json", #"{"schemaVersion": 9, "kind": "routing"}"#)
+        let n = try MosaicBinary.run(["models", "show", newer])
+        #expect(n.stderr.contains("schema version 9 is not supported"), "stderr: \(n.stderr)")
+        let empty = try MosaicBinary.run(["train", "routing", "--db", tmp.file("empty.sqlite"), "--out", tmp.file("x.json")])
+        #expect(empty.status != 0)
+        #expect(empty.stderr.contains("no requests in the store"), "stderr: \(empty.stderr)")
+    }
+}

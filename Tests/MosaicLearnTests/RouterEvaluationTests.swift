@@ -1,0 +1,50 @@
+import MosaicCore
+import MosaicLearn
+import Testing
+
+@Suite("RouterEvaluation (RouteLLM metrics)")
+struct RouterEvaluationTests {
+    /// Four prompts: the weak model fails on 0 and 1, the strong one is right on 0, 1, 2.
+    static let strong = [true, true, true, false]
+    static let weak = [false, false, true, false]
+
+    @Test func handComputedCurve() {
+        // The router trusts the weak model least with prompts 1, 0, 3, 2 (in that order).
+        let e = RouterEvaluation(strongCorrect: Self.strong, weakCorrect: Self.weak, weakScore: [0.2, 0.1, 0.9, 0.5])
+        #expect(e.strongAccuracy == 0.75)
+        #expect(e.weakAccuracy == 0.25)
+        // Sending 1, then 0, recovers the whole gap at 50% strong calls.
+        #expect(e.curve == [0, 0.5, 1, 1, 1])
+        #expect(abs(e.apgr - (0.25 + 0.75 + 1 + 1) / 4) < 1e-15)
+        #expect(e.cpt50 == 0.25)
+        #expect(e.cpt80 == 0.5)
+    }
+
+    @Test func theWorstOrderRecoversLate() {
+        let e = RouterEvaluation(strongCorrect: Self.strong, weakCorrect: Self.weak, weakScore: [0.8, 0.9, 0.1, 0.2])
+        #expect(e.curve == [0, 0, 0, 0.5, 1])
+        #expect(e.cpt80 == 1)
+    }
+
+    @Test func randomScoresAverageOneHalf() {
+        var random = SeededRandom(seed: 9)
+        let n = 400
+        let strong = (0..<n).map { _ in random.bernoulli(0.8) }
+        let weak = strong.map { $0 && random.bernoulli(0.8) }
+        var total = 0.0
+        let trials = 200
+        for _ in 0..<trials {
+            total += RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: (0..<n).map { _ in random.uniform() }).apgr
+        }
+        #expect(abs(total / Double(trials) - 0.5) < 0.02)
+    }
+
+    @Test func anOracleBeatsRandom() {
+        var random = SeededRandom(seed: 10)
+        let n = 500
+        let strong = (0..<n).map { _ in random.bernoulli(0.8) }
+        let weak = strong.map { $0 && random.bernoulli(0.7) }
+        let oracle = (0..<n).map { (weak[$0] || !strong[$0]) ? 1.0 : 0.0 }
+        #expect(RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: oracle).apgr > 0.8)
+    }
+}

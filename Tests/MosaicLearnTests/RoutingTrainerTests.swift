@@ -1,0 +1,84 @@
+import Foundation
+import MosaicCore
+import MosaicLearn
+import MosaicRouting
+import Testing
+
+@Suite("RoutingTrainer")
+struct RoutingTrainerTests {
+    static let start = Timestamp.parse("2026-10-05T00:00:00Z")!
+
+    /// Rows whose true log latency is 6 + 0.7·[model = big] + 0.3·log1p(output) + N(0, 0.2²),
+    /// and whose failure probability is 20% for tenant "flaky" and 1% otherwise.
+    static func rows(_ n: Int, seed: UInt64 = 1) -> [RoutingTrainer.Row] {
+        var random = SeededRandom(seed: seed)
+        return (0..<n).map { i in
+            let big = random.bernoulli(0.5)
+            let flaky = random.bernoulli(0.3)
+            let output = Int(random.lognormal(mu: 4, sigma: 0.8))
+            let f = RequestFeatures(tenant: flaky ? "flaky" : "steady", model: big ? "big" : "small",
+                                    inputTokens: Int(random.lognormal(mu: 6, sigma: 1)), outputTokens: output,
+                                    timestamp: start + Int64(i) * 60_000_000)
+            let ok = !random.bernoulli(flaky ? 0.2 : 0.01)
+            let latency = exp(6 + (big ? 0.7 : 0) + 0.3 * log1p(Double(output)) + 0.2 * random.normal())
+            return RoutingTrainer.Row(features: f, latencyMs: ok ? latency : 30_000, ok: ok)
+        }
+    }
+
+    @Test func recoversLatencyTailAndFailureStructure() throws {
+        let out = try RoutingTrainer().train(byProvider: ["p": Self.rows(6000)], window: (Self.start, Self.start + 1),
+                                             version: 1, createdAt: "t")
+        let p = try #require(out.model.provider("p"))
+        // Holdout: the noise is 0.2 on the log scale, so the RMSE is close to it.
+        #expect(abs(p.metrics.latencyRMSE - 0.2) < 0.02, "\(p.metrics.latencyRMSE)")
+        #expect(p.metrics.latencyR2 > 0.8)
+        #expect(abs(p.metrics.tailCoverage - 0.95) < 0.02, "\(p.metrics.tailCoverage)")
+        #expect((p.metrics.failureAUC ?? 0) > 0.7)
+        // The big model is about e^0.7 ≈ 2× slower; the tail sits about 1.645σ above the mean.
+        var scratch: [Double] = []
+        let t = Self.start + 3600 * 1_000_000
+        let small = p.predict(RequestFeatures(tenant: "steady", model: "small", inputTokens: 400, outputTokens: 50, timestamp: t), scratch: &scratch)
+        let big = p.predict(RequestFeatures(tenant: "steady", model: "big", inputTokens: 400, outputTokens: 50, timestamp: t), scratch: &scratch)
+        #expect(abs(big.expectedLatencyMs / small.expectedLatencyMs - exp(0.7)) < 0.15)
+        #expect(abs(log(small.tailLatencyMs / small.expectedLatencyMs) - (1.645 * 0.2 - 0.02)) < 0.08)
+        let flaky = p.predict(RequestFeatures(tenant: "flaky", model: "small", inputTokens: 400, outputTokens: 50, timestamp: t), scratch: &scratch)
+        #expect(flaky.failureProbability > 0.12 && small.failureProbability < 0.04)
+        try out.model.validate()
+    }
+
+    @Test func theFailureHeadNeverSeesOutputTokens() throws {
+        // Failed rows have no output: a head that saw output tokens would predict failure from them.
+        var rows = Self.rows(3000)
+        for i in rows.indices where !rows[i].ok { rows[i].features.outputTokens = 0 }
+        let p = try #require(try RoutingTrainer().train(byProvider: ["p": rows], window: (0, 1), version: 1, createdAt: "t").model.provider("p"))
+        var scratch: [Double] = []
+        let a = p.predict(RequestFeatures(tenant: "steady", model: "small", outputTokens: 0, timestamp: Self.start), scratch: &scratch)
+        let b = p.predict(RequestFeatures(tenant: "steady", model: "small", outputTokens: 500, timestamp: Self.start), scratch: &scratch)
+        #expect(abs(a.failureProbability - b.failureProbability) < 1e-12)
+    }
+
+    @Test func smallProvidersAreLeftOutWithAReason() throws {
+        let out = try RoutingTrainer().train(byProvider: ["big": Self.rows(500), "tiny": Self.rows(10)], window: (0, 1),
+                                             version: 1, createdAt: "t")
+        #expect(out.model.providers.map(\.provider) == ["big"])
+        #expect(out.skipped.first?.provider == "tiny")
+        #expect(throws: LearnError.self) {
+            _ = try RoutingTrainer().train(byProvider: ["tiny": Self.rows(10)], window: (0, 1), version: 1, createdAt: "t")
+        }
+    }
+
+    @Test func theSameDataGivesTheSameFile() throws {
+        let a = try RoutingTrainer().train(byProvider: ["p": Self.rows(800)], window: (0, 1), version: 1, createdAt: "t").model
+        let b = try RoutingTrainer().train(byProvider: ["p": Self.rows(800)], window: (0, 1), version: 1, createdAt: "t").model
+        #expect(try a.encoded() == b.encoded())
+        let c = try RoutingTrainer().train(byProvider: ["p": Self.rows(800, seed: 2)], window: (0, 1), version: 1, createdAt: "t").model
+        #expect(a.dataFingerprint != c.dataFingerprint)
+    }
+
+    @Test func aProviderWithoutFailuresGetsTheSmoothedConstantRate() throws {
+        let rows = Self.rows(400).map { RoutingTrainer.Row(features: $0.features, latencyMs: $0.ok ? $0.latencyMs : 1000, ok: true) }
+        let p = try #require(try RoutingTrainer().train(byProvider: ["p": rows], window: (0, 1), version: 1, createdAt: "t").model.provider("p"))
+        #expect(p.failure.coefficients.allSatisfy { $0 == 0 })
+        #expect(abs(1 / (1 + exp(-p.failure.intercept)) - 0.5 / 401) < 1e-12)
+    }
+}
