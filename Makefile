@@ -31,8 +31,10 @@ bench: release
 	@scripts/bootstrap --bench
 	$(SWIFT) build -c release --product IngestBenchmark
 	$(SWIFT) build -c release --product PullBenchmark
+	$(SWIFT) build -c release --product ModelLoadBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
+	.build/release/ModelLoadBenchmark
 
 clean:
 	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

@@ -107,6 +107,12 @@ let package = Package(
             path: "Benchmarks/RegressionBenchmark"
         ),
 
+        .executableTarget(
+            name: "ModelLoadBenchmark",
+            dependencies: ["MosaicCore", "MosaicLearn", "MosaicRouting"],
+            path: "Benchmarks/ModelLoadBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
