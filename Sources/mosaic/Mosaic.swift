@@ -19,6 +19,7 @@ struct Mosaic: ParsableCommand {
             GenerateCommand.self,
             IngestCommand.self,
             CostsCommand.self,
+            SeriesCommand.self,
             TrainCommand.self,
             EvalCommand.self,
             ModelsCommand.self,

@@ -1,0 +1,52 @@
+import MosaicCore
+import MosaicStore
+import MosaicTestSupport
+import Testing
+
+@Suite("Store request series")
+struct StoreSeriesTests {
+    static let hour: Int64 = 3_600_000_000
+    static let t0 = Timestamp.parse("2026-10-05T00:00:00Z")!
+
+    static func store(_ rows: [(Int64, String, String)]) throws -> (TemporaryDirectory, Store) {
+        let tmp = TemporaryDirectory("series")
+        let store = try Store(path: tmp.file("m.sqlite"))
+        try store.syncProviders(.default)
+        let run = try store.beginRun(source: "test", location: "test")
+        let writer = try RequestWriter(store: store, runID: run)
+        for (i, (ts, provider, cost)) in rows.enumerated() {
+            _ = try writer.insert(RequestRecord(timestamp: ts, provider: provider, model: "m", inputTokens: 10,
+                                                outputTokens: 2, cost: Money(cost)), key: Int64(i))
+        }
+        return (tmp, store)
+    }
+
+    @Test func zeroFillsGapsAndMarksPartialEnds() throws {
+        let (tmp, store) = try Self.store([
+            (Self.t0 + Self.hour / 2, "openai", "0.1"),          // 00:30, first request (mid-hour)
+            (Self.t0 + Self.hour / 2 + 1, "anthropic", "0.25"),
+            (Self.t0 + 3 * Self.hour + 5, "openai", "0.000001"), // 03:00:00.000005, last
+        ])
+        _ = tmp
+        let series = try store.requestSeries(interval: Self.hour, by: .provider)
+        #expect(series.map(\.group) == ["anthropic", "openai"])
+        let openai = series[1]
+        #expect(openai.start == Self.t0)
+        #expect(openai.requests == [1, 0, 0, 1])
+        #expect(openai.cost.map(\.description) == ["0.1", "0", "0", "0.000001"])
+        #expect(openai.inputTokens == [10, 0, 0, 10])
+        #expect(openai.partial == [true, false, false, true])   // the window starts at 00:30 and ends at 03:00:00.000006
+        #expect(series[0].requests == [1, 0, 0, 0])              // every group spans the same intervals
+        let all = try store.requestSeries(interval: Self.hour, by: .all)
+        #expect(all.count == 1 && all[0].requests == [2, 0, 0, 1])
+    }
+
+    @Test func anAlignedWindowHasNoPartialIntervals() throws {
+        let (tmp, store) = try Self.store([(Self.t0 + 10, "openai", "1"), (Self.t0 + Self.hour + 10, "openai", "2")])
+        _ = tmp
+        let s = try #require(try store.requestSeries(interval: Self.hour, by: .provider, from: Self.t0, to: Self.t0 + 3 * Self.hour).first)
+        #expect(s.requests == [1, 1, 0])
+        #expect(s.partial == [false, false, false])
+        #expect(try store.requestSeries(interval: Self.hour, by: .provider, from: Self.t0 + 5 * Self.hour).isEmpty)
+    }
+}
