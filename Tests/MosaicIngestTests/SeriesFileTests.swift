@@ -1,0 +1,41 @@
+import MosaicCore
+@testable import MosaicIngest
+import MosaicTestSupport
+import Testing
+
+@Suite("SeriesFile")
+struct SeriesFileTests {
+    @Test func readsARegularSeries() throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("s.csv", "timestamp,value\n2014-07-01 00:00:00,10\n2014-07-01 00:30:00,12.5\n2014-07-01 01:00:00,-1\n")
+        let s = try SeriesFile.read(path: p)
+        #expect(s.start == Timestamp.parse("2014-07-01T00:00:00Z"))
+        #expect(s.interval == 1_800_000_000)
+        #expect(s.values == [10, 12.5, -1])
+        #expect(s.filled == 0)
+    }
+
+    @Test func gapsAreAnErrorUnlessFilled() throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("g.csv", "value,timestamp\n1,2024-01-01T00:00:00Z\n2,2024-01-01T01:00:00Z\n5,2024-01-01T04:00:00Z\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(e?.description == "\(p):4: column timestamp: 2 points missing before 2024-01-01T04:00:00Z (spacing 3600 s); fill them or pass --fill-gaps zero|linear")
+        #expect(try SeriesFile.read(path: p, gaps: .zero).values == [1, 2, 0, 0, 5])
+        #expect(try SeriesFile.read(path: p, gaps: .linear).values == [1, 2, 3, 4, 5])
+    }
+
+    @Test(arguments: [
+        ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
+        ("time,v\n2024-01-01,1\n", ": line 1: the header must name a timestamp and a value column"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n", ": a series needs at least two points"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:30:00Z,2\n2024-01-01T01:15:00Z,4\n", ":4: column timestamp: 2024-01-01T01:15:00Z is off the series' grid of 1800 s"),
+    ])
+    func badSeriesFiles(_ text: String, _ message: String) throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("b.csv", text)
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    }
+}
