@@ -8,12 +8,13 @@ import MosaicStore
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
-            holdout metrics. Running it again adds nothing to the store.
+            holdout metrics, and fits a load model that forecasts the next day of requests per \
+            provider. Running it again adds nothing to the store.
             """
     )
 
@@ -29,6 +30,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file"))
     var modelPath = "models/router-demo.json"
 
+    @Option(name: .long, help: ArgumentHelp("Where the load-prediction model goes.", valueName: "file"))
+    var loadModelPath = "models/load-demo.json"
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -40,12 +44,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.format == .table
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/4 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/5 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/4 ingest: prices and requests into \(store.path)")
+        step("2/5 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -57,7 +61,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/4 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/5 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -68,12 +72,26 @@ struct DemoCommand: ParsableCommand {
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
         }
 
-        step("4/4 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        step("4/5 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
+
+        var loadPath: String?
+        if days >= 2 {
+            step("5/5 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
+            var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
+                                                        Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
+            source.store = self.store
+            let (load, path) = try trainLoad(source: source, horizon: 24, out: loadModelPath)
+            loadPath = path
+            step("    wrote \(path) (v\(load.version)):")
+            if chatty { print(loadSummaryTable(load).render(.table), terminator: "") }
+        } else {
+            step("5/5 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
+        }
         if chatty {
-            print("\nstore: \(store.path) — try `mosaic db info`, `mosaic models show \(trained.path)` or `sqlite3 \(store.path) 'select * from requests limit 5'`")
+            print("\nstore: \(store.path) — try `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }
     }
 

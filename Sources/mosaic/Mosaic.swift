@@ -21,6 +21,8 @@ struct Mosaic: ParsableCommand {
             CostsCommand.self,
             SeriesCommand.self,
             TrainCommand.self,
+            ForecastCommand.self,
+            AnomaliesCommand.self,
             EvalCommand.self,
             ModelsCommand.self,
             PricesCommand.self,

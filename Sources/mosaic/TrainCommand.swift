@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train models from the store and export them as versioned model files.",
-        subcommands: [TrainRoutingCommand.self]
+        subcommands: [TrainRoutingCommand.self, TrainLoadCommand.self]
     )
 }
 

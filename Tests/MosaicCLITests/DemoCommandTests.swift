@@ -25,13 +25,17 @@ import Testing
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(second.stdout.contains(" 0 new, "))
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
-        let table = { (s: String) in s.components(separatedBy: "3/4 summary")[1].components(separatedBy: "4/4 train")[0] }
+        let table = { (s: String) in s.components(separatedBy: "3/5 summary")[1].components(separatedBy: "4/5 train")[0] }
         #expect(table(first.stdout) == table(second.stdout))
         // A routing model was trained, written and registered each time.
-        #expect(first.stdout.contains("4/4 train"))
+        #expect(first.stdout.contains("4/5 train"))
         #expect(first.stdout.contains("p95_coverage"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'routing'") == 2)
+        // And a load model forecasting the next day per provider.
+        #expect(first.stdout.contains("5/5 forecast"))
+        #expect(FileManager.default.fileExists(atPath: tmp.file("models/load-demo.json")))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'load'") == 2)
     }
 
     @Test func demoJSONIsMachineReadableAndCostsAreExactText() throws {

@@ -1,0 +1,284 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicLearn
+import MosaicStore
+
+extension SeriesFile.GapPolicy: ExpressibleByArgument {}
+
+/// Where a series comes from: the store's requests, or a `timestamp,value` file.
+struct SeriesSourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file"))
+    var series: String?
+
+    @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear).")
+    var fillGaps: SeriesFile.GapPolicy = .error
+
+    @Option(name: .long, help: "Store series: interval 1m … 1d.")
+    var interval = Interval(argument: "1h")!
+
+    @Option(name: .long, help: "Store series: split by all, provider, tenant, operation or model.")
+    var by: SeriesGrouping = .provider
+
+    @Option(name: .long, help: ArgumentHelp("Store series: window start.", valueName: "date-time"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Store series: window end (exclusive).", valueName: "date-time"))
+    var until: String?
+
+    @OptionGroup var store: StoreOptions
+
+    struct Loaded {
+        var series: [(group: String, start: Int64, values: [Double])]
+        var interval: Int64
+        var intervalText: String
+        var metric: String
+        var grouping: String
+    }
+
+    /// The series to fit: a file's, or the store's request counts with partial ends dropped
+    /// (a cut interval would look like a dip).
+    func load() throws -> Loaded {
+        if let path = series {
+            let s: LoadedSeries
+            do { s = try SeriesFile.read(path: path, gaps: fillGaps) } catch { throw CLIError(error.description) }
+            let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h" : "\(s.interval / 60_000_000)m"
+            return Loaded(series: [((path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
+                          intervalText: text, metric: "value", grouping: "file")
+        }
+        let store = try self.store.open()
+        let all: [RequestSeries]
+        do {
+            all = try store.requestSeries(interval: interval.micros, by: by,
+                                          from: try since.map { try parseInstant($0, option: "--since") },
+                                          to: try until.map { try parseInstant($0, option: "--until") })
+        } catch let e as StoreError { throw CLIError(e.description) }
+        guard !all.isEmpty else {
+            throw CLIError("no requests in the store\(since != nil || until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
+        }
+        let series = all.map { s -> (String, Int64, [Double]) in
+            var lo = 0, hi = s.count
+            if s.partial.first == true && hi - lo > 1 { lo += 1 }
+            if s.partial.last == true && hi - lo > 1 { hi -= 1 }
+            return (s.group, s.start + Int64(lo) * s.interval, s.requests[lo..<hi].map(Double.init))
+        }
+        return Loaded(series: series, interval: interval.micros, intervalText: interval.description, metric: "requests",
+                      grouping: by.rawValue)
+    }
+}
+
+/// `mosaic train load`
+struct TrainLoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Fit load-prediction models (request volume per interval) and export them with their forecasts.",
+        discussion: "Each series (a provider's hourly requests, say, or a --series file) gets the forecaster that rolling-origin cross-validation scores best (MASE) among seasonal naive, exponential smoothing (chosen by AICc) and dynamic harmonic regressions with AR errors, or an equal-weight combination of the best when that scores better. The model file holds each fitted model, its scores, and the forecast for --horizon steps with 80% and 95% intervals."
+    )
+
+    @Option(name: .long, help: "Steps to forecast.")
+    var horizon = 48
+
+    @Option(name: .long, help: ArgumentHelp("The model file (default: models/load-vN.json).", valueName: "file"))
+    var out: String?
+
+    @OptionGroup var source: SeriesSourceOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if horizon < 1 || horizon > 10_000 { throw ValidationError("--horizon must be between 1 and 10000") }
+    }
+
+    func run() throws {
+        let (model, path) = try trainLoad(source: source, horizon: horizon, out: out)
+        if output.format == .table {
+            print("wrote \(path) (load model v\(model.version): \(model.series.count) series, \(model.intervalText) steps, horizon \(model.horizon))")
+        }
+        print(loadSummaryTable(model).render(output.format), terminator: "")
+    }
+}
+
+/// Trains, writes and (for store series) registers a load model.
+func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -> (LoadModel, String) {
+    let loaded = try source.load()
+    let store = source.series == nil ? try source.store.open() : nil
+    let version: Int
+    do { version = try store?.nextModelVersion(kind: "load") ?? 1 } catch { throw CLIError(error.description) }
+    let model: LoadModel
+    do {
+        model = try LoadTrainer(horizon: horizon).train(
+            series: loaded.series, interval: loaded.interval, intervalText: loaded.intervalText, metric: loaded.metric,
+            grouping: loaded.grouping, version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000))
+    } catch { throw CLIError("training failed: \(error)") }
+    let path = out ?? "models/load-v\(version).json"
+    let data: Data
+    do {
+        data = try model.encoded()
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
+    if let store {
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let scores = model.series.map { "\"\($0.group)\":\"\($0.fitted.chosen.joined(separator: "+"))\"" }.joined(separator: ",")
+        do {
+            try store.registerModel(kind: "load", version: version, path: URL(fileURLWithPath: path).standardizedFileURL.path,
+                                    sha256: digest, trainFrom: Timestamp.parse(model.trainingWindow.from),
+                                    trainTo: Timestamp.parse(model.trainingWindow.to),
+                                    rows: model.series.reduce(0) { $0 + $1.points }, metrics: "{\(scores)}")
+        } catch { throw CLIError(error.description) }
+    }
+    return (model, path)
+}
+
+/// One row per series: the chosen method, its cross-validated MASE, and the forecast's total and peak.
+func loadSummaryTable(_ model: LoadModel) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "series"), .init(name: "points", alignment: .right), .init(name: "method"),
+        .init(name: "cv_mase", alignment: .right), .init(name: "forecast_total", alignment: .right),
+        .init(name: "peak_at"), .init(name: "peak", alignment: .right), .init(name: "peak_hi95", alignment: .right),
+    ])
+    for s in model.series {
+        let mean = s.forecast.mean
+        let peak = mean.indices.max { mean[$0] < mean[$1] } ?? 0
+        let hi95 = s.forecast.interval(level: 95)?.upper[peak]
+        let cv = s.fitted.scores.first { $0.name == s.fitted.chosen.joined(separator: " + ") }?.mase
+            ?? s.fitted.scores.compactMap(\.mase).min()
+        t.rows.append([.text(s.group), .int(s.points), .text(s.fitted.chosen.joined(separator: " + ")), .number(cv, places: 3),
+                       .number(mean.reduce(0, +), places: 0),
+                       .text(mean.isEmpty ? "" : Timestamp.format(s.forecastStart + Int64(peak) * model.interval)),
+                       .number(mean.isEmpty ? nil : mean[peak], places: 1), .number(hi95, places: 1)])
+    }
+    return t
+}
+
+/// `mosaic forecast`
+struct ForecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Print a load model's forecasts, or fit and forecast a series (with --holdout: score it).",
+        discussion: "With --model, prints the forecast stored in the model file, step by step with 80% and 95% intervals. Without it, fits the series (the store's, or --series FILE) and forecasts --horizon steps. With --holdout N it fits on all but the last N points and prints sMAPE, MASE (seasonal period: a day of steps) and the intervals' coverage on them."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A load model file.", valueName: "file"))
+    var model: String?
+
+    @Option(name: .long, help: "Steps to forecast (when fitting).")
+    var horizon = 48
+
+    @Option(name: .long, help: "Hold out the last N points and score the forecast of them.")
+    var holdout: Int?
+
+    @OptionGroup var source: SeriesSourceOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if let holdout, holdout < 1 { throw ValidationError("--holdout must be at least 1") }
+        if horizon < 1 { throw ValidationError("--horizon must be at least 1") }
+    }
+
+    func run() throws {
+        if let model {
+            guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the model file") }
+            let m: LoadModel
+            do { m = try LoadModel.decode(data) } catch { throw CLIError("\(model): \(error)") }
+            print(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval).render(output.format),
+                  terminator: "")
+            return
+        }
+        let loaded = try source.load()
+        let m = LoadTrainer.seasonalPeriod(interval: loaded.interval)
+        let h = holdout ?? horizon
+        let auto = AutoForecaster(period: m, horizon: h, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
+        var paths: [(String, Int64, Forecast)] = []
+        var scores = OutputTable(columns: [
+            .init(name: "series"), .init(name: "method"), .init(name: "holdout", alignment: .right),
+            .init(name: "smape", alignment: .right), .init(name: "mase", alignment: .right),
+            .init(name: "coverage80", alignment: .right), .init(name: "coverage95", alignment: .right),
+        ])
+        for s in loaded.series {
+            let train = holdout.map { Array(s.values.dropLast($0)) } ?? s.values
+            let fitted: AutoForecaster.Fitted
+            do { fitted = try auto.fit(train) } catch { throw CLIError("\(s.group): \(error)") }
+            let f = fitted.forecast(horizon: h, levels: [80, 95])
+            paths.append((s.group, s.start + Int64(train.count) * loaded.interval, f))
+            if let holdout {
+                guard s.values.count > holdout + m else {
+                    throw CLIError("\(s.group): \(s.values.count) points are too few to hold out \(holdout)")
+                }
+                let actual = Array(s.values.suffix(holdout))
+                scores.rows.append([
+                    .text(s.group), .text(fitted.chosen.joined(separator: " + ")), .int(holdout),
+                    .number(ForecastMetrics.smape(actual: actual, forecast: f.mean), places: 3),
+                    .number(ForecastMetrics.mase(actual: actual, forecast: f.mean, training: train, period: m), places: 3),
+                    .number(f.interval(level: 80).map { ForecastMetrics.coverage(actual: actual, interval: $0) }, places: 3),
+                    .number(f.interval(level: 95).map { ForecastMetrics.coverage(actual: actual, interval: $0) }, places: 3),
+                ])
+            }
+        }
+        if holdout != nil {
+            print(scores.render(output.format), terminator: "")
+        } else {
+            print(forecastTable(paths, interval: loaded.interval).render(output.format), terminator: "")
+        }
+    }
+}
+
+func forecastTable(_ paths: [(String, Int64, Forecast)], interval: Int64) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "timestamp"), .init(name: "series"), .init(name: "mean", alignment: .right),
+        .init(name: "lo80", alignment: .right), .init(name: "hi80", alignment: .right),
+        .init(name: "lo95", alignment: .right), .init(name: "hi95", alignment: .right),
+    ])
+    for (group, start, f) in paths {
+        let i80 = f.interval(level: 80), i95 = f.interval(level: 95)
+        for k in 0..<f.horizon {
+            t.rows.append([.text(Timestamp.format(start + Int64(k) * interval)), .text(group), .number(f.mean[k], places: 2),
+                           .number(i80?.lower[k], places: 2), .number(i80?.upper[k], places: 2),
+                           .number(i95?.lower[k], places: 2), .number(i95?.upper[k], places: 2)])
+        }
+    }
+    return t
+}
+
+/// `mosaic anomalies`
+struct AnomaliesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anomalies",
+        abstract: "Flag points outside the prediction interval of their one-step-ahead forecast.",
+        discussion: "Fits each series (the store's, or --series FILE) as `mosaic forecast` does and flags every point whose value falls outside the --level interval of the one-step-ahead prediction, with a score: how many one-step standard deviations it is away."
+    )
+
+    @Option(name: .long, help: "Interval level in percent.")
+    var level: Double = 99
+
+    @OptionGroup var source: SeriesSourceOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if !(level > 50 && level < 100) { throw ValidationError("--level must be between 50 and 100") }
+    }
+
+    func run() throws {
+        let loaded = try source.load()
+        let m = LoadTrainer.seasonalPeriod(interval: loaded.interval)
+        let auto = AutoForecaster(period: m, horizon: m, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
+        var t = OutputTable(columns: [
+            .init(name: "timestamp"), .init(name: "series"), .init(name: "value", alignment: .right),
+            .init(name: "expected", alignment: .right), .init(name: "lower", alignment: .right),
+            .init(name: "upper", alignment: .right), .init(name: "score", alignment: .right),
+        ])
+        for s in loaded.series {
+            let fitted: AutoForecaster.Fitted
+            do { fitted = try auto.fit(s.values) } catch { throw CLIError("\(s.group): \(error)") }
+            for a in AnomalyDetector.detect(values: s.values, oneStepPredictions: fitted.fittedValues,
+                                            residualScale: fitted.residualScale, level: level) {
+                t.rows.append([.text(Timestamp.format(s.start + Int64(a.index) * loaded.interval)), .text(s.group),
+                               .number(a.value, places: 2), .number(a.expected, places: 2), .number(a.lower, places: 2),
+                               .number(a.upper, places: 2), .number(a.score, places: 2)])
+            }
+        }
+        print(t.render(output.format), terminator: "")
+    }
+}

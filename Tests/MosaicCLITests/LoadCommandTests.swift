@@ -1,0 +1,68 @@
+import Foundation
+import MosaicLearn
+import MosaicTestSupport
+import Testing
+
+/// `mosaic series`, `train load`, `forecast` and `anomalies` through the binary.
+@Suite struct LoadCommandTests {
+    /// A week of hourly values with a daily cycle, and one spike.
+    static func seriesFile(_ tmp: TemporaryDirectory, spikeAt: Int = 150) -> String {
+        var lines = ["timestamp,value"]
+        for i in 0..<(24 * 14) {
+            let day = sin(2 * Double.pi * Double(i % 24) / 24)
+            var v = 100 + 40 * day + Double((i * 7919) % 11) - 5
+            if i == spikeAt { v += 400 }
+            let ts = Date(timeIntervalSince1970: Double(1_699_999_200 + i * 3600))
+            lines.append("\(ISO8601DateFormatter().string(from: ts)),\(v)")
+        }
+        return tmp.write("load.csv", lines.joined(separator: "\n") + "\n")
+    }
+
+    @Test func forecastAndHoldoutOnASeriesFile() throws {
+        let tmp = TemporaryDirectory("load")
+        let file = Self.seriesFile(tmp)
+        let f = try MosaicBinary.run(["forecast", "--series", file, "--horizon", "24", "--format", "csv"])
+        #expect(f.status == 0, "stderr: \(f.stderr)")
+        let lines = f.stdout.split(separator: "\n")
+        #expect(lines.first == "timestamp,series,mean,lo80,hi80,lo95,hi95")
+        #expect(lines.count == 25)
+        let h = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "json"])
+        #expect(h.status == 0, "stderr: \(h.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
+        let mase = try #require(rows.first?["mase"] as? Double)
+        #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
+    }
+
+    @Test func anomaliesFindTheSpike() throws {
+        let tmp = TemporaryDirectory("anomalies")
+        let file = Self.seriesFile(tmp, spikeAt: 200)
+        let r = try MosaicBinary.run(["anomalies", "--series", file, "--format", "json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let values = rows.compactMap { $0["value"] as? Double }
+        #expect(values.contains { $0 > 450 }, "\(rows)")
+        #expect(rows.count <= 5)
+    }
+
+    @Test func trainLoadFromTheStoreAndPrintItsForecast() throws {
+        let tmp = TemporaryDirectory("train-load")
+        let db = tmp.file("m.sqlite")
+        _ = try MosaicBinary.run(["generate", "--days", "4", "--out", tmp.file("s")])
+        _ = try MosaicBinary.run(["ingest", "requests", tmp.file("s/requests.csv"), "--db", db])
+        let series = try MosaicBinary.run(["series", "--interval", "1h", "--by", "provider", "--db", db, "--format", "csv"])
+        #expect(series.status == 0)
+        #expect(series.stdout.split(separator: "\n").count == 1 + 5 * 96)
+        let train = try MosaicBinary.run(["train", "load", "--interval", "1h", "--horizon", "12", "--db", db], in: tmp.path)
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        let path = tmp.file("models/load-v1.json")
+        let model = try LoadModel.decode(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(model.series.map(\.group) == ["anthropic", "github", "github-actions", "ollama", "openai"])
+        #expect(model.series.allSatisfy { $0.forecast.mean.count == 12 && $0.forecast.intervals.count == 2 })
+        let shown = try MosaicBinary.run(["forecast", "--model", path, "--format", "csv"])
+        #expect(shown.stdout.split(separator: "\n").count == 1 + 5 * 12)
+        let bad = tmp.write("bad.json", #"{"schemaVersion": 1, "kind": "routing"}"#)
+        let refused = try MosaicBinary.run(["forecast", "--model", bad])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("is not a load model"), "stderr: \(refused.stderr)")
+    }
+}
