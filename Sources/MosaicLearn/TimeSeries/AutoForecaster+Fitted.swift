@@ -1,0 +1,66 @@
+extension AutoForecaster {
+    /// The cross-validation score of one candidate or combination.
+    public struct Score: Codable, Equatable, Sendable {
+        /// The candidate's name, or `mean of A + B` for a combination.
+        public var name: String
+        /// The candidates it averages (one for a single candidate).
+        public var members: [String]
+        /// The mean MASE over the origins; nil when it could not be scored.
+        public var mase: Double?
+
+        public init(name: String, members: [String], mase: Double?) {
+            self.name = name
+            self.members = members
+            self.mase = mase
+        }
+    }
+
+    /// The chosen model or combination, refitted on the whole series, and the scores behind
+    /// the choice.
+    public struct Fitted: FittedForecaster, Equatable {
+        /// The names of the chosen candidates: one, or 2–3 for a combination.
+        public let chosen: [String]
+        /// The chosen candidates fitted on the whole series, in the order of `chosen`.
+        public let members: [AnyFittedForecaster]
+        /// Every candidate's and every tried combination's cross-validation score (empty for a
+        /// constant series or when the series is too short to score).
+        public let scores: [Score]
+        /// The root mean square of the (combined) one-step residuals where defined.
+        public let residualScale: Double
+        /// The members' mean one-step predictions (NaN where any member has none).
+        @NaNAsNull public private(set) var fittedValues: [Double]
+
+        /// Whether the choice is a combination of several candidates.
+        public var isCombination: Bool { members.count > 1 }
+
+        init(y: [Double], chosen: [String], members: [AnyFittedForecaster], scores: [Score]) {
+            precondition(!members.isEmpty, "a fitted AutoForecaster needs a member")
+            self.chosen = chosen
+            self.members = members
+            self.scores = scores
+            let memberFits = members.map(\.fittedValues)
+            let fitted = y.indices.map { t in memberFits.reduce(0) { $0 + $1[t] } / Double(members.count) }
+            self.fittedValues = fitted
+            self.residualScale = members.count == 1
+                ? members[0].residualScale
+                : ForecastMath.residualScale(zip(y, fitted).map { $0 - $1 })
+        }
+
+        /// The single member's forecast, or for a combination the members' mean, with each
+        /// interval bound averaged over the members level by level.
+        ///
+        /// - Complexity: The members' forecasts plus O(members · h · levels).
+        public func forecast(horizon: Int, levels: [Double]) -> Forecast {
+            if members.count == 1 { return members[0].forecast(horizon: horizon, levels: levels) }
+            let parts = members.map { $0.forecast(horizon: horizon, levels: levels) }
+            let weight = 1 / Double(parts.count)
+            func average(_ pick: (Forecast) -> [Double]) -> [Double] {
+                (0..<horizon).map { k in parts.reduce(0) { $0 + pick($1)[k] } * weight }
+            }
+            return Forecast(mean: average(\.mean), intervals: levels.indices.map { i in
+                Forecast.Interval(level: levels[i], lower: average { $0.intervals[i].lower },
+                                  upper: average { $0.intervals[i].upper })
+            })
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Dispatch
+
+/// Automatic forecasting: fits a set of candidate methods, scores each by rolling-origin
+/// cross-validation, and keeps the best one, or the mean of the best 2–3 when that scores
+/// better.
+///
+/// **Cross-validation.** The last `origins · horizon` values are cut into `origins` blocks of
+/// `horizon` values (``Validation/rollingOrigin(count:folds:minimumTrain:)``); at each origin
+/// every candidate is fitted on the values before the block and forecasts the block. The
+/// score is the mean over origins of the MASE, scaled by the in-sample seasonal-naive MAE of
+/// that origin's training part (``ForecastMetrics/maseScale(_:period:)``). Shortcut, for speed:
+/// an ``ETS`` candidate with several specifications picks its specification by AICc once, on
+/// the whole series, and only that specification is refitted at each origin (warm-started
+/// from the whole-series parameters). A candidate that cannot be fitted at some origin is not
+/// scored and cannot be chosen.
+///
+/// **Combination.** With ``combination`` on, the candidates are ranked by score, and the
+/// equal-weight mean of the best k (k = 2 … ``maxCombined``) is scored on the same origins
+/// from the members' forecasts. The lowest score wins, single or combined. A combination's
+/// point forecast is the members' mean; its interval bounds are the members' bounds averaged
+/// level by level (a pragmatic choice, not a quantile of the mixture), and its fitted values
+/// are the mean of the members' fitted values.
+///
+/// **Input.** At least `period + 1` values (what seasonal naive needs). When the series is too
+/// short for any candidate to be scored, the first candidate that fits the whole series is
+/// kept, with no scores. A constant series keeps seasonal naive (constant forecasts,
+/// zero-width intervals) without cross-validation.
+public struct AutoForecaster: Forecaster, Codable, Hashable {
+    /// The seasonal period m, for the MASE scale and the default candidates.
+    public var period: Int
+    /// The forecast horizon h scored by cross-validation.
+    public var horizon: Int
+    /// The number of rolling origins.
+    public var origins: Int
+    /// The methods to choose among.
+    public var candidates: [AnyForecaster]
+    /// Whether to try equal-weight combinations of the best candidates.
+    public var combination: Bool
+    /// The most candidates in a combination (2 or more).
+    public var maxCombined: Int
+
+    /// - Parameters:
+    ///   - period: The seasonal period m (24 for hourly data).
+    ///   - horizon: The horizon to score (48 for M4 hourly).
+    ///   - secondaryPeriod: A longer cycle for the default harmonic regressions' seasonal AR
+    ///     lags (168, the week, for hourly data); by default 168 when `period == 24`, else none.
+    ///   - candidates: The methods; nil for ``defaultCandidates(period:secondaryPeriod:)``.
+    public init(period: Int, horizon: Int, secondaryPeriod: Int? = nil, candidates: [AnyForecaster]? = nil,
+                origins: Int = 3, combination: Bool = true, maxCombined: Int = 3) {
+        self.period = period
+        self.horizon = horizon
+        self.origins = origins
+        self.combination = combination
+        self.maxCombined = maxCombined
+        let secondary = secondaryPeriod ?? (period == 24 ? 168 : nil)
+        self.candidates = candidates ?? AutoForecaster.defaultCandidates(period: period, secondaryPeriod: secondary)
+    }
+
+    /// Seasonal naive, ``ETS/auto(period:)``, and three harmonic regressions with Fourier
+    /// terms for `period` (K = 3 and K = 10, no trend; K = 3 on the log scale, skipped for a
+    /// series with values ≤ 0), each with AR(p ≤ 3) errors plus the seasonal AR lags of
+    /// `period` and `secondaryPeriod`.
+    public static func defaultCandidates(period m: Int, secondaryPeriod: Int?) -> [AnyForecaster] {
+        var list: [AnyForecaster] = [.seasonalNaive(SeasonalNaive(period: m)), .ets(.auto(period: m))]
+        guard m >= 2 else { return list + [.naive(Naive())] }
+        let arPeriods = [m] + (secondaryPeriod.map { [$0] } ?? [])
+        let kSmall = min(3, m / 2), kLarge = min(10, m / 2)
+        for (k, log) in [(kSmall, false), (kLarge, false), (kSmall, true)] {
+            list.append(.harmonicRegression(HarmonicRegression(
+                seasonalities: [.init(period: Double(m), harmonics: k)], trend: false, maxAROrder: 3,
+                seasonalARPeriods: arPeriods, logTransform: log)))
+        }
+        var seen = Set<AnyForecaster>()
+        return list.filter { seen.insert($0).inserted }  // small periods make K = 3 and K = 10 equal
+    }
+
+    /// Fits, scores and chooses (see the type's discussion).
+    ///
+    /// - Complexity: Each candidate is fitted `origins + 1` times.
+    /// - Throws: See ``Forecaster/fit(_:)``; ``LearnError/invalidConfiguration(_:)`` for no
+    ///   candidates, `horizon < 1`, `origins < 1` or `maxCombined < 2`.
+    public func fit(_ y: [Double]) throws(LearnError) -> Fitted {
+        guard !candidates.isEmpty, horizon >= 1, origins >= 1, maxCombined >= 2 else {
+            throw .invalidConfiguration("AutoForecaster needs candidates, horizon ≥ 1, origins ≥ 1 and maxCombined ≥ 2")
+        }
+        try SeriesInput.checkPeriod(period)
+        try SeriesInput.check(y, minimum: period + 1, model: "AutoForecaster with period \(period)")
+        if SeriesInput.isConstant(y) {
+            let member = AnyFittedForecaster.seasonalNaive(try SeasonalNaive(period: period).fit(y))
+            return Fitted(y: y, chosen: [member.name], members: [member], scores: [])
+        }
+        // Whole-series fits (also fixing each ETS candidate's specification).
+        var full: [AnyFittedForecaster?] = []
+        for c in candidates { full.append(try? c.fit(y)) }
+        let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins)
+        var paths: [[[Double]]?] = []  // candidate → origin → forecast
+        for (i, c) in candidates.enumerated() {
+            guard let fitted = full[i], let plan else { paths.append(nil); continue }
+            paths.append(ForecastCrossValidation.forecasts(refitting(c, like: fitted), y, plan: plan, horizon: horizon))
+        }
+        let scored = ForecastCrossValidation.rank(paths: paths, names: candidates.map(\.name), y: y, plan: plan,
+                                                  period: period, combination: combination, maxCombined: maxCombined)
+        guard let best = scored.best else {
+            guard let first = full.firstIndex(where: { $0 != nil }), let member = full[first] else {
+                throw try firstError(y)
+            }
+            return Fitted(y: y, chosen: [candidates[first].name], members: [member], scores: [])
+        }
+        let members = best.map { full[$0]! }
+        return Fitted(y: y, chosen: best.map { candidates[$0].name }, members: members, scores: scored.scores)
+    }
+
+    /// The configuration refitted at each origin: an ETS with several candidates keeps only
+    /// the specification chosen on the whole series (see the type's discussion).
+    func refitting(_ candidate: AnyForecaster, like fitted: AnyFittedForecaster) -> ([Double]) throws(LearnError) -> [Double] {
+        let h = horizon
+        if case .ets(let ets) = candidate, case .ets(let whole) = fitted {
+            var single = ets
+            single.candidates = [whole.specification]
+            return { (train: [Double]) throws(LearnError) -> [Double] in
+                try single.fit(train, warmStart: whole).forecast(horizon: h, levels: []).mean
+            }
+        }
+        return { (train: [Double]) throws(LearnError) -> [Double] in
+            try candidate.fit(train).forecast(horizon: h, levels: []).mean
+        }
+    }
+
+    /// The error of the first candidate on the whole series (when none could be fitted).
+    func firstError(_ y: [Double]) throws(LearnError) -> LearnError {
+        do { _ = try candidates[0].fit(y) } catch { return error }
+        return .invalidConfiguration("no candidate could be fitted")
+    }
+
+    /// Fits every series, optionally in parallel across series with
+    /// `DispatchQueue.concurrentPerform` (each series' own work stays sequential).
+    ///
+    /// - Returns: One result per series, in order.
+    public func fit(_ series: [[Double]], concurrently: Bool) -> [Result<Fitted, LearnError>] {
+        let work = { @Sendable (i: Int) -> Result<Fitted, LearnError> in
+            do throws(LearnError) { return .success(try self.fit(series[i])) } catch { return .failure(error) }
+        }
+        guard concurrently, series.count > 1 else { return series.indices.map(work) }
+        let results = ResultSlots<Fitted>(count: series.count)
+        DispatchQueue.concurrentPerform(iterations: series.count) { i in results.store(work(i), at: i) }
+        return results.values
+    }
+}
+
+/// Write-once slots filled from `concurrentPerform`: each index is written by exactly one
+/// iteration, and read only after `concurrentPerform` returns.
+private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<Result<Value, LearnError>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    func store(_ value: Result<Value, LearnError>, at i: Int) { base[i] = value }
+
+    var values: [Result<Value, LearnError>] { (0..<count).map { base[$0]! } }
+}

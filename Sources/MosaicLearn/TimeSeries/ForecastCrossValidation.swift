@@ -1,0 +1,78 @@
+/// Rolling-origin cross-validation of forecasters, as pure functions (see ``AutoForecaster``).
+enum ForecastCrossValidation {
+    /// The training lengths of the origins: the last `origins · horizon` values cut into
+    /// blocks of `horizon`, via ``Validation/rollingOrigin(count:folds:minimumTrain:)``.
+    struct Plan {
+        var cuts: [Int]
+    }
+
+    /// Nil when the series leaves no value to train on before the first block.
+    static func plan(count n: Int, horizon h: Int, origins k: Int) -> Plan? {
+        guard n - k * h >= 1 else { return nil }
+        return Plan(cuts: Validation.rollingOrigin(count: n, folds: k, minimumTrain: n - k * h).map { $0.train.count })
+    }
+
+    /// The forecasts of `forecaster` at every origin, or nil when it fails at one.
+    static func forecasts(_ forecaster: ([Double]) throws(LearnError) -> [Double], _ y: [Double], plan: Plan,
+                          horizon: Int) -> [[Double]]? {
+        var out: [[Double]] = []
+        for cut in plan.cuts {
+            guard let f = try? forecaster(Array(y[0..<cut])), f.count == horizon, f.allSatisfy({ $0.isFinite }) else {
+                return nil
+            }
+            out.append(f)
+        }
+        return out
+    }
+
+    /// The MASE scale of a training part: the seasonal-naive MAE, falling back to the naive
+    /// MAE and then to 1 where those are 0 or undefined (a flat stretch), so that a score is
+    /// always finite.
+    static func scale(_ train: ArraySlice<Double>, period m: Int) -> Double {
+        let seasonal = train.count > m ? ForecastMetrics.maseScale(Array(train), period: m) : .nan
+        if seasonal > 0 { return seasonal }
+        let naive = train.count > 1 ? ForecastMetrics.maseScale(Array(train), period: 1) : .nan
+        return naive > 0 ? naive : 1
+    }
+
+    /// The mean MASE over the origins of one forecast path per origin.
+    static func score(_ paths: [[Double]], _ y: [Double], plan: Plan, period: Int) -> Double {
+        var total = 0.0
+        for (o, cut) in plan.cuts.enumerated() {
+            let f = paths[o]
+            var mae = 0.0
+            for k in 0..<f.count { mae += abs(y[cut + k] - f[k]) }
+            total += mae / Double(f.count) / scale(y[0..<cut], period: period)
+        }
+        return total / Double(plan.cuts.count)
+    }
+
+    /// Scores every candidate with paths and, when asked, the means of the best 2…`maxCombined`;
+    /// `best` lists the winning candidates' indices (nil when none was scored).
+    static func rank(paths: [[[Double]]?], names: [String], y: [Double], plan: Plan?, period: Int,
+                     combination: Bool, maxCombined: Int) -> (best: [Int]?, scores: [AutoForecaster.Score]) {
+        guard let plan else { return (nil, names.map { .init(name: $0, members: [$0], mase: nil) }) }
+        var scores = names.indices.map { i in
+            AutoForecaster.Score(name: names[i], members: [names[i]], mase: paths[i].map { score($0, y, plan: plan, period: period) })
+        }
+        let ranked = scores.indices.filter { scores[$0].mase != nil }.sorted { scores[$0].mase! < scores[$1].mase! }
+        guard let first = ranked.first else { return (nil, scores) }
+        var best = [first]
+        var bestScore = scores[first].mase!
+        if combination && ranked.count >= 2 {
+            for k in 2...min(maxCombined, ranked.count) {
+                let members = Array(ranked.prefix(k))
+                let combined = plan.cuts.indices.map { o in
+                    (0..<paths[members[0]]![o].count).map { step in
+                        members.reduce(0.0) { $0 + paths[$1]![o][step] } / Double(k)
+                    }
+                }
+                let s = score(combined, y, plan: plan, period: period)
+                let memberNames = members.map { names[$0] }
+                scores.append(.init(name: "mean of " + memberNames.joined(separator: " + "), members: memberNames, mase: s))
+                if s < bestScore { bestScore = s; best = members }
+            }
+        }
+        return (best, scores)
+    }
+}
