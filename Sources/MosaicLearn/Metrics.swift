@@ -1,3 +1,4 @@
+import MosaicRouting
 /// Scores for fitted models, computed as scikit-learn computes them.
 ///
 /// Contracts for every function: the two arrays have the same count (a precondition: a
@@ -137,24 +138,6 @@ public enum Metrics {
     }
 }
 
-/// One row of a reliability table (see ``Metrics/calibration(y:p:bins:)``).
-public struct CalibrationBin: Codable, Sendable, Equatable {
-    /// The bin's lower edge (exclusive, except 0 for the first bin).
-    public var lower: Double
-    /// The bin's upper edge (inclusive).
-    public var upper: Double
-    /// How many predictions fell in the bin.
-    public var count: Int
-    /// Their mean predicted probability.
-    public var meanPredicted: Double
-    /// The share of them that were positive.
-    public var observedRate: Double
-
-    public init(lower: Double, upper: Double, count: Int, meanPredicted: Double, observedRate: Double) {
-        self.lower = lower
-        self.upper = upper
-        self.count = count
-        self.meanPredicted = meanPredicted
-        self.observedRate = observedRate
-    }
-}
+/// One row of a reliability table (see ``Metrics/calibration(y:p:bins:)``): the routing model
+/// file's calibration row, so trainers store what they compute.
+public typealias CalibrationBin = CalibrationRow

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import MosaicCore
 import MosaicIngest
@@ -113,22 +112,11 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
     } catch { throw CLIError("training failed: \(error)") }
     let path = out ?? "models/load-v\(version).json"
     let data: Data
-    do {
-        data = try model.encoded()
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
-    if let store {
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        let scores = model.series.map { "\"\($0.group)\":\"\($0.fitted.chosen.joined(separator: "+"))\"" }.joined(separator: ",")
-        do {
-            try store.registerModel(kind: "load", version: version, path: URL(fileURLWithPath: path).standardizedFileURL.path,
-                                    sha256: digest, trainFrom: Timestamp.parse(model.trainingWindow.from),
-                                    trainTo: Timestamp.parse(model.trainingWindow.to),
-                                    rows: model.series.reduce(0) { $0 + $1.points }, metrics: "{\(scores)}")
-        } catch { throw CLIError(error.description) }
-    }
+    do { data = try model.encoded() } catch { throw CLIError("\(path): cannot encode the model: \(error)") }
+    let chosen = model.series.map { "\"\($0.group)\":\"\($0.fitted.chosen.joined(separator: "+"))\"" }.joined(separator: ",")
+    try exportModel(data, to: path, kind: "load", version: version, store: store,
+                    trainFrom: Timestamp.parse(model.trainingWindow.from), trainTo: Timestamp.parse(model.trainingWindow.to),
+                    rows: model.series.reduce(0) { $0 + $1.points }, metrics: "{\(chosen)}")
     return (model, path)
 }
 

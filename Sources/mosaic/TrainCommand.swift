@@ -165,19 +165,10 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     } catch { throw CLIError("training failed: \(error)") }
     let path = out ?? "models/router-v\(version).json"
     let data: Data
-    do {
-        data = try output.model.encoded()
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
-    let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    do { data = try output.model.encoded() } catch { throw CLIError("\(path): cannot encode the model: \(error)") }
     let summary = output.model.providers.map { "\"\($0.provider)\":{\"latencyRMSE\":\($0.metrics.latencyRMSE),\"tailCoverage\":\($0.metrics.tailCoverage)}" }
-    do {
-        try store.registerModel(kind: "routing", version: version, path: URL(fileURLWithPath: path).standardizedFileURL.path,
-                                sha256: digest, trainFrom: first == .max ? nil : first, trainTo: last == .min ? nil : last + 1,
-                                rows: output.model.rows, metrics: "{" + summary.joined(separator: ",") + "}")
-    } catch { throw CLIError(error.description) }
+    try exportModel(data, to: path, kind: "routing", version: version, store: store, trainFrom: first == .max ? nil : first,
+                    trainTo: last == .min ? nil : last + 1, rows: output.model.rows, metrics: "{" + summary.joined(separator: ",") + "}")
     return TrainedRouting(model: output.model, path: path, skipped: output.skipped)
 }
 
@@ -215,4 +206,21 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
                    .number(80, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
                    .number(0.5, places: 4)])
     return t
+}
+
+/// Writes a model file atomically (creating its folder) and records it in the registry with
+/// its SHA-256.
+func exportModel(_ data: Data, to path: String, kind: String, version: Int, store: Store?, trainFrom: Int64?,
+                 trainTo: Int64?, rows: Int, metrics: String) throws {
+    do {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
+    guard let store else { return }
+    let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    do {
+        try store.registerModel(kind: kind, version: version, path: URL(fileURLWithPath: path).standardizedFileURL.path,
+                                sha256: digest, trainFrom: trainFrom, trainTo: trainTo, rows: rows, metrics: metrics)
+    } catch { throw CLIError(error.description) }
 }

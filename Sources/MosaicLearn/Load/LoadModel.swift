@@ -1,23 +1,6 @@
 import Foundation
 import MosaicCore
-
-/// Why a load model file cannot be used.
-public enum LoadModelError: Error, Sendable, CustomStringConvertible {
-    case notJSON(String)
-    case unsupportedSchema(found: Int, supported: Int)
-    case wrongKind(String)
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .notJSON(let why): return "not a Mosaic model file: \(why)"
-        case let .unsupportedSchema(found, supported):
-            return "model file schema version \(found) is not supported (this mosaic reads \(supported)); retrain or upgrade"
-        case .wrongKind(let k): return "model kind '\(k)' is not a load model"
-        case .invalid(let why): return "invalid model file: \(why)"
-        }
-    }
-}
+import MosaicRouting
 
 /// A load-prediction model file: versioned, self-describing JSON in the same shape as the
 /// routing model's (schema version, kind, version, creation time, training window, rows,
@@ -65,13 +48,8 @@ public struct LoadModel: Sendable, Codable, Equatable {
     public func series(_ group: String) -> Series? { series.first { $0.group == group } }
 
     /// Reads and checks a file's bytes.
-    public static func decode(_ data: Data) throws(LoadModelError) -> LoadModel {
-        struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON("\(error)") }
-        guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
-        guard v == currentSchemaVersion else { throw .unsupportedSchema(found: v, supported: currentSchemaVersion) }
-        guard header.kind == "load" else { throw .wrongKind(header.kind ?? "none") }
+    public static func decode(_ data: Data) throws(ModelFileError) -> LoadModel {
+        try ModelFileError.checkHeader(data, kind: "load", schemaVersion: currentSchemaVersion)
         let model: LoadModel
         do { model = try JSONDecoder().decode(LoadModel.self, from: data) } catch { throw .invalid("\(error)") }
         guard model.interval > 0, model.horizon >= 0, !model.series.isEmpty else {

@@ -73,12 +73,17 @@ public struct ProviderMetrics: Sendable, Codable, Equatable {
     }
 }
 
-/// One bin of a calibration table: predicted probabilities in `[lower, upper)`.
+/// One bin of a calibration (reliability) table.
 public struct CalibrationRow: Sendable, Codable, Equatable {
+    /// The bin's lower edge (exclusive, except 0 for the first bin).
     public var lower: Double
+    /// The bin's upper edge (inclusive).
     public var upper: Double
+    /// How many predictions fell in the bin.
     public var count: Int
+    /// Their mean predicted probability.
     public var meanPredicted: Double
+    /// The share of them that were positive.
     public var observedRate: Double
 
     public init(lower: Double, upper: Double, count: Int, meanPredicted: Double, observedRate: Double) {
@@ -213,7 +218,7 @@ public struct QualityModel: Sendable, Codable, Equatable {
 public enum ModelFileError: Error, Sendable, CustomStringConvertible {
     case notJSON(String)
     case unsupportedSchema(found: Int, supported: Int)
-    case wrongKind(String)
+    case wrongKind(found: String, expected: String)
     case invalid(String)
 
     public var description: String {
@@ -221,9 +226,19 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
         case .notJSON(let why): return "not a Mosaic model file: \(why)"
         case let .unsupportedSchema(found, supported):
             return "model file schema version \(found) is not supported (this mosaic reads \(supported)); retrain or upgrade"
-        case .wrongKind(let k): return "model kind '\(k)' is not a routing model"
+        case let .wrongKind(found, expected): return "model kind '\(found)' is not a \(expected) model"
         case .invalid(let why): return "invalid model file: \(why)"
         }
+    }
+
+    /// Reads the header every model file has, checking the schema version and kind.
+    public static func checkHeader(_ data: Data, kind: String, schemaVersion: Int) throws(ModelFileError) {
+        struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
+        let header: Header
+        do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON("\(error)") }
+        guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
+        guard v == schemaVersion else { throw .unsupportedSchema(found: v, supported: schemaVersion) }
+        guard header.kind == kind else { throw .wrongKind(found: header.kind ?? "none", expected: kind) }
     }
 }
 
@@ -277,14 +292,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
     /// Reads and checks a model file's bytes: schema version, kind, and that every head fits
     /// its feature specification with finite coefficients.
     public static func decode(_ data: Data) throws(ModelFileError) -> RoutingModel {
-        struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: data) } catch {
-            throw .notJSON("\(error)")
-        }
-        guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
-        guard v == currentSchemaVersion else { throw .unsupportedSchema(found: v, supported: currentSchemaVersion) }
-        guard header.kind == "routing" else { throw .wrongKind(header.kind ?? "none") }
+        try ModelFileError.checkHeader(data, kind: "routing", schemaVersion: currentSchemaVersion)
         let model: RoutingModel
         do { model = try JSONDecoder().decode(RoutingModel.self, from: data) } catch {
             throw .invalid("\(error)")
