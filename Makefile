@@ -33,10 +33,12 @@ bench: release
 	$(SWIFT) build -c release --product PullBenchmark
 	$(SWIFT) build -c release --product ModelLoadBenchmark
 	$(SWIFT) build -c release --product RegressionBenchmark
+	$(SWIFT) build -c release --product ForecastBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
 	.build/release/ModelLoadBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/RegressionBenchmark
+	OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
 
 clean:
 	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

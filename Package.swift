@@ -113,6 +113,13 @@ let package = Package(
             path: "Benchmarks/ModelLoadBenchmark"
         ),
 
+        .executableTarget(
+            name: "ForecastBenchmark",
+            dependencies: ["MosaicLearn", "MosaicCore"],
+            path: "Benchmarks/ForecastBenchmark",
+            exclude: ["statsforecast_m4.py"]
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
