@@ -26,7 +26,7 @@ public enum AnyFittedForecaster: FittedForecaster, Equatable {
         case .seasonalNaive(let f): return "SeasonalNaive(\(f.period))"
         case .ets(let f): return f.specification.description
         case .harmonicRegression(let f):
-            let terms = f.seasonalities.map { "\(Int($0.period))×\($0.harmonics ?? 0)" }.joined(separator: "+")
+            let terms = f.seasonalities.map(\.label).joined(separator: "+")
             return "HarmonicRegression(\(terms.isEmpty ? "no Fourier terms" : terms), AR lags \(f.arLags.map(String.init).joined(separator: ","))\(f.logTransform ? ", log" : ""))"
         }
     }

@@ -14,9 +14,7 @@ public enum AnyForecaster: Forecaster, Codable, Hashable {
         case .ets(let e):
             return e.candidates.count == 1 ? e.candidates[0].description : "ETS.auto(\(e.period))"
         case .harmonicRegression(let h):
-            let terms = h.seasonalities.map { s in
-                "\(s.period.rounded() == s.period ? String(Int(s.period)) : String(s.period))×\(s.harmonics.map(String.init) ?? "auto")"
-            }.joined(separator: "+")
+            let terms = h.seasonalities.map(\.label).joined(separator: "+")
             var parts = [terms.isEmpty ? "no Fourier terms" : terms]
             if h.trend { parts.append("trend") }
             if h.weekend != nil { parts.append("weekend") }

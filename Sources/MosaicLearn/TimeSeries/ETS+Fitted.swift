@@ -107,7 +107,9 @@ extension ETS {
                 let s = finalState.seasonal[(count + k) % m]
                 mean[k] = multiplicative ? tp * s : tp + s
             }
-            if levels.isEmpty || h == 0 { return Forecast(mean: mean, intervals: []) }
+            if levels.isEmpty || h == 0 {
+                return Forecast(mean: mean, intervals: levels.map { .init(level: $0, lower: [], upper: []) })
+            }
             if multiplicative { return simulatedIntervals(mean: mean, levels: levels) }
             var sd = [Double](repeating: 0, count: h)
             var sumSquares = 0.0

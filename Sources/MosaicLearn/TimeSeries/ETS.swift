@@ -13,15 +13,17 @@ import Darwin
 ///    ``ETSRecursion/heuristicState(_:period:seasonal:hasTrend:)``;
 /// 2. α, β, γ, φ by a bounded ``NelderMead`` with the usual region: α ∈ [1e-4, 0.9999],
 ///    β = α·β* and γ = (1 − α)·γ* with β*, γ* ∈ [1e-4, 0.9999] (so β < α and γ < 1 − α),
-///    φ ∈ [0.8, 0.98];
-/// 3. for the linear models (no or additive seasonality) the initial states are then
-///    concentrated out exactly: given the smoothing parameters the errors are affine in the
-///    initial state, which is a least-squares problem solved through ``LeastSquares``
-///    (LAPACK). Steps 2 and 3 alternate (block-coordinate descent: each round lowers the SSE)
-///    until a round lowers `n log(SSE/n)` by less than 0.1, at most 5 rounds; later rounds
-///    restart the simplex small around the previous optimum with half the budget. With
-///    multiplicative seasonality the initial states stay at the heuristic (the errors are not
-///    affine in them) and the optimiser runs once.
+///    φ ∈ [0.8, 0.98]. For the linear models (no or additive seasonality) the errors are
+///    affine in the initial state, so every evaluation profiles the initial level and trend
+///    out exactly (``ETSRecursion/profiledSSE(_:_:hasTrend:level:trend:seasonal:scratch:)``):
+///    the optimiser searches the concentrated likelihood;
+/// 3. for additive seasonality, the m seasonal initial states are then concentrated out too,
+///    by least squares through ``LeastSquares`` (LAPACK) given the smoothing parameters, and
+///    steps 2 and 3 alternate (block-coordinate descent: each round lowers the SSE) until a
+///    round lowers `n log(SSE/n)` by less than 0.1, at most 5 rounds; later rounds restart the
+///    simplex small around the previous optimum with half the budget. With multiplicative
+///    seasonality the initial states stay at the heuristic (the errors are not affine in them)
+///    and the optimiser runs once.
 ///
 /// **Selection.** With several candidate specifications (``auto(period:)``), each is fitted and
 /// the one with the lowest AICc wins. AICc counts the smoothing parameters, the initial states
@@ -35,6 +37,9 @@ import Darwin
 /// strictly positive series: asked for explicitly it is an error, and ``auto(period:)`` drops
 /// it from the candidates. A constant series (all zeros, say) fits ETS(A,N,N) at that constant
 /// with σ = 0, zero-width intervals and no AICc.
+///
+/// There is no log-transform option here: multiplicative seasonality covers seasonal swings
+/// that scale with the level (``HarmonicRegression`` has ``HarmonicRegression/logTransform``).
 public struct ETS: Forecaster, Codable, Hashable {
     /// The trend component.
     public enum Trend: String, Codable, Sendable, CaseIterable {
@@ -111,8 +116,10 @@ public struct ETS: Forecaster, Codable, Hashable {
 
     /// Fits every candidate and keeps the lowest AICc.
     ///
-    /// - Complexity: Per candidate, up to 2 × `maxEvaluations` O(n) filter passes, plus for the
-    ///   linear models two least-squares solves with `m + 1` unknowns.
+    /// - Complexity: Per candidate, at most `maxEvaluations` O(n) filter passes (each running
+    ///   two or three recursions side by side for the linear models), and for additive
+    ///   seasonality up to 4 more rounds of `maxEvaluations / 2` passes, each followed by a
+    ///   least-squares solve with `m + 1` unknowns (m + 2 passes and O(n·m²)).
     /// - Throws: See ``Forecaster/fit(_:)``. With one candidate its own requirements are
     ///   errors; with several, candidates the series cannot support are skipped and the error is
     ///   raised only when none is left.
@@ -148,6 +155,9 @@ public struct ETS: Forecaster, Codable, Hashable {
             do throws(LearnError) {
                 try SeriesInput.check(y, minimum: minimumCount(for: spec),
                                       model: "\(spec) with period \(spec.isSeasonal ? period : 1)")
+                if spec.isSeasonal && period < 2 {
+                    throw LearnError.invalidConfiguration("\(spec) needs a seasonal period of at least 2, got \(period)")
+                }
                 if spec.seasonality == .multiplicative && !positive {
                     try SeriesInput.checkPositive(y, for: "\(spec) (multiplicative seasonality)")
                 }
@@ -164,38 +174,50 @@ public struct ETS: Forecaster, Codable, Hashable {
 
     /// Maximum-likelihood fit of one specification (see the type's discussion).
     func estimate(_ spec: Specification, _ y: [Double], start: Fitted?) -> Fitted {
+        typealias InitialState = (level: Double, trend: Double, seasonal: [Double])
         let m = spec.isSeasonal ? period : 1
         let n = Double(y.count)
-        var state = start.map { (level: $0.initialState.level, trend: $0.initialState.trend, seasonal: $0.initialState.seasonal) }
+        var state: InitialState = start.map { ($0.initialState.level, $0.initialState.trend, $0.initialState.seasonal) }
             ?? ETSRecursion.heuristicState(y, period: m, seasonal: spec.seasonality, hasTrend: spec.hasTrend)
         let (lower, upper, initial) = ETS.searchSpace(spec, start: start?.parameters)
-        var scratch = [Double](repeating: 0, count: m)
-        func objective(_ v: [Double], from s: (level: Double, trend: Double, seasonal: [Double])) -> Double {
-            let sse = y.withUnsafeBufferPointer { py in
+        var scratch = [Double](repeating: 0, count: 3 * m)
+        // n log(SSE/n) from `s`; for a linear model with the level and trend profiled out.
+        func evaluate(_ v: [Double], from s: InitialState) -> (objective: Double, level: Double, trend: Double) {
+            let c = ETS.coefficients(spec, v)
+            let r = y.withUnsafeBufferPointer { py in
                 s.seasonal.withUnsafeBufferPointer { ps in
-                    scratch.withUnsafeMutableBufferPointer { pw in
-                        ETSRecursion.sse(py, multiplicative: !spec.isLinear, ETS.coefficients(spec, v), level: s.level,
-                                         trend: s.trend, seasonal: ps, scratch: pw)
+                    scratch.withUnsafeMutableBufferPointer { pw -> (sse: Double, level: Double, trend: Double) in
+                        if spec.isLinear {
+                            return ETSRecursion.profiledSSE(py, c, hasTrend: spec.hasTrend, level: s.level, trend: s.trend,
+                                                            seasonal: ps, scratch: pw)
+                        }
+                        let sse = ETSRecursion.sse(py, multiplicative: true, c, level: s.level, trend: s.trend, seasonal: ps,
+                                                   scratch: UnsafeMutableBufferPointer(rebasing: pw[0..<m]))
+                        return (sse, s.level, s.trend)
                     }
                 }
             }
-            return n * log(max(sse, Double.leastNormalMagnitude) / n)
+            return (n * log(max(r.sse, Double.leastNormalMagnitude) / n), r.level, r.trend)
         }
         var u = initial
         var budget = maxEvaluations
         var step = start == nil ? 0.1 : 0.03
         var previous = Double.infinity
-        for _ in 0..<(spec.isLinear ? ETS.maxRounds : 1) {
+        let alternates = spec.isSeasonal && spec.isLinear
+        for _ in 0..<(alternates ? ETS.maxRounds : 1) {
             let s0 = state
             let optimiser = NelderMead(lowerBounds: lower, upperBounds: upper, maxEvaluations: budget,
                                        tolerance: ETS.valueTolerance, pointTolerance: ETS.pointTolerance, initialStep: step)
-            u = optimiser.minimize(from: u) { objective($0, from: s0) }.x
-            guard spec.isLinear, let refined = ETSRecursion.leastSquaresState(
-                y, period: m, hasTrend: spec.hasTrend, seasonal: spec.isSeasonal, ETS.coefficients(spec, u)) else { break }
-            state = refined
-            let current = objective(u, from: refined)
-            if previous - current < ETS.roundTolerance { break }
-            previous = current
+            u = optimiser.minimize(from: u) { evaluate($0, from: s0).objective }.x
+            let profiled = evaluate(u, from: s0)
+            state.level = profiled.level
+            state.trend = profiled.trend
+            guard alternates, let refined = ETSRecursion.leastSquaresState(
+                y, period: m, hasTrend: spec.hasTrend, seasonal: true, ETS.coefficients(spec, u)) else { break }
+            let current = evaluate(u, from: refined)
+            state = (current.level, current.trend, refined.seasonal)
+            if previous - current.objective < ETS.roundTolerance { break }
+            previous = current.objective
             budget = max(60, maxEvaluations / 2)
             step = 0.03
         }

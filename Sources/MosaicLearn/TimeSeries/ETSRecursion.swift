@@ -80,6 +80,72 @@ enum ETSRecursion {
         return run(y, multiplicative: multiplicative, c, level: &l, trend: &b, seasonal: scratch)
     }
 
+    /// The sum of squared errors of a linear model (no or additive season) minimised exactly
+    /// over the initial level and trend, from the given seasonal states: the concentrated
+    /// (profile) likelihood over those two states.
+    ///
+    /// The one-step forecasts are affine in the initial state, so with corrections `δ` to the
+    /// base `(level, trend)` the errors are `e⁰ − δ_ℓ·ŷᴸ − δ_b·ŷᴮ`, where `e⁰` are the errors
+    /// from the base state and `ŷᴸ`, `ŷᴮ` the forecast paths from a unit level or trend with
+    /// `y = 0`. The three recursions run side by side in one pass (they are independent, so
+    /// the pass costs about as long as one), accumulating the 2×2 normal equations, which are
+    /// solved in closed form.
+    ///
+    /// - Parameter scratch: `3m` values of workspace.
+    /// - Returns: The minimised SSE and the level and trend that attain it.
+    /// - Complexity: O(n), no allocation.
+    static func profiledSSE(_ y: UnsafeBufferPointer<Double>, _ c: Coefficients, hasTrend: Bool, level: Double,
+                            trend: Double, seasonal: UnsafeBufferPointer<Double>,
+                            scratch: UnsafeMutableBufferPointer<Double>) -> (sse: Double, level: Double, trend: Double) {
+        let m = seasonal.count
+        for i in 0..<m { scratch[i] = seasonal[i]; scratch[m + i] = 0; scratch[2 * m + i] = 0 }
+        let (alpha, beta, gamma, phi) = (c.alpha, c.beta, c.gamma, c.phi)
+        var l = level, b = trend
+        var lL = 1.0, bL = 0.0, lB = 0.0, bB = 1.0
+        var aLL = 0.0, aLB = 0.0, aBB = 0.0, rL = 0.0, rB = 0.0, sse0 = 0.0
+        var j = 0
+        for t in 0..<y.count {
+            // From the base state, driven by y.
+            let season = scratch[j]
+            let tp = l + phi * b
+            let e = (y[t] - season) - tp
+            sse0 += e * e
+            l = tp + alpha * e
+            b = phi * b + beta * e
+            scratch[j] = season + gamma * e
+            // From a unit level, y = 0: forecast ŷᴸ, error −ŷᴸ.
+            let sL = scratch[m + j]
+            let yL = lL + phi * bL + sL
+            lL = lL + phi * bL - alpha * yL
+            bL = phi * bL - beta * yL
+            scratch[m + j] = sL - gamma * yL
+            aLL += yL * yL
+            rL += e * yL
+            if hasTrend {
+                let sB = scratch[2 * m + j]
+                let yB = lB + phi * bB + sB
+                lB = lB + phi * bB - alpha * yB
+                bB = phi * bB - beta * yB
+                scratch[2 * m + j] = sB - gamma * yB
+                aLB += yL * yB
+                aBB += yB * yB
+                rB += e * yB
+            }
+            j += 1
+            if j == m { j = 0 }
+        }
+        var dL = aLL > 0 ? rL / aLL : 0, dB = 0.0
+        if hasTrend {
+            let det = aLL * aBB - aLB * aLB
+            if det > 1e-12 * aLL * aBB {
+                dL = (aBB * rL - aLB * rB) / det
+                dB = (aLL * rB - aLB * rL) / det
+            }
+        }
+        let sse = max(0, sse0 - dL * rL - dB * rB)
+        return (sse.isFinite ? sse : .infinity, level + dL, trend + dB)
+    }
+
     // MARK: - Initial states
 
     /// The heuristic initial state of Hyndman et al. (2008, §2.6.1): seasonal indices from a

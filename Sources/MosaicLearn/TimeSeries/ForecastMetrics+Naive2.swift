@@ -13,8 +13,10 @@ import Darwin
 /// 2. Otherwise the sample autocorrelations `rₖ` of R's `acf` (mean removed, sums over the
 ///    overlapping pairs divided by the lag-0 sum) up to R's default maximum lag
 ///    `⌊10 log₁₀ n⌋`; when that is below m, `r_m` is missing and the series is not seasonal.
-/// 3. Seasonal when `|r_m| > 1.645 · √((1 + 2 Σ_{k=1}^{m−1} rₖ²) / n)` (a one-sided 90 % test;
-///    note the R code squares `r₁` too, unlike the Python port in `ML_benchmarks.py`).
+/// 3. Seasonal when `|r_m| > 1.645 · √((1 + 2 Σ_{k=1}^{m−1} rₖ²) / n)` (the 90 % test; the
+///    R code squares `r₁` too, unlike the Python port in `ML_benchmarks.py`, whose moving
+///    average also switches on the series' length parity instead of m's; both quirks are the
+///    Python port's, and the published Naive2 scores come from the R code).
 /// 4. If seasonal, R's `decompose(type = "multiplicative")`: a centred 2×m moving average
 ///    (m for odd m), seasonal indices as the per-position means of `y / trend`, divided by their
 ///    mean (``ClassicalDecomposition``); the index of time t is that of position `t mod m`.

@@ -41,6 +41,12 @@ public struct HarmonicRegression: Forecaster, Codable, Hashable {
             self.period = period
             self.harmonics = harmonics
         }
+
+        /// `24×3` (period × harmonics; `auto` when chosen by AICc).
+        var label: String {
+            let p = period == period.rounded() && abs(period) < 1e15 ? String(Int(period)) : String(period)
+            return "\(p)×\(harmonics.map(String.init) ?? "auto")"
+        }
     }
 
     /// The calendar that places a weekend flag: which weekday the first value falls on.

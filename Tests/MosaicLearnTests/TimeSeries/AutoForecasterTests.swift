@@ -1,0 +1,107 @@
+import Foundation
+import MosaicCore
+import MosaicLearn
+import Testing
+
+extension TimeSeriesTests {
+    @Suite struct AutoForecasterTests {
+        /// A daily cycle (m = 24) with AR(1) noise, 20 days.
+        static let series = ForecastTestData.withAR1Errors(count: 480, phi: 0.5, sigma: 2, seed: 31) { t in
+            100 + 30 * sin(2 * Double.pi * Double(t) / 24) + 10 * cos(4 * Double.pi * Double(t) / 24)
+        }
+
+        /// Cheap candidates, so the tests stay fast in debug builds.
+        static let candidates: [AnyForecaster] = [
+            .seasonalNaive(SeasonalNaive(period: 24)),
+            .ets(ETS(seasonality: .additive, period: 24)),
+            .harmonicRegression(HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 3)], trend: false,
+                                                   seasonalARPeriods: [24])),
+            .harmonicRegression(HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 6)], trend: false)),
+        ]
+
+        @Test func scoresEveryCandidateAndKeepsTheBest() throws {
+            let auto = AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates, combination: false)
+            let fit = try auto.fit(Self.series)
+            #expect(fit.scores.count == Self.candidates.count)
+            #expect(fit.scores.allSatisfy { $0.mase != nil })
+            let best = fit.scores.min { $0.mase! < $1.mase! }!
+            #expect(fit.chosen == [best.name])
+            #expect(fit.members.count == 1 && !fit.isCombination)
+            #expect(fit.chosen[0].hasPrefix("HarmonicRegression"))  // the model that generated the data
+            let f = fit.forecast(horizon: 24, levels: [80])
+            #expect(f == fit.members[0].forecast(horizon: 24, levels: [80]))
+        }
+
+        @Test func combinationAveragesItsMembers() throws {
+            // A daily pattern plus white noise: seasonal naive with periods 24, 48 and 72 make
+            // independent errors of equal size, so their mean scores better than any of them.
+            var random = SeededRandom(seed: 32)
+            let y = (0..<480).map { 50 + 20 * sin(2 * Double.pi * Double($0) / 24) + 3 * random.normal() }
+            let candidates: [AnyForecaster] = [24, 48, 72].map { .seasonalNaive(SeasonalNaive(period: $0)) }
+            let fit = try AutoForecaster(period: 24, horizon: 24, candidates: candidates).fit(y)
+            #expect(fit.isCombination)
+            #expect(fit.scores.filter { $0.members.count > 1 }.count == 2)  // best 2 and best 3
+            let chosenScore = fit.scores.first { $0.members == fit.chosen }!.mase!
+            #expect(fit.scores.compactMap(\.mase).allSatisfy { chosenScore <= $0 })
+            let f = fit.forecast(horizon: 30, levels: [80])
+            let parts = fit.members.map { $0.forecast(horizon: 30, levels: [80]) }
+            for k in 0..<30 {
+                let mean = parts.reduce(0) { $0 + $1.mean[k] } / Double(parts.count)
+                let lower = parts.reduce(0) { $0 + $1.intervals[0].lower[k] } / Double(parts.count)
+                let upper = parts.reduce(0) { $0 + $1.intervals[0].upper[k] } / Double(parts.count)
+                #expect(abs(f.mean[k] - mean) < 1e-9)
+                #expect(abs(f.intervals[0].lower[k] - lower) < 1e-9 && abs(f.intervals[0].upper[k] - upper) < 1e-9)
+            }
+            let fitted = fit.members.map(\.fittedValues)
+            #expect(fit.fittedValues[100] == fitted.reduce(0) { $0 + $1[100] } / Double(fitted.count))
+            #expect(fit.fittedValues[30].isNaN)  // SeasonalNaive(72) has no prediction yet
+        }
+
+        @Test func constantSeriesNeedsNoCrossValidation() throws {
+            let fit = try AutoForecaster(period: 24, horizon: 48).fit([Double](repeating: 0, count: 200))
+            #expect(fit.scores.isEmpty)
+            #expect(fit.chosen == ["SeasonalNaive(24)"])
+            let f = fit.forecast(horizon: 48, levels: [95])
+            #expect(f.mean.allSatisfy { $0 == 0 })
+            #expect(f.intervals[0].lower == f.mean && f.intervals[0].upper == f.mean)
+        }
+
+        @Test func tooShortToScoreKeepsTheFirstCandidateThatFits() throws {
+            let y = Array(Self.series.prefix(60))  // 60 − 3·48 < 1: no origin
+            let fit = try AutoForecaster(period: 24, horizon: 48, candidates: Self.candidates).fit(y)
+            #expect(fit.scores.allSatisfy { $0.mase == nil })
+            #expect(fit.chosen == ["SeasonalNaive(24)"])
+            #expect(throws: LearnError.self) { try AutoForecaster(period: 24, horizon: 48).fit(Array(y.prefix(24))) }
+        }
+
+        @Test func parallelFitsEqualSequentialOnes() throws {
+            let auto = AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates)
+            let many = (0..<4).map { i in Self.series.map { $0 + Double(i) * 5 } } + [[1, 2, 3]]
+            let sequential = auto.fit(many, concurrently: false)
+            let parallel = auto.fit(many, concurrently: true)
+            #expect(sequential.count == 5 && parallel.count == 5)
+            for (a, b) in zip(sequential, parallel) {
+                switch (a, b) {
+                case (.success(let x), .success(let y)): #expect(x == y)
+                case (.failure(let x), .failure(let y)): #expect(x == y)
+                default: Issue.record("sequential and parallel results differ")
+                }
+            }
+            if case .success = sequential[4] { Issue.record("a 3-value series cannot be fitted with period 24") }
+        }
+
+        @Test func defaultCandidatesIncludeETSAndWeeklyLags() {
+            let names = AutoForecaster(period: 24, horizon: 48).candidates.map(\.name)
+            #expect(names.contains("SeasonalNaive(24)") && names.contains("ETS.auto(24)"))
+            #expect(names.filter { $0.hasPrefix("HarmonicRegression") && $0.contains("24,168") }.count == 3)
+        }
+
+        @Test func fittedModelRoundTripsThroughJSON() throws {
+            let fit = try AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates).fit(Self.series)
+            let data = try JSONEncoder().encode(fit)
+            let decoded = try JSONDecoder().decode(AutoForecaster.Fitted.self, from: data)
+            #expect(decoded == fit)
+            #expect(decoded.forecast(horizon: 24, levels: [80, 95]) == fit.forecast(horizon: 24, levels: [80, 95]))
+        }
+    }
+}
