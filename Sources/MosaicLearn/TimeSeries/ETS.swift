@@ -142,6 +142,11 @@ public struct ETS: Forecaster, Codable, Hashable {
             if best == nil || (fitted.aicc ?? .infinity) < (best!.aicc ?? .infinity) { best = fitted }
         }
         var chosen = best!
+        // Every candidate's likelihood was infinite: no start keeps a multiplicative recursion in
+        // the positive range. That is no model, so say so rather than return one.
+        guard chosen.sse.isFinite, chosen.residualScale.isFinite else {
+            throw .invalidConfiguration("\(usable.map(\.description).joined(separator: ", ")) cannot be fitted to this series: the recursion leaves the positive range from every start")
+        }
         if usable.count > 1 { chosen.candidates = scores }
         return chosen
     }

@@ -95,7 +95,7 @@ extension HarmonicRegression {
                           lastResiduals: Array(residuals.suffix(maxLag)),
                           innovationScale: (ar.sse / Double(innovationDof)).squareRoot(),
                           residualScale: ForecastMath.residualScale(oneStep, degreesOfFreedomUsed: ar.lags.count + regressors),
-                          aicc: ar.aicc, fittedValues: fitted)
+                          aicc: ar.aicc, fittedValues: (0..<n).map { $0 < maxLag ? .nan : fitted[$0] })
         }
 
         /// The constant at every step, no AR, σ = 0.
