@@ -104,6 +104,37 @@ struct PageReader {
         }
     }
 
+    /// How a bucket's bounds are written.
+    enum BucketTimes { case unixSeconds, rfc3339 }
+
+    /// Visits every `data[i].results[j]` of a bucketed page (OpenAI and Anthropic reports) with
+    /// its bucket's bounds (µs) and JSON path; returns the newest bucket start.
+    func forEachResult(in page: JSONValue, times: BucketTimes,
+                       _ body: (_ start: Int64, _ end: Int64, _ result: JSONValue, _ at: String) throws(APIError) -> Void)
+        throws(APIError) -> Int64? {
+        var newest: Int64?
+        for (i, bucket) in try array(page["data"], "data").enumerated() {
+            let at = "data[\(i)]"
+            _ = try object(bucket, at)
+            let start: Int64, end: Int64
+            switch times {
+            case .unixSeconds:
+                start = Int64(try int(bucket["start_time"], "\(at).start_time")) * 1_000_000
+                end = Int64(try int(bucket["end_time"], "\(at).end_time")) * 1_000_000
+            case .rfc3339:
+                start = try instant(bucket["starting_at"], "\(at).starting_at")
+                end = try instant(bucket["ending_at"], "\(at).ending_at")
+            }
+            newest = max(newest ?? start, start)
+            for (j, result) in try array(bucket["results"], "\(at).results").enumerated() {
+                let rat = "\(at).results[\(j)]"
+                _ = try object(result, rat)
+                try body(start, end, result, rat)
+            }
+        }
+        return newest
+    }
+
     /// `has_more` / `next_page` pagination.
     func next(_ page: JSONValue) throws(APIError) -> String? {
         let more = try bool(page["has_more"], "has_more")

@@ -51,39 +51,30 @@ public struct AnthropicUsageSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
-            let at = "data[\(i)]"
-            _ = try r.object(bucket, at)
-            let start = try r.instant(bucket["starting_at"], "\(at).starting_at")
-            let end = try r.instant(bucket["ending_at"], "\(at).ending_at")
-            out.newestStart = max(out.newestStart ?? start, start)
-            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
-                let rat = "\(at).results[\(j)]"
-                _ = try r.object(result, rat)
-                var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "anthropic")
-                b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
-                b.project = try r.optionalString(result["workspace_id"], "\(rat).workspace_id") ?? ""
-                b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
-                var dims: [String: String?] = [:]
-                for d in ["service_tier", "context_window", "inference_geo", "speed", "account_id", "service_account_id"] {
-                    dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
-                }
-                b.dimensions = canonicalJSON(dims)
-                let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
-                let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
-                let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
-                                           "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
-                let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
-                                           "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
-                b.inputTokens = uncached + read + creation1h + creation5m
-                b.cachedInputTokens = read
-                b.cacheWriteTokens = creation1h + creation5m
-                b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
-                b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
-                                                "\(rat).server_tool_use.web_search_requests", default: 0)
-                b.metrics = metricsJSON(result)
-                out.buckets.append(b)
+        out.newestStart = try r.forEachResult(in: page, times: .rfc3339) { (start, end, result, rat) throws(APIError) in
+            var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "anthropic")
+            b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
+            b.project = try r.optionalString(result["workspace_id"], "\(rat).workspace_id") ?? ""
+            b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
+            var dims: [String: String?] = [:]
+            for d in ["service_tier", "context_window", "inference_geo", "speed", "account_id", "service_account_id"] {
+                dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
             }
+            b.dimensions = canonicalJSON(dims)
+            let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
+            let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
+            let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
+                                       "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
+            let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
+                                       "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
+            b.inputTokens = uncached + read + creation1h + creation5m
+            b.cachedInputTokens = read
+            b.cacheWriteTokens = creation1h + creation5m
+            b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+            b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
+                                            "\(rat).server_tool_use.web_search_requests", default: 0)
+            b.metrics = metricsJSON(result)
+            out.buckets.append(b)
         }
         out.next = try r.next(page)
         return out
@@ -120,44 +111,35 @@ public struct AnthropicCostsSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
-            let at = "data[\(i)]"
-            _ = try r.object(bucket, at)
-            let start = try r.instant(bucket["starting_at"], "\(at).starting_at")
-            let end = try r.instant(bucket["ending_at"], "\(at).ending_at")
-            out.newestStart = max(out.newestStart ?? start, start)
-            var seen: [String: Int] = [:]
-            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
-                let rat = "\(at).results[\(j)]"
-                _ = try r.object(result, rat)
-                let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
-                let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
-                var fields: [String: String?] = [:]
-                for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
-                          "token_type", "inference_geo", "speed"] {
-                    fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
-                }
-                let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
-                let n = seen[identity, default: 0]
-                seen[identity] = n + 1
-                var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
-                                    chargePeriodStart: start, chargePeriodEnd: end, providerName: "Anthropic",
-                                    billedCost: amount, billingCurrency: currency)
-                l.billingAccountID = account
-                l.publisherName = "Anthropic"
-                l.invoiceIssuerName = "Anthropic"
-                let description = fields["description"] ?? nil
-                let model = fields["model"] ?? nil
-                l.serviceName = description ?? model ?? "Claude API"
-                l.serviceCategory = "AI and Machine Learning"
-                l.chargeDescription = description
-                l.skuID = fields["token_type"] ?? nil
-                l.effectiveCost = amount
-                l.listCost = amount
-                l.project = fields["workspace_id"] ?? nil
-                l.tags = canonicalJSON(fields)
-                out.lines.append(l)
+        var seen: [String: Int] = [:]
+        out.newestStart = try r.forEachResult(in: page, times: .rfc3339) { (start, end, result, rat) throws(APIError) in
+            let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
+            let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
+            var fields: [String: String?] = [:]
+            for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
+                      "token_type", "inference_geo", "speed"] {
+                fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
             }
+            let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
+            let n = seen[identity, default: 0]
+            seen[identity] = n + 1
+            var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
+                                chargePeriodStart: start, chargePeriodEnd: end, providerName: "Anthropic",
+                                billedCost: amount, billingCurrency: currency)
+            l.billingAccountID = account
+            l.publisherName = "Anthropic"
+            l.invoiceIssuerName = "Anthropic"
+            let description = fields["description"] ?? nil
+            let model = fields["model"] ?? nil
+            l.serviceName = description ?? model ?? "Claude API"
+            l.serviceCategory = "AI and Machine Learning"
+            l.chargeDescription = description
+            l.skuID = fields["token_type"] ?? nil
+            l.effectiveCost = amount
+            l.listCost = amount
+            l.project = fields["workspace_id"] ?? nil
+            l.tags = canonicalJSON(fields)
+            out.lines.append(l)
         }
         out.next = try r.next(page)
         return out

@@ -48,37 +48,28 @@ public struct OpenAIUsageSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
-            let at = "data[\(i)]"
-            _ = try r.object(bucket, at)
-            let start = Int64(try r.int(bucket["start_time"], "\(at).start_time")) * 1_000_000
-            let end = Int64(try r.int(bucket["end_time"], "\(at).end_time")) * 1_000_000
-            out.newestStart = max(out.newestStart ?? start, start)
-            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
-                let rat = "\(at).results[\(j)]"
-                _ = try r.object(result, rat)
-                var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "openai")
-                b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
-                b.project = try r.optionalString(result["project_id"], "\(rat).project_id") ?? ""
-                b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
-                let batch: String? = result["batch"].flatMap { $0.boolValue.map { $0 ? "true" : "false" } }
-                b.dimensions = canonicalJSON([
-                    "user_id": try r.optionalString(result["user_id"], "\(rat).user_id"),
-                    "batch": batch,
-                    "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
-                ])
-                b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
-                b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
-                b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
-                b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
-                b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
-                b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
-                b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
-                b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
-                b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
-                b.metrics = metricsJSON(result, excluding: Self.mappedFields)
-                out.buckets.append(b)
-            }
+        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
+            var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "openai")
+            b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
+            b.project = try r.optionalString(result["project_id"], "\(rat).project_id") ?? ""
+            b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
+            let batch: String? = result["batch"].flatMap { $0.boolValue.map { $0 ? "true" : "false" } }
+            b.dimensions = canonicalJSON([
+                "user_id": try r.optionalString(result["user_id"], "\(rat).user_id"),
+                "batch": batch,
+                "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
+            ])
+            b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
+            b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
+            b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
+            b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
+            b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+            b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
+            b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
+            b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
+            b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
+            b.metrics = metricsJSON(result, excluding: Self.mappedFields)
+            out.buckets.append(b)
         }
         out.next = try r.next(page)
         return out
@@ -117,41 +108,32 @@ public struct OpenAICostsSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        for (i, bucket) in try r.array(page["data"], "data").enumerated() {
-            let at = "data[\(i)]"
-            _ = try r.object(bucket, at)
-            let start = Int64(try r.int(bucket["start_time"], "\(at).start_time")) * 1_000_000
-            let end = Int64(try r.int(bucket["end_time"], "\(at).end_time")) * 1_000_000
-            out.newestStart = max(out.newestStart ?? start, start)
-            var seen: [String: Int] = [:]
-            for (j, result) in try r.array(bucket["results"], "\(at).results").enumerated() {
-                let rat = "\(at).results[\(j)]"
-                _ = try r.object(result, rat)
-                let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
-                let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
-                let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
-                let project = try r.optionalString(result["project_id"], "\(rat).project_id")
-                let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
-                let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
-                let n = seen[identity, default: 0]
-                seen[identity] = n + 1
-                var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
-                                    chargePeriodStart: start, chargePeriodEnd: end, providerName: "OpenAI",
-                                    billedCost: amount, billingCurrency: currency)
-                l.billingAccountID = account
-                l.publisherName = "OpenAI"
-                l.invoiceIssuerName = "OpenAI"
-                l.serviceName = lineItem ?? "OpenAI API"
-                l.serviceCategory = "AI and Machine Learning"
-                l.chargeDescription = lineItem
-                l.effectiveCost = amount
-                l.listCost = amount
-                if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
-                l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
-                l.project = project
-                l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
-                out.lines.append(l)
-            }
+        var seen: [String: Int] = [:]
+        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
+            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
+            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
+            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
+            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
+            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
+            let n = seen[identity, default: 0]
+            seen[identity] = n + 1
+            var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
+                                chargePeriodStart: start, chargePeriodEnd: end, providerName: "OpenAI",
+                                billedCost: amount, billingCurrency: currency)
+            l.billingAccountID = account
+            l.publisherName = "OpenAI"
+            l.invoiceIssuerName = "OpenAI"
+            l.serviceName = lineItem ?? "OpenAI API"
+            l.serviceCategory = "AI and Machine Learning"
+            l.chargeDescription = lineItem
+            l.effectiveCost = amount
+            l.listCost = amount
+            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
+            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
+            l.project = project
+            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
+            out.lines.append(l)
         }
         out.next = try r.next(page)
         return out
