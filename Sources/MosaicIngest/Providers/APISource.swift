@@ -146,6 +146,38 @@ struct PageReader {
     }
 }
 
+/// Natural keys unique within a page: a row's identity, then `identity|1`, `identity|2`, … for
+/// rows that repeat it (a provider may report two lines with the same dimensions).
+struct OccurrenceKeys {
+    private var seen: [String: Int] = [:]
+
+    mutating func key(_ identity: String) -> String {
+        let n = seen[identity, default: 0]
+        seen[identity] = n + 1
+        return n == 0 ? identity : identity + "|\(n)"
+    }
+}
+
+extension BillingLine {
+    /// A usage charge from an LLM provider's cost report: one amount that is the billed,
+    /// effective and list cost, published and invoiced by the provider itself.
+    static func providerUsage(source: String, naturalKey: String, account: String, start: Int64, end: Int64,
+                              provider: String, amount: Money, currency: String, service: String,
+                              description: String?) -> BillingLine {
+        var l = BillingLine(source: source, naturalKey: naturalKey, chargePeriodStart: start, chargePeriodEnd: end,
+                            providerName: provider, billedCost: amount, billingCurrency: currency)
+        l.billingAccountID = account
+        l.publisherName = provider
+        l.invoiceIssuerName = provider
+        l.serviceName = service
+        l.serviceCategory = "AI and Machine Learning"
+        l.chargeDescription = description
+        l.effectiveCost = amount
+        l.listCost = amount
+        return l
+    }
+}
+
 /// Canonical JSON object text with sorted keys, from string values (nils left out).
 func canonicalJSON(_ fields: [String: String?]) -> String {
     let items = fields.compactMap { k, v in v.map { (k, $0) } }.sorted { $0.0 < $1.0 }

@@ -111,7 +111,7 @@ public struct AnthropicCostsSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        var seen: [String: Int] = [:]
+        var keys = OccurrenceKeys()
         out.newestStart = try r.forEachResult(in: page, times: .rfc3339) { (start, end, result, rat) throws(APIError) in
             let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
             let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
@@ -121,22 +121,12 @@ public struct AnthropicCostsSource: APISource {
                 fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
             }
             let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
-            let n = seen[identity, default: 0]
-            seen[identity] = n + 1
-            var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
-                                chargePeriodStart: start, chargePeriodEnd: end, providerName: "Anthropic",
-                                billedCost: amount, billingCurrency: currency)
-            l.billingAccountID = account
-            l.publisherName = "Anthropic"
-            l.invoiceIssuerName = "Anthropic"
             let description = fields["description"] ?? nil
             let model = fields["model"] ?? nil
-            l.serviceName = description ?? model ?? "Claude API"
-            l.serviceCategory = "AI and Machine Learning"
-            l.chargeDescription = description
+            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                              end: end, provider: "Anthropic", amount: amount, currency: currency,
+                                              service: description ?? model ?? "Claude API", description: description)
             l.skuID = fields["token_type"] ?? nil
-            l.effectiveCost = amount
-            l.listCost = amount
             l.project = fields["workspace_id"] ?? nil
             l.tags = canonicalJSON(fields)
             out.lines.append(l)

@@ -55,7 +55,7 @@ public struct GitHubBillingSource: APISource {
         var out = ParsedPage()
         out.newestStart = Self.monthStart(y, m)
         let monthEnd = m == 12 ? Self.monthStart(y + 1, 1) : Self.monthStart(y, m + 1)
-        var seen: [String: Int] = [:]
+        var keys = OccurrenceKeys()
         for (i, item) in try r.array(page["usageItems"], "usageItems").enumerated() {
             let at = "usageItems[\(i)]"
             _ = try r.object(item, at)
@@ -77,9 +77,7 @@ public struct GitHubBillingSource: APISource {
             let discount = try r.money(item["discountAmount"], "\(at).discountAmount")
             let identity = [name, account, String(dateText.prefix(10)), product, sku, repository ?? "", unit ?? ""]
                 .joined(separator: "|")
-            let n = seen[identity, default: 0]
-            seen[identity] = n + 1
-            var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
+            var l = BillingLine(source: name, naturalKey: keys.key(identity),
                                 chargePeriodStart: day, chargePeriodEnd: day + Timestamp.microsPerDay,
                                 providerName: "GitHub", billedCost: net, billingCurrency: "USD")
             l.billingAccountID = account

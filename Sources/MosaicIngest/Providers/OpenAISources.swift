@@ -108,7 +108,7 @@ public struct OpenAICostsSource: APISource {
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
         let r = PageReader(source: name, path: Self.path)
         var out = ParsedPage()
-        var seen: [String: Int] = [:]
+        var keys = OccurrenceKeys()
         out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
             let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
             let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
@@ -116,19 +116,9 @@ public struct OpenAICostsSource: APISource {
             let project = try r.optionalString(result["project_id"], "\(rat).project_id")
             let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
             let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
-            let n = seen[identity, default: 0]
-            seen[identity] = n + 1
-            var l = BillingLine(source: name, naturalKey: n == 0 ? identity : identity + "|\(n)",
-                                chargePeriodStart: start, chargePeriodEnd: end, providerName: "OpenAI",
-                                billedCost: amount, billingCurrency: currency)
-            l.billingAccountID = account
-            l.publisherName = "OpenAI"
-            l.invoiceIssuerName = "OpenAI"
-            l.serviceName = lineItem ?? "OpenAI API"
-            l.serviceCategory = "AI and Machine Learning"
-            l.chargeDescription = lineItem
-            l.effectiveCost = amount
-            l.listCost = amount
+            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
+                                              service: lineItem ?? "OpenAI API", description: lineItem)
             if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
             l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
             l.project = project
