@@ -105,34 +105,38 @@ struct IngestRequestsCommand: ParsableCommand {
     }
 }
 
-/// Ingests files one by one (each its own transaction), with a progress line on a terminal.
+/// Runs `body` on each file in turn with a progress line on a terminal (cleared when the file
+/// is done, whether it succeeded or not). The first error stops the loop.
+func forEachFile<R>(_ files: [String], _ body: (String, ProgressLine) throws -> R) rethrows -> [R] {
+    try files.map { file in
+        let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
+        defer { progress.finish() }
+        return try body(file, progress)
+    }
+}
+
+/// Ingests request logs one by one (each its own transaction).
 func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base: RequestIngestOptions) throws -> [RequestIngestResult] {
     let ingestor = RequestLogIngestor(store: store, catalog: catalog)
     let log = Log.logger("ingest")
-    var results: [RequestIngestResult] = []
-    for file in files {
+    return try forEachFile(files) { file, progress in
         var options = base
-        let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
         options.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
-        defer { progress.finish() }
-        do {
-            let r = try ingestor.ingest(path: file, options: options)
-            log.info("ingested \(file)", metadata: [
-                "run": "\(r.runID)", "format": "\(r.format.rawValue)", "rows": "\(r.rowsRead)",
-                "new": "\(r.inserted)", "duplicates": "\(r.duplicates)", "seconds": "\(r.seconds)",
-            ])
-            if r.quarantined > 0 {
-                log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
-            }
-            if r.unpriced > 0 {
-                log.notice("\(file): \(r.unpriced) rows have no price; import prices with `mosaic prices import`")
-            }
-            results.append(r)
-        } catch {
-            progress.finish()
+        let r: RequestIngestResult
+        do throws(IngestError) { r = try ingestor.ingest(path: file, options: options) } catch {
             log.debug("ingest failed", metadata: ["file": "\(file)", "error": "\(error)"])
             throw CLIError(error.description)
         }
+        log.info("ingested \(file)", metadata: [
+            "run": "\(r.runID)", "format": "\(r.format.rawValue)", "rows": "\(r.rowsRead)",
+            "new": "\(r.inserted)", "duplicates": "\(r.duplicates)", "seconds": "\(r.seconds)",
+        ])
+        if r.quarantined > 0 {
+            log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
+        }
+        if r.unpriced > 0 {
+            log.notice("\(file): \(r.unpriced) rows have no price; import prices with `mosaic prices import`")
+        }
+        return r
     }
-    return results
 }

@@ -75,26 +75,19 @@ struct IngestFocusCommand: ParsableCommand {
 
         let ingestor = FOCUSIngestor(store: store)
         let log = Log.logger("ingest")
-        var results: [FOCUSIngestResult] = []
-        for file in files {
+        let results = try forEachFile(files) { file, progress -> FOCUSIngestResult in
             var fileOptions = options
-            let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
             fileOptions.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
-            defer { progress.finish() }
-            do {
-                let r = try ingestor.ingest(path: file, options: fileOptions)
-                log.info("ingested \(file)", metadata: [
-                    "run": "\(r.runID)", "version": "\(r.version.rawValue)", "rows": "\(r.rows)",
-                    "new": "\(r.inserted)", "updated": "\(r.updated)", "unchanged": "\(r.unchanged)",
-                ])
-                if r.quarantined > 0 {
-                    log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
-                }
-                results.append(r)
-            } catch {
-                progress.finish()
-                throw CLIError(error.description)
+            let r: FOCUSIngestResult
+            do throws(IngestError) { r = try ingestor.ingest(path: file, options: fileOptions) } catch { throw CLIError(error.description) }
+            log.info("ingested \(file)", metadata: [
+                "run": "\(r.runID)", "version": "\(r.version.rawValue)", "rows": "\(r.rows)",
+                "new": "\(r.inserted)", "updated": "\(r.updated)", "unchanged": "\(r.unchanged)",
+            ])
+            if r.quarantined > 0 {
+                log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
             }
+            return r
         }
         print(Self.table(results).render(output), terminator: "")
     }
