@@ -82,7 +82,7 @@ struct DemoCommand: ParsableCommand {
             step("5/5 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
             var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
                                                         Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
-            source.store = self.store
+            source.window.store = self.store
             let (load, path) = try trainLoad(source: source, horizon: 24, out: loadModelPath)
             loadPath = path
             step("    wrote \(path) (v\(load.version)):")

@@ -15,19 +15,8 @@ struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear).")
     var fillGaps: SeriesFile.GapPolicy = .error
 
-    @Option(name: .long, help: "Store series: interval 1m … 1d.")
-    var interval = Interval(argument: "1h")!
-
-    @Option(name: .long, help: "Store series: split by all, provider, tenant, operation or model.")
-    var by: SeriesGrouping = .provider
-
-    @Option(name: .long, help: ArgumentHelp("Store series: window start.", valueName: "date-time"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Store series: window end (exclusive).", valueName: "date-time"))
-    var until: String?
-
-    @OptionGroup var store: StoreOptions
+    /// The store's series, when no file is given.
+    @OptionGroup var window: StoreSeriesOptions
 
     struct Loaded {
         var series: [(group: String, start: Int64, values: [Double])]
@@ -47,15 +36,9 @@ struct SeriesSourceOptions: ParsableArguments {
             return Loaded(series: [((path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")
         }
-        let store = try self.store.open()
-        let all: [RequestSeries]
-        do {
-            all = try store.requestSeries(interval: interval.micros, by: by,
-                                          from: try since.map { try parseInstant($0, option: "--since") },
-                                          to: try until.map { try parseInstant($0, option: "--until") })
-        } catch let e as StoreError { throw CLIError(e.description) }
+        let all = try window.fetch()
         guard !all.isEmpty else {
-            throw CLIError("no requests in the store\(since != nil || until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
+            throw CLIError("no requests in the store\(window.since != nil || window.until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
         }
         let series = all.map { s -> (String, Int64, [Double]) in
             var lo = 0, hi = s.count
@@ -63,8 +46,8 @@ struct SeriesSourceOptions: ParsableArguments {
             if s.partial.last == true && hi - lo > 1 { hi -= 1 }
             return (s.group, s.start + Int64(lo) * s.interval, s.requests[lo..<hi].map(Double.init))
         }
-        return Loaded(series: series, interval: interval.micros, intervalText: interval.description, metric: "requests",
-                      grouping: by.rawValue)
+        return Loaded(series: series, interval: window.interval.micros, intervalText: window.interval.description,
+                      metric: "requests", grouping: window.by.rawValue)
     }
 }
 
@@ -101,7 +84,7 @@ struct TrainLoadCommand: ParsableCommand {
 /// Trains, writes and (for store series) registers a load model.
 func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -> (LoadModel, String) {
     let loaded = try source.load()
-    let store = source.series == nil ? try source.store.open() : nil
+    let store = source.series == nil ? try source.window.store.open() : nil
     let version: Int
     do { version = try store?.nextModelVersion(kind: "load") ?? 1 } catch { throw CLIError(error.description) }
     let model: LoadModel

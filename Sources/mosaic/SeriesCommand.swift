@@ -33,34 +33,12 @@ struct SeriesCommand: ParsableCommand {
         discussion: "Intervals are aligned to UTC multiples of --interval; empty intervals are zeros; the first and last interval are marked partial when the window cuts them (the window is --since/--until, or the first to the last request)."
     )
 
-    @Option(name: .long, help: "Interval: 1m … 1d (e.g. 5m, 1h, 1d).")
-    var interval = Interval(argument: "1h")!
-
-    @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.")
-    var by: SeriesGrouping = .provider
-
-    @Option(name: .long, help: ArgumentHelp("Window start.", valueName: "date-time"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Window end (exclusive).", valueName: "date-time"))
-    var until: String?
-
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var window: StoreSeriesOptions
     @OptionGroup var output: FormatOptions
 
-    func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
-    }
-
     func run() throws {
-        let store = try self.store.open()
-        let series: [RequestSeries]
-        do {
-            series = try store.requestSeries(interval: interval.micros, by: by,
-                                             from: try since.map { try parseInstant($0, option: "--since") },
-                                             to: try until.map { try parseInstant($0, option: "--until") })
-        } catch let e as StoreError { throw CLIError(e.description) }
+        let series = try window.fetch()
+        let by = window.by
         var t = OutputTable(columns: [
             .init(name: "timestamp"), .init(name: by.rawValue), .init(name: "requests", alignment: .right),
             .init(name: "input_tokens", alignment: .right), .init(name: "output_tokens", alignment: .right),
@@ -75,5 +53,38 @@ struct SeriesCommand: ParsableCommand {
             }
         }
         print(t.render(output.format), terminator: "")
+    }
+}
+
+/// Which requests to aggregate, and how: the options `series`, `train load`, `forecast` and
+/// `anomalies` share.
+struct StoreSeriesOptions: ParsableArguments {
+    @Option(name: .long, help: "Interval: 1m … 1d (e.g. 5m, 1h, 1d).")
+    var interval = Interval(argument: "1h")!
+
+    @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.")
+    var by: SeriesGrouping = .provider
+
+    @Option(name: .long, help: ArgumentHelp("Window start.", valueName: "date-time"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Window end (exclusive).", valueName: "date-time"))
+    var until: String?
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        if let since { _ = try parseInstant(since, option: "--since") }
+        if let until { _ = try parseInstant(until, option: "--until") }
+    }
+
+    /// The store's request series for these options.
+    func fetch() throws -> [RequestSeries] {
+        let store = try self.store.open()
+        do {
+            return try store.requestSeries(interval: interval.micros, by: by,
+                                           from: try since.map { try parseInstant($0, option: "--since") },
+                                           to: try until.map { try parseInstant($0, option: "--until") })
+        } catch let e as StoreError { throw CLIError(e.description) }
     }
 }
