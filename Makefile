@@ -34,11 +34,13 @@ bench: release
 	$(SWIFT) build -c release --product ModelLoadBenchmark
 	$(SWIFT) build -c release --product RegressionBenchmark
 	$(SWIFT) build -c release --product ForecastBenchmark
+	$(SWIFT) build -c release --product RoutingBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
 	.build/release/ModelLoadBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/RegressionBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
+	OPENBLAS_NUM_THREADS=1 .build/release/RoutingBenchmark
 
 clean:
 	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

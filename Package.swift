@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // MARK: - System libraries (C shims, no Swift API of their own)
@@ -56,7 +58,7 @@ let package = Package(
         /// server share. No I/O, no store, no trainers.
         .target(
             name: "MosaicRouting",
-            dependencies: ["MosaicCore"]
+            dependencies: ["MosaicCore", .product(name: "Yams", package: "Yams")]
         ),
         /// Dense matrices over OpenBLAS and LAPACKE.
         .target(
@@ -120,6 +122,15 @@ let package = Package(
             exclude: ["statsforecast_m4.py"]
         ),
 
+        .executableTarget(
+            name: "RoutingBenchmark",
+            dependencies: [
+                "MosaicCore", "MosaicLearn", "MosaicRouting",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/RoutingBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
@@ -130,7 +141,10 @@ let package = Package(
             path: "Tests/MosaicTestSupport"
         ),
         .testTarget(name: "CLapackTests", dependencies: ["CLapack"]),
-        .testTarget(name: "MosaicRoutingTests", dependencies: ["MosaicRouting", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicRoutingTests",
+            dependencies: ["MosaicRouting", "MosaicTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "MosaicLinalgTests", dependencies: ["MosaicLinalg", "MosaicTestSupport"]),
         .testTarget(name: "MosaicLearnTests", dependencies: ["MosaicLearn", "MosaicLinalg", "MosaicRouting", "MosaicTestSupport"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),

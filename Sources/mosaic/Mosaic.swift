@@ -25,6 +25,8 @@ struct Mosaic: ParsableCommand {
             AnomaliesCommand.self,
             EvalCommand.self,
             ModelsCommand.self,
+            PolicyCommand.self,
+            RouteCommand.self,
             PricesCommand.self,
             CatalogCommand.self,
             DBCommand.self,

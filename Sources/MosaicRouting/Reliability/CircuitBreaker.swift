@@ -224,6 +224,16 @@ public struct CircuitBreaker: Sendable, Hashable {
         }
     }
 
+    /// Gives back the slot of a half-open probe that ended without an outcome (cancelled by the
+    /// caller), so another probe may go. Does nothing in other states.
+    ///
+    /// - Complexity: O(1), no allocation.
+    public mutating func cancelProbe() {
+        if case .halfOpen(let inFlight, let successes) = state, inFlight > 0 {
+            state = .halfOpen(probesInFlight: inFlight - 1, successes: successes)
+        }
+    }
+
     /// The share of normal traffic to send to this provider, in 0...1.
     ///
     /// 0 while open or half-open (half-open admits probes only); while closed, ramps linearly from

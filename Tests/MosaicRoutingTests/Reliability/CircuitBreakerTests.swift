@@ -173,5 +173,22 @@ extension Reliability {
             #expect(at(10 * Self.s) == 1)
             #expect(at(100 * Self.s) == 1)
         }
+    
+
+        @Test func cancelledProbeGivesItsSlotBack() {
+            var b = Self.breaker()
+            for _ in 0..<3 { b.record(success: false, now: 0) }
+            let first = b.allow(now: 5 * Self.s)
+            let second = b.allow(now: 5 * Self.s)
+            #expect(first == .probe && second == .probe)
+            #expect(b.allow(now: 5 * Self.s) == .rejected(.probesExhausted))
+            b.cancelProbe()
+            #expect(b.state == .halfOpen(probesInFlight: 1, successes: 0))
+            #expect(b.allow(now: 5 * Self.s) == .probe)
+            // Closed: nothing to give back.
+            var closed = Self.breaker()
+            closed.cancelProbe()
+            #expect(closed.state == .closed)
+        }
     }
 }

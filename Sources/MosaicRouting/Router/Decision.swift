@@ -1,0 +1,163 @@
+import MosaicCore
+
+/// The outcome of routing one request: the ranked candidates (primary first, then fallbacks),
+/// every provider that was dropped and why, and the rule that shaped the decision.
+///
+/// A `Decision` is a reusable buffer: create one per thread (or per simulated client) with
+/// ``init(seed:)`` and pass it to ``Router/decide(_:now:into:)`` again and again. After the first
+/// decision it has the capacity it needs, so deciding allocates nothing. Its random stream (for
+/// weighted choice, power of two choices and slow start) is seeded, so a seed fixes every choice.
+public struct Decision: Sendable {
+    /// Kept providers, best first: `candidates[0]` is the primary.
+    public internal(set) var candidates: [Candidate] = []
+    /// Providers removed by a filter or rule, in pool order.
+    public internal(set) var dropped: [Drop] = []
+    /// The rule that matched, if any: its name and reason.
+    public internal(set) var rule: (name: String, reason: String)? = nil
+    /// Set when the request as a whole is refused (tenant quota exhausted).
+    public internal(set) var rejection: Rejection? = nil
+    /// True when too few providers were healthy and health filters were ignored.
+    public internal(set) var panic = false
+    /// The candidate admitted by ``Router/route(_:now:into:)``, an index into ``candidates``.
+    public internal(set) var selected: Int? = nil
+    /// Whether the selected attempt is a half-open probe.
+    public internal(set) var selectedIsProbe = false
+
+    @usableFromInline var random: SeededRandom
+    @usableFromInline var scratch: [Double] = []
+    @usableFromInline var order: [Int] = []
+    @usableFromInline var keys: [Double] = []
+    @usableFromInline var flags: [Bool] = []
+    @usableFromInline var predictions: [Prediction] = []
+    @usableFromInline var costs: [Double] = []
+    @usableFromInline var quality: [Double] = []
+
+    public init(seed: UInt64 = 0) {
+        random = SeededRandom(seed: seed)
+    }
+
+    /// The primary: the first candidate, if any provider is left.
+    public var primary: Candidate? { candidates.first }
+
+    mutating func reset(poolSize n: Int) {
+        candidates.removeAll(keepingCapacity: true)
+        dropped.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
+        rule = nil
+        rejection = nil
+        panic = false
+        selected = nil
+        selectedIsProbe = false
+        if candidates.capacity < n {
+            candidates.reserveCapacity(n)
+            dropped.reserveCapacity(n)
+            order.reserveCapacity(n)
+        }
+        if keys.count != n {
+            keys = [Double](repeating: 0, count: n)
+            flags = [Bool](repeating: false, count: n)
+            predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
+            costs = [Double](repeating: 0, count: n)
+            quality = [Double](repeating: 0, count: n)
+        }
+    }
+}
+
+/// A provider kept for a request, with what the router expects of it.
+public struct Candidate: Sendable, Equatable {
+    /// The provider's position in the policy's pool.
+    public var index: Int
+    public var provider: String
+    /// The strategy's score (higher is better for utility; for other strategies the key it
+    /// ranked by, see ``Strategy``).
+    public var score: Double
+    public var prediction: Prediction
+    /// Predicted cost in dollars (from exact prices, as a Double for ranking).
+    public var costUSD: Double
+    /// Why the candidate sits where it does.
+    public var placement: Placement
+    /// The predicted tail latency misses the request's SLO (the candidate is ranked after those that meet it).
+    public var missesSLO: Bool
+}
+
+/// Why a candidate sits where it does in the ranking.
+public enum Placement: Sendable, Equatable, CustomStringConvertible {
+    /// Listed by the matching rule.
+    case rule(name: String)
+    /// In the fallback chain of the candidate ranked before it.
+    case fallback(of: String)
+    /// Ranked by the strategy.
+    case strategy(String)
+
+    public var description: String {
+        switch self {
+        case .rule(let name): return "rule \(name)"
+        case .fallback(let of): return "fallback of \(of)"
+        case .strategy(let s): return "strategy \(s)"
+        }
+    }
+}
+
+/// A provider removed from a decision.
+public struct Drop: Sendable, Equatable {
+    public var index: Int
+    public var provider: String
+    public var reason: DropReason
+}
+
+/// Why a provider was removed.
+public enum DropReason: Sendable, Equatable, CustomStringConvertible {
+    case tenantDenied
+    case tenantNotAllowed
+    case missingCapability(String)
+    case contextWindow(limit: Int)
+    case compliance(missing: ComplianceSet)
+    case residency(required: String)
+    case notInRule(name: String)
+    case excludedByRule(name: String)
+    case budgetExhausted(tag: String)
+    /// No rate-limit token; one is available in this many µs.
+    case rateLimited(retryAfter: Int64)
+    case circuitOpen(until: Int64)
+    case probesExhausted
+    case ejected(until: Int64)
+    /// Slow start after recovery admitted this share of traffic and this request was not in it.
+    case slowStart(share: Double)
+
+    public var description: String {
+        switch self {
+        case .tenantDenied: return "denied for the tenant"
+        case .tenantNotAllowed: return "not in the tenant's allow list"
+        case .missingCapability(let c): return "lacks capability \(c)"
+        case .contextWindow(let limit): return "context window \(limit) tokens too small"
+        case .compliance(let missing): return "not attested for \(missing.tags.map(\.displayName).joined(separator: ", "))"
+        case .residency(let region): return "does not serve region \(region)"
+        case .notInRule(let name): return "not routed to by rule \(name)"
+        case .excludedByRule(let name): return "excluded by rule \(name)"
+        case .budgetExhausted(let tag): return "budget \(tag) exhausted"
+        case .rateLimited(let wait): return "rate limited (token in \(wait / 1000) ms)"
+        case .circuitOpen(let until): return "circuit open until \(Timestamp.format(until))"
+        case .probesExhausted: return "circuit half-open, probes taken"
+        case .ejected(let until): return "ejected as an outlier until \(Timestamp.format(until))"
+        case .slowStart(let share): return "slow start (\(Int((share * 100).rounded()))% of traffic)"
+        }
+    }
+}
+
+/// Why a whole request was refused.
+public enum Rejection: Sendable, Equatable, CustomStringConvertible {
+    case quotaExhausted(tenant: String, resetsAt: Int64)
+
+    public var description: String {
+        switch self {
+        case .quotaExhausted(let tenant, let at): return "tenant \(tenant) quota exhausted until \(Timestamp.format(at))"
+        }
+    }
+}
+
+/// An attempt the router admitted; hand it back to ``Router/complete(_:status:latencyMs:inputTokens:outputTokens:budgetTag:now:)``.
+public struct Ticket: Sendable, Equatable {
+    public var index: Int
+    public var provider: String
+    public var isProbe: Bool
+}

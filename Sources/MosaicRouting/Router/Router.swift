@@ -1,0 +1,739 @@
+import MosaicCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The routing engine the simulator and the online router share.
+///
+/// A router compiles a ``RoutingPolicy`` against the catalog (and, optionally, a routing model)
+/// once, then answers decisions and takes outcomes back:
+///
+/// 1. ``decide(_:now:into:)`` runs the filters (tenant, capability and context window,
+///    compliance, residency, rule, budget, rate limit, health), applies the first matching rule,
+///    ranks what is left with the strategy and inserts the primary's fallback chain;
+/// 2. ``route(_:now:into:)`` decides and admits the best candidate its breaker and rate limit
+///    accept (``failover(_:now:)`` admits the next one after a failure);
+/// 3. ``complete(_:status:latencyMs:inputTokens:outputTokens:budgetTag:now:)`` reports the
+///    outcome: it drives the circuit breaker, the latency EWMA, outlier ejection and budgets.
+///
+/// Time is passed in (µs), never read, so simulated and wall time both work. Per-provider state
+/// sits behind one lock per provider, in-flight counts are atomics, so many threads may decide
+/// at once. After warm-up a decision allocates nothing (tenants first seen under a `*` quota
+/// and prompts hashed by a quality model excepted).
+public final class Router: Sendable {
+    public let policy: RoutingPolicy
+    /// The pool, in policy order.
+    public let providers: [Provider]
+    let entries: [Entry]
+    let rules: [CompiledRule]
+    let slots: [Slot]
+    let tenants: [String: CompiledTenant]
+    let defaultTenant: CompiledTenant?
+    let quotas: Mutex<[String: TenantQuota]>
+    let budgets: Mutex<[String: BudgetLedger]>
+    let retryBudget: Mutex<RetryBudget>
+    let outlierSweep: Mutex<SweepState>
+    let rotation = Atomic<Int>(0)
+    let quality: QualityModel?
+    let qualityStrong: Int?
+    let qualityWeak: Int?
+    let ewmaAlpha: Double
+
+    /// Compiles a policy.
+    ///
+    /// - Parameters:
+    ///   - policy: a validated policy (``RoutingPolicy/validate(catalog:)``).
+    ///   - catalog: where provider facts come from.
+    ///   - model: a routing model whose per-provider heads predict latency and failure, and whose
+    ///     quality model (if any) scores the weak provider.
+    ///   - now: the time (µs) rate-limit buckets start full at.
+    public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0) throws(PolicyError) {
+        try policy.validate(catalog: catalog)
+        self.policy = policy
+        let pool = policy.providers.map { catalog.provider(id: $0)! }
+        providers = pool
+        var position: [String: Int] = [:]
+        for (i, p) in pool.enumerated() { position[p.id] = i }
+        let weights: [String: Double]
+        if case .weighted(let w) = policy.strategy { weights = w } else { weights = [:] }
+        entries = pool.enumerated().map { i, p in
+            Entry(id: p.id, compliance: ComplianceSet(p.compliance), capabilities: p.capabilities,
+                  contextWindow: p.contextWindow, regions: p.regions,
+                  cost: policy.costs[p.id] ?? ProviderCost(), quality: policy.quality[p.id] ?? 1,
+                  weight: weights[p.id] ?? 0, head: model?.provider(p.id),
+                  fallbacks: (policy.fallbacks[p.id] ?? []).compactMap { position[$0] })
+        }
+        rules = policy.rules.map { rule in
+            var listed = [Bool](repeating: false, count: pool.count)
+            var excluded = [Bool](repeating: false, count: pool.count)
+            for id in rule.action.route { if let i = position[id] { listed[i] = true } }
+            for id in rule.action.exclude { if let i = position[id] { excluded[i] = true } }
+            return CompiledRule(rule: rule, route: rule.action.route.compactMap { position[$0] },
+                                listed: listed, excluded: excluded)
+        }
+        func compile(_ t: TenantPolicy) -> CompiledTenant {
+            var allowed = [Bool](repeating: t.allow.isEmpty, count: pool.count)
+            for id in t.allow { if let i = position[id] { allowed[i] = true } }
+            var denied = [Bool](repeating: false, count: pool.count)
+            for id in t.deny { if let i = position[id] { denied[i] = true } }
+            return CompiledTenant(allowed: allowed, denied: denied, quota: t.quota)
+        }
+        var compiled: [String: CompiledTenant] = [:]
+        var quotas: [String: TenantQuota] = [:]
+        for (name, t) in policy.tenants where name != "*" {
+            compiled[name] = compile(t)
+            if let q = t.quota { quotas[name] = TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second) }
+        }
+        tenants = compiled
+        defaultTenant = policy.tenants["*"].map(compile)
+        self.quotas = Mutex(quotas)
+        var ledgers: [String: BudgetLedger] = [:]
+        for (tag, b) in policy.budgets { ledgers[tag] = BudgetLedger(limit: b.limit, window: Int64(b.period.seconds) * RoutingTime.second) }
+        budgets = Mutex(ledgers)
+        retryBudget = Mutex(RetryBudget(ratio: policy.retryBudget.ratio, minimumConcurrent: policy.retryBudget.minimum))
+        outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
+        if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
+        slots = pool.map { p in
+            let limits = policy.rateLimits[p.id] ?? p.rateLimit().map { [$0] } ?? []
+            return Slot(ProviderRuntime(breaker: CircuitBreaker(configuration: policy.breaker),
+                                        buckets: limits.map { TokenBucket(rateLimit: $0, now: now) },
+                                        ewmaMs: policy.defaultLatencyMs))
+        }
+        quality = model?.quality
+        qualityStrong = model?.quality.flatMap { position[$0.strong.provider] }
+        qualityWeak = model?.quality.flatMap { position[$0.weak.provider] }
+    }
+
+    // MARK: - Deciding
+
+    /// Ranks the providers for a request without admitting any (no breaker probe or rate-limit
+    /// token is taken). The result lands in `decision`.
+    ///
+    /// - Complexity: O(n·(w + r) + n²) for n providers, w model features and r rules; no
+    ///   allocation once `decision` has been used with this router.
+    public func decide(_ request: RouteRequest, now: Int64, into d: inout Decision) {
+        let n = entries.count
+        d.reset(poolSize: n)
+        let filters = policy.filters
+
+        // Tenant: quota first (it refuses the whole request), then lists.
+        let tenant = tenants[request.tenant] ?? defaultTenant
+        if filters.quota, let t = tenant, let q = t.quota {
+            let (remaining, resets) = quotas.withLock { quotas -> (Int, Int64) in
+                if let current = quotas[request.tenant] { return (current.remaining(now: now), current.resetsAt(now: now)) }
+                return (q.requests, 0)
+            }
+            if remaining <= 0 {
+                d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
+                return
+            }
+        }
+
+        // The first matching rule.
+        var ruleIndex = -1
+        for (i, r) in rules.enumerated() where request.matches(r.rule.match) {
+            ruleIndex = i
+            d.rule = (r.rule.name, r.rule.reason)
+            break
+        }
+
+        // Budget left for the request's tag, exact: compared with each provider's exact cost (a
+        // Double estimate can exceed a remainder the request fits exactly, by rounding).
+        var budgetLeft: Money? = nil
+        if filters.quota, let tag = request.budgetTag {
+            budgetLeft = budgets.withLock { $0[tag]?.remaining(now: now) }
+        }
+
+        // Panic mode: too few healthy providers, so health is ignored.
+        var healthy = 0
+        for s in slots where s.state.withLock({ $0.isHealthy(now: now) }) { healthy += 1 }
+        let panic = filters.health && Double(healthy) < policy.outliers.panicThreshold * Double(n)
+        d.panic = panic
+
+        // Filters.
+        let features = request.features
+        for i in 0..<n {
+            let e = entries[i]
+            if let reason = hardFilter(e, i, request, tenant: tenant, ruleIndex: ruleIndex) {
+                d.dropped.append(Drop(index: i, provider: e.id, reason: reason))
+                continue
+            }
+            // Predictions and cost.
+            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
+            let prediction: Prediction
+            if let head = e.head {
+                prediction = head.predict(features, scratch: &d.scratch)
+            } else {
+                prediction = Prediction(expectedLatencyMs: snapshot.ewmaMs, tailLatencyMs: snapshot.ewmaMs * 2,
+                                        failureProbability: snapshot.failureRate)
+            }
+            let cost = e.cost.estimate(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens)
+            if let left = budgetLeft, !e.cost.isFree, let tag = request.budgetTag,
+               e.cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
+                d.dropped.append(Drop(index: i, provider: e.id, reason: .budgetExhausted(tag: tag)))
+                continue
+            }
+            if filters.rateLimit && snapshot.tokens < 1 {
+                d.dropped.append(Drop(index: i, provider: e.id, reason: .rateLimited(retryAfter: snapshot.tokenWait)))
+                continue
+            }
+            if filters.health && !panic {
+                if let reason = snapshot.healthDrop {
+                    d.dropped.append(Drop(index: i, provider: e.id, reason: reason))
+                    continue
+                }
+                if snapshot.share < 1 && d.random.uniform() >= snapshot.share {
+                    d.dropped.append(Drop(index: i, provider: e.id, reason: .slowStart(share: snapshot.share)))
+                    continue
+                }
+            }
+            d.order.append(i)
+            d.predictions[i] = prediction
+            d.costs[i] = cost
+            d.keys[i] = snapshot.ewmaMs
+            d.quality[i] = e.quality
+        }
+        if d.order.isEmpty { return }
+
+        rank(request, ruleIndex: ruleIndex, now: now, into: &d, features: features)
+    }
+
+    /// The filters that do not depend on live state: tenant lists, capability, context window,
+    /// compliance, residency and the matching rule.
+    @inline(__always)
+    func hardFilter(_ e: Entry, _ i: Int, _ r: RouteRequest, tenant: CompiledTenant?, ruleIndex: Int) -> DropReason? {
+        let f = policy.filters
+        if f.tenant, let t = tenant {
+            if t.denied[i] { return .tenantDenied }
+            if !t.allowed[i] { return .tenantNotAllowed }
+        }
+        if f.capability {
+            for c in r.capabilities where !e.capabilities.contains(c) { return .missingCapability(c) }
+            if let window = e.contextWindow, r.promptTokens + r.expectedOutputTokens > window {
+                return .contextWindow(limit: window)
+            }
+        }
+        if f.compliance, !r.compliance.isEmpty {
+            let missing = r.compliance.subtracting(e.compliance)
+            if !missing.isEmpty { return .compliance(missing: missing) }
+        }
+        if f.residency, let region = r.residency, !e.regions.contains(region) { return .residency(required: region) }
+        if ruleIndex >= 0 {
+            let rule = rules[ruleIndex]
+            if rule.excluded[i] { return .excludedByRule(name: rule.rule.name) }
+            if rule.rule.action.mode == .only && !rule.route.isEmpty && !rule.listed[i] {
+                return .notInRule(name: rule.rule.name)
+            }
+        }
+        return nil
+    }
+
+    /// Orders `d.order` (the kept providers) and writes `d.candidates`.
+    func rank(_ request: RouteRequest, ruleIndex: Int, now: Int64, into d: inout Decision, features: RequestFeatures) {
+        let m = d.order.count
+        let strategyName = policy.strategy.name
+        // Scores by strategy; `d.keys` is ascending-is-better unless noted.
+        switch policy.strategy {
+        case .roundRobin:
+            rotate(&d, by: rotation.wrappingAdd(1, ordering: .relaxed).oldValue)
+            for (rank, i) in d.order.enumerated() { d.keys[i] = Double(rank) }
+        case .weighted:
+            // Primary: weighted random; the rest by descending weight.
+            var total = 0.0
+            for i in d.order { total += entries[i].weight }
+            for i in d.order { d.keys[i] = -entries[i].weight }
+            sortOrder(&d)
+            if total > 0 {
+                var u = d.random.uniform() * total
+                var pick = 0
+                for (k, i) in d.order.enumerated() {
+                    u -= entries[i].weight
+                    if u < 0 && entries[i].weight > 0 { pick = k; break }
+                }
+                moveToFront(&d, pick)
+            }
+            for i in d.order { d.keys[i] = entries[i].weight }
+        case .leastConnections:
+            rotate(&d, by: rotation.wrappingAdd(1, ordering: .relaxed).oldValue)
+            for i in d.order { d.keys[i] = Double(slots[i].inFlight.load(ordering: .relaxed)) }
+            sortOrder(&d)
+        case .powerOfTwoChoices:
+            for i in d.order { d.keys[i] = Double(slots[i].inFlight.load(ordering: .relaxed)) }
+            if m >= 2 {
+                let a = Int(d.random.next() % UInt64(m))
+                var b = Int(d.random.next() % UInt64(m - 1))
+                if b >= a { b += 1 }
+                let first = d.keys[d.order[a]] <= d.keys[d.order[b]] ? a : b
+                let winner = d.order[first]
+                d.order.remove(at: first)
+                // The rest by load, then the winner in front.
+                sortOrder(&d)
+                d.order.insert(winner, at: 0)
+            }
+        case .latencyEWMA(_, let buffer):
+            // d.keys holds the EWMA; those within the buffer of the fastest share traffic.
+            sortOrder(&d)
+            let fastest = d.keys[d.order[0]]
+            var within = 0
+            while within < m && d.keys[d.order[within]] <= fastest * (1 + buffer) { within += 1 }
+            if within > 1 {
+                let start = rotation.wrappingAdd(1, ordering: .relaxed).oldValue % within
+                rotatePrefix(&d, count: within, by: start)
+            }
+        case .costFirst:
+            // Lexicographic (cost, latency) with two stable sorts: by latency, then by cost. (A
+            // latency term folded into the cost key would let a slow provider outrank a cheaper
+            // one whenever their costs differ by less than the latency term.)
+            for i in d.order { d.keys[i] = d.predictions[i].expectedLatencyMs }
+            sortOrder(&d)
+            for i in d.order { d.keys[i] = d.costs[i] }
+            sortOrder(&d)
+        case .modelUtility(let lambda, let mu):
+            if let q = quality, let strong = qualityStrong, let weak = qualityWeak, request.text != nil {
+                let p = q.weakGoodEnough(features, scratch: &d.scratch)
+                // The strong provider's own quality, not `d.quality[strong]`: that slot is only
+                // written when the strong provider survives the filters (else it is stale or 0).
+                d.quality[weak] = p * entries[strong].quality
+            }
+            for i in d.order {
+                let pr = d.predictions[i]
+                d.keys[i] = d.quality[i] * (1 - pr.failureProbability) - lambda * d.costs[i]
+                    - mu * pr.expectedLatencyMs / 1000
+            }
+            // Higher utility first; SLO misses after every SLO meet.
+            let slo = request.latencySLOMs ?? .infinity
+            for i in d.order { d.flags[i] = d.predictions[i].tailLatencyMs > slo }
+            sortOrder(&d, descending: true, missFlags: true)
+        }
+
+        // The rule's listed providers go first, in the rule's order.
+        var ruleFront = 0
+        if ruleIndex >= 0 {
+            for target in rules[ruleIndex].route {
+                if let k = d.order.firstIndex(of: target), k >= ruleFront {
+                    let v = d.order.remove(at: k)
+                    d.order.insert(v, at: ruleFront)
+                    ruleFront += 1
+                }
+            }
+        }
+        // Otherwise the primary's fallback chain follows it.
+        var fallbackEnd = 1
+        if ruleFront == 0, let primary = d.order.first {
+            for f in entries[primary].fallbacks {
+                if let k = d.order.firstIndex(of: f), k >= fallbackEnd {
+                    let v = d.order.remove(at: k)
+                    d.order.insert(v, at: fallbackEnd)
+                    fallbackEnd += 1
+                }
+            }
+        }
+
+        let slo = request.latencySLOMs ?? .infinity
+        for (k, i) in d.order.enumerated() {
+            let placement: Placement
+            if k < ruleFront {
+                placement = .rule(name: rules[ruleIndex].rule.name)
+            } else if ruleFront == 0 && k >= 1 && k < fallbackEnd {
+                placement = .fallback(of: entries[d.order[0]].id)
+            } else {
+                placement = .strategy(strategyName)
+            }
+            let pr = d.predictions[i]
+            d.candidates.append(Candidate(index: i, provider: entries[i].id, score: d.keys[i], prediction: pr,
+                                          costUSD: d.costs[i], placement: placement,
+                                          missesSLO: pr.tailLatencyMs > slo))
+        }
+    }
+
+    // Stable insertion sort of d.order by d.keys (n is small: a pool of providers).
+    @inline(__always)
+    func sortOrder(_ d: inout Decision, descending: Bool = false, missFlags: Bool = false) {
+        let m = d.order.count
+        if m < 2 { return }
+        for a in 1..<m {
+            let v = d.order[a]
+            let kv = d.keys[v], mv = missFlags && d.flags[v]
+            var b = a - 1
+            while b >= 0 {
+                let u = d.order[b]
+                let ku = d.keys[u], mu = missFlags && d.flags[u]
+                let before: Bool
+                if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
+                if !before { break }
+                d.order[b + 1] = u
+                b -= 1
+            }
+            d.order[b + 1] = v
+        }
+    }
+
+    func rotate(_ d: inout Decision, by start: Int) { rotatePrefix(&d, count: d.order.count, by: start % max(1, d.order.count)) }
+
+    func rotatePrefix(_ d: inout Decision, count m: Int, by start: Int) {
+        guard m > 1, start % m != 0 else { return }
+        let s = start % m
+        // Three reversals: rotate left by s, in place.
+        d.order[0..<s].reverse()
+        d.order[s..<m].reverse()
+        d.order[0..<m].reverse()
+    }
+
+    func moveToFront(_ d: inout Decision, _ k: Int) {
+        guard k > 0 else { return }
+        let v = d.order.remove(at: k)
+        d.order.insert(v, at: 0)
+    }
+
+    // MARK: - Admitting and completing
+
+    /// Decides, then admits the best candidate whose breaker and rate limit accept it, counting
+    /// it against the tenant's quota. `decision.selected` is set when one was admitted.
+    ///
+    /// - Returns: the ticket to complete, or nil when nothing could be admitted.
+    @discardableResult
+    public func route(_ request: RouteRequest, now: Int64, into d: inout Decision) -> Ticket? {
+        decide(request, now: now, into: &d)
+        guard d.rejection == nil, !d.candidates.isEmpty else { return nil }
+        if policy.filters.quota, let q = (tenants[request.tenant] ?? defaultTenant)?.quota {
+            let admitted = quotas.withLock { quotas -> Bool in
+                if quotas[request.tenant] == nil {
+                    quotas[request.tenant] = TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second)
+                }
+                return quotas[request.tenant]!.tryTake(now: now)
+            }
+            if !admitted {
+                let resets = quotas.withLock { $0[request.tenant]!.resetsAt(now: now) }
+                d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
+                d.candidates.removeAll(keepingCapacity: true)
+                return nil
+            }
+        }
+        return admitNext(&d, from: 0, now: now)
+    }
+
+    /// After the selected attempt failed, admits the next candidate (failover).
+    ///
+    /// - Returns: a ticket for the next admitted candidate, or nil when none is left.
+    public func failover(_ d: inout Decision, now: Int64) -> Ticket? {
+        guard let s = d.selected else { return nil }
+        return admitNext(&d, from: s + 1, now: now)
+    }
+
+    func admitNext(_ d: inout Decision, from start: Int, now: Int64) -> Ticket? {
+        var k = start
+        while k < d.candidates.count {
+            let i = d.candidates[k].index
+            if let probe = admit(i, now: now, ignoreHealth: d.panic) {
+                d.selected = k
+                d.selectedIsProbe = probe
+                return Ticket(index: i, provider: entries[i].id, isProbe: probe)
+            }
+            k += 1
+        }
+        d.selected = nil
+        return nil
+    }
+
+    /// Admits one attempt on provider `i`: breaker permission and a rate-limit token.
+    /// - Returns: nil when refused, else whether the attempt is a half-open probe.
+    func admit(_ i: Int, now: Int64, ignoreHealth: Bool) -> Bool? {
+        let filters = policy.filters
+        let result = slots[i].state.withLock { s -> Bool? in
+            // The rate limit is checked before the breaker: `allow` takes a half-open probe slot
+            // that only a reported outcome gives back, so it must not be asked for an attempt the
+            // rate limit then refuses.
+            if filters.rateLimit {
+                for b in s.buckets.indices where s.buckets[b].available(now: now) < 1 { _ = b; return nil }
+            }
+            var probe = false
+            if filters.health && !ignoreHealth {
+                switch s.breaker.allow(now: now) {
+                case .allowed: probe = false
+                case .probe: probe = true
+                case .rejected: return nil
+                }
+            }
+            if filters.rateLimit {
+                for b in s.buckets.indices { _ = s.buckets[b].tryTake(now: now) }
+            }
+            return probe
+        }
+        if result != nil { slots[i].inFlight.wrappingAdd(1, ordering: .relaxed) }
+        return result
+    }
+
+    /// Reports how an admitted attempt ended.
+    ///
+    /// Drives the provider's circuit breaker, latency EWMA (successes only) and outlier counts,
+    /// charges the budget exactly from the policy's prices, and every `outliers.interval` compares
+    /// providers' success rates.
+    ///
+    /// - Parameters:
+    ///   - ticket: from ``route(_:now:into:)`` or ``failover(_:now:)``.
+    ///   - status: the outcome; `cancelled` counts for nothing but the in-flight count.
+    ///   - latencyMs: how long the attempt took.
+    ///   - inputTokens, outputTokens: actual usage, for the budget.
+    ///   - budgetTag: the request's budget tag.
+    ///   - now: the time the attempt ended, µs.
+    public func complete(_ ticket: Ticket, status: RequestStatus, latencyMs: Double, inputTokens: Int = 0,
+                         outputTokens: Int = 0, budgetTag: String? = nil, now: Int64) {
+        let i = ticket.index
+        slots[i].inFlight.wrappingSubtract(1, ordering: .relaxed)
+        if status != .cancelled {
+            let success = status == .ok
+            let alpha = ewmaAlpha
+            slots[i].state.withLock { s in
+                s.breaker.record(success: success, now: now)
+                if success && latencyMs.isFinite && latencyMs >= 0 {
+                    s.ewmaMs = s.observed ? alpha * latencyMs + (1 - alpha) * s.ewmaMs : latencyMs
+                    s.observed = true
+                }
+                s.intervalRequests += 1
+                if success { s.intervalSuccesses += 1 }
+            }
+        } else if ticket.isProbe {
+            slots[i].state.withLock { $0.breaker.cancelProbe() }
+        }
+        if let tag = budgetTag, status != .cancelled {
+            let cost = entries[i].cost.cost(inputTokens: inputTokens, outputTokens: outputTokens)
+            if cost != .zero { budgets.withLock { $0[tag]?.spend(cost, now: now) } }
+        }
+        if policy.outliers.enabled { sweepIfDue(now: now) }
+    }
+
+    // MARK: - Retries
+
+    /// Counts a request (its first attempt) starting, for the retry budget.
+    public func requestStarted() { retryBudget.withLock { $0.requestStarted() } }
+    /// Counts a request finishing, for the retry budget.
+    public func requestFinished() { retryBudget.withLock { $0.requestFinished() } }
+
+    /// Whether to retry after an attempt ended with `status`: the policy retries that outcome,
+    /// attempts are left, and the retry budget has room (which it then holds until
+    /// ``retryFinished()``).
+    public func shouldRetry(_ status: RequestStatus, attempts: Int) -> Bool {
+        guard policy.retry.shouldRetry(status, attempts: attempts) else { return false }
+        return retryBudget.withLock { $0.tryStartRetry() }
+    }
+
+    /// Counts a retry finishing.
+    public func retryFinished() { retryBudget.withLock { $0.retryFinished() } }
+
+    /// The wait before retry number `retry` (1-based), with seeded jitter.
+    public func backoff(retry: Int, random: inout SeededRandom) -> Int64 {
+        policy.retry.backoff(retry: retry, using: &random)
+    }
+
+    // MARK: - Outlier ejection
+
+    /// Compares providers' success rates over the last interval and ejects those below
+    /// mean − k·σ of their peers, at most `maxEjectedShare` of the pool at once.
+    func sweepIfDue(now: Int64) {
+        let o = policy.outliers
+        _ = outlierSweep.withLockIfAvailable { sweep in
+            guard now >= sweep.next else { return }
+            sweep.next = now + o.interval
+            let n = slots.count
+            var peers = 0, sum = 0.0, sumSq = 0.0, ejectedNow = 0
+            for i in 0..<n {
+                let (rate, ejected) = slots[i].state.withLock { s -> (Double, Bool) in
+                    let r = s.intervalRequests >= o.minimumRequests ? Double(s.intervalSuccesses) / Double(s.intervalRequests) : -1
+                    s.intervalRequests = 0
+                    s.intervalSuccesses = 0
+                    return (r, s.ejectedUntil > now)
+                }
+                sweep.rates[i] = rate
+                if ejected { ejectedNow += 1 }
+                if rate >= 0 {
+                    peers += 1
+                    sum += rate
+                    sumSq += rate * rate
+                }
+            }
+            guard peers >= o.minimumPeers else { return }
+            let mean = sum / Double(peers)
+            let sd = max(0, sumSq / Double(peers) - mean * mean).squareRoot()
+            let threshold = mean - o.stdevFactor * sd
+            let maxEjected = Int((o.maxEjectedShare * Double(n) + 1e-9).rounded(.down))
+            // Worst first.
+            while ejectedNow < maxEjected {
+                var worst = -1
+                for i in 0..<n where sweep.rates[i] >= 0 && sweep.rates[i] < threshold {
+                    if worst < 0 || sweep.rates[i] < sweep.rates[worst] { worst = i }
+                }
+                if worst < 0 { break }
+                sweep.rates[worst] = -1
+                let ejected = slots[worst].state.withLock { s -> Bool in
+                    guard s.ejectedUntil <= now else { return false }
+                    s.ejections += 1
+                    s.ejectedUntil = now + min(o.maxEjection, o.baseEjection * Int64(s.ejections))
+                    return true
+                }
+                if ejected { ejectedNow += 1 }
+            }
+        }
+    }
+
+    // MARK: - Introspection
+
+    /// A provider's live state, for health endpoints, reports and tests.
+    public struct Health: Sendable, Equatable {
+        public var provider: String
+        public var breaker: CircuitBreaker.State
+        public var trips: Int
+        public var ejectedUntil: Int64?
+        public var ejections: Int
+        public var inFlight: Int
+        public var latencyEWMAms: Double
+        public var tokens: Double?
+        public var trafficShare: Double
+    }
+
+    /// Every provider's live state at `now`.
+    public func health(now: Int64) -> [Health] {
+        entries.indices.map { i in
+            slots[i].state.withLock { s in
+                Health(provider: entries[i].id, breaker: s.breaker.state, trips: s.breaker.trips,
+                       ejectedUntil: s.ejectedUntil > now ? s.ejectedUntil : nil, ejections: s.ejections,
+                       inFlight: slots[i].inFlight.load(ordering: .relaxed), latencyEWMAms: s.ewmaMs,
+                       tokens: s.buckets.isEmpty ? nil : s.buckets.map { $0.available(now: now) }.min(),
+                       trafficShare: s.breaker.trafficShare(now: now))
+            }
+        }
+    }
+
+    /// What a budget has left in the period containing `now`.
+    public func budgetRemaining(_ tag: String, now: Int64) -> Money? {
+        budgets.withLock { $0[tag]?.remaining(now: now) }
+    }
+
+    /// The retry budget's state: first attempts and retries in flight.
+    public var retryLoad: (active: Int, retries: Int) {
+        retryBudget.withLock { ($0.activeRequests, $0.retriesInFlight) }
+    }
+}
+
+// MARK: - Compiled state
+
+struct Entry: Sendable {
+    let id: String
+    let compliance: ComplianceSet
+    let capabilities: [String]
+    let contextWindow: Int?
+    let regions: [String]
+    let cost: ProviderCost
+    let quality: Double
+    let weight: Double
+    let head: ProviderModel?
+    let fallbacks: [Int]
+}
+
+struct CompiledRule: Sendable {
+    let rule: RoutingRule
+    let route: [Int]
+    let listed: [Bool]
+    let excluded: [Bool]
+}
+
+struct CompiledTenant: Sendable {
+    let allowed: [Bool]
+    let denied: [Bool]
+    let quota: RateLimit?
+}
+
+struct BudgetLedger: Sendable {
+    let limit: Money
+    let window: Int64
+    var windowIndex: Int64 = .min
+    var spent: Money = .zero
+
+    func remaining(now: Int64) -> Money {
+        let i = Self.index(now, window)
+        return i == windowIndex ? limit - spent : limit
+    }
+
+    mutating func spend(_ cost: Money, now: Int64) {
+        let i = Self.index(now, window)
+        if i > windowIndex {
+            windowIndex = i
+            spent = .zero
+        }
+        spent += cost
+    }
+
+    static func index(_ now: Int64, _ window: Int64) -> Int64 { now >= 0 ? now / window : (now + 1) / window - 1 }
+}
+
+struct SweepState: Sendable {
+    var next: Int64
+    var rates: [Double]
+}
+
+final class Slot: Sendable {
+    let state: Mutex<ProviderRuntime>
+    let inFlight = Atomic<Int>(0)
+    init(_ runtime: ProviderRuntime) { state = Mutex(runtime) }
+}
+
+struct ProviderRuntime: Sendable {
+    var breaker: CircuitBreaker
+    var buckets: [TokenBucket]
+    var ewmaMs: Double
+    var observed = false
+    var intervalRequests = 0
+    var intervalSuccesses = 0
+    var ejectedUntil: Int64 = .min
+    var ejections = 0
+
+    init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
+        self.breaker = breaker
+        self.buckets = buckets
+        self.ewmaMs = ewmaMs
+    }
+
+    struct Snapshot {
+        var ewmaMs: Double
+        var failureRate: Double
+        var tokens: Double
+        var tokenWait: Int64
+        var healthDrop: DropReason?
+        var share: Double
+    }
+
+    func isHealthy(now: Int64) -> Bool {
+        if ejectedUntil > now { return false }
+        if case .open(let until) = breaker.state, until > now { return false }
+        return true
+    }
+
+    func snapshot(now: Int64) -> Snapshot {
+        var tokens = Double.infinity
+        var wait: Int64 = 0
+        for b in buckets {
+            let a = b.available(now: now)
+            if a < tokens { tokens = a; wait = b.wait(now: now) }
+        }
+        var drop: DropReason? = nil
+        switch breaker.state {
+        case .open(let until) where until > now: drop = .circuitOpen(until: until)
+        case .halfOpen(let inFlight, let successes) where inFlight + successes >= breaker.configuration.halfOpenProbes:
+            drop = .probesExhausted
+        default: break
+        }
+        if drop == nil && ejectedUntil > now { drop = .ejected(until: ejectedUntil) }
+        let w = breaker.window
+        // Slow start applies to a closed breaker only. `trafficShare` is 0 while open or half-open
+        // (probes are admitted by the breaker, not by share), so using it here would drop a
+        // half-open provider, or one whose open time is over, from every decision: it would never
+        // be probed and never close.
+        let share: Double
+        if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
+        return Snapshot(ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
+                        tokens: tokens, tokenWait: wait, healthDrop: drop, share: share)
+    }
+}

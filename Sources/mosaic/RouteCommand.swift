@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicRouting
+
+/// `mosaic route`: one routing decision, explained.
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Route one request with a policy (and a routing model) and explain the decision.",
+        discussion: """
+            Prints the ranked candidates (primary first, then fallbacks) with their scores, predicted \
+            latency, tail latency, failure probability and cost, and every provider that was dropped \
+            with the reason. The router starts with fresh state (all breakers closed, buckets full).
+
+            Example: mosaic route --policy policy.yaml --model models/router-demo.json \\
+                       --tenant acme --prompt-tokens 120000 --expected-output-tokens 800 --slo-ms 4000
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The policy YAML file (default: the built-in example, `mosaic policy example`).", valueName: "file"))
+    var policy: String?
+
+    @Option(name: .long, help: ArgumentHelp("A routing model file for predicted latency and failure.", valueName: "file"))
+    var model: String?
+
+    @OptionGroup var catalogOptions: CatalogOptions
+
+    @Option(name: .long, help: "Tenant.") var tenant = "default"
+    @Option(name: .long, help: "Operation (chat, embedding, clone, build…).") var operation = "chat"
+    @Option(name: .long, help: "Model family asked for (the routing model's model feature).") var modelFamily = ""
+    @Option(name: .long, help: "The resource: repository, project or workflow name.") var resource = ""
+    @Option(name: .long, help: "The caller's region.") var region = ""
+    @Option(name: .long, help: "Region the data must stay in.") var residency: String?
+    @Option(name: .long, help: "Prompt tokens.") var promptTokens = 0
+    @Option(name: .long, help: "Expected output tokens.") var expectedOutputTokens = 0
+    @Option(name: .long, parsing: .upToNextOption, help: "Required compliance tags (gdpr, hipaa, soc2, fedramp).")
+    var compliance: [String] = []
+    @Option(name: .long, parsing: .upToNextOption, help: "Required capabilities (vision, long_context…).")
+    var capability: [String] = []
+    @Option(name: .long, help: "Latency SLO on the predicted tail, ms.") var sloMs: Double?
+    @Option(name: .long, help: "Budget tag.") var budget: String?
+    @Option(name: .long, parsing: .upToNextOption, help: "Free-form tags (strict-privacy…).") var tag: [String] = []
+    @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
+
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let catalog = try catalogOptions.load()
+        let policy: RoutingPolicy
+        if let path = self.policy {
+            policy = try loadPolicy(path, catalog: catalog)
+        } else {
+            do { policy = try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example-policy.yaml", catalog: catalog) } catch {
+                throw CLIError("the built-in example policy does not fit this catalog: \(error)")
+            }
+        }
+        let routingModel = try model.map(loadRoutingModel)
+        var tags = ComplianceSet()
+        for c in compliance {
+            guard let t = ComplianceTag(parsing: c) else {
+                throw ValidationError("--compliance '\(c)' is not one of gdpr, hipaa, soc2, fedramp")
+            }
+            tags.insert(ComplianceSet(t))
+        }
+        guard promptTokens >= 0, expectedOutputTokens >= 0 else { throw ValidationError("token counts cannot be negative") }
+        if let s = sloMs, !(s > 0) { throw ValidationError("--slo-ms must be positive") }
+        let now = try at.map { try parseInstant($0, option: "--at") } ?? Timestamp.now()
+        let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
+                                   region: region, residency: residency, promptTokens: promptTokens,
+                                   expectedOutputTokens: expectedOutputTokens, compliance: tags, capabilities: capability,
+                                   latencySLOMs: sloMs, budgetTag: budget, tags: tag, timestamp: now)
+        let router: Router
+        do { router = try Router(policy: policy, catalog: catalog, model: routingModel, now: now) } catch {
+            throw CLIError("\(error)")
+        }
+        var decision = Decision(seed: 1)
+        router.decide(request, now: now, into: &decision)
+        print(render(decision, policy: policy), terminator: "")
+    }
+
+    func render(_ d: Decision, policy: RoutingPolicy) -> String {
+        switch output.format {
+        case .json: return jsonDocument(d, policy: policy)
+        case .csv: return table(d).render(.csv)
+        case .table:
+            var head = "policy \(policy.name), strategy \(policy.strategy.name)"
+            if let r = d.rule { head += "; rule \(r.name): \(r.reason)" }
+            if d.panic { head += "; PANIC: too few healthy providers, health ignored" }
+            if let rejection = d.rejection { head += "; refused: \(rejection)" }
+            if d.candidates.isEmpty && d.rejection == nil { head += "; no provider can serve this request" }
+            return head + "\n" + table(d).render(.table)
+        }
+    }
+
+    func table(_ d: Decision) -> OutputTable {
+        var t = OutputTable(columns: [
+            .init(name: "rank", alignment: .right), .init(name: "provider"), .init(name: "placement"),
+            .init(name: "score", alignment: .right), .init(name: "expected_ms", alignment: .right),
+            .init(name: "tail_ms", alignment: .right), .init(name: "p_fail", alignment: .right),
+            .init(name: "cost_usd", alignment: .right), .init(name: "note"),
+        ])
+        for (k, c) in d.candidates.enumerated() {
+            t.rows.append([.int(k + 1), .text(c.provider), .text(c.placement.description), .number(c.score, places: 4),
+                           .number(c.prediction.expectedLatencyMs, places: 0), .number(c.prediction.tailLatencyMs, places: 0),
+                           .number(c.prediction.failureProbability, places: 4), .number(c.costUSD, places: 6),
+                           .text(c.missesSLO ? "misses SLO" : "")])
+        }
+        for x in d.dropped {
+            t.rows.append([.text("–"), .text(x.provider), .text("dropped"), .number(nil, places: 0), .number(nil, places: 0),
+                           .number(nil, places: 0), .number(nil, places: 0), .number(nil, places: 0), .text(x.reason.description)])
+        }
+        return t
+    }
+
+    /// One JSON object: the decision's context, its candidates and its drops.
+    func jsonDocument(_ d: Decision, policy: RoutingPolicy) -> String {
+        let candidates: [[String: Any]] = d.candidates.enumerated().map { k, c in
+            ["rank": k + 1, "provider": c.provider, "placement": c.placement.description, "score": c.score,
+             "expected_latency_ms": c.prediction.expectedLatencyMs, "tail_latency_ms": c.prediction.tailLatencyMs,
+             "failure_probability": c.prediction.failureProbability, "cost_usd": c.costUSD, "misses_slo": c.missesSLO]
+        }
+        let dropped: [[String: Any]] = d.dropped.map { ["provider": $0.provider, "reason": $0.reason.description] }
+        var doc: [String: Any] = ["policy": policy.name, "strategy": policy.strategy.name, "panic": d.panic,
+                                  "candidates": candidates, "dropped": dropped]
+        if let r = d.rule { doc["rule"] = ["name": r.name, "reason": r.reason] }
+        if let r = d.rejection { doc["rejection"] = r.description }
+        let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
