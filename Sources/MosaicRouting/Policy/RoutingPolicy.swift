@@ -368,14 +368,17 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
-    /// Whether `value` matches the whole pattern.
+    /// Whether `value` matches the whole pattern. Allocation-free for native strings.
+    @inlinable
     public func matches(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { v in
+        if let result = value.utf8.withContiguousStorageIfAvailable({ v in
             bytes.withUnsafeBufferPointer { p in GlobPattern.match(p, v) }
-        }
+        }) { return result }
+        let copy = Array(value.utf8)  // bridged, non-contiguous strings only
+        return copy.withUnsafeBufferPointer { v in bytes.withUnsafeBufferPointer { p in GlobPattern.match(p, v) } }
     }
 
+    @usableFromInline
     static func match(_ p: UnsafeBufferPointer<UInt8>, _ v: UnsafeBufferPointer<UInt8>) -> Bool {
         // Iterative glob matching with one backtrack point (linear in practice).
         var pi = 0, vi = 0

@@ -24,6 +24,8 @@ public struct Decision: Sendable {
     public internal(set) var selectedIsProbe = false
 
     @usableFromInline var random: SeededRandom
+    @usableFromInline var values: CompiledPredictor.RequestValues? = nil
+    @usableFromInline var valuesOwner: ObjectIdentifier? = nil
     @usableFromInline var scratch: [Double] = []
     @usableFromInline var order: [Int] = []
     @usableFromInline var keys: [Double] = []

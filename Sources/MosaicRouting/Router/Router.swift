@@ -30,6 +30,7 @@ public final class Router: Sendable {
     public let providers: [Provider]
     let entries: [Entry]
     let rules: [CompiledRule]
+    let ruleSet: RuleSet
     let slots: [Slot]
     let tenants: [String: CompiledTenant]
     let defaultTenant: CompiledTenant?
@@ -38,6 +39,8 @@ public final class Router: Sendable {
     let retryBudget: Mutex<RetryBudget>
     let outlierSweep: Mutex<SweepState>
     let rotation = Atomic<Int>(0)
+    let predictors: [CompiledPredictor]
+    let valuesLayout: CompiledPredictor.RequestValues.Layout
     let quality: QualityModel?
     let qualityStrong: Int?
     let qualityWeak: Int?
@@ -60,13 +63,27 @@ public final class Router: Sendable {
         for (i, p) in pool.enumerated() { position[p.id] = i }
         let weights: [String: Double]
         if case .weighted(let w) = policy.strategy { weights = w } else { weights = [:] }
+        var layout = CompiledPredictor.RequestValues.Layout()
+        var predictors: [CompiledPredictor] = []
         entries = pool.enumerated().map { i, p in
-            Entry(id: p.id, compliance: ComplianceSet(p.compliance), capabilities: p.capabilities,
-                  contextWindow: p.contextWindow, regions: p.regions,
-                  cost: policy.costs[p.id] ?? ProviderCost(), quality: policy.quality[p.id] ?? 1,
-                  weight: weights[p.id] ?? 0, head: model?.provider(p.id),
-                  fallbacks: (policy.fallbacks[p.id] ?? []).compactMap { position[$0] })
+            let head = model?.provider(p.id)
+            var predictor = -1
+            if let head, let compiled = CompiledPredictor(head, layout: &layout) {
+                predictor = predictors.count
+                predictors.append(compiled)
+            }
+            let cost = policy.costs[p.id] ?? ProviderCost()
+            return Entry(id: p.id, compliance: ComplianceSet(p.compliance), capabilities: p.capabilities,
+                         contextWindow: p.contextWindow, regions: p.regions,
+                         cost: cost, quality: policy.quality[p.id] ?? 1,
+                         weight: weights[p.id] ?? 0, predictor: predictor, dense: predictor < 0 ? head : nil,
+                         fallbacks: (policy.fallbacks[p.id] ?? []).compactMap { position[$0] },
+                         inputPerToken: cost.inputPerMillion.doubleValue / 1e6,
+                         outputPerToken: cost.outputPerMillion.doubleValue / 1e6,
+                         perRequest: cost.perRequest.doubleValue, isFree: cost.isFree)
         }
+        self.predictors = predictors
+        valuesLayout = layout
         rules = policy.rules.map { rule in
             var listed = [Bool](repeating: false, count: pool.count)
             var excluded = [Bool](repeating: false, count: pool.count)
@@ -75,6 +92,7 @@ public final class Router: Sendable {
             return CompiledRule(rule: rule, route: rule.action.route.compactMap { position[$0] },
                                 listed: listed, excluded: excluded)
         }
+        ruleSet = RuleSet(policy.rules)
         func compile(_ t: TenantPolicy) -> CompiledTenant {
             var allowed = [Bool](repeating: t.allow.isEmpty, count: pool.count)
             for id in t.allow { if let i = position[id] { allowed[i] = true } }
@@ -134,12 +152,8 @@ public final class Router: Sendable {
         }
 
         // The first matching rule.
-        var ruleIndex = -1
-        for (i, r) in rules.enumerated() where request.matches(r.rule.match) {
-            ruleIndex = i
-            d.rule = (r.rule.name, r.rule.reason)
-            break
-        }
+        let ruleIndex = ruleSet.firstMatch(request)
+        if ruleIndex >= 0 { d.rule = (rules[ruleIndex].rule.name, rules[ruleIndex].rule.reason) }
 
         // Budget left for the request's tag, exact: compared with each provider's exact cost (a
         // Double estimate can exceed a remainder the request fits exactly, by rounding).
@@ -155,39 +169,46 @@ public final class Router: Sendable {
         d.panic = panic
 
         // Filters.
-        let features = request.features
+        if d.values == nil || d.valuesOwner != ObjectIdentifier(self) {
+            d.values = CompiledPredictor.RequestValues(layout: valuesLayout)
+            d.valuesOwner = ObjectIdentifier(self)
+        }
+        d.values!.load(request)
+        let values = d.values!
         for i in 0..<n {
-            let e = entries[i]
-            if let reason = hardFilter(e, i, request, tenant: tenant, ruleIndex: ruleIndex) {
-                d.dropped.append(Drop(index: i, provider: e.id, reason: reason))
+            if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
+                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
                 continue
             }
             // Predictions and cost.
             let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
             let prediction: Prediction
-            if let head = e.head {
-                prediction = head.predict(features, scratch: &d.scratch)
+            let p = entries[i].predictor
+            if p >= 0 {
+                prediction = predictors[p].predict(request, values)
+            } else if let dense = entries[i].dense {
+                prediction = dense.predict(request.features, scratch: &d.scratch)
             } else {
                 prediction = Prediction(expectedLatencyMs: snapshot.ewmaMs, tailLatencyMs: snapshot.ewmaMs * 2,
                                         failureProbability: snapshot.failureRate)
             }
-            let cost = e.cost.estimate(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens)
-            if let left = budgetLeft, !e.cost.isFree, let tag = request.budgetTag,
-               e.cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
-                d.dropped.append(Drop(index: i, provider: e.id, reason: .budgetExhausted(tag: tag)))
+            let cost = entries[i].estimate(request.promptTokens, request.expectedOutputTokens)
+            if let left = budgetLeft, !entries[i].isFree, let tag = request.budgetTag,
+               entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
+                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag)))
                 continue
             }
             if filters.rateLimit && snapshot.tokens < 1 {
-                d.dropped.append(Drop(index: i, provider: e.id, reason: .rateLimited(retryAfter: snapshot.tokenWait)))
+                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .rateLimited(retryAfter: snapshot.tokenWait)))
                 continue
             }
             if filters.health && !panic {
                 if let reason = snapshot.healthDrop {
-                    d.dropped.append(Drop(index: i, provider: e.id, reason: reason))
+                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
                     continue
                 }
                 if snapshot.share < 1 && d.random.uniform() >= snapshot.share {
-                    d.dropped.append(Drop(index: i, provider: e.id, reason: .slowStart(share: snapshot.share)))
+                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .slowStart(share: snapshot.share)))
                     continue
                 }
             }
@@ -195,45 +216,44 @@ public final class Router: Sendable {
             d.predictions[i] = prediction
             d.costs[i] = cost
             d.keys[i] = snapshot.ewmaMs
-            d.quality[i] = e.quality
+            d.quality[i] = entries[i].quality
         }
         if d.order.isEmpty { return }
 
-        rank(request, ruleIndex: ruleIndex, now: now, into: &d, features: features)
+        rank(request, ruleIndex: ruleIndex, now: now, into: &d)
     }
 
     /// The filters that do not depend on live state: tenant lists, capability, context window,
     /// compliance, residency and the matching rule.
     @inline(__always)
-    func hardFilter(_ e: Entry, _ i: Int, _ r: RouteRequest, tenant: CompiledTenant?, ruleIndex: Int) -> DropReason? {
+    func hardFilter(_ i: Int, _ r: RouteRequest, tenant: CompiledTenant?, ruleIndex: Int) -> DropReason? {
         let f = policy.filters
         if f.tenant, let t = tenant {
             if t.denied[i] { return .tenantDenied }
             if !t.allowed[i] { return .tenantNotAllowed }
         }
         if f.capability {
-            for c in r.capabilities where !e.capabilities.contains(c) { return .missingCapability(c) }
-            if let window = e.contextWindow, r.promptTokens + r.expectedOutputTokens > window {
+            for c in r.capabilities where !entries[i].capabilities.contains(c) { return .missingCapability(c) }
+            if let window = entries[i].contextWindow, r.promptTokens + r.expectedOutputTokens > window {
                 return .contextWindow(limit: window)
             }
         }
         if f.compliance, !r.compliance.isEmpty {
-            let missing = r.compliance.subtracting(e.compliance)
+            let missing = r.compliance.subtracting(entries[i].compliance)
             if !missing.isEmpty { return .compliance(missing: missing) }
         }
-        if f.residency, let region = r.residency, !e.regions.contains(region) { return .residency(required: region) }
+        if f.residency, let region = r.residency, !entries[i].regions.contains(region) { return .residency(required: region) }
         if ruleIndex >= 0 {
-            let rule = rules[ruleIndex]
-            if rule.excluded[i] { return .excludedByRule(name: rule.rule.name) }
-            if rule.rule.action.mode == .only && !rule.route.isEmpty && !rule.listed[i] {
-                return .notInRule(name: rule.rule.name)
+            if rules[ruleIndex].excluded[i] { return .excludedByRule(name: rules[ruleIndex].rule.name) }
+            if rules[ruleIndex].only && !rules[ruleIndex].listed[i] {
+                return .notInRule(name: rules[ruleIndex].rule.name)
             }
         }
         return nil
     }
 
     /// Orders `d.order` (the kept providers) and writes `d.candidates`.
-    func rank(_ request: RouteRequest, ruleIndex: Int, now: Int64, into d: inout Decision, features: RequestFeatures) {
+    func rank(_ request: RouteRequest, ruleIndex: Int, now: Int64, into d: inout Decision) {
         let m = d.order.count
         let strategyName = policy.strategy.name
         // Scores by strategy; `d.keys` is ascending-is-better unless noted.
@@ -294,7 +314,7 @@ public final class Router: Sendable {
             sortOrder(&d)
         case .modelUtility(let lambda, let mu):
             if let q = quality, let strong = qualityStrong, let weak = qualityWeak, request.text != nil {
-                let p = q.weakGoodEnough(features, scratch: &d.scratch)
+                let p = q.weakGoodEnough(request.features, scratch: &d.scratch)
                 // The strong provider's own quality, not `d.quality[strong]`: that slot is only
                 // written when the strong provider survives the filters (else it is stale or 0).
                 d.quality[weak] = p * entries[strong].quality
@@ -400,14 +420,16 @@ public final class Router: Sendable {
         decide(request, now: now, into: &d)
         guard d.rejection == nil, !d.candidates.isEmpty else { return nil }
         if policy.filters.quota, let q = (tenants[request.tenant] ?? defaultTenant)?.quota {
-            let admitted = quotas.withLock { quotas -> Bool in
-                if quotas[request.tenant] == nil {
-                    quotas[request.tenant] = TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second)
-                }
-                return quotas[request.tenant]!.tryTake(now: now)
+            // Read, change, write back: mutating through the dictionary's optional subscript
+            // allocates, replacing an existing value does not.
+            let (admitted, resets) = quotas.withLock { quotas -> (Bool, Int64) in
+                var quota = quotas[request.tenant]
+                    ?? TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second)
+                let taken = quota.tryTake(now: now)
+                quotas[request.tenant] = quota
+                return (taken, quota.resetsAt(now: now))
             }
             if !admitted {
-                let resets = quotas.withLock { $0[request.tenant]!.resetsAt(now: now) }
                 d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
                 d.candidates.removeAll(keepingCapacity: true)
                 return nil
@@ -501,7 +523,14 @@ public final class Router: Sendable {
         }
         if let tag = budgetTag, status != .cancelled {
             let cost = entries[i].cost.cost(inputTokens: inputTokens, outputTokens: outputTokens)
-            if cost != .zero { budgets.withLock { $0[tag]?.spend(cost, now: now) } }
+            if cost != .zero {
+                budgets.withLock { ledgers in
+                    // Replacing an existing value allocates nothing (mutating through `?` would).
+                    guard var ledger = ledgers[tag] else { return }
+                    ledger.spend(cost, now: now)
+                    ledgers[tag] = ledger
+                }
+            }
         }
         if policy.outliers.enabled { sweepIfDue(now: now) }
     }
@@ -629,12 +658,36 @@ struct Entry: Sendable {
     let cost: ProviderCost
     let quality: Double
     let weight: Double
-    let head: ProviderModel?
+    /// A compiled head (index into `Router.predictors`), or -1.
+    let predictor: Int
+    /// A head that could not be compiled (hashed text): the dense path.
+    let dense: ProviderModel?
     let fallbacks: [Int]
+    /// Prices as Doubles per token, for ranking; budgets use the exact `cost`.
+    let inputPerToken: Double
+    let outputPerToken: Double
+    let perRequest: Double
+    let isFree: Bool
+
+    @inline(__always)
+    func estimate(_ input: Int, _ output: Int) -> Double {
+        inputPerToken * Double(input) + outputPerToken * Double(output) + perRequest
+    }
 }
 
-struct CompiledRule: Sendable {
+/// A rule, compiled; a class so that matching reads its conditions in place.
+final class CompiledRule: Sendable {
     let rule: RoutingRule
+
+    init(rule: RoutingRule, route: [Int], listed: [Bool], excluded: [Bool]) {
+        self.rule = rule
+        self.route = route
+        self.listed = listed
+        self.excluded = excluded
+    }
+
+    /// `mode: only` with a route list: providers not listed are dropped.
+    var only: Bool { rule.action.mode == .only && !route.isEmpty }
     let route: [Int]
     let listed: [Bool]
     let excluded: [Bool]
