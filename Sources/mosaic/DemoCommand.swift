@@ -2,19 +2,21 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicIngest
+import MosaicRouting
 import MosaicStore
 
 /// `mosaic demo`: the whole pipeline on sample data, in one command.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
             holdout metrics, and fits a load model that forecasts the next day of requests per \
-            provider. Running it again adds nothing to the store.
+            provider, and finally routes four sample requests through the example policy with that \
+            routing model. Running it again adds nothing to the store.
             """
     )
 
@@ -44,12 +46,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.format == .table
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/5 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/6 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/5 ingest: prices and requests into \(store.path)")
+        step("2/6 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -61,7 +63,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/5 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/6 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -72,14 +74,14 @@ struct DemoCommand: ParsableCommand {
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
         }
 
-        step("4/5 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        step("4/6 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
 
         var loadPath: String?
         if days >= 2 {
-            step("5/5 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
+            step("5/6 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
             var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
                                                         Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
             source.window.store = self.store
@@ -88,11 +90,48 @@ struct DemoCommand: ParsableCommand {
             step("    wrote \(path) (v\(load.version)):")
             if chatty { print(loadSummaryTable(load).render(.table), terminator: "") }
         } else {
-            step("5/5 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
+            step("5/6 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
         }
+        step("6/6 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
+        let routed = try Self.routeExamples(model: trained.model, at: sample.end - 10 * 3_600_000_000)
+        if chatty { print(routed.render(.table), terminator: "") }
+
         if chatty {
             print("\nstore: \(store.path) — try `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }
+    }
+
+    /// Four requests that show the filters, rules and model-based utility of the example policy.
+    static func routeExamples(model: RoutingModel, at now: Int64) throws -> OutputTable {
+        let policy: RoutingPolicy
+        let router: Router
+        do {
+            policy = try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example-policy.yaml", catalog: .default)
+            router = try Router(policy: policy, catalog: .default, model: model, now: now)
+        } catch { throw CLIError("the example policy: \(error)") }
+        let requests: [(String, RouteRequest)] = [
+            ("chat, 2k tokens, tenant acme", RouteRequest(tenant: "acme", modelFamily: "gpt-4o", region: "us", promptTokens: 2_000,
+                                                           expectedOutputTokens: 400, latencySLOMs: 20_000, timestamp: now)),
+            ("chat, 150k tokens", RouteRequest(tenant: "acme", promptTokens: 150_000, expectedOutputTokens: 1_000, timestamp: now)),
+            ("tag strict-privacy", RouteRequest(tenant: "acme", promptTokens: 800, expectedOutputTokens: 200,
+                                                tags: ["strict-privacy"], timestamp: now)),
+            ("requires HIPAA", RouteRequest(promptTokens: 500, expectedOutputTokens: 100, compliance: ComplianceSet(.hipaa),
+                                            timestamp: now)),
+        ]
+        var t = OutputTable(columns: [
+            .init(name: "request"), .init(name: "rule"), .init(name: "ranking"),
+            .init(name: "primary_ms", alignment: .right), .init(name: "primary_usd", alignment: .right), .init(name: "dropped"),
+        ])
+        var decision = Decision(seed: 1)
+        for (label, request) in requests {
+            router.decide(request, now: now, into: &decision)
+            let primary = decision.primary
+            t.rows.append([.text(label), .text(decision.rule?.name ?? "–"),
+                           .text(decision.candidates.isEmpty ? "none" : decision.candidates.map(\.provider).joined(separator: " → ")),
+                           .number(primary?.prediction.expectedLatencyMs, places: 0), .number(primary?.costUSD, places: 5),
+                           .text(decision.dropped.map { "\($0.provider): \($0.reason)" }.joined(separator: "; "))])
+        }
+        return t
     }
 
     static func summaryTable(_ summary: [ProviderSummary]) -> OutputTable {

@@ -25,17 +25,22 @@ import Testing
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(second.stdout.contains(" 0 new, "))
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
-        let table = { (s: String) in s.components(separatedBy: "3/5 summary")[1].components(separatedBy: "4/5 train")[0] }
+        let table = { (s: String) in s.components(separatedBy: "3/6 summary")[1].components(separatedBy: "4/6 train")[0] }
         #expect(table(first.stdout) == table(second.stdout))
         // A routing model was trained, written and registered each time.
-        #expect(first.stdout.contains("4/5 train"))
+        #expect(first.stdout.contains("4/6 train"))
         #expect(first.stdout.contains("p95_coverage"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'routing'") == 2)
         // And a load model forecasting the next day per provider.
-        #expect(first.stdout.contains("5/5 forecast"))
+        #expect(first.stdout.contains("5/6 forecast"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/load-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'load'") == 2)
+        // And routes sample requests through the example policy with that model.
+        let route = first.stdout.components(separatedBy: "6/6 route")[1]
+        #expect(route.contains("strict-privacy  ollama"), "route table:\n\(route)")
+        #expect(route.contains("openai: context window 128000 tokens too small"))
+        #expect(route.contains("cohere: not attested for HIPAA"))
     }
 
     @Test func demoJSONIsMachineReadableAndCostsAreExactText() throws {

@@ -1,0 +1,49 @@
+import Foundation
+import MosaicTestSupport
+import Testing
+
+/// `mosaic policy` and `mosaic route` through the built binary.
+@Suite struct RouteCommandTests {
+    @Test func examplePoliciesValidateAndBadOnesNameTheLine() throws {
+        let tmp = TemporaryDirectory("policy")
+        for args in [["policy", "example"], ["policy", "example", "--git"]] {
+            let example = try MosaicBinary.run(args)
+            #expect(example.status == 0)
+            let file = tmp.write("p.yaml", example.stdout)
+            let ok = try MosaicBinary.run(["policy", "validate", file])
+            #expect(ok.status == 0, "stderr: \(ok.stderr)")
+            #expect(ok.stdout.contains(": ok, policy "))
+        }
+        let bad = tmp.write("bad.yaml", "version: 1\nproviders: [openai, anthropic]\nstrategy:\n  kind: round_robin\nrules:\n  - name: r\n    reason: why\n    route: [opanai]\n")
+        let r = try MosaicBinary.run(["policy", "validate", bad])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.yaml:8: rules[0].route[0]"), "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("openai"), "a suggestion: \(r.stderr)")
+    }
+
+    @Test func routeExplainsTheDecisionAsTableAndJSON() throws {
+        let table = try MosaicBinary.run(["route", "--tenant", "acme", "--prompt-tokens", "150000",
+                                          "--expected-output-tokens", "1000", "--at", "2026-11-26T12:00:00Z"])
+        #expect(table.status == 0, "stderr: \(table.stderr)")
+        #expect(table.stdout.contains("rule long-context"))
+        #expect(table.stdout.contains("context window 128000 tokens too small"))
+
+        let json = try MosaicBinary.run(["route", "--tag", "strict-privacy", "--format", "json", "--at", "2026-11-26T12:00:00Z"])
+        #expect(json.status == 0, "stderr: \(json.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let candidates = try #require(doc["candidates"] as? [[String: Any]])
+        #expect(candidates.map { $0["provider"] as? String } == ["ollama"])
+        #expect((doc["rule"] as? [String: Any])?["name"] as? String == "strict-privacy")
+        let dropped = try #require(doc["dropped"] as? [[String: Any]])
+        #expect(dropped.count == 3)
+    }
+
+    @Test func routeRejectsBadInput() throws {
+        let r = try MosaicBinary.run(["route", "--compliance", "hippa"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("'hippa' is not one of gdpr, hipaa, soc2, fedramp"), "stderr: \(r.stderr)")
+        let missing = try MosaicBinary.run(["route", "--policy", "/nonexistent/p.yaml"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("/nonexistent/p.yaml"), "stderr: \(missing.stderr)")
+    }
+}
