@@ -35,12 +35,16 @@ bench: release
 	$(SWIFT) build -c release --product RegressionBenchmark
 	$(SWIFT) build -c release --product ForecastBenchmark
 	$(SWIFT) build -c release --product RoutingBenchmark
+	$(SWIFT) build -c release --product SimBenchmark
+	$(SWIFT) build -c release --product ReplayBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
 	.build/release/ModelLoadBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/RegressionBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
 	OPENBLAS_NUM_THREADS=1 .build/release/RoutingBenchmark
+	.build/release/SimBenchmark --customers 10000000 --simpy-customers 1000000
+	.build/release/ReplayBenchmark
 
 clean:
 	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

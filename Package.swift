@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -71,6 +72,13 @@ let package = Package(
             name: "MosaicLearn",
             dependencies: ["MosaicCore", "MosaicLinalg", "MosaicRouting"]
         ),
+        /// The discrete-event simulator: `Kernel/` (event queue, clock, random streams, queueing
+        /// stations) and `Scenario/` (traffic, providers, outages, clients routing with
+        /// MosaicRouting, statistics, replications). No store, no trainers.
+        .target(
+            name: "MosaicSim",
+            dependencies: ["MosaicCore", "MosaicRouting", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
             name: "MosaicIngest",
@@ -82,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "mosaic",
             dependencies: [
-                "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicLearn",
+                "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicLearn", "MosaicSim",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +139,18 @@ let package = Package(
             path: "Benchmarks/RoutingBenchmark"
         ),
 
+        .executableTarget(
+            name: "SimBenchmark",
+            dependencies: ["MosaicSim", "MosaicCore"],
+            path: "Benchmarks/SimBenchmark"
+        ),
+
+        .executableTarget(
+            name: "ReplayBenchmark",
+            dependencies: ["MosaicSim", "MosaicRouting", "MosaicCore"],
+            path: "Benchmarks/ReplayBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
@@ -145,6 +165,7 @@ let package = Package(
             name: "MosaicRoutingTests",
             dependencies: ["MosaicRouting", "MosaicTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "MosaicSimTests", dependencies: ["MosaicSim", "MosaicRouting", "MosaicCore", "MosaicTestSupport"]),
         .testTarget(name: "MosaicLinalgTests", dependencies: ["MosaicLinalg", "MosaicTestSupport"]),
         .testTarget(name: "MosaicLearnTests", dependencies: ["MosaicLearn", "MosaicLinalg", "MosaicRouting", "MosaicTestSupport"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),

@@ -3,13 +3,14 @@ import Foundation
 import MosaicCore
 import MosaicIngest
 import MosaicRouting
+import MosaicSim
 import MosaicStore
 
 /// `mosaic demo`: the whole pipeline on sample data, in one command.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route → simulate.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
@@ -46,12 +47,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.format == .table
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/6 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/7 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/6 ingest: prices and requests into \(store.path)")
+        step("2/7 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -63,7 +64,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/6 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/7 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -74,14 +75,14 @@ struct DemoCommand: ParsableCommand {
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
         }
 
-        step("4/6 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        step("4/7 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
 
         var loadPath: String?
         if days >= 2 {
-            step("5/6 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
+            step("5/7 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
             var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
                                                         Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
             source.window.store = self.store
@@ -90,11 +91,15 @@ struct DemoCommand: ParsableCommand {
             step("    wrote \(path) (v\(load.version)):")
             if chatty { print(loadSummaryTable(load).render(.table), terminator: "") }
         } else {
-            step("5/6 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
+            step("5/7 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
         }
-        step("6/6 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
+        step("6/7 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
         let routed = try Self.routeExamples(model: trained.model, at: sample.end - 10 * 3_600_000_000)
         if chatty { print(routed.render(.table), terminator: "") }
+
+        let simulated = try Self.simulateMixes(store: store, model: trained.model, end: sample.end, days: days)
+        step("7/7 simulate: \(simulated.label)")
+        if chatty { print(comparisonTable(simulated.comparison).render(.table), terminator: "") }
 
         if chatty {
             print("\nstore: \(store.path) — try `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
@@ -132,6 +137,56 @@ struct DemoCommand: ParsableCommand {
                            .text(decision.dropped.map { "\($0.provider): \($0.reason)" }.joined(separator: "; "))])
         }
         return t
+    }
+
+    /// The last day of the sample replayed on two provider mixes, Anthropic down for two hours
+    /// at 14:00 UTC, five replications on common random numbers.
+    static func simulateMixes(store: Store, model: RoutingModel, end: Int64, days: Int) throws -> (label: String, comparison: Comparison) {
+        let day: Int64 = 86_400_000_000
+        let from = end - day
+        var example: RoutingPolicy
+        do { example = try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example-policy.yaml", catalog: .default) } catch {
+            throw CLIError("the example policy: \(error)")
+        }
+        // The sample has no Cohere traffic: route among the three providers it has.
+        example.providers.removeAll { $0 == "cohere" }
+        for (name, t) in example.tenants { example.tenants[name]?.deny = t.deny.filter { $0 != "cohere" } }
+        example.fallbacks["cohere"] = nil
+        example.costs["cohere"] = nil
+        example.quality["cohere"] = nil
+        var cloud = example
+        cloud.name = "cloud-first"
+        var selfHosted = example
+        selfHosted.name = "self-hosted"
+        selfHosted.strategy = .costFirst
+
+        var specs: [ProviderSpec] = []
+        for (id, concurrency) in [("openai", 32), ("anthropic", 32), ("ollama", 6)] {
+            let q = try storeLatencyQuantiles(store, provider: id, from: from, to: end)
+            guard !q.isEmpty else { throw CLIError("the sample has too few \(id) requests to simulate") }
+            specs.append(ProviderSpec(id: id, concurrency: concurrency, queueLimit: 200, service: .empirical(quantilesMs: q),
+                                      errorRate: 0.01))
+        }
+        let arrivals = try recordedArrivals(store: store, from: from, to: end, timeScale: 1, sample: 1, seed: 42,
+                                            duration: 86_400, providers: ["openai", "anthropic", "ollama"])
+        func scenario(_ name: String, _ providers: [ProviderSpec]) -> Scenario {
+            Scenario(name: name, seed: 42, start: from, duration: 86_400, replications: 5,
+                     traffic: .replay(from: from, to: end, timeScale: 1, sample: 1),
+                     mix: RequestMix(sloMs: 30_000), providers: providers,
+                     events: [ScenarioEvent(kind: .outage, provider: "anthropic", start: 14 * 3_600, duration: 2 * 3_600)],
+                     client: ClientSpec(timeout: 60, failover: true), seriesInterval: 300)
+        }
+        var bigOllama = specs
+        bigOllama[2].concurrency = 24
+        do {
+            let a = try Simulator(scenario: scenario("cloud-first", specs), catalog: .default, policy: cloud, model: model,
+                                  arrivals: arrivals)
+            let b = try Simulator(scenario: scenario("self-hosted", bigOllama), catalog: .default, policy: selfHosted,
+                                  model: model, arrivals: arrivals)
+            let cmp = Comparison(a: ("cloud-first", a.runReplications(5)), b: ("self-hosted", b.runReplications(5)))
+            let label = "the last sample day (\(Timestamp.formatDate(from))) replayed on two mixes, anthropic down 14:00–16:00 UTC, 5 replications, B − A with 95% intervals: A = cloud-first (model utility; ollama 6 slots), B = self-hosted (cost first; ollama 24 slots)"
+            return (label, cmp)
+        } catch { throw CLIError("\(error)") }
     }
 
     static func summaryTable(_ summary: [ProviderSummary]) -> OutputTable {

@@ -27,6 +27,7 @@ struct Mosaic: ParsableCommand {
             ModelsCommand.self,
             PolicyCommand.self,
             RouteCommand.self,
+            SimulateCommand.self,
             PricesCommand.self,
             CatalogCommand.self,
             DBCommand.self,

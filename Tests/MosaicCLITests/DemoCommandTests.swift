@@ -25,22 +25,54 @@ import Testing
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(second.stdout.contains(" 0 new, "))
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
-        let table = { (s: String) in s.components(separatedBy: "3/6 summary")[1].components(separatedBy: "4/6 train")[0] }
+        let table = { (s: String) in s.components(separatedBy: "3/7 summary")[1].components(separatedBy: "4/7 train")[0] }
         #expect(table(first.stdout) == table(second.stdout))
         // A routing model was trained, written and registered each time.
-        #expect(first.stdout.contains("4/6 train"))
+        #expect(first.stdout.contains("4/7 train"))
         #expect(first.stdout.contains("p95_coverage"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'routing'") == 2)
         // And a load model forecasting the next day per provider.
-        #expect(first.stdout.contains("5/6 forecast"))
+        #expect(first.stdout.contains("5/7 forecast"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/load-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'load'") == 2)
         // And routes sample requests through the example policy with that model.
-        let route = first.stdout.components(separatedBy: "6/6 route")[1]
+        let route = first.stdout.components(separatedBy: "6/7 route")[1]
         #expect(route.contains("strict-privacy  ollama"), "route table:\n\(route)")
         #expect(route.contains("openai: context window 128000 tokens too small"))
         #expect(route.contains("cohere: not attested for HIPAA"))
+        // And simulates the last day on two mixes.
+        let sim = first.stdout.components(separatedBy: "7/7 simulate")[1]
+        #expect(sim.contains("b_minus_a"), "simulate step:\n\(sim)")
+        #expect(sim.contains("cost_usd"))
+
+        // The demo's store and load model feed scenarios: replayed traffic and forecast traffic.
+        let scenario = { (traffic: String) in
+            """
+            version: 1
+            name: from-demo
+            start: 2026-10-06T00:00:00Z
+            duration: 2h
+            replications: 1
+            traffic: \(traffic)
+            providers:
+              - {id: openai, concurrency: 16, service: from_store}
+              - {id: anthropic, concurrency: 16, service: from_store}
+              - {id: cohere, concurrency: 16, service: {kind: lognormal, median: 2s}}
+              - {id: ollama, concurrency: 4, service: from_store}
+            """
+        }
+        let replay = tmp.write("replay.yaml", scenario("{kind: replay}"))
+        let r1 = try MosaicBinary.run(["simulate", replay, "--format", "json"], in: tmp.path)
+        #expect(r1.status == 0, "stderr: \(r1.stderr)")
+        let forecast = tmp.write("forecast.yaml", scenario("{kind: load_model, path: models/load-demo.json, series: [openai, anthropic, ollama]}"))
+        let r2 = try MosaicBinary.run(["simulate", forecast, "--format", "json"], in: tmp.path)
+        #expect(r2.status == 0, "stderr: \(r2.stderr)")
+        for r in [r1, r2] {
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let requests = ((doc["overall"] as? [String: Any])?["requests"] as? [String: Any])?["mean"] as? Double ?? 0
+            #expect(requests > 100, "traffic from the demo: \(requests)")
+        }
     }
 
     @Test func demoJSONIsMachineReadableAndCostsAreExactText() throws {

@@ -57,8 +57,8 @@ struct PolicyFileTests {
         #expect(p.retryBudget == RoutingPolicy.RetryBudgetSettings(ratio: 0.2, minimum: 3))
         #expect(p.rateLimits.isEmpty)
 
-        #expect(p.tenants["acme"] == TenantPolicy(deny: ["cohere"], quota: RateLimit(requests: 1000, period: .hour)))
-        #expect(p.tenants["*"]?.quota == RateLimit(requests: 200, period: .hour))
+        #expect(p.tenants["acme"] == TenantPolicy(deny: ["cohere"], quota: RateLimit(requests: 100_000, period: .hour)))
+        #expect(p.tenants["*"]?.quota == RateLimit(requests: 50_000, period: .hour))
         #expect(p.budgets == ["research": BudgetPolicy(limit: Self.money("50.00"), period: .day)])
         #expect(p.fallbacks["openai"] == ["anthropic", "ollama"])
         #expect(p.fallbacks["ollama"] == nil)

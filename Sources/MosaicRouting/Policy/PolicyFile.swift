@@ -1191,9 +1191,9 @@ extension RoutingPolicy {
         tenants:
           acme:
             deny: [cohere]                          # contractual: no Cohere for this customer
-            quota: {requests: 1000, per: hour}
+            quota: {requests: 100000, per: hour}
           "*":                                      # every other tenant
-            quota: {requests: 200, per: hour}
+            quota: {requests: 50000, per: hour}
 
         budgets:
           research: {limit: "50.00", per: day}

@@ -162,4 +162,12 @@ public struct Ticket: Sendable, Equatable {
     public var index: Int
     public var provider: String
     public var isProbe: Bool
+
+    /// A ticket for the provider at `index` (callers that keep admitted attempts compactly,
+    /// such as the simulator, rebuild their tickets with this).
+    public init(index: Int, provider: String, isProbe: Bool) {
+        self.index = index
+        self.provider = provider
+        self.isProbe = isProbe
+    }
 }

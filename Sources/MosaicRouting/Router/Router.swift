@@ -450,7 +450,7 @@ public final class Router: Sendable {
         var k = start
         while k < d.candidates.count {
             let i = d.candidates[k].index
-            if let probe = admit(i, now: now, ignoreHealth: d.panic) {
+            if let probe = tryAdmit(i, now: now, ignoreHealth: d.panic) {
                 d.selected = k
                 d.selectedIsProbe = probe
                 return Ticket(index: i, provider: entries[i].id, isProbe: probe)
@@ -461,9 +461,18 @@ public final class Router: Sendable {
         return nil
     }
 
+    /// Admits an attempt on the provider at `index` in the pool (for callers that keep a
+    /// decision's candidates themselves, such as the simulator's clients).
+    ///
+    /// - Returns: a ticket, or nil when its breaker or rate limit refuses.
+    public func admit(_ index: Int, now: Int64, ignoreHealth: Bool = false) -> Ticket? {
+        guard let probe = tryAdmit(index, now: now, ignoreHealth: ignoreHealth) else { return nil }
+        return Ticket(index: index, provider: entries[index].id, isProbe: probe)
+    }
+
     /// Admits one attempt on provider `i`: breaker permission and a rate-limit token.
     /// - Returns: nil when refused, else whether the attempt is a half-open probe.
-    func admit(_ i: Int, now: Int64, ignoreHealth: Bool) -> Bool? {
+    func tryAdmit(_ i: Int, now: Int64, ignoreHealth: Bool) -> Bool? {
         let filters = policy.filters
         let result = slots[i].state.withLock { s -> Bool? in
             // The rate limit is checked before the breaker: `allow` takes a half-open probe slot
@@ -615,6 +624,8 @@ public final class Router: Sendable {
         public var provider: String
         public var breaker: CircuitBreaker.State
         public var trips: Int
+        /// Breaker state changes so far (closed→open, open→half-open, half-open→closed or open).
+        public var transitions: Int
         public var ejectedUntil: Int64?
         public var ejections: Int
         public var inFlight: Int
@@ -624,10 +635,19 @@ public final class Router: Sendable {
     }
 
     /// Every provider's live state at `now`.
+    /// The position of a provider in the pool, or nil.
+    public func index(of provider: String) -> Int? { entries.firstIndex { $0.id == provider } }
+
+    /// Whether provider `i` is ejected or has its circuit open at `now` (cheap; for monitors).
+    public func isUnhealthy(_ i: Int, now: Int64) -> Bool {
+        slots[i].state.withLock { !$0.isHealthy(now: now) }
+    }
+
     public func health(now: Int64) -> [Health] {
         entries.indices.map { i in
             slots[i].state.withLock { s in
                 Health(provider: entries[i].id, breaker: s.breaker.state, trips: s.breaker.trips,
+                       transitions: s.breaker.transitions,
                        ejectedUntil: s.ejectedUntil > now ? s.ejectedUntil : nil, ejections: s.ejections,
                        inFlight: slots[i].inFlight.load(ordering: .relaxed), latencyEWMAms: s.ewmaMs,
                        tokens: s.buckets.isEmpty ? nil : s.buckets.map { $0.available(now: now) }.min(),

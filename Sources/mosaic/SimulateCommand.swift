@@ -1,0 +1,419 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicLearn
+import MosaicRouting
+import MosaicSim
+import MosaicStore
+
+/// `mosaic simulate`: replay traffic across a provider mix with outages and failover.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate traffic across a provider mix: outages, failover, latency, cost, with confidence intervals.",
+        discussion: """
+            A scenario file (see `mosaic simulate --example`) names the traffic, the providers and \
+            how they behave, the events (outages, degradations, regional outages, price changes) \
+            and the clients' routing policy, the same policy file `mosaic route` and the server use. \
+            Replications run in parallel; every figure comes with a 95% confidence interval.
+
+              mosaic simulate scenario.yaml --replications 20 --out results.json
+              mosaic simulate --compare a.yaml b.yaml        # B − A on common random numbers
+              mosaic simulate scenario.yaml --sweep          # each provider down at the busiest hour, ranked
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The scenario file (two with --compare).", valueName: "scenario"))
+    var files: [String] = []
+
+    @Option(name: .long, help: "Replications (default: the scenario's).")
+    var replications: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Write the full results as JSON here.", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Replications run at once (default: the number of cores).")
+    var parallel: Int?
+
+    @Flag(name: .long, help: "Compare two scenarios (B − A) on common random numbers.")
+    var compare = false
+
+    @Flag(name: .long, help: "N−1 sweep: each provider down for --sweep-duration at the busiest hour.")
+    var sweep = false
+
+    @Option(name: .long, help: "How long each sweep outage lasts (30m, 2h…).")
+    var sweepDuration = "2h"
+
+    @Flag(name: .long, help: "Print a complete example scenario and exit.")
+    var example = false
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var catalogOptions: CatalogOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if example { return }
+        if compare && files.count != 2 { throw ValidationError("--compare needs two scenario files") }
+        if !compare && files.count != 1 { throw ValidationError("give one scenario file (or two with --compare)") }
+        if let r = replications, !(1...1000).contains(r) { throw ValidationError("--replications must be between 1 and 1000") }
+        if let p = parallel, p < 1 { throw ValidationError("--parallel must be at least 1") }
+        if sweep && compare { throw ValidationError("--sweep and --compare do not go together") }
+    }
+
+    func run() throws {
+        if example { print(Scenario.exampleYAML, terminator: ""); return }
+        let catalog = try catalogOptions.load()
+        let workers = parallel ?? ProcessInfo.processInfo.activeProcessorCount
+        if compare {
+            let a = try prepareSimulator(files[0], catalog: catalog, seed: seed, store: store)
+            // Common random numbers: B runs on A's seed.
+            let b = try prepareSimulator(files[1], catalog: catalog, seed: seed ?? a.scenario.seed, store: store)
+            let n = replications ?? a.scenario.replications
+            let progress = SimulationProgress(total: 2 * n)
+            let ra = a.runReplications(n, parallelism: workers) { _ in progress.step() }
+            let rb = b.runReplications(n, parallelism: workers) { _ in progress.step() }
+            progress.finish()
+            let cmp = Comparison(a: (a.scenario.name, ra), b: (b.scenario.name, rb))
+            if let out { try write(cmp.json(), to: out) }
+            if output.format == .json {
+                print(String(decoding: try cmp.json(), as: UTF8.self))
+            } else {
+                print(comparisonTable(cmp).render(output.format), terminator: "")
+            }
+            return
+        }
+        let sim = try prepareSimulator(files[0], catalog: catalog, seed: seed, store: store)
+        let n = replications ?? sim.scenario.replications
+        if sweep {
+            guard let duration = parseSimDuration(sweepDuration), duration > 0, duration < sim.scenario.duration else {
+                throw ValidationError("--sweep-duration '\(sweepDuration)' must be a duration with a unit, shorter than the scenario")
+            }
+            let progress = SimulationProgress(total: 0)
+            let result: OutageSweep
+            do {
+                result = try sim.sweep(duration: duration, replications: n, parallelism: workers) { label in progress.note(label) }
+            } catch { throw CLIError(error.description) }
+            progress.finish()
+            if let out { try write(result.json(), to: out) }
+            if output.format == .table {
+                print("N−1 sweep: each provider down for \(sweepDuration) from \(formatSimTime(result.start)) (the busiest hour), \(n) replications each; baseline failed requests \(formatEstimate(result.baselineFailed, 1))")
+            }
+            if output.format == .json {
+                print(String(decoding: try result.json(), as: UTF8.self))
+            } else {
+                print(sweepTable(result).render(output.format), terminator: "")
+            }
+            return
+        }
+        let progress = SimulationProgress(total: n)
+        let summary = sim.run(replications: n, parallelism: workers) { _ in progress.step() }
+        progress.finish()
+        if let out { try write(summary.json(), to: out) }
+        printSummary(summary)
+    }
+
+    func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do { try data.write(to: url, options: .atomic) } catch { throw CLIError("\(path): cannot write: \(error.localizedDescription)") }
+    }
+
+    func printSummary(_ s: SimulationSummary) {
+        switch output.format {
+        case .json:
+            print(String(decoding: (try? s.json()) ?? Data(), as: UTF8.self))
+        case .csv:
+            print(overallTable(s).render(.csv), terminator: "")
+        case .table:
+            print("scenario \(s.scenario): \(formatSimTime(s.durationSeconds)) simulated, \(s.replications) replications, seed \(s.seed); policy \(s.policy) (\(s.strategy)); 95% confidence intervals")
+            print(overallTable(s).render(.table))
+            print(providerTable(s).render(.table), terminator: "")
+            if !s.outages.isEmpty {
+                print("")
+                print(outageTable(s).render(.table), terminator: "")
+            }
+            if !s.tenants.isEmpty {
+                print("")
+                var t = OutputTable(columns: [.init(name: "tenant"), .init(name: "cost_usd", alignment: .right)])
+                for c in s.tenants { t.rows.append([.text(c.tenant), .text(formatEstimate(c.costUSD, 2))]) }
+                print(t.render(.table), terminator: "")
+            }
+        }
+    }
+}
+
+// MARK: - Preparing a scenario
+
+/// Reads a scenario and everything it refers to, and resolves its traffic into arrivals.
+func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: StoreOptions) throws -> Simulator {
+    var scenario: Scenario
+    do { scenario = try Scenario.load(path: path, catalog: catalog) } catch { throw CLIError(error.description) }
+    if let seed { scenario.seed = seed }
+    let policy: RoutingPolicy
+    if let p = scenario.client.policyPath {
+        policy = try loadPolicy(p, catalog: catalog)
+    } else {
+        do { policy = try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example-policy.yaml", catalog: catalog) } catch {
+            throw CLIError("the built-in example policy: \(error)")
+        }
+    }
+    let model = try scenario.client.modelPath.map(loadRoutingModel)
+    let needsStore: Bool = {
+        if case .replay = scenario.traffic { return true }
+        return scenario.providers.contains { if case .fromStore = $0.service { return true } else { return false } }
+    }()
+    let opened = needsStore ? try store.open() : nil
+    // Service times measured in the store.
+    for i in scenario.providers.indices {
+        guard case .fromStore = scenario.providers[i].service, let st = opened else { continue }
+        let id = scenario.providers[i].id
+        var latencies: [Double] = []
+        do {
+            try st.forEachRequest { r in if r.provider == id && r.status == .ok, let l = r.latencyMs { latencies.append(l) } }
+        } catch { throw CLIError("\(store.path): \(error)") }
+        guard latencies.count >= 20 else {
+            throw CLIError("\(path): providers[\(i)].service: from_store needs at least 20 successful requests of '\(id)' in \(store.path), found \(latencies.count)")
+        }
+        latencies.sort()
+        scenario.providers[i].service = .empirical(quantilesMs: (0...100).map { Quantiles.linear(sorted: latencies, Double($0) / 100) })
+    }
+    let arrivals = try resolveArrivals(scenario, path: path, catalog: catalog, store: opened, storePath: store.path)
+    do {
+        return try Simulator(scenario: scenario, catalog: catalog, policy: policy, model: model, arrivals: arrivals)
+    } catch { throw CLIError("\(path): \(error.description)") }
+}
+
+func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store?, storePath: String) throws -> ArrivalProcess {
+    switch s.traffic {
+    case let .poisson(rate, profile, bursts):
+        return .poisson(rate: rate, profile: profile, bursts: bursts)
+    case let .loadModel(modelPath, series, scale):
+        guard let data = FileManager.default.contents(atPath: modelPath) else { throw CLIError("\(path): traffic.path: cannot read \(modelPath)") }
+        let m: LoadModel
+        do { m = try LoadModel.decode(data) } catch { throw CLIError("\(modelPath): \(error)") }
+        let chosen = m.series.filter { series == nil || series!.contains($0.group) }
+        if let want = series, let missing = want.first(where: { w in !m.series.contains { $0.group == w } }) {
+            throw CLIError("\(path): traffic.series: '\(missing)' is not a series of \(modelPath) (it has \(m.series.map(\.group).joined(separator: ", ")))")
+        }
+        let steps = chosen.map(\.forecast.mean.count).max() ?? 0
+        let seconds = Double(m.interval) / 1e6
+        let rates = (0..<steps).map { k in chosen.reduce(0.0) { $0 + max(0, k < $1.forecast.mean.count ? $1.forecast.mean[k] : 0) } * scale / seconds }
+        return .piecewise(interval: seconds, rates: rates)
+    case let .replay(from, to, timeScale, sample):
+        guard let store else { throw CLIError("replay needs the store") }
+        // Only requests the simulated providers' kind served (an LLM mix does not replay git traffic).
+        let kinds = Set(s.providers.compactMap { catalog.provider(id: $0.id)?.kind })
+        let served = Set(catalog.providers.filter { kinds.contains($0.kind) }.map(\.id))
+        return try recordedArrivals(store: store, from: from, to: to, timeScale: timeScale, sample: sample, seed: s.seed,
+                                    duration: s.duration, providers: served)
+    case let .trace(tracePath, format, timeScale, sample):
+        // Read the trace through the request-log ingest into a scratch store, then replay it.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-sim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch: Store
+        do { scratch = try Store(path: dir.appendingPathComponent("trace.sqlite").path) } catch { throw CLIError(error.description) }
+        var options = RequestIngestOptions()
+        options.provider = s.providers.first?.id
+        options.now = Int64.max / 2
+        if let format {
+            guard let f = RequestLogFormat(rawValue: format) else { throw CLIError("\(path): traffic.format: unknown format '\(format)'") }
+            options.format = f
+        }
+        _ = try ingestFiles([tracePath], store: scratch, catalog: catalog, options: options)
+        return try recordedArrivals(store: scratch, from: nil, to: nil, timeScale: timeScale, sample: sample, seed: s.seed, duration: s.duration)
+    }
+}
+
+/// Stored requests as arrivals from time 0, scaled and sampled (by a seeded hash, so the same
+/// seed keeps the same requests).
+func recordedArrivals(store: Store, from: Int64?, to: Int64?, timeScale: Double, sample: Double, seed: UInt64,
+                      duration: Double, providers: Set<String>? = nil) throws -> ArrivalProcess {
+    var requests: [SimRequest] = []
+    var tenants: [String: UInt16] = [:], operations: [String: UInt16] = [:]
+    var first: Int64?
+    var k: UInt64 = 0
+    do {
+        try store.forEachRequest(from: from, to: to) { r in
+            if let providers, !providers.contains(r.provider) { return }
+            k += 1
+            if sample < 1 {
+                var h = StableHash(seed: seed)
+                h.combine(Int64(bitPattern: k))
+                if Double(UInt64(bitPattern: h.value) >> 11) * 0x1p-53 >= sample { return }
+            }
+            let t0 = first ?? r.timestamp
+            first = t0
+            let t = Double(r.timestamp - t0) / 1e6 / timeScale
+            if t >= duration { return }
+            let tenant = tenants[r.tenant] ?? { let i = UInt16(min(tenants.count, Int(UInt16.max))); tenants[r.tenant] = i; return i }()
+            let op = operations[r.operation] ?? { let i = UInt16(min(operations.count, Int(UInt16.max))); operations[r.operation] = i; return i }()
+            requests.append(SimRequest(time: t, tenant: tenant, operation: op, promptTokens: Int32(clamping: r.inputTokens),
+                                       outputTokens: Int32(clamping: r.outputTokens)))
+        }
+    } catch { throw CLIError("\(error)") }
+    guard !requests.isEmpty else { throw CLIError("traffic: no stored requests in the replay window") }
+    func names(_ d: [String: UInt16]) -> [String] { d.sorted { $0.value < $1.value }.map(\.key) }
+    return .recorded(requests: requests, tenants: names(tenants), operations: names(operations))
+}
+
+/// Measured latencies of successful requests per provider, as 101 evenly spaced quantiles (ms).
+func storeLatencyQuantiles(_ store: Store, provider: String, from: Int64? = nil, to: Int64? = nil) throws -> [Double] {
+    var latencies: [Double] = []
+    do {
+        try store.forEachRequest(from: from, to: to) { r in
+            if r.provider == provider && r.status == .ok, let l = r.latencyMs { latencies.append(l) }
+        }
+    } catch { throw CLIError("\(error)") }
+    latencies.sort()
+    guard latencies.count >= 20 else { return [] }
+    return (0...100).map { Quantiles.linear(sorted: latencies, Double($0) / 100) }
+}
+
+/// `30m`, `2h`, `90s`, `1d` → seconds.
+func parseSimDuration(_ text: String) -> Double? {
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
+    for (u, f) in units where text.hasSuffix(u) {
+        if let v = Double(text.dropLast(u.count)), v.isFinite { return v * f }
+    }
+    return nil
+}
+
+func formatSimTime(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s % 3_600 == 0 { return "\(s / 3_600)h" }
+    if s % 60 == 0 { return "\(s / 60)m" }
+    return String(format: "%.1fs", seconds)
+}
+
+func formatEstimate(_ e: Estimate, _ places: Int) -> String {
+    guard e.mean.isFinite else { return "–" }
+    let m = String(format: "%.\(places)f", e.mean)
+    guard e.halfWidth.isFinite, e.n > 1 else { return m }
+    return m + " ± " + String(format: "%.\(places)f", e.halfWidth)
+}
+
+// MARK: - Tables
+
+func estimateCells(_ e: Estimate, _ places: Int) -> [OutputTable.Cell] {
+    [.number(e.mean, places: places), .number(e.n > 1 ? e.halfWidth : nil, places: places),
+     .number(e.n > 1 ? e.low : nil, places: places), .number(e.n > 1 ? e.high : nil, places: places)]
+}
+
+func overallTable(_ s: SimulationSummary) -> OutputTable {
+    var t = OutputTable(columns: [.init(name: "metric"), .init(name: "mean", alignment: .right),
+                                  .init(name: "ci95_half", alignment: .right), .init(name: "low", alignment: .right),
+                                  .init(name: "high", alignment: .right)])
+    let o = s.overall
+    var rows: [(String, Estimate, Int)] = [
+        ("requests", o.requests, 0), ("success rate %", scaled(o.successRate, 100), 3), ("error rate %", scaled(o.errorRate, 100), 3),
+        ("timeout rate %", scaled(o.timeoutRate, 100), 3), ("unroutable %", scaled(o.unroutableRate, 100), 3),
+        ("quota rejected %", scaled(o.quotaRejectedRate, 100), 3), ("cache hit rate %", scaled(o.cacheHitRate, 100), 2),
+        ("throughput /s", o.throughputPerSecond, 2), ("latency mean ms", o.latencyMeanMs, 0), ("latency p50 ms", o.latencyP50Ms, 0),
+        ("latency p95 ms", o.latencyP95Ms, 0), ("latency p99 ms", o.latencyP99Ms, 0), ("attempts per request", o.attemptsPerRequest, 4),
+        ("retries", o.retries, 0), ("retries denied by budget", o.retriesDenied, 0), ("failovers", o.failovers, 0),
+        ("cost usd", o.costUSD, 2), ("cost per 1k requests usd", o.costPerThousandRequestsUSD, 4),
+    ]
+    if let slo = o.sloAttainment { rows.insert(("within SLO %", scaled(slo, 100), 3), at: 7) }
+    for (name, e, places) in rows { t.rows.append([.text(name)] + estimateCells(e, places)) }
+    return t
+}
+
+func scaled(_ e: Estimate, _ f: Double) -> Estimate {
+    var x = e
+    x.mean *= f
+    x.halfWidth *= f
+    return x
+}
+
+func providerTable(_ s: SimulationSummary) -> OutputTable {
+    var t = OutputTable(columns: [.init(name: "provider"), .init(name: "share_pct", alignment: .right),
+                                  .init(name: "attempts", alignment: .right), .init(name: "error_pct", alignment: .right),
+                                  .init(name: "p50_ms", alignment: .right), .init(name: "p99_ms", alignment: .right),
+                                  .init(name: "util_pct", alignment: .right), .init(name: "mean_queue", alignment: .right),
+                                  .init(name: "max_queue", alignment: .right), .init(name: "trips", alignment: .right),
+                                  .init(name: "cost_usd", alignment: .right)])
+    for p in s.providers {
+        t.rows.append([.text(p.provider), .text(formatEstimate(scaled(p.share, 100), 1)), .text(formatEstimate(p.attempts, 0)),
+                       .text(formatEstimate(scaled(p.errorRate, 100), 2)), .text(formatEstimate(p.latencyP50Ms, 0)),
+                       .text(formatEstimate(p.latencyP99Ms, 0)), .text(formatEstimate(scaled(p.utilisation, 100), 1)),
+                       .text(formatEstimate(p.meanQueue, 2)), .int(p.maxQueue), .text(formatEstimate(p.breakerTrips, 1)),
+                       .text(formatEstimate(p.costUSD, 2))])
+    }
+    return t
+}
+
+func outageTable(_ s: SimulationSummary) -> OutputTable {
+    var t = OutputTable(columns: [.init(name: "outage"), .init(name: "from"), .init(name: "to"),
+                                  .init(name: "detect_s", alignment: .right), .init(name: "failover_s", alignment: .right),
+                                  .init(name: "requests", alignment: .right), .init(name: "failed", alignment: .right),
+                                  .init(name: "error_pct", alignment: .right), .init(name: "saved_by_failover", alignment: .right),
+                                  .init(name: "error_budget_pct", alignment: .right)])
+    for o in s.outages {
+        t.rows.append([.text(o.label), .text(formatSimTime(o.start)), .text(formatSimTime(o.end)),
+                       .text(o.detectedIn == 0 ? "never" : formatEstimate(o.timeToDetectSeconds, 2)),
+                       .text(formatEstimate(o.timeToFailoverSeconds, 2)), .text(formatEstimate(o.requests, 0)),
+                       .text(formatEstimate(o.failed, 1)), .text(formatEstimate(scaled(o.errorRateDuring, 100), 3)),
+                       .text(formatEstimate(o.recoveredByFailover, 0)), .text(formatEstimate(scaled(o.errorBudgetBurned, 100), 1))])
+    }
+    return t
+}
+
+func comparisonTable(_ c: Comparison) -> OutputTable {
+    var t = OutputTable(columns: [.init(name: "metric"), .init(name: "a:\(c.a)", alignment: .right),
+                                  .init(name: "b:\(c.b)", alignment: .right), .init(name: "b_minus_a", alignment: .right),
+                                  .init(name: "ci95_half", alignment: .right), .init(name: "significant")])
+    for r in c.rows {
+        let places = r.metric.contains("rate") ? 5 : (r.metric.contains("cost") ? 4 : 1)
+        let d = r.difference
+        let significant = d.n > 1 && d.halfWidth.isFinite && (d.low > 0 || d.high < 0)
+        t.rows.append([.text(r.metric), .number(r.a.mean, places: places), .number(r.b.mean, places: places),
+                       .number(d.mean, places: places), .number(d.n > 1 ? d.halfWidth : nil, places: places),
+                       .text(significant ? "yes" : "no")])
+    }
+    return t
+}
+
+func sweepTable(_ s: OutageSweep) -> OutputTable {
+    var t = OutputTable(columns: [.init(name: "rank", alignment: .right), .init(name: "provider_down"),
+                                  .init(name: "extra_failed", alignment: .right), .init(name: "error_pct", alignment: .right),
+                                  .init(name: "extra_p99_ms", alignment: .right), .init(name: "extra_cost_usd", alignment: .right),
+                                  .init(name: "detect_s", alignment: .right), .init(name: "error_budget_pct", alignment: .right)])
+    for (k, r) in s.rows.enumerated() {
+        t.rows.append([.int(k + 1), .text(r.provider), .text(formatEstimate(r.extraFailed, 1)),
+                       .text(formatEstimate(scaled(r.errorRate, 100), 3)), .text(formatEstimate(r.extraLatencyP99Ms, 0)),
+                       .text(formatEstimate(r.extraCostUSD, 2)), .text(formatEstimate(r.timeToDetectSeconds, 2)),
+                       .text(formatEstimate(scaled(r.errorBudgetBurned, 100), 1))])
+    }
+    return t
+}
+
+/// "replication k/N" on standard error when it is a terminal.
+final class SimulationProgress: @unchecked Sendable {
+    let total: Int
+    let line = ProgressLine(label: "simulate")
+    private let lock = NSLock()
+    private var done = 0
+
+    init(total: Int) { self.total = total }
+
+    func step() {
+        lock.lock(); done += 1; let d = done; lock.unlock()
+        guard line.enabled else { return }
+        FileHandle.standardError.write(Data("\rsimulate: \(d)/\(total) replications".utf8))
+    }
+
+    func note(_ text: String) {
+        guard line.enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2Ksimulate: \(text)…".utf8))
+    }
+
+    func finish() {
+        guard line.enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
