@@ -219,6 +219,7 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
         do { scratch = try Store(path: dir.appendingPathComponent("trace.sqlite").path) } catch { throw CLIError(error.description) }
         var options = RequestIngestOptions()
         options.provider = s.providers.first?.id
+        options.model = "trace"
         options.now = Int64.max / 2
         if let format {
             guard let f = RequestLogFormat(rawValue: format) else { throw CLIError("\(path): traffic.format: unknown format '\(format)'") }
