@@ -84,6 +84,12 @@ let package = Package(
             name: "MosaicIngest",
             dependencies: ["MosaicCore", "MosaicStore"]
         ),
+        /// Reports: ROI, cost, latency and failover in Markdown, self-contained HTML with SVG
+        /// charts, CSV and JSON, from the store and simulation results.
+        .target(
+            name: "MosaicReports",
+            dependencies: ["MosaicCore", "MosaicStore", "MosaicSim"]
+        ),
 
         // MARK: - The command-line tool
 
@@ -91,6 +97,7 @@ let package = Package(
             name: "mosaic",
             dependencies: [
                 "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicLearn", "MosaicSim",
+                "MosaicReports",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,6 +180,11 @@ let package = Package(
         .testTarget(
             name: "MosaicIngestTests",
             dependencies: ["MosaicIngest", "MosaicStore", "MosaicTestSupport"]
+        ),
+        .testTarget(
+            name: "MosaicReportsTests",
+            dependencies: ["MosaicReports", "MosaicCore", "MosaicStore", "MosaicSim", "MosaicTestSupport"],
+            exclude: ["Fixtures", "Golden"]
         ),
         .testTarget(
             name: "MosaicCLITests",

@@ -28,6 +28,7 @@ struct Mosaic: ParsableCommand {
             PolicyCommand.self,
             RouteCommand.self,
             SimulateCommand.self,
+            ReportCommand.self,
             PricesCommand.self,
             CatalogCommand.self,
             DBCommand.self,

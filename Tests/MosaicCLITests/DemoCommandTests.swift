@@ -25,24 +25,24 @@ import Testing
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(second.stdout.contains(" 0 new, "))
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
-        let table = { (s: String) in s.components(separatedBy: "3/7 summary")[1].components(separatedBy: "4/7 train")[0] }
+        let table = { (s: String) in s.components(separatedBy: " summary: per provider")[1].components(separatedBy: " train: routing model")[0] }
         #expect(table(first.stdout) == table(second.stdout))
         // A routing model was trained, written and registered each time.
-        #expect(first.stdout.contains("4/7 train"))
+        #expect(first.stdout.contains(" train: routing model"))
         #expect(first.stdout.contains("p95_coverage"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'routing'") == 2)
         // And a load model forecasting the next day per provider.
-        #expect(first.stdout.contains("5/7 forecast"))
+        #expect(first.stdout.contains(" forecast: hourly requests"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/load-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'load'") == 2)
         // And routes sample requests through the example policy with that model.
-        let route = first.stdout.components(separatedBy: "6/7 route")[1]
+        let route = first.stdout.components(separatedBy: " route: sample requests")[1]
         #expect(route.contains("strict-privacy  ollama"), "route table:\n\(route)")
         #expect(route.contains("openai: context window 128000 tokens too small"))
         #expect(route.contains("cohere: not attested for HIPAA"))
         // And simulates the last day on two mixes.
-        let sim = first.stdout.components(separatedBy: "7/7 simulate")[1]
+        let sim = first.stdout.components(separatedBy: " simulate: the last sample day")[1]
         #expect(sim.contains("b_minus_a"), "simulate step:\n\(sim)")
         #expect(sim.contains("cost_usd"))
 

@@ -1,0 +1,128 @@
+import MosaicCore
+import MosaicStore
+
+/// The store's cost data, aggregated once: the request log by hour, provider, model and
+/// tenant; the billing table by billing period, provider, service, team and tenant. Every
+/// amount is exact (`money_sum`).
+public struct CostData: Sendable {
+    public struct RequestCell: Sendable {
+        public var hour: Int64
+        public var provider: String
+        public var model: String
+        public var tenant: String
+        public var requests: Int
+        public var failures: Int
+        public var inputTokens: Int
+        public var outputTokens: Int
+        public var cost: Money
+        public var unpriced: Int
+    }
+
+    public struct BillingCell: Sendable {
+        /// `2024-09-01 … 2024-09-30`, or `charge month 2024-09` when the line has no billing period.
+        public var period: String
+        public var currency: String
+        public var provider: String
+        public var service: String
+        public var team: String?
+        public var tenant: String?
+        public var category: String
+        public var billed: Money
+        public var effective: Money
+        public var list: Money?
+        public var lines: Int
+    }
+
+    /// Billed totals per billing period and currency straight from `money_sum` over the lines.
+    public struct PeriodTotal: Sendable, Equatable {
+        public var period: String
+        public var currency: String
+        public var billed: Money
+        public var lines: Int
+    }
+
+    public var requests: [RequestCell]
+    public var billing: [BillingCell]
+    public var billingTotals: [PeriodTotal]
+    /// The window `[from, to)` in µs that the request cells cover (whole hours).
+    public var from: Int64?
+    public var to: Int64?
+
+    public init(requests: [RequestCell], billing: [BillingCell], billingTotals: [PeriodTotal], from: Int64?, to: Int64?) {
+        self.requests = requests
+        self.billing = billing
+        self.billingTotals = billingTotals
+        self.from = from
+        self.to = to
+    }
+
+    static let periodSQL = """
+        CASE WHEN billing_period_start IS NULL THEN 'charge month ' || strftime('%Y-%m', charge_period_start / 1000000, 'unixepoch')
+             ELSE strftime('%Y-%m-%d', billing_period_start / 1000000, 'unixepoch') || ' … ' ||
+                  strftime('%Y-%m-%d', coalesce(billing_period_end, billing_period_start + 1) / 1000000 - 1, 'unixepoch') END
+        """
+
+    /// Reads both tables within `[from, to)` (µs; requests by timestamp, billing lines by
+    /// charge period start).
+    public static func load(store: Store, from: Int64? = nil, to: Int64? = nil) throws(ReportError) -> CostData {
+        let lo = from ?? Int64.min, hi = to ?? Int64.max
+        do {
+            let r = try store.database.prepare("""
+                SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), sum(status <> 'ok'), sum(input_tokens),
+                       sum(output_tokens), money_sum(cost), sum(cost IS NULL), min(ts), max(ts)
+                FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY h, provider, model, tenant ORDER BY h, provider, model, tenant
+                """)
+            try r.bind([.int(lo), .int(hi)])
+            var requests: [RequestCell] = []
+            var first = Int64.max, last = Int64.min
+            while try r.step() {
+                let text = r.isNull(8) ? "0" : r.text(8)
+                guard let cost = try? Money(parsing: text) else { throw ReportError.store("requests.cost: '\(text)' is not an amount") }
+                requests.append(RequestCell(hour: r.int64(0), provider: r.text(1), model: r.text(2), tenant: r.text(3),
+                                            requests: Int(r.int64(4)), failures: Int(r.int64(5)), inputTokens: Int(r.int64(6)),
+                                            outputTokens: Int(r.int64(7)), cost: cost, unpriced: Int(r.int64(9))))
+                first = min(first, r.int64(10))
+                last = max(last, r.int64(11))
+            }
+            let b = try store.database.prepare("""
+                SELECT \(periodSQL) AS p, billing_currency, provider_name, coalesce(service_name, ''), team, tenant, charge_category,
+                       money_sum(billed_cost), money_sum(coalesce(effective_cost, billed_cost)), money_sum(list_cost), count(*)
+                FROM billing_lines WHERE charge_period_start >= ?1 AND charge_period_start < ?2
+                GROUP BY p, billing_currency, provider_name, 4, team, tenant, charge_category
+                ORDER BY p, billing_currency, provider_name, 4, team, tenant, charge_category
+                """)
+            try b.bind([.int(lo), .int(hi)])
+            var billing: [BillingCell] = []
+            func money(_ i: Int32) throws -> Money {
+                let t = b.text(i)
+                guard let m = try? Money(parsing: t) else { throw ReportError.store("billing_lines: '\(t)' is not an amount") }
+                return m
+            }
+            while try b.step() {
+                billing.append(BillingCell(period: b.text(0), currency: b.text(1), provider: b.text(2), service: b.text(3),
+                                           team: b.isNull(4) ? nil : b.text(4), tenant: b.isNull(5) ? nil : b.text(5),
+                                           category: b.text(6), billed: try money(7), effective: try money(8),
+                                           list: b.isNull(9) ? nil : try money(9), lines: Int(b.int64(10))))
+            }
+            let t = try store.database.prepare("""
+                SELECT \(periodSQL) AS p, billing_currency, money_sum(billed_cost), count(*)
+                FROM billing_lines WHERE charge_period_start >= ?1 AND charge_period_start < ?2
+                GROUP BY p, billing_currency ORDER BY p, billing_currency
+                """)
+            try t.bind([.int(lo), .int(hi)])
+            var totals: [PeriodTotal] = []
+            while try t.step() {
+                guard let m = try? Money(parsing: t.text(2)) else { throw ReportError.store("billing_lines: '\(t.text(2))' is not an amount") }
+                totals.append(PeriodTotal(period: t.text(0), currency: t.text(1), billed: m, lines: Int(t.int64(3))))
+            }
+            let hour: Int64 = 3_600_000_000
+            let windowFrom = from ?? (requests.isEmpty ? nil : (first / hour) * hour)
+            let windowTo = to ?? (requests.isEmpty ? nil : (last / hour + 1) * hour)
+            return CostData(requests: requests, billing: billing, billingTotals: totals, from: windowFrom, to: windowTo)
+        } catch let e as ReportError {
+            throw e
+        } catch {
+            throw .store("\(store.path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import MosaicCore
+
+/// What the ROI report needs: the implementation cost, the savings (given, measured as a
+/// baseline minus a scenario, or whole cash flows), a horizon and a discount rate.
+public struct ROIInputs: Sendable, Equatable {
+    public enum Period: String, Sendable, CaseIterable { case month, year }
+    /// How an annual rate becomes a monthly one.
+    public enum RateConvention: String, Sendable, CaseIterable {
+        /// (1 + a)^(1/12) − 1: the same effective annual yield.
+        case effective
+        /// a / 12.
+        case nominal
+    }
+
+    public enum Savings: Sendable, Equatable {
+        case perYear(Money)
+        case perMonth(Money)
+        /// Baseline cost minus scenario cost, per month.
+        case difference(baseline: MonthlyCost, scenario: MonthlyCost)
+        /// Explicit cash flows, flows[0] at t = 0 (the other cost inputs are then ignored).
+        case cashFlows([Double])
+    }
+
+    /// One-off cost at t = 0.
+    public var upfront: Money
+    /// Running cost of the change per month (subtracted from every period's savings).
+    public var runningPerMonth: Money
+    public var savings: Savings
+    /// Horizon in months (a multiple of 12 with yearly periods).
+    public var months: Int
+    /// Annual discount rate as a fraction (0.08).
+    public var annualRate: Double
+    public var period: Period
+    public var convention: RateConvention
+    public var currency: String
+
+    public init(upfront: Money, runningPerMonth: Money = .zero, savings: Savings, months: Int, annualRate: Double,
+                period: Period = .month, convention: RateConvention = .effective, currency: String = "USD") {
+        self.upfront = upfront
+        self.runningPerMonth = runningPerMonth
+        self.savings = savings
+        self.months = months
+        self.annualRate = annualRate
+        self.period = period
+        self.convention = convention
+        self.currency = currency
+    }
+
+    public var periodsPerYear: Int { period == .month ? 12 : 1 }
+
+    /// The discount rate per period for an annual rate.
+    public func ratePerPeriod(annual a: Double) -> Double {
+        switch (period, convention) {
+        case (.year, _): return a
+        case (.month, .effective): return pow(1 + a, 1.0 / 12) - 1
+        case (.month, .nominal): return a / 12
+        }
+    }
+
+    /// Savings per month before running costs, as a double.
+    var monthlySavings: Double {
+        switch savings {
+        case .perYear(let m): return m.doubleValue / 12
+        case .perMonth(let m): return m.doubleValue
+        case let .difference(b, s): return b.perMonth - s.perMonth
+        case .cashFlows: return .nan
+        }
+    }
+
+    /// The cash flows per period, with savings scaled by `savingsFactor` and the cost inputs
+    /// by theirs (for the sensitivity table).
+    public func cashFlows(savingsFactor: Double = 1, upfrontFactor: Double = 1, runningFactor: Double = 1) -> [Double] {
+        if case .cashFlows(let cf) = savings {
+            return cf.enumerated().map { t, c in t == 0 ? c * upfrontFactor : c * savingsFactor }
+        }
+        let up = -upfront.doubleValue * upfrontFactor
+        let running = runningPerMonth.doubleValue * runningFactor
+        switch period {
+        case .month:
+            let perMonth = monthlySavings * savingsFactor - running
+            return [up] + Array(repeating: perMonth, count: months)
+        case .year:
+            let annual: Double
+            switch savings {
+            case .perYear(let m): annual = m.doubleValue * savingsFactor
+            case .perMonth(let m): annual = (m * 12).doubleValue * savingsFactor
+            default: annual = monthlySavings * 12 * savingsFactor
+            }
+            return [up] + Array(repeating: annual - running * 12, count: months / 12)
+        }
+    }
+
+    /// The undiscounted net return, exact when the savings are given amounts.
+    public var exactNet: Money? {
+        switch savings {
+        case .perYear(let y):
+            guard let total = (y * months).divided(by: 12) else { return nil }
+            return total - upfront - runningPerMonth * months
+        case .perMonth(let m): return m * months - upfront - runningPerMonth * months
+        default: return nil
+        }
+    }
+
+    /// Upfront plus running cost over the horizon, exact.
+    public var invested: Money { upfront + runningPerMonth * months }
+}
+
+extension Money {
+    /// The exact quotient, or nil when it needs more than 24 decimals.
+    func divided(by d: Int) -> Money? {
+        let (q, r) = units.quotientAndRemainder(dividingBy: Int128(d))
+        return r == 0 ? Money(units: q) : nil
+    }
+}

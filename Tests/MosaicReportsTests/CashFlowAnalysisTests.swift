@@ -1,0 +1,113 @@
+import Foundation
+import MosaicCore
+@testable import MosaicReports
+import MosaicTestSupport
+import Testing
+
+/// NPV, IRR and payback against numpy-financial and mpmath (`../shared/reference/ref_roi.py`,
+/// `results/roi.json`): every case, to 1e-9 relative.
+@Suite struct CashFlowAnalysisTests {
+    static let file = "reference/results/roi.json"
+
+    static func cases() throws -> [[String: Any]] {
+        guard let path = SharedData.path(file) else { return [] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require(root["cases"] as? [[String: Any]])
+    }
+
+    static func close(_ a: Double?, _ b: Double?, _ tol: Double = 1e-9) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        return abs(a - b) <= tol * max(1, abs(b))
+    }
+
+    static func relClose(_ a: Double, _ b: Double, _ tol: Double = 1e-9) -> Bool {
+        abs(a - b) <= tol * max(abs(b), 1e-300) || a == b
+    }
+
+    static func number(_ v: Any?) -> Double? {
+        if let d = v as? Double { return d }
+        if let s = v as? String { return Double(s) }
+        if let n = v as? NSNumber { return n.doubleValue }
+        return nil
+    }
+
+    @Test(.enabled(if: SharedData.missing(file) == nil, "\(SharedData.missing(file) ?? "")"))
+    func everyReferenceCaseAgrees() throws {
+        let cases = try Self.cases()
+        #expect(cases.count == 6)
+        for c in cases {
+            let name = c["name"] as! String
+            let flows = (c["cash_flows"] as! [Any]).map { Self.number($0)! }
+            let rate = Self.number(c["discount_rate_per_period_mp"])!
+            let a = CashFlowAnalysis(cashFlows: flows, ratePerPeriod: rate)
+            // NPV against numpy-financial and mpmath.
+            #expect(Self.relClose(a.npv, Self.number(c["npv_npf"])!), "\(name): npv \(a.npv) vs npf \(c["npv_npf"]!)")
+            #expect(Self.relClose(a.npv, Self.number(c["npv_mp"])!), "\(name): npv vs mp")
+            // Every extra rate the script evaluated.
+            for (key, value) in c where key.hasPrefix("npv_mp_at_") {
+                let label = String(key.dropFirst("npv_mp_at_".count))
+                let r: Double
+                switch label {
+                case "0pct": r = 0
+                case "10pct": r = 0.10
+                case "8pct": r = 0.08
+                case "15pct": r = 0.15
+                case "nominal_0.08_over_12": r = 0.08 / 12
+                default: Issue.record("\(name): unknown extra rate \(label)"); continue
+                }
+                #expect(Self.relClose(CashFlowAnalysis.npv(flows, rate: r), Self.number(value)!), "\(name): npv at \(label)")
+                #expect(Self.relClose(CashFlowAnalysis.npv(flows, rate: r), Self.number(c["npv_npf_at_" + label])!), "\(name): npf npv at \(label)")
+            }
+            // Every IRR (mpmath) and numpy-financial's choice.
+            let mp = (c["irr_per_period_all_real_mp"] as! [String]).map { Double($0)! }
+            #expect(a.irrs.count == mp.count, "\(name): irrs \(a.irrs) vs \(mp)")
+            for (x, y) in zip(a.irrs, mp) { #expect(Self.relClose(x, y), "\(name): irr \(x) vs \(y)") }
+            if let npf = Self.number(c["irr_per_period_npf"]), npf.isFinite {
+                #expect(Self.relClose(try #require(a.primaryIRR), npf), "\(name): primary irr vs npf")
+            }
+            if let ann = c["irr_annualised_mp"] as? [String] {
+                for (x, y) in zip(a.irrs, ann.map { Double($0)! }) { #expect(Self.relClose(pow(1 + x, 12) - 1, y), "\(name): annualised") }
+            }
+            // Payback.
+            #expect(Self.close(a.payback, Self.number(c["payback_periods_mp"])), "\(name): payback \(String(describing: a.payback))")
+            #expect(Self.close(a.payback, Self.number(c["payback_periods"])), "\(name): payback vs float")
+            #expect(a.paybackWholePeriods == (c["payback_whole_periods"] as? Int), "\(name): whole payback")
+            #expect(Self.close(a.discountedPayback, Self.number(c["discounted_payback_periods_mp"])), "\(name): discounted payback")
+            #expect(a.discountedPaybackWholePeriods == (c["discounted_payback_whole_periods"] as? Int), "\(name): whole discounted payback")
+            #expect(Self.relClose(a.undiscountedNet, Self.number(c["undiscounted_net_mp"])!, 1e-12), "\(name): net")
+        }
+    }
+
+    @Test func designDocumentCase() throws {
+        // 150,000 up front, 415,000 a year for five years: payback 4.34 months, net 1,925,000.
+        let inputs = ROIInputs(upfront: Money(whole: 150_000), savings: .perYear(Money(whole: 415_000)), months: 60,
+                               annualRate: 0.08, period: .month)
+        let roi = try ROIReport(inputs)
+        #expect(abs(try #require(roi.analysis.payback) - 4.337349397590361) < 1e-12)
+        #expect(roi.netReturn.exact == Money(whole: 1_925_000))
+        let report = roi.report()
+        let figures = report.sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        #expect(figures.first { $0.label == "Payback" }?.value == "4.34 months")
+        #expect(figures.first { $0.label == "Payback" }?.note == "4.3 to one decimal")
+        #expect(figures.first { $0.label == "5-year net return" }?.value == "USD 1,925,000.00")
+
+        let yearly = try ROIReport(ROIInputs(upfront: Money(whole: 150_000), savings: .perYear(Money(whole: 415_000)), months: 60,
+                                             annualRate: 0.08, period: .year))
+        #expect(abs(try #require(yearly.analysis.payback) * 12 - 4.337349397590361) < 1e-12)
+        #expect(Self.relClose(yearly.analysis.npv, 1506974.66538740546579610558491))
+        #expect(yearly.netReturn.exact == Money(whole: 1_925_000))
+    }
+
+    @Test func noIRRIsStatedPlainly() throws {
+        let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
+        #expect(a.irrs.isEmpty)
+        #expect(a.primaryIRR == nil)
+        let roi = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([100, 50, 50]), months: 24, annualRate: 0.08, period: .year))
+        #expect(roi.irrStatement.hasPrefix("No IRR exists: the cash flows never change sign"))
+        let two = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([-100_000, 230_000, -132_000]), months: 24,
+                                          annualRate: 0.08, period: .year))
+        #expect(two.irrStatement.contains("have 2 IRRs"))
+        #expect(two.analysis.cumulativeTurnsNegativeAgain)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import MosaicCore
+@testable import MosaicReports
+import MosaicStore
+import MosaicTestSupport
+import Testing
+
+/// The cost report's billed totals per billing period against the FOCUS sample's BilledCost
+/// summed independently with exact decimals (Swift `Money` straight from the CSV, and
+/// Python's `decimal` where python3 exists).
+@Suite struct CostReconciliationTests {
+    static let file = "datasets/focus-billing-sample/focus_sample.csv"
+
+    /// BilledCost per BillingPeriodStart read straight from the CSV (no store involved).
+    static func csvTotals(_ path: String) throws -> [String: Money] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = splitCSV(lines.removeFirst())
+        let billed = header.firstIndex(of: "BilledCost")!, period = header.firstIndex(of: "BillingPeriodStart")!
+        var out: [String: Money] = [:]
+        for line in lines {
+            let f = splitCSV(line)
+            out[String(f[period].prefix(10)), default: .zero] += try Money(parsing: f[billed])
+        }
+        return out
+    }
+
+    static func splitCSV(_ line: String) -> [String] {
+        var out: [String] = [], cur = "", quoted = false
+        var it = Array(line).makeIterator()
+        while let c = it.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { cur.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { out.append(cur); cur = "" } else { cur.append(c) }
+        }
+        out.append(cur)
+        return out
+    }
+
+    static let python = #"""
+        import csv, sys
+        from decimal import Decimal as D
+        t = {}
+        for r in csv.DictReader(open(sys.argv[1])):
+            k = r['BillingPeriodStart'][:10]
+            t[k] = t.get(k, D(0)) + D(r['BilledCost'])
+        for k in sorted(t):
+            v = t[k]
+            print(k, format(v.normalize(), 'f') if v != 0 else '0')
+        """#
+
+    @Test(.enabled(if: SharedData.missing(file) == nil, "\(SharedData.missing(file) ?? "")"))
+    func billedTotalsPerPeriodMatchToTheLastDigit() throws {
+        let csv = try #require(SharedData.path(Self.file))
+        let tmp = TemporaryDirectory("report-focus")
+        let db = tmp.file("m.sqlite")
+        let ingest = try MosaicBinary.run(["ingest", "focus", csv, "--db", db])
+        #expect(ingest.status == 0, "stderr: \(ingest.stderr)")
+
+        let store = try Store(path: db)
+        let report = CostReport(data: try CostData.load(store: store)).report()
+        let rec = try #require(report.table("reconciliation"))
+        let expected = try Self.csvTotals(csv)
+        #expect(rec.rows.count == expected.count)
+        for row in rec.rows {
+            guard case .text(let period) = row[0].value, case .decimal(let billed) = row[3].value,
+                  case .decimal(let byService) = row[4].value, case .decimal(let chargeback) = row[5].value else {
+                Issue.record("unexpected cells \(row)"); continue
+            }
+            let want = try #require(expected[String(period.prefix(10))], "period \(period)")
+            #expect(billed == want.description, "\(period): billed \(billed) vs CSV \(want)")
+            #expect(byService == want.description)
+            #expect(chargeback == want.description)
+            #expect(row[7].value == .bool(true))
+        }
+        // The chargeback column adds up to the bill exactly, untagged cost included.
+        let cb = try #require(report.table("chargeback-teams"))
+        var sum = Money.zero
+        for row in cb.rows { if case .decimal(let d) = row[5].value { sum += try Money(parsing: d) } }
+        #expect(sum == expected.values.sum())
+
+        if Python.has("decimal"), let py = Python.run(Self.python, arguments: [csv]), py.status == 0 {
+            for line in py.stdout.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                #expect(expected[String(parts[0])]?.description == String(parts[1]), "python decimal: \(line)")
+            }
+        }
+    }
+
+    @Test func chargebackSharesAddUpExactly() throws {
+        let amount = try Money(parsing: "9.99999999999")
+        let parts = Allocation.proportional(amount, weights: [try Money(parsing: "100.123456789012"), try Money(parsing: "50.000000000001"), .zero])
+        #expect(parts.sum() == amount)
+        #expect(parts[2] == .zero)
+        #expect(parts[0] > parts[1])
+    }
+}
