@@ -37,6 +37,7 @@ bench: release
 	$(SWIFT) build -c release --product RoutingBenchmark
 	$(SWIFT) build -c release --product SimBenchmark
 	$(SWIFT) build -c release --product ReplayBenchmark
+	$(SWIFT) build -c release --product ServeBenchmark
 	.build/release/IngestBenchmark --rows 5000000
 	.build/release/PullBenchmark --rows 1000000
 	.build/release/ModelLoadBenchmark
@@ -45,6 +46,8 @@ bench: release
 	OPENBLAS_NUM_THREADS=1 .build/release/RoutingBenchmark
 	.build/release/SimBenchmark --customers 10000000 --simpy-customers 1000000
 	.build/release/ReplayBenchmark
+	@test -f models/router-demo.json || .build/release/mosaic demo > /dev/null
+	.build/release/ServeBenchmark --seconds 20
 
 clean:
 	rm -rf .build .bench datasets/sample mosaic.sqlite mosaic.sqlite-wal mosaic.sqlite-shm

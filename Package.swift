@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: - System libraries (C shims, no Swift API of their own)
@@ -84,6 +85,17 @@ let package = Package(
             name: "MosaicIngest",
             dependencies: ["MosaicCore", "MosaicStore"]
         ),
+        /// The online routing service (`mosaic serve`): HTTP API over MosaicRouting's Router with hot
+        /// reload, outcome feedback into the store, health and Prometheus metrics. No trainers.
+        .target(
+            name: "MosaicServer",
+            dependencies: [
+                "MosaicCore", "MosaicRouting", "MosaicStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         /// Reports: ROI, cost, latency and failover in Markdown, self-contained HTML with SVG
         /// charts, CSV and JSON, from the store and simulation results.
         .target(
@@ -98,6 +110,7 @@ let package = Package(
             dependencies: [
                 "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicLearn", "MosaicSim",
                 "MosaicReports",
+                "MosaicServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -158,6 +171,12 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"
         ),
 
+        .executableTarget(
+            name: "ServeBenchmark",
+            dependencies: ["MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/ServeBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,
@@ -189,6 +208,14 @@ let package = Package(
         .testTarget(
             name: "MosaicCLITests",
             dependencies: ["mosaic", "MosaicStore", "MosaicTestSupport"]
+        ),
+        .testTarget(
+            name: "MosaicServerTests",
+            dependencies: [
+                "MosaicServer", "MosaicRouting", "MosaicCore", "MosaicStore", "MosaicSim", "MosaicTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

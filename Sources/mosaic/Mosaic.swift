@@ -27,6 +27,7 @@ struct Mosaic: ParsableCommand {
             ModelsCommand.self,
             PolicyCommand.self,
             RouteCommand.self,
+            ServeCommand.self,
             SimulateCommand.self,
             ReportCommand.self,
             PricesCommand.self,

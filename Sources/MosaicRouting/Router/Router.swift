@@ -634,7 +634,6 @@ public final class Router: Sendable {
         public var trafficShare: Double
     }
 
-    /// Every provider's live state at `now`.
     /// The position of a provider in the pool, or nil.
     public func index(of provider: String) -> Int? { entries.firstIndex { $0.id == provider } }
 
@@ -643,6 +642,7 @@ public final class Router: Sendable {
         slots[i].state.withLock { !$0.isHealthy(now: now) }
     }
 
+    /// Every provider's live state at `now`.
     public func health(now: Int64) -> [Health] {
         entries.indices.map { i in
             slots[i].state.withLock { s in

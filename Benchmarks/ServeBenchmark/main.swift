@@ -1,0 +1,313 @@
+// ServeBenchmark: `mosaic serve` under load on loopback, beside the HTTP floor of this machine.
+//
+//   swift build -c release --product ServeBenchmark
+//   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
+//
+// The server runs in a child process (this binary with --serve), the load generator here: one
+// thread, epoll, N keep-alive HTTP/1.1 connections each sending its next request as soon as the
+// previous answer is in (closed loop, as wrk does). Same run, same server, two endpoints:
+// POST /bench/echo (answers the body: the floor) and POST /v1/route (a routing decision with the
+// trained model). Then model load time (in this process), and with --soak a paced run at 80% of
+// the measured routing maximum, reporting the server's RSS at start and end.
+
+import Foundation
+import Logging
+import MosaicCore
+import MosaicRouting
+import MosaicServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Options
+
+let args = Array(CommandLine.arguments.dropFirst())
+/// Unbuffered output (progress lines show up at once even when piped).
+func say(_ s: String) {
+    let line = s + "\n"
+    _ = line.withCString { write(1, $0, strlen($0)) }
+}
+func option(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+let modelPath = option("--model") ?? "models/router-demo.json"
+let seconds = Double(option("--seconds") ?? "20") ?? 20
+let connections = Int(option("--connections") ?? "64") ?? 64
+let soakSeconds = Double(option("--soak") ?? "0") ?? 0
+let warmup = 2.0
+
+/// The example policy with quotas and rate limits raised out of the way: the benchmark measures
+/// decisions, not a tenant's hourly quota running out after a few seconds at 10k requests/s.
+func benchPolicyYAML() -> String {
+    var y = RoutingPolicy.exampleYAML
+    y = y.replacingOccurrences(of: "quota: {requests: 100000, per: hour}", with: "quota: {requests: 1000000000000, per: hour}")
+    y = y.replacingOccurrences(of: "quota: {requests: 50000, per: hour}", with: "quota: {requests: 1000000000000, per: hour}")
+    y = y.replacingOccurrences(of: "# rate_limits:", with: """
+        rate_limits:
+          openai: [{requests: 1000000000000, per: minute}]
+          anthropic: [{requests: 1000000000000, per: minute}]
+          cohere: [{requests: 1000000000000, per: minute}]
+        #
+        """)
+    return y
+}
+
+// MARK: - Server mode (the child process)
+
+if args.first == "--serve" {
+    let policyPath = option("--policy")!
+    var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
+    o.port = 0
+    o.echoEndpoint = true
+    o.watchIntervalSeconds = nil
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let service = try RoutingService(options: o, logger: logger)
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        try await ServeApplication.run(service: service, logger: logger) { port in
+            let line = "PORT \(port)\n"
+            _ = line.withCString { write(1, $0, strlen($0)) }
+        }
+        done.signal()
+    }
+    done.wait()
+    exit(0)
+}
+
+guard FileManager.default.fileExists(atPath: modelPath) else {
+    say("ServeBenchmark: no model at \(modelPath); run `mosaic demo` (it trains models/router-demo.json) or pass --model")
+    exit(1)
+}
+
+// MARK: - Helpers
+
+func rssKiB(_ pid: Int32) -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
+    }
+    return -1
+}
+
+func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+struct RunResult {
+    var requests: Int
+    var errors: Int
+    var seconds: Double
+    var latenciesMicros: [UInt32]
+    var rate: Double { Double(requests) / seconds }
+    func percentile(_ p: Double) -> Double {
+        guard !latenciesMicros.isEmpty else { return .nan }
+        let sorted = latenciesMicros.sorted()
+        let k = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
+        return Double(sorted[max(0, k)]) / 1000
+    }
+}
+
+/// The load generator: one poll(2) thread, `connections` keep-alive connections, closed loop or
+/// paced to `targetRate` requests/s overall.
+func load(port: Int, path: String, bodies: [String], seconds: Double, warmup: Double,
+          targetRate: Double? = nil, sample: ((Double) -> Void)? = nil) -> RunResult {
+    let requests: [[UInt8]] = bodies.map { body in
+        Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+    }
+    var fds: [Int32] = []
+    var buffers: [[UInt8]] = []
+    var sentAt: [UInt64] = []
+    var nextDue: [UInt64] = []
+    var inflight: [Bool] = []
+    var rr = 0
+    for _ in 0..<connections {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(16)) } }
+        precondition(rc == 0, "connect failed")
+        fds.append(s)
+        buffers.append([])
+        sentAt.append(0)
+        nextDue.append(0)
+        inflight.append(false)
+    }
+    let start = nowNanos()
+    let measureFrom = start + UInt64(warmup * 1e9)
+    let end = measureFrom + UInt64(seconds * 1e9)
+    let interval: UInt64? = targetRate.map { UInt64(Double(connections) / $0 * 1e9) }
+    var latencies: [UInt32] = []
+    latencies.reserveCapacity(Int(seconds * 20_000))
+    var count = 0, errors = 0
+    var nextSample = measureFrom
+    func send(_ k: Int, at t: UInt64) {
+        let req = requests[rr % requests.count]
+        rr += 1
+        let n = req.withUnsafeBytes { write(fds[k], $0.baseAddress, $0.count) }
+        if n != req.count { errors += 1 }
+        sentAt[k] = t
+        inflight[k] = true
+        if let interval { nextDue[k] = max(nextDue[k] + interval, t) }
+    }
+    // Stagger paced connections over one interval.
+    for k in 0..<connections {
+        if let interval { nextDue[k] = start + interval * UInt64(k) / UInt64(connections) } else { send(k, at: nowNanos()) }
+    }
+    var pfds = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        var t = nowNanos()
+        if t >= end { break }
+        if let sample, t >= nextSample { sample(Double(t - start) / 1e9); nextSample = t + 10_000_000_000 }
+        if interval != nil {
+            for k in 0..<connections where !inflight[k] && nextDue[k] <= t { send(k, at: t) }
+        }
+        var timeout: Int32 = 10
+        if interval != nil {
+            var soonest = UInt64.max
+            for k in 0..<connections where !inflight[k] { soonest = min(soonest, nextDue[k]) }
+            timeout = soonest == .max ? 10 : Int32(min(10, max(0, (Int64(soonest) - Int64(t)) / 1_000_000)))
+        }
+        let n = poll(&pfds, nfds_t(pfds.count), timeout)
+        if n <= 0 { continue }
+        t = nowNanos()
+        for k in 0..<pfds.count where pfds[k].revents != 0 {
+            pfds[k].revents = 0
+            let got = chunk.withUnsafeMutableBytes { read(fds[k], $0.baseAddress, 65536) }
+            if got <= 0 { errors += 1; continue }
+            buffers[k].append(contentsOf: chunk[0..<got])
+            // Complete responses in the buffer.
+            while let headEnd = findHeaderEnd(buffers[k]) {
+                let length = contentLength(buffers[k], headEnd)
+                let total = headEnd + 4 + length
+                guard buffers[k].count >= total else { break }
+                let ok = buffers[k].count > 12 && buffers[k][9] == UInt8(ascii: "2")
+                buffers[k].removeFirst(total)
+                if sentAt[k] >= measureFrom {
+                    if ok {
+                        count += 1
+                        latencies.append(UInt32(min(UInt64(UInt32.max), (t - sentAt[k]) / 1000)))
+                    } else {
+                        errors += 1
+                    }
+                }
+                inflight[k] = false
+                if interval == nil { send(k, at: t) }
+            }
+        }
+    }
+    for s in fds { close(s) }
+    return RunResult(requests: count, errors: errors, seconds: seconds, latenciesMicros: latencies)
+}
+
+func findHeaderEnd(_ b: [UInt8]) -> Int? {
+    if b.count < 4 { return nil }
+    var i = 0
+    while i + 3 < b.count {
+        if b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
+        i += 1
+    }
+    return nil
+}
+
+func contentLength(_ b: [UInt8], _ headEnd: Int) -> Int {
+    let head = String(decoding: b[0..<headEnd], as: UTF8.self).lowercased()
+    guard let r = head.range(of: "content-length:") else { return 0 }
+    // ("\r\n" is one Character in Swift, so take the digits.)
+    return Int(head[r.upperBound...].drop { $0 == " " }.prefix { $0.isNumber }) ?? 0
+}
+
+// MARK: - Run
+
+let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-bench-\(getpid())")
+try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+let policyPath = dir.appendingPathComponent("policy.yaml").path
+try benchPolicyYAML().write(toFile: policyPath, atomically: true, encoding: .utf8)
+
+// Model load: read + parse + validate + compile, in this process (release build).
+var loads: [Double] = []
+for _ in 0..<50 {
+    let b = try LoadedBundle.load(modelPath: modelPath, policyPath: policyPath, catalog: .default, now: Timestamp.now(), generation: 1)
+    loads.append(b.loadSeconds * 1000)
+}
+loads.sort()
+let modelBytes = (try? FileManager.default.attributesOfItem(atPath: modelPath)[.size] as? Int) ?? 0
+say(String(format: "model load (%@, %d KiB): median %.2f ms, max %.2f ms over 50 loads (read, parse, validate, compile the router)",
+             modelPath, modelBytes / 1024, loads[25], loads[49]))
+
+// The route handler's own cost, in process (parse the body, decide, admit, remember, write JSON).
+do {
+    var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
+    o.watchIntervalSeconds = nil
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let service = try RoutingService(options: o, logger: logger)
+    let bodies = [
+        #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#,
+        #"{"tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#,
+    ].map { Array($0.utf8) }
+    let n = 200_000
+    var bytes = 0
+    let t0 = nowNanos()
+    for k in 0..<n {
+        let out = try bodies[k & 1].withUnsafeBytes { try service.route(body: $0) }
+        bytes += out.readableBytes
+    }
+    let perCall = Double(nowNanos() - t0) / Double(n) / 1000
+    defer { if args.contains("--micro-only") { exit(0) } }
+    say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
+}
+
+let child = Process()
+child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath]
+let pipe = Pipe()
+child.standardOutput = pipe
+try child.run()
+var portLine = ""
+while !portLine.contains("\n") {
+    let d = pipe.fileHandleForReading.availableData
+    if d.isEmpty { break }
+    portLine += String(decoding: d, as: UTF8.self)
+}
+guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+    say("server did not start: \(portLine)")
+    exit(1)
+}
+defer { child.terminate() }
+
+let bodies = [
+    #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#,
+    #"{"tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#,
+    #"{"tenant":"globex","prompt_tokens":800,"expected_output_tokens":200,"tags":["strict-privacy"]}"#,
+    #"{"tenant":"initech","model_family":"claude","prompt_tokens":500,"expected_output_tokens":100,"compliance":["hipaa"]}"#,
+]
+say("server pid \(child.processIdentifier) on 127.0.0.1:\(port); \(connections) connections, \(Int(warmup)) s warm-up + \(Int(seconds)) s per endpoint; RSS \(rssKiB(child.processIdentifier) / 1024) MiB")
+
+func report(_ name: String, _ r: RunResult) {
+    say(String(format: "%-10@ %9.0f req/s   p50 %6.2f ms   p99 %6.2f ms   p99.9 %6.2f ms   errors %d", name as NSString,
+                 r.rate, r.percentile(0.5), r.percentile(0.99), r.percentile(0.999), r.errors))
+}
+
+let echo = load(port: port, path: "/bench/echo", bodies: bodies, seconds: seconds, warmup: warmup)
+report("echo", echo)
+let route = load(port: port, path: "/v1/route", bodies: bodies, seconds: seconds, warmup: warmup)
+report("route", route)
+say(String(format: "route / echo: throughput %.1f%% (goal ≥ 80%%), p99 %.2f× (goal ≤ 1.25×)",
+             route.rate / echo.rate * 100, route.percentile(0.99) / echo.percentile(0.99)))
+say("RSS after the runs: \(rssKiB(child.processIdentifier) / 1024) MiB")
+
+if soakSeconds > 0 {
+    let target = route.rate * 0.8
+    let startRSS = rssKiB(child.processIdentifier)
+    say(String(format: "soak: %.0f s at %.0f req/s (80%% of the routing maximum); RSS at start %d MiB", soakSeconds, target, startRSS / 1024))
+    let soak = load(port: port, path: "/v1/route", bodies: bodies, seconds: soakSeconds, warmup: 0, targetRate: target) { t in
+        say(String(format: "  t=%4.0f s  RSS %d MiB", t, rssKiB(child.processIdentifier) / 1024))
+    }
+    report("soak", soak)
+    say("soak RSS: start \(startRSS / 1024) MiB, end \(rssKiB(child.processIdentifier) / 1024) MiB")
+}

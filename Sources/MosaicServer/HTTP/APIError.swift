@@ -1,0 +1,43 @@
+import Hummingbird
+
+/// An error answer: `{"error": "...", "field": "..."}` with its HTTP status.
+public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var message: String
+    /// The request field at fault, when there is one.
+    public var field: String?
+
+    public init(status: HTTPResponse.Status, message: String, field: String? = nil) {
+        self.status = status
+        self.message = message
+        self.field = field
+    }
+
+    public var description: String { field.map { "\(status.code) \($0): \(message)" } ?? "\(status.code): \(message)" }
+
+    static func badRequest(_ message: String, field: String? = nil) -> APIError {
+        APIError(status: .badRequest, message: message, field: field)
+    }
+
+    static func unprocessable(_ message: String, field: String? = nil) -> APIError {
+        APIError(status: .unprocessableContent, message: message, field: field)
+    }
+
+    /// The JSON body.
+    var body: ByteBuffer {
+        var w = JSONWriter(capacity: 64 + message.utf8.count)
+        w.beginObject()
+        w.string("error", message)
+        if let field { w.string("field", field) }
+        w.endObject()
+        w.newline()
+        return w.buffer
+    }
+
+    var response: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"mosaic-admin\"" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+}

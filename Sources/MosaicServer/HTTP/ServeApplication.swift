@@ -1,0 +1,336 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+
+/// The HTTP API over a ``RoutingService`` (see `docs/openapi.yaml`).
+public enum ServeApplication {
+    /// The Hummingbird router with every endpoint.
+    public static func router(service: RoutingService) -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router()
+        router.add(middleware: JSONErrorMiddleware(metrics: service.metrics))
+        let limit = service.options.maxBodyBytes
+        let metrics = service.metrics
+
+        router.post("/v1/route") { request, _ -> Response in
+            await respond(request, endpoint: "route", limit: limit, metrics: metrics) { bytes throws(APIError) in
+                try service.route(body: bytes)
+            }
+        }
+        router.post("/v1/outcome") { request, _ -> Response in
+            await respond(request, endpoint: "outcome", limit: limit, metrics: metrics) { bytes throws(APIError) in
+                try service.outcome(body: bytes)
+            }
+        }
+        router.get("/v1/model") { _, _ -> Response in
+            json(.ok, service.modelDocument())
+        }
+        router.get("/healthz") { _, _ -> Response in
+            var w = JSONWriter(capacity: 64)
+            w.beginObject()
+            w.string("status", "alive")
+            w.endObject()
+            return json(.ok, w.buffer)
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let b = service.bundle
+            var w = JSONWriter(capacity: 128)
+            w.beginObject()
+            w.bool("ready", service.isReady)
+            w.int("model_version", b.model.version)
+            w.int("generation", b.generation)
+            w.endObject()
+            return json(service.isReady ? .ok : .serviceUnavailable, w.buffer)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let text = service.metricsText()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("/admin/reload") { request, _ -> Response in
+            if let failure = authorize(request, token: service.options.adminToken) {
+                metrics.error(endpoint: "admin_reload", status: Int(failure.status.code))
+                service.logger.warning("admin reload refused", metadata: ["reason": "\(failure.message)"])
+                return failure.response
+            }
+            // Loading reads files and compiles: off the event loop's cooperative threads is not
+            // needed for a few milliseconds, and reloads are serialised inside the service.
+            switch service.reload(source: "admin") {
+            case .reloaded(let generation, let version, let seconds):
+                var w = JSONWriter(capacity: 128)
+                w.beginObject()
+                w.bool("reloaded", true)
+                w.int("generation", generation)
+                w.int("model_version", version)
+                w.number("load_ms", seconds * 1000)
+                w.endObject()
+                return json(.ok, w.buffer)
+            case .failed(let reason):
+                metrics.error(endpoint: "admin_reload", status: 422)
+                return APIError(status: .unprocessableContent,
+                                message: "reload failed, the previous model keeps serving: \(reason)",
+                                field: reason.hasPrefix(service.options.modelPath) ? "model" : "policy").response
+            }
+        }
+        if service.options.echoEndpoint {
+            router.post("/bench/echo") { request, _ -> Response in
+                await respond(request, endpoint: "echo", limit: limit, metrics: metrics) { bytes throws(APIError) in
+                    var b = ByteBufferAllocator().buffer(capacity: bytes.count)
+                    b.writeBytes(bytes)
+                    return b
+                }
+            }
+        }
+        return router
+    }
+
+    /// Checks `Authorization: Bearer <token>` in constant time.
+    static func authorize(_ request: Request, token: String?) -> APIError? {
+        guard let token, !token.isEmpty else {
+            return APIError(status: .unauthorized, message: "admin endpoints are disabled: no admin token is configured (set MOSAIC_ADMIN_TOKEN)",
+                            field: "Authorization")
+        }
+        guard let header = request.headers[.authorization] else {
+            return APIError(status: .unauthorized, message: "missing 'Authorization: Bearer <token>' header", field: "Authorization")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix) else {
+            return APIError(status: .unauthorized, message: "the Authorization header must be 'Bearer <token>'", field: "Authorization")
+        }
+        let given = Array(header.utf8.dropFirst(prefix.utf8.count))
+        let expected = Array(token.utf8)
+        var diff = UInt8(given.count == expected.count ? 0 : 1)
+        for k in 0..<max(given.count, expected.count) {
+            diff |= (k < given.count ? given[k] : 0) ^ (k < expected.count ? expected[k] : 0)
+        }
+        return diff == 0 ? nil : APIError(status: .unauthorized, message: "wrong admin token", field: "Authorization")
+    }
+
+    @inline(__always)
+    static func json(_ status: HTTPResponse.Status, _ body: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    /// Reads the body (at most `limit` bytes: 413 beyond), runs `handle` on it and answers JSON,
+    /// or the error as `{"error", "field"}`.
+    static func respond(_ request: Request, endpoint: String, limit: Int, metrics: Metrics,
+                        _ handle: (UnsafeRawBufferPointer) throws(APIError) -> ByteBuffer) async -> Response {
+        do {
+            let body = try await readBody(request, limit: limit)
+            let out = try body.withUnsafeReadableBytes { bytes throws(APIError) in try handle(bytes) }
+            return json(.ok, out)
+        } catch {
+            metrics.error(endpoint: endpoint, status: Int(error.status.code))
+            return error.response
+        }
+    }
+
+    static func readBody(_ request: Request, limit: Int) async throws(APIError) -> ByteBuffer {
+        if let length = request.headers[.contentLength], let n = Int(length), n > limit {
+            throw APIError(status: .contentTooLarge, message: "the body is \(n) bytes; at most \(limit) are accepted", field: nil)
+        }
+        var collected: ByteBuffer? = nil
+        do {
+            for try await chunk in request.body {
+                if collected == nil {
+                    collected = chunk
+                } else {
+                    collected!.writeImmutableBuffer(chunk)
+                }
+                if collected!.readableBytes > limit {
+                    throw APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes", field: nil)
+                }
+            }
+        } catch let e as APIError {
+            throw e
+        } catch {
+            throw APIError(status: .badRequest, message: "could not read the body: \(error)", field: nil)
+        }
+        guard let collected, collected.readableBytes > 0 else {
+            throw APIError(status: .badRequest, message: "the body is empty, expected a JSON object", field: nil)
+        }
+        return collected
+    }
+
+    /// The application: the router plus the background services (outcome writer flush on
+    /// shutdown, file watch and expiry of unreported decisions).
+    public static func make(service: RoutingService, logger: Logger,
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        let o = service.options
+        var app = Application(
+            router: router(service: service),
+            server: .http1(configuration: .init(idleTimeout: .seconds(o.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(o.host, port: o.port), serverName: nil, reuseAddress: true),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? o.port) },
+            logger: logger
+        )
+        // Services stop in reverse order after the HTTP server has drained: housekeeping first,
+        // then the outcome writer flushes.
+        app.addServices(OutcomeFlushService(service: service), HousekeepingService(service: service))
+        return app
+    }
+}
+
+/// Turns errors thrown by the framework (unknown path, wrong method) or a handler into JSON.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let metrics: Metrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            metrics.error(endpoint: request.uri.path, status: Int(e.status.code))
+            return e.response
+        } catch let e as any HTTPResponseError {
+            let status = e.status
+            let message: String
+            switch status {
+            case .notFound: message = "no such endpoint: \(request.method) \(request.uri.path)"
+            case .methodNotAllowed: message = "\(request.method) is not allowed on \(request.uri.path)"
+            default: message = "\(e)"
+            }
+            metrics.error(endpoint: "other", status: Int(status.code))
+            return APIError(status: status, message: message, field: nil).response
+        } catch {
+            metrics.error(endpoint: "other", status: 500)
+            return APIError(status: .internalServerError, message: "internal error", field: nil).response
+        }
+    }
+}
+
+/// Waits for graceful shutdown, then writes the queued outcomes (after the server drained).
+struct OutcomeFlushService: Service {
+    let service: RoutingService
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let s = service
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                s.close()
+                c.resume()
+            }
+        }
+        s.logger.info("outcome writer flushed")
+    }
+}
+
+/// Every 250 ms: releases expired decisions; every watch interval: reloads changed files.
+struct HousekeepingService: Service {
+    let service: RoutingService
+
+    func run() async throws {
+        let tick: Duration = .milliseconds(250)
+        let watchEvery = service.options.watchIntervalSeconds.map { max(0.05, $0) }
+        var sinceWatch = 0.0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await Task.sleep(for: tick) } catch { return }
+            service.sweepExpired(now: service.options.clock())
+            if let every = watchEvery {
+                sinceWatch += 0.25
+                if sinceWatch >= every {
+                    sinceWatch = 0
+                    service.reloadIfChanged()
+                }
+            }
+        }
+    }
+}
+
+/// A running server started in-process (tests, the demo, the benchmark).
+public final class ServeHandle: Sendable {
+    public let port: Int
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    public let service: RoutingService
+
+    init(port: Int, group: ServiceGroup, task: Task<Void, any Error>, service: RoutingService) {
+        self.port = port
+        self.group = group
+        self.task = task
+        self.service = service
+    }
+
+    /// Graceful shutdown: stop accepting, drain in-flight requests, flush the outcome writer.
+    public func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
+extension ServeApplication {
+    /// Starts the server in the background and returns once it listens.
+    ///
+    /// - Parameter signals: signals that trigger graceful shutdown (`[.sigterm, .sigint]` for
+    ///   the command; none in tests).
+    public static func start(service: RoutingService, logger: Logger,
+                             signals: [UnixSignal] = []) async throws -> ServeHandle {
+        let port = PortPromise()
+        let app = make(service: service, logger: logger) { p in port.fulfil(.success(p)) }
+        var config = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+        config.maximumGracefulShutdownDuration = .seconds(service.options.shutdownTimeoutSeconds)
+        let group = ServiceGroup(configuration: config)
+        let task = Task {
+            do {
+                try await group.run()
+                port.fulfil(.failure(APIError(status: .internalServerError, message: "the server stopped before it listened")))
+            } catch {
+                port.fulfil(.failure(error))
+                throw error
+            }
+        }
+        let bound = try await port.value()
+        logger.notice("listening", metadata: ["address": "\(service.options.host):\(bound)"])
+        return ServeHandle(port: bound, group: group, task: task, service: service)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public static func run(service: RoutingService, logger: Logger,
+                           onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let handle = try await start(service: service, logger: logger, signals: [.sigterm, .sigint])
+        onListening(handle.port)
+        try await handle.task.value
+        logger.notice("stopped")
+    }
+}
+
+/// A one-shot value that many may wait for.
+final class PortPromise: Sendable {
+    enum State {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case done(Result<Int, any Error>)
+    }
+
+    let state = Mutex<State>(.waiting([]))
+
+    func fulfil(_ r: Result<Int, any Error>) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Int, any Error>] in
+            guard case .waiting(let w) = s else { return [] }
+            s = .done(r)
+            return w
+        }
+        for c in waiters { c.resume(with: r) }
+    }
+
+    func value() async throws -> Int {
+        try await withCheckedThrowingContinuation { c in
+            let ready = state.withLock { s -> Result<Int, any Error>? in
+                switch s {
+                case .waiting(var w):
+                    w.append(c)
+                    s = .waiting(w)
+                    return nil
+                case .done(let r): return r
+                }
+            }
+            if let ready { c.resume(with: ready) }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Hummingbird
+
+/// Writes compact JSON straight into a `ByteBuffer` (no intermediate tree, no reflection).
+///
+/// Doubles are written with Swift's shortest round-trip spelling, so a client reading them gets
+/// back exactly the values the router computed (the server/simulator equality test relies on it).
+struct JSONWriter {
+    /// The bytes so far (an array: appending to it is much cheaper per byte than to a ByteBuffer).
+    var bytes: [UInt8]
+    /// Whether the next value in the current container needs a comma first.
+    private var needsComma = false
+
+    init(capacity: Int = 1024) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The document as a ByteBuffer (one copy).
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+
+    @inline(__always)
+    private mutating func separator() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    mutating func beginObject() {
+        separator()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func beginArray() {
+        separator()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes `"name":` (a key known to need no escaping).
+    @inline(__always)
+    mutating func key(_ name: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A key from a runtime string (escaped).
+    mutating func key(_ name: String) {
+        separator()
+        writeEscaped(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    mutating func string(_ s: String) {
+        separator()
+        writeEscaped(s)
+    }
+
+    mutating func string(_ name: StaticString, _ s: String) { key(name); string(s) }
+    mutating func number(_ name: StaticString, _ v: Double) { key(name); number(v) }
+    mutating func int(_ name: StaticString, _ v: Int) { key(name); int(v) }
+    mutating func bool(_ name: StaticString, _ v: Bool) { key(name); bool(v) }
+    mutating func null(_ name: StaticString) { key(name); null() }
+
+    mutating func optionalString(_ name: StaticString, _ s: String?) {
+        key(name)
+        if let s { string(s) } else { null() }
+    }
+
+    mutating func number(_ v: Double) {
+        separator()
+        if v.isFinite {
+            if v == v.rounded(), abs(v) < 1e15 {
+                // Integral values: "12.0" would be correct too, but this is shorter and allocation-free.
+                writeInt(Int(v))
+                if v == 0 && v.sign == .minus { /* -0 prints as 0 */ }
+            } else {
+                bytes.append(contentsOf: v.description.utf8)
+            }
+        } else {
+            appendStatic("null")
+        }
+    }
+
+    mutating func int(_ v: Int) {
+        separator()
+        writeInt(v)
+    }
+
+    mutating func bool(_ v: Bool) {
+        separator()
+        appendStatic(v ? "true" : "false")
+    }
+
+    mutating func null() {
+        separator()
+        appendStatic("null")
+    }
+
+    /// Raw JSON text (already valid).
+    mutating func raw(_ json: String) {
+        separator()
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    private mutating func writeInt(_ v: Int) {
+        if v == 0 { bytes.append(UInt8(ascii: "0")); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = v.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { p in
+            while n > 0 {
+                p[19 - count] = UInt8(n % 10) + 0x30
+                n /= 10
+                count += 1
+            }
+        }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { p in
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[(20 - count)...]))
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendStatic(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    private mutating func writeEscaped(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        // Fast path: contiguous UTF-8 with nothing to escape is appended in one copy.
+        let clean: Bool = s.utf8.withContiguousStorageIfAvailable { p -> Bool in
+            for b in p where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(p))
+            return true
+        } ?? false
+        if !clean {
+            for b in s.utf8 {
+                switch b {
+                case 0x22: appendStatic("\\\"")
+                case 0x5C: appendStatic("\\\\")
+                case 0x0A: appendStatic("\\n")
+                case 0x0D: appendStatic("\\r")
+                case 0x09: appendStatic("\\t")
+                case 0..<0x20:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    appendStatic("\\u00")
+                    bytes.append(hex[Int(b >> 4)])
+                    bytes.append(hex[Int(b & 0xF)])
+                default: bytes.append(b)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

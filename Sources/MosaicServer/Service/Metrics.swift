@@ -1,0 +1,151 @@
+import Synchronization
+
+/// A fixed-bucket histogram (Prometheus semantics: cumulative `le` buckets, `_sum`, `_count`).
+struct Histogram: Sendable {
+    /// Upper bounds, seconds.
+    let bounds: [Double]
+    var counts: [Int]
+    var sum = 0.0
+    var count = 0
+
+    init(bounds: [Double]) {
+        self.bounds = bounds
+        counts = [Int](repeating: 0, count: bounds.count)
+    }
+
+    @inline(__always)
+    mutating func observe(_ seconds: Double) {
+        // Bucket counts are per bucket here; rendering makes them cumulative.
+        var k = 0
+        while k < bounds.count && seconds > bounds[k] { k += 1 }
+        if k < bounds.count { counts[k] += 1 }
+        sum += seconds
+        count += 1
+    }
+
+    /// Bounds for request handling times: 5 µs … 1 s.
+    static let handling: [Double] = [5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3,
+                                     50e-3, 100e-3, 250e-3, 1]
+    /// Bounds for provider latencies reported in outcomes: 10 ms … 120 s.
+    static let provider: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+}
+
+/// Everything `/metrics` reports that is counted as requests pass (gauges such as breaker
+/// states are read at scrape time from the router).
+///
+/// One lock guards all of it: an update is a few additions and a dictionary lookup whose key
+/// strings already exist (policy names, provider ids), so it allocates nothing after the first
+/// time a label pair is seen, and the lock is held for well under a microsecond.
+final class Metrics: Sendable {
+    struct Pair: Hashable, Sendable {
+        var a: String
+        var b: String
+    }
+
+    struct State: Sendable {
+        var decisions: [Pair: Int] = [:]
+        var outcomes: [Pair: Int] = [:]
+        var errors: [Pair: Int] = [:]
+        var reloads: [Pair: Int] = [:]
+        var handling: [String: Histogram] = [:]
+        var providerLatency: [String: Histogram] = [:]
+        var requests: [String: Int] = [:]
+        var expiredDecisions = 0
+        var outcomeRejected = 0
+    }
+
+    let state = Mutex(State())
+
+    /// A routing decision: the primary provider (or `none`) and why it is first.
+    func decision(provider: String, reason: String, seconds: Double) {
+        state.withLock { s in
+            s.decisions[Pair(a: provider, b: reason), default: 0] += 1
+            s.handling["route", default: Histogram(bounds: Histogram.handling)].observe(seconds)
+        }
+    }
+
+    func handled(_ endpoint: String, seconds: Double) {
+        state.withLock { s in
+            s.handling[endpoint, default: Histogram(bounds: Histogram.handling)].observe(seconds)
+        }
+    }
+
+    func outcome(provider: String, status: String, latencyMs: Double?, seconds: Double) {
+        state.withLock { s in
+            s.outcomes[Pair(a: provider, b: status), default: 0] += 1
+            if let latencyMs {
+                s.providerLatency[provider, default: Histogram(bounds: Histogram.provider)].observe(latencyMs / 1000)
+            }
+            s.handling["outcome", default: Histogram(bounds: Histogram.handling)].observe(seconds)
+        }
+    }
+
+    func error(endpoint: String, status: Int) {
+        state.withLock { s in s.errors[Pair(a: endpoint, b: String(status)), default: 0] += 1 }
+    }
+
+    func reload(source: String, ok: Bool) {
+        state.withLock { s in s.reloads[Pair(a: source, b: ok ? "success" : "failure"), default: 0] += 1 }
+    }
+
+    func expired(_ n: Int) { state.withLock { $0.expiredDecisions += n } }
+
+    var snapshot: State { state.withLock { $0 } }
+
+    /// Reloads counted so far with this result (for tests and the model endpoint).
+    func reloads(ok: Bool) -> Int {
+        state.withLock { s in s.reloads.filter { $0.key.b == (ok ? "success" : "failure") }.values.reduce(0, +) }
+    }
+}
+
+/// Prometheus text exposition format 0.0.4.
+struct PrometheusText {
+    var out = ""
+
+    mutating func header(_ name: String, _ type: String, _ help: String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+
+    mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+        out += name
+        if !labels.isEmpty {
+            out += "{"
+            out += labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
+            out += "}"
+        }
+        out += " "
+        out += Self.format(value)
+        out += "\n"
+    }
+
+    mutating func histogram(_ name: String, _ labels: [(String, String)], _ h: Histogram) {
+        var cumulative = 0
+        for (k, bound) in h.bounds.enumerated() {
+            cumulative += h.counts[k]
+            sample(name + "_bucket", labels + [("le", Self.format(bound))], Double(cumulative))
+        }
+        sample(name + "_bucket", labels + [("le", "+Inf")], Double(h.count))
+        sample(name + "_sum", labels, h.sum)
+        sample(name + "_count", labels, Double(h.count))
+    }
+
+    static func escape(_ s: String) -> String {
+        var r = ""
+        for c in s {
+            switch c {
+            case "\\": r += "\\\\"
+            case "\"": r += "\\\""
+            case "\n": r += "\\n"
+            default: r.append(c)
+            }
+        }
+        return r
+    }
+
+    static func format(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MosaicCore
+import MosaicRouting
+@testable import MosaicServer
+import MosaicTestSupport
+import Testing
+
+/// Every endpoint and every error, in process (Hummingbird's router test framework).
+@Suite("serve: endpoints")
+struct EndpointTests {
+    func app(_ service: RoutingService) -> some ApplicationProtocol {
+        ServeApplication.make(service: service, logger: Fixture.logger)
+    }
+
+    @Test func routeAnswersARankedDecision() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            let body = #"{"tenant":"acme","model_family":"gpt-4o","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: body)) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/json")
+                let o = try object(r.body)
+                #expect((o["decision_id"] as? String)?.isEmpty == false)
+                #expect(o["model_version"] as? Int == 7)
+                #expect(o["policy"] as? String == "llm-default")
+                let candidates = try #require(o["candidates"] as? [[String: Any]])
+                #expect(candidates.count == 3)   // cohere is denied for acme
+                for c in candidates {
+                    for key in ["rank", "provider", "placement", "score", "expected_latency_ms", "tail_latency_ms",
+                                "failure_probability", "cost_usd", "misses_slo"] {
+                        #expect(c[key] != nil, "candidate lacks \(key)")
+                    }
+                }
+                let dropped = try #require(o["dropped"] as? [[String: Any]])
+                #expect(dropped.first?["provider"] as? String == "cohere")
+                #expect(dropped.first?["reason"] as? String == "denied for the tenant")
+                let selected = try #require(o["selected"] as? [String: Any])
+                #expect(selected["provider"] as? String == candidates[0]["provider"] as? String)
+            }
+            // A rule: strict-privacy goes to Ollama.
+            try await client.execute(uri: "/v1/route", method: .post,
+                                     body: ByteBuffer(string: #"{"tenant":"acme","tags":["strict-privacy"]}"#)) { r in
+                let o = try object(r.body)
+                #expect((o["rule"] as? [String: Any])?["name"] as? String == "strict-privacy")
+                #expect(((o["candidates"] as? [[String: Any]])?.first)?["provider"] as? String == "ollama")
+            }
+        }
+    }
+
+    @Test func malformedJSONIs400WithTheField() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            let cases: [(String, String?)] = [
+                (#"{"tenant":"acme","prompt_tokens":"many"}"#, "prompt_tokens"),
+                (#"{"tenant":"acme","prompt_tokens":-3}"#, "prompt_tokens"),
+                (#"{"tenant":"acme","prompt_tokens":1.5}"#, "prompt_tokens"),
+                (#"{"tenant":"acme","compliance":["pci"]}"#, "compliance"),
+                (#"{"tenant":"acme","slo_ms":0}"#, "slo_ms"),
+                (#"{"tenant":"acme","at":"yesterday"}"#, "at"),
+                (#"{"tenant":"acme","tags":"x"}"#, "tags"),
+                (#"{"tenant":"acme","region":"us""#, "region"),
+                (#"{"tenant":12}"#, "tenant"),
+                (#"[1,2]"#, nil),
+                (#"{"tenant":"acme"} trailing"#, nil),
+                ("not json", nil),
+            ]
+            for (body, field) in cases {
+                try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: body)) { r in
+                    #expect(r.status == .badRequest, "\(body)")
+                    let o = try object(r.body)
+                    #expect((o["error"] as? String)?.isEmpty == false)
+                    #expect(o["field"] as? String == field, "\(body): \(o)")
+                }
+            }
+            // Empty body.
+            try await client.execute(uri: "/v1/route", method: .post) { r in
+                #expect(r.status == .badRequest)
+            }
+            // Outcome: missing and bad fields.
+            let outcomeCases: [(String, String)] = [
+                (#"{"provider":"openai","status":"ok","latency_ms":3}"#, "decision_id"),
+                (#"{"decision_id":"x-1","status":"ok","latency_ms":3}"#, "provider"),
+                (#"{"decision_id":"x-1","provider":"openai"}"#, "status"),
+                (#"{"decision_id":"x-1","provider":"openai","status":"ok"}"#, "latency_ms"),
+                (#"{"decision_id":"x-1","provider":"openai","status":"maybe","latency_ms":3}"#, "status"),
+                (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":-1}"#, "latency_ms"),
+            ]
+            for (body, field) in outcomeCases {
+                try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: body)) { r in
+                    #expect(r.status == .badRequest, "\(body)")
+                    try #expect(object(r.body)["field"] as? String == field, "\(body)")
+                }
+            }
+        }
+    }
+
+    @Test func oversizeBodyIs413() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            let big = #"{"tenant":"acme","text":""# + String(repeating: "x", count: 10_000) + #""}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: big)) { r in
+                #expect(r.status == .contentTooLarge)
+                try #expect((object(r.body)["error"] as? String)?.contains("4096") == true)
+            }
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: big)) { r in
+                #expect(r.status == .contentTooLarge)
+            }
+        }
+    }
+
+    @Test func unknownTenantProviderAndDecisionAre4xx() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"globex"}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                let o = try object(r.body)
+                #expect(o["field"] as? String == "tenant")
+                #expect((o["error"] as? String)?.contains("globex") == true)
+            }
+            let id = try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { r in
+                try object(r.body)["decision_id"] as! String
+            }
+            let unknownProvider = #"{"decision_id":"\#(id)","provider":"watsonx","status":"ok","latency_ms":5}"#
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: unknownProvider)) { r in
+                #expect(r.status == .unprocessableContent)
+                let o = try object(r.body)
+                #expect(o["field"] as? String == "provider")
+                #expect((o["error"] as? String)?.contains("watsonx") == true)
+            }
+            for bad in ["nope", "\(service.instance)-ffffff", "0badc0de-1"] {
+                let body = #"{"decision_id":"\#(bad)","provider":"openai","status":"ok","latency_ms":5}"#
+                try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: body)) { r in
+                    #expect(r.status == .notFound)
+                    try #expect(object(r.body)["field"] as? String == "decision_id")
+                }
+            }
+            // A good outcome, then the same again: 409.
+            let good = #"{"decision_id":"\#(id)","provider":"openai","status":"ok","latency_ms":840,"input_tokens":10}"#
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: good)) { r in
+                #expect(r.status == .ok)
+                let o = try object(r.body)
+                #expect(o["applied"] as? Bool == true)
+                #expect(o["stored"] as? Bool == false)   // no store
+            }
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: good)) { r in
+                #expect(r.status == .conflict)
+            }
+            try await client.execute(uri: "/v1/nothing", method: .get) { r in
+                #expect(r.status == .notFound)
+                try #expect((object(r.body)["error"] as? String)?.contains("/v1/nothing") == true)
+            }
+        }
+    }
+
+    @Test func adminReloadNeedsTheToken() async throws {
+        let f = try Fixture()
+        let service = try f.service(token: "t0ken")
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            try await client.execute(uri: "/admin/reload", method: .post) { r in
+                #expect(r.status == .unauthorized)
+                try #expect(object(r.body)["field"] as? String == "Authorization")
+            }
+            try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer wrong"]) { r in
+                #expect(r.status == .unauthorized)
+                try #expect(object(r.body)["error"] as? String == "wrong admin token")
+            }
+            try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Basic dDBrZW4="]) { r in
+                #expect(r.status == .unauthorized)
+            }
+            try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer t0ken"]) { r in
+                #expect(r.status == .ok)
+                let o = try object(r.body)
+                #expect(o["generation"] as? Int == 2)
+                #expect(o["model_version"] as? Int == 7)
+            }
+        }
+        // No token configured: always 401.
+        let closed = try f.service(token: nil)
+        defer { closed.close() }
+        try await app(closed).test(.router) { client in
+            try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer "]) { r in
+                #expect(r.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func healthReadinessModelAndMetrics() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { r in
+                #expect(r.status == .ok)
+                try #expect(object(r.body)["status"] as? String == "alive")
+            }
+            try await client.execute(uri: "/readyz", method: .get) { r in
+                #expect(r.status == .ok)
+                try #expect(object(r.body)["ready"] as? Bool == true)
+            }
+            try await client.execute(uri: "/v1/model", method: .get) { r in
+                let o = try object(r.body)
+                #expect(o["version"] as? Int == 7)
+                #expect((o["trained_window"] as? [String: Any])?["from"] as? String == "2026-10-05T00:00:00Z")
+                let providers = try #require(o["providers"] as? [[String: Any]])
+                #expect(providers.count == 4)
+                #expect((providers[0]["metrics"] as? [String: Any])?["latency_rmse"] as? Double == 0.3)
+            }
+            _ = try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#))
+            _ = try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"zzz"}"#))
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                let text = String(buffer: r.body)
+                #expect(text.contains(#"mosaic_decisions_total{provider="openai",reason="strategy:model_utility"} 1"#)
+                        || text.contains(#"mosaic_decisions_total{provider="anthropic",reason="strategy:model_utility"} 1"#))
+                #expect(text.contains(#"mosaic_http_errors_total{endpoint="route",status="422"} 1"#))
+                #expect(text.contains(#"mosaic_breaker_state{provider="openai"} 0"#))
+                #expect(text.contains(#"mosaic_reloads_total{source="startup",result="success"} 1"#))
+                #expect(text.contains(#"mosaic_handling_seconds_bucket{endpoint="route",le="+Inf"}"#))
+                #expect(text.contains("mosaic_model_version 7"))
+                // Every sample line is `name{labels} value` or `name value`.
+                for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                    let parts = line.split(separator: " ")
+                    #expect(parts.count == 2 && Double(parts[1]) != nil || parts.last == "+Inf", "\(line)")
+                }
+            }
+        }
+    }
+}
