@@ -743,7 +743,9 @@ struct MockProviderServerTests {
         }
         let after = openDescriptors()
         #expect(ports.count >= 2)
-        #expect(after.count <= before.count + 6, "descriptors: \(before.count) before, \(after.count) after")
+        // The count is process-wide and other suites (live server tests) open and close sockets at
+        // the same time, so allow some slack: a leak of one descriptor per server would add 20.
+        #expect(after.count <= before.count + 15, "descriptors: \(before.count) before, \(after.count) after")
         // And no socket of this process is still connected or listening on one of the servers' ports
         // (a socket shut down but never closed leaves /proc/net/tcp: the count above catches that).
         let localPorts = tcpLocalPorts()
