@@ -60,9 +60,46 @@ import Testing
         let ref = try TestData.python(Self.sklearnQuantile, ["x": TestData.rowsOf(x), "y": y, "q": 0.9])
         try #require(ref.count == 4)
         print("quantile regression: pinball loss \(loss) vs exact LP \(ref[3])")
+        // Within the smoothing's bound of the exact vertex's loss, and close to its coefficients.
         #expect(loss <= ref[3] * (1 + 1e-5))
         #expect(abs(model.intercept - ref[0]) < 1e-2)
         for j in 0..<2 { #expect(abs(model.coefficients[j] - ref[j + 1]) < 5e-2) }
+    }
+
+    /// The solver's answer is a unique point, reached to rounding: its duality gap against the
+    /// exact problem is small, and no point near it in any direction is lower by more than that.
+    @Test func theDualityGapBoundsTheDistanceToTheOptimum() throws {
+        let (x1, y) = Self.heteroscedastic(rows: 3_000, seed: 48)
+        var x = Matrix(rows: 3_000, columns: 2)
+        for i in 0..<3_000 { x[i, 0] = x1[i, 0]; x[i, 1] = x1[i, 0] * x1[i, 0] }
+        let q = QuantileRegression(quantile: 0.9, alpha: 1e-4)
+        let fit = try q.solve(x, y)
+        #expect(fit.optimalityGap < 1e-4, "gap \(fit.optimalityGap)")
+        func objective(_ m: LinearModel) throws -> Double {
+            Metrics.pinballLoss(y, try m.predict(x), quantile: 0.9) + 0.5 * 1e-4 * m.coefficients.reduce(0) { $0 + $1 * $1 }
+        }
+        let best = try objective(fit.model)
+        var random = SeededRandom(seed: 49)
+        for _ in 0..<16 {
+            let d = (0..<3).map { _ in random.normal() }
+            for step in [1e-5, 1e-3, 1e-1] {
+                let m = LinearModel(intercept: fit.model.intercept + step * d[0],
+                                    coefficients: [fit.model.coefficients[0] + step * d[1], fit.model.coefficients[1] + step * d[2]])
+                #expect(try objective(m) >= best * (1 - fit.optimalityGap), "a step of \(step) lowers the objective beyond the gap")
+            }
+        }
+    }
+
+    /// When τ·n is a whole number the exact optimal intercepts form an interval; the smoothed
+    /// problem has one optimum, its midpoint (by symmetry here).
+    @Test func theInterceptIsCanonicalWhenTheOptimumIsAnInterval() throws {
+        let x = Matrix(rows: 20, columns: 1, repeating: 1)
+        let y = (1...20).map(Double.init).reversed().map { $0 }
+        let fit = try QuantileRegression(quantile: 0.5, alpha: 1e-4).solve(x, y)
+        #expect(abs(fit.model.intercept - 10.5) < 1e-9, "\(fit.model.intercept)")
+        #expect(abs(fit.model.coefficients[0]) < 1e-9)
+        let odd = try QuantileRegression(quantile: 0.5, alpha: 1e-4).solve(x.rows(0..<19), Array(y.prefix(19)))
+        #expect(abs(odd.model.intercept - 11) < 1e-6, "\(odd.model.intercept)")
     }
 
     @Test func medianLineOnSymmetricNoiseIsCloseToLeastSquares() throws {

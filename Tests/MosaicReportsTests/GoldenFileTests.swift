@@ -6,6 +6,10 @@ import Testing
 /// The rendered Markdown, CSV and JSON of the four fixture reports against committed golden
 /// files (`Golden/`). Run with `MOSAIC_UPDATE_GOLDEN=1` to rewrite them after a deliberate
 /// change, and review the diff.
+///
+/// Every number is compared exactly (`GoldenComparison.exact`): the fixtures are fixed inputs and
+/// no fitted model is involved, so money, counts and statistics are the same on every machine.
+/// A failure names the file, line and column of the number that moved.
 @Suite struct GoldenFileTests {
     static let update = ProcessInfo.processInfo.environment["MOSAIC_UPDATE_GOLDEN"] == "1"
 
@@ -23,11 +27,8 @@ import Testing
             }
             let golden = try #require(FileManager.default.contents(atPath: path), "missing golden file \(path); run with MOSAIC_UPDATE_GOLDEN=1")
             let expected = String(decoding: golden, as: UTF8.self)
-            if contents != expected {
-                let a = contents.split(separator: "\n", omittingEmptySubsequences: false)
-                let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-                Issue.record("\(file) differs from its golden file at line \(line + 1):\n  got:      \(line < a.count ? String(a[line]) : "<end>")\n  expected: \(line < b.count ? String(b[line]) : "<end>")")
+            for problem in GoldenComparison.exact.differences(actual: contents, expected: expected, label: file).prefix(5) {
+                Issue.record("\(problem)")
             }
         }
     }

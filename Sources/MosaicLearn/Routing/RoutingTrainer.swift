@@ -116,10 +116,12 @@ public struct RoutingTrainer: Sendable {
         let spec = try configuration.features.build(rows.map(\.features))
         let final = try fitHeads(rows, spec: spec)
         let models = Array(Set(rows.map(\.features.model))).sorted()
-        return ProviderModel(provider: provider, models: models, rows: rows.count, featureSpec: spec,
+        var model = ProviderModel(provider: provider, models: models, rows: rows.count, featureSpec: spec,
                              logLatency: final.latency, logLatencyResidualVariance: final.residualVariance,
                              tailQuantile: configuration.tailQuantile, logLatencyTail: final.tail,
                              failure: final.failure, metrics: metrics)
+        model.solver = final.solver
+        return model
     }
 
     struct Heads {
@@ -127,6 +129,7 @@ public struct RoutingTrainer: Sendable {
         var residualVariance: Double
         var tail: LinearHead
         var failure: LinearHead
+        var solver: SolverReport? = nil
     }
 
     static func design(_ rows: [Row], _ spec: FeatureSpec) -> Matrix {
@@ -173,10 +176,11 @@ public struct RoutingTrainer: Sendable {
 
         var quantile = QuantileRegression()
         quantile.quantile = configuration.tailQuantile
-        let tail = try quantile.fit(xTimed, yLog)
+        let tail = try quantile.solve(xTimed, yLog)
 
         let failures = rows.filter { !$0.ok }.count
         let failure: LinearHead
+        var failureFit = (iterations: 0, converged: true)
         if failures == 0 || failures == rows.count {
             let rate = (Double(failures) + 0.5) / (Double(rows.count) + 1)
             failure = LinearHead(intercept: log(rate / (1 - rate)), coefficients: [Double](repeating: 0, count: spec.width))
@@ -190,9 +194,14 @@ public struct RoutingTrainer: Sendable {
             for j in Self.outputColumns(spec) {
                 for i in 0..<x.rows { x[i, j] = 0 }
             }
-            failure = Self.head(try logistic.fit(x, rows.map { !$0.ok }).model)
+            let fit = try logistic.fit(x, rows.map { !$0.ok })
+            failure = Self.head(fit.model)
+            failureFit = (fit.iterations, fit.converged)
         }
-        return Heads(latency: Self.head(latency), residualVariance: residualVariance, tail: Self.head(tail), failure: failure)
+        let solver = SolverReport(tailIterations: tail.iterations, tailOptimalityGap: tail.optimalityGap,
+                                  failureIterations: failureFit.iterations, failureConverged: failureFit.converged)
+        return Heads(latency: Self.head(latency), residualVariance: residualVariance, tail: Self.head(tail.model), failure: failure,
+                     solver: solver)
     }
 
     /// The metrics of an exported provider model on other rows (for `mosaic eval routing`).

@@ -95,6 +95,26 @@ public struct CalibrationRow: Sendable, Codable, Equatable {
     }
 }
 
+/// How the iterative fits of one provider's heads ended, so that a model file says how close to
+/// optimal its coefficients are.
+public struct SolverReport: Sendable, Codable, Equatable {
+    /// MM steps before the quantile regression's crossover certified the optimum.
+    public var tailIterations: Int
+    /// The tail head's relative duality gap (rounding-level when certified: about 1e-16).
+    public var tailOptimalityGap: Double
+    /// Newton steps of the failure head's logistic regression (0 for a constant rate).
+    public var failureIterations: Int
+    /// Whether the failure head met its gradient tolerance (1e-8 on the scaled gradient).
+    public var failureConverged: Bool
+
+    public init(tailIterations: Int, tailOptimalityGap: Double, failureIterations: Int, failureConverged: Bool) {
+        self.tailIterations = tailIterations
+        self.tailOptimalityGap = tailOptimalityGap
+        self.failureIterations = failureIterations
+        self.failureConverged = failureConverged
+    }
+}
+
 /// The learned behaviour of one provider.
 ///
 /// Latency is modelled on the log scale for successful requests: `logLatency` predicts the mean
@@ -113,6 +133,9 @@ public struct ProviderModel: Sendable, Codable, Equatable {
     public var logLatencyTail: LinearHead
     public var failure: LinearHead
     public var metrics: ProviderMetrics
+    /// How the iterative fits of the exported heads ended (absent in files written before it
+    /// was recorded).
+    public var solver: SolverReport? = nil
 
     public init(provider: String, models: [String], rows: Int, featureSpec: FeatureSpec, logLatency: LinearHead, logLatencyResidualVariance: Double, tailQuantile: Double, logLatencyTail: LinearHead, failure: LinearHead, metrics: ProviderMetrics) {
         self.provider = provider
