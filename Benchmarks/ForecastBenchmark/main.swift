@@ -19,6 +19,13 @@
 //      `python3 -c "import statsforecast"` works; accuracy and time ratios. Also the synthetic
 //      series of ../shared/reference/ref_forecast.py against its stored results/forecast.json
 //      (not rerun).
+//   4. Development series (DevelopmentSeries.swift): the Twitter stream's hourly counts (with
+//      its logged gaps left missing) and NAB nyc_taxi summed to hours (whole, and its last
+//      5 weeks 4 days), each on 4 rolling origins with h = 48 exactly as the held-out series is
+//      scored; Mosaic's AutoForecaster (and MSTL alone, and without hygiene) against
+//      statsforecast MSTL([24, 168]), AutoETS, AutoARIMA and SeasonalNaive on the same folds
+//      through statsforecast_folds.py: MASE per fold and its mean, 80 % / 95 % coverage.
+//      --dev-only runs only this section.
 //   3. NAB nyc_taxi (30-minute steps, daily 48 and weekly 336 seasonality): one-step fitted
 //      values and residual scale of AutoForecaster(period: 48, horizon: 48, secondaryPeriod: 336)
 //      and of a harmonic regression with both periods, anomalies flagged at levels 99 and 99.9
@@ -106,6 +113,7 @@ let shared = option("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_S
 let runPython = !args.contains("--no-python")
 let savedStatsforecast = option("--statsforecast-json")
 let runCandidates = args.contains("--candidates")
+let developmentOnly = args.contains("--dev-only")
 let levels = [80.0, 95.0]
 let scriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_m4.py").path
@@ -307,7 +315,7 @@ func printM4(_ r: M4Results, published: [Published]) {
 }
 
 let m4Folder = shared + "/datasets/m4-hourly"
-let m4 = runM4(folder: m4Folder)
+let m4 = developmentOnly ? nil : runM4(folder: m4Folder)
 if let m4 { printM4(m4, published: readPublished(m4Folder + "/m4_hourly_published_accuracy.csv")) }
 
 // MARK: - 2. statsforecast side by side
@@ -473,7 +481,7 @@ func runReferenceSynthetic(_ path: String) {
 if let m4 {
     if let json = runStatsforecast(m4) { printStatsforecast(json, m4) }
 }
-runReferenceSynthetic(shared + "/reference/results/forecast.json")
+if !developmentOnly { runReferenceSynthetic(shared + "/reference/results/forecast.json") }
 
 // MARK: - 3. NAB nyc_taxi anomalies
 
@@ -548,4 +556,10 @@ func runNAB(folder: String) {
     }
 }
 
-runNAB(folder: shared + "/datasets/nab-traffic")
+if !developmentOnly { runNAB(folder: shared + "/datasets/nab-traffic") }
+
+let foldScriptPath: String = {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_folds.py").path
+    return FileManager.default.fileExists(atPath: here) ? here : "Benchmarks/ForecastBenchmark/statsforecast_folds.py"
+}()
+runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath)
