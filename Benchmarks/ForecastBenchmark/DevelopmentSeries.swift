@@ -73,11 +73,19 @@ func loadDevelopmentSeries(shared: String) -> [DevelopmentSeries] {
                 i += 1
             }
         }
-        out.append(DevelopmentSeries(name: "NAB nyc_taxi (hourly sums)", values: hourly,
-                                     note: "\(hourly.count) h, 2014-07-01 → 2015-01-31"))
-        let last = Array(hourly.suffix(4 * 168 + developmentOrigins * developmentHorizon))
-        out.append(DevelopmentSeries(name: "NAB nyc_taxi, last 5 weeks 4 days (hourly sums)", values: last,
-                                     note: "\(last.count) h: 4 weeks of training at the first origin, like the held-out series"))
+        // Two windows of 4 weeks' training at the first origin plus the 4 × 48 scored hours, like
+        // the held-out series (the whole 5,160 hours would take statsforecast's AutoARIMA far too
+        // long): the last one (its folds hold the 2015-01-26/27 blizzard, when demand collapsed)
+        // and the one ending 2014-11-23 00:00 (the NYC marathon and the end of summer time on
+        // 2014-11-02 in its training part).
+        let length = 4 * 168 + developmentOrigins * developmentHorizon
+        let novemberEnd = 145 * 24  // hours from 2014-07-01 to 2014-11-23
+        if hourly.count >= novemberEnd {
+            out.append(DevelopmentSeries(name: "NAB nyc_taxi hourly, to 2015-02-01", values: Array(hourly.suffix(length)),
+                                         note: "\(length) h, 2014-12-27 → 2015-01-31 (summed half-hours)"))
+            out.append(DevelopmentSeries(name: "NAB nyc_taxi hourly, to 2014-11-23", values: Array(hourly[(novemberEnd - length)..<novemberEnd]),
+                                         note: "\(length) h, 2014-10-18 → 2014-11-22 (summed half-hours)"))
+        }
     }
     return out
 }
@@ -112,6 +120,7 @@ func foldMASE(_ fold: Fold, _ f: [Double]) -> Double {
 }
 
 struct FoldScore {
+    var foldMASE: [Double]
     var meanMASE: Double
     var worstMASE: Double
     var coverage80: Double
@@ -138,7 +147,7 @@ func scoreFolds(_ folds: [Fold], _ r: FoldForecasts) -> FoldScore? {
         total += known
         if known > 0 { worst80 = min(worst80, Double(in80) / Double(known)) }
     }
-    return FoldScore(meanMASE: mases.reduce(0, +) / Double(mases.count), worstMASE: mases.max() ?? .nan,
+    return FoldScore(foldMASE: mases, meanMASE: mases.reduce(0, +) / Double(mases.count), worstMASE: mases.max() ?? .nan,
                      coverage80: Double(inside[80] ?? 0) / Double(max(total, 1)),
                      coverage95: Double(inside[95] ?? 0) / Double(max(total, 1)), worstCoverage80: worst80)
 }
@@ -160,7 +169,13 @@ func runMosaic(_ label: String, _ auto: AutoForecaster, _ folds: [Fold], chosen:
     return FoldForecasts(model: label, forecasts: out, seconds: seconds(since: start))
 }
 
-func runStatsforecastFolds(_ folds: [Fold], script: String) -> ([FoldForecasts], String)? {
+func runStatsforecastFolds(_ folds: [Fold], script: String, saved: String?) -> ([FoldForecasts], String)? {
+    if let saved {
+        guard let data = FileManager.default.contents(atPath: saved) else { say("cannot read \(saved)"); return nil }
+        print("statsforecast's fold forecasts read from \(saved) (statsforecast_folds.py output on these folds; not rerun in this process).")
+        print("")
+        return parseStatsforecastFolds(data)
+    }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-dev-folds-\(getpid()).csv")
     var text = "fold,t,y\n"
     for fold in folds {
@@ -179,9 +194,14 @@ func runStatsforecastFolds(_ folds: [Fold], script: String) -> ([FoldForecasts],
     do { try p.run() } catch { say("cannot start python3: \(error)"); return nil }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    guard p.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    guard p.terminationStatus == 0 else { say("statsforecast_folds.py failed (exit \(p.terminationStatus))"); return nil }
+    return parseStatsforecastFolds(data)
+}
+
+func parseStatsforecastFolds(_ data: Data) -> ([FoldForecasts], String)? {
+    guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
           let models = json["models"] as? [String: [String: Any]] else {
-        say("statsforecast_folds.py failed (exit \(p.terminationStatus))")
+        say("statsforecast_folds.py's output is not the expected JSON")
         return nil
     }
     let version = ((json["versions"] as? [String: Any])?["statsforecast"] as? String) ?? "?"
@@ -200,7 +220,7 @@ func runStatsforecastFolds(_ folds: [Fold], script: String) -> ([FoldForecasts],
     return (out, version)
 }
 
-func runDevelopmentSeries(shared: String, runPython: Bool, script: String) {
+func runDevelopmentSeries(shared: String, runPython: Bool, script: String, saved: String?) {
     let series = loadDevelopmentSeries(shared: shared)
     guard !series.isEmpty else { print("**Development series skipped**: none found under \(shared)/datasets."); return }
     print("## 4. Development series: \(developmentOrigins) rolling origins, h = \(developmentHorizon), MASE with m = 24")
@@ -211,9 +231,9 @@ func runDevelopmentSeries(shared: String, runPython: Bool, script: String) {
     for s in series { allFolds += folds(of: s) }
     var sf: [FoldForecasts] = []
     var sfVersion = ""
-    if runPython, pythonHasStatsforecast() {
+    if saved != nil || (runPython && pythonHasStatsforecast()) {
         say("running statsforecast on \(allFolds.count) development folds…")
-        if let (r, v) = runStatsforecastFolds(allFolds, script: script) { sf = r; sfVersion = v }
+        if let (r, v) = runStatsforecastFolds(allFolds, script: script, saved: saved) { sf = r; sfVersion = v }
     } else {
         print("statsforecast skipped on the development series (--no-python, or `import statsforecast` fails).")
         print("")
@@ -222,18 +242,18 @@ func runDevelopmentSeries(shared: String, runPython: Bool, script: String) {
     var ignored: [String: String] = [:]
     let mosaic = runMosaic("**Mosaic AutoForecaster(24, h 48)**", AutoForecaster(period: 24, horizon: developmentHorizon), allFolds, chosen: &chosen)
     let mstlAlone = runMosaic("Mosaic MSTL(24, 168) alone (hygiene, conformal)", AutoForecaster(
-        period: 24, horizon: developmentHorizon, candidates: [.mstl(MSTL(periods: [24, 168], fastJumps: true))]), allFolds, chosen: &ignored)
+        period: 24, horizon: developmentHorizon, candidates: [.mstl(MSTL.candidate(periods: [24, 168]))]), allFolds, chosen: &ignored)
     let noHygiene = runMosaic("Mosaic AutoForecaster without hygiene", AutoForecaster(period: 24, horizon: developmentHorizon, hygiene: false),
                               allFolds.map { f in var g = f; g.train = SeriesHygiene.interpolate(f.train); return g }, chosen: &ignored)
     if !sfVersion.isEmpty { print("statsforecast \(sfVersion), same folds, same run."); print("") }
-    print("| series | model | mean MASE | worst fold MASE | 80 % cov. | 95 % cov. | worst fold 80 % cov. | wall s (all folds) |")
+    print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. | wall s (all folds) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for s in series {
         let fs = allFolds.filter { $0.series == s.name }
         for r in [mosaic, mstlAlone, noHygiene] + sf {
             if !r.note.isEmpty { print("| \(s.name) | \(r.model) | failed: \(r.note) | | | | | |"); continue }
             guard let sc = scoreFolds(fs, r) else { print("| \(s.name) | \(r.model) | (no forecast on some fold) | | | | | |"); continue }
-            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(f3(sc.worstMASE)) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) | \(secs(r.seconds)) |")
+            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(sc.foldMASE.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) | \(secs(r.seconds)) |")
         }
     }
     print("")

@@ -23,7 +23,7 @@ public enum AnyForecaster: Forecaster, Codable, Hashable {
             if h.logTransform { parts.append("log") }
             return "HarmonicRegression(\(parts.joined(separator: ", ")))"
         case .mstl(let f):
-            return "MSTL(\(f.periods.map(String.init).joined(separator: ",")))\(f.robust ? ", robust" : "")"
+            return "MSTL(\(f.periods.map(String.init).joined(separator: ",")))\(f.robust ? ", robust" : "")\(f.fastJumps ? ", fast" : "")"
         }
     }
 

@@ -14,7 +14,7 @@ import MosaicLinalg
 /// period (4 origins of 48 hours span more than a week), so every day of the week is scored.
 /// Shortcut, for speed: an ``ETS`` candidate with several specifications picks its
 /// specification by AICc once, on the first origin's training part, and only that
-/// specification is refitted at each origin. A candidate that cannot be fitted at some origin
+/// specification is refitted at each origin and on the whole series. A candidate that cannot be fitted at some origin
 /// is not scored and cannot be chosen. No forecast at an origin sees a value after it.
 ///
 /// **Hygiene.** With ``hygiene`` (the default) missing values (NaN) and outages are replaced
@@ -102,7 +102,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
                 seasonalARPeriods: arPeriods, logTransform: log)))
         }
         if let w = secondaryPeriod, w > m {
-            list.append(.mstl(MSTL(periods: [m, w], fastJumps: true)))
+            list.append(.mstl(MSTL.candidate(periods: [m, w])))
         }
         var seen = Set<AnyForecaster>()
         return list.filter { seen.insert($0).inserted }  // small periods make K = 3 and K = 10 equal
@@ -131,15 +131,23 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             return Fitted(y: x, chosen: [member.name], members: [member], scores: [], cleaning: report)
         }
         // Whole-series fits.
-        var full: [AnyFittedForecaster?] = []
-        for c in candidates { full.append(try? c.fit(x)) }
         let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins)
         let trains = plan.map { originTrainingParts(y, plan: $0) } ?? []
+        let starts = candidates.map { specificationChoice($0, trains: trains) }
+        var full: [AnyFittedForecaster?] = []
+        for (i, c) in candidates.enumerated() {
+            if let start = starts[i], case .ets(var ets) = c {
+                ets.candidates = [start.specification]
+                full.append((try? ets.fit(x, warmStart: start)).map { .ets($0) })
+            } else {
+                full.append(try? c.fit(x))
+            }
+        }
         let actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
         var paths: [[[Double]]?] = []  // candidate → origin → forecast
         for (i, c) in candidates.enumerated() {
             guard full[i] != nil, plan != nil else { paths.append(nil); continue }
-            paths.append(originForecasts(c, trains: trains))
+            paths.append(originForecasts(c, trains: trains, start: starts[i]))
         }
         let scales = trains.map { ForecastCrossValidation.scale($0[...], period: period) }
         let scored = ForecastCrossValidation.rank(paths: paths, names: candidates.map(\.name), actual: actual, plan: plan,
@@ -173,15 +181,20 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         }
     }
 
+    /// For an ``ETS`` with several specifications, its fit (by AICc) to the first origin's
+    /// training part: the specification then used at every origin and on the whole series
+    /// (a shortcut for speed that sees no value after the first origin). Nil otherwise.
+    func specificationChoice(_ candidate: AnyForecaster, trains: [[Double]]) -> ETS.Fitted? {
+        guard case .ets(let ets) = candidate, ets.candidates.count > 1, let first = trains.first else { return nil }
+        return try? ets.fit(first)
+    }
+
     /// One candidate's forecasts from each origin's training part, or nil when it fails at one.
-    /// Shortcut, for speed: an ``ETS`` with several specifications picks its specification by
-    /// AICc once, on the first origin's training part, and only that one is refitted at each
-    /// origin (warm-started from it); so every origin's forecast depends on no later value.
-    func originForecasts(_ candidate: AnyForecaster, trains: [[Double]]) -> [[Double]]? {
-        guard let first = trains.first else { return nil }
+    /// An ETS with several specifications refits only the one of `start` (warm-started from it).
+    func originForecasts(_ candidate: AnyForecaster, trains: [[Double]], start: ETS.Fitted?) -> [[Double]]? {
         let h = horizon
         if case .ets(let ets) = candidate, ets.candidates.count > 1 {
-            guard let start = try? ets.fit(first) else { return nil }
+            guard let start else { return nil }
             var single = ets
             single.candidates = [start.specification]
             return ForecastCrossValidation.forecasts({ (train: [Double]) throws(LearnError) -> [Double] in
@@ -204,7 +217,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             return ([], candidates.map { _ in nil })
         }
         let trains = originTrainingParts(y, plan: plan)
-        return (plan.cuts, candidates.map { originForecasts($0, trains: trains) })
+        return (plan.cuts, candidates.map { originForecasts($0, trains: trains, start: specificationChoice($0, trains: trains)) })
     }
 
     /// The error of the first candidate on the whole series (when none could be fitted).

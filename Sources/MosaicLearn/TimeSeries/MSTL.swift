@@ -27,6 +27,8 @@ public struct MSTL: Forecaster, Codable, Hashable {
     public var fastJumps: Bool = false
     /// The model of the seasonally adjusted series (must be non-seasonal).
     public var trendForecaster: ETS
+    /// Each STL's inner iterations; nil for STL's default (5).
+    public var innerIterations: Int?
 
     public init(periods: [Int], robust: Bool = false, fastJumps: Bool = false, iterations: Int = 2,
                 seasonalWidths: [Int]? = nil, trendForecaster: ETS? = nil) {
@@ -37,6 +39,15 @@ public struct MSTL: Forecaster, Codable, Hashable {
         self.seasonalWidths = seasonalWidths
         self.trendForecaster = trendForecaster ?? ETS(candidates: ETS.Trend.allCases.map { .init(trend: $0, seasonality: .none) },
                                                       period: 1)
+    }
+
+    /// The configuration ``AutoForecaster`` tries, cheaper than statsforecast's: LOESS jumps,
+    /// 2 inner STL iterations instead of 5, and simple exponential smoothing (ETS(A,N,N)) for
+    /// the seasonally adjusted series.
+    public static func candidate(periods: [Int]) -> MSTL {
+        var m = MSTL(periods: periods, fastJumps: true, trendForecaster: ETS(trend: .none, seasonality: .none, period: 1))
+        m.innerIterations = 2
+        return m
     }
 
     /// The components: one seasonal series per used period, the trend and the remainder.
@@ -75,7 +86,7 @@ public struct MSTL: Forecaster, Codable, Hashable {
                     for t in y.indices { deseasonalised[t] += seasonals[i][t] }
                     let width = seasonalWidths.map { $0[min(sorted.firstIndex(of: p) ?? i, $0.count - 1)] }
                         ?? 7 + 4 * ((sorted.firstIndex(of: p) ?? i) + 1)
-                    var stl = STL(period: p, seasonal: width, seasonalDegree: 0, robust: robust)
+                    var stl = STL(period: p, seasonal: width, seasonalDegree: 0, robust: robust, innerIterations: innerIterations)
                     if fastJumps { stl = stl.withFastJumps() }
                     let d = try stl.decompose(deseasonalised)
                     seasonals[i] = d.seasonal

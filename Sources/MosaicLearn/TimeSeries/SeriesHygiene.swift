@@ -7,9 +7,10 @@
 /// (hour of day). A point is *low* when it is below ``lowFraction`` × its position's median
 /// (which must be positive). A maximal run of low and missing points is an outage when it holds
 /// at least ``minimumRun`` low points at busy positions (whose median is at least a quarter of
-/// the profile's median: quiet hours are too noisy to judge), or any missing point; lies inside
-/// the series (a run that
-/// reaches the last value is the present state, not an outage), and the median level of the
+/// the profile's median: quiet hours are too noisy to judge), or any missing point; is followed
+/// by at least one full period of values (a run that reaches the end, or recovered less than a
+/// period ago, is the present state — a new regime cannot be told from an outage yet — and is
+/// kept); and the median level of the
 /// `period` values just before it and just after it (each relative to the profile) are both
 /// more than 1 / ``lowFraction`` times the run's own level.
 ///
@@ -99,7 +100,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let hasMissing = run.contains { missing[$0] }
             if hasMissing && !run.contains(where: { low[$0] }) { outages.append(run); continue }
             let busyLow = run.filter { low[$0] && busy[$0 % m] }.count
-            guard busyLow >= minimumRun, run.lowerBound > 0, run.upperBound < n else {
+            guard busyLow >= minimumRun, run.lowerBound > 0, run.upperBound + m <= n else {
                 if hasMissing { outages.append(run) }
                 continue
             }

@@ -95,7 +95,7 @@ extension TimeSeriesTests {
             let names = AutoForecaster(period: 24, horizon: 48).candidates.map(\.name)
             #expect(names.contains("SeasonalNaive(24)") && names.contains("ETS.auto(24)"))
             #expect(names.filter { $0.hasPrefix("HarmonicRegression") && $0.contains("24,168") }.count == 3)
-            #expect(names.contains("MSTL(24,168)"))
+            #expect(names.contains("MSTL(24,168), fast"))
             #expect(AutoForecaster(period: 24, horizon: 48).origins == 4)  // 4 × 48 hours cover the week
         }
 

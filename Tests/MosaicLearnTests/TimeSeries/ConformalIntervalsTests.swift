@@ -66,7 +66,7 @@ extension TimeSeriesTests {
             y[650] = .nan
             let auto = AutoForecaster(period: 24, horizon: 48, candidates: [
                 .seasonalNaive(SeasonalNaive(period: 24)), .ets(.auto(period: 24)),
-                .mstl(MSTL(periods: [24, 168], fastJumps: true)),
+                .mstl(MSTL.candidate(periods: [24, 168])),
             ])
             let base = auto.crossValidationForecasts(y)
             #expect(base.cuts.count == 4)

@@ -85,7 +85,7 @@ extension TimeSeriesTests {
                 .seasonalNaive(SeasonalNaive(period: 24)),
                 .harmonicRegression(HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 3)], trend: false,
                                                        seasonalARPeriods: [24, 168])),
-                .mstl(MSTL(periods: [24, 168], fastJumps: true)),
+                .mstl(MSTL.candidate(periods: [24, 168])),
             ]
             let cleanFit = try AutoForecaster(period: 24, horizon: 48, candidates: candidates).fit(Array(truth.prefix(n - 48)))
             let fit = try AutoForecaster(period: 24, horizon: 48, candidates: candidates).fit(train)
