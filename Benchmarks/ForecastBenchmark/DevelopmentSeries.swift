@@ -245,7 +245,7 @@ func runDevelopmentSeries(shared: String, runPython: Bool, script: String, saved
         period: 24, horizon: developmentHorizon, candidates: [.mstl(MSTL.candidate(periods: [24, 168]))]), allFolds, chosen: &ignored)
     let noHygiene = runMosaic("Mosaic AutoForecaster without hygiene", AutoForecaster(period: 24, horizon: developmentHorizon, hygiene: false),
                               allFolds.map { f in var g = f; g.train = SeriesHygiene.interpolate(f.train); return g }, chosen: &ignored)
-    if !sfVersion.isEmpty { print("statsforecast \(sfVersion), same folds, same run."); print("") }
+    if !sfVersion.isEmpty { print("statsforecast \(sfVersion), same folds\(saved == nil ? ", same run" : "").") ; print("") }
     print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. | wall s (all folds) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for s in series {
