@@ -147,7 +147,7 @@ let package = Package(
             name: "ForecastBenchmark",
             dependencies: ["MosaicLearn", "MosaicCore"],
             path: "Benchmarks/ForecastBenchmark",
-            exclude: ["statsforecast_m4.py"]
+            exclude: ["statsforecast_m4.py", "statsforecast_folds.py"]
         ),
 
         .executableTarget(

@@ -12,7 +12,7 @@ struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file"))
     var series: String?
 
-    @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear).")
+    @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear, missing: keep them missing, empty values too, for the hygiene to replace).")
     var fillGaps: SeriesFile.GapPolicy = .error
 
     /// The store's series, when no file is given.
@@ -178,13 +178,24 @@ struct ForecastCommand: ParsableCommand {
                 guard s.values.count > holdout + m else {
                     throw CLIError("\(s.group): \(s.values.count) points are too few to hold out \(holdout)")
                 }
-                let actual = Array(s.values.suffix(holdout))
+                // Missing actual values (--fill-gaps missing) are not scored.
+                let base = s.values.count - holdout
+                let known = (0..<holdout).filter { s.values[base + $0].isFinite }
+                let actual = known.map { s.values[base + $0] }
+                let mean = known.map { f.mean[$0] }
+                func coverage(_ level: Double) -> Double? {
+                    f.interval(level: level).map { i in
+                        ForecastMetrics.coverage(actual: actual, interval: .init(level: level, lower: known.map { i.lower[$0] },
+                                                                                  upper: known.map { i.upper[$0] }))
+                    }
+                }
+                let scaleSeries = train.contains { !$0.isFinite } ? SeriesHygiene.interpolate(train) : train
                 scores.rows.append([
                     .text(s.group), .text(fitted.chosen.joined(separator: " + ")), .int(holdout),
-                    .number(ForecastMetrics.smape(actual: actual, forecast: f.mean), places: 3),
-                    .number(ForecastMetrics.mase(actual: actual, forecast: f.mean, training: train, period: m), places: 3),
-                    .number(f.interval(level: 80).map { ForecastMetrics.coverage(actual: actual, interval: $0) }, places: 3),
-                    .number(f.interval(level: 95).map { ForecastMetrics.coverage(actual: actual, interval: $0) }, places: 3),
+                    .number(ForecastMetrics.smape(actual: actual, forecast: mean), places: 3),
+                    .number(ForecastMetrics.mase(actual: actual, forecast: mean, training: scaleSeries, period: m), places: 3),
+                    .number(coverage(80), places: 3),
+                    .number(coverage(95), places: 3),
                 ])
             }
         }

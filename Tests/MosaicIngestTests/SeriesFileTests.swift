@@ -24,6 +24,15 @@ struct SeriesFileTests {
         #expect(try SeriesFile.read(path: p, gaps: .linear).values == [1, 2, 3, 4, 5])
     }
 
+    @Test func missingKeepsGapsAndEmptyValuesAsNaN() throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("m.csv", "timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n2024-01-01T03:00:00Z,4\n")
+        let s = try SeriesFile.read(path: p, gaps: .missing)
+        #expect(s.values.count == 4 && s.values[0] == 1 && s.values[1].isNaN && s.values[2].isNaN && s.values[3] == 4)
+        #expect(s.filled == 2)
+        #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .linear) }  // an empty value stays an error
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),

@@ -29,6 +29,9 @@ public enum SeriesFile {
         case zero
         /// Missing points are interpolated linearly between their neighbours.
         case linear
+        /// Missing points and empty values are kept as missing (NaN), for the forecasters'
+        /// hygiene to replace from the seasonal profile (``LoadedSeries/filled`` counts both).
+        case missing
     }
 
     public static func read(path: String, gaps: GapPolicy = .error) throws(IngestError) -> LoadedSeries {
@@ -47,6 +50,12 @@ public enum SeriesFile {
             let tb = reader.field(ct), vb = reader.field(cv)
             guard let ts = Timestamp.parse(tb) else {
                 throw .row(file: path, line: line, column: "timestamp", reason: "'\(ByteParsing.excerpt(tb))' is not an ISO 8601 timestamp")
+            }
+            if vb.count == 0 && gaps == .missing {
+                times.append(ts)
+                values.append(.nan)
+                lines.append(line)
+                continue
             }
             guard let v = ByteParsing.double(vb) else {
                 let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
@@ -80,6 +89,8 @@ public enum SeriesFile {
                                reason: "\(missing) point\(missing == 1 ? "" : "s") missing before \(Timestamp.format(times[i])) (spacing \(interval / 1_000_000) s); fill them or pass --fill-gaps zero|linear")
                 case .zero:
                     out.append(contentsOf: repeatElement(0, count: missing))
+                case .missing:
+                    out.append(contentsOf: repeatElement(.nan, count: missing))
                 case .linear:
                     let a = values[i - 1], b = values[i]
                     for k in 1...missing { out.append(a + (b - a) * Double(k) / Double(missing + 1)) }
@@ -88,6 +99,7 @@ public enum SeriesFile {
             }
             out.append(values[i])
         }
+        if gaps == .missing { filled += values.filter(\.isNaN).count }
         return LoadedSeries(start: times[0], interval: interval, values: out, filled: filled)
     }
 }

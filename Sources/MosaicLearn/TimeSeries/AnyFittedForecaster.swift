@@ -4,6 +4,7 @@ public enum AnyFittedForecaster: FittedForecaster, Equatable {
     case seasonalNaive(SeasonalNaive.Fitted)
     case ets(ETS.Fitted)
     case harmonicRegression(HarmonicRegression.Fitted)
+    case mstl(MSTL.Fitted)
 
     /// The wrapped model.
     var base: any FittedForecaster {
@@ -12,6 +13,7 @@ public enum AnyFittedForecaster: FittedForecaster, Equatable {
         case .seasonalNaive(let f): return f
         case .ets(let f): return f
         case .harmonicRegression(let f): return f
+        case .mstl(let f): return f
         }
     }
 
@@ -28,6 +30,8 @@ public enum AnyFittedForecaster: FittedForecaster, Equatable {
         case .harmonicRegression(let f):
             let terms = f.seasonalities.map(\.label).joined(separator: "+")
             return "HarmonicRegression(\(terms.isEmpty ? "no Fourier terms" : terms), AR lags \(f.arLags.map(String.init).joined(separator: ","))\(f.logTransform ? ", log" : ""))"
+        case .mstl(let f):
+            return "MSTL(\(f.periods.map(String.init).joined(separator: ",")); \(f.trendModel.specification))"
         }
     }
 }

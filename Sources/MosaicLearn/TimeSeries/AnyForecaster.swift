@@ -4,6 +4,7 @@ public enum AnyForecaster: Forecaster, Codable, Hashable {
     case seasonalNaive(SeasonalNaive)
     case ets(ETS)
     case harmonicRegression(HarmonicRegression)
+    case mstl(MSTL)
 
     /// A short readable name: `SeasonalNaive(24)`, `ETS.auto(24)`, `ETS(A,N,A)`,
     /// `HarmonicRegression(24×3, AR ≤3 + 24,168)`.
@@ -21,6 +22,8 @@ public enum AnyForecaster: Forecaster, Codable, Hashable {
             parts.append("AR ≤\(h.maxAROrder)" + (h.seasonalARPeriods.isEmpty ? "" : " + " + h.seasonalARPeriods.map(String.init).joined(separator: ",")))
             if h.logTransform { parts.append("log") }
             return "HarmonicRegression(\(parts.joined(separator: ", ")))"
+        case .mstl(let f):
+            return "MSTL(\(f.periods.map(String.init).joined(separator: ",")))\(f.robust ? ", robust" : "")\(f.fastJumps ? ", fast" : "")"
         }
     }
 
@@ -31,6 +34,7 @@ public enum AnyForecaster: Forecaster, Codable, Hashable {
         case .seasonalNaive(let f): return .seasonalNaive(try f.fit(y))
         case .ets(let f): return .ets(try f.fit(y))
         case .harmonicRegression(let f): return .harmonicRegression(try f.fit(y))
+        case .mstl(let f): return .mstl(try f.fit(y))
         }
     }
 }

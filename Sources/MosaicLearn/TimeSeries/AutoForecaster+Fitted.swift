@@ -29,12 +29,24 @@ extension AutoForecaster {
         public let residualScale: Double
         /// The members' mean one-step predictions (NaN where any member has none).
         @NaNAsNull public private(set) var fittedValues: [Double]
+        /// The outages and missing runs the hygiene replaced, as `[start, end)` index pairs
+        /// (nil without hygiene or when the series was clean).
+        public let outages: [[Int]]?
+        /// Where the level shifted (the end of the outage before it), if the hygiene found a shift.
+        public let levelShiftAt: Int?
+        /// The conformal intervals from the cross-validation errors (nil when there were too few
+        /// or they are off): the forecast's intervals then come from them.
+        public let conformal: ConformalIntervals?
 
         /// Whether the choice is a combination of several candidates.
         public var isCombination: Bool { members.count > 1 }
 
-        init(y: [Double], chosen: [String], members: [AnyFittedForecaster], scores: [Score]) {
+        init(y: [Double], chosen: [String], members: [AnyFittedForecaster], scores: [Score],
+             cleaning: SeriesHygiene.Report? = nil, conformal: ConformalIntervals? = nil) {
             precondition(!members.isEmpty, "a fitted AutoForecaster needs a member")
+            self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
+            self.levelShiftAt = cleaning?.levelShiftAt
+            self.conformal = conformal
             self.chosen = chosen
             self.members = members
             self.scores = scores
@@ -46,11 +58,21 @@ extension AutoForecaster {
                 : ForecastMath.residualScale(zip(y, fitted).map { $0 - $1 })
         }
 
-        /// The single member's forecast, or for a combination the members' mean, with each
-        /// interval bound averaged over the members level by level.
+        /// The single member's forecast, or for a combination the members' mean. The intervals
+        /// are conformal (``ConformalIntervals``) when ``conformal`` is set; otherwise the
+        /// member's own, or for a combination each bound averaged over the members level by level.
         ///
         /// - Complexity: The members' forecasts plus O(members · h · levels).
         public func forecast(horizon: Int, levels: [Double]) -> Forecast {
+            if let conformal {
+                let mean = modelForecast(horizon: horizon, levels: []).mean
+                return Forecast(mean: mean, intervals: conformal.intervals(mean: mean, levels: levels))
+            }
+            return modelForecast(horizon: horizon, levels: levels)
+        }
+
+        /// The forecast with the models' own intervals (see ``forecast(horizon:levels:)``).
+        public func modelForecast(horizon: Int, levels: [Double]) -> Forecast {
             if members.count == 1 { return members[0].forecast(horizon: horizon, levels: levels) }
             let parts = members.map { $0.forecast(horizon: horizon, levels: levels) }
             let weight = 1 / Double(parts.count)

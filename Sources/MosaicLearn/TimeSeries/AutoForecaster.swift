@@ -9,11 +9,22 @@ import MosaicLinalg
 /// `horizon` values (``Validation/rollingOrigin(count:folds:minimumTrain:)``); at each origin
 /// every candidate is fitted on the values before the block and forecasts the block. The
 /// score is the mean over origins of the MASE, scaled by the in-sample seasonal-naive MAE of
-/// that origin's training part (``ForecastMetrics/maseScale(_:period:)``). Shortcut, for speed:
-/// an ``ETS`` candidate with several specifications picks its specification by AICc once, on
-/// the whole series, and only that specification is refitted at each origin (warm-started
-/// from the whole-series parameters). A candidate that cannot be fitted at some origin is not
-/// scored and cannot be chosen.
+/// that origin's training part (``ForecastMetrics/maseScale(_:period:)``); actual values that
+/// are missing or in an outage are not scored. By default the origins cover the secondary
+/// period (4 origins of 48 hours span more than a week), so every day of the week is scored.
+/// Shortcut, for speed: an ``ETS`` candidate with several specifications picks its
+/// specification by AICc once, on the first origin's training part, and only that
+/// specification is refitted at each origin and on the whole series. A candidate that cannot be fitted at some origin
+/// is not scored and cannot be chosen. No forecast at an origin sees a value after it.
+///
+/// **Hygiene.** With ``hygiene`` (the default) missing values (NaN) and outages are replaced
+/// and a level shift across a long outage is taken out (``SeriesHygiene``) before any fit; in
+/// cross-validation each origin's training part is cleaned on its own.
+///
+/// **Intervals.** With ``conformalIntervals`` (the default) the chosen model's (or
+/// combination's) rolling-origin errors calibrate split-conformal intervals with a smooth
+/// growth over the horizon (``ConformalIntervals``); the models' own intervals are kept when
+/// there are fewer than 20 scored errors.
 ///
 /// **Combination.** With ``combination`` on, the candidates are ranked by score, and the
 /// equal-weight mean of the best k (k = 2 … ``maxCombined``) is scored on the same origins
@@ -39,22 +50,35 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
     public var combination: Bool
     /// The most candidates in a combination (2 or more).
     public var maxCombined: Int
+    /// Training-data hygiene applied before fitting (and, in cross-validation, to each
+    /// origin's training part on its own); nil to fit the series as given.
+    public var hygiene: SeriesHygiene?
+    /// Whether the intervals are conformal, from the cross-validation errors (see
+    /// ``ConformalIntervals``), rather than the models' own.
+    public var conformalIntervals: Bool = true
 
     /// - Parameters:
     ///   - period: The seasonal period m (24 for hourly data).
     ///   - horizon: The horizon to score (48 for M4 hourly).
-    ///   - secondaryPeriod: A longer cycle for the default harmonic regressions' seasonal AR
-    ///     lags (168, the week, for hourly data); by default 168 when `period == 24`, else none.
+    ///   - secondaryPeriod: A longer cycle (168, the week, for hourly data): the default
+    ///     harmonic regressions' seasonal AR lags, the second MSTL period, the hygiene's
+    ///     replacement profile and the span the origins cover; by default 168 when
+    ///     `period == 24`, else none.
     ///   - candidates: The methods; nil for ``defaultCandidates(period:secondaryPeriod:)``.
+    ///   - origins: The rolling origins; nil for enough blocks of `horizon` to cover the
+    ///     secondary period (the week), at least 3.
+    ///   - hygiene: Whether to clean the training data with ``SeriesHygiene``.
     public init(period: Int, horizon: Int, secondaryPeriod: Int? = nil, candidates: [AnyForecaster]? = nil,
-                origins: Int = 3, combination: Bool = true, maxCombined: Int = 3) {
+                origins: Int? = nil, combination: Bool = true, maxCombined: Int = 3, hygiene: Bool = true) {
         self.period = period
         self.horizon = horizon
-        self.origins = origins
         self.combination = combination
         self.maxCombined = maxCombined
         let secondary = secondaryPeriod ?? (period == 24 ? 168 : nil)
+        let cover = secondary ?? period
+        self.origins = origins ?? max(3, horizon > 0 ? (cover + horizon - 1) / horizon : 3)
         self.candidates = candidates ?? AutoForecaster.defaultCandidates(period: period, secondaryPeriod: secondary)
+        self.hygiene = hygiene ? SeriesHygiene(period: period, secondaryPeriod: secondary) : nil
     }
 
     /// Seasonal naive, ``ETS/auto(period:)``, and (for `period ≥ 2`) three harmonic
@@ -77,6 +101,9 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
                 seasonalities: [.init(period: Double(m), harmonics: k)], trend: false, maxAROrder: 3,
                 seasonalARPeriods: arPeriods, logTransform: log)))
         }
+        if let w = secondaryPeriod, w > m {
+            list.append(.mstl(MSTL.candidate(periods: [m, w])))
+        }
         var seen = Set<AnyForecaster>()
         return list.filter { seen.insert($0).inserted }  // small periods make K = 3 and K = 10 equal
     }
@@ -91,46 +118,106 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             throw .invalidConfiguration("AutoForecaster needs candidates, horizon ≥ 1, origins ≥ 1 and maxCombined ≥ 2")
         }
         try SeriesInput.checkPeriod(period)
-        try SeriesInput.check(y, minimum: period + 1, model: "AutoForecaster with period \(period)")
-        if SeriesInput.isConstant(y) {
-            let member = AnyFittedForecaster.seasonalNaive(try SeasonalNaive(period: period).fit(y))
-            return Fitted(y: y, chosen: [member.name], members: [member], scores: [])
+        guard !y.isEmpty else { throw .emptyTrainingSet }
+        if let i = y.firstIndex(where: { $0.isInfinite }) ?? (hygiene == nil ? SeriesInput.firstNonFinite(y) : nil) {
+            throw .nonFinite("series value at index \(i) is \(y[i]); forecasters need a regular series of finite values")
         }
-        // Whole-series fits (also fixing each ETS candidate's specification).
-        var full: [AnyFittedForecaster?] = []
-        for c in candidates { full.append(try? c.fit(y)) }
+        if y.allSatisfy({ $0.isNaN }) { throw .nonFinite("every value of the series is missing (NaN)") }
+        let report = hygiene.map { $0.clean(y) }
+        let x = report?.values ?? y
+        try SeriesInput.check(x, minimum: period + 1, model: "AutoForecaster with period \(period)")
+        if SeriesInput.isConstant(x) {
+            let member = AnyFittedForecaster.seasonalNaive(try SeasonalNaive(period: period).fit(x))
+            return Fitted(y: x, chosen: [member.name], members: [member], scores: [], cleaning: report)
+        }
+        // Whole-series fits.
         let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins)
+        let trains = plan.map { originTrainingParts(y, plan: $0) } ?? []
+        let starts = candidates.map { specificationChoice($0, trains: trains) }
+        var full: [AnyFittedForecaster?] = []
+        for (i, c) in candidates.enumerated() {
+            if let start = starts[i], case .ets(var ets) = c {
+                ets.candidates = [start.specification]
+                full.append((try? ets.fit(x, warmStart: start)).map { .ets($0) })
+            } else {
+                full.append(try? c.fit(x))
+            }
+        }
+        let actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
         var paths: [[[Double]]?] = []  // candidate → origin → forecast
         for (i, c) in candidates.enumerated() {
-            guard let fitted = full[i], let plan else { paths.append(nil); continue }
-            paths.append(ForecastCrossValidation.forecasts(refitting(c, like: fitted), y, plan: plan, horizon: horizon))
+            guard full[i] != nil, plan != nil else { paths.append(nil); continue }
+            paths.append(originForecasts(c, trains: trains, start: starts[i]))
         }
-        let scored = ForecastCrossValidation.rank(paths: paths, names: candidates.map(\.name), y: y, plan: plan,
-                                                  period: period, combination: combination, maxCombined: maxCombined)
-        guard let best = scored.best else {
+        let scales = trains.map { ForecastCrossValidation.scale($0[...], period: period) }
+        let scored = ForecastCrossValidation.rank(paths: paths, names: candidates.map(\.name), actual: actual, plan: plan,
+                                                  scales: scales, combination: combination, maxCombined: maxCombined)
+        guard let best = scored.best, let plan else {
             guard let first = full.firstIndex(where: { $0 != nil }), let member = full[first] else {
-                throw firstError(y)
+                throw firstError(x)
             }
-            return Fitted(y: y, chosen: [candidates[first].name], members: [member], scores: [])
+            return Fitted(y: x, chosen: [candidates[first].name], members: [member], scores: [], cleaning: report)
         }
         let members = best.map { full[$0]! }
-        return Fitted(y: y, chosen: best.map { candidates[$0].name }, members: members, scores: scored.scores)
+        var conformal: ConformalIntervals? = nil
+        if conformalIntervals {
+            let errors = plan.cuts.enumerated().map { o, cut in
+                (0..<horizon).map { k in
+                    actual[cut + k] - best.reduce(0.0) { $0 + paths[$1]![o][k] } / Double(best.count)
+                }
+            }
+            conformal = ConformalIntervals(errors: errors)
+        }
+        return Fitted(y: x, chosen: best.map { candidates[$0].name }, members: members, scores: scored.scores,
+                      cleaning: report, conformal: conformal)
     }
 
-    /// The configuration refitted at each origin: an ETS with several candidates keeps only
-    /// the specification chosen on the whole series (see the type's discussion).
-    func refitting(_ candidate: AnyForecaster, like fitted: AnyFittedForecaster) -> ([Double]) throws(LearnError) -> [Double] {
+    /// Each origin's training part, cleaned on its own by the hygiene: no value after the
+    /// origin is seen.
+    func originTrainingParts(_ y: [Double], plan: ForecastCrossValidation.Plan) -> [[Double]] {
+        plan.cuts.map { cut in
+            let part = Array(y[0..<cut])
+            return hygiene.map { $0.clean(part).values } ?? part
+        }
+    }
+
+    /// For an ``ETS`` with several specifications, its fit (by AICc) to the first origin's
+    /// training part: the specification then used at every origin and on the whole series
+    /// (a shortcut for speed that sees no value after the first origin). Nil otherwise.
+    func specificationChoice(_ candidate: AnyForecaster, trains: [[Double]]) -> ETS.Fitted? {
+        guard case .ets(let ets) = candidate, ets.candidates.count > 1, let first = trains.first else { return nil }
+        return try? ets.fit(first)
+    }
+
+    /// One candidate's forecasts from each origin's training part, or nil when it fails at one.
+    /// An ETS with several specifications refits only the one of `start` (warm-started from it).
+    func originForecasts(_ candidate: AnyForecaster, trains: [[Double]], start: ETS.Fitted?) -> [[Double]]? {
         let h = horizon
-        if case .ets(let ets) = candidate, case .ets(let whole) = fitted {
+        if case .ets(let ets) = candidate, ets.candidates.count > 1 {
+            guard let start else { return nil }
             var single = ets
-            single.candidates = [whole.specification]
-            return { (train: [Double]) throws(LearnError) -> [Double] in
-                try single.fit(train, warmStart: whole).forecast(horizon: h, levels: []).mean
-            }
+            single.candidates = [start.specification]
+            return ForecastCrossValidation.forecasts({ (train: [Double]) throws(LearnError) -> [Double] in
+                try single.fit(train, warmStart: start).forecast(horizon: h, levels: []).mean
+            }, trains: trains, horizon: h)
         }
-        return { (train: [Double]) throws(LearnError) -> [Double] in
+        return ForecastCrossValidation.forecasts({ (train: [Double]) throws(LearnError) -> [Double] in
             try candidate.fit(train).forecast(horizon: h, levels: []).mean
+        }, trains: trains, horizon: h)
+    }
+
+    /// The rolling-origin forecasts behind the scores: for each origin (its training length),
+    /// each candidate's forecast of the next `horizon` values (nil when the candidate failed at
+    /// some origin). Every forecast depends only on the values before its origin.
+    ///
+    /// - Returns: The origins' training lengths and, per candidate, one path per origin; no
+    ///   origin when the series is too short.
+    public func crossValidationForecasts(_ y: [Double]) -> (cuts: [Int], paths: [[[Double]]?]) {
+        guard let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins) else {
+            return ([], candidates.map { _ in nil })
         }
+        let trains = originTrainingParts(y, plan: plan)
+        return (plan.cuts, candidates.map { originForecasts($0, trains: trains, start: specificationChoice($0, trains: trains)) })
     }
 
     /// The error of the first candidate on the whole series (when none could be fitted).

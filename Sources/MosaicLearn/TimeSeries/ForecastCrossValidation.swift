@@ -12,12 +12,12 @@ enum ForecastCrossValidation {
         return Plan(cuts: Validation.rollingOrigin(count: n, folds: k, minimumTrain: n - k * h).map { $0.train.count })
     }
 
-    /// The forecasts of `forecaster` at every origin, or nil when it fails at one.
-    static func forecasts(_ forecaster: ([Double]) throws(LearnError) -> [Double], _ y: [Double], plan: Plan,
+    /// The forecasts of `forecaster` from each origin's training part, or nil when it fails at one.
+    static func forecasts(_ forecaster: ([Double]) throws(LearnError) -> [Double], trains: [[Double]],
                           horizon: Int) -> [[Double]]? {
         var out: [[Double]] = []
-        for cut in plan.cuts {
-            guard let f = try? forecaster(Array(y[0..<cut])), f.count == horizon, f.allSatisfy({ $0.isFinite }) else {
+        for train in trains {
+            guard let f = try? forecaster(train), f.count == horizon, f.allSatisfy({ $0.isFinite }) else {
                 return nil
             }
             out.append(f)
@@ -35,25 +35,33 @@ enum ForecastCrossValidation {
         return naive > 0 ? naive : 1
     }
 
-    /// The mean MASE over the origins of one forecast path per origin.
-    static func score(_ paths: [[Double]], _ y: [Double], plan: Plan, period: Int) -> Double {
+    /// The mean MASE over the origins of one forecast path per origin; NaN actual values
+    /// (missing, or in an outage) are not scored.
+    static func score(_ paths: [[Double]], _ actual: [Double], plan: Plan, scales: [Double]) -> Double {
         var total = 0.0
+        var counted = 0
         for (o, cut) in plan.cuts.enumerated() {
             let f = paths[o]
             var mae = 0.0
-            for k in 0..<f.count { mae += abs(y[cut + k] - f[k]) }
-            total += mae / Double(f.count) / scale(y[0..<cut], period: period)
+            var n = 0
+            for k in 0..<f.count where actual[cut + k].isFinite {
+                mae += abs(actual[cut + k] - f[k])
+                n += 1
+            }
+            guard n > 0 else { continue }
+            total += mae / Double(n) / scales[o]
+            counted += 1
         }
-        return total / Double(plan.cuts.count)
+        return counted > 0 ? total / Double(counted) : .infinity
     }
 
     /// Scores every candidate with paths and, when asked, the means of the best 2…`maxCombined`;
     /// `best` lists the winning candidates' indices (nil when none was scored).
-    static func rank(paths: [[[Double]]?], names: [String], y: [Double], plan: Plan?, period: Int,
+    static func rank(paths: [[[Double]]?], names: [String], actual: [Double], plan: Plan?, scales: [Double],
                      combination: Bool, maxCombined: Int) -> (best: [Int]?, scores: [AutoForecaster.Score]) {
         guard let plan else { return (nil, names.map { .init(name: $0, members: [$0], mase: nil) }) }
         var scores = names.indices.map { i in
-            AutoForecaster.Score(name: names[i], members: [names[i]], mase: paths[i].map { score($0, y, plan: plan, period: period) })
+            AutoForecaster.Score(name: names[i], members: [names[i]], mase: paths[i].map { score($0, actual, plan: plan, scales: scales) })
         }
         let ranked = scores.indices.filter { scores[$0].mase != nil }.sorted { scores[$0].mase! < scores[$1].mase! }
         guard let first = ranked.first else { return (nil, scores) }
@@ -67,7 +75,7 @@ enum ForecastCrossValidation {
                         members.reduce(0.0) { $0 + paths[$1]![o][step] } / Double(k)
                     }
                 }
-                let s = score(combined, y, plan: plan, period: period)
+                let s = score(combined, actual, plan: plan, scales: scales)
                 let memberNames = members.map { names[$0] }
                 scores.append(.init(name: "mean of " + memberNames.joined(separator: " + "), members: memberNames, mase: s))
                 if s < bestScore { bestScore = s; best = members }

@@ -28,8 +28,8 @@ extension TimeSeriesTests {
             #expect(fit.chosen == [best.name])
             #expect(fit.members.count == 1 && !fit.isCombination)
             #expect(fit.chosen[0].hasPrefix("HarmonicRegression"))  // the model that generated the data
-            let f = fit.forecast(horizon: 24, levels: [80])
-            #expect(f == fit.members[0].forecast(horizon: 24, levels: [80]))
+            #expect(fit.modelForecast(horizon: 24, levels: [80]) == fit.members[0].forecast(horizon: 24, levels: [80]))
+            #expect(fit.forecast(horizon: 24, levels: [80]).mean == fit.members[0].forecast(horizon: 24, levels: []).mean)
         }
 
         @Test func combinationAveragesItsMembers() throws {
@@ -43,7 +43,8 @@ extension TimeSeriesTests {
             #expect(fit.scores.filter { $0.members.count > 1 }.count == 2)  // best 2 and best 3
             let chosenScore = fit.scores.first { $0.members == fit.chosen }!.mase!
             #expect(fit.scores.compactMap(\.mase).allSatisfy { chosenScore <= $0 })
-            let f = fit.forecast(horizon: 30, levels: [80])
+            let f = fit.modelForecast(horizon: 30, levels: [80])
+            #expect(fit.forecast(horizon: 30, levels: [80]).mean == f.mean)
             let parts = fit.members.map { $0.forecast(horizon: 30, levels: [80]) }
             for k in 0..<30 {
                 let mean = parts.reduce(0) { $0 + $1.mean[k] } / Double(parts.count)
@@ -94,6 +95,8 @@ extension TimeSeriesTests {
             let names = AutoForecaster(period: 24, horizon: 48).candidates.map(\.name)
             #expect(names.contains("SeasonalNaive(24)") && names.contains("ETS.auto(24)"))
             #expect(names.filter { $0.hasPrefix("HarmonicRegression") && $0.contains("24,168") }.count == 3)
+            #expect(names.contains("MSTL(24,168), fast"))
+            #expect(AutoForecaster(period: 24, horizon: 48).origins == 4)  // 4 × 48 hours cover the week
         }
 
         @Test func fittedModelRoundTripsThroughJSON() throws {

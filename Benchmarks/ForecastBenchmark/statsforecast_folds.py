@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""statsforecast on rolling-origin folds chosen by ForecastBenchmark (the development series).
+
+Run by ForecastBenchmark (Benchmarks/ForecastBenchmark/main.swift); prints one JSON document to
+stdout. Needs `pip install statsforecast`.
+
+  python3 statsforecast_folds.py --folds FOLDS.csv [--n-jobs 2] [--h 48]
+
+FOLDS.csv has the header `fold,t,y`: one row per training value of every fold (the fold's
+training part, oldest first; `y` empty where the value is missing). statsforecast cannot take
+missing values, so they are interpolated linearly (numpy.interp over the known values) here;
+Mosaic gets them as missing. Each model is run on all folds with
+StatsForecast(models=[model], freq=1, n_jobs=N).forecast(df, h=H, level=[80, 95]):
+
+  SeasonalNaive  SeasonalNaive(season_length=24)
+  AutoETS        AutoETS(season_length=24)            (model "ZZZ", chosen by AICc)
+  AutoARIMA      AutoARIMA(season_length=24)
+  MSTL           MSTL(season_length=[24, 168])        (trend by AutoETS "ZZN")
+
+Output: {"versions": ..., "models": {name: {"wall_s": s, "folds": {fold: {"mean": [...],
+"lo80": [...], "hi80": [...], "lo95": [...], "hi95": [...]}}}}}. Scoring is the Swift side's.
+"""
+import argparse
+import csv
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+
+M = 24
+
+
+def read_folds(path):
+    folds = {}
+    with open(path, newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for fold, t, y in rows:
+            folds.setdefault(fold, []).append(float(y) if y != "" else np.nan)
+    out = {}
+    for fold, values in folds.items():
+        y = np.array(values, dtype=np.float64)
+        known = ~np.isnan(y)
+        if not known.all():
+            idx = np.arange(len(y))
+            y = np.interp(idx, idx[known], y[known])
+        out[fold] = y
+    return out
+
+
+def model_factory(name):
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
+    return {
+        "SeasonalNaive": lambda: SeasonalNaive(season_length=M),
+        "AutoETS": lambda: AutoETS(season_length=M),
+        "AutoARIMA": lambda: AutoARIMA(season_length=M),
+        "MSTL": lambda: MSTL(season_length=[M, 7 * M]),
+    }[name]
+
+
+def run_model(name, folds, h, n_jobs):
+    import pandas as pd
+    from statsforecast import StatsForecast
+    ids = list(folds)
+    df = pd.DataFrame({
+        "unique_id": np.concatenate([[uid] * len(folds[uid]) for uid in ids]),
+        "ds": np.concatenate([np.arange(1, len(folds[uid]) + 1) for uid in ids]),
+        "y": np.concatenate([folds[uid] for uid in ids]),
+    })
+    model = model_factory(name)()
+    alias = repr(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sf = StatsForecast(models=[model], freq=1, n_jobs=n_jobs)
+        t0 = time.perf_counter()
+        fc = sf.forecast(df=df, h=h, level=[80, 95])
+        wall = time.perf_counter() - t0
+    fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+    out = {}
+    for uid, g in fc.groupby("unique_id", sort=False):
+        g = g.sort_values("ds")
+        out[str(uid)] = {
+            "mean": g[alias].astype(float).tolist(),
+            "lo80": g[f"{alias}-lo-80"].astype(float).tolist(), "hi80": g[f"{alias}-hi-80"].astype(float).tolist(),
+            "lo95": g[f"{alias}-lo-95"].astype(float).tolist(), "hi95": g[f"{alias}-hi-95"].astype(float).tolist(),
+        }
+    return out, wall
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--folds", required=True)
+    ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--h", type=int, default=48)
+    ap.add_argument("--models", default="SeasonalNaive,AutoETS,AutoARIMA,MSTL")
+    args = ap.parse_args()
+    import statsforecast
+    folds = read_folds(args.folds)
+    out = {"versions": {"statsforecast": statsforecast.__version__, "numpy": np.__version__,
+                        "python": sys.version.split()[0]}, "models": {}}
+    for name in [m for m in args.models.split(",") if m]:
+        try:
+            forecasts, wall = run_model(name, folds, args.h, args.n_jobs)
+            out["models"][name] = {"wall_s": wall, "folds": forecasts}
+        except Exception as e:  # report, don't die
+            out["models"][name] = {"error": f"{type(e).__name__}: {e}"}
+        print(f"statsforecast_folds.py: {name} done", file=sys.stderr, flush=True)
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+/// Training-data hygiene for load series: finds missing points (NaN) and outages (runs of
+/// zeros or near-zeros where the series normally has load), replaces them from the seasonal
+/// profile so that they are neither learned as load nor bend the profile, and recognises a
+/// level shift across a long outage.
+///
+/// **Outages.** The daily profile is the median of the values at each position of the period
+/// (hour of day). A point is *low* when it is below ``lowFraction`` × its position's median
+/// (which must be positive). A maximal run of low and missing points is an outage when it holds
+/// at least ``minimumRun`` low points at busy positions (whose median is at least a quarter of
+/// the profile's median: quiet hours are too noisy to judge), or any missing point; is followed
+/// by at least one full period of values (a run that reaches the end, or recovered less than a
+/// period ago, is the present state — a new regime cannot be told from an outage yet — and is
+/// kept); and the median level of the
+/// `period` values just before it and just after it (each relative to the profile) are both
+/// more than 1 / ``lowFraction`` times the run's own level.
+///
+/// **Replacement.** Each replaced value is its position's profile (the weekly profile when
+/// `secondaryPeriod` is given and every weekly position has two clean values, else the daily
+/// one) times the local level: the median of value ÷ profile over the clean values within one
+/// `secondaryPeriod` (or 3 periods) of the run, preferring those after the run.
+///
+/// **Level shift.** When the outage lasts at least one period and the level after it (median
+/// ratio over up to `secondaryPeriod` clean values) differs from the level before it by more
+/// than ``levelShiftThreshold`` (relative), everything before the outage is rescaled to the new
+/// level (multiplicatively; the series must then be positive there), so the models learn the
+/// current level with the whole history's shape.
+public struct SeriesHygiene: Codable, Hashable, Sendable {
+    /// The period of the profile (24 for hourly data).
+    public var period: Int
+    /// A longer period for the replacement profile (168), if any.
+    public var secondaryPeriod: Int?
+    /// A value below this fraction of its position's median is low.
+    public var lowFraction: Double = 0.2
+    /// The fewest consecutive low points that make an outage.
+    public var minimumRun: Int
+    /// The relative change of level across a long outage that counts as a level shift.
+    public var levelShiftThreshold: Double = 0.25
+
+    public init(period: Int, secondaryPeriod: Int? = nil) {
+        self.period = max(1, period)
+        self.secondaryPeriod = secondaryPeriod
+        self.minimumRun = max(2, period / 8)
+    }
+
+    /// What ``clean(_:)`` found and did.
+    public struct Report: Codable, Equatable, Sendable {
+        /// The series with missing and outage values replaced (and the level shift applied).
+        public var values: [Double]
+        /// Whether each value was replaced (missing or in an outage).
+        public var replaced: [Bool]
+        /// The outages, as half-open index ranges `[start, end)`.
+        public var outages: [[Int]]
+        /// The index after which the level shifted (the end of the outage), if any.
+        public var levelShiftAt: Int?
+        /// The factor applied to the values before the shift.
+        public var levelShiftFactor: Double?
+
+        /// Whether anything was changed.
+        public var isClean: Bool { outages.isEmpty && levelShiftAt == nil }
+    }
+
+    /// Finds and replaces missing values and outages (see the type's discussion).
+    ///
+    /// - Parameter y: The series; NaN marks a missing value.
+    /// - Complexity: O(n log n).
+    public func clean(_ y: [Double]) -> Report {
+        let n = y.count
+        let m = period
+        var report = Report(values: y, replaced: [Bool](repeating: false, count: n), outages: [])
+        guard n > 0 else { return report }
+        let missing = y.map { !$0.isFinite }
+        if m < 2 || n < 2 * m {
+            // Too short for a profile: interpolate missing values linearly.
+            guard missing.contains(true) else { return report }
+            report.values = SeriesHygiene.interpolate(y)
+            report.replaced = missing
+            return report
+        }
+        let profile = SeriesHygiene.positionalMedian(y, period: m, usable: missing.map { !$0 })
+        let low = (0..<n).map { t in !missing[t] && profile[t % m] > 0 && y[t] < lowFraction * profile[t % m] }
+        // Positions that normally carry load (not the quiet hours, whose relative noise is large).
+        let typical = SeriesHygiene.median(profile) ?? 0
+        let busy = profile.map { $0 > 0 && $0 >= 0.25 * typical }
+        // Runs of low or missing points.
+        var runs: [Range<Int>] = []
+        var t = 0
+        while t < n {
+            guard low[t] || missing[t] else { t += 1; continue }
+            var e = t
+            while e < n && (low[e] || missing[e]) { e += 1 }
+            runs.append(t..<e)
+            t = e
+        }
+        func ratio(_ i: Int) -> Double? {
+            guard !missing[i], profile[i % m] > 0 else { return nil }
+            return y[i] / profile[i % m]
+        }
+        var outages: [Range<Int>] = []
+        for run in runs {
+            let hasMissing = run.contains { missing[$0] }
+            if hasMissing && !run.contains(where: { low[$0] }) { outages.append(run); continue }
+            let busyLow = run.filter { low[$0] && busy[$0 % m] }.count
+            guard busyLow >= minimumRun, run.lowerBound > 0, run.upperBound + m <= n else {
+                if hasMissing { outages.append(run) }
+                continue
+            }
+            let inside = SeriesHygiene.median(run.compactMap(ratio)) ?? 0
+            let before = SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
+            let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !low[$0] }.compactMap(ratio))
+            if let before, let after, min(before, after) * lowFraction > inside {
+                outages.append(run)
+            } else if hasMissing {
+                outages.append(run)
+            }
+        }
+        guard !outages.isEmpty else { return report }
+        var replaced = [Bool](repeating: false, count: n)
+        for r in outages { for i in r { replaced[i] = true } }
+        var values = y
+        // Level shift across the last long outage.
+        let window = secondaryPeriod ?? 3 * m
+        if let last = outages.last(where: { $0.count >= m }), last.upperBound + m <= n {
+            let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
+            let before = SeriesHygiene.median((max(0, last.lowerBound - window)..<last.lowerBound).compactMap(clean))
+            let after = SeriesHygiene.median((last.upperBound..<min(n, last.upperBound + window)).compactMap(clean))
+            if let before, let after, before > 0, after > 0, abs(after / before - 1) > levelShiftThreshold,
+               (0..<last.lowerBound).allSatisfy({ replaced[$0] || values[$0] > 0 }) {
+                let factor = after / before
+                for i in 0..<last.lowerBound where !replaced[i] { values[i] *= factor }
+                report.levelShiftAt = last.upperBound
+                report.levelShiftFactor = factor
+            }
+        }
+        // Replacement profile: weekly when every weekly position has two clean values.
+        let usable = replaced.map { !$0 }
+        var shape = SeriesHygiene.positionalMedian(values, period: m, usable: usable)
+        var shapePeriod = m
+        if let w = secondaryPeriod, w > m {
+            var counts = [Int](repeating: 0, count: w)
+            for i in 0..<n where usable[i] { counts[i % w] += 1 }
+            if counts.allSatisfy({ $0 >= 2 }) {
+                shape = SeriesHygiene.positionalMedian(values, period: w, usable: usable)
+                shapePeriod = w
+            }
+        }
+        for r in outages {
+            let near = { (range: Range<Int>) -> [Double] in
+                range.compactMap { i -> Double? in
+                    guard usable[i], shape[i % shapePeriod] > 0 else { return nil }
+                    return values[i] / shape[i % shapePeriod]
+                }
+            }
+            let after = near(r.upperBound..<min(n, r.upperBound + window))
+            let before = near(max(0, r.lowerBound - window)..<r.lowerBound)
+            let level = SeriesHygiene.median(after.count >= m / 2 ? after : after + before) ?? 1
+            for i in r { values[i] = shape[i % shapePeriod] * level }
+        }
+        if values.contains(where: { !$0.isFinite }) { values = SeriesHygiene.interpolate(values) }
+        report.values = values
+        report.replaced = replaced
+        report.outages = outages.map { [$0.lowerBound, $0.upperBound] }
+        return report
+    }
+
+    /// The median of the usable values at each position `t mod period` (0 where there is none).
+    static func positionalMedian(_ y: [Double], period m: Int, usable: [Bool]) -> [Double] {
+        var buckets = [[Double]](repeating: [], count: m)
+        for t in y.indices where usable[t] && y[t].isFinite { buckets[t % m].append(y[t]) }
+        return buckets.map { median($0) ?? 0 }
+    }
+
+    static func median(_ v: [Double]) -> Double? {
+        guard !v.isEmpty else { return nil }
+        let s = v.sorted()
+        let k = s.count / 2
+        return s.count % 2 == 1 ? s[k] : (s[k - 1] + s[k]) / 2
+    }
+
+    /// Linear interpolation over non-finite values (flat beyond the ends; zeros if none is finite).
+    public static func interpolate(_ y: [Double]) -> [Double] {
+        let known = y.indices.filter { y[$0].isFinite }
+        guard let first = known.first, let lastKnown = known.last else { return [Double](repeating: 0, count: y.count) }
+        var out = y
+        for i in 0..<first { out[i] = y[first] }
+        for i in (lastKnown + 1)..<y.count { out[i] = y[lastKnown] }
+        var prev = first
+        for k in known.dropFirst() {
+            if k > prev + 1 {
+                for i in (prev + 1)..<k { out[i] = y[prev] + (y[k] - y[prev]) * Double(i - prev) / Double(k - prev) }
+            }
+            prev = k
+        }
+        return out
+    }
+}
