@@ -393,7 +393,7 @@ func makeFailoverReport(simulation: String?, baseline: String?, sweep: String?) 
     do {
         return FailoverReport(simulation: try simulation.map(SimulationFiles.summary), baseline: try baseline.map(SimulationFiles.summary),
                               sweep: try sweep.map(SimulationFiles.sweep)).report()
-    } catch let e as ReportError { throw CLIError(e.description) }
+    } catch { throw CLIError(error.description) }
 }
 
 // MARK: - The demo's reports
