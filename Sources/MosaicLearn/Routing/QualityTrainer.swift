@@ -142,7 +142,10 @@ public struct QualityTrainer: Sendable {
         guard x.width >= 2 else { throw .invalidConfiguration("the prompts have fewer than 2 terms in common") }
         var svd = TruncatedSVD(components: min(cfg.dimensions, x.width, rows.count))
         svd.seed = cfg.seed
-        let fit = try svd.fit(x)
+        var fit = try svd.fit(x)
+        // Six significant digits are plenty for an embedding and keep the model file small;
+        // the embeddings below come from the rounded values, as at route time.
+        fit.components = fit.components.map(Self.rounded)
         let k = svd.components
         let embedding = Self.embed(x, fit.components, k: k)
         let y = rows.map(\.weakAdvantage)
@@ -201,7 +204,7 @@ public struct QualityTrainer: Sendable {
             global = shrink.global
         }
         var refValues = [Double](repeating: 0, count: references.count * k)
-        for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = embedding[i * k + j] } }
+        for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = Self.rounded(embedding[i * k + j]) } }
         return QualityScorer(
             vectorizers: vectorizers, dimensions: k, components: fit.components, references: refValues,
             referenceAdvantage: references.map { y[$0] }, neighbors: cfg.neighbors, bandwidth: cfg.bandwidth,
