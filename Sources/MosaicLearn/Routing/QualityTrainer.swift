@@ -52,7 +52,7 @@ public struct QualityExample: Sendable, Equatable {
 ///
 /// Everything is fitted on the training rows only: the TF-IDF vocabularies and idf, the
 /// truncated SVD, the kNN references, the group priors (``GroupShrinkage``), the structure
-/// scaling, and the two logistic heads. The heads are fitted on out-of-fold inputs: for the
+/// scaling, and the two heads (ridge regressions of the weak advantage). The heads are fitted on out-of-fold inputs: for the
 /// known-group head, random folds (a row's prior and neighbours come from the other folds);
 /// for the unknown-group head, leave-groups-out folds (whole groups held out, priors replaced by
 /// the global mean), so that it learns what transfers to a domain it has never seen.
@@ -73,6 +73,7 @@ public struct QualityTrainer: Sendable {
         /// The tag field whose values are groups (a correctness file's `subject`).
         public var groupField = "subject"
         public var folds = 5
+        /// The heads' ridge penalty α (the schema-1 length head's logistic C).
         public var c = 1.0
         public var seed: UInt64 = 14
         public init() {}
@@ -191,9 +192,13 @@ public struct QualityTrainer: Sendable {
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
         let unknownInput = try outOfFold(fold: groupFold, priorsVisible: false, groups: groups, y: y, embedding: embedding, k: k,
                                          references: references, structure: structure, mean: mean, scale: scale, layout: layout)
-        let logistic = LogisticRegression(c: cfg.c)
-        let unknownHead = try logistic.fit(unknownInput, labels).model
-        let knownHead = hasGroups ? try logistic.fit(knownInput, labels).model : unknownHead
+        // The heads estimate the expected weak advantage E[weak − strong] (ridge regression):
+        // that, not P(weak good enough), orders prompts for RouteLLM's metrics (a prompt both
+        // models fail is "good enough" for the weak one, yet says nothing about the gap).
+        var ridge = RidgeRegression()
+        ridge.alpha = cfg.c
+        let unknownHead = try ridge.fit(unknownInput, y).model
+        let knownHead = hasGroups ? try ridge.fit(knownInput, y).model : unknownHead
 
         var priors: [QualityScorer.GroupPrior] = []
         var global = y.reduce(0, +) / Double(y.count)
@@ -296,11 +301,13 @@ public struct QualityTrainer: Sendable {
                         bestY[p] = y[refs[c]]
                     }
                 }
+                // Deviations from this fold's global mean (see QualityScorer.input).
+                let base = named.isEmpty ? global : shrink.global
                 var col = 0
-                if layout.groups > 0 { input[i, 0] = prior; col = 1 }
+                if layout.groups > 0 { input[i, 0] = prior - base; col = 1 }
                 let empty = !(0..<k).contains { embedding[i * k + $0] != 0 }
-                input[i, col] = top == 0 || empty ? prior : QualityScorer.blend(similarities: best, targets: bestY, bandwidth: cfg.bandwidth,
-                                                                    priorStrength: cfg.priorStrength, prior: prior)
+                input[i, col] = (top == 0 || empty ? prior : QualityScorer.blend(similarities: best, targets: bestY, bandwidth: cfg.bandwidth,
+                                                                             priorStrength: cfg.priorStrength, prior: prior)) - base
                 col += 1
                 for j in 0..<layout.structure { input[i, col + j] = (structure[i * layout.structure + j] - mean[j]) / scale[j] }
                 col += layout.structure

@@ -7,7 +7,7 @@ import Darwin
 /// The quality head that generalises: P(the weak model is good enough) for a prompt and its
 /// request context, evaluated at route time from what training stored in the model file.
 ///
-/// The score combines, through a logistic head fitted on out-of-fold values:
+/// The score combines, through a linear head fitted on out-of-fold values:
 /// - **group priors**: for each context field (a correctness file's subject, a request's tags,
 ///   operation or tenant) the group's mean weak-model advantage (weak − strong correctness,
 ///   in −1…1), shrunk toward the global mean by empirical Bayes; an unseen group gets the
@@ -20,7 +20,8 @@ import Darwin
 ///   standardised;
 /// - the LSA embedding itself.
 ///
-/// Two heads share that input: `knownGroupHead` when a group prior applies to the request,
+/// The heads are linear estimates of the expected weak advantage (ridge regression); two heads
+/// share that input: `knownGroupHead` when a group prior applies to the request,
 /// `unknownGroupHead` (fitted on leave-groups-out values, so it has learned to do without
 /// priors) otherwise.
 public struct QualityScorer: Sendable, Codable, Equatable {
@@ -208,11 +209,13 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                       structure s: inout [Double]) -> Bool {
         if input.count != inputWidth { input = [Double](repeating: 0, count: inputWidth) }
         let (values, fallback) = priors(r)
-        for (i, v) in values.enumerated() { input[i] = v ?? globalAdvantage }
+        // Priors and kNN enter as deviations from the global mean (as in training, where each
+        // fold's own global mean is subtracted, so fold-level base rates cannot leak in).
+        for (i, v) in values.enumerated() { input[i] = (v ?? globalAdvantage) - globalAdvantage }
         let text = r.text ?? ""
         embed(text, into: &e)
         let g = groups.count
-        input[g] = neighbourAdvantage(e, prior: fallback)
+        input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
         PromptStructure.values(text, into: &s)
         for j in 0..<s.count { input[g + 1 + j] = (s[j] - structureMean[j]) / structureScale[j] }
         let o = g + 1 + s.count
@@ -224,7 +227,9 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     public func weakGoodEnough(_ r: RequestFeatures) -> Double {
         var x: [Double] = [], e: [Double] = [], s: [Double] = []
         let known = input(r, into: &x, embedding: &e, structure: &s)
-        let z = (known ? knownGroupHead : unknownGroupHead).evaluate(x)
-        return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+        // The head estimates the expected weak advantage a = E[weak − strong] ∈ −1…1; the weak
+        // model is good enough unless the strong one wins, so P ≈ 1 + a, kept inside (0, 1).
+        let a = (known ? knownGroupHead : unknownGroupHead).evaluate(x)
+        return min(0.999, max(0.001, 1 + a))
     }
 }
