@@ -32,11 +32,14 @@ struct EvalRoutingCommand: ParsableCommand {
     @Option(name: .long, help: "Request-log format of --data (default: detect).")
     var dataFormat: RequestLogFormat?
 
-    @Option(name: .long, help: "The strong model's correctness column (correctness files).")
-    var strongColumn = RouteLLMData.defaultStrongColumn
+    @Option(name: .long, help: "The strong model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultStrongColumn)).")
+    var strongColumn: String?
 
-    @Option(name: .long, help: "The weak model's correctness column (correctness files).")
-    var weakColumn = RouteLLMData.defaultWeakColumn
+    @Option(name: .long, help: "The weak model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultWeakColumn)).")
+    var weakColumn: String?
+
+    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).")
+    var groupColumn: String?
 
     @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).")
     var start: String?
@@ -46,17 +49,22 @@ struct EvalRoutingCommand: ParsableCommand {
 
     func run() throws {
         let m = try loadRoutingModel(model)
-        let firstLine = (try? String(contentsOfFile: data, encoding: .utf8))?.prefix(4096).split(separator: "\n").first.map(String.init) ?? ""
-        if firstLine.contains("prompt") && firstLine.contains("_correct") {
+        // A correctness file: named correctness columns, or a header with a prompt and *_correct columns.
+        let header = (try? RouteLLMData.header(path: data)) ?? []
+        if strongColumn != nil || weakColumn != nil || groupColumn != nil
+            || (header.contains("prompt") && header.contains { $0.hasSuffix("_correct") }) {
             guard let q = m.quality else { throw CLIError("\(model): the model has no quality head to evaluate on \(data)") }
-            let rows: [QualityRow]
-            do { rows = try RouteLLMData.read(path: data, strongColumn: strongColumn, weakColumn: weakColumn) } catch {
-                throw CLIError(error.description)
+            let (examples, _) = try readQualityExamples(data, strongColumn: strongColumn ?? RouteLLMData.defaultStrongColumn,
+                                                        weakColumn: weakColumn ?? RouteLLMData.defaultWeakColumn,
+                                                        groupColumn: groupColumn)
+            let name = (data as NSString).lastPathComponent
+            let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
+            if let scorer = q.scorer {
+                print(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name).render(output.format),
+                      terminator: "")
+            } else {
+                print(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
             }
-            let examples = rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
-                                                     weakCorrect: $0.weakCorrect) }
-            let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \((data as NSString).lastPathComponent)")
-            print(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
             return
         }
         // A request log: read it through the ingest (all its checks) into a scratch store.

@@ -63,6 +63,18 @@ struct TrainRoutingCommand: ParsableCommand {
     @Option(name: .long, help: "The weak model's correctness column in --quality-data.")
     var weakColumn = RouteLLMData.defaultWeakColumn
 
+    @Option(name: .long, help: "The group column in --quality-data (default: subject, else category, when present); groups get shrunk priors.")
+    var groupColumn: String?
+
+    @Flag(name: .long, help: "Also report leave-groups-out and random-prompt cross-validation of the quality model beside the baselines (slow: refits per fold).")
+    var crossValidate = false
+
+    @Option(name: .long, help: "Folds for --cross-validate.")
+    var folds = 5
+
+    @Option(name: .long, help: "Seed of the quality model's random choices (SVD start, kNN reference sample, folds).")
+    var seed: UInt64 = 14
+
     @Option(name: .long, help: ArgumentHelp("Where strong requests go.", valueName: "provider/model"))
     var strong = ModelTarget(argument: "openai/gpt-4o")!
 
@@ -77,14 +89,21 @@ struct TrainRoutingCommand: ParsableCommand {
         if let until { _ = try parseInstant(until, option: "--until") }
         if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1") }
         if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9") }
+        if crossValidate && qualityData == nil { throw ValidationError("--cross-validate needs --quality-data") }
+        if folds < 2 { throw ValidationError("--folds must be at least 2") }
     }
 
     func run() throws {
         let store = try self.store.open()
         let from = try since.map { try parseInstant($0, option: "--since") }
         let to = try until.map { try parseInstant($0, option: "--until") }
+        let quality = try qualityExamples()
+        var qualityConfig = QualityTrainer.Configuration()
+        qualityConfig.seed = seed
+        if let q = quality { qualityConfig.groupField = q.groupField }
         let result = try trainRouting(store: store, from: from, to: to, out: out, tailQuantile: tailQuantile,
-                                      testFraction: testFraction, quality: try qualityExamples())
+                                      testFraction: testFraction, quality: quality.map { ($0.rows, $0.dataset, $0.strong, $0.weak, $0.targets) },
+                                      qualityConfiguration: qualityConfig)
         if output.format == .table {
             print("wrote \(result.path) (routing model v\(result.model.version), \(result.model.rows.formatted()) rows, \(result.model.trainingWindow.from) … \(result.model.trainingWindow.to))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
@@ -95,20 +114,45 @@ struct TrainRoutingCommand: ParsableCommand {
             if output.format == .table { print("") }
             print(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
         }
+        if crossValidate, let q = quality {
+            let trainer = QualityTrainer(configuration: qualityConfig)
+            let runs: [(String, () throws(LearnError) -> QualityComparison)] = [
+                ("leave-\(q.groupField)s-out \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .groups) }),
+                ("random-prompt \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .prompts) }),
+                ("held-out fifth (prompt-id hash)", { () throws(LearnError) in try trainer.holdout(q.rows) }),
+            ]
+            for (name, run) in runs {
+                let c: QualityComparison
+                do { c = try run() } catch { throw CLIError("cross-validation: \(error)") }
+                if output.format == .table { print("") }
+                print(qualityComparisonTable(c, split: name).render(output.format), terminator: "")
+            }
+        }
     }
 
     func qualityExamples() throws -> (rows: [QualityExample], dataset: String, strong: String, weak: String,
-                                      targets: (QualityModel.Target, QualityModel.Target))? {
+                                      targets: (QualityModel.Target, QualityModel.Target), groupField: String)? {
         guard let qualityData else { return nil }
-        let rows: [QualityRow]
-        do { rows = try RouteLLMData.read(path: qualityData, strongColumn: strongColumn, weakColumn: weakColumn) } catch {
-            throw CLIError(error.description)
-        }
-        return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
-                                           weakCorrect: $0.weakCorrect) },
-                (qualityData as NSString).lastPathComponent, RouteLLMData.modelName(column: strongColumn),
-                RouteLLMData.modelName(column: weakColumn), (strong.target, weak.target))
+        let (rows, field) = try readQualityExamples(qualityData, strongColumn: strongColumn, weakColumn: weakColumn,
+                                                    groupColumn: groupColumn)
+        return (rows, (qualityData as NSString).lastPathComponent, RouteLLMData.modelName(column: strongColumn),
+                RouteLLMData.modelName(column: weakColumn), (strong.target, weak.target), field)
     }
+}
+
+/// Reads a correctness file as quality examples; each row's group becomes the tag
+/// `<group column>:<value>`. Returns the examples and the group column's name.
+func readQualityExamples(_ path: String, strongColumn: String, weakColumn: String,
+                         groupColumn: String?) throws -> ([QualityExample], String) {
+    let rows: [QualityRow]
+    let header: [String]
+    do {
+        header = try RouteLLMData.header(path: path)
+        rows = try RouteLLMData.read(path: path, strongColumn: strongColumn, weakColumn: weakColumn, groupColumn: groupColumn)
+    } catch { throw CLIError(error.description) }
+    let field = RouteLLMData.groupColumn(header: header, requested: groupColumn) ?? "group"
+    return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
+                                      weakCorrect: $0.weakCorrect, tags: $0.group.map { ["\(field):\($0)"] } ?? []) }, field)
 }
 
 struct TrainedRouting {
@@ -121,7 +165,8 @@ struct TrainedRouting {
 func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuantile: Double = 0.95,
                   testFraction: Double = 0.2,
                   quality: (rows: [QualityExample], dataset: String, strong: String, weak: String,
-                            targets: (QualityModel.Target, QualityModel.Target))? = nil) throws -> TrainedRouting {
+                            targets: (QualityModel.Target, QualityModel.Target))? = nil,
+                  qualityConfiguration: QualityTrainer.Configuration = .init()) throws -> TrainedRouting {
     // Load the rows, grouped by provider; strings are interned so repeated values share storage.
     var byProvider: [String: [RoutingTrainer.Row]] = [:]
     var interned: [String: String] = [:]
@@ -153,7 +198,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     var qualityModel: QualityModel?
     if let q = quality {
         do {
-            qualityModel = try QualityTrainer().train(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak,
+            qualityModel = try QualityTrainer(configuration: qualityConfiguration).train(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak,
                                                       strong: q.targets.0, weak: q.targets.1)
         } catch { throw CLIError("quality model: \(error)") }
     }
@@ -205,6 +250,19 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
     t.rows.append([.text("random"), .int(m.testRows), .number(m.randomAPGR, places: 4), .number(50, places: 1),
                    .number(80, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
                    .number(0.5, places: 4)])
+    return t
+}
+
+/// A quality model beside the baselines (`mosaic eval routing`, `mosaic train routing --cross-validate`).
+func qualityComparisonTable(_ c: QualityComparison, split: String) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "router"), .init(name: "split"), .init(name: "prompts", alignment: .right), .init(name: "apgr", alignment: .right),
+        .init(name: "cpt50_pct_strong", alignment: .right), .init(name: "cpt80_pct_strong", alignment: .right),
+    ])
+    for r in c.rows {
+        t.rows.append([.text(r.router), .text(split), .int(c.prompts), .number(r.apgr.isNaN ? nil : r.apgr, places: 4),
+                       .number(r.cpt50.isNaN ? nil : r.cpt50 * 100, places: 1), .number(r.cpt80.isNaN ? nil : r.cpt80 * 100, places: 1)])
+    }
     return t
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 import MosaicRouting
 import MosaicStore
 import MosaicTestSupport
@@ -47,6 +48,44 @@ import Testing
         #expect(show.status == 0)
         #expect(show.stdout.contains("routing model v1, schema 1"))
         #expect(show.stdout.contains("loaded and checked in"))
+    }
+
+    /// Correctness columns named on the command line make any CSV a correctness file (not only
+    /// one with `*_correct` columns), for training and for evaluation.
+    @Test func namedCorrectnessColumnsMakeAnyCSVACorrectnessFile() throws {
+        let tmp = TemporaryDirectory("train-quality")
+        func file(_ name: String, seed: UInt64) -> String {
+            var random = SeededRandom(seed: seed)
+            var csv = "topic,prompt,big,small\n"
+            let topics = ["algebra", "history", "law", "music"]
+            for i in 0..<400 {
+                let hard = random.bernoulli(0.4)
+                let t = topics[i % 4]
+                csv += "\(t),\"\(hard ? "prove that the" : "name the") \(t) fact \(i % 17)\",\(random.bernoulli(0.9) ? "True" : "False"),\(hard ? (random.bernoulli(0.1) ? 1 : 0) : 1)\n"
+            }
+            return tmp.write(name, csv)
+        }
+        let train = file("train.csv", seed: 1), test = file("test.csv", seed: 2)
+        let t = try MosaicBinary.run(["train", "routing", "--db", tmp.file("q.sqlite"), "--out", tmp.file("q.json"), "--quality-data", train,
+                                      "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
+        #expect(t.status == 0, "stderr: \(t.stderr)")
+        let model = try RoutingModel.decode(try Data(contentsOf: URL(fileURLWithPath: tmp.file("q.json"))))
+        #expect(model.schemaVersion == 2)
+        let scorer = try #require(model.quality?.scorer)
+        #expect(scorer.groups.map(\.field) == ["topic"])
+        #expect(Set(scorer.groups[0].advantage.keys) == ["algebra", "history", "law", "music"])
+
+        let e = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "big",
+                                      "--weak-column", "small", "--format", "csv"])
+        #expect(e.status == 0, "stderr: \(e.stderr)")
+        let lines = e.stdout.split(separator: "\n")
+        #expect(lines.first == "router,split,prompts,apgr,cpt50_pct_strong,cpt80_pct_strong")
+        let routers = lines.dropFirst().map { String($0.split(separator: ",")[0]) }
+        #expect(routers == ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"])
+
+        let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "huge"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("test.csv") && missing.stderr.contains("no column 'huge'"), "stderr: \(missing.stderr)")
     }
 
     @Test func badModelFilesAndEmptyStoresGiveClearErrors() throws {

@@ -8,6 +8,16 @@ public struct QualityRow: Sendable, Equatable {
     public var prompt: String
     public var strongCorrect: Bool
     public var weakCorrect: Bool
+    /// The row's group (its `subject` or `category` column), when the file has one.
+    public var group: String?
+
+    public init(promptID: String, prompt: String, strongCorrect: Bool, weakCorrect: Bool, group: String? = nil) {
+        self.promptID = promptID
+        self.prompt = prompt
+        self.strongCorrect = strongCorrect
+        self.weakCorrect = weakCorrect
+        self.group = group
+    }
 }
 
 /// Reads per-prompt correctness files in RouteLLM's layout (e.g. `mmlu_routing_train.csv`:
@@ -15,7 +25,8 @@ public struct QualityRow: Sendable, Equatable {
 ///
 /// The prompt is the `prompt` column; the id is `prompt_id` when present, otherwise the first
 /// 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
-/// or 1/0; which is the strong and which the weak model is given by column name.
+/// or 1/0; which is the strong and which the weak model is given by column name. A `subject`
+/// (else `category`) column, or the one named by `groupColumn`, gives each row's group.
 public enum RouteLLMData {
     public static let defaultStrongColumn = "gpt_4_1106_preview_correct"
     public static let defaultWeakColumn = "mixtral_8x7b_instruct_correct"
@@ -25,8 +36,21 @@ public enum RouteLLMData {
         column.hasSuffix("_correct") ? String(column.dropLast("_correct".count)) : column
     }
 
+    /// The name of the group column `read` uses for a header (nil: none).
+    public static func groupColumn(header: [String], requested: String? = nil) -> String? {
+        if let requested { return requested }
+        return header.first { $0 == "subject" } ?? header.first { $0 == "category" }
+    }
+
+    /// The header of a CSV file (trimmed names).
+    public static func header(path: String) throws(IngestError) -> [String] {
+        let reader = try CSVReader(path: path)
+        guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
+        return (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
+    }
+
     public static func read(path: String, strongColumn: String = defaultStrongColumn,
-                            weakColumn: String = defaultWeakColumn) throws(IngestError) -> [QualityRow] {
+                            weakColumn: String = defaultWeakColumn, groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
         let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
@@ -40,6 +64,8 @@ public enum RouteLLMData {
         let cPrompt = try column("prompt")
         let cStrong = try column(strongColumn), cWeak = try column(weakColumn)
         let cID = header.firstIndex(of: "prompt_id")
+        let cGroup = try groupColumn.map { name throws(IngestError) in try column(name) }
+            ?? header.firstIndex(of: "subject") ?? header.firstIndex(of: "category")
         func flag(_ b: UnsafeRawBufferPointer, _ name: String, _ line: Int) throws(IngestError) -> Bool {
             switch ByteParsing.text(b).lowercased() {
             case "true", "1", "yes": return true
@@ -66,7 +92,8 @@ public enum RouteLLMData {
             }
             rows.append(QualityRow(promptID: id, prompt: prompt,
                                    strongCorrect: try flag(reader.field(cStrong), strongColumn, line),
-                                   weakCorrect: try flag(reader.field(cWeak), weakColumn, line)))
+                                   weakCorrect: try flag(reader.field(cWeak), weakColumn, line),
+                                   group: cGroup.map { ByteParsing.text(reader.field($0)) }.flatMap { $0.isEmpty ? nil : $0 }))
         }
         if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
         return rows

@@ -9,16 +9,22 @@ public struct QualityExample: Sendable, Equatable {
     public var prompt: String
     public var strongCorrect: Bool
     public var weakCorrect: Bool
+    /// Request context as tags (`subject:college_physics`); group priors read them.
+    public var tags: [String]
 
-    public init(promptID: String, prompt: String, strongCorrect: Bool, weakCorrect: Bool) {
+    public init(promptID: String, prompt: String, strongCorrect: Bool, weakCorrect: Bool, tags: [String] = []) {
         self.promptID = promptID
         self.prompt = prompt
         self.strongCorrect = strongCorrect
         self.weakCorrect = weakCorrect
+        self.tags = tags
     }
 
     /// The label: the weak model loses nothing (it is right, or the strong one is wrong too).
     public var weakGoodEnough: Bool { weakCorrect || !strongCorrect }
+
+    /// Weak minus strong correctness: 1, 0 or −1.
+    public var weakAdvantage: Double { (weakCorrect ? 1 : 0) - (strongCorrect ? 1 : 0) }
 
     /// Held out when a stable hash of the prompt id is 0 mod 5: a split that never changes and
     /// that no prompt of the training part can leak into.
@@ -28,61 +34,290 @@ public struct QualityExample: Sendable, Equatable {
         return UInt64(bitPattern: h.value) % 5 == 0
     }
 
+    /// The value of the tag `field:value`, if any.
+    public func group(_ field: String) -> String? {
+        for t in tags where t.hasPrefix(field + ":") { return String(t.dropFirst(field.count + 1)) }
+        return nil
+    }
+
     /// The request a router sees for this prompt (about four characters a token).
     public var features: RequestFeatures {
-        RequestFeatures(inputTokens: prompt.utf8.count / 4, text: prompt)
+        RequestFeatures(inputTokens: prompt.utf8.count / 4, text: prompt, tags: tags)
     }
 }
 
-/// Trains "the weak model is good enough" from per-prompt correctness: logistic regression on
-/// hashed words and word pairs of the prompt and its length, evaluated with RouteLLM's metrics
-/// on the held-out fifth (by prompt-id hash) the model never sees.
+/// Trains "the weak model is good enough" from per-prompt correctness into a
+/// ``QualityScorer`` (see there for what it combines), and measures it with RouteLLM's metrics
+/// on the held-out fifth (by prompt-id hash) it never sees.
+///
+/// Everything is fitted on the training rows only: the TF-IDF vocabularies and idf, the
+/// truncated SVD, the kNN references, the group priors (``GroupShrinkage``), the structure
+/// scaling, and the two heads (ridge regressions of the weak advantage). The heads are fitted on out-of-fold inputs: for the
+/// known-group head, random folds (a row's prior and neighbours come from the other folds);
+/// for the unknown-group head, leave-groups-out folds (whole groups held out, priors replaced by
+/// the global mean), so that it learns what transfers to a domain it has never seen.
 public struct QualityTrainer: Sendable {
-    public var textBuckets = 2048
-    public var c = 1.0
-
-    public init() {}
-
-    public func spec() throws(LearnError) -> FeatureSpec {
-        do {
-            return try FeatureSpec(features: [
-                .hashedText(buckets: textBuckets),
-                // Prompt length: log1p(tokens), scaled to roughly unit range.
-                .numeric(.inputTokens, transform: .log1p, mean: 5, scale: 1.5),
-            ])
-        } catch { throw .dimensionMismatch("\(error)") }
+    public struct Configuration: Sendable {
+        public var wordNgrams = 1...2
+        public var charNgrams = 3...5
+        /// Most frequent terms kept per vectorizer.
+        public var maxTerms = 4000
+        public var minDocumentFrequency = 2
+        public var sublinearTF = true
+        public var dimensions = 48
+        public var neighbors = 40
+        public var bandwidth = 0.1
+        public var priorStrength = 2.0
+        /// At most this many training prompts are kept as kNN references (a seeded sample).
+        public var maxReferences = 4000
+        /// The tag field whose values are groups (a correctness file's `subject`).
+        public var groupField = "subject"
+        public var folds = 5
+        /// The heads' ridge penalty α (the schema-1 length head's logistic C).
+        public var c = 1.0
+        public var seed: UInt64 = 14
+        public init() {}
     }
 
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    /// The schema-1 head kept beside the scorer: prompt length alone.
+    static func lengthSpec() throws(LearnError) -> FeatureSpec {
+        do { return try FeatureSpec(features: [.numeric(.inputTokens, transform: .log1p, mean: 5, scale: 1.5)]) } catch {
+            throw .dimensionMismatch("\(error)")
+        }
+    }
+
+    /// Fits on the rows whose id does not hash to the held-out fifth, measures on that fifth, then
+    /// refits on every row for the exported model (which keeps the holdout metrics).
     public func train(_ examples: [QualityExample], dataset: String, labelStrong: String, labelWeak: String,
                       strong: QualityModel.Target, weak: QualityModel.Target) throws(LearnError) -> QualityModel {
         let train = examples.filter { !$0.isHeldOut }
         let test = examples.filter(\.isHeldOut)
         guard !train.isEmpty, !test.isEmpty else { throw .emptyTrainingSet }
-        let spec = try spec()
-        var logistic = LogisticRegression()
-        logistic.c = c
-        let fit = try logistic.fit(Self.design(train, spec), train.map(\.weakGoodEnough))
-        let head = LinearHead(intercept: fit.model.intercept, coefficients: fit.model.coefficients)
-        var model = QualityModel(
-            dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak,
-            featureSpec: spec, head: head,
-            metrics: .init(testRows: 0, split: "", strongAccuracy: 0, weakAccuracy: 0, apgr: 0, randomAPGR: 0.5,
-                           cpt50: 0, cpt80: 0, logLoss: 0, auc: nil))
-        model.metrics = Self.evaluate(model, on: test,
-                                      split: "held out: prompts whose id hashes to 0 mod 5 (\(test.count) of \(examples.count)); trained on the other \(train.count)")
-        return model
+        let heldOutModel = try model(train, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
+        let metrics = Self.evaluate(heldOutModel, on: test,
+                                    split: "held out: prompts whose id hashes to 0 mod 5 (\(test.count) of \(examples.count)); trained on the other \(train.count), then refitted on all")
+        var final = try model(examples, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
+        final.metrics = metrics
+        return final
     }
 
-    static func design(_ rows: [QualityExample], _ spec: FeatureSpec) -> Matrix {
-        let d = spec.width
-        var x = Matrix(rows: rows.count, columns: d)
-        var scratch = [Double](repeating: 0, count: d)
+    func model(_ rows: [QualityExample], dataset: String, labelStrong: String, labelWeak: String,
+               strong: QualityModel.Target, weak: QualityModel.Target) throws(LearnError) -> QualityModel {
+        let spec = try Self.lengthSpec()
+        var x = Matrix(rows: rows.count, columns: 1)
+        var scratch: [Double] = []
         for (i, r) in rows.enumerated() {
             spec.encode(r.features, into: &scratch)
-            for j in 0..<d where scratch[j] != 0 { x[i, j] = scratch[j] }
+            x[i, 0] = scratch[0]
         }
-        return x
+        let labels = rows.map(\.weakGoodEnough)
+        guard labels.contains(true), labels.contains(false) else { throw .singleClass(label: labels[0]) }
+        let length = try LogisticRegression(c: configuration.c).fit(x, labels).model
+        return QualityModel(dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak,
+                            featureSpec: spec, head: LinearHead(intercept: length.intercept, coefficients: length.coefficients),
+                            scorer: try fitScorer(rows),
+                            metrics: .init(testRows: 0, split: "", strongAccuracy: 0, weakAccuracy: 0, apgr: 0, randomAPGR: 0.5,
+                                           cpt50: 0, cpt80: 0, logLoss: 0, auc: nil))
     }
+
+    // MARK: The scorer
+
+    /// Fits a ``QualityScorer`` on `rows` (and nothing else).
+    public func fitScorer(_ rows: [QualityExample]) throws(LearnError) -> QualityScorer {
+        let cfg = configuration
+        guard rows.count >= 2 * cfg.folds else { throw .emptyTrainingSet }
+        let labels = rows.map(\.weakGoodEnough)
+        guard labels.contains(true), labels.contains(false) else { throw .singleClass(label: labels[0]) }
+        let texts = rows.map(\.prompt)
+        let vectorizers = [
+            TfidfVectorizer.fit(texts, analyzer: .word, ngramMin: cfg.wordNgrams.lowerBound, ngramMax: cfg.wordNgrams.upperBound,
+                                sublinearTF: cfg.sublinearTF, minDocumentFrequency: cfg.minDocumentFrequency, maxFeatures: cfg.maxTerms),
+            TfidfVectorizer.fit(texts, analyzer: .char, ngramMin: cfg.charNgrams.lowerBound, ngramMax: cfg.charNgrams.upperBound,
+                                sublinearTF: cfg.sublinearTF, minDocumentFrequency: cfg.minDocumentFrequency, maxFeatures: cfg.maxTerms),
+        ]
+        let x = vectorizers.transform(texts)
+        guard x.width >= 2 else { throw .invalidConfiguration("the prompts have fewer than 2 terms in common") }
+        var svd = TruncatedSVD(components: min(cfg.dimensions, x.width, rows.count))
+        svd.seed = cfg.seed
+        var fit = try svd.fit(x)
+        // Six significant digits are plenty for an embedding and keep the model file small;
+        // the embeddings below come from the rounded values, as at route time.
+        fit.components = fit.components.map(Self.rounded)
+        let k = svd.components
+        let embedding = Self.embed(x, fit.components, k: k)
+        let y = rows.map(\.weakAdvantage)
+
+        // Structure, standardised on these rows.
+        let s = PromptStructure.names.count
+        var structure = [Double](repeating: 0, count: rows.count * s)
+        var scratch: [Double] = []
+        for (i, r) in rows.enumerated() {
+            PromptStructure.values(r.prompt, into: &scratch)
+            for j in 0..<s { structure[i * s + j] = scratch[j] }
+        }
+        var mean = [Double](repeating: 0, count: s), scale = [Double](repeating: 1, count: s)
+        for j in 0..<s {
+            var m = 0.0, v = 0.0
+            for i in 0..<rows.count { m += structure[i * s + j] }
+            m /= Double(rows.count)
+            for i in 0..<rows.count { v += (structure[i * s + j] - m) * (structure[i * s + j] - m) }
+            v /= Double(rows.count)
+            mean[j] = m
+            scale[j] = v > 1e-12 ? v.squareRoot() : 1
+        }
+
+        // References: a seeded sample of the rows, in row order.
+        var random = SeededRandom(seed: cfg.seed ^ 0x7265_6673)
+        var references = Array(0..<rows.count)
+        if references.count > cfg.maxReferences {
+            references.shuffle(using: &random)
+            references = Array(references.prefix(cfg.maxReferences)).sorted()
+        }
+
+        let groups = rows.map { $0.group(cfg.groupField) }
+        let hasGroups = groups.contains { $0 != nil }
+        let layout = Layout(groups: hasGroups ? 1 : 0, structure: s, dimensions: k)
+
+        // Out-of-fold head inputs.
+        var fold = [Int](repeating: 0, count: rows.count)
+        var order = Array(0..<rows.count)
+        order.shuffle(using: &random)
+        for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
+        let knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
+                                       references: references, structure: structure, mean: mean, scale: scale, layout: layout)
+        let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
+        let unknownInput = try outOfFold(fold: groupFold, priorsVisible: false, groups: groups, y: y, embedding: embedding, k: k,
+                                         references: references, structure: structure, mean: mean, scale: scale, layout: layout)
+        // The heads estimate the expected weak advantage E[weak − strong] (ridge regression):
+        // that, not P(weak good enough), orders prompts for RouteLLM's metrics (a prompt both
+        // models fail is "good enough" for the weak one, yet says nothing about the gap).
+        var ridge = RidgeRegression()
+        ridge.alpha = cfg.c
+        let unknownHead = try ridge.fit(unknownInput, y).model
+        let knownHead = hasGroups ? try ridge.fit(knownInput, y).model : unknownHead
+
+        var priors: [QualityScorer.GroupPrior] = []
+        var global = y.reduce(0, +) / Double(y.count)
+        if hasGroups {
+            let named = (0..<rows.count).filter { groups[$0] != nil }
+            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { y[$0] })
+            priors.append(.init(field: cfg.groupField, advantage: shrink.means, rows: shrink.counts))
+            global = shrink.global
+        }
+        var refValues = [Double](repeating: 0, count: references.count * k)
+        for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = Self.rounded(embedding[i * k + j]) } }
+        return QualityScorer(
+            vectorizers: vectorizers, dimensions: k, components: fit.components, references: refValues,
+            referenceAdvantage: references.map { y[$0] }, neighbors: cfg.neighbors, bandwidth: cfg.bandwidth,
+            priorStrength: cfg.priorStrength, groups: priors, globalAdvantage: global, structureMean: mean, structureScale: scale,
+            knownGroupHead: LinearHead(intercept: knownHead.intercept, coefficients: knownHead.coefficients),
+            unknownGroupHead: LinearHead(intercept: unknownHead.intercept, coefficients: unknownHead.coefficients))
+    }
+
+    /// `x` to six significant digits.
+    static func rounded(_ x: Double) -> Double {
+        guard x != 0, x.isFinite else { return x }
+        let scale = pow(10, 5 - floor(log10(abs(x))))
+        return (x * scale).rounded() / scale
+    }
+
+    struct Layout {
+        var groups: Int
+        var structure: Int
+        var dimensions: Int
+        var width: Int { groups + 1 + structure + dimensions }
+    }
+
+    /// Unit rows of `X Cᵀ` (n × k, row-major).
+    static func embed(_ x: SparseRows, _ components: [Double], k: Int) -> [Double] {
+        // C (k × D) row-major has the same storage as Cᵀ (D × k) column-major.
+        let ct = Matrix(rows: x.width, columns: k, columnMajor: components)
+        var e = TruncatedSVD.times(x, ct).transposed().storage   // row-major n × k
+        e.withUnsafeMutableBufferPointer { p in
+            for i in 0..<x.count {
+                var norm = 0.0
+                for j in 0..<k { norm += p[i * k + j] * p[i * k + j] }
+                if norm > 0 {
+                    let inv = 1 / norm.squareRoot()
+                    for j in 0..<k { p[i * k + j] *= inv }
+                }
+            }
+        }
+        return e
+    }
+
+    /// Folds that hold out whole groups (groups dealt to folds in a seeded order); rows without
+    /// a group keep their `fallback` fold.
+    static func groupFolds(_ groups: [String?], folds: Int, seed: UInt64, fallback: [Int]) -> [Int] {
+        var names = Array(Set(groups.compactMap { $0 })).sorted()
+        var random = SeededRandom(seed: seed ^ 0x6772_6F75)
+        names.shuffle(using: &random)
+        var foldOf: [String: Int] = [:]
+        for (p, g) in names.enumerated() { foldOf[g] = p % folds }
+        return groups.enumerated().map { i, g in g.flatMap { foldOf[$0] } ?? fallback[i] }
+    }
+
+    /// The head inputs of every row computed from the other folds only.
+    func outOfFold(fold: [Int], priorsVisible: Bool, groups: [String?], y: [Double], embedding: [Double], k: Int,
+                   references: [Int], structure: [Double], mean: [Double], scale: [Double],
+                   layout: Layout) throws(LearnError) -> Matrix {
+        let cfg = configuration
+        let n = y.count
+        var input = Matrix(rows: n, columns: layout.width)
+        for f in 0..<cfg.folds {
+            let test = (0..<n).filter { fold[$0] == f }
+            if test.isEmpty { continue }
+            let train = (0..<n).filter { fold[$0] != f }
+            let named = train.filter { groups[$0] != nil }
+            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { y[$0] })
+            let global = train.reduce(0) { $0 + y[$1] } / Double(max(1, train.count))
+            let refs = references.filter { fold[$0] != f }
+            // Cosine similarities test × refs through GEMM.
+            var a = Matrix(rows: test.count, columns: k), b = Matrix(rows: refs.count, columns: k)
+            for (r, i) in test.enumerated() { for j in 0..<k { a[r, j] = embedding[i * k + j] } }
+            for (r, i) in refs.enumerated() { for j in 0..<k { b[r, j] = embedding[i * k + j] } }
+            let sims: Matrix
+            do { sims = try BLAS.gemm(a, b, transposeB: true) } catch { throw .linalg(error) }
+            let top = min(cfg.neighbors, refs.count)
+            var best = [Double](repeating: 0, count: top), bestY = [Double](repeating: 0, count: top)
+            for (r, i) in test.enumerated() {
+                let prior: Double
+                if priorsVisible, layout.groups > 0 {
+                    prior = groups[i].flatMap { shrink.means[$0] } ?? (named.isEmpty ? global : shrink.global)
+                } else {
+                    prior = named.isEmpty ? global : shrink.global
+                }
+                for p in 0..<top { best[p] = -.infinity; bestY[p] = 0 }
+                for c in 0..<refs.count {
+                    let s = sims[r, c]
+                    if top > 0 && s > best[top - 1] {
+                        var p = top - 1
+                        while p > 0 && best[p - 1] < s { best[p] = best[p - 1]; bestY[p] = bestY[p - 1]; p -= 1 }
+                        best[p] = s
+                        bestY[p] = y[refs[c]]
+                    }
+                }
+                // Deviations from this fold's global mean (see QualityScorer.input).
+                let base = named.isEmpty ? global : shrink.global
+                var col = 0
+                if layout.groups > 0 { input[i, 0] = prior - base; col = 1 }
+                let empty = !(0..<k).contains { embedding[i * k + $0] != 0 }
+                input[i, col] = (top == 0 || empty ? prior : QualityScorer.blend(similarities: best, targets: bestY, bandwidth: cfg.bandwidth,
+                                                                             priorStrength: cfg.priorStrength, prior: prior)) - base
+                col += 1
+                for j in 0..<layout.structure { input[i, col + j] = (structure[i * layout.structure + j] - mean[j]) / scale[j] }
+                col += layout.structure
+                for j in 0..<k { input[i, col + j] = embedding[i * k + j] }
+            }
+        }
+        return input
+    }
+
+    // MARK: Evaluation
 
     /// RouteLLM's metrics of a quality model on examples.
     public static func evaluate(_ model: QualityModel, on rows: [QualityExample], split: String) -> QualityModel.Metrics {

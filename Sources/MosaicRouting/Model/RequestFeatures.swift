@@ -15,9 +15,12 @@ public struct RequestFeatures: Sendable, Equatable, Codable {
     public var timestamp: Int64
     /// The prompt text, when the caller shares it (used by quality heads).
     public var text: String?
+    /// Free-form tags (`subject:law`); quality heads look up group priors by them.
+    public var tags: [String]
 
     public init(tenant: String = "default", operation: String = "chat", region: String = "", model: String = "",
-                inputTokens: Int = 0, outputTokens: Int = 0, timestamp: Int64 = 0, text: String? = nil) {
+                inputTokens: Int = 0, outputTokens: Int = 0, timestamp: Int64 = 0, text: String? = nil,
+                tags: [String] = []) {
         self.tenant = tenant
         self.operation = operation
         self.region = region
@@ -26,6 +29,22 @@ public struct RequestFeatures: Sendable, Equatable, Codable {
         self.outputTokens = outputTokens
         self.timestamp = timestamp
         self.text = text
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey { case tenant, operation, region, model, inputTokens, outputTokens, timestamp, text, tags }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tenant = try c.decode(String.self, forKey: .tenant)
+        operation = try c.decode(String.self, forKey: .operation)
+        region = try c.decode(String.self, forKey: .region)
+        model = try c.decode(String.self, forKey: .model)
+        inputTokens = try c.decode(Int.self, forKey: .inputTokens)
+        outputTokens = try c.decode(Int.self, forKey: .outputTokens)
+        timestamp = try c.decode(Int64.self, forKey: .timestamp)
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
     }
 }
 

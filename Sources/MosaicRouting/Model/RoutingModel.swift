@@ -214,11 +214,16 @@ public struct QualityModel: Sendable, Codable, Equatable {
     /// Where the router sends strong and weak requests.
     public var strong: Target
     public var weak: Target
+    /// The schema-1 head: logistic regression on ``featureSpec`` (hashed words and length).
+    /// Used when there is no ``scorer``.
     public var featureSpec: FeatureSpec
     public var head: LinearHead
+    /// The schema-2 head (context priors, TF-IDF/LSA kNN, structure); nil in schema-1 files.
+    public var scorer: QualityScorer?
     public var metrics: Metrics
 
-    public init(dataset: String, labelStrong: String, labelWeak: String, strong: Target, weak: Target, featureSpec: FeatureSpec, head: LinearHead, metrics: Metrics) {
+    public init(dataset: String, labelStrong: String, labelWeak: String, strong: Target, weak: Target, featureSpec: FeatureSpec,
+                head: LinearHead, scorer: QualityScorer? = nil, metrics: Metrics) {
         self.dataset = dataset
         self.labelStrong = labelStrong
         self.labelWeak = labelWeak
@@ -226,11 +231,13 @@ public struct QualityModel: Sendable, Codable, Equatable {
         self.weak = weak
         self.featureSpec = featureSpec
         self.head = head
+        self.scorer = scorer
         self.metrics = metrics
     }
 
     /// P(weak is good enough) for a prompt.
     public func weakGoodEnough(_ r: RequestFeatures, scratch: inout [Double]) -> Double {
+        if let scorer { return scorer.weakGoodEnough(r) }
         featureSpec.encode(r, into: &scratch)
         let z = head.evaluate(scratch)
         return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
@@ -256,11 +263,17 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
 
     /// Reads the header every model file has, checking the schema version and kind.
     public static func checkHeader(_ data: Data, kind: String, schemaVersion: Int) throws(ModelFileError) {
+        try checkHeader(data, kind: kind, schemaVersions: schemaVersion...schemaVersion)
+    }
+
+    /// Reads the header every model file has, checking that the schema version is one of
+    /// `schemaVersions` and the kind.
+    public static func checkHeader(_ data: Data, kind: String, schemaVersions: ClosedRange<Int>) throws(ModelFileError) {
         struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON("\(error)") }
         guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
-        guard v == schemaVersion else { throw .unsupportedSchema(found: v, supported: schemaVersion) }
+        guard schemaVersions.contains(v) else { throw .unsupportedSchema(found: v, supported: schemaVersions.upperBound) }
         guard header.kind == kind else { throw .wrongKind(found: header.kind ?? "none", expected: kind) }
     }
 }
@@ -272,7 +285,10 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
 /// with the coefficients of each head and their holdout metrics; optionally a quality model.
 /// Cost is not learned: the router computes it exactly from prices.
 public struct RoutingModel: Sendable, Codable, Equatable {
-    public static let currentSchemaVersion = 1
+    /// 2 adds the quality ``QualityModel/scorer``: a model with a scorer is written as schema 2
+    /// (so an older reader refuses it with a clear message), any other as schema 1; both load.
+    public static let currentSchemaVersion = 2
+    public static let readableSchemaVersions = 1...2
 
     public struct Window: Sendable, Codable, Equatable {
         public var from: String
@@ -298,7 +314,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
 
     public init(version: Int, createdAt: String, trainingWindow: Window, rows: Int, dataFingerprint: String,
                 validation: String, providers: [ProviderModel], quality: QualityModel?) {
-        schemaVersion = Self.currentSchemaVersion
+        schemaVersion = quality?.scorer == nil ? 1 : Self.currentSchemaVersion
         kind = "routing"
         self.version = version
         self.createdAt = createdAt
@@ -315,7 +331,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
     /// Reads and checks a model file's bytes: schema version, kind, and that every head fits
     /// its feature specification with finite coefficients.
     public static func decode(_ data: Data) throws(ModelFileError) -> RoutingModel {
-        try ModelFileError.checkHeader(data, kind: "routing", schemaVersion: currentSchemaVersion)
+        try ModelFileError.checkHeader(data, kind: "routing", schemaVersions: readableSchemaVersions)
         let model: RoutingModel
         do { model = try JSONDecoder().decode(RoutingModel.self, from: data) } catch {
             throw .invalid("\(error)")
@@ -345,6 +361,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
         if let q = quality {
             do { try q.featureSpec.validate() } catch { throw .invalid("quality: \(error)") }
             try check(q.head, q.featureSpec.width, "quality.head")
+            if let p = q.scorer?.problem { throw .invalid("quality.scorer: \(p)") }
         }
     }
 

@@ -60,7 +60,7 @@ public struct RouteRequest: Sendable, Equatable {
     public var features: RequestFeatures {
         RequestFeatures(tenant: tenant, operation: operation, region: region, model: modelFamily,
                         inputTokens: promptTokens, outputTokens: expectedOutputTokens,
-                        timestamp: timestamp, text: text)
+                        timestamp: timestamp, text: text, tags: tags)
     }
 
     /// Whether a rule's conditions all hold.

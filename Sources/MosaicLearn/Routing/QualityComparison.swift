@@ -1,0 +1,129 @@
+import MosaicCore
+import MosaicRouting
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A quality model's routers beside the baselines, with RouteLLM's metrics.
+///
+/// Routers: the model (its ensemble score), its kNN part alone, its group prior alone; the
+/// baselines: random (its expected APGR 0.5 and CPT 50% / 80%), prompt length (longer prompts to
+/// the strong model; fixed, not fitted), and the oracle (strong exactly where only it is
+/// right). Ties in a score (a group prior, equal lengths) are broken by a stable hash of the
+/// prompt id, not by file order.
+public struct QualityComparison: Sendable, Equatable {
+    public struct Row: Sendable, Equatable, Codable {
+        public var router: String
+        public var apgr: Double
+        public var cpt50: Double
+        public var cpt80: Double
+        public init(router: String, apgr: Double, cpt50: Double, cpt80: Double) {
+            self.router = router
+            self.apgr = apgr
+            self.cpt50 = cpt50
+            self.cpt80 = cpt80
+        }
+    }
+
+    public var rows: [Row]
+    public var prompts: Int
+
+    public static let routers = ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"]
+
+    /// Compares on `examples`; without a scorer only the baselines are filled (model rows are NaN).
+    public init(scorer: QualityScorer?, examples: [QualityExample]) {
+        prompts = examples.count
+        let strong = examples.map(\.strongCorrect), weak = examples.map(\.weakCorrect)
+        let tie = examples.map { e -> Double in
+            var h = StableHash(seed: 0x7469_6573)
+            h.combine(e.promptID)
+            return Double(UInt64(bitPattern: h.value) >> 11) * 0x1p-53 * 1e-9
+        }
+        func row(_ name: String, _ scores: [Double]) -> Row {
+            let e = RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: zip(scores, tie).map { $0 + $1 })
+            return Row(router: name, apgr: e.apgr, cpt50: e.cpt50, cpt80: e.cpt80)
+        }
+        var out: [Row] = []
+        if let scorer {
+            var x: [Double] = [], emb: [Double] = [], s: [Double] = []
+            var model: [Double] = [], knn: [Double] = [], prior: [Double] = []
+            for e in examples {
+                let f = e.features
+                _ = scorer.input(f, into: &x, embedding: &emb, structure: &s)
+                model.append(scorer.weakGoodEnough(f))
+                knn.append(x[scorer.groups.count])
+                prior.append(scorer.priors(f).fallback)
+            }
+            out.append(row("model", model))
+            out.append(row("model kNN only", knn))
+            out.append(row("group prior", prior))
+        } else {
+            for name in Self.routers.prefix(3) { out.append(Row(router: name, apgr: .nan, cpt50: .nan, cpt80: .nan)) }
+        }
+        out.append(row("prompt length", examples.map { -log1p(Double($0.prompt.unicodeScalars.count)) }))
+        out.append(Row(router: "random (expected)", apgr: 0.5, cpt50: 0.5, cpt80: 0.8))
+        out.append(row("oracle", examples.map { $0.strongCorrect && !$0.weakCorrect ? 0 : ($0.weakCorrect && !$0.strongCorrect ? 2 : 1) }))
+        rows = out
+    }
+
+    init(rows: [Row], prompts: Int) {
+        self.rows = rows
+        self.prompts = prompts
+    }
+
+    /// The mean of each router's metrics over several comparisons (e.g. cross-validation folds).
+    public static func mean(_ parts: [QualityComparison]) -> QualityComparison {
+        guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0) }
+        let n = Double(parts.count)
+        let rows = first.rows.indices.map { i in
+            Row(router: first.rows[i].router, apgr: parts.reduce(0) { $0 + $1.rows[i].apgr } / n,
+                cpt50: parts.reduce(0) { $0 + $1.rows[i].cpt50 } / n, cpt80: parts.reduce(0) { $0 + $1.rows[i].cpt80 } / n)
+        }
+        return QualityComparison(rows: rows, prompts: parts.reduce(0) { $0 + $1.prompts })
+    }
+}
+
+extension QualityTrainer {
+    /// How the rows are split for ``crossValidate(_:folds:holdingOutGroups:)``.
+    public enum Split: String, Sendable { case groups, prompts }
+
+    /// K-fold cross-validation: for each fold the whole scorer is fitted on the other folds and
+    /// compared on it; the result is the mean over folds.
+    ///
+    /// - Parameter split: `.groups` holds out whole groups (leave-subjects-out: the held-out
+    ///   subjects are unknown to the model, as an unseen domain would be); `.prompts` holds out
+    ///   random prompts.
+    public func crossValidate(_ rows: [QualityExample], folds: Int, split: Split) throws(LearnError) -> QualityComparison {
+        var random = SeededRandom(seed: configuration.seed ^ 0x6376)
+        var order = Array(0..<rows.count)
+        order.shuffle(using: &random)
+        var promptFold = [Int](repeating: 0, count: rows.count)
+        for (p, i) in order.enumerated() { promptFold[i] = p % folds }
+        let fold = split == .groups
+            ? Self.groupFolds(rows.map { $0.group(configuration.groupField) }, folds: folds, seed: configuration.seed ^ 0x6376,
+                              fallback: promptFold)
+            : promptFold
+        var parts: [QualityComparison] = []
+        for f in 0..<folds {
+            let train = (0..<rows.count).filter { fold[$0] != f }.map { rows[$0] }
+            let test = (0..<rows.count).filter { fold[$0] == f }.map { rows[$0] }
+            if test.isEmpty { continue }
+            parts.append(QualityComparison(scorer: try fitScorer(train), examples: test))
+        }
+        return QualityComparison.mean(parts)
+    }
+
+    /// The scorer fitted on the rows outside the held-out fifth, compared on that fifth.
+    public func holdout(_ rows: [QualityExample]) throws(LearnError) -> QualityComparison {
+        QualityComparison(scorer: try heldOutScorer(rows), examples: rows.filter(\.isHeldOut))
+    }
+
+    /// The scorer fitted on the rows outside the held-out fifth (what ``train(_:dataset:labelStrong:labelWeak:strong:weak:)``
+    /// measures on that fifth).
+    public func heldOutScorer(_ rows: [QualityExample]) throws(LearnError) -> QualityScorer {
+        try fitScorer(rows.filter { !$0.isHeldOut })
+    }
+}

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The quality head that generalises: P(the weak model is good enough) for a prompt and its
+/// request context, evaluated at route time from what training stored in the model file.
+///
+/// The score combines, through a linear head fitted on out-of-fold values:
+/// - **group priors**: for each context field (a correctness file's subject, a request's tags,
+///   operation or tenant) the group's mean weak-model advantage (weak − strong correctness,
+///   in −1…1), shrunk toward the global mean by empirical Bayes; an unseen group gets the
+///   global mean;
+/// - **kNN**: the similarity-weighted mean advantage of the nearest training prompts in an LSA
+///   embedding (TF-IDF over word and character n-grams, projected by a truncated SVD, unit
+///   length), pulled toward the group prior by `priorStrength` pseudo-neighbours: a prompt far
+///   from every training prompt scores the prior;
+/// - **structure**: ``PromptStructure`` (length, digits, symbols, code, question form),
+///   standardised;
+/// - the LSA embedding itself.
+///
+/// The heads are linear estimates of the expected weak advantage (ridge regression); two heads
+/// share that input: `knownGroupHead` when a group prior applies to the request,
+/// `unknownGroupHead` (fitted on leave-groups-out values, so it has learned to do without
+/// priors) otherwise.
+public struct QualityScorer: Sendable, Codable, Equatable {
+    /// Shrunk mean weak-model advantage per value of one context field.
+    public struct GroupPrior: Sendable, Codable, Equatable {
+        /// `operation`, `tenant`, `tag` (any tag), or a name whose values are tags `name:value`
+        /// (a correctness file's `subject` column becomes the tag `subject:<value>`).
+        public var field: String
+        public var advantage: [String: Double]
+        public var rows: [String: Int]
+        public init(field: String, advantage: [String: Double], rows: [String: Int]) {
+            self.field = field
+            self.advantage = advantage
+            self.rows = rows
+        }
+
+        /// The request's value of this field when the table knows it.
+        @inlinable
+        public func value(of r: RequestFeatures) -> Double? {
+            switch field {
+            case "operation": return advantage[r.operation]
+            case "tenant": return advantage[r.tenant]
+            case "tag":
+                for t in r.tags { if let a = advantage[t] { return a } }
+                return nil
+            default:
+                for t in r.tags where t.count > field.count && t.hasPrefix(field) {
+                    let rest = t.dropFirst(field.count)
+                    if rest.first == ":", let a = advantage[String(rest.dropFirst())] { return a }
+                }
+                return nil
+            }
+        }
+    }
+
+    public var vectorizers: [TfidfVectorizer]
+    /// LSA dimensions `k`.
+    public var dimensions: Int
+    /// `k × D` row-major: the truncated SVD's right singular vectors over the concatenated
+    /// TF-IDF columns (`D` the vectorizers' total width).
+    public var components: [Double]
+    /// `n × k` row-major unit embeddings of the reference prompts.
+    public var references: [Double]
+    /// Each reference's weak advantage (−1, 0 or 1).
+    public var referenceAdvantage: [Double]
+    public var neighbors: Int
+    /// Similarity weight `exp((cos − 1) / bandwidth)`.
+    public var bandwidth: Double
+    /// Pseudo-neighbours at the prior.
+    public var priorStrength: Double
+    public var groups: [GroupPrior]
+    public var globalAdvantage: Double
+    public var structureMean: [Double]
+    public var structureScale: [Double]
+    public var knownGroupHead: LinearHead
+    public var unknownGroupHead: LinearHead
+
+    public init(vectorizers: [TfidfVectorizer], dimensions: Int, components: [Double], references: [Double],
+                referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
+                groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
+                knownGroupHead: LinearHead, unknownGroupHead: LinearHead) {
+        self.vectorizers = vectorizers
+        self.dimensions = dimensions
+        self.components = components
+        self.references = references
+        self.referenceAdvantage = referenceAdvantage
+        self.neighbors = neighbors
+        self.bandwidth = bandwidth
+        self.priorStrength = priorStrength
+        self.groups = groups
+        self.globalAdvantage = globalAdvantage
+        self.structureMean = structureMean
+        self.structureScale = structureScale
+        self.knownGroupHead = knownGroupHead
+        self.unknownGroupHead = unknownGroupHead
+    }
+
+    /// The total TF-IDF width `D`.
+    public var vocabularyWidth: Int { vectorizers.reduce(0) { $0 + $1.width } }
+
+    /// The stacked input's width: groups, kNN, structure, embedding.
+    public var inputWidth: Int { groups.count + 1 + PromptStructure.names.count + dimensions }
+
+    /// Why the scorer cannot be used, or nil.
+    public var problem: String? {
+        for (i, v) in vectorizers.enumerated() { if let p = v.problem { return "vectorizer \(i): \(p)" } }
+        let d = vocabularyWidth, k = dimensions
+        if k < 1 || components.count != k * d { return "\(components.count) components for \(k) dimensions × \(d) terms" }
+        if references.count != referenceAdvantage.count * k { return "\(references.count) reference values for \(referenceAdvantage.count) references × \(k)" }
+        if neighbors < 1 || !(bandwidth > 0) || !(priorStrength >= 0) { return "kNN needs neighbors ≥ 1, bandwidth > 0, prior strength ≥ 0" }
+        let s = PromptStructure.names.count
+        if structureMean.count != s || structureScale.count != s || !structureScale.allSatisfy({ $0 > 0 && $0.isFinite }) {
+            return "structure scaling needs \(s) means and positive scales"
+        }
+        for (name, h) in [("knownGroupHead", knownGroupHead), ("unknownGroupHead", unknownGroupHead)] {
+            if h.coefficients.count != inputWidth { return "\(name): \(h.coefficients.count) coefficients for \(inputWidth) inputs" }
+            if !h.intercept.isFinite || !h.coefficients.allSatisfy(\.isFinite) { return "\(name): non-finite coefficient" }
+        }
+        if !components.allSatisfy(\.isFinite) || !references.allSatisfy(\.isFinite) || !globalAdvantage.isFinite {
+            return "non-finite embedding value"
+        }
+        return nil
+    }
+
+    // MARK: Parts
+
+    /// The unit LSA embedding of a text (zeros when no vocabulary term occurs).
+    ///
+    /// - Complexity: O(text length + k · nonzero terms).
+    public func embed(_ text: String, into e: inout [Double]) {
+        if e.count != dimensions { e = [Double](repeating: 0, count: dimensions) }
+        for j in 0..<dimensions { e[j] = 0 }
+        let d = vocabularyWidth
+        var offset = 0
+        let share = 1 / Double(max(1, vectorizers.count)).squareRoot()
+        components.withUnsafeBufferPointer { c in
+            for v in vectorizers {
+                for (col, x) in v.transform(text) {
+                    let w = x * share
+                    for j in 0..<dimensions { e[j] += w * c[j * d + offset + col] }
+                }
+                offset += v.width
+            }
+        }
+        var norm = 0.0
+        for j in 0..<dimensions { norm += e[j] * e[j] }
+        if norm > 0 {
+            let inv = 1 / norm.squareRoot()
+            for j in 0..<dimensions { e[j] *= inv }
+        }
+    }
+
+    /// The kNN advantage of an embedding, pulled toward `prior` (exactly `prior` for a zero
+    /// embedding).
+    ///
+    /// - Complexity: O(references · k).
+    public func neighbourAdvantage(_ e: [Double], prior: Double) -> Double {
+        let n = referenceAdvantage.count, k = dimensions
+        // No reference, or no vocabulary term in the prompt (a zero embedding): only the prior.
+        guard n > 0, e.contains(where: { $0 != 0 }) else { return prior }
+        let top = min(neighbors, n)
+        // The `top` largest similarities, kept sorted descending in a small array.
+        var best = [Double](repeating: -.infinity, count: top)
+        var bestIndex = [Int](repeating: -1, count: top)
+        references.withUnsafeBufferPointer { r in
+            e.withUnsafeBufferPointer { x in
+                for i in 0..<n {
+                    var s = 0.0
+                    for j in 0..<k { s += r[i * k + j] * x[j] }
+                    if s > best[top - 1] {
+                        var p = top - 1
+                        while p > 0 && best[p - 1] < s { best[p] = best[p - 1]; bestIndex[p] = bestIndex[p - 1]; p -= 1 }
+                        best[p] = s
+                        bestIndex[p] = i
+                    }
+                }
+            }
+        }
+        return Self.blend(similarities: best, targets: bestIndex.map { $0 >= 0 ? referenceAdvantage[$0] : 0 },
+                          bandwidth: bandwidth, priorStrength: priorStrength, prior: prior)
+    }
+
+    /// `(Σ wᵢ yᵢ + m · prior) / (Σ wᵢ + m)` with `wᵢ = exp((simᵢ − 1) / bandwidth)`.
+    @inlinable
+    public static func blend(similarities: [Double], targets: [Double], bandwidth: Double, priorStrength: Double,
+                             prior: Double) -> Double {
+        var sw = priorStrength, sy = priorStrength * prior
+        for i in 0..<similarities.count where similarities[i].isFinite {
+            let w = exp((similarities[i] - 1) / bandwidth)
+            sw += w
+            sy += w * targets[i]
+        }
+        return sw > 0 ? sy / sw : prior
+    }
+
+    /// The group priors of a request (nil where the field's value is unknown) and the prior
+    /// the kNN falls back to (the first known group's, else the global mean).
+    public func priors(_ r: RequestFeatures) -> (values: [Double?], fallback: Double) {
+        let values = groups.map { $0.value(of: r) }
+        return (values, values.lazy.compactMap { $0 }.first ?? globalAdvantage)
+    }
+
+    /// Fills `input` with the stacked head input; returns whether a group prior applied.
+    public func input(_ r: RequestFeatures, into input: inout [Double], embedding e: inout [Double],
+                      structure s: inout [Double]) -> Bool {
+        if input.count != inputWidth { input = [Double](repeating: 0, count: inputWidth) }
+        let (values, fallback) = priors(r)
+        // Priors and kNN enter as deviations from the global mean (as in training, where each
+        // fold's own global mean is subtracted, so fold-level base rates cannot leak in).
+        for (i, v) in values.enumerated() { input[i] = (v ?? globalAdvantage) - globalAdvantage }
+        let text = r.text ?? ""
+        embed(text, into: &e)
+        let g = groups.count
+        input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
+        PromptStructure.values(text, into: &s)
+        for j in 0..<s.count { input[g + 1 + j] = (s[j] - structureMean[j]) / structureScale[j] }
+        let o = g + 1 + s.count
+        for j in 0..<dimensions { input[o + j] = e[j] }
+        return values.contains { $0 != nil }
+    }
+
+    /// P(the weak model is good enough) for a request with text.
+    public func weakGoodEnough(_ r: RequestFeatures) -> Double {
+        var x: [Double] = [], e: [Double] = [], s: [Double] = []
+        let known = input(r, into: &x, embedding: &e, structure: &s)
+        // The head estimates the expected weak advantage a = E[weak − strong] ∈ −1…1; the weak
+        // model is good enough unless the strong one wins, so P ≈ 1 + a, kept inside (0, 1).
+        let a = (known ? knownGroupHead : unknownGroupHead).evaluate(x)
+        return min(0.999, max(0.001, 1 + a))
+    }
+}
