@@ -24,10 +24,10 @@ import argparse
 import csv
 import json
 import sys
-import time
-import warnings
 
 import numpy as np
+
+from statsforecast_m4 import forecast_groups  # the same call, shared with the M4 script
 
 M = 24
 
@@ -61,26 +61,9 @@ def model_factory(name):
 
 
 def run_model(name, folds, h, n_jobs):
-    import pandas as pd
-    from statsforecast import StatsForecast
-    ids = list(folds)
-    df = pd.DataFrame({
-        "unique_id": np.concatenate([[uid] * len(folds[uid]) for uid in ids]),
-        "ds": np.concatenate([np.arange(1, len(folds[uid]) + 1) for uid in ids]),
-        "y": np.concatenate([folds[uid] for uid in ids]),
-    })
-    model = model_factory(name)()
-    alias = repr(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sf = StatsForecast(models=[model], freq=1, n_jobs=n_jobs)
-        t0 = time.perf_counter()
-        fc = sf.forecast(df=df, h=h, level=[80, 95])
-        wall = time.perf_counter() - t0
-    fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+    groups, wall, alias = forecast_groups(model_factory(name)(), folds, h, n_jobs)
     out = {}
-    for uid, g in fc.groupby("unique_id", sort=False):
-        g = g.sort_values("ds")
+    for uid, g in groups.items():
         out[str(uid)] = {
             "mean": g[alias].astype(float).tolist(),
             "lo80": g[f"{alias}-lo-80"].astype(float).tolist(), "hi80": g[f"{alias}-hi-80"].astype(float).tolist(),

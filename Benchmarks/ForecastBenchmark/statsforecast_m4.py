@@ -143,27 +143,32 @@ def model_factory(name):
     }[name]
 
 
-def run_model(name, train, n_jobs):
+def forecast_groups(model, series, h, n_jobs):
+    """statsforecast's forecasts of `model` for every series in `series` (id -> values), `h` steps
+    ahead with 80% and 95% intervals: ({id: frame sorted by ds}, wall seconds, column alias)."""
     import pandas as pd
     from statsforecast import StatsForecast
-    ids = list(train)
+    ids = list(series)
     df = pd.DataFrame({
-        "unique_id": np.concatenate([[uid] * len(train[uid]) for uid in ids]),
-        "ds": np.concatenate([np.arange(1, len(train[uid]) + 1) for uid in ids]),
-        "y": np.concatenate([train[uid] for uid in ids]),
+        "unique_id": np.concatenate([[uid] * len(series[uid]) for uid in ids]),
+        "ds": np.concatenate([np.arange(1, len(series[uid]) + 1) for uid in ids]),
+        "y": np.concatenate([series[uid] for uid in ids]),
     })
-    model = model_factory(name)()
     alias = repr(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sf = StatsForecast(models=[model], freq=1, n_jobs=n_jobs)
         t0 = time.perf_counter()
-        fc = sf.forecast(df=df, h=H, level=[80, 95])
+        fc = sf.forecast(df=df, h=h, level=[80, 95])
         wall = time.perf_counter() - t0
     fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+    return {uid: g.sort_values("ds") for uid, g in fc.groupby("unique_id", sort=False)}, wall, alias
+
+
+def run_model(name, train, n_jobs):
+    groups, wall, alias = forecast_groups(model_factory(name)(), train, H, n_jobs)
     forecasts, intervals = {}, {80: {}, 95: {}}
-    for uid, g in fc.groupby("unique_id", sort=False):
-        g = g.sort_values("ds")
+    for uid, g in groups.items():
         forecasts[uid] = g[alias].to_numpy(dtype=np.float64)
         for level in (80, 95):
             intervals[level][uid] = (g[f"{alias}-lo-{level}"].to_numpy(dtype=np.float64),
