@@ -82,46 +82,32 @@ public struct TruncatedSVD: Sendable {
     ///
     /// - Complexity: O(nonzeros · l).
     public static func times(_ x: SparseRows, _ m: Matrix) -> Matrix {
-        let l = m.columns, n = x.count
-        let mr = m.transposed().storage                 // row-major D × l
-        var yr = [Double](repeating: 0, count: n * l)   // row-major n × l
-        x.offsets.withUnsafeBufferPointer { off in
-            x.columns.withUnsafeBufferPointer { cols in
-                x.values.withUnsafeBufferPointer { vals in
-                    mr.withUnsafeBufferPointer { ms in
-                        yr.withUnsafeMutableBufferPointer { ys in
-                            for i in 0..<n {
-                                let base = i * l
-                                for p in off[i]..<off[i + 1] {
-                                    let c = Int(cols[p]) * l, v = vals[p]
-                                    for j in 0..<l { ys[base + j] += v * ms[c + j] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Matrix(rows: n, columns: l, rowMajor: yr)
+        Matrix(rows: x.count, columns: m.columns, rowMajor: product(x, m, transposed: false))
     }
 
     /// `Xᵀ · M` for a dense `M` (n × l).
     ///
     /// - Complexity: O(nonzeros · l).
     public static func transposeTimes(_ x: SparseRows, _ m: Matrix) -> Matrix {
+        Matrix(rows: x.width, columns: m.columns, rowMajor: product(x, m, transposed: true))
+    }
+
+    /// The row-major entries of `X·M` (n × l) or, `transposed`, of `Xᵀ·M` (D × l): one pass over
+    /// the nonzeros, each adding its multiple of a row of `M` to a row of the result.
+    static func product(_ x: SparseRows, _ m: Matrix, transposed: Bool) -> [Double] {
         let l = m.columns, n = x.count
-        let mr = m.transposed().storage                       // row-major n × l
-        var zr = [Double](repeating: 0, count: x.width * l)   // row-major D × l
+        let mr = m.transposed().storage  // row-major M
+        var out = [Double](repeating: 0, count: (transposed ? x.width : n) * l)
         x.offsets.withUnsafeBufferPointer { off in
             x.columns.withUnsafeBufferPointer { cols in
                 x.values.withUnsafeBufferPointer { vals in
                     mr.withUnsafeBufferPointer { ms in
-                        zr.withUnsafeMutableBufferPointer { zs in
+                        out.withUnsafeMutableBufferPointer { os in
                             for i in 0..<n {
-                                let base = i * l
                                 for p in off[i]..<off[i + 1] {
                                     let c = Int(cols[p]) * l, v = vals[p]
-                                    for j in 0..<l { zs[c + j] += v * ms[base + j] }
+                                    let (into, from) = transposed ? (c, i * l) : (i * l, c)
+                                    for j in 0..<l { os[into + j] += v * ms[from + j] }
                                 }
                             }
                         }
@@ -129,7 +115,7 @@ public struct TruncatedSVD: Sendable {
                 }
             }
         }
-        return Matrix(rows: x.width, columns: l, rowMajor: zr)
+        return out
     }
 
     /// An orthonormal basis of the columns of `y` (Cholesky-QR twice, by eigendecomposition
