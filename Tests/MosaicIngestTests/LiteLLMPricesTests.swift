@@ -283,7 +283,7 @@ struct LiteLLMPricesTests {
 
     @Test("the real LiteLLM file imports as shipped",
           .enabled(if: SharedData.path(LiteLLMPricesTests.realFilePath) != nil,
-                   "\(SharedData.root)/\(LiteLLMPricesTests.realFilePath) is absent; this test needs ../shared"))
+                   Comment(rawValue: SharedData.missing(LiteLLMPricesTests.realFilePath) ?? "")))
     func realFileImports() throws {
         let path = try #require(SharedData.path(Self.realFilePath))
         let tmp = TemporaryDirectory()
@@ -295,7 +295,7 @@ struct LiteLLMPricesTests {
 
     @Test("the real LiteLLM file: every stored price equals Python's Decimal reading of its literal",
           .enabled(if: SharedData.path(LiteLLMPricesTests.realFilePath) != nil,
-                   "\(SharedData.root)/\(LiteLLMPricesTests.realFilePath) is absent; this test needs ../shared"))
+                   Comment(rawValue: SharedData.missing(LiteLLMPricesTests.realFilePath) ?? "")))
     func realFileExact() throws {
         let path = try #require(SharedData.path(Self.realFilePath))
         let data = try #require(FileManager.default.contents(atPath: path))

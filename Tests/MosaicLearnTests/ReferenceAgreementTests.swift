@@ -106,7 +106,8 @@ import Testing
     func logisticLossAndAUCMatchSklearnMetrics() throws {
         let data = ReferenceData.crossCheck
         let out = try #require(Python.run(Self.sklearnScript,
-                                          arguments: [SharedData.root + "/reference", SharedData.root + "/" + Self.coefficientsFile]))
+                                          arguments: [SharedData.directory(of: "reference/ref_regression.py")!,
+                                                      SharedData.path(Self.coefficientsFile)!]))
         try #require(out.status == 0, Comment(rawValue: out.stderr))
         let values = out.stdout.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
         try #require(values.count == 2)
