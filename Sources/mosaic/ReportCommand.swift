@@ -81,15 +81,6 @@ func printSummary(_ r: Report, paths: [String]) {
     print("  wrote \(paths.count) files: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
 }
 
-/// Parses `FROM..TO` (dates or date-times).
-func parseWindow(_ text: String, option: String) throws -> (Int64, Int64) {
-    let parts = text.components(separatedBy: "..")
-    guard parts.count == 2 else { throw ValidationError("\(option) '\(text)' must be FROM..TO, for example 2026-10-05..2026-10-12") }
-    let a = try parseInstant(parts[0], option: option), b = try parseInstant(parts[1], option: option)
-    guard b > a else { throw ValidationError("\(option) '\(text)': TO must be after FROM") }
-    return (a, b)
-}
-
 // MARK: - ROI
 
 struct ROIReportCommand: ParsableCommand {
@@ -216,11 +207,7 @@ struct CostReportCommand: ParsableCommand {
         discussion: "Reads the request log and the billing table of the store (--db). Billing totals are reconciled per billing period to the last digit. With --load-model (a `mosaic train load --by provider` file) it adds a cost forecast."
     )
 
-    @Option(name: .long, help: ArgumentHelp("Only data at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only data before this date.", valueName: "date"))
-    var until: String?
+    @OptionGroup var window: TimeWindowOptions
 
     @Option(name: .long, help: "Period of the period-over-period table: day, week or month.")
     var period: CostReport.Period = .month
@@ -232,16 +219,13 @@ struct CostReportCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
         try output.validateName()
         _ = try output.parsedFormats()
     }
 
     func run() throws {
         let store = try self.store.open()
-        let report = try makeCostReport(store: store, from: try since.map { try parseInstant($0, option: "--since") },
-                                        to: try until.map { try parseInstant($0, option: "--until") }, period: period, loadModel: loadModel)
+        let report = try makeCostReport(store: store, from: try window.from, to: try window.to, period: period, loadModel: loadModel)
         _ = try output.write(report)
     }
 }
@@ -278,11 +262,7 @@ struct LatencyReportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Only requests at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only requests before this date.", valueName: "date"))
-    var until: String?
+    @OptionGroup var window: TimeWindowOptions
 
     @Option(name: .long, help: ArgumentHelp("The 'before' window of the request log.", valueName: "from..to"))
     var before: String?
@@ -321,7 +301,7 @@ struct LatencyReportCommand: ParsableCommand {
         let needsStore = !noRequestLog || before != nil
         let store = needsStore ? try self.store.open() : nil
         let report = try makeLatencyReport(
-            store: store, from: try since.map { try parseInstant($0, option: "--since") }, to: try until.map { try parseInstant($0, option: "--until") },
+            store: store, from: try window.from, to: try window.to,
             before: try before.map { try parseWindow($0, option: "--before") }, after: try after.map { try parseWindow($0, option: "--after") },
             simulations: beforeSim.map { ($0, afterSim!) }, comparison: comparison)
         _ = try output.write(report)
