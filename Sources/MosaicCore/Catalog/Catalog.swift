@@ -133,24 +133,17 @@ public struct Catalog: Sendable, Hashable {
     /// double-quoted with escapes otherwise.
     private static func scalar(_ text: String, inFlow: Bool = false) -> String {
         if isPlainSafe(text, inFlow: inFlow) { return text }
+        let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"]
         var out = "\""
         for unit in text.unicodeScalars {
-            switch unit {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                let value = unit.value
-                if value < 0x20 || value == 0x7F || value == 0x85 || value == 0x2028 || value == 0x2029
-                    || value == 0xFEFF
-                {
-                    let hex = String(value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(unit)
-                }
+            let value = unit.value
+            if let escape = escapes[unit] {
+                out += escape
+            } else if value < 0x20 || value == 0x7F || value == 0x85 || value == 0x2028 || value == 0x2029 || value == 0xFEFF {
+                let hex = String(value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(unit)
             }
         }
         return out + "\""

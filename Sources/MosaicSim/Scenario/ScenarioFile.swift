@@ -156,7 +156,6 @@ private struct ScenarioReader {
         "price_change": ["provider", "start", "duration", "factor"],
     ]
     static let eventKeys = ["kind", "provider", "region", "start", "duration", "latency_factor", "error_rate", "factor"]
-    static let clientKeys = ["policy", "model", "timeout", "failover"]
     static let cacheKinds = ["hit_ratio", "lru"]
     static let cacheParameters: [String: [String]] = [
         "hit_ratio": ["ratio", "latency"], "lru": ["capacity", "ttl", "key_space", "zipf_s", "latency"],
@@ -340,13 +339,11 @@ private struct ScenarioReader {
     }
 
     func client(_ value: Value) throws(YAMLError) -> ClientSpec {
-        let f = try value.mapping(allowed: Self.clientKeys,
-                                  expected: "client settings (a mapping with policy, model, timeout, failover)")
         var c = ClientSpec()
-        if let v = f["policy"] { c.policyPath = try filePath(v) }
-        if let v = f["model"] { c.modelPath = try filePath(v) }
-        if let v = f["timeout"] { c.timeout = try v.seconds() }
-        if let v = f["failover"] { c.failover = try v.bool() }
+        try value.settings(&c, expected: "client settings (a mapping with policy, model, timeout, failover)", [
+            .field("policy", \.policyPath, filePath), .field("model", \.modelPath, filePath), .seconds("timeout", \.timeout),
+            .bool("failover", \.failover),
+        ])
         return c
     }
 
