@@ -17,28 +17,20 @@ struct CostsCommand: ParsableCommand {
         "Dimensions: provider, service, team, tenant, project, month, source, category.", valueName: "dimension"))
     var by: [CostDimension] = [.provider, .month]
 
-    @Option(name: .long, help: ArgumentHelp("Only charges starting at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only charges starting before this date.", valueName: "date"))
-    var until: String?
-
+    @OptionGroup var window: TimeWindowOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
         if by.isEmpty { throw ValidationError("--by needs at least one dimension") }
         if Set(by).count != by.count { throw ValidationError("--by names a dimension twice") }
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
     }
 
     func run() throws {
         let store = try self.store.open()
         let totals: [CostTotal]
         do {
-            totals = try store.costTotals(by: by, from: try since.map { try parseInstant($0, option: "--since") },
-                                          to: try until.map { try parseInstant($0, option: "--until") })
+            totals = try store.costTotals(by: by, from: try window.from, to: try window.to)
         } catch let e as StoreError { throw CLIError(e.description) }
         var t = OutputTable(columns: by.map { .init(name: $0.rawValue) } + [
             .init(name: "currency"), .init(name: "billed", alignment: .right), .init(name: "effective", alignment: .right),

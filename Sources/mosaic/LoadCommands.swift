@@ -38,7 +38,7 @@ struct SeriesSourceOptions: ParsableArguments {
         }
         let all = try window.fetch()
         guard !all.isEmpty else {
-            throw CLIError("no requests in the store\(window.since != nil || window.until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
+            throw CLIError("no requests in the store\(window.time.since != nil || window.time.until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
         }
         let series = all.map { s -> (String, Int64, [Double]) in
             var lo = 0, hi = s.count

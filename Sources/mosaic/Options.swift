@@ -45,10 +45,52 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Parses `--start`-style instants: a date or an RFC 3339 date-time.
+// MARK: - Dates and durations
+
+/// `--since` and `--until`: a window of time, each end a date or an RFC 3339 date-time.
+struct TimeWindowOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Only data at or after this date or date-time.", valueName: "date-time"))
+    var since: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only data before this date or date-time.", valueName: "date-time"))
+    var until: String?
+
+    func validate() throws {
+        _ = try from
+        _ = try to
+    }
+
+    /// The start of the window in µs since the epoch; nil when open.
+    var from: Int64? { get throws { try since.map { try parseInstant($0, option: "--since") } } }
+
+    /// The end of the window (exclusive) in µs since the epoch; nil when open.
+    var to: Int64? { get throws { try until.map { try parseInstant($0, option: "--until") } } }
+}
+
+/// Parses `--start`-style instants with the files' date grammar (``Timestamp/parse(_:)``): a date
+/// or an RFC 3339 date-time, in µs since the epoch.
 func parseInstant(_ text: String, option: String) throws -> Int64 {
     guard let ts = Timestamp.parse(text) else {
         throw ValidationError("\(option) '\(text)' is not a date or date-time (for example 2024-05-01 or 2024-05-01T12:00:00Z)")
     }
     return ts
+}
+
+/// Parses `FROM..TO` (dates or date-times); TO must be after FROM.
+func parseWindow(_ text: String, option: String) throws -> (Int64, Int64) {
+    let parts = text.components(separatedBy: "..")
+    guard parts.count == 2 else { throw ValidationError("\(option) '\(text)' must be FROM..TO, for example 2026-10-05..2026-10-12") }
+    let a = try parseInstant(parts[0], option: option), b = try parseInstant(parts[1], option: option)
+    guard b > a else { throw ValidationError("\(option) '\(text)': TO must be after FROM") }
+    return (a, b)
+}
+
+/// Parses a duration option with the files' duration grammar (``DurationText``): `30m`, `2h`,
+/// `1.5d`; in µs.
+func parseDuration(_ text: String, option: String) throws -> Int64 {
+    switch DurationText.parse(text) {
+    case .value(let micros): return micros
+    case .noUnit: throw ValidationError("\(option) '\(text)' has no unit; add one of \(DurationText.unitList)")
+    case .invalid(let reason): throw ValidationError("\(option) '\(text)' is not a duration: \(reason)")
+    }
 }

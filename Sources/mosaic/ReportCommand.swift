@@ -81,15 +81,6 @@ func printSummary(_ r: Report, paths: [String]) {
     print("  wrote \(paths.count) files: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
 }
 
-/// Parses `FROM..TO` (dates or date-times).
-func parseWindow(_ text: String, option: String) throws -> (Int64, Int64) {
-    let parts = text.components(separatedBy: "..")
-    guard parts.count == 2 else { throw ValidationError("\(option) '\(text)' must be FROM..TO, for example 2026-10-05..2026-10-12") }
-    let a = try parseInstant(parts[0], option: option), b = try parseInstant(parts[1], option: option)
-    guard b > a else { throw ValidationError("\(option) '\(text)': TO must be after FROM") }
-    return (a, b)
-}
-
 // MARK: - ROI
 
 struct ROIReportCommand: ParsableCommand {
@@ -216,11 +207,7 @@ struct CostReportCommand: ParsableCommand {
         discussion: "Reads the request log and the billing table of the store (--db). Billing totals are reconciled per billing period to the last digit. With --load-model (a `mosaic train load --by provider` file) it adds a cost forecast."
     )
 
-    @Option(name: .long, help: ArgumentHelp("Only data at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only data before this date.", valueName: "date"))
-    var until: String?
+    @OptionGroup var window: TimeWindowOptions
 
     @Option(name: .long, help: "Period of the period-over-period table: day, week or month.")
     var period: CostReport.Period = .month
@@ -232,16 +219,13 @@ struct CostReportCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
         try output.validateName()
         _ = try output.parsedFormats()
     }
 
     func run() throws {
         let store = try self.store.open()
-        let report = try makeCostReport(store: store, from: try since.map { try parseInstant($0, option: "--since") },
-                                        to: try until.map { try parseInstant($0, option: "--until") }, period: period, loadModel: loadModel)
+        let report = try makeCostReport(store: store, from: try window.from, to: try window.to, period: period, loadModel: loadModel)
         _ = try output.write(report)
     }
 }
@@ -278,11 +262,7 @@ struct LatencyReportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Only requests at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only requests before this date.", valueName: "date"))
-    var until: String?
+    @OptionGroup var window: TimeWindowOptions
 
     @Option(name: .long, help: ArgumentHelp("The 'before' window of the request log.", valueName: "from..to"))
     var before: String?
@@ -321,7 +301,7 @@ struct LatencyReportCommand: ParsableCommand {
         let needsStore = !noRequestLog || before != nil
         let store = needsStore ? try self.store.open() : nil
         let report = try makeLatencyReport(
-            store: store, from: try since.map { try parseInstant($0, option: "--since") }, to: try until.map { try parseInstant($0, option: "--until") },
+            store: store, from: try window.from, to: try window.to,
             before: try before.map { try parseWindow($0, option: "--before") }, after: try after.map { try parseWindow($0, option: "--after") },
             simulations: beforeSim.map { ($0, afterSim!) }, comparison: comparison)
         _ = try output.write(report)
@@ -398,61 +378,30 @@ func makeFailoverReport(simulation: String?, baseline: String?, sweep: String?) 
 
 // MARK: - The demo's reports
 
-/// The planner's outage scenario the demo simulates for its failover report: two hours of
-/// LLM traffic with Anthropic down for 30 minutes, small enough to run in seconds.
-let demoFailoverScenarioYAML = """
-    # Mosaic demo: Anthropic down for 30 minutes in a two-hour afternoon window.
-    version: 1
-    name: demo-anthropic-outage
-    seed: 42
-    start: 2026-10-19T12:00:00Z
-    duration: 2h
-    warmup: 5m
-    replications: 4
-    series_interval: 1m
-    traffic:
-      kind: poisson
-      rate: 3
-      profile: [0.3, 0.25, 0.2, 0.2, 0.25, 0.35, 0.5, 0.7, 0.9, 1.1, 1.3, 1.45,
-                1.55, 1.6, 1.6, 1.5, 1.4, 1.25, 1.1, 0.95, 0.8, 0.65, 0.5, 0.4]
-    mix:
-      tenants: {acme: 0.6, globex: 0.4}
-      operations: {chat: 0.8, embed: 0.2}
-      model_family: gpt-4o
-      prompt_tokens: {median: 1500, sigma: 1.0}
-      output_tokens: {median: 300, sigma: 0.8}
-      tags: {strict-privacy: 0.05}
-      compliance: {hipaa: 0.02}
-      slo: 20s
-    providers:
-      - id: openai
-        concurrency: 32
-        service: {kind: lognormal, median: 2200ms, sigma: 0.6}
-        error_rate: 0.01
-      - id: anthropic
-        concurrency: 24
-        service: {kind: lognormal, median: 3100ms, sigma: 0.5}
-        error_rate: 0.015
-      - id: cohere
-        concurrency: 8
-        service: {kind: lognormal, median: 2500ms, sigma: 0.5}
-        error_rate: 0.02
-      - id: ollama
-        concurrency: 4
-        queue_limit: 100
-        service: {kind: lognormal, median: 3500ms, sigma: 0.7}
-        error_rate: 0.01
-    events:
-      - {kind: outage, provider: anthropic, start: 1h, duration: 30m}
-    client:
-      timeout: 30s
-      failover: true
-    cache:
-      kind: hit_ratio
-      ratio: 0.2
-      latency: 5ms
-
-    """
+/// The planner's outage scenario the demo simulates for its failover report: the example scenario
+/// (``Scenario/exampleYAML``) cut to two afternoon hours of lighter traffic without bursts, with
+/// half the concurrency and Anthropic down for 30 minutes, small enough to run in seconds.
+let demoFailoverScenarioYAML: String = {
+    var yaml = Scenario.exampleYAML
+    let edits = [
+        ("Mosaic scenario: what happens to a day of LLM traffic when Anthropic goes down at the peak.",
+         "Mosaic demo: Anthropic down for 30 minutes in a two-hour afternoon window."),
+        ("name: anthropic-outage-at-peak", "name: demo-anthropic-outage"),
+        ("start: 2026-10-12T00:00:00Z # a Monday, midnight UTC: profile hour 0", "start: 2026-10-19T12:00:00Z # a Monday, noon UTC"),
+        ("duration: 24h", "duration: 2h"), ("warmup: 10m", "warmup: 5m"), ("replications: 20", "replications: 4"),
+        ("20 requests/second times the factor of the UTC hour, with bursts.", "3 requests/second times the factor of the UTC hour."),
+        ("rate: 20", "rate: 3"), ("  # About every 2 hours the rate triples for 5 minutes on average.\n", ""),
+        ("  bursts: {factor: 3, mean_duration: 5m, every: 2h}\n", ""),
+        ("concurrency: 8\n", "concurrency: 4\n"), ("concurrency: 16", "concurrency: 8"), ("concurrency: 48", "concurrency: 24"),
+        ("concurrency: 64", "concurrency: 32"), ("queue_limit: 200", "queue_limit: 100"),
+        ("start: 14h, duration: 2h}   # 14:00-16:00 UTC", "start: 1h, duration: 30m}   # 13:00-13:30 UTC"),
+    ]
+    for (old, new) in edits {
+        precondition(yaml.contains(old), "the example scenario no longer contains '\(old)'")
+        yaml = yaml.replacingOccurrences(of: old, with: new)
+    }
+    return yaml
+}()
 
 /// Writes the four reports of the demo into `out` and returns the files written.
 ///

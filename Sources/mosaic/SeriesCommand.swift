@@ -8,17 +8,12 @@ struct Interval: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var micros: Int64
     var description: String
 
+    /// A whole number of minutes from one minute to one day, in the duration grammar (``DurationText``).
     init?(argument: String) {
-        guard let unit = argument.last, let n = Int64(argument.dropLast()), n > 0 else { return nil }
-        let scale: Int64
-        switch unit {
-        case "m": scale = 60_000_000
-        case "h": scale = 3_600_000_000
-        case "d": scale = 86_400_000_000
-        default: return nil
-        }
-        micros = n * scale
-        guard micros >= 60_000_000 && micros <= 86_400_000_000 else { return nil }
+        guard case .value(let micros) = DurationText.parse(argument), micros % 60_000_000 == 0,
+            (60_000_000...86_400_000_000).contains(micros)
+        else { return nil }
+        self.micros = micros
         description = argument
     }
 }
@@ -65,26 +60,14 @@ struct StoreSeriesOptions: ParsableArguments {
     @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.")
     var by: SeriesGrouping = .provider
 
-    @Option(name: .long, help: ArgumentHelp("Window start.", valueName: "date-time"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Window end (exclusive).", valueName: "date-time"))
-    var until: String?
-
+    @OptionGroup var time: TimeWindowOptions
     @OptionGroup var store: StoreOptions
-
-    func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
-    }
 
     /// The store's request series for these options.
     func fetch() throws -> [RequestSeries] {
         let store = try self.store.open()
         do {
-            return try store.requestSeries(interval: interval.micros, by: by,
-                                           from: try since.map { try parseInstant($0, option: "--since") },
-                                           to: try until.map { try parseInstant($0, option: "--until") })
+            return try store.requestSeries(interval: interval.micros, by: by, from: try time.from, to: try time.to)
         } catch let e as StoreError { throw CLIError(e.description) }
     }
 }

@@ -89,7 +89,8 @@ struct SimulateCommand: ParsableCommand {
         let sim = try prepareSimulator(files[0], catalog: catalog, seed: seed, store: store)
         let n = replications ?? sim.scenario.replications
         if sweep {
-            guard let duration = parseSimDuration(sweepDuration), duration > 0, duration < sim.scenario.duration else {
+            let duration = Double(try parseDuration(sweepDuration, option: "--sweep-duration")) / 1_000_000
+            guard duration > 0, duration < sim.scenario.duration else {
                 throw ValidationError("--sweep-duration '\(sweepDuration)' must be a duration with a unit, shorter than the scenario")
             }
             let progress = SimulationProgress(total: 0)
@@ -273,15 +274,6 @@ func storeLatencyQuantiles(_ store: Store, provider: String, from: Int64? = nil,
     latencies.sort()
     guard latencies.count >= 20 else { return [] }
     return (0...100).map { Quantiles.linear(sorted: latencies, Double($0) / 100) }
-}
-
-/// `30m`, `2h`, `90s`, `1d` → seconds.
-func parseSimDuration(_ text: String) -> Double? {
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)]
-    for (u, f) in units where text.hasSuffix(u) {
-        if let v = Double(text.dropLast(u.count)), v.isFinite { return v * f }
-    }
-    return nil
 }
 
 func formatSimTime(_ seconds: Double) -> String {

@@ -39,11 +39,7 @@ struct TrainRoutingCommand: ParsableCommand {
         discussion: "Reads the requests table, splits each provider's rows in time (the newest --test-fraction is held out), fits ridge regression of log latency, quantile regression of its tail and logistic regression of failure, reports the holdout metrics, refits on all rows and writes the model file (JSON). Cost is never learned: the router prices requests exactly. With --quality-data (per-prompt correctness of a strong and a weak model, RouteLLM's format) it also fits 'the weak model is good enough' and reports APGR and CPT on prompts it never saw. Every export is recorded in the store's model registry (`mosaic models list`)."
     )
 
-    @Option(name: .long, help: ArgumentHelp("Only requests at or after this instant.", valueName: "date-time"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only requests before this instant.", valueName: "date-time"))
-    var until: String?
+    @OptionGroup var window: TimeWindowOptions
 
     @Option(name: .long, help: ArgumentHelp("The model file to write (default: models/router-vN.json, N the next version).", valueName: "file"))
     var out: String?
@@ -85,8 +81,6 @@ struct TrainRoutingCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
         if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1") }
         if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9") }
         if crossValidate && qualityData == nil { throw ValidationError("--cross-validate needs --quality-data") }
@@ -95,8 +89,8 @@ struct TrainRoutingCommand: ParsableCommand {
 
     func run() throws {
         let store = try self.store.open()
-        let from = try since.map { try parseInstant($0, option: "--since") }
-        let to = try until.map { try parseInstant($0, option: "--until") }
+        let from = try window.from
+        let to = try window.to
         let quality = try qualityExamples()
         var qualityConfig = QualityTrainer.Configuration()
         qualityConfig.seed = seed

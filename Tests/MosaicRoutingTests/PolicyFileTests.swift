@@ -9,7 +9,7 @@ struct PolicyFileTests {
     static let pool = "version: 1\nproviders: [openai, anthropic, cohere, ollama]\n"
 
     /// The description of the error `yaml` throws (nil when it parses).
-    static func failure(_ yaml: String) -> PolicyError? {
+    static func failure(_ yaml: String) -> YAMLError? {
         do {
             _ = try RoutingPolicy(yaml: yaml, source: "p.yaml", catalog: .default)
             return nil
@@ -108,10 +108,10 @@ struct PolicyFileTests {
         #expect(p.name == "git-hosts")
 
         let missing = dir.appendingPathComponent("nope.yaml").path
-        #expect(throws: PolicyError.unreadableFile(path: missing, reason: "no such file")) {
+        #expect(throws: YAMLError.unreadableFile(path: missing, document: "policy", reason: "no such file")) {
             try RoutingPolicy.load(path: missing, catalog: .default)
         }
-        #expect(throws: PolicyError.unreadableFile(path: dir.path, reason: "it is a directory, not a file")) {
+        #expect(throws: YAMLError.unreadableFile(path: dir.path, document: "policy", reason: "it is a directory, not a file")) {
             try RoutingPolicy.load(path: dir.path, catalog: .default)
         }
     }
@@ -125,19 +125,19 @@ struct PolicyFileTests {
     func durationsConvertToMicroseconds(text: String, micros: Int64) throws {
         let p = try Self.parse(Self.pool + "breaker:\n  open: \(text)\n  max_open: 10h\n")
         #expect(p.breaker.baseOpenDuration == micros)
-        #expect(PolicyText.duration(text) == .value(micros))
+        #expect(DurationText.parse(text) == .value(micros))
     }
 
     @Test func durationTextErrors() {
-        #expect(PolicyText.duration("5") == .noUnit)
-        #expect(PolicyText.duration("1.5us") == .invalid("not a whole number of microseconds"))
-        #expect(PolicyText.duration("s") == .invalid(
-            "expected a number followed by a unit (us, ms, s, m or h), for example 250ms, 1.5s or 5m"))
-        #expect(PolicyText.duration("99999999999999h") == .invalid("too large"))
-        #expect(PolicyText.duration("1.000000000001h") == .invalid("not a whole number of microseconds"))
-        #expect(PolicyText.duration("1.0000001h") == .value(3_600_000_360))
-        #expect(PolicyText.render(duration: 1_500_000) == "1500ms")
-        #expect(PolicyText.render(duration: 300_000_000) == "5m")
+        #expect(DurationText.parse("5") == .noUnit)
+        #expect(DurationText.parse("1.5us") == .invalid("not a whole number of microseconds"))
+        #expect(DurationText.parse("s") == .invalid(
+            "expected a number followed by a unit (us, ms, s, m, h or d), for example 250ms, 1.5s or 5m"))
+        #expect(DurationText.parse("99999999999999h") == .invalid("too large"))
+        #expect(DurationText.parse("1.000000000001h") == .invalid("not a whole number of microseconds"))
+        #expect(DurationText.parse("1.0000001h") == .value(3_600_000_360))
+        #expect(DurationText.format(1_500_000) == "1500ms")
+        #expect(DurationText.format(300_000_000) == "5m")
     }
 
     @Test func amountsAreExactDecimals() throws {
@@ -322,12 +322,12 @@ struct PolicyFileTests {
 
     @Test func badDuration() {
         #expect(Self.message(Self.pool + "breaker:\n  open: 5 sec\n")
-            == "p.yaml:4: breaker.open: '5 sec' is not a duration: unknown unit 'sec' (use us, ms, s, m or h)")
+            == "p.yaml:4: breaker.open: '5 sec' is not a duration: unknown unit 'sec' (use us, ms, s, m, h or d)")
         #expect(Self.message(Self.pool + "retry:\n  base_backoff: 1.5us\n")
             == "p.yaml:4: retry.base_backoff: '1.5us' is not a duration: not a whole number of microseconds")
         #expect(Self.message(Self.pool + "outliers:\n  interval: soon\n") == """
             p.yaml:4: outliers.interval: 'soon' is not a duration: expected a number followed by a unit \
-            (us, ms, s, m or h), for example 250ms, 1.5s or 5m
+            (us, ms, s, m, h or d), for example 250ms, 1.5s or 5m
             """)
         #expect(Self.message(Self.pool + "outliers:\n  interval: true\n")
             == "p.yaml:4: outliers.interval: expected a duration such as 250ms, 1.5s or 5m, found 'true'")
@@ -335,11 +335,11 @@ struct PolicyFileTests {
 
     @Test func durationMissingUnit() {
         #expect(Self.message(Self.pool + "breaker:\n  open: 5\n")
-            == "p.yaml:4: breaker.open: the duration '5' has no unit; add one of us, ms, s, m, h (for example '5s')")
+            == "p.yaml:4: breaker.open: the duration '5' has no unit; add one of us, ms, s, m, h, d (for example '5s')")
         #expect(Self.message(Self.pool + "breaker:\n  slow_start: 2.5\n")
-            == "p.yaml:4: breaker.slow_start: the duration '2.5' has no unit; add one of us, ms, s, m, h (for example '2.5s')")
+            == "p.yaml:4: breaker.slow_start: the duration '2.5' has no unit; add one of us, ms, s, m, h, d (for example '2.5s')")
         #expect(Self.message(Self.pool + "breaker:\n  slow_start: \"30\"\n")
-            == "p.yaml:4: breaker.slow_start: the duration '30' has no unit; add one of us, ms, s, m, h (for example '30s')")
+            == "p.yaml:4: breaker.slow_start: the duration '30' has no unit; add one of us, ms, s, m, h, d (for example '30s')")
     }
 
     @Test func hoursMalformed() {
@@ -531,12 +531,12 @@ struct PolicyFileTests {
 
     @Test func errorAccessors() throws {
         let error = try #require(Self.failure(Self.pool + "breaker:\n  window: 65\n"))
-        #expect(error == .outOfRange(source: "p.yaml", line: 4, path: "breaker.window", expected: "in 1...64", found: "65"))
+        #expect(error == YAMLError(source: "p.yaml", line: 4, path: "breaker.window", .outOfRange(expected: "in 1...64", found: "65")))
         #expect(error.source == "p.yaml")
         #expect(error.line == 4)
         #expect(error.path == "breaker.window")
-        #expect(PolicyError.unreadableFile(path: "x.yaml", reason: "no such file").line == nil)
-        #expect(PolicyError.unreadableFile(path: "x.yaml", reason: "no such file").description
+        #expect(YAMLError.unreadableFile(path: "x.yaml", document: "policy", reason: "no such file").line == nil)
+        #expect(YAMLError.unreadableFile(path: "x.yaml", document: "policy", reason: "no such file").description
             == "x.yaml: cannot read the policy: no such file")
     }
 
@@ -545,8 +545,8 @@ struct PolicyFileTests {
     @Test func validateCodeBuiltPolicyWithABadID() {
         let rule = RoutingRule(name: "r", reason: "why", match: RuleMatch(), action: RuleAction(route: ["ollama"]))
         let policy = RoutingPolicy(name: "code", providers: ["openai", "anthropic"], rules: [rule])
-        #expect(throws: PolicyError.providerNotInPool(
-            source: "code", line: 0, path: "rules[0].route[0]", id: "ollama", pool: ["openai", "anthropic"])) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "rules[0].route[0]", .providerNotInPool("ollama", pool: ["openai", "anthropic"]))) {
             try policy.validate(catalog: .default)
         }
         do {
@@ -557,16 +557,16 @@ struct PolicyFileTests {
         }
 
         let unknown = RoutingPolicy(name: "code", providers: ["openai", "opena1"])
-        #expect(throws: PolicyError.unknownProvider(
-            source: "code", line: 0, path: "providers[1]", id: "opena1", known: Catalog.default.providers.map(\.id))) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "providers[1]", .unknownProvider("opena1", known: Catalog.default.providers.map(\.id)))) {
             try unknown.validate(catalog: .default)
         }
 
         var costs = RoutingPolicy(name: "code", providers: ["openai"], costs: ["cohere": ProviderCost()])
-        #expect(throws: PolicyError.self) { try costs.validate(catalog: .default) }
+        #expect(throws: YAMLError.self) { try costs.validate(catalog: .default) }
         costs.costs = ["openai": ProviderCost(perRequest: Money(whole: -1))]
-        #expect(throws: PolicyError.outOfRange(
-            source: "code", line: 0, path: "costs.openai.per_request", expected: "at least 0", found: "-1")) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "costs.openai.per_request", .outOfRange(expected: "at least 0", found: "-1"))) {
             try costs.validate(catalog: .default)
         }
     }
@@ -575,25 +575,25 @@ struct PolicyFileTests {
         var policy = RoutingPolicy(name: "code", providers: ["openai"])
         #expect(throws: Never.self) { try policy.validate(catalog: .default) }
         policy.breaker.windowSize = 65
-        #expect(throws: PolicyError.outOfRange(
-            source: "code", line: 0, path: "breaker.window", expected: "in 1...64", found: "65")) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "breaker.window", .outOfRange(expected: "in 1...64", found: "65"))) {
             try policy.validate(catalog: .default)
         }
         policy.breaker.windowSize = 20
         policy.retry.maxBackoff = 0
-        #expect(throws: PolicyError.outOfRange(
-            source: "code", line: 0, path: "retry.max_backoff", expected: "at least base_backoff (100ms)", found: "0s")) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "retry.max_backoff", .outOfRange(expected: "at least base_backoff (100ms)", found: "0s"))) {
             try policy.validate(catalog: .default)
         }
         policy.retry.maxBackoff = 10 * Self.s
         policy.tenants = ["t": TenantPolicy(allow: ["openai"], deny: ["openai"])]
-        #expect(throws: PolicyError.conflict(
-            source: "code", line: 0, path: "tenants.t.deny[0]", message: "'openai' is both allowed and denied for tenant 't'")) {
+        #expect(throws: YAMLError(
+            source: "code", line: 0, path: "tenants.t.deny[0]", .invalid("'openai' is both allowed and denied for tenant 't'"))) {
             try policy.validate(catalog: .default)
         }
         policy.tenants = [:]
         policy.rules = [RoutingRule(name: "h", reason: "x", match: RuleMatch(hours: MinuteRange(start: 1500, end: 10)),
                                     action: RuleAction(route: ["openai"]))]
-        #expect(throws: PolicyError.self) { try policy.validate(catalog: .default) }
+        #expect(throws: YAMLError.self) { try policy.validate(catalog: .default) }
     }
 }

@@ -4,7 +4,7 @@ import Yams
 /// The providers Mosaic knows about, read from a YAML catalog file.
 ///
 /// A catalog is validated as a whole when it is read: every problem is reported as a
-/// ``CatalogError`` naming the file, the line and the field (`catalog.yaml:12: providers[3].kind:
+/// ``YAMLError`` naming the file, the line and the field (`catalog.yaml:12: providers[3].kind:
 /// 'aii' is not a provider kind ...`), so a typo never passes silently. The format:
 ///
 /// ```yaml
@@ -38,19 +38,12 @@ public struct Catalog: Sendable, Hashable {
     /// - Parameters:
     ///   - yaml: The catalog text (format above).
     ///   - source: The name errors use for the text, usually its file path (`catalog.yaml`).
-    /// - Throws: ``CatalogError`` for the first problem found, in document order: YAML syntax,
+    /// - Throws: ``YAMLError`` for the first problem found, in document order: YAML syntax,
     ///   unknown or missing keys, wrong types, unknown kinds, compliance tags or periods,
     ///   invalid or duplicate ids, non-positive counts, empty values, a version other than 1
     ///   or a catalog without providers.
-    public init(yaml: String, source: String) throws(CatalogError) {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw CatalogReader.syntaxError(error, yaml: yaml, source: source)
-        }
-        guard let root else { throw .emptyCatalog(source: source, line: 1) }
-        let providers = try CatalogReader(source: source).catalog(root)
+    public init(yaml: String, source: String) throws(YAMLError) {
+        let providers = try CatalogReader.providers(YAMLReader(yaml: yaml, source: source))
         var positions: [String: Int] = [:]
         for (position, provider) in providers.enumerated() {
             positions[provider.id] = position
@@ -63,26 +56,11 @@ public struct Catalog: Sendable, Hashable {
     /// Reads and validates the catalog file at `path`.
     ///
     /// - Parameter path: A file path; errors name the file by this path.
-    /// - Throws: ``CatalogError/unreadableFile(path:reason:)`` when the file is missing, is a
-    ///   directory, cannot be read or is not UTF-8; otherwise as ``init(yaml:source:)``.
-    public static func load(path: String) throws(CatalogError) -> Catalog {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadableFile(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw .unreadableFile(path: path, reason: "it is a directory, not a file")
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .unreadableFile(path: path, reason: error.localizedDescription)
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw .unreadableFile(path: path, reason: "the file is not UTF-8 text")
-        }
-        return try Catalog(yaml: text, source: path)
+    /// - Throws: ``YAMLError`` with ``YAMLError/Problem/unreadableFile(document:reason:)`` when
+    ///   the file is missing, is a directory, cannot be read or is not UTF-8; otherwise as
+    ///   ``init(yaml:source:)``.
+    public static func load(path: String) throws(YAMLError) -> Catalog {
+        try Catalog(yaml: YAMLReader.text(path: path, document: "catalog"), source: path)
     }
 
     /// The catalog built into Mosaic (``defaultYAML``): the providers and facts of the
@@ -155,24 +133,17 @@ public struct Catalog: Sendable, Hashable {
     /// double-quoted with escapes otherwise.
     private static func scalar(_ text: String, inFlow: Bool = false) -> String {
         if isPlainSafe(text, inFlow: inFlow) { return text }
+        let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"]
         var out = "\""
         for unit in text.unicodeScalars {
-            switch unit {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                let value = unit.value
-                if value < 0x20 || value == 0x7F || value == 0x85 || value == 0x2028 || value == 0x2029
-                    || value == 0xFEFF
-                {
-                    let hex = String(value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(unit)
-                }
+            let value = unit.value
+            if let escape = escapes[unit] {
+                out += escape
+            } else if value < 0x20 || value == 0x7F || value == 0x85 || value == 0x2028 || value == 0x2029 || value == 0xFEFF {
+                let hex = String(value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(unit)
             }
         }
         return out + "\""
@@ -211,56 +182,35 @@ public struct Catalog: Sendable, Hashable {
     }
 }
 
-/// Walks a composed YAML tree and builds providers, turning every problem into a
-/// ``CatalogError`` with the node's line and field path.
-private struct CatalogReader {
-    /// The name errors use for the catalog.
-    let source: String
-
+/// Builds providers from a catalog document; the checks and messages of the catalog format.
+private enum CatalogReader {
     static let topLevelKeys = ["version", "providers"]
     static let providerKeys = [
         "id", "name", "kind", "regions", "self_hosted", "compliance", "rate_limits",
         "capabilities", "context_window", "pricing", "notes",
     ]
     static let rateLimitKeys = ["requests", "per", "scope"]
+    static let emptyCatalog = "the catalog lists no providers"
 
-    /// A mapping's values by key, already checked against the allowed keys.
-    struct Fields {
-        let node: Node
-        let path: String
-        let values: [String: Node]
-
-        /// The path of field `key` inside this mapping.
-        func path(of key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-    }
-
-    // MARK: Catalog structure
-
-    func catalog(_ root: Node) throws(CatalogError) -> [Provider] {
-        if isNull(root) { throw .emptyCatalog(source: source, line: line(of: root)) }
-        let top = try fields(
-            root, path: "", allowed: Self.topLevelKeys, expected: "a mapping with keys version and providers"
-        )
-        let version = try required(top, "version")
-        guard case .scalar(let scalar) = version, tagName(of: version) == .int, Int.construct(from: scalar) == 1 else {
-            throw .unsupportedVersion(source: source, line: line(of: version), value: describe(version))
-        }
-        let providersNode = try required(top, "providers")
-        if isNull(providersNode) { throw .emptyCatalog(source: source, line: line(of: providersNode)) }
-        let items = try list(providersNode, path: "providers")
-        guard !items.isEmpty else { throw .emptyCatalog(source: source, line: line(of: providersNode)) }
+    static func providers(_ reader: YAMLReader) throws(YAMLError) -> [Provider] {
+        let top = try reader.document(ifEmpty: emptyCatalog)
+            .mapping(allowed: topLevelKeys, expected: "a mapping with keys version and providers")
+        try top.requireVersion1(document: "catalog")
+        let providersValue = try top.required("providers")
+        let empty = YAMLError(source: reader.source, line: providersValue.line, path: "", .invalid(emptyCatalog))
+        if providersValue.isNull { throw empty }
+        let items = try providersValue.list()
+        guard !items.isEmpty else { throw empty }
 
         var providers: [Provider] = []
         providers.reserveCapacity(items.count)
         var firstLines: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            let path = "providers[\(index)]"
-            let provider = try self.provider(item, path: path)
-            let idLine = item["id"].map { line(of: $0) } ?? line(of: item)
+        for item in items {
+            let provider = try self.provider(item)
+            let idLine = reader.lines["\(item.path).id"] ?? item.line
             if let firstLine = firstLines[provider.id] {
-                throw .duplicateID(
-                    source: source, line: idLine, path: "\(path).id", id: provider.id, firstLine: firstLine
-                )
+                throw YAMLError(source: reader.source, line: idLine, path: "\(item.path).id", .invalid(
+                    "duplicate provider id '\(provider.id)' (first defined at \(reader.source):\(firstLine))"))
             }
             firstLines[provider.id] = idLine
             providers.append(provider)
@@ -268,230 +218,69 @@ private struct CatalogReader {
         return providers
     }
 
-    func provider(_ node: Node, path: String) throws(CatalogError) -> Provider {
-        let fields = try fields(node, path: path, allowed: Self.providerKeys, expected: "a provider (a mapping)")
+    static func provider(_ value: YAMLReader.Value) throws(YAMLError) -> Provider {
+        let fields = try value.mapping(allowed: providerKeys, expected: "a provider (a mapping)")
 
-        let idNode = try required(fields, "id")
-        let id = try text(idNode, path: fields.path(of: "id"))
+        let idValue = try fields.required("id")
+        let id = try idValue.text()
         guard Provider.isValidID(id) else {
-            throw .invalidID(source: source, line: line(of: idNode), path: fields.path(of: "id"), value: id)
+            throw idValue.error(.invalid(
+                "'\(id)' is not a valid id (use lowercase letters a-z, digits 0-9 and single hyphens, e.g. 'github-actions')"))
         }
-        let name = try text(required(fields, "name"), path: fields.path(of: "name"))
-
-        let kindNode = try required(fields, "kind")
-        let kindText = try text(kindNode, path: fields.path(of: "kind"))
+        let name = try fields.required("name").text()
+        let kindValue = try fields.required("kind")
+        let kindText = try kindValue.text()
         guard let kind = ProviderKind(rawValue: kindText) else {
-            throw .unknownKind(source: source, line: line(of: kindNode), path: fields.path(of: "kind"), value: kindText)
+            throw kindValue.error(.invalid("'\(kindText)' is not a provider kind (expected one of \(list(ProviderKind.self)))"))
         }
-
-        let regionsNode = try required(fields, "regions")
-        let regions = try textList(regionsNode, path: fields.path(of: "regions"))
-        guard !regions.isEmpty else {
-            throw .emptyValue(source: source, line: line(of: regionsNode), path: fields.path(of: "regions"))
-        }
-
-        let selfHosted = try bool(required(fields, "self_hosted"), path: fields.path(of: "self_hosted"))
+        let regionsValue = try fields.required("regions")
+        let regions = try regionsValue.texts()
+        guard !regions.isEmpty else { throw regionsValue.error(.emptyValue) }
+        let selfHosted = try fields.required("self_hosted").bool()
 
         var compliance: [ComplianceTag] = []
-        if let node = optional(fields, "compliance") {
-            let listPath = fields.path(of: "compliance")
-            for (index, item) in try list(node, path: listPath).enumerated() {
-                let itemPath = "\(listPath)[\(index)]"
-                let value = try text(item, path: itemPath)
-                guard let tag = ComplianceTag(parsing: value) else {
-                    throw .unknownComplianceTag(source: source, line: line(of: item), path: itemPath, value: value)
-                }
-                compliance.append(tag)
+        for item in try fields["compliance"]?.list() ?? [] {
+            let text = try item.text()
+            guard let tag = ComplianceTag(parsing: text) else {
+                throw item.error(.invalid(
+                    "'\(text)' is not a compliance tag (expected one of \(list(ComplianceTag.self)), in any letter case)"))
             }
+            compliance.append(tag)
         }
-
         var rateLimits: [RateLimit] = []
-        if let node = optional(fields, "rate_limits") {
-            let listPath = fields.path(of: "rate_limits")
-            for (index, item) in try list(node, path: listPath).enumerated() {
-                rateLimits.append(try rateLimit(item, path: "\(listPath)[\(index)]"))
-            }
-        }
-
-        var capabilities: [String] = []
-        if let node = optional(fields, "capabilities") {
-            capabilities = try textList(node, path: fields.path(of: "capabilities"))
-        }
-
-        var contextWindow: Int?
-        if let node = optional(fields, "context_window") {
-            contextWindow = try positive(node, path: fields.path(of: "context_window"))
-        }
-        let pricing = try optional(fields, "pricing").map { (node) throws(CatalogError) in
-            try text(node, path: fields.path(of: "pricing"))
-        }
-        let notes = try optional(fields, "notes").map { (node) throws(CatalogError) in
-            try text(node, path: fields.path(of: "notes"))
-        }
+        for item in try fields["rate_limits"]?.list() ?? [] { rateLimits.append(try rateLimit(item)) }
 
         return Provider(
             id: id, name: name, kind: kind, regions: regions, selfHosted: selfHosted,
-            compliance: compliance, rateLimits: rateLimits, capabilities: capabilities,
-            contextWindow: contextWindow, pricing: pricing, notes: notes
+            compliance: compliance, rateLimits: rateLimits, capabilities: try fields["capabilities"]?.texts() ?? [],
+            contextWindow: try fields["context_window"].map(positive), pricing: try fields["pricing"]?.text(),
+            notes: try fields["notes"]?.text()
         )
     }
 
-    func rateLimit(_ node: Node, path: String) throws(CatalogError) -> RateLimit {
-        let fields = try fields(
-            node, path: path, allowed: Self.rateLimitKeys,
-            expected: "a rate limit (a mapping such as {requests: 5000, per: hour})"
+    static func rateLimit(_ value: YAMLReader.Value) throws(YAMLError) -> RateLimit {
+        let fields = try value.mapping(
+            allowed: rateLimitKeys, expected: "a rate limit (a mapping such as {requests: 5000, per: hour})"
         )
-        let requests = try positive(required(fields, "requests"), path: fields.path(of: "requests"))
-        let periodNode = try required(fields, "per")
-        let periodText = try text(periodNode, path: fields.path(of: "per"))
+        let requests = try positive(fields.required("requests"))
+        let periodValue = try fields.required("per")
+        let periodText = try periodValue.text()
         guard let period = RateLimit.Period(rawValue: periodText) else {
-            throw .unknownPeriod(
-                source: source, line: line(of: periodNode), path: fields.path(of: "per"), value: periodText
-            )
+            throw periodValue.error(.invalid(
+                "'\(periodText)' is not a rate-limit period (expected one of \(list(RateLimit.Period.self)))"))
         }
-        var scope = "default"
-        if let node = optional(fields, "scope") {
-            scope = try text(node, path: fields.path(of: "scope"))
-        }
-        return RateLimit(requests: requests, period: period, scope: scope)
-    }
-
-    // MARK: Typed values
-
-    /// The mapping at `path`, rejecting non-string keys and keys outside `allowed`.
-    func fields(_ node: Node, path: String, allowed: [String], expected: String) throws(CatalogError) -> Fields {
-        guard case .mapping(let mapping) = node else {
-            throw wrongType(node, path: path, expected: expected)
-        }
-        var values: [String: Node] = [:]
-        for (key, value) in mapping {
-            guard case .scalar(let scalar) = key else {
-                throw wrongType(key, path: path, expected: "a key name")
-            }
-            guard allowed.contains(scalar.string) else {
-                throw .unknownKey(source: source, line: line(of: key), path: path, key: scalar.string, allowed: allowed)
-            }
-            values[scalar.string] = value
-        }
-        return Fields(node: node, path: path, values: values)
-    }
-
-    /// The value of `key`, which must be present (it may still be null).
-    func required(_ fields: Fields, _ key: String) throws(CatalogError) -> Node {
-        guard let value = fields.values[key] else {
-            throw .missingField(source: source, line: line(of: fields.node), path: fields.path, field: key)
-        }
-        return value
-    }
-
-    /// The value of `key`; nil when absent or null (`key:` or `key: ~`).
-    func optional(_ fields: Fields, _ key: String) -> Node? {
-        guard let value = fields.values[key], !isNull(value) else { return nil }
-        return value
-    }
-
-    /// A non-blank scalar's text. Numbers and booleans are read as written (`no` stays "no").
-    func text(_ node: Node, path: String) throws(CatalogError) -> String {
-        guard case .scalar(let scalar) = node else {
-            throw wrongType(node, path: path, expected: "text")
-        }
-        guard !isNull(node), !scalar.string.allSatisfy(\.isWhitespace) else {
-            throw .emptyValue(source: source, line: line(of: node), path: path)
-        }
-        return scalar.string
-    }
-
-    /// A list of non-blank texts (possibly empty).
-    func textList(_ node: Node, path: String) throws(CatalogError) -> [String] {
-        var texts: [String] = []
-        for (index, item) in try list(node, path: path).enumerated() {
-            texts.append(try text(item, path: "\(path)[\(index)]"))
-        }
-        return texts
-    }
-
-    func list(_ node: Node, path: String) throws(CatalogError) -> [Node] {
-        guard case .sequence(let sequence) = node else {
-            throw wrongType(node, path: path, expected: "a list")
-        }
-        return Array(sequence)
-    }
-
-    func bool(_ node: Node, path: String) throws(CatalogError) -> Bool {
-        guard case .scalar(let scalar) = node, tagName(of: node) == .bool,
-            let value = Bool.construct(from: scalar)
-        else {
-            throw wrongType(node, path: path, expected: "true or false")
-        }
-        return value
+        return RateLimit(requests: requests, period: period, scope: try fields["scope"]?.text() ?? "default")
     }
 
     /// A whole number greater than zero.
-    func positive(_ node: Node, path: String) throws(CatalogError) -> Int {
-        guard case .scalar(let scalar) = node, tagName(of: node) == .int,
-            let value = Int.construct(from: scalar)
-        else {
-            throw wrongType(node, path: path, expected: "a whole number")
-        }
-        guard value > 0 else {
-            throw .notPositive(source: source, line: line(of: node), path: path, value: value)
-        }
-        return value
+    static func positive(_ value: YAMLReader.Value) throws(YAMLError) -> Int {
+        let number = try value.integer()
+        guard number > 0 else { throw value.error(.outOfRange(expected: "greater than zero", found: "\(number)")) }
+        return number
     }
 
-    // MARK: Helpers
-
-    func line(of node: Node) -> Int { node.mark?.line ?? 1 }
-
-    /// The error for `node` at `path` not being `expected` ("a list", "true or false").
-    func wrongType(_ node: Node, path: String, expected: String) -> CatalogError {
-        .wrongType(source: source, line: line(of: node), path: path, expected: expected, found: describe(node))
-    }
-
-    /// The node's resolved tag: `.str` for quoted text, `.int` for `42`, `.null` for `~`.
-    func tagName(of node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
-
-    func isNull(_ node: Node) -> Bool {
-        if case .scalar = node { return tagName(of: node) == .null }
-        return false
-    }
-
-    /// How an error message names a value it did not expect.
-    func describe(_ node: Node) -> String {
-        switch node {
-        case .scalar(let scalar):
-            if isNull(node) { return "nothing (null)" }
-            switch scalar.style {
-            case .singleQuoted, .doubleQuoted: return "the quoted text '\(scalar.string)'"
-            default: return "'\(scalar.string)'"
-            }
-        case .sequence: return "a list"
-        case .mapping: return "a mapping"
-        case .alias: return "an alias"
-        }
-    }
-
-    /// A ``CatalogError/syntax(source:line:message:)`` for an error thrown by the YAML parser.
-    static func syntaxError(_ error: any Error, yaml: String, source: String) -> CatalogError {
-        guard let yamlError = error as? YamlError else {
-            return .syntax(source: source, line: 1, message: "\(error)")
-        }
-        switch yamlError {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            var message = problem
-            if let context { message += " (\(context.text) at line \(context.mark.line))" }
-            return .syntax(source: source, line: mark.line, message: message)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            let message = "key \(keys) is repeated in the same mapping (first occurrence on this line)"
-            return .syntax(source: source, line: context.mark.line, message: message)
-        case .reader(let problem, let offset, _, _):
-            let line = offset.map { yaml.prefix($0).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } } ?? 1
-            return .syntax(source: source, line: line, message: problem)
-        default:
-            return .syntax(source: source, line: 1, message: "\(yamlError)")
-        }
+    /// `a, b, c`: the raw values of a vocabulary.
+    static func list<T: CaseIterable & RawRepresentable>(_: T.Type) -> String where T.RawValue == String {
+        T.allCases.map(\.rawValue).joined(separator: ", ")
     }
 }

@@ -54,7 +54,7 @@ public final class Router: Sendable {
     ///   - model: a routing model whose per-provider heads predict latency and failure, and whose
     ///     quality model (if any) scores the weak provider.
     ///   - now: the time (µs) rate-limit buckets start full at.
-    public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0) throws(PolicyError) {
+    public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0) throws(YAMLError) {
         try policy.validate(catalog: catalog)
         self.policy = policy
         let pool = policy.providers.map { catalog.provider(id: $0)! }

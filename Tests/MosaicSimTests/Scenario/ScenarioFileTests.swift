@@ -211,7 +211,7 @@ struct ScenarioFileTests {
         #expect(error?.path == "")
     }
 
-    static func failureOf(_ yaml: String) -> ScenarioError? {
+    static func failureOf(_ yaml: String) -> YAMLError? {
         do {
             _ = try Scenario(yaml: yaml, source: "s.yaml", catalog: .default)
             return nil
@@ -336,8 +336,8 @@ struct ScenarioFileTests {
         let dir = TemporaryDirectory("scenario")
         let yaml = Self.with(traffic: "traffic: {kind: trace, path: traces/requests.csv, format: csv}\n")
         let file = dir.write("scenario.yaml", yaml)
-        #expect(throws: ScenarioError.missingFile(source: file, line: 3, path: "traffic.path",
-                                                  file: dir.path + "/traces/requests.csv", reason: "no such file")) {
+        #expect(throws: YAMLError(source: file, line: 3, path: "traffic.path",
+                                  .missingFile(dir.path + "/traces/requests.csv", reason: "no such file"))) {
             try Scenario.load(path: file, catalog: .default)
         }
         let error = try #require(Self.loadFailure(file))
@@ -366,13 +366,13 @@ struct ScenarioFileTests {
             (relative paths are relative to the scenario file)
             """)
         let missing = dir.file("nope.yaml")
-        #expect(throws: ScenarioError.unreadableFile(path: missing, reason: "no such file")) {
+        #expect(throws: YAMLError.unreadableFile(path: missing, document: "scenario", reason: "no such file")) {
             try Scenario.load(path: missing, catalog: .default)
         }
         #expect(Self.loadFailure(missing)?.description == "\(missing): cannot read the scenario: no such file")
     }
 
-    static func loadFailure(_ path: String) -> ScenarioError? {
+    static func loadFailure(_ path: String) -> YAMLError? {
         do {
             _ = try Scenario.load(path: path, catalog: .default)
             return nil
@@ -456,13 +456,13 @@ struct ScenarioFileTests {
         try s.validate(catalog: .default)
 
         s.providers[0].errorRate = 1.5
-        #expect(throws: ScenarioError.outOfRange(source: "code", line: 0, path: "providers[0].error_rate",
-                                                 expected: "a probability in 0...1", found: "1.5")) {
+        #expect(throws: YAMLError(source: "code", line: 0, path: "providers[0].error_rate",
+                                  .outOfRange(expected: "a probability in 0...1", found: "1.5"))) {
             try s.validate(catalog: .default)
         }
         s.providers[0].errorRate = 0
         s.providers[0].service = .empirical(quantilesMs: [10, 5])
-        #expect(throws: ScenarioError.self) { try s.validate(catalog: .default) }
+        #expect(throws: YAMLError.self) { try s.validate(catalog: .default) }
         do {
             try s.validate(catalog: .default)
         } catch {
@@ -474,14 +474,14 @@ struct ScenarioFileTests {
             ScenarioEvent(kind: .outage, provider: "openai", start: 300, duration: nil),
         ]
         s.source = "built.yaml"
-        #expect(throws: ScenarioError.overlappingEvents(
-            source: "built.yaml", line: 0, path: "events[1]", event: "outage of 'openai' from 5m to the end",
-            firstPath: "events[0]", firstLine: 0, firstEvent: "outage of 'openai' from 0s to 10m",
-            reason: "merge them into one outage")) {
+        #expect(throws: YAMLError(
+            source: "built.yaml", line: 0, path: "events[1]", .overlappingEvents(
+                "outage of 'openai' from 5m to the end", firstPath: "events[0]", firstLine: 0,
+                firstEvent: "outage of 'openai' from 0s to 10m", reason: "merge them into one outage"))) {
             try s.validate(catalog: .default)
         }
         s.events = [ScenarioEvent(kind: .outage, provider: nil, start: 0, duration: nil)]
-        #expect(throws: ScenarioError.missingField(source: "built.yaml", line: 0, path: "events[0]", field: "provider")) {
+        #expect(throws: YAMLError(source: "built.yaml", line: 0, path: "events[0]", .missingField("provider"))) {
             try s.validate(catalog: .default)
         }
     }
