@@ -189,7 +189,8 @@ struct EvalLatencyCommand: ParsableCommand {
         }
         if !folds.isEmpty && output.format == .table {
             print("")
-            print("rolling-origin cross-validation inside the training period (\(folds.count) folds, origins \(folds.map { String($0.splitAt.prefix(10)) }.joined(separator: ", "))), mean over folds:")
+            let asked = crossValidate ?? folds.count
+            print("rolling-origin cross-validation inside the training period (\(folds.count) folds\(folds.count < asked ? " of \(asked): the others had no row every method scores" : ""), origins \(folds.map { String($0.splitAt.prefix(10)) }.joined(separator: ", "))), mean over folds:")
             print(latencyComparisonTable(meanOverFolds(folds)).render(.table), terminator: "")
         }
     }

@@ -360,13 +360,19 @@ func formatEstimate(_ e: Estimate, _ places: Int) -> String {
 
 // MARK: - Tables
 
-/// Cost, p95 and success per strategy, each with its paired difference against the first. The
-/// text table shows `mean ± half-width`; CSV and JSON have a `_ci95` column beside each mean.
+/// Cost, latency and success per strategy, each with its paired difference against the first
+/// (replication r of every strategy ran on the same random streams). The text table shows
+/// `mean ± half-width`; CSV and JSON have a `_ci95` column beside each mean.
 func strategyTable(_ runs: [(name: String, results: [ReplicationResult])], format: OutputFormat) -> OutputTable {
-    let metrics: [(name: String, column: String, places: Int, difference: Bool)] = [
-        ("cost_usd", "cost_usd", 4, false), ("latency_p95_ms", "latency_p95_ms", 1, false),
-        ("success_rate", "success_rate", 5, false), ("latency_p50_ms", "latency_p50_ms", 1, false),
-        ("cost_usd", "d_cost_usd", 4, true), ("latency_p95_ms", "d_p95_ms", 1, true), ("success_rate", "d_success", 5, true),
+    let metrics: [(column: String, places: Int, difference: Bool, value: (ReplicationResult) -> Double)] = [
+        ("cost_usd", 4, false, { $0.cost.doubleValue }),
+        ("latency_mean_ms", 1, false, { $0.latency.totalCount > 0 ? $0.latency.mean / 1_000 : .nan }),
+        ("latency_p95_ms", 1, false, { $0.latency.milliseconds(atPercentile: 95) ?? .nan }),
+        ("success_rate", 5, false, { $0.finished > 0 ? Double($0.successes) / Double($0.finished) : 0 }),
+        ("d_cost_usd", 4, true, { $0.cost.doubleValue }),
+        ("d_mean_ms", 1, true, { $0.latency.totalCount > 0 ? $0.latency.mean / 1_000 : .nan }),
+        ("d_p95_ms", 1, true, { $0.latency.milliseconds(atPercentile: 95) ?? .nan }),
+        ("d_success", 5, true, { $0.finished > 0 ? Double($0.successes) / Double($0.finished) : 0 }),
     ]
     var columns: [OutputTable.Column] = [.init(name: "strategy")]
     for m in metrics {
@@ -374,12 +380,12 @@ func strategyTable(_ runs: [(name: String, results: [ReplicationResult])], forma
         if format != .table { columns.append(.init(name: m.column + "_ci95", alignment: .right)) }
     }
     var t = OutputTable(columns: columns)
+    let n = runs.map(\.results.count).min() ?? 0
     for (k, run) in runs.enumerated() {
-        let c = Comparison(a: runs[0], b: run)
         var row: [OutputTable.Cell] = [.text(run.name)]
         for m in metrics {
-            let r = c.rows.first { $0.metric == m.name }!
-            let e = m.difference ? r.difference : r.b
+            let mine = run.results.prefix(n).map(m.value)
+            let e = m.difference ? Estimate(zip(mine, runs[0].results.prefix(n).map(m.value)).map { $0 - $1 }) : Estimate(mine)
             if m.difference && k == 0 {
                 row.append(.text("–"))
                 if format != .table { row.append(.text("–")) }
