@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicIngest
+import MosaicLearn
 import MosaicRouting
 import MosaicSim
 import MosaicStore
@@ -79,6 +80,12 @@ struct DemoCommand: ParsableCommand {
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
+        if chatty, days >= 2 {
+            let cmp = try Self.compareLatencyHeads(store: store, end: sample.end, days: min(days, 4))
+            step("    the heads beside their baselines (`mosaic eval latency`): fitted on \(min(days, 4) - 1) day(s), scored on the last day; ewma and median per provider and model")
+            print(latencyComparisonTable(cmp).render(.table), terminator: "")
+            if !cmp.failure.isEmpty { print(failureComparisonTable(cmp).render(.table), terminator: "") }
+        }
 
         var loadPath: String?
         if days >= 2 {
@@ -111,6 +118,20 @@ struct DemoCommand: ParsableCommand {
         if chatty {
             print("\nstore: \(store.path) — try `mosaic serve --model \(trained.path)`, `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }
+    }
+
+    /// The latency and failure heads against the EWMA and median baselines on the sample's
+    /// last `days` days, the last one held out.
+    static func compareLatencyHeads(store: Store, end: Int64, days: Int) throws -> LatencyComparison.Result {
+        let day: Int64 = 86_400_000_000
+        var rows: [LatencyObservation] = []
+        do {
+            try store.forEachRequest(from: end - Int64(days) * day, to: end) { r in
+                rows.append(LatencyObservation(timestamp: r.timestamp, provider: r.provider, model: r.model, region: r.region,
+                                               outputTokens: r.outputTokens, latencyMs: r.latencyMs, ok: r.status == .ok))
+            }
+        } catch { throw CLIError("\(error)") }
+        do { return try LatencyComparison().run(rows, splitAt: end - day) } catch { throw CLIError("latency comparison: \(error)") }
     }
 
     /// Four requests that show the filters, rules and model-based utility of the example policy.

@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate an exported model on data it never saw.",
-        subcommands: [EvalRoutingCommand.self]
+        subcommands: [EvalRoutingCommand.self, EvalLatencyCommand.self]
     )
 }
 
@@ -95,6 +95,152 @@ struct EvalRoutingCommand: ParsableCommand {
         }
         print(routingMetricsTable(evaluated).render(output.format), terminator: "")
     }
+}
+
+/// `mosaic eval latency --data FILE`
+struct EvalLatencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Compare the latency and failure heads with EWMA and median baselines on measurements split by time.",
+        discussion: """
+            Fits the heads `mosaic train routing` fits on the rows before the split and scores them, \
+            with an EWMA per provider and model (updated through the test period) and the \
+            training-period median, on the rows after it: MAE and RMSE of ln(latency ms), the share \
+            under the predicted p95, and the pinball loss. --data is a thefastest.ai CSV \
+            (provider_model, run_time_utc, total_time_s, …) or a request-log CSV (timestamp, \
+            provider, model, latency_ms, status, …).
+
+              mosaic eval latency --data llm_api_latency_runs.csv --test-fraction 0.3
+              mosaic eval latency --data llm_api_latency_runs.csv --split-at 2024-04-29 --cross-validate 4
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The measurements (CSV).", valueName: "file"))
+    var data: String
+
+    @Option(name: .long, help: ArgumentHelp("Rows from this instant on are the test period.", valueName: "date"))
+    var splitAt: String?
+
+    @Option(name: .long, help: "The newest share of rows (by time) held out when --split-at is not given.")
+    var testFraction = 0.3
+
+    @Option(name: .long, help: "The latency column (default: total_time_s, or latency_ms in a request log; *_s columns are seconds).")
+    var latencyColumn: String?
+
+    @Option(name: .long, help: "Weight of the newest observation in the EWMA baseline.")
+    var ewmaAlpha = 0.3
+
+    @Option(name: .long, help: "Weight of the newest residual in head_online.")
+    var residualAlpha = 0.1
+
+    @Flag(name: .long, help: "Key the baselines by provider, model and region (default: provider and model).")
+    var byRegion = false
+
+    @Option(name: .long, help: ArgumentHelp("Also run rolling-origin cross-validation with this many folds inside the training period.", valueName: "k"))
+    var crossValidate: Int?
+
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1 (exclusive)") }
+        guard ewmaAlpha > 0 && ewmaAlpha <= 1 else { throw ValidationError("--ewma-alpha must be in (0, 1]") }
+        guard residualAlpha > 0 && residualAlpha <= 1 else { throw ValidationError("--residual-alpha must be in (0, 1]") }
+        if let k = crossValidate, !(1...20).contains(k) { throw ValidationError("--cross-validate must be between 1 and 20") }
+    }
+
+    func run() throws {
+        let measured: [LatencyMeasurement]
+        do { measured = try LatencyMeasurements.read(path: data, latencyColumn: latencyColumn) } catch { throw CLIError(error.description) }
+        let observations = measured.map {
+            LatencyObservation(timestamp: $0.timestamp, provider: $0.provider, model: $0.model, region: $0.region,
+                               outputTokens: $0.outputTokens, latencyMs: $0.latencyMs, ok: $0.ok)
+        }
+        let split = try splitAt.map { try parseInstant($0, option: "--split-at") }
+            ?? LatencyComparison.splitInstant(observations, testFraction: testFraction)!
+        var config = LatencyComparison.Configuration()
+        config.ewmaAlpha = ewmaAlpha
+        config.residualAlpha = residualAlpha
+        config.baselinesByRegion = byRegion
+        let comparison = LatencyComparison(configuration: config)
+        let result: LatencyComparison.Result
+        var folds: [LatencyComparison.Result] = []
+        do {
+            result = try comparison.run(observations, splitAt: split)
+            if let k = crossValidate {
+                folds = try comparison.crossValidate(observations, before: split, folds: k).filter { !$0.latency.isEmpty }
+            }
+        } catch { throw CLIError("\(data): \(error)") }
+        if result.evaluatedRows == 0 { throw CLIError("\(data): no test row has a key seen in training; move --split-at later") }
+        if output.format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            struct Out: Encodable { var test: LatencyComparison.Result; var crossValidation: [LatencyComparison.Result] }
+            print(String(decoding: try encoder.encode(Out(test: result, crossValidation: folds)), as: UTF8.self))
+            return
+        }
+        if output.format == .table { print(latencyComparisonHeader(result, data: data)) }
+        print(latencyComparisonTable(result).render(output.format), terminator: "")
+        if output.format == .table {
+            print(result.failure.isEmpty
+                  ? "failure heads: not scored, the test period has \(result.testFailures) failed requests (training period: \(result.trainFailures))"
+                  : "")
+            if !result.failure.isEmpty { print(failureComparisonTable(result).render(.table), terminator: "") }
+        }
+        if !folds.isEmpty && output.format == .table {
+            print("")
+            let asked = crossValidate ?? folds.count
+            print("rolling-origin cross-validation inside the training period (\(folds.count) folds\(folds.count < asked ? " of \(asked): the others had no row every method scores" : ""), origins \(folds.map { String($0.splitAt.prefix(10)) }.joined(separator: ", "))), mean over folds:")
+            print(latencyComparisonTable(meanOverFolds(folds)).render(.table), terminator: "")
+        }
+    }
+}
+
+func latencyComparisonHeader(_ r: LatencyComparison.Result, data: String) -> String {
+    "\((data as NSString).lastPathComponent): train \(r.trainRows) rows before \(r.splitAt), test \(r.testRows) rows; scored \(r.evaluatedRows) successful test rows (\(r.unseenRows) left out: key or provider not in training, or its head not fitted)"
+        + r.unfitted.keys.sorted().map { "\n  not fitted: \($0): \(r.unfitted[$0]!)" }.joined()
+}
+
+func latencyComparisonTable(_ r: LatencyComparison.Result) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "method"), .init(name: "rows", alignment: .right), .init(name: "mae_log", alignment: .right),
+        .init(name: "rmse_log", alignment: .right), .init(name: "bias_log", alignment: .right),
+        .init(name: "p95_coverage", alignment: .right), .init(name: "pinball_p95", alignment: .right),
+    ])
+    for s in r.latency {
+        t.rows.append([.text(s.method), .int(s.rows), .number(s.maeLog, places: 4), .number(s.rmseLog, places: 4),
+                       .number(s.biasLog, places: 4), .number(s.tailCoverage, places: 4), .number(s.tailPinballLoss, places: 4)])
+    }
+    return t
+}
+
+func failureComparisonTable(_ r: LatencyComparison.Result) -> OutputTable {
+    var t = OutputTable(columns: [
+        .init(name: "method"), .init(name: "rows", alignment: .right), .init(name: "failures", alignment: .right),
+        .init(name: "logloss", alignment: .right), .init(name: "brier", alignment: .right), .init(name: "auc", alignment: .right),
+    ])
+    for s in r.failure {
+        t.rows.append([.text(s.method), .int(s.rows), .int(s.failures), .number(s.logLoss, places: 4),
+                       .number(s.brier, places: 4), .number(s.auc, places: 3)])
+    }
+    return t
+}
+
+/// The unweighted mean of each method's scores over cross-validation folds.
+func meanOverFolds(_ folds: [LatencyComparison.Result]) -> LatencyComparison.Result {
+    var mean = folds[0]
+    mean.latency = mean.latency.indices.map { m in
+        var s = folds[0].latency[m]
+        let n = Double(folds.count)
+        s.rows = folds.reduce(0) { $0 + $1.latency[m].rows }
+        s.maeLog = folds.reduce(0) { $0 + $1.latency[m].maeLog } / n
+        s.rmseLog = folds.reduce(0) { $0 + $1.latency[m].rmseLog } / n
+        s.biasLog = folds.reduce(0) { $0 + $1.latency[m].biasLog } / n
+        s.tailCoverage = folds.reduce(0) { $0 + $1.latency[m].tailCoverage } / n
+        s.tailPinballLoss = folds.reduce(0) { $0 + $1.latency[m].tailPinballLoss } / n
+        return s
+    }
+    return mean
 }
 
 /// Reads and checks a routing model file.

@@ -21,6 +21,7 @@ struct SimulateCommand: ParsableCommand {
               mosaic simulate scenario.yaml --replications 20 --out results.json
               mosaic simulate --compare a.yaml b.yaml        # B − A on common random numbers
               mosaic simulate scenario.yaml --sweep          # each provider down at the busiest hour, ranked
+              mosaic simulate scenario.yaml --strategies model_utility,p2c,latency_ewma,cost_first
             """
     )
 
@@ -48,6 +49,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "How long each sweep outage lasts (30m, 2h…).")
     var sweepDuration = "2h"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Run the scenario once per routing strategy (comma-separated: model_utility, p2c, latency_ewma, cost_first, least_connections, round_robin) on common random numbers; differences are against the first.",
+        valueName: "list"))
+    var strategies: String?
+
     @Flag(name: .long, help: "Print a complete example scenario and exit.")
     var example = false
 
@@ -62,7 +68,18 @@ struct SimulateCommand: ParsableCommand {
         if let r = replications, !(1...1000).contains(r) { throw ValidationError("--replications must be between 1 and 1000") }
         if let p = parallel, p < 1 { throw ValidationError("--parallel must be at least 1") }
         if sweep && compare { throw ValidationError("--sweep and --compare do not go together") }
+        if let list = strategies {
+            if sweep || compare { throw ValidationError("--strategies goes with neither --sweep nor --compare") }
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if names.count < 2 { throw ValidationError("--strategies needs at least two strategies, comma-separated") }
+            for n in names where !Self.strategyNames.contains(n) {
+                throw ValidationError("--strategies: '\(n)' is not a strategy (expected one of \(Self.strategyNames.joined(separator: ", ")))")
+            }
+            if Set(names).count != names.count { throw ValidationError("--strategies: a strategy is listed twice") }
+        }
     }
+
+    static let strategyNames = ["model_utility", "p2c", "latency_ewma", "cost_first", "least_connections", "round_robin"]
 
     func run() throws {
         if example { print(Scenario.exampleYAML, terminator: ""); return }
@@ -84,6 +101,10 @@ struct SimulateCommand: ParsableCommand {
             } else {
                 print(comparisonTable(cmp).render(output.format), terminator: "")
             }
+            return
+        }
+        if let list = strategies {
+            try runStrategies(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, catalog: catalog, workers: workers)
             return
         }
         let sim = try prepareSimulator(files[0], catalog: catalog, seed: seed, store: store)
@@ -115,6 +136,31 @@ struct SimulateCommand: ParsableCommand {
         progress.finish()
         if let out { try write(summary.json(), to: out) }
         printSummary(summary)
+    }
+
+    /// The scenario once per strategy, every run on the scenario's seed (common random numbers).
+    func runStrategies(_ names: [String], catalog: Catalog, workers: Int) throws {
+        var runs: [(name: String, results: [ReplicationResult])] = []
+        var header = ""
+        for name in names {
+            let sim = try prepareSimulator(files[0], catalog: catalog, seed: seed, store: store, strategy: name)
+            let n = replications ?? sim.scenario.replications
+            if header.isEmpty {
+                header = "scenario \(sim.scenario.name): \(formatSimTime(sim.scenario.duration)) simulated, \(n) replications, seed \(sim.scenario.seed), common random numbers; mean ± 95% interval, differences paired by replication against \(names[0])"
+            }
+            let progress = SimulationProgress(total: n)
+            runs.append((sim.policy.strategy.name, sim.runReplications(n, parallelism: workers) { _ in progress.step() }))
+            progress.finish()
+        }
+        let table = strategyTable(runs, format: output.format)
+        if let out {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try write(try e.encode(runs.dropFirst().map { Comparison(a: runs[0], b: $0) }), to: out)
+        }
+        if output.format == .table { print(header) }
+        print(table.render(output.format), terminator: "")
     }
 
     func write(_ data: Data, to path: String) throws {
@@ -150,16 +196,30 @@ struct SimulateCommand: ParsableCommand {
 // MARK: - Preparing a scenario
 
 /// Reads a scenario and everything it refers to, and resolves its traffic into arrivals.
-func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: StoreOptions) throws -> Simulator {
+///
+/// `strategy` (a strategy name) replaces the policy's strategy; the policy's own parameters are
+/// kept when it already has that kind, else the policy-file defaults apply.
+func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: StoreOptions, strategy: String? = nil) throws -> Simulator {
     var scenario: Scenario
     do { scenario = try Scenario.load(path: path, catalog: catalog) } catch { throw CLIError(error.description) }
     if let seed { scenario.seed = seed }
-    let policy: RoutingPolicy
+    var policy: RoutingPolicy
     if let p = scenario.client.policyPath {
         policy = try loadPolicy(p, catalog: catalog)
     } else {
         do { policy = try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example-policy.yaml", catalog: catalog) } catch {
             throw CLIError("the built-in example policy: \(error)")
+        }
+    }
+    if let strategy, strategy != policy.strategy.name {
+        switch strategy {
+        case "model_utility": policy.strategy = .modelUtility(lambda: 10, mu: 0.1)
+        case "p2c": policy.strategy = .powerOfTwoChoices
+        case "latency_ewma": policy.strategy = .latencyEWMA(alpha: 0.3, buffer: 0.5)
+        case "cost_first": policy.strategy = .costFirst
+        case "least_connections": policy.strategy = .leastConnections
+        case "round_robin": policy.strategy = .roundRobin
+        default: throw CLIError("unknown strategy '\(strategy)'")
         }
     }
     let model = try scenario.client.modelPath.map(loadRoutingModel)
@@ -291,6 +351,47 @@ func formatEstimate(_ e: Estimate, _ places: Int) -> String {
 }
 
 // MARK: - Tables
+
+/// Cost, latency and success per strategy, each with its paired difference against the first
+/// (replication r of every strategy ran on the same random streams). The text table shows
+/// `mean ± half-width`; CSV and JSON have a `_ci95` column beside each mean.
+func strategyTable(_ runs: [(name: String, results: [ReplicationResult])], format: OutputFormat) -> OutputTable {
+    let metrics: [(column: String, places: Int, difference: Bool, value: (ReplicationResult) -> Double)] = [
+        ("cost_usd", 4, false, { $0.cost.doubleValue }),
+        ("latency_mean_ms", 1, false, { $0.latency.totalCount > 0 ? $0.latency.mean / 1_000 : .nan }),
+        ("latency_p95_ms", 1, false, { $0.latency.milliseconds(atPercentile: 95) ?? .nan }),
+        ("success_rate", 5, false, { $0.finished > 0 ? Double($0.successes) / Double($0.finished) : 0 }),
+        ("d_cost_usd", 4, true, { $0.cost.doubleValue }),
+        ("d_mean_ms", 1, true, { $0.latency.totalCount > 0 ? $0.latency.mean / 1_000 : .nan }),
+        ("d_p95_ms", 1, true, { $0.latency.milliseconds(atPercentile: 95) ?? .nan }),
+        ("d_success", 5, true, { $0.finished > 0 ? Double($0.successes) / Double($0.finished) : 0 }),
+    ]
+    var columns: [OutputTable.Column] = [.init(name: "strategy")]
+    for m in metrics {
+        columns.append(.init(name: m.column, alignment: .right))
+        if format != .table { columns.append(.init(name: m.column + "_ci95", alignment: .right)) }
+    }
+    var t = OutputTable(columns: columns)
+    let n = runs.map(\.results.count).min() ?? 0
+    for (k, run) in runs.enumerated() {
+        var row: [OutputTable.Cell] = [.text(run.name)]
+        for m in metrics {
+            let mine = run.results.prefix(n).map(m.value)
+            let e = m.difference ? Estimate(zip(mine, runs[0].results.prefix(n).map(m.value)).map { $0 - $1 }) : Estimate(mine)
+            if m.difference && k == 0 {
+                row.append(.text("–"))
+                if format != .table { row.append(.text("–")) }
+            } else if format == .table {
+                row.append(.text(formatEstimate(e, m.places)))
+            } else {
+                row.append(.number(e.mean, places: m.places))
+                row.append(.number(e.halfWidth, places: m.places))
+            }
+        }
+        t.rows.append(row)
+    }
+    return t
+}
 
 func estimateCells(_ e: Estimate, _ places: Int) -> [OutputTable.Cell] {
     [.number(e.mean, places: places), .number(e.n > 1 ? e.halfWidth : nil, places: places),

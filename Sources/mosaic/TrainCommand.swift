@@ -47,6 +47,9 @@ struct TrainRoutingCommand: ParsableCommand {
     @Option(name: .long, help: "The latency quantile of the tail model.")
     var tailQuantile: Double = 0.95
 
+    @Flag(name: .long, help: "Give each model its own latency level in each region (a model×region one-hot; see `mosaic eval latency`).")
+    var modelByRegion = false
+
     @Option(name: .long, help: "Share of each provider's newest rows held out for metrics.")
     var testFraction: Double = 0.2
 
@@ -97,7 +100,7 @@ struct TrainRoutingCommand: ParsableCommand {
         if let q = quality { qualityConfig.groupField = q.groupField }
         let result = try trainRouting(store: store, from: from, to: to, out: out, tailQuantile: tailQuantile,
                                       testFraction: testFraction, quality: quality.map { ($0.rows, $0.dataset, $0.strong, $0.weak, $0.targets) },
-                                      qualityConfiguration: qualityConfig)
+                                      qualityConfiguration: qualityConfig, modelByRegion: modelByRegion)
         if output.format == .table {
             print("wrote \(result.path) (routing model v\(result.model.version), \(result.model.rows.formatted()) rows, \(result.model.trainingWindow.from) … \(result.model.trainingWindow.to))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
@@ -160,7 +163,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
                   testFraction: Double = 0.2,
                   quality: (rows: [QualityExample], dataset: String, strong: String, weak: String,
                             targets: (QualityModel.Target, QualityModel.Target))? = nil,
-                  qualityConfiguration: QualityTrainer.Configuration = .init()) throws -> TrainedRouting {
+                  qualityConfiguration: QualityTrainer.Configuration = .init(), modelByRegion: Bool = false) throws -> TrainedRouting {
     // Load the rows, grouped by provider; strings are interned so repeated values share storage.
     var byProvider: [String: [RoutingTrainer.Row]] = [:]
     var interned: [String: String] = [:]
@@ -188,6 +191,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     var config = RoutingTrainer.Configuration()
     config.tailQuantile = tailQuantile
     config.testFraction = testFraction
+    config.features.modelByRegion = modelByRegion
     let trainer = RoutingTrainer(configuration: config)
     var qualityModel: QualityModel?
     if let q = quality {

@@ -21,6 +21,8 @@ import Testing
     static let modelOutputs: Set<String> = [
         // mosaic train routing / eval routing: holdout metrics of the fitted heads
         "log_latency_rmse", "log_latency_r2", "p95_coverage", "failure_auc", "failure_logloss", "failure_brier",
+        // mosaic eval latency: the heads and the baselines on the test period
+        "mae_log", "rmse_log", "bias_log", "pinball_p95", "logloss", "brier", "auc",
         "apgr", "cpt50", "cpt80", "APGR", "CPT50", "CPT80",
         // mosaic route: the model's predictions and the utility built on them
         "score", "expected_ms", "tail_ms", "p_fail",

@@ -126,3 +126,52 @@ import Testing
         #expect(requests == 8_819, "every request of the trace's hour: \(requests)")
     }
 }
+
+/// `mosaic simulate --strategies` on the committed thefastest.ai scenario (examples/llama3-70b-hosts),
+/// shortened: every strategy on common random numbers, the same bytes for the same seed.
+@Suite struct SimulateStrategiesTests {
+    static let example = SharedData.packageRoot + "/examples/llama3-70b-hosts"
+
+    static func shortScenario(_ tmp: TemporaryDirectory) throws -> String {
+        let text = try String(contentsOfFile: example + "/scenario.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "duration: 30m", with: "duration: 3m")
+            .replacingOccurrences(of: "replications: 20", with: "replications: 3")
+            .replacingOccurrences(of: "policy: policy.yaml", with: "policy: \(example)/policy.yaml")
+            .replacingOccurrences(of: "model: router.json", with: "model: \(example)/router.json")
+        return tmp.write("short.yaml", text)
+    }
+
+    @Test func everyStrategyOnCommonRandomNumbersIsDeterministic() throws {
+        let tmp = TemporaryDirectory("simulate-strategies")
+        let file = try Self.shortScenario(tmp)
+        let args = ["simulate", file, "--catalog", Self.example + "/catalog.yaml", "--strategies", "model_utility,p2c,latency_ewma,cost_first"]
+        let first = try MosaicBinary.run(args + ["--format", "csv", "--out", tmp.file("a.json")])
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let second = try MosaicBinary.run(args + ["--format", "csv", "--parallel", "1", "--out", tmp.file("b.json")])
+        #expect(second.stdout == first.stdout, "same seed, same table whatever the threads")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tmp.file("a.json"))) == Data(contentsOf: URL(fileURLWithPath: tmp.file("b.json"))))
+        let lines = first.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("strategy,cost_usd,cost_usd_ci95,latency_mean_ms,") == true, "\(first.stdout)")
+        #expect(lines.dropFirst().map { String($0.split(separator: ",")[0]) } == ["model_utility", "p2c", "latency_ewma", "cost_first"])
+        // cost_first sends everything to the cheapest host (together): lowest cost of all.
+        let cost = Dictionary(uniqueKeysWithValues: lines.dropFirst().map { l -> (String, Double) in
+            let f = l.split(separator: ",")
+            return (String(f[0]), Double(f[1])!)
+        })
+        #expect(cost["cost_first"]! < cost["model_utility"]! && cost["cost_first"]! < cost["p2c"]!, "\(cost)")
+        // Another seed, other numbers.
+        let other = try MosaicBinary.run(args + ["--format", "csv", "--seed", "8"])
+        #expect(other.status == 0 && other.stdout != first.stdout)
+        let table = try MosaicBinary.run(args)
+        #expect(table.stdout.contains("common random numbers; mean ± 95% interval, differences paired by replication against model_utility"))
+    }
+
+    @Test func badStrategyListsAreRefused() throws {
+        for (list, message) in [("model_utility", "at least two strategies"), ("model_utility,fastest", "'fastest' is not a strategy"),
+                                ("p2c,p2c", "listed twice")] {
+            let r = try MosaicBinary.run(["simulate", Self.example + "/scenario.yaml", "--strategies", list])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+}

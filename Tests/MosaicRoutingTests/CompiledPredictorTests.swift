@@ -19,6 +19,7 @@ struct CompiledPredictorTests {
             .interaction(6, 7),
             .cyclic(.hourOfDay, period: 24, harmonics: 3),
             .cyclic(.dayOfWeek, period: 7, harmonics: 1),
+            .oneHot(.modelRegion, vocabulary: ["gpt-4o@us", "claude@eu", "llama@us"]),
         ])
         var random = SeededRandom(seed: seed)
         func head() -> LinearHead {

@@ -22,13 +22,16 @@ public struct FeatureSpecBuilder: Sendable {
     /// Hashed-text columns (0: no text feature).
     public var textBuckets = 0
     public var categorical: [RequestField] = [.model, .operation, .tenant, .region]
+    /// Adds a one-hot of model and region together (``RequestField/modelRegion``), so each
+    /// model has its own level in each region rather than the sum of a model and a region effect.
+    public var modelByRegion = false
 
     public init() {}
 
     public func build(_ rows: [RequestFeatures]) throws(LearnError) -> FeatureSpec {
         guard !rows.isEmpty else { throw .emptyTrainingSet }
         var features: [Feature] = []
-        for field in categorical {
+        for field in categorical + (modelByRegion && !categorical.contains(.modelRegion) ? [.modelRegion] : []) {
             var counts: [String: Int] = [:]
             for r in rows { counts[field.category(of: r), default: 0] += 1 }
             let vocab = counts.filter { $0.value >= minCategoryCount }

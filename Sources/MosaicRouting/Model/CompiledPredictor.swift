@@ -162,6 +162,7 @@ public final class CompiledPredictor: Sendable {
         case .operation: return vocabulary[i].firstIndex(of: r.operation)
         case .region: return vocabulary[i].firstIndex(of: r.region)
         case .model: return vocabulary[i].firstIndex(of: r.modelFamily)
+        case .modelRegion: return vocabulary[i].firstIndex(of: r.modelFamily + "@" + r.region)
         case .text: return r.text.flatMap { vocabulary[i].firstIndex(of: $0) }
         default: return nil
         }

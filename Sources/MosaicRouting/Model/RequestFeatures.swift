@@ -51,6 +51,9 @@ public struct RequestFeatures: Sendable, Equatable, Codable {
 /// A field of ``RequestFeatures`` that a feature reads.
 public enum RequestField: String, Sendable, Codable, CaseIterable {
     case tenant, operation, region, model
+    /// The model and the region together (`gpt-4o@eu`): a one-hot over it gives each model its
+    /// own level in each region.
+    case modelRegion = "model_region"
     case inputTokens = "input_tokens"
     case outputTokens = "output_tokens"
     case hourOfDay = "hour_of_day"
@@ -65,6 +68,7 @@ public enum RequestField: String, Sendable, Codable, CaseIterable {
         case .operation: return r.operation
         case .region: return r.region
         case .model: return r.model
+        case .modelRegion: return r.model + "@" + r.region
         case .dayOfWeek: return String(Timestamp.hourAndWeekday(r.timestamp).weekday)
         case .hourOfDay: return String(Timestamp.hourAndWeekday(r.timestamp).hour)
         case .inputTokens: return String(r.inputTokens)
