@@ -32,8 +32,9 @@ struct QualityTrainerTests {
         #expect(model.metrics.apgr > 0.7)
         #expect(model.metrics.testRows > 200)
         var scratch: [Double] = []
-        let easy = model.weakGoodEnough(RequestFeatures(text: "which history event happened first"), scratch: &scratch)
-        let hard = model.weakGoodEnough(RequestFeatures(text: "solve this algebra equation for x"), scratch: &scratch)
+        // Prompts of the training form (the heads' structure inputs are fitted on that form).
+        let easy = model.weakGoodEnough(RequestFeatures(text: "which history event happened first 5 words"), scratch: &scratch)
+        let hard = model.weakGoodEnough(RequestFeatures(text: "solve this algebra equation for x 5 words"), scratch: &scratch)
         #expect(easy > hard)
     }
 

@@ -80,7 +80,8 @@ public struct QualityTrainer: Sendable {
         /// share of symbols or digits cannot dominate a head.
         public var structureClip = 4.0
         /// Choose the unknown-group head's inputs by leave-groups-out APGR too (false: prompt
-        /// length alone, the candidates' scores still recorded). Off by default: on RouteLLM's
+        /// length alone, the candidates' scores still recorded). Rows without groups always
+        /// choose (their folds are random, and the one head serves every prompt). Off by default: on RouteLLM's
         /// MMLU split, nested leave-subjects-out CV showed every CV-chosen richer head ranking
         /// unseen subjects worse than length alone (0.55 against 0.58 APGR): with ~45 training
         /// subjects the choice follows noise.
@@ -211,7 +212,7 @@ public struct QualityTrainer: Sendable {
         let strong = rows.map(\.strongCorrect), weak = rows.map(\.weakCorrect)
         let candidates = Self.candidates(layout)
         let unknown = try selectHead(unknownInput, y: y, strong: strong, weak: weak, fold: groupFold, candidates: candidates.unknown,
-                                     choose: cfg.selectUnknownGroupHead)
+                                     choose: cfg.selectUnknownGroupHead || !hasGroups)
         let known = hasGroups
             ? try selectHead(knownInput, y: y, strong: strong, weak: weak, fold: fold, candidates: candidates.known)
             : unknown
