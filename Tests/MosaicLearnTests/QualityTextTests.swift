@@ -102,7 +102,9 @@ struct QualityTextTests {
         let ref = try Self.reference()
         let vectorizers = [Self.fit(ref.word, ref.corpus), Self.fit(ref.char, ref.corpus)]
         let x = vectorizers.transform(ref.corpus)
-        let fit = try TruncatedSVD(components: 3).fit(x)
+        var fit = try TruncatedSVD(components: 3).fit(x)
+        // On the grid a model file stores exactly (as the trainer does).
+        fit.components = PackedRows.quantized(fit.components, columns: x.width)
         let zero = LinearHead(intercept: 0, coefficients: [Double](repeating: 0, count: 1 + PromptStructure.names.count + 3))
         let scorer = QualityScorer(
             vectorizers: vectorizers, dimensions: 3, components: fit.components, references: [], referenceAdvantage: [],

@@ -32,8 +32,9 @@ struct QualityTrainerTests {
         #expect(model.metrics.apgr > 0.7)
         #expect(model.metrics.testRows > 200)
         var scratch: [Double] = []
-        let easy = model.weakGoodEnough(RequestFeatures(text: "which history event happened first"), scratch: &scratch)
-        let hard = model.weakGoodEnough(RequestFeatures(text: "solve this algebra equation for x"), scratch: &scratch)
+        // Prompts of the training form (the heads' structure inputs are fitted on that form).
+        let easy = model.weakGoodEnough(RequestFeatures(text: "which history event happened first 5 words"), scratch: &scratch)
+        let hard = model.weakGoodEnough(RequestFeatures(text: "solve this algebra equation for x 5 words"), scratch: &scratch)
         #expect(easy > hard)
     }
 
@@ -114,6 +115,63 @@ struct QualityTrainerTests {
         let same = a == b
         #expect(same)
         #expect(a.problem == nil)
+    }
+
+    @Test func theSameSeedGivesTheSameModelFileBytes() throws {
+        let rows = Self.grouped(300)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let a = try encoder.encode(try Self.small().fitScorer(rows)), b = try encoder.encode(try Self.small().fitScorer(rows))
+        #expect(a == b)
+    }
+
+    @Test func eachHeadKeepsTheCandidateWithTheBestCrossValidatedAPGR() throws {
+        let scorer = try Self.small().fitScorer(Self.grouped(800))
+        let selection = try #require(scorer.selection)
+        #expect(selection.unknownGroupCandidates.map(\.name) == ["length", "length+digits", "structure", "kNN+structure", "all"])
+        #expect(selection.knownGroupCandidates.count == 5)
+        // The known-group head: the first candidate (simplest) reaching the best score.
+        let best = selection.knownGroupCandidates.map(\.apgr).max()!
+        #expect(selection.knownGroupCandidates.first { $0.apgr == best }?.name == selection.knownGroup, "\(selection)")
+        // The unknown-group head: prompt length unless asked to choose.
+        #expect(selection.unknownGroup == "length")
+        var c = Self.small().configuration
+        c.selectUnknownGroupHead = true
+        let chosen = try #require(try QualityTrainer(configuration: c).fitScorer(Self.grouped(800)).selection)
+        let bestUnknown = chosen.unknownGroupCandidates.map(\.apgr).max()!
+        #expect(chosen.unknownGroupCandidates.first { $0.apgr == bestUnknown }?.name == chosen.unknownGroup)
+        #expect(chosen.unknownGroupCandidates == selection.unknownGroupCandidates)
+        // A head uses only its candidate's inputs: every other coefficient is exactly zero.
+        let s = PromptStructure.names.count, g = scorer.groups.count
+        let columns: [String: Set<Int>] = [
+            "length": [g + 1], "length+digits": [g + 1, g + 4], "structure": Set((g + 1)..<(g + 1 + s)),
+            "kNN+structure": Set(g..<(g + 1 + s)),
+        ]
+        let allowed = try #require(columns[selection.unknownGroup])
+        for (j, w) in scorer.unknownGroupHead.coefficients.enumerated() where !allowed.contains(j) { #expect(w == 0, "input \(j)") }
+        // Longer prompts (here the hard ones) go to the strong model: a negative length weight.
+        #expect(scorer.unknownGroupHead.coefficients[g + 1] < 0)
+    }
+
+    @Test func theModelFileIsPackedAndOlderPlainFilesStillLoad() throws {
+        let scorer = try Self.small().fitScorer(Self.grouped(600))
+        let packed = try JSONEncoder().encode(scorer)
+        #expect(try JSONDecoder().decode(QualityScorer.self, from: packed) == scorer)
+        // The same scorer written as a schema-2 file did: plain arrays, no clip, no selection.
+        var object = try #require(try JSONSerialization.jsonObject(with: packed) as? [String: Any])
+        object["components"] = scorer.components
+        object["references"] = scorer.references
+        object["structureClip"] = nil
+        object["selection"] = nil
+        let plain = try JSONSerialization.data(withJSONObject: object)
+        var old = scorer
+        old.structureClip = nil
+        old.selection = nil
+        #expect(try JSONDecoder().decode(QualityScorer.self, from: plain) == old)
+        #expect(packed.count * 2 < plain.count, "packed \(packed.count) bytes, plain \(plain.count)")
+        // A payload that does not match its shape is refused with the field named.
+        object["references"] = ["rows": 2, "columns": scorer.dimensions, "exponents": [0, 0], "int16": "AAAA"]
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(QualityScorer.self, from: try JSONSerialization.data(withJSONObject: object)) }
     }
 
     @Test func leaveSubjectsOutHoldsOutWholeSubjects() throws {

@@ -49,7 +49,7 @@ struct RoutingModelTests {
 
     @Test func refusesNewerSchemasOtherKindsAndBrokenHeads() throws {
         var m = Self.model([try Self.provider("openai")])
-        m.schemaVersion = 3
+        m.schemaVersion = RoutingModel.currentSchemaVersion + 1
         #expect(throws: ModelFileError.self) { _ = try RoutingModel.decode(try m.encoded()) }
         m.schemaVersion = 1
         m.kind = "load"

@@ -78,11 +78,43 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     public var structureScale: [Double]
     public var knownGroupHead: LinearHead
     public var unknownGroupHead: LinearHead
+    /// Standardised structure values are clipped to ±this (nil: not clipped, as in files
+    /// written before it existed), so one extreme prompt cannot dominate a head.
+    public var structureClip: Double?
+    /// How each head's inputs were chosen (nil in files written before the choice existed).
+    public var selection: Selection?
+
+    /// The inputs each head uses, chosen among candidates by cross-validated APGR, with every
+    /// candidate's score: the record of why the file's heads look as they do.
+    public struct Selection: Sendable, Codable, Equatable {
+        public struct Candidate: Sendable, Codable, Equatable {
+            public var name: String
+            public var apgr: Double
+            public init(name: String, apgr: Double) {
+                self.name = name
+                self.apgr = apgr
+            }
+        }
+
+        public var knownGroup: String
+        public var unknownGroup: String
+        /// Random-prompt folds: the known-group head's candidates.
+        public var knownGroupCandidates: [Candidate]
+        /// Leave-groups-out folds: the unknown-group head's candidates.
+        public var unknownGroupCandidates: [Candidate]
+        public init(knownGroup: String, unknownGroup: String, knownGroupCandidates: [Candidate], unknownGroupCandidates: [Candidate]) {
+            self.knownGroup = knownGroup
+            self.unknownGroup = unknownGroup
+            self.knownGroupCandidates = knownGroupCandidates
+            self.unknownGroupCandidates = unknownGroupCandidates
+        }
+    }
 
     public init(vectorizers: [TfidfVectorizer], dimensions: Int, components: [Double], references: [Double],
                 referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
                 groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
-                knownGroupHead: LinearHead, unknownGroupHead: LinearHead) {
+                knownGroupHead: LinearHead, unknownGroupHead: LinearHead, structureClip: Double? = nil,
+                selection: Selection? = nil) {
         self.vectorizers = vectorizers
         self.dimensions = dimensions
         self.components = components
@@ -97,6 +129,72 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         self.structureScale = structureScale
         self.knownGroupHead = knownGroupHead
         self.unknownGroupHead = unknownGroupHead
+        self.structureClip = structureClip
+        self.selection = selection
+    }
+
+    // MARK: File form
+
+    enum CodingKeys: String, CodingKey {
+        case vectorizers, dimensions, components, references, referenceAdvantage, neighbors, bandwidth, priorStrength, groups,
+             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection
+    }
+
+    /// A matrix as a plain array (older files) or as ``PackedRows``.
+    static func decodeMatrix(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [Double] {
+        if let plain = try? c.decode([Double].self, forKey: key) { return plain }
+        let packed = try c.decode(PackedRows.self, forKey: key)
+        guard let v = packed.values() else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "packed values do not decode to \(packed.rows) × \(packed.columns)")
+        }
+        return v
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vectorizers = try c.decode([TfidfVectorizer].self, forKey: .vectorizers)
+        dimensions = try c.decode(Int.self, forKey: .dimensions)
+        components = try Self.decodeMatrix(c, .components)
+        references = try Self.decodeMatrix(c, .references)
+        referenceAdvantage = try c.decode([Double].self, forKey: .referenceAdvantage)
+        neighbors = try c.decode(Int.self, forKey: .neighbors)
+        bandwidth = try c.decode(Double.self, forKey: .bandwidth)
+        priorStrength = try c.decode(Double.self, forKey: .priorStrength)
+        groups = try c.decode([GroupPrior].self, forKey: .groups)
+        globalAdvantage = try c.decode(Double.self, forKey: .globalAdvantage)
+        structureMean = try c.decode([Double].self, forKey: .structureMean)
+        structureScale = try c.decode([Double].self, forKey: .structureScale)
+        knownGroupHead = try c.decode(LinearHead.self, forKey: .knownGroupHead)
+        unknownGroupHead = try c.decode(LinearHead.self, forKey: .unknownGroupHead)
+        structureClip = try c.decodeIfPresent(Double.self, forKey: .structureClip)
+        selection = try c.decodeIfPresent(Selection.self, forKey: .selection)
+    }
+
+    /// Writes the SVD components (one row per dimension) and the reference embeddings (one row
+    /// per reference) as ``PackedRows``: values the trainer put on that grid round-trip
+    /// exactly, at about a sixth of the JSON size.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vectorizers, forKey: .vectorizers)
+        try c.encode(dimensions, forKey: .dimensions)
+        // A malformed scorer (see ``problem``) keeps plain arrays, so that it still writes.
+        func matrix(_ v: [Double], columns: Int, _ key: CodingKeys) throws {
+            if columns > 0, v.count % columns == 0 { try c.encode(PackedRows(v, columns: columns), forKey: key) } else { try c.encode(v, forKey: key) }
+        }
+        try matrix(components, columns: dimensions > 0 && components.count % dimensions == 0 ? components.count / dimensions : 0, .components)
+        try matrix(references, columns: dimensions, .references)
+        try c.encode(referenceAdvantage, forKey: .referenceAdvantage)
+        try c.encode(neighbors, forKey: .neighbors)
+        try c.encode(bandwidth, forKey: .bandwidth)
+        try c.encode(priorStrength, forKey: .priorStrength)
+        try c.encode(groups, forKey: .groups)
+        try c.encode(globalAdvantage, forKey: .globalAdvantage)
+        try c.encode(structureMean, forKey: .structureMean)
+        try c.encode(structureScale, forKey: .structureScale)
+        try c.encode(knownGroupHead, forKey: .knownGroupHead)
+        try c.encode(unknownGroupHead, forKey: .unknownGroupHead)
+        try c.encodeIfPresent(structureClip, forKey: .structureClip)
+        try c.encodeIfPresent(selection, forKey: .selection)
     }
 
     /// The total TF-IDF width `D`.
@@ -120,6 +218,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
             if h.coefficients.count != inputWidth { return "\(name): \(h.coefficients.count) coefficients for \(inputWidth) inputs" }
             if !h.intercept.isFinite || !h.coefficients.allSatisfy(\.isFinite) { return "\(name): non-finite coefficient" }
         }
+        if let clip = structureClip, !(clip > 0) { return "structure clip \(clip) is not positive" }
         if !components.allSatisfy(\.isFinite) || !references.allSatisfy(\.isFinite) || !globalAdvantage.isFinite {
             return "non-finite embedding value"
         }
@@ -217,7 +316,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         let g = groups.count
         input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
         PromptStructure.values(text, into: &s)
-        for j in 0..<s.count { input[g + 1 + j] = (s[j] - structureMean[j]) / structureScale[j] }
+        let clip = structureClip ?? .infinity
+        for j in 0..<s.count { input[g + 1 + j] = max(-clip, min(clip, (s[j] - structureMean[j]) / structureScale[j])) }
         let o = g + 1 + s.count
         for j in 0..<dimensions { input[o + j] = e[j] }
         return values.contains { $0 != nil }

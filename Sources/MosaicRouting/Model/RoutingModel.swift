@@ -285,10 +285,12 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
 /// with the coefficients of each head and their holdout metrics; optionally a quality model.
 /// Cost is not learned: the router computes it exactly from prices.
 public struct RoutingModel: Sendable, Codable, Equatable {
-    /// 2 adds the quality ``QualityModel/scorer``: a model with a scorer is written as schema 2
-    /// (so an older reader refuses it with a clear message), any other as schema 1; both load.
-    public static let currentSchemaVersion = 2
-    public static let readableSchemaVersions = 1...2
+    /// 2 adds the quality ``QualityModel/scorer``; 3 stores its SVD components and reference
+    /// embeddings packed (``PackedRows``) and may clip its structure inputs and record its head
+    /// selection. A model with a scorer is written as schema 3 (so an older reader refuses it
+    /// with a clear message), any other as schema 1; all three load.
+    public static let currentSchemaVersion = 3
+    public static let readableSchemaVersions = 1...3
 
     public struct Window: Sendable, Codable, Equatable {
         public var from: String
