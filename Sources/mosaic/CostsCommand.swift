@@ -17,12 +17,8 @@ struct CostsCommand: ParsableCommand {
         "Dimensions: provider, service, team, tenant, project, month, source, category.", valueName: "dimension"))
     var by: [CostDimension] = [.provider, .month]
 
-    @Option(name: .long, help: ArgumentHelp("Only charges starting at or after this date.", valueName: "date"))
-    var since: String?
-
-    @Option(name: .long, help: ArgumentHelp("Only charges starting before this date.", valueName: "date"))
-    var until: String?
-
+    @Option(name: .long, help: ArgumentHelp("Only charges starting at or after this date.", valueName: "date")) var since: String?
+    @Option(name: .long, help: ArgumentHelp("Only charges starting before this date.", valueName: "date")) var until: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -41,8 +37,8 @@ struct CostsCommand: ParsableCommand {
                                           to: try until.map { try parseInstant($0, option: "--until") })
         } catch let e as StoreError { throw CLIError(e.description) }
         var t = OutputTable(columns: by.map { .init(name: $0.rawValue) } + [
-            .init(name: "currency"), .init(name: "billed", alignment: .right), .init(name: "effective", alignment: .right),
-            .init(name: "lines", alignment: .right),
+            "currency", .right("billed"), .right("effective"),
+            .right("lines"),
         ])
         for c in totals {
             t.rows.append(c.group.map { .text($0) } + [
@@ -50,6 +46,6 @@ struct CostsCommand: ParsableCommand {
                 .decimal(c.effectiveCost.description, display: c.effectiveCost.formatted(places: 2)), .int(c.lines),
             ])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }

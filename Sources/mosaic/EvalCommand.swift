@@ -23,14 +23,9 @@ struct EvalRoutingCommand: ParsableCommand {
         discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file in RouteLLM's layout (prompt plus <model>_correct columns) gives the quality model's APGR and CPT next to the random router. The data is read into a temporary store, never into yours."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file"))
-    var model: String
-
-    @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file"))
-    var data: String
-
-    @Option(name: .long, help: "Request-log format of --data (default: detect).")
-    var dataFormat: RequestLogFormat?
+    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file")) var model: String
+    @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file")) var data: String
+    @Option(name: .long, help: "Request-log format of --data (default: detect).") var dataFormat: RequestLogFormat?
 
     @Option(name: .long, help: "The strong model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultStrongColumn)).")
     var strongColumn: String?
@@ -38,12 +33,8 @@ struct EvalRoutingCommand: ParsableCommand {
     @Option(name: .long, help: "The weak model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultWeakColumn)).")
     var weakColumn: String?
 
-    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).")
-    var groupColumn: String?
-
-    @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).")
-    var start: String?
-
+    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).") var groupColumn: String?
+    @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).") var start: String?
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: FormatOptions
 
@@ -63,7 +54,7 @@ struct EvalRoutingCommand: ParsableCommand {
                 print(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name).render(output.format),
                       terminator: "")
             } else {
-                print(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+                output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }
             return
         }
@@ -93,19 +84,12 @@ struct EvalRoutingCommand: ParsableCommand {
         if evaluated.providers.isEmpty {
             throw CLIError("\(data): no rows for any provider of the model (\(m.providers.map(\.provider).joined(separator: ", ")))")
         }
-        print(routingMetricsTable(evaluated).render(output.format), terminator: "")
+        output.show(routingMetricsTable(evaluated))
     }
 }
 
 /// Reads and checks a routing model file.
 func loadRoutingModel(_ path: String) throws -> RoutingModel {
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the model file") }
-    do { return try RoutingModel.decode(data) } catch { throw CLIError("\(path): \(error)") }
-}
-
-extension StoreOptions {
-    /// Opens a store at an explicit path.
-    static func open(path: String) throws -> Store {
-        do { return try Store(path: path) } catch { throw CLIError(error.description) }
-    }
+    return try cli(path) { try RoutingModel.decode(data) }
 }
