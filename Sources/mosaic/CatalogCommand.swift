@@ -4,11 +4,8 @@ import MosaicCore
 
 /// `mosaic catalog …`
 struct CatalogCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "catalog",
-        abstract: "Show or check a provider catalog.",
-        subcommands: [CatalogShowCommand.self, CatalogValidateCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Show or check a provider catalog.",
+                                                    subcommands: [CatalogShowCommand.self, CatalogValidateCommand.self])
 }
 
 /// `mosaic catalog show`

@@ -5,11 +5,8 @@ import MosaicStore
 
 /// `mosaic db …`
 struct DBCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "db",
-        abstract: "Inspect the store.",
-        subcommands: [DBInfoCommand.self, DBRunsCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "db", abstract: "Inspect the store.",
+                                                    subcommands: [DBInfoCommand.self, DBRunsCommand.self])
 }
 
 /// `mosaic db info`

@@ -139,8 +139,7 @@ struct ForecastCommand: ParsableCommand {
         if let model {
             guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the model file") }
             let m: LoadModel = try cli(model) { try LoadModel.decode(data) }
-            print(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval).render(output.format),
-                  terminator: "")
+            output.show(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval))
             return
         }
         let loaded = try source.load()

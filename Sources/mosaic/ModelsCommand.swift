@@ -7,10 +7,8 @@ import MosaicStore
 /// `mosaic models …`
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models",
-        abstract: "List exported models and show what a model file holds.",
-        subcommands: [ModelsListCommand.self, ModelsShowCommand.self]
-    )
+        commandName: "models", abstract: "List exported models and show what a model file holds.",
+        subcommands: [ModelsListCommand.self, ModelsShowCommand.self])
 }
 
 /// `mosaic models list`

@@ -5,11 +5,8 @@ import MosaicRouting
 
 /// `mosaic policy …`
 struct PolicyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "policy",
-        abstract: "Write, check and summarise routing policy files.",
-        subcommands: [PolicyExampleCommand.self, PolicyValidateCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "policy", abstract: "Write, check and summarise routing policy files.",
+                                                    subcommands: [PolicyExampleCommand.self, PolicyValidateCommand.self])
 }
 
 /// `mosaic policy example`

@@ -7,10 +7,8 @@ import MosaicStore
 /// `mosaic prices …`
 struct PricesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prices",
-        abstract: "Import and list unit prices (per token, request or minute).",
-        subcommands: [PricesImportCommand.self, PricesListCommand.self]
-    )
+        commandName: "prices", abstract: "Import and list unit prices (per token, request or minute).",
+        subcommands: [PricesImportCommand.self, PricesListCommand.self])
 }
 
 /// `mosaic prices import FILE`

@@ -388,10 +388,11 @@ struct FailoverReportCommand: ParsableCommand {
 }
 
 func makeFailoverReport(simulation: String?, baseline: String?, sweep: String?) throws -> Report {
-    do {
-        return FailoverReport(simulation: try simulation.map(SimulationFiles.summary), baseline: try baseline.map(SimulationFiles.summary),
-                              sweep: try sweep.map(SimulationFiles.sweep)).report()
-    } catch { throw CLIError(error.description) }
+    try cli {
+        FailoverReport(simulation: try simulation.map { try SimulationFiles.summary($0) },
+                       baseline: try baseline.map { try SimulationFiles.summary($0) },
+                       sweep: try sweep.map { try SimulationFiles.sweep($0) }).report()
+    }
 }
 
 // MARK: - The demo's reports

@@ -209,7 +209,7 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
                                     duration: s.duration, providers: served)
     case let .trace(tracePath, format, timeScale, sample):
         // Read the trace through the request-log readers (every check of the ingest) straight
-        // into simulated requests, in the store's order: by time, then content key.
+        // into simulated requests, in the order a store would give them back.
         var options = RequestIngestOptions()
         options.provider = s.providers.first?.id
         options.model = "trace"
@@ -218,15 +218,9 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
             guard let f = RequestLogFormat(rawValue: format) else { throw CLIError("\(path): traffic.format: unknown format '\(format)'") }
             options.format = f
         }
-        var rows: [RequestLogRow] = []
-        do throws(IngestError) {
-            try RequestLogReader(catalog: catalog).read(path: tracePath, options: options) { rows.append($0) }
-        } catch { throw CLIError(error.description) }
-        rows.sort { ($0.timestamp, $0.key) < ($1.timestamp, $1.key) }
+        let rows = try cli { try RequestLogReader(catalog: catalog).rowsInStoreOrder(path: tracePath, options: options) }
         var arrivals = RecordedArrivals(timeScale: timeScale, sample: sample, seed: s.seed, duration: s.duration)
-        var previous: (Int64, Int64)?
-        for r in rows where previous.map({ $0 != (r.timestamp, r.key) }) ?? true {
-            previous = (r.timestamp, r.key)
+        for r in rows {
             arrivals.add(timestamp: r.timestamp, tenant: r.tenant, operation: r.operation, inputTokens: r.inputTokens,
                          outputTokens: r.outputTokens)
         }

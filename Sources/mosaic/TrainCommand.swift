@@ -10,10 +10,8 @@ import MosaicStore
 /// `mosaic train …`
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Train models from the store and export them as versioned model files.",
-        subcommands: [TrainRoutingCommand.self, TrainLoadCommand.self]
-    )
+        commandName: "train", abstract: "Train models from the store and export them as versioned model files.",
+        subcommands: [TrainRoutingCommand.self, TrainLoadCommand.self])
 }
 
 /// A `provider/model` pair on the command line.

@@ -27,11 +27,12 @@ struct RequestLogReaderTests {
         let path = tmp.write("log.csv", Self.csv)
         var options = RequestIngestOptions()
         options.now = Timestamp.parse("2025-01-01T00:00:00Z")!
-        var rows: [RequestLogRow] = []
-        let format = try RequestLogReader(catalog: .default).read(path: path, options: options) { rows.append($0) }
+        var rows: [(key: Int64, request: RequestRecord)] = []
+        let format = try RequestLogReader(catalog: .default).read(path: path, options: options) { rows.append(($0, $1)) }
         #expect(format == .csv)
         #expect(rows.count == 7)
-        #expect(rows.first?.tenant == "team-a" && rows.first?.latencyMs == 812.25)
+        #expect(rows.first?.request.tenant == "team-a" && rows.first?.request.latencyMs == 812.25)
+        #expect(rows.last?.request.requestID == nil && rows[4].request.requestID == "r-1")
 
         let store = try Store(path: tmp.file("m.sqlite"))
         let result = try RequestLogIngestor(store: store, catalog: .default).ingest(path: path, options: options)
@@ -40,11 +41,11 @@ struct RequestLogReaderTests {
         try store.forEachRequest { r in
             stored.append("\(r.timestamp) \(r.tenant) \(r.provider) \(r.operation) \(r.inputTokens) \(r.outputTokens) \(r.status)")
         }
-        rows.sort { ($0.timestamp, $0.key) < ($1.timestamp, $1.key) }
+        rows.sort { ($0.request.timestamp, $0.key) < ($1.request.timestamp, $1.key) }
         var read: [String] = []
         var previous: (Int64, Int64)?
-        for r in rows where previous.map({ $0 != (r.timestamp, r.key) }) ?? true {
-            previous = (r.timestamp, r.key)
+        for (key, r) in rows where previous.map({ $0 != (r.timestamp, key) }) ?? true {
+            previous = (r.timestamp, key)
             read.append("\(r.timestamp) \(r.tenant) \(r.provider) \(r.operation) \(r.inputTokens) \(r.outputTokens) \(r.status)")
         }
         #expect(read == stored)
@@ -63,12 +64,12 @@ struct RequestLogReaderTests {
         options.skipBad = true  // no store to set bad rows aside in: still an error
         var seen = 0
         let error = #expect(throws: IngestError.self) {
-            try RequestLogReader(catalog: .default).read(path: bad, options: options) { _ in seen += 1 }
+            try RequestLogReader(catalog: .default).read(path: bad, options: options) { _, _ in seen += 1 }
         }
         #expect(error?.description.hasPrefix("\(bad):3: column provider: 'nobody' is not in the provider catalog") == true, "\(String(describing: error))")
         #expect(seen == 1)
         #expect(throws: IngestError.self) {
-            try RequestLogReader(catalog: .default).read(path: tmp.file("none.csv"), options: options) { _ in }
+            try RequestLogReader(catalog: .default).read(path: tmp.file("none.csv"), options: options) { _, _ in }
         }
     }
 }

@@ -59,12 +59,7 @@ public struct RequestLogIngestor {
                 unpriced = sink.unpriced
             }
         } catch {
-            let ingestError: IngestError
-            switch error {
-            case let e as IngestError: ingestError = e
-            case let e as StoreError: ingestError = .store(e)
-            default: ingestError = .file(path: path, reason: "\(error)")
-            }
+            let ingestError = IngestError(error, path: path)
             try? store.finishRun(runID, counts: IngestCounts(), error: ingestError.description)
             throw ingestError
         }
@@ -114,6 +109,18 @@ final class Job {
             region = owned[2]
             provider = o.provider == nil ? nil : owned[3]
             model = o.model == nil ? nil : owned[4]
+        }
+
+        /// A row with the default names filled in (provider and model when given): what a trace
+        /// row, which names none, starts from.
+        var row: BorrowedRow {
+            var r = BorrowedRow()
+            r.tenant = tenant
+            r.operation = operation
+            r.region = region
+            if let provider { r.provider = provider }
+            if let model { r.model = model }
+            return r
         }
     }
 

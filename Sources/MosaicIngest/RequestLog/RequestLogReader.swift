@@ -1,23 +1,6 @@
 import Foundation
 import MosaicCore
 
-/// One row of a request log or trace, read with every check of the ingest but not stored.
-public struct RequestLogRow: Sendable, Equatable {
-    public var timestamp: Int64
-    /// The content key the store files the row under: `(timestamp, key)` orders rows as the store
-    /// does, and a repeat of both is a row the ingest would count as already stored.
-    public var key: Int64
-    public var tenant: String
-    public var provider: String
-    public var model: String
-    public var operation: String
-    public var region: String
-    public var inputTokens: Int
-    public var outputTokens: Int
-    public var latencyMs: Double?
-    public var status: RequestStatus
-}
-
 /// Reads request logs and public traces (every format of ``RequestLogFormat``) row by row, with
 /// the same checks and messages as ``RequestLogIngestor`` but no store: a trace replay reads its
 /// file straight into simulated requests this way.
@@ -28,13 +11,15 @@ public struct RequestLogReader {
         self.catalog = catalog
     }
 
-    /// Reads the file and calls `body` with each row in file order. Bad rows stop the read
-    /// (`skipBad` needs a store to set them aside in); a row naming a provider outside the catalog
-    /// is a bad row, as in the ingest.
+    /// Reads the file and calls `body` with each row in file order, and with the content key the
+    /// store files it under: `(timestamp, key)` orders rows as the store does, and a repeat of both
+    /// is a row the ingest counts as already stored. Bad rows stop the read (`skipBad` needs a
+    /// store to set them aside in); a row naming a provider outside the catalog is a bad row, as
+    /// in the ingest.
     ///
     /// - Returns: the format read (detected when `options.format` is nil).
     @discardableResult
-    public func read(path: String, options: RequestIngestOptions, _ body: @escaping (RequestLogRow) -> Void) throws(IngestError) -> RequestLogFormat {
+    public func read(path: String, options: RequestIngestOptions, _ body: @escaping (_ key: Int64, _ row: RequestRecord) -> Void) throws(IngestError) -> RequestLogFormat {
         let (format, size) = try preflight(path: path, options: options)
         let location = URL(fileURLWithPath: path).standardizedFileURL.path
         let sink = RowCollector(knownProviders: Set(catalog.providers.map(\.id)), body)
@@ -43,6 +28,23 @@ public struct RequestLogReader {
         let job = Job(path: path, location: location, options: plain, store: nil, runID: 0, sink: sink, totalBytes: size)
         try job.read(format: format)
         return format
+    }
+
+    /// Every row of the file in the order the store keeps them (time, then content key), less
+    /// the repeats the ingest counts as already stored: what reading the file back from a store
+    /// it was ingested into gives, without the store.
+    public func rowsInStoreOrder(path: String, options: RequestIngestOptions) throws(IngestError) -> [RequestRecord] {
+        var rows: [(key: Int64, request: RequestRecord)] = []
+        try read(path: path, options: options) { rows.append(($0, $1)) }
+        rows.sort { ($0.request.timestamp, $0.key) < ($1.request.timestamp, $1.key) }
+        var out: [RequestRecord] = []
+        out.reserveCapacity(rows.count)
+        var previous: (Int64, Int64)?
+        for (key, r) in rows where previous.map({ $0 != (r.timestamp, key) }) ?? true {
+            previous = (r.timestamp, key)
+            out.append(r)
+        }
+        return out
     }
 
     /// The checks before any row is read: the file exists and is not empty, its format is
@@ -100,10 +102,10 @@ protocol RowSink: AnyObject {
 /// Copies rows out of the reader's buffer for ``RequestLogReader``.
 final class RowCollector: RowSink {
     let knownProviders: Set<String>
-    let body: (RequestLogRow) -> Void
+    let body: (Int64, RequestRecord) -> Void
     private var keys = ContentKeys()
 
-    init(knownProviders: Set<String>, _ body: @escaping (RequestLogRow) -> Void) {
+    init(knownProviders: Set<String>, _ body: @escaping (Int64, RequestRecord) -> Void) {
         self.knownProviders = knownProviders
         self.body = body
     }
@@ -113,9 +115,10 @@ final class RowCollector: RowSink {
         guard knownProviders.contains(provider) else {
             throw .problem(.unknownProvider(provider, known: knownProviders))
         }
-        body(RequestLogRow(timestamp: row.ts, key: keys.key(row), tenant: ByteParsing.text(row.tenant), provider: provider,
-                           model: ByteParsing.text(row.model), operation: ByteParsing.text(row.operation),
-                           region: ByteParsing.text(row.region), inputTokens: Int(row.inputTokens),
-                           outputTokens: Int(row.outputTokens), latencyMs: row.latencyMs, status: row.status))
+        body(keys.key(row), RequestRecord(
+            timestamp: row.ts, tenant: ByteParsing.text(row.tenant), provider: provider, model: ByteParsing.text(row.model),
+            operation: ByteParsing.text(row.operation), region: ByteParsing.text(row.region), inputTokens: Int(row.inputTokens),
+            outputTokens: Int(row.outputTokens), cachedTokens: Int(row.cachedTokens), latencyMs: row.latencyMs, ttftMs: row.ttftMs,
+            status: row.status, cost: row.cost, requestID: row.requestID.map(ByteParsing.text)))
     }
 }
