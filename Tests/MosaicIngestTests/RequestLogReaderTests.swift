@@ -17,7 +17,7 @@ struct RequestLogReaderTests {
         2024-05-01T12:00:01Z,team-b,anthropic,claude,chat,eu,2000,50,1500,error,
         2024-05-01T12:00:01Z,team-a,ollama,llama3,embed,us,10,0,20.5,ok,
         2024-05-01T12:00:03Z,team-c,openai,gpt-4o,chat,us,7,8,9,timeout,r-1
-        2024-05-01T12:00:03Z,team-d,cohere,command,chat,us,1,2,3,ok,r-1
+        2024-05-01T12:00:03Z,team-d,openai,gpt-4o,chat,us,1,2,3,ok,r-1
         2024-05-01T12:00:00Z,team-a,openai,gpt-4o,chat,us,5,6,100,ok,
 
         """
