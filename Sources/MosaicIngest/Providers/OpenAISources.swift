@@ -23,6 +23,47 @@ extension OpenAIAdminSource {
     }
 }
 
+/// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily
+/// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
+/// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
+/// `line_item` is the service and charge description; `project_id` the project.
+public struct OpenAICostsSource: OpenAIAdminSource {
+    public var groupBy: [String]
+
+    public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
+
+    public var name: String { "openai-costs" }
+    static let path = "/v1/organization/costs"
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        var keys = OccurrenceKeys()
+        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
+            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
+            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
+            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
+            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
+            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
+            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
+                                              service: lineItem ?? "OpenAI API", description: lineItem)
+            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
+            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
+            l.project = project
+            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
+            out.lines.append(l)
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}
+
 /// OpenAI's organization usage endpoint for completions:
 /// `GET /v1/organization/usage/completions` (admin key), `data[].results[]` buckets with
 /// `has_more`/`next_page` pagination.
@@ -80,47 +121,6 @@ public struct OpenAIUsageSource: OpenAIAdminSource {
             b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
             b.metrics = metricsJSON(result, excluding: Self.mappedFields)
             out.buckets.append(b)
-        }
-        out.next = try r.next(page)
-        return out
-    }
-}
-
-/// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily
-/// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
-/// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
-/// `line_item` is the service and charge description; `project_id` the project.
-public struct OpenAICostsSource: OpenAIAdminSource {
-    public var groupBy: [String]
-
-    public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
-
-    public var name: String { "openai-costs" }
-    static let path = "/v1/organization/costs"
-
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        var keys = OccurrenceKeys()
-        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
-            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
-            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
-            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
-            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
-            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
-            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
-            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
-                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
-                                              service: lineItem ?? "OpenAI API", description: lineItem)
-            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
-            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
-            l.project = project
-            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
-            out.lines.append(l)
         }
         out.next = try r.next(page)
         return out
