@@ -119,33 +119,39 @@ let package = Package(
 
         // MARK: - Benchmarks (release builds, never part of `swift test`)
 
+        /// What every benchmark shares: options, clocks, peak RSS, child processes, ratios and tables.
+        .target(
+            name: "BenchmarkSupport",
+            path: "Benchmarks/BenchmarkSupport"
+        ),
+
         .executableTarget(
             name: "IngestBenchmark",
-            dependencies: ["MosaicCore", "MosaicStore", "MosaicIngest"],
+            dependencies: ["BenchmarkSupport", "MosaicCore", "MosaicStore", "MosaicIngest"],
             path: "Benchmarks/IngestBenchmark"
         ),
 
         .executableTarget(
             name: "PullBenchmark",
-            dependencies: ["MosaicCore", "MosaicStore", "MosaicIngest", "MosaicTestSupport"],
+            dependencies: ["BenchmarkSupport", "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicTestSupport"],
             path: "Benchmarks/PullBenchmark"
         ),
 
         .executableTarget(
             name: "RegressionBenchmark",
-            dependencies: ["MosaicLearn", "MosaicLinalg"],
+            dependencies: ["BenchmarkSupport", "MosaicLearn", "MosaicLinalg"],
             path: "Benchmarks/RegressionBenchmark"
         ),
 
         .executableTarget(
             name: "ModelLoadBenchmark",
-            dependencies: ["MosaicCore", "MosaicLearn", "MosaicRouting"],
+            dependencies: ["BenchmarkSupport", "MosaicCore", "MosaicLearn", "MosaicRouting"],
             path: "Benchmarks/ModelLoadBenchmark"
         ),
 
         .executableTarget(
             name: "ForecastBenchmark",
-            dependencies: ["MosaicLearn", "MosaicCore"],
+            dependencies: ["BenchmarkSupport", "MosaicLearn", "MosaicCore"],
             path: "Benchmarks/ForecastBenchmark",
             exclude: ["statsforecast_m4.py", "statsforecast_folds.py"]
         ),
@@ -153,6 +159,7 @@ let package = Package(
         .executableTarget(
             name: "RoutingBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "MosaicCore", "MosaicLearn", "MosaicRouting",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
@@ -161,19 +168,19 @@ let package = Package(
 
         .executableTarget(
             name: "SimBenchmark",
-            dependencies: ["MosaicSim", "MosaicCore"],
+            dependencies: ["BenchmarkSupport", "MosaicSim", "MosaicCore"],
             path: "Benchmarks/SimBenchmark"
         ),
 
         .executableTarget(
             name: "ReplayBenchmark",
-            dependencies: ["MosaicSim", "MosaicRouting", "MosaicCore"],
+            dependencies: ["BenchmarkSupport", "MosaicSim", "MosaicRouting", "MosaicCore"],
             path: "Benchmarks/ReplayBenchmark"
         ),
 
         .executableTarget(
             name: "ServeBenchmark",
-            dependencies: ["MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["BenchmarkSupport", "MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/ServeBenchmark"
         ),
 

@@ -2,6 +2,7 @@
 // aggregated to hours), each scored on 4 rolling origins with a 48-hour horizon (the last
 // 4 × 48 hours: fold o trains on everything before n − 48·(4 − o) and forecasts the next 48),
 // exactly as the held-out series is scored, for Mosaic and for statsforecast on the same folds.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicLearn
@@ -183,18 +184,11 @@ func runStatsforecastFolds(_ folds: [Fold], script: String, saved: String?) -> (
     }
     guard (try? text.write(to: file, atomically: true, encoding: .utf8)) != nil else { return nil }
     defer { try? FileManager.default.removeItem(at: file) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script, "--folds", file.path, "--n-jobs", "2", "--h", "\(developmentHorizon)"]
-    var env = ProcessInfo.processInfo.environment
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = env
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    do { try p.run() } catch { say("cannot start python3: \(error)"); return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { say("statsforecast_folds.py failed (exit \(p.terminationStatus))"); return nil }
+    guard let run = Bench.python3([script, "--folds", file.path, "--n-jobs", "2", "--h", "\(developmentHorizon)"]) else {
+        say("cannot start python3"); return nil
+    }
+    guard run.status == 0 else { say("statsforecast_folds.py failed (exit \(run.status))"); return nil }
+    let data = run.output
     return parseStatsforecastFolds(data)
 }
 

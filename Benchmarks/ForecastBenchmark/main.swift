@@ -32,6 +32,7 @@
 //      and of a harmonic regression with both periods, anomalies flagged at levels 99 and 99.9
 //      by AnomalyDetector.detect and scored against labels/combined_windows.json.
 // Everything is printed as Markdown tables. Not part of `swift test`.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicLearn
@@ -42,26 +43,12 @@ import Glibc
 
 // MARK: - Helpers
 
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-/// User + system CPU time of this process so far, s (the machine may be shared: wall time
-/// then overstates the work).
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return s(usage.ru_utime) + s(usage.ru_stime)
-}
-
-func say(_ message: String) {
-    FileHandle.standardError.write(Data("ForecastBenchmark: \(message)\n".utf8))
-}
-
-func f3(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.3f", $0) : "\($0)" } ?? "" }
-func f4(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "\($0)" } ?? "" }
-func f2(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.2f", $0) : "\($0)" } ?? "" }
+let options = BenchmarkOptions("ForecastBenchmark")
+func seconds(since start: DispatchTime) -> Double { Bench.seconds(since: start) }
+func say(_ message: String) { options.say(message) }
+func f2(_ v: Double?) -> String { Bench.fixed(v, 2) }
+func f3(_ v: Double?) -> String { Bench.fixed(v, 3) }
+func f4(_ v: Double?) -> String { Bench.fixed(v, 4) }
 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "" }
 func secs(_ v: Double?) -> String {
     guard let v else { return "" }
@@ -114,16 +101,11 @@ func readLines(_ path: String) -> [Substring]? {
 
 // MARK: - Options
 
-let args = CommandLine.arguments
-func option(_ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-let shared = option("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
-let runPython = !args.contains("--no-python")
-let savedStatsforecast = option("--statsforecast-json")
-let runCandidates = args.contains("--candidates")
-let developmentOnly = args.contains("--dev-only")
+let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
+let runPython = !options.flag("--no-python")
+let savedStatsforecast = options.value("--statsforecast-json")
+let runCandidates = options.flag("--candidates")
+let developmentOnly = options.flag("--dev-only")
 let levels = [80.0, 95.0]
 let scriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_m4.py").path
@@ -252,13 +234,13 @@ func runM4(folder: String) -> M4Results? {
     let auto = AutoForecaster(period: 24, horizon: 48)
     say("fitting AutoForecaster on \(data.count) series (candidates: \(auto.candidates.map(\.name).joined(separator: "; ")))…")
     let start = DispatchTime.now()
-    let cpuStart = cpuSeconds()
+    let cpuStart = Bench.cpuSeconds()
     let fits = auto.fit(data.map(\.train), concurrently: true)
     let forecasts: [Forecast?] = parallelMap(data.count) { i in
         (try? fits[i].get())?.forecast(horizon: 48, levels: levels)
     }
     let elapsed = seconds(since: start)
-    let cpu = cpuSeconds() - cpuStart
+    let cpu = Bench.cpuSeconds() - cpuStart
     var failures = 0
     let filled = forecasts.enumerated().map { i, f -> Forecast in
         if let f { return f }
@@ -334,16 +316,7 @@ if let m4 { printM4(m4, published: readPublished(m4Folder + "/m4_hourly_publishe
 
 // MARK: - 2. statsforecast side by side
 
-func pythonHasStatsforecast() -> Bool {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import statsforecast"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return false }
-    p.waitUntilExit()
-    return p.terminationStatus == 0
-}
+func pythonHasStatsforecast() -> Bool { Bench.python3(["-c", "import statsforecast"], quiet: true)?.status == 0 }
 
 func runStatsforecast(_ r: M4Results) -> [String: Any]? {
     if let savedStatsforecast {
@@ -362,25 +335,17 @@ func runStatsforecast(_ r: M4Results) -> [String: Any]? {
         return nil
     }
     say("running python3 \(scriptPath) --shared \(shared) --n-jobs 2 (OPENBLAS_NUM_THREADS=1; several minutes)…")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     // Mosaic's forecasts, for the script to score with its own M4 code (a cross-check).
     let forecastFile = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-m4-hourly-forecasts-\(getpid()).csv")
     let rows = r.autoForecasts.map { id, f in ([id] + f.map { String($0) }).joined(separator: ",") }
     try? (rows.joined(separator: "\n") + "\n").write(to: forecastFile, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: forecastFile) }
-    p.arguments = ["python3", scriptPath, "--shared", shared, "--n-jobs", "2", "--score-forecasts", forecastFile.path]
-    var env = ProcessInfo.processInfo.environment
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = env
-    let out = Pipe()
-    p.standardOutput = out
     let start = DispatchTime.now()
-    do { try p.run() } catch { say("cannot start python3: \(error)"); return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-        print("statsforecast_m4.py failed (exit \(p.terminationStatus)); comparison skipped.")
+    guard let run = Bench.python3([scriptPath, "--shared", shared, "--n-jobs", "2", "--score-forecasts", forecastFile.path]) else {
+        say("cannot start python3"); return nil
+    }
+    guard run.status == 0, let json = try? JSONSerialization.jsonObject(with: run.output) as? [String: Any] else {
+        print("statsforecast_m4.py failed (exit \(run.status)); comparison skipped.")
         print("")
         return nil
     }
@@ -576,4 +541,4 @@ let foldScriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_folds.py").path
     return FileManager.default.fileExists(atPath: here) ? here : "Benchmarks/ForecastBenchmark/statsforecast_folds.py"
 }()
-runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: option("--statsforecast-folds-json"))
+runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))

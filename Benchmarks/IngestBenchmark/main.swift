@@ -9,6 +9,7 @@
 //      WAL, synchronous=NORMAL, one transaction);
 // alternating the two --repeat times (default 2), and prints the best time of each, rows/second,
 // peak RSS and the ratio. Not part of `swift test`.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicIngest
@@ -18,26 +19,9 @@ import MosaicStore
 import Glibc
 #endif
 
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-func peakRSSBytes(_ who: __rusage_who) -> Int {
-    var usage = rusage()
-    getrusage(Int32(who.rawValue), &usage)
-    return usage.ru_maxrss * 1024  // Linux reports KiB
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("IngestBenchmark: \(message)\n".utf8))
-    exit(1)
-}
-
+let options = BenchmarkOptions("IngestBenchmark")
 let args = CommandLine.arguments
-func option(_ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
+func fail(_ message: String) -> Never { options.fail(message) }
 
 // Child mode: ingest one file into one store and report.
 if args.count >= 4 && args[1] == "--child-ingest" {
@@ -46,16 +30,16 @@ if args.count >= 4 && args[1] == "--child-ingest" {
         let store = try Store(path: db)
         let start = DispatchTime.now()
         let r = try RequestLogIngestor(store: store, catalog: .default).ingest(path: file, options: RequestIngestOptions())
-        let s = seconds(since: start)
-        print("\(r.inserted) \(s) \(peakRSSBytes(RUSAGE_SELF))")
+        let s = Bench.seconds(since: start)
+        print("\(r.inserted) \(s) \(Bench.peakRSSBytes())")
         exit(0)
     } catch {
         fail("\(error)")
     }
 }
 
-let targetRows = Int(option("--rows") ?? "5000000") ?? 5_000_000
-let dir = option("--dir") ?? ".bench"
+let targetRows = options.int("--rows", 5_000_000, minimum: 1)
+let dir = options.value("--dir") ?? ".bench"
 try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 let csv = "\(dir)/requests-\(targetRows).csv"
 
@@ -73,7 +57,7 @@ if !FileManager.default.fileExists(atPath: csv) {
         try? FileManager.default.removeItem(atPath: csv)
         try FileManager.default.moveItem(atPath: tmp + "/requests.csv", toPath: csv)
         try? FileManager.default.removeItem(atPath: tmp)
-        print("  \(summary.rows) rows in \(String(format: "%.1f", seconds(since: start))) s")
+        print("  \(summary.rows) rows in \(String(format: "%.1f", Bench.seconds(since: start))) s")
     } catch { fail("cannot generate: \(error)") }
 }
 let bytes = (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? NSNumber)?.int64Value ?? 0
@@ -84,27 +68,7 @@ if let fh = FileHandle(forReadingAtPath: csv) {
 let rows = lines - 1
 print("input: \(csv), \(rows) rows, \(bytes / 1_000_000) MB")
 
-func run(_ path: String, _ arguments: [String], stdin: String? = nil) -> (status: Int32, out: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    if let stdin {
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try! p.run()
-        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-        try? inPipe.fileHandleForWriting.close()
-    } else {
-        try! p.run()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-let repeats = max(1, Int(option("--repeat") ?? "2") ?? 2)
+let repeats = options.int("--repeat", 2, minimum: 1)
 let me = URL(fileURLWithPath: CommandLine.arguments[0]).path
 let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
 if sqlite3 == nil { print("sqlite3 not found: install Debian's sqlite3 package for the side-by-side figure") }
@@ -129,20 +93,19 @@ func runSQLite3() -> (Double, Int) {
         COMMIT;
         """
     let start = DispatchTime.now()
-    let r = run(sqlite3!, [db], stdin: script)
-    let s = seconds(since: start)
-    if r.status != 0 { fail("sqlite3 .import failed") }
+    let r = Bench.run(sqlite3!, [db], stdin: script)
+    let s = Bench.seconds(since: start)
+    if r?.status != 0 { fail("sqlite3 .import failed") }
     removeStore(db)
-    return (s, peakRSSBytes(RUSAGE_CHILDREN))  // sqlite3 runs first, so this is its own peak
+    return (s, Bench.peakRSSBytes(children: true))  // sqlite3 runs first, so this is its own peak
 }
 
 /// 3. Mosaic, in a child process so that its peak RSS is its own; returns (rows, seconds, RSS).
 func runMosaic() -> (Int, Double, Int) {
     let db = "\(dir)/bench-mosaic.sqlite"
     removeStore(db)
-    let child = run(me, ["--child-ingest", csv, db])
-    guard child.status == 0 else { fail("mosaic ingest failed") }
-    let parts = child.out.split(separator: " ")
+    guard let child = Bench.run(me, ["--child-ingest", csv, db]), child.status == 0 else { fail("mosaic ingest failed") }
+    let parts = String(decoding: child.output, as: UTF8.self).split(separator: " ")
     removeStore(db)
     return (Int(parts[0])!, Double(parts[1])!, Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))!)
 }
@@ -165,15 +128,15 @@ for round in 1...repeats {
 let mosaicSeconds = mosaicTimes.min()!
 let sqliteSeconds = sqliteTimes.min() ?? .nan
 
-func mb(_ b: Int) -> String { String(format: "%.0f MB", Double(b) / 1e6) }
 let mosaicRate = Double(mosaicRows) / mosaicSeconds
 let sqliteRate = Double(rows) / sqliteSeconds
 print("")
-print("| loader | rows | seconds | rows/s | peak RSS |")
-print("|---|---:|---:|---:|---:|")
-print("| mosaic ingest requests | \(mosaicRows) | \(String(format: "%.2f", mosaicSeconds)) | \(Int(mosaicRate)) | \(mb(mosaicRSS)) |")
+var table = [["mosaic ingest requests", "\(mosaicRows)", Bench.fixed(mosaicSeconds, 2), "\(Int(mosaicRate))", Bench.megabytes(mosaicRSS)]]
 if sqlite3 != nil {
-    print("| sqlite3 .import | \(rows) | \(String(format: "%.2f", sqliteSeconds)) | \(Int(sqliteRate)) | \(mb(sqliteRSS)) |")
+    table.append(["sqlite3 .import", "\(rows)", Bench.fixed(sqliteSeconds, 2), "\(Int(sqliteRate))", Bench.megabytes(sqliteRSS)])
+}
+Bench.printTable(["loader", "rows", "seconds", "rows/s", "peak RSS"], right: [1, 2, 3, 4], table)
+if sqlite3 != nil {
     print("")
     print(String(format: "mosaic / sqlite3 speed ratio: %.2f (above 1 means mosaic is faster)", mosaicRate / sqliteRate))
 }

@@ -5,6 +5,7 @@
 // Trains a routing model for 16 providers on synthetic requests (each with 4 models, 6
 // tenants, 3 operations, 3 regions), writes it, then decodes and validates the file 200 times
 // and prints the median and p99 load time and the file size. Goal: well under 10 ms.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicLearn
@@ -37,7 +38,7 @@ for _ in 0..<200 {
     let t = DispatchTime.now()
     guard let bytes = FileManager.default.contents(atPath: path) else { fatalError("cannot read \(path)") }
     let loaded = try RoutingModel.decode(bytes)
-    times.append(Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6)
+    times.append(Bench.seconds(since: t) * 1e3)
     precondition(loaded.providers.count == 16)
 }
 times.sort()

@@ -8,6 +8,7 @@
 // RSS, and where the time went (fetch + JSON parse, reading rows, storing), so the store's write
 // path can be compared with the request-log bulk insert (`IngestBenchmark`). The mock server
 // runs in this process, on another thread. Not part of `swift test`.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicIngest
@@ -18,16 +19,11 @@ import MosaicTestSupport
 import Glibc
 #endif
 
-func option(_ name: String) -> String? {
-    let args = CommandLine.arguments
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-
-let target = Int(option("--rows") ?? "1000000") ?? 1_000_000
+let arguments = BenchmarkOptions("PullBenchmark")
+let target = arguments.int("--rows", 1_000_000, minimum: 1)
 let perBucket = 50
 let days = max(1, (target + 24 * perBucket - 1) / (24 * perBucket))
-let dir = option("--dir") ?? ".bench"
+let dir = arguments.value("--dir") ?? ".bench"
 try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 let db = "\(dir)/bench-pull.sqlite"
 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -47,10 +43,8 @@ options.maxPages = 1_000_000
 let begin = DispatchTime.now()
 let result = try PullJob(source: OpenAIUsageSource(bucketWidth: "1h"), store: store)
     .run(options: options, credential: "sk-admin-bench")
-let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin.uptimeNanoseconds) / 1e9
-var usage = rusage()
-getrusage(RUSAGE_SELF.rawValue, &usage)
-let rss = Double(usage.ru_maxrss) * 1024 / 1e6
+let seconds = Bench.seconds(since: begin)
+let rss = Double(Bench.peakRSSBytes()) / 1e6
 let stored = try store.database.scalarInt("SELECT count(*) FROM usage_buckets") ?? 0
 
 print("pulled \(result.rows) usage rows (\(days) days × 24 hourly buckets × \(perBucket) results) in \(result.pages) pages")

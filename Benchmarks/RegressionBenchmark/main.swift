@@ -20,6 +20,7 @@
 // The kernels may differ: Debian's OpenBLAS 0.3.21 does not know recent Intel models and falls
 // back to its generic "Prescott" kernels there, while numpy's bundled 0.3.31 picks SkylakeX.
 // OPENBLAS_CORETYPE is deliberately left alone (see ../shared/reference/README.md).
+import BenchmarkSupport
 import Foundation
 import MosaicLearn
 import MosaicLinalg
@@ -28,32 +29,14 @@ import MosaicLinalg
 import Glibc
 #endif
 
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
+let options = BenchmarkOptions("RegressionBenchmark")
+func fail(_ message: String) -> Never { options.fail(message) }
 
-func peakRSSBytes(_ who: __rusage_who) -> Int {
-    var usage = rusage()
-    getrusage(Int32(who.rawValue), &usage)
-    return usage.ru_maxrss * 1024  // Linux reports KiB
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("RegressionBenchmark: \(message)\n".utf8))
-    exit(1)
-}
-
-let args = CommandLine.arguments
-func option(_ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-
-let rows = Int(option("--rows") ?? "1000000") ?? 1_000_000
-let repeats = max(1, Int(option("--repeat") ?? "3") ?? 3)
-let shared = option("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
+let rows = options.int("--rows", 1_000_000, minimum: 1)
+let repeats = options.int("--repeat", 3, minimum: 1)
+let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
 let script = shared + "/reference/ref_regression.py"
-let runPython = !args.contains("--no-python") && FileManager.default.fileExists(atPath: script)
+let runPython = !options.flag("--no-python") && FileManager.default.fileExists(atPath: script)
 let features = 32
 
 // MARK: - The portable generator (same as Tests/MosaicLearnTests/ReferenceData.swift)
@@ -120,7 +103,7 @@ func timed<T>(_ label: String, _ body: () throws -> T) rethrows -> (T, Double) {
     for _ in 0..<repeats {
         let start = DispatchTime.now()
         result = try body()
-        times.append(seconds(since: start))
+        times.append(Bench.seconds(since: start))
     }
     let m = median(times)
     print("  \(label): median \(String(format: "%.3f", m)) s of \(times.map { String(format: "%.3f", $0) }.joined(separator: ", "))")
@@ -141,20 +124,13 @@ var reference: [String: Any] = [:]
 var pythonRSS = 0
 if runPython {
     print("running python3 \(script) --threads 1 --no-write --repeats 1 (OPENBLAS_NUM_THREADS=1)…")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script, "--threads", "1", "--no-write", "--repeats", "1", "--n", String(rows)]
-    var env = ProcessInfo.processInfo.environment
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = env
-    let out = Pipe()
-    p.standardOutput = out
-    do { try p.run() } catch { fail("cannot start python3: \(error)") }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 { fail("ref_regression.py exited with \(p.terminationStatus)") }
+    guard let r = Bench.python3([script, "--threads", "1", "--no-write", "--repeats", "1", "--n", String(rows)]) else {
+        fail("cannot start python3")
+    }
+    if r.status != 0 { fail("ref_regression.py exited with \(r.status)") }
+    let data = r.output
     reference = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-    pythonRSS = peakRSSBytes(RUSAGE_CHILDREN)
+    pythonRSS = Bench.peakRSSBytes(children: true)
 } else {
     print("no reference run (\(FileManager.default.fileExists(atPath: script) ? "--no-python" : "\(script) not found"))")
 }
@@ -171,7 +147,7 @@ if runPython {
 print("generating \(rows) × \(features) (\(designBytes / 1_000_000) MB design matrix)…")
 var start = DispatchTime.now()
 var full: (x: Matrix, y: [Double], ybin: [Bool])? = generate(0..<rows)
-print("  generated in \(String(format: "%.2f", seconds(since: start))) s")
+print("  generated in \(String(format: "%.2f", Bench.seconds(since: start))) s")
 let yMean = full!.y.reduce(0, +) / Double(rows)
 if let pyMean = ref("dataset", "y_mean") as? Double {
     print("  y mean \(yMean) (python \(pyMean)); positive rate \(Double(full!.ybin.filter { $0 }.count) / Double(rows)) (python \(ref("dataset", "positive_rate") ?? "?"))")
@@ -207,12 +183,12 @@ do {
         scores.append((label, Metrics.logLoss(y: test.ybin, p: p), Metrics.auc(y: test.ybin, score: p), f.iterations))
     }
 } catch { fail("\(error)") }
-let peak = peakRSSBytes(RUSAGE_SELF)
+let peak = Bench.peakRSSBytes()
 
 // MARK: - 4. Report
 
 func f3(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "n/a" }
-func ratio(_ mine: Double, _ theirs: Double?) -> String { theirs.map { String(format: "%.2f×", mine / $0) } ?? "n/a" }
+func ratio(_ mine: Double, _ theirs: Double?) -> String { Bench.ratio(mine, theirs) }
 let lstsqRef = refTime("lstsq"), ridgeRef = refTime("ridge"), logitRef = refTime("logistic"), tightRef = refTime("logistic_tight")
 
 print("")

@@ -8,6 +8,7 @@
 // (HdrHistograms and per-minute counters), nothing is kept per request once it has finished.
 // One replication is one thread; the second core runs nothing here (replications are the unit of
 // parallelism), so the figure is the single-core speed.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicRouting
@@ -17,27 +18,9 @@ import MosaicSim
 import Glibc
 #endif
 
-var hours = 24.0
-var rate = 1_000.0
-var args = CommandLine.arguments.dropFirst().makeIterator()
-while let a = args.next() {
-    switch a {
-    case "--hours": hours = Double(args.next() ?? "") ?? hours
-    case "--rate": rate = Double(args.next() ?? "") ?? rate
-    default:
-        print("usage: ReplayBenchmark [--hours H] [--rate R]")
-        exit(2)
-    }
-}
-
-func peakRSSMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
-        return kb / 1024
-    }
-    return .nan
-}
+let options = BenchmarkOptions("ReplayBenchmark", values: ["--hours", "--rate"], usage: "[--hours H] [--rate R]")
+let hours = options.double("--hours", 24)
+let rate = options.double("--rate", 1_000)
 
 let pool = ["openai", "anthropic", "cohere", "ollama"]
 let policy = RoutingPolicy(
@@ -73,7 +56,7 @@ let o = r.outages[0]
 print("replay: \(Int(hours)) h at \(Int(rate)) requests/s across 4 providers (p2c, fallbacks), anthropic down \(Int(o.start / 3_600))h–\(Int(o.end / 3_600))h")
 print(String(format: "  %@ requests, %@ events in %.1f s: %.2f M requests/s, %.2f M events/s; peak RSS %.0f MB",
              r.requests.formatted(), r.events.formatted(), seconds, Double(r.requests) / seconds / 1e6,
-             Double(r.events) / seconds / 1e6, peakRSSMegabytes()))
+             Double(r.events) / seconds / 1e6, Double(Bench.peakRSSBytes()) / 1_048_576))
 print(String(format: "  success %.4f%%, failovers %@, outage detected after %.2f s, failed during outage %@ of %@",
              100 * Double(r.successes) / Double(max(1, r.finished)), r.failovers.formatted(), o.timeToDetect ?? .nan,
              o.failed.formatted(), o.requests.formatted()))

@@ -18,6 +18,7 @@
 // Options: `--decisions N` (timed decisions, default 1,000,000), `--no-alloc` (skip counting),
 // `--trace-allocations` (print the call stacks of allocations left after warm-up; resolve the
 // `(+0x…)` offsets with `addr2line -f -i -C -e .build/release/RoutingBenchmark`).
+import BenchmarkSupport
 import Foundation
 import MallocInterposerSwift
 import MosaicCore
@@ -30,22 +31,11 @@ import Glibc
 
 // MARK: - Options and re-executing with the interposer preloaded
 
-var decisions = 1_000_000
-var countAllocations = true
-var traceAllocations = false
-do {
-    var args = CommandLine.arguments.dropFirst().makeIterator()
-    while let a = args.next() {
-        switch a {
-        case "--decisions": decisions = Int(args.next() ?? "") ?? decisions
-        case "--no-alloc": countAllocations = false
-        case "--trace-allocations": traceAllocations = true
-        default:
-            print("usage: RoutingBenchmark [--decisions N] [--no-alloc] [--trace-allocations]")
-            exit(2)
-        }
-    }
-}
+let options = BenchmarkOptions("RoutingBenchmark", values: ["--decisions"], flags: ["--no-alloc", "--trace-allocations"],
+                               usage: "[--decisions N] [--no-alloc] [--trace-allocations]")
+let decisions = options.int("--decisions", 1_000_000, minimum: 1)
+let countAllocations = !options.flag("--no-alloc")
+let traceAllocations = options.flag("--trace-allocations")
 let warmUp = 20_000
 let allocationDecisions = 100_000
 

@@ -10,6 +10,7 @@
 // trained model). Then model load time (in this process), and with --soak a paced run at 80% of
 // the measured routing maximum, reporting the server's RSS at start and end.
 
+import BenchmarkSupport
 import Foundation
 import Logging
 import MosaicCore
@@ -21,20 +22,17 @@ import Glibc
 
 // MARK: - Options
 
-let args = Array(CommandLine.arguments.dropFirst())
+let options = BenchmarkOptions("ServeBenchmark")
+let args = options.arguments
 /// Unbuffered output (progress lines show up at once even when piped).
 func say(_ s: String) {
     let line = s + "\n"
     _ = line.withCString { write(1, $0, strlen($0)) }
 }
-func option(_ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-let modelPath = option("--model") ?? "models/router-demo.json"
-let seconds = Double(option("--seconds") ?? "20") ?? 20
-let connections = Int(option("--connections") ?? "64") ?? 64
-let soakSeconds = Double(option("--soak") ?? "0") ?? 0
+let modelPath = options.value("--model") ?? "models/router-demo.json"
+let seconds = options.double("--seconds", 20)
+let connections = options.int("--connections", 64, minimum: 1)
+let soakSeconds = options.double("--soak", 0)
 let warmup = 2.0
 
 /// The example policy with quotas and rate limits raised out of the way: the benchmark measures
@@ -56,7 +54,7 @@ func benchPolicyYAML() -> String {
 // MARK: - Server mode (the child process)
 
 if args.first == "--serve" {
-    let policyPath = option("--policy")!
+    let policyPath = options.value("--policy")!
     var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
     o.port = 0
     o.echoEndpoint = true
@@ -258,7 +256,7 @@ do {
         bytes += out.readableBytes
     }
     let perCall = Double(nowNanos() - t0) / Double(n) / 1000
-    defer { if args.contains("--micro-only") { exit(0) } }
+    defer { if options.flag("--micro-only") { exit(0) } }
     say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
 }
 

@@ -19,6 +19,7 @@
 //    process per customer, variates pre-generated outside its timer) and prints the events/s
 //    ratio. Goals from the issue: ≥ 10,000,000 events/s on one core and ≥ 50× SimPy.
 //    SimPy is not installed by `scripts/bootstrap --bench`: `python3 -m pip install simpy`.
+import BenchmarkSupport
 import Foundation
 import MosaicCore
 import MosaicSim
@@ -39,36 +40,18 @@ func cpuTime() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-func peakRSSBytes(_ who: __rusage_who) -> Int {
-    var usage = rusage()
-    getrusage(Int32(who.rawValue), &usage)
-    return usage.ru_maxrss * 1024  // Linux reports KiB
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("SimBenchmark: \(message)\n".utf8))
-    exit(1)
-}
-
-let args = CommandLine.arguments
-func option(_ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-func count(_ name: String, _ fallback: Int, minimum: Int = 100) -> Int {
-    guard let s = option(name) else { return fallback }
-    guard let v = Int(s.replacingOccurrences(of: "_", with: "")), v >= minimum else { fail("\(name) needs an integer >= \(minimum), got \(s)") }
-    return v
-}
+let options = BenchmarkOptions("SimBenchmark")
+func fail(_ message: String) -> Never { options.fail(message) }
+func count(_ name: String, _ fallback: Int, minimum: Int = 100) -> Int { options.int(name, fallback, minimum: minimum) }
 
 let customers = count("--customers", 10_000_000)
 let simpyCustomers = count("--simpy-customers", 1_000_000)
-let shared = option("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
+let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
 let script = shared + "/reference/ref_queueing.py"
 
 // Other M/M/c models for exploration (the SimPy comparison is only meaningful for the default).
 let c = count("--servers", 16, minimum: 1)
-let lambda = Double(option("--lambda") ?? "") ?? 14.4
+let lambda = options.double("--lambda", 14.4)
 let mu = 1.0
 let analyticWq = QueueingFormulas.meanWait(servers: c, arrivalRate: lambda, serviceRate: mu)
 let analyticC = QueueingFormulas.erlangC(servers: c, load: lambda / mu)
@@ -93,7 +76,7 @@ let w0 = monotonic(), c0 = cpuTime()
 let result = MMcModel.run(config)
 let wall = monotonic() - w0, cpu = cpuTime() - c0
 let rate = Double(result.events) / wall
-let rss = peakRSSBytes(RUSAGE_SELF)
+let rss = Bench.peakRSSBytes()
 print("  events \(grouped(Double(result.events))), wall \(f(wall, 3)) s (CPU \(f(cpu, 3)) s)")
 print("  \(grouped(rate)) events/s (\(grouped(Double(result.events) / cpu)) per CPU second), \(grouped(Double(customers) / wall)) customers/s")
 print("  peak RSS \(f(Double(rss) / 1e6, 1)) MB")
@@ -113,18 +96,9 @@ print("  L \(f(L.mean)) [\(f(L.low)), \(f(L.high))] vs analytic \(f(analyticL));
 
 // MARK: - 2 and 3. SimPy on the same model and variates
 
-func simpyAvailable() -> Bool {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import simpy, numpy, scipy"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return false }
-    p.waitUntilExit()
-    return p.terminationStatus == 0
-}
+func simpyAvailable() -> Bool { Bench.python3(["-c", "import simpy, numpy, scipy"], quiet: true)?.status == 0 }
 
-if args.contains("--no-simpy") || c != 16 || lambda != 14.4 {
+if options.flag("--no-simpy") || c != 16 || lambda != 14.4 {
     print("SimPy: skipped (--no-simpy)")
     exit(0)
 }
@@ -142,15 +116,11 @@ let same = MMcModel.run(MMcConfiguration(servers: c, arrivalRate: lambda, servic
                                          recordWaitHistogram: false))
 
 print("SimPy: python3 \(script) --simpy-n \(simpyCustomers) --ciw-n 0 --heap-n 0 …")
-let p = Process()
-p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-p.arguments = ["python3", script, "--simpy-n", String(simpyCustomers), "--ciw-n", "0", "--heap-n", "0"]
-let out = Pipe()
-p.standardOutput = out
-do { try p.run() } catch { fail("cannot start python3: \(error)") }
-let data = out.fileHandleForReading.readDataToEndOfFile()
-p.waitUntilExit()
-if p.terminationStatus != 0 { fail("ref_queueing.py exited with \(p.terminationStatus)") }
+guard let simpy = Bench.python3([script, "--simpy-n", String(simpyCustomers), "--ciw-n", "0", "--heap-n", "0"]) else {
+    fail("cannot start python3")
+}
+if simpy.status != 0 { fail("ref_queueing.py exited with \(simpy.status)") }
+let data = simpy.output
 guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
       let anchor = json["simulation_anchor"] as? [String: Any],
       let run = (anchor["runs"] as? [[String: Any]])?.first(where: { $0["tool"] as? String == "simpy" }),
@@ -160,7 +130,7 @@ guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: An
 else { fail("unexpected output from ref_queueing.py") }
 let lo = bm["ci95_low"] as? Double ?? .nan, hi = bm["ci95_high"] as? Double ?? .nan
 print("  SimPy \(run["version"] as? String ?? "?"): \(grouped(Double(simpyCustomers))) customers, wall \(f(simpyWall, 2)) s, "
-      + "\(grouped(simpyRate)) events/s, peak RSS \(f(Double(peakRSSBytes(RUSAGE_CHILDREN)) / 1e6, 1)) MB")
+      + "\(grouped(simpyRate)) events/s, peak RSS \(f(Double(Bench.peakRSSBytes(children: true)) / 1e6, 1)) MB")
 print("  SimPy mean Wq \(f(simpyMean)) [\(f(lo)), \(f(hi))]; kernel on the same \(grouped(Double(simpyCustomers))) customers: "
       + "\(f(same.meanWait.mean)) [\(f(same.meanWait.low)), \(f(same.meanWait.high))]")
 let rel = abs(same.meanWaitAllCustomers - simpyAll) / simpyAll

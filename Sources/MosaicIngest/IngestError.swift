@@ -23,6 +23,17 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension IngestError {
+    /// Whatever a file's transaction threw, as an ingest error of that file.
+    init(_ error: any Error, path: String) {
+        switch error {
+        case let e as IngestError: self = e
+        case let e as StoreError: self = .store(e)
+        default: self = .file(path: path, reason: "\(error)")
+        }
+    }
+}
+
 /// A problem with one row: which column and why. Becomes ``IngestError/row`` or a quarantine entry.
 struct RowProblem: Error {
     var column: String?

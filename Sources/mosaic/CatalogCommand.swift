@@ -4,11 +4,8 @@ import MosaicCore
 
 /// `mosaic catalog …`
 struct CatalogCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "catalog",
-        abstract: "Show or check a provider catalog.",
-        subcommands: [CatalogShowCommand.self, CatalogValidateCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Show or check a provider catalog.",
+                                                    subcommands: [CatalogShowCommand.self, CatalogValidateCommand.self])
 }
 
 /// `mosaic catalog show`
@@ -21,16 +18,13 @@ struct CatalogShowCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: FormatOptions
-
-    @Flag(name: .long, help: "Print the catalog as YAML instead of a table.")
-    var yaml = false
+    @Flag(name: .long, help: "Print the catalog as YAML instead of a table.") var yaml = false
 
     func run() throws {
         let catalog = try catalogOptions.load()
         if yaml { print(catalog.yaml(), terminator: ""); return }
         var t = OutputTable(columns: [
-            .init(name: "id"), .init(name: "kind"), .init(name: "self_hosted"), .init(name: "regions"),
-            .init(name: "compliance"), .init(name: "rate_limits"), .init(name: "context_window", alignment: .right),
+            "id", "kind", "self_hosted", "regions", "compliance", "rate_limits", .right("context_window"),
         ])
         for p in catalog.providers {
             let limits = p.rateLimits.isEmpty ? "none" : p.rateLimits.map { l in
@@ -41,19 +35,15 @@ struct CatalogShowCommand: ParsableCommand {
                            .text(p.compliance.map { $0.rawValue.uppercased() }.joined(separator: " ")),
                            .text(limits), p.contextWindow.map { .int($0) } ?? .text("–")])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }
 
 /// `mosaic catalog validate FILE`
 struct CatalogValidateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "validate",
-        abstract: "Check a catalog file; errors name the file, line and field."
-    )
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check a catalog file; errors name the file, line and field.")
 
-    @Argument(help: ArgumentHelp("The catalog YAML file.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("The catalog YAML file.", valueName: "file")) var file: String
 
     func run() throws {
         do {

@@ -33,8 +33,8 @@ struct CostsCommand: ParsableCommand {
             totals = try store.costTotals(by: by, from: try window.from, to: try window.to)
         } catch let e as StoreError { throw CLIError(e.description) }
         var t = OutputTable(columns: by.map { .init(name: $0.rawValue) } + [
-            .init(name: "currency"), .init(name: "billed", alignment: .right), .init(name: "effective", alignment: .right),
-            .init(name: "lines", alignment: .right),
+            "currency", .right("billed"), .right("effective"),
+            .right("lines"),
         ])
         for c in totals {
             t.rows.append(c.group.map { .text($0) } + [
@@ -42,6 +42,6 @@ struct CostsCommand: ParsableCommand {
                 .decimal(c.effectiveCost.description, display: c.effectiveCost.formatted(places: 2)), .int(c.lines),
             ])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }

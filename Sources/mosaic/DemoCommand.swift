@@ -22,21 +22,11 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Where the sample data goes.", valueName: "dir"))
-    var dir = "datasets/sample"
-
-    @Option(name: .long, help: "Days of sample traffic.")
-    var days = 14
-
-    @Option(name: .long, help: "Seed of the sample traffic.")
-    var seed: UInt64 = 42
-
-    @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file"))
-    var modelPath = "models/router-demo.json"
-
-    @Option(name: .long, help: ArgumentHelp("Where the load-prediction model goes.", valueName: "file"))
-    var loadModelPath = "models/load-demo.json"
-
+    @Option(name: .long, help: ArgumentHelp("Where the sample data goes.", valueName: "dir")) var dir = "datasets/sample"
+    @Option(name: .long, help: "Days of sample traffic.") var days = 14
+    @Option(name: .long, help: "Seed of the sample traffic.") var seed: UInt64 = 42
+    @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file")) var modelPath = "models/router-demo.json"
+    @Option(name: .long, help: ArgumentHelp("Where the load-prediction model goes.", valueName: "file")) var loadModelPath = "models/load-demo.json"
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -45,7 +35,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chatty = output.format == .table
+        let chatty = output.isTable
         func step(_ text: String) { if chatty { print(text) } }
 
         step("1/9 generate: \(days) days of sample traffic, seed \(seed)")
@@ -70,7 +60,7 @@ struct DemoCommand: ParsableCommand {
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
         }
-        print(Self.summaryTable(summary).render(output.format), terminator: "")
+        output.show(Self.summaryTable(summary))
         if chatty {
             let total = summary.map(\.cost).sum()
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
@@ -151,10 +141,7 @@ struct DemoCommand: ParsableCommand {
             ("requires HIPAA", RouteRequest(promptTokens: 500, expectedOutputTokens: 100, compliance: ComplianceSet(.hipaa),
                                             timestamp: now)),
         ]
-        var t = OutputTable(columns: [
-            .init(name: "request"), .init(name: "rule"), .init(name: "ranking"),
-            .init(name: "primary_ms", alignment: .right), .init(name: "primary_usd", alignment: .right), .init(name: "dropped"),
-        ])
+        var t = OutputTable(columns: ["request", "rule", "ranking", .right("primary_ms"), .right("primary_usd"), "dropped"])
         var decision = Decision(seed: 1)
         for (label, request) in requests {
             router.decide(request, now: now, into: &decision)
@@ -189,9 +176,9 @@ struct DemoCommand: ParsableCommand {
         selfHosted.strategy = .costFirst
 
         var specs: [ProviderSpec] = []
+        let latencies = try storeLatencies(store, providers: ["openai", "anthropic", "ollama"], from: from, to: end)
         for (id, concurrency) in [("openai", 32), ("anthropic", 32), ("ollama", 6)] {
-            let q = try storeLatencyQuantiles(store, provider: id, from: from, to: end)
-            guard !q.isEmpty else { throw CLIError("the sample has too few \(id) requests to simulate") }
+            guard let q = latencyQuantiles(latencies[id] ?? []) else { throw CLIError("the sample has too few \(id) requests to simulate") }
             specs.append(ProviderSpec(id: id, concurrency: concurrency, queueLimit: 200, service: .empirical(quantilesMs: q),
                                       errorRate: 0.01))
         }
@@ -219,10 +206,8 @@ struct DemoCommand: ParsableCommand {
 
     static func summaryTable(_ summary: [ProviderSummary]) -> OutputTable {
         var t = OutputTable(columns: [
-            .init(name: "provider"), .init(name: "requests", alignment: .right),
-            .init(name: "error_rate_pct", alignment: .right), .init(name: "cost_usd", alignment: .right),
-            .init(name: "p50_ms", alignment: .right), .init(name: "p95_ms", alignment: .right),
-            .init(name: "p99_ms", alignment: .right),
+            "provider", .right("requests"), .right("error_rate_pct"), .right("cost_usd"), .right("p50_ms"),
+            .right("p95_ms"), .right("p99_ms"),
         ])
         for s in summary {
             t.rows.append([.text(s.provider), .int(s.requests), .number(s.errorRate * 100, places: 2),

@@ -8,11 +8,8 @@ import MosaicStore
 
 /// `mosaic eval …`
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "eval",
-        abstract: "Evaluate an exported model on data it never saw.",
-        subcommands: [EvalRoutingCommand.self, EvalLatencyCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate an exported model on data it never saw.",
+                                                    subcommands: [EvalRoutingCommand.self, EvalLatencyCommand.self])
 }
 
 /// `mosaic eval routing --model FILE --data FILE`
@@ -20,17 +17,12 @@ struct EvalRoutingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routing",
         abstract: "Evaluate a routing model file on a request log or a per-prompt correctness file.",
-        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file in RouteLLM's layout (prompt plus <model>_correct columns) gives the quality model's APGR and CPT next to the random router. The data is read into a temporary store, never into yours."
+        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file in RouteLLM's layout (prompt plus <model>_correct columns) gives the quality model's APGR and CPT next to the random router. The data is only read, never stored."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file"))
-    var model: String
-
-    @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file"))
-    var data: String
-
-    @Option(name: .long, help: "Request-log format of --data (default: detect).")
-    var dataFormat: RequestLogFormat?
+    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file")) var model: String
+    @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file")) var data: String
+    @Option(name: .long, help: "Request-log format of --data (default: detect).") var dataFormat: RequestLogFormat?
 
     @Option(name: .long, help: "The strong model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultStrongColumn)).")
     var strongColumn: String?
@@ -38,12 +30,8 @@ struct EvalRoutingCommand: ParsableCommand {
     @Option(name: .long, help: "The weak model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultWeakColumn)).")
     var weakColumn: String?
 
-    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).")
-    var groupColumn: String?
-
-    @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).")
-    var start: String?
-
+    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).") var groupColumn: String?
+    @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).") var start: String?
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: FormatOptions
 
@@ -60,29 +48,23 @@ struct EvalRoutingCommand: ParsableCommand {
             let name = (data as NSString).lastPathComponent
             let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {
-                print(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name).render(output.format),
-                      terminator: "")
+                output.show(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name))
             } else {
-                print(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+                output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }
             return
         }
-        // A request log: read it through the ingest (all its checks) into a scratch store.
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-eval-\(UUID().uuidString).sqlite").path
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tmp + s) } }
-        let scratch = try StoreOptions.open(path: tmp)
+        // A request log: read through the ingest's readers (all its checks), in the store's order.
         var options = RequestIngestOptions()
         options.format = dataFormat
         options.start = try start.map { try parseInstant($0, option: "--start") }
-        _ = try ingestFiles([data], store: scratch, catalog: try catalogOptions.load(), options: options)
+        let requests = try cli { try RequestLogReader(catalog: try catalogOptions.load()).rowsInStoreOrder(path: data, options: options) }
         var byProvider: [String: [RoutingTrainer.Row]] = [:]
-        do {
-            try scratch.forEachRequest { r in
-                let f = RequestFeatures(tenant: r.tenant, operation: r.operation, region: r.region, model: r.model,
-                                        inputTokens: r.inputTokens, outputTokens: r.outputTokens, timestamp: r.timestamp)
-                byProvider[r.provider, default: []].append(.init(features: f, latencyMs: r.latencyMs, ok: r.status == .ok))
-            }
-        } catch { throw CLIError("\(error)") }
+        for r in requests {
+            let f = RequestFeatures(tenant: r.tenant, operation: r.operation, region: r.region, model: r.model,
+                                    inputTokens: r.inputTokens, outputTokens: r.outputTokens, timestamp: r.timestamp)
+            byProvider[r.provider, default: []].append(.init(features: f, latencyMs: r.latencyMs, ok: r.status == .ok))
+        }
         var evaluated = m
         evaluated.providers = m.providers.compactMap { p in
             guard let rows = byProvider[p.provider], !rows.isEmpty else { return nil }
@@ -93,7 +75,7 @@ struct EvalRoutingCommand: ParsableCommand {
         if evaluated.providers.isEmpty {
             throw CLIError("\(data): no rows for any provider of the model (\(m.providers.map(\.provider).joined(separator: ", ")))")
         }
-        print(routingMetricsTable(evaluated).render(output.format), terminator: "")
+        output.show(routingMetricsTable(evaluated))
     }
 }
 
@@ -246,12 +228,5 @@ func meanOverFolds(_ folds: [LatencyComparison.Result]) -> LatencyComparison.Res
 /// Reads and checks a routing model file.
 func loadRoutingModel(_ path: String) throws -> RoutingModel {
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the model file") }
-    do { return try RoutingModel.decode(data) } catch { throw CLIError("\(path): \(error)") }
-}
-
-extension StoreOptions {
-    /// Opens a store at an explicit path.
-    static func open(path: String) throws -> Store {
-        do { return try Store(path: path) } catch { throw CLIError(error.description) }
-    }
+    return try cli(path) { try RoutingModel.decode(data) }
 }

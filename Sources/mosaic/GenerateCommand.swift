@@ -17,20 +17,11 @@ struct GenerateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Days of traffic.")
-    var days = 14
-
-    @Option(name: .long, help: "Seed of every random stream.")
-    var seed: UInt64 = 42
-
-    @Option(name: .long, help: ArgumentHelp("First instant (default 2026-10-05T00:00:00Z, a Monday).", valueName: "date-time"))
-    var start: String?
-
-    @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir"))
-    var out = "datasets/sample"
-
-    @Option(name: .long, help: "Mean LLM requests per minute.")
-    var rate: Double = 12
+    @Option(name: .long, help: "Days of traffic.") var days = 14
+    @Option(name: .long, help: "Seed of every random stream.") var seed: UInt64 = 42
+    @Option(name: .long, help: ArgumentHelp("First instant (default 2026-10-05T00:00:00Z, a Monday).", valueName: "date-time")) var start: String?
+    @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir")) var out = "datasets/sample"
+    @Option(name: .long, help: "Mean LLM requests per minute.") var rate: Double = 12
 
     func validate() throws {
         if days < 1 || days > 3660 { throw ValidationError("--days must be between 1 and 3660") }

@@ -10,24 +10,15 @@ struct PullOptionGroup: ParsableArguments {
         "Start of the window: a date or RFC 3339 time (default: the checkpoint, else 30 days ago).", valueName: "date-time"))
     var since: String?
 
-    @Option(name: .long, help: ArgumentHelp("End of the window, exclusive (default: now).", valueName: "date-time"))
-    var until: String?
-
-    @Option(name: .long, help: "A name for the organisation or account pulled (part of each row's identity).")
-    var account = "default"
+    @Option(name: .long, help: ArgumentHelp("End of the window, exclusive (default: now).", valueName: "date-time")) var until: String?
+    @Option(name: .long, help: "A name for the organisation or account pulled (part of each row's identity).") var account = "default"
 
     @Option(name: .long, help: ArgumentHelp("The API address, for proxies and tests (default: the provider's).", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .long, help: "Attempts per page before giving up (429, 5xx, timeouts, resets, truncated JSON).")
-    var maxAttempts = 6
-
-    @Option(name: .long, help: "Seconds allowed for one response.")
-    var timeout: Double = 60
-
-    @Option(name: .long, help: "How to print the result: table, json or csv.")
-    var output: OutputFormat = .table
-
+    @Option(name: .long, help: "Attempts per page before giving up (429, 5xx, timeouts, resets, truncated JSON).") var maxAttempts = 6
+    @Option(name: .long, help: "Seconds allowed for one response.") var timeout: Double = 60
+    @Option(name: .long, help: "How to print the result: table, json or csv.") var output: OutputFormat = .table
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -64,16 +55,14 @@ struct PullOptionGroup: ParsableArguments {
         }
         progress.finish()
         var t = OutputTable(columns: [
-            .init(name: "source"), .init(name: "account"), .init(name: "since"), .init(name: "until"),
-            .init(name: "pages", alignment: .right), .init(name: "rows", alignment: .right),
-            .init(name: "new", alignment: .right), .init(name: "updated", alignment: .right),
-            .init(name: "unchanged", alignment: .right), .init(name: "checkpoint"),
+            "source", "account", "since", "until", .right("pages"), .right("rows"), .right("new"), .right("updated"),
+            .right("unchanged"), "checkpoint",
         ])
         t.rows.append([.text(result.source), .text(result.account), .text(Timestamp.format(result.since)),
                        .text(Timestamp.format(result.until)), .int(result.pages), .int(result.rows),
                        .int(result.inserted), .int(result.updated), .int(result.unchanged),
                        .text(result.checkpoint.map(Timestamp.format) ?? "")])
-        print(t.render(output), terminator: "")
+        output.show(t)
     }
 }
 
@@ -89,8 +78,7 @@ struct IngestOpenAIUsageCommand: ParsableCommand {
         discussion: "Needs OPENAI_ADMIN_KEY (an organization admin key). Re-running over an overlapping window updates rows in place; the checkpoint lets the next run start where this one ended."
     )
 
-    @Option(name: .long, help: "Bucket width: 1d, 1h or 1m.")
-    var bucketWidth: BucketWidth = .day
+    @Option(name: .long, help: "Bucket width: 1d, 1h or 1m.") var bucketWidth: BucketWidth = .day
 
     @Option(name: .long, parsing: .upToNextOption, help: "Group-by dimensions (project_id, user_id, api_key_id, model, batch, service_tier).")
     var groupBy: [String] = ["project_id", "model", "api_key_id", "batch", "service_tier"]
@@ -128,9 +116,7 @@ struct IngestAnthropicUsageCommand: ParsableCommand {
         discussion: "Needs ANTHROPIC_ADMIN_KEY (an Admin API key, sk-ant-admin…)."
     )
 
-    @Option(name: .long, help: "Bucket width: 1d, 1h or 1m.")
-    var bucketWidth: BucketWidth = .day
-
+    @Option(name: .long, help: "Bucket width: 1d, 1h or 1m.") var bucketWidth: BucketWidth = .day
     @OptionGroup var pull: PullOptionGroup
 
     func run() throws { try pull.pull(AnthropicUsageSource(bucketWidth: bucketWidth.rawValue)) }
@@ -157,9 +143,7 @@ struct IngestGitHubBillingCommand: ParsableCommand {
         discussion: "Needs GITHUB_TOKEN with the organization's Administration read permission (enhanced billing platform). One request per month of the window; the organization is the account."
     )
 
-    @Option(name: .long, help: "The GitHub organization.")
-    var org: String
-
+    @Option(name: .long, help: "The GitHub organization.") var org: String
     @OptionGroup var pull: PullOptionGroup
 
     func validate() throws {
@@ -171,10 +155,7 @@ struct IngestGitHubBillingCommand: ParsableCommand {
 
 /// `mosaic ingest status`
 struct IngestStatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "status",
-        abstract: "Show each source's checkpoint and its last run (rows, errors)."
-    )
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each source's checkpoint and its last run (rows, errors).")
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
@@ -195,9 +176,8 @@ struct IngestStatusCommand: ParsableCommand {
             if r.status == "failed" { failures[r.source, default: 0] += 1 }
         }
         var t = OutputTable(columns: [
-            .init(name: "source"), .init(name: "account"), .init(name: "checkpoint"), .init(name: "last_run"),
-            .init(name: "status"), .init(name: "rows", alignment: .right), .init(name: "new", alignment: .right),
-            .init(name: "updated", alignment: .right), .init(name: "failed_runs", alignment: .right), .init(name: "last_error"),
+            "source", "account", "checkpoint", "last_run", "status", .right("rows"), .right("new"), .right("updated"),
+            .right("failed_runs"), "last_error",
         ])
         var covered = Set<String>()
         for c in checkpoints {
@@ -214,6 +194,6 @@ struct IngestStatusCommand: ParsableCommand {
                            .text(r.status), .int(r.counts.read), .int(r.counts.inserted), .int(r.counts.updated),
                            .int(failures[source] ?? 0), .text(r.error ?? "")])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }

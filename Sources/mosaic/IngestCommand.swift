@@ -35,37 +35,20 @@ struct IngestRequestsCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Request-log files to ingest.", valueName: "file"))
-    var files: [String]
-
-    @Option(name: .long, help: "Input format: csv, jsonl, azure-trace, burstgpt or mooncake (default: detect).")
-    var format: RequestLogFormat?
-
-    @Option(name: .long, help: "Provider for rows that name none (required for azure-trace and mooncake).")
-    var provider: String?
-
-    @Option(name: .long, help: "Model for rows that name none (required for azure-trace and mooncake).")
-    var model: String?
-
-    @Option(name: .long, help: "Tenant for rows that name none.")
-    var tenant: String = "default"
-
-    @Option(name: .long, help: "Operation for rows that name none.")
-    var operation: String = "chat"
-
-    @Option(name: .long, help: "Region for rows that name none.")
-    var region: String = ""
+    @Argument(help: ArgumentHelp("Request-log files to ingest.", valueName: "file")) var files: [String]
+    @Option(name: .long, help: "Input format: csv, jsonl, azure-trace, burstgpt or mooncake (default: detect).") var format: RequestLogFormat?
+    @Option(name: .long, help: "Provider for rows that name none (required for azure-trace and mooncake).") var provider: String?
+    @Option(name: .long, help: "Model for rows that name none (required for azure-trace and mooncake).") var model: String?
+    @Option(name: .long, help: "Tenant for rows that name none.") var tenant: String = "default"
+    @Option(name: .long, help: "Operation for rows that name none.") var operation: String = "chat"
+    @Option(name: .long, help: "Region for rows that name none.") var region: String = ""
 
     @Option(name: .long, help: ArgumentHelp(
         "The instant relative trace timestamps count from (burstgpt, mooncake).", valueName: "date-time"))
     var start: String?
 
-    @Flag(name: .long, help: "Store bad rows in the quarantine table with their reasons instead of stopping.")
-    var skipBad = false
-
-    @Option(name: .long, help: "How to print the results: table, json or csv.")
-    var output: OutputFormat = .table
-
+    @Flag(name: .long, help: "Store bad rows in the quarantine table with their reasons instead of stopping.") var skipBad = false
+    @Option(name: .long, help: "How to print the results: table, json or csv.") var output: OutputFormat = .table
     @OptionGroup var store: StoreOptions
     @OptionGroup var catalogOptions: CatalogOptions
 
@@ -87,15 +70,13 @@ struct IngestRequestsCommand: ParsableCommand {
         options.start = try start.map { try parseInstant($0, option: "--start") }
         options.skipBad = skipBad
         let results = try ingestFiles(files, store: store, catalog: catalog, options: options)
-        print(Self.table(results).render(output), terminator: "")
+        output.show(Self.table(results))
     }
 
     static func table(_ results: [RequestIngestResult]) -> OutputTable {
         var t = OutputTable(columns: [
-            .init(name: "file"), .init(name: "format"), .init(name: "rows", alignment: .right),
-            .init(name: "new", alignment: .right), .init(name: "already_stored", alignment: .right),
-            .init(name: "quarantined", alignment: .right), .init(name: "unpriced", alignment: .right),
-            .init(name: "seconds", alignment: .right),
+            "file", "format", .right("rows"), .right("new"), .right("already_stored"), .right("quarantined"),
+            .right("unpriced"), .right("seconds"),
         ])
         for r in results {
             t.rows.append([.text(r.path), .text(r.format.rawValue), .int(r.rowsRead), .int(r.inserted),

@@ -29,8 +29,7 @@ struct IngestFocusCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("FOCUS CSV files to ingest.", valueName: "file"))
-    var files: [String]
+    @Argument(help: ArgumentHelp("FOCUS CSV files to ingest.", valueName: "file")) var files: [String]
 
     @Option(name: .customLong("focus-version"), help: ArgumentHelp(
         "The FOCUS release of the files: 1.0 or 1.2 (default: detect from the header).", valueName: "version"))
@@ -48,12 +47,8 @@ struct IngestFocusCommand: ParsableCommand {
         "Tag key that gives a line's project (repeatable; replaces the default list).", valueName: "key"))
     var projectTags: [String] = []
 
-    @Flag(name: .long, help: "Store bad rows in the quarantine table with their reasons instead of stopping.")
-    var skipBad = false
-
-    @Option(name: .long, help: "How to print the results: table, json or csv.")
-    var output: OutputFormat = .table
-
+    @Flag(name: .long, help: "Store bad rows in the quarantine table with their reasons instead of stopping.") var skipBad = false
+    @Option(name: .long, help: "How to print the results: table, json or csv.") var output: OutputFormat = .table
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -89,16 +84,14 @@ struct IngestFocusCommand: ParsableCommand {
             }
             return r
         }
-        print(Self.table(results).render(output), terminator: "")
+        output.show(Self.table(results))
     }
 
     /// One row per file; `billed` is the exact `BilledCost` total per currency (`USD 20.52022672899`).
     static func table(_ results: [FOCUSIngestResult]) -> OutputTable {
         var t = OutputTable(columns: [
-            .init(name: "file"), .init(name: "version"), .init(name: "rows", alignment: .right),
-            .init(name: "new", alignment: .right), .init(name: "updated", alignment: .right),
-            .init(name: "unchanged", alignment: .right), .init(name: "quarantined", alignment: .right),
-            .init(name: "billed", alignment: .right),
+            "file", "version", .right("rows"), .right("new"), .right("updated"), .right("unchanged"),
+            .right("quarantined"), .right("billed"),
         ])
         for r in results {
             let billed = r.billedTotals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

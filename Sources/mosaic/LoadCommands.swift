@@ -9,8 +9,7 @@ extension SeriesFile.GapPolicy: ExpressibleByArgument {}
 
 /// Where a series comes from: the store's requests, or a `timestamp,value` file.
 struct SeriesSourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file"))
-    var series: String?
+    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file")) var series: String?
 
     @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear, missing: keep them missing, empty values too, for the hygiene to replace).")
     var fillGaps: SeriesFile.GapPolicy = .error
@@ -30,8 +29,7 @@ struct SeriesSourceOptions: ParsableArguments {
     /// (a cut interval would look like a dip).
     func load() throws -> Loaded {
         if let path = series {
-            let s: LoadedSeries
-            do { s = try SeriesFile.read(path: path, gaps: fillGaps) } catch { throw CLIError(error.description) }
+            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps) }
             let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h" : "\(s.interval / 60_000_000)m"
             return Loaded(series: [((path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")
@@ -59,12 +57,8 @@ struct TrainLoadCommand: ParsableCommand {
         discussion: "Each series (a provider's hourly requests, say, or a --series file) gets the forecaster that rolling-origin cross-validation scores best (MASE) among seasonal naive, exponential smoothing (chosen by AICc) and dynamic harmonic regressions with AR errors, or an equal-weight combination of the best when that scores better. The model file holds each fitted model, its scores, and the forecast for --horizon steps with 80% and 95% intervals."
     )
 
-    @Option(name: .long, help: "Steps to forecast.")
-    var horizon = 48
-
-    @Option(name: .long, help: ArgumentHelp("The model file (default: models/load-vN.json).", valueName: "file"))
-    var out: String?
-
+    @Option(name: .long, help: "Steps to forecast.") var horizon = 48
+    @Option(name: .long, help: ArgumentHelp("The model file (default: models/load-vN.json).", valueName: "file")) var out: String?
     @OptionGroup var source: SeriesSourceOptions
     @OptionGroup var output: FormatOptions
 
@@ -74,10 +68,10 @@ struct TrainLoadCommand: ParsableCommand {
 
     func run() throws {
         let (model, path) = try trainLoad(source: source, horizon: horizon, out: out)
-        if output.format == .table {
+        if output.isTable {
             print("wrote \(path) (load model v\(model.version): \(model.series.count) series, \(model.intervalText) steps, horizon \(model.horizon))")
         }
-        print(loadSummaryTable(model).render(output.format), terminator: "")
+        output.show(loadSummaryTable(model))
     }
 }
 
@@ -85,8 +79,7 @@ struct TrainLoadCommand: ParsableCommand {
 func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -> (LoadModel, String) {
     let loaded = try source.load()
     let store = source.series == nil ? try source.window.store.open() : nil
-    let version: Int
-    do { version = try store?.nextModelVersion(kind: "load") ?? 1 } catch { throw CLIError(error.description) }
+    let version: Int = try cli { try store?.nextModelVersion(kind: "load") ?? 1 }
     let model: LoadModel
     do {
         model = try LoadTrainer(horizon: horizon).train(
@@ -106,9 +99,8 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
 /// One row per series: the chosen method, its cross-validated MASE, and the forecast's total and peak.
 func loadSummaryTable(_ model: LoadModel) -> OutputTable {
     var t = OutputTable(columns: [
-        .init(name: "series"), .init(name: "points", alignment: .right), .init(name: "method"),
-        .init(name: "cv_mase", alignment: .right), .init(name: "forecast_total", alignment: .right),
-        .init(name: "peak_at"), .init(name: "peak", alignment: .right), .init(name: "peak_hi95", alignment: .right),
+        "series", .right("points"), "method", .right("cv_mase"), .right("forecast_total"), "peak_at", .right("peak"),
+        .right("peak_hi95"),
     ])
     for s in model.series {
         let mean = s.forecast.mean
@@ -132,15 +124,9 @@ struct ForecastCommand: ParsableCommand {
         discussion: "With --model, prints the forecast stored in the model file, step by step with 80% and 95% intervals. Without it, fits the series (the store's, or --series FILE) and forecasts --horizon steps. With --holdout N it fits on all but the last N points and prints sMAPE, MASE (seasonal period: a day of steps) and the intervals' coverage on them."
     )
 
-    @Option(name: .long, help: ArgumentHelp("A load model file.", valueName: "file"))
-    var model: String?
-
-    @Option(name: .long, help: "Steps to forecast (when fitting).")
-    var horizon = 48
-
-    @Option(name: .long, help: "Hold out the last N points and score the forecast of them.")
-    var holdout: Int?
-
+    @Option(name: .long, help: ArgumentHelp("A load model file.", valueName: "file")) var model: String?
+    @Option(name: .long, help: "Steps to forecast (when fitting).") var horizon = 48
+    @Option(name: .long, help: "Hold out the last N points and score the forecast of them.") var holdout: Int?
     @OptionGroup var source: SeriesSourceOptions
     @OptionGroup var output: FormatOptions
 
@@ -152,10 +138,8 @@ struct ForecastCommand: ParsableCommand {
     func run() throws {
         if let model {
             guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the model file") }
-            let m: LoadModel
-            do { m = try LoadModel.decode(data) } catch { throw CLIError("\(model): \(error)") }
-            print(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval).render(output.format),
-                  terminator: "")
+            let m: LoadModel = try cli(model) { try LoadModel.decode(data) }
+            output.show(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval))
             return
         }
         let loaded = try source.load()
@@ -164,14 +148,12 @@ struct ForecastCommand: ParsableCommand {
         let auto = AutoForecaster(period: m, horizon: h, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
         var paths: [(String, Int64, Forecast)] = []
         var scores = OutputTable(columns: [
-            .init(name: "series"), .init(name: "method"), .init(name: "holdout", alignment: .right),
-            .init(name: "smape", alignment: .right), .init(name: "mase", alignment: .right),
-            .init(name: "coverage80", alignment: .right), .init(name: "coverage95", alignment: .right),
+            "series", "method", .right("holdout"), .right("smape"), .right("mase"), .right("coverage80"),
+            .right("coverage95"),
         ])
         for s in loaded.series {
             let train = holdout.map { Array(s.values.dropLast($0)) } ?? s.values
-            let fitted: AutoForecaster.Fitted
-            do { fitted = try auto.fit(train) } catch { throw CLIError("\(s.group): \(error)") }
+            let fitted: AutoForecaster.Fitted = try cli(s.group) { try auto.fit(train) }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             paths.append((s.group, s.start + Int64(train.count) * loaded.interval, f))
             if let holdout {
@@ -200,18 +182,16 @@ struct ForecastCommand: ParsableCommand {
             }
         }
         if holdout != nil {
-            print(scores.render(output.format), terminator: "")
+            output.show(scores)
         } else {
-            print(forecastTable(paths, interval: loaded.interval).render(output.format), terminator: "")
+            output.show(forecastTable(paths, interval: loaded.interval))
         }
     }
 }
 
 func forecastTable(_ paths: [(String, Int64, Forecast)], interval: Int64) -> OutputTable {
     var t = OutputTable(columns: [
-        .init(name: "timestamp"), .init(name: "series"), .init(name: "mean", alignment: .right),
-        .init(name: "lo80", alignment: .right), .init(name: "hi80", alignment: .right),
-        .init(name: "lo95", alignment: .right), .init(name: "hi95", alignment: .right),
+        "timestamp", "series", .right("mean"), .right("lo80"), .right("hi80"), .right("lo95"), .right("hi95"),
     ])
     for (group, start, f) in paths {
         let i80 = f.interval(level: 80), i95 = f.interval(level: 95)
@@ -232,9 +212,7 @@ struct AnomaliesCommand: ParsableCommand {
         discussion: "Fits each series (the store's, or --series FILE) as `mosaic forecast` does and flags every point whose value falls outside the --level interval of the one-step-ahead prediction, with a score: how many one-step standard deviations it is away."
     )
 
-    @Option(name: .long, help: "Interval level in percent.")
-    var level: Double = 99
-
+    @Option(name: .long, help: "Interval level in percent.") var level: Double = 99
     @OptionGroup var source: SeriesSourceOptions
     @OptionGroup var output: FormatOptions
 
@@ -247,13 +225,11 @@ struct AnomaliesCommand: ParsableCommand {
         let m = LoadTrainer.seasonalPeriod(interval: loaded.interval)
         let auto = AutoForecaster(period: m, horizon: m, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
         var t = OutputTable(columns: [
-            .init(name: "timestamp"), .init(name: "series"), .init(name: "value", alignment: .right),
-            .init(name: "expected", alignment: .right), .init(name: "lower", alignment: .right),
-            .init(name: "upper", alignment: .right), .init(name: "score", alignment: .right),
+            "timestamp", "series", .right("value"), .right("expected"), .right("lower"), .right("upper"),
+            .right("score"),
         ])
         for s in loaded.series {
-            let fitted: AutoForecaster.Fitted
-            do { fitted = try auto.fit(s.values) } catch { throw CLIError("\(s.group): \(error)") }
+            let fitted: AutoForecaster.Fitted = try cli(s.group) { try auto.fit(s.values) }
             for a in AnomalyDetector.detect(values: s.values, oneStepPredictions: fitted.fittedValues,
                                             residualScale: fitted.residualScale, level: level) {
                 t.rows.append([.text(Timestamp.format(s.start + Int64(a.index) * loaded.interval)), .text(s.group),
@@ -261,6 +237,6 @@ struct AnomaliesCommand: ParsableCommand {
                                .number(a.upper, places: 2), .number(a.score, places: 2)])
             }
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }

@@ -7,37 +7,30 @@ import MosaicStore
 /// `mosaic models …`
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models",
-        abstract: "List exported models and show what a model file holds.",
-        subcommands: [ModelsListCommand.self, ModelsShowCommand.self]
-    )
+        commandName: "models", abstract: "List exported models and show what a model file holds.",
+        subcommands: [ModelsListCommand.self, ModelsShowCommand.self])
 }
 
 /// `mosaic models list`
 struct ModelsListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "The model registry, newest first.")
 
-    @Option(name: .long, help: "Only this kind (routing, load).")
-    var kind: String?
-
+    @Option(name: .long, help: "Only this kind (routing, load).") var kind: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
     func run() throws {
         let store = try self.store.open()
-        let models: [Store.RegisteredModel]
-        do { models = try store.registeredModels(kind: kind) } catch { throw CLIError(error.description) }
+        let models: [Store.RegisteredModel] = try cli { try store.registeredModels(kind: kind) }
         var t = OutputTable(columns: [
-            .init(name: "kind"), .init(name: "version", alignment: .right), .init(name: "created"),
-            .init(name: "rows", alignment: .right), .init(name: "trained_from"), .init(name: "trained_to"),
-            .init(name: "path"), .init(name: "sha256"),
+            "kind", .right("version"), "created", .right("rows"), "trained_from", "trained_to", "path", "sha256",
         ])
         for m in models {
             t.rows.append([.text(m.kind), .int(m.version), .text(Timestamp.format(m.createdAt / 1_000_000 * 1_000_000)),
                            .int(m.rows), .text(m.trainFrom.map(Timestamp.format) ?? ""), .text(m.trainTo.map(Timestamp.format) ?? ""),
                            .text(m.path), .text(String(m.sha256.prefix(16)))])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }
 
@@ -48,16 +41,14 @@ struct ModelsShowCommand: ParsableCommand {
         abstract: "Show a model file: version, training window, features and holdout metrics."
     )
 
-    @Argument(help: ArgumentHelp("The model file.", valueName: "file"))
-    var file: String
-
+    @Argument(help: ArgumentHelp("The model file.", valueName: "file")) var file: String
     @OptionGroup var output: FormatOptions
 
     func run() throws {
         let started = DispatchTime.now()
         let m = try loadRoutingModel(file)
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-        if output.format == .table {
+        if output.isTable {
             print("\(file): routing model v\(m.version), schema \(m.schemaVersion), created \(m.createdAt)")
             print("  trained on \(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to), fingerprint \(m.dataFingerprint)")
             print("  validation: \(m.validation)")
@@ -67,10 +58,10 @@ struct ModelsShowCommand: ParsableCommand {
             }
             print("")
         }
-        print(routingMetricsTable(m).render(output.format), terminator: "")
+        output.show(routingMetricsTable(m))
         if let q = m.quality {
-            if output.format == .table { print("\nquality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
-            print(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+            if output.isTable { print("\nquality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
+            output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
     }
 }

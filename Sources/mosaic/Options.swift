@@ -11,9 +11,10 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { db ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment) }
 
-    func open() throws -> Store {
-        do { return try Store(path: path) } catch { throw CLIError(error.description) }
-    }
+    func open() throws -> Store { try Self.open(path: path) }
+
+    /// Opens a store at an explicit path.
+    static func open(path: String) throws -> Store { try cli { try Store(path: path) } }
 }
 
 /// `--catalog`: the provider catalog.
@@ -25,7 +26,7 @@ struct CatalogOptions: ParsableArguments {
 
     func load() throws -> Catalog {
         guard let catalog else { return Catalog.default }
-        do { return try Catalog.load(path: catalog) } catch { throw CLIError(error.description) }
+        return try cli { try Catalog.load(path: catalog) }
     }
 }
 
@@ -34,15 +35,38 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
+extension OutputFormat {
+    /// Prints the table in this format.
+    func show(_ table: OutputTable) { print(table.render(self), terminator: "") }
+}
+
+/// `--format`: how results are printed.
 struct FormatOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table, json or csv.")
-    var format: OutputFormat = .table
+    @Option(name: .long, help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+    /// Whether results print as a table (and so may have a heading in prose).
+    var isTable: Bool { format == .table }
+
+    /// Prints the table in the chosen format.
+    func show(_ table: OutputTable) { format.show(table) }
 }
 
 /// An error whose message is the whole story; the CLI prints it and exits with status 1.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`; any error it throws becomes a ``CLIError`` with the error's description, after
+/// `context: ` when given (a file name, say).
+func cli<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as CLIError {
+        throw e
+    } catch {
+        throw CLIError(context.map { "\($0): \(error)" } ?? "\(error)")
+    }
 }
 
 // MARK: - Dates and durations

@@ -4,9 +4,19 @@ import Foundation
 struct OutputTable {
     enum Alignment { case left, right }
 
-    struct Column {
+    /// A column: a string literal is a left-aligned one, ``right(_:)`` a right-aligned one.
+    struct Column: ExpressibleByStringLiteral {
         var name: String
         var alignment: Alignment = .left
+
+        init(name: String, alignment: Alignment = .left) {
+            self.name = name
+            self.alignment = alignment
+        }
+
+        init(stringLiteral name: String) { self.name = name }
+
+        static func right(_ name: String) -> Column { Column(name: name, alignment: .right) }
     }
 
     /// A cell: `text` for the table and CSV, `json` for JSON (numbers stay numbers).
@@ -26,6 +36,11 @@ struct OutputTable {
 
     var columns: [Column]
     var rows: [[Cell]] = []
+
+    init(columns: [Column], rows: [[Cell]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
 
     func render(_ format: OutputFormat) -> String {
         switch format {

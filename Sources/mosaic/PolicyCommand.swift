@@ -5,11 +5,8 @@ import MosaicRouting
 
 /// `mosaic policy …`
 struct PolicyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "policy",
-        abstract: "Write, check and summarise routing policy files.",
-        subcommands: [PolicyExampleCommand.self, PolicyValidateCommand.self]
-    )
+    static let configuration = CommandConfiguration(commandName: "policy", abstract: "Write, check and summarise routing policy files.",
+                                                    subcommands: [PolicyExampleCommand.self, PolicyValidateCommand.self])
 }
 
 /// `mosaic policy example`
@@ -20,8 +17,7 @@ struct PolicyExampleCommand: ParsableCommand {
         discussion: "The LLM example routes among openai, anthropic, cohere and ollama with model-based utility; --git prints the git-host example (internal-* → gitea, oss-* → github, client-* → gitlab)."
     )
 
-    @Flag(name: .long, help: "The git-host example instead of the LLM one.")
-    var git = false
+    @Flag(name: .long, help: "The git-host example instead of the LLM one.") var git = false
 
     func run() throws {
         print(git ? RoutingPolicy.gitExampleYAML : RoutingPolicy.exampleYAML, terminator: "")
@@ -35,9 +31,7 @@ struct PolicyValidateCommand: ParsableCommand {
         abstract: "Check a policy file against the catalog; errors name the file, line and field."
     )
 
-    @Argument(help: ArgumentHelp("The policy YAML file.", valueName: "file"))
-    var file: String
-
+    @Argument(help: ArgumentHelp("The policy YAML file.", valueName: "file")) var file: String
     @OptionGroup var catalogOptions: CatalogOptions
 
     func run() throws {
@@ -49,5 +43,5 @@ struct PolicyValidateCommand: ParsableCommand {
 
 /// Reads a policy file, turning its error into the CLI's one-line message.
 func loadPolicy(_ path: String, catalog: Catalog) throws -> RoutingPolicy {
-    do { return try RoutingPolicy.load(path: path, catalog: catalog) } catch { throw CLIError(error.description) }
+    return try cli { try RoutingPolicy.load(path: path, catalog: catalog) }
 }

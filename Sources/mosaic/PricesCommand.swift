@@ -7,10 +7,8 @@ import MosaicStore
 /// `mosaic prices …`
 struct PricesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prices",
-        abstract: "Import and list unit prices (per token, request or minute).",
-        subcommands: [PricesImportCommand.self, PricesListCommand.self]
-    )
+        commandName: "prices", abstract: "Import and list unit prices (per token, request or minute).",
+        subcommands: [PricesImportCommand.self, PricesListCommand.self])
 }
 
 /// `mosaic prices import FILE`
@@ -27,8 +25,7 @@ struct PricesImportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The price table (LiteLLM JSON format).", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("The price table (LiteLLM JSON format).", valueName: "file")) var file: String
 
     @Option(name: .long, help: ArgumentHelp(
         "The instant from which these prices apply (default: 1970-01-01, i.e. all history).", valueName: "date"))
@@ -48,28 +45,21 @@ struct PricesImportCommand: ParsableCommand {
         do { result = try LiteLLMPrices.importFile(path: file, into: store, validFrom: from) } catch {
             throw CLIError(error.description)
         }
-        var t = OutputTable(columns: [.init(name: "file"), .init(name: "models", alignment: .right),
-                                      .init(name: "prices", alignment: .right), .init(name: "new_or_changed", alignment: .right),
-                                      .init(name: "shadowed_keys", alignment: .right), .init(name: "valid_from")])
+        var t = OutputTable(columns: [
+            "file", .right("models"), .right("prices"), .right("new_or_changed"), .right("shadowed_keys"), "valid_from",
+        ])
         t.rows.append([.text(file), .int(result.parsed.models), .int(result.parsed.entries.count), .int(result.changed),
                        .int(result.parsed.shadowed.count), .text(Timestamp.format(from))])
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }
 
 /// `mosaic prices list`
 struct PricesListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list",
-        abstract: "List stored prices, optionally for one provider or model."
-    )
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored prices, optionally for one provider or model.")
 
-    @Option(name: .long, help: "Only this provider.")
-    var provider: String?
-
-    @Option(name: .long, help: "Only models whose name contains this text.")
-    var model: String?
-
+    @Option(name: .long, help: "Only this provider.") var provider: String?
+    @Option(name: .long, help: "Only models whose name contains this text.") var model: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -80,12 +70,11 @@ struct PricesListCommand: ParsableCommand {
         if let provider { sql += " AND provider = ?"; args.append(.text(provider)) }
         if let model { sql += " AND instr(model, ?) > 0"; args.append(.text(model)) }
         sql += " ORDER BY provider, model, sku, valid_from"
-        let rows: [[SQLValue]]
-        do { rows = try store.database.rows(sql, args) } catch { throw CLIError(error.description) }
-        var t = OutputTable(columns: [.init(name: "provider"), .init(name: "model"), .init(name: "sku"),
-                                      .init(name: "unit"), .init(name: "price", alignment: .right),
-                                      .init(name: "per_million", alignment: .right), .init(name: "currency"),
-                                      .init(name: "valid_from"), .init(name: "valid_to")])
+        let rows: [[SQLValue]] = try cli { try store.database.rows(sql, args) }
+        var t = OutputTable(columns: [
+            "provider", "model", "sku", "unit", .right("price"), .right("per_million"), "currency", "valid_from",
+            "valid_to",
+        ])
         for r in rows {
             let price = (try? Money(parsing: r[4].description)) ?? .zero
             let perMillion = r[3].description == "token" ? (price * 1_000_000).formatted(places: 4) : "–"
@@ -94,6 +83,6 @@ struct PricesListCommand: ParsableCommand {
                            .text(Timestamp.format(r[6].intValue ?? 0)),
                            .text(r[7].intValue.map(Timestamp.format) ?? "")])
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }

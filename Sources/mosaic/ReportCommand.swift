@@ -233,8 +233,7 @@ struct CostReportCommand: ParsableCommand {
 /// Reads a load model file into the cost report's forecast input.
 func costForecast(path: String) throws -> CostForecast {
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the load model") }
-    let m: LoadModel
-    do { m = try LoadModel.decode(data) } catch { throw CLIError("\(path): \(error)") }
+    let m: LoadModel = try cli(path) { try LoadModel.decode(data) }
     guard m.grouping == "provider" else { throw CLIError("\(path): the load model is grouped by \(m.grouping); the cost forecast needs one grouped by provider (`mosaic train load --by provider`)") }
     return CostForecast(source: path, series: m.series.map { s in
         let i95 = s.forecast.interval(level: 95)
@@ -244,8 +243,7 @@ func costForecast(path: String) throws -> CostForecast {
 }
 
 func makeCostReport(store: Store, from: Int64?, to: Int64?, period: CostReport.Period, loadModel: String?) throws -> Report {
-    let data: CostData
-    do { data = try CostData.load(store: store, from: from, to: to) } catch { throw CLIError(error.description) }
+    let data: CostData = try cli { try CostData.load(store: store, from: from, to: to) }
     return CostReport(data: data, period: period, forecast: try loadModel.map(costForecast)).report()
 }
 
@@ -370,10 +368,11 @@ struct FailoverReportCommand: ParsableCommand {
 }
 
 func makeFailoverReport(simulation: String?, baseline: String?, sweep: String?) throws -> Report {
-    do {
-        return FailoverReport(simulation: try simulation.map(SimulationFiles.summary), baseline: try baseline.map(SimulationFiles.summary),
-                              sweep: try sweep.map(SimulationFiles.sweep)).report()
-    } catch { throw CLIError(error.description) }
+    try cli {
+        FailoverReport(simulation: try simulation.map { try SimulationFiles.summary($0) },
+                       baseline: try baseline.map { try SimulationFiles.summary($0) },
+                       sweep: try sweep.map { try SimulationFiles.sweep($0) }).report()
+    }
 }
 
 // MARK: - The demo's reports
@@ -440,8 +439,7 @@ func writeDemoReports(store: Store, storeOptions: StoreOptions, from: Int64, to:
     let base = try prepareSimulator(baselinePath, catalog: .default, seed: nil, store: storeOptions)
     let summary = sim.run(replications: sim.scenario.replications)
     let baseSummary = base.run(replications: base.scenario.replications)
-    let sweep: OutageSweep
-    do { sweep = try base.sweep(duration: 1_800, replications: 2) } catch { throw CLIError(error.description) }
+    let sweep: OutageSweep = try cli { try base.sweep(duration: 1_800, replications: 2) }
     let simPath = (dir as NSString).appendingPathComponent("failover-simulation.json")
     let basePath = (dir as NSString).appendingPathComponent("failover-baseline.json")
     let sweepPath = (dir as NSString).appendingPathComponent("failover-sweep.json")

@@ -21,11 +21,8 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The policy YAML file (default: the built-in example, `mosaic policy example`).", valueName: "file"))
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("A routing model file for predicted latency and failure.", valueName: "file"))
-    var model: String?
-
+    @Option(name: .long, help: ArgumentHelp("A routing model file for predicted latency and failure.", valueName: "file")) var model: String?
     @OptionGroup var catalogOptions: CatalogOptions
-
     @Option(name: .long, help: "Tenant.") var tenant = "default"
     @Option(name: .long, help: "Operation (chat, embedding, clone, build…).") var operation = "chat"
     @Option(name: .long, help: "Model family asked for (the routing model's model feature).") var modelFamily = ""
@@ -34,15 +31,12 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: "Region the data must stay in.") var residency: String?
     @Option(name: .long, help: "Prompt tokens.") var promptTokens = 0
     @Option(name: .long, help: "Expected output tokens.") var expectedOutputTokens = 0
-    @Option(name: .long, parsing: .upToNextOption, help: "Required compliance tags (gdpr, hipaa, soc2, fedramp).")
-    var compliance: [String] = []
-    @Option(name: .long, parsing: .upToNextOption, help: "Required capabilities (vision, long_context…).")
-    var capability: [String] = []
+    @Option(name: .long, parsing: .upToNextOption, help: "Required compliance tags (gdpr, hipaa, soc2, fedramp).") var compliance: [String] = []
+    @Option(name: .long, parsing: .upToNextOption, help: "Required capabilities (vision, long_context…).") var capability: [String] = []
     @Option(name: .long, help: "Latency SLO on the predicted tail, ms.") var sloMs: Double?
     @Option(name: .long, help: "Budget tag.") var budget: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Free-form tags (strict-privacy…).") var tag: [String] = []
     @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
-
     @OptionGroup var output: FormatOptions
 
     func run() throws {
@@ -95,10 +89,8 @@ struct RouteCommand: ParsableCommand {
 
     func table(_ d: Decision) -> OutputTable {
         var t = OutputTable(columns: [
-            .init(name: "rank", alignment: .right), .init(name: "provider"), .init(name: "placement"),
-            .init(name: "score", alignment: .right), .init(name: "expected_ms", alignment: .right),
-            .init(name: "tail_ms", alignment: .right), .init(name: "p_fail", alignment: .right),
-            .init(name: "cost_usd", alignment: .right), .init(name: "note"),
+            .right("rank"), "provider", "placement", .right("score"), .right("expected_ms"), .right("tail_ms"),
+            .right("p_fail"), .right("cost_usd"), "note",
         ])
         for (k, c) in d.candidates.enumerated() {
             t.rows.append([.int(k + 1), .text(c.provider), .text(c.placement.description), .number(c.score, places: 4),

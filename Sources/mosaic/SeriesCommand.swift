@@ -35,9 +35,8 @@ struct SeriesCommand: ParsableCommand {
         let series = try window.fetch()
         let by = window.by
         var t = OutputTable(columns: [
-            .init(name: "timestamp"), .init(name: by.rawValue), .init(name: "requests", alignment: .right),
-            .init(name: "input_tokens", alignment: .right), .init(name: "output_tokens", alignment: .right),
-            .init(name: "cost_usd", alignment: .right), .init(name: "partial"),
+            "timestamp", .init(name: by.rawValue), .right("requests"), .right("input_tokens"), .right("output_tokens"),
+            .right("cost_usd"), "partial",
         ])
         for s in series {
             for i in 0..<s.count {
@@ -47,19 +46,15 @@ struct SeriesCommand: ParsableCommand {
                                OutputTable.Cell(text: s.partial[i] ? "yes" : "", json: s.partial[i])])
             }
         }
-        print(t.render(output.format), terminator: "")
+        output.show(t)
     }
 }
 
 /// Which requests to aggregate, and how: the options `series`, `train load`, `forecast` and
 /// `anomalies` share.
 struct StoreSeriesOptions: ParsableArguments {
-    @Option(name: .long, help: "Interval: 1m … 1d (e.g. 5m, 1h, 1d).")
-    var interval = Interval(argument: "1h")!
-
-    @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.")
-    var by: SeriesGrouping = .provider
-
+    @Option(name: .long, help: "Interval: 1m … 1d (e.g. 5m, 1h, 1d).") var interval = Interval(argument: "1h")!
+    @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.") var by: SeriesGrouping = .provider
     @OptionGroup var time: TimeWindowOptions
     @OptionGroup var store: StoreOptions
 

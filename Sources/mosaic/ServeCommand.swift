@@ -26,19 +26,15 @@ struct ServeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file"))
-    var model: String
+    @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file")) var model: String
 
     @Option(name: .long, help: ArgumentHelp("The policy YAML (default: the built-in example, `mosaic policy example`).", valueName: "file"))
     var policy: String?
 
     @OptionGroup var catalogOptions: CatalogOptions
-
     @Option(name: .long, help: "Address to listen on.") var host = "127.0.0.1"
     @Option(name: .long, help: "Port to listen on (0: a free port, printed at start).") var port = 8080
-
-    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table).", valueName: "path"))
-    var store: String?
+    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table).", valueName: "path")) var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Environment variable holding the admin bearer token.", valueName: "name"))
     var adminTokenEnv = "MOSAIC_ADMIN_TOKEN"
@@ -143,10 +139,7 @@ extension ServeCommand {
             ("tag strict-privacy", #"{"tenant":"acme","prompt_tokens":800,"expected_output_tokens":200,"tags":["strict-privacy"]}"#),
             ("requires HIPAA", #"{"prompt_tokens":500,"expected_output_tokens":100,"compliance":["hipaa"]}"#),
         ]
-        var table = OutputTable(columns: [
-            .init(name: "request"), .init(name: "decision_id"), .init(name: "selected"), .init(name: "ranking"),
-            .init(name: "route_ms", alignment: .right), .init(name: "outcome"),
-        ])
+        var table = OutputTable(columns: ["request", "decision_id", "selected", "ranking", .right("route_ms"), "outcome"])
         let outcomes = ["ok", "ok", "ok", "timeout"]
         for (k, (label, body)) in requests.enumerated() {
             let t0 = DispatchTime.now().uptimeNanoseconds

@@ -99,7 +99,7 @@ struct SimulateCommand: ParsableCommand {
             if output.format == .json {
                 print(String(decoding: try cmp.json(), as: UTF8.self))
             } else {
-                print(comparisonTable(cmp).render(output.format), terminator: "")
+                output.show(comparisonTable(cmp))
             }
             return
         }
@@ -121,13 +121,13 @@ struct SimulateCommand: ParsableCommand {
             } catch { throw CLIError(error.description) }
             progress.finish()
             if let out { try write(result.json(), to: out) }
-            if output.format == .table {
+            if output.isTable {
                 print("N−1 sweep: each provider down for \(sweepDuration) from \(formatSimTime(result.start)) (the busiest hour), \(n) replications each; baseline failed requests \(formatEstimate(result.baselineFailed, 1))")
             }
             if output.format == .json {
                 print(String(decoding: try result.json(), as: UTF8.self))
             } else {
-                print(sweepTable(result).render(output.format), terminator: "")
+                output.show(sweepTable(result))
             }
             return
         }
@@ -185,7 +185,7 @@ struct SimulateCommand: ParsableCommand {
             }
             if !s.tenants.isEmpty {
                 print("")
-                var t = OutputTable(columns: [.init(name: "tenant"), .init(name: "cost_usd", alignment: .right)])
+                var t = OutputTable(columns: ["tenant", .right("cost_usd")])
                 for c in s.tenants { t.rows.append([.text(c.tenant), .text(formatEstimate(c.costUSD, 2))]) }
                 print(t.render(.table), terminator: "")
             }
@@ -228,19 +228,17 @@ func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: St
         return scenario.providers.contains { if case .fromStore = $0.service { return true } else { return false } }
     }()
     let opened = needsStore ? try store.open() : nil
-    // Service times measured in the store.
-    for i in scenario.providers.indices {
-        guard case .fromStore = scenario.providers[i].service, let st = opened else { continue }
-        let id = scenario.providers[i].id
-        var latencies: [Double] = []
-        do {
-            try st.forEachRequest { r in if r.provider == id && r.status == .ok, let l = r.latencyMs { latencies.append(l) } }
-        } catch { throw CLIError("\(store.path): \(error)") }
-        guard latencies.count >= 20 else {
-            throw CLIError("\(path): providers[\(i)].service: from_store needs at least 20 successful requests of '\(id)' in \(store.path), found \(latencies.count)")
+    // Service times measured in the store: one read for every from_store provider.
+    let measured = scenario.providers.filter { if case .fromStore = $0.service { return true } else { return false } }.map(\.id)
+    if let st = opened, !measured.isEmpty {
+        let latencies = try storeLatencies(st, providers: Set(measured))
+        for i in scenario.providers.indices where measured.contains(scenario.providers[i].id) {
+            let id = scenario.providers[i].id
+            guard let q = latencyQuantiles(latencies[id] ?? []) else {
+                throw CLIError("\(path): providers[\(i)].service: from_store needs at least 20 successful requests of '\(id)' in \(store.path), found \(latencies[id]?.count ?? 0)")
+            }
+            scenario.providers[i].service = .empirical(quantilesMs: q)
         }
-        latencies.sort()
-        scenario.providers[i].service = .empirical(quantilesMs: (0...100).map { Quantiles.linear(sorted: latencies, Double($0) / 100) })
     }
     let arrivals = try resolveArrivals(scenario, path: path, catalog: catalog, store: opened, storePath: store.path)
     do {
@@ -254,8 +252,7 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
         return .poisson(rate: rate, profile: profile, bursts: bursts)
     case let .loadModel(modelPath, series, scale):
         guard let data = FileManager.default.contents(atPath: modelPath) else { throw CLIError("\(path): traffic.path: cannot read \(modelPath)") }
-        let m: LoadModel
-        do { m = try LoadModel.decode(data) } catch { throw CLIError("\(modelPath): \(error)") }
+        let m: LoadModel = try cli(modelPath) { try LoadModel.decode(data) }
         let chosen = m.series.filter { series == nil || series!.contains($0.group) }
         if let want = series, let missing = want.first(where: { w in !m.series.contains { $0.group == w } }) {
             throw CLIError("\(path): traffic.series: '\(missing)' is not a series of \(modelPath) (it has \(m.series.map(\.group).joined(separator: ", ")))")
@@ -272,12 +269,8 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
         return try recordedArrivals(store: store, from: from, to: to, timeScale: timeScale, sample: sample, seed: s.seed,
                                     duration: s.duration, providers: served)
     case let .trace(tracePath, format, timeScale, sample):
-        // Read the trace through the request-log ingest into a scratch store, then replay it.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-sim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let scratch: Store
-        do { scratch = try Store(path: dir.appendingPathComponent("trace.sqlite").path) } catch { throw CLIError(error.description) }
+        // Read the trace through the request-log readers (every check of the ingest) straight
+        // into simulated requests, in the order a store would give them back.
         var options = RequestIngestOptions()
         options.provider = s.providers.first?.id
         options.model = "trace"
@@ -286,8 +279,57 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
             guard let f = RequestLogFormat(rawValue: format) else { throw CLIError("\(path): traffic.format: unknown format '\(format)'") }
             options.format = f
         }
-        _ = try ingestFiles([tracePath], store: scratch, catalog: catalog, options: options)
-        return try recordedArrivals(store: scratch, from: nil, to: nil, timeScale: timeScale, sample: sample, seed: s.seed, duration: s.duration)
+        let rows = try cli { try RequestLogReader(catalog: catalog).rowsInStoreOrder(path: tracePath, options: options) }
+        var arrivals = RecordedArrivals(timeScale: timeScale, sample: sample, seed: s.seed, duration: s.duration)
+        for r in rows {
+            arrivals.add(timestamp: r.timestamp, tenant: r.tenant, operation: r.operation, inputTokens: r.inputTokens,
+                         outputTokens: r.outputTokens)
+        }
+        return try arrivals.process()
+    }
+}
+
+/// Recorded requests as simulated arrivals: sampled with a seed, times from the first request
+/// scaled by `timeScale`, cut at the scenario's duration.
+struct RecordedArrivals {
+    let timeScale: Double
+    let sample: Double
+    let seed: UInt64
+    let duration: Double
+    private var requests: [SimRequest] = []
+    private var tenants: [String: UInt16] = [:], operations: [String: UInt16] = [:]
+    private var first: Int64?
+    private var k: UInt64 = 0
+
+    init(timeScale: Double, sample: Double, seed: UInt64, duration: Double) {
+        self.timeScale = timeScale
+        self.sample = sample
+        self.seed = seed
+        self.duration = duration
+    }
+
+    /// Adds the next request in time order.
+    mutating func add(timestamp: Int64, tenant: String, operation: String, inputTokens: Int, outputTokens: Int) {
+        k += 1
+        if sample < 1 {
+            var h = StableHash(seed: seed)
+            h.combine(Int64(bitPattern: k))
+            if Double(UInt64(bitPattern: h.value) >> 11) * 0x1p-53 >= sample { return }
+        }
+        let t0 = first ?? timestamp
+        first = t0
+        let t = Double(timestamp - t0) / 1e6 / timeScale
+        if t >= duration { return }
+        let tenantIndex = tenants[tenant] ?? { let i = UInt16(min(tenants.count, Int(UInt16.max))); tenants[tenant] = i; return i }()
+        let op = operations[operation] ?? { let i = UInt16(min(operations.count, Int(UInt16.max))); operations[operation] = i; return i }()
+        requests.append(SimRequest(time: t, tenant: tenantIndex, operation: op, promptTokens: Int32(clamping: inputTokens),
+                                   outputTokens: Int32(clamping: outputTokens)))
+    }
+
+    func process() throws -> ArrivalProcess {
+        guard !requests.isEmpty else { throw CLIError("traffic: no stored requests in the replay window") }
+        func names(_ d: [String: UInt16]) -> [String] { d.sorted { $0.value < $1.value }.map(\.key) }
+        return .recorded(requests: requests, tenants: names(tenants), operations: names(operations))
     }
 }
 
@@ -295,45 +337,33 @@ func resolveArrivals(_ s: Scenario, path: String, catalog: Catalog, store: Store
 /// seed keeps the same requests).
 func recordedArrivals(store: Store, from: Int64?, to: Int64?, timeScale: Double, sample: Double, seed: UInt64,
                       duration: Double, providers: Set<String>? = nil) throws -> ArrivalProcess {
-    var requests: [SimRequest] = []
-    var tenants: [String: UInt16] = [:], operations: [String: UInt16] = [:]
-    var first: Int64?
-    var k: UInt64 = 0
+    var arrivals = RecordedArrivals(timeScale: timeScale, sample: sample, seed: seed, duration: duration)
     do {
         try store.forEachRequest(from: from, to: to) { r in
             if let providers, !providers.contains(r.provider) { return }
-            k += 1
-            if sample < 1 {
-                var h = StableHash(seed: seed)
-                h.combine(Int64(bitPattern: k))
-                if Double(UInt64(bitPattern: h.value) >> 11) * 0x1p-53 >= sample { return }
-            }
-            let t0 = first ?? r.timestamp
-            first = t0
-            let t = Double(r.timestamp - t0) / 1e6 / timeScale
-            if t >= duration { return }
-            let tenant = tenants[r.tenant] ?? { let i = UInt16(min(tenants.count, Int(UInt16.max))); tenants[r.tenant] = i; return i }()
-            let op = operations[r.operation] ?? { let i = UInt16(min(operations.count, Int(UInt16.max))); operations[r.operation] = i; return i }()
-            requests.append(SimRequest(time: t, tenant: tenant, operation: op, promptTokens: Int32(clamping: r.inputTokens),
-                                       outputTokens: Int32(clamping: r.outputTokens)))
+            arrivals.add(timestamp: r.timestamp, tenant: r.tenant, operation: r.operation, inputTokens: r.inputTokens,
+                         outputTokens: r.outputTokens)
         }
     } catch { throw CLIError("\(error)") }
-    guard !requests.isEmpty else { throw CLIError("traffic: no stored requests in the replay window") }
-    func names(_ d: [String: UInt16]) -> [String] { d.sorted { $0.value < $1.value }.map(\.key) }
-    return .recorded(requests: requests, tenants: names(tenants), operations: names(operations))
+    return try arrivals.process()
 }
 
-/// Measured latencies of successful requests per provider, as 101 evenly spaced quantiles (ms).
-func storeLatencyQuantiles(_ store: Store, provider: String, from: Int64? = nil, to: Int64? = nil) throws -> [Double] {
-    var latencies: [Double] = []
+/// The latencies (ms, sorted) of each provider's successful requests, in one read of the request log.
+func storeLatencies(_ store: Store, providers: Set<String>, from: Int64? = nil, to: Int64? = nil) throws -> [String: [Double]] {
+    var latencies: [String: [Double]] = [:]
     do {
         try store.forEachRequest(from: from, to: to) { r in
-            if r.provider == provider && r.status == .ok, let l = r.latencyMs { latencies.append(l) }
+            if r.status == .ok, let l = r.latencyMs, providers.contains(r.provider) { latencies[r.provider, default: []].append(l) }
         }
-    } catch { throw CLIError("\(error)") }
-    latencies.sort()
-    guard latencies.count >= 20 else { return [] }
-    return (0...100).map { Quantiles.linear(sorted: latencies, Double($0) / 100) }
+    } catch { throw CLIError("\(store.path): \(error)") }
+    return latencies.mapValues { $0.sorted() }
+}
+
+/// 101 evenly spaced quantiles of sorted latencies, the empirical service time of a simulated
+/// provider; nil for fewer than 20.
+func latencyQuantiles(_ sorted: [Double]) -> [Double]? {
+    guard sorted.count >= 20 else { return nil }
+    return (0...100).map { Quantiles.linear(sorted: sorted, Double($0) / 100) }
 }
 
 func formatSimTime(_ seconds: Double) -> String {
@@ -399,9 +429,7 @@ func estimateCells(_ e: Estimate, _ places: Int) -> [OutputTable.Cell] {
 }
 
 func overallTable(_ s: SimulationSummary) -> OutputTable {
-    var t = OutputTable(columns: [.init(name: "metric"), .init(name: "mean", alignment: .right),
-                                  .init(name: "ci95_half", alignment: .right), .init(name: "low", alignment: .right),
-                                  .init(name: "high", alignment: .right)])
+    var t = OutputTable(columns: ["metric", .right("mean"), .right("ci95_half"), .right("low"), .right("high")])
     let o = s.overall
     var rows: [(String, Estimate, Int)] = [
         ("requests", o.requests, 0), ("success rate %", scaled(o.successRate, 100), 3), ("error rate %", scaled(o.errorRate, 100), 3),
@@ -425,12 +453,10 @@ func scaled(_ e: Estimate, _ f: Double) -> Estimate {
 }
 
 func providerTable(_ s: SimulationSummary) -> OutputTable {
-    var t = OutputTable(columns: [.init(name: "provider"), .init(name: "share_pct", alignment: .right),
-                                  .init(name: "attempts", alignment: .right), .init(name: "error_pct", alignment: .right),
-                                  .init(name: "p50_ms", alignment: .right), .init(name: "p99_ms", alignment: .right),
-                                  .init(name: "util_pct", alignment: .right), .init(name: "mean_queue", alignment: .right),
-                                  .init(name: "max_queue", alignment: .right), .init(name: "trips", alignment: .right),
-                                  .init(name: "cost_usd", alignment: .right)])
+    var t = OutputTable(columns: [
+        "provider", .right("share_pct"), .right("attempts"), .right("error_pct"), .right("p50_ms"), .right("p99_ms"),
+        .right("util_pct"), .right("mean_queue"), .right("max_queue"), .right("trips"), .right("cost_usd"),
+    ])
     for p in s.providers {
         t.rows.append([.text(p.provider), .text(formatEstimate(scaled(p.share, 100), 1)), .text(formatEstimate(p.attempts, 0)),
                        .text(formatEstimate(scaled(p.errorRate, 100), 2)), .text(formatEstimate(p.latencyP50Ms, 0)),
@@ -442,11 +468,10 @@ func providerTable(_ s: SimulationSummary) -> OutputTable {
 }
 
 func outageTable(_ s: SimulationSummary) -> OutputTable {
-    var t = OutputTable(columns: [.init(name: "outage"), .init(name: "from"), .init(name: "to"),
-                                  .init(name: "detect_s", alignment: .right), .init(name: "failover_s", alignment: .right),
-                                  .init(name: "requests", alignment: .right), .init(name: "failed", alignment: .right),
-                                  .init(name: "error_pct", alignment: .right), .init(name: "saved_by_failover", alignment: .right),
-                                  .init(name: "error_budget_pct", alignment: .right)])
+    var t = OutputTable(columns: [
+        "outage", "from", "to", .right("detect_s"), .right("failover_s"), .right("requests"), .right("failed"),
+        .right("error_pct"), .right("saved_by_failover"), .right("error_budget_pct"),
+    ])
     for o in s.outages {
         t.rows.append([.text(o.label), .text(formatSimTime(o.start)), .text(formatSimTime(o.end)),
                        .text(o.detectedIn == 0 ? "never" : formatEstimate(o.timeToDetectSeconds, 2)),
@@ -458,9 +483,9 @@ func outageTable(_ s: SimulationSummary) -> OutputTable {
 }
 
 func comparisonTable(_ c: Comparison) -> OutputTable {
-    var t = OutputTable(columns: [.init(name: "metric"), .init(name: "a:\(c.a)", alignment: .right),
-                                  .init(name: "b:\(c.b)", alignment: .right), .init(name: "b_minus_a", alignment: .right),
-                                  .init(name: "ci95_half", alignment: .right), .init(name: "significant")])
+    var t = OutputTable(columns: ["metric", .right("a:\(c.a)"),
+                                  .right("b:\(c.b)"), .right("b_minus_a"),
+                                  .right("ci95_half"), "significant"])
     for r in c.rows {
         let places = r.metric.contains("rate") ? 5 : (r.metric.contains("cost") ? 4 : 1)
         let d = r.difference
@@ -473,10 +498,10 @@ func comparisonTable(_ c: Comparison) -> OutputTable {
 }
 
 func sweepTable(_ s: OutageSweep) -> OutputTable {
-    var t = OutputTable(columns: [.init(name: "rank", alignment: .right), .init(name: "provider_down"),
-                                  .init(name: "extra_failed", alignment: .right), .init(name: "error_pct", alignment: .right),
-                                  .init(name: "extra_p99_ms", alignment: .right), .init(name: "extra_cost_usd", alignment: .right),
-                                  .init(name: "detect_s", alignment: .right), .init(name: "error_budget_pct", alignment: .right)])
+    var t = OutputTable(columns: [
+        .right("rank"), "provider_down", .right("extra_failed"), .right("error_pct"), .right("extra_p99_ms"),
+        .right("extra_cost_usd"), .right("detect_s"), .right("error_budget_pct"),
+    ])
     for (k, r) in s.rows.enumerated() {
         t.rows.append([.int(k + 1), .text(r.provider), .text(formatEstimate(r.extraFailed, 1)),
                        .text(formatEstimate(scaled(r.errorRate, 100), 3)), .text(formatEstimate(r.extraLatencyP99Ms, 0)),

@@ -10,10 +10,8 @@ import MosaicStore
 /// `mosaic train …`
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Train models from the store and export them as versioned model files.",
-        subcommands: [TrainRoutingCommand.self, TrainLoadCommand.self]
-    )
+        commandName: "train", abstract: "Train models from the store and export them as versioned model files.",
+        subcommands: [TrainRoutingCommand.self, TrainLoadCommand.self])
 }
 
 /// A `provider/model` pair on the command line.
@@ -44,23 +42,16 @@ struct TrainRoutingCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The model file to write (default: models/router-vN.json, N the next version).", valueName: "file"))
     var out: String?
 
-    @Option(name: .long, help: "The latency quantile of the tail model.")
-    var tailQuantile: Double = 0.95
-
+    @Option(name: .long, help: "The latency quantile of the tail model.") var tailQuantile: Double = 0.95
     @Flag(name: .long, help: "Give each model its own latency level in each region (a model×region one-hot; see `mosaic eval latency`).")
     var modelByRegion = false
-
-    @Option(name: .long, help: "Share of each provider's newest rows held out for metrics.")
-    var testFraction: Double = 0.2
+    @Option(name: .long, help: "Share of each provider's newest rows held out for metrics.") var testFraction: Double = 0.2
 
     @Option(name: .long, help: ArgumentHelp("Per-prompt correctness file for the quality model (RouteLLM layout).", valueName: "file"))
     var qualityData: String?
 
-    @Option(name: .long, help: "The strong model's correctness column in --quality-data.")
-    var strongColumn = RouteLLMData.defaultStrongColumn
-
-    @Option(name: .long, help: "The weak model's correctness column in --quality-data.")
-    var weakColumn = RouteLLMData.defaultWeakColumn
+    @Option(name: .long, help: "The strong model's correctness column in --quality-data.") var strongColumn = RouteLLMData.defaultStrongColumn
+    @Option(name: .long, help: "The weak model's correctness column in --quality-data.") var weakColumn = RouteLLMData.defaultWeakColumn
 
     @Option(name: .long, help: "The group column in --quality-data (default: subject, else category, when present); groups get shrunk priors.")
     var groupColumn: String?
@@ -68,11 +59,8 @@ struct TrainRoutingCommand: ParsableCommand {
     @Flag(name: .long, help: "Also report leave-groups-out and random-prompt cross-validation of the quality model beside the baselines (slow: refits per fold).")
     var crossValidate = false
 
-    @Option(name: .long, help: "Folds for --cross-validate.")
-    var folds = 5
-
-    @Option(name: .long, help: "Seed of the quality model's random choices (SVD start, kNN reference sample, folds).")
-    var seed: UInt64 = 14
+    @Option(name: .long, help: "Folds for --cross-validate.") var folds = 5
+    @Option(name: .long, help: "Seed of the quality model's random choices (SVD start, kNN reference sample, folds).") var seed: UInt64 = 14
 
     @Option(name: .long, help: ArgumentHelp("Where strong requests go.", valueName: "provider/model"))
     var strong = ModelTarget(argument: "openai/gpt-4o")!
@@ -101,15 +89,15 @@ struct TrainRoutingCommand: ParsableCommand {
         let result = try trainRouting(store: store, from: from, to: to, out: out, tailQuantile: tailQuantile,
                                       testFraction: testFraction, quality: quality.map { ($0.rows, $0.dataset, $0.strong, $0.weak, $0.targets) },
                                       qualityConfiguration: qualityConfig, modelByRegion: modelByRegion)
-        if output.format == .table {
+        if output.isTable {
             print("wrote \(result.path) (routing model v\(result.model.version), \(result.model.rows.formatted()) rows, \(result.model.trainingWindow.from) … \(result.model.trainingWindow.to))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
             print("")
         }
-        print(routingMetricsTable(result.model).render(output.format), terminator: "")
+        output.show(routingMetricsTable(result.model))
         if let q = result.model.quality {
-            if output.format == .table { print("") }
-            print(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)").render(output.format), terminator: "")
+            if output.isTable { print("") }
+            output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
         if crossValidate, let q = quality {
             let trainer = QualityTrainer(configuration: qualityConfig)
@@ -121,8 +109,8 @@ struct TrainRoutingCommand: ParsableCommand {
             for (name, run) in runs {
                 let c: QualityComparison
                 do { c = try run() } catch { throw CLIError("cross-validation: \(error)") }
-                if output.format == .table { print("") }
-                print(qualityComparisonTable(c, split: name).render(output.format), terminator: "")
+                if output.isTable { print("") }
+                output.show(qualityComparisonTable(c, split: name))
             }
         }
     }
@@ -186,8 +174,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     if byProvider.isEmpty && quality == nil {
         throw CLIError("no requests in the store\(from != nil || to != nil ? " in that window" : ""); ingest some first (`mosaic ingest requests FILE` or `mosaic demo`)")
     }
-    let version: Int
-    do { version = try store.nextModelVersion(kind: "routing") } catch { throw CLIError(error.description) }
+    let version: Int = try cli { try store.nextModelVersion(kind: "routing") }
     var config = RoutingTrainer.Configuration()
     config.tailQuantile = tailQuantile
     config.testFraction = testFraction
@@ -219,11 +206,11 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
 func routingMetricsTable(_ model: RoutingModel) -> OutputTable {
     let q = model.providers.first?.tailQuantile ?? 0.95
     var t = OutputTable(columns: [
-        .init(name: "provider"), .init(name: "train", alignment: .right), .init(name: "test", alignment: .right),
-        .init(name: "log_latency_rmse", alignment: .right), .init(name: "log_latency_r2", alignment: .right),
-        .init(name: "p\(Int(q * 100))_coverage", alignment: .right), .init(name: "failure_rate", alignment: .right),
-        .init(name: "failure_auc", alignment: .right), .init(name: "failure_logloss", alignment: .right),
-        .init(name: "failure_brier", alignment: .right),
+        "provider", .right("train"), .right("test"),
+        .right("log_latency_rmse"), .right("log_latency_r2"),
+        .right("p\(Int(q * 100))_coverage"), .right("failure_rate"),
+        .right("failure_auc"), .right("failure_logloss"),
+        .right("failure_brier"),
     ])
     for p in model.providers {
         let m = p.metrics
@@ -237,10 +224,8 @@ func routingMetricsTable(_ model: RoutingModel) -> OutputTable {
 /// RouteLLM's metrics next to the random router.
 func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTable {
     var t = OutputTable(columns: [
-        .init(name: "router"), .init(name: "test_prompts", alignment: .right), .init(name: "apgr", alignment: .right),
-        .init(name: "cpt50_pct_strong", alignment: .right), .init(name: "cpt80_pct_strong", alignment: .right),
-        .init(name: "strong_accuracy", alignment: .right), .init(name: "weak_accuracy", alignment: .right),
-        .init(name: "auc", alignment: .right),
+        "router", .right("test_prompts"), .right("apgr"), .right("cpt50_pct_strong"), .right("cpt80_pct_strong"),
+        .right("strong_accuracy"), .right("weak_accuracy"), .right("auc"),
     ])
     t.rows.append([.text("quality (\(label))"), .int(m.testRows), .number(m.apgr, places: 4), .number(m.cpt50 * 100, places: 1),
                    .number(m.cpt80 * 100, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
@@ -254,8 +239,7 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
 /// A quality model beside the baselines (`mosaic eval routing`, `mosaic train routing --cross-validate`).
 func qualityComparisonTable(_ c: QualityComparison, split: String) -> OutputTable {
     var t = OutputTable(columns: [
-        .init(name: "router"), .init(name: "split"), .init(name: "prompts", alignment: .right), .init(name: "apgr", alignment: .right),
-        .init(name: "cpt50_pct_strong", alignment: .right), .init(name: "cpt80_pct_strong", alignment: .right),
+        "router", "split", .right("prompts"), .right("apgr"), .right("cpt50_pct_strong"), .right("cpt80_pct_strong"),
     ])
     for r in c.rows {
         t.rows.append([.text(r.router), .text(split), .int(c.prompts), .number(r.apgr.isNaN ? nil : r.apgr, places: 4),

@@ -130,12 +130,19 @@ import Testing
         #expect(throws: LearnError.moreFeaturesThanRows(rows: 4, features: 7)) { try q.fit(x, [1, 2, 3, 4]) }
     }
 
-    @Test func iterationLimitThrows() {
+    /// A cut-short MM approach still ends at the same optimum: Newton finishes from wherever
+    /// MM stopped (the thefastest.ai data had small providers whose MM phase ran out of steps).
+    @Test func aShortApproachReachesTheSameOptimum() throws {
         let (x, y) = Self.heteroscedastic(rows: 2_000, seed: 46)
+        let full = try QuantileRegression(quantile: 0.95).solve(x, y)
         var q = QuantileRegression(quantile: 0.95)
         q.maxIterations = 1
         q.tolerance = 0
-        #expect(throws: LearnError.didNotConverge(iterations: 1)) { try q.fit(x, y) }
+        let short = try q.solve(x, y)
+        for (a, b) in zip(short.model.coefficients + [short.model.intercept], full.model.coefficients + [full.model.intercept]) {
+            #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "\(a) vs \(b)")
+        }
+        #expect(short.optimalityGap < 1e-4)
     }
 
     @Test func invalidQuantile() {

@@ -237,4 +237,38 @@ struct EndpointTests {
             }
         }
     }
+
+    @Test func anOutcomeFromALaterCandidateCountsAsTheCallersFailover() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            var id = "", next = ""
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { r in
+                let o = try object(r.body)
+                id = try #require(o["decision_id"] as? String)
+                let candidates = try #require(o["candidates"] as? [[String: Any]]).compactMap { $0["provider"] as? String }
+                let rank = try #require((o["selected"] as? [String: Any])?["rank"] as? Int)
+                try #require(rank < candidates.count)
+                next = candidates[rank]  // the candidate after the admitted one
+            }
+            // The caller's attempt on the admitted provider failed and it went on to the next candidate.
+            let report = #"{"decision_id":"\#(id)","provider":"\#(next)","status":"ok","latency_ms":900}"#
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
+                #expect(r.status == .ok)
+            }
+            // An outcome from the admitted provider is no failover.
+            var second = ""
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { r in
+                let o = try object(r.body)
+                second = #"{"decision_id":"\#(try #require(o["decision_id"] as? String))","provider":"\#(try #require((o["selected"] as? [String: Any])?["provider"] as? String))","status":"ok","latency_ms":800}"#
+            }
+            _ = try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: second))
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(text.contains(#"mosaic_failovers_total{provider="\#(next)"} 1"#), "\(text)")
+                #expect(text.split(separator: "\n").filter { $0.hasPrefix("mosaic_failovers_total{") }.count == 1)
+            }
+        }
+    }
 }

@@ -62,12 +62,7 @@ public struct FOCUSIngestor {
                 try job.run(writer: try BillingWriter(store: store, runID: runID))
             }
         } catch {
-            let ingestError: IngestError
-            switch error {
-            case let e as IngestError: ingestError = e
-            case let e as StoreError: ingestError = .store(e)
-            default: ingestError = .file(path: path, reason: "\(error)")
-            }
+            let ingestError = IngestError(error, path: path)
             try? store.finishRun(runID, counts: IngestCounts(), error: ingestError.description)
             throw ingestError
         }

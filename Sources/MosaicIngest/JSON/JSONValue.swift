@@ -1,3 +1,5 @@
+import MosaicCore
+
 /// A JSON document that keeps every number's literal text, so money never passes through a
 /// `Double` (`5.0000000000000004e-08` stays exactly that), and object keys in document order.
 public indirect enum JSONValue: Sendable, Equatable {
@@ -67,9 +69,13 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 extension JSONValue {
     /// Parses a complete JSON document (RFC 8259). Nesting deeper than 512 levels is refused.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        let array = Array(bytes)
-        var parser = JSONParser(bytes: array)
-        return try parser.document()
+        let result = Array(bytes).withUnsafeBytes { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in
+                var parser = JSONParser(bytes: buffer)
+                return try parser.document()
+            }
+        }
+        return try result.get()
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
@@ -77,27 +83,28 @@ extension JSONValue {
     }
 }
 
+/// A recursive-descent parser over ``JSONLexer``'s tokens.
 struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var i = 0
     var depth = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    func fail(_ reason: String) -> JSONSyntaxError {
+    func fail(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
         var line = 1, col = 1
-        for b in bytes[0..<min(i, bytes.count)] {
+        for b in bytes[0..<min(offset ?? i, bytes.count)] {
             if b == 10 { line += 1; col = 1 } else { col += 1 }
         }
         return JSONSyntaxError(line: line, column: col, reason: reason)
     }
 
-    mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 }
-    }
+    func fail(_ error: JSONLexError) -> JSONSyntaxError { fail(error.reason, at: error.offset) }
+
+    mutating func skipSpace() { i = JSONLexer.skipWhitespace(bytes, from: i) }
 
     mutating func document() throws(JSONSyntaxError) -> JSONValue {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        if JSONLexer.hasLiteral(bytes, at: 0, "\u{FEFF}") { i = 3 }
         skipSpace()
         if i >= bytes.count { throw fail("the document is empty") }
         let v = try value()
@@ -121,148 +128,67 @@ struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String) throws(JSONSyntaxError) {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw fail("invalid literal") }
-        i += w.count
+    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        guard JSONLexer.hasLiteral(bytes, at: i, word) else { throw fail("invalid literal") }
+        i += word.utf8CodeUnitCount
+    }
+
+    /// Reads the items of an object or array that opens at `i`, one `item` call each.
+    mutating func items(closing: UInt8, _ what: String, _ item: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        depth += 1
+        if depth > 512 { throw fail("nesting deeper than 512 levels") }
+        defer { depth -= 1 }
+        i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == closing { i += 1; return }
+        while true {
+            try item(&self)
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end of input inside an \(what)") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == closing { i += 1; return }
+            throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))' in an \(what)")
+        }
     }
 
     mutating func object() throws(JSONSyntaxError) -> JSONValue {
-        depth += 1
-        if depth > 512 { throw fail("nesting deeper than 512 levels") }
-        defer { depth -= 1 }
-        i += 1
         var members: [(key: String, value: JSONValue)] = []
-        skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-        while true {
-            skipSpace()
-            guard i < bytes.count else { throw fail("unexpected end of input inside an object") }
-            guard bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            let key = try string()
-            skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
-            i += 1
-            members.append((key, try value()))
-            skipSpace()
-            guard i < bytes.count else { throw fail("unexpected end of input inside an object") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-            throw fail("expected ',' or '}' in an object")
+        try items(closing: UInt8(ascii: "}"), "object") { (p: inout JSONParser) throws(JSONSyntaxError) in
+            p.skipSpace()
+            guard p.i < p.bytes.count else { throw p.fail("unexpected end of input inside an object") }
+            guard p.bytes[p.i] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
+            let key = try p.string()
+            p.skipSpace()
+            guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: ":") else { throw p.fail("expected ':' after a key") }
+            p.i += 1
+            members.append((key, try p.value()))
         }
+        return .object(members)
     }
 
     mutating func array() throws(JSONSyntaxError) -> JSONValue {
-        depth += 1
-        if depth > 512 { throw fail("nesting deeper than 512 levels") }
-        defer { depth -= 1 }
-        i += 1
-        var items: [JSONValue] = []
-        skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-        while true {
-            items.append(try value())
-            skipSpace()
-            guard i < bytes.count else { throw fail("unexpected end of input inside an array") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            throw fail("expected ',' or ']' in an array")
+        var elements: [JSONValue] = []
+        try items(closing: UInt8(ascii: "]"), "array") { (p: inout JSONParser) throws(JSONSyntaxError) in
+            elements.append(try p.value())
         }
+        return .array(elements)
     }
 
+    /// The number's literal text, exactly as written.
     mutating func number() throws(JSONSyntaxError) -> String {
         let start = i
-        if bytes[i] == UInt8(ascii: "-") { i += 1 }
-        func digits() -> Int {
-            let s = i
-            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
-            return i - s
-        }
-        guard i < bytes.count else { throw fail("invalid number") }
-        if bytes[i] == UInt8(ascii: "0") { i += 1 } else if digits() == 0 { throw fail("invalid number") }
-        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            if digits() == 0 { throw fail("invalid number: no digits after '.'") }
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
-            if digits() == 0 { throw fail("invalid number: no exponent digits") }
-        }
-        return bytes.withUnsafeBufferPointer { String(decoding: $0[start..<i], as: UTF8.self) }
+        do { i = try JSONLexer.scanNumber(bytes, from: i) } catch { throw fail(error) }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
     }
 
     mutating func string() throws(JSONSyntaxError) -> String {
-        i += 1
-        // Fast path: no escapes, so the string is the bytes between the quotes.
-        let start = i
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                let text = bytes.withUnsafeBufferPointer { String(validating: $0[start..<i], as: UTF8.self) }
-                guard let text else { throw fail("string is not valid UTF-8") }
-                i += 1
-                return text
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            i += 1
+        do {
+            let token = try JSONLexer.scanString(bytes, from: i)
+            let text = try JSONLexer.decodeString(bytes, token)
+            i = token.end
+            return text
+        } catch {
+            throw fail(error)
         }
-        i = start
-        var out: [UInt8] = []
-        while true {
-            guard i < bytes.count else { throw fail("unterminated string") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") { i += 1; break }
-            if c < 0x20 { throw fail("control character in a string") }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
-            i += 1
-            guard i < bytes.count else { throw fail("unterminated escape") }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(34)
-            case UInt8(ascii: "\\"): out.append(92)
-            case UInt8(ascii: "/"): out.append(47)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard i + 1 < bytes.count, bytes[i] == 92, bytes[i + 1] == UInt8(ascii: "u") else {
-                        throw fail("unpaired surrogate in \\u escape")
-                    }
-                    i += 2
-                    let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid surrogate pair") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
-            }
-        }
-        guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
-        return s
-    }
-
-    mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw fail("truncated \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[i]
-            let d: UInt32
-            switch c {
-            case 48...57: d = UInt32(c - 48)
-            case 65...70: d = UInt32(c - 55)
-            case 97...102: d = UInt32(c - 87)
-            default: throw fail("invalid hex digit in \\u escape")
-            }
-            v = v * 16 + d
-            i += 1
-        }
-        return v
     }
 }

@@ -1,15 +1,27 @@
 import Foundation
 import MosaicCore
 
-/// Headers of the Anthropic Admin API.
-private func anthropicHeaders(_ key: String) -> [String: String] {
-    ["x-api-key": key, "anthropic-version": "2023-06-01", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+/// What the sources of Anthropic's Admin API share: address, key, headers and page URLs.
+public protocol AnthropicAdminSource: APISource {}
+
+extension AnthropicAdminSource {
+    public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
+    public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
+    public var credentialHint: String { "check ANTHROPIC_ADMIN_KEY: it must be an Admin API key (sk-ant-admin…)" }
+
+    public func headers(credential: String) -> [String: String] {
+        ["x-api-key": credential, "anthropic-version": "2023-06-01", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+    }
+
+    /// A page of `path`: the window in RFC 3339 (UTC), then `group_by[]` and the page token.
+    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
+                 token: String?) -> URL {
+        func rfc3339(_ micros: Int64) -> String { Timestamp.format(micros / 1_000_000 * 1_000_000) }
+        let q = [("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)), ("bucket_width", width),
+                 ("limit", limit)] + groupBy.map { ("group_by[]", $0) } + (token.map { [("page", $0)] } ?? [])
+        return base.appending(path: path, query: q)
+    }
 }
-
-private let anthropicHint = "check ANTHROPIC_ADMIN_KEY: it must be an Admin API key (sk-ant-admin…)"
-
-/// RFC 3339 in UTC for Anthropic's `starting_at`/`ending_at`.
-private func rfc3339(_ micros: Int64) -> String { Timestamp.format(micros / 1_000_000 * 1_000_000) }
 
 /// Anthropic's usage report for the Messages API:
 /// `GET /v1/organizations/usage_report/messages` (Admin API key).
@@ -20,7 +32,7 @@ private func rfc3339(_ micros: Int64) -> String { Timestamp.format(micros / 1_00
 /// part and the cache-creation tokens as the cache-write part; `workspace_id` is the project,
 /// `api_key_id` the key; `service_tier`, `context_window` (and later additions such as
 /// `inference_geo`) go into `dimensions`. The API gives no request count.
-public struct AnthropicUsageSource: APISource {
+public struct AnthropicUsageSource: AnthropicAdminSource {
     public var bucketWidth: String
     public var groupBy: [String]
 
@@ -31,21 +43,11 @@ public struct AnthropicUsageSource: APISource {
     }
 
     public var name: String { "anthropic-usage" }
-    public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
-    public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
-    public var credentialHint: String { anthropicHint }
     static let path = "/v1/organizations/usage_report/messages"
 
-    public func headers(credential: String) -> [String: String] { anthropicHeaders(credential) }
-
     public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        var q: [(String, String)] = [
-            ("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)), ("bucket_width", bucketWidth),
-            ("limit", bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")),
-        ]
-        for g in groupBy { q.append(("group_by[]", g)) }
-        if let token { q.append(("page", token)) }
-        return base.appending(path: Self.path, query: q)
+        pageURL(base, Self.path, window, width: bucketWidth, limit: bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31"),
+                groupBy: groupBy, token: token)
     }
 
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
@@ -87,25 +89,16 @@ public struct AnthropicUsageSource: APISource {
 /// $1.2378912. It is divided by 100 exactly. `description` (e.g. "Claude Sonnet 4 Usage -
 /// Input Tokens") is the service and charge description, `workspace_id` the project,
 /// `token_type` the SKU.
-public struct AnthropicCostsSource: APISource {
+public struct AnthropicCostsSource: AnthropicAdminSource {
     public var groupBy: [String]
 
     public init(groupBy: [String] = ["workspace_id", "description"]) { self.groupBy = groupBy }
 
     public var name: String { "anthropic-costs" }
-    public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
-    public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
-    public var credentialHint: String { anthropicHint }
     static let path = "/v1/organizations/cost_report"
 
-    public func headers(credential: String) -> [String: String] { anthropicHeaders(credential) }
-
     public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        var q: [(String, String)] = [("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)),
-                                     ("bucket_width", "1d"), ("limit", "31")]
-        for g in groupBy { q.append(("group_by[]", g)) }
-        if let token { q.append(("page", token)) }
-        return base.appending(path: Self.path, query: q)
+        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
     }
 
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {

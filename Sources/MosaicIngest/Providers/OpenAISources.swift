@@ -1,6 +1,69 @@
 import Foundation
 import MosaicCore
 
+/// What the sources of OpenAI's organization admin API share: address, key, headers and page URLs.
+public protocol OpenAIAdminSource: APISource {}
+
+extension OpenAIAdminSource {
+    public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
+    public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
+    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
+
+    public func headers(credential: String) -> [String: String] {
+        ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
+    }
+
+    /// A page of `path`: the window in whole Unix seconds (the end rounded up), then `group_by`
+    /// and the page token.
+    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
+                 token: String?) -> URL {
+        let q = [("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
+                 ("bucket_width", width), ("limit", limit)] + groupBy.map { ("group_by", $0) } + (token.map { [("page", $0)] } ?? [])
+        return base.appending(path: path, query: q)
+    }
+}
+
+/// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily
+/// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
+/// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
+/// `line_item` is the service and charge description; `project_id` the project.
+public struct OpenAICostsSource: OpenAIAdminSource {
+    public var groupBy: [String]
+
+    public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
+
+    public var name: String { "openai-costs" }
+    static let path = "/v1/organization/costs"
+
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let r = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        var keys = OccurrenceKeys()
+        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
+            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
+            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
+            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
+            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
+            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
+            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
+                                              service: lineItem ?? "OpenAI API", description: lineItem)
+            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
+            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
+            l.project = project
+            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
+            out.lines.append(l)
+        }
+        out.next = try r.next(page)
+        return out
+    }
+}
+
 /// OpenAI's organization usage endpoint for completions:
 /// `GET /v1/organization/usage/completions` (admin key), `data[].results[]` buckets with
 /// `has_more`/`next_page` pagination.
@@ -11,7 +74,7 @@ import MosaicCore
 /// `api_key_id` are columns, `user_id`, `batch` and `service_tier` go into `dimensions`, and
 /// every other numeric field (text/audio/image splits, uncached input…) is kept as sent in
 /// `metrics`.
-public struct OpenAIUsageSource: APISource {
+public struct OpenAIUsageSource: OpenAIAdminSource {
     public var bucketWidth: String
     public var groupBy: [String]
 
@@ -21,9 +84,6 @@ public struct OpenAIUsageSource: APISource {
     }
 
     public var name: String { "openai-usage" }
-    public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
-    public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
-    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
     static let path = "/v1/organization/usage/completions"
     /// Numeric fields stored in their own columns, so not repeated in `metrics`.
     static let mappedFields: Set<String> = [
@@ -31,18 +91,9 @@ public struct OpenAIUsageSource: APISource {
         "input_audio_tokens", "output_audio_tokens", "input_image_tokens", "output_image_tokens",
     ]
 
-    public func headers(credential: String) -> [String: String] {
-        ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
-    }
-
     public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        var q: [(String, String)] = [
-            ("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
-            ("bucket_width", bucketWidth), ("limit", bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")),
-        ]
-        for g in groupBy { q.append(("group_by", g)) }
-        if let token { q.append(("page", token)) }
-        return base.appending(path: Self.path, query: q)
+        pageURL(base, Self.path, window, width: bucketWidth, limit: bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31"),
+                groupBy: groupBy, token: token)
     }
 
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
@@ -70,60 +121,6 @@ public struct OpenAIUsageSource: APISource {
             b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
             b.metrics = metricsJSON(result, excluding: Self.mappedFields)
             out.buckets.append(b)
-        }
-        out.next = try r.next(page)
-        return out
-    }
-}
-
-/// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily
-/// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
-/// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
-/// `line_item` is the service and charge description; `project_id` the project.
-public struct OpenAICostsSource: APISource {
-    public var groupBy: [String]
-
-    public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
-
-    public var name: String { "openai-costs" }
-    public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
-    public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
-    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
-    static let path = "/v1/organization/costs"
-
-    public func headers(credential: String) -> [String: String] {
-        ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
-    }
-
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        var q: [(String, String)] = [
-            ("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
-            ("bucket_width", "1d"), ("limit", "31"),
-        ]
-        for g in groupBy { q.append(("group_by", g)) }
-        if let token { q.append(("page", token)) }
-        return base.appending(path: Self.path, query: q)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        var keys = OccurrenceKeys()
-        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
-            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
-            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
-            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
-            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
-            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
-            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
-            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
-                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
-                                              service: lineItem ?? "OpenAI API", description: lineItem)
-            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
-            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
-            l.project = project
-            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
-            out.lines.append(l)
         }
         out.next = try r.next(page)
         return out

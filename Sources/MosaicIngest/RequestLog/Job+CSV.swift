@@ -88,15 +88,10 @@ extension Job {
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
                 try checkShape(reader, header)
-                var row = BorrowedRow()
+                var row = d.row
                 row.ts = try timestamp(reader.field(cTs), "TIMESTAMP")
                 row.inputTokens = try tokens(reader.field(cIn), "ContextTokens")
                 row.outputTokens = try tokens(reader.field(cOut), "GeneratedTokens")
-                row.provider = UnsafeRawBufferPointer(d.provider!)
-                row.model = UnsafeRawBufferPointer(d.model!)
-                row.tenant = UnsafeRawBufferPointer(d.tenant)
-                row.operation = UnsafeRawBufferPointer(d.operation)
-                row.region = UnsafeRawBufferPointer(d.region)
                 return row
             }
             if rowsRead & 0xFFFF == 0 { reportProgress(bytes: reader.position) }
@@ -119,7 +114,7 @@ extension Job {
         while try reader.next() {
             try deliver(line: reader.recordLine, raw: { reader.rawRecord() }) { () throws(RowProblem) -> BorrowedRow in
                 try checkShape(reader, header)
-                var row = BorrowedRow()
+                var row = d.row
                 let t = reader.field(cTs)
                 guard let seconds = ByteParsing.double(t) else {
                     throw RowProblem(column: "Timestamp", reason: "'\(ByteParsing.excerpt(t))' is not a number of seconds")
@@ -140,9 +135,6 @@ extension Job {
                 row.outputTokens = try tokens(reader.field(cOut), "Response tokens")
                 if row.outputTokens == 0 { row.status = .error }
                 if cElapsed >= 0 { row.latencyMs = try milliseconds(reader.field(cElapsed), "Elapsed time", scale: 1000) }
-                row.tenant = UnsafeRawBufferPointer(d.tenant)
-                row.operation = UnsafeRawBufferPointer(d.operation)
-                row.region = UnsafeRawBufferPointer(d.region)
                 return row
             }
         }

@@ -64,18 +64,13 @@ extension Job {
             for k in keys where object[k] == nil { throw RowProblem(column: k, reason: "is missing") }
             try scratch.load(object, keys: keys)
             return try scratch.withFields { (f) throws(RowProblem) -> BorrowedRow in
-                var row = BorrowedRow()
+                var row = d.row
                 guard let ms = ByteParsing.double(f[0]) else {
                     throw RowProblem(column: "timestamp", reason: "'\(ByteParsing.excerpt(f[0]))' is not a number of milliseconds")
                 }
                 row.ts = try relative(ms * 1000, "timestamp")
                 row.inputTokens = try tokens(f[1], "input_length")
                 row.outputTokens = try tokens(f[2], "output_length")
-                row.provider = UnsafeRawBufferPointer(d.provider!)
-                row.model = UnsafeRawBufferPointer(d.model!)
-                row.tenant = UnsafeRawBufferPointer(d.tenant)
-                row.operation = UnsafeRawBufferPointer(d.operation)
-                row.region = UnsafeRawBufferPointer(d.region)
                 return row
             }
         }

@@ -27,7 +27,7 @@ public struct RequestLogIngestor {
         let format: RequestLogFormat
         let size: Int64
         do {
-            (format, size) = try preflight(path: path, options: options)
+            (format, size) = try RequestLogReader(catalog: catalog).preflight(path: path, options: options)
         } catch {
             recordFailure(source: "requests:\(options.format?.rawValue ?? "auto")", location: location, error)
             throw error
@@ -53,21 +53,13 @@ public struct RequestLogIngestor {
                 let sink = RequestRowSink(writer: writer, prices: prices, knownProviders: known)
                 let job = Job(path: path, location: location, options: options, store: store, runID: runID,
                               sink: sink, totalBytes: size)
-                switch format {
-                case .csv, .azureTrace, .burstgpt: try job.readCSV(format: format)
-                case .jsonl, .mooncake: try job.readJSONLines(format: format)
-                }
+                try job.read(format: format)
                 counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
                                       quarantined: job.quarantined)
                 unpriced = sink.unpriced
             }
         } catch {
-            let ingestError: IngestError
-            switch error {
-            case let e as IngestError: ingestError = e
-            case let e as StoreError: ingestError = .store(e)
-            default: ingestError = .file(path: path, reason: "\(error)")
-            }
+            let ingestError = IngestError(error, path: path)
             try? store.finishRun(runID, counts: IngestCounts(), error: ingestError.description)
             throw ingestError
         }
@@ -78,22 +70,6 @@ public struct RequestLogIngestor {
                                    quarantined: counts.quarantined, unpriced: unpriced, seconds: seconds)
     }
 
-    /// The checks before any row is read: the file exists and is not empty, its format is
-    /// known, and the options fit the format.
-    func preflight(path: String, options: RequestIngestOptions) throws(IngestError) -> (RequestLogFormat, Int64) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .file(path: path, reason: "no such file")
-        }
-        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        if size == 0 { throw .file(path: path, reason: "the file is empty (expected a header line and rows)") }
-        let format: RequestLogFormat
-        if let f = options.format { format = f } else { format = try detectFormat(path: path) }
-        try check(options, for: format)
-        return (format, size)
-    }
-
     /// Records a run that failed before it started reading rows (best effort: the store may be
     /// what failed).
     func recordFailure(source: String, location: String, _ error: IngestError) {
@@ -101,35 +77,6 @@ public struct RequestLogIngestor {
         try? store.finishRun(id, counts: IngestCounts(), error: error.description)
     }
 
-    func detectFormat(path: String) throws(IngestError) -> RequestLogFormat {
-        let reader = try LineReader(path: path, maxLineBytes: 1 << 16)
-        let first: String
-        do {
-            guard try reader.next() else { throw IngestError.file(path: path, reason: "the file is empty") }
-            first = String(decoding: reader.line, as: UTF8.self)
-        } catch {
-            // A first line over 64 KiB: not a header of any known format.
-            throw .file(path: path, reason: "cannot tell the format from the first line; pass --format")
-        }
-        guard let f = RequestLogFormat.detect(firstLine: first, path: path) else {
-            throw .file(path: path, reason: "cannot tell the format from the first line '\(first.prefix(80))'; pass --format (one of \(RequestLogFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return f
-    }
-
-    func check(_ o: RequestIngestOptions, for format: RequestLogFormat) throws(IngestError) {
-        if format.hasRelativeTime && o.start == nil {
-            throw .option("\(format.rawValue) timestamps count from the start of the trace; pass --start with the instant they count from (for example --start 2024-01-01T00:00:00Z)")
-        }
-        if format == .azureTrace || format == .mooncake {
-            if o.provider == nil || o.model == nil {
-                throw .option("\(format.rawValue) traces name no provider or model; pass --provider and --model (for example --provider openai --model gpt-4o)")
-            }
-        }
-        if let p = o.provider, catalog.provider(id: p) == nil {
-            throw .option("--provider \(p): not in the provider catalog (known: \(catalog.providers.map(\.id).joined(separator: ", ")))")
-        }
-    }
 }
 
 /// The state of one file's ingest.
@@ -137,9 +84,10 @@ final class Job {
     let path: String
     let location: String
     let options: RequestIngestOptions
-    let store: Store
+    /// Where bad rows go with `skipBad` (nil when reading without a store).
+    let store: Store?
     let runID: Int64
-    let sink: RequestRowSink
+    let sink: any RowSink
     let totalBytes: Int64
     var rowsRead = 0
     var quarantined = 0
@@ -162,10 +110,22 @@ final class Job {
             provider = o.provider == nil ? nil : owned[3]
             model = o.model == nil ? nil : owned[4]
         }
+
+        /// A row with the default names filled in (provider and model when given): what a trace
+        /// row, which names none, starts from.
+        var row: BorrowedRow {
+            var r = BorrowedRow()
+            r.tenant = tenant
+            r.operation = operation
+            r.region = region
+            if let provider { r.provider = provider }
+            if let model { r.model = model }
+            return r
+        }
     }
 
-    init(path: String, location: String, options: RequestIngestOptions, store: Store, runID: Int64,
-         sink: RequestRowSink, totalBytes: Int64) {
+    init(path: String, location: String, options: RequestIngestOptions, store: Store?, runID: Int64,
+         sink: any RowSink, totalBytes: Int64) {
         self.path = path
         self.location = location
         self.options = options
@@ -198,12 +158,20 @@ final class Job {
         } catch {
             throw .file(path: path, reason: "\(error)")
         }
-        if !options.skipBad { throw .row(file: path, line: line, column: problem.column, reason: problem.reason) }
+        guard options.skipBad, let store else { throw .row(file: path, line: line, column: problem.column, reason: problem.reason) }
         do {
             try store.quarantine(runID: runID, location: location, line: line, field: problem.column,
                                  reason: problem.reason, raw: raw())
         } catch { throw .store(error) }
         quarantined += 1
+    }
+
+    /// Reads the whole file in its format.
+    func read(format: RequestLogFormat) throws(IngestError) {
+        switch format {
+        case .csv, .azureTrace, .burstgpt: try readCSV(format: format)
+        case .jsonl, .mooncake: try readJSONLines(format: format)
+        }
     }
 
     func reportProgress(bytes: Int64) {

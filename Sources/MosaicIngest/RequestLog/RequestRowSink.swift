@@ -34,7 +34,7 @@ struct BorrowedRow {
 /// back after rows of other instants (only possible in a file not sorted by time) is taken as
 /// a repeat of the first and counted as a duplicate: telling it apart would need memory that
 /// grows with the file.
-final class RequestRowSink {
+final class RequestRowSink: RowSink {
     let writer: RequestWriter
     let prices: PriceBook
     let knownProviders: Set<String>
@@ -50,16 +50,12 @@ final class RequestRowSink {
         var modelBytes: [UInt8]
     }
     private var names: [Int64: Names] = [:]
-    private var currentTs = Int64.min
-    private var keysAtTs: [Int64] = []
-    /// Occurrence counts once an instant has many rows (keeps the check O(1) per row).
-    private var countsAtTs: [Int64: UInt64] = [:]
+    private var keys = ContentKeys()
 
     init(writer: RequestWriter, prices: PriceBook, knownProviders: Set<String>) {
         self.writer = writer
         self.prices = prices
         self.knownProviders = knownProviders
-        keysAtTs.reserveCapacity(64)
     }
 
     private func resolve(_ provider: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Names {
@@ -85,8 +81,7 @@ final class RequestRowSink {
     func accept(_ row: BorrowedRow) throws(RowFailure) {
         let n = resolve(row.provider, row.model)
         if !n.known {
-            let list = knownProviders.sorted().joined(separator: ", ")
-            throw .problem(RowProblem(column: "provider", reason: "'\(n.provider)' is not in the provider catalog (known: \(list)); add it to the catalog or pass --catalog"))
+            throw .problem(.unknownProvider(n.provider, known: knownProviders))
         }
         var cost = row.cost
         if cost == nil {
@@ -94,7 +89,7 @@ final class RequestRowSink {
                                outputTokens: Int(row.outputTokens), cachedTokens: Int(row.cachedTokens),
                                latencyMs: row.latencyMs)
         }
-        let key = contentKey(row)
+        let key = keys.key(row)
         do {
             let fresh = try writer.insert(
                 ts: row.ts, key: key, tenant: row.tenant, provider: row.provider, model: row.model,
@@ -111,9 +106,21 @@ final class RequestRowSink {
             throw .store(error)
         }
     }
+}
+
+/// The content key of each row of one file, in file order: a stable hash of every stored field
+/// (or of provider and `request_id` when the log has ids), told apart by occurrence for
+/// identical rows at one instant (see ``RequestRowSink``).
+struct ContentKeys {
+    private var currentTs = Int64.min
+    private var keysAtTs: [Int64] = []
+    /// Occurrence counts once an instant has many rows (keeps the check O(1) per row).
+    private var countsAtTs: [Int64: UInt64] = [:]
+
+    init() { keysAtTs.reserveCapacity(64) }
 
     @inline(__always)
-    private func contentKey(_ row: BorrowedRow) -> Int64 {
+    mutating func key(_ row: BorrowedRow) -> Int64 {
         var h = StableHash()
         if let rid = row.requestID, rid.count > 0 {
             h.combine(UInt64(1))
@@ -157,6 +164,13 @@ final class RequestRowSink {
         var o = StableHash(seed: UInt64(bitPattern: base))
         o.combine(occurrence)
         return o.value
+    }
+}
+
+extension RowProblem {
+    /// A row naming a provider outside the catalog.
+    static func unknownProvider(_ provider: String, known: Set<String>) -> RowProblem {
+        RowProblem(column: "provider", reason: "'\(provider)' is not in the provider catalog (known: \(known.sorted().joined(separator: ", "))); add it to the catalog or pass --catalog")
     }
 }
 

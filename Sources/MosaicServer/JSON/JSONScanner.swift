@@ -1,3 +1,5 @@
+import MosaicCore
+
 /// A small, strict JSON reader over borrowed bytes, for request bodies.
 ///
 /// The API's request bodies are flat objects with a few known fields, so they are read
@@ -16,21 +18,16 @@ struct JSONScanner: ~Copyable {
 
     // MARK: - Errors
 
-    func fail(_ message: String) -> APIError {
-        APIError(status: .badRequest, message: message + " (at byte \(i))", field: field.isEmpty ? nil : field)
+    func fail(_ message: String, at offset: Int? = nil) -> APIError {
+        APIError(status: .badRequest, message: message + " (at byte \(offset ?? i))", field: field.isEmpty ? nil : field)
     }
+
+    func fail(_ error: JSONLexError) -> APIError { fail("malformed JSON: " + error.reason, at: error.offset) }
 
     // MARK: - Tokens
 
     @inline(__always)
-    mutating func skipWhitespace() {
-        while i < base.count {
-            switch base[i] {
-            case 0x20, 0x09, 0x0A, 0x0D: i += 1
-            default: return
-            }
-        }
-    }
+    mutating func skipWhitespace() { i = JSONLexer.skipWhitespace(base, from: i) }
 
     @inline(__always)
     mutating func peek() -> UInt8? {
@@ -75,35 +72,16 @@ struct JSONScanner: ~Copyable {
         }
         firstKey = false
         guard i < base.count, base[i] == UInt8(ascii: "\"") else { throw fail("malformed JSON: expected a quoted key") }
-        let start = i + 1
-        var j = start
-        var escaped = false
-        while j < base.count {
-            let b = base[j]
-            if b == UInt8(ascii: "\\") { escaped = true; j += 2; continue }
-            if b == UInt8(ascii: "\"") { break }
-            j += 1
-        }
-        guard j < base.count else { i = j; throw fail("malformed JSON: unterminated key") }
-        i = j + 1
-        let range = start..<j
-        field = escaped ? (try decodeString(range)) : String(decoding: UnsafeRawBufferPointer(rebasing: base[range]), as: UTF8.self)
+        let token = try scanString()
+        field = try text(of: token)
         try expect(UInt8(ascii: ":"), "':' after a key")
-        return range
+        return token.content
     }
 
     /// Whether the key bytes equal `literal`.
     @inline(__always)
     func key(_ range: Range<Int>, is literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitCount
-        guard range.count == n else { return false }
-        let p = literal.utf8Start
-        var k = 0
-        while k < n {
-            if base[range.lowerBound + k] != p[k] { return false }
-            k += 1
-        }
-        return true
+        range.count == literal.utf8CodeUnitCount && JSONLexer.hasLiteral(base, at: range.lowerBound, literal)
     }
 
     // MARK: - Values
@@ -111,85 +89,30 @@ struct JSONScanner: ~Copyable {
     /// Whether the next value is `null` (consumed when it is).
     mutating func takeNull() -> Bool {
         guard peek() == UInt8(ascii: "n") else { return false }
-        if i + 4 <= base.count, base[i + 1] == UInt8(ascii: "u"), base[i + 2] == UInt8(ascii: "l"), base[i + 3] == UInt8(ascii: "l") {
-            i += 4
-            return true
-        }
-        return false
+        guard JSONLexer.hasLiteral(base, at: i, "null") else { return false }
+        i += 4
+        return true
     }
 
     mutating func string() throws(APIError) -> String {
         guard let c = peek() else { throw fail("malformed JSON: unexpected end of input, expected a string") }
         guard c == UInt8(ascii: "\"") else { throw fail("expected a string") }
-        let start = i + 1
-        var j = start
-        var escaped = false
-        while j < base.count {
-            let b = base[j]
-            if b == UInt8(ascii: "\\") { escaped = true; j += 2; continue }
-            if b == UInt8(ascii: "\"") { break }
-            if b < 0x20 { i = j; throw fail("malformed JSON: control character in a string") }
-            j += 1
-        }
-        guard j < base.count else { i = j; throw fail("malformed JSON: unterminated string") }
-        i = j + 1
-        if !escaped { return String(decoding: UnsafeRawBufferPointer(rebasing: base[start..<j]), as: UTF8.self) }
-        return try decodeString(start..<j)
+        return try text(of: scanString())
     }
 
-    /// Decodes a string with escapes.
-    func decodeString(_ range: Range<Int>) throws(APIError) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(range.count)
-        var j = range.lowerBound
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= range.upperBound else { return nil }
-            var v: UInt32 = 0
-            for k in 0..<4 {
-                let b = base[at + k]
-                let d: UInt32
-                switch b {
-                case 0x30...0x39: d = UInt32(b - 0x30)
-                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-                default: return nil
-                }
-                v = v << 4 | d
-            }
-            return v
+    /// Steps over the string that starts at `i`.
+    private mutating func scanString() throws(APIError) -> JSONStringToken {
+        do {
+            let token = try JSONLexer.scanString(base, from: i)
+            i = token.end
+            return token
+        } catch {
+            throw fail(error)
         }
-        while j < range.upperBound {
-            let b = base[j]
-            if b != UInt8(ascii: "\\") { out.append(b); j += 1; continue }
-            guard j + 1 < range.upperBound else { throw fail("malformed JSON: bad escape") }
-            let e = base[j + 1]
-            j += 2
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(j) else { throw fail("malformed JSON: bad \\u escape") }
-                j += 4
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard j + 6 <= range.upperBound, base[j] == UInt8(ascii: "\\"), base[j + 1] == UInt8(ascii: "u"),
-                          let low = hex4(j + 2), (0xDC00..<0xE000).contains(low) else {
-                        throw fail("malformed JSON: unpaired surrogate")
-                    }
-                    j += 6
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("malformed JSON: bad \\u escape") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: throw fail("malformed JSON: bad escape")
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func text(of token: JSONStringToken) throws(APIError) -> String {
+        do { return try JSONLexer.decodeString(base, token) } catch { throw fail(error) }
     }
 
     /// A JSON number.
@@ -197,31 +120,11 @@ struct JSONScanner: ~Copyable {
         guard let c = peek() else { throw fail("malformed JSON: unexpected end of input, expected a number") }
         guard c == UInt8(ascii: "-") || (0x30...0x39).contains(c) else { throw fail("expected a number") }
         let start = i
-        var j = i
-        while j < base.count && Self.isNumberByte(base[j]) { j += 1 }
-        i = j
-        // Fast path: plain integers.
-        var v: Int64 = 0
-        var k = start
-        var negative = false
-        if base[k] == UInt8(ascii: "-") { negative = true; k += 1 }
-        var plain = k < j && j - k <= 15
-        while plain && k < j {
-            let b = base[k]
-            if b < 0x30 || b > 0x39 { plain = false; break }
-            v = v * 10 + Int64(b - 0x30)
-            k += 1
-        }
-        if plain { return Double(negative ? -v : v) }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: base[start..<j]), as: UTF8.self)
+        do { i = try JSONLexer.scanNumber(base, from: start) } catch { throw fail(error) }
+        if let v = JSONLexer.smallInteger(base, start..<i) { return Double(v) }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: base[start..<i]), as: UTF8.self)
         guard let d = Double(text), d.isFinite else { throw fail("malformed JSON: bad number '\(text)'") }
         return d
-    }
-
-    @inline(__always)
-    static func isNumberByte(_ b: UInt8) -> Bool {
-        (0x30...0x39).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+") || b == UInt8(ascii: ".")
-            || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
     }
 
     /// A non-negative integer (a JSON number without fraction).
@@ -235,13 +138,11 @@ struct JSONScanner: ~Copyable {
 
     mutating func bool() throws(APIError) -> Bool {
         guard let c = peek() else { throw fail("malformed JSON: unexpected end of input, expected true or false") }
-        if c == UInt8(ascii: "t"), i + 4 <= base.count, base[i + 1] == UInt8(ascii: "r"), base[i + 2] == UInt8(ascii: "u"),
-           base[i + 3] == UInt8(ascii: "e") {
+        if c == UInt8(ascii: "t"), JSONLexer.hasLiteral(base, at: i, "true") {
             i += 4
             return true
         }
-        if c == UInt8(ascii: "f"), i + 5 <= base.count, base[i + 1] == UInt8(ascii: "a"), base[i + 2] == UInt8(ascii: "l"),
-           base[i + 3] == UInt8(ascii: "s"), base[i + 4] == UInt8(ascii: "e") {
+        if c == UInt8(ascii: "f"), JSONLexer.hasLiteral(base, at: i, "false") {
             i += 5
             return false
         }

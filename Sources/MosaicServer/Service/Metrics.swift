@@ -51,6 +51,7 @@ final class Metrics: Sendable {
         var providerLatency: [String: Histogram] = [:]
         var requests: [String: Int] = [:]
         var expiredDecisions = 0
+        var failovers: [String: Int] = [:]
         var outcomeRejected = 0
     }
 
@@ -87,6 +88,9 @@ final class Metrics: Sendable {
     func reload(source: String, ok: Bool) {
         state.withLock { s in s.reloads[Pair(a: source, b: ok ? "success" : "failure"), default: 0] += 1 }
     }
+
+    /// An outcome from one of the decision's later candidates: the caller failed over to it.
+    func failover(provider: String) { state.withLock { $0.failovers[provider, default: 0] += 1 } }
 
     func expired(_ n: Int) { state.withLock { $0.expiredDecisions += n } }
 

@@ -133,6 +133,8 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
 struct Pending: Sendable {
     var id: UInt64 = 0
     var ticket: Ticket?
+    /// The decision's candidates after the admitted one: where the caller's own failover goes.
+    var remaining = FailoverCandidates()
     var bundle: LoadedBundle?
     var tenant = ""
     var operation = ""
@@ -247,7 +249,7 @@ public final class RoutingService: Sendable {
         var d = takeDecision()
         let ticket = b.router.route(request, now: now, into: &d)
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
-        register(id: id, ticket: ticket, bundle: b, request: request, now: now)
+        register(id: id, ticket: ticket, remaining: d.remaining, bundle: b, request: request, now: now)
         let out = Self.render(d, id: decisionID(id), bundle: b)
         let (provider, reason) = label(d, b)
         giveBack(consume d)
@@ -340,14 +342,15 @@ public final class RoutingService: Sendable {
 
     // MARK: - Pending decisions
 
-    func register(id: UInt64, ticket: Ticket?, bundle: LoadedBundle, request: RouteRequest, now: Int64) {
+    func register(id: UInt64, ticket: Ticket?, remaining: FailoverCandidates, bundle: LoadedBundle, request: RouteRequest,
+                  now: Int64) {
         let slot = id & ringMask
         let stripe = stripes[Int(slot & stripeMask)]
         let position = Int(slot >> 6)
         let evicted = stripe.slots.withLock { slots -> (Ticket, LoadedBundle)? in
             var old: (Ticket, LoadedBundle)? = nil
             if let t = slots[position].ticket, let ob = slots[position].bundle { old = (t, ob) }
-            slots[position] = Pending(id: id, ticket: ticket, bundle: bundle, tenant: request.tenant,
+            slots[position] = Pending(id: id, ticket: ticket, remaining: remaining, bundle: bundle, tenant: request.tenant,
                                       operation: request.operation, modelFamily: request.modelFamily,
                                       region: request.region, budgetTag: request.budgetTag, createdAt: now)
             return old
@@ -454,6 +457,7 @@ public final class RoutingService: Sendable {
             // The caller used another provider than the one admitted (its own failover), or
             // none was admitted: release the admission and count the attempt that happened.
             if let t = claimed.1 { router.complete(t, status: .cancelled, latencyMs: 0, now: now) }
+            if p.remaining.contains(index) { metrics.failover(provider: o.provider) }
             if let t = router.admit(index, now: now, ignoreHealth: true) {
                 router.complete(t, status: o.status, latencyMs: latency, inputTokens: o.inputTokens,
                                 outputTokens: o.outputTokens, budgetTag: p.budgetTag, now: now)
@@ -646,6 +650,10 @@ public final class RoutingService: Sendable {
         p.sample("mosaic_model_load_seconds", [], b.loadSeconds)
         p.header("mosaic_decisions_expired_total", "counter", "Decisions released unreported (TTL or ring overflow).")
         p.sample("mosaic_decisions_expired_total", [], Double(s.expiredDecisions))
+        p.header("mosaic_failovers_total", "counter", "Outcomes from a later candidate of the decision than the admitted one (the caller's failover), by provider.")
+        for (k, v) in s.failovers.sorted(by: { $0.key < $1.key }) {
+            p.sample("mosaic_failovers_total", [("provider", k)], Double(v))
+        }
         if let writer {
             let c = writer.snapshot
             p.header("mosaic_outcome_rows_total", "counter", "Outcome rows by what the store writer did with them.")

@@ -43,9 +43,7 @@ struct ScenarioModel: SimulationModel {
         var attemptStart = 0.0
         var predictedMs = 0.0
         var predictedTailMs = 0.0
-        var candidates: (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8) = (-1, -1, -1, -1, -1, -1, -1, -1)
-        var candidateCount: Int8 = 0
-        var nextCandidate: Int8 = 0
+        var remaining = FailoverCandidates()
         var failedOnce = false
         var inRetry = false
         var counted = false
@@ -353,17 +351,8 @@ struct ScenarioModel: SimulationModel {
         }
         // Keep the remaining candidates for failover.
         var r = requests[slot]
-        r.candidateCount = 0
-        r.nextCandidate = 0
+        r.remaining = decision.remaining
         let sel = decision.selected ?? 0
-        var n = 0
-        var j = sel + 1
-        while j < decision.candidates.count && n < 8 {
-            Self.setCandidate(&r.candidates, n, Int8(decision.candidates[j].index))
-            n += 1
-            j += 1
-        }
-        r.candidateCount = Int8(n)
         let p = decision.candidates[sel].prediction
         r.predictedMs = p.expectedLatencyMs
         r.predictedTailMs = p.tailLatencyMs
@@ -400,34 +389,6 @@ struct ScenarioModel: SimulationModel {
             return
         }
         if timeout.isFinite { addDeadline(now + timeout, token, &k) }
-    }
-
-    typealias Candidates = (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8)
-
-    static func setCandidate(_ t: inout Candidates, _ k: Int, _ v: Int8) {
-        switch k {
-        case 0: t.0 = v
-        case 1: t.1 = v
-        case 2: t.2 = v
-        case 3: t.3 = v
-        case 4: t.4 = v
-        case 5: t.5 = v
-        case 6: t.6 = v
-        default: t.7 = v
-        }
-    }
-
-    static func candidate(_ t: Candidates, _ k: Int) -> Int {
-        switch k {
-        case 0: return Int(t.0)
-        case 1: return Int(t.1)
-        case 2: return Int(t.2)
-        case 3: return Int(t.3)
-        case 4: return Int(t.4)
-        case 5: return Int(t.5)
-        case 6: return Int(t.6)
-        default: return Int(t.7)
-        }
     }
 
     static func token(_ slot: Int, _ serial: UInt32) -> Int64 { Int64(slot) << 24 | Int64(serial & 0xFF_FFFF) }
@@ -597,14 +558,10 @@ struct ScenarioModel: SimulationModel {
         }
         // Fail over to the next candidate the router admits.
         if failover && !unroutable {
-            while requests[slot].nextCandidate < requests[slot].candidateCount {
-                let c = Self.candidate(requests[slot].candidates, Int(requests[slot].nextCandidate))
-                requests[slot].nextCandidate += 1
-                if let ticket = router.admit(c, now: micros(now)) {
-                    if requests[slot].counted { result.failovers += 1 }
-                    send(slot, ticket, &k)
-                    return
-                }
+            if let ticket = router.failover(&requests[slot].remaining, now: micros(now)) {
+                if requests[slot].counted { result.failovers += 1 }
+                send(slot, ticket, &k)
+                return
             }
         }
         // Retry with backoff if the policy and the retry budget allow.
