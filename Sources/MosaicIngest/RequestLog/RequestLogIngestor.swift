@@ -57,6 +57,7 @@ public struct RequestLogIngestor {
                 case .csv, .azureTrace, .burstgpt: try job.readCSV(format: format)
                 case .jsonl, .mooncake: try job.readJSONLines(format: format)
                 }
+                try writer.finish()
                 counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
                                       quarantined: job.quarantined)
                 unpriced = sink.unpriced
