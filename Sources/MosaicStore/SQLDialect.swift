@@ -19,9 +19,9 @@ public enum SQLDialect: String, Sendable {
     public func utc(_ micros: String, _ pattern: DatePattern) -> String {
         switch self {
         case .sqlite:
-            return "strftime('\(pattern == .month ? "%Y-%m" : "%Y-%m-%d")', \(micros) / 1000000, 'unixepoch')"
+            return "strftime('\(pattern == .month ? "%Y-%m" : "%Y-%m-%d")', (\(micros)) / 1000000, 'unixepoch')"
         case .postgres:
-            return "to_char(to_timestamp(\(micros) / 1000000) AT TIME ZONE 'UTC', '\(pattern == .month ? "YYYY-MM" : "YYYY-MM-DD")')"
+            return "to_char(to_timestamp((\(micros)) / 1000000) AT TIME ZONE 'UTC', '\(pattern == .month ? "YYYY-MM" : "YYYY-MM-DD")')"
         }
     }
 

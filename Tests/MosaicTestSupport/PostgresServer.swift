@@ -20,14 +20,16 @@ public enum PostgresServer {
         }
         let dir = FileManager.default.temporaryDirectory.path + "/mosaic-pg-test-\(UUID().uuidString.prefix(8))"
         let script = SharedData.packageRoot + "/scripts/postgres-cluster"
-        let r = ChildProcess.run(script, ["start", dir])
+        guard let r = try? ChildProcess.run(script, ["start", dir]) else {
+            return .failure(Failure(description: "cannot run \(script)"))
+        }
         guard r.status == 0, let url = r.stdout.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
             return .failure(Failure(description: "scripts/postgres-cluster start failed: \(r.stderr)"))
         }
         clusterDirectory = dir
         atexit {
             guard let dir = PostgresServer.clusterDirectory else { return }
-            _ = ChildProcess.run(SharedData.packageRoot + "/scripts/postgres-cluster", ["stop", dir])
+            _ = try? ChildProcess.run(SharedData.packageRoot + "/scripts/postgres-cluster", ["stop", dir])
         }
         return .success(url)
     }()
