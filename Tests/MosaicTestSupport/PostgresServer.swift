@@ -3,43 +3,22 @@ import MosaicStore
 
 /// A PostgreSQL server for the tests that need one, and a fresh database per test.
 ///
-/// `$MOSAIC_TEST_POSTGRES` (a `postgres://` URL whose user may create databases) names a
-/// running server. Otherwise, when Debian's PostgreSQL is installed, the first test that asks
-/// starts a throwaway cluster with `scripts/postgres-cluster` and the process stops it at exit.
-/// Without either, the tests skip with ``skipReason`` (unless `$MOSAIC_REQUIRE_POSTGRES` is
-/// set, as in CI: then they run and fail).
+/// `$MOSAIC_TEST_POSTGRES` names a running server (a `postgres://` URL whose user may create
+/// databases); `scripts/postgres-cluster start` starts a throwaway one and prints that URL,
+/// and `.ci/run` does so in CI. Without it the tests skip with ``skipReason``, unless
+/// `$MOSAIC_REQUIRE_POSTGRES` is set (as in CI): then they run and fail.
 public enum PostgresServer {
-    static let enableCommand = "scripts/bootstrap --postgres (or set MOSAIC_TEST_POSTGRES=postgres://user@host:port/db)"
+    static let enableCommand = "scripts/bootstrap --postgres && export MOSAIC_TEST_POSTGRES=$(scripts/postgres-cluster start)"
 
     /// The admin URL, or why there is none.
     static let server: Result<String, Failure> = {
         if let url = ProcessInfo.processInfo.environment["MOSAIC_TEST_POSTGRES"], !url.isEmpty { return .success(url) }
-        let bins = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        guard bins.contains(where: { FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/initdb") }) else {
-            return .failure(Failure(description: "PostgreSQL is not installed; run \(enableCommand)"))
-        }
-        let dir = FileManager.default.temporaryDirectory.path + "/mosaic-pg-test-\(UUID().uuidString.prefix(8))"
-        let script = SharedData.packageRoot + "/scripts/postgres-cluster"
-        guard let r = try? ChildProcess.run(script, ["start", dir]) else {
-            return .failure(Failure(description: "cannot run \(script)"))
-        }
-        guard r.status == 0, let url = r.stdout.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
-            return .failure(Failure(description: "scripts/postgres-cluster start failed: \(r.stderr)"))
-        }
-        clusterDirectory = dir
-        atexit {
-            guard let dir = PostgresServer.clusterDirectory else { return }
-            _ = try? ChildProcess.run(SharedData.packageRoot + "/scripts/postgres-cluster", ["stop", dir])
-        }
-        return .success(url)
+        return .failure(Failure(description: "PostgreSQL tests skipped: MOSAIC_TEST_POSTGRES is not set; run \(enableCommand)"))
     }()
-
-    nonisolated(unsafe) static var clusterDirectory: String?
 
     public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    /// Whether the PostgreSQL tests run: a server is there (the throwaway cluster is started
-    /// if needed), or it is required.
+    /// Whether the PostgreSQL tests run: a server is named, or one is required.
     public static var isAvailable: Bool {
         (try? server.get()) != nil || ProcessInfo.processInfo.environment["MOSAIC_REQUIRE_POSTGRES"] == "1"
     }
