@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: - System libraries (C shims, no Swift API of their own)
@@ -51,10 +52,11 @@ let package = Package(
             name: "MosaicCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
-        /// SQLite schema, migrations, bulk writers and queries.
+        /// The store: SQLite (embedded, the default) or PostgreSQL (shared, through PostgresNIO);
+        /// schema, migrations, bulk writers and queries.
         .target(
             name: "MosaicStore",
-            dependencies: ["MosaicCore", "CSQLite"]
+            dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         /// The routing model file format and the routing decision code the simulator and the
         /// server share. No I/O, no store, no trainers.

@@ -1,14 +1,29 @@
 import CSQLite
+import Foundation
 import MosaicCore
 
-/// A connection to one SQLite file: a thin, honest wrapper over libsqlite3.
+/// A connection to one SQLite file (a thin, honest wrapper over libsqlite3) or to one
+/// PostgreSQL database (through PostgresNIO).
+///
+/// Both speak the same small API: `execute`, `prepare` and a ``Statement`` to bind, step and
+/// read. SQL is written once with `?`/`?N` placeholders; where the two dialects differ, the
+/// query asks ``dialect`` for the spelling.
 ///
 /// Not `Sendable`: a connection belongs to one thread at a time. Every failure becomes a
-/// ``StoreError`` carrying the file path and SQLite's message.
+/// ``StoreError`` carrying the file path (or the URL without its password) and the engine's
+/// message.
 public final class Database {
-    /// The file path (":memory:" for an in-memory database).
+    /// The file path (":memory:" for an in-memory database), or the PostgreSQL URL without
+    /// its password.
     public let path: String
-    let handle: OpaquePointer
+    /// Which engine this connection talks to.
+    public let dialect: SQLDialect
+    /// The SQLite connection (nil on PostgreSQL).
+    let handle: OpaquePointer?
+    /// The PostgreSQL connection (nil on SQLite).
+    let postgres: PostgresSession?
+    /// Rows changed by the last PostgreSQL command.
+    var postgresChanges = 0
 
     /// Opens (creating if needed) a database file.
     ///
@@ -26,12 +41,22 @@ public final class Database {
             throw .sqlite(path: path, code: rc, message: message, sql: nil)
         }
         handle = db
+        postgres = nil
+        dialect = .sqlite
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 10_000)
         try MoneyFunctions.register(on: self)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    /// Connects to a PostgreSQL database.
+    public init(postgres url: PostgresURL) throws(StoreError) {
+        path = url.redacted
+        handle = nil
+        dialect = .postgres
+        postgres = try PostgresSession(url: url)
+    }
+
+    deinit { if let handle { sqlite3_close_v2(handle) } }
 
     func error(_ rc: Int32, sql: String?) -> StoreError {
         .sqlite(path: path, code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
@@ -39,6 +64,10 @@ public final class Database {
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws(StoreError) {
+        if let postgres {
+            for statement in Database.split(sql) { postgresChanges = try postgres.query(statement, []).changed }
+            return
+        }
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -50,17 +79,19 @@ public final class Database {
 
     /// Compiles a statement. Reuse it for repeated work: preparing is the expensive part.
     public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        if let postgres { return Statement(database: self, postgres: PostgresStatement(session: postgres, sql: sql)) }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, sql: sql) }
         return Statement(database: self, handle: stmt, sql: sql)
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back.
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (PostgreSQL: `BEGIN … COMMIT`); any error
+    /// rolls everything back.
     ///
     /// Nothing of a failed body is ever visible to other connections or after a crash.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try execute(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let value = try body()
             try execute("COMMIT")
@@ -71,11 +102,30 @@ public final class Database {
         }
     }
 
-    /// The rowid of the last inserted row.
+    /// The rowid of the last inserted row (SQLite only; see ``insertReturningID(_:_:)``).
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Rows changed by the last INSERT/UPDATE/DELETE.
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
+    public var changes: Int { postgres == nil ? Int(sqlite3_changes64(handle)) : postgresChanges }
+
+    /// Runs an INSERT into a table whose key is `id` and returns the new row's id.
+    public func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws(StoreError) -> Int64 {
+        if dialect == .sqlite {
+            try prepare(sql).run(bindings)
+            return lastInsertRowID
+        }
+        let stmt = try prepare(sql + " RETURNING id")
+        try stmt.bind(bindings)
+        guard try stmt.step() else { throw .postgres(location: path, state: nil, message: "INSERT returned no id", sql: sql) }
+        return stmt.int64(0)
+    }
+
+    /// Splits a script into statements at semicolons that end a line (PostgreSQL runs one
+    /// statement per extended query).
+    static func split(_ script: String) -> [String] {
+        script.components(separatedBy: ";\n").flatMap { $0.hasSuffix(";") ? [String($0.dropLast())] : [$0] }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
 
     /// The first column of the first row, as an integer (nil when there is no row or it is NULL).
     public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws(StoreError) -> Int64? {

@@ -1,24 +1,44 @@
 import MosaicCore
 
-/// Bulk writer for the `requests` table: one prepared insert, reused per row.
+/// Bulk writer for the `requests` table.
 ///
-/// Text arguments are borrowed byte ranges (bound without copying), so a reader can hand over
-/// slices of its input buffer. Rows whose `(ts, key)` is already stored are ignored and
-/// counted as duplicates: that is what makes re-ingesting a file add nothing. The caller owns
-/// the transaction.
+/// On SQLite: one prepared insert, reused per row. Text arguments are borrowed byte ranges
+/// (bound without copying), so a reader can hand over slices of its input buffer.
+///
+/// On PostgreSQL: rows are encoded as `COPY` text into a buffer, streamed into a temporary
+/// staging table a few MiB at a time (PostgresNIO's `copyFrom`), and merged into `requests`
+/// with `INSERT … ON CONFLICT DO NOTHING`. Call ``finish()`` before committing: it sends what
+/// is still buffered.
+///
+/// Rows whose `(ts, key)` is already stored are ignored and counted as duplicates: that is
+/// what makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
+/// ``unpriced``) are exact after ``finish()``. The caller owns the transaction.
 public final class RequestWriter {
-    let statement: Statement
+    let statement: Statement?
+    let copy: RequestCopy?
     let runID: Int64
     /// The status spellings, allocated once and borrowed by every row.
     private let statusBytes: [UnsafeRawBufferPointer]
+    /// Rows stored by this writer.
+    public private(set) var inserted = 0
+    /// Rows that were already stored (same ts and key).
+    public private(set) var duplicates = 0
+    /// Stored rows without a cost.
+    public private(set) var unpriced = 0
 
     public init(store: Store, runID: Int64) throws(StoreError) {
-        statement = try store.database.prepare("""
-            INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
-                input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-            ON CONFLICT(ts, key) DO NOTHING
-            """)
+        if store.database.dialect == .postgres {
+            statement = nil
+            copy = try RequestCopy(database: store.database, runID: runID)
+        } else {
+            statement = try store.database.prepare("""
+                INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
+                    input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                ON CONFLICT(ts, key) DO NOTHING
+                """)
+            copy = nil
+        }
         self.runID = runID
         statusBytes = RequestStatus.allCases.map { status in
             let bytes = Array(status.rawValue.utf8)
@@ -30,15 +50,26 @@ public final class RequestWriter {
 
     deinit { for p in statusBytes { p.deallocate() } }
 
-    /// Inserts one row; returns false when an identical row (same ts and key) was already there.
+    /// Inserts one row. On SQLite, returns false when an identical row (same ts and key) was
+    /// already there; on PostgreSQL the row is staged, the answer comes with the counts, and
+    /// this returns true.
     @inline(__always)
+    @discardableResult
     public func insert(
         ts: Int64, key: Int64, tenant: UnsafeRawBufferPointer, provider: UnsafeRawBufferPointer,
         model: UnsafeRawBufferPointer, operation: UnsafeRawBufferPointer, region: UnsafeRawBufferPointer,
         inputTokens: Int64, outputTokens: Int64, cachedTokens: Int64, latencyMs: Double?, ttftMs: Double?,
         status: RequestStatus, cost: Money?, requestID: UnsafeRawBufferPointer?
     ) throws(StoreError) -> Bool {
-        let s = statement
+        if let copy {
+            copy.append(ts: ts, key: key, tenant: tenant, provider: provider, model: model, operation: operation,
+                        region: region, inputTokens: inputTokens, outputTokens: outputTokens, cachedTokens: cachedTokens,
+                        latencyMs: latencyMs, ttftMs: ttftMs, status: statusBytes[status.index], cost: cost,
+                        requestID: requestID)
+            if copy.isFull { try merge() }
+            return true
+        }
+        let s = statement!
         defer { s.reset() }
         try s.bind(1, ts)
         try s.bind(2, key)
@@ -57,12 +88,21 @@ public final class RequestWriter {
         if let requestID { try s.bindText(15, noCopy: requestID) }
         try s.bind(16, runID)
         try s.step()
-        return s.database.changes > 0
+        return count(fresh: s.database.changes > 0, priced: cost != nil)
     }
 
-    /// Inserts a record (the convenient path: SQLite copies the strings).
+    /// Inserts a record (the convenient path: the strings are copied).
+    @discardableResult
     public func insert(_ r: RequestRecord, key: Int64) throws(StoreError) -> Bool {
-        let s = statement
+        if copy != nil {
+            return try withBytes(r) { (t, p, m, o, g, id) throws(StoreError) -> Bool in
+                try insert(ts: r.timestamp, key: key, tenant: t, provider: p, model: m, operation: o, region: g,
+                           inputTokens: Int64(r.inputTokens), outputTokens: Int64(r.outputTokens),
+                           cachedTokens: Int64(r.cachedTokens), latencyMs: r.latencyMs, ttftMs: r.ttftMs,
+                           status: r.status, cost: r.cost, requestID: id)
+            }
+        }
+        let s = statement!
         defer { s.reset() }
         try s.bind(1, r.timestamp)
         try s.bind(2, key)
@@ -81,6 +121,55 @@ public final class RequestWriter {
         if let rid = r.requestID { try s.bind(15, rid) }
         try s.bind(16, runID)
         try s.step()
-        return s.database.changes > 0
+        return count(fresh: s.database.changes > 0, priced: r.cost != nil)
+    }
+
+    /// Sends the rows still buffered (PostgreSQL) and settles the counts; a no-op on SQLite.
+    public func finish() throws(StoreError) {
+        if copy != nil { try merge() }
+    }
+
+    private func count(fresh: Bool, priced: Bool) -> Bool {
+        if fresh {
+            inserted += 1
+            if !priced { unpriced += 1 }
+        } else {
+            duplicates += 1
+        }
+        return fresh
+    }
+
+    private func merge() throws(StoreError) {
+        guard let copy else { return }
+        let (staged, fresh, freshUnpriced) = try copy.flush()
+        inserted += fresh
+        unpriced += freshUnpriced
+        duplicates += staged - fresh
+    }
+
+    private func withBytes<T>(
+        _ r: RequestRecord,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer,
+                 UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        let fields = [r.tenant, r.provider, r.model, r.operation, r.region, r.requestID ?? ""].map { Array($0.utf8) }
+        let result: Result<T, StoreError> = fields[0].withUnsafeBytes { t in
+            fields[1].withUnsafeBytes { p in
+                fields[2].withUnsafeBytes { m in
+                    fields[3].withUnsafeBytes { o in
+                        fields[4].withUnsafeBytes { g in
+                            fields[5].withUnsafeBytes { id in
+                                do throws(StoreError) {
+                                    return .success(try body(t, p, m, o, g, r.requestID == nil ? nil : id))
+                                } catch {
+                                    return .failure(error)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try result.get()
     }
 }

@@ -39,6 +39,7 @@ public final class BillingWriter {
         self.runID = runID
         lineExists = try store.database.prepare("SELECT 1 FROM billing_lines WHERE natural_key = ?")
         bucketExists = try store.database.prepare("SELECT 1 FROM usage_buckets WHERE bucket_start = ?1 AND key = ?2")
+        let isNot = store.database.dialect.isNot
         let cols = BillingWriter.lineColumns
         let values = cols.filter { $0 != "source" && $0 != "natural_key" && $0 != "run_id" }
         upsertLine = try store.database.prepare("""
@@ -46,7 +47,7 @@ public final class BillingWriter {
             VALUES (\(cols.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))
             ON CONFLICT(natural_key) DO UPDATE SET
                 \((values + ["run_id"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-            WHERE \(values.map { "billing_lines.\($0) IS NOT excluded.\($0)" }.joined(separator: " OR "))
+            WHERE \(values.map { "billing_lines.\($0) \(isNot) excluded.\($0)" }.joined(separator: " OR "))
             """)
         let all = ["key"] + BillingWriter.bucketIdentity + BillingWriter.bucketValues
         let changed = BillingWriter.bucketValues.filter { $0 != "run_id" }
@@ -55,7 +56,7 @@ public final class BillingWriter {
             VALUES (\(all.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))
             ON CONFLICT(bucket_start, key) DO UPDATE SET
                 \(BillingWriter.bucketValues.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-            WHERE \(changed.map { "usage_buckets.\($0) IS NOT excluded.\($0)" }.joined(separator: " OR "))
+            WHERE \(changed.map { "usage_buckets.\($0) \(isNot) excluded.\($0)" }.joined(separator: " OR "))
             """)
     }
 
@@ -151,14 +152,14 @@ public struct CostTotal: Sendable, Equatable, Codable {
 public enum CostDimension: String, Sendable, CaseIterable, Codable {
     case provider, service, team, tenant, project, month, source, category
 
-    var sql: String {
+    func sql(_ dialect: SQLDialect) -> String {
         switch self {
         case .provider: return "provider_name"
         case .service: return "coalesce(service_name, '')"
         case .team: return "coalesce(team, '')"
         case .tenant: return "coalesce(tenant, '')"
         case .project: return "coalesce(project, '')"
-        case .month: return "strftime('%Y-%m', charge_period_start / 1000000, 'unixepoch')"
+        case .month: return dialect.bytewise(dialect.utc("charge_period_start", .month))
         case .source: return "source"
         case .category: return "charge_category"
         }
@@ -169,10 +170,11 @@ extension Store {
     /// Billed and effective cost across every source, grouped by the given dimensions (and
     /// always by currency), exact. Lines without an effective cost count their billed cost.
     public func costTotals(by dims: [CostDimension], from: Int64? = nil, to: Int64? = nil) throws(StoreError) -> [CostTotal] {
-        let groups = dims.map(\.sql) + ["billing_currency"]
+        let d = database.dialect
+        let groups = dims.map { $0.sql(d) } + ["billing_currency"]
         let sql = """
             SELECT \(groups.enumerated().map { "\($1) AS g\($0)" }.joined(separator: ", ")),
-                   money_sum(billed_cost), money_sum(coalesce(effective_cost, billed_cost)), count(*)
+                   \(d.moneySum("billed_cost")), \(d.moneySum("coalesce(effective_cost, billed_cost)")), count(*)
             FROM billing_lines WHERE charge_period_start >= ?1 AND charge_period_start < ?2
             GROUP BY \(groups.indices.map { "g\($0)" }.joined(separator: ", "))
             ORDER BY \(groups.indices.map { "g\($0)" }.joined(separator: ", "))

@@ -15,6 +15,7 @@ extension Store {
             UPDATE prices SET valid_to = ?1
             WHERE provider = ?2 AND model = ?3 AND sku = ?4 AND valid_from < ?1 AND (valid_to IS NULL OR valid_to > ?1)
             """)
+        let isNot = database.dialect.isNot
         let upsert = try database.prepare("""
             INSERT INTO prices(provider, model, sku, unit, price, currency, valid_from, valid_to, source)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
@@ -23,8 +24,8 @@ extension Store {
             ON CONFLICT(provider, model, sku, valid_from) DO UPDATE SET
                 unit = excluded.unit, price = excluded.price, currency = excluded.currency,
                 valid_to = coalesce(?8, prices.valid_to), source = excluded.source
-            WHERE prices.price IS NOT excluded.price OR prices.currency IS NOT excluded.currency
-               OR (?8 IS NOT NULL AND prices.valid_to IS NOT ?8)
+            WHERE prices.price \(isNot) excluded.price OR prices.currency \(isNot) excluded.currency
+               OR (?8 IS NOT NULL AND prices.valid_to \(isNot) ?8)
             """)
         var changed = 0
         for e in entries {

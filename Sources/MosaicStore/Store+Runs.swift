@@ -32,10 +32,9 @@ public struct IngestRun: Sendable, Equatable, Codable {
 extension Store {
     /// Records the start of a run (committed at once, so a crash leaves a 'running' row).
     public func beginRun(source: String, location: String) throws(StoreError) -> Int64 {
-        try database.prepare(
-            "INSERT INTO ingest_runs(source, location, started_at, status) VALUES (?, ?, ?, 'running')")
-            .run([.text(source), .text(location), .int(Timestamp.now())])
-        return database.lastInsertRowID
+        try database.insertReturningID(
+            "INSERT INTO ingest_runs(source, location, started_at, status) VALUES (?, ?, ?, 'running')",
+            [.text(source), .text(location), .int(Timestamp.now())])
     }
 
     /// Records how a run ended.
@@ -73,9 +72,8 @@ extension Store {
     /// Sets a row aside with the reason it was refused (idempotent per location, line and text).
     public func quarantine(runID: Int64, location: String, line: Int, field: String?, reason: String,
                            raw: String) throws(StoreError) {
-        try database.prepare("""
-            INSERT OR IGNORE INTO quarantine(run_id, location, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)
-            """).run([.int(runID), .text(location), .int(Int64(line)), field.map { .text($0) } ?? .null,
+        let sql = "INTO quarantine(run_id, location, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)"
+        try database.prepare(database.dialect == .sqlite ? "INSERT OR IGNORE " + sql : "INSERT " + sql + " ON CONFLICT DO NOTHING").run([.int(runID), .text(location), .int(Int64(line)), field.map { .text($0) } ?? .null,
                       .text(reason), .text(raw)])
     }
 }

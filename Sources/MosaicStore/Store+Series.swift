@@ -34,9 +34,10 @@ extension Store {
                               to: Int64? = nil) throws(StoreError) -> [RequestSeries] {
         precondition(interval > 0)
         let lo = from ?? Int64.min, hi = to ?? Int64.max
-        let groupSQL = grouping == .all ? "'all'" : grouping.rawValue
+        let d = database.dialect
+        let groupSQL = d.bytewise(grouping == .all ? "'all'" : grouping.rawValue)
         let stmt = try database.prepare("""
-            SELECT \(groupSQL) AS g, ts / ?3 AS k, count(*), sum(input_tokens), sum(output_tokens), money_sum(cost),
+            SELECT \(groupSQL) AS g, ts / ?3 AS k, count(*), sum(input_tokens), sum(output_tokens), \(d.moneySum("cost")),
                    min(ts), max(ts)
             FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY g, k ORDER BY g, k
             """)

@@ -32,8 +32,9 @@ extension Store {
     public func providerSummary(from: Int64? = nil, to: Int64? = nil) throws(StoreError) -> [ProviderSummary] {
         let window = "ts >= ?1 AND ts < ?2"
         let bounds: [SQLValue] = [.int(from ?? Int64.min), .int(to ?? Int64.max)]
+        let d = database.dialect
         let totals = try database.prepare("""
-            SELECT provider, count(*), sum(status <> 'ok'), money_sum(cost), sum(cost IS NULL),
+            SELECT provider, count(*), \(d.countWhere("status <> 'ok'")), \(d.moneySum("cost")), \(d.countWhere("cost IS NULL")),
                    sum(input_tokens), sum(output_tokens)
             FROM requests WHERE \(window) GROUP BY provider ORDER BY provider
             """)
@@ -79,8 +80,11 @@ extension Store {
 
     /// Every Mosaic table with its row count, in schema order.
     public func tableCounts() throws(StoreError) -> [TableCount] {
-        let names = try database.rows("""
+        let names = try database.rows(database.dialect == .sqlite ? """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid
+            """ : """
+            SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid
             """).compactMap { $0[0].textValue }
         var out: [TableCount] = []
         for n in names {

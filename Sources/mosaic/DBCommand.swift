@@ -5,8 +5,11 @@ import MosaicStore
 
 /// `mosaic db …`
 struct DBCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "db", abstract: "Inspect the store.",
-                                                    subcommands: [DBInfoCommand.self, DBRunsCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Inspect the store, or copy it to another engine.",
+        subcommands: [DBInfoCommand.self, DBRunsCommand.self, DBCopyCommand.self]
+    )
 }
 
 /// `mosaic db info`
@@ -27,10 +30,15 @@ struct DBInfoCommand: ParsableCommand {
             span = try store.requestSpan()
         } catch { throw CLIError(error.description) }
         if output.isTable {
-            let size = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? NSNumber)?.int64Value ?? 0
             print("store:          \(store.path)")
             print("schema version: \(version) (this mosaic supports \(Schema.latestVersion))")
-            print("SQLite:         \(Database.sqliteVersion), file \(ByteCountFormatter.string(fromByteCount: size, countStyle: .file))")
+            if store.dialect == .postgres {
+                let server = (try? store.database.scalarText("SHOW server_version")) ?? nil
+                print("PostgreSQL:     \(server ?? "unknown version")")
+            } else {
+                let size = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? NSNumber)?.int64Value ?? 0
+                print("SQLite:         \(Database.sqliteVersion), file \(ByteCountFormatter.string(fromByteCount: size, countStyle: .file))")
+            }
             if let span { print("requests span:  \(Timestamp.format(span.first)) … \(Timestamp.format(span.last))") }
             print("")
         }
@@ -62,6 +70,57 @@ struct DBRunsCommand: ParsableCommand {
             t.rows.append([.int(Int(r.id)), .text(r.source), .text(r.status), .text(Timestamp.format(r.startedAt / 1_000_000 * 1_000_000)),
                            .int(r.counts.read), .int(r.counts.inserted), .int(r.counts.duplicate),
                            .int(r.counts.quarantined), .text(r.location), .text(r.error ?? "")])
+        }
+        output.show(t)
+    }
+}
+
+/// `mosaic db copy`
+struct DBCopyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy a whole store into an empty one: SQLite to PostgreSQL or back.",
+        discussion: "Writes every table in one transaction on the target, then compares row counts and exact money totals table by table; the target commits only when every check matches. The target must hold no rows yet."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The store to copy: an SQLite file or a postgres:// URL.", valueName: "store"))
+    var from: String
+
+    @Option(name: .long, help: ArgumentHelp("The empty store to fill: an SQLite file or a postgres:// URL.", valueName: "store"))
+    var to: String
+
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if from == to { throw ValidationError("--from and --to name the same store") }
+        if !PostgresURL.isPostgres(from) && !FileManager.default.fileExists(atPath: from) {
+            throw ValidationError("--from \(from): no such file")
+        }
+    }
+
+    func run() throws {
+        let checks: [StoreCopyCheck]
+        do {
+            let source = try Store(path: from, readOnly: !PostgresURL.isPostgres(from))
+            let target = try Store(path: to)
+            checks = try source.copy(to: target)
+        } catch { throw CLIError("\(error)") }
+        var t = OutputTable(columns: [
+            .init(name: "table"), .init(name: "rows_from", alignment: .right), .init(name: "rows_to", alignment: .right),
+            .init(name: "money_column"), .init(name: "total_from", alignment: .right), .init(name: "total_to", alignment: .right),
+            .init(name: "match"),
+        ])
+        for c in checks {
+            if c.money.isEmpty {
+                t.rows.append([.text(c.table), .int(c.sourceRows), .int(c.targetRows), .text(""), .text(""), .text(""),
+                               .text(c.matches ? "yes" : "NO")])
+            }
+            for m in c.money {
+                t.rows.append([.text(c.table), .int(c.sourceRows), .int(c.targetRows), .text(m.column),
+                               .decimal(m.source.description, display: m.source.description),
+                               .decimal(m.target.description, display: m.target.description),
+                               .text(c.sourceRows == c.targetRows && m.source == m.target ? "yes" : "NO")])
+            }
         }
         output.show(t)
     }

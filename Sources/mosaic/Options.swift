@@ -6,7 +6,8 @@ import MosaicStore
 /// `--db`: where the store lives.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The SQLite store (default: $MOSAIC_DB, or ./mosaic.sqlite).", valueName: "path"))
+        "The store: an SQLite file or postgres://user@host:port/db (default: $MOSAIC_DB, or ./mosaic.sqlite).",
+        valueName: "path|url"))
     var db: String?
 
     var path: String { db ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment) }

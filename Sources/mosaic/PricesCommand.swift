@@ -65,10 +65,10 @@ struct PricesListCommand: ParsableCommand {
 
     func run() throws {
         let store = try self.store.open()
-        var sql = "SELECT provider, model, sku, unit, price, currency, valid_from, valid_to FROM prices WHERE 1"
+        var sql = "SELECT provider, model, sku, unit, price, currency, valid_from, valid_to FROM prices WHERE 1 = 1"
         var args: [SQLValue] = []
         if let provider { sql += " AND provider = ?"; args.append(.text(provider)) }
-        if let model { sql += " AND instr(model, ?) > 0"; args.append(.text(model)) }
+        if let model { sql += " AND \(store.dialect == .sqlite ? "instr" : "strpos")(model, ?) > 0"; args.append(.text(model)) }
         sql += " ORDER BY provider, model, sku, valid_from"
         let rows: [[SQLValue]] = try cli { try store.database.rows(sql, args) }
         var t = OutputTable(columns: [

@@ -54,6 +54,7 @@ public struct RequestLogIngestor {
                 let job = Job(path: path, location: location, options: options, store: store, runID: runID,
                               sink: sink, totalBytes: size)
                 try job.read(format: format)
+                try writer.finish()
                 counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
                                       quarantined: job.quarantined)
                 unpriced = sink.unpriced

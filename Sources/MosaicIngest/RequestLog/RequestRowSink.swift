@@ -38,9 +38,10 @@ final class RequestRowSink: RowSink {
     let writer: RequestWriter
     let prices: PriceBook
     let knownProviders: Set<String>
-    private(set) var inserted = 0
-    private(set) var duplicates = 0
-    private(set) var unpriced = 0
+    /// Exact once ``finish()`` has run (PostgreSQL settles them when staged rows are merged).
+    var inserted: Int { writer.inserted }
+    var duplicates: Int { writer.duplicates }
+    var unpriced: Int { writer.unpriced }
 
     private struct Names {
         var provider: String
@@ -91,17 +92,11 @@ final class RequestRowSink: RowSink {
         }
         let key = keys.key(row)
         do {
-            let fresh = try writer.insert(
+            try writer.insert(
                 ts: row.ts, key: key, tenant: row.tenant, provider: row.provider, model: row.model,
                 operation: row.operation, region: row.region, inputTokens: row.inputTokens,
                 outputTokens: row.outputTokens, cachedTokens: row.cachedTokens, latencyMs: row.latencyMs,
                 ttftMs: row.ttftMs, status: row.status, cost: cost, requestID: row.requestID)
-            if fresh {
-                inserted += 1
-                if cost == nil { unpriced += 1 }
-            } else {
-                duplicates += 1
-            }
         } catch {
             throw .store(error)
         }

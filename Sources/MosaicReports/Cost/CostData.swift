@@ -3,7 +3,7 @@ import MosaicStore
 
 /// The store's cost data, aggregated once: the request log by hour, provider, model and
 /// tenant; the billing table by billing period, provider, service, team and tenant. Every
-/// amount is exact (`money_sum`).
+/// amount is exact (`money_sum` on SQLite, `sum` over `numeric` on PostgreSQL).
 public struct CostData: Sendable {
     public struct RequestCell: Sendable {
         public var hour: Int64
@@ -56,20 +56,23 @@ public struct CostData: Sendable {
         self.to = to
     }
 
-    static let periodSQL = """
-        CASE WHEN billing_period_start IS NULL THEN 'charge month ' || strftime('%Y-%m', charge_period_start / 1000000, 'unixepoch')
-             ELSE strftime('%Y-%m-%d', billing_period_start / 1000000, 'unixepoch') || ' … ' ||
-                  strftime('%Y-%m-%d', coalesce(billing_period_end, billing_period_start + 1) / 1000000 - 1, 'unixepoch') END
-        """
+    static func periodSQL(_ d: SQLDialect) -> String {
+        d.bytewise("""
+            CASE WHEN billing_period_start IS NULL THEN 'charge month ' || \(d.utc("charge_period_start", .month))
+                 ELSE \(d.utc("billing_period_start", .day)) || ' … ' ||
+                      \(d.utc("coalesce(billing_period_end, billing_period_start + 1) / 1000000 * 1000000 - 1000000", .day)) END
+            """)
+    }
 
     /// Reads both tables within `[from, to)` (µs; requests by timestamp, billing lines by
     /// charge period start).
     public static func load(store: Store, from: Int64? = nil, to: Int64? = nil) throws(ReportError) -> CostData {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
+        let d = store.database.dialect, periodSQL = CostData.periodSQL(d)
         do {
             let r = try store.database.prepare("""
-                SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), sum(status <> 'ok'), sum(input_tokens),
-                       sum(output_tokens), money_sum(cost), sum(cost IS NULL), min(ts), max(ts)
+                SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), \(d.countWhere("status <> 'ok'")), sum(input_tokens),
+                       sum(output_tokens), \(d.moneySum("cost")), \(d.countWhere("cost IS NULL")), min(ts), max(ts)
                 FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY h, provider, model, tenant ORDER BY h, provider, model, tenant
                 """)
             try r.bind([.int(lo), .int(hi)])
@@ -86,10 +89,10 @@ public struct CostData: Sendable {
             }
             let b = try store.database.prepare("""
                 SELECT \(periodSQL) AS p, billing_currency, provider_name, coalesce(service_name, ''), team, tenant, charge_category,
-                       money_sum(billed_cost), money_sum(coalesce(effective_cost, billed_cost)), money_sum(list_cost), count(*)
+                       \(d.moneySum("billed_cost")), \(d.moneySum("coalesce(effective_cost, billed_cost)")), \(d.moneySum("list_cost")), count(*)
                 FROM billing_lines WHERE charge_period_start >= ?1 AND charge_period_start < ?2
                 GROUP BY p, billing_currency, provider_name, 4, team, tenant, charge_category
-                ORDER BY p, billing_currency, provider_name, 4, team, tenant, charge_category
+                ORDER BY p, billing_currency, provider_name, 4, \(d.nullsFirst("team")), \(d.nullsFirst("tenant")), charge_category
                 """)
             try b.bind([.int(lo), .int(hi)])
             var billing: [BillingCell] = []
@@ -105,7 +108,7 @@ public struct CostData: Sendable {
                                            list: b.isNull(9) ? nil : try money(9), lines: Int(b.int64(10))))
             }
             let t = try store.database.prepare("""
-                SELECT \(periodSQL) AS p, billing_currency, money_sum(billed_cost), count(*)
+                SELECT \(periodSQL) AS p, billing_currency, \(d.moneySum("billed_cost")), count(*)
                 FROM billing_lines WHERE charge_period_start >= ?1 AND charge_period_start < ?2
                 GROUP BY p, billing_currency ORDER BY p, billing_currency
                 """)

@@ -33,7 +33,7 @@ public struct LatencyData: Sendable {
         do {
             let s = try store.database.prepare("""
                 SELECT (ts / 3600000000) % 24, provider, model, region, latency_ms, ts FROM requests
-                WHERE ts >= ?1 AND ts < ?2 AND status = 'ok' AND latency_ms IS NOT NULL
+                WHERE ts >= ?1 AND ts < ?2 AND status = 'ok' AND latency_ms IS NOT NULL ORDER BY ts, key
                 """)
             try s.bind([.int(from ?? Int64.min), .int(to ?? Int64.max)])
             while try s.step() {

@@ -159,8 +159,11 @@ public final class OutcomeWriter: @unchecked Sendable {
                                                  inputTokens: r.inputTokens, outputTokens: r.outputTokens,
                                                  cachedTokens: r.cachedTokens, latencyMs: r.latencyMs)
                     }
-                    if try writer.insert(r, key: Self.key(r)) { written += 1 } else { duplicates += 1 }
+                    try writer.insert(r, key: Self.key(r))
                 }
+                try writer.finish()
+                written = writer.inserted
+                duplicates = writer.duplicates
             }
             condition.lock()
             counts.written += written
