@@ -98,9 +98,10 @@ public struct CalibrationRow: Sendable, Codable, Equatable {
 /// How the iterative fits of one provider's heads ended, so that a model file says how close to
 /// optimal its coefficients are.
 public struct SolverReport: Sendable, Codable, Equatable {
-    /// MM steps before the quantile regression's crossover certified the optimum.
+    /// The tail head's quantile-regression steps: the MM approach plus the smoothed-Newton finish.
     public var tailIterations: Int
-    /// The tail head's relative duality gap (rounding-level when certified: about 1e-16).
+    /// The tail head's relative duality gap against the exact pinball problem (about 1e-6 on the
+    /// demo): how far its objective can be from the minimum.
     public var tailOptimalityGap: Double
     /// Newton steps of the failure head's logistic regression (0 for a constant rate).
     public var failureIterations: Int
