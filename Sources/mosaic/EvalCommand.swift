@@ -131,12 +131,8 @@ struct EvalLatencyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let measured: [LatencyMeasurement]
-        do { measured = try LatencyMeasurements.read(path: data, latencyColumn: latencyColumn) } catch { throw CLIError(error.description) }
-        let observations = measured.map {
-            LatencyObservation(timestamp: $0.timestamp, provider: $0.provider, model: $0.model, region: $0.region,
-                               outputTokens: $0.outputTokens, latencyMs: $0.latencyMs, ok: $0.ok)
-        }
+        let observations: [LatencyObservation]
+        do { observations = try LatencyMeasurements.read(path: data, latencyColumn: latencyColumn) } catch { throw CLIError(error.description) }
         let split = try splitAt.map { try parseInstant($0, option: "--split-at") }
             ?? LatencyComparison.splitInstant(observations, testFraction: testFraction)!
         var config = LatencyComparison.Configuration()

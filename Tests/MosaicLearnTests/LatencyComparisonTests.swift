@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 import MosaicLearn
 import Testing
 

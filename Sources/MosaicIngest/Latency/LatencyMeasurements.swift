@@ -1,21 +1,6 @@
 import Foundation
 import MosaicCore
 
-/// One row of a latency-measurement file.
-public struct LatencyMeasurement: Sendable, Equatable {
-    /// µs since the epoch.
-    public var timestamp: Int64
-    public var provider: String
-    public var model: String
-    public var region: String
-    public var outputTokens: Int
-    /// Milliseconds; nil for a failed request.
-    public var latencyMs: Double?
-    public var ok: Bool
-    /// The row's line in the file.
-    public var line: Int
-}
-
 /// Reads latency measurements from a CSV file in one of two layouts, told apart by the header:
 ///
 /// - **thefastest.ai** (`run_time_utc, region, provider_model, num_tokens, total_time_s`, …):
@@ -28,7 +13,7 @@ public struct LatencyMeasurement: Sendable, Equatable {
 ///
 /// Any bad field stops the read with the file, line and column.
 public enum LatencyMeasurements {
-    public static func read(path: String, latencyColumn: String? = nil) throws(IngestError) -> [LatencyMeasurement] {
+    public static func read(path: String, latencyColumn: String? = nil) throws(IngestError) -> [LatencyObservation] {
         let reader = try CSVReader(path: path)
         guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
         let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
@@ -55,7 +40,7 @@ public enum LatencyMeasurements {
         let cStatus = fastest ? nil : header.firstIndex(of: "status")
         let cTotal = fastest ? header.firstIndex(of: "total_time_s") : nil
 
-        var rows: [LatencyMeasurement] = []
+        var rows: [LatencyObservation] = []
         while try reader.next() {
             let line = reader.recordLine
             guard reader.fields.count == header.count else {
@@ -133,8 +118,8 @@ public enum LatencyMeasurements {
             if ok && latency == nil {
                 throw .row(file: path, line: line, column: latencyName, reason: "is empty for a successful request")
             }
-            rows.append(LatencyMeasurement(timestamp: timestamp, provider: provider, model: model, region: region,
-                                           outputTokens: tokens, latencyMs: latency, ok: ok, line: line))
+            rows.append(LatencyObservation(timestamp: timestamp, provider: provider, model: model, region: region,
+                                           outputTokens: tokens, latencyMs: latency, ok: ok))
         }
         if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
         return rows
