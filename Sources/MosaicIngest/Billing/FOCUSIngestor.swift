@@ -127,17 +127,7 @@ final class FOCUSFileJob {
     /// Reads the file and upserts its lines; the caller owns the transaction.
     func run(writer: BillingWriter) throws(IngestError) {
         let reader = try CSVReader(path: path)
-        guard try reader.next() else {
-            throw .file(path: path, reason: "the file is empty (expected a FOCUS header line)")
-        }
-        var header: [String] = []
-        for i in 0..<reader.fields.count {
-            let b = reader.field(i)
-            guard ByteParsing.isCleanText(b) else {
-                throw .file(path: path, reason: "line 1: the header is not valid UTF-8 text; convert the file to UTF-8")
-            }
-            header.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
-        }
+        let header = try reader.header(expected: "FOCUS columns")
         let layout = try FOCUSLayout(header: header, version: options.version, path: path)
         version = layout.version
         let parser = FOCUSRowParser(layout: layout, tags: options.tags)

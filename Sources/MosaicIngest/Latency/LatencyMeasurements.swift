@@ -15,8 +15,7 @@ import MosaicCore
 public enum LatencyMeasurements {
     public static func read(path: String, latencyColumn: String? = nil) throws(IngestError) -> [LatencyObservation] {
         let reader = try CSVReader(path: path)
-        guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
-        let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
+        let header = try reader.header(expected: "thefastest.ai's or a request log's columns")
         let fastest = header.contains("provider_model")
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {

@@ -44,16 +44,13 @@ public enum RouteLLMData {
 
     /// The header of a CSV file (trimmed names).
     public static func header(path: String) throws(IngestError) -> [String] {
-        let reader = try CSVReader(path: path)
-        guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
-        return (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
+        try CSVReader(path: path).header(expected: "prompt and correctness columns")
     }
 
     public static func read(path: String, strongColumn: String = defaultStrongColumn,
                             weakColumn: String = defaultWeakColumn, groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
-        guard try reader.next() else { throw .file(path: path, reason: "the file is empty") }
-        let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces) }
+        let header = try reader.header(expected: "prompt and correctness columns")
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {
                 let candidates = header.filter { $0.hasSuffix("_correct") }

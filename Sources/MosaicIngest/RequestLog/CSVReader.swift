@@ -61,6 +61,22 @@ final class CSVReader {
         UnsafeRawBufferPointer(rebasing: buffer[fields[i]])
     }
 
+    /// Reads the first record as the header: its column names, trimmed. An empty file is an
+    /// error saying what the header should hold (`expected`, e.g. "timestamp,value"), and so is
+    /// a header that is not UTF-8 text.
+    func header(expected: String) throws(IngestError) -> [String] {
+        guard try next() else { throw .file(path: path, reason: "the file is empty (expected a header: \(expected))") }
+        var names: [String] = []
+        for i in 0..<fields.count {
+            let b = field(i)
+            guard ByteParsing.isCleanText(b) else {
+                throw .file(path: path, reason: "line 1: the header is not valid UTF-8 text; convert the file to UTF-8")
+            }
+            names.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
+        }
+        return names
+    }
+
     /// The raw text of the current record, for error reports (cut to 1,000 bytes; escaped
     /// quotes inside quoted fields appear unescaped).
     func rawRecord() -> String {

@@ -5,15 +5,7 @@ extension Job {
     /// Reads a CSV file in the native, Azure-trace or BurstGPT layout.
     func readCSV(format: RequestLogFormat) throws(IngestError) {
         let reader = try CSVReader(path: path)
-        guard try reader.next() else { throw .file(path: path, reason: "the file is empty (expected a header line)") }
-        var header: [String] = []
-        for i in 0..<reader.fields.count {
-            let b = reader.field(i)
-            guard ByteParsing.isCleanText(b) else {
-                throw .file(path: path, reason: "line 1: the header is not valid UTF-8 text; convert the file to UTF-8")
-            }
-            header.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
-        }
+        let header = try reader.header(expected: "the request log's columns")
         switch format {
         case .csv: try readNative(reader, header: header)
         case .azureTrace: try readAzure(reader, header: header)

@@ -36,8 +36,7 @@ public enum SeriesFile {
 
     public static func read(path: String, gaps: GapPolicy = .error) throws(IngestError) -> LoadedSeries {
         let reader = try CSVReader(path: path)
-        guard try reader.next() else { throw .file(path: path, reason: "the file is empty (expected a header: timestamp,value)") }
-        let header = (0..<reader.fields.count).map { ByteParsing.text(reader.field($0)).trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
         guard let ct = header.firstIndex(of: "timestamp"), let cv = header.firstIndex(of: "value") else {
             throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (found: \(header.joined(separator: ", ")))")
         }
