@@ -198,6 +198,61 @@ struct GatewayLiveTests {
         _ = try await h.stopAndReadRows()
     }
 
+    @Test func deterministicAnswersAreCachedAndNoStoreBypassesTheCache() async throws {
+        let h = try await GatewayHarness.start(extraYAML: "cache: {max_bytes: 1048576, ttl: 10m}\n")
+        let body = #"{"model":"gpt-4o","temperature":0,"messages":[{"role":"user","content":"hi"}]}"#
+        let first = try await h.post("/v1/chat/completions", body)
+        let second = try await h.post("/v1/chat/completions", body)
+        #expect(first.headers["x-mosaic-cache"].isEmpty)
+        #expect(second.headers["x-mosaic-cache"].first == "hit")
+        #expect(second.body == first.body)
+        #expect(h.openai.requests.count == 1)
+        // The same request streamed is replayed from the cached answer.
+        let streamed = try await h.post("/v1/chat/completions",
+                                         #"{"model":"gpt-4o","temperature":0,"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(streamed.headers["x-mosaic-cache"].first == "hit")
+        #expect(GatewayLiveTests.content(streamed.events) == "Hello from gpt-4o-test")
+        #expect(streamed.events.last == "[DONE]")
+        #expect(streamed.events.contains { $0.contains(#""usage":{"prompt_tokens":1000"#) })
+        #expect(h.openai.requests.count == 1)
+        // no-store goes upstream; a non-zero temperature is never cached; another tenant has its own entries.
+        _ = try await h.post("/v1/chat/completions", body, headers: [("Cache-Control", "no-store")])
+        _ = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","temperature":0.5,"messages":[{"role":"user","content":"hi"}]}"#)
+        _ = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","temperature":0.5,"messages":[{"role":"user","content":"hi"}]}"#)
+        _ = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tenant", "other")])
+        #expect(h.openai.requests.count == 5)
+        let metrics = try await h.get("/metrics").body
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="hit"} 2"#))
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="miss"} 2"#))
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="bypass"} 1"#))
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.count == 5, "a cache hit forwards nothing and records no attempt")
+    }
+
+    @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
+        // SHA-256 of "vk-acme" (printf %s vk-acme | sha256sum).
+        let h = try await GatewayHarness.start(extraYAML: """
+            keys:
+              - {sha256: f3d2b9a536f0cbedd51f3b95f6ac447f85efdbaf79862cf12793fd604613379c, tenant: acme, providers: [anthropic]}
+
+            """)
+        let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#
+        for headers in [[], [("Authorization", "Bearer vk-other")], [("Authorization", "vk-acme")]] {
+            let refused = try await h.post("/v1/chat/completions", body, headers: headers)
+            #expect(refused.status == 401)
+            #expect(((try refused.json()["error"] as? [String: Any])?["code"] as? String) == "invalid_api_key")
+        }
+        let ok = try await h.post("/v1/chat/completions", body, headers: [("Authorization", "Bearer vk-acme")])
+        #expect(ok.status == 200, "\(ok.body)")
+        #expect(ok.headers["x-mosaic-provider"].first == "anthropic", "the key allows only Anthropic")
+        #expect(h.openai.requests.isEmpty)
+        #expect(h.anthropic.requests.last?.headers[HTTPField.Name("x-api-key")!] == "sk-test-anthropic",
+                "the upstream gets the gateway's key, never the client's")
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.provider) == ["anthropic"])
+        #expect(rows.map(\.tenant) == ["acme"])
+    }
+
     static func content(_ events: [String]) -> String {
         events.compactMap { e -> String? in
             guard let o = try? JSONSerialization.jsonObject(with: Data(e.utf8)) as? [String: Any] else { return nil }
@@ -272,7 +327,7 @@ final class GatewayHarness: Sendable {
         """
     }
 
-    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil) async throws -> GatewayHarness {
+    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "") async throws -> GatewayHarness {
         setenv("MOSAIC_TEST_OPENAI_KEY", "sk-test-openai", 1)
         setenv("MOSAIC_TEST_ANTHROPIC_KEY", "sk-test-anthropic", 1)
         let f = try Fixture(policy: policyYAML)
@@ -297,7 +352,7 @@ final class GatewayHarness: Sendable {
         let gatewayPath = f.dir.file("gateway.yaml")
         var options = f.options(store: storePath)
         options.gatewayPath = gatewayPath
-        let yaml = gatewayYAML(openaiPort: openaiPort ?? openai.port, anthropicPort: anthropic.port, openaiTimeout: openaiTimeout)
+        let yaml = extraYAML + gatewayYAML(openaiPort: openaiPort ?? openai.port, anthropicPort: anthropic.port, openaiTimeout: openaiTimeout)
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: gatewayPath))
         let service = try RoutingService(options: options, logger: Fixture.logger)
         let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
@@ -320,10 +375,11 @@ final class GatewayHarness: Sendable {
         }
     }
 
-    func post(_ path: String, _ json: String) async throws -> Answer {
+    func post(_ path: String, _ json: String, headers: [(String, String)] = []) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(handle.port)\(path)")
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: json))
         return try await send(request)
     }
@@ -342,6 +398,7 @@ final class GatewayHarness: Sendable {
         var provider: String
         var model: String
         var operation: String
+        var tenant: String
         var status: String
         var tokens: [Int64]
         var cost: String?
@@ -357,7 +414,7 @@ final class GatewayHarness: Sendable {
         let s = try Store(path: storePath, readOnly: true)
         let rows = try s.database.rows("""
             SELECT provider, model, operation, status, input_tokens, output_tokens, cached_tokens, cost, latency_ms, ttft_ms,
-                   request_id FROM requests ORDER BY request_id
+                   request_id, tenant FROM requests ORDER BY request_id
             """)
         return rows.map { r in
             func text(_ v: SQLValue) -> String? { if case .text(let t) = v { return t }; return nil }
@@ -367,7 +424,8 @@ final class GatewayHarness: Sendable {
                 if case .int(let i) = v { return Double(i) }
                 return nil
             }
-            return Row(provider: text(r[0]) ?? "", model: text(r[1]) ?? "", operation: text(r[2]) ?? "", status: text(r[3]) ?? "",
+            return Row(provider: text(r[0]) ?? "", model: text(r[1]) ?? "", operation: text(r[2]) ?? "", tenant: text(r[11]) ?? "",
+                       status: text(r[3]) ?? "",
                        tokens: [int(r[4]), int(r[5]), int(r[6])], cost: text(r[7]).map { (try? Money(parsing: $0))?.description ?? $0 },
                        latencyMs: double(r[8]), ttftMs: double(r[9]))
         }

@@ -156,3 +156,41 @@ struct GatewayTranslationTests {
         }
     }
 }
+
+@Suite("gateway: cache")
+struct ResponseCacheTests {
+    static func answer(_ n: Int) -> ResponseCache.Answer { ResponseCache.Answer(body: [UInt8](repeating: 7, count: n), provider: "p") }
+
+    @Test func evictsTheLeastRecentlyUsedToStayWithinItsBytes() {
+        // Each entry is a 1-byte key and 99 bytes of answer: 3 fit in 300 bytes.
+        let cache = ResponseCache(maxBytes: 300, ttlSeconds: 60)
+        for k in ["a", "b", "c"] { cache.store(k, Self.answer(99), now: 0) }
+        #expect(cache.lookup("a", now: 1) != nil)   // a is now the most recently used
+        cache.store("d", Self.answer(99), now: 2)   // evicts b
+        #expect(cache.lookup("b", now: 3) == nil)
+        #expect(cache.lookup("a", now: 3) != nil && cache.lookup("c", now: 3) != nil && cache.lookup("d", now: 3) != nil)
+        let c = cache.counts
+        #expect(c.entries == 3 && c.bytes == 300 && c.evicted == 1 && c.hits == 4 && c.misses == 1)
+        cache.store("huge", Self.answer(400), now: 4)  // larger than the cache: not stored, nothing evicted
+        #expect(cache.counts.entries == 3 && cache.counts.evicted == 1)
+    }
+
+    @Test func entriesExpireAfterTheirTTL() {
+        let cache = ResponseCache(maxBytes: 1000, ttlSeconds: 2)
+        cache.store("k", Self.answer(10), now: 0)
+        #expect(cache.lookup("k", now: 2_000_000_000) != nil)
+        #expect(cache.lookup("k", now: 2_000_000_001) == nil)
+        #expect(cache.counts.entries == 0 && cache.counts.bytes == 0)
+    }
+
+    @Test func onlyTemperatureZeroRequestsHaveAKeyAndStreamSettingsDoNotChangeIt() throws {
+        let plain = try JSONValue.parse(Array(#"{"model":"m","temperature":0,"messages":[]}"#.utf8))
+        let streamed = try JSONValue.parse(Array(#"{"model":"m","temperature":0.0,"stream":true,"stream_options":{"include_usage":true},"messages":[]}"#.utf8))
+        let warm = try JSONValue.parse(Array(#"{"model":"m","temperature":0.2,"messages":[]}"#.utf8))
+        let unset = try JSONValue.parse(Array(#"{"model":"m","messages":[]}"#.utf8))
+        #expect(ResponseCache.key(tenant: "t", body: plain) == "t\n" + #"{"model":"m","temperature":0,"messages":[]}"#)
+        #expect(ResponseCache.key(tenant: "t", body: streamed) == "t\n" + #"{"model":"m","temperature":0.0,"messages":[]}"#)
+        #expect(ResponseCache.key(tenant: "t", body: warm) == nil)
+        #expect(ResponseCache.key(tenant: "t", body: unset) == nil)
+    }
+}

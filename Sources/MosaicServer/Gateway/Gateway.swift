@@ -19,6 +19,8 @@ public final class Gateway: Sendable {
     let environment: [String: String]
     let current: Mutex<Loaded>
     let client: HTTPClient
+    /// The answer cache, sized by the file at startup; nil when the file has no `cache`.
+    let cache: ResponseCache?
     let counters = Mutex(Counters())
     let nextID = Atomic<UInt64>(0)
     /// Prefix of the request ids this process gives (`gw-<instance>-<n>`).
@@ -60,6 +62,7 @@ public final class Gateway: Sendable {
         let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
         let prices = try Self.prices(storePath)
         current = Mutex(Loaded(file: file, signature: signature, prices: prices, generation: 1))
+        cache = file.cacheMaxBytes.map { ResponseCache(maxBytes: $0, ttlSeconds: file.cacheTTLSeconds) }
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(file.connectTimeoutSeconds * 1e9)))
         // A refused connection is an answer: fail over at once rather than retrying the connect.
@@ -172,6 +175,19 @@ public final class Gateway: Sendable {
         p.header("mosaic_gateway_outcome_rows_total", "counter", "Attempt outcomes handed to the store writer, by whether it took them.")
         p.sample("mosaic_gateway_outcome_rows_total", [("result", "queued")], Double(c.recorded))
         p.sample("mosaic_gateway_outcome_rows_total", [("result", "refused")], Double(c.notRecorded))
+        if let cache {
+            let k = cache.counts
+            p.header("mosaic_gateway_cache_total", "counter", "Answer cache lookups and changes by result.")
+            p.sample("mosaic_gateway_cache_total", [("result", "hit")], Double(k.hits))
+            p.sample("mosaic_gateway_cache_total", [("result", "miss")], Double(k.misses))
+            p.sample("mosaic_gateway_cache_total", [("result", "bypass")], Double(k.bypassed))
+            p.sample("mosaic_gateway_cache_total", [("result", "stored")], Double(k.stored))
+            p.sample("mosaic_gateway_cache_total", [("result", "evicted")], Double(k.evicted))
+            p.header("mosaic_gateway_cache_bytes", "gauge", "Bytes the answer cache holds (keys and answers).")
+            p.sample("mosaic_gateway_cache_bytes", [], Double(k.bytes))
+            p.header("mosaic_gateway_cache_entries", "gauge", "Answers the cache holds.")
+            p.sample("mosaic_gateway_cache_entries", [], Double(k.entries))
+        }
         p.header("mosaic_gateway_reloads_total", "counter", "Gateway file loads by source and result.")
         for (k, v) in c.reloads.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
             p.sample("mosaic_gateway_reloads_total", [("source", k.a), ("result", k.b)], Double(v))

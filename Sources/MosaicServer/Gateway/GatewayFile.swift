@@ -9,6 +9,9 @@ import MosaicCore
 /// timeout: 30s               # optional; a whole answer, or a stream's first event; default 60s
 /// stream_timeout: 10m        # optional; a whole stream; default 10m
 /// max_body_bytes: 4194304    # optional; largest request body; default 4 MiB
+/// cache: {max_bytes: 67108864, ttl: 10m}   # optional; temperature-0 chat answers (read at startup)
+/// keys:                      # optional; when present every request needs one of these keys
+///   - {sha256: <64 hex digits>, tenant: acme, providers: [openai], budget: research}
 /// upstreams:
 ///   - provider: openai                  # a catalog provider id the policy routes among
 ///     api: openai                       # openai, anthropic or ollama (OpenAI-compatible)
@@ -52,7 +55,22 @@ public struct GatewayFile: Sendable {
         public var timeoutSeconds: Double
     }
 
+    /// A tenant's key to the gateway, stored as the SHA-256 of the key (hex).
+    public struct VirtualKey: Sendable {
+        public var sha256: String
+        public var tenant: String
+        /// The providers the key may use; nil: all.
+        public var providers: Set<String>?
+        /// The policy budget the key's requests are charged to.
+        public var budget: String?
+    }
+
     public var upstreams: [Upstream]
+    /// Keys by their SHA-256 (lowercase hex); empty: no key is asked for.
+    public var keys: [String: VirtualKey] = [:]
+    /// The answer cache's size in bytes; nil: no cache.
+    public var cacheMaxBytes: Int?
+    public var cacheTTLSeconds: Double = 600
     public var connectTimeoutSeconds: Double = 5
     public var timeoutSeconds: Double = 60
     public var streamTimeoutSeconds: Double = 600
@@ -64,7 +82,8 @@ public struct GatewayFile: Sendable {
     /// The model families served, sorted.
     public var families: [String] { Set(upstreams.flatMap(\.models.keys)).sorted() }
 
-    static let topKeys = ["version", "connect_timeout", "timeout", "stream_timeout", "max_body_bytes", "upstreams"]
+    static let topKeys = ["version", "connect_timeout", "timeout", "stream_timeout", "max_body_bytes", "cache", "keys", "upstreams"]
+    static let keyKeys = ["sha256", "tenant", "providers", "budget"]
     static let upstreamKeys = ["provider", "api", "base_url", "key_env", "timeout", "models"]
 
     /// Reads and checks the file at `path`.
@@ -97,6 +116,43 @@ public struct GatewayFile: Sendable {
                 throw v.error(.outOfRange(expected: "in 1024...\(256 << 20)", found: String(n)))
             }
             maxBodyBytes = n
+        }
+        if let v = top["cache"] {
+            let f = try v.mapping(allowed: ["max_bytes", "ttl"], expected: "a cache (a mapping such as {max_bytes: 67108864, ttl: 10m})")
+            let sizeValue = try f.required("max_bytes")
+            let size = try sizeValue.integer()
+            guard size >= 1024 else { throw sizeValue.error(.outOfRange(expected: "at least 1024", found: String(size))) }
+            cacheMaxBytes = size
+            if let t = f["ttl"] {
+                cacheTTLSeconds = try t.seconds()
+                guard cacheTTLSeconds > 0 else { throw t.error(.outOfRange(expected: "a positive duration", found: "\(cacheTTLSeconds)s")) }
+            }
+        }
+        var firstKeyPath: [String: String] = [:]
+        for item in try top["keys"]?.list() ?? [] {
+            let f = try item.mapping(allowed: Self.keyKeys, expected: "a key (a mapping with sha256 and tenant)")
+            let hashValue = try f.required("sha256")
+            let hash = try hashValue.text().lowercased()
+            guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                throw hashValue.error(.invalid("expected the key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)"))
+            }
+            if let first = firstKeyPath[hash] {
+                throw YAMLChecker(source: source, lines: reader.lines).duplicate(hashValue.path, what: "key", value: String(hash.prefix(12)) + "…",
+                                                                                firstPath: first)
+            }
+            firstKeyPath[hash] = hashValue.path
+            var key = VirtualKey(sha256: hash, tenant: try f.required("tenant").text())
+            if let p = f["providers"] {
+                var ids = Set<String>()
+                for item in try p.list() {
+                    let id = try item.text()
+                    guard catalog.provider(id: id) != nil else { throw item.error(.unknownProvider(id, known: catalog.providers.map(\.id))) }
+                    ids.insert(id)
+                }
+                key.providers = ids
+            }
+            if let b = f["budget"] { key.budget = try b.text() }
+            keys[hash] = key
         }
         let list = try top.required("upstreams").list()
         if list.isEmpty { throw try top.required("upstreams").error(.emptyValue) }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Hummingbird
 import MosaicCore
@@ -27,6 +28,12 @@ struct GatewayCall: Sendable {
     let expectedOutputTokens: Int
     /// When the request reached the gateway (uptime ns).
     let arrived: UInt64
+    /// The providers the client's key allows; nil: any.
+    var allowedProviders: Set<String>? = nil
+    /// The policy budget the client's key is charged to.
+    var budget: String? = nil
+    /// The answer cache's key, when the request may be answered from it.
+    var cacheKey: String? = nil
 
     var operation: String { endpoint == .chat ? "chat" : "embedding" }
 }
@@ -58,7 +65,7 @@ struct GatewayFailure: Sendable {
     var clientError: OpenAIError?
 }
 
-enum GatewayAttemptResult: Sendable {
+enum GatewayAttemptResult {
     case delivered(Response)
     case failed(GatewayFailure)
 }
@@ -89,13 +96,25 @@ extension RoutingService {
         let loaded = gateway.loaded
         let response: Response
         do throws(OpenAIError) {
+            // The key is checked before the body is read.
+            let key = try Self.virtualKey(request, loaded.file)
             let bytes: ByteBuffer
             do { bytes = try await ServeApplication.readBody(request, limit: loaded.file.maxBodyBytes) } catch {
                 throw OpenAIError(error)
             }
-            let tenant = request.headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-            let call = try Self.makeCall(bytes, endpoint: endpoint, tenant: tenant, id: gateway.requestID(), arrived: arrived,
+            var tenant = request.headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+            if let key { tenant = key.tenant }
+            var call = try Self.makeCall(bytes, endpoint: endpoint, tenant: tenant, id: gateway.requestID(), arrived: arrived,
                                          file: loaded.file)
+            call.allowedProviders = key?.providers
+            call.budget = key?.budget
+            if let cache = gateway.cache, endpoint == .chat {
+                if request.headers[.cacheControl]?.lowercased().contains("no-store") == true {
+                    cache.bypass()
+                } else {
+                    call.cacheKey = ResponseCache.key(tenant: tenant, body: call.body)
+                }
+            }
             response = await forward(call, loaded, gateway)
         } catch {
             response = error.response
@@ -118,6 +137,25 @@ extension RoutingService {
         bytes.append(UInt8(ascii: "\n"))
         gateway.answered("models", status: 200)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The client's virtual key, when the gateway file lists keys (nil when it lists none).
+    ///
+    /// - Throws: 401 in OpenAI's shape for a missing or unknown key.
+    static func virtualKey(_ request: Request, _ file: GatewayFile) throws(OpenAIError) -> GatewayFile.VirtualKey? {
+        guard !file.keys.isEmpty else { return nil }
+        guard let header = request.headers[.authorization] else {
+            throw OpenAIError(status: .unauthorized, message: "missing API key: send 'Authorization: Bearer <key>'",
+                              type: "invalid_request_error", code: "invalid_api_key")
+        }
+        let prefix = "Bearer "
+        let given = header.hasPrefix(prefix) ? Substring(header.dropFirst(prefix.count)) : ""
+        let digest = SHA256.hash(data: Array(given.utf8))
+        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        guard !given.isEmpty, let key = file.keys[hex] else {
+            throw OpenAIError(status: .unauthorized, message: "invalid API key", type: "invalid_request_error", code: "invalid_api_key")
+        }
+        return key
     }
 
     /// Reads and checks a request body.
@@ -177,10 +215,15 @@ extension RoutingService {
                                message: "unknown tenant '\(call.tenant)': the policy lists \(b.policy.tenants.keys.sorted().joined(separator: ", ")) and no '*'",
                                type: "permission_error", code: "unknown_tenant").response
         }
+        if let key = call.cacheKey, let cache = gateway.cache,
+           let hit = cache.lookup(key, now: DispatchTime.now().uptimeNanoseconds) {
+            return Self.cached(hit, call)
+        }
         let now = options.clock()
         let t0 = DispatchTime.now().uptimeNanoseconds
         let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family,
-                                 promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens, timestamp: now)
+                                 promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens,
+                                 budgetTag: call.budget, timestamp: now)
         var d = takeDecision()
         var ticket = b.router.route(route, now: now, into: &d)
         var remaining = d.remaining
@@ -205,8 +248,10 @@ extension RoutingService {
         var last: GatewayFailure? = nil
         candidates: while let t = ticket {
             guard let upstream = loaded.file.upstream(t.provider), let model = upstream.models[call.family],
-                  call.endpoint == .chat || upstream.api.isOpenAIShaped else {
-                // The router may rank a provider this gateway cannot send this model to.
+                  call.endpoint == .chat || upstream.api.isOpenAIShaped,
+                  call.allowedProviders?.contains(t.provider) ?? true else {
+                // The router may rank a provider this gateway cannot send this model to, or one
+                // the client's key does not allow.
                 router.complete(t, status: .cancelled, latencyMs: 0, now: options.clock())
                 ticket = router.failover(&remaining, now: options.clock())
                 continue
@@ -254,7 +299,7 @@ extension RoutingService {
                 ttftMs: Double? = nil, routerStatus: RequestStatus? = nil) -> Money? {
         let latencyMs = Double(DispatchTime.now().uptimeNanoseconds - a.started) / 1e6
         a.router.complete(a.ticket, status: routerStatus ?? status, latencyMs: latencyMs, inputTokens: usage.input,
-                          outputTokens: usage.output, now: options.clock())
+                          outputTokens: usage.output, budgetTag: a.call.budget, now: options.clock())
         var r = RequestRecord(timestamp: a.timestamp, tenant: a.call.tenant, provider: a.upstream.provider, model: a.model,
                               operation: a.call.operation, inputTokens: usage.input, outputTokens: usage.output,
                               cachedTokens: min(usage.cached, usage.input), latencyMs: latencyMs, ttftMs: ttftMs, status: status,
@@ -365,6 +410,9 @@ extension RoutingService {
                 usage = TokenUsage(openAI: parsed["usage"]) ?? TokenUsage()
             }
             let cost = finish(a, gateway, status: .ok, usage: usage)
+            if let key = a.call.cacheKey, let cache = gateway.cache {
+                cache.store(key, ResponseCache.Answer(body: out, provider: up.provider), now: DispatchTime.now().uptimeNanoseconds)
+            }
             var headers = headers(a, json: true)
             if let cost { headers[Self.costHeader] = cost.description }
             return .delivered(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out))))
