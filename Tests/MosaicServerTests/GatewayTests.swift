@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import MosaicCore
 @testable import MosaicServer
 import MosaicStore

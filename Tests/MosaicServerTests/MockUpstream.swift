@@ -48,13 +48,13 @@ final class MockUpstream: Sendable {
     static func start() async throws -> MockUpstream {
         let box = Mutex<MockUpstream?>(nil)
         let router = Hummingbird.Router()
-        func record(_ request: Request) async throws -> Received {
+        @Sendable func record(_ request: Request) async throws -> Received {
             let body = try await request.body.collect(upTo: 1 << 20)
             let r = Received(path: request.uri.path, headers: request.headers, body: Array(body.readableBytesView))
             box.withLock { $0?.received.withLock { $0.append(r) } }
             return r
         }
-        func currentMode() -> Mode { box.withLock { $0?.mode.withLock { $0 } ?? .ok } }
+        @Sendable func currentMode() -> Mode { box.withLock { $0?.mode.withLock { $0 } ?? .ok } }
         router.post("/v1/chat/completions") { request, _ -> Response in
             let r = try await record(request)
             let json = r.json

@@ -23,11 +23,11 @@ struct TokenUsage: Sendable, Equatable {
 
     /// OpenAI's `usage` object for these counts.
     var openAI: JSONValue {
-        .object([
+        .obj([
             "prompt_tokens": .int(input),
             "completion_tokens": .int(output),
             "total_tokens": .int(input + output),
-            "prompt_tokens_details": .object(["cached_tokens": .int(cached)]),
+            "prompt_tokens_details": .obj(["cached_tokens": .int(cached)]),
         ])
     }
 }
@@ -78,7 +78,7 @@ enum AnthropicTranslation {
                 for call in m["tool_calls"]?.arrayValue ?? [] {
                     let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
                     let input = (try? JSONValue.parse(Array(arguments.utf8))) ?? .object([])
-                    content.append(.object([
+                    content.append(.obj([
                         "type": .string("tool_use"),
                         "id": call["id"] ?? .string("call_\(k)"),
                         "name": call["function"]?["name"] ?? .string(""),
@@ -87,7 +87,7 @@ enum AnthropicTranslation {
                 }
                 add("assistant", content)
             case "tool":
-                add("user", [.object([
+                add("user", [.obj([
                     "type": .string("tool_result"),
                     "tool_use_id": m["tool_call_id"] ?? .string(""),
                     "content": .string(text(of: m["content"])),
@@ -103,7 +103,7 @@ enum AnthropicTranslation {
         ]
         if !system.isEmpty { out.append(.init(key: "system", value: .string(system.joined(separator: "\n\n")))) }
         out.append(.init(key: "messages", value: .array(turns.map { t in
-            .object(["role": .string(t.role), "content": .array(t.blocks)])
+            .obj(["role": .string(t.role), "content": .array(t.blocks)])
         })))
         for key in ["temperature", "top_p"] { if let v = body[key], !v.isNull { out.append(.init(key: key, value: v)) } }
         if let stop = body["stop"] {
@@ -115,29 +115,29 @@ enum AnthropicTranslation {
                 let f = t["function"] ?? .object([])
                 var tool: [JSONValue.Member] = [.init(key: "name", value: f["name"] ?? .string(""))]
                 if let d = f["description"] { tool.append(.init(key: "description", value: d)) }
-                tool.append(.init(key: "input_schema", value: f["parameters"] ?? .object(["type": .string("object")])))
+                tool.append(.init(key: "input_schema", value: f["parameters"] ?? .obj(["type": .string("object")])))
                 return .object(tool)
             })))
         }
         if let choice = body["tool_choice"] {
             switch choice {
-            case .string("auto"): out.append(.init(key: "tool_choice", value: .object(["type": .string("auto")])))
-            case .string("required"): out.append(.init(key: "tool_choice", value: .object(["type": .string("any")])))
-            case .string("none"): out.append(.init(key: "tool_choice", value: .object(["type": .string("none")])))
+            case .string("auto"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("auto")])))
+            case .string("required"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("any")])))
+            case .string("none"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("none")])))
             default:
                 if let name = choice["function"]?["name"] {
-                    out.append(.init(key: "tool_choice", value: .object(["type": .string("tool"), "name": name])))
+                    out.append(.init(key: "tool_choice", value: .obj(["type": .string("tool"), "name": name])))
                 }
             }
         }
         if let user = body["user"]?.stringValue {
-            out.append(.init(key: "metadata", value: .object(["user_id": .string(user)])))
+            out.append(.init(key: "metadata", value: .obj(["user_id": .string(user)])))
         }
         if stream { out.append(.init(key: "stream", value: .bool(true))) }
         return .object(out)
     }
 
-    static func textBlock(_ s: String) -> JSONValue { .object(["type": .string("text"), "text": .string(s)]) }
+    static func textBlock(_ s: String) -> JSONValue { .obj(["type": .string("text"), "text": .string(s)]) }
 
     /// A message's content as plain text (string, or the text parts of an array).
     static func text(of content: JSONValue?) -> String {
@@ -154,18 +154,18 @@ enum AnthropicTranslation {
         case .array(let parts)?:
             var out: [JSONValue] = []
             for part in parts {
-                switch part["type"]?.stringValue {
+                switch part["type"]?.stringValue ?? "" {
                 case "text": out.append(textBlock(part["text"]?.stringValue ?? ""))
                 case "image_url":
                     let url = part["image_url"]?["url"]?.stringValue ?? ""
                     if url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), let semi = url.firstIndex(of: ";"), semi < comma {
                         let mediaType = String(url[url.index(url.startIndex, offsetBy: 5)..<semi])
-                        out.append(.object(["type": .string("image"), "source": .object([
+                        out.append(.obj(["type": .string("image"), "source": .obj([
                             "type": .string("base64"), "media_type": .string(mediaType),
                             "data": .string(String(url[url.index(after: comma)...])),
                         ])]))
                     } else {
-                        out.append(.object(["type": .string("image"), "source": .object(["type": .string("url"), "url": .string(url)])]))
+                        out.append(.obj(["type": .string("image"), "source": .obj(["type": .string("url"), "url": .string(url)])]))
                     }
                 default:
                     throw OpenAIError.invalid("messages[\(k)].content: part type '\(part["type"]?.stringValue ?? "?")' cannot be sent to an Anthropic upstream",
@@ -203,13 +203,13 @@ enum AnthropicTranslation {
         var text = ""
         var calls: [JSONValue] = []
         for block in a["content"]?.arrayValue ?? [] {
-            switch block["type"]?.stringValue {
+            switch block["type"]?.stringValue ?? "" {
             case "text": text += block["text"]?.stringValue ?? ""
             case "tool_use":
-                calls.append(.object([
+                calls.append(.obj([
                     "id": block["id"] ?? .string(""),
                     "type": .string("function"),
-                    "function": .object([
+                    "function": .obj([
                         "name": block["name"] ?? .string(""),
                         "arguments": .string((block["input"] ?? .object([])).text),
                     ]),
@@ -223,12 +223,12 @@ enum AnthropicTranslation {
         ]
         if !calls.isEmpty { message.append(.init(key: "tool_calls", value: .array(calls))) }
         let usage = usage(a["usage"])
-        let out: JSONValue = .object([
+        let out: JSONValue = .obj([
             "id": .string("chatcmpl-" + (a["id"]?.stringValue ?? "")),
             "object": .string("chat.completion"),
             "created": .int(created),
             "model": .string(model),
-            "choices": .array([.object([
+            "choices": .array([.obj([
                 "index": .int(0),
                 "message": .object(message),
                 "finish_reason": finishReason(a["stop_reason"]?.stringValue),
@@ -266,10 +266,10 @@ enum AnthropicTranslation {
         }
 
         func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> JSONValue {
-            .object([
+            .obj([
                 "id": .string(id), "object": .string("chat.completion.chunk"), "created": .int(created),
                 "model": .string(model),
-                "choices": .array([.object(["index": .int(0), "delta": delta, "finish_reason": finish])]),
+                "choices": .array([.obj(["index": .int(0), "delta": delta, "finish_reason": finish])]),
             ])
         }
 
@@ -284,29 +284,29 @@ enum AnthropicTranslation {
 
         /// What one Anthropic event becomes.
         mutating func translate(_ e: JSONValue) -> [Output] {
-            switch e["type"]?.stringValue {
+            switch e["type"]?.stringValue ?? "" {
             case "message_start":
                 if let mid = e["message"]?["id"]?.stringValue { id = "chatcmpl-" + mid }
                 usage = AnthropicTranslation.usage(e["message"]?["usage"])
-                return [.chunk(chunk(.object(["role": .string("assistant"), "content": .string("")])), token: false)]
+                return [.chunk(chunk(.obj(["role": .string("assistant"), "content": .string("")])), token: false)]
             case "content_block_start":
                 guard let block = e["content_block"], block["type"]?.stringValue == "tool_use" else { return [] }
                 let index = e["index"]?.intValue ?? 0
                 let n = toolIndex.count
                 toolIndex[index] = n
-                return [.chunk(chunk(.object(["tool_calls": .array([.object([
+                return [.chunk(chunk(.obj(["tool_calls": .array([.obj([
                     "index": .int(n), "id": block["id"] ?? .string(""), "type": .string("function"),
-                    "function": .object(["name": block["name"] ?? .string(""), "arguments": .string("")]),
+                    "function": .obj(["name": block["name"] ?? .string(""), "arguments": .string("")]),
                 ])])])), token: true)]
             case "content_block_delta":
                 let delta = e["delta"]
-                switch delta?["type"]?.stringValue {
+                switch delta?["type"]?.stringValue ?? "" {
                 case "text_delta":
-                    return [.chunk(chunk(.object(["content": delta?["text"] ?? .string("")])), token: true)]
+                    return [.chunk(chunk(.obj(["content": delta?["text"] ?? .string("")])), token: true)]
                 case "input_json_delta":
                     let n = toolIndex[e["index"]?.intValue ?? 0] ?? 0
-                    return [.chunk(chunk(.object(["tool_calls": .array([.object([
-                        "index": .int(n), "function": .object(["arguments": delta?["partial_json"] ?? .string("")]),
+                    return [.chunk(chunk(.obj(["tool_calls": .array([.obj([
+                        "index": .int(n), "function": .obj(["arguments": delta?["partial_json"] ?? .string("")]),
                     ])])])), token: true)]
                 default: return []
                 }
@@ -324,7 +324,7 @@ enum AnthropicTranslation {
                 finished = true
                 var out: [Output] = []
                 if includeUsage {
-                    out.append(.usage(.object([
+                    out.append(.usage(.obj([
                         "id": .string(id), "object": .string("chat.completion.chunk"), "created": .int(created),
                         "model": .string(model), "choices": .array([]), "usage": usage.openAI,
                     ])))

@@ -226,9 +226,9 @@ enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// Builds objects in a literal-like way: `.object(["type": .string("error")])` keeps the order given.
+/// Builds objects in a literal-like way: `.obj(["type": .string("error")])` keeps the order given.
 extension JSONValue {
-    static func object(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONValue {
+    static func obj(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONValue {
         .object(pairs.map { Member(key: $0.key, value: $0.value) })
     }
 }

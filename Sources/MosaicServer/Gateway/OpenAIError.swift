@@ -16,8 +16,8 @@ struct OpenAIError: Error, Sendable, Equatable {
 
     /// The error object alone (what a stream's error event carries).
     var object: JSONValue {
-        .object([
-            "error": .object([
+        .obj([
+            "error": .obj([
                 "message": .string(message),
                 "type": .string(type),
                 "param": param.map { .string($0) } ?? .null,

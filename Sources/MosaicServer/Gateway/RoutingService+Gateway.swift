@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Hummingbird
+import HTTPTypes
 import MosaicCore
 import MosaicRouting
 import NIOCore
@@ -99,7 +100,7 @@ extension RoutingService {
             // The key is checked before the body is read.
             let key = try Self.virtualKey(request, loaded.file)
             let bytes: ByteBuffer
-            do { bytes = try await ServeApplication.readBody(request, limit: loaded.file.maxBodyBytes) } catch {
+            do throws(APIError) { bytes = try await ServeApplication.readBody(request, limit: loaded.file.maxBodyBytes) } catch {
                 throw OpenAIError(error)
             }
             var tenant = request.headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
@@ -128,12 +129,12 @@ extension RoutingService {
         let file = gateway.loaded.file
         let data = file.families.map { family -> JSONValue in
             let providers = file.upstreams.filter { $0.models[family] != nil }.map(\.provider)
-            return .object([
+            return .obj([
                 "id": .string(family), "object": .string("model"), "created": .int(0),
                 "owned_by": .string(providers.joined(separator: ",")),
             ])
         }
-        var bytes = JSONValue.object(["object": .string("list"), "data": .array(data)]).bytes
+        var bytes = JSONValue.obj(["object": .string("list"), "data": .array(data)]).bytes
         bytes.append(UInt8(ascii: "\n"))
         gateway.answered("models", status: 200)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -322,9 +323,9 @@ extension RoutingService {
         case (.chat, _):
             body.set("model", .string(a.model))
             if a.call.stream {
-                var options = body["stream_options"].flatMap { $0.members == nil ? nil : $0 } ?? .object([])
-                options.set("include_usage", .bool(true))
-                body.set("stream_options", options)
+                var streamOptions = body["stream_options"].flatMap { $0.members == nil ? nil : $0 } ?? .object([])
+                streamOptions.set("include_usage", .bool(true))
+                body.set("stream_options", streamOptions)
             }
             path = "/chat/completions"
         case (.embeddings, _):
@@ -413,7 +414,7 @@ extension RoutingService {
             if let key = a.call.cacheKey, let cache = gateway.cache {
                 cache.store(key, ResponseCache.Answer(body: out, provider: up.provider), now: DispatchTime.now().uptimeNanoseconds)
             }
-            var headers = headers(a, json: true)
+            var headers = answerHeaders(a, json: true)
             if let cost { headers[Self.costHeader] = cost.description }
             return .delivered(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out))))
         } catch {
@@ -423,7 +424,7 @@ extension RoutingService {
         }
     }
 
-    func headers(_ a: GatewayAttempt, json: Bool) -> HTTPFields {
+    func answerHeaders(_ a: GatewayAttempt, json: Bool) -> HTTPFields {
         var h = HTTPFields()
         h[.contentType] = json ? "application/json" : "text/event-stream"
         if !json { h[.cacheControl] = "no-cache" }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 extension RoutingService {
@@ -26,25 +27,25 @@ extension RoutingService {
         let choice = c["choices"]?.arrayValue?.first
         let message = choice?["message"]
         func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> [UInt8] {
-            let v: JSONValue = .object([
+            let v: JSONValue = .obj([
                 "id": c["id"] ?? .string(""), "object": .string("chat.completion.chunk"), "created": c["created"] ?? .int(0),
                 "model": c["model"] ?? .string(""),
-                "choices": .array([.object(["index": .int(0), "delta": delta, "finish_reason": finish])]),
+                "choices": .array([.obj(["index": .int(0), "delta": delta, "finish_reason": finish])]),
             ])
             return ServerSentEvent.encode(data: v.text)
         }
-        var out = chunk(.object(["role": .string("assistant"), "content": message?["content"] ?? .string("")]))
+        var out = chunk(.obj(["role": .string("assistant"), "content": message?["content"] ?? .string("")]))
         if let calls = message?["tool_calls"]?.arrayValue, !calls.isEmpty {
             let indexed = calls.enumerated().map { k, call -> JSONValue in
                 var v = call
                 v.set("index", .int(k))
                 return v
             }
-            out += chunk(.object(["tool_calls": .array(indexed)]))
+            out += chunk(.obj(["tool_calls": .array(indexed)]))
         }
         out += chunk(.object([]), finish: choice?["finish_reason"] ?? .string("stop"))
         if includeUsage, let usage = c["usage"] {
-            let v: JSONValue = .object([
+            let v: JSONValue = .obj([
                 "id": c["id"] ?? .string(""), "object": .string("chat.completion.chunk"), "created": c["created"] ?? .int(0),
                 "model": c["model"] ?? .string(""), "choices": .array([]), "usage": usage,
             ])

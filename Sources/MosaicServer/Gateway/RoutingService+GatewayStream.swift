@@ -183,7 +183,7 @@ extension RoutingService {
         }
         guard race.seen() else { return fail(.timeout, "no first event within \(YAMLChecker.format(timeout))s") }
         watchdog.cancel()
-        let headers = headers(a, json: false)
+        let headers = answerHeaders(a, json: false)
         let body = ResponseBody { [first] writer in
             try await self.relayRest(relay, first: first, writer: &writer, gateway)
         }
