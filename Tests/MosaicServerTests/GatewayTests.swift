@@ -243,6 +243,7 @@ struct GatewayLiveTests {
             #expect(refused.status == 401)
             #expect(((try refused.json()["error"] as? [String: Any])?["code"] as? String) == "invalid_api_key")
         }
+        #expect(try await h.get("/v1/models").status == 401)
         let ok = try await h.post("/v1/chat/completions", body, headers: [("Authorization", "Bearer vk-acme")])
         #expect(ok.status == 200, "\(ok.body)")
         #expect(ok.headers["x-mosaic-provider"].first == "anthropic", "the key allows only Anthropic")

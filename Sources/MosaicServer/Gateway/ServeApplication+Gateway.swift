@@ -10,8 +10,14 @@ extension ServeApplication {
         router.post("/v1/embeddings") { request, _ -> Response in
             await service.gatewayRequest(request, endpoint: .embeddings, gateway: gateway)
         }
-        router.get("/v1/models") { _, _ -> Response in
-            service.gatewayModels(gateway)
+        router.get("/v1/models") { request, _ -> Response in
+            do throws(OpenAIError) {
+                _ = try RoutingService.virtualKey(request, gateway.loaded.file)
+            } catch {
+                gateway.answered("models", status: Int(error.status.code))
+                return error.response
+            }
+            return service.gatewayModels(gateway)
         }
     }
 }
