@@ -46,6 +46,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds an unreported decision holds its admission before it is released.") var decisionTtl = 300.0
     @Option(name: .long, help: "Seed of the decisions' random streams.") var seed: UInt64 = 1
     @Flag(name: .long, help: "Also serve POST /bench/echo (the HTTP floor, for load tests).") var echo = false
+    @Option(name: .long, help: ArgumentHelp("A gateway file: also serve the OpenAI-compatible /v1/chat/completions, /v1/embeddings and /v1/models, forwarding to its upstreams (README: Gateway).", valueName: "file"))
+    var gateway: String?
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -68,6 +70,7 @@ struct ServeCommand: ParsableCommand {
         options.decisionTTLSeconds = decisionTtl
         options.seed = seed
         options.echoEndpoint = echo
+        options.gatewayPath = gateway
         if options.adminToken == nil {
             logger.warning("no admin token: POST /admin/reload answers 401 (set \(adminTokenEnv))")
         }

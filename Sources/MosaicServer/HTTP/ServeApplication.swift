@@ -77,6 +77,7 @@ public enum ServeApplication {
                                 field: reason.hasPrefix(service.options.modelPath) ? "model" : "policy").response
             }
         }
+        if let gateway = service.gateway { addGatewayRoutes(router, service: service, gateway: gateway) }
         if service.options.echoEndpoint {
             router.post("/bench/echo") { request, _ -> Response in
                 await respond(request, endpoint: "echo", limit: limit, metrics: metrics) { bytes throws(APIError) in

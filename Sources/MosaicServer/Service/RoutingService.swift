@@ -42,6 +42,8 @@ public struct ServeOptions: Sendable {
     public var echoEndpoint = false
     /// The clock the router reads (µs since the epoch); tests inject a fixed one.
     public var clock: @Sendable () -> Int64 = { Timestamp.now() }
+    /// The gateway file (`--gateway`): adds the OpenAI-compatible endpoints; nil: none.
+    public var gatewayPath: String?
 
     public init(modelPath: String, policyPath: String? = nil, catalog: Catalog = .default, storePath: String? = nil,
                 adminToken: String? = nil) {
@@ -159,6 +161,8 @@ public final class RoutingService: Sendable {
     let reloadState: Mutex<ReloadState>
     let metrics = Metrics()
     public let writer: OutcomeWriter?
+    /// The OpenAI-compatible gateway, when `gatewayPath` is set.
+    public let gateway: Gateway?
     let decisions: Mutex<[Decision]>
     let decisionsMade = Atomic<UInt64>(0)
     let nextID = Atomic<UInt64>(0)
@@ -195,6 +199,7 @@ public final class RoutingService: Sendable {
         } else {
             writer = nil
         }
+        gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
         decisions = Mutex([])
         var capacity = 64
         while capacity < max(64, options.pendingCapacity) { capacity <<= 1 }
@@ -529,6 +534,7 @@ public final class RoutingService: Sendable {
                 || options.policyPath.flatMap(FileSignature.init(path:)) != s.policySignature
         }
         if changed { reload(source: "watch") }
+        gateway?.reloadIfChanged()
     }
 
     public var reloadCounts: (success: Int, failure: Int) { (metrics.reloads(ok: true), metrics.reloads(ok: false)) }
@@ -665,11 +671,13 @@ public final class RoutingService: Sendable {
             p.header("mosaic_outcome_queue_depth", "gauge", "Outcome rows waiting for the store writer.")
             p.sample("mosaic_outcome_queue_depth", [], Double(writer.depth))
         }
+        if let gateway { p.out += gateway.metricsText() }
         return p.out
     }
 
     /// Stops background work: writes queued outcomes (graceful shutdown calls this last).
     public func close() {
+        gateway?.shutdown()
         writer?.close()
     }
 }

@@ -1,0 +1,199 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MosaicCore
+import MosaicStore
+import NIOCore
+import Synchronization
+
+/// The gateway's state: the upstreams from the gateway file (hot-reloaded), the pooled HTTP
+/// client that forwards to them, the price table outcomes are costed with, and counters.
+///
+/// The request handling lives in `RoutingService+Gateway.swift`: it routes with the service's
+/// router, so that the gateway and `POST /v1/route` share breakers, rate limits and budgets.
+public final class Gateway: Sendable {
+    public let path: String
+    let catalog: Catalog
+    let storePath: String?
+    let logger: Logger
+    let environment: [String: String]
+    let current: Mutex<Loaded>
+    let client: HTTPClient
+    /// The answer cache, sized by the file at startup; nil when the file has no `cache`.
+    let cache: ResponseCache?
+    let counters = Mutex(Counters())
+    let nextID = Atomic<UInt64>(0)
+    /// Prefix of the request ids this process gives (`gw-<instance>-<n>`).
+    let instance: String
+
+    /// One load of the gateway file, with the prices valid then.
+    struct Loaded: Sendable {
+        var file: GatewayFile
+        var signature: FileSignature?
+        var prices: PriceBook
+        var generation: Int
+        var lastError: String?
+    }
+
+    struct Counters: Sendable {
+        /// (endpoint, HTTP status) → answers.
+        var answers: [Metrics.Pair: Int] = [:]
+        /// (provider, status) → upstream attempts.
+        var attempts: [Metrics.Pair: Int] = [:]
+        /// Attempts after the first of a request, by provider.
+        var failovers: [String: Int] = [:]
+        var reloads: [Metrics.Pair: Int] = [:]
+        var ttft: [String: Histogram] = [:]
+        var recorded = 0
+        var notRecorded = 0
+    }
+
+    /// Loads the file (startup fails when it is invalid) and starts the HTTP client.
+    ///
+    /// - Parameter storePath: the store whose price table costs outcomes; nil: outcomes carry no cost.
+    public init(path: String, catalog: Catalog, storePath: String?, logger: Logger,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.path = path
+        self.catalog = catalog
+        self.storePath = storePath
+        self.logger = logger
+        self.environment = environment
+        let signature = FileSignature(path: path)
+        let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
+        let prices = try Self.prices(storePath)
+        current = Mutex(Loaded(file: file, signature: signature, prices: prices, generation: 1))
+        cache = file.cacheMaxBytes.map { ResponseCache(maxBytes: $0, ttlSeconds: file.cacheTTLSeconds) }
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(Int64(file.connectTimeoutSeconds * 1e9)))
+        // A refused connection is an answer: fail over at once rather than retrying the connect.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.idleTimeout = .seconds(60)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        var g = SystemRandomNumberGenerator()
+        instance = String(UInt32.random(in: 0x1000_0000...UInt32.max, using: &g), radix: 16)
+        counters.withLock { $0.reloads[Metrics.Pair(a: "startup", b: "success"), default: 0] += 1 }
+        logger.info("gateway loaded", metadata: [
+            "file": "\(path)",
+            "upstreams": "\(file.upstreams.map { "\($0.provider)(\($0.api.rawValue))" }.joined(separator: ","))",
+        ])
+    }
+
+    static func prices(_ storePath: String?) throws -> PriceBook {
+        guard let storePath else { return PriceBook() }
+        return try Store(path: storePath, readOnly: true).priceBook()
+    }
+
+    /// The upstreams and prices in force now.
+    var loaded: Loaded { current.withLock { $0 } }
+
+    /// Reads the file and the prices again; a bad file keeps the running one and says why.
+    @discardableResult
+    public func reload(source: String) -> Result<Int, YAMLError> {
+        let signature = FileSignature(path: path)
+        let result: Result<Int, YAMLError>
+        do {
+            let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
+            let prices = (try? Self.prices(storePath)) ?? loaded.prices
+            result = .success(current.withLock { l in
+                l = Loaded(file: file, signature: signature, prices: prices, generation: l.generation + 1)
+                return l.generation
+            })
+        } catch {
+            current.withLock {
+                $0.signature = signature
+                $0.lastError = error.description
+            }
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let generation):
+            counters.withLock { $0.reloads[Metrics.Pair(a: source, b: "success"), default: 0] += 1 }
+            logger.notice("gateway reloaded", metadata: ["source": "\(source)", "generation": "\(generation)"])
+        case .failure(let error):
+            counters.withLock { $0.reloads[Metrics.Pair(a: source, b: "failure"), default: 0] += 1 }
+            logger.error("gateway reload failed; the previous upstreams keep serving", metadata: ["reason": "\(error)"])
+        }
+        return result
+    }
+
+    /// Reloads when the file changed since the last load (the file watch).
+    func reloadIfChanged() {
+        if FileSignature(path: path) != current.withLock({ $0.signature }) { reload(source: "watch") }
+    }
+
+    public var generation: Int { loaded.generation }
+    public var lastReloadError: String? { loaded.lastError }
+
+    /// A new request id.
+    func requestID() -> String {
+        "gw-" + instance + "-" + String(nextID.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16)
+    }
+
+    /// Closes pooled connections; in-flight requests have drained by then.
+    public func shutdown() {
+        try? client.syncShutdown()
+    }
+
+    // MARK: - Counters
+
+    func answered(_ endpoint: String, status: Int) {
+        counters.withLock { $0.answers[Metrics.Pair(a: endpoint, b: String(status)), default: 0] += 1 }
+    }
+
+    func attempted(provider: String, status: RequestStatus, failover: Bool, ttftMs: Double?) {
+        counters.withLock { c in
+            c.attempts[Metrics.Pair(a: provider, b: status.rawValue), default: 0] += 1
+            if failover { c.failovers[provider, default: 0] += 1 }
+            if let ttftMs { c.ttft[provider, default: Histogram(bounds: Histogram.provider)].observe(ttftMs / 1000) }
+        }
+    }
+
+    func recorded(_ ok: Bool) {
+        counters.withLock { if ok { $0.recorded += 1 } else { $0.notRecorded += 1 } }
+    }
+
+    /// The gateway's Prometheus samples (appended to `/metrics`).
+    func metricsText() -> String {
+        let c = counters.withLock { $0 }
+        var p = PrometheusText()
+        p.header("mosaic_gateway_answers_total", "counter", "Gateway answers by endpoint and HTTP status.")
+        for (k, v) in c.answers.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
+            p.sample("mosaic_gateway_answers_total", [("endpoint", k.a), ("status", k.b)], Double(v))
+        }
+        p.header("mosaic_gateway_attempts_total", "counter", "Upstream attempts by provider and outcome.")
+        for (k, v) in c.attempts.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
+            p.sample("mosaic_gateway_attempts_total", [("provider", k.a), ("status", k.b)], Double(v))
+        }
+        p.header("mosaic_gateway_failovers_total", "counter", "Attempts after a request's first (failover before the first byte), by provider.")
+        for (k, v) in c.failovers.sorted(by: { $0.key < $1.key }) {
+            p.sample("mosaic_gateway_failovers_total", [("provider", k)], Double(v))
+        }
+        p.header("mosaic_gateway_ttft_seconds", "histogram", "Time to the first streamed token, measured at the gateway.")
+        for (k, h) in c.ttft.sorted(by: { $0.key < $1.key }) { p.histogram("mosaic_gateway_ttft_seconds", [("provider", k)], h) }
+        p.header("mosaic_gateway_outcome_rows_total", "counter", "Attempt outcomes handed to the store writer, by whether it took them.")
+        p.sample("mosaic_gateway_outcome_rows_total", [("result", "queued")], Double(c.recorded))
+        p.sample("mosaic_gateway_outcome_rows_total", [("result", "refused")], Double(c.notRecorded))
+        if let cache {
+            let k = cache.counts
+            p.header("mosaic_gateway_cache_total", "counter", "Answer cache lookups and changes by result.")
+            p.sample("mosaic_gateway_cache_total", [("result", "hit")], Double(k.hits))
+            p.sample("mosaic_gateway_cache_total", [("result", "miss")], Double(k.misses))
+            p.sample("mosaic_gateway_cache_total", [("result", "bypass")], Double(k.bypassed))
+            p.sample("mosaic_gateway_cache_total", [("result", "stored")], Double(k.stored))
+            p.sample("mosaic_gateway_cache_total", [("result", "evicted")], Double(k.evicted))
+            p.header("mosaic_gateway_cache_bytes", "gauge", "Bytes the answer cache holds (keys and answers).")
+            p.sample("mosaic_gateway_cache_bytes", [], Double(k.bytes))
+            p.header("mosaic_gateway_cache_entries", "gauge", "Answers the cache holds.")
+            p.sample("mosaic_gateway_cache_entries", [], Double(k.entries))
+        }
+        p.header("mosaic_gateway_reloads_total", "counter", "Gateway file loads by source and result.")
+        for (k, v) in c.reloads.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
+            p.sample("mosaic_gateway_reloads_total", [("source", k.a), ("result", k.b)], Double(v))
+        }
+        p.header("mosaic_gateway_generation", "gauge", "Successful loads of the gateway file in this process.")
+        p.sample("mosaic_gateway_generation", [], Double(loaded.generation))
+        return p.out
+    }
+}

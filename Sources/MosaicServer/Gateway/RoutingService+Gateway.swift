@@ -1,0 +1,436 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Hummingbird
+import HTTPTypes
+import MosaicCore
+import MosaicRouting
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// One client request to a gateway endpoint, read and checked.
+struct GatewayCall: Sendable {
+    enum Endpoint: String, Sendable {
+        case chat = "chat_completions"
+        case embeddings
+    }
+
+    let endpoint: Endpoint
+    let id: String
+    let body: JSONValue
+    /// The model the client asked for: a family of the gateway file.
+    let family: String
+    let tenant: String
+    let stream: Bool
+    /// The client asked for the final usage chunk (`stream_options.include_usage`).
+    let includeUsage: Bool
+    let promptTokens: Int
+    let expectedOutputTokens: Int
+    /// When the request reached the gateway (uptime ns).
+    let arrived: UInt64
+    /// The providers the client's key allows; nil: any.
+    var allowedProviders: Set<String>? = nil
+    /// The policy budget the client's key is charged to.
+    var budget: String? = nil
+    /// The answer cache's key, when the request may be answered from it.
+    var cacheKey: String? = nil
+
+    var operation: String { endpoint == .chat ? "chat" : "embedding" }
+}
+
+/// One attempt on one upstream.
+struct GatewayAttempt: Sendable {
+    let call: GatewayCall
+    let upstream: GatewayFile.Upstream
+    /// The upstream's model name for the family.
+    let model: String
+    let ticket: Ticket
+    let router: MosaicRouting.Router
+    /// 1 for the first attempt of the call.
+    let number: Int
+    let prices: PriceBook
+    /// µs since the epoch, from the service clock (the row's timestamp).
+    let timestamp: Int64
+    /// Uptime ns when the attempt started (latency and time to first token count from here).
+    let started: UInt64
+}
+
+/// How an attempt that delivered nothing ended.
+struct GatewayFailure: Sendable {
+    var status: RequestStatus
+    var message: String
+    /// Timeouts, 429, 5xx, connection errors and broken answers: another candidate may do better.
+    var retryable: Bool
+    /// A 4xx the client caused: answered as is, never retried.
+    var clientError: OpenAIError?
+}
+
+enum GatewayAttemptResult {
+    case delivered(Response)
+    case failed(GatewayFailure)
+}
+
+extension RoutingService {
+    static let tenantHeader = HTTPField.Name("x-mosaic-tenant")!
+    static let providerHeader = HTTPField.Name("x-mosaic-provider")!
+    static let attemptsHeader = HTTPField.Name("x-mosaic-attempts")!
+    static let costHeader = HTTPField.Name("x-mosaic-cost-usd")!
+    static let requestIDHeader = HTTPField.Name("x-request-id")!
+
+    // MARK: - Outcomes
+
+    /// Hands one gateway outcome row to the store's outcome writer. Every row the gateway records
+    /// goes through here, and only here.
+    ///
+    /// - Returns: whether the writer took it (false without a store, or when its queue is full).
+    func recordGatewayOutcome(_ record: RequestRecord) -> Bool {
+        guard let writer else { return false }
+        return writer.enqueue(record)
+    }
+
+    // MARK: - Endpoints
+
+    /// `POST /v1/chat/completions` and `POST /v1/embeddings`.
+    func gatewayRequest(_ request: Request, endpoint: GatewayCall.Endpoint, gateway: Gateway) async -> Response {
+        let arrived = DispatchTime.now().uptimeNanoseconds
+        let loaded = gateway.loaded
+        let response: Response
+        do throws(OpenAIError) {
+            // The key is checked before the body is read.
+            let key = try Self.virtualKey(request, loaded.file)
+            let bytes: ByteBuffer
+            do throws(APIError) { bytes = try await ServeApplication.readBody(request, limit: loaded.file.maxBodyBytes) } catch {
+                throw OpenAIError(error)
+            }
+            var tenant = request.headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+            if let key { tenant = key.tenant }
+            var call = try Self.makeCall(bytes, endpoint: endpoint, tenant: tenant, id: gateway.requestID(), arrived: arrived,
+                                         file: loaded.file)
+            call.allowedProviders = key?.providers
+            call.budget = key?.budget
+            if let cache = gateway.cache, endpoint == .chat {
+                if request.headers[.cacheControl]?.lowercased().contains("no-store") == true {
+                    cache.bypass()
+                } else {
+                    call.cacheKey = ResponseCache.key(tenant: tenant, body: call.body)
+                }
+            }
+            response = await forward(call, loaded, gateway)
+        } catch {
+            response = error.response
+        }
+        gateway.answered(endpoint.rawValue, status: Int(response.status.code))
+        return response
+    }
+
+    /// `GET /v1/models`: the model families the gateway file serves.
+    func gatewayModels(_ gateway: Gateway) -> Response {
+        let file = gateway.loaded.file
+        let data = file.families.map { family -> JSONValue in
+            let providers = file.upstreams.filter { $0.models[family] != nil }.map(\.provider)
+            return .obj([
+                "id": .string(family), "object": .string("model"), "created": .int(0),
+                "owned_by": .string(providers.joined(separator: ",")),
+            ])
+        }
+        var bytes = JSONValue.obj(["object": .string("list"), "data": .array(data)]).bytes
+        bytes.append(UInt8(ascii: "\n"))
+        gateway.answered("models", status: 200)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The client's virtual key, when the gateway file lists keys (nil when it lists none).
+    ///
+    /// - Throws: 401 in OpenAI's shape for a missing or unknown key.
+    static func virtualKey(_ request: Request, _ file: GatewayFile) throws(OpenAIError) -> GatewayFile.VirtualKey? {
+        guard !file.keys.isEmpty else { return nil }
+        guard let header = request.headers[.authorization] else {
+            throw OpenAIError(status: .unauthorized, message: "missing API key: send 'Authorization: Bearer <key>'",
+                              type: "invalid_request_error", code: "invalid_api_key")
+        }
+        let prefix = "Bearer "
+        let given = header.hasPrefix(prefix) ? Substring(header.dropFirst(prefix.count)) : ""
+        let digest = SHA256.hash(data: Array(given.utf8))
+        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        guard !given.isEmpty, let key = file.keys[hex] else {
+            throw OpenAIError(status: .unauthorized, message: "invalid API key", type: "invalid_request_error", code: "invalid_api_key")
+        }
+        return key
+    }
+
+    /// Reads and checks a request body.
+    static func makeCall(_ buffer: ByteBuffer, endpoint: GatewayCall.Endpoint, tenant: String, id: String, arrived: UInt64,
+                         file: GatewayFile) throws(OpenAIError) -> GatewayCall {
+        let body: JSONValue
+        do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
+            throw OpenAIError.invalid("the body is not valid JSON: \(JSONValue.describe(error))")
+        }
+        guard case .object = body else { throw OpenAIError.invalid("the body must be a JSON object") }
+        guard let family = body["model"]?.stringValue, !family.isEmpty else {
+            throw OpenAIError.invalid("'model' is required and must be a non-empty string", param: "model")
+        }
+        guard file.upstreams.contains(where: { $0.models[family] != nil }) else {
+            throw OpenAIError(status: .notFound,
+                              message: "The model '\(family)' is not served by this gateway (served: \(file.families.joined(separator: ", ")))",
+                              type: "invalid_request_error", param: "model", code: "model_not_found")
+        }
+        var promptBytes = 0
+        var expectedOutput = 0
+        var stream = false
+        var includeUsage = false
+        switch endpoint {
+        case .chat:
+            guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
+                throw OpenAIError.invalid("'messages' is required and must be a non-empty array", param: "messages")
+            }
+            for m in messages { promptBytes += AnthropicTranslation.text(of: m["content"]).utf8.count }
+            if let s = body["stream"], !s.isNull {
+                guard let b = s.boolValue else { throw OpenAIError.invalid("'stream' must be true or false", param: "stream") }
+                stream = b
+            }
+            includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+            expectedOutput = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue ?? 256
+        case .embeddings:
+            switch body["input"] {
+            case .string(let s)?: promptBytes = s.utf8.count
+            case .array(let items)?:
+                for item in items { promptBytes += item.stringValue?.utf8.count ?? (item.arrayValue?.count ?? 0) * 4 }
+            default: throw OpenAIError.invalid("'input' is required: a string or an array", param: "input")
+            }
+        }
+        return GatewayCall(endpoint: endpoint, id: id, body: body, family: family, tenant: tenant, stream: stream,
+                           includeUsage: includeUsage, promptTokens: (promptBytes + 3) / 4,
+                           expectedOutputTokens: max(0, expectedOutput), arrived: arrived)
+    }
+
+    // MARK: - Routing and failover
+
+    /// Routes the call, then tries candidates in the router's order until one delivers: a
+    /// timeout, 429, 5xx or connection error before the first byte reaches the client moves on
+    /// to the next candidate, as far as the policy's retry settings and retry budget allow.
+    func forward(_ call: GatewayCall, _ loaded: Gateway.Loaded, _ gateway: Gateway) async -> Response {
+        let b = bundle
+        if b.closedTenants && b.policy.tenants[call.tenant] == nil {
+            return OpenAIError(status: .forbidden,
+                               message: "unknown tenant '\(call.tenant)': the policy lists \(b.policy.tenants.keys.sorted().joined(separator: ", ")) and no '*'",
+                               type: "permission_error", code: "unknown_tenant").response
+        }
+        if let key = call.cacheKey, let cache = gateway.cache,
+           let hit = cache.lookup(key, now: DispatchTime.now().uptimeNanoseconds) {
+            return Self.cached(hit, call)
+        }
+        let now = options.clock()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family,
+                                 promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens,
+                                 budgetTag: call.budget, timestamp: now)
+        var d = takeDecision()
+        var ticket = b.router.route(route, now: now, into: &d)
+        var remaining = d.remaining
+        let rejection = d.rejection
+        let (primary, reason) = label(d, b)
+        let ranked = d.candidates.map(\.provider)
+        giveBack(d)
+        metrics.decision(provider: primary, reason: reason, seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        if let rejection {
+            return OpenAIError(status: .tooManyRequests, message: rejection.description, type: "rate_limit_error",
+                               code: "quota_exceeded").response
+        }
+        let router = b.router
+        router.requestStarted()
+        var retriesHeld = 0
+        defer {
+            for _ in 0..<retriesHeld { router.retryFinished() }
+            router.requestFinished()
+        }
+        var attempts = 0
+        var failures: [String] = []
+        var last: GatewayFailure? = nil
+        candidates: while let t = ticket {
+            guard let upstream = loaded.file.upstream(t.provider), let model = upstream.models[call.family],
+                  call.endpoint == .chat || upstream.api.isOpenAIShaped,
+                  call.allowedProviders?.contains(t.provider) ?? true else {
+                // The router may rank a provider this gateway cannot send this model to, or one
+                // the client's key does not allow.
+                router.complete(t, status: .cancelled, latencyMs: 0, now: options.clock())
+                ticket = router.failover(&remaining, now: options.clock())
+                continue
+            }
+            attempts += 1
+            let attempt = GatewayAttempt(call: call, upstream: upstream, model: model, ticket: t, router: router, number: attempts,
+                                         prices: loaded.prices, timestamp: options.clock(), started: DispatchTime.now().uptimeNanoseconds)
+            switch await self.attempt(attempt, gateway) {
+            case .delivered(let response):
+                return response
+            case .failed(let f):
+                if let e = f.clientError { return e.response }
+                failures.append("\(t.provider): \(f.message)")
+                last = f
+                guard f.retryable, router.shouldRetry(f.status, attempts: attempts) else { break candidates }
+                retriesHeld += 1
+                ticket = router.failover(&remaining, now: options.clock())
+            }
+        }
+        guard let last else {
+            return OpenAIError(status: .serviceUnavailable,
+                               message: "no upstream can take model '\(call.family)' now (ranked: \(ranked.joined(separator: ", ")); breakers, rate limits or the gateway file left none)",
+                               type: "api_error", code: "no_upstream").response
+        }
+        let message = "\(attempts) attempt\(attempts == 1 ? "" : "s") failed: " + failures.joined(separator: "; ")
+        switch last.status {
+        case .rateLimited:
+            return OpenAIError(status: .tooManyRequests, message: message, type: "rate_limit_error", code: "upstream_rate_limited").response
+        case .timeout:
+            return OpenAIError(status: .gatewayTimeout, message: message, type: "api_error", code: "upstream_timeout").response
+        default:
+            return OpenAIError(status: .badGateway, message: message, type: "api_error", code: "upstream_error").response
+        }
+    }
+
+    // MARK: - One attempt
+
+    /// Ends an attempt: tells the router, records the outcome row, counts it.
+    ///
+    /// - Parameter routerStatus: what the router is told when it differs from the row's status
+    ///   (a request the client got wrong says nothing about the provider's health).
+    /// - Returns: the attempt's exact cost, when the price table has its provider and model.
+    @discardableResult
+    func finish(_ a: GatewayAttempt, _ gateway: Gateway, status: RequestStatus, usage: TokenUsage = TokenUsage(),
+                ttftMs: Double? = nil, routerStatus: RequestStatus? = nil) -> Money? {
+        let latencyMs = Double(DispatchTime.now().uptimeNanoseconds - a.started) / 1e6
+        a.router.complete(a.ticket, status: routerStatus ?? status, latencyMs: latencyMs, inputTokens: usage.input,
+                          outputTokens: usage.output, budgetTag: a.call.budget, now: options.clock())
+        var r = RequestRecord(timestamp: a.timestamp, tenant: a.call.tenant, provider: a.upstream.provider, model: a.model,
+                              operation: a.call.operation, inputTokens: usage.input, outputTokens: usage.output,
+                              cachedTokens: min(usage.cached, usage.input), latencyMs: latencyMs, ttftMs: ttftMs, status: status,
+                              requestID: a.call.id + "-" + String(a.number))
+        r.cost = a.prices.cost(of: r)
+        if writer != nil { gateway.recorded(recordGatewayOutcome(r)) }
+        gateway.attempted(provider: a.upstream.provider, status: status, failover: a.number > 1, ttftMs: ttftMs)
+        return r.cost
+    }
+
+    /// The upstream request for an attempt.
+    func upstreamRequest(_ a: GatewayAttempt) throws(OpenAIError) -> HTTPClientRequest {
+        let up = a.upstream
+        var body = a.call.body
+        let path: String
+        switch (a.call.endpoint, up.api) {
+        case (.chat, .anthropic):
+            body = try AnthropicTranslation.request(body, model: a.model, stream: a.call.stream)
+            path = "/messages"
+        case (.chat, _):
+            body.set("model", .string(a.model))
+            if a.call.stream {
+                var streamOptions = body["stream_options"].flatMap { $0.members == nil ? nil : $0 } ?? .object([])
+                streamOptions.set("include_usage", .bool(true))
+                body.set("stream_options", streamOptions)
+            }
+            path = "/chat/completions"
+        case (.embeddings, _):
+            body.set("model", .string(a.model))
+            path = "/embeddings"
+        }
+        var request = HTTPClientRequest(url: up.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        if a.call.stream { request.headers.add(name: "accept", value: "text/event-stream") }
+        if up.api == .anthropic {
+            request.headers.add(name: "anthropic-version", value: AnthropicTranslation.version)
+            if let key = up.key { request.headers.add(name: "x-api-key", value: key) }
+        } else if let key = up.key {
+            request.headers.add(name: "authorization", value: "Bearer " + key)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body.bytes))
+        return request
+    }
+
+    /// The outcome an upstream HTTP status stands for.
+    static func status(http code: Int) -> RequestStatus {
+        switch code {
+        case 200..<300: return .ok
+        case 429: return .rateLimited
+        case 408, 504: return .timeout
+        default: return .error
+        }
+    }
+
+    /// Whether an upstream status is the client's doing (a 4xx other than 408 and 429).
+    static func isClientError(_ code: Int) -> Bool { (400..<500).contains(code) && code != 408 && code != 429 }
+
+    static func isTimeout(_ error: any Error) -> Bool {
+        guard let e = error as? HTTPClientError else { return false }
+        return e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout
+    }
+
+    /// An upstream's error answer in OpenAI's words.
+    static func upstreamError(_ bytes: [UInt8], code: Int, api: GatewayFile.API) -> (message: String, type: String) {
+        let parsed = try? JSONValue.parse(bytes)
+        if api == .anthropic { return AnthropicTranslation.error(parsed, status: code) }
+        let message = parsed?["error"]?["message"]?.stringValue
+            ?? parsed?["error"]?.stringValue
+            ?? "HTTP \(code): \(String(decoding: bytes.prefix(200), as: UTF8.self))"
+        return (message, parsed?["error"]?["type"]?.stringValue ?? "api_error")
+    }
+
+    func attempt(_ a: GatewayAttempt, _ gateway: Gateway) async -> GatewayAttemptResult {
+        let request: HTTPClientRequest
+        do throws(OpenAIError) { request = try upstreamRequest(a) } catch {
+            finish(a, gateway, status: .error, routerStatus: .cancelled)
+            return .failed(GatewayFailure(status: .error, message: error.message, retryable: false, clientError: error))
+        }
+        if a.call.stream { return await streamAttempt(a, request, gateway) }
+        let up = a.upstream
+        do {
+            let response = try await gateway.client.execute(request, deadline: .now() + .nanoseconds(Int64(up.timeoutSeconds * 1e9)))
+            let body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+            let code = Int(response.status.code)
+            guard (200..<300).contains(code) else {
+                let (message, type) = Self.upstreamError(body, code: code, api: up.api)
+                if Self.isClientError(code) {
+                    finish(a, gateway, status: .error, routerStatus: .cancelled)
+                    let e = OpenAIError(status: HTTPResponse.Status(code: code), message: message, type: type)
+                    return .failed(GatewayFailure(status: .error, message: message, retryable: false, clientError: e))
+                }
+                let status = Self.status(http: code)
+                finish(a, gateway, status: status)
+                return .failed(GatewayFailure(status: status, message: "HTTP \(code): \(message)", retryable: true))
+            }
+            guard let parsed = try? JSONValue.parse(body), parsed.members != nil else {
+                finish(a, gateway, status: .error)
+                return .failed(GatewayFailure(status: .error, message: "the answer is not a JSON object", retryable: true))
+            }
+            var out = body
+            let usage: TokenUsage
+            if up.api == .anthropic {
+                let (translated, u) = AnthropicTranslation.response(parsed, model: a.model, created: Int(a.timestamp / 1_000_000))
+                out = translated.bytes
+                usage = u
+            } else {
+                usage = TokenUsage(openAI: parsed["usage"]) ?? TokenUsage()
+            }
+            let cost = finish(a, gateway, status: .ok, usage: usage)
+            if let key = a.call.cacheKey, let cache = gateway.cache {
+                cache.store(key, ResponseCache.Answer(body: out, provider: up.provider), now: DispatchTime.now().uptimeNanoseconds)
+            }
+            var headers = answerHeaders(a, json: true)
+            if let cost { headers[Self.costHeader] = cost.description }
+            return .delivered(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out))))
+        } catch {
+            let status: RequestStatus = Self.isTimeout(error) ? .timeout : .error
+            finish(a, gateway, status: status)
+            return .failed(GatewayFailure(status: status, message: "\(error)", retryable: true))
+        }
+    }
+
+    func answerHeaders(_ a: GatewayAttempt, json: Bool) -> HTTPFields {
+        var h = HTTPFields()
+        h[.contentType] = json ? "application/json" : "text/event-stream"
+        if !json { h[.cacheControl] = "no-cache" }
+        h[Self.requestIDHeader] = a.call.id
+        h[Self.providerHeader] = a.upstream.provider
+        h[Self.attemptsHeader] = String(a.number)
+        return h
+    }
+}

@@ -1,0 +1,435 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import MosaicCore
+@testable import MosaicServer
+import MosaicStore
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// The gateway in front of mock upstreams on 127.0.0.1: routing, forwarding, failover before
+/// the first byte and never after it, Anthropic translation, and the outcome rows it records.
+@Suite("gateway: live", .serialized)
+struct GatewayLiveTests {
+    @Test func chatEmbeddingsAndModelsAreForwardedAndRecordedWithExactCost() async throws {
+        let h = try await GatewayHarness.start()
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7}"#)
+        #expect(chat.status == 200, "\(chat.body)")
+        let doc = try chat.json()
+        let message = ((doc["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
+        #expect(message == "Hello from gpt-4o-test")
+        #expect(chat.headers["x-mosaic-provider"].first == "openai")
+        #expect(chat.headers["x-mosaic-attempts"].first == "1")
+        // 600 uncached × 2.5e-6 + 400 cached × 1.25e-6 + 200 output × 1e-5 = 0.0015 + 0.0005 + 0.002
+        #expect(chat.headers["x-mosaic-cost-usd"].first.flatMap { try? Money(parsing: $0) } == (try Money(parsing: "0.004")))
+        // The upstream got the upstream model name, the key, and the client's parameters as written.
+        let sent = try #require(h.openai.requests.last)
+        #expect(sent.json["model"] as? String == "gpt-4o-test")
+        #expect(sent.headers[.authorization] == "Bearer sk-test-openai")
+        #expect(String(decoding: sent.body, as: UTF8.self).contains(#""temperature":0.7"#))
+
+        let embedding = try await h.post("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"mosaic"}"#)
+        #expect(embedding.status == 200, "\(embedding.body)")
+        #expect(((try embedding.json()["data"] as? [[String: Any]])?.first?["embedding"] as? [Double]) == [0.25, -0.5])
+
+        let models = try await h.get("/v1/models")
+        let ids = (try models.json()["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(ids == ["gpt-4o", "text-embedding-3-small"])
+
+        let unknown = try await h.post("/v1/chat/completions", #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#)
+        #expect(unknown.status == 404)
+        #expect(((try unknown.json()["error"] as? [String: Any])?["code"] as? String) == "model_not_found")
+
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.count == 2)
+        #expect(rows[0].provider == "openai" && rows[0].model == "gpt-4o-test" && rows[0].status == "ok")
+        #expect(rows[0].tokens == [1000, 200, 400])
+        #expect(rows[0].cost == "0.004")
+        #expect(rows[1].model == "embed-test" && rows[1].operation == "embedding" && rows[1].tokens == [8, 0, 0])
+        // 8 × 2e-8
+        #expect(rows[1].cost == "0.00000016")
+    }
+
+    @Test(arguments: [MockUpstream.Mode.status(429), .status(500), .status(503), .hang])
+    func failsOverBeforeTheFirstByte(_ fault: MockUpstream.Mode) async throws {
+        let h = try await GatewayHarness.start(openaiTimeout: "1s")
+        h.openai.set(fault)
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Weather in Paris?"}]}"#)
+        #expect(chat.status == 200, "\(chat.body)")
+        #expect(chat.headers["x-mosaic-provider"].first == "anthropic")
+        #expect(chat.headers["x-mosaic-attempts"].first == "2")
+        // Translated back from Anthropic's message.
+        let choice = try #require((try chat.json()["choices"] as? [[String: Any]])?.first)
+        #expect(choice["finish_reason"] as? String == "tool_calls")
+        let calls = (choice["message"] as? [String: Any])?["tool_calls"] as? [[String: Any]]
+        #expect((calls?.first?["function"] as? [String: Any])?["arguments"] as? String == #"{"city":"Paris"}"#)
+        // The Anthropic upstream got a messages request: system apart, key in x-api-key.
+        let sent = try #require(h.anthropic.requests.last)
+        #expect(sent.path == "/v1/messages")
+        #expect(sent.json["system"] as? String == "Be brief.")
+        #expect(sent.json["max_tokens"] as? Int == 4096)
+        #expect(sent.headers[HTTPField.Name("x-api-key")!] == "sk-test-anthropic")
+        #expect(sent.headers[HTTPField.Name("anthropic-version")!] == "2023-06-01")
+
+        let rows = try await h.stopAndReadRows()
+        let expected: String
+        switch fault {
+        case .status(429): expected = "rate_limited"
+        case .hang: expected = "timeout"
+        default: expected = "error"
+        }
+        #expect(rows.map(\.provider) == ["openai", "anthropic"])
+        #expect(rows.map(\.status) == [expected, "ok"])
+        // Anthropic counts 600 + 300 cache reads + 100 cache writes = 1000 input, 300 of them cached:
+        // 700 × 3e-6 + 300 × 3e-7 + 50 × 1.5e-5 = 0.0021 + 0.00009 + 0.00075
+        #expect(rows[1].tokens == [1000, 50, 300])
+        #expect(rows[1].cost == "0.00294")
+        #expect(rows[0].cost == "0", "a failed attempt used no tokens")
+    }
+
+    @Test func failsOverWhenTheConnectionIsRefused() async throws {
+        let closed = try await MockUpstream.start()
+        let closedPort = closed.port
+        await closed.stop()
+        let h = try await GatewayHarness.start(openaiPort: closedPort)
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(chat.status == 200, "\(chat.body)")
+        #expect(chat.headers["x-mosaic-provider"].first == "anthropic")
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.status) == ["error", "ok"])
+    }
+
+    @Test func everyCandidateFailingAnswersInOpenAIsErrorShape() async throws {
+        let h = try await GatewayHarness.start()
+        h.openai.set(.status(500))
+        h.anthropic.set(.status(529))
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(chat.status == 502)
+        let error = try #require(try chat.json()["error"] as? [String: Any])
+        #expect(error["type"] as? String == "api_error")
+        #expect((error["message"] as? String)?.contains("mock says 529") == true)
+        // A request the upstream calls the client's fault is answered as is, never retried.
+        h.openai.set(.status(400))
+        let bad = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(bad.status == 400)
+        #expect(h.anthropic.requests.count == 1)
+        _ = try await h.stopAndReadRows()
+    }
+
+    @Test func streamsPassThroughWithUsageAndTimeToFirstToken() async throws {
+        let h = try await GatewayHarness.start()
+        let plain = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(plain.status == 200)
+        #expect(plain.headers["content-type"].first == "text/event-stream")
+        let events = plain.events
+        #expect(events.last == "[DONE]")
+        #expect(Self.content(events) == "Hello")
+        #expect(!events.contains { $0.contains(#""usage":{"#) }, "no usage chunk unless the client asks")
+        // The gateway asked the upstream for the usage chunk anyway, to record tokens.
+        #expect((h.openai.requests.last?.json["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+
+        let withUsage = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(withUsage.events.contains { $0.contains(#""usage":{"prompt_tokens":1000"#) })
+
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.count == 2)
+        for r in rows {
+            #expect(r.status == "ok")
+            #expect(r.tokens == [1000, 200, 400])
+            #expect(r.cost == "0.004")
+            #expect(r.ttftMs != nil && r.ttftMs! <= r.latencyMs!)
+        }
+    }
+
+    @Test func streamFailsOverBeforeItsFirstEventButNeverAfter() async throws {
+        let h = try await GatewayHarness.start()
+        // Before the first event: a 503 fails over to Anthropic, whose events come back as OpenAI chunks.
+        h.openai.set(.status(503))
+        let failover = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Weather in Paris?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}"#)
+        #expect(failover.status == 200)
+        #expect(failover.headers["x-mosaic-provider"].first == "anthropic")
+        let events = failover.events
+        #expect(events.last == "[DONE]")
+        #expect(Self.content(events) == "Let me check")
+        let chunks = events.dropLast().compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let deltas = chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any] }
+        let arguments = deltas.compactMap { ($0["tool_calls"] as? [[String: Any]])?.first?["function"] as? [String: Any] }
+            .compactMap { $0["arguments"] as? String }.joined()
+        #expect(arguments == #"{"city": "Paris"}"#)
+        #expect(chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String } == ["tool_calls"])
+        let usage = chunks.last?["usage"] as? [String: Any]
+        #expect(usage?["prompt_tokens"] as? Int == 1000 && usage?["completion_tokens"] as? Int == 50)
+        #expect((h.anthropic.requests.last?.json["tools"] as? [[String: Any]])?.first?["name"] as? String == "get_weather")
+
+        // After the first event: the upstream breaks the stream; the client gets what was sent and
+        // an error event, and the next candidate is never asked.
+        h.openai.set(.dropAfterFirstEvent)
+        let before = h.anthropic.requests.count
+        let broken = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(broken.status == 200)
+        #expect(broken.headers["x-mosaic-provider"].first == "openai")
+        #expect(Self.content(broken.events) == "Hel")
+        let last = try #require(broken.events.last)
+        #expect(last.contains(#""error":{"#))
+        #expect(!broken.events.contains("[DONE]"))
+        #expect(h.anthropic.requests.count == before)
+
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai"])
+        #expect(rows.map(\.status) == ["error", "ok", "error"])
+        #expect(rows[1].tokens == [1000, 50, 300] && rows[1].cost == "0.00294")
+    }
+
+    @Test func theGatewayFileIsHotReloaded() async throws {
+        let h = try await GatewayHarness.start()
+        let gateway = try #require(h.service.gateway)
+        // Point gpt-4o at Anthropic only: the router still ranks OpenAI first, the gateway skips it.
+        let yaml = h.gatewayYAML(openaiPort: h.openai.port, openaiModels: "{text-embedding-3-small: embed-test}")
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: h.gatewayPath))
+        guard case .success(2) = gateway.reload(source: "test") else { Issue.record("reload failed: \(gateway.lastReloadError ?? "")"); return }
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(chat.headers["x-mosaic-provider"].first == "anthropic")
+        #expect(chat.headers["x-mosaic-attempts"].first == "1")
+        // A bad file keeps the running one.
+        try Data("version: 1\nupstreams: []\n".utf8).write(to: URL(fileURLWithPath: h.gatewayPath))
+        guard case .failure(let e) = gateway.reload(source: "test") else { Issue.record("an empty upstream list was accepted"); return }
+        #expect(e.description.contains("upstreams"))
+        #expect(gateway.generation == 2)
+        _ = try await h.stopAndReadRows()
+    }
+
+    @Test func deterministicAnswersAreCachedAndNoStoreBypassesTheCache() async throws {
+        let h = try await GatewayHarness.start(extraYAML: "cache: {max_bytes: 1048576, ttl: 10m}\n")
+        let body = #"{"model":"gpt-4o","temperature":0,"messages":[{"role":"user","content":"hi"}]}"#
+        let first = try await h.post("/v1/chat/completions", body)
+        let second = try await h.post("/v1/chat/completions", body)
+        #expect(first.headers["x-mosaic-cache"].isEmpty)
+        #expect(second.headers["x-mosaic-cache"].first == "hit")
+        #expect(second.body == first.body)
+        #expect(h.openai.requests.count == 1)
+        // The same request streamed is replayed from the cached answer.
+        let streamed = try await h.post("/v1/chat/completions",
+                                         #"{"model":"gpt-4o","temperature":0,"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(streamed.headers["x-mosaic-cache"].first == "hit")
+        #expect(GatewayLiveTests.content(streamed.events) == "Hello from gpt-4o-test")
+        #expect(streamed.events.last == "[DONE]")
+        #expect(streamed.events.contains { $0.contains(#""usage":{"prompt_tokens":1000"#) })
+        #expect(h.openai.requests.count == 1)
+        // no-store goes upstream; a non-zero temperature is never cached; another tenant has its own entries.
+        _ = try await h.post("/v1/chat/completions", body, headers: [("Cache-Control", "no-store")])
+        _ = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","temperature":0.5,"messages":[{"role":"user","content":"hi"}]}"#)
+        _ = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","temperature":0.5,"messages":[{"role":"user","content":"hi"}]}"#)
+        _ = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tenant", "other")])
+        #expect(h.openai.requests.count == 5)
+        let metrics = try await h.get("/metrics").body
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="hit"} 2"#))
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="miss"} 2"#))
+        #expect(metrics.contains(#"mosaic_gateway_cache_total{result="bypass"} 1"#))
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.count == 5, "a cache hit forwards nothing and records no attempt")
+    }
+
+    @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
+        // SHA-256 of "vk-acme" (printf %s vk-acme | sha256sum).
+        let h = try await GatewayHarness.start(extraYAML: """
+            keys:
+              - {sha256: f3d2b9a536f0cbedd51f3b95f6ac447f85efdbaf79862cf12793fd604613379c, tenant: acme, providers: [anthropic]}
+
+            """)
+        let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#
+        for headers in [[], [("Authorization", "Bearer vk-other")], [("Authorization", "vk-acme")]] {
+            let refused = try await h.post("/v1/chat/completions", body, headers: headers)
+            #expect(refused.status == 401)
+            #expect(((try refused.json()["error"] as? [String: Any])?["code"] as? String) == "invalid_api_key")
+        }
+        #expect(try await h.get("/v1/models").status == 401)
+        let ok = try await h.post("/v1/chat/completions", body, headers: [("Authorization", "Bearer vk-acme")])
+        #expect(ok.status == 200, "\(ok.body)")
+        #expect(ok.headers["x-mosaic-provider"].first == "anthropic", "the key allows only Anthropic")
+        #expect(h.openai.requests.isEmpty)
+        #expect(h.anthropic.requests.last?.headers[HTTPField.Name("x-api-key")!] == "sk-test-anthropic",
+                "the upstream gets the gateway's key, never the client's")
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.provider) == ["anthropic"])
+        #expect(rows.map(\.tenant) == ["acme"])
+    }
+
+    static func content(_ events: [String]) -> String {
+        events.compactMap { e -> String? in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(e.utf8)) as? [String: Any] else { return nil }
+            return ((o["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
+        }.joined()
+    }
+}
+
+/// Two mock upstreams (OpenAI-style as `openai`, Anthropic as `anthropic`), a store with their
+/// prices, and the service with the gateway on a free port.
+final class GatewayHarness: Sendable {
+    let fixture: Fixture
+    let openai: MockUpstream
+    let anthropic: MockUpstream
+    let storePath: String
+    let gatewayPath: String
+    let service: RoutingService
+    let handle: ServeHandle
+    let client: HTTPClient
+    let openaiTimeout: String
+
+    static let policyYAML = """
+        version: 1
+        name: gateway-test
+        providers: [openai, anthropic, ollama]
+        filters: {health: false}
+        strategy: {kind: cost_first}
+        outliers: {enabled: false}
+        retry: {on: [timeout, error, rate_limited], max_attempts: 3, budget: {ratio: 1, minimum: 100}}
+        costs:
+          openai: {input_per_mtok: "1.00", output_per_mtok: "1.00"}
+          anthropic: {input_per_mtok: "2.00", output_per_mtok: "2.00"}
+          ollama: {input_per_mtok: "3.00", output_per_mtok: "3.00"}
+
+        """
+
+    init(fixture: Fixture, openai: MockUpstream, anthropic: MockUpstream, storePath: String, gatewayPath: String,
+         service: RoutingService, handle: ServeHandle, client: HTTPClient, openaiTimeout: String) {
+        self.fixture = fixture
+        self.openai = openai
+        self.anthropic = anthropic
+        self.storePath = storePath
+        self.gatewayPath = gatewayPath
+        self.service = service
+        self.handle = handle
+        self.client = client
+        self.openaiTimeout = openaiTimeout
+    }
+
+    func gatewayYAML(openaiPort: Int, openaiModels: String = "{gpt-4o: gpt-4o-test, text-embedding-3-small: embed-test}") -> String {
+        Self.gatewayYAML(openaiPort: openaiPort, anthropicPort: anthropic.port, openaiTimeout: openaiTimeout, openaiModels: openaiModels)
+    }
+
+    static func gatewayYAML(openaiPort: Int, anthropicPort: Int, openaiTimeout: String,
+                            openaiModels: String = "{gpt-4o: gpt-4o-test, text-embedding-3-small: embed-test}") -> String {
+        """
+        version: 1
+        upstreams:
+          - provider: openai
+            api: openai
+            base_url: http://127.0.0.1:\(openaiPort)/v1/
+            key_env: MOSAIC_TEST_OPENAI_KEY
+            timeout: \(openaiTimeout)
+            models: \(openaiModels)
+          - provider: anthropic
+            api: anthropic
+            base_url: http://127.0.0.1:\(anthropicPort)/v1
+            key_env: MOSAIC_TEST_ANTHROPIC_KEY
+            models:
+              gpt-4o: claude-test
+
+        """
+    }
+
+    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "") async throws -> GatewayHarness {
+        setenv("MOSAIC_TEST_OPENAI_KEY", "sk-test-openai", 1)
+        setenv("MOSAIC_TEST_ANTHROPIC_KEY", "sk-test-anthropic", 1)
+        let f = try Fixture(policy: policyYAML)
+        let openai = try await MockUpstream.start()
+        let anthropic = try await MockUpstream.start()
+        let storePath = f.dir.file("gateway.sqlite")
+        let store = try Store(path: storePath)
+        try store.syncProviders(.default)
+        let from = Timestamp.parse("2026-01-01T00:00:00Z")!
+        func price(_ provider: String, _ model: String, _ sku: PriceSKU, _ text: String) throws -> PriceEntry {
+            PriceEntry(provider: provider, model: model, sku: sku, price: try Money(parsing: text), validFrom: from, source: "test")
+        }
+        try store.upsertPrices([
+            price("openai", "gpt-4o-test", .inputToken, "0.0000025"),
+            price("openai", "gpt-4o-test", .outputToken, "0.00001"),
+            price("openai", "gpt-4o-test", .cacheReadToken, "0.00000125"),
+            price("openai", "embed-test", .inputToken, "0.00000002"),
+            price("anthropic", "claude-test", .inputToken, "0.000003"),
+            price("anthropic", "claude-test", .outputToken, "0.000015"),
+            price("anthropic", "claude-test", .cacheReadToken, "0.0000003"),
+        ])
+        let gatewayPath = f.dir.file("gateway.yaml")
+        var options = f.options(store: storePath)
+        options.gatewayPath = gatewayPath
+        let yaml = extraYAML + gatewayYAML(openaiPort: openaiPort ?? openai.port, anthropicPort: anthropic.port, openaiTimeout: openaiTimeout)
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: gatewayPath))
+        let service = try RoutingService(options: options, logger: Fixture.logger)
+        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
+        return GatewayHarness(fixture: f, openai: openai, anthropic: anthropic, storePath: storePath, gatewayPath: gatewayPath,
+                              service: service, handle: handle, client: HTTPClient.shared, openaiTimeout: openaiTimeout)
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+
+        func json() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")
+        }
+
+        /// The `data:` payloads of a server-sent event stream.
+        var events: [String] {
+            body.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        }
+    }
+
+    func post(_ path: String, _ json: String, headers: [(String, String)] = []) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(handle.port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: json))
+        return try await send(request)
+    }
+
+    func get(_ path: String) async throws -> Answer {
+        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(handle.port)\(path)"))
+    }
+
+    func send(_ request: HTTPClientRequest) async throws -> Answer {
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 22)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    struct Row {
+        var provider: String
+        var model: String
+        var operation: String
+        var tenant: String
+        var status: String
+        var tokens: [Int64]
+        var cost: String?
+        var latencyMs: Double?
+        var ttftMs: Double?
+    }
+
+    /// Stops the server (flushing the outcome writer) and the mocks; the rows, oldest request first.
+    func stopAndReadRows() async throws -> [Row] {
+        try await handle.stop()
+        await openai.stop()
+        await anthropic.stop()
+        let s = try Store(path: storePath, readOnly: true)
+        let rows = try s.database.rows("""
+            SELECT provider, model, operation, status, input_tokens, output_tokens, cached_tokens, cost, latency_ms, ttft_ms,
+                   request_id, tenant FROM requests ORDER BY request_id
+            """)
+        return rows.map { r in
+            func text(_ v: SQLValue) -> String? { if case .text(let t) = v { return t }; return nil }
+            func int(_ v: SQLValue) -> Int64 { if case .int(let i) = v { return i }; return -1 }
+            func double(_ v: SQLValue) -> Double? {
+                if case .double(let d) = v { return d }
+                if case .int(let i) = v { return Double(i) }
+                return nil
+            }
+            return Row(provider: text(r[0]) ?? "", model: text(r[1]) ?? "", operation: text(r[2]) ?? "", tenant: text(r[11]) ?? "",
+                       status: text(r[3]) ?? "",
+                       tokens: [int(r[4]), int(r[5]), int(r[6])], cost: text(r[7]).map { (try? Money(parsing: $0))?.description ?? $0 },
+                       latencyMs: double(r[8]), ttftMs: double(r[9]))
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import MosaicCore
+@testable import MosaicServer
+import NIOCore
+import Testing
+
+@Suite("gateway: file")
+struct GatewayFileTests {
+    static let env = ["OPENAI_KEY": "sk-1"]
+
+    static func parse(_ yaml: String) throws(YAMLError) -> GatewayFile {
+        try GatewayFile(yaml: yaml, source: "gateway.yaml", catalog: .default, environment: env)
+    }
+
+    @Test func readsUpstreamsWithDefaults() throws {
+        let file = try Self.parse("""
+            version: 1
+            timeout: 20s
+            upstreams:
+              - provider: openai
+                api: openai
+                base_url: https://api.openai.com/v1/
+                key_env: OPENAI_KEY
+                models: {gpt-4o: gpt-4o-2024-08-06}
+              - provider: ollama
+                api: ollama
+                base_url: http://gpu-1:11434/v1
+                timeout: 2m
+                models: {llama: "llama3.1:8b"}
+            """)
+        #expect(file.upstreams.map(\.provider) == ["openai", "ollama"])
+        #expect(file.upstreams[0].baseURL == "https://api.openai.com/v1")
+        #expect(file.upstreams[0].key == "sk-1")
+        #expect(file.upstreams[0].timeoutSeconds == 20)
+        #expect(file.upstreams[1].timeoutSeconds == 120)
+        #expect(file.upstreams[1].key == nil)
+        #expect(file.families == ["gpt-4o", "llama"])
+        #expect(file.streamTimeoutSeconds == 600)
+    }
+
+    @Test(arguments: [
+        ("version: 1\nupstreams:\n  - provider: openia\n    api: openai\n    base_url: http://x/v1\n    models: {a: b}\n",
+         "gateway.yaml:3: upstreams[0].provider: 'openia' is not a provider in the catalog (did you mean 'openai'?)"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: gemini\n    base_url: http://x/v1\n    models: {a: b}\n",
+         "gateway.yaml:4: upstreams[0].api: 'gemini' is not a gateway api; expected one of openai, anthropic, ollama"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: ftp://x/v1\n    models: {a: b}\n",
+         "gateway.yaml:5: upstreams[0].base_url: 'ftp://x/v1' is not an http:// or https:// URL with a host"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    key_env: NOPE_KEY\n    models: {a: b}\n",
+         "gateway.yaml:6: upstreams[0].key_env: the environment variable NOPE_KEY is not set (it should hold the openai key)"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    models: {}\n",
+         "gateway.yaml:6: upstreams[0].models: must not be empty"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    modles: {a: b}\n",
+         "gateway.yaml:6: upstreams[0]: unknown key 'modles' (did you mean 'models'?); allowed keys: provider, api, base_url, key_env, timeout, models"),
+        ("version: 1\ntimeout: 30\nupstreams: []\n",
+         "gateway.yaml:2: timeout: the duration '30' has no unit; add one of us, ms, s, m, h, d (for example '30s')"),
+    ])
+    func badFilesNameFileLineAndField(_ yaml: String, _ message: String) {
+        #expect(throws: (any Error).self) { try Self.parse(yaml) }
+        do {
+            _ = try Self.parse(yaml)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func aProviderTwiceIsAnError() {
+        let yaml = """
+            version: 1
+            upstreams:
+              - {provider: openai, api: openai, base_url: "http://a/v1", models: {a: b}}
+              - {provider: openai, api: openai, base_url: "http://b/v1", models: {a: b}}
+            """
+        do {
+            _ = try Self.parse(yaml)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.hasPrefix("gateway.yaml:4: upstreams[1].provider: duplicate upstream provider 'openai'"))
+        }
+    }
+}
+
+@Suite("gateway: translation")
+struct GatewayTranslationTests {
+    static func json(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+
+    @Test func jsonRoundTripsNumbersAndKeyOrderAsWritten() throws {
+        let text = #"{"b":0.1,"a":[1e-7,-0,12345678901234567890],"s":"é\n\"x\"","n":null,"t":true}"#
+        #expect(try Self.json(text).text == text)
+        var v = try Self.json(text)
+        v.set("b", .string("new"))
+        v.set("z", .int(1))
+        #expect(v.text == #"{"b":"new","a":[1e-7,-0,12345678901234567890],"s":"é\n\"x\"","n":null,"t":true,"z":1}"#)
+    }
+
+    @Test func openAIRequestBecomesAnthropicMessages() throws {
+        let body = try Self.json("""
+            {"model":"gpt-4o","max_tokens":300,"temperature":0,"stop":"END","user":"u1",
+             "messages":[
+               {"role":"system","content":"Be brief."},
+               {"role":"user","content":[{"type":"text","text":"Weather?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},
+               {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]},
+               {"role":"tool","tool_call_id":"call_1","content":"18C"},
+               {"role":"user","content":"Thanks"}],
+             "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object"}}}],
+             "tool_choice":"required"}
+            """)
+        let out = try AnthropicTranslation.request(body, model: "claude-x", stream: true)
+        let expected = """
+            {"model":"claude-x","max_tokens":300,"system":"Be brief.","messages":[\
+            {"role":"user","content":[{"type":"text","text":"Weather?"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]},\
+            {"role":"assistant","content":[{"type":"tool_use","id":"call_1","name":"get_weather","input":{"city":"Paris"}}]},\
+            {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18C"},{"type":"text","text":"Thanks"}]}],\
+            "temperature":0,"stop_sequences":["END"],\
+            "tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object"}}],\
+            "tool_choice":{"type":"any"},"metadata":{"user_id":"u1"},"stream":true}
+            """
+        #expect(out.text == expected)
+    }
+
+    @Test func anthropicAnswerBecomesAChatCompletion() throws {
+        let answer = try Self.json("""
+            {"id":"msg_9","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],\
+            "stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5,"cache_read_input_tokens":4}}
+            """)
+        let (out, usage) = AnthropicTranslation.response(answer, model: "claude-x", created: 7)
+        #expect(usage == TokenUsage(input: 14, output: 5, cached: 4))
+        #expect(out.text == """
+            {"id":"chatcmpl-msg_9","object":"chat.completion","created":7,"model":"claude-x","choices":[\
+            {"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"length"}],\
+            "usage":{"prompt_tokens":14,"completion_tokens":5,"total_tokens":19,"prompt_tokens_details":{"cached_tokens":4}}}
+            """)
+    }
+
+    @Test func stopReasonsMap() {
+        #expect(AnthropicTranslation.finishReason("end_turn") == .string("stop"))
+        #expect(AnthropicTranslation.finishReason("stop_sequence") == .string("stop"))
+        #expect(AnthropicTranslation.finishReason("max_tokens") == .string("length"))
+        #expect(AnthropicTranslation.finishReason("tool_use") == .string("tool_calls"))
+        #expect(AnthropicTranslation.finishReason(nil) == .null)
+    }
+
+    @Test func serverSentEventsSurviveAnyChunking() {
+        let stream = "event: a\ndata: {\"x\":1}\n\n: comment\r\ndata: line1\r\ndata: line2\r\n\r\ndata: [DONE]\n\n"
+        let bytes = Array(stream.utf8)
+        let expected = [ServerSentEvent(event: "a", data: #"{"x":1}"#), ServerSentEvent(event: nil, data: "line1\nline2"),
+                        ServerSentEvent(event: nil, data: "[DONE]")]
+        for size in 1...bytes.count {
+            var parser = ServerSentEventParser()
+            var events: [ServerSentEvent] = []
+            var k = 0
+            while k < bytes.count {
+                events += parser.feed(ByteBuffer(bytes: bytes[k..<min(bytes.count, k + size)]))
+                k += size
+            }
+            #expect(events == expected, "chunks of \(size) bytes")
+        }
+    }
+}
+
+@Suite("gateway: cache")
+struct ResponseCacheTests {
+    static func answer(_ n: Int) -> ResponseCache.Answer { ResponseCache.Answer(body: [UInt8](repeating: 7, count: n), provider: "p") }
+
+    @Test func evictsTheLeastRecentlyUsedToStayWithinItsBytes() {
+        // Each entry is a 1-byte key and 99 bytes of answer: 3 fit in 300 bytes.
+        let cache = ResponseCache(maxBytes: 300, ttlSeconds: 60)
+        for k in ["a", "b", "c"] { cache.store(k, Self.answer(99), now: 0) }
+        #expect(cache.lookup("a", now: 1) != nil)   // a is now the most recently used
+        cache.store("d", Self.answer(99), now: 2)   // evicts b
+        #expect(cache.lookup("b", now: 3) == nil)
+        #expect(cache.lookup("a", now: 3) != nil && cache.lookup("c", now: 3) != nil && cache.lookup("d", now: 3) != nil)
+        let c = cache.counts
+        #expect(c.entries == 3 && c.bytes == 300 && c.evicted == 1 && c.hits == 4 && c.misses == 1)
+        cache.store("huge", Self.answer(400), now: 4)  // larger than the cache: not stored, nothing evicted
+        #expect(cache.counts.entries == 3 && cache.counts.evicted == 1)
+    }
+
+    @Test func entriesExpireAfterTheirTTL() {
+        let cache = ResponseCache(maxBytes: 1000, ttlSeconds: 2)
+        cache.store("k", Self.answer(10), now: 0)
+        #expect(cache.lookup("k", now: 2_000_000_000) != nil)
+        #expect(cache.lookup("k", now: 2_000_000_001) == nil)
+        #expect(cache.counts.entries == 0 && cache.counts.bytes == 0)
+    }
+
+    @Test func onlyTemperatureZeroRequestsHaveAKeyAndStreamSettingsDoNotChangeIt() throws {
+        let plain = try JSONValue.parse(Array(#"{"model":"m","temperature":0,"messages":[]}"#.utf8))
+        let streamed = try JSONValue.parse(Array(#"{"model":"m","temperature":0.0,"stream":true,"stream_options":{"include_usage":true},"messages":[]}"#.utf8))
+        let warm = try JSONValue.parse(Array(#"{"model":"m","temperature":0.2,"messages":[]}"#.utf8))
+        let unset = try JSONValue.parse(Array(#"{"model":"m","messages":[]}"#.utf8))
+        #expect(ResponseCache.key(tenant: "t", body: plain) == "t\n" + #"{"model":"m","temperature":0,"messages":[]}"#)
+        #expect(ResponseCache.key(tenant: "t", body: streamed) == "t\n" + #"{"model":"m","temperature":0.0,"messages":[]}"#)
+        #expect(ResponseCache.key(tenant: "t", body: warm) == nil)
+        #expect(ResponseCache.key(tenant: "t", body: unset) == nil)
+    }
+}
