@@ -20,7 +20,7 @@ struct ServeCommand: ParsableCommand {
             reload. With --store, reported outcomes are appended to the requests table in batches, so \
             the next `mosaic train routing` sees production traffic. SIGTERM or SIGINT stops accepting, \
             drains in-flight requests and flushes the outcome writer. Logs are JSON lines on stderr \
-            (level from MOSAIC_LOG_LEVEL, default info).
+            (level from MOSAIC_LOG_LEVEL, default info). With --store postgres://…, several routers form a             fleet: tenant quotas and budgets are shared through leases, and `mosaic models publish` reaches             every router (README: Running a router fleet).
 
             Example: mosaic serve --model models/router-demo.json --policy policy.yaml --port 8080 --store mosaic.sqlite
             """
@@ -46,11 +46,14 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds an unreported decision holds its admission before it is released.") var decisionTtl = 300.0
     @Option(name: .long, help: "Seed of the decisions' random streams.") var seed: UInt64 = 1
     @Flag(name: .long, help: "Also serve POST /bench/echo (the HTTP floor, for load tests).") var echo = false
+    @Option(name: .long, help: "With a postgres:// store (a fleet): seconds before an unrenewed lease of a shared quota or budget expires.")
+    var leaseTtl = 5.0
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
         if !(decisionTtl > 0) { throw ValidationError("--decision-ttl must be positive") }
+        if !(leaseTtl >= 0.5) { throw ValidationError("--lease-ttl must be at least 0.5 seconds") }
     }
 
     func run() throws {
@@ -68,6 +71,7 @@ struct ServeCommand: ParsableCommand {
         options.decisionTTLSeconds = decisionTtl
         options.seed = seed
         options.echoEndpoint = echo
+        options.fleet.leaseTTLSeconds = leaseTtl
         if options.adminToken == nil {
             logger.warning("no admin token: POST /admin/reload answers 401 (set \(adminTokenEnv))")
         }
