@@ -82,8 +82,14 @@ struct FleetTests {
     /// against the budget) to instance `k % count`, reporting every admitted one as `ok` with
     /// the estimated tokens. A connection refused (a killed instance) moves the client on to
     /// the next instance. `progress` is called with the running count of requests sent.
-    static func load(_ instances: [Instance], clients: Int, perClient: Int, dead: Mutex<Set<Int>>,
-                     crashedAt: Atomic<Int>, progress: @escaping @Sendable (Int) -> Void) -> Tally {
+    /// Which instances were killed, and how many requests had been sent then (0: none yet).
+    final class Crash: Sendable {
+        let dead = Mutex<Set<Int>>([])
+        let at = Atomic<Int>(0)
+    }
+
+    static func load(_ instances: [Instance], clients: Int, perClient: Int, crash: Crash,
+                     progress: @escaping @Sendable (Int) -> Void) -> Tally {
         let tally = Mutex(Tally())
         let sent = Atomic<Int>(0)
         let group = DispatchGroup()
@@ -102,7 +108,7 @@ struct FleetTests {
                     let before = Timestamp.now()
                     let r: LoopbackHTTPClient.Response
                     do { r = try client.post("/v1/route", json: body) } catch {
-                        if dead.withLock({ $0.contains(target) }) {
+                        if crash.dead.withLock({ $0.contains(target) }) {
                             client.close()
                             target = (target + 1) % instances.count
                             client = LoopbackHTTPClient(port: instances[target].port)
@@ -128,7 +134,7 @@ struct FleetTests {
                             t.admitted += 1
                             t.admittedWindows[before / minute, default: 0] += 1
                             if after / minute != before / minute { t.admittedWindows[after / minute, default: 0] += 0 }
-                            if crashedAt.load(ordering: .relaxed) > 0 { t.admittedAfterCrash += 1 }
+                            if crash.at.load(ordering: .relaxed) > 0 { t.admittedAfterCrash += 1 }
                         } else {
                             t.spent += costs[p]!.cost(inputTokens: 1000, outputTokens: 200)
                             t.spendHours.insert(before / hour)
@@ -138,7 +144,7 @@ struct FleetTests {
                     let ack = try? client.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(p)","status":"ok","latency_ms":300,"input_tokens":1000,"output_tokens":200}"#)
                     if let ack, ack.status == 200, (try? object(ack.body))?["stored"] as? Bool == true {
                         tally.withLock { $0.stored[target, default: 0] += 1 }
-                    } else if !dead.withLock({ $0.contains(target) }) {
+                    } else if !crash.dead.withLock({ $0.contains(target) }) {
                         tally.withLock { $0.failures.append("outcome to \(target): \(ack.map { "\($0.status) \($0.text)" } ?? "no answer")") }
                     }
                 }
@@ -172,16 +178,17 @@ struct FleetTests {
         let f = try Fixture(policy: Self.policy)
         try await blocking {
             let instances = try (0..<3).map { _ in try Self.start(f, db: db.location) }
+            let location = db.location
             let leases = try FleetLeases(store: Store(path: db.location))
             try Fixture.model(version: 8).encoded().write(to: URL(fileURLWithPath: f.dir.file("v8.json")))
             let v8 = try String(contentsOfFile: f.dir.file("v8.json"), encoding: .utf8)
             let published = Mutex<(start: Int64, seen: [Int64])?>(nil)
             let trigger = Atomic<Bool>(false)
-            let tally = Self.load(instances, clients: 20, perClient: 60, dead: Mutex([]), crashedAt: Atomic(0)) { n in
+            let tally = Self.load(instances, clients: 20, perClient: 60, crash: Crash()) { n in
                 guard n == 300, !trigger.exchange(true, ordering: .relaxed) else { return }
                 // Mid-load: publish version 8 and watch all three pick it up.
                 let start = Timestamp.now()
-                _ = try? leases.publish(model: v8, policy: nil, note: "mid-load", now: start)
+                _ = try? FleetLeases(store: Store(path: location)).publish(model: v8, policy: nil, note: "mid-load", now: start)
                 var seen: [Int64] = []
                 for inst in instances {
                     while Self.modelVersion(inst.port) != 8 && Timestamp.now() - start < 10_000_000 { usleep(5_000) }
@@ -237,13 +244,12 @@ struct FleetTests {
         let f = try Fixture(policy: Self.policy)
         try await blocking {
             let instances = try (0..<3).map { _ in try Self.start(f, db: db.location, leaseTTL: 1) }
-            let dead = Mutex<Set<Int>>([])
-            let crashedAt = Atomic<Int>(0)
-            let tally = Self.load(instances, clients: 12, perClient: 60, dead: dead, crashedAt: crashedAt) { n in
-                guard n == 120, crashedAt.load(ordering: .relaxed) == 0 else { return }
-                dead.withLock { _ = $0.insert(0) }
+            let crash = Crash()
+            let tally = Self.load(instances, clients: 12, perClient: 60, crash: crash) { n in
+                guard n == 120, crash.at.load(ordering: .relaxed) == 0 else { return }
+                crash.dead.withLock { _ = $0.insert(0) }
                 kill(instances[0].process.processIdentifier, SIGKILL)
-                crashedAt.store(n, ordering: .relaxed)
+                crash.at.store(n, ordering: .relaxed)
             }
             #expect(tally.failures.isEmpty, "\(tally.failures.prefix(5))")
             let windows = tally.admittedWindows.count

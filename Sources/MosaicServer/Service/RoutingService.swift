@@ -210,7 +210,8 @@ public final class RoutingService: Sendable {
         ringMask = UInt64(capacity - 1)
         var g = SystemRandomNumberGenerator()
         instance = String(UInt32.random(in: 0x1000_0000...UInt32.max, using: &g), radix: 16)
-        fleet = shared.map { FleetMember(url: options.storePath!, limits: $0, instance: instance, options: options.fleet,
+        let id = instance
+        fleet = shared.map { FleetMember(url: options.storePath!, limits: $0, instance: id, options: options.fleet,
                                          logger: logger, clock: options.clock) }
         try fleet?.start(service: self)
         logger.info("model loaded", metadata: [

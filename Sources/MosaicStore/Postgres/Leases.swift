@@ -75,6 +75,10 @@ public struct FleetLeases {
         /// The lease had expired in the store (this instance missed its renewals): nothing
         /// was changed, and the instance must stop deciding against it.
         public var lost: Bool
+        public init(granted: Money, lost: Bool) {
+            self.granted = granted
+            self.lost = lost
+        }
     }
 
     /// Takes or renews this instance's lease on one limit's window, in one transaction.
@@ -155,7 +159,7 @@ public struct FleetLeases {
             upd AS (
                 UPDATE fleet_limits f SET taken = f.taken - sums.back
                 FROM sums WHERE f.key = sums.key AND f.window_start = sums.window_start)
-            SELECT coalesce(sum(n), 0) FROM sums
+            SELECT coalesce(sum(n), 0)::bigint FROM sums
             """)
         try s.bind([.int(now)])
         return try s.step() ? Int(s.int64(0)) : 0
