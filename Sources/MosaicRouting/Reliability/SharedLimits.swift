@@ -47,6 +47,8 @@ public final class SharedLimits: Sendable {
         var used: Money = .zero
         /// The lease was lost (expired in the store): nothing more is admitted in this window.
         var revoked = false
+        /// The refiller was woken for this window and has not granted since.
+        var signalled = false
 
         mutating func reset(_ i: Int64) { self = Window(index: i) }
     }
@@ -59,6 +61,8 @@ public final class SharedLimits: Sendable {
         /// The largest amount a decision wanted and did not find (a budget request dearer than
         /// what is left): the refiller leases at least this much.
         var shortfall: Money = .zero
+        /// Below this much left, a decision wakes the refiller (set with each grant).
+        var lowWater: Money = .zero
 
         init(limit: Money, window: Int64) {
             self.limit = limit
@@ -82,8 +86,16 @@ public final class SharedLimits: Sendable {
     }
 
     let allowances: Mutex<[Key: Allowance]>
+    let waker: Mutex<(@Sendable () -> Void)?>
 
-    public init() { allowances = Mutex([:]) }
+    public init() {
+        allowances = Mutex([:])
+        waker = Mutex(nil)
+    }
+
+    /// What a decision calls when an allowance runs low or comes up short, at most once per
+    /// grant: the refiller then leases at once instead of at its next pass.
+    public func onLow(_ wake: @escaping @Sendable () -> Void) { waker.withLock { $0 = wake } }
 
     // MARK: - The decision path
 
@@ -113,7 +125,7 @@ public final class SharedLimits: Sendable {
     ///   the next lease is at least that large.
     /// - Complexity: O(1); no allocation once the key is known.
     public func take(_ key: Key, amount: Money, limit: Money, window: Int64, now: Int64) -> Bool {
-        allowances.withLock { all in
+        let (fits, wake) = allowances.withLock { all -> (Bool, Bool) in
             var a = Self.fetch(&all, key, limit: limit, window: window)
             a.roll(now: now)
             let fits = !a.current.revoked && a.current.used + amount <= a.current.granted
@@ -122,9 +134,14 @@ public final class SharedLimits: Sendable {
             } else if amount > a.shortfall {
                 a.shortfall = amount
             }
+            let wake = !a.current.signalled && !a.current.revoked
+                && (!fits || a.current.granted - a.current.used <= a.lowWater)
+            if wake { a.current.signalled = true }
             all[key] = a
-            return fits
+            return (fits, wake)
         }
+        if wake { waker.withLock { $0 }?() }
+        return fits
     }
 
     /// Records that a decision wanted `amount` and found less: the next lease covers it.
@@ -205,15 +222,18 @@ public final class SharedLimits: Sendable {
         }
     }
 
-    /// Adds a leased `amount` to the key's allowance for `window` (current or next).
+    /// Adds a leased `amount` to the key's allowance for `window` (current or next); below
+    /// `lowWater` left, decisions wake the refiller.
     /// - Returns: false when that window is neither (it ended meanwhile): the caller gives the
     ///   lease back.
     @discardableResult
-    public func grant(_ key: Key, window: Int64, amount: Money) -> Bool {
+    public func grant(_ key: Key, window: Int64, amount: Money, lowWater: Money = .zero) -> Bool {
         allowances.withLock { all in
             guard var a = all[key] else { return false }
+            a.lowWater = lowWater
             if a.current.index == window {
                 a.current.granted += amount
+                a.current.signalled = false
                 if a.current.granted - a.current.used >= a.shortfall { a.shortfall = .zero }
             } else if a.current.index + 1 == window {
                 if a.next.index != window { a.next.reset(window) }

@@ -38,6 +38,7 @@ final class FleetMember: @unchecked Sendable {
     // Guarded by `condition`:
     var stopping = false
     var publicationPending = true
+    var refillPending = false
     var thread: Thread?
     let done = DispatchSemaphore(value: 0)
     var listener: NotificationListener?
@@ -52,8 +53,8 @@ final class FleetMember: @unchecked Sendable {
     }
     var held: [WindowKey: Held] = [:]
     var lost: Set<WindowKey> = []
-    var lastSweep: Int64 = .min
-    var lastPrune: Int64 = .min
+    var lastSweep: Int64 = 0
+    var lastPrune: Int64 = 0
     var lastPublication: Int64 = 0
 
     init(url: String, limits: SharedLimits, instance: String, options: FleetOptions, logger: Logger,
@@ -79,6 +80,7 @@ final class FleetMember: @unchecked Sendable {
         publicationPending = false
         condition.unlock()
         refill(leases)   // the first leases are in place before the first request
+        limits.onLow { [weak self] in self?.wake(publication: false) }
         let box = LeasesBox(store: store, leases: leases)
         let t = Thread { [unowned self, weak service] in self.loop(box, service: service) }
         t.name = "mosaic-fleet"
@@ -99,7 +101,7 @@ final class FleetMember: @unchecked Sendable {
 
     func wake(publication: Bool) {
         condition.lock()
-        if publication { publicationPending = true }
+        if publication { publicationPending = true } else { refillPending = true }
         condition.signal()
         condition.unlock()
     }
@@ -118,12 +120,13 @@ final class FleetMember: @unchecked Sendable {
     func loop(_ box: LeasesBox, service: RoutingService?) {
         while true {
             condition.lock()
-            if !stopping && !publicationPending {
+            if !stopping && !publicationPending && !refillPending {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: options.refillSeconds))
             }
             let stop = stopping
             let publication = publicationPending
             publicationPending = false
+            refillPending = false
             condition.unlock()
             if stop { break }
             if publication, let service { checkPublications(box.leases, service: service) }
@@ -190,7 +193,9 @@ final class FleetMember: @unchecked Sendable {
                     continue
                 }
                 held[wk] = Held(renewedAt: now)
-                if r.granted > .zero { limits.grant(d.key, window: d.window, amount: r.granted) }
+                if r.granted > .zero {
+                    limits.grant(d.key, window: d.window, amount: r.granted, lowWater: Money(units: target.units / 2))
+                }
             } catch {
                 logger.error("fleet: lease renewal failed", metadata: ["key": "\(d.key)", "error": "\(error)"])
             }

@@ -94,55 +94,51 @@ public struct FleetLeases {
     ///   - expiresAt: the lease's new expiry, µs.
     public func renew(key: String, windowStart: Int64, windowEnd: Int64, capacity: Money, wanted: Money, used: Money,
                       instance: String, exists: Bool, expiresAt: Int64) throws(StoreError) -> Renewal {
-        do {
-            return try database.transaction { () throws -> Renewal in
-                if !exists {
-                    try database.prepare("""
-                        INSERT INTO fleet_limits(key, window_start, window_end, capacity) VALUES (?1, ?2, ?3, ?4)
-                        ON CONFLICT (key, window_start) DO UPDATE SET capacity = excluded.capacity
-                        WHERE fleet_limits.capacity <> excluded.capacity
-                        """).run([.text(key), .int(windowStart), .int(windowEnd), .text(capacity.description)])
-                }
-                var granted = Money.zero
-                if wanted > .zero {
-                    // The right-hand sides all read the row as it was before this UPDATE, under its lock.
-                    let grant = try database.prepare("""
-                        UPDATE fleet_limits
-                        SET last_grant = least(?3, greatest(capacity - taken, 0)),
-                            taken = taken + least(?3, greatest(capacity - taken, 0))
-                        WHERE key = ?1 AND window_start = ?2
-                        RETURNING last_grant
-                        """)
-                    try grant.bind([.text(key), .int(windowStart), .text(wanted.description)])
-                    if try grant.step() { granted = try Money(parsing: grant.text(0)) }
-                }
-                if exists {
-                    let s = try database.prepare("""
-                        UPDATE fleet_leases SET amount = amount + ?4, used = ?5, expires_at = ?6
-                        WHERE key = ?1 AND window_start = ?2 AND instance = ?3
-                        """)
-                    try s.run([.text(key), .int(windowStart), .text(instance), .text(granted.description),
-                               .text(used.description), .int(expiresAt)])
-                    if database.changes == 0 { throw LeaseLost() }
-                } else {
-                    try database.prepare("""
-                        INSERT INTO fleet_leases(key, window_start, instance, amount, used, expires_at)
-                        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                        """).run([.text(key), .int(windowStart), .text(instance), .text(granted.description),
-                                  .text(used.description), .int(expiresAt)])
-                }
-                return Renewal(granted: granted, lost: false)
-            }
-        } catch is LeaseLost {
-            return Renewal(granted: .zero, lost: true)
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw .postgres(location: database.path, state: nil, message: "\(error)", sql: nil)
+        // One statement (one round trip) per renewal: the grant is an atomic UPDATE … RETURNING
+        // of the limit row under its row lock (the right-hand sides read the row as it was),
+        // and the lease row takes the grant in the same statement.
+        if !exists {
+            try database.prepare("""
+                INSERT INTO fleet_limits(key, window_start, window_end, capacity) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (key, window_start) DO UPDATE SET capacity = excluded.capacity
+                WHERE fleet_limits.capacity <> excluded.capacity
+                """).run([.text(key), .int(windowStart), .int(windowEnd), .text(capacity.description)])
         }
+        let lease = exists
+            ? """
+              UPDATE fleet_leases SET amount = amount + coalesce((SELECT last_grant FROM g), 0), used = ?5, expires_at = ?6
+              WHERE key = ?1 AND window_start = ?2 AND instance = ?4 RETURNING amount
+              """
+            : """
+              INSERT INTO fleet_leases(key, window_start, instance, amount, used, expires_at)
+              VALUES (?1, ?2, ?4, coalesce((SELECT last_grant FROM g), 0), ?5, ?6) RETURNING amount
+              """
+        let s = try database.prepare("""
+            WITH g AS (
+                UPDATE fleet_limits
+                SET last_grant = least(?3::numeric, greatest(capacity - taken, 0)),
+                    taken = taken + least(?3::numeric, greatest(capacity - taken, 0))
+                WHERE key = ?1 AND window_start = ?2 AND ?3::numeric > 0
+                RETURNING last_grant),
+            l AS (\(lease))
+            SELECT coalesce((SELECT last_grant FROM g), 0)::text, (SELECT count(*) FROM l)
+            """)
+        try s.bind([.text(key), .int(windowStart), .text(wanted.description), .text(instance), .text(used.description),
+                    .int(expiresAt)])
+        guard try s.step() else { throw .postgres(location: database.path, state: nil, message: "lease renewal returned no row", sql: nil) }
+        let granted = try Self.money(s.value(0))
+        let found = s.int64(1) > 0
+        s.reset()
+        if !found {
+            // The lease had expired (and its unused part was given back): undo this grant too.
+            if granted > .zero {
+                try database.prepare("UPDATE fleet_limits SET taken = taken - ?3 WHERE key = ?1 AND window_start = ?2")
+                    .run([.text(key), .int(windowStart), .text(granted.description)])
+            }
+            return Renewal(granted: .zero, lost: true)
+        }
+        return Renewal(granted: granted, lost: false)
     }
-
-    struct LeaseLost: Error {}
 
     /// Deletes the leases nobody renewed by `now` and gives their unused part back to their
     /// windows (an instance that used more than it leased, by reported costs above their
