@@ -34,7 +34,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var catalogOptions: CatalogOptions
     @Option(name: .long, help: "Address to listen on.") var host = "127.0.0.1"
     @Option(name: .long, help: "Port to listen on (0: a free port, printed at start).") var port = 8080
-    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table).", valueName: "path")) var store: String?
+    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table): an SQLite file, or postgres://… to join a router fleet.", valueName: "path|url")) var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Environment variable holding the admin bearer token.", valueName: "name"))
     var adminTokenEnv = "MOSAIC_ADMIN_TOKEN"
