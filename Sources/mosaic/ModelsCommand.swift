@@ -7,8 +7,8 @@ import MosaicStore
 /// `mosaic models …`
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "List exported models and show what a model file holds.",
-        subcommands: [ModelsListCommand.self, ModelsShowCommand.self])
+        commandName: "models", abstract: "List exported models, show what a model file holds, publish one to a router fleet.",
+        subcommands: [ModelsListCommand.self, ModelsShowCommand.self, ModelsPublishCommand.self])
 }
 
 /// `mosaic models list`

@@ -20,7 +20,7 @@ struct ServeCommand: ParsableCommand {
             reload. With --store, reported outcomes are appended to the requests table in batches, so \
             the next `mosaic train routing` sees production traffic. SIGTERM or SIGINT stops accepting, \
             drains in-flight requests and flushes the outcome writer. Logs are JSON lines on stderr \
-            (level from MOSAIC_LOG_LEVEL, default info).
+            (level from MOSAIC_LOG_LEVEL, default info). With --store postgres://…, several routers form a             fleet: tenant quotas and budgets are shared through leases, and `mosaic models publish` reaches             every router (README: Running a router fleet).
 
             Example: mosaic serve --model models/router-demo.json --policy policy.yaml --port 8080 --store mosaic.sqlite
             """
@@ -34,7 +34,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var catalogOptions: CatalogOptions
     @Option(name: .long, help: "Address to listen on.") var host = "127.0.0.1"
     @Option(name: .long, help: "Port to listen on (0: a free port, printed at start).") var port = 8080
-    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table).", valueName: "path")) var store: String?
+    @Option(name: .long, help: ArgumentHelp("A store to append reported outcomes to (requests table): an SQLite file, or postgres://… to join a router fleet.", valueName: "path|url")) var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Environment variable holding the admin bearer token.", valueName: "name"))
     var adminTokenEnv = "MOSAIC_ADMIN_TOKEN"
@@ -48,11 +48,14 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .long, help: "Also serve POST /bench/echo (the HTTP floor, for load tests).") var echo = false
     @Option(name: .long, help: ArgumentHelp("A gateway file: also serve the OpenAI-compatible /v1/chat/completions, /v1/embeddings and /v1/models, forwarding to its upstreams (README: Gateway).", valueName: "file"))
     var gateway: String?
+    @Option(name: .long, help: "With a postgres:// store (a fleet): seconds before an unrenewed lease of a shared quota or budget expires.")
+    var leaseTtl = 5.0
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
         if !(decisionTtl > 0) { throw ValidationError("--decision-ttl must be positive") }
+        if !(leaseTtl >= 0.5) { throw ValidationError("--lease-ttl must be at least 0.5 seconds") }
     }
 
     func run() throws {
@@ -71,6 +74,7 @@ struct ServeCommand: ParsableCommand {
         options.seed = seed
         options.echoEndpoint = echo
         options.gatewayPath = gateway
+        options.fleet.leaseTTLSeconds = leaseTtl
         if options.adminToken == nil {
             logger.warning("no admin token: POST /admin/reload answers 401 (set \(adminTokenEnv))")
         }

@@ -162,6 +162,9 @@ public struct Ticket: Sendable, Equatable {
     public var index: Int
     public var provider: String
     public var isProbe: Bool
+    /// With shared budgets: the amount reserved at admission, and when (µs).
+    public var reserved: Money = .zero
+    public var reservedAt: Int64 = 0
 
     /// A ticket for the provider at `index` (callers that keep admitted attempts compactly,
     /// such as the simulator, rebuild their tickets with this).

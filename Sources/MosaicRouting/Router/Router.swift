@@ -45,6 +45,8 @@ public final class Router: Sendable {
     let qualityStrong: Int?
     let qualityWeak: Int?
     let ewmaAlpha: Double
+    /// Fleet-wide quotas and budgets (leased slices); nil: this router's own ledgers.
+    public let sharedLimits: SharedLimits?
 
     /// Compiles a policy.
     ///
@@ -54,9 +56,13 @@ public final class Router: Sendable {
     ///   - model: a routing model whose per-provider heads predict latency and failure, and whose
     ///     quality model (if any) scores the weak provider.
     ///   - now: the time (µs) rate-limit buckets start full at.
-    public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0) throws(YAMLError) {
+    ///   - sharedLimits: a fleet's shared quotas and budgets; tenant quotas and budgets are
+    ///     then taken from it instead of this router's own ledgers (see ``SharedLimits``).
+    public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0,
+                sharedLimits: SharedLimits? = nil) throws(YAMLError) {
         try policy.validate(catalog: catalog)
         self.policy = policy
+        self.sharedLimits = sharedLimits
         let pool = policy.providers.map { catalog.provider(id: $0)! }
         providers = pool
         var position: [String: Int] = [:]
@@ -112,6 +118,15 @@ public final class Router: Sendable {
         var ledgers: [String: BudgetLedger] = [:]
         for (tag, b) in policy.budgets { ledgers[tag] = BudgetLedger(limit: b.limit, window: Int64(b.period.seconds) * RoutingTime.second) }
         budgets = Mutex(ledgers)
+        if let sharedLimits {
+            // Known keys are leased for before the first request needs them.
+            for (name, q) in quotas {
+                _ = sharedLimits.remaining(SharedLimits.Key(.quota, name), limit: Money(whole: q.quota), window: q.window, now: now)
+            }
+            for (tag, b) in ledgers {
+                _ = sharedLimits.remaining(SharedLimits.Key(.budget, tag), limit: b.limit, window: b.window, now: now)
+            }
+        }
         retryBudget = Mutex(RetryBudget(ratio: policy.retryBudget.ratio, minimumConcurrent: policy.retryBudget.minimum))
         outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
         if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
@@ -141,9 +156,16 @@ public final class Router: Sendable {
         // Tenant: quota first (it refuses the whole request), then lists.
         let tenant = tenants[request.tenant] ?? defaultTenant
         if filters.quota, let t = tenant, let q = t.quota {
-            let (remaining, resets) = quotas.withLock { quotas -> (Int, Int64) in
-                if let current = quotas[request.tenant] { return (current.remaining(now: now), current.resetsAt(now: now)) }
-                return (q.requests, 0)
+            var (remaining, resets) = (q.requests, Int64(0))
+            if let shared = sharedLimits {
+                let (left, end) = shared.remaining(SharedLimits.Key(.quota, request.tenant), limit: Money(whole: q.requests),
+                                                   window: Int64(q.period.seconds) * RoutingTime.second, now: now)
+                (remaining, resets) = (left >= Money(whole: 1) ? 1 : 0, end)
+            } else {
+                (remaining, resets) = quotas.withLock { quotas -> (Int, Int64) in
+                    if let current = quotas[request.tenant] { return (current.remaining(now: now), current.resetsAt(now: now)) }
+                    return (q.requests, 0)
+                }
             }
             if remaining <= 0 {
                 d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
@@ -159,7 +181,12 @@ public final class Router: Sendable {
         // Double estimate can exceed a remainder the request fits exactly, by rounding).
         var budgetLeft: Money? = nil
         if filters.quota, let tag = request.budgetTag {
-            budgetLeft = budgets.withLock { $0[tag]?.remaining(now: now) }
+            if let shared = sharedLimits, let b = policy.budgets[tag] {
+                budgetLeft = shared.remaining(SharedLimits.Key(.budget, tag), limit: b.limit,
+                                              window: Int64(b.period.seconds) * RoutingTime.second, now: now).left
+            } else {
+                budgetLeft = budgets.withLock { $0[tag]?.remaining(now: now) }
+            }
         }
 
         // Panic mode: too few healthy providers, so health is ignored.
@@ -196,6 +223,8 @@ public final class Router: Sendable {
             if let left = budgetLeft, !entries[i].isFree, let tag = request.budgetTag,
                entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
                 d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag)))
+                sharedLimits?.noteShortfall(SharedLimits.Key(.budget, tag),
+                                            amount: entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens))
                 continue
             }
             if filters.rateLimit && snapshot.tokens < 1 {
@@ -422,7 +451,11 @@ public final class Router: Sendable {
         if policy.filters.quota, let q = (tenants[request.tenant] ?? defaultTenant)?.quota {
             // Read, change, write back: mutating through the dictionary's optional subscript
             // allocates, replacing an existing value does not.
-            let (admitted, resets) = quotas.withLock { quotas -> (Bool, Int64) in
+            let (admitted, resets) = sharedLimits.map { shared -> (Bool, Int64) in
+                let key = SharedLimits.Key(.quota, request.tenant), window = Int64(q.period.seconds) * RoutingTime.second
+                let taken = shared.take(key, amount: Money(whole: 1), limit: Money(whole: q.requests), window: window, now: now)
+                return (taken, (BudgetLedger.index(now, window) + 1) * window)
+            } ?? quotas.withLock { quotas -> (Bool, Int64) in
                 var quota = quotas[request.tenant]
                     ?? TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second)
                 let taken = quota.tryTake(now: now)
@@ -435,7 +468,26 @@ public final class Router: Sendable {
                 return nil
             }
         }
-        return admitNext(&d, from: 0, now: now)
+        var ticket = admitNext(&d, from: 0, now: now)
+        if let shared = sharedLimits, policy.filters.quota, let tag = request.budgetTag, let b = policy.budgets[tag] {
+            // Shared budgets are reserved at admission (the estimate, exact) and settled when
+            // the outcome is reported; a candidate whose reservation no longer fits (another
+            // thread took the rest) is released and the next one tried.
+            let key = SharedLimits.Key(.budget, tag), window = Int64(b.period.seconds) * RoutingTime.second
+            while let t = ticket {
+                let cost = entries[t.index].isFree ? Money.zero
+                    : entries[t.index].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens)
+                if cost == .zero { break }
+                if shared.take(key, amount: cost, limit: b.limit, window: window, now: now) {
+                    ticket!.reserved = cost
+                    ticket!.reservedAt = now
+                    break
+                }
+                complete(t, status: .cancelled, latencyMs: 0, now: now)
+                ticket = admitNext(&d, from: d.selected.map { $0 + 1 } ?? d.candidates.count, now: now)
+            }
+        }
+        return ticket
     }
 
     /// After the selected attempt failed, admits the next candidate (failover).
@@ -530,7 +582,13 @@ public final class Router: Sendable {
         } else if ticket.isProbe {
             slots[i].state.withLock { $0.breaker.cancelProbe() }
         }
-        if let tag = budgetTag, status != .cancelled {
+        if let shared = sharedLimits, let tag = budgetTag {
+            // Settle the reservation: the reported cost replaces the estimate (cancelled: nothing).
+            let cost = status == .cancelled ? Money.zero : entries[i].cost.cost(inputTokens: inputTokens, outputTokens: outputTokens)
+            if cost != ticket.reserved {
+                shared.adjust(SharedLimits.Key(.budget, tag), by: cost - ticket.reserved, takenAt: ticket.reservedAt, now: now)
+            }
+        } else if let tag = budgetTag, status != .cancelled {
             let cost = entries[i].cost.cost(inputTokens: inputTokens, outputTokens: outputTokens)
             if cost != .zero {
                 budgets.withLock { ledgers in

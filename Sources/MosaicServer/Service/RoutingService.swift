@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MosaicCore
 import MosaicRouting
+import MosaicStore
 import Synchronization
 
 /// What `mosaic serve` is given.
@@ -40,6 +41,8 @@ public struct ServeOptions: Sendable {
     public var writerQueueLimit = 200_000
     /// Adds `POST /bench/echo` (answers the request body): the HTTP floor for benchmarks.
     public var echoEndpoint = false
+    /// Leases of shared quotas and budgets, when the store is PostgreSQL (a fleet).
+    public var fleet = FleetOptions()
     /// The clock the router reads (µs since the epoch); tests inject a fixed one.
     public var clock: @Sendable () -> Int64 = { Timestamp.now() }
     /// The gateway file (`--gateway`): adds the OpenAI-compatible endpoints; nil: none.
@@ -97,7 +100,7 @@ public final class LoadedBundle: Sendable {
     /// Reads, parses and validates a model and a policy completely, then compiles the router.
     /// Nothing is shared with a running bundle, so a failure here changes nothing.
     public static func load(modelPath: String, policyPath: String?, catalog: Catalog, now: Int64,
-                            generation: Int) throws(LoadError) -> LoadedBundle {
+                            generation: Int, sharedLimits: SharedLimits? = nil) throws(LoadError) -> LoadedBundle {
         let start = DispatchTime.now().uptimeNanoseconds
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             throw LoadError(file: modelPath, reason: "cannot read the model file")
@@ -115,7 +118,7 @@ public final class LoadedBundle: Sendable {
             throw LoadError(file: policyPath ?? "example-policy.yaml", reason: error.description)
         }
         let router: MosaicRouting.Router
-        do { router = try MosaicRouting.Router(policy: policy, catalog: catalog, model: model, now: now) } catch {
+        do { router = try MosaicRouting.Router(policy: policy, catalog: catalog, model: model, now: now, sharedLimits: sharedLimits) } catch {
             throw LoadError(file: policyPath ?? "example-policy.yaml", reason: error.description)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -163,6 +166,8 @@ public final class RoutingService: Sendable {
     public let writer: OutcomeWriter?
     /// The OpenAI-compatible gateway, when `gatewayPath` is set.
     public let gateway: Gateway?
+    /// With a PostgreSQL store: shared quotas and budgets, and publications (``FleetMember``).
+    let fleet: FleetMember?
     let decisions: Mutex<[Decision]>
     let decisionsMade = Atomic<UInt64>(0)
     let nextID = Atomic<UInt64>(0)
@@ -187,8 +192,9 @@ public final class RoutingService: Sendable {
         self.logger = logger
         let modelSig = FileSignature(path: options.modelPath)
         let policySig = options.policyPath.flatMap(FileSignature.init(path:))
+        let shared = options.storePath.map(PostgresURL.isPostgres) == true ? SharedLimits() : nil
         let bundle = try LoadedBundle.load(modelPath: options.modelPath, policyPath: options.policyPath,
-                                           catalog: options.catalog, now: options.clock(), generation: 1)
+                                           catalog: options.catalog, now: options.clock(), generation: 1, sharedLimits: shared)
         current = Mutex(bundle)
         reloadState = Mutex(ReloadState(modelSignature: modelSig, policySignature: policySig))
         metrics.reload(source: "startup", ok: true)
@@ -209,6 +215,10 @@ public final class RoutingService: Sendable {
         ringMask = UInt64(capacity - 1)
         var g = SystemRandomNumberGenerator()
         instance = String(UInt32.random(in: 0x1000_0000...UInt32.max, using: &g), radix: 16)
+        let id = instance
+        fleet = shared.map { FleetMember(url: options.storePath!, limits: $0, instance: id, options: options.fleet,
+                                         logger: logger, clock: options.clock) }
+        try fleet?.start(service: self)
         logger.info("model loaded", metadata: [
             "model": "\(options.modelPath)", "version": "\(bundle.model.version)",
             "policy": "\(bundle.policy.name)", "providers": "\(bundle.policy.providers.joined(separator: ","))",
@@ -504,7 +514,8 @@ public final class RoutingService: Sendable {
             let next = state.generation + 1
             do {
                 let b = try LoadedBundle.load(modelPath: options.modelPath, policyPath: options.policyPath,
-                                              catalog: options.catalog, now: options.clock(), generation: next)
+                                              catalog: options.catalog, now: options.clock(), generation: next,
+                                              sharedLimits: fleet?.limits)
                 state.generation = next
                 state.lastError = nil
                 current.withLock { $0 = b }
@@ -678,6 +689,7 @@ public final class RoutingService: Sendable {
     /// Stops background work: writes queued outcomes (graceful shutdown calls this last).
     public func close() {
         gateway?.shutdown()
+        fleet?.close()
         writer?.close()
     }
 }
