@@ -103,7 +103,7 @@ struct DurableOutcomeTests {
         }
         let service = try f.service(store: path)
         defer { service.close() }
-        let control = try Database(path: path)
+        let control = try SharedDatabase(path: path)
         try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
             let decision = try await client.execute(uri: "/v1/route", method: .post,
                                                     body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
@@ -111,22 +111,23 @@ struct DurableOutcomeTests {
             let provider = try #require((decision["selected"] as? [String: Any])?["provider"] as? String)
             let report = #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":700}"#
 
-            try control.execute("UPDATE test_switch SET fail = 1")
+            try control.db.execute("UPDATE test_switch SET fail = 1")
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
                 #expect(r.status == .serviceUnavailable)
                 let message = try object(r.body)["error"] as? String ?? ""
                 #expect(message.hasPrefix("the outcome was not stored: the store refused the batch: "), "\(message)")
                 #expect(message.contains("injected failure"), "\(message)")
             }
-            #expect(try control.scalarInt("SELECT count(*) FROM requests") == 0)
+            #expect(try control.db.scalarInt("SELECT count(*) FROM requests") == 0)
 
-            try control.execute("UPDATE test_switch SET fail = 0")
+            try control.db.execute("UPDATE test_switch SET fail = 0")
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
                 #expect(r.status == .ok)
-                #expect(try object(r.body)["stored"] as? Bool == true)
+                let o = try object(r.body)
+                #expect(o["stored"] as? Bool == true)
             }
             // Committed before the answer: visible to another connection at once.
-            #expect(try control.scalarInt("SELECT count(*) FROM requests WHERE request_id = ?", [.text(id)]) == 1)
+            #expect(try control.db.scalarInt("SELECT count(*) FROM requests WHERE request_id = ?", [.text(id)]) == 1)
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
                 #expect(r.status == .conflict)
             }
@@ -150,9 +151,9 @@ struct DurableOutcomeTests {
         let dir = TemporaryDirectory("mosaic-group-commit")
         let path = dir.file("group.sqlite")
         let writer = try OutcomeWriter(storePath: path, catalog: .default, interval: 5, logger: Fixture.logger)
-        let reader = try Database(path: path)
+        let reader = try SharedDatabase(path: path)
         // Hold the write lock so the writer's first transaction waits while the rest queue up.
-        try reader.execute("BEGIN IMMEDIATE")
+        try reader.db.execute("BEGIN IMMEDIATE")
         let n = 200
         try await withThrowingTaskGroup(of: Void.self) { group in
             for k in 0..<n {
@@ -165,12 +166,12 @@ struct DurableOutcomeTests {
             try await blocking {
                 let deadline = Date().addingTimeInterval(60)
                 while writer.snapshot.queued < n && Date() < deadline { usleep(1000) }
-                try reader.execute("COMMIT")
+                try reader.db.execute("COMMIT")
             }
             try await group.waitForAll()
         }
         // The interval is 5 s: the answers came from commits, not from the timer.
-        #expect(try reader.scalarInt("SELECT count(*) FROM requests") == Int64(n))
+        #expect(try reader.db.scalarInt("SELECT count(*) FROM requests") == Int64(n))
         let c = writer.snapshot
         #expect(c.written == n)
         #expect(c.batches <= 2, "\(c.batches) transactions for \(n) rows")
@@ -179,4 +180,54 @@ struct DurableOutcomeTests {
             try await writer.commit(RequestRecord(timestamp: 1, provider: "openai", model: "gpt-4o", requestID: "late"))
         }
     }
+
+    /// A row the store refuses fails only its own caller, not the others of its transaction.
+    @Test func aRefusedRowDoesNotFailItsNeighbours() async throws {
+        let dir = TemporaryDirectory("mosaic-poison-row")
+        let path = dir.file("poison.sqlite")
+        do {
+            let s = try Store(path: path)
+            try s.database.execute("""
+                CREATE TRIGGER test_refuse BEFORE INSERT ON requests WHEN NEW.request_id = 'bad'
+                BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+                """)
+        }
+        let writer = try OutcomeWriter(storePath: path, catalog: .default, interval: 5, logger: Fixture.logger)
+        let reader = try SharedDatabase(path: path)
+        try reader.db.execute("BEGIN IMMEDIATE")   // so that all five share the writer's first transaction
+        let ids = ["a", "b", "bad", "c", "d"]
+        let results = try await withThrowingTaskGroup(of: (String, OutcomeWriter.CommitError?).self) { group in
+            for (k, id) in ids.enumerated() {
+                group.addTask {
+                    let record = RequestRecord(timestamp: 1_780_000_000_000_000 + Int64(k), provider: "openai", model: "gpt-4o",
+                                               requestID: id)
+                    do throws(OutcomeWriter.CommitError) { try await writer.commit(record) } catch { return (id, error) }
+                    return (id, nil)
+                }
+            }
+            try await blocking {
+                let deadline = Date().addingTimeInterval(60)
+                while writer.snapshot.queued < ids.count && Date() < deadline { usleep(1000) }
+                try reader.db.execute("COMMIT")
+            }
+            var out: [String: OutcomeWriter.CommitError?] = [:]
+            for try await (id, error) in group { out[id] = error }
+            return out
+        }
+        for id in ids where id != "bad" { #expect(results[id]! == nil, "\(id): \(String(describing: results[id]!))") }
+        guard let refused = results["bad"] ?? nil else {
+            Issue.record("the refused row was reported stored")
+            return
+        }
+        #expect(refused.description.contains("injected failure"), "\(refused)")
+        #expect(try reader.db.scalarInt("SELECT count(*) FROM requests") == 4)
+        #expect(writer.snapshot.failed == 1)
+        writer.close()
+    }
+}
+
+/// A connection the test hands to a helper thread; one thread uses it at a time.
+final class SharedDatabase: @unchecked Sendable {
+    let db: Database
+    init(path: String) throws { db = try Database(path: path) }
 }

@@ -56,8 +56,8 @@ public final class OutcomeWriter: @unchecked Sendable {
     let condition = NSCondition()
     // Guarded by `condition`:
     var queue: [RequestRecord] = []
-    /// Callers of ``commit(_:)`` waiting for the records now in `queue`.
-    var waiters: [Waiter] = []
+    /// For each record in `queue`, the ``commit(_:)`` caller waiting for it (nil: ``enqueue(_:)``).
+    var waiters: [Waiter?] = []
     var closing = false
     var finished = false
     var counts = Counts()
@@ -114,6 +114,7 @@ public final class OutcomeWriter: @unchecked Sendable {
             return false
         }
         queue.append(record)
+        waiters.append(nil)
         counts.queued += 1
         if queue.count >= batchSize { condition.signal() }
         return true
@@ -182,7 +183,7 @@ public final class OutcomeWriter: @unchecked Sendable {
 
     func loop(_ box: StoreBox) {
         var batch: [RequestRecord] = []
-        var batchWaiters: [Waiter] = []
+        var batchWaiters: [Waiter?] = []
         batch.reserveCapacity(batchSize)
         while true {
             condition.lock()
@@ -194,12 +195,24 @@ public final class OutcomeWriter: @unchecked Sendable {
             let last = closing && batch.isEmpty
             condition.unlock()
             if last { break }
-            if !batch.isEmpty {
-                let failure = write(batch, box)
-                // Answer only after COMMIT returned: the rows are on disk.
-                for w in batchWaiters {
-                    if let failure { w.resume(throwing: failure) } else { w.resume() }
+            if let failure = write(batch, box) {
+                if batch.count == 1 {
+                    failed(batch, failure)
+                    batchWaiters[0]?.resume(throwing: failure)
+                } else {
+                    // One bad row must not fail its neighbours: each row again, alone.
+                    for (r, w) in zip(batch, batchWaiters) {
+                        if let again = write([r], box) {
+                            failed([r], again)
+                            w?.resume(throwing: again)
+                        } else {
+                            w?.resume()
+                        }
+                    }
                 }
+            } else {
+                // Answer only after COMMIT returned: the rows are on disk.
+                for w in batchWaiters { w?.resume() }
             }
             batch.removeAll(keepingCapacity: true)
             batchWaiters.removeAll(keepingCapacity: true)
@@ -219,8 +232,17 @@ public final class OutcomeWriter: @unchecked Sendable {
         done.signal()
     }
 
-    /// Writes one batch in one transaction; nil when it committed.
+    /// Counts and logs rows that could not be written.
+    func failed(_ rows: [RequestRecord], _ error: CommitError) {
+        condition.lock()
+        counts.failed += rows.count
+        condition.unlock()
+        logger.error("outcome rows not written", metadata: ["rows": "\(rows.count)", "error": "\(error)"])
+    }
+
+    /// Writes rows in one transaction; nil when it committed (an empty batch commits nothing).
     func write(_ batch: [RequestRecord], _ box: StoreBox) -> CommitError? {
+        if batch.isEmpty { return nil }
         var written = 0, duplicates = 0
         do {
             try box.store.database.transaction {
@@ -244,10 +266,6 @@ public final class OutcomeWriter: @unchecked Sendable {
             condition.unlock()
             return nil
         } catch {
-            condition.lock()
-            counts.failed += batch.count
-            condition.unlock()
-            logger.error("outcome batch not written", metadata: ["rows": "\(batch.count)", "error": "\(error)"])
             return .store("\(error)")
         }
     }
