@@ -55,7 +55,7 @@ enum LockHolders {
     static func commandLine(_ pid: Int32) -> String {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
         let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        var text = words.joined(separator: " ")
+        var text = words.joined(separator: " ").split(whereSeparator: \.isNewline).joined(separator: " ")
         if text.count > 120 { text = String(text.prefix(117)) + "..." }
         return text
     }
