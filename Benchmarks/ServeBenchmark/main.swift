@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product ServeBenchmark
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
+//   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
 //
 // The server runs in a child process (this binary with --serve), the load generator here: one
 // thread, epoll, N keep-alive HTTP/1.1 connections each sending its next request as soon as the
@@ -59,6 +60,10 @@ if args.first == "--serve" {
     o.port = 0
     o.echoEndpoint = true
     o.watchIntervalSeconds = nil
+    if let store = options.value("--store") {   // the outcome benchmark (OutcomeDurability.swift)
+        o.storePath = store
+        o.outcomeAcknowledgement = OutcomeAcknowledgement(rawValue: options.value("--ack") ?? "") ?? .committed
+    }
     var logger = Logger(label: "bench")
     logger.logLevel = .error
     let service = try RoutingService(options: o, logger: logger)
@@ -225,6 +230,12 @@ let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-b
 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
 let policyPath = dir.appendingPathComponent("policy.yaml").path
 try benchPolicyYAML().write(toFile: policyPath, atomically: true, encoding: .utf8)
+
+if options.flag("--outcomes") {
+    try outcomeDurabilityBenchmark(executable: CommandLine.arguments[0], modelPath: modelPath, policyPath: policyPath, dir: dir,
+                                   clients: options.int("--clients", 16, minimum: 1), seconds: seconds, warmup: warmup, say: say)
+    exit(0)
+}
 
 // Model load: read + parse + validate + compile, in this process (release build).
 var loads: [Double] = []

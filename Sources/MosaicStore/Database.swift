@@ -24,12 +24,26 @@ public final class Database {
     let postgres: PostgresSession?
     /// Rows changed by the last PostgreSQL command.
     var postgresChanges = 0
+    /// The busy timeout this connection was opened with, ms.
+    var busyTimeout = 0
+
+    /// How long a statement waits for another connection's lock before it fails with
+    /// ``StoreError/busy(path:holders:waitedMilliseconds:sql:)``: `MOSAIC_BUSY_TIMEOUT_MS`, else 10 s.
+    public static var busyTimeoutMilliseconds: Int {
+        guard let text = getenv("MOSAIC_BUSY_TIMEOUT_MS").map({ String(cString: $0) }), let ms = Int(text), ms >= 0 else {
+            return 10_000
+        }
+        return ms
+    }
 
     /// Opens (creating if needed) a database file.
     ///
     /// - Parameter readOnly: open without write access; the file must exist.
+    /// - Throws: ``StoreError/readOnly(path:reason:)`` when opening for writing a file, or a
+    ///   folder, that this process may not write.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
+        if !readOnly, let reason = Self.unwritable(path) { throw .readOnly(path: path, reason: reason) }
         var db: OpaquePointer?
         let flags = readOnly
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
@@ -44,7 +58,8 @@ public final class Database {
         postgres = nil
         dialect = .sqlite
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 10_000)
+        busyTimeout = Self.busyTimeoutMilliseconds
+        sqlite3_busy_timeout(db, Int32(clamping: busyTimeout))
         try MoneyFunctions.register(on: self)
     }
 
@@ -59,7 +74,42 @@ public final class Database {
     deinit { if let handle { sqlite3_close_v2(handle) } }
 
     func error(_ rc: Int32, sql: String?) -> StoreError {
-        .sqlite(path: path, code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        failure(rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// An SQLite failure as a store error; a busy store names the processes that hold it.
+    func failure(_ rc: Int32, message: String, sql: String?) -> StoreError {
+        if rc & 0xFF == SQLITE_BUSY {
+            return .busy(path: path, holders: LockHolders.describe(path: path), waitedMilliseconds: busyTimeout, sql: sql)
+        }
+        return .sqlite(path: path, code: rc, message: message, sql: sql)
+    }
+
+    /// Why this process cannot write the store at `path`, or nil when it can (or when it is not
+    /// a plain file path). SQLite needs the file writable, and its folder too unless the `-wal`
+    /// and `-shm` files it keeps beside the store already exist and are writable.
+    static func unwritable(_ path: String) -> String? {
+        if path.isEmpty || path == ":memory:" || path.hasPrefix("file:") { return nil }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if access(path, W_OK) != 0 {
+                return "this process may not write the file (mode \(String(st.st_mode & 0o777, radix: 8)): "
+                    + "\(String(cString: strerror(errno)))); make it writable (chmod u+w) or use a writable copy"
+            }
+        } else if errno != ENOENT {
+            return nil   // let SQLite report it
+        }
+        var dirStat = stat()
+        guard stat(folder, &dirStat) == 0 else { return nil }   // a missing folder: SQLite says so
+        if access(folder, W_OK) != 0 {
+            let sidecars = [path + "-wal", path + "-shm"]
+            if sidecars.allSatisfy({ access($0, W_OK) == 0 }) { return nil }
+            return "this process may not write its folder \(folder) (mode \(String(dirStat.st_mode & 0o777, radix: 8))), "
+                + "where SQLite keeps the -wal and -shm files beside the store; make the folder writable or move the store"
+        }
+        return nil
     }
 
     /// Runs one or more statements that return no rows.
@@ -73,7 +123,7 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errmsg)
-            throw .sqlite(path: path, code: rc, message: message, sql: sql)
+            throw failure(rc, message: message, sql: sql)
         }
     }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import MosaicCore
 
 /// The Mosaic store: requests, prices, usage, billing, runs and models, in one SQLite file (the
@@ -32,6 +33,11 @@ public final class Store {
         if !readOnly {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = NORMAL")
+            // For tests of a full store only: caps the file at this many pages (4 KiB each), so
+            // the next write that needs a page fails as on a full disk.
+            if let text = getenv("MOSAIC_TEST_MAX_PAGES").map({ String(cString: $0) }), let pages = Int(text), pages > 0 {
+                try database.execute("PRAGMA max_page_count = \(pages)")
+            }
         }
         try database.execute("PRAGMA foreign_keys = ON")
         try database.execute("PRAGMA cache_size = -65536")

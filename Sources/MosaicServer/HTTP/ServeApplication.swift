@@ -22,8 +22,8 @@ public enum ServeApplication {
             }
         }
         router.post("/v1/outcome") { request, _ -> Response in
-            await respond(request, endpoint: "outcome", limit: limit, metrics: metrics) { bytes throws(APIError) in
-                try service.outcome(body: bytes)
+            await respond(request, endpoint: "outcome", limit: limit, metrics: metrics) { body async throws(APIError) in
+                try await service.outcome(body: body)
             }
         }
         router.get("/v1/model") { _, _ -> Response in
@@ -125,6 +125,19 @@ public enum ServeApplication {
             let body = try await readBody(request, limit: limit)
             let out = try body.withUnsafeReadableBytes { bytes throws(APIError) in try handle(bytes) }
             return json(.ok, out)
+        } catch {
+            metrics.error(endpoint: endpoint, status: Int(error.status.code))
+            return error.response
+        }
+    }
+
+    /// ``respond(_:endpoint:limit:metrics:_:)`` for a handler that awaits (the outcome waits
+    /// for its commit without holding an event-loop thread).
+    static func respond(_ request: Request, endpoint: String, limit: Int, metrics: Metrics,
+                        _ handle: (ByteBuffer) async throws(APIError) -> ByteBuffer) async -> Response {
+        do {
+            let body = try await readBody(request, limit: limit)
+            return json(.ok, try await handle(body))
         } catch {
             metrics.error(endpoint: endpoint, status: Int(error.status.code))
             return error.response

@@ -3,17 +3,26 @@ import Logging
 import MosaicCore
 import MosaicStore
 
-/// Appends reported outcomes to the store's `requests` table from one background thread.
+/// Appends reported outcomes to the store's `requests` table from one background thread, by
+/// group commit.
 ///
-/// The route and outcome handlers only append a record to an in-memory queue (a lock and an
-/// array append); the writer thread takes the whole queue every `interval` (or as soon as
-/// `batchSize` records wait) and inserts it in one transaction, pricing each row from the
-/// store's price table as ingest does. Rows carry the decision id as `request_id`, so a
-/// repeated report of the same attempt is stored once. ``close()`` writes what is left and
-/// returns when it is on disk: graceful shutdown calls it after the HTTP server has drained.
+/// Callers append a record to an in-memory queue (a lock and an array append). The writer
+/// thread takes the whole queue and inserts it in one transaction, pricing each row from the
+/// store's price table as ingest does. Two ways in:
 ///
-/// The queue is bounded (`queueLimit`): when the store cannot keep up, ``enqueue(_:)`` refuses
-/// and the outcome endpoint answers 503 rather than letting memory grow.
+/// - ``commit(_:)`` (the outcome endpoint) suspends the caller until the transaction holding its
+///   row has committed, and wakes the writer at once. Records that arrive while a transaction
+///   is being written form the next one, so under load many answers share one commit (and one
+///   `fsync`: the writer's connection runs with `synchronous = FULL`).
+/// - ``enqueue(_:)`` returns at once; its rows are written within `interval` (or as soon as
+///   `batchSize` wait), with nobody told when.
+///
+/// Rows carry the decision id as `request_id`, so a repeated report of the same attempt is
+/// stored once. ``close()`` writes what is left and returns when it is on disk: graceful
+/// shutdown calls it after the HTTP server has drained.
+///
+/// The queue is bounded (`queueLimit`): when the store cannot keep up, ``enqueue(_:)`` and
+/// ``commit(_:)`` refuse and the outcome endpoint answers 503 rather than letting memory grow.
 public final class OutcomeWriter: @unchecked Sendable {
     public struct Counts: Sendable, Equatable {
         public var queued = 0
@@ -24,9 +33,31 @@ public final class OutcomeWriter: @unchecked Sendable {
         public var batches = 0
     }
 
+    /// Why ``commit(_:)`` did not store a record.
+    public enum CommitError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// `queueLimit` records are already waiting.
+        case queueFull(limit: Int)
+        /// ``close()`` was called.
+        case closed
+        /// The transaction holding the record failed and was rolled back: the store's message.
+        case store(String)
+
+        public var description: String {
+            switch self {
+            case .queueFull(let limit): return "the outcome queue is full (\(limit) rows wait for the store)"
+            case .closed: return "the outcome writer is closed (the server is shutting down)"
+            case .store(let message): return "the store refused the batch: \(message)"
+            }
+        }
+    }
+
+    typealias Waiter = CheckedContinuation<Void, any Error>
+
     let condition = NSCondition()
     // Guarded by `condition`:
     var queue: [RequestRecord] = []
+    /// For each record in `queue`, the ``commit(_:)`` caller waiting for it (nil: ``enqueue(_:)``).
+    var waiters: [Waiter?] = []
     var closing = false
     var finished = false
     var counts = Counts()
@@ -50,6 +81,9 @@ public final class OutcomeWriter: @unchecked Sendable {
         self.storePath = storePath
         self.catalog = catalog
         let store = try Store(path: storePath)
+        // A 200 from the outcome endpoint means the row survives a power cut, not only a crash:
+        // the WAL is synced at every commit (group commit shares one sync among many rows).
+        if store.dialect == .sqlite { try store.database.execute("PRAGMA synchronous = FULL") }
         try store.syncProviders(catalog)
         let prices = try store.priceBook()
         let runID = try store.beginRun(source: "serve:outcomes", location: "mosaic serve (pid \(getpid()))")
@@ -80,9 +114,38 @@ public final class OutcomeWriter: @unchecked Sendable {
             return false
         }
         queue.append(record)
+        waiters.append(nil)
         counts.queued += 1
         if queue.count >= batchSize { condition.signal() }
         return true
+    }
+
+    /// Queues a record and returns once the transaction holding it has committed.
+    ///
+    /// Never blocks a thread: the caller's task suspends until the writer thread resumes it.
+    ///
+    /// - Throws: ``CommitError/queueFull(limit:)`` or ``CommitError/closed`` without queueing;
+    ///   ``CommitError/store(_:)`` when the transaction failed (nothing of it was written).
+    public func commit(_ record: RequestRecord) async throws(CommitError) {
+        do {
+            try await withCheckedThrowingContinuation { (waiter: Waiter) in
+                condition.lock()
+                defer { condition.unlock() }
+                if closing || queue.count >= queueLimit {
+                    counts.refused += 1
+                    waiter.resume(throwing: closing ? CommitError.closed : CommitError.queueFull(limit: queueLimit))
+                    return
+                }
+                queue.append(record)
+                waiters.append(waiter)
+                counts.queued += 1
+                condition.signal()
+            }
+        } catch let e as CommitError {
+            throw e
+        } catch {
+            throw .store("\(error)")
+        }
     }
 
     /// Whether a record would be accepted now.
@@ -120,6 +183,7 @@ public final class OutcomeWriter: @unchecked Sendable {
 
     func loop(_ box: StoreBox) {
         var batch: [RequestRecord] = []
+        var batchWaiters: [Waiter?] = []
         batch.reserveCapacity(batchSize)
         while true {
             condition.lock()
@@ -127,11 +191,31 @@ public final class OutcomeWriter: @unchecked Sendable {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
             }
             swap(&batch, &queue)
+            swap(&batchWaiters, &waiters)
             let last = closing && batch.isEmpty
             condition.unlock()
             if last { break }
-            if !batch.isEmpty { write(batch, box) }
+            if let failure = write(batch, box) {
+                if batch.count == 1 {
+                    failed(batch, failure)
+                    batchWaiters[0]?.resume(throwing: failure)
+                } else {
+                    // One bad row must not fail its neighbours: each row again, alone.
+                    for (r, w) in zip(batch, batchWaiters) {
+                        if let again = write([r], box) {
+                            failed([r], again)
+                            w?.resume(throwing: again)
+                        } else {
+                            w?.resume()
+                        }
+                    }
+                }
+            } else {
+                // Answer only after COMMIT returned: the rows are on disk.
+                for w in batchWaiters { w?.resume() }
+            }
             batch.removeAll(keepingCapacity: true)
+            batchWaiters.removeAll(keepingCapacity: true)
         }
         var final = IngestCounts()
         condition.lock()
@@ -148,7 +232,17 @@ public final class OutcomeWriter: @unchecked Sendable {
         done.signal()
     }
 
-    func write(_ batch: [RequestRecord], _ box: StoreBox) {
+    /// Counts and logs rows that could not be written.
+    func failed(_ rows: [RequestRecord], _ error: CommitError) {
+        condition.lock()
+        counts.failed += rows.count
+        condition.unlock()
+        logger.error("outcome rows not written", metadata: ["rows": "\(rows.count)", "error": "\(error)"])
+    }
+
+    /// Writes rows in one transaction; nil when it committed (an empty batch commits nothing).
+    func write(_ batch: [RequestRecord], _ box: StoreBox) -> CommitError? {
+        if batch.isEmpty { return nil }
         var written = 0, duplicates = 0
         do {
             try box.store.database.transaction {
@@ -170,11 +264,9 @@ public final class OutcomeWriter: @unchecked Sendable {
             counts.duplicates += duplicates
             counts.batches += 1
             condition.unlock()
+            return nil
         } catch {
-            condition.lock()
-            counts.failed += batch.count
-            condition.unlock()
-            logger.error("outcome batch not written", metadata: ["rows": "\(batch.count)", "error": "\(error)"])
+            return .store("\(error)")
         }
     }
 

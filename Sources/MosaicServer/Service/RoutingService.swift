@@ -39,6 +39,9 @@ public struct ServeOptions: Sendable {
     public var writerBatchSize = 1024
     public var writerIntervalSeconds = 0.2
     public var writerQueueLimit = 200_000
+    /// When `POST /v1/outcome` answers 200: once the row is committed (the default), or once
+    /// it is queued in memory (faster; a crash loses what is queued). Benchmarks compare them.
+    public var outcomeAcknowledgement = OutcomeAcknowledgement.committed
     /// Adds `POST /bench/echo` (answers the request body): the HTTP floor for benchmarks.
     public var echoEndpoint = false
     /// Leases of shared quotas and budgets, when the store is PostgreSQL (a fleet).
@@ -56,6 +59,14 @@ public struct ServeOptions: Sendable {
         self.storePath = storePath
         self.adminToken = adminToken
     }
+}
+
+/// When the outcome endpoint answers: see ``ServeOptions/outcomeAcknowledgement``.
+public enum OutcomeAcknowledgement: String, Sendable, CaseIterable {
+    /// After the transaction holding the row has committed (group commit).
+    case committed
+    /// After the row is queued in memory.
+    case queued
 }
 
 /// A model and policy compiled into a router: what one reload swaps in, all at once.
@@ -148,6 +159,8 @@ struct Pending: Sendable {
     var budgetTag: String?
     var createdAt: Int64 = 0
     var reported = false
+    /// The router has counted this outcome, but storing it failed: a retry only stores it.
+    var routed = false
 }
 
 final class PendingStripe: Sendable {
@@ -415,17 +428,58 @@ public final class RoutingService: Sendable {
     // MARK: - Outcome
 
     /// `POST /v1/outcome`: how an attempt ended. Updates the router that made the decision
-    /// (breaker, latency EWMA, outlier counts, budget) and queues the row for the store.
+    /// (breaker, latency EWMA, outlier counts, budget) and stores the row; with a store, the
+    /// answer waits until the row is committed (see ``ServeOptions/outcomeAcknowledgement``).
+    ///
+    /// When the row cannot be stored (queue full, store error) the answer is 503 and the
+    /// decision stays open, so the caller may report it again; the router counts it once.
+    public func outcome(body: ByteBuffer) async throws(APIError) -> ByteBuffer {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let accepted = try body.withUnsafeReadableBytes { bytes throws(APIError) in try acceptOutcome(bytes) }
+        var stored = false
+        if let writer {
+            switch options.outcomeAcknowledgement {
+            case .committed:
+                do {
+                    try await writer.commit(accepted.record)
+                    stored = true
+                } catch {
+                    reopen(accepted)
+                    throw APIError(status: .serviceUnavailable, message: "the outcome was not stored: \(error); retry later",
+                                   field: nil)
+                }
+            case .queued:
+                stored = writer.enqueue(accepted.record)
+            }
+        }
+        return outcomeAnswer(accepted, stored: stored, t0: t0)
+    }
+
+    /// The synchronous form for callers without a task: queues the row (no wait for the commit).
     public func outcome(body: UnsafeRawBufferPointer) throws(APIError) -> ByteBuffer {
         let t0 = DispatchTime.now().uptimeNanoseconds
+        let accepted = try acceptOutcome(body)
+        let stored = writer?.enqueue(accepted.record) ?? false
+        return outcomeAnswer(accepted, stored: stored, t0: t0)
+    }
+
+    /// An outcome validated, claimed and applied to the router; its row is still to store.
+    struct AcceptedOutcome {
+        var record: RequestRecord
+        var outcome: RequestParsing.Outcome
+        var applied: Bool
+        var generation: Int
+        var id: UInt64
+    }
+
+    /// Validates a report, claims its decision and updates the router (once per decision).
+    func acceptOutcome(_ body: UnsafeRawBufferPointer) throws(APIError) -> AcceptedOutcome {
         let o = try RequestParsing.outcome(body)
         guard let id = parseDecisionID(o.decisionID) else {
             throw APIError(status: .notFound, message: "unknown decision id '\(o.decisionID)' (not issued by this server process)",
                            field: "decision_id")
         }
-        let slot = id & ringMask
-        let stripe = stripes[Int(slot & stripeMask)]
-        let position = Int(slot >> 6)
+        let (stripe, position) = pendingSlot(id)
         let now = options.clock()
         // Look first (validate before changing anything).
         let pending = stripe.slots.withLock { slots -> Pending? in
@@ -451,37 +505,58 @@ public final class RoutingService: Sendable {
             throw APIError(status: .serviceUnavailable, message: "the outcome queue is full; retry later", field: nil)
         }
         // Claim it (a concurrent report of the same decision loses here).
-        let claimed = stripe.slots.withLock { slots -> (Bool, Ticket?) in
-            guard slots[position].id == id, !slots[position].reported else { return (false, nil) }
+        let claimed = stripe.slots.withLock { slots -> (Bool, Ticket?, Bool) in
+            guard slots[position].id == id, !slots[position].reported else { return (false, nil, false) }
             slots[position].reported = true
             let t = slots[position].ticket
             slots[position].ticket = nil
-            return (true, t)
+            let routed = slots[position].routed
+            slots[position].routed = true
+            return (true, t, routed)
         }
         guard claimed.0 else {
             throw APIError(status: .conflict, message: "an outcome for decision '\(o.decisionID)' was already reported",
                            field: "decision_id")
         }
-        let router = bundle.router
-        let latency = o.latencyMs ?? 0
         var applied = true
-        if let t = claimed.1, t.index == index {
-            router.complete(t, status: o.status, latencyMs: latency, inputTokens: o.inputTokens,
-                            outputTokens: o.outputTokens, budgetTag: p.budgetTag, now: now)
-        } else {
-            // The caller used another provider than the one admitted (its own failover), or
-            // none was admitted: release the admission and count the attempt that happened.
-            if let t = claimed.1 { router.complete(t, status: .cancelled, latencyMs: 0, now: now) }
-            if p.remaining.contains(index) { metrics.failover(provider: o.provider) }
-            if let t = router.admit(index, now: now, ignoreHealth: true) {
+        if !claimed.2 {
+            let router = bundle.router
+            let latency = o.latencyMs ?? 0
+            if let t = claimed.1, t.index == index {
                 router.complete(t, status: o.status, latencyMs: latency, inputTokens: o.inputTokens,
                                 outputTokens: o.outputTokens, budgetTag: p.budgetTag, now: now)
             } else {
-                applied = false
+                // The caller used another provider than the one admitted (its own failover), or
+                // none was admitted: release the admission and count the attempt that happened.
+                if let t = claimed.1 { router.complete(t, status: .cancelled, latencyMs: 0, now: now) }
+                if p.remaining.contains(index) { metrics.failover(provider: o.provider) }
+                if let t = router.admit(index, now: now, ignoreHealth: true) {
+                    router.complete(t, status: o.status, latencyMs: latency, inputTokens: o.inputTokens,
+                                    outputTokens: o.outputTokens, budgetTag: p.budgetTag, now: now)
+                } else {
+                    applied = false
+                }
             }
         }
-        var stored = false
-        if let writer { stored = writer.enqueue(record) }
+        return AcceptedOutcome(record: record, outcome: o, applied: applied, generation: bundle.generation, id: id)
+    }
+
+    @inline(__always)
+    func pendingSlot(_ id: UInt64) -> (PendingStripe, Int) {
+        let slot = id & ringMask
+        return (stripes[Int(slot & stripeMask)], Int(slot >> 6))
+    }
+
+    /// Makes a claimed decision reportable again after its row could not be stored.
+    func reopen(_ a: AcceptedOutcome) {
+        let (stripe, position) = pendingSlot(a.id)
+        stripe.slots.withLock { slots in
+            if slots[position].id == a.id { slots[position].reported = false }
+        }
+    }
+
+    func outcomeAnswer(_ a: AcceptedOutcome, stored: Bool, t0: UInt64) -> ByteBuffer {
+        let o = a.outcome
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         metrics.outcome(provider: o.provider, status: o.status.rawValue, latencyMs: o.latencyMs, seconds: seconds)
         var w = JSONWriter(capacity: 160)
@@ -489,9 +564,9 @@ public final class RoutingService: Sendable {
         w.string("decision_id", o.decisionID)
         w.string("provider", o.provider)
         w.string("status", o.status.rawValue)
-        w.bool("applied", applied)
+        w.bool("applied", a.applied)
         w.bool("stored", stored)
-        w.int("generation", bundle.generation)
+        w.int("generation", a.generation)
         w.endObject()
         w.newline()
         return w.buffer

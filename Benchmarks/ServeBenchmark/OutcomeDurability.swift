@@ -1,0 +1,121 @@
+// The cost of durable outcomes: the same server with a store, answering `POST /v1/outcome` once
+// the row is queued in memory (the old behaviour) and once it is committed (group commit, WAL
+// synced). Run with `ServeBenchmark --outcomes`.
+
+import Foundation
+import MosaicServer
+import MosaicStore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one acknowledgement mode gave.
+struct OutcomeRun {
+    var mode: String
+    var outcomes: Int
+    var seconds: Double
+    var latenciesMicros: [UInt32]
+    var rowsStored: Int64
+    var acknowledged: Int
+    var rate: Double { Double(outcomes) / seconds }
+    func percentile(_ p: Double) -> Double {
+        guard !latenciesMicros.isEmpty else { return .nan }
+        let sorted = latenciesMicros.sorted()
+        return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
+    }
+}
+
+/// Starts the server child with a store and `--ack mode`, drives `clients` closed-loop clients
+/// (each: route, then report its outcome) for `warmup + seconds`, stops the server with SIGTERM
+/// and counts the stored rows.
+func outcomeRun(mode: String, executable: String, modelPath: String, policyPath: String, dir: URL,
+                clients: Int, seconds: Double, warmup: Double) throws -> OutcomeRun {
+    let store = dir.appendingPathComponent("outcomes-\(mode).sqlite").path
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: executable)
+    child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", mode]
+    let pipe = Pipe()
+    child.standardOutput = pipe
+    try child.run()
+    var portLine = ""
+    while !portLine.contains("\n") {
+        let d = pipe.fileHandleForReading.availableData
+        if d.isEmpty { break }
+        portLine += String(decoding: d, as: UTF8.self)
+    }
+    guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+        throw LoopbackHTTPClient.Failure(description: "server did not start: \(portLine)")
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let measureFrom = start + UInt64(warmup * 1e9)
+    let end = measureFrom + UInt64(seconds * 1e9)
+    let results = Mutex<(count: Int, acked: Int, latencies: [UInt32])>((0, 0, []))
+    let group = DispatchGroup()
+    for k in 0..<clients {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            let c = LoopbackHTTPClient(port: port)
+            var latencies: [UInt32] = []
+            var count = 0, acked = 0
+            let tenants = ["acme", "globex", "initech"]
+            while DispatchTime.now().uptimeNanoseconds < end {
+                guard let r = try? c.post("/v1/route", json: #"{"tenant":"\#(tenants[k % 3])","prompt_tokens":900,"expected_output_tokens":200}"#),
+                      r.status == 200, let id = field(r.body, "decision_id"), let provider = selectedProvider(r.body) else { continue }
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                guard let ack = try? c.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":640,"input_tokens":900,"output_tokens":200}"#)
+                else { continue }
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                if ack.status == 200 { acked += 1 }
+                if t0 >= measureFrom && t1 <= end && ack.status == 200 {
+                    count += 1
+                    latencies.append(UInt32(min(UInt64(UInt32.max), (t1 - t0) / 1000)))
+                }
+            }
+            results.withLock {
+                $0.count += count
+                $0.acked += acked
+                $0.latencies += latencies
+            }
+        }
+    }
+    group.wait()
+    child.terminate()   // SIGTERM: drains, then flushes what the queued mode still holds
+    child.waitUntilExit()
+    let rows = try Store(path: store, readOnly: true).database.scalarInt("SELECT count(*) FROM requests") ?? -1
+    let r = results.withLock { $0 }
+    return OutcomeRun(mode: mode, outcomes: r.count, seconds: seconds, latenciesMicros: r.latencies, rowsStored: rows,
+                      acknowledged: r.acked)
+}
+
+/// The value of a top-level string field in a JSON answer (enough for the decision id).
+private func field(_ body: [UInt8], _ name: String) -> String? {
+    let text = String(decoding: body, as: UTF8.self)
+    guard let r = text.range(of: "\"\(name)\":\"") else { return nil }
+    return String(text[r.upperBound...].prefix { $0 != "\"" })
+}
+
+/// The selected provider of a route answer.
+private func selectedProvider(_ body: [UInt8]) -> String? {
+    let text = String(decoding: body, as: UTF8.self)
+    guard let s = text.range(of: "\"selected\":"), let r = text[s.upperBound...].range(of: "\"provider\":\"") else { return nil }
+    return String(text[r.upperBound...].prefix { $0 != "\"" })
+}
+
+/// Both modes, one after the other, and the ratio: the throughput cost of durability.
+func outcomeDurabilityBenchmark(executable: String, modelPath: String, policyPath: String, dir: URL,
+                                clients: Int, seconds: Double, warmup: Double, say: (String) -> Void) throws {
+    say("outcomes: \(clients) clients, each route then outcome in a closed loop, \(Int(warmup)) s warm-up + \(Int(seconds)) s per mode; store on \(dir.path)")
+    var runs: [OutcomeRun] = []
+    for mode in ["queued", "committed"] {
+        let r = try outcomeRun(mode: mode, executable: executable, modelPath: modelPath, policyPath: policyPath, dir: dir,
+                               clients: clients, seconds: seconds, warmup: warmup)
+        say(String(format: "outcome ack=%-9@ %8.0f outcomes/s   p50 %6.2f ms   p99 %6.2f ms   p99.9 %6.2f ms   acknowledged %d, stored %lld",
+                   r.mode as NSString, r.rate, r.percentile(0.5), r.percentile(0.99), r.percentile(0.999), r.acknowledged, r.rowsStored))
+        runs.append(r)
+    }
+    say(String(format: "durability cost: committed / queued throughput %.1f%%, p50 %.2f×, p99 %.2f×",
+               runs[1].rate / runs[0].rate * 100, runs[1].percentile(0.5) / runs[0].percentile(0.5),
+               runs[1].percentile(0.99) / runs[0].percentile(0.99)))
+}
