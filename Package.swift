@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "MosaicCore", targets: ["MosaicCore"]),
         .library(name: "MosaicStore", targets: ["MosaicStore"]),
         .library(name: "MosaicIngest", targets: ["MosaicIngest"]),
+        /// The fuzz targets, for the libFuzzer driver in `Fuzz/` (a package of its own).
+        .library(name: "MosaicFuzzTargets", targets: ["MosaicFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -195,6 +197,17 @@ let package = Package(
             dependencies: ["MosaicCore", "MosaicStore"],
             path: "Tests/MosaicTestSupport"
         ),
+        /// Every untrusted input's reader behind one call, for the fuzzer in `Fuzz/` and the
+        /// corpus replay in `MosaicFuzzTests`.
+        .target(
+            name: "MosaicFuzzTargets",
+            dependencies: [
+                "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicSim", "MosaicServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MosaicFuzzTargets"
+        ),
+        .testTarget(name: "MosaicFuzzTests", dependencies: ["MosaicFuzzTargets"]),
         .testTarget(name: "CLapackTests", dependencies: ["CLapack"]),
         .testTarget(
             name: "MosaicRoutingTests",
