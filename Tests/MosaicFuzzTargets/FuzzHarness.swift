@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import MosaicCore
 import MosaicIngest
@@ -6,6 +9,7 @@ import MosaicRouting
 import MosaicServer
 import MosaicSim
 import MosaicStore
+import NIOCore
 
 /// Feeds bytes to the parser of a ``FuzzTarget``, the way the product reads that input.
 ///
@@ -117,7 +121,7 @@ public final class FuzzHarness {
         precondition(fd >= 0, "cannot write the scratch file \(path)")
         var done = 0
         while done < bytes.count {
-            let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             precondition(n > 0, "cannot write the scratch file \(path)")
             done += n
         }
