@@ -2,7 +2,7 @@
 /// answers, or a body a client posts to `mosaic serve`.
 ///
 /// Each target feeds its bytes to the same public entry point the product uses for that input
-/// (see ``FuzzHarness/run(_:_:)``). The libFuzzer driver in `Fuzz/` calls it millions of times;
+/// (see ``FuzzHarness/run(_:_:)``). The libFuzzer driver in `Fuzz/Driver` (built by `scripts/fuzz`) calls it millions of times;
 /// `MosaicFuzzTests` replays every file of `Fuzz/Corpus/<target>/` through it in `swift test`.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Mosaic's native request-log CSV (`mosaic ingest requests`).
