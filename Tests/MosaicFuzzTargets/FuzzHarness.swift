@@ -133,7 +133,7 @@ public final class FuzzHarness {
         var options = RequestIngestOptions()
         options.format = format
         options.now = now
-        options.start = now - 86_400_000_000 * 30
+        options.start = now - 86_400_000_000 * 800
         if format == .azureTrace || format == .mooncake {
             options.provider = "openai"
             options.model = "gpt-4o"
@@ -196,17 +196,17 @@ public final class FuzzHarness {
 
     func outcome(_ bytes: UnsafeRawBufferPointer) throws {
         let s = try routingService()
-        let answer = try FuzzHarness.routeBody.withUnsafeBytes { b throws(APIError) in try s.route(body: b) }
+        let answer = try FuzzHarness.routeBody.withUnsafeBytes { b throws(MosaicServer.APIError) in try s.route(body: b) }
         guard let id = FuzzHarness.decisionID(in: Array(answer.readableBytesView)) else {
             preconditionFailure("the route answer carries no decision_id")
         }
         let body = FuzzHarness.replacing(Array("$ID".utf8), with: Array(id.utf8), in: Array(bytes))
-        _ = try body.withUnsafeBytes { b throws(APIError) in try s.outcome(body: b) }
+        _ = try body.withUnsafeBytes { b throws(MosaicServer.APIError) in try s.outcome(body: b) }
     }
 
     func model(_ bytes: UnsafeRawBufferPointer) throws {
         let s = try RoutingService(options: serveOptions(modelPath: write(bytes, as: "router.json")), logger: logger)
-        _ = try FuzzHarness.routeBody.withUnsafeBytes { b throws(APIError) in try s.route(body: b) }
+        _ = try FuzzHarness.routeBody.withUnsafeBytes { b throws(MosaicServer.APIError) in try s.route(body: b) }
     }
 
     /// The value of `"decision_id":"..."` in a route answer.

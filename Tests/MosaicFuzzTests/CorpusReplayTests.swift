@@ -32,6 +32,6 @@ import Testing
             Issue.record("an unknown decision id was accepted")
             return
         }
-        #expect(message.contains("unknown or expired decision"))
+        #expect(message.contains("unknown decision id"))
     }
 }

@@ -71,7 +71,7 @@ struct ConnectionLimit: AvailableConnectionsDelegate {
             raised.rlim_cur = limit.rlim_max
             if setrlimit(resource, &raised) == 0 { limit = raised }
         }
-        return limit.rlim_cur == RLIM_INFINITY ? Int.max : Int(limit.rlim_cur)
+        return limit.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
     /// The limit to use: `requested`, or 16,384 when nil; never more than the open-file limit
