@@ -37,3 +37,21 @@ struct Driver {
         exit(rc)
     }
 }
+
+/// libFuzzer's callback, for links where libFuzzer's own `main` is the program's (SwiftPM's
+/// debug links leave the executable's renamed entry point unused): picks the target on first use.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    if harness == nil {
+        let name = ProcessInfo.processInfo.environment["MOSAIC_FUZZ_TARGET"] ?? ""
+        guard let t = FuzzTarget(rawValue: name) else {
+            let known = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+            FileHandle.standardError.write(Data("mosaic-fuzz: set MOSAIC_FUZZ_TARGET to one of: \(known)\n".utf8))
+            exit(2)
+        }
+        target = t
+        harness = try! FuzzHarness()
+    }
+    harness.run(target, UnsafeRawBufferPointer(start: data, count: count))
+    return 0
+}
