@@ -6,7 +6,13 @@
 // The targets below follow the data path: ingest -> store -> train -> simulate -> report -> serve.
 // Dependencies point one way: the CLI sits on top, the store and ingest below it, and the
 // vocabulary (MosaicCore) at the bottom.
+import Foundation
 import PackageDescription
+
+/// `MOSAIC_FUZZ=1` (set by `scripts/fuzz`) adds the libFuzzer driver and builds the modules it
+/// reaches with `-sanitize=fuzzer,address`; without it nothing here changes.
+let fuzzing = ProcessInfo.processInfo.environment["MOSAIC_FUZZ"] == "1"
+let fuzzFlags: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-O"])] : []
 
 let package = Package(
     name: "Mosaic",
@@ -51,19 +57,22 @@ let package = Package(
         /// Vocabulary: providers and the catalog, money, time, request records.
         .target(
             name: "MosaicCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: fuzzFlags
         ),
         /// The store: SQLite (embedded, the default) or PostgreSQL (shared, through PostgresNIO);
         /// schema, migrations, bulk writers and queries.
         .target(
             name: "MosaicStore",
-            dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: fuzzFlags
         ),
         /// The routing model file format and the routing decision code the simulator and the
         /// server share. No I/O, no store, no trainers.
         .target(
             name: "MosaicRouting",
-            dependencies: ["MosaicCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MosaicCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: fuzzFlags
         ),
         /// Dense matrices over OpenBLAS and LAPACKE.
         .target(
@@ -81,12 +90,14 @@ let package = Package(
         /// MosaicRouting, statistics, replications). No store, no trainers.
         .target(
             name: "MosaicSim",
-            dependencies: ["MosaicCore", "MosaicRouting", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["MosaicCore", "MosaicRouting", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: fuzzFlags
         ),
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
             name: "MosaicIngest",
-            dependencies: ["MosaicCore", "MosaicStore"]
+            dependencies: ["MosaicCore", "MosaicStore"],
+            swiftSettings: fuzzFlags
         ),
         /// The online routing service (`mosaic serve`): HTTP API over MosaicRouting's Router with hot
         /// reload, outcome feedback into the store, health and Prometheus metrics. No trainers.
@@ -98,7 +109,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: fuzzFlags
         ),
 
         /// Reports: ROI, cost, latency and failover in Markdown, self-contained HTML with SVG
@@ -198,6 +210,18 @@ let package = Package(
             dependencies: ["MosaicCore", "MosaicStore"],
             path: "Tests/MosaicTestSupport"
         ),
+        /// Every untrusted input's reader behind one call, for the fuzzer in `Fuzz/Driver` and the
+        /// corpus replay in `MosaicFuzzTests`.
+        .target(
+            name: "MosaicFuzzTargets",
+            dependencies: [
+                "MosaicCore", "MosaicStore", "MosaicIngest", "MosaicRouting", "MosaicSim", "MosaicServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MosaicFuzzTargets",
+            swiftSettings: fuzzFlags
+        ),
+        .testTarget(name: "MosaicFuzzTests", dependencies: ["MosaicFuzzTargets"]),
         .testTarget(name: "CLapackTests", dependencies: ["CLapack"]),
         .testTarget(
             name: "MosaicRoutingTests",
@@ -232,3 +256,14 @@ let package = Package(
         ),
     ]
 )
+
+if fuzzing {
+    package.targets.append(.executableTarget(
+        name: "mosaic-fuzz",
+        dependencies: ["MosaicFuzzTargets"],
+        path: "Fuzz/Driver",
+        swiftSettings: fuzzFlags,
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+    ))
+    package.products.append(.executable(name: "mosaic-fuzz", targets: ["mosaic-fuzz"]))
+}

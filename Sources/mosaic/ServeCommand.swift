@@ -51,12 +51,21 @@ struct ServeCommand: ParsableCommand {
     var gateway: String?
     @Option(name: .long, help: "With a postgres:// store (a fleet): seconds before an unrenewed lease of a shared quota or budget expires.")
     var leaseTtl = 5.0
+    @Option(name: .long, help: "Open connections at most (default 16384, lowered to fit the open-file limit).") var maxConnections: Int?
+    @Option(name: .long, help: "Seconds a request may take to arrive whole, from its first byte (slower clients are cut off).")
+    var requestTimeout = 10.0
+    @Option(name: .long, help: "Largest request head (request line and headers) in bytes.") var maxHeaderBytes = 16_384
+    @Flag(name: .long, help: "Let clients on other hosts use the admin endpoints (by default: loopback clients only).")
+    var adminRemote = false
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
         if !(decisionTtl > 0) { throw ValidationError("--decision-ttl must be positive") }
         if !(leaseTtl >= 0.5) { throw ValidationError("--lease-ttl must be at least 0.5 seconds") }
+        if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if !(requestTimeout > 0) { throw ValidationError("--request-timeout must be positive") }
+        if maxHeaderBytes < 1024 { throw ValidationError("--max-header-bytes must be at least 1024") }
     }
 
     func run() throws {
@@ -76,6 +85,10 @@ struct ServeCommand: ParsableCommand {
         options.echoEndpoint = echo
         options.gatewayPath = gateway
         options.fleet.leaseTTLSeconds = leaseTtl
+        options.maxConnections = maxConnections
+        options.requestTimeoutSeconds = requestTimeout
+        options.maxHeaderBytes = maxHeaderBytes
+        options.adminAllowRemote = adminRemote
         if options.adminToken == nil {
             logger.warning("no admin token: POST /admin/reload answers 401 (set \(adminTokenEnv))")
         }

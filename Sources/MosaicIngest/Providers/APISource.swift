@@ -66,6 +66,13 @@ struct PageReader {
     }
 
     /// A whole number; absent or null is `default` when one is given.
+    /// Unix seconds as µs; a value whose µs do not fit an Int64 is refused, not trapped on.
+    func unixSeconds(_ v: JSONValue?, _ at: String) throws(APIError) -> Int64 {
+        let seconds = try int(v, at)
+        guard abs(seconds) <= Int(Int64.max / 1_000_000) else { throw fail(at, "\(seconds) is out of range for Unix seconds") }
+        return Int64(seconds) * 1_000_000
+    }
+
     func int(_ v: JSONValue?, _ at: String, default d: Int? = nil) throws(APIError) -> Int {
         guard let v, !v.isNull else {
             if let d { return d }
@@ -119,8 +126,8 @@ struct PageReader {
             let start: Int64, end: Int64
             switch times {
             case .unixSeconds:
-                start = Int64(try int(bucket["start_time"], "\(at).start_time")) * 1_000_000
-                end = Int64(try int(bucket["end_time"], "\(at).end_time")) * 1_000_000
+                start = try unixSeconds(bucket["start_time"], "\(at).start_time")
+                end = try unixSeconds(bucket["end_time"], "\(at).end_time")
             case .rfc3339:
                 start = try instant(bucket["starting_at"], "\(at).starting_at")
                 end = try instant(bucket["ending_at"], "\(at).ending_at")

@@ -15,6 +15,7 @@ public enum ServeApplication {
         router.add(middleware: JSONErrorMiddleware(metrics: service.metrics))
         let limit = service.options.maxBodyBytes
         let metrics = service.metrics
+        let admin = AdminGate(options: service.options, logger: service.logger)
 
         router.post("/v1/route") { request, _ -> Response in
             await respond(request, endpoint: "route", limit: limit, metrics: metrics) { bytes throws(APIError) in
@@ -53,7 +54,7 @@ public enum ServeApplication {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.post("/admin/reload") { request, _ -> Response in
-            if let failure = authorize(request, token: service.options.adminToken) {
+            if let failure = admin.check(request) {
                 metrics.error(endpoint: "admin_reload", status: Int(failure.status.code))
                 service.logger.warning("admin reload refused", metadata: ["reason": "\(failure.message)"])
                 return failure.response
@@ -179,8 +180,11 @@ public enum ServeApplication {
         let o = service.options
         var app = Application(
             router: router(service: service),
-            server: .http1(configuration: .init(idleTimeout: .seconds(o.idleTimeoutSeconds))),
-            configuration: .init(address: .hostname(o.host, port: o.port), serverName: nil, reuseAddress: true),
+            server: .http1(configuration: hardenedHTTP1(service: service)),
+            configuration: .init(address: .hostname(o.host, port: o.port), serverName: nil, reuseAddress: true,
+                                 availableConnectionsDelegate: ConnectionLimit(
+                                     maximum: ConnectionLimit.resolve(requested: o.maxConnections, logger: logger),
+                                     logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? o.port) },
             logger: logger
         )

@@ -46,6 +46,18 @@ public struct ServeOptions: Sendable {
     public var echoEndpoint = false
     /// Leases of shared quotas and budgets, when the store is PostgreSQL (a fleet).
     public var fleet = FleetOptions()
+    /// Open connections at most (nil: 16,384, lowered to fit the open-file limit); at the limit
+    /// new connections wait in the listen backlog and a warning is logged.
+    public var maxConnections: Int?
+    /// A request must arrive whole (head and body) within this long of its first byte; slower
+    /// clients are disconnected (the slow-loris defence).
+    public var requestTimeoutSeconds = 10.0
+    /// Largest request head (request line and header fields) in bytes; a larger one closes the
+    /// connection.
+    public var maxHeaderBytes = 16 * 1024
+    /// Admin endpoints also answer clients on other hosts (only matters when `host` is not a
+    /// loopback address; by default they answer loopback clients only).
+    public var adminAllowRemote = false
     /// The clock the router reads (µs since the epoch); tests inject a fixed one.
     public var clock: @Sendable () -> Int64 = { Timestamp.now() }
     /// The gateway file (`--gateway`): adds the OpenAI-compatible endpoints; nil: none.

@@ -1,0 +1,24 @@
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+extension ServeApplication {
+    /// The HTTP/1 channel with the abuse limits of ``ServeOptions``: the request-head size
+    /// (`maxHeaderBytes`, 100 header fields at most), the read deadline per request
+    /// (``SlowClientGuard``), the idle timeout, and the peer address for the admin gate
+    /// (``PeerAddressTagger``). The connection count is bounded by ``ConnectionLimit``.
+    static func hardenedHTTP1(service: RoutingService) -> HTTP1Channel.Configuration {
+        let o = service.options
+        let deadline = TimeAmount.nanoseconds(Int64(max(0.001, o.requestTimeoutSeconds) * 1e9))
+        let metrics = service.metrics
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                SlowClientGuard(deadline: deadline) { metrics.error(endpoint: "slow_client", status: 408) },
+                PeerAddressTagger(),
+            ],
+            idleTimeout: .seconds(o.idleTimeoutSeconds),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: o.maxHeaderBytes, maxHeaderListSize: o.maxHeaderBytes,
+                                            maxHeaderFieldCount: 100)
+        )
+    }
+}
