@@ -33,6 +33,8 @@ public struct Decision: Sendable {
     @usableFromInline var predictions: [Prediction] = []
     @usableFromInline var costs: [Double] = []
     @usableFromInline var quality: [Double] = []
+    /// Every provider's live state, taken once per decision.
+    var snapshots: [ProviderRuntime.Snapshot] = []
 
     public init(seed: UInt64 = 0) {
         random = SeededRandom(seed: seed)
@@ -61,6 +63,7 @@ public struct Decision: Sendable {
             predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
             costs = [Double](repeating: 0, count: n)
             quality = [Double](repeating: 0, count: n)
+            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: nil, share: 1), count: n)
         }
     }
 }

@@ -139,7 +139,7 @@ public final class Router: Sendable {
         let filters = policy.filters
 
         // Tenant: quota first (it refuses the whole request), then lists.
-        let tenant = tenants[request.tenant] ?? defaultTenant
+        let tenant = tenants.isEmpty ? defaultTenant : tenants[request.tenant] ?? defaultTenant
         if filters.quota, let t = tenant, let q = t.quota {
             let (remaining, resets) = quotas.withLock { quotas -> (Int, Int64) in
                 if let current = quotas[request.tenant] { return (current.remaining(now: now), current.resetsAt(now: now)) }
@@ -162,30 +162,36 @@ public final class Router: Sendable {
             budgetLeft = budgets.withLock { $0[tag]?.remaining(now: now) }
         }
 
+        // Every provider's live state, one lock each (snapshots change nothing).
         // Panic mode: too few healthy providers, so health is ignored.
         var healthy = 0
-        for s in slots where s.state.withLock({ $0.isHealthy(now: now) }) { healthy += 1 }
+        for i in 0..<n {
+            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
+            if snapshot.healthy { healthy += 1 }
+            d.snapshots[i] = snapshot
+        }
         let panic = filters.health && Double(healthy) < policy.outliers.panicThreshold * Double(n)
         d.panic = panic
 
         // Filters.
-        if d.values == nil || d.valuesOwner != ObjectIdentifier(self) {
-            d.values = CompiledPredictor.RequestValues(layout: valuesLayout)
-            d.valuesOwner = ObjectIdentifier(self)
+        if !predictors.isEmpty {
+            if d.values == nil || d.valuesOwner != ObjectIdentifier(self) {
+                d.values = CompiledPredictor.RequestValues(layout: valuesLayout)
+                d.valuesOwner = ObjectIdentifier(self)
+            }
+            d.values!.load(request)
         }
-        d.values!.load(request)
-        let values = d.values!
         for i in 0..<n {
             if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
                 d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
                 continue
             }
             // Predictions and cost.
-            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
+            let snapshot = d.snapshots[i]
             let prediction: Prediction
             let p = entries[i].predictor
             if p >= 0 {
-                prediction = predictors[p].predict(request, values)
+                prediction = predictors[p].predict(request, d.values!)
             } else if let dense = entries[i].dense {
                 prediction = dense.predict(request.features, scratch: &d.scratch)
             } else {
@@ -419,7 +425,7 @@ public final class Router: Sendable {
     public func route(_ request: RouteRequest, now: Int64, into d: inout Decision) -> Ticket? {
         decide(request, now: now, into: &d)
         guard d.rejection == nil, !d.candidates.isEmpty else { return nil }
-        if policy.filters.quota, let q = (tenants[request.tenant] ?? defaultTenant)?.quota {
+        if policy.filters.quota, let q = (tenants.isEmpty ? defaultTenant : tenants[request.tenant] ?? defaultTenant)?.quota {
             // Read, change, write back: mutating through the dictionary's optional subscript
             // allocates, replacing an existing value does not.
             let (admitted, resets) = quotas.withLock { quotas -> (Bool, Int64) in
@@ -770,6 +776,8 @@ struct ProviderRuntime: Sendable {
     }
 
     struct Snapshot {
+        /// ``isHealthy(now:)`` at the snapshot's time.
+        var healthy: Bool
         var ewmaMs: Double
         var failureRate: Double
         var tokens: Double
@@ -806,7 +814,7 @@ struct ProviderRuntime: Sendable {
         // be probed and never close.
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
-        return Snapshot(ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
+        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share)
     }
 }
