@@ -183,7 +183,7 @@ public final class Router: Sendable {
         }
         for i in 0..<n {
             if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                 continue
             }
             // Predictions and cost.
@@ -201,20 +201,20 @@ public final class Router: Sendable {
             let cost = entries[i].estimate(request.promptTokens, request.expectedOutputTokens)
             if let left = budgetLeft, !entries[i].isFree, let tag = request.budgetTag,
                entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag)))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag))) }
                 continue
             }
             if filters.rateLimit && snapshot.tokens < 1 {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .rateLimited(retryAfter: snapshot.tokenWait)))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .rateLimited(retryAfter: snapshot.tokenWait))) }
                 continue
             }
             if filters.health && !panic {
                 if let reason = snapshot.healthDrop {
-                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                     continue
                 }
                 if snapshot.share < 1 && d.random.uniform() >= snapshot.share {
-                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .slowStart(share: snapshot.share)))
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .slowStart(share: snapshot.share))) }
                     continue
                 }
             }
@@ -359,6 +359,8 @@ public final class Router: Sendable {
             }
         }
 
+        // A compact decision keeps the ranking in `d.order` only (see ``Decision/init(seed:compact:)``).
+        if d.compact { return }
         let slo = request.latencySLOMs ?? .infinity
         for (k, i) in d.order.enumerated() {
             let placement: Placement
@@ -424,7 +426,7 @@ public final class Router: Sendable {
     @discardableResult
     public func route(_ request: RouteRequest, now: Int64, into d: inout Decision) -> Ticket? {
         decide(request, now: now, into: &d)
-        guard d.rejection == nil, !d.candidates.isEmpty else { return nil }
+        guard d.rejection == nil, !d.order.isEmpty else { return nil }
         if policy.filters.quota, let q = (tenants.isEmpty ? defaultTenant : tenants[request.tenant] ?? defaultTenant)?.quota {
             // Read, change, write back: mutating through the dictionary's optional subscript
             // allocates, replacing an existing value does not.
@@ -438,6 +440,7 @@ public final class Router: Sendable {
             if !admitted {
                 d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
                 d.candidates.removeAll(keepingCapacity: true)
+                d.order.removeAll(keepingCapacity: true)
                 return nil
             }
         }
@@ -454,8 +457,9 @@ public final class Router: Sendable {
 
     func admitNext(_ d: inout Decision, from start: Int, now: Int64) -> Ticket? {
         var k = start
-        while k < d.candidates.count {
-            let i = d.candidates[k].index
+        // `d.order` is the ranking `candidates` were written from (the same indices, in order).
+        while k < d.order.count {
+            let i = d.order[k]
             if let probe = tryAdmit(i, now: now, ignoreHealth: d.panic) {
                 d.selected = k
                 d.selectedIsProbe = probe

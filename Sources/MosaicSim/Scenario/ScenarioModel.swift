@@ -61,6 +61,9 @@ struct ScenarioModel: SimulationModel {
         var priceNumerator: Int128 = 1
         var priceDenominator: Int128 = 1
         var cost: ProviderCost
+        /// The per-million prices divided by a million when that is exact (units per token), so
+        /// a request's cost needs no 128-bit division; nil otherwise.
+        var perToken: (input: Int128, output: Int128)?
         var logMedian = 0.0
         var maxQueue = 0
     }
@@ -166,9 +169,14 @@ struct ScenarioModel: SimulationModel {
                 spec: spec, regions: spec.regions.isEmpty ? p.regions : spec.regions, errorRate: spec.errorRate,
                 cost: router.policy.costs[p.id] ?? ProviderCost())
             if case .lognormal(let median, _) = spec.service { runtime.logMedian = log(median) }
+            let c = runtime.cost
+            if c.inputPerMillion.units % 1_000_000 == 0 && c.outputPerMillion.units % 1_000_000 == 0 {
+                runtime.perToken = (c.inputPerMillion.units / 1_000_000, c.outputPerMillion.units / 1_000_000)
+            }
             return runtime
         }
-        decision = Decision(seed: streams.stream("router").seed)
+        // Compact: the simulator reads the admitted provider, its prediction and what is left.
+        decision = Decision(seed: streams.stream("router").seed, compact: true)
         routeScratch = RouteRequest(modelFamily: mix.modelFamily, latencySLOMs: mix.sloMs, budgetTag: mix.budgetTag)
         tenantCost = Array(repeating: .zero, count: tenants.count)
         tenantCharged = Array(repeating: false, count: tenants.count)
@@ -371,20 +379,17 @@ struct ScenarioModel: SimulationModel {
         prepareRouteRequest(requests[slot], now: now)
         requests[slot].routings += 1
         let ts = micros(now)
-        let router = self.router
         guard let ticket = router.route(routeScratch, now: ts, into: &decision) else {
             let quota = decision.rejection != nil
             attemptFailed(slot, status: quota ? .rateLimited : .error, unroutable: true, quota: quota, &k)
             return
         }
         // Keep the remaining candidates for failover.
-        var r = requests[slot]
-        r.remaining = decision.remaining
-        let sel = decision.selected ?? 0
-        let p = decision.candidates[sel].prediction
-        r.predictedMs = p.expectedLatencyMs
-        r.predictedTailMs = p.tailLatencyMs
-        requests[slot] = r
+        requests[slot].remaining = decision.remaining
+        if let p = decision.selectedPrediction {
+            requests[slot].predictedMs = p.expectedLatencyMs
+            requests[slot].predictedTailMs = p.tailLatencyMs
+        }
         send(slot, ticket, &k)
     }
 
@@ -548,7 +553,13 @@ struct ScenarioModel: SimulationModel {
             _ = result.providers[i].latency.record(UInt64(max(1, latencyMs * 1_000)))
             record(latencyMs: total, at: now, success: true)
             if let slo = scenario.mix.sloMs, total <= slo { result.withinSLO += 1 }
-            var cost = providers[i].cost.cost(inputTokens: Int(r.prompt), outputTokens: Int(r.output))
+            // Equal to `ProviderCost.cost`: with exact per-token prices the sum divides exactly.
+            var cost: Money
+            if let p = providers[i].perToken {
+                cost = Money(units: p.input * Int128(r.prompt) + p.output * Int128(r.output)) + providers[i].cost.perRequest
+            } else {
+                cost = providers[i].cost.cost(inputTokens: Int(r.prompt), outputTokens: Int(r.output))
+            }
             if providers[i].priceNumerator != providers[i].priceDenominator {
                 cost = Money(units: cost.units * providers[i].priceNumerator / providers[i].priceDenominator)
             }
