@@ -23,7 +23,7 @@ extension RouterSuite {
             for k in 0..<3_000 {
                 now += Int64(1 + random.next() % 20_000)
                 let request = RouteRequest(tenant: "t", promptTokens: k % 40 == 0 ? 80_000 : 500, expectedOutputTokens: 100,
-                                           compliance: k % 7 == 0 ? [.gdpr] : [], timestamp: now)
+                                           compliance: k % 7 == 0 ? ComplianceSet([.gdpr]) : [], timestamp: now)
                 let ta = full.route(request, now: now, into: &a)
                 let tb = compact.route(request, now: now, into: &b)
                 #expect(ta?.index == tb?.index && ta?.isProbe == tb?.isProbe)
