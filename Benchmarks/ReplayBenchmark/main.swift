@@ -65,3 +65,39 @@ print("  outcome: ok \(r.successes), errors \(r.errors), timeouts \(r.timeouts),
 for p in r.providers {
     print("  \(p.provider): attempts \(p.attempts) ok \(p.successes) err \(p.errors) timeouts \(p.timeouts) rejected \(p.rejected) down \(p.refusedDown) trips \(p.breakerTrips) util \(String(format: "%.2f", p.utilisation))")
 }
+
+/// A digest of everything the replication measured except its event count (which depends on
+/// how the model schedules, not on what happened): counters, costs, per-minute series, latency
+/// histograms, outages. Two runs on the same seed must print the same digest, whatever changed
+/// in the simulator's speed.
+func digest(_ r: ReplicationResult) -> String {
+    var h = StableHash()
+    func add(_ x: Int) { h.combine(Int64(x)) }
+    func add(_ x: Double) { h.combine(x.bitPattern) }
+    func add(_ m: Money) { h.combine(String(describing: m.units)) }
+    func add(_ hist: LatencyHistogram) {
+        add(Int(hist.totalCount))
+        for p in [0.0, 10, 50, 90, 99, 99.9, 99.99, 100] { add(Int(hist.valueAtPercentile(p))) }
+    }
+    for x in [r.requests, r.successes, r.errors, r.timeouts, r.unroutable, r.rejectedByQuota, r.cacheHits, r.attempts,
+              r.retries, r.retriesDenied, r.failovers, r.withinSLO] { add(x) }
+    add(r.latency)
+    add(r.cost)
+    for (tenant, cost) in r.costByTenant.sorted(by: { $0.key < $1.key }) { h.combine(tenant); add(cost) }
+    for p in r.providers {
+        h.combine(p.provider)
+        for x in [p.attempts, p.successes, p.errors, p.timeouts, p.rejected, p.refusedDown, p.maxQueue, p.breakerTrips,
+                  p.breakerTransitions, p.ejections] { add(x) }
+        add(p.cost); add(p.latency); add(p.utilisation); add(p.meanQueue)
+    }
+    for o in r.outages {
+        add(o.requests); add(o.failed); add(o.recoveredByFailover); add(o.timeToDetect ?? -1); add(o.timeToFailover ?? -1)
+    }
+    for i in r.series.arrivals.indices {
+        add(r.series.arrivals[i]); add(r.series.successes[i]); add(r.series.failures[i]); add(r.series.latencySumMs[i])
+        for b in r.series.latencyBuckets[i] { add(Int(b)) }
+    }
+    add(r.simulatedSeconds)
+    return String(UInt64(bitPattern: h.value), radix: 16)
+}
+print("  result digest \(digest(r)) (equal digests: equal results, the event count aside)")

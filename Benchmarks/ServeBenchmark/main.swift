@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product ServeBenchmark
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
+//       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
 //
 // The server runs in a child process (this binary with --serve), the load generator here: one
@@ -309,6 +310,7 @@ report("route", route)
 say(String(format: "route / echo: throughput %.1f%% (goal ≥ 80%%), p99 %.2f× (goal ≤ 1.25×)",
              route.rate / echo.rate * 100, route.percentile(0.99) / echo.percentile(0.99)))
 say("RSS after the runs: \(rssKiB(child.processIdentifier) / 1024) MiB")
+openLoopSection(port: port, bodies: bodies, options: options, say: say)   // OpenLoop.swift
 
 if soakSeconds > 0 {
     let target = route.rate * 0.8

@@ -18,7 +18,8 @@ public struct Decision: Sendable {
     public internal(set) var rejection: Rejection? = nil
     /// True when too few providers were healthy and health filters were ignored.
     public internal(set) var panic = false
-    /// The candidate admitted by ``Router/route(_:now:into:)``, an index into ``candidates``.
+    /// The candidate admitted by ``Router/route(_:now:into:)``, an index into ``candidates``
+    /// (into the ranking, for a compact decision).
     public internal(set) var selected: Int? = nil
     /// Whether the selected attempt is a half-open probe.
     public internal(set) var selectedIsProbe = false
@@ -33,10 +34,29 @@ public struct Decision: Sendable {
     @usableFromInline var predictions: [Prediction] = []
     @usableFromInline var costs: [Double] = []
     @usableFromInline var quality: [Double] = []
+    /// Every provider's live state, taken once per decision.
+    var snapshots: [ProviderRuntime.Snapshot] = []
 
-    public init(seed: UInt64 = 0) {
+    /// Whether only the ranking is kept (see ``init(seed:compact:)``).
+    public let compact: Bool
+
+    /// A buffer whose random stream starts at `seed`.
+    ///
+    /// A `compact` decision keeps the ranking as pool indices only: ``candidates`` and
+    /// ``dropped`` stay empty (no provider names, placements or drop reasons are written), and
+    /// ``selectedIndex``, ``selectedPrediction`` and ``remaining`` say what was admitted and what
+    /// is left. Routing and admission are the same; it is for callers that read nothing else,
+    /// such as the simulator, which decides tens of millions of times per run.
+    public init(seed: UInt64 = 0, compact: Bool = false) {
         random = SeededRandom(seed: seed)
+        self.compact = compact
     }
+
+    /// The pool index of the admitted provider, if any.
+    public var selectedIndex: Int? { selected.map { order[$0] } }
+
+    /// What the router predicted for the admitted provider, if any.
+    public var selectedPrediction: Prediction? { selected.map { predictions[order[$0]] } }
 
     /// The primary: the first candidate, if any provider is left.
     public var primary: Candidate? { candidates.first }
@@ -61,6 +81,7 @@ public struct Decision: Sendable {
             predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
             costs = [Double](repeating: 0, count: n)
             quality = [Double](repeating: 0, count: n)
+            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: nil, share: 1), count: n)
         }
     }
 }

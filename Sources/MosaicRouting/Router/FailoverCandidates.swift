@@ -53,9 +53,10 @@ extension Decision {
     /// The candidates ranked after the selected one (all of them when none was admitted), for
     /// failover once this buffer has moved on to the next request.
     public var remaining: FailoverCandidates {
+        // `order` is the ranking `candidates` were written from (the same indices, in order).
         var r = FailoverCandidates()
         var k = (selected ?? -1) + 1
-        while k < candidates.count, r.append(candidates[k].index) { k += 1 }
+        while k < order.count, r.append(order[k]) { k += 1 }
         return r
     }
 }

@@ -154,7 +154,7 @@ public final class Router: Sendable {
         let filters = policy.filters
 
         // Tenant: quota first (it refuses the whole request), then lists.
-        let tenant = tenants[request.tenant] ?? defaultTenant
+        let tenant = tenants.isEmpty ? defaultTenant : tenants[request.tenant] ?? defaultTenant
         if filters.quota, let t = tenant, let q = t.quota {
             var (remaining, resets) = (q.requests, Int64(0))
             if let shared = sharedLimits {
@@ -189,30 +189,36 @@ public final class Router: Sendable {
             }
         }
 
+        // Every provider's live state, one lock each (snapshots change nothing).
         // Panic mode: too few healthy providers, so health is ignored.
         var healthy = 0
-        for s in slots where s.state.withLock({ $0.isHealthy(now: now) }) { healthy += 1 }
+        for i in 0..<n {
+            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
+            if snapshot.healthy { healthy += 1 }
+            d.snapshots[i] = snapshot
+        }
         let panic = filters.health && Double(healthy) < policy.outliers.panicThreshold * Double(n)
         d.panic = panic
 
         // Filters.
-        if d.values == nil || d.valuesOwner != ObjectIdentifier(self) {
-            d.values = CompiledPredictor.RequestValues(layout: valuesLayout)
-            d.valuesOwner = ObjectIdentifier(self)
+        if !predictors.isEmpty {
+            if d.values == nil || d.valuesOwner != ObjectIdentifier(self) {
+                d.values = CompiledPredictor.RequestValues(layout: valuesLayout)
+                d.valuesOwner = ObjectIdentifier(self)
+            }
+            d.values!.load(request)
         }
-        d.values!.load(request)
-        let values = d.values!
         for i in 0..<n {
             if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                 continue
             }
             // Predictions and cost.
-            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
+            let snapshot = d.snapshots[i]
             let prediction: Prediction
             let p = entries[i].predictor
             if p >= 0 {
-                prediction = predictors[p].predict(request, values)
+                prediction = predictors[p].predict(request, d.values!)
             } else if let dense = entries[i].dense {
                 prediction = dense.predict(request.features, scratch: &d.scratch)
             } else {
@@ -222,22 +228,22 @@ public final class Router: Sendable {
             let cost = entries[i].estimate(request.promptTokens, request.expectedOutputTokens)
             if let left = budgetLeft, !entries[i].isFree, let tag = request.budgetTag,
                entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag)))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag))) }
                 sharedLimits?.noteShortfall(SharedLimits.Key(.budget, tag),
                                             amount: entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens))
                 continue
             }
             if filters.rateLimit && snapshot.tokens < 1 {
-                d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .rateLimited(retryAfter: snapshot.tokenWait)))
+                if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .rateLimited(retryAfter: snapshot.tokenWait))) }
                 continue
             }
             if filters.health && !panic {
                 if let reason = snapshot.healthDrop {
-                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason))
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                     continue
                 }
                 if snapshot.share < 1 && d.random.uniform() >= snapshot.share {
-                    d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .slowStart(share: snapshot.share)))
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .slowStart(share: snapshot.share))) }
                     continue
                 }
             }
@@ -382,6 +388,8 @@ public final class Router: Sendable {
             }
         }
 
+        // A compact decision keeps the ranking in `d.order` only (see ``Decision/init(seed:compact:)``).
+        if d.compact { return }
         let slo = request.latencySLOMs ?? .infinity
         for (k, i) in d.order.enumerated() {
             let placement: Placement
@@ -447,8 +455,8 @@ public final class Router: Sendable {
     @discardableResult
     public func route(_ request: RouteRequest, now: Int64, into d: inout Decision) -> Ticket? {
         decide(request, now: now, into: &d)
-        guard d.rejection == nil, !d.candidates.isEmpty else { return nil }
-        if policy.filters.quota, let q = (tenants[request.tenant] ?? defaultTenant)?.quota {
+        guard d.rejection == nil, !d.order.isEmpty else { return nil }
+        if policy.filters.quota, let q = (tenants.isEmpty ? defaultTenant : tenants[request.tenant] ?? defaultTenant)?.quota {
             // Read, change, write back: mutating through the dictionary's optional subscript
             // allocates, replacing an existing value does not.
             let (admitted, resets) = sharedLimits.map { shared -> (Bool, Int64) in
@@ -465,6 +473,7 @@ public final class Router: Sendable {
             if !admitted {
                 d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
                 d.candidates.removeAll(keepingCapacity: true)
+                d.order.removeAll(keepingCapacity: true)
                 return nil
             }
         }
@@ -500,8 +509,9 @@ public final class Router: Sendable {
 
     func admitNext(_ d: inout Decision, from start: Int, now: Int64) -> Ticket? {
         var k = start
-        while k < d.candidates.count {
-            let i = d.candidates[k].index
+        // `d.order` is the ranking `candidates` were written from (the same indices, in order).
+        while k < d.order.count {
+            let i = d.order[k]
             if let probe = tryAdmit(i, now: now, ignoreHealth: d.panic) {
                 d.selected = k
                 d.selectedIsProbe = probe
@@ -828,6 +838,8 @@ struct ProviderRuntime: Sendable {
     }
 
     struct Snapshot {
+        /// ``isHealthy(now:)`` at the snapshot's time.
+        var healthy: Bool
         var ewmaMs: Double
         var failureRate: Double
         var tokens: Double
@@ -864,7 +876,7 @@ struct ProviderRuntime: Sendable {
         // be probed and never close.
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
-        return Snapshot(ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
+        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share)
     }
 }

@@ -97,7 +97,7 @@ public struct EventQueue: Sendable {
         if n == 0 { return last }
         return heap.withUnsafeMutableBufferPointer { h in
             let top = h[0]
-            Self.siftDown(h, n, last)
+            Self.siftUpFromLeaf(h, n, last)
             return top
         }
     }
@@ -128,6 +128,43 @@ public struct EventQueue: Sendable {
             c += 1
         }
         return best
+    }
+
+    /// Places `item`, taken from the end of the heap, in the hole at the root of `h[0..<n]`:
+    /// Floyd's bottom-up variant. The hole goes down along the smallest children to a leaf
+    /// (three comparisons per level instead of four), then `item` climbs from there; an item
+    /// from the end belongs near the bottom, so it climbs little.
+    @inlinable @inline(__always)
+    static func siftUpFromLeaf(_ h: UnsafeMutableBufferPointer<Event>, _ n: Int, _ item: Event) {
+        var i = 0
+        while true {
+            let c0 = 4 &* i &+ 1
+            if c0 >= n { break }
+            var best = c0
+            if c0 &+ 3 < n {
+                if h[c0 &+ 1].precedes(h[best]) { best = c0 &+ 1 }
+                if h[c0 &+ 2].precedes(h[best]) { best = c0 &+ 2 }
+                if h[c0 &+ 3].precedes(h[best]) { best = c0 &+ 3 }
+            } else {
+                var c = c0 &+ 1
+                while c < n {
+                    if h[c].precedes(h[best]) { best = c }
+                    c &+= 1
+                }
+            }
+            h[i] = h[best]
+            i = best
+        }
+        while i > 0 {
+            let parent = (i &- 1) >> 2
+            if item.precedes(h[parent]) {
+                h[i] = h[parent]
+                i = parent
+            } else {
+                break
+            }
+        }
+        h[i] = item
     }
 
     /// Places `item` in the hole at the root of `h[0..<n]` and moves it down to its place.

@@ -61,6 +61,9 @@ struct ScenarioModel: SimulationModel {
         var priceNumerator: Int128 = 1
         var priceDenominator: Int128 = 1
         var cost: ProviderCost
+        /// The per-million prices divided by a million when that is exact (units per token), so
+        /// a request's cost needs no 128-bit division; nil otherwise.
+        var perToken: (input: Int128, output: Int128)?
         var logMedian = 0.0
         var maxQueue = 0
     }
@@ -89,15 +92,28 @@ struct ScenarioModel: SimulationModel {
     var requests: [Request] = []
     var free: [Int32] = []
     var decision: Decision
-    var arrivalsRandom: SeededRandom
-    var mixRandom: SeededRandom
+    /// The arrival, mix and cache streams (drawn here, or ahead on another thread by `pipeline`).
+    var source: ArrivalSource
+    /// Arrivals generated ahead on a second thread (Poisson and piecewise traffic without bursts).
+    var pipeline: ArrivalPipeline?
+    /// With `pipeline`, the arrival the kernel has scheduled next.
+    var pendingArrival = GeneratedArrival(time: .infinity)
     var serviceRandom: SeededRandom
     var clientRandom: SeededRandom
-    var cacheRandom: SeededRandom
     var bursting = false
     var nextRecorded = 0
     var cache: LRUCache?
     var zipf: [Double] = []
+    /// The request handed to the router, reused: only what differs from the last one is
+    /// written, so routing copies and releases no strings (see ``prepareRouteRequest(_:now:)``).
+    var routeScratch = RouteRequest()
+    var scratchTenant = -1
+    var scratchOperation = -1
+    var scratchTags = -1
+    /// Cost per tenant index (folded into `result.costByTenant` by name at the end), and
+    /// whether the tenant had a success (only those get an entry, as before).
+    var tenantCost: [Money] = []
+    var tenantCharged: [Bool] = []
     var result: ReplicationResult
     var outageIndex: [Int: Int] = [:]     // event index → result.outages index
     var activeOutages: [Int] = []         // indexes into result.outages
@@ -111,7 +127,7 @@ struct ScenarioModel: SimulationModel {
     var deadlineCheckAt = Double.infinity
 
     init(scenario: Scenario, router: Router, arrivals: ArrivalProcess, replication: Int, streams: RandomStreams,
-         catalog: Catalog, availabilityTarget: Double) {
+         catalog: Catalog, availabilityTarget: Double, pipelineArrivals: Bool) {
         self.scenario = scenario
         self.router = router
         arrivalsProcess = arrivals
@@ -153,14 +169,30 @@ struct ScenarioModel: SimulationModel {
                 spec: spec, regions: spec.regions.isEmpty ? p.regions : spec.regions, errorRate: spec.errorRate,
                 cost: router.policy.costs[p.id] ?? ProviderCost())
             if case .lognormal(let median, _) = spec.service { runtime.logMedian = log(median) }
+            let c = runtime.cost
+            if c.inputPerMillion.units % 1_000_000 == 0 && c.outputPerMillion.units % 1_000_000 == 0 {
+                runtime.perToken = (c.inputPerMillion.units / 1_000_000, c.outputPerMillion.units / 1_000_000)
+            }
             return runtime
         }
-        decision = Decision(seed: streams.stream("router").seed)
-        arrivalsRandom = streams.stream("arrivals")
-        mixRandom = streams.stream("mix")
+        // Compact: the simulator reads the admitted provider, its prediction and what is left.
+        decision = Decision(seed: streams.stream("router").seed, compact: true)
+        routeScratch = RouteRequest(modelFamily: mix.modelFamily, latencySLOMs: mix.sloMs, budgetTag: mix.budgetTag)
+        tenantCost = Array(repeating: .zero, count: tenants.count)
+        tenantCharged = Array(repeating: false, count: tenants.count)
+        var bursts: TrafficSpec.Bursts? = nil
+        if case .poisson(_, _, let b) = arrivals { bursts = b }
+        source = ArrivalSource(
+            process: arrivals, start: scenario.start, duration: scenario.duration, maxRate: arrivals.maxRate,
+            burstFactor: bursts?.factor ?? 1, tenantCDF: tenantCDF, operationCDF: operationCDF,
+            promptMu: promptMu, promptSigma: mix.promptTokens.sigma, outputMu: outputMu, outputSigma: mix.outputTokens.sigma,
+            tagProbabilities: tagProbabilities, complianceTags: complianceTags, drawsCache: scenario.cache != nil,
+            arrivalsRandom: streams.stream("arrivals"), mixRandom: streams.stream("mix"), cacheRandom: streams.stream("cache"))
+        if pipelineArrivals && bursts == nil && recorded.isEmpty && maxRate > 0 {
+            pipeline = ArrivalPipeline(source: source)
+        }
         serviceRandom = streams.stream("service")
         clientRandom = streams.stream("client")
-        cacheRandom = streams.stream("cache")
         let seriesCount = max(1, Int((scenario.duration / scenario.seriesInterval).rounded(.up)))
         result = ReplicationResult(replication: replication, seed: streams.seed,
                                    series: IntervalSeries(interval: scenario.seriesInterval, count: seriesCount))
@@ -193,9 +225,14 @@ struct ScenarioModel: SimulationModel {
         case .recorded:
             if !recorded.isEmpty { k.schedule(at: recorded[0].time, kind: Kind.arrival.rawValue) }
         default:
-            scheduleNextArrival(&k, after: 0)
+            if let pipeline {
+                pendingArrival = pipeline.next()
+                if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+            } else {
+                scheduleNextArrival(&k, after: 0)
+            }
             if case .poisson(_, _, let bursts?) = arrivalsProcess {
-                k.schedule(at: arrivalsRandom.exponential(rate: 1 / bursts.every), kind: Kind.burstToggle.rawValue)
+                k.schedule(at: source.arrivalsRandom.exponential(rate: 1 / bursts.every), kind: Kind.burstToggle.rawValue)
             }
         }
         for (i, e) in scenario.events.enumerated() {
@@ -222,7 +259,7 @@ struct ScenarioModel: SimulationModel {
             if case .poisson(_, _, let bursts?) = arrivalsProcess {
                 bursting.toggle()
                 let mean = bursting ? bursts.meanDuration : bursts.every
-                k.schedule(after: arrivalsRandom.exponential(rate: 1 / mean), kind: Kind.burstToggle.rawValue)
+                k.schedule(after: source.arrivalsRandom.exponential(rate: 1 / mean), kind: Kind.burstToggle.rawValue)
             }
         }
     }
@@ -230,44 +267,38 @@ struct ScenarioModel: SimulationModel {
     // MARK: - Arrivals
 
     mutating func scheduleNextArrival(_ k: inout Kernel, after t0: Double) {
-        // Thinning (Lewis–Shedler) against the largest rate.
-        guard maxRate > 0 else { return }
-        var t = t0
-        while true {
-            t += arrivalsRandom.exponential(rate: maxRate)
-            if t >= scenario.duration { return }
-            var rate = arrivalsProcess.baseRate(at: t, start: scenario.start)
-            if bursting, case .poisson(_, _, let b?) = arrivalsProcess { rate *= b.factor }
-            if rate >= maxRate || arrivalsRandom.uniform() * maxRate < rate {
-                k.schedule(at: t, kind: Kind.arrival.rawValue)
-                return
-            }
-        }
+        if let t = source.nextTime(after: t0, bursting: bursting) { k.schedule(at: t, kind: Kind.arrival.rawValue) }
     }
 
     mutating func arrival(_ e: Event, _ k: inout Kernel) {
         let now = k.now
         var r = Request()
         r.arrival = now
-        if recorded.isEmpty {
+        var a: GeneratedArrival
+        if let pipeline {
+            a = pendingArrival
+            pendingArrival = pipeline.next()
+            if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+        } else if recorded.isEmpty {
             scheduleNextArrival(&k, after: now)
-            r.tenant = UInt16(pick(tenantCDF, mixRandom.uniform()))
-            r.operation = UInt16(pick(operationCDF, mixRandom.uniform()))
-            r.prompt = Int32(clamping: Int(mixRandom.lognormal(mu: promptMu, sigma: scenario.mix.promptTokens.sigma).rounded()))
-            r.output = Int32(clamping: Int(mixRandom.lognormal(mu: outputMu, sigma: scenario.mix.outputTokens.sigma).rounded()))
+            a = GeneratedArrival(time: now)
+            source.draw(&a, recorded: false)
         } else {
             let rec = recorded[nextRecorded]
             nextRecorded += 1
             if nextRecorded < recorded.count, recorded[nextRecorded].time < scenario.duration {
                 k.schedule(at: max(now, recorded[nextRecorded].time), kind: Kind.arrival.rawValue)
             }
-            r.tenant = rec.tenant
-            r.operation = rec.operation
-            r.prompt = rec.promptTokens
-            r.output = rec.outputTokens
+            a = GeneratedArrival(time: now, prompt: rec.promptTokens, output: rec.outputTokens, tenant: rec.tenant,
+                                 operation: rec.operation)
+            source.draw(&a, recorded: true)
         }
-        for (bit, p) in tagProbabilities.enumerated() where bit < 12 && mixRandom.uniform() < p { r.tagBits |= 1 << UInt32(bit) }
-        for (set, p) in complianceTags where mixRandom.uniform() < p { r.compliance |= set.rawValue }
+        r.tenant = a.tenant
+        r.operation = a.operation
+        r.prompt = a.prompt
+        r.output = a.output
+        r.tagBits = a.tagBits
+        r.compliance = a.compliance
         r.counted = now >= scenario.warmup
         if r.counted {
             result.requests += 1
@@ -280,9 +311,9 @@ struct ScenarioModel: SimulationModel {
         if let spec = scenario.cache {
             switch spec {
             case let .hitRatio(ratio, latencyMs):
-                if cacheRandom.uniform() < ratio { cacheHit(r, latencyMs: latencyMs, now: now); return }
+                if a.cacheUniform < ratio { cacheHit(r, latencyMs: latencyMs, now: now); return }
             case let .lru(_, _, _, _, latencyMs):
-                let key = Int32(pick(zipf, cacheRandom.uniform()))
+                let key = Int32(pick(zipf, a.cacheUniform))
                 r.cacheKey = key
                 if cache!.lookup(Int(key), now: now) { cacheHit(r, latencyMs: latencyMs, now: now); return }
             }
@@ -328,35 +359,37 @@ struct ScenarioModel: SimulationModel {
     @inline(__always)
     func micros(_ t: Double) -> Int64 { scenario.start + Int64((t * 1e6).rounded()) }
 
+    /// Writes request `r` at `now` into ``routeScratch``: the numbers always, the tenant,
+    /// operation and tags only when they differ from the previous request's.
     @inline(__always)
-    func routeRequest(_ r: Request, now: Double) -> RouteRequest {
-        RouteRequest(tenant: tenants[Int(r.tenant)], operation: operations[Int(r.operation)],
-                     modelFamily: scenario.mix.modelFamily, promptTokens: Int(r.prompt), expectedOutputTokens: Int(r.output),
-                     compliance: ComplianceSet(rawValue: r.compliance), latencySLOMs: scenario.mix.sloMs,
-                     budgetTag: scenario.mix.budgetTag, tags: tagSets[Int(r.tagBits) & (tagSets.count - 1)],
-                     timestamp: micros(now))
+    mutating func prepareRouteRequest(_ r: Request, now: Double) {
+        let tenant = Int(r.tenant), operation = Int(r.operation), tags = Int(r.tagBits) & (tagSets.count - 1)
+        if tenant != scratchTenant { routeScratch.tenant = tenants[tenant]; scratchTenant = tenant }
+        if operation != scratchOperation { routeScratch.operation = operations[operation]; scratchOperation = operation }
+        if tags != scratchTags { routeScratch.tags = tagSets[tags]; scratchTags = tags }
+        routeScratch.promptTokens = Int(r.prompt)
+        routeScratch.expectedOutputTokens = Int(r.output)
+        routeScratch.compliance = ComplianceSet(rawValue: r.compliance)
+        routeScratch.timestamp = micros(now)
     }
 
     /// Asks the router for a ranking and sends the first admitted attempt.
     mutating func route(_ slot: Int, _ k: inout Kernel) {
         let now = k.now
-        let request = routeRequest(requests[slot], now: now)
+        prepareRouteRequest(requests[slot], now: now)
         requests[slot].routings += 1
         let ts = micros(now)
-        let router = self.router
-        guard let ticket = router.route(request, now: ts, into: &decision) else {
+        guard let ticket = router.route(routeScratch, now: ts, into: &decision) else {
             let quota = decision.rejection != nil
             attemptFailed(slot, status: quota ? .rateLimited : .error, unroutable: true, quota: quota, &k)
             return
         }
         // Keep the remaining candidates for failover.
-        var r = requests[slot]
-        r.remaining = decision.remaining
-        let sel = decision.selected ?? 0
-        let p = decision.candidates[sel].prediction
-        r.predictedMs = p.expectedLatencyMs
-        r.predictedTailMs = p.tailLatencyMs
-        requests[slot] = r
+        requests[slot].remaining = decision.remaining
+        if let p = decision.selectedPrediction {
+            requests[slot].predictedMs = p.expectedLatencyMs
+            requests[slot].predictedTailMs = p.tailLatencyMs
+        }
         send(slot, ticket, &k)
     }
 
@@ -470,7 +503,10 @@ struct ScenarioModel: SimulationModel {
         }
     }
 
-    /// Times out every attempt whose deadline has come and is still current.
+    /// Times out every attempt whose deadline has come and is still current, then schedules the
+    /// next check at the first deadline whose attempt is still pending. Attempts that already
+    /// ended are passed over without an event of their own: a token never becomes current again,
+    /// and most attempts end long before their timeout, so this saves about one event per attempt.
     mutating func attemptTimedOut(_ e: Event, _ k: inout Kernel) {
         let now = k.now
         while deadlineHead < deadlines.count && deadlines[deadlineHead] <= now {
@@ -478,6 +514,7 @@ struct ScenarioModel: SimulationModel {
             deadlineHead += 1
             if isCurrent(token) { attemptFailed(Self.slot(of: token), status: .timeout, &k) }
         }
+        while deadlineHead < deadlines.count && !isCurrent(deadlineTokens[deadlineHead]) { deadlineHead += 1 }
         if deadlineHead < deadlines.count {
             deadlineCheckAt = deadlines[deadlineHead]
             k.schedule(at: deadlineCheckAt, kind: Kind.timeout.rawValue)
@@ -516,13 +553,20 @@ struct ScenarioModel: SimulationModel {
             _ = result.providers[i].latency.record(UInt64(max(1, latencyMs * 1_000)))
             record(latencyMs: total, at: now, success: true)
             if let slo = scenario.mix.sloMs, total <= slo { result.withinSLO += 1 }
-            var cost = providers[i].cost.cost(inputTokens: Int(r.prompt), outputTokens: Int(r.output))
+            // Equal to `ProviderCost.cost`: with exact per-token prices the sum divides exactly.
+            var cost: Money
+            if let p = providers[i].perToken {
+                cost = Money(units: p.input * Int128(r.prompt) + p.output * Int128(r.output)) + providers[i].cost.perRequest
+            } else {
+                cost = providers[i].cost.cost(inputTokens: Int(r.prompt), outputTokens: Int(r.output))
+            }
             if providers[i].priceNumerator != providers[i].priceDenominator {
                 cost = Money(units: cost.units * providers[i].priceNumerator / providers[i].priceDenominator)
             }
             result.cost += cost
             result.providers[i].cost += cost
-            result.costByTenant[tenants[Int(r.tenant)], default: .zero] += cost
+            tenantCost[Int(r.tenant)] += cost
+            tenantCharged[Int(r.tenant)] = true
             if r.failedOnce {
                 for o in activeOutages where r.arrival >= result.outages[o].start { result.outages[o].recoveredByFailover += 1 }
             }
@@ -725,8 +769,10 @@ struct ScenarioModel: SimulationModel {
     // MARK: - The end
 
     mutating func finalize(_ k: Kernel) {
+        pipeline?.stop()
         let end = k.now
         result.events = k.processed
+        for t in tenants.indices where tenantCharged[t] { result.costByTenant[tenants[t], default: .zero] += tenantCost[t] }
         result.simulatedSeconds = max(0, min(end, scenario.duration) - scenario.warmup)
         let health = router.health(now: micros(end))
         for i in providers.indices {

@@ -64,13 +64,20 @@ public struct Simulator: Sendable {
         self.availabilityTarget = availabilityTarget
     }
 
-    /// Runs replication `r` (0-based) to the scenario's end.
+    /// Runs replication `r` (0-based) to the scenario's end. With more than one processor the
+    /// arrivals are generated ahead on a second thread (the same arrivals, so the same result).
     public func replicate(_ r: Int) -> ReplicationResult {
+        replicate(r, pipelineArrivals: ProcessInfo.processInfo.activeProcessorCount > 1)
+    }
+
+    /// Runs replication `r`, generating arrivals on a second thread or inline.
+    func replicate(_ r: Int, pipelineArrivals: Bool) -> ReplicationResult {
         let streams = RandomStreams(seed: scenario.seed).replication(r)
         // Validated in init; a policy that compiled once compiles again.
         let router = try! Router(policy: policy, catalog: catalog, model: model, now: scenario.start)
         var model = ScenarioModel(scenario: scenario, router: router, arrivals: arrivals, replication: r,
-                                  streams: streams, catalog: catalog, availabilityTarget: availabilityTarget)
+                                  streams: streams, catalog: catalog, availabilityTarget: availabilityTarget,
+                                  pipelineArrivals: pipelineArrivals)
         var kernel = Kernel(startTime: 0, capacity: 1024)
         model.prime(&kernel)
         kernel.run(&model, until: scenario.duration)
@@ -92,10 +99,12 @@ public struct Simulator: Sendable {
                                 progress: (@Sendable (Int) -> Void)? = nil) -> [ReplicationResult] {
         let box = ResultBox(count: n)
         let workers = max(1, min(parallelism, n))
+        // A core left idle by the replications generates arrivals.
+        let pipeline = workers < ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var r = w
             while r < n {
-                let result = replicate(r)
+                let result = replicate(r, pipelineArrivals: pipeline)
                 let done = box.store(result, at: r)
                 progress?(done)
                 r += workers
