@@ -150,7 +150,13 @@ struct DurableOutcomeTests {
     @Test func concurrentCommitsShareTransactions() async throws {
         let dir = TemporaryDirectory("mosaic-group-commit")
         let path = dir.file("group.sqlite")
-        let writer = try OutcomeWriter(storePath: path, catalog: .default, interval: 5, logger: Fixture.logger)
+        // The writer's connection waits for the lock as long as the test may take to queue every
+        // commit: on a loaded machine the 200 tasks can wait minutes for the cooperative pool, and
+        // a first transaction that gave up (SQLITE_BUSY after the default 10 s) would fail its rows.
+        setenv("MOSAIC_BUSY_TIMEOUT_MS", "900000", 1)
+        let opened = Result { try OutcomeWriter(storePath: path, catalog: .default, interval: 5, logger: Fixture.logger) }
+        unsetenv("MOSAIC_BUSY_TIMEOUT_MS")
+        let writer = try opened.get()
         let reader = try SharedDatabase(path: path)
         // Hold the write lock so the writer's first transaction waits while the rest queue up.
         try reader.db.execute("BEGIN IMMEDIATE")
@@ -164,7 +170,9 @@ struct DurableOutcomeTests {
                 }
             }
             try await blocking {
-                let deadline = Date().addingTimeInterval(60)
+                // Release the lock only once every commit is queued, however long scheduling takes
+                // (bounded at 600 s, which fails the test below).
+                let deadline = Date().addingTimeInterval(600)
                 while writer.snapshot.queued < n && Date() < deadline { usleep(1000) }
                 try reader.db.execute("COMMIT")
             }
