@@ -37,20 +37,9 @@ extension RoutingService {
     /// publication keeps the running bundle, logs why and counts a failed reload with source
     /// `publication`.
     func apply(_ p: FleetLeases.Publication) {
-        let result = reloadState.withLock { state -> ReloadResult in
-            let next = state.generation + 1
-            do {
-                let b = try LoadedBundle.load(publication: p, running: current.withLock { $0 }, catalog: options.catalog,
-                                              now: options.clock(), generation: next, sharedLimits: fleet?.limits)
-                state.generation = next
-                state.lastError = nil
-                current.withLock { $0 = b }
-                return .reloaded(generation: next, modelVersion: b.model.version, loadSeconds: b.loadSeconds)
-            } catch {
-                state.lastError = "\(error)"
-                state.lastErrorAt = options.clock()
-                return .failed("\(error)")
-            }
+        let result = swapBundle { _, next in
+            try LoadedBundle.load(publication: p, running: current.withLock { $0 }, catalog: options.catalog,
+                                  now: options.clock(), generation: next, sharedLimits: fleet?.limits)
         }
         switch result {
         case .reloaded(let g, let v, let s):

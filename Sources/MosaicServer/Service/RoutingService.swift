@@ -595,23 +595,12 @@ public final class RoutingService: Sendable {
     /// the running bundle, logs why and counts a failed reload. Reloads run one at a time.
     @discardableResult
     public func reload(source: String) -> ReloadResult {
-        let result = reloadState.withLock { state -> ReloadResult in
+        let result = swapBundle { state, next in
             state.modelSignature = FileSignature(path: options.modelPath)
             state.policySignature = options.policyPath.flatMap(FileSignature.init(path:))
-            let next = state.generation + 1
-            do {
-                let b = try LoadedBundle.load(modelPath: options.modelPath, policyPath: options.policyPath,
-                                              catalog: options.catalog, now: options.clock(), generation: next,
-                                              sharedLimits: fleet?.limits)
-                state.generation = next
-                state.lastError = nil
-                current.withLock { $0 = b }
-                return .reloaded(generation: next, modelVersion: b.model.version, loadSeconds: b.loadSeconds)
-            } catch {
-                state.lastError = "\(error)"
-                state.lastErrorAt = options.clock()
-                return .failed("\(error)")
-            }
+            return try LoadedBundle.load(modelPath: options.modelPath, policyPath: options.policyPath,
+                                         catalog: options.catalog, now: options.clock(), generation: next,
+                                         sharedLimits: fleet?.limits)
         }
         switch result {
         case .reloaded(let g, let v, let s):
@@ -623,6 +612,26 @@ public final class RoutingService: Sendable {
             logger.error("reload failed; the previous model keeps serving", metadata: ["source": "\(source)", "reason": "\(reason)"])
         }
         return result
+    }
+
+    /// Loads the next generation's bundle with `load` (given the reload state and the new
+    /// generation number) and swaps it in, or keeps the running one and records the error.
+    /// Reloads and publications run one at a time under the reload lock.
+    func swapBundle(_ load: (inout ReloadState, Int) throws -> LoadedBundle) -> ReloadResult {
+        reloadState.withLock { state -> ReloadResult in
+            let next = state.generation + 1
+            do {
+                let b = try load(&state, next)
+                state.generation = next
+                state.lastError = nil
+                current.withLock { $0 = b }
+                return .reloaded(generation: next, modelVersion: b.model.version, loadSeconds: b.loadSeconds)
+            } catch {
+                state.lastError = "\(error)"
+                state.lastErrorAt = options.clock()
+                return .failed("\(error)")
+            }
+        }
     }
 
     /// Reloads when the model or policy file changed since the last load (the file watch).
