@@ -130,6 +130,25 @@ public struct EventQueue: Sendable {
         return best
     }
 
+    /// The index of the earliest of the children that start at `c0` in `h[0..<n]` (`c0 < n`).
+    @inlinable @inline(__always)
+    static func smallestChild(_ h: UnsafeMutableBufferPointer<Event>, _ c0: Int, _ n: Int) -> Int {
+        var best = c0
+        if c0 &+ 3 < n {
+            // Full set of four children: the common case, unrolled.
+            if h[c0 &+ 1].precedes(h[best]) { best = c0 &+ 1 }
+            if h[c0 &+ 2].precedes(h[best]) { best = c0 &+ 2 }
+            if h[c0 &+ 3].precedes(h[best]) { best = c0 &+ 3 }
+        } else {
+            var c = c0 &+ 1
+            while c < n {
+                if h[c].precedes(h[best]) { best = c }
+                c &+= 1
+            }
+        }
+        return best
+    }
+
     /// Places `item`, taken from the end of the heap, in the hole at the root of `h[0..<n]`:
     /// Floyd's bottom-up variant. The hole goes down along the smallest children to a leaf
     /// (three comparisons per level instead of four), then `item` climbs from there; an item
@@ -140,18 +159,7 @@ public struct EventQueue: Sendable {
         while true {
             let c0 = 4 &* i &+ 1
             if c0 >= n { break }
-            var best = c0
-            if c0 &+ 3 < n {
-                if h[c0 &+ 1].precedes(h[best]) { best = c0 &+ 1 }
-                if h[c0 &+ 2].precedes(h[best]) { best = c0 &+ 2 }
-                if h[c0 &+ 3].precedes(h[best]) { best = c0 &+ 3 }
-            } else {
-                var c = c0 &+ 1
-                while c < n {
-                    if h[c].precedes(h[best]) { best = c }
-                    c &+= 1
-                }
-            }
+            let best = smallestChild(h, c0, n)
             h[i] = h[best]
             i = best
         }
@@ -174,19 +182,7 @@ public struct EventQueue: Sendable {
         while true {
             let c0 = 4 &* i &+ 1
             if c0 >= n { break }
-            var best = c0
-            if c0 &+ 3 < n {
-                // Full set of four children: the common case, unrolled.
-                if h[c0 &+ 1].precedes(h[best]) { best = c0 &+ 1 }
-                if h[c0 &+ 2].precedes(h[best]) { best = c0 &+ 2 }
-                if h[c0 &+ 3].precedes(h[best]) { best = c0 &+ 3 }
-            } else {
-                var c = c0 &+ 1
-                while c < n {
-                    if h[c].precedes(h[best]) { best = c }
-                    c &+= 1
-                }
-            }
+            let best = smallestChild(h, c0, n)
             if h[best].precedes(item) {
                 h[i] = h[best]
                 i = best
