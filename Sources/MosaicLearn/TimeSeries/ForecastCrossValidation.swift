@@ -55,6 +55,31 @@ enum ForecastCrossValidation {
         return counted > 0 ? total / Double(counted) : .infinity
     }
 
+    /// The errors `actual − forecast` at each origin of the choice made *without* that origin:
+    /// origin o's errors come from the candidate (or combination) that ``rank`` picks on the
+    /// other origins. Calibrating intervals on these counts the optimism of choosing the best
+    /// of several candidates on the same folds, which the winner's own errors hide. With one
+    /// origin, or where the other origins score no candidate, `fallback` is used.
+    static func selectionErrors(paths: [[[Double]]?], actual: [Double], plan: Plan, scales: [Double],
+                                combination: Bool, maxCombined: Int, fallback: [Int], horizon: Int) -> [[Double]] {
+        plan.cuts.enumerated().map { o, cut in
+            var chosen = fallback
+            if plan.cuts.count > 1 {
+                let keep = plan.cuts.indices.filter { $0 != o }
+                let sub = Plan(cuts: keep.map { plan.cuts[$0] })
+                let subPaths = paths.map { p in p.map { p in keep.map { p[$0] } } }
+                let names = paths.indices.map(String.init)
+                if let best = rank(paths: subPaths, names: names, actual: actual, plan: sub, scales: keep.map { scales[$0] },
+                                   combination: combination, maxCombined: maxCombined).best {
+                    chosen = best
+                }
+            }
+            return (0..<horizon).map { k in
+                actual[cut + k] - chosen.reduce(0.0) { $0 + paths[$1]![o][k] } / Double(chosen.count)
+            }
+        }
+    }
+
     /// Scores every candidate with paths and, when asked, the means of the best 2…`maxCombined`;
     /// `best` lists the winning candidates' indices (nil when none was scored).
     static func rank(paths: [[[Double]]?], names: [String], actual: [Double], plan: Plan?, scales: [Double],

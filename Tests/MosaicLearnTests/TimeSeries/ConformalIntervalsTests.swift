@@ -1,6 +1,6 @@
 import Foundation
 import MosaicCore
-import MosaicLearn
+@testable import MosaicLearn
 import Testing
 
 extension TimeSeriesTests {
@@ -56,6 +56,23 @@ extension TimeSeriesTests {
             let c80 = Double(inside[80]!) / Double(total), c95 = Double(inside[95]!) / Double(total)
             #expect(c80 > 0.7 && c80 < 0.9, "80 % coverage \(c80)")
             #expect(c95 > 0.88 && c95 < 0.99, "95 % coverage \(c95)")
+        }
+
+        @Test func eachOriginIsCalibratedOnTheChoiceMadeWithoutIt() {
+            // Candidate 0 is exact at origins 1–3 and 10 off at origin 0 (mean 2.5); candidate 1
+            // is 1 off everywhere (mean 1), so candidate 1 wins on all four origins. Without
+            // origin 0, candidate 0 would have won (0 < 1) and erred by 10 there; without any
+            // other origin, candidate 1 still wins. The winner's own errors would be all 1s.
+            let plan = ForecastCrossValidation.Plan(cuts: [0, 2, 4, 6])
+            let actual = [Double](repeating: 0, count: 8)
+            let scales = [1.0, 1, 1, 1]
+            let paths: [[[Double]]?] = [[[10, 10], [0, 0], [0, 0], [0, 0]], [[1, 1], [1, 1], [1, 1], [1, 1]]]
+            let winner = ForecastCrossValidation.rank(paths: paths, names: ["a", "b"], actual: actual, plan: plan, scales: scales,
+                                                      combination: false, maxCombined: 2).best
+            #expect(winner == [1])
+            let errors = ForecastCrossValidation.selectionErrors(paths: paths, actual: actual, plan: plan, scales: scales,
+                                                                 combination: false, maxCombined: 2, fallback: [1], horizon: 2)
+            #expect(errors == [[-10, -10], [-1, -1], [-1, -1], [-1, -1]])
         }
 
         @Test func crossValidationSeesNothingAfterItsOrigins() throws {
