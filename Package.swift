@@ -267,3 +267,12 @@ if fuzzing {
     ))
     package.products.append(.executable(name: "mosaic-fuzz", targets: ["mosaic-fuzz"]))
 }
+
+/// `MOSAIC_TSAN=1` (set by `scripts/tsan`) defines `MOSAIC_TSAN` in Mosaic's own Swift targets
+/// (never in the dependencies): they then lock with `TSanMutex`, which ThreadSanitizer can see,
+/// instead of Synchronization's `Mutex`, which it cannot on Linux (see Sources/MosaicCore/TSanMutex.swift).
+if ProcessInfo.processInfo.environment["MOSAIC_TSAN"] == "1" {
+    for target in package.targets where !["CLapack", "CSQLite"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("MOSAIC_TSAN")]
+    }
+}

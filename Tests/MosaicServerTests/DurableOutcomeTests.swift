@@ -189,6 +189,43 @@ struct DurableOutcomeTests {
         }
     }
 
+    /// Memory stays bounded when the store stalls: past `queueLimit` waiting rows, `enqueue`
+    /// refuses and `commit` throws `queueFull` (the endpoint's 503) instead of queueing; the rows
+    /// accepted before are all written once the store is free again.
+    @Test func aStalledStoreFillsTheQueueToItsLimitAndNoFurther() async throws {
+        let dir = TemporaryDirectory("mosaic-queue-limit")
+        let path = dir.file("limit.sqlite")
+        setenv("MOSAIC_BUSY_TIMEOUT_MS", "900000", 1)   // the writer waits for the test's lock, however slow the machine
+        let opened = Result { try OutcomeWriter(storePath: path, catalog: .default, interval: 0.01, queueLimit: 3, logger: Fixture.logger) }
+        unsetenv("MOSAIC_BUSY_TIMEOUT_MS")
+        let writer = try opened.get()
+        let reader = try SharedDatabase(path: path)
+        try reader.db.execute("BEGIN IMMEDIATE")   // the store stalls
+        func record(_ id: String) -> RequestRecord {
+            RequestRecord(timestamp: 1_780_000_000_000_000, provider: "openai", model: "gpt-4o", requestID: id)
+        }
+        #expect(writer.enqueue(record("first")))
+        // The writer takes "first" and waits for the lock; the queue is empty again.
+        try await blocking {
+            let deadline = Date().addingTimeInterval(600)
+            while writer.depth > 0 && Date() < deadline { usleep(1000) }
+        }
+        #expect(writer.depth == 0)
+        for id in ["a", "b", "c"] { #expect(writer.enqueue(record(id)), "\(id)") }
+        #expect(writer.depth == 3)
+        #expect(!writer.hasRoom)
+        #expect(!writer.enqueue(record("d")))
+        let late = record("e")
+        await #expect(throws: OutcomeWriter.CommitError.queueFull(limit: 3)) { try await writer.commit(late) }
+        #expect(writer.depth == 3)
+        #expect(writer.snapshot.refused == 2)
+        try reader.db.execute("COMMIT")
+        writer.close()
+        #expect(try reader.db.scalarInt("SELECT count(*) FROM requests") == 4)
+        #expect(try reader.db.scalarInt("SELECT count(*) FROM requests WHERE request_id IN ('d', 'e')") == 0)
+        #expect(writer.snapshot.written == 4)
+    }
+
     /// A row the store refuses fails only its own caller, not the others of its transaction.
     @Test func aRefusedRowDoesNotFailItsNeighbours() async throws {
         let dir = TemporaryDirectory("mosaic-poison-row")

@@ -3,8 +3,10 @@ import Foundation
 /// Runs the built `mosaic` executable, as a user would.
 public enum MosaicBinary {
     /// The `mosaic` binary beside the test bundle (SwiftPM builds it because the CLI tests
-    /// depend on the executable target).
+    /// depend on the executable target), or `MOSAIC_BINARY` when set (scripts/kill9-outcomes
+    /// `--binary` runs its test against a release build this way).
     public static let path: String = {
+        if let given = ProcessInfo.processInfo.environment["MOSAIC_BINARY"], !given.isEmpty { return given }
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for dir in [bundle, bundle.deletingLastPathComponent(), URL(fileURLWithPath: SharedData.packageRoot + "/.build/debug")] {
             let candidate = dir.appendingPathComponent("mosaic").path
