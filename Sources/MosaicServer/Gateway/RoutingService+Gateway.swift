@@ -212,8 +212,8 @@ extension RoutingService {
     static func makeCall(_ buffer: ByteBuffer, endpoint: GatewayCall.Endpoint, tenant: String, id: String, arrived: UInt64,
                          file: GatewayFile) throws(OpenAIError) -> GatewayCall {
         let body: JSONValue
-        do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
-            throw OpenAIError.invalid("the body is not valid JSON: \(JSONValue.describe(error))")
+        do { body = try JSONValue.parse(buffer.readableBytesView, maxDepth: 64) } catch {
+            throw OpenAIError.invalid("the body is not valid JSON: \(error)")
         }
         guard case .object = body else { throw OpenAIError.invalid("the body must be a JSON object") }
         guard let family = body["model"]?.stringValue, !family.isEmpty else {
@@ -380,7 +380,7 @@ extension RoutingService {
         case (.chat, _):
             body.set("model", .string(a.model))
             if a.call.stream {
-                var streamOptions = body["stream_options"].flatMap { $0.members == nil ? nil : $0 } ?? .object([])
+                var streamOptions = body["stream_options"].flatMap { $0.objectValue == nil ? nil : $0 } ?? .object([])
                 streamOptions.set("include_usage", .bool(true))
                 body.set("stream_options", streamOptions)
             }
@@ -454,7 +454,7 @@ extension RoutingService {
                 let row = finish(a, gateway, status: status)
                 return .failed(GatewayFailure(status: status, message: "HTTP \(code): \(message)", retryable: true, row: row))
             }
-            guard let parsed = try? JSONValue.parse(body), parsed.members != nil else {
+            guard let parsed = try? JSONValue.parse(body), parsed.objectValue != nil else {
                 let row = finish(a, gateway, status: .error)
                 return .failed(GatewayFailure(status: .error, message: "the answer is not a JSON object", retryable: true, row: row))
             }
