@@ -43,7 +43,7 @@ func runMockUpstream(delayMs: Double) -> Never {
     router.post("/chat/completions", use: chat)
     var logger = Logger(label: "mock-upstream")
     logger.logLevel = .critical
-    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                           onServerRunning: { channel in
                               let line = "PORT \(channel.localAddress?.port ?? 0)\n"
                               _ = line.withCString { write(1, $0, strlen($0)) }
@@ -354,7 +354,7 @@ func gatewayVersusLiteLLM(executable: String, modelPath: String, dir: URL, optio
     env["LITELLM_TELEMETRY"] = "False"
     lite.environment = env
     let liteLog = dir.appendingPathComponent("litellm.log").path
-    FileManager.default.createFile(atPath: liteLog, contents: nil)
+    _ = FileManager.default.createFile(atPath: liteLog, contents: nil)
     lite.standardOutput = FileHandle(forWritingAtPath: liteLog)
     lite.standardError = FileHandle(forWritingAtPath: liteLog)
     try lite.run()

@@ -32,7 +32,12 @@ extension ServeCommand {
             (try await DemoUpstream.start(style: .openAI, latencyMs: { 2 + Double($0) / 400 }, rateLimitEvery: 3),
              try await DemoUpstream.start(style: .anthropic, latencyMs: { 4 + Double($0) / 800 }))
         }
-        defer { blocking { await openai.stop(); await anthropic.stop() } }
+        defer {
+            waitFor {
+                await openai.stop()
+                await anthropic.stop()
+            }
+        }
         let policyPath = scratch + "/policy.yaml"
         let gatewayPath = scratch + "/gateway.yaml"
         try """
@@ -140,7 +145,7 @@ private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -
 }
 
 /// Runs async work that cannot fail from synchronous code and waits for it.
-private func blocking(_ body: @escaping @Sendable () async -> Void) {
+private func waitFor(_ body: @escaping @Sendable () async -> Void) {
     let done = DispatchSemaphore(value: 0)
     Task {
         await body()

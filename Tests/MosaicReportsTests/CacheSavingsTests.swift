@@ -26,7 +26,7 @@ import Testing
         ]
         for (k, h) in hits.enumerated() {
             try insert.run([.int(t0 + Int64(k) * 1_000_000), .int(Int64(k)), .text(h.2), .text(h.0), .text(h.1),
-                            h.3.map { .text($0) } ?? .null, .text("gw-\(k)"), .int(runID)])
+                            h.3.map { SQLValue.text($0) } ?? SQLValue.null, .text("gw-\(k)"), .int(runID)])
         }
         // One hit outside the window is not counted.
         try insert.run([.int(t0 + 86_400_000_000 * 40), .int(99), .text("acme"), .text("openai"), .text("gpt-4o"), .text("7"),

@@ -238,7 +238,7 @@ struct GatewayLiveTests {
                 Issue.record("saved is \(hit[6])")
             }
         }
-        #expect(Set(hits.map { $0[7] }).count == 2, "one row per hit, keyed by its request id")
+        #expect(Set(hits.map { "\($0[7])" }).count == 2, "one row per hit, keyed by its request id")
     }
 
     @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
@@ -299,7 +299,7 @@ struct GatewayLiveTests {
         let metrics = try await h.get("/metrics").body
         #expect(metrics.contains(#"mosaic_gateway_outcome_rows_total{result="committed"} 6"#))
         #expect(metrics.contains(#"mosaic_gateway_outcome_rows_total{result="refused"} 0"#))
-        #expect(try h.stopAndReadRows().count == 6)
+        #expect(try await h.stopAndReadRows().count == 6)
     }
 
     static func content(_ events: [String]) -> String {

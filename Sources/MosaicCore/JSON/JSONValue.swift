@@ -1,5 +1,3 @@
-import MosaicCore
-
 /// A JSON document that keeps every number's literal text, so money never passes through a
 /// `Double` (`5.0000000000000004e-08` stays exactly that), and object keys in document order.
 ///

@@ -61,7 +61,7 @@ public final class DemoUpstream: Sendable {
             let body = try await request.body.collect(upTo: 4 << 20)
             let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
             if let every = rateLimitEvery, every > 0, n % every == 0 {
-                counter.limited.wrappingAdd(1, ordering: .relaxed)
+                _ = counter.limited.wrappingAdd(1, ordering: .relaxed)
                 let error = style == .anthropic
                     ? #"{"type":"error","error":{"type":"rate_limit_error","message":"demo upstream: rate limited"}}"#
                     : #"{"error":{"message":"demo upstream: rate limited","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}"#
@@ -91,7 +91,7 @@ public final class DemoUpstream: Sendable {
         var logger = Logger(label: "mosaic.demo-upstream")
         logger.logLevel = .critical
         let (ports, found) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in
                                   found.yield(channel.localAddress?.port ?? 0)
                                   found.finish()
