@@ -4,6 +4,7 @@
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
 //       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
+//   .build/release/ServeBenchmark --gateway-cache | --gateway-vs-litellm      (GatewayBenchmark.swift)
 //
 // The server runs in a child process (this binary with --serve), the load generator here: one
 // thread, epoll, N keep-alive HTTP/1.1 connections each sending its next request as soon as the
@@ -55,12 +56,17 @@ func benchPolicyYAML() -> String {
 
 // MARK: - Server mode (the child process)
 
+if args.first == "--mock-upstream" {   // the gateway benchmarks' upstream (GatewayBenchmark.swift)
+    runMockUpstream(delayMs: options.double("--delay-ms", 20))
+}
+
 if args.first == "--serve" {
     let policyPath = options.value("--policy")!
     var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
     o.port = 0
     o.echoEndpoint = true
     o.watchIntervalSeconds = nil
+    o.gatewayPath = options.value("--gateway")
     if let store = options.value("--store") {   // the outcome benchmark (OutcomeDurability.swift)
         o.storePath = store
         o.outcomeAcknowledgement = OutcomeAcknowledgement(rawValue: options.value("--ack") ?? "") ?? .committed
@@ -235,6 +241,14 @@ try benchPolicyYAML().write(toFile: policyPath, atomically: true, encoding: .utf
 if options.flag("--outcomes") {
     try outcomeDurabilityBenchmark(executable: CommandLine.arguments[0], modelPath: modelPath, policyPath: policyPath, dir: dir,
                                    clients: options.int("--clients", 16, minimum: 1), seconds: seconds, warmup: warmup, say: say)
+    exit(0)
+}
+if options.flag("--gateway-cache") {
+    try gatewayCacheBenchmark(executable: CommandLine.arguments[0], modelPath: modelPath, dir: dir, options: options, say: say)
+    exit(0)
+}
+if options.flag("--gateway-vs-litellm") {
+    try gatewayVersusLiteLLM(executable: CommandLine.arguments[0], modelPath: modelPath, dir: dir, options: options, say: say)
     exit(0)
 }
 

@@ -366,5 +366,43 @@ public enum Schema {
             CREATE INDEX billing_lines_provider ON billing_lines(provider_name, charge_period_start);
             ALTER TABLE ingest_runs ADD COLUMN rows_updated BIGINT NOT NULL DEFAULT 0;
             """),
+        // One row per request the gateway answered from its cache; saved is the exact cost the
+        // cached answer had upstream (what the hit did not spend). Kept apart from requests so
+        // that training never sees a cache's latency as a provider's.
+        Migration(version: 3, name: "gateway cache hits", sql: """
+            CREATE TABLE cache_hits (
+                ts            INTEGER NOT NULL,
+                key           INTEGER NOT NULL,
+                tenant        TEXT NOT NULL,
+                provider      TEXT NOT NULL REFERENCES providers(id),
+                model         TEXT NOT NULL,
+                operation     TEXT NOT NULL,
+                input_tokens  INTEGER NOT NULL CHECK (input_tokens >= 0),
+                output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+                cached_tokens INTEGER NOT NULL CHECK (cached_tokens >= 0),
+                latency_ms    REAL,
+                saved         TEXT,
+                request_id    TEXT NOT NULL,
+                run_id        INTEGER NOT NULL,
+                PRIMARY KEY (ts, key)
+            ) WITHOUT ROWID;
+            """, postgres: """
+            CREATE TABLE cache_hits (
+                ts            BIGINT NOT NULL,
+                key           BIGINT NOT NULL,
+                tenant        \(text) NOT NULL,
+                provider      \(text) NOT NULL REFERENCES providers(id),
+                model         \(text) NOT NULL,
+                operation     \(text) NOT NULL,
+                input_tokens  BIGINT NOT NULL CHECK (input_tokens >= 0),
+                output_tokens BIGINT NOT NULL CHECK (output_tokens >= 0),
+                cached_tokens BIGINT NOT NULL CHECK (cached_tokens >= 0),
+                latency_ms    DOUBLE PRECISION,
+                saved         NUMERIC,
+                request_id    \(text) NOT NULL,
+                run_id        BIGINT NOT NULL,
+                PRIMARY KEY (ts, key)
+            );
+            """),
     ]
 }

@@ -29,6 +29,7 @@ extension Store {
         ("billing_lines", ["billed_cost", "effective_cost", "list_cost", "contracted_cost", "list_unit_price"]),
         ("checkpoints", []),
         ("models", []),
+        ("cache_hits", ["saved"]),
     ]
 
     /// Copies every row of this store into `target`, which must hold no rows yet (an SQLite

@@ -11,14 +11,16 @@ import MosaicStore
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route → simulate.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route → simulate → report → serve → gateway.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
             holdout metrics, and fits a load model that forecasts the next day of requests per \
-            provider, and finally routes four sample requests through the example policy with that \
-            routing model. Running it again adds nothing to the store.
+            provider, routes four sample requests through the example policy with that routing \
+            model, and finally sends a burst of chat requests through the gateway to two stand-in \
+            providers on loopback and retrains on the rows it recorded (in a scratch store). \
+            Running it again adds nothing to the store.
             """
     )
 
@@ -38,12 +40,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.isTable
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/9 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/10 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/9 ingest: prices and requests into \(store.path)")
+        step("2/10 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -55,7 +57,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/9 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/10 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -66,7 +68,7 @@ struct DemoCommand: ParsableCommand {
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
         }
 
-        step("4/9 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        step("4/10 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
@@ -79,7 +81,7 @@ struct DemoCommand: ParsableCommand {
 
         var loadPath: String?
         if days >= 2 {
-            step("5/9 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
+            step("5/10 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
             var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
                                                         Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
             source.window.store = self.store
@@ -88,23 +90,26 @@ struct DemoCommand: ParsableCommand {
             step("    wrote \(path) (v\(load.version)):")
             if chatty { print(loadSummaryTable(load).render(.table), terminator: "") }
         } else {
-            step("5/9 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
+            step("5/10 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
         }
-        step("6/9 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
+        step("6/10 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
         let routed = try Self.routeExamples(model: trained.model, at: sample.end - 10 * 3_600_000_000)
         if chatty { print(routed.render(.table), terminator: "") }
 
         let simulated = try Self.simulateMixes(store: store, model: trained.model, end: sample.end, days: days)
-        step("7/9 simulate: \(simulated.label)")
+        step("7/10 simulate: \(simulated.label)")
         if chatty { print(comparisonTable(simulated.comparison).render(.table), terminator: "") }
 
-        step("8/9 report: ROI, cost, latency and failover reports (Markdown, HTML, CSV, JSON)")
+        step("8/10 report: ROI, cost, latency and failover reports (Markdown, HTML, CSV, JSON)")
         let reportFiles = try writeDemoReports(store: store, storeOptions: self.store, from: sample.start, to: sample.end,
                                                loadModel: loadPath, dir: dir, out: "reports")
         step("    wrote \(reportFiles.count) files to reports/: open reports/cost.html, reports/roi.html, reports/latency.html, reports/failover.html")
 
-        step("9/9 serve: the routing service on a free port — routes and outcomes over HTTP, then a graceful stop")
+        step("9/10 serve: the routing service on a free port — routes and outcomes over HTTP, then a graceful stop")
         try ServeCommand.demo(modelPath: trained.path, chatty: chatty)
+
+        step("10/10 gateway: OpenAI-compatible gateway in front of two stand-in providers — a burst of chat requests, then a retrain on the rows it recorded")
+        try ServeCommand.gatewayDemo(modelPath: trained.path, pricesPath: dir + "/prices.json", chatty: chatty)
         if chatty {
             print("\nstore: \(store.path) — try `mosaic serve --model \(trained.path)`, `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }

@@ -45,6 +45,14 @@ import Testing
         let sim = first.stdout.components(separatedBy: " simulate: the last sample day")[1]
         #expect(sim.contains("b_minus_a"), "simulate step:\n\(sim)")
         #expect(sim.contains("cost_usd"))
+        // And sends a burst through the gateway to two stand-in providers (OpenAI-style, every third
+        // answer a 429; Anthropic-style), then retrains on the rows it recorded.
+        let gateway = first.stdout.components(separatedBy: " gateway: OpenAI-compatible gateway")[1]
+        #expect(gateway.contains("150 chat requests answered: 50 by anthropic, 100 by openai; 50 after a 429 failed over"),
+                "gateway step:\n\(gateway)")
+        #expect(gateway.contains("rate_limited"))
+        #expect(gateway.contains("retrained on those rows"))
+        #expect(gateway.components(separatedBy: "p95_coverage").count == 2, "one metrics table for the retrained model")
 
         // The demo's store and load model feed scenarios: replayed traffic and forecast traffic.
         let scenario = { (traffic: String) in

@@ -228,6 +228,17 @@ struct GatewayLiveTests {
         #expect(metrics.contains(#"mosaic_gateway_cache_total{result="bypass"} 1"#))
         let rows = try await h.stopAndReadRows()
         #expect(rows.count == 5, "a cache hit forwards nothing and records no attempt")
+        // Each hit is a cache_hits row saving the exact cost of the answer it replayed.
+        let hits = try Store(path: h.storePath, readOnly: true).database.rows(
+            "SELECT provider, model, tenant, input_tokens, output_tokens, cached_tokens, saved, request_id FROM cache_hits ORDER BY request_id")
+        #expect(hits.count == 2)
+        for hit in hits {
+            #expect(Array(hit.prefix(6)) == [.text("openai"), .text("gpt-4o-test"), .text("default"), .int(1000), .int(200), .int(400)])
+            if case .text(let saved) = hit[6] { #expect(try Money(parsing: saved) == (try Money(parsing: "0.004"))) } else {
+                Issue.record("saved is \(hit[6])")
+            }
+        }
+        #expect(Set(hits.map { "\($0[7])" }).count == 2, "one row per hit, keyed by its request id")
     }
 
     @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
@@ -253,6 +264,42 @@ struct GatewayLiveTests {
         let rows = try await h.stopAndReadRows()
         #expect(rows.map(\.provider) == ["anthropic"])
         #expect(rows.map(\.tenant) == ["acme"])
+    }
+
+    /// The durable path: the answer (a plain one, or a stream's whole body) reaches the client
+    /// only once its outcome rows are committed. The writer is told to wait a minute between
+    /// batches, so a row that was only queued would not be in the store yet.
+    @Test func outcomeRowsAreCommittedBeforeTheClientHasItsAnswer() async throws {
+        let h = try await GatewayHarness.start { $0.writerIntervalSeconds = 60 }
+        let plain = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(plain.status == 200)
+        var rows = try h.readRows()
+        #expect(rows.map(\.status) == ["ok"])
+        #expect(rows.first?.cost == "0.004")
+        // Failover: the failed attempt's row is committed with the answer's.
+        h.openai.set(.status(503))
+        let failover = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(failover.headers["x-mosaic-attempts"].first == "2")
+        rows = try h.readRows()
+        #expect(rows.count == 3)
+        // A stream: its body ends after the commit.
+        h.openai.set(.ok)
+        let streamed = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(streamed.events.last == "[DONE]")
+        rows = try h.readRows()
+        #expect(rows.count == 4)
+        #expect(rows.filter { $0.ttftMs != nil }.count == 1)
+        // Every candidate failing: the rows are committed before the error answer.
+        h.openai.set(.status(500))
+        h.anthropic.set(.status(500))
+        let failed = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(failed.status == 502)
+        rows = try h.readRows()
+        #expect(rows.count == 6)
+        let metrics = try await h.get("/metrics").body
+        #expect(metrics.contains(#"mosaic_gateway_outcome_rows_total{result="committed"} 6"#))
+        #expect(metrics.contains(#"mosaic_gateway_outcome_rows_total{result="refused"} 0"#))
+        #expect(try await h.stopAndReadRows().count == 6)
     }
 
     static func content(_ events: [String]) -> String {
@@ -329,7 +376,8 @@ final class GatewayHarness: Sendable {
         """
     }
 
-    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "") async throws -> GatewayHarness {
+    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "",
+                      configure: (inout ServeOptions) -> Void = { _ in }) async throws -> GatewayHarness {
         setenv("MOSAIC_TEST_OPENAI_KEY", "sk-test-openai", 1)
         setenv("MOSAIC_TEST_ANTHROPIC_KEY", "sk-test-anthropic", 1)
         let f = try Fixture(policy: policyYAML)
@@ -354,6 +402,7 @@ final class GatewayHarness: Sendable {
         let gatewayPath = f.dir.file("gateway.yaml")
         var options = f.options(store: storePath)
         options.gatewayPath = gatewayPath
+        configure(&options)
         let yaml = extraYAML + gatewayYAML(openaiPort: openaiPort ?? openai.port, anthropicPort: anthropic.port, openaiTimeout: openaiTimeout)
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: gatewayPath))
         let service = try RoutingService(options: options, logger: Fixture.logger)
@@ -413,6 +462,11 @@ final class GatewayHarness: Sendable {
         try await handle.stop()
         await openai.stop()
         await anthropic.stop()
+        return try readRows()
+    }
+
+    /// The rows in the store now (the server may still run).
+    func readRows() throws -> [Row] {
         let s = try Store(path: storePath, readOnly: true)
         let rows = try s.database.rows("""
             SELECT provider, model, operation, status, input_tokens, output_tokens, cached_tokens, cost, latency_ms, ttft_ms,

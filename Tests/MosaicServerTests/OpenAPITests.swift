@@ -30,12 +30,18 @@ struct OpenAPITests {
         #expect((doc["openapi"] as? String)?.hasPrefix("3.") == true)
         let paths = try #require(doc["paths"] as? [String: Any])
         var documented: Set<String> = []
+        var gateway: Set<String> = []
         for (path, item) in paths {
-            for method in ((item as? [String: Any]) ?? [:]).keys { documented.insert("\(method.uppercased()) \(path)") }
+            let operations = (item as? [String: Any]) ?? [:]
+            let onlyWithGateway = operations["x-mosaic-gateway"] as? Bool == true
+            for method in operations.keys where !method.hasPrefix("x-") {
+                if onlyWithGateway { gateway.insert("\(method.uppercased()) \(path)") } else { documented.insert("\(method.uppercased()) \(path)") }
+            }
         }
         let served: Set<String> = ["POST /v1/route", "POST /v1/outcome", "GET /v1/model", "GET /healthz", "GET /readyz",
                                    "GET /metrics", "POST /admin/reload"]
         #expect(documented == served)
+        #expect(gateway == ["POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models"])
 
         let f = try Fixture()
         let service = try f.service()
@@ -81,5 +87,31 @@ struct OpenAPITests {
         let outcomeFields = keys(try schema(doc, "Outcome"))
         #expect(outcomeFields == ["decision_id", "provider", "status", "latency_ms", "input_tokens", "output_tokens",
                                   "cached_tokens", "model", "at"])
+    }
+
+    /// With `--gateway`, the OpenAI-shaped operations answer with the documented keys: the model
+    /// list and the error object exactly, a forwarded completion at least its required ones.
+    @Test func gatewayOperationsAnswerInTheirDocumentedShapes() async throws {
+        let doc = try document()
+        let h = try await GatewayHarness.start()
+        let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(chat.status == 200)
+        let completion = try schema(doc, "ChatCompletion")
+        let chatKeys = Set(try chat.json().keys)
+        #expect(Set(completion["required"] as? [String] ?? []).isSubset(of: chatKeys))
+        #expect(chatKeys.isSubset(of: keys(completion)))
+        let embeddings = try await h.post("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"mosaic"}"#)
+        let list = try schema(doc, "EmbeddingList")
+        #expect(Set(list["required"] as? [String] ?? []).isSubset(of: Set(try embeddings.json().keys)))
+        let models = try await h.get("/v1/models")
+        let m = try models.json()
+        #expect(Set(m.keys) == keys(try schema(doc, "ModelList")))
+        for entry in m["data"] as? [[String: Any]] ?? [] { #expect(Set(entry.keys) == keys(try schema(doc, "GatewayModel"))) }
+        let missing = try await h.post("/v1/chat/completions", #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#)
+        #expect(missing.status == 404)
+        let e = try missing.json()
+        #expect(Set(e.keys) == keys(try schema(doc, "OpenAIError")))
+        #expect(Set((e["error"] as? [String: Any] ?? [:]).keys) == keys(try schema(doc, "OpenAIErrorDetail")))
+        _ = try await h.stopAndReadRows()
     }
 }

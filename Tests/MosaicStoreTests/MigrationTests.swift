@@ -8,7 +8,7 @@ import Testing
 struct MigrationTests {
     static let tables = [
         "providers", "prices", "ingest_runs", "requests", "quarantine", "usage_buckets", "billing_lines",
-        "checkpoints", "models", "schema_migrations",
+        "checkpoints", "models", "cache_hits", "schema_migrations",
     ]
 
     @Test func freshStoreIsAtTheLatestVersion() throws {

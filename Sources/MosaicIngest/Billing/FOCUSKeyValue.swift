@@ -1,3 +1,5 @@
+import MosaicCore
+
 /// FOCUS Key-Value Format (`Tags`, `SkuPriceDetails`): a JSON object with unique keys whose
 /// values are strings, numbers, booleans or null — never objects or arrays.
 enum FOCUSKeyValue {

@@ -1,3 +1,5 @@
+import MosaicCore
+
 /// Which keys of a billing line's `Tags` fill its allocation keys (team, tenant, project).
 ///
 /// For each allocation key the first tag in its list that is present with a value wins

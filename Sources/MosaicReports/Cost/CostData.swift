@@ -33,6 +33,18 @@ public struct CostData: Sendable {
         public var lines: Int
     }
 
+    /// Requests the gateway answered from its cache, by provider, model and tenant.
+    public struct CacheHitCell: Sendable, Equatable {
+        public var provider: String
+        public var model: String
+        public var tenant: String
+        public var hits: Int
+        /// The exact sum of what the cached answers cost upstream: the spend the hits avoided.
+        public var saved: Money
+        /// Hits whose answer had no price (not in `saved`).
+        public var unpriced: Int
+    }
+
     /// Billed totals per billing period and currency straight from `money_sum` over the lines.
     public struct PeriodTotal: Sendable, Equatable {
         public var period: String
@@ -44,12 +56,16 @@ public struct CostData: Sendable {
     public var requests: [RequestCell]
     public var billing: [BillingCell]
     public var billingTotals: [PeriodTotal]
+    /// The `cache_hits` table in the window (empty without a gateway cache).
+    public var cacheHits: [CacheHitCell]
     /// The window `[from, to)` in µs that the request cells cover (whole hours).
     public var from: Int64?
     public var to: Int64?
 
-    public init(requests: [RequestCell], billing: [BillingCell], billingTotals: [PeriodTotal], from: Int64?, to: Int64?) {
+    public init(requests: [RequestCell], billing: [BillingCell], billingTotals: [PeriodTotal], cacheHits: [CacheHitCell] = [],
+                from: Int64?, to: Int64?) {
         self.requests = requests
+        self.cacheHits = cacheHits
         self.billing = billing
         self.billingTotals = billingTotals
         self.from = from
@@ -118,10 +134,22 @@ public struct CostData: Sendable {
                 guard let m = try? Money(parsing: t.text(2)) else { throw ReportError.store("billing_lines: '\(t.text(2))' is not an amount") }
                 totals.append(PeriodTotal(period: t.text(0), currency: t.text(1), billed: m, lines: Int(t.int64(3))))
             }
+            let c = try store.database.prepare("""
+                SELECT provider, model, tenant, count(*), \(d.moneySum("saved")), \(d.countWhere("saved IS NULL"))
+                FROM cache_hits WHERE ts >= ?1 AND ts < ?2 GROUP BY provider, model, tenant ORDER BY provider, model, tenant
+                """)
+            try c.bind([.int(lo), .int(hi)])
+            var hits: [CacheHitCell] = []
+            while try c.step() {
+                let text = c.isNull(4) ? "0" : c.text(4)
+                guard let saved = try? Money(parsing: text) else { throw ReportError.store("cache_hits.saved: '\(text)' is not an amount") }
+                hits.append(CacheHitCell(provider: c.text(0), model: c.text(1), tenant: c.text(2), hits: Int(c.int64(3)), saved: saved,
+                                         unpriced: Int(c.int64(5))))
+            }
             let hour: Int64 = 3_600_000_000
             let windowFrom = from ?? (requests.isEmpty ? nil : (first / hour) * hour)
             let windowTo = to ?? (requests.isEmpty ? nil : (last / hour + 1) * hour)
-            return CostData(requests: requests, billing: billing, billingTotals: totals, from: windowFrom, to: windowTo)
+            return CostData(requests: requests, billing: billing, billingTotals: totals, cacheHits: hits, from: windowFrom, to: windowTo)
         } catch let e as ReportError {
             throw e
         } catch {

@@ -66,6 +66,7 @@ public struct CostReport: Sendable {
         } else {
             r.sections += [byProvider(), byModel(), byTenant(), byPeriod(), anomalies(), forecastSection()]
         }
+        if !data.cacheHits.isEmpty { r.sections.append(cacheSection()) }
         r.sections += billingSections()
         return r
     }
@@ -90,6 +91,12 @@ public struct CostReport: Sendable {
                 KeyFigure("Cost per 1,000 requests", t.perThousand.map { NumberFormat.money($0, places: 4) } ?? "–"),
                 KeyFigure("Cost per million tokens", t.perMillionTokens.map { NumberFormat.money($0, places: 4) } ?? "–", note: "input + output tokens"),
             ]
+        }
+        if !data.cacheHits.isEmpty {
+            let saved = data.cacheHits.reduce(Money.zero) { $0 + $1.saved }
+            let hits = data.cacheHits.reduce(0) { $0 + $1.hits }
+            figures.append(KeyFigure("Saved by the gateway cache", NumberFormat.money(saved),
+                                     note: "exact: \(saved); \(NumberFormat.grouped(hits)) cached answers"))
         }
         var byCurrency: [String: Money] = [:]
         for p in data.billingTotals { byCurrency[p.currency, default: .zero] += p.billed }
@@ -166,6 +173,26 @@ public struct CostReport: Sendable {
                       .number(g.perThousand, places: 4)])
         }
         return ReportSection("Showback by tenant", [.table(t)])
+    }
+
+    /// What the gateway's answer cache saved: the `cache_hits` table by provider, model and tenant.
+    func cacheSection() -> ReportSection {
+        var t = ReportTable(id: "cache-savings", title: "Saved by the gateway cache", columns: [
+            .init("provider", "Provider"), .init("model", "Model"), .init("tenant", "Tenant"),
+            .init("hits", "Cached answers", numeric: true), .init("saved_usd", "Saved (USD)", numeric: true),
+        ])
+        var hits = 0, unpriced = 0
+        var saved = Money.zero
+        for c in data.cacheHits {
+            t.append([.text(c.provider), .text(c.model), .text(c.tenant), .int(c.hits), .money(c.saved)])
+            hits += c.hits
+            unpriced += c.unpriced
+            saved += c.saved
+        }
+        t.append([.text("total"), .text(""), .text(""), .int(hits), .money(saved)])
+        t.note = "Each cached answer saves the exact cost it had upstream when the gateway first forwarded it; cached answers are "
+            + "not in the request-log cost above." + (unpriced > 0 ? " \(unpriced) cached answer(s) had no price and count as 0." : "")
+        return ReportSection("Gateway cache", [.table(t)])
     }
 
     var periodWord: (noun: String, title: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 
 /// Tokens an answer used, as an outcome row counts them: `input` includes the cached tokens.
 struct TokenUsage: Sendable, Equatable {
@@ -98,42 +99,42 @@ enum AnthropicTranslation {
             }
         }
         var out: [JSONValue.Member] = [
-            .init(key: "model", value: .string(model)),
-            .init(key: "max_tokens", value: body["max_completion_tokens"] ?? body["max_tokens"] ?? .int(defaultMaxTokens)),
+            (key: "model", value: .string(model)),
+            (key: "max_tokens", value: body["max_completion_tokens"] ?? body["max_tokens"] ?? .int(defaultMaxTokens)),
         ]
-        if !system.isEmpty { out.append(.init(key: "system", value: .string(system.joined(separator: "\n\n")))) }
-        out.append(.init(key: "messages", value: .array(turns.map { t in
+        if !system.isEmpty { out.append((key: "system", value: .string(system.joined(separator: "\n\n")))) }
+        out.append((key: "messages", value: .array(turns.map { t in
             .obj(["role": .string(t.role), "content": .array(t.blocks)])
         })))
-        for key in ["temperature", "top_p"] { if let v = body[key], !v.isNull { out.append(.init(key: key, value: v)) } }
+        for key in ["temperature", "top_p"] { if let v = body[key], !v.isNull { out.append((key: key, value: v)) } }
         if let stop = body["stop"] {
-            if case .string = stop { out.append(.init(key: "stop_sequences", value: .array([stop]))) }
-            if case .array = stop { out.append(.init(key: "stop_sequences", value: stop)) }
+            if case .string = stop { out.append((key: "stop_sequences", value: .array([stop]))) }
+            if case .array = stop { out.append((key: "stop_sequences", value: stop)) }
         }
         if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
-            out.append(.init(key: "tools", value: .array(tools.map { t in
+            out.append((key: "tools", value: .array(tools.map { t in
                 let f = t["function"] ?? .object([])
-                var tool: [JSONValue.Member] = [.init(key: "name", value: f["name"] ?? .string(""))]
-                if let d = f["description"] { tool.append(.init(key: "description", value: d)) }
-                tool.append(.init(key: "input_schema", value: f["parameters"] ?? .obj(["type": .string("object")])))
+                var tool: [JSONValue.Member] = [(key: "name", value: f["name"] ?? .string(""))]
+                if let d = f["description"] { tool.append((key: "description", value: d)) }
+                tool.append((key: "input_schema", value: f["parameters"] ?? .obj(["type": .string("object")])))
                 return .object(tool)
             })))
         }
         if let choice = body["tool_choice"] {
             switch choice {
-            case .string("auto"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("auto")])))
-            case .string("required"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("any")])))
-            case .string("none"): out.append(.init(key: "tool_choice", value: .obj(["type": .string("none")])))
+            case .string("auto"): out.append((key: "tool_choice", value: .obj(["type": .string("auto")])))
+            case .string("required"): out.append((key: "tool_choice", value: .obj(["type": .string("any")])))
+            case .string("none"): out.append((key: "tool_choice", value: .obj(["type": .string("none")])))
             default:
                 if let name = choice["function"]?["name"] {
-                    out.append(.init(key: "tool_choice", value: .obj(["type": .string("tool"), "name": name])))
+                    out.append((key: "tool_choice", value: .obj(["type": .string("tool"), "name": name])))
                 }
             }
         }
         if let user = body["user"]?.stringValue {
-            out.append(.init(key: "metadata", value: .obj(["user_id": .string(user)])))
+            out.append((key: "metadata", value: .obj(["user_id": .string(user)])))
         }
-        if stream { out.append(.init(key: "stream", value: .bool(true))) }
+        if stream { out.append((key: "stream", value: .bool(true))) }
         return .object(out)
     }
 
@@ -218,10 +219,10 @@ enum AnthropicTranslation {
             }
         }
         var message: [JSONValue.Member] = [
-            .init(key: "role", value: .string("assistant")),
-            .init(key: "content", value: text.isEmpty && !calls.isEmpty ? .null : .string(text)),
+            (key: "role", value: .string("assistant")),
+            (key: "content", value: text.isEmpty && !calls.isEmpty ? .null : .string(text)),
         ]
-        if !calls.isEmpty { message.append(.init(key: "tool_calls", value: .array(calls))) }
+        if !calls.isEmpty { message.append((key: "tool_calls", value: .array(calls))) }
         let usage = usage(a["usage"])
         let out: JSONValue = .obj([
             "id": .string("chatcmpl-" + (a["id"]?.stringValue ?? "")),

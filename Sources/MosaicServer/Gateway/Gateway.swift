@@ -44,8 +44,8 @@ public final class Gateway: Sendable {
         var failovers: [String: Int] = [:]
         var reloads: [Metrics.Pair: Int] = [:]
         var ttft: [String: Histogram] = [:]
-        var recorded = 0
-        var notRecorded = 0
+        /// Outcome rows by what the writer did with them.
+        var rows: [RowResult: Int] = [:]
     }
 
     /// Loads the file (startup fails when it is invalid) and starts the HTTP client.
@@ -150,8 +150,20 @@ public final class Gateway: Sendable {
         }
     }
 
-    func recorded(_ ok: Bool) {
-        counters.withLock { if ok { $0.recorded += 1 } else { $0.notRecorded += 1 } }
+    /// What became of an outcome row handed to the store's writer.
+    enum RowResult: String, Sendable, CaseIterable {
+        /// In a committed transaction (the answer waited for it).
+        case committed
+        /// Queued (`outcomeAcknowledgement` `queued`: nobody waited).
+        case queued
+        /// A cache hit's row, queued for `cache_hits`.
+        case cacheHit = "cache_hit"
+        /// Refused or failed: queue full, store error, or the writer closing.
+        case refused
+    }
+
+    func recorded(_ result: RowResult) {
+        counters.withLock { $0.rows[result, default: 0] += 1 }
     }
 
     /// The gateway's Prometheus samples (appended to `/metrics`).
@@ -172,9 +184,10 @@ public final class Gateway: Sendable {
         }
         p.header("mosaic_gateway_ttft_seconds", "histogram", "Time to the first streamed token, measured at the gateway.")
         for (k, h) in c.ttft.sorted(by: { $0.key < $1.key }) { p.histogram("mosaic_gateway_ttft_seconds", [("provider", k)], h) }
-        p.header("mosaic_gateway_outcome_rows_total", "counter", "Attempt outcomes handed to the store writer, by whether it took them.")
-        p.sample("mosaic_gateway_outcome_rows_total", [("result", "queued")], Double(c.recorded))
-        p.sample("mosaic_gateway_outcome_rows_total", [("result", "refused")], Double(c.notRecorded))
+        p.header("mosaic_gateway_outcome_rows_total", "counter", "Attempt outcome rows handed to the store writer, by what became of them.")
+        for r in RowResult.allCases {
+            p.sample("mosaic_gateway_outcome_rows_total", [("result", r.rawValue)], Double(c.rows[r, default: 0]))
+        }
         if let cache {
             let k = cache.counts
             p.header("mosaic_gateway_cache_total", "counter", "Answer cache lookups and changes by result.")

@@ -1,4 +1,5 @@
 import Hummingbird
+import MosaicCore
 
 /// An error answer in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`, which
 /// the official clients turn into their typed exceptions (`BadRequestError`, `RateLimitError`…).

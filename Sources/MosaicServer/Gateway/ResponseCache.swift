@@ -1,3 +1,4 @@
+import MosaicCore
 import Synchronization
 
 /// An exact-match answer cache: least recently used entries go first once the bytes held pass
@@ -11,6 +12,9 @@ final class ResponseCache: Sendable {
         /// The chat completion, OpenAI-shaped.
         var body: [UInt8]
         var provider: String
+        /// The outcome row of the attempt that produced it (model, usage, exact cost): what a
+        /// hit saves. nil in tests that need only bytes.
+        var origin: RequestRecord? = nil
     }
 
     struct Counts: Sendable, Equatable {

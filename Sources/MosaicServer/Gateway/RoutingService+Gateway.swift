@@ -54,6 +54,8 @@ struct GatewayAttempt: Sendable {
     let timestamp: Int64
     /// Uptime ns when the attempt started (latency and time to first token count from here).
     let started: UInt64
+    /// The outcome rows of the call's earlier attempts, which failed: stored with this one's.
+    var earlierRows: [RequestRecord] = []
 }
 
 /// How an attempt that delivered nothing ended.
@@ -64,6 +66,8 @@ struct GatewayFailure: Sendable {
     var retryable: Bool
     /// A 4xx the client caused: answered as is, never retried.
     var clientError: OpenAIError?
+    /// The attempt's outcome row, not stored yet.
+    var row: RequestRecord
 }
 
 enum GatewayAttemptResult {
@@ -80,13 +84,58 @@ extension RoutingService {
 
     // MARK: - Outcomes
 
-    /// Hands one gateway outcome row to the store's outcome writer. Every row the gateway records
+    /// Stores a call's outcome rows through the outcome writer: every row the gateway records
     /// goes through here, and only here.
     ///
-    /// - Returns: whether the writer took it (false without a store, or when its queue is full).
-    func recordGatewayOutcome(_ record: RequestRecord) -> Bool {
-        guard let writer else { return false }
-        return writer.enqueue(record)
+    /// With ``ServeOptions/outcomeAcknowledgement`` `committed` (the default) this returns once
+    /// the group commit holding the rows is on disk, and the callers await it before the client
+    /// has its whole answer: a plain answer is sent after it, a stream's body ends after it (its
+    /// events are relayed as they come; the row is committed between the last event and the end
+    /// of the body). With `queued` the rows are queued and this returns at once.
+    ///
+    /// A row that cannot be stored (queue full, store error, shutting down) does not fail the
+    /// answer, which the upstream has already produced and billed: it is logged and counted
+    /// (`mosaic_gateway_outcome_rows_total{result="refused"}`).
+    func recordGatewayOutcomes(_ rows: [RequestRecord], _ gateway: Gateway) async {
+        guard let writer, !rows.isEmpty else { return }
+        switch options.outcomeAcknowledgement {
+        case .queued:
+            for r in rows { gateway.recorded(writer.enqueue(r) ? .queued : .refused) }
+        case .committed:
+            let failures = await withTaskGroup(of: String?.self) { group in
+                for r in rows {
+                    group.addTask {
+                        do throws(OutcomeWriter.CommitError) {
+                            try await writer.commit(r)
+                            return nil
+                        } catch {
+                            return "\(r.requestID ?? ""): \(error)"
+                        }
+                    }
+                }
+                var failures: [String] = []
+                for await f in group { if let f { failures.append(f) } }
+                return failures
+            }
+            for _ in 0..<(rows.count - failures.count) { gateway.recorded(.committed) }
+            for _ in failures { gateway.recorded(.refused) }
+            if !failures.isEmpty {
+                logger.error("gateway outcome rows not stored", metadata: ["rows": "\(failures.joined(separator: "; "))"])
+            }
+        }
+    }
+
+    /// Queues a `cache_hits` row for an answer served from the cache: what the hit saved is
+    /// the exact cost its answer had upstream. Queued, not awaited: a hit answers from memory
+    /// and never waits for the disk (the writer stores it within its batch interval).
+    func recordCacheHit(_ hit: ResponseCache.Answer, _ call: GatewayCall, _ gateway: Gateway) {
+        guard let writer, let origin = hit.origin else { return }
+        let h = CacheHitRecord(timestamp: options.clock(), tenant: call.tenant, provider: origin.provider, model: origin.model,
+                               operation: call.operation, inputTokens: origin.inputTokens, outputTokens: origin.outputTokens,
+                               cachedTokens: origin.cachedTokens,
+                               latencyMs: Double(DispatchTime.now().uptimeNanoseconds - call.arrived) / 1e6,
+                               saved: origin.cost, requestID: call.id)
+        gateway.recorded(writer.enqueue(h) ? .cacheHit : .refused)
     }
 
     // MARK: - Endpoints
@@ -163,8 +212,8 @@ extension RoutingService {
     static func makeCall(_ buffer: ByteBuffer, endpoint: GatewayCall.Endpoint, tenant: String, id: String, arrived: UInt64,
                          file: GatewayFile) throws(OpenAIError) -> GatewayCall {
         let body: JSONValue
-        do { body = try JSONValue.parse(buffer.readableBytesView) } catch {
-            throw OpenAIError.invalid("the body is not valid JSON: \(JSONValue.describe(error))")
+        do { body = try JSONValue.parse(buffer.readableBytesView, maxDepth: 64) } catch {
+            throw OpenAIError.invalid("the body is not valid JSON: \(error)")
         }
         guard case .object = body else { throw OpenAIError.invalid("the body must be a JSON object") }
         guard let family = body["model"]?.stringValue, !family.isEmpty else {
@@ -218,6 +267,7 @@ extension RoutingService {
         }
         if let key = call.cacheKey, let cache = gateway.cache,
            let hit = cache.lookup(key, now: DispatchTime.now().uptimeNanoseconds) {
+            recordCacheHit(hit, call, gateway)
             return Self.cached(hit, call)
         }
         let now = options.clock()
@@ -246,6 +296,7 @@ extension RoutingService {
         }
         var attempts = 0
         var failures: [String] = []
+        var rows: [RequestRecord] = []
         var last: GatewayFailure? = nil
         candidates: while let t = ticket {
             guard let upstream = loaded.file.upstream(t.provider), let model = upstream.models[call.family],
@@ -259,12 +310,18 @@ extension RoutingService {
             }
             attempts += 1
             let attempt = GatewayAttempt(call: call, upstream: upstream, model: model, ticket: t, router: router, number: attempts,
-                                         prices: loaded.prices, timestamp: options.clock(), started: DispatchTime.now().uptimeNanoseconds)
+                                         prices: loaded.prices, timestamp: options.clock(), started: DispatchTime.now().uptimeNanoseconds,
+                                         earlierRows: rows)
             switch await self.attempt(attempt, gateway) {
             case .delivered(let response):
+                // The attempt stored `rows` with its own (a stream: when its body ends).
                 return response
             case .failed(let f):
-                if let e = f.clientError { return e.response }
+                rows.append(f.row)
+                if let e = f.clientError {
+                    await recordGatewayOutcomes(rows, gateway)
+                    return e.response
+                }
                 failures.append("\(t.provider): \(f.message)")
                 last = f
                 guard f.retryable, router.shouldRetry(f.status, attempts: attempts) else { break candidates }
@@ -277,6 +334,7 @@ extension RoutingService {
                                message: "no upstream can take model '\(call.family)' now (ranked: \(ranked.joined(separator: ", ")); breakers, rate limits or the gateway file left none)",
                                type: "api_error", code: "no_upstream").response
         }
+        await recordGatewayOutcomes(rows, gateway)
         let message = "\(attempts) attempt\(attempts == 1 ? "" : "s") failed: " + failures.joined(separator: "; ")
         switch last.status {
         case .rateLimited:
@@ -290,14 +348,14 @@ extension RoutingService {
 
     // MARK: - One attempt
 
-    /// Ends an attempt: tells the router, records the outcome row, counts it.
+    /// Ends an attempt: tells the router, counts it, and makes its outcome row (the caller
+    /// stores it with ``recordGatewayOutcomes(_:_:)``).
     ///
     /// - Parameter routerStatus: what the router is told when it differs from the row's status
     ///   (a request the client got wrong says nothing about the provider's health).
-    /// - Returns: the attempt's exact cost, when the price table has its provider and model.
-    @discardableResult
+    /// - Returns: the row, with its exact cost when the price table has its provider and model.
     func finish(_ a: GatewayAttempt, _ gateway: Gateway, status: RequestStatus, usage: TokenUsage = TokenUsage(),
-                ttftMs: Double? = nil, routerStatus: RequestStatus? = nil) -> Money? {
+                ttftMs: Double? = nil, routerStatus: RequestStatus? = nil) -> RequestRecord {
         let latencyMs = Double(DispatchTime.now().uptimeNanoseconds - a.started) / 1e6
         a.router.complete(a.ticket, status: routerStatus ?? status, latencyMs: latencyMs, inputTokens: usage.input,
                           outputTokens: usage.output, budgetTag: a.call.budget, now: options.clock())
@@ -306,9 +364,8 @@ extension RoutingService {
                               cachedTokens: min(usage.cached, usage.input), latencyMs: latencyMs, ttftMs: ttftMs, status: status,
                               requestID: a.call.id + "-" + String(a.number))
         r.cost = a.prices.cost(of: r)
-        if writer != nil { gateway.recorded(recordGatewayOutcome(r)) }
         gateway.attempted(provider: a.upstream.provider, status: status, failover: a.number > 1, ttftMs: ttftMs)
-        return r.cost
+        return r
     }
 
     /// The upstream request for an attempt.
@@ -323,7 +380,7 @@ extension RoutingService {
         case (.chat, _):
             body.set("model", .string(a.model))
             if a.call.stream {
-                var streamOptions = body["stream_options"].flatMap { $0.members == nil ? nil : $0 } ?? .object([])
+                var streamOptions = body["stream_options"].flatMap { $0.objectValue == nil ? nil : $0 } ?? .object([])
                 streamOptions.set("include_usage", .bool(true))
                 body.set("stream_options", streamOptions)
             }
@@ -377,8 +434,8 @@ extension RoutingService {
     func attempt(_ a: GatewayAttempt, _ gateway: Gateway) async -> GatewayAttemptResult {
         let request: HTTPClientRequest
         do throws(OpenAIError) { request = try upstreamRequest(a) } catch {
-            finish(a, gateway, status: .error, routerStatus: .cancelled)
-            return .failed(GatewayFailure(status: .error, message: error.message, retryable: false, clientError: error))
+            let row = finish(a, gateway, status: .error, routerStatus: .cancelled)
+            return .failed(GatewayFailure(status: .error, message: error.message, retryable: false, clientError: error, row: row))
         }
         if a.call.stream { return await streamAttempt(a, request, gateway) }
         let up = a.upstream
@@ -389,17 +446,17 @@ extension RoutingService {
             guard (200..<300).contains(code) else {
                 let (message, type) = Self.upstreamError(body, code: code, api: up.api)
                 if Self.isClientError(code) {
-                    finish(a, gateway, status: .error, routerStatus: .cancelled)
+                    let row = finish(a, gateway, status: .error, routerStatus: .cancelled)
                     let e = OpenAIError(status: HTTPResponse.Status(code: code), message: message, type: type)
-                    return .failed(GatewayFailure(status: .error, message: message, retryable: false, clientError: e))
+                    return .failed(GatewayFailure(status: .error, message: message, retryable: false, clientError: e, row: row))
                 }
                 let status = Self.status(http: code)
-                finish(a, gateway, status: status)
-                return .failed(GatewayFailure(status: status, message: "HTTP \(code): \(message)", retryable: true))
+                let row = finish(a, gateway, status: status)
+                return .failed(GatewayFailure(status: status, message: "HTTP \(code): \(message)", retryable: true, row: row))
             }
-            guard let parsed = try? JSONValue.parse(body), parsed.members != nil else {
-                finish(a, gateway, status: .error)
-                return .failed(GatewayFailure(status: .error, message: "the answer is not a JSON object", retryable: true))
+            guard let parsed = try? JSONValue.parse(body), parsed.objectValue != nil else {
+                let row = finish(a, gateway, status: .error)
+                return .failed(GatewayFailure(status: .error, message: "the answer is not a JSON object", retryable: true, row: row))
             }
             var out = body
             let usage: TokenUsage
@@ -410,17 +467,20 @@ extension RoutingService {
             } else {
                 usage = TokenUsage(openAI: parsed["usage"]) ?? TokenUsage()
             }
-            let cost = finish(a, gateway, status: .ok, usage: usage)
+            let row = finish(a, gateway, status: .ok, usage: usage)
+            // The answer is sent once its row (and the failed attempts' before it) is stored.
+            await recordGatewayOutcomes(a.earlierRows + [row], gateway)
             if let key = a.call.cacheKey, let cache = gateway.cache {
-                cache.store(key, ResponseCache.Answer(body: out, provider: up.provider), now: DispatchTime.now().uptimeNanoseconds)
+                cache.store(key, ResponseCache.Answer(body: out, provider: up.provider, origin: row),
+                            now: DispatchTime.now().uptimeNanoseconds)
             }
             var headers = answerHeaders(a, json: true)
-            if let cost { headers[Self.costHeader] = cost.description }
+            if let cost = row.cost { headers[Self.costHeader] = cost.description }
             return .delivered(Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out))))
         } catch {
             let status: RequestStatus = Self.isTimeout(error) ? .timeout : .error
-            finish(a, gateway, status: status)
-            return .failed(GatewayFailure(status: status, message: "\(error)", retryable: true))
+            let row = finish(a, gateway, status: status)
+            return .failed(GatewayFailure(status: status, message: "\(error)", retryable: true, row: row))
         }
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import MosaicCore
 import NIOCore
 
 extension RoutingService {

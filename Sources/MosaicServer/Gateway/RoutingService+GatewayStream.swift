@@ -143,8 +143,9 @@ extension RoutingService {
         func fail(_ status: RequestStatus, _ message: String, clientError: OpenAIError? = nil) -> GatewayAttemptResult {
             watchdog.cancel()
             pump.cancel()
-            finish(a, gateway, status: status, routerStatus: clientError == nil ? nil : .cancelled)
-            return .failed(GatewayFailure(status: status, message: message, retryable: clientError == nil, clientError: clientError))
+            let row = finish(a, gateway, status: status, routerStatus: clientError == nil ? nil : .cancelled)
+            return .failed(GatewayFailure(status: status, message: message, retryable: clientError == nil, clientError: clientError,
+                                          row: row))
         }
         var code = 0
         var errorBody: [UInt8] = []
@@ -190,13 +191,22 @@ extension RoutingService {
         return .delivered(Response(status: .ok, headers: headers, body: body))
     }
 
-    /// Sends the first bytes, then the rest of the upstream stream; ends the attempt.
+    /// Sends the first bytes, then the rest of the upstream stream; ends the attempt, and stores
+    /// its row (with the call's earlier attempts') before the body ends.
     func relayRest(_ relay: StreamRelay, first: [UInt8], writer: inout any ResponseBodyWriter, _ gateway: Gateway) async throws {
         var status = RequestStatus.ok
         var clientGone = false
+        var stored = false
         func errorEvent(_ message: String, code: String) -> ByteBuffer {
             let e = OpenAIError(status: .badGateway, message: message, type: "api_error", code: code)
             return ByteBuffer(bytes: ServerSentEvent.encode(data: e.object.text))
+        }
+        /// Ends the attempt and stores the call's rows (once).
+        func record(_ status: RequestStatus) async {
+            guard !stored else { return }
+            stored = true
+            let row = finish(relay.attempt, gateway, status: status, usage: relay.usage ?? TokenUsage(), ttftMs: relay.ttftMs)
+            await recordGatewayOutcomes(relay.attempt.earlierRows + [row], gateway)
         }
         do {
             try await writer.write(ByteBuffer(bytes: first))
@@ -227,17 +237,19 @@ extension RoutingService {
                 try await writer.write(errorEvent("the upstream stream ended before it finished (no failover once streaming)",
                                                   code: "upstream_truncated"))
             }
+            if relay.done {
+                // Let the pump see the end of the body so the connection goes back to the pool.
+                while await relay.next() != nil {}
+            }
+            // The last event is out; the body ends once the row is stored.
+            await record(status)
             try await writer.finish(nil)
         } catch {
             clientGone = true
         }
-        if clientGone {
+        if clientGone && !stored {
             relay.pump.cancel()
-            status = .cancelled
-        } else if relay.done {
-            // Let the pump see the end of the body so the connection goes back to the pool.
-            while await relay.next() != nil {}
+            await record(.cancelled)
         }
-        finish(relay.attempt, gateway, status: status, usage: relay.usage ?? TokenUsage(), ttftMs: relay.ttftMs)
     }
 }

@@ -31,6 +31,8 @@ public final class OutcomeWriter: @unchecked Sendable {
         public var refused = 0
         public var failed = 0
         public var batches = 0
+        /// Gateway cache hits written to `cache_hits`.
+        public var cacheHits = 0
     }
 
     /// Why ``commit(_:)`` did not store a record.
@@ -58,6 +60,8 @@ public final class OutcomeWriter: @unchecked Sendable {
     var queue: [RequestRecord] = []
     /// For each record in `queue`, the ``commit(_:)`` caller waiting for it (nil: ``enqueue(_:)``).
     var waiters: [Waiter?] = []
+    /// Gateway cache hits (``enqueue(_:)-(CacheHitRecord)``), written in the same transactions.
+    var hits: [CacheHitRecord] = []
     var closing = false
     var finished = false
     var counts = Counts()
@@ -117,6 +121,20 @@ public final class OutcomeWriter: @unchecked Sendable {
         waiters.append(nil)
         counts.queued += 1
         if queue.count >= batchSize { condition.signal() }
+        return true
+    }
+
+    /// Queues a gateway cache hit for the `cache_hits` table (written with the next batch, with
+    /// nobody told when); false when the queue is full or the writer is closed.
+    public func enqueue(_ hit: CacheHitRecord) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if closing || queue.count + hits.count >= queueLimit {
+            counts.refused += 1
+            return false
+        }
+        hits.append(hit)
+        if hits.count >= batchSize { condition.signal() }
         return true
     }
 
@@ -184,17 +202,26 @@ public final class OutcomeWriter: @unchecked Sendable {
     func loop(_ box: StoreBox) {
         var batch: [RequestRecord] = []
         var batchWaiters: [Waiter?] = []
+        var batchHits: [CacheHitRecord] = []
         batch.reserveCapacity(batchSize)
         while true {
             condition.lock()
-            if queue.isEmpty && !closing {
+            if queue.isEmpty && hits.isEmpty && !closing {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
             }
             swap(&batch, &queue)
             swap(&batchWaiters, &waiters)
-            let last = closing && batch.isEmpty
+            swap(&batchHits, &hits)
+            let last = closing && batch.isEmpty && batchHits.isEmpty
             condition.unlock()
             if last { break }
+            if !batchHits.isEmpty, let failure = write(hits: batchHits, box) {
+                condition.lock()
+                counts.failed += batchHits.count
+                condition.unlock()
+                logger.error("cache hit rows not written", metadata: ["rows": "\(batchHits.count)", "error": "\(failure)"])
+            }
+            batchHits.removeAll(keepingCapacity: true)
             if let failure = write(batch, box) {
                 if batch.count == 1 {
                     failed(batch, failure)
@@ -268,6 +295,44 @@ public final class OutcomeWriter: @unchecked Sendable {
         } catch {
             return .store("\(error)")
         }
+    }
+
+    /// Writes cache hits in one transaction; nil when it committed.
+    func write(hits batch: [CacheHitRecord], _ box: StoreBox) -> CommitError? {
+        do {
+            var written = 0
+            try box.store.database.transaction {
+                let insert = try box.store.database.prepare("""
+                    INSERT INTO cache_hits(ts, key, tenant, provider, model, operation, input_tokens, output_tokens, cached_tokens,
+                                           latency_ms, saved, request_id, run_id)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                    ON CONFLICT(ts, key) DO NOTHING
+                    """)
+                for h in batch {
+                    try insert.run([
+                        .int(h.timestamp), .int(Self.key(h)), .text(h.tenant), .text(h.provider), .text(h.model), .text(h.operation),
+                        .int(Int64(h.inputTokens)), .int(Int64(h.outputTokens)), .int(Int64(h.cachedTokens)),
+                        h.latencyMs.map { .double($0) } ?? .null, h.saved.map { .text($0.description) } ?? .null,
+                        .text(h.requestID), .int(box.runID),
+                    ])
+                    written += 1
+                }
+            }
+            condition.lock()
+            counts.cacheHits += written
+            condition.unlock()
+            return nil
+        } catch {
+            return .store("\(error)")
+        }
+    }
+
+    /// A cache hit's key: its request id.
+    static func key(_ h: CacheHitRecord) -> Int64 {
+        var s = StableHash()
+        s.combine(UInt64(2))
+        s.combine(h.requestID)
+        return s.value
     }
 
     /// The same natural key ingest gives a row with a request id: (provider, request id).

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import MosaicIngest
+@testable import MosaicCore
 
 /// The syntax error a parse throws, or nil when it succeeds.
 private func syntaxError(_ text: String) -> JSONSyntaxError? {

@@ -1,8 +1,14 @@
-import MosaicCore
-
 /// A JSON document that keeps every number's literal text, so money never passes through a
 /// `Double` (`5.0000000000000004e-08` stays exactly that), and object keys in document order.
+///
+/// One tree for every reader: ingest (price tables, usage APIs, JSON Lines logs) and the
+/// gateway (request and response bodies it forwards and rewrites). Written back with
+/// ``bytes``, a document changes only where the caller changed it. The lexer underneath is
+/// ``JSONLexer``.
 public indirect enum JSONValue: Sendable, Equatable {
+    /// An object member.
+    public typealias Member = (key: String, value: JSONValue)
+
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -36,6 +42,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     public var objectValue: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o }; return nil }
     public var isNull: Bool { if case .null = self { return true }; return false }
+    /// The number as a `Double` (rounded; for values that are not money).
+    public var doubleValue: Double? { numberText.flatMap { Double($0) } }
 
     /// A whole number, when the literal is one (`12`, `12.0`, `1e3`).
     public var intValue: Int? {
@@ -67,29 +75,36 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 }
 
 extension JSONValue {
-    /// Parses a complete JSON document (RFC 8259). Nesting deeper than 512 levels is refused.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    /// Parses a complete JSON document (RFC 8259).
+    ///
+    /// - Parameter maxDepth: nesting deeper than this is refused (512 by default; the gateway,
+    ///   which parses what any client sends, uses 64).
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONSyntaxError) -> JSONValue {
         let result = Array(bytes).withUnsafeBytes { buffer in
             Result { () throws(JSONSyntaxError) -> JSONValue in
-                var parser = JSONParser(bytes: buffer)
+                var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
                 return try parser.document()
             }
         }
         return try result.get()
     }
 
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONSyntaxError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 }
 
 /// A recursive-descent parser over ``JSONLexer``'s tokens.
 struct JSONParser {
     let bytes: UnsafeRawBufferPointer
+    let maxDepth: Int
     var i = 0
     var depth = 0
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 512) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
     func fail(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
         var line = 1, col = 1
@@ -136,7 +151,7 @@ struct JSONParser {
     /// Reads the items of an object or array that opens at `i`, one `item` call each.
     mutating func items(closing: UInt8, _ what: String, _ item: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
         depth += 1
-        if depth > 512 { throw fail("nesting deeper than 512 levels") }
+        if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
         defer { depth -= 1 }
         i += 1
         skipSpace()
