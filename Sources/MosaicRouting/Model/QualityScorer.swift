@@ -19,7 +19,7 @@ import Darwin
 /// - **structure**: ``PromptStructure`` (length, digits, symbols, code, question form),
 ///   standardised;
 /// - the LSA embedding itself;
-/// - **text** (files from schema 3 of the quality head on; nil before): a ridge regression of
+/// - **text** (model file schema 4 on; nil before): a ridge regression of
 ///   the weak advantage's deviation from the group prior on the TF-IDF columns themselves
 ///   (``textWeights``), so wording that marks a prompt as harder or easier than its subject's
 ///   mean moves it.
