@@ -238,12 +238,18 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
 
 /// A quality model beside the baselines (`mosaic eval routing`, `mosaic train routing --cross-validate`).
 func qualityComparisonTable(_ c: QualityComparison, split: String) -> OutputTable {
-    var t = OutputTable(columns: [
+    // Cross-validation means also show their spread over folds (the standard deviation).
+    let spread = c.rows.contains { $0.apgrSD != nil }
+    var columns: [OutputTable.Column] = [
         "router", "split", .right("prompts"), .right("apgr"), .right("cpt50_pct_strong"), .right("cpt80_pct_strong"),
-    ])
+    ]
+    if spread { columns += [.right("apgr_sd_folds"), .right("cpt50_sd_folds")] }
+    var t = OutputTable(columns: columns)
     for r in c.rows {
-        t.rows.append([.text(r.router), .text(split), .int(c.prompts), .number(r.apgr.isNaN ? nil : r.apgr, places: 4),
-                       .number(r.cpt50.isNaN ? nil : r.cpt50 * 100, places: 1), .number(r.cpt80.isNaN ? nil : r.cpt80 * 100, places: 1)])
+        var row: [OutputTable.Cell] = [.text(r.router), .text(split), .int(c.prompts), .number(r.apgr.isNaN ? nil : r.apgr, places: 4),
+                                       .number(r.cpt50.isNaN ? nil : r.cpt50 * 100, places: 1), .number(r.cpt80.isNaN ? nil : r.cpt80 * 100, places: 1)]
+        if spread { row += [.number(r.apgrSD.flatMap { $0.isNaN ? nil : $0 }, places: 4), .number(r.cpt50SD.flatMap { $0.isNaN ? nil : $0 * 100 }, places: 1)] }
+        t.rows.append(row)
     }
     return t
 }

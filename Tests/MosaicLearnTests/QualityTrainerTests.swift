@@ -101,6 +101,8 @@ struct QualityTrainerTests {
         }
         let same = try trainer.heldOutScorer(changed) == scorer
         #expect(same)
+        // That covers the text ridge too: one weight per term of the training vocabulary.
+        #expect(scorer.textWeights?.count == scorer.vocabularyWidth)
         let train = rows.filter { !$0.isHeldOut }
         #expect(scorer.referenceAdvantage.count <= train.count)
         #expect(scorer.groups[0].rows.values.reduce(0, +) == train.count)
@@ -129,7 +131,10 @@ struct QualityTrainerTests {
         let scorer = try Self.small().fitScorer(Self.grouped(800))
         let selection = try #require(scorer.selection)
         #expect(selection.unknownGroupCandidates.map(\.name) == ["length", "length+digits", "structure", "kNN+structure", "all"])
-        #expect(selection.knownGroupCandidates.count == 5)
+        #expect(selection.knownGroupCandidates.map(\.name) == [
+            "prior", "prior+kNN", "prior+kNN+length+digits", "prior+kNN+structure", "prior+text", "prior+text+length",
+            "prior+kNN+text+length+digits", "all",
+        ])
         // The known-group head: the first candidate (simplest) reaching the best score.
         let best = selection.knownGroupCandidates.map(\.apgr).max()!
         #expect(selection.knownGroupCandidates.first { $0.apgr == best }?.name == selection.knownGroup, "\(selection)")
@@ -153,6 +158,33 @@ struct QualityTrainerTests {
         #expect(scorer.unknownGroupHead.coefficients[g + 1] < 0)
     }
 
+    @Test func theTextRidgeIsTheLastHeadInput() throws {
+        let scorer = try Self.small().fitScorer(Self.grouped(600))
+        let w = try #require(scorer.textWeights)
+        #expect(scorer.problem == nil)
+        #expect(scorer.inputWidth == scorer.groups.count + 1 + PromptStructure.names.count + scorer.dimensions + 1)
+        // "prove rigorously" marks the hard prompts (the weak model fails them): the ridge
+        // scores them below the easy ones of the same subject.
+        let hard = scorer.textAdvantage("prove rigorously that the law fact number 3 about item 7")
+        let easy = scorer.textAdvantage("name the law fact number 3 about item 7")
+        #expect(hard < easy)
+        var x: [Double] = [], e: [Double] = [], s: [Double] = []
+        let r = RequestFeatures(inputTokens: 10, text: "name the law fact number 3 about item 7", tags: ["subject:law"])
+        _ = scorer.input(r, into: &x, embedding: &e, structure: &s)
+        #expect(abs(x.last! - easy) < 1e-12)
+        #expect(w.contains { $0 != 0 })
+        // Without it (textAlpha nil) the scorer has the schema-3 shape: no weights, no text input.
+        var c = Self.small().configuration
+        c.textAlpha = nil
+        let plain = try QualityTrainer(configuration: c).fitScorer(Self.grouped(600))
+        #expect(plain.textWeights == nil && plain.problem == nil)
+        #expect(plain.inputWidth == scorer.inputWidth - 1)
+        let data = try JSONEncoder().encode(plain)
+        #expect(!String(decoding: data, as: UTF8.self).contains("textWeights"))
+        #expect(try JSONDecoder().decode(QualityScorer.self, from: data) == plain)
+        #expect(try JSONDecoder().decode(QualityScorer.self, from: try JSONEncoder().encode(scorer)) == scorer)
+    }
+
     @Test func theModelFileIsPackedAndOlderPlainFilesStillLoad() throws {
         let scorer = try Self.small().fitScorer(Self.grouped(600))
         let packed = try JSONEncoder().encode(scorer)
@@ -163,10 +195,12 @@ struct QualityTrainerTests {
         object["references"] = scorer.references
         object["structureClip"] = nil
         object["selection"] = nil
+        object["textWeights"] = nil
         let plain = try JSONSerialization.data(withJSONObject: object)
         var old = scorer
         old.structureClip = nil
         old.selection = nil
+        old.textWeights = nil
         #expect(try JSONDecoder().decode(QualityScorer.self, from: plain) == old)
         #expect(packed.count * 2 < plain.count, "packed \(packed.count) bytes, plain \(plain.count)")
         // A payload that does not match its shape is refused with the field named.

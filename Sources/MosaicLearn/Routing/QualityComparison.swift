@@ -20,11 +20,17 @@ public struct QualityComparison: Sendable, Equatable {
         public var apgr: Double
         public var cpt50: Double
         public var cpt80: Double
-        public init(router: String, apgr: Double, cpt50: Double, cpt80: Double) {
+        /// The sample standard deviation of APGR and CPT50 over the parts of a ``mean(_:)``
+        /// (nil for a single comparison): how much of a difference between routers is fold noise.
+        public var apgrSD: Double?
+        public var cpt50SD: Double?
+        public init(router: String, apgr: Double, cpt50: Double, cpt80: Double, apgrSD: Double? = nil, cpt50SD: Double? = nil) {
             self.router = router
             self.apgr = apgr
             self.cpt50 = cpt50
             self.cpt80 = cpt80
+            self.apgrSD = apgrSD
+            self.cpt50SD = cpt50SD
         }
     }
 
@@ -74,13 +80,20 @@ public struct QualityComparison: Sendable, Equatable {
         self.prompts = prompts
     }
 
-    /// The mean of each router's metrics over several comparisons (e.g. cross-validation folds).
+    /// The mean of each router's metrics over several comparisons (e.g. cross-validation folds),
+    /// with the standard deviation of APGR and CPT50 over them (when there are at least two).
     public static func mean(_ parts: [QualityComparison]) -> QualityComparison {
         guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0) }
         let n = Double(parts.count)
+        func sd(_ values: [Double]) -> Double? {
+            guard values.count >= 2 else { return nil }
+            let m = values.reduce(0, +) / Double(values.count)
+            return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+        }
         let rows = first.rows.indices.map { i in
             Row(router: first.rows[i].router, apgr: parts.reduce(0) { $0 + $1.rows[i].apgr } / n,
-                cpt50: parts.reduce(0) { $0 + $1.rows[i].cpt50 } / n, cpt80: parts.reduce(0) { $0 + $1.rows[i].cpt80 } / n)
+                cpt50: parts.reduce(0) { $0 + $1.rows[i].cpt50 } / n, cpt80: parts.reduce(0) { $0 + $1.rows[i].cpt80 } / n,
+                apgrSD: sd(parts.map { $0.rows[i].apgr }), cpt50SD: sd(parts.map { $0.rows[i].cpt50 }))
         }
         return QualityComparison(rows: rows, prompts: parts.reduce(0) { $0 + $1.prompts })
     }

@@ -61,7 +61,7 @@ public struct QualityTrainer: Sendable {
         public var wordNgrams = 1...2
         public var charNgrams = 3...5
         /// Most frequent terms kept per vectorizer.
-        public var maxTerms = 4000
+        public var maxTerms = 10000
         public var minDocumentFrequency = 2
         public var sublinearTF = true
         public var dimensions = 48
@@ -86,6 +86,9 @@ public struct QualityTrainer: Sendable {
         /// unseen subjects worse than length alone (0.55 against 0.58 APGR): with ~45 training
         /// subjects the choice follows noise.
         public var selectUnknownGroupHead = false
+        /// The text ridge's penalty α (``SparseRidge`` on the TF-IDF columns); nil leaves the
+        /// text ridge out (the scorer then has no ``QualityScorer/textWeights``).
+        public var textAlpha: Double? = 20
         public init() {}
     }
 
@@ -190,7 +193,7 @@ public struct QualityTrainer: Sendable {
 
         let groups = rows.map { $0.group(cfg.groupField) }
         let hasGroups = groups.contains { $0 != nil }
-        let layout = Layout(groups: hasGroups ? 1 : 0, structure: s, dimensions: k)
+        let layout = Layout(groups: hasGroups ? 1 : 0, structure: s, dimensions: k, text: cfg.textAlpha != nil)
 
         // Out-of-fold head inputs.
         var fold = [Int](repeating: 0, count: rows.count)
@@ -199,10 +202,14 @@ public struct QualityTrainer: Sendable {
         for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
         let clip = cfg.structureClip
         let knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
-                                       references: references, structure: structure, mean: mean, scale: scale, layout: layout)
+                                       references: references, structure: structure, mean: mean, scale: scale, layout: layout,
+                                       text: x)
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
+        // With groups, the exported text ridge is fitted on deviations from the group prior, which
+        // an unseen group does not have: the unknown-group head is not offered it (its column stays 0).
         let unknownInput = try outOfFold(fold: groupFold, priorsVisible: false, groups: groups, y: y, embedding: embedding, k: k,
-                                         references: references, structure: structure, mean: mean, scale: scale, layout: layout)
+                                         references: references, structure: structure, mean: mean, scale: scale, layout: layout,
+                                         text: hasGroups ? nil : x)
         // The heads estimate the expected weak advantage E[weak − strong] (ridge regression):
         // that, not P(weak good enough), orders prompts for RouteLLM's metrics (a prompt both
         // models fail is "good enough" for the weak one, yet says nothing about the gap).
@@ -226,6 +233,14 @@ public struct QualityTrainer: Sendable {
             priors.append(.init(field: cfg.groupField, advantage: shrink.means, rows: shrink.counts))
             global = shrink.global
         }
+        // The text ridge on every row: the weak advantage's deviation from its (shrunk) group prior.
+        var textWeights: [Double]?
+        if let alpha = cfg.textAlpha {
+            let base = priors.first.map { p in (0..<rows.count).map { i in groups[i].flatMap { p.advantage[$0] } ?? global } }
+                ?? [Double](repeating: global, count: rows.count)
+            textWeights = PackedRows.quantized(try Self.textRidge(x, rows: Array(0..<rows.count), y: y, base: base, alpha: alpha),
+                                               columns: x.width)
+        }
         var refValues = [Double](repeating: 0, count: references.count * k)
         for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = embedding[i * k + j] } }
         refValues = PackedRows.quantized(refValues, columns: k)
@@ -235,7 +250,15 @@ public struct QualityTrainer: Sendable {
             priorStrength: cfg.priorStrength, groups: priors, globalAdvantage: global, structureMean: mean, structureScale: scale,
             knownGroupHead: knownHead, unknownGroupHead: unknownHead, structureClip: clip,
             selection: .init(knownGroup: known.name, unknownGroup: unknown.name, knownGroupCandidates: hasGroups ? known.scores : [],
-                             unknownGroupCandidates: unknown.scores))
+                             unknownGroupCandidates: unknown.scores),
+            textWeights: textWeights)
+    }
+
+    /// The ridge weights of `y − base` (centred on `rows`) on the TF-IDF rows `rows` of `x`.
+    static func textRidge(_ x: SparseRows, rows: [Int], y: [Double], base: [Double], alpha: Double) throws(LearnError) -> [Double] {
+        let target = rows.map { y[$0] - base[$0] }
+        let centre = target.reduce(0, +) / Double(max(1, target.count))
+        return try SparseRidge(alpha: alpha).fit(x.subset(rows), target.map { $0 - centre })
     }
 
     /// A head's candidate inputs: a name and columns of the stacked input.
@@ -252,22 +275,34 @@ public struct QualityTrainer: Sendable {
         let length = st + (PromptStructure.names.firstIndex(of: "log1p_characters") ?? 0)
         let digits = st + (PromptStructure.names.firstIndex(of: "digit_share") ?? 3)
         let structure = Array(st..<(st + layout.structure))
-        let all = Array(0..<layout.width)
-        let unknown = [
+        let text = layout.width - 1
+        var unknown = [
             Candidate(name: "length", columns: [length]),
             Candidate(name: "length+digits", columns: [length, digits]),
             Candidate(name: "structure", columns: structure),
             Candidate(name: "kNN+structure", columns: [knn] + structure),
-            Candidate(name: "all", columns: all),
         ]
-        guard g > 0 else { return (unknown, unknown) }
-        let known = [
+        guard g > 0 else {
+            if layout.text { unknown.append(Candidate(name: "length+text", columns: [length, text])) }
+            unknown.append(Candidate(name: "all", columns: Array(0..<layout.width)))
+            return (unknown, unknown)
+        }
+        // With groups the unknown-group head never sees the text column (see fitScorer).
+        unknown.append(Candidate(name: "all", columns: Array(0..<(layout.text ? text : layout.width))))
+        var known = [
             Candidate(name: "prior", columns: [0]),
             Candidate(name: "prior+kNN", columns: [0, knn]),
             Candidate(name: "prior+kNN+length+digits", columns: [0, knn, length, digits]),
             Candidate(name: "prior+kNN+structure", columns: [0, knn] + structure),
-            Candidate(name: "all", columns: all),
         ]
+        if layout.text {
+            known += [
+                Candidate(name: "prior+text", columns: [0, text]),
+                Candidate(name: "prior+text+length", columns: [0, text, length]),
+                Candidate(name: "prior+kNN+text+length+digits", columns: [0, knn, text, length, digits]),
+            ]
+        }
+        known.append(Candidate(name: "all", columns: Array(0..<layout.width)))
         return (known, unknown)
     }
 
@@ -314,7 +349,9 @@ public struct QualityTrainer: Sendable {
         var groups: Int
         var structure: Int
         var dimensions: Int
-        var width: Int { groups + 1 + structure + dimensions }
+        /// A last column for the text ridge.
+        var text = false
+        var width: Int { groups + 1 + structure + dimensions + (text ? 1 : 0) }
     }
 
     /// Unit rows of `X Cᵀ` (n × k, row-major).
@@ -349,7 +386,7 @@ public struct QualityTrainer: Sendable {
     /// The head inputs of every row computed from the other folds only.
     func outOfFold(fold: [Int], priorsVisible: Bool, groups: [String?], y: [Double], embedding: [Double], k: Int,
                    references: [Int], structure: [Double], mean: [Double], scale: [Double],
-                   layout: Layout) throws(LearnError) -> Matrix {
+                   layout: Layout, text: SparseRows?) throws(LearnError) -> Matrix {
         let cfg = configuration
         let n = y.count
         var input = Matrix(rows: n, columns: layout.width)
@@ -361,6 +398,13 @@ public struct QualityTrainer: Sendable {
             let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { y[$0] })
             let global = train.reduce(0) { $0 + y[$1] } / Double(max(1, train.count))
             let refs = references.filter { fold[$0] != f }
+            // The text ridge of this fold, on deviations from the prior each row gets here.
+            var textWeights: [Double]?
+            if let x = text, let alpha = cfg.textAlpha {
+                var base = [Double](repeating: named.isEmpty ? global : shrink.global, count: n)
+                if priorsVisible, layout.groups > 0 { for i in train { if let g = groups[i] { base[i] = shrink.mean(g) } } }
+                textWeights = try Self.textRidge(x, rows: train, y: y, base: base, alpha: alpha)
+            }
             // Cosine similarities test × refs through GEMM.
             var a = Matrix(rows: test.count, columns: k), b = Matrix(rows: refs.count, columns: k)
             for (r, i) in test.enumerated() { for j in 0..<k { a[r, j] = embedding[i * k + j] } }
@@ -399,6 +443,11 @@ public struct QualityTrainer: Sendable {
                 }
                 col += layout.structure
                 for j in 0..<k { input[i, col + j] = embedding[i * k + j] }
+                if let x = text, let w = textWeights {
+                    var v = 0.0
+                    for q in x.offsets[i]..<x.offsets[i + 1] { v += x.values[q] * w[Int(x.columns[q])] }
+                    input[i, col + k] = v
+                }
             }
         }
         return input

@@ -27,6 +27,18 @@ public struct SparseRows: Sendable, Equatable {
 
     public mutating func endRow() { offsets.append(columns.count) }
 
+    /// The rows `rows`, in that order.
+    public func subset(_ rows: [Int]) -> SparseRows {
+        var out = SparseRows(width: width)
+        out.offsets.reserveCapacity(rows.count + 1)
+        for i in rows {
+            out.columns.append(contentsOf: columns[offsets[i]..<offsets[i + 1]])
+            out.values.append(contentsOf: values[offsets[i]..<offsets[i + 1]])
+            out.endRow()
+        }
+        return out
+    }
+
     /// The dense row `i`.
     public func row(_ i: Int) -> [Double] {
         var out = [Double](repeating: 0, count: width)

@@ -18,7 +18,11 @@ import Darwin
 ///   from every training prompt scores the prior;
 /// - **structure**: ``PromptStructure`` (length, digits, symbols, code, question form),
 ///   standardised;
-/// - the LSA embedding itself.
+/// - the LSA embedding itself;
+/// - **text** (model file schema 4 on; nil before): a ridge regression of
+///   the weak advantage's deviation from the group prior on the TF-IDF columns themselves
+///   (``textWeights``), so wording that marks a prompt as harder or easier than its subject's
+///   mean moves it.
 ///
 /// The heads are linear estimates of the expected weak advantage (ridge regression); two heads
 /// share that input: `knownGroupHead` when a group prior applies to the request,
@@ -83,6 +87,10 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     public var structureClip: Double?
     /// How each head's inputs were chosen (nil in files written before the choice existed).
     public var selection: Selection?
+    /// One weight per TF-IDF column (the vectorizers side by side, each block scaled by
+    /// `1/√count` as in ``embed(_:into:)``): the text ridge, whose value `w · x` is the last
+    /// head input. Nil in files written before it existed (their inputs stop at the embedding).
+    public var textWeights: [Double]?
 
     /// The inputs each head uses, chosen among candidates by cross-validated APGR, with every
     /// candidate's score: the record of why the file's heads look as they do.
@@ -114,7 +122,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
                 groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
                 knownGroupHead: LinearHead, unknownGroupHead: LinearHead, structureClip: Double? = nil,
-                selection: Selection? = nil) {
+                selection: Selection? = nil, textWeights: [Double]? = nil) {
         self.vectorizers = vectorizers
         self.dimensions = dimensions
         self.components = components
@@ -131,13 +139,14 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         self.unknownGroupHead = unknownGroupHead
         self.structureClip = structureClip
         self.selection = selection
+        self.textWeights = textWeights
     }
 
     // MARK: File form
 
     enum CodingKeys: String, CodingKey {
         case vectorizers, dimensions, components, references, referenceAdvantage, neighbors, bandwidth, priorStrength, groups,
-             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection
+             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection, textWeights
     }
 
     /// A matrix as a plain array (older files) or as ``PackedRows``.
@@ -168,6 +177,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         unknownGroupHead = try c.decode(LinearHead.self, forKey: .unknownGroupHead)
         structureClip = try c.decodeIfPresent(Double.self, forKey: .structureClip)
         selection = try c.decodeIfPresent(Selection.self, forKey: .selection)
+        textWeights = c.contains(.textWeights) ? try Self.decodeMatrix(c, .textWeights) : nil
     }
 
     /// Writes the SVD components (one row per dimension) and the reference embeddings (one row
@@ -195,13 +205,15 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         try c.encode(unknownGroupHead, forKey: .unknownGroupHead)
         try c.encodeIfPresent(structureClip, forKey: .structureClip)
         try c.encodeIfPresent(selection, forKey: .selection)
+        if let w = textWeights { try matrix(w, columns: w.count, .textWeights) }
     }
 
     /// The total TF-IDF width `D`.
     public var vocabularyWidth: Int { vectorizers.reduce(0) { $0 + $1.width } }
 
-    /// The stacked input's width: groups, kNN, structure, embedding.
-    public var inputWidth: Int { groups.count + 1 + PromptStructure.names.count + dimensions }
+    /// The stacked input's width: groups, kNN, structure, embedding, and text when the file has
+    /// ``textWeights``.
+    public var inputWidth: Int { groups.count + 1 + PromptStructure.names.count + dimensions + (textWeights == nil ? 0 : 1) }
 
     /// Why the scorer cannot be used, or nil.
     public var problem: String? {
@@ -219,6 +231,9 @@ public struct QualityScorer: Sendable, Codable, Equatable {
             if !h.intercept.isFinite || !h.coefficients.allSatisfy(\.isFinite) { return "\(name): non-finite coefficient" }
         }
         if let clip = structureClip, !(clip > 0) { return "structure clip \(clip) is not positive" }
+        if let w = textWeights, w.count != d || !w.allSatisfy(\.isFinite) {
+            return "\(w.count) text weights for \(d) terms (all must be finite)"
+        }
         if !components.allSatisfy(\.isFinite) || !references.allSatisfy(\.isFinite) || !globalAdvantage.isFinite {
             return "non-finite embedding value"
         }
@@ -231,6 +246,13 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     ///
     /// - Complexity: O(text length + k · nonzero terms).
     public func embed(_ text: String, into e: inout [Double]) {
+        _ = embedAndText(text, into: &e, withText: false)
+    }
+
+    /// ``embed(_:into:)`` and, when `withText`, ``textAdvantage(_:)`` from one pass of the
+    /// vectorizers over the text (route time tokenizes a prompt once).
+    func embedAndText(_ text: String, into e: inout [Double], withText: Bool) -> Double {
+        var textSum = 0.0
         if e.count != dimensions { e = [Double](repeating: 0, count: dimensions) }
         for j in 0..<dimensions { e[j] = 0 }
         let d = vocabularyWidth
@@ -241,6 +263,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 for (col, x) in v.transform(text) {
                     let w = x * share
                     for j in 0..<dimensions { e[j] += w * c[j * d + offset + col] }
+                    if withText, let t = textWeights { textSum += w * t[offset + col] }
                 }
                 offset += v.width
             }
@@ -251,6 +274,22 @@ public struct QualityScorer: Sendable, Codable, Equatable {
             let inv = 1 / norm.squareRoot()
             for j in 0..<dimensions { e[j] *= inv }
         }
+        return textSum
+    }
+
+    /// The text ridge's value `w · x` for a text (0 without ``textWeights``): its estimate of
+    /// how far the prompt's weak advantage lies from its group prior.
+    ///
+    /// - Complexity: O(text length + nonzero terms).
+    public func textAdvantage(_ text: String) -> Double {
+        guard let w = textWeights else { return 0 }
+        let share = 1 / Double(max(1, vectorizers.count)).squareRoot()
+        var offset = 0, sum = 0.0
+        for v in vectorizers {
+            for (col, x) in v.transform(text) { sum += x * share * w[offset + col] }
+            offset += v.width
+        }
+        return sum
     }
 
     /// The kNN advantage of an embedding, pulled toward `prior` (exactly `prior` for a zero
@@ -312,7 +351,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         // fold's own global mean is subtracted, so fold-level base rates cannot leak in).
         for (i, v) in values.enumerated() { input[i] = (v ?? globalAdvantage) - globalAdvantage }
         let text = r.text ?? ""
-        embed(text, into: &e)
+        let textValue = embedAndText(text, into: &e, withText: textWeights != nil)
         let g = groups.count
         input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
         PromptStructure.values(text, into: &s)
@@ -320,6 +359,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         for j in 0..<s.count { input[g + 1 + j] = max(-clip, min(clip, (s[j] - structureMean[j]) / structureScale[j])) }
         let o = g + 1 + s.count
         for j in 0..<dimensions { input[o + j] = e[j] }
+        if textWeights != nil { input[o + dimensions] = textValue }
         return values.contains { $0 != nil }
     }
 

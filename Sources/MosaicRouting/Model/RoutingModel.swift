@@ -288,10 +288,11 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
 public struct RoutingModel: Sendable, Codable, Equatable {
     /// 2 adds the quality ``QualityModel/scorer``; 3 stores its SVD components and reference
     /// embeddings packed (``PackedRows``) and may clip its structure inputs and record its head
-    /// selection. A model with a scorer is written as schema 3 (so an older reader refuses it
-    /// with a clear message), any other as schema 1; all three load.
-    public static let currentSchemaVersion = 3
-    public static let readableSchemaVersions = 1...3
+    /// selection; 4 adds the scorer's text ridge (``QualityScorer/textWeights``). A model with a
+    /// scorer is written as schema 4 (so an older reader refuses it with a clear message), any
+    /// other as schema 1; all four load.
+    public static let currentSchemaVersion = 4
+    public static let readableSchemaVersions = 1...4
 
     public struct Window: Sendable, Codable, Equatable {
         public var from: String
