@@ -201,6 +201,12 @@ let package = Package(
             path: "Benchmarks/ServeBenchmark"
         ),
 
+        .executableTarget(
+            name: "PostgresBenchmark",
+            dependencies: ["BenchmarkSupport", "MosaicCore", "MosaicStore", "MosaicIngest"],
+            path: "Benchmarks/PostgresBenchmark"
+        ),
+
         // MARK: - Tests
 
         /// Shared helpers for every test bundle: temporary folders, the `../shared` locator,

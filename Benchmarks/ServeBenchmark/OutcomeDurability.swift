@@ -90,14 +90,14 @@ func outcomeRun(mode: String, executable: String, modelPath: String, policyPath:
 }
 
 /// The value of a top-level string field in a JSON answer (enough for the decision id).
-private func field(_ body: [UInt8], _ name: String) -> String? {
+func field(_ body: [UInt8], _ name: String) -> String? {
     let text = String(decoding: body, as: UTF8.self)
     guard let r = text.range(of: "\"\(name)\":\"") else { return nil }
     return String(text[r.upperBound...].prefix { $0 != "\"" })
 }
 
 /// The selected provider of a route answer.
-private func selectedProvider(_ body: [UInt8]) -> String? {
+func selectedProvider(_ body: [UInt8]) -> String? {
     let text = String(decoding: body, as: UTF8.self)
     guard let s = text.range(of: "\"selected\":"), let r = text[s.upperBound...].range(of: "\"provider\":\"") else { return nil }
     return String(text[r.upperBound...].prefix { $0 != "\"" })

@@ -5,6 +5,7 @@
 //       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
 //   .build/release/ServeBenchmark --gateway-cache | --gateway-vs-litellm      (GatewayBenchmark.swift)
+//   .build/release/ServeBenchmark --fleet postgres://… [--instances 1,2,3] [--clients 16] [--seconds 10]   (Fleet.swift)
 //
 // The server runs in a child process (this binary with --serve), the load generator here: one
 // thread, epoll, N keep-alive HTTP/1.1 connections each sending its next request as soon as the
@@ -237,6 +238,13 @@ let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-b
 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
 let policyPath = dir.appendingPathComponent("policy.yaml").path
 try benchPolicyYAML().write(toFile: policyPath, atomically: true, encoding: .utf8)
+
+if let url = options.value("--fleet") {
+    let sizes = (options.value("--instances") ?? "1,2,3").split(separator: ",").compactMap { Int($0) }
+    try fleetBenchmark(adminURL: url, sizes: sizes, executable: CommandLine.arguments[0], modelPath: modelPath, policyPath: policyPath,
+                       clients: options.int("--clients", 16, minimum: 1), seconds: options.double("--seconds", 10), warmup: warmup, say: say)
+    exit(0)
+}
 
 if options.flag("--outcomes") {
     try outcomeDurabilityBenchmark(executable: CommandLine.arguments[0], modelPath: modelPath, policyPath: policyPath, dir: dir,

@@ -136,6 +136,16 @@ public final class Database {
         return Statement(database: self, handle: stmt, sql: sql)
     }
 
+    /// Compiles a query whose rows are read one at a time and may be many (one per request):
+    /// on PostgreSQL they are fetched in batches over a connection of the statement's own,
+    /// rather than read whole into memory (see ``PostgresStatement``); SQLite always steps
+    /// through its rows. On PostgreSQL the statement sees what was committed when its first
+    /// `step()` ran, not the caller's open transaction.
+    public func prepare(streaming: Bool, _ sql: String) throws(StoreError) -> Statement {
+        guard streaming, let postgres else { return try prepare(sql) }
+        return Statement(database: self, postgres: PostgresStatement(session: postgres, sql: sql, streaming: true))
+    }
+
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (PostgreSQL: `BEGIN … COMMIT`); any error
     /// rolls everything back.
     ///

@@ -52,7 +52,7 @@ extension Store {
                 cost: cost, unpriced: Int(totals.int64(4)), inputTokens: Int(totals.int64(5)),
                 outputTokens: Int(totals.int64(6))))
         }
-        let latencies = try database.prepare("""
+        let latencies = try database.prepare(streaming: true, """
             SELECT provider, latency_ms FROM requests
             WHERE \(window) AND latency_ms IS NOT NULL ORDER BY provider, latency_ms
             """)

@@ -15,13 +15,15 @@ public struct StoredRequest: Sendable {
 }
 
 extension Store {
-    /// Calls `body` with every request in `[from, to)` (µs), oldest first. Strings repeat
-    /// across rows, so callers that keep rows should intern them.
+    /// Calls `body` with every request in `[from, to)` (µs), oldest first; requests at the same
+    /// instant in key order, so SQLite and PostgreSQL give the rows in the same order (and
+    /// trainers fit the same model). Strings repeat across rows, so callers that keep rows should
+    /// intern them.
     public func forEachRequest(from: Int64? = nil, to: Int64? = nil,
                                _ body: (StoredRequest) throws -> Void) throws {
-        let stmt = try database.prepare("""
+        let stmt = try database.prepare(streaming: true, """
             SELECT ts, tenant, provider, model, operation, region, input_tokens, output_tokens, latency_ms, status
-            FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts
+            FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, key
             """)
         try stmt.bind([.int(from ?? Int64.min), .int(to ?? Int64.max)])
         while try stmt.step() {

@@ -75,6 +75,8 @@ struct FleetTests {
         var spendHours: Set<Int64> = []
         /// Outcomes acknowledged as stored, per instance.
         var stored: [Int: Int] = [:]
+        /// The decision ids of those outcomes (HTTP 200 with `"stored":true`), per instance.
+        var acknowledged: [Int: [String]] = [:]
         var admittedAfterCrash = 0
     }
 
@@ -143,7 +145,10 @@ struct FleetTests {
                     }
                     let ack = try? client.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(p)","status":"ok","latency_ms":300,"input_tokens":1000,"output_tokens":200}"#)
                     if let ack, ack.status == 200, (try? object(ack.body))?["stored"] as? Bool == true {
-                        tally.withLock { $0.stored[target, default: 0] += 1 }
+                        tally.withLock {
+                            $0.stored[target, default: 0] += 1
+                            $0.acknowledged[target, default: []].append(id)
+                        }
                     } else if !crash.dead.withLock({ $0.contains(target) }) {
                         tally.withLock { $0.failures.append("outcome to \(target): \(ack.map { "\($0.status) \($0.text)" } ?? "no answer")") }
                     }
@@ -239,7 +244,8 @@ struct FleetTests {
 
     /// One router of three is killed with SIGKILL mid-load: its leases expire (lease TTL 1 s),
     /// the unused part returns, the other two carry on, and admissions stay within Q plus one
-    /// lease (the dead router's unreported use, at most its outstanding lease).
+    /// lease (the dead router's unreported use, at most its outstanding lease). Every outcome
+    /// acknowledged as stored, by any of the three, is in the requests table afterwards.
     @Test func aKilledRouterLosesItsLeasesAndTheOthersCarryOn() async throws {
         let db = try PostgresServer.database("crash")
         let f = try Fixture(policy: Self.policy)
@@ -272,12 +278,60 @@ struct FleetTests {
             #expect(left == 0, "expired leases are swept")
             Self.stop(instances, except: [0])
             print("fleet crash: admitted \(tally.admitted) of quota \(Self.quota) (+\(Self.quotaLease) bound), \(tally.admittedAfterCrash) after the kill")
-            // The survivors' acknowledged outcomes are all stored.
+            // Every acknowledged outcome is stored, the killed router's too: each one by its
+            // decision id (the row's request_id), none twice.
             let store = try Store(path: db.location)
-            let survivors = tally.stored.filter { $0.key != 0 }.values.reduce(0, +)
-            let stored = Int(try store.database.scalarInt("SELECT count(*) FROM requests") ?? -1)
-            #expect(stored >= survivors)
+            let ids = try store.database.rows("SELECT request_id FROM requests").map { $0[0].description }
+            let stored = Set(ids)
+            #expect(stored.count == ids.count, "no outcome stored twice")
+            for (instance, acked) in tally.acknowledged.sorted(by: { $0.key < $1.key }) {
+                let lost = acked.filter { !stored.contains($0) }
+                #expect(lost.isEmpty, "instance \(instance): \(lost.count) of \(acked.count) acknowledged outcomes missing, e.g. \(lost.prefix(3))")
+            }
+            #expect((tally.acknowledged[0]?.count ?? 0) > 0, "the killed router had acknowledged outcomes")
+            print("fleet crash: acknowledged outcomes per router \(tally.acknowledged.mapValues(\.count).sorted { $0.key < $1.key }), all \(ids.count) stored rows checked")
         }
+    }
+
+    /// `mosaic serve --store` writes the same outcome rows, priced the same, to SQLite and to
+    /// PostgreSQL: the same route and outcome calls (each outcome at its own instant) through one
+    /// server on each store give identical rows but for the decision ids.
+    @Test func serveStoresTheSameOutcomesOnSQLiteAndPostgreSQL() async throws {
+        let db = try PostgresServer.database("serveparity")
+        let f = try Fixture(policy: Self.policy)
+        let sample = f.dir.file("sample")
+        let g = try MosaicBinary.run(["generate", "--days", "1", "--seed", "4", "--out", sample])
+        #expect(g.status == 0, "\(g.stderr)")
+        let stores = [f.dir.file("serve.sqlite"), db.location]
+        try await blocking {
+            for store in stores {
+                let p = try MosaicBinary.run(["prices", "import", sample + "/prices.json", "--db", store])
+                #expect(p.status == 0, "\(p.stderr)")
+                let instance = try Self.start(f, db: store)
+                let client = LoopbackHTTPClient(port: instance.port)
+                let statuses = ["ok", "ok", "error", "timeout", "ok", "rate_limited"]
+                for k in 0..<60 {
+                    let tenant = k % 3 == 0 ? #""tenant":"spender","budget":"team""# : #""tenant":"metered""#
+                    let r = try client.post("/v1/route", json: #"{\#(tenant),"prompt_tokens":\#(100 + 37 * k),"expected_output_tokens":50}"#)
+                    #expect(r.status == 200, "\(r.text)")
+                    let o = try object(r.body)
+                    let id = try #require(o["decision_id"] as? String)
+                    let provider = try #require((o["selected"] as? [String: Any])?["provider"] as? String)
+                    let at = Timestamp.format(Timestamp.parse("2026-10-05T06:00:00Z")! + Int64(k) * 1_250_000)
+                    let ack = try client.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"\#(statuses[k % 6])","latency_ms":\#(200 + k * 13).5,"input_tokens":\#(100 + 37 * k),"output_tokens":\#(k * 11),"model":"gpt-4o","at":"\#(at)"}"#)
+                    #expect(ack.status == 200 && (try? object(ack.body))?["stored"] as? Bool == true, "\(ack.text)")
+                }
+                client.close()
+                Self.stop([instance])
+            }
+        }
+        let columns = "ts, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost"
+        let rows = try stores.map { try Store(path: $0).database.rows("SELECT \(columns) FROM requests ORDER BY ts") }
+        #expect(rows[0].count == 60)
+        #expect(rows[0] == rows[1])
+        #expect(rows[0].contains { $0[12] != .null }, "outcomes are priced from the store's prices")
+        let totals = try stores.map { try Store(path: $0).providerSummary() }
+        #expect(totals[0] == totals[1])
     }
 
     /// `mosaic models publish` checks the files before anything reaches the fleet.

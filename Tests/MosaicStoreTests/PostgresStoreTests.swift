@@ -81,6 +81,41 @@ struct PostgresStoreTests {
         #expect(try pg.database.scalarInt("SELECT count(*) FROM requests") == Int64(a.0))
     }
 
+    /// A streaming read gives the rows a whole read gives, in order and with the same values
+    /// (integers, doubles, NULLs, exact numeric, text with quotes), across several fetches, while
+    /// the store's own connection runs other statements between its rows.
+    @Test func streamingReadsMatchWholeReadsAcrossBatches() throws {
+        let db = try PostgresServer.database("stream")
+        let pg = try Store(path: db.location)
+        try pg.syncProviders(Catalog.default)
+        let n = 2 * PostgresStatement.streamBatch + 123
+        var records = Self.records(n, seed: 11)
+        records[5].tenant = "o'brien"
+        _ = try Self.write(records, to: pg)
+        let sql = "SELECT ts, key, tenant, latency_ms, cost, input_tokens FROM requests WHERE ts >= ?1 AND tenant <> ?2 ORDER BY ts, key"
+        let bindings: [SQLValue] = [.int(may), .text("it's not")]
+        let whole = try pg.database.rows(sql, bindings)
+        #expect(whole.count == n)
+        let stmt = try pg.database.prepare(streaming: true, sql)
+        try stmt.bind(bindings)
+        var streamed: [[SQLValue]] = []
+        while try stmt.step() {
+            streamed.append((0..<stmt.columnCount).map { stmt.value($0) })
+            if streamed.count % 10_000 == 0 { #expect(try pg.database.scalarInt("SELECT count(*) FROM requests") == Int64(n)) }
+        }
+        #expect(streamed.count == whole.count)
+        #expect(streamed == whole)
+        #expect(streamed.contains { $0[2] == .text("o'brien") })
+        #expect(streamed.contains { $0[3] == .null } && streamed.contains { $0[4] == .null })
+        // Reusable after a reset, and an early stop leaves the store usable.
+        stmt.reset()
+        try stmt.bind(bindings)
+        #expect(try stmt.step())
+        #expect(stmt.value(0) == whole[0][0])
+        stmt.reset()
+        #expect(try pg.database.scalarInt("SELECT count(*) FROM requests") == Int64(n))
+    }
+
     @Test func moneyTotalsAreExactAndUpsertsMatch() throws {
         let db = try PostgresServer.database("money")
         let pg = try Store(path: db.location)

@@ -31,7 +31,7 @@ public struct LatencyData: Sendable {
             return i
         }
         do {
-            let s = try store.database.prepare("""
+            let s = try store.database.prepare(streaming: true, """
                 SELECT (ts / 3600000000) % 24, provider, model, region, latency_ms, ts FROM requests
                 WHERE ts >= ?1 AND ts < ?2 AND status = 'ok' AND latency_ms IS NOT NULL ORDER BY ts, key
                 """)

@@ -13,9 +13,12 @@ final class PostgresSession {
     let connection: PostgresConnection
     /// The URL without its password, for messages.
     let location: String
+    /// Where it connected (streamed reads open a connection of their own there).
+    let url: PostgresURL
     let logger: Logger
 
     init(url: PostgresURL) throws(StoreError) {
+        self.url = url
         location = url.redacted
         var logger = Logger(label: "mosaic.store.postgres")
         logger.logLevel = .error

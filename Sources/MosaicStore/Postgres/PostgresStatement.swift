@@ -4,18 +4,30 @@ import PostgresNIO
 /// The PostgreSQL side of a ``Statement``: bindings are collected, the first `step()` runs the
 /// query and keeps its rows, later steps walk them. Placeholders are written as for SQLite
 /// (`?` or `?N`) and become `$N` here.
+///
+/// A streaming statement (a read of one row per request) never holds more than
+/// ``streamBatch`` rows: it opens a connection of its own, declares a cursor in a read-only
+/// transaction there and fetches the rows in batches, so memory stays flat whatever the table's
+/// size and the store's own connection stays free for other statements meanwhile. It reads
+/// what was committed when it started.
 final class PostgresStatement {
     let session: PostgresSession
     let sql: String
+    let streaming: Bool
+    /// Rows per `FETCH` of a streaming statement.
+    static let streamBatch = 20_000
     private var binds: [SQLValue]
     private var rows: [PostgresRow] = []
     private var current: PostgresRandomAccessRow?
     private var cursor = -1
     private var executed = false
+    /// A streaming statement's own connection, while its cursor is open.
+    private var stream: PostgresSession?
     private(set) var changed = 0
 
-    init(session: PostgresSession, sql: String) {
+    init(session: PostgresSession, sql: String, streaming: Bool = false) {
         self.session = session
+        self.streaming = streaming
         let (translated, count) = PostgresStatement.translatePlaceholders(sql)
         self.sql = translated
         binds = Array(repeating: .null, count: count)
@@ -29,19 +41,50 @@ final class PostgresStatement {
 
     func step() throws(StoreError) -> Bool {
         if !executed {
-            let result = try session.query(sql, binds)
-            rows = result.rows
-            changed = result.changed
             executed = true
             cursor = -1
+            if streaming {
+                try openStream()
+            } else {
+                let result = try session.query(sql, binds)
+                rows = result.rows
+                changed = result.changed
+            }
         }
         cursor += 1
+        if cursor == rows.count, let stream, rows.count == PostgresStatement.streamBatch {
+            rows = try fetch(stream)
+            cursor = 0
+        }
         guard cursor < rows.count else {
             current = nil
+            closeStream()
             return false
         }
         current = rows[cursor].makeRandomAccess()
         return true
+    }
+
+    /// Opens the statement's own connection and its cursor, and fetches the first batch.
+    private func openStream() throws(StoreError) {
+        let s = try PostgresSession(url: session.url)
+        _ = try s.query("BEGIN READ ONLY", [])
+        _ = try s.query("DECLARE mosaic_stream NO SCROLL CURSOR FOR " + PostgresStatement.inline(sql, binds), [])
+        stream = s
+        rows = try fetch(s)
+    }
+
+    private func fetch(_ s: PostgresSession) throws(StoreError) -> [PostgresRow] {
+        do { return try s.query("FETCH FORWARD \(PostgresStatement.streamBatch) FROM mosaic_stream", []).rows } catch {
+            stream = nil
+            throw error
+        }
+    }
+
+    /// Ends the read (closing the connection ends its transaction).
+    private func closeStream() {
+        if let s = stream { _ = try? s.query("COMMIT", []) }
+        stream = nil
     }
 
     func reset() {
@@ -49,7 +92,39 @@ final class PostgresStatement {
         rows = []
         current = nil
         cursor = -1
+        stream = nil
         for i in binds.indices { binds[i] = .null }
+    }
+
+    /// The SQL with each `$N` replaced by its value as a quoted literal (a literal of unknown
+    /// type, as the untyped text parameters are), for `DECLARE … CURSOR`.
+    static func inline(_ sql: String, _ binds: [SQLValue]) -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16 * binds.count)
+        var inQuote = false
+        var chars = sql.makeIterator()
+        var pending: Character? = chars.next()
+        while let c = pending {
+            pending = chars.next()
+            if c == "'" { inQuote.toggle() }
+            guard c == "$", !inQuote, let d = pending, d.isASCII, d.isNumber else {
+                out.append(c)
+                continue
+            }
+            var number = ""
+            while let d = pending, d.isASCII, d.isNumber {
+                number.append(d)
+                pending = chars.next()
+            }
+            let i = Int(number)! - 1
+            switch i < binds.count ? binds[i] : .null {
+            case .null: out += "NULL"
+            case .int(let v): out += "'\(v)'"
+            case .double(let v): out += "'\(PostgresSession.text(of: v))'"
+            case .text(let v): out += "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
+            }
+        }
+        return out
     }
 
     var columnCount: Int32 {

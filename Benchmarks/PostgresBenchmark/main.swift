@@ -1,0 +1,220 @@
+// PostgreSQL benchmark: Mosaic's request-log ingest into PostgreSQL against `psql \copy`, and
+// the reports' two heavy queries on SQLite and on PostgreSQL.
+//
+//   scripts/postgres-cluster start .bench/pg        (prints the URL)
+//   swift build -c release --product PostgresBenchmark
+//   .build/release/PostgresBenchmark --postgres URL [--rows 5000000] [--dir .bench] [--no-queries]
+//
+// In one run:
+//   1. generates (once, cached; the same seeded file as IngestBenchmark) a native request-log
+//      CSV of about --rows rows;
+//   2. ingests it with Mosaic into an empty PostgreSQL database (a child process), and loads the
+//      same file with `psql \copy` into an equivalent table of a second database (the CSV's 14
+//      columns, typed: timestamptz, bigint, double precision, numeric, text; no index, as
+//      IngestBenchmark's `sqlite3 .import`); prints rows/s and the ratio;
+//   3. ingests it into an SQLite store too, then doubles both stores (every row again 14 days
+//      later: `INSERT … SELECT`), so the queries run on 2 × --rows rows;
+//   4. times, on both stores, each in a child process of its own (best of two runs, peak RSS):
+//      cost by provider and day (`Store.requestSeries(interval: 1d, by: .provider)`, exact
+//      money sums) and latency percentiles per provider (`Store.providerSummary`, p50/p95/p99),
+//      and checks that both stores give the same answers.
+// Not part of `swift test`.
+import BenchmarkSupport
+import Foundation
+import MosaicCore
+import MosaicIngest
+import MosaicStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let options = BenchmarkOptions("PostgresBenchmark")
+let args = CommandLine.arguments
+func fail(_ message: String) -> Never { options.fail(message) }
+let day: Int64 = 86_400_000_000
+
+/// What a query child prints: seconds, peak RSS, and a digest of the answer to compare stores.
+func query(_ kind: String, _ store: Store) throws -> String {
+    switch kind {
+    case "cost-by-provider-day":
+        let series = try store.requestSeries(interval: day, by: .provider)
+        return series.map { s in "\(s.group):\(s.count):\(s.requests.reduce(0, +)):\(s.cost.sum())" }.joined(separator: ",")
+    case "latency-percentiles":
+        return try store.providerSummary().map { p in
+            "\(p.provider):\(p.requests):\(p.p50.map { "\($0)" } ?? "-"):\(p.p95.map { "\($0)" } ?? "-"):\(p.p99.map { "\($0)" } ?? "-")"
+        }.joined(separator: ",")
+    default:
+        fail("unknown query \(kind)")
+    }
+}
+
+// Child modes: one ingest or one query in a process of its own, so that its peak RSS is its own.
+if args.count >= 4 && args[1] == "--child-ingest" {
+    do {
+        let store = try Store(path: args[3])
+        let start = DispatchTime.now()
+        let r = try RequestLogIngestor(store: store, catalog: .default).ingest(path: args[2], options: RequestIngestOptions())
+        print("\(r.inserted) \(Bench.seconds(since: start)) \(Bench.peakRSSBytes())")
+        exit(0)
+    } catch { fail("\(error)") }
+}
+if args.count >= 4 && args[1] == "--child-query" {
+    do {
+        let store = try Store(path: args[3], readOnly: !PostgresURL.isPostgres(args[3]))
+        let start = DispatchTime.now()
+        let digest = try query(args[2], store)
+        print("\(Bench.seconds(since: start)) \(Bench.peakRSSBytes()) \(digest)")
+        exit(0)
+    } catch { fail("\(error)") }
+}
+
+guard let adminURL = options.value("--postgres") else {
+    fail("--postgres URL is required (a server whose user may create databases): scripts/postgres-cluster start .bench/pg")
+}
+let targetRows = options.int("--rows", 5_000_000, minimum: 1)
+let dir = options.value("--dir") ?? ".bench"
+try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+let csv = URL(fileURLWithPath: "\(dir)/requests-\(targetRows).csv").standardizedFileURL.path
+let me = URL(fileURLWithPath: CommandLine.arguments[0]).path
+let psql = ["/usr/bin/psql"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+    .sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin/psql" }
+guard let psqlPath = psql.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+    fail("psql not found: scripts/bootstrap --postgres")
+}
+
+/// Unbuffered progress.
+func say(_ s: String) {
+    let line = s + "\n"
+    _ = line.withCString { write(1, $0, strlen($0)) }
+}
+
+// 1. The input file: IngestBenchmark's generator and cache name, so both benchmarks read the same file.
+if !FileManager.default.fileExists(atPath: csv) {
+    let perDay = 282_324.0 / 14  // default mix at 12 LLM requests/minute
+    let scale = Double(targetRows) / (perDay * 14)
+    let config = SampleTrafficGenerator.Configuration(
+        days: 14, seed: 7, baseRatePerMinute: 12 * scale, gitRatePerMinute: 1.5 * scale, ciRatePerMinute: 0.12 * scale)
+    say("generating \(csv) (about \(targetRows) rows)…")
+    let tmp = "\(dir)/gen-\(targetRows)"
+    do {
+        let summary = try SampleTrafficGenerator(configuration: config).write(toDirectory: tmp)
+        try? FileManager.default.removeItem(atPath: csv)
+        try FileManager.default.moveItem(atPath: tmp + "/requests.csv", toPath: csv)
+        try? FileManager.default.removeItem(atPath: tmp)
+        say("  \(summary.rows) rows")
+    } catch { fail("cannot generate: \(error)") }
+}
+var lines = 0
+if let fh = FileHandle(forReadingAtPath: csv) {
+    while let chunk = try? fh.read(upToCount: 1 << 22), !chunk.isEmpty { lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+}
+let rows = lines - 1
+let bytes = (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? NSNumber)?.int64Value ?? 0
+say("input: \(csv), \(rows) rows, \(bytes / 1_000_000) MB; load average \(loadAverage())")
+
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+}
+
+/// A fresh, empty database on the server; returns its URL.
+func freshDatabase(_ name: String) -> String {
+    do {
+        let admin = try Database(postgres: PostgresURL(parsing: adminURL))
+        try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        try admin.execute("CREATE DATABASE \(name)")
+        var url = try PostgresURL(parsing: adminURL)
+        url.database = name
+        return "postgres://\(url.user)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)"
+    } catch { fail("\(adminURL): \(error)") }
+}
+
+func ingestChild(_ store: String) -> (rows: Int, seconds: Double, rss: Int) {
+    guard let child = Bench.run(me, ["--child-ingest", csv, store]), child.status == 0 else { fail("mosaic ingest into \(store) failed") }
+    let parts = String(decoding: child.output, as: UTF8.self).split(separator: " ")
+    return (Int(parts[0])!, Double(parts[1])!, Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))!)
+}
+
+// 2. psql \copy into an equivalent table (first, so that the largest child's peak RSS is its own),
+// then Mosaic into an empty store.
+let copyDB = freshDatabase("bench_copy")
+let create = """
+    CREATE TABLE requests_import (timestamp timestamptz, tenant text, provider text, model text, operation text,
+        region text, input_tokens bigint, output_tokens bigint, cached_tokens bigint, latency_ms double precision,
+        ttft_ms double precision, status text, cost_usd numeric, request_id text)
+    """
+guard Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c", create])?.status == 0 else { fail("psql: cannot create the table") }
+say("psql \\copy → PostgreSQL…")
+let copyStart = DispatchTime.now()
+guard let copied = Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                                        "\\copy requests_import FROM '\(csv)' WITH (FORMAT csv, HEADER true)"]),
+      copied.status == 0 else { fail("psql \\copy failed") }
+let copySeconds = Bench.seconds(since: copyStart)
+let copyRSS = Bench.peakRSSBytes(children: true)
+say("  \(Bench.fixed(copySeconds, 2)) s")
+_ = try? Database(postgres: PostgresURL(parsing: adminURL)).execute("DROP DATABASE IF EXISTS bench_copy WITH (FORCE)")
+let mosaicDB = freshDatabase("bench_mosaic")
+say("mosaic ingest requests → PostgreSQL…")
+let m = ingestChild(mosaicDB)
+say(String(format: "  %d rows in %.2f s", m.rows, m.seconds))
+
+say("")
+Bench.printTable(["loader", "rows", "seconds", "rows/s", "peak RSS"], right: [1, 2, 3, 4], [
+    ["mosaic ingest requests (PostgreSQL)", "\(m.rows)", Bench.fixed(m.seconds, 2), "\(Int(Double(m.rows) / m.seconds))", Bench.megabytes(m.rss)],
+    ["psql \\copy", "\(rows)", Bench.fixed(copySeconds, 2), "\(Int(Double(rows) / copySeconds))", Bench.megabytes(copyRSS)],
+])
+fflush(nil)
+say(String(format: "\nmosaic / psql \\copy rate: %.2f (goal ≥ 0.8)", (Double(m.rows) / m.seconds) / (Double(rows) / copySeconds))
+    + "; load average \(loadAverage())")
+
+if options.flag("--no-queries") { exit(0) }
+
+// 3. The same file into SQLite, then both stores doubled: every row again 14 days later.
+let lite = "\(dir)/bench-postgres-queries.sqlite"
+for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: lite + suffix) }
+say("\nmosaic ingest requests → SQLite…")
+let l = ingestChild(lite)
+say(String(format: "  %d rows in %.2f s", l.rows, l.seconds))
+let doubleSQL = """
+    INSERT INTO requests (ts, key, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens,
+                          latency_ms, ttft_ms, status, cost, request_id, run_id)
+    SELECT ts + \(14 * day), key, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens,
+           latency_ms, ttft_ms, status, cost, request_id, run_id FROM requests
+    """
+for location in [lite, mosaicDB] {
+    do {
+        let store = try Store(path: location)
+        let start = DispatchTime.now()
+        try store.database.execute(doubleSQL)
+        if store.dialect == .postgres { try store.database.execute("VACUUM ANALYZE requests") } else { try store.database.execute("ANALYZE") }
+        let n = try store.database.scalarInt("SELECT count(*) FROM requests") ?? 0
+        say("doubled \(store.dialect.rawValue): \(n) rows (\(Bench.fixed(Bench.seconds(since: start), 1)) s)")
+    } catch { fail("\(location): \(error)") }
+}
+
+// 4. The two queries, each backend, best of two child runs.
+var table: [[String]] = []
+for kind in ["cost-by-provider-day", "latency-percentiles"] {
+    var digests: [String] = []
+    for (name, location) in [("SQLite", lite), ("PostgreSQL", mosaicDB)] {
+        var best = Double.infinity, rss = 0, digest = ""
+        for _ in 0..<2 {
+            guard let child = Bench.run(me, ["--child-query", kind, location]), child.status == 0 else { fail("\(kind) on \(name) failed") }
+            let parts = String(decoding: child.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: " ", maxSplits: 2)
+            best = min(best, Double(parts[0])!)
+            rss = max(rss, Int(parts[1])!)
+            digest = parts.count > 2 ? String(parts[2]) : ""
+        }
+        digests.append(digest)
+        say("\(kind) on \(name): \(Bench.fixed(best, 2)) s")
+        table.append([kind, name, "\(2 * rows)", Bench.fixed(best, 2), Bench.megabytes(rss)])
+    }
+    say("  same answer on both: \(digests[0] == digests[1] ? "yes" : "NO\n  SQLite: \(digests[0])\n  PostgreSQL: \(digests[1])")")
+}
+say("")
+Bench.printTable(["query", "store", "rows", "best of 2 (s)", "peak RSS"], right: [2, 3, 4], table)
+fflush(nil)
+say("load average \(loadAverage())")
+_ = try? Database(postgres: PostgresURL(parsing: adminURL)).execute("DROP DATABASE IF EXISTS bench_mosaic WITH (FORCE)")
+for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: lite + suffix) }

@@ -1,0 +1,136 @@
+// A router fleet under load: 1, 2 and 3 servers sharing one PostgreSQL store (leased quotas and
+// budgets, committed outcomes), each count on a fresh database. Run with
+// `ServeBenchmark --fleet postgres://USER@HOST:PORT/DB [--instances 1,2,3] [--clients 16] [--seconds 10]`.
+// The point on a 2-core machine is correctness under load (every acknowledged outcome stored,
+// exactly once), not speed.
+
+import BenchmarkSupport
+import Foundation
+import MosaicServer
+import MosaicStore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one fleet size gave.
+struct FleetRun {
+    var instances: Int
+    var pairs: Int
+    var seconds: Double
+    var routeLatenciesMicros: [UInt32]
+    var acknowledged: Int
+    var rowsStored: Int64
+    var distinctStored: Int64
+    var rate: Double { Double(pairs) / seconds }
+    func percentile(_ p: Double) -> Double {
+        guard !routeLatenciesMicros.isEmpty else { return .nan }
+        let sorted = routeLatenciesMicros.sorted()
+        return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
+    }
+}
+
+/// Starts `count` server children on a fresh database of the server at `adminURL`, drives
+/// `clients` closed-loop clients spread over them (each: route, then report the outcome and wait
+/// for its commit) for `warmup + seconds`, stops the servers with SIGTERM and counts the rows.
+func fleetRun(count: Int, adminURL: String, executable: String, modelPath: String, policyPath: String,
+              clients: Int, seconds: Double, warmup: Double) throws -> FleetRun {
+    let name = "bench_fleet_\(count)"
+    let admin = try Database(postgres: PostgresURL(parsing: adminURL))
+    try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    try admin.execute("CREATE DATABASE \(name)")
+    var url = try PostgresURL(parsing: adminURL)
+    url.database = name
+    let store = "postgres://\(url.user)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)"
+    // Migrate once before the servers start (they would otherwise queue on the advisory lock).
+    _ = try Store(path: store)
+
+    var children: [Process] = []
+    var ports: [Int] = []
+    for _ in 0..<count {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: executable)
+        child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", "committed"]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        var portLine = ""
+        while !portLine.contains("\n") {
+            let d = pipe.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            portLine += String(decoding: d, as: UTF8.self)
+        }
+        guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            for c in children { c.terminate() }
+            throw LoopbackHTTPClient.Failure(description: "server did not start: \(portLine)")
+        }
+        children.append(child)
+        ports.append(port)
+    }
+    let targets = ports
+    let start = DispatchTime.now().uptimeNanoseconds
+    let measureFrom = start + UInt64(warmup * 1e9)
+    let end = measureFrom + UInt64(seconds * 1e9)
+    let results = Mutex<(pairs: Int, acked: Int, latencies: [UInt32])>((0, 0, []))
+    let group = DispatchGroup()
+    for k in 0..<clients {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            let c = LoopbackHTTPClient(port: targets[k % targets.count])
+            defer { c.close() }
+            var latencies: [UInt32] = []
+            var pairs = 0, acked = 0
+            let tenants = ["acme", "globex", "initech"]
+            while DispatchTime.now().uptimeNanoseconds < end {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                guard let r = try? c.post("/v1/route", json: #"{"tenant":"\#(tenants[k % 3])","prompt_tokens":900,"expected_output_tokens":200}"#),
+                      r.status == 200, let id = field(r.body, "decision_id"), let provider = selectedProvider(r.body) else { continue }
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                guard let ack = try? c.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":640,"input_tokens":900,"output_tokens":200}"#)
+                else { continue }
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                if ack.status == 200 { acked += 1 }
+                if t0 >= measureFrom && t2 <= end && ack.status == 200 {
+                    pairs += 1
+                    latencies.append(UInt32(min(UInt64(UInt32.max), (t1 - t0) / 1000)))
+                }
+            }
+            results.withLock {
+                $0.pairs += pairs
+                $0.acked += acked
+                $0.latencies += latencies
+            }
+        }
+    }
+    group.wait()
+    for c in children { c.terminate() }   // SIGTERM: drain, give leases back
+    for c in children { c.waitUntilExit() }
+    let db = try Store(path: store).database
+    let rows = try db.scalarInt("SELECT count(*) FROM requests") ?? -1
+    let distinct = try db.scalarInt("SELECT count(DISTINCT request_id) FROM requests") ?? -1
+    let r = results.withLock { $0 }
+    try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    return FleetRun(instances: count, pairs: r.pairs, seconds: seconds, routeLatenciesMicros: r.latencies,
+                    acknowledged: r.acked, rowsStored: rows, distinctStored: distinct)
+}
+
+/// Each fleet size in turn, and a table.
+func fleetBenchmark(adminURL: String, sizes: [Int], executable: String, modelPath: String, policyPath: String,
+                    clients: Int, seconds: Double, warmup: Double, say: (String) -> Void) throws {
+    say("fleet: \(sizes) routers on one PostgreSQL, \(clients) clients (route, then outcome acknowledged on commit) spread over them, \(Int(warmup)) s warm-up + \(Int(seconds)) s each")
+    var rows: [[String]] = []
+    for n in sizes {
+        let r = try fleetRun(count: n, adminURL: adminURL, executable: executable, modelPath: modelPath, policyPath: policyPath,
+                             clients: clients, seconds: seconds, warmup: warmup)
+        let lost = Int64(r.acknowledged) - r.distinctStored
+        say("  \(n) router(s): \(Int(r.rate)) route+outcome pairs/s, route p50 \(Bench.fixed(r.percentile(0.5), 2)) ms p99 \(Bench.fixed(r.percentile(0.99), 2)) ms; acknowledged \(r.acknowledged), stored \(r.rowsStored) (\(r.distinctStored) distinct)")
+        rows.append(["\(n)", "\(Int(r.rate))", Bench.fixed(r.percentile(0.5), 2), Bench.fixed(r.percentile(0.99), 2),
+                     "\(r.acknowledged)", "\(r.rowsStored)", lost <= 0 && r.rowsStored == r.distinctStored ? "yes" : "NO"])
+    }
+    Bench.printTable(["routers", "pairs/s", "route p50 (ms)", "route p99 (ms)", "acknowledged", "stored", "none lost, none twice"],
+                     right: [0, 1, 2, 3, 4, 5], rows)
+    fflush(nil)
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    say("load average \(load)")
+}
