@@ -19,6 +19,8 @@ public final class RequestWriter {
     let runID: Int64
     /// The status spellings, allocated once and borrowed by every row.
     private let statusBytes: [UnsafeRawBufferPointer]
+    /// Scratch room for one cost's text, bound without copying (SQLite).
+    private let costText = UnsafeMutablePointer<UInt8>.allocate(capacity: Money.maxCanonicalBytes)
     /// Rows stored by this writer.
     public private(set) var inserted = 0
     /// Rows that were already stored (same ts and key).
@@ -48,7 +50,10 @@ public final class RequestWriter {
         }
     }
 
-    deinit { for p in statusBytes { p.deallocate() } }
+    deinit {
+        for p in statusBytes { p.deallocate() }
+        costText.deallocate()
+    }
 
     /// Inserts one row. On SQLite, returns false when an identical row (same ts and key) was
     /// already there; on PostgreSQL the row is staged, the answer comes with the counts, and
@@ -69,8 +74,10 @@ public final class RequestWriter {
             if copy.isFull { try merge() }
             return true
         }
+        // Every parameter is bound for every row, so the statement is only rewound, not
+        // cleared; the cost's text goes to a scratch buffer instead of a new String.
         let s = statement!
-        defer { s.reset() }
+        defer { s.rewind() }
         try s.bind(1, ts)
         try s.bind(2, key)
         try s.bindText(3, noCopy: tenant)
@@ -81,11 +88,16 @@ public final class RequestWriter {
         try s.bind(8, inputTokens)
         try s.bind(9, outputTokens)
         try s.bind(10, cachedTokens)
-        if let latencyMs { try s.bind(11, latencyMs) }
-        if let ttftMs { try s.bind(12, ttftMs) }
+        if let latencyMs { try s.bind(11, latencyMs) } else { try s.bindNull(11) }
+        if let ttftMs { try s.bind(12, ttftMs) } else { try s.bindNull(12) }
         try s.bindText(13, noCopy: statusBytes[status.index])
-        if let cost { try s.bind(14, cost.description) }
-        if let requestID { try s.bindText(15, noCopy: requestID) }
+        if let cost {
+            let n = cost.writeCanonical(to: costText)
+            try s.bindText(14, noCopy: UnsafeRawBufferPointer(start: costText, count: n))
+        } else {
+            try s.bindNull(14)
+        }
+        if let requestID { try s.bindText(15, noCopy: requestID) } else { try s.bindNull(15) }
         try s.bind(16, runID)
         try s.step()
         return count(fresh: s.database.changes > 0, priced: cost != nil)
@@ -103,7 +115,7 @@ public final class RequestWriter {
             }
         }
         let s = statement!
-        defer { s.reset() }
+        defer { s.rewind() }
         try s.bind(1, r.timestamp)
         try s.bind(2, key)
         try s.bind(3, r.tenant)
@@ -114,11 +126,11 @@ public final class RequestWriter {
         try s.bind(8, Int64(r.inputTokens))
         try s.bind(9, Int64(r.outputTokens))
         try s.bind(10, Int64(r.cachedTokens))
-        if let v = r.latencyMs { try s.bind(11, v) }
-        if let v = r.ttftMs { try s.bind(12, v) }
+        if let v = r.latencyMs { try s.bind(11, v) } else { try s.bindNull(11) }
+        if let v = r.ttftMs { try s.bind(12, v) } else { try s.bindNull(12) }
         try s.bind(13, r.status.rawValue)
-        if let cost = r.cost { try s.bind(14, cost.description) }
-        if let rid = r.requestID { try s.bind(15, rid) }
+        if let cost = r.cost { try s.bind(14, cost.description) } else { try s.bindNull(14) }
+        if let rid = r.requestID { try s.bind(15, rid) } else { try s.bindNull(15) }
         try s.bind(16, runID)
         try s.step()
         return count(fresh: s.database.changes > 0, priced: r.cost != nil)

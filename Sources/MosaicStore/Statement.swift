@@ -105,6 +105,14 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Resets for another execution and keeps the bindings: for a caller that binds every
+    /// parameter of every row (saves clearing them).
+    @inline(__always)
+    public func rewind() {
+        if let postgres { return postgres.reset() }
+        sqlite3_reset(handle)
+    }
+
     /// Binds, runs to completion, resets.
     public func run(_ values: [SQLValue]) throws(StoreError) {
         defer { reset() }

@@ -106,7 +106,7 @@ public enum JSONLexer {
     public static func decodeString(_ bytes: UnsafeRawBufferPointer, _ token: JSONStringToken) throws(JSONLexError) -> String {
         let range = token.content
         if !token.hasEscapes {
-            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+            guard let text = utf8String(UnsafeRawBufferPointer(rebasing: bytes[range])) else {
                 throw JSONLexError(offset: range.upperBound, reason: "string is not valid UTF-8")
             }
             return text
@@ -162,10 +162,28 @@ public enum JSONLexer {
                 throw JSONLexError(offset: j, reason: "invalid escape '\\\(Character(Unicode.Scalar(e)))'")
             }
         }
-        guard let text = String(validating: out, as: UTF8.self) else {
+        guard let text = out.withUnsafeBytes({ utf8String($0) }) else {
             throw JSONLexError(offset: range.upperBound, reason: "string is not valid UTF-8")
         }
         return text
+    }
+
+    /// The bytes as a String, or nil when they are not valid UTF-8.
+    ///
+    /// `String(validating:as:)` would do, but it goes through unspecialised generic code (a
+    /// metadata lookup per call: a few percent of a routing decision). Here ASCII needs one
+    /// scan; other text is decoded with repair and kept only if no byte changed (a repair always
+    /// writes U+FFFD where the invalid bytes were, and valid bytes never need one).
+    @inline(__always)
+    public static func utf8String(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var ascii = true
+        for b in bytes where b >= 0x80 {
+            ascii = false
+            break
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if ascii { return text }
+        return text.utf8.elementsEqual(bytes) ? text : nil
     }
 }
 

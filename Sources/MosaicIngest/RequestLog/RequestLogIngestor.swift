@@ -33,31 +33,39 @@ public struct RequestLogIngestor {
             throw error
         }
 
-        let known: Set<String>
         let prices: PriceBook
         let runID: Int64
         do {
             try store.syncProviders(catalog)
-            known = try store.providerIDs()
             prices = try store.priceBook()
             runID = try store.beginRun(source: "requests:\(format.rawValue)", location: location)
         } catch {
             throw .store(error)
         }
 
+        // On SQLite the rows' providers are checked here, against the providers read inside the
+        // write transaction (no other writer can change them until it ends), instead of by
+        // SQLite's foreign-key check (see `Database.withoutForeignKeyChecks`). With a second
+        // core, the inserts run on a writer thread while this one reads (``InsertPipeline``).
+        let sqlite = store.dialect == .sqlite
+        let pipelined = sqlite && options.writerThread && ProcessInfo.processInfo.activeProcessorCount > 1
         var counts = IngestCounts()
         var unpriced = 0
         do {
-            try store.database.transaction {
-                let writer = try RequestWriter(store: store, runID: runID)
-                let sink = RequestRowSink(writer: writer, prices: prices, knownProviders: known)
-                let job = Job(path: path, location: location, options: options, store: store, runID: runID,
-                              sink: sink, totalBytes: size)
-                try job.read(format: format)
-                try writer.finish()
-                counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
-                                      quarantined: job.quarantined)
-                unpriced = sink.unpriced
+            try store.database.withoutForeignKeyChecks {
+                try store.database.transaction {
+                    let known = try store.providerIDs()
+                    let writer = try RequestWriter(store: store, runID: runID)
+                    let sink = RequestRowSink(writer: writer, prices: prices, knownProviders: known, pipelined: pipelined)
+                    defer { sink.cancel() }
+                    let job = Job(path: path, location: location, options: options, store: store, runID: runID,
+                                  sink: sink, totalBytes: size)
+                    try job.read(format: format)
+                    try sink.finish()
+                    counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
+                                          quarantined: job.quarantined)
+                    unpriced = sink.unpriced
+                }
             }
         } catch {
             let ingestError = IngestError(error, path: path)
@@ -161,6 +169,7 @@ final class Job {
         }
         guard options.skipBad, let store else { throw .row(file: path, line: line, column: problem.column, reason: problem.reason) }
         do {
+            try sink.drain()
             try store.quarantine(runID: runID, location: location, line: line, field: problem.column,
                                  reason: problem.reason, raw: raw())
         } catch { throw .store(error) }

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicStore
 
 /// Reads request logs and public traces (every format of ``RequestLogFormat``) row by row, with
 /// the same checks and messages as ``RequestLogIngestor`` but no store: a trace replay reads its
@@ -97,6 +98,12 @@ public struct RequestLogReader {
 /// Where a ``Job`` hands its parsed rows.
 protocol RowSink: AnyObject {
     func accept(_ row: BorrowedRow) throws(RowFailure)
+    /// Waits until every accepted row is stored, so the caller may use the store itself.
+    func drain() throws(StoreError)
+}
+
+extension RowSink {
+    func drain() throws(StoreError) {}
 }
 
 /// Copies rows out of the reader's buffer for ``RequestLogReader``.

@@ -52,12 +52,29 @@ final class RequestRowSink: RowSink {
     }
     private var names: [Int64: Names] = [:]
     private var keys = ContentKeys()
+    /// The writer thread, when the inserts run on one.
+    private let pipeline: InsertPipeline?
 
-    init(writer: RequestWriter, prices: PriceBook, knownProviders: Set<String>) {
+    init(writer: RequestWriter, prices: PriceBook, knownProviders: Set<String>, pipelined: Bool = false) {
         self.writer = writer
         self.prices = prices
         self.knownProviders = knownProviders
+        pipeline = pipelined ? InsertPipeline(writer: writer) : nil
     }
+
+    deinit { pipeline?.cancel() }
+
+    /// Waits until every accepted row is stored (see ``InsertPipeline/drain()``).
+    func drain() throws(StoreError) { try pipeline?.drain() }
+
+    /// Stores what is pending, stops the writer thread and settles the counts.
+    func finish() throws(StoreError) {
+        try pipeline?.finish()
+        try writer.finish()
+    }
+
+    /// Stops the writer thread without storing what is pending (before a rollback).
+    func cancel() { pipeline?.cancel() }
 
     private func resolve(_ provider: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Names {
         var h = StableHash()
@@ -92,6 +109,10 @@ final class RequestRowSink: RowSink {
         }
         let key = keys.key(row)
         do {
+            if let pipeline {
+                try pipeline.append(row, cost: cost, key: key)
+                return
+            }
             try writer.insert(
                 ts: row.ts, key: key, tenant: row.tenant, provider: row.provider, model: row.model,
                 operation: row.operation, region: row.region, inputTokens: row.inputTokens,

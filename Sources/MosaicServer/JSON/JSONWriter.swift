@@ -49,7 +49,7 @@ struct JSONWriter {
     mutating func key(_ name: StaticString) {
         separator()
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        appendStatic(name)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
@@ -66,6 +66,16 @@ struct JSONWriter {
     mutating func string(_ s: String) {
         separator()
         writeEscaped(s)
+    }
+
+    /// A string value made of a fixed prefix (needing no escaping) and `s`, written without
+    /// building the joined String.
+    mutating func string(_ prefix: StaticString, then s: String) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        appendStatic(prefix)
+        writeEscapedContent(s)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     mutating func string(_ name: StaticString, _ s: String) { key(name); string(s) }
@@ -131,21 +141,30 @@ struct JSONWriter {
         }
         if v < 0 { bytes.append(UInt8(ascii: "-")) }
         withUnsafeBytes(of: &digits) { p in
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[(20 - count)...]))
+            let all = p.bindMemory(to: UInt8.self)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: all[(20 - count)...]))
         }
     }
 
+    /// Appends static text. A typed buffer, not a raw one: `append(contentsOf:)` copies a typed
+    /// buffer in one move but a raw buffer byte by byte.
     @inline(__always)
     private mutating func appendStatic(_ s: StaticString) {
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     private mutating func writeEscaped(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        writeEscapedContent(s)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `s` escaped, without the quotes.
+    private mutating func writeEscapedContent(_ s: String) {
         // Fast path: contiguous UTF-8 with nothing to escape is appended in one copy.
         let clean: Bool = s.utf8.withContiguousStorageIfAvailable { p -> Bool in
             for b in p where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(p))
+            bytes.append(contentsOf: p)
             return true
         } ?? false
         if !clean {
@@ -165,6 +184,5 @@ struct JSONWriter {
                 }
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

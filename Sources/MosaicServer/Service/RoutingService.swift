@@ -353,9 +353,9 @@ public final class RoutingService: Sendable {
             w.string("provider", c.provider)
             w.key("placement")
             switch c.placement {
-            case .rule(let name): w.string("rule " + name)
-            case .fallback(let of): w.string("fallback of " + of)
-            case .strategy(let s): w.string("strategy " + s)
+            case .rule(let name): w.string("rule ", then: name)
+            case .fallback(let of): w.string("fallback of ", then: of)
+            case .strategy(let s): w.string("strategy ", then: s)
             }
             w.number("score", c.score)
             w.number("expected_latency_ms", c.prediction.expectedLatencyMs)

@@ -79,6 +79,24 @@ struct JSONLexerTests {
         }
     }
 
+    @Test("utf8String agrees with String(validating:) on 200,000 seeded random byte strings")
+    func utf8StringAgreesWithValidating() {
+        var rng = SeededRandom(seed: 18)
+        // Bytes drawn mostly from the ranges that make UTF-8 valid or nearly so, to hit both outcomes.
+        let pools: [ClosedRange<UInt8>] = [0x20...0x7E, 0x80...0xBF, 0xC2...0xDF, 0xE0...0xEF, 0xF0...0xF4, 0xF5...0xFF, 0xC0...0xC1]
+        var valid = 0
+        for _ in 0..<200_000 {
+            let n = Int.random(in: 0...8, using: &rng)
+            let bytes = (0..<n).map { _ in UInt8.random(in: pools[Int.random(in: 0..<pools.count, using: &rng)], using: &rng) }
+            let expected = String(validating: bytes, as: UTF8.self)
+            let got = bytes.withUnsafeBytes { JSONLexer.utf8String($0) }
+            #expect(got == expected, "\(bytes)")
+            if got != expected { return }
+            if expected != nil { valid += 1 }
+        }
+        #expect(valid > 20_000 && valid < 180_000, "both outcomes are exercised (\(valid) valid)")
+    }
+
     @Test func whitespaceAndLiterals() {
         lex(" \t\r\n true nul") { b in
             #expect(JSONLexer.skipWhitespace(b, from: 0) == 5)
