@@ -23,11 +23,7 @@ struct FleetRun {
     var rowsStored: Int64
     var distinctStored: Int64
     var rate: Double { Double(pairs) / seconds }
-    func percentile(_ p: Double) -> Double {
-        guard !routeLatenciesMicros.isEmpty else { return .nan }
-        let sorted = routeLatenciesMicros.sorted()
-        return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
-    }
+    func percentile(_ p: Double) -> Double { millisecondsPercentile(routeLatenciesMicros, p) }
 }
 
 /// Starts `count` server children on a fresh database of the server at `adminURL`, drives
@@ -45,28 +41,17 @@ func fleetRun(count: Int, adminURL: String, executable: String, modelPath: Strin
     // Migrate once before the servers start (they would otherwise queue on the advisory lock).
     _ = try Store(path: store)
 
-    var children: [Process] = []
-    var ports: [Int] = []
+    var children: [PortChild] = []
     for _ in 0..<count {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", "committed"]
-        let pipe = Pipe()
-        child.standardOutput = pipe
-        try child.run()
-        var portLine = ""
-        while !portLine.contains("\n") {
-            let d = pipe.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            portLine += String(decoding: d, as: UTF8.self)
+        do {
+            children.append(try PortChild(executable, ["--serve", "--model", modelPath, "--policy", policyPath,
+                                                       "--store", store, "--ack", "committed"]))
+        } catch {
+            for c in children { c.process.terminate() }
+            throw error
         }
-        guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-            for c in children { c.terminate() }
-            throw LoopbackHTTPClient.Failure(description: "server did not start: \(portLine)")
-        }
-        children.append(child)
-        ports.append(port)
     }
+    let ports = children.map(\.port)
     let targets = ports
     let start = DispatchTime.now().uptimeNanoseconds
     let measureFrom = start + UInt64(warmup * 1e9)
@@ -104,8 +89,8 @@ func fleetRun(count: Int, adminURL: String, executable: String, modelPath: Strin
         }
     }
     group.wait()
-    for c in children { c.terminate() }   // SIGTERM: drain, give leases back
-    for c in children { c.waitUntilExit() }
+    for c in children { c.process.terminate() }   // SIGTERM: drain, give leases back
+    for c in children { c.process.waitUntilExit() }
     let db = try Store(path: store).database
     let rows = try db.scalarInt("SELECT count(*) FROM requests") ?? -1
     let distinct = try db.scalarInt("SELECT count(DISTINCT request_id) FROM requests") ?? -1

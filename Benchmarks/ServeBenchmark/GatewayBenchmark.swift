@@ -63,36 +63,6 @@ func mockUsage(_ content: String) -> (input: Int, output: Int) {
     return (n, 20 + n % 50)
 }
 
-/// A child process that prints `PORT n` on its first line.
-final class PortChild {
-    let process = Process()
-    let port: Int
-
-    init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var line = ""
-        while !line.contains("\n") {
-            let d = pipe.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            line += String(decoding: d, as: UTF8.self)
-        }
-        guard let p = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-            throw LoopbackHTTPClient.Failure(description: "\(arguments.first ?? executable) did not start: \(line)")
-        }
-        port = p
-    }
-
-    /// SIGTERM, then waits (the gateway drains and flushes its outcome writer).
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
 /// The load average now (1, 5, 15 minutes), as `/proc/loadavg` gives it.
 func loadAverage() -> String {
     let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"

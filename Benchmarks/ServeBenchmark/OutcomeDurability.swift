@@ -19,11 +19,7 @@ struct OutcomeRun {
     var rowsStored: Int64
     var acknowledged: Int
     var rate: Double { Double(outcomes) / seconds }
-    func percentile(_ p: Double) -> Double {
-        guard !latenciesMicros.isEmpty else { return .nan }
-        let sorted = latenciesMicros.sorted()
-        return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
-    }
+    func percentile(_ p: Double) -> Double { millisecondsPercentile(latenciesMicros, p) }
 }
 
 /// Starts the server child with a store and `--ack mode`, drives `clients` closed-loop clients
@@ -32,21 +28,8 @@ struct OutcomeRun {
 func outcomeRun(mode: String, executable: String, modelPath: String, policyPath: String, dir: URL,
                 clients: Int, seconds: Double, warmup: Double) throws -> OutcomeRun {
     let store = dir.appendingPathComponent("outcomes-\(mode).sqlite").path
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: executable)
-    child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", mode]
-    let pipe = Pipe()
-    child.standardOutput = pipe
-    try child.run()
-    var portLine = ""
-    while !portLine.contains("\n") {
-        let d = pipe.fileHandleForReading.availableData
-        if d.isEmpty { break }
-        portLine += String(decoding: d, as: UTF8.self)
-    }
-    guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-        throw LoopbackHTTPClient.Failure(description: "server did not start: \(portLine)")
-    }
+    let server = try PortChild(executable, ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", mode])
+    let port = server.port
     let start = DispatchTime.now().uptimeNanoseconds
     let measureFrom = start + UInt64(warmup * 1e9)
     let end = measureFrom + UInt64(seconds * 1e9)
@@ -81,8 +64,7 @@ func outcomeRun(mode: String, executable: String, modelPath: String, policyPath:
         }
     }
     group.wait()
-    child.terminate()   // SIGTERM: drains, then flushes what the queued mode still holds
-    child.waitUntilExit()
+    server.stop()   // SIGTERM: drains, then flushes what the queued mode still holds
     let rows = try Store(path: store, readOnly: true).database.scalarInt("SELECT count(*) FROM requests") ?? -1
     let r = results.withLock { $0 }
     return OutcomeRun(mode: mode, outcomes: r.count, seconds: seconds, latenciesMicros: r.latencies, rowsStored: rows,

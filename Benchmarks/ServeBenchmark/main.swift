@@ -110,12 +110,7 @@ struct RunResult {
     var seconds: Double
     var latenciesMicros: [UInt32]
     var rate: Double { Double(requests) / seconds }
-    func percentile(_ p: Double) -> Double {
-        guard !latenciesMicros.isEmpty else { return .nan }
-        let sorted = latenciesMicros.sorted()
-        let k = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
-        return Double(sorted[max(0, k)]) / 1000
-    }
+    func percentile(_ p: Double) -> Double { millisecondsPercentile(latenciesMicros, p) }
 }
 
 /// The load generator: one poll(2) thread, `connections` keep-alive connections, closed loop or
@@ -294,22 +289,14 @@ do {
     say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
 }
 
-let child = Process()
-child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-child.arguments = ["--serve", "--model", modelPath, "--policy", policyPath]
-let pipe = Pipe()
-child.standardOutput = pipe
-try child.run()
-var portLine = ""
-while !portLine.contains("\n") {
-    let d = pipe.fileHandleForReading.availableData
-    if d.isEmpty { break }
-    portLine += String(decoding: d, as: UTF8.self)
-}
-guard let port = Int(portLine.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-    say("server did not start: \(portLine)")
+let server: PortChild
+do {
+    server = try PortChild(CommandLine.arguments[0], ["--serve", "--model", modelPath, "--policy", policyPath])
+} catch {
+    say("\(error)")
     exit(1)
 }
+let child = server.process, port = server.port
 defer { child.terminate() }
 
 let bodies = [

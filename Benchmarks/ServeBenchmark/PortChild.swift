@@ -1,0 +1,41 @@
+// Server children of the benchmark, and the percentiles of their measured latencies.
+import Foundation
+import MosaicServer
+
+/// A child process that prints `PORT n` on its first line.
+final class PortChild {
+    let process = Process()
+    let port: Int
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var line = ""
+        while !line.contains("\n") {
+            let d = pipe.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line += String(decoding: d, as: UTF8.self)
+        }
+        guard let p = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            throw LoopbackHTTPClient.Failure(description: "\(arguments.first ?? executable) did not start: \(line)")
+        }
+        port = p
+    }
+
+    /// SIGTERM, then waits (the server drains and flushes its outcome writer).
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// The p-quantile (0…1, nearest rank) of latencies in microseconds, in milliseconds; NaN when
+/// there are none.
+func millisecondsPercentile(_ micros: [UInt32], _ p: Double) -> Double {
+    guard !micros.isEmpty else { return .nan }
+    let sorted = micros.sorted()
+    return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
+}
