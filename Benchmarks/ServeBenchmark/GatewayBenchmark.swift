@@ -69,12 +69,14 @@ func loadAverage() -> String {
     return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
 
-/// The policy the gateway benchmarks route with: one provider, no health filter, no quotas.
+/// The policy the gateway benchmarks route with: one provider, no health filter, no quotas, and
+/// no rate-limit filter (the catalog's OpenAI limit, 10,000 requests a minute, would refuse
+/// every request after its burst at the benchmark's rates: "no upstream can take model").
 let gatewayPolicyYAML = """
     version: 1
     name: gateway-bench
     providers: [openai]
-    filters: {health: false}
+    filters: {health: false, rate_limit: false}
     strategy: {kind: cost_first}
     outliers: {enabled: false}
     retry: {on: [timeout, error, rate_limited], max_attempts: 2, budget: {ratio: 1, minimum: 100}}
