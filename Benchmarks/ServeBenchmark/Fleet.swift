@@ -8,7 +8,6 @@ import BenchmarkSupport
 import Foundation
 import MosaicServer
 import MosaicStore
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,49 +51,12 @@ func fleetRun(count: Int, adminURL: String, executable: String, modelPath: Strin
         }
     }
     let ports = children.map(\.port)
-    let targets = ports
-    let start = DispatchTime.now().uptimeNanoseconds
-    let measureFrom = start + UInt64(warmup * 1e9)
-    let end = measureFrom + UInt64(seconds * 1e9)
-    let results = Mutex<(pairs: Int, acked: Int, latencies: [UInt32])>((0, 0, []))
-    let group = DispatchGroup()
-    for k in 0..<clients {
-        group.enter()
-        Thread.detachNewThread {
-            defer { group.leave() }
-            let c = LoopbackHTTPClient(port: targets[k % targets.count])
-            defer { c.close() }
-            var latencies: [UInt32] = []
-            var pairs = 0, acked = 0
-            let tenants = ["acme", "globex", "initech"]
-            while DispatchTime.now().uptimeNanoseconds < end {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                guard let r = try? c.post("/v1/route", json: #"{"tenant":"\#(tenants[k % 3])","prompt_tokens":900,"expected_output_tokens":200}"#),
-                      r.status == 200, let id = field(r.body, "decision_id"), let provider = selectedProvider(r.body) else { continue }
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                guard let ack = try? c.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":640,"input_tokens":900,"output_tokens":200}"#)
-                else { continue }
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                if ack.status == 200 { acked += 1 }
-                if t0 >= measureFrom && t2 <= end && ack.status == 200 {
-                    pairs += 1
-                    latencies.append(UInt32(min(UInt64(UInt32.max), (t1 - t0) / 1000)))
-                }
-            }
-            results.withLock {
-                $0.pairs += pairs
-                $0.acked += acked
-                $0.latencies += latencies
-            }
-        }
-    }
-    group.wait()
+    let r = routeOutcomePairs(ports: ports, clients: clients, seconds: seconds, warmup: warmup, timing: .route)
     for c in children { c.process.terminate() }   // SIGTERM: drain, give leases back
     for c in children { c.process.waitUntilExit() }
     let db = try Store(path: store).database
     let rows = try db.scalarInt("SELECT count(*) FROM requests") ?? -1
     let distinct = try db.scalarInt("SELECT count(DISTINCT request_id) FROM requests") ?? -1
-    let r = results.withLock { $0 }
     try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     return FleetRun(instances: count, pairs: r.pairs, seconds: seconds, routeLatenciesMicros: r.latencies,
                     acknowledged: r.acked, rowsStored: rows, distinctStored: distinct)

@@ -29,46 +29,59 @@ func outcomeRun(mode: String, executable: String, modelPath: String, policyPath:
                 clients: Int, seconds: Double, warmup: Double) throws -> OutcomeRun {
     let store = dir.appendingPathComponent("outcomes-\(mode).sqlite").path
     let server = try PortChild(executable, ["--serve", "--model", modelPath, "--policy", policyPath, "--store", store, "--ack", mode])
-    let port = server.port
+    let r = routeOutcomePairs(ports: [server.port], clients: clients, seconds: seconds, warmup: warmup, timing: .outcome)
+    server.stop()   // SIGTERM: drains, then flushes what the queued mode still holds
+    let rows = try Store(path: store, readOnly: true).database.scalarInt("SELECT count(*) FROM requests") ?? -1
+    return OutcomeRun(mode: mode, outcomes: r.pairs, seconds: seconds, latenciesMicros: r.latencies, rowsStored: rows,
+                      acknowledged: r.acked)
+}
+
+/// Which call of a route-then-outcome pair is timed.
+enum TimedCall { case route, outcome }
+
+/// `clients` closed-loop clients (client k on `ports[k % ports.count]`), each routing a request
+/// and then reporting its outcome, for `warmup + seconds`. Returns the pairs acknowledged (200)
+/// inside the measured window, every acknowledgement, and the timed call's latencies in µs.
+func routeOutcomePairs(ports: [Int], clients: Int, seconds: Double, warmup: Double,
+                       timing: TimedCall) -> (pairs: Int, acked: Int, latencies: [UInt32]) {
     let start = DispatchTime.now().uptimeNanoseconds
     let measureFrom = start + UInt64(warmup * 1e9)
     let end = measureFrom + UInt64(seconds * 1e9)
-    let results = Mutex<(count: Int, acked: Int, latencies: [UInt32])>((0, 0, []))
+    let results = Mutex<(pairs: Int, acked: Int, latencies: [UInt32])>((0, 0, []))
     let group = DispatchGroup()
     for k in 0..<clients {
         group.enter()
         Thread.detachNewThread {
             defer { group.leave() }
-            let c = LoopbackHTTPClient(port: port)
+            let c = LoopbackHTTPClient(port: ports[k % ports.count])
+            defer { c.close() }
             var latencies: [UInt32] = []
-            var count = 0, acked = 0
+            var pairs = 0, acked = 0
             let tenants = ["acme", "globex", "initech"]
             while DispatchTime.now().uptimeNanoseconds < end {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 guard let r = try? c.post("/v1/route", json: #"{"tenant":"\#(tenants[k % 3])","prompt_tokens":900,"expected_output_tokens":200}"#),
                       r.status == 200, let id = field(r.body, "decision_id"), let provider = selectedProvider(r.body) else { continue }
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t1 = DispatchTime.now().uptimeNanoseconds
                 guard let ack = try? c.post("/v1/outcome", json: #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":640,"input_tokens":900,"output_tokens":200}"#)
                 else { continue }
-                let t1 = DispatchTime.now().uptimeNanoseconds
+                let t2 = DispatchTime.now().uptimeNanoseconds
                 if ack.status == 200 { acked += 1 }
-                if t0 >= measureFrom && t1 <= end && ack.status == 200 {
-                    count += 1
-                    latencies.append(UInt32(min(UInt64(UInt32.max), (t1 - t0) / 1000)))
+                let (from, to) = timing == .route ? (t0, t1) : (t1, t2)
+                if from >= measureFrom && t2 <= end && ack.status == 200 {
+                    pairs += 1
+                    latencies.append(UInt32(min(UInt64(UInt32.max), (to - from) / 1000)))
                 }
             }
             results.withLock {
-                $0.count += count
+                $0.pairs += pairs
                 $0.acked += acked
                 $0.latencies += latencies
             }
         }
     }
     group.wait()
-    server.stop()   // SIGTERM: drains, then flushes what the queued mode still holds
-    let rows = try Store(path: store, readOnly: true).database.scalarInt("SELECT count(*) FROM requests") ?? -1
-    let r = results.withLock { $0 }
-    return OutcomeRun(mode: mode, outcomes: r.count, seconds: seconds, latenciesMicros: r.latencies, rowsStored: rows,
-                      acknowledged: r.acked)
+    return results.withLock { $0 }
 }
 
 /// The value of a top-level string field in a JSON answer (enough for the decision id).
