@@ -99,32 +99,15 @@ final class PostgresStatement {
     /// The SQL with each `$N` replaced by its value as a quoted literal (a literal of unknown
     /// type, as the untyped text parameters are), for `DECLARE … CURSOR`.
     static func inline(_ sql: String, _ binds: [SQLValue]) -> String {
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 16 * binds.count)
-        var inQuote = false
-        var chars = sql.makeIterator()
-        var pending: Character? = chars.next()
-        while let c = pending {
-            pending = chars.next()
-            if c == "'" { inQuote.toggle() }
-            guard c == "$", !inQuote, let d = pending, d.isASCII, d.isNumber else {
-                out.append(c)
-                continue
-            }
-            var number = ""
-            while let d = pending, d.isASCII, d.isNumber {
-                number.append(d)
-                pending = chars.next()
-            }
-            let i = Int(number)! - 1
+        rewritingPlaceholders(sql, marker: "$", bare: false, reserve: 16 * binds.count) { n in
+            let i = n! - 1
             switch i < binds.count ? binds[i] : .null {
-            case .null: out += "NULL"
-            case .int(let v): out += "'\(v)'"
-            case .double(let v): out += "'\(PostgresSession.text(of: v))'"
-            case .text(let v): out += "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
+            case .null: return "NULL"
+            case .int(let v): return "'\(v)'"
+            case .double(let v): return "'\(PostgresSession.text(of: v))'"
+            case .text(let v): return "'" + v.replacingOccurrences(of: "'", with: "''") + "'"
             }
         }
-        return out
     }
 
     var columnCount: Int32 {
@@ -189,34 +172,46 @@ final class PostgresStatement {
     /// `?N` becomes `$N` and each bare `?` the next number; quoted text is left alone.
     /// Returns the SQL and the number of parameters.
     static func translatePlaceholders(_ sql: String) -> (String, Int) {
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 8)
         var next = 0, highest = 0
-        var inQuote = false
-        var chars = sql.makeIterator()
-        var pending: Character? = chars.next()
-        while let c = pending {
-            pending = chars.next()
-            if c == "'" { inQuote.toggle() }
-            guard c == "?", !inQuote else {
-                out.append(c)
-                continue
-            }
-            var number = ""
-            while let d = pending, d.isASCII, d.isNumber {
-                number.append(d)
-                pending = chars.next()
-            }
+        let out = rewritingPlaceholders(sql, marker: "?", bare: true, reserve: 8) { number in
             let n: Int
-            if number.isEmpty {
+            if let number {
+                n = number
+            } else {
                 next += 1
                 n = next
-            } else {
-                n = Int(number)!
             }
             highest = max(highest, n)
-            out += "$\(n)"
+            return "$\(n)"
         }
         return (out, highest)
     }
+}
+
+/// `sql` with each `marker` outside single quotes, and the digits that follow it, replaced by
+/// `replace(number)` (nil when no digit follows). Without `bare`, a marker not followed by a
+/// digit is kept as it is.
+private func rewritingPlaceholders(_ sql: String, marker: Character, bare: Bool, reserve: Int,
+                                   _ replace: (Int?) -> String) -> String {
+    var out = ""
+    out.reserveCapacity(sql.utf8.count + reserve)
+    var inQuote = false
+    var chars = sql.makeIterator()
+    var pending: Character? = chars.next()
+    while let c = pending {
+        pending = chars.next()
+        if c == "'" { inQuote.toggle() }
+        let digitFollows = pending.map { $0.isASCII && $0.isNumber } ?? false
+        guard c == marker, !inQuote, bare || digitFollows else {
+            out.append(c)
+            continue
+        }
+        var number = ""
+        while let d = pending, d.isASCII, d.isNumber {
+            number.append(d)
+            pending = chars.next()
+        }
+        out += replace(number.isEmpty ? nil : Int(number)!)
+    }
+    return out
 }
