@@ -2,14 +2,15 @@
 import Foundation
 import MosaicServer
 
-/// A child process that prints `PORT n` on its first line.
+/// A child process that prints `PORT n` on its first line. Server children (`--serve`) get the
+/// benchmark's `--executor` (event-loops by default, as `mosaic serve`).
 final class PortChild {
     let process = Process()
     let port: Int
 
     init(_ executable: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.arguments = arguments.first == "--serve" ? arguments + ["--executor", executorChoice] : arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -3,6 +3,7 @@
 //   swift build -c release --product ServeBenchmark
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
 //       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
+//       [--executor event-loops|pool]   (where the server runs its handlers, as `mosaic serve --executor`)
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
 //   .build/release/ServeBenchmark --gateway-cache | --gateway-vs-litellm      (GatewayBenchmark.swift)
 //   .build/release/ServeBenchmark --fleet postgres://… [--instances 1,2,3] [--clients 16] [--seconds 10]   (Fleet.swift)
@@ -38,6 +39,8 @@ let seconds = options.double("--seconds", 20)
 let connections = options.int("--connections", 64, minimum: 1)
 let soakSeconds = options.double("--soak", 0)
 let warmup = 2.0
+/// Where the server children run their request handlers (`mosaic serve --executor`).
+let executorChoice = options.value("--executor") ?? TaskExecutorChoice.eventLoops.rawValue
 
 /// The example policy with quotas and rate limits raised out of the way: the benchmark measures
 /// decisions, not a tenant's hourly quota running out after a few seconds at 10k requests/s.
@@ -62,6 +65,10 @@ if args.first == "--mock-upstream" {   // the gateway benchmarks' upstream (Gate
 }
 
 if args.first == "--serve" {
+    guard let executor = TaskExecutorChoice(rawValue: executorChoice) else {
+        options.fail("--executor must be event-loops or pool")
+    }
+    executor.adopt()   // as `mosaic serve --executor` does, before the first task
     let policyPath = options.value("--policy")!
     var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
     o.port = 0

@@ -5,6 +5,8 @@ import MosaicCore
 import MosaicServer
 import Synchronization
 
+extension TaskExecutorChoice: ExpressibleByArgument {}
+
 /// `mosaic serve`: the online routing service.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +23,9 @@ struct ServeCommand: ParsableCommand {
             answered once its row is committed; many share one transaction), so the next \
             `mosaic train routing` sees production traffic. SIGTERM or SIGINT stops accepting, \
             drains in-flight requests and flushes the outcome writer. Logs are JSON lines on stderr \
-            (level from MOSAIC_LOG_LEVEL, default info). With --store postgres://…, several routers form a             fleet: tenant quotas and budgets are shared through leases, and `mosaic models publish` reaches             every router (README: Running a router fleet).
+            (level from MOSAIC_LOG_LEVEL, default info). With --store postgres://…, several routers form a \
+            fleet: tenant quotas and budgets are shared through leases, and `mosaic models publish` reaches \
+            every router (README: Running a router fleet).
 
             Example: mosaic serve --model models/router-demo.json --policy policy.yaml --port 8080 --store mosaic.sqlite
             """
@@ -57,6 +61,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Largest request head (request line and headers) in bytes.") var maxHeaderBytes = 16_384
     @Flag(name: .long, help: "Let clients on other hosts use the admin endpoints (by default: loopback clients only).")
     var adminRemote = false
+    @Option(name: .long, help: ArgumentHelp("Where request handlers run: on the event loop that read the request (no thread hop), or on Swift's cooperative thread pool.", valueName: "event-loops|pool"))
+    var executor = TaskExecutorChoice.eventLoops
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -69,6 +75,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        executor.adopt()   // before the first task starts
         let env = ProcessInfo.processInfo.environment
         let level = env["MOSAIC_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         let logger = JSONLogHandler.logger(label: "mosaic.serve", level: level)

@@ -38,15 +38,18 @@ struct LiveTests {
         try #expect(s.database.scalarInt("SELECT count(*) FROM requests WHERE tenant = 'acme' AND model = 'gpt-4o' AND request_id IS NOT NULL") == 20)
     }
 
-    @Test func sigtermDrainsAndLosesNoOutcome() async throws {
+    /// Under both executors (`--executor`): handlers on the event loops must drain as the pool does.
+    @Test(arguments: TaskExecutorChoice.allCases)
+    func sigtermDrainsAndLosesNoOutcome(executor: TaskExecutorChoice) async throws {
         let f = try Fixture()
-        try await blocking { try Self.sigterm(f) }
+        try await blocking { try Self.sigterm(f, executor: executor) }
     }
 
-    static func sigterm(_ f: Fixture) throws {
+    static func sigterm(_ f: Fixture, executor: TaskExecutorChoice) throws {
         let store = f.dir.file("sigterm.sqlite")
         let process = try MosaicBinary.start(
-            ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--store", store, "--watch-interval", "0"],
+            ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--store", store, "--watch-interval", "0",
+             "--executor", executor.rawValue],
             environment: ["MOSAIC_LOG_LEVEL": "warning"])
         // The port is on the first line of standard output.
         let out = (process.standardOutput as! Pipe).fileHandleForReading
