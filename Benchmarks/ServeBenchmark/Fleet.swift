@@ -15,14 +15,10 @@ import Glibc
 /// What one fleet size gave.
 struct FleetRun {
     var instances: Int
-    var pairs: Int
-    var seconds: Double
-    var routeLatenciesMicros: [UInt32]
-    var acknowledged: Int
+    /// The clients' pairs, timed on the route call.
+    var load: PairsRun
     var rowsStored: Int64
     var distinctStored: Int64
-    var rate: Double { Double(pairs) / seconds }
-    func percentile(_ p: Double) -> Double { millisecondsPercentile(routeLatenciesMicros, p) }
 }
 
 /// Starts `count` server children on a fresh database of the server at `adminURL`, drives
@@ -58,8 +54,7 @@ func fleetRun(count: Int, adminURL: String, executable: String, modelPath: Strin
     let rows = try db.scalarInt("SELECT count(*) FROM requests") ?? -1
     let distinct = try db.scalarInt("SELECT count(DISTINCT request_id) FROM requests") ?? -1
     try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-    return FleetRun(instances: count, pairs: r.pairs, seconds: seconds, routeLatenciesMicros: r.latencies,
-                    acknowledged: r.acked, rowsStored: rows, distinctStored: distinct)
+    return FleetRun(instances: count, load: r, rowsStored: rows, distinctStored: distinct)
 }
 
 /// Each fleet size in turn, and a table.
@@ -68,12 +63,13 @@ func fleetBenchmark(adminURL: String, sizes: [Int], executable: String, modelPat
     say("fleet: \(sizes) routers on one PostgreSQL, \(clients) clients (route, then outcome acknowledged on commit) spread over them, \(Int(warmup)) s warm-up + \(Int(seconds)) s each")
     var rows: [[String]] = []
     for n in sizes {
-        let r = try fleetRun(count: n, adminURL: adminURL, executable: executable, modelPath: modelPath, policyPath: policyPath,
+        let f = try fleetRun(count: n, adminURL: adminURL, executable: executable, modelPath: modelPath, policyPath: policyPath,
                              clients: clients, seconds: seconds, warmup: warmup)
-        let lost = Int64(r.acknowledged) - r.distinctStored
-        say("  \(n) router(s): \(Int(r.rate)) route+outcome pairs/s, route p50 \(Bench.fixed(r.percentile(0.5), 2)) ms p99 \(Bench.fixed(r.percentile(0.99), 2)) ms; acknowledged \(r.acknowledged), stored \(r.rowsStored) (\(r.distinctStored) distinct)")
+        let r = f.load
+        let lost = Int64(r.acknowledged) - f.distinctStored
+        say("  \(n) router(s): \(Int(r.rate)) route+outcome pairs/s, route p50 \(Bench.fixed(r.percentile(0.5), 2)) ms p99 \(Bench.fixed(r.percentile(0.99), 2)) ms; acknowledged \(r.acknowledged), stored \(f.rowsStored) (\(f.distinctStored) distinct)")
         rows.append(["\(n)", "\(Int(r.rate))", Bench.fixed(r.percentile(0.5), 2), Bench.fixed(r.percentile(0.99), 2),
-                     "\(r.acknowledged)", "\(r.rowsStored)", lost <= 0 && r.rowsStored == r.distinctStored ? "yes" : "NO"])
+                     "\(r.acknowledged)", "\(f.rowsStored)", lost <= 0 && f.rowsStored == f.distinctStored ? "yes" : "NO"])
     }
     Bench.printTable(["routers", "pairs/s", "route p50 (ms)", "route p99 (ms)", "acknowledged", "stored", "none lost, none twice"],
                      right: [0, 1, 2, 3, 4, 5], rows)

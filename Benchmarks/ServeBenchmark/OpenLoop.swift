@@ -41,22 +41,8 @@ struct OpenLoopResult {
 /// after the warm-up and waits up to 2 s after the window for their answers.
 func openLoop(port: Int, path: String, bodies: [String], rate: Double, seconds: Double, warmup: Double,
               connections: Int) -> OpenLoopResult {
-    let requests: [[UInt8]] = bodies.map { body in
-        Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
-    }
-    var fds: [Int32] = []
-    for _ in 0..<connections {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(16)) } }
-        precondition(rc == 0, "connect to 127.0.0.1:\(port) failed: errno \(errno)")
-        fds.append(s)
-    }
+    let requests = postRequests(path: path, bodies: bodies)
+    let fds = (0..<connections).map { _ in loopbackConnection(port: port) }
     defer { for s in fds { close(s) } }
 
     let clock = { () -> UInt64 in
@@ -131,12 +117,7 @@ func openLoop(port: Int, path: String, bodies: [String], rate: Double, seconds: 
                 continue
             }
             buffers[c].append(contentsOf: chunk[0..<got])
-            while let headEnd = openLoopHeaderEnd(buffers[c]) {
-                let length = openLoopContentLength(buffers[c], headEnd)
-                let size = headEnd + 4 + length
-                guard buffers[c].count >= size else { break }
-                let ok = buffers[c].count > 12 && buffers[c][9] == UInt8(ascii: "2")
-                buffers[c].removeFirst(size)
+            while let ok = takeResponse(from: &buffers[c]) {
                 if indexOf[c] >= measuredFirst {
                     answered += 1
                     if ok {
@@ -154,22 +135,6 @@ func openLoop(port: Int, path: String, bodies: [String], rate: Double, seconds: 
     let measured = total - measuredFirst
     return OpenLoopResult(targetRate: rate, achievedRate: Double(latencies.count) / seconds, errors: errors,
                           unfinished: measured - answered, latenciesMicros: latencies, maxSendLagMicros: maxLag / 1000)
-}
-
-func openLoopHeaderEnd(_ b: [UInt8]) -> Int? {
-    if b.count < 4 { return nil }
-    var i = 0
-    while i + 3 < b.count {
-        if b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
-        i += 1
-    }
-    return nil
-}
-
-func openLoopContentLength(_ b: [UInt8], _ headEnd: Int) -> Int {
-    let head = String(decoding: b[0..<headEnd], as: UTF8.self).lowercased()
-    guard let r = head.range(of: "content-length:") else { return 0 }
-    return Int(head[r.upperBound...].drop { $0 == " " }.prefix { $0.isNumber }) ?? 0
 }
 
 /// Runs `wrk` (closed loop, one thread, `connections` connections) against `path` for

@@ -10,16 +10,21 @@ import Synchronization
 import Glibc
 #endif
 
+/// What a run of route-then-outcome pairs gave (see ``routeOutcomePairs``).
+struct PairsRun: MeasuredRun {
+    /// Pairs acknowledged inside the measured window.
+    var completed: Int
+    var seconds: Double
+    /// Every acknowledged outcome, warm-up included.
+    var acknowledged: Int
+    var latenciesMicros: [UInt32]
+}
+
 /// What one acknowledgement mode gave.
 struct OutcomeRun {
     var mode: String
-    var outcomes: Int
-    var seconds: Double
-    var latenciesMicros: [UInt32]
+    var load: PairsRun
     var rowsStored: Int64
-    var acknowledged: Int
-    var rate: Double { Double(outcomes) / seconds }
-    func percentile(_ p: Double) -> Double { millisecondsPercentile(latenciesMicros, p) }
 }
 
 /// Starts the server child with a store and `--ack mode`, drives `clients` closed-loop clients
@@ -32,8 +37,7 @@ func outcomeRun(mode: String, executable: String, modelPath: String, policyPath:
     let r = routeOutcomePairs(ports: [server.port], clients: clients, seconds: seconds, warmup: warmup, timing: .outcome)
     server.stop()   // SIGTERM: drains, then flushes what the queued mode still holds
     let rows = try Store(path: store, readOnly: true).database.scalarInt("SELECT count(*) FROM requests") ?? -1
-    return OutcomeRun(mode: mode, outcomes: r.pairs, seconds: seconds, latenciesMicros: r.latencies, rowsStored: rows,
-                      acknowledged: r.acked)
+    return OutcomeRun(mode: mode, load: r, rowsStored: rows)
 }
 
 /// Which call of a route-then-outcome pair is timed.
@@ -43,7 +47,7 @@ enum TimedCall { case route, outcome }
 /// and then reporting its outcome, for `warmup + seconds`. Returns the pairs acknowledged (200)
 /// inside the measured window, every acknowledgement, and the timed call's latencies in µs.
 func routeOutcomePairs(ports: [Int], clients: Int, seconds: Double, warmup: Double,
-                       timing: TimedCall) -> (pairs: Int, acked: Int, latencies: [UInt32]) {
+                       timing: TimedCall) -> PairsRun {
     let start = DispatchTime.now().uptimeNanoseconds
     let measureFrom = start + UInt64(warmup * 1e9)
     let end = measureFrom + UInt64(seconds * 1e9)
@@ -81,7 +85,8 @@ func routeOutcomePairs(ports: [Int], clients: Int, seconds: Double, warmup: Doub
         }
     }
     group.wait()
-    return results.withLock { $0 }
+    let r = results.withLock { $0 }
+    return PairsRun(completed: r.pairs, seconds: seconds, acknowledged: r.acked, latenciesMicros: r.latencies)
 }
 
 /// The value of a top-level string field in a JSON answer (enough for the decision id).
@@ -102,13 +107,14 @@ func selectedProvider(_ body: [UInt8]) -> String? {
 func outcomeDurabilityBenchmark(executable: String, modelPath: String, policyPath: String, dir: URL,
                                 clients: Int, seconds: Double, warmup: Double, say: (String) -> Void) throws {
     say("outcomes: \(clients) clients, each route then outcome in a closed loop, \(Int(warmup)) s warm-up + \(Int(seconds)) s per mode; store on \(dir.path)")
-    var runs: [OutcomeRun] = []
+    var runs: [PairsRun] = []
     for mode in ["queued", "committed"] {
         let r = try outcomeRun(mode: mode, executable: executable, modelPath: modelPath, policyPath: policyPath, dir: dir,
                                clients: clients, seconds: seconds, warmup: warmup)
         say(String(format: "outcome ack=%-9@ %8.0f outcomes/s   p50 %6.2f ms   p99 %6.2f ms   p99.9 %6.2f ms   acknowledged %d, stored %lld",
-                   r.mode as NSString, r.rate, r.percentile(0.5), r.percentile(0.99), r.percentile(0.999), r.acknowledged, r.rowsStored))
-        runs.append(r)
+                   r.mode as NSString, r.load.rate, r.load.percentile(0.5), r.load.percentile(0.99), r.load.percentile(0.999),
+                   r.load.acknowledged, r.rowsStored))
+        runs.append(r.load)
     }
     say(String(format: "durability cost: committed / queued throughput %.1f%%, p50 %.2f×, p99 %.2f×",
                runs[1].rate / runs[0].rate * 100, runs[1].percentile(0.5) / runs[0].percentile(0.5),

@@ -40,3 +40,19 @@ func millisecondsPercentile(_ micros: [UInt32], _ p: Double) -> Double {
     let sorted = micros.sorted()
     return Double(sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]) / 1000
 }
+
+/// A load run: what completed in the measured window, the window's length, and the timed
+/// calls' latencies.
+protocol MeasuredRun {
+    /// Requests (or route-then-outcome pairs) completed in the measured window.
+    var completed: Int { get }
+    var seconds: Double { get }
+    /// µs.
+    var latenciesMicros: [UInt32] { get }
+}
+
+extension MeasuredRun {
+    /// Completed per second.
+    var rate: Double { Double(completed) / seconds }
+    func percentile(_ p: Double) -> Double { millisecondsPercentile(latenciesMicros, p) }
+}

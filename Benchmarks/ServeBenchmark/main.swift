@@ -111,22 +111,18 @@ func rssKiB(_ pid: Int32) -> Int {
 
 func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-struct RunResult {
-    var requests: Int
+struct RunResult: MeasuredRun {
+    var completed: Int
     var errors: Int
     var seconds: Double
     var latenciesMicros: [UInt32]
-    var rate: Double { Double(requests) / seconds }
-    func percentile(_ p: Double) -> Double { millisecondsPercentile(latenciesMicros, p) }
 }
 
 /// The load generator: one poll(2) thread, `connections` keep-alive connections, closed loop or
 /// paced to `targetRate` requests/s overall.
 func load(port: Int, path: String, bodies: [String], seconds: Double, warmup: Double,
           targetRate: Double? = nil, sample: ((Double) -> Void)? = nil) -> RunResult {
-    let requests: [[UInt8]] = bodies.map { body in
-        Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
-    }
+    let requests = postRequests(path: path, bodies: bodies)
     var fds: [Int32] = []
     var buffers: [[UInt8]] = []
     var sentAt: [UInt64] = []
@@ -134,16 +130,7 @@ func load(port: Int, path: String, bodies: [String], seconds: Double, warmup: Do
     var inflight: [Bool] = []
     var rr = 0
     for _ in 0..<connections {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(16)) } }
-        precondition(rc == 0, "connect failed")
-        fds.append(s)
+        fds.append(loopbackConnection(port: port))
         buffers.append([])
         sentAt.append(0)
         nextDue.append(0)
@@ -194,12 +181,7 @@ func load(port: Int, path: String, bodies: [String], seconds: Double, warmup: Do
             if got <= 0 { errors += 1; continue }
             buffers[k].append(contentsOf: chunk[0..<got])
             // Complete responses in the buffer.
-            while let headEnd = findHeaderEnd(buffers[k]) {
-                let length = contentLength(buffers[k], headEnd)
-                let total = headEnd + 4 + length
-                guard buffers[k].count >= total else { break }
-                let ok = buffers[k].count > 12 && buffers[k][9] == UInt8(ascii: "2")
-                buffers[k].removeFirst(total)
+            while let ok = takeResponse(from: &buffers[k]) {
                 if sentAt[k] >= measureFrom {
                     if ok {
                         count += 1
@@ -214,9 +196,42 @@ func load(port: Int, path: String, bodies: [String], seconds: Double, warmup: Do
         }
     }
     for s in fds { close(s) }
-    return RunResult(requests: count, errors: errors, seconds: seconds, latenciesMicros: latencies)
+    return RunResult(completed: count, errors: errors, seconds: seconds, latenciesMicros: latencies)
 }
 
+/// A TCP connection (no Nagle delay) to 127.0.0.1:`port`; stops the benchmark if it fails.
+func loopbackConnection(port: Int) -> Int32 {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var one: Int32 = 1
+    setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(16)) } }
+    precondition(rc == 0, "connect to 127.0.0.1:\(port) failed: errno \(errno)")
+    return s
+}
+
+/// One keep-alive `POST path` request per body, as bytes.
+func postRequests(path: String, bodies: [String]) -> [[UInt8]] {
+    bodies.map { body in
+        Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+    }
+}
+
+/// Removes the first complete HTTP response from `buffer`: nil while none is complete, else
+/// whether its status is 2xx.
+func takeResponse(from buffer: inout [UInt8]) -> Bool? {
+    guard let headEnd = findHeaderEnd(buffer) else { return nil }
+    let size = headEnd + 4 + contentLength(buffer, headEnd)
+    guard buffer.count >= size else { return nil }
+    let ok = buffer.count > 12 && buffer[9] == UInt8(ascii: "2")
+    buffer.removeFirst(size)
+    return ok
+}
+
+/// Where the response head in `b` ends (the index of its blank line's CR LF CR LF), or nil.
 func findHeaderEnd(_ b: [UInt8]) -> Int? {
     if b.count < 4 { return nil }
     var i = 0
@@ -227,6 +242,7 @@ func findHeaderEnd(_ b: [UInt8]) -> Int? {
     return nil
 }
 
+/// The head's Content-Length (0 without one).
 func contentLength(_ b: [UInt8], _ headEnd: Int) -> Int {
     let head = String(decoding: b[0..<headEnd], as: UTF8.self).lowercased()
     guard let r = head.range(of: "content-length:") else { return 0 }

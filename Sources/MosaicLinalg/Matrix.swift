@@ -35,9 +35,7 @@ public struct Matrix: Sendable, Equatable {
     /// - Complexity: O(1).
     /// - Precondition: `columnMajor.count == rows * columns`.
     public init(rows: Int, columns: Int, columnMajor: [Double]) {
-        Matrix.checkShape(rows, columns)
-        precondition(columnMajor.count == rows * columns,
-                     "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) values, got \(columnMajor.count)")
+        Matrix.checkShape(rows, columns, count: columnMajor.count)
         self.rows = rows
         self.columns = columns
         self.storage = columnMajor
@@ -48,12 +46,8 @@ public struct Matrix: Sendable, Equatable {
     /// - Complexity: O(rows · columns); the values are transposed into column-major storage.
     /// - Precondition: `rowMajor.count == rows * columns`.
     public init(rows: Int, columns: Int, rowMajor: [Double]) {
-        Matrix.checkShape(rows, columns)
-        precondition(rowMajor.count == rows * columns,
-                     "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) values, got \(rowMajor.count)")
-        self.rows = rows
-        self.columns = columns
-        self.storage = Matrix.transpose(rowMajor, rows: columns, columns: rows)
+        Matrix.checkShape(rows, columns, count: rowMajor.count)
+        self.init(rows: rows, columns: columns, columnMajor: Matrix.transpose(rowMajor, rows: columns, columns: rows))
     }
 
     /// The element in row `row` and column `column` (both zero-based).
@@ -128,6 +122,13 @@ extension Matrix {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative, got \(rows) × \(columns)")
         precondition(rows <= Int(Int32.max) && columns <= Int(Int32.max),
                      "Matrix dimensions must fit BLAS's 32-bit indices, got \(rows) × \(columns)")
+    }
+
+    /// ``checkShape(_:_:)``, and that `count` values fill the matrix.
+    static func checkShape(_ rows: Int, _ columns: Int, count: Int) {
+        checkShape(rows, columns)
+        precondition(count == rows * columns,
+                     "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) values, got \(count)")
     }
 
     /// Transposes a column-major `rows × columns` buffer into a column-major `columns × rows`

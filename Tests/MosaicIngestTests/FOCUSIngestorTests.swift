@@ -90,16 +90,9 @@ private final class Fixture {
 private func expectFailure(_ fx: Fixture, _ path: String, prefix: String, contains reason: String = "",
                            _ configure: (inout FOCUSIngestOptions) -> Void = { _ in },
                            sourceLocation: SourceLocation = #_sourceLocation) throws -> IngestError {
-    let failure = fx.failure(path, configure)
-    let error = try #require(failure, "the ingest succeeded", sourceLocation: sourceLocation)
-    let message = error.description
-    #expect(message.hasPrefix(prefix), "\(message)", sourceLocation: sourceLocation)
-    if !reason.isEmpty { #expect(message.contains(reason), "\(message)", sourceLocation: sourceLocation) }
-    #expect(try fx.count("billing_lines") == 0, sourceLocation: sourceLocation)
-    let run = try #require(try fx.store.runs().first, "no ingest run recorded", sourceLocation: sourceLocation)
+    let (error, run) = try expectFailedIngest(fx.failure(path, configure), store: fx.store, table: "billing_lines",
+                                              prefix: prefix, contains: reason, sourceLocation: sourceLocation)
     #expect(run.source == "billing:focus", sourceLocation: sourceLocation)
-    #expect(run.status == "failed", sourceLocation: sourceLocation)
-    #expect(run.error == message, sourceLocation: sourceLocation)
     return error
 }
 

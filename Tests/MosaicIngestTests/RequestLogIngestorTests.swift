@@ -76,15 +76,8 @@ private final class Fixture {
 private func expectFailure(_ fx: Fixture, _ path: String, prefix: String, contains reason: String,
                            _ configure: (inout RequestIngestOptions) -> Void = { _ in },
                            sourceLocation: SourceLocation = #_sourceLocation) throws -> IngestError {
-    let failure = fx.failure(path, configure)
-    let error = try #require(failure, "the ingest succeeded", sourceLocation: sourceLocation)
-    let message = error.description
-    #expect(message.hasPrefix(prefix), "\(message)", sourceLocation: sourceLocation)
-    if !reason.isEmpty { #expect(message.contains(reason), "\(message)", sourceLocation: sourceLocation) }
-    #expect(try fx.count("requests") == 0, sourceLocation: sourceLocation)
-    let run = try #require(try fx.store.runs().first, "no ingest run recorded", sourceLocation: sourceLocation)
-    #expect(run.status == "failed", sourceLocation: sourceLocation)
-    #expect(run.error == message, sourceLocation: sourceLocation)
+    let (error, run) = try expectFailedIngest(fx.failure(path, configure), store: fx.store, table: "requests",
+                                              prefix: prefix, contains: reason, sourceLocation: sourceLocation)
     #expect(run.source.hasPrefix("requests:"), sourceLocation: sourceLocation)
     #expect(run.counts == IngestCounts(), sourceLocation: sourceLocation)
     return error

@@ -33,17 +33,11 @@ struct DurableOutcomeTests {
         let process = try MosaicBinary.start(
             ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--store", store, "--watch-interval", "0"],
             environment: ["MOSAIC_LOG_LEVEL": "warning"])
-        let out = (process.standardOutput as! Pipe).fileHandleForReading
-        var text = ""
         let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n") && Date() < deadline {
-            let d = out.availableData
-            if d.isEmpty { break }
-            text += String(decoding: d, as: UTF8.self)
-        }
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+        let port: Int
+        do { port = try MosaicBinary.servePort(of: process, until: deadline) } catch {
             kill(process.processIdentifier, SIGKILL)
-            Issue.record("run \(run): no port in '\(text)'")
+            Issue.record("run \(run): \(error)")
             return
         }
         let acknowledged = Mutex<[String]>([])

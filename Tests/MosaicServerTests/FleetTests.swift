@@ -48,19 +48,13 @@ struct FleetTests {
             ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--store", db,
              "--watch-interval", "0", "--lease-ttl", "\(leaseTTL)"],
             environment: ["MOSAIC_LOG_LEVEL": "error"])
-        let out = (process.standardOutput as! Pipe).fileHandleForReading
-        var text = ""
-        while !text.contains("\n") {
-            let d = out.availableData
-            if d.isEmpty { break }
-            text += String(decoding: d, as: UTF8.self)
-        }
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+        do {
+            return Instance(process: process, port: try MosaicBinary.servePort(of: process, until: .distantFuture))
+        } catch {
             process.terminate()
             let rest = ChildProcess.wait(process)
-            throw LoopbackHTTPClient.Failure(description: "mosaic serve printed no port: '\(text)' \(rest.stderr)")
+            throw LoopbackHTTPClient.Failure(description: "mosaic serve printed \(error) \(rest.stderr)")
         }
-        return Instance(process: process, port: port)
     }
 
     /// What the clients saw.

@@ -199,7 +199,7 @@ struct HardeningTests {
             ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--watch-interval", "0",
              "--idle-timeout", "600"], environment: ["MOSAIC_LOG_LEVEL": "warning"])
         defer { if process.isRunning { process.terminate() }; _ = ChildProcess.wait(process) }
-        let port = try Self.port(of: process)
+        let port = try MosaicBinary.servePort(of: process, until: Date().addingTimeInterval(30))
         try await blocking {
             var idle: [RawConnection] = []
             idle.reserveCapacity(count)
@@ -215,21 +215,6 @@ struct HardeningTests {
             for conn in idle { conn.close() }
         }
         #expect(count >= 9_000, "the open-file limit (\(files)) allows only \(count) idle connections")
-    }
-
-    static func port(of process: Process) throws -> Int {
-        let out = (process.standardOutput as! Pipe).fileHandleForReading
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n") && Date() < deadline {
-            let d = out.availableData
-            if d.isEmpty { break }
-            text += String(decoding: d, as: UTF8.self)
-        }
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            throw RawConnection.Failure(description: "no port in '\(text)'")
-        }
-        return port
     }
 }
 

@@ -51,18 +51,11 @@ struct LiveTests {
             ["serve", "--model", f.modelPath, "--policy", f.policyPath, "--port", "0", "--store", store, "--watch-interval", "0",
              "--executor", executor.rawValue],
             environment: ["MOSAIC_LOG_LEVEL": "warning"])
-        // The port is on the first line of standard output.
-        let out = (process.standardOutput as! Pipe).fileHandleForReading
-        var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while !text.contains("\n") && Date() < deadline {
-            let d = out.availableData
-            if d.isEmpty { break }
-            text += String(decoding: d, as: UTF8.self)
-        }
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+        let port: Int
+        do { port = try MosaicBinary.servePort(of: process, until: deadline) } catch {
             process.terminate()
-            Issue.record("no port in '\(text)'")
+            Issue.record("\(error)")
             return
         }
         let acknowledged = Atomic<Int>(0)

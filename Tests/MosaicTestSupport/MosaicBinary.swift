@@ -32,4 +32,25 @@ public enum MosaicBinary {
         for (k, v) in environment { env[k] = v }
         return try ChildProcess.start(path, arguments, in: directory, environment: env)
     }
+
+    /// Why ``servePort(of:until:)`` found no port: what the child printed.
+    public struct NoPort: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The port a started `mosaic serve --port 0` prints on the first line of its standard
+    /// output (`… 127.0.0.1:PORT …`), read until `deadline`.
+    public static func servePort(of process: Process, until deadline: Date) throws -> Int {
+        let out = (process.standardOutput as! Pipe).fileHandleForReading
+        var text = ""
+        while !text.contains("\n") && Date() < deadline {
+            let d = out.availableData
+            if d.isEmpty { break }
+            text += String(decoding: d, as: UTF8.self)
+        }
+        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+            throw NoPort(description: "no port in '\(text)'")
+        }
+        return port
+    }
 }

@@ -64,6 +64,18 @@ extension JSONValue {
         }
     }
 
+    /// `s` as a JSON string literal (see ``writeString(_:into:)``), as text. O(n); a string with
+    /// nothing to escape (the usual case for ids, models and keys) is copied once.
+    public static func quoted(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 8)
+        writeString(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// A JSON string literal: quotes, backslashes and control characters escaped, everything
     /// else as UTF-8.
     public static func writeString(_ s: String, into out: inout [UInt8]) {

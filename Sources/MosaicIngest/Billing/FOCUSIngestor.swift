@@ -78,14 +78,7 @@ public struct FOCUSIngestor {
 
     /// The checks before the file is opened for reading: it exists, is a file and is not empty.
     func preflight(path: String) throws(IngestError) -> Int64 {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .file(path: path, reason: "no such file")
-        }
-        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        if size == 0 { throw .file(path: path, reason: "the file is empty (expected a FOCUS header line and rows)") }
-        return size
+        try InputFile.nonEmptySize(path, expected: "a FOCUS header line and rows")
     }
 
     /// Records a run that failed before it started (best effort: the store may be what failed).

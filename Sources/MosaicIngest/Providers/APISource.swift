@@ -188,7 +188,7 @@ extension BillingLine {
 /// Canonical JSON object text with sorted keys, from string values (nils left out).
 func canonicalJSON(_ fields: [String: String?]) -> String {
     let items = fields.compactMap { k, v in v.map { (k, $0) } }.sorted { $0.0 < $1.0 }
-    return "{" + items.map { "\(jsonString($0.0)):\(jsonString($0.1))" }.joined(separator: ",") + "}"
+    return "{" + items.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}"
 }
 
 /// A JSON object of a result's numeric fields exactly as sent (nested objects flattened with
@@ -213,32 +213,11 @@ func metricsJSON(_ v: JSONValue, excluding: Set<String> = []) -> String {
     out.reserveCapacity(fields.count * 32)
     for (i, (k, n)) in fields.enumerated() {
         if i > 0 { out += "," }
-        out += jsonString(k)
+        out += JSONValue.quoted(k)
         out += ":"
         out += n
     }
     return out + "}"
-}
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    // Fast path: nothing to escape (the usual case for ids, models and keys).
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-        return "\"" + s + "\""
-    }
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }
 
 extension URL {

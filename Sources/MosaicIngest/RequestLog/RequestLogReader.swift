@@ -51,13 +51,7 @@ public struct RequestLogReader {
     /// The checks before any row is read: the file exists and is not empty, its format is
     /// known, and the options fit the format.
     func preflight(path: String, options: RequestIngestOptions) throws(IngestError) -> (RequestLogFormat, Int64) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .file(path: path, reason: "no such file")
-        }
-        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        if size == 0 { throw .file(path: path, reason: "the file is empty (expected a header line and rows)") }
+        let size = try InputFile.nonEmptySize(path, expected: "a header line and rows")
         let format: RequestLogFormat
         if let f = options.format { format = f } else { format = try detectFormat(path: path) }
         try check(options, for: format)

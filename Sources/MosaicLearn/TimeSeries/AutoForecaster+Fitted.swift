@@ -7,12 +7,6 @@ extension AutoForecaster {
         public var members: [String]
         /// The mean MASE over the origins; nil when it could not be scored.
         public var mase: Double?
-
-        public init(name: String, members: [String], mase: Double?) {
-            self.name = name
-            self.members = members
-            self.mase = mase
-        }
     }
 
     /// The chosen model or combination, refitted on the whole series, and the scores behind

@@ -8,13 +8,6 @@ extension ETS {
         public var beta: Double
         public var gamma: Double
         public var phi: Double
-
-        public init(alpha: Double, beta: Double, gamma: Double, phi: Double) {
-            self.alpha = alpha
-            self.beta = beta
-            self.gamma = gamma
-            self.phi = phi
-        }
     }
 
     /// A state of the recursion: level, trend (0 without one) and one seasonal state per
@@ -24,12 +17,6 @@ extension ETS {
         public var level: Double
         public var trend: Double
         public var seasonal: [Double]
-
-        public init(level: Double, trend: Double, seasonal: [Double]) {
-            self.level = level
-            self.trend = trend
-            self.seasonal = seasonal
-        }
     }
 
     /// A fitted ETS model: its specification, parameters, initial and final states.

@@ -57,20 +57,10 @@ public struct CostData: Sendable {
     public var billing: [BillingCell]
     public var billingTotals: [PeriodTotal]
     /// The `cache_hits` table in the window (empty without a gateway cache).
-    public var cacheHits: [CacheHitCell]
+    public var cacheHits: [CacheHitCell] = []
     /// The window `[from, to)` in µs that the request cells cover (whole hours).
     public var from: Int64?
     public var to: Int64?
-
-    public init(requests: [RequestCell], billing: [BillingCell], billingTotals: [PeriodTotal], cacheHits: [CacheHitCell] = [],
-                from: Int64?, to: Int64?) {
-        self.requests = requests
-        self.cacheHits = cacheHits
-        self.billing = billing
-        self.billingTotals = billingTotals
-        self.from = from
-        self.to = to
-    }
 
     static func periodSQL(_ d: SQLDialect) -> String {
         d.bytewise("""

@@ -9,17 +9,8 @@ public struct Report: Sendable, Equatable {
     /// One line under the title: what the report covers.
     public var subtitle: String
     /// The inputs, as label/value pairs (shown at the top and written into the JSON).
-    public var inputs: [(label: String, value: String)]
-    public var sections: [ReportSection]
-
-    public init(name: String, title: String, subtitle: String, inputs: [(label: String, value: String)] = [],
-                sections: [ReportSection] = []) {
-        self.name = name
-        self.title = title
-        self.subtitle = subtitle
-        self.inputs = inputs
-        self.sections = sections
-    }
+    public var inputs: [(label: String, value: String)] = []
+    public var sections: [ReportSection] = []
 
     public static func == (a: Report, b: Report) -> Bool {
         a.name == b.name && a.title == b.title && a.subtitle == b.subtitle && a.sections == b.sections

@@ -14,12 +14,6 @@ public struct MonthlyCost: Sendable, Equatable {
     /// How it was computed, shown in the report.
     public var detail: String
 
-    public init(label: String, perMonth: Double, detail: String) {
-        self.label = label
-        self.perMonth = perMonth
-        self.detail = detail
-    }
-
     /// A given amount per month.
     public static func amount(_ m: Money) -> MonthlyCost {
         MonthlyCost(label: "given", perMonth: m.doubleValue, detail: "given: \(NumberFormat.money(m)) per month")

@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 
 /// CSV and JSON of a report's tables: every digit (exact money as decimal text, doubles in
 /// shortest round-trip form), keys in column order, so the bytes depend on the inputs only.
@@ -114,28 +115,12 @@ final class JSONWriter {
 
     func key(_ k: String) {
         prefix()
-        text += JSONWriter.quoted(k) + ": "
+        text += JSONValue.quoted(k) + ": "
         afterKey = true
     }
 
-    func string(_ s: String) { prefix(); text += JSONWriter.quoted(s) }
+    func string(_ s: String) { prefix(); text += JSONValue.quoted(s) }
     func rawValue(_ s: String) { prefix(); text += s }
     func null() { prefix(); text += "null" }
-
-    static func quoted(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
 }
 

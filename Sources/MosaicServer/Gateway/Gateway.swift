@@ -170,43 +170,23 @@ public final class Gateway: Sendable {
     func metricsText() -> String {
         let c = counters.withLock { $0 }
         var p = PrometheusText()
-        p.header("mosaic_gateway_answers_total", "counter", "Gateway answers by endpoint and HTTP status.")
-        for (k, v) in c.answers.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_gateway_answers_total", [("endpoint", k.a), ("status", k.b)], Double(v))
-        }
-        p.header("mosaic_gateway_attempts_total", "counter", "Upstream attempts by provider and outcome.")
-        for (k, v) in c.attempts.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_gateway_attempts_total", [("provider", k.a), ("status", k.b)], Double(v))
-        }
-        p.header("mosaic_gateway_failovers_total", "counter", "Attempts after a request's first (failover before the first byte), by provider.")
-        for (k, v) in c.failovers.sorted(by: { $0.key < $1.key }) {
-            p.sample("mosaic_gateway_failovers_total", [("provider", k)], Double(v))
-        }
-        p.header("mosaic_gateway_ttft_seconds", "histogram", "Time to the first streamed token, measured at the gateway.")
-        for (k, h) in c.ttft.sorted(by: { $0.key < $1.key }) { p.histogram("mosaic_gateway_ttft_seconds", [("provider", k)], h) }
+        p.counters("mosaic_gateway_answers_total", "Gateway answers by endpoint and HTTP status.", labels: ("endpoint", "status"), c.answers)
+        p.counters("mosaic_gateway_attempts_total", "Upstream attempts by provider and outcome.", labels: ("provider", "status"), c.attempts)
+        p.counters("mosaic_gateway_failovers_total", "Attempts after a request's first (failover before the first byte), by provider.", label: "provider", c.failovers)
+        p.histograms("mosaic_gateway_ttft_seconds", "Time to the first streamed token, measured at the gateway.", label: "provider", c.ttft)
         p.header("mosaic_gateway_outcome_rows_total", "counter", "Attempt outcome rows handed to the store writer, by what became of them.")
         for r in RowResult.allCases {
             p.sample("mosaic_gateway_outcome_rows_total", [("result", r.rawValue)], Double(c.rows[r, default: 0]))
         }
         if let cache {
             let k = cache.counts
-            p.header("mosaic_gateway_cache_total", "counter", "Answer cache lookups and changes by result.")
-            p.sample("mosaic_gateway_cache_total", [("result", "hit")], Double(k.hits))
-            p.sample("mosaic_gateway_cache_total", [("result", "miss")], Double(k.misses))
-            p.sample("mosaic_gateway_cache_total", [("result", "bypass")], Double(k.bypassed))
-            p.sample("mosaic_gateway_cache_total", [("result", "stored")], Double(k.stored))
-            p.sample("mosaic_gateway_cache_total", [("result", "evicted")], Double(k.evicted))
-            p.header("mosaic_gateway_cache_bytes", "gauge", "Bytes the answer cache holds (keys and answers).")
-            p.sample("mosaic_gateway_cache_bytes", [], Double(k.bytes))
-            p.header("mosaic_gateway_cache_entries", "gauge", "Answers the cache holds.")
-            p.sample("mosaic_gateway_cache_entries", [], Double(k.entries))
+            p.counters("mosaic_gateway_cache_total", "Answer cache lookups and changes by result.", label: "result",
+                       ["hit": k.hits, "miss": k.misses, "bypass": k.bypassed, "stored": k.stored, "evicted": k.evicted])
+            p.metric("mosaic_gateway_cache_bytes", "gauge", "Bytes the answer cache holds (keys and answers).", Double(k.bytes))
+            p.metric("mosaic_gateway_cache_entries", "gauge", "Answers the cache holds.", Double(k.entries))
         }
-        p.header("mosaic_gateway_reloads_total", "counter", "Gateway file loads by source and result.")
-        for (k, v) in c.reloads.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_gateway_reloads_total", [("source", k.a), ("result", k.b)], Double(v))
-        }
-        p.header("mosaic_gateway_generation", "gauge", "Successful loads of the gateway file in this process.")
-        p.sample("mosaic_gateway_generation", [], Double(loaded.generation))
+        p.counters("mosaic_gateway_reloads_total", "Gateway file loads by source and result.", labels: ("source", "result"), c.reloads)
+        p.metric("mosaic_gateway_generation", "gauge", "Successful loads of the gateway file in this process.", Double(loaded.generation))
         return p.out
     }
 }

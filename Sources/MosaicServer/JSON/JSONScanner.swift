@@ -166,6 +166,13 @@ struct JSONScanner: ~Copyable {
         }
     }
 
+    /// An ISO 8601 date-time string, as a ``Timestamp``.
+    mutating func timestamp() throws(APIError) -> Int64 {
+        let text = try string()
+        guard let t = Timestamp.parse(text) else { throw fail("'\(text)' is not an ISO 8601 date-time") }
+        return t
+    }
+
     /// Skips any value (unknown fields are ignored, as the OpenAPI document says).
     mutating func skipValue(depth: Int = 0) throws(APIError) {
         guard depth < Self.maxDepth else { throw fail("JSON nested too deeply") }

@@ -122,6 +122,38 @@ struct PrometheusText {
         out += "\n"
     }
 
+    /// A metric with one unlabelled sample.
+    mutating func metric(_ name: String, _ type: String, _ help: String, _ value: Double) {
+        header(name, type, help)
+        sample(name, [], value)
+    }
+
+    /// A counter family keyed by two label values (`labels` names them), in label order.
+    mutating func counters(_ name: String, _ help: String, labels: (String, String), _ counts: [Metrics.Pair: Int]) {
+        header(name, "counter", help)
+        for (k, v) in counts.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
+            sample(name, [(labels.0, k.a), (labels.1, k.b)], Double(v))
+        }
+    }
+
+    /// A counter family keyed by one label value, in label order.
+    mutating func counters(_ name: String, _ help: String, label: String, _ counts: [String: Int]) {
+        header(name, "counter", help)
+        for (k, v) in counts.sorted(by: { $0.key < $1.key }) { sample(name, [(label, k)], Double(v)) }
+    }
+
+    /// A counter family keyed by one label value, in the order given.
+    mutating func counters(_ name: String, _ help: String, label: String, _ counts: KeyValuePairs<String, Int>) {
+        header(name, "counter", help)
+        for (k, v) in counts { sample(name, [(label, k)], Double(v)) }
+    }
+
+    /// A histogram family keyed by one label value, in label order.
+    mutating func histograms(_ name: String, _ help: String, label: String, _ histograms: [String: Histogram]) {
+        header(name, "histogram", help)
+        for (k, h) in histograms.sorted(by: { $0.key < $1.key }) { histogram(name, [(label, k)], h) }
+    }
+
     mutating func histogram(_ name: String, _ labels: [(String, String)], _ h: Histogram) {
         var cumulative = 0
         for (k, bound) in h.bounds.enumerated() {

@@ -53,9 +53,7 @@ enum RequestParsing {
             } else if s.key(k, is: "tags") {
                 r.tags = try s.strings()
             } else if s.key(k, is: "at") {
-                let text = try s.string()
-                guard let t = Timestamp.parse(text) else { throw s.fail("'\(text)' is not an ISO 8601 date-time") }
-                r.timestamp = t
+                r.timestamp = try s.timestamp()
                 sawTimestamp = true
             } else if s.key(k, is: "text") {
                 r.text = try s.string()
@@ -122,9 +120,7 @@ enum RequestParsing {
             } else if s.key(k, is: "model") {
                 o.model = try s.string()
             } else if s.key(k, is: "at") {
-                let text = try s.string()
-                guard let t = Timestamp.parse(text) else { throw s.fail("'\(text)' is not an ISO 8601 date-time") }
-                o.at = t
+                o.at = try s.timestamp()
             } else {
                 try s.skipValue()
             }

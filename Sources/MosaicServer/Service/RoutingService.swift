@@ -714,24 +714,11 @@ public final class RoutingService: Sendable {
         let b = bundle
         let now = options.clock()
         var p = PrometheusText()
-        p.header("mosaic_decisions_total", "counter", "Routing decisions by primary provider and the reason it is first.")
-        for (k, v) in s.decisions.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_decisions_total", [("provider", k.a), ("reason", k.b)], Double(v))
-        }
-        p.header("mosaic_outcomes_total", "counter", "Outcomes reported, by provider and status.")
-        for (k, v) in s.outcomes.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_outcomes_total", [("provider", k.a), ("status", k.b)], Double(v))
-        }
-        p.header("mosaic_http_errors_total", "counter", "Error answers by endpoint and HTTP status.")
-        for (k, v) in s.errors.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_http_errors_total", [("endpoint", k.a), ("status", k.b)], Double(v))
-        }
-        p.header("mosaic_handling_seconds", "histogram", "Time spent handling a request inside the service (excluding HTTP I/O).")
-        for (k, h) in s.handling.sorted(by: { $0.key < $1.key }) { p.histogram("mosaic_handling_seconds", [("endpoint", k)], h) }
-        p.header("mosaic_provider_latency_seconds", "histogram", "Provider latency reported in outcomes.")
-        for (k, h) in s.providerLatency.sorted(by: { $0.key < $1.key }) {
-            p.histogram("mosaic_provider_latency_seconds", [("provider", k)], h)
-        }
+        p.counters("mosaic_decisions_total", "Routing decisions by primary provider and the reason it is first.", labels: ("provider", "reason"), s.decisions)
+        p.counters("mosaic_outcomes_total", "Outcomes reported, by provider and status.", labels: ("provider", "status"), s.outcomes)
+        p.counters("mosaic_http_errors_total", "Error answers by endpoint and HTTP status.", labels: ("endpoint", "status"), s.errors)
+        p.histograms("mosaic_handling_seconds", "Time spent handling a request inside the service (excluding HTTP I/O).", label: "endpoint", s.handling)
+        p.histograms("mosaic_provider_latency_seconds", "Provider latency reported in outcomes.", label: "provider", s.providerLatency)
         let health = b.router.health(now: now)
         p.header("mosaic_breaker_state", "gauge", "Circuit breaker state per provider: 0 closed, 1 half-open, 2 open.")
         for h in health {
@@ -751,32 +738,17 @@ public final class RoutingService: Sendable {
         for h in health { p.sample("mosaic_provider_in_flight", [("provider", h.provider)], Double(h.inFlight)) }
         p.header("mosaic_provider_latency_ewma_ms", "gauge", "The router's latency EWMA per provider, ms.")
         for h in health { p.sample("mosaic_provider_latency_ewma_ms", [("provider", h.provider)], h.latencyEWMAms) }
-        p.header("mosaic_reloads_total", "counter", "Model and policy loads by source and result.")
-        for (k, v) in s.reloads.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
-            p.sample("mosaic_reloads_total", [("source", k.a), ("result", k.b)], Double(v))
-        }
-        p.header("mosaic_model_version", "gauge", "Version of the routing model serving.")
-        p.sample("mosaic_model_version", [], Double(b.model.version))
-        p.header("mosaic_model_generation", "gauge", "Successful loads in this process (1 at startup).")
-        p.sample("mosaic_model_generation", [], Double(b.generation))
-        p.header("mosaic_model_load_seconds", "gauge", "Time the serving model and policy took to load.")
-        p.sample("mosaic_model_load_seconds", [], b.loadSeconds)
-        p.header("mosaic_decisions_expired_total", "counter", "Decisions released unreported (TTL or ring overflow).")
-        p.sample("mosaic_decisions_expired_total", [], Double(s.expiredDecisions))
-        p.header("mosaic_failovers_total", "counter", "Outcomes from a later candidate of the decision than the admitted one (the caller's failover), by provider.")
-        for (k, v) in s.failovers.sorted(by: { $0.key < $1.key }) {
-            p.sample("mosaic_failovers_total", [("provider", k)], Double(v))
-        }
+        p.counters("mosaic_reloads_total", "Model and policy loads by source and result.", labels: ("source", "result"), s.reloads)
+        p.metric("mosaic_model_version", "gauge", "Version of the routing model serving.", Double(b.model.version))
+        p.metric("mosaic_model_generation", "gauge", "Successful loads in this process (1 at startup).", Double(b.generation))
+        p.metric("mosaic_model_load_seconds", "gauge", "Time the serving model and policy took to load.", b.loadSeconds)
+        p.metric("mosaic_decisions_expired_total", "counter", "Decisions released unreported (TTL or ring overflow).", Double(s.expiredDecisions))
+        p.counters("mosaic_failovers_total", "Outcomes from a later candidate of the decision than the admitted one (the caller's failover), by provider.", label: "provider", s.failovers)
         if let writer {
             let c = writer.snapshot
-            p.header("mosaic_outcome_rows_total", "counter", "Outcome rows by what the store writer did with them.")
-            p.sample("mosaic_outcome_rows_total", [("result", "queued")], Double(c.queued))
-            p.sample("mosaic_outcome_rows_total", [("result", "written")], Double(c.written))
-            p.sample("mosaic_outcome_rows_total", [("result", "duplicate")], Double(c.duplicates))
-            p.sample("mosaic_outcome_rows_total", [("result", "refused")], Double(c.refused))
-            p.sample("mosaic_outcome_rows_total", [("result", "failed")], Double(c.failed))
-            p.header("mosaic_outcome_queue_depth", "gauge", "Outcome rows waiting for the store writer.")
-            p.sample("mosaic_outcome_queue_depth", [], Double(writer.depth))
+            p.counters("mosaic_outcome_rows_total", "Outcome rows by what the store writer did with them.", label: "result",
+                       ["queued": c.queued, "written": c.written, "duplicate": c.duplicates, "refused": c.refused, "failed": c.failed])
+            p.metric("mosaic_outcome_queue_depth", "gauge", "Outcome rows waiting for the store writer.", Double(writer.depth))
         }
         if let gateway { p.out += gateway.metricsText() }
         return p.out
