@@ -81,7 +81,7 @@ public struct Decision: Sendable {
             predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
             costs = [Double](repeating: 0, count: n)
             quality = [Double](repeating: 0, count: n)
-            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: nil, share: 1), count: n)
+            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: .none, share: 1, inFlight: 0), count: n)
         }
     }
 }
