@@ -207,10 +207,15 @@ public final class Router: Sendable {
         // Panic mode: too few healthy providers, so health is ignored.
         var healthy = 0
         live.withLock { live in
-            for i in 0..<n {
-                let snapshot = live[i].snapshot(now: now)
-                if snapshot.healthy { healthy += 1 }
-                d.snapshots[i] = snapshot
+            // Through buffer pointers: each provider's state is read in place, not copied out.
+            live.withUnsafeBufferPointer { live in
+                d.snapshots.withUnsafeMutableBufferPointer { snapshots in
+                    for i in 0..<n {
+                        let snapshot = live[i].snapshot(now: now)
+                        if snapshot.healthy { healthy += 1 }
+                        snapshots[i] = snapshot
+                    }
+                }
             }
         }
         let panic = filters.health && Double(healthy) < policy.outliers.panicThreshold * Double(n)
