@@ -62,11 +62,12 @@ public struct Decision: Sendable {
     public var primary: Candidate? { candidates.first }
 
     mutating func reset(poolSize n: Int) {
-        candidates.removeAll(keepingCapacity: true)
-        dropped.removeAll(keepingCapacity: true)
-        order.removeAll(keepingCapacity: true)
-        rule = nil
-        rejection = nil
+        // Emptied only when not empty (a compact decision never fills the first two).
+        if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
+        if !dropped.isEmpty { dropped.removeAll(keepingCapacity: true) }
+        if !order.isEmpty { order.removeAll(keepingCapacity: true) }
+        if rule != nil { rule = nil }
+        if rejection != nil { rejection = nil }
         panic = false
         selected = nil
         selectedIsProbe = false

@@ -260,7 +260,7 @@ public final class Router: Sendable {
                 continue
             }
             if filters.health && !panic {
-                if let reason = snapshot.healthDrop.reason {
+                if !snapshot.healthDrop.isNone, let reason = snapshot.healthDrop.reason {
                     if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                     continue
                 }
@@ -427,24 +427,31 @@ public final class Router: Sendable {
     }
 
     // Stable insertion sort of d.order[start...] by d.keys (n is small: a pool of providers).
+    // Through buffer pointers: one uniqueness check for the sort, not one per move.
     @inline(__always)
     func sortOrder(_ d: inout Decision, from start: Int = 0, descending: Bool = false, missFlags: Bool = false) {
         let m = d.order.count
         if m - start < 2 { return }
-        for a in (start + 1)..<m {
-            let v = d.order[a]
-            let kv = d.keys[v], mv = missFlags && d.flags[v]
-            var b = a - 1
-            while b >= start {
-                let u = d.order[b]
-                let ku = d.keys[u], mu = missFlags && d.flags[u]
-                let before: Bool
-                if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
-                if !before { break }
-                d.order[b + 1] = u
-                b -= 1
+        d.keys.withUnsafeBufferPointer { keys in
+            d.flags.withUnsafeBufferPointer { flags in
+                d.order.withUnsafeMutableBufferPointer { order in
+                    for a in (start + 1)..<m {
+                        let v = order[a]
+                        let kv = keys[v], mv = missFlags && flags[v]
+                        var b = a - 1
+                        while b >= start {
+                            let u = order[b]
+                            let ku = keys[u], mu = missFlags && flags[u]
+                            let before: Bool
+                            if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
+                            if !before { break }
+                            order[b + 1] = u
+                            b -= 1
+                        }
+                        order[b + 1] = v
+                    }
+                }
             }
-            d.order[b + 1] = v
         }
     }
 
@@ -466,13 +473,15 @@ public final class Router: Sendable {
     @inline(__always)
     func move(_ d: inout Decision, from k: Int, to t: Int) {
         guard k > t else { return }
-        let v = d.order[k]
-        var j = k
-        while j > t {
-            d.order[j] = d.order[j - 1]
-            j -= 1
+        d.order.withUnsafeMutableBufferPointer { order in
+            let v = order[k]
+            var j = k
+            while j > t {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[t] = v
         }
-        d.order[t] = v
     }
 
     /// The position of pool index `i` in `d.order`, if kept.
@@ -958,6 +967,11 @@ struct ProviderRuntime: Sendable {
         case circuitOpen(until: Int64)
         case probesExhausted
         case ejected(until: Int64)
+
+        var isNone: Bool {
+            if case .none = self { return true }
+            return false
+        }
 
         var reason: DropReason? {
             switch self {
