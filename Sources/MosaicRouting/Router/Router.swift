@@ -229,8 +229,18 @@ public final class Router: Sendable {
             }
             d.values!.load(request)
         }
+        // With no tenant lists, rule, capability, compliance or residency to check, only the
+        // context window can drop a provider here: checked inline, without building a reason.
+        let onlyWindow = (tenant == nil || !filters.tenant) && ruleIndex < 0 && request.capabilities.isEmpty
+            && request.compliance.isEmpty && request.residency == nil
         for i in 0..<n {
-            if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
+            if onlyWindow {
+                let window = hot[i].contextWindow
+                if filters.capability && window < .max && request.promptTokens + request.expectedOutputTokens > window {
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .contextWindow(limit: window))) }
+                    continue
+                }
+            } else if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
                 if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                 continue
             }
@@ -339,10 +349,14 @@ public final class Router: Sendable {
             for i in d.order { d.keys[i] = Double(d.snapshots[i].inFlight) }
             sortOrder(&d)
         case .powerOfTwoChoices:
-            for i in d.order { d.keys[i] = Double(d.snapshots[i].inFlight) }
+            d.snapshots.withUnsafeBufferPointer { snapshots in
+                d.keys.withUnsafeMutableBufferPointer { keys in
+                    for i in d.order { keys[i] = Double(snapshots[i].inFlight) }
+                }
+            }
             if m >= 2 {
-                let a = Int(d.random.next() % UInt64(m))
-                var b = Int(d.random.next() % UInt64(m - 1))
+                let a = Self.remainder(d.random.next(), m)
+                var b = Self.remainder(d.random.next(), m - 1)
                 if b >= a { b += 1 }
                 let first = d.keys[d.order[a]] <= d.keys[d.order[b]] ? a : b
                 // The winner in front, the rest by load.
@@ -481,6 +495,23 @@ public final class Router: Sendable {
                 j -= 1
             }
             order[t] = v
+        }
+    }
+
+    /// `x % m` for `m ≥ 1`. Pools are small, and a remainder by a constant compiles to a
+    /// multiplication where one by a variable is a 64-bit division (tens of cycles).
+    @inline(__always)
+    static func remainder(_ x: UInt64, _ m: Int) -> Int {
+        switch m {
+        case 1: return 0
+        case 2: return Int(x & 1)
+        case 3: return Int(x % 3)
+        case 4: return Int(x & 3)
+        case 5: return Int(x % 5)
+        case 6: return Int(x % 6)
+        case 7: return Int(x % 7)
+        case 8: return Int(x & 7)
+        default: return Int(x % UInt64(m))
         }
     }
 
