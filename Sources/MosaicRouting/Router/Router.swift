@@ -20,9 +20,9 @@ import Darwin
 /// 3. ``complete(_:status:latencyMs:inputTokens:outputTokens:budgetTag:now:)`` reports the
 ///    outcome: it drives the circuit breaker, the latency EWMA, outlier ejection and budgets.
 ///
-/// Time is passed in (µs), never read, so simulated and wall time both work. Per-provider state
-/// sits behind one lock per provider, in-flight counts are atomics, so many threads may decide
-/// at once. After warm-up a decision allocates nothing (tenants first seen under a `*` quota
+/// Time is passed in (µs), never read, so simulated and wall time both work. The pool's live
+/// state (breakers, buckets, EWMAs, in-flight counts) sits behind one lock, taken once per
+/// decision, admission and outcome, so many threads may decide at once. After warm-up a decision allocates nothing (tenants first seen under a `*` quota
 /// and prompts hashed by a quality model excepted).
 public final class Router: Sendable {
     public let policy: RoutingPolicy
