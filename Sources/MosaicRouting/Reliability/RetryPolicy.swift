@@ -164,4 +164,8 @@ public struct RetryBudget: Sendable, Hashable {
         precondition(retriesInFlight > 0, "retryFinished() without tryStartRetry()")
         retriesInFlight -= 1
     }
+
+    /// Sets the count of first attempts in flight (for a router that counts them outside the
+    /// budget's lock, see ``Router/requestStarted()``).
+    mutating func setActiveRequests(_ n: Int) { activeRequests = n }
 }

@@ -62,11 +62,12 @@ public struct Decision: Sendable {
     public var primary: Candidate? { candidates.first }
 
     mutating func reset(poolSize n: Int) {
-        candidates.removeAll(keepingCapacity: true)
-        dropped.removeAll(keepingCapacity: true)
-        order.removeAll(keepingCapacity: true)
-        rule = nil
-        rejection = nil
+        // Emptied only when not empty (a compact decision never fills the first two).
+        if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
+        if !dropped.isEmpty { dropped.removeAll(keepingCapacity: true) }
+        if !order.isEmpty { order.removeAll(keepingCapacity: true) }
+        if rule != nil { rule = nil }
+        if rejection != nil { rejection = nil }
         panic = false
         selected = nil
         selectedIsProbe = false
@@ -81,7 +82,7 @@ public struct Decision: Sendable {
             predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
             costs = [Double](repeating: 0, count: n)
             quality = [Double](repeating: 0, count: n)
-            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: nil, share: 1), count: n)
+            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: .none, share: 1, inFlight: 0), count: n)
         }
     }
 }

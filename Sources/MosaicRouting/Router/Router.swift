@@ -20,24 +20,36 @@ import Darwin
 /// 3. ``complete(_:status:latencyMs:inputTokens:outputTokens:budgetTag:now:)`` reports the
 ///    outcome: it drives the circuit breaker, the latency EWMA, outlier ejection and budgets.
 ///
-/// Time is passed in (µs), never read, so simulated and wall time both work. Per-provider state
-/// sits behind one lock per provider, in-flight counts are atomics, so many threads may decide
-/// at once. After warm-up a decision allocates nothing (tenants first seen under a `*` quota
+/// Time is passed in (µs), never read, so simulated and wall time both work. The pool's live
+/// state (breakers, buckets, EWMAs, in-flight counts) sits behind one lock, taken once per
+/// decision, admission and outcome, so many threads may decide at once. After warm-up a decision allocates nothing (tenants first seen under a `*` quota
 /// and prompts hashed by a quality model excepted).
 public final class Router: Sendable {
     public let policy: RoutingPolicy
     /// The pool, in policy order.
     public let providers: [Provider]
     let entries: [Entry]
+    /// `entries[i].hot`, for the decision loop.
+    let hot: [HotEntry]
     let rules: [CompiledRule]
     let ruleSet: RuleSet
-    let slots: [Slot]
+    /// Every provider's live state (breaker, rate-limit buckets, EWMA, outlier counts, attempts
+    /// in flight), in pool order, behind one lock: a decision reads the whole pool with one lock
+    /// instead of one per provider, and retains no per-provider object. Critical sections are a
+    /// few dozen instructions, so one lock costs the server no measurable contention.
+    let live: Mutex<[ProviderRuntime]>
     let tenants: [String: CompiledTenant]
     let defaultTenant: CompiledTenant?
     let quotas: Mutex<[String: TenantQuota]>
     let budgets: Mutex<[String: BudgetLedger]>
     let retryBudget: Mutex<RetryBudget>
+    /// First attempts in flight: counted with one atomic add per request, and copied into the
+    /// retry budget when a retry asks for room (the only time the budget reads it).
+    let activeRequests = Atomic<Int>(0)
     let outlierSweep: Mutex<SweepState>
+    /// `outlierSweep`'s next time, readable without the lock: outcomes before it skip the sweep
+    /// with one plain load.
+    let nextSweep: Atomic<Int64>
     let rotation = Atomic<Int>(0)
     let predictors: [CompiledPredictor]
     let valuesLayout: CompiledPredictor.RequestValues.Layout
@@ -89,6 +101,7 @@ public final class Router: Sendable {
                          perRequest: cost.perRequest.doubleValue, isFree: cost.isFree)
         }
         self.predictors = predictors
+        hot = entries.map(\.hot)
         valuesLayout = layout
         rules = policy.rules.map { rule in
             var listed = [Bool](repeating: false, count: pool.count)
@@ -129,13 +142,14 @@ public final class Router: Sendable {
         }
         retryBudget = Mutex(RetryBudget(ratio: policy.retryBudget.ratio, minimumConcurrent: policy.retryBudget.minimum))
         outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
+        nextSweep = Atomic(now + policy.outliers.interval)
         if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
-        slots = pool.map { p in
+        live = Mutex(pool.map { p in
             let limits = policy.rateLimits[p.id] ?? p.rateLimit().map { [$0] } ?? []
-            return Slot(ProviderRuntime(breaker: CircuitBreaker(configuration: policy.breaker),
-                                        buckets: limits.map { TokenBucket(rateLimit: $0, now: now) },
-                                        ewmaMs: policy.defaultLatencyMs))
-        }
+            return ProviderRuntime(breaker: CircuitBreaker(configuration: policy.breaker),
+                                   buckets: limits.map { TokenBucket(rateLimit: $0, now: now) },
+                                   ewmaMs: policy.defaultLatencyMs)
+        })
         quality = model?.quality
         qualityStrong = model?.quality.flatMap { position[$0.strong.provider] }
         qualityWeak = model?.quality.flatMap { position[$0.weak.provider] }
@@ -189,13 +203,20 @@ public final class Router: Sendable {
             }
         }
 
-        // Every provider's live state, one lock each (snapshots change nothing).
+        // Every provider's live state, under one lock (snapshots change nothing).
         // Panic mode: too few healthy providers, so health is ignored.
         var healthy = 0
-        for i in 0..<n {
-            let snapshot = slots[i].state.withLock { $0.snapshot(now: now) }
-            if snapshot.healthy { healthy += 1 }
-            d.snapshots[i] = snapshot
+        live.withLock { live in
+            // Through buffer pointers: each provider's state is read in place, not copied out.
+            live.withUnsafeBufferPointer { live in
+                d.snapshots.withUnsafeMutableBufferPointer { snapshots in
+                    for i in 0..<n {
+                        let snapshot = live[i].snapshot(now: now)
+                        if snapshot.healthy { healthy += 1 }
+                        snapshots[i] = snapshot
+                    }
+                }
+            }
         }
         let panic = filters.health && Double(healthy) < policy.outliers.panicThreshold * Double(n)
         d.panic = panic
@@ -208,25 +229,36 @@ public final class Router: Sendable {
             }
             d.values!.load(request)
         }
+        // With no tenant lists, rule, capability, compliance or residency to check, only the
+        // context window can drop a provider here: checked inline, without building a reason.
+        let onlyWindow = (tenant == nil || !filters.tenant) && ruleIndex < 0 && request.capabilities.isEmpty
+            && request.compliance.isEmpty && request.residency == nil
         for i in 0..<n {
-            if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
+            if onlyWindow {
+                let window = hot[i].contextWindow
+                if filters.capability && window < .max && request.promptTokens + request.expectedOutputTokens > window {
+                    if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .contextWindow(limit: window))) }
+                    continue
+                }
+            } else if let reason = hardFilter(i, request, tenant: tenant, ruleIndex: ruleIndex) {
                 if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                 continue
             }
             // Predictions and cost.
             let snapshot = d.snapshots[i]
+            let entry = hot[i]
             let prediction: Prediction
-            let p = entries[i].predictor
+            let p = entry.predictor
             if p >= 0 {
                 prediction = predictors[p].predict(request, d.values!)
-            } else if let dense = entries[i].dense {
+            } else if entry.hasDense, let dense = entries[i].dense {
                 prediction = dense.predict(request.features, scratch: &d.scratch)
             } else {
                 prediction = Prediction(expectedLatencyMs: snapshot.ewmaMs, tailLatencyMs: snapshot.ewmaMs * 2,
                                         failureProbability: snapshot.failureRate)
             }
-            let cost = entries[i].estimate(request.promptTokens, request.expectedOutputTokens)
-            if let left = budgetLeft, !entries[i].isFree, let tag = request.budgetTag,
+            let cost = entry.estimate(request.promptTokens, request.expectedOutputTokens)
+            if let left = budgetLeft, !entry.isFree, let tag = request.budgetTag,
                entries[i].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens) > left {
                 if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .budgetExhausted(tag: tag))) }
                 sharedLimits?.noteShortfall(SharedLimits.Key(.budget, tag),
@@ -238,7 +270,7 @@ public final class Router: Sendable {
                 continue
             }
             if filters.health && !panic {
-                if let reason = snapshot.healthDrop {
+                if !snapshot.healthDrop.isNone, let reason = snapshot.healthDrop.reason {
                     if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: reason)) }
                     continue
                 }
@@ -251,7 +283,7 @@ public final class Router: Sendable {
             d.predictions[i] = prediction
             d.costs[i] = cost
             d.keys[i] = snapshot.ewmaMs
-            d.quality[i] = entries[i].quality
+            d.quality[i] = entry.quality
         }
         if d.order.isEmpty { return }
 
@@ -268,13 +300,14 @@ public final class Router: Sendable {
             if !t.allowed[i] { return .tenantNotAllowed }
         }
         if f.capability {
-            for c in r.capabilities where !entries[i].capabilities.contains(c) { return .missingCapability(c) }
-            if let window = entries[i].contextWindow, r.promptTokens + r.expectedOutputTokens > window {
-                return .contextWindow(limit: window)
+            if !r.capabilities.isEmpty {
+                for c in r.capabilities where !entries[i].capabilities.contains(c) { return .missingCapability(c) }
             }
+            let window = hot[i].contextWindow
+            if window < .max && r.promptTokens + r.expectedOutputTokens > window { return .contextWindow(limit: window) }
         }
         if f.compliance, !r.compliance.isEmpty {
-            let missing = r.compliance.subtracting(entries[i].compliance)
+            let missing = r.compliance.subtracting(hot[i].compliance)
             if !missing.isEmpty { return .compliance(missing: missing) }
         }
         if f.residency, let region = r.residency, !entries[i].regions.contains(region) { return .residency(required: region) }
@@ -290,7 +323,6 @@ public final class Router: Sendable {
     /// Orders `d.order` (the kept providers) and writes `d.candidates`.
     func rank(_ request: RouteRequest, ruleIndex: Int, now: Int64, into d: inout Decision) {
         let m = d.order.count
-        let strategyName = policy.strategy.name
         // Scores by strategy; `d.keys` is ascending-is-better unless noted.
         switch policy.strategy {
         case .roundRobin:
@@ -314,20 +346,22 @@ public final class Router: Sendable {
             for i in d.order { d.keys[i] = entries[i].weight }
         case .leastConnections:
             rotate(&d, by: rotation.wrappingAdd(1, ordering: .relaxed).oldValue)
-            for i in d.order { d.keys[i] = Double(slots[i].inFlight.load(ordering: .relaxed)) }
+            for i in d.order { d.keys[i] = Double(d.snapshots[i].inFlight) }
             sortOrder(&d)
         case .powerOfTwoChoices:
-            for i in d.order { d.keys[i] = Double(slots[i].inFlight.load(ordering: .relaxed)) }
+            d.snapshots.withUnsafeBufferPointer { snapshots in
+                d.keys.withUnsafeMutableBufferPointer { keys in
+                    for i in d.order { keys[i] = Double(snapshots[i].inFlight) }
+                }
+            }
             if m >= 2 {
-                let a = Int(d.random.next() % UInt64(m))
-                var b = Int(d.random.next() % UInt64(m - 1))
+                let a = Self.remainder(d.random.next(), m)
+                var b = Self.remainder(d.random.next(), m - 1)
                 if b >= a { b += 1 }
                 let first = d.keys[d.order[a]] <= d.keys[d.order[b]] ? a : b
-                let winner = d.order[first]
-                d.order.remove(at: first)
-                // The rest by load, then the winner in front.
-                sortOrder(&d)
-                d.order.insert(winner, at: 0)
+                // The winner in front, the rest by load.
+                moveToFront(&d, first)
+                sortOrder(&d, from: 1)
             }
         case .latencyEWMA(_, let buffer):
             // d.keys holds the EWMA; those within the buffer of the fastest share traffic.
@@ -369,9 +403,8 @@ public final class Router: Sendable {
         var ruleFront = 0
         if ruleIndex >= 0 {
             for target in rules[ruleIndex].route {
-                if let k = d.order.firstIndex(of: target), k >= ruleFront {
-                    let v = d.order.remove(at: k)
-                    d.order.insert(v, at: ruleFront)
+                if let k = position(of: target, in: d), k >= ruleFront {
+                    move(&d, from: k, to: ruleFront)
                     ruleFront += 1
                 }
             }
@@ -380,9 +413,8 @@ public final class Router: Sendable {
         var fallbackEnd = 1
         if ruleFront == 0, let primary = d.order.first {
             for f in entries[primary].fallbacks {
-                if let k = d.order.firstIndex(of: f), k >= fallbackEnd {
-                    let v = d.order.remove(at: k)
-                    d.order.insert(v, at: fallbackEnd)
+                if let k = position(of: f, in: d), k >= fallbackEnd {
+                    move(&d, from: k, to: fallbackEnd)
                     fallbackEnd += 1
                 }
             }
@@ -390,6 +422,7 @@ public final class Router: Sendable {
 
         // A compact decision keeps the ranking in `d.order` only (see ``Decision/init(seed:compact:)``).
         if d.compact { return }
+        let strategyName = policy.strategy.name
         let slo = request.latencySLOMs ?? .infinity
         for (k, i) in d.order.enumerated() {
             let placement: Placement
@@ -407,25 +440,32 @@ public final class Router: Sendable {
         }
     }
 
-    // Stable insertion sort of d.order by d.keys (n is small: a pool of providers).
+    // Stable insertion sort of d.order[start...] by d.keys (n is small: a pool of providers).
+    // Through buffer pointers: one uniqueness check for the sort, not one per move.
     @inline(__always)
-    func sortOrder(_ d: inout Decision, descending: Bool = false, missFlags: Bool = false) {
+    func sortOrder(_ d: inout Decision, from start: Int = 0, descending: Bool = false, missFlags: Bool = false) {
         let m = d.order.count
-        if m < 2 { return }
-        for a in 1..<m {
-            let v = d.order[a]
-            let kv = d.keys[v], mv = missFlags && d.flags[v]
-            var b = a - 1
-            while b >= 0 {
-                let u = d.order[b]
-                let ku = d.keys[u], mu = missFlags && d.flags[u]
-                let before: Bool
-                if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
-                if !before { break }
-                d.order[b + 1] = u
-                b -= 1
+        if m - start < 2 { return }
+        d.keys.withUnsafeBufferPointer { keys in
+            d.flags.withUnsafeBufferPointer { flags in
+                d.order.withUnsafeMutableBufferPointer { order in
+                    for a in (start + 1)..<m {
+                        let v = order[a]
+                        let kv = keys[v], mv = missFlags && flags[v]
+                        var b = a - 1
+                        while b >= start {
+                            let u = order[b]
+                            let ku = keys[u], mu = missFlags && flags[u]
+                            let before: Bool
+                            if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
+                            if !before { break }
+                            order[b + 1] = u
+                            b -= 1
+                        }
+                        order[b + 1] = v
+                    }
+                }
             }
-            d.order[b + 1] = v
         }
     }
 
@@ -440,10 +480,50 @@ public final class Router: Sendable {
         d.order[0..<m].reverse()
     }
 
-    func moveToFront(_ d: inout Decision, _ k: Int) {
-        guard k > 0 else { return }
-        let v = d.order.remove(at: k)
-        d.order.insert(v, at: 0)
+    func moveToFront(_ d: inout Decision, _ k: Int) { move(&d, from: k, to: 0) }
+
+    /// Moves `d.order[k]` to position `t ≤ k`, shifting those between one place back: the same
+    /// as `insert(remove(at: k), at: t)`, without resizing the array.
+    @inline(__always)
+    func move(_ d: inout Decision, from k: Int, to t: Int) {
+        guard k > t else { return }
+        d.order.withUnsafeMutableBufferPointer { order in
+            let v = order[k]
+            var j = k
+            while j > t {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[t] = v
+        }
+    }
+
+    /// `x % m` for `m ≥ 1`. Pools are small, and a remainder by a constant compiles to a
+    /// multiplication where one by a variable is a 64-bit division (tens of cycles).
+    @inline(__always)
+    static func remainder(_ x: UInt64, _ m: Int) -> Int {
+        switch m {
+        case 1: return 0
+        case 2: return Int(x & 1)
+        case 3: return Int(x % 3)
+        case 4: return Int(x & 3)
+        case 5: return Int(x % 5)
+        case 6: return Int(x % 6)
+        case 7: return Int(x % 7)
+        case 8: return Int(x & 7)
+        default: return Int(x % UInt64(m))
+        }
+    }
+
+    /// The position of pool index `i` in `d.order`, if kept.
+    @inline(__always)
+    func position(of i: Int, in d: Decision) -> Int? {
+        var k = 0
+        while k < d.order.count {
+            if d.order[k] == i { return k }
+            k += 1
+        }
+        return nil
     }
 
     // MARK: - Admitting and completing
@@ -536,28 +616,34 @@ public final class Router: Sendable {
     /// - Returns: nil when refused, else whether the attempt is a half-open probe.
     func tryAdmit(_ i: Int, now: Int64, ignoreHealth: Bool) -> Bool? {
         let filters = policy.filters
-        let result = slots[i].state.withLock { s -> Bool? in
-            // The rate limit is checked before the breaker: `allow` takes a half-open probe slot
-            // that only a reported outcome gives back, so it must not be asked for an attempt the
-            // rate limit then refuses.
-            if filters.rateLimit {
-                for b in s.buckets.indices where s.buckets[b].available(now: now) < 1 { _ = b; return nil }
-            }
-            var probe = false
-            if filters.health && !ignoreHealth {
-                switch s.breaker.allow(now: now) {
-                case .allowed: probe = false
-                case .probe: probe = true
-                case .rejected: return nil
-                }
-            }
-            if filters.rateLimit {
-                for b in s.buckets.indices { _ = s.buckets[b].tryTake(now: now) }
-            }
-            return probe
+        return live.withLock { live -> Bool? in
+            // In place: `live[i]` is not copied out and back.
+            return Self.admit(&live[i], now: now, rateLimit: filters.rateLimit, health: filters.health && !ignoreHealth)
         }
-        if result != nil { slots[i].inFlight.wrappingAdd(1, ordering: .relaxed) }
-        return result
+    }
+
+    /// Admits one attempt on `s` (the pool's lock held).
+    @inline(__always)
+    static func admit(_ s: inout ProviderRuntime, now: Int64, rateLimit: Bool, health: Bool) -> Bool? {
+        // The rate limit is checked before the breaker: `allow` takes a half-open probe slot
+        // that only a reported outcome gives back, so it must not be asked for an attempt the
+        // rate limit then refuses.
+        if rateLimit {
+            for b in s.buckets.indices where s.buckets[b].available(now: now) < 1 { _ = b; return nil }
+        }
+        var probe = false
+        if health {
+            switch s.breaker.allow(now: now) {
+            case .allowed: probe = false
+            case .probe: probe = true
+            case .rejected: return nil
+            }
+        }
+        if rateLimit {
+            for b in s.buckets.indices { _ = s.buckets[b].tryTake(now: now) }
+        }
+        s.inFlight += 1
+        return probe
     }
 
     /// Reports how an admitted attempt ended.
@@ -576,21 +662,9 @@ public final class Router: Sendable {
     public func complete(_ ticket: Ticket, status: RequestStatus, latencyMs: Double, inputTokens: Int = 0,
                          outputTokens: Int = 0, budgetTag: String? = nil, now: Int64) {
         let i = ticket.index
-        slots[i].inFlight.wrappingSubtract(1, ordering: .relaxed)
-        if status != .cancelled {
-            let success = status == .ok
-            let alpha = ewmaAlpha
-            slots[i].state.withLock { s in
-                s.breaker.record(success: success, now: now)
-                if success && latencyMs.isFinite && latencyMs >= 0 {
-                    s.ewmaMs = s.observed ? alpha * latencyMs + (1 - alpha) * s.ewmaMs : latencyMs
-                    s.observed = true
-                }
-                s.intervalRequests += 1
-                if success { s.intervalSuccesses += 1 }
-            }
-        } else if ticket.isProbe {
-            slots[i].state.withLock { $0.breaker.cancelProbe() }
+        let alpha = ewmaAlpha
+        live.withLock { live in
+            Self.record(&live[i], status: status, isProbe: ticket.isProbe, latencyMs: latencyMs, alpha: alpha, now: now)
         }
         if let shared = sharedLimits, let tag = budgetTag {
             // Settle the reservation: the reported cost replaces the estimate (cancelled: nothing).
@@ -612,19 +686,45 @@ public final class Router: Sendable {
         if policy.outliers.enabled { sweepIfDue(now: now) }
     }
 
+    /// Records an attempt's outcome on `s` (the pool's lock held).
+    @inline(__always)
+    static func record(_ s: inout ProviderRuntime, status: RequestStatus, isProbe: Bool, latencyMs: Double, alpha: Double,
+                       now: Int64) {
+        s.inFlight -= 1
+        if status != .cancelled {
+            let success = status == .ok
+            s.breaker.record(success: success, now: now)
+            if success && latencyMs.isFinite && latencyMs >= 0 {
+                s.ewmaMs = s.observed ? alpha * latencyMs + (1 - alpha) * s.ewmaMs : latencyMs
+                s.observed = true
+            }
+            s.intervalRequests += 1
+            if success { s.intervalSuccesses += 1 }
+        } else if isProbe {
+            s.breaker.cancelProbe()
+        }
+    }
+
     // MARK: - Retries
 
     /// Counts a request (its first attempt) starting, for the retry budget.
-    public func requestStarted() { retryBudget.withLock { $0.requestStarted() } }
+    public func requestStarted() { activeRequests.wrappingAdd(1, ordering: .relaxed) }
     /// Counts a request finishing, for the retry budget.
-    public func requestFinished() { retryBudget.withLock { $0.requestFinished() } }
+    public func requestFinished() {
+        let before = activeRequests.wrappingSubtract(1, ordering: .relaxed).oldValue
+        precondition(before > 0, "requestFinished() without requestStarted()")
+    }
 
     /// Whether to retry after an attempt ended with `status`: the policy retries that outcome,
     /// attempts are left, and the retry budget has room (which it then holds until
     /// ``retryFinished()``).
     public func shouldRetry(_ status: RequestStatus, attempts: Int) -> Bool {
         guard policy.retry.shouldRetry(status, attempts: attempts) else { return false }
-        return retryBudget.withLock { $0.tryStartRetry() }
+        let active = activeRequests.load(ordering: .relaxed)
+        return retryBudget.withLock {
+            $0.setActiveRequests(active)
+            return $0.tryStartRetry()
+        }
     }
 
     /// Counts a retry finishing.
@@ -640,25 +740,27 @@ public final class Router: Sendable {
     /// Compares providers' success rates over the last interval and ejects those below
     /// mean − k·σ of their peers, at most `maxEjectedShare` of the pool at once.
     func sweepIfDue(now: Int64) {
+        if now < nextSweep.load(ordering: .relaxed) { return }
         let o = policy.outliers
         _ = outlierSweep.withLockIfAvailable { sweep in
             guard now >= sweep.next else { return }
             sweep.next = now + o.interval
-            let n = slots.count
+            nextSweep.store(sweep.next, ordering: .relaxed)
+            let n = entries.count
             var peers = 0, sum = 0.0, sumSq = 0.0, ejectedNow = 0
-            for i in 0..<n {
-                let (rate, ejected) = slots[i].state.withLock { s -> (Double, Bool) in
-                    let r = s.intervalRequests >= o.minimumRequests ? Double(s.intervalSuccesses) / Double(s.intervalRequests) : -1
-                    s.intervalRequests = 0
-                    s.intervalSuccesses = 0
-                    return (r, s.ejectedUntil > now)
-                }
-                sweep.rates[i] = rate
-                if ejected { ejectedNow += 1 }
-                if rate >= 0 {
-                    peers += 1
-                    sum += rate
-                    sumSq += rate * rate
+            live.withLock { live in
+                for i in 0..<n {
+                    let s = live[i]
+                    let rate = s.intervalRequests >= o.minimumRequests ? Double(s.intervalSuccesses) / Double(s.intervalRequests) : -1
+                    live[i].intervalRequests = 0
+                    live[i].intervalSuccesses = 0
+                    sweep.rates[i] = rate
+                    if s.ejectedUntil > now { ejectedNow += 1 }
+                    if rate >= 0 {
+                        peers += 1
+                        sum += rate
+                        sumSq += rate * rate
+                    }
                 }
             }
             guard peers >= o.minimumPeers else { return }
@@ -674,10 +776,10 @@ public final class Router: Sendable {
                 }
                 if worst < 0 { break }
                 sweep.rates[worst] = -1
-                let ejected = slots[worst].state.withLock { s -> Bool in
-                    guard s.ejectedUntil <= now else { return false }
-                    s.ejections += 1
-                    s.ejectedUntil = now + min(o.maxEjection, o.baseEjection * Int64(s.ejections))
+                let ejected = live.withLock { live -> Bool in
+                    guard live[worst].ejectedUntil <= now else { return false }
+                    live[worst].ejections += 1
+                    live[worst].ejectedUntil = now + min(o.maxEjection, o.baseEjection * Int64(live[worst].ejections))
                     return true
                 }
                 if ejected { ejectedNow += 1 }
@@ -707,19 +809,20 @@ public final class Router: Sendable {
 
     /// Whether provider `i` is ejected or has its circuit open at `now` (cheap; for monitors).
     public func isUnhealthy(_ i: Int, now: Int64) -> Bool {
-        slots[i].state.withLock { !$0.isHealthy(now: now) }
+        live.withLock { !$0[i].isHealthy(now: now) }
     }
 
     /// Every provider's live state at `now`.
     public func health(now: Int64) -> [Health] {
-        entries.indices.map { i in
-            slots[i].state.withLock { s in
-                Health(provider: entries[i].id, breaker: s.breaker.state, trips: s.breaker.trips,
-                       transitions: s.breaker.transitions,
-                       ejectedUntil: s.ejectedUntil > now ? s.ejectedUntil : nil, ejections: s.ejections,
-                       inFlight: slots[i].inFlight.load(ordering: .relaxed), latencyEWMAms: s.ewmaMs,
-                       tokens: s.buckets.isEmpty ? nil : s.buckets.map { $0.available(now: now) }.min(),
-                       trafficShare: s.breaker.trafficShare(now: now))
+        live.withLock { live in
+            entries.indices.map { i in
+                let s = live[i]
+                return Health(provider: entries[i].id, breaker: s.breaker.state, trips: s.breaker.trips,
+                              transitions: s.breaker.transitions,
+                              ejectedUntil: s.ejectedUntil > now ? s.ejectedUntil : nil, ejections: s.ejections,
+                              inFlight: s.inFlight, latencyEWMAms: s.ewmaMs,
+                              tokens: s.buckets.isEmpty ? nil : s.buckets.map { $0.available(now: now) }.min(),
+                              trafficShare: s.breaker.trafficShare(now: now))
             }
         }
     }
@@ -731,13 +834,14 @@ public final class Router: Sendable {
 
     /// The retry budget's state: first attempts and retries in flight.
     public var retryLoad: (active: Int, retries: Int) {
-        retryBudget.withLock { ($0.activeRequests, $0.retriesInFlight) }
+        (activeRequests.load(ordering: .relaxed), retryBudget.withLock { $0.retriesInFlight })
     }
 }
 
 // MARK: - Compiled state
 
-struct Entry: Sendable {
+/// A provider's compiled facts; a class so that reading one field copies nothing else.
+final class Entry: Sendable {
     let id: String
     let compliance: ComplianceSet
     let capabilities: [String]
@@ -752,6 +856,48 @@ struct Entry: Sendable {
     let dense: ProviderModel?
     let fallbacks: [Int]
     /// Prices as Doubles per token, for ranking; budgets use the exact `cost`.
+    let inputPerToken: Double
+    let outputPerToken: Double
+    let perRequest: Double
+    let isFree: Bool
+
+    init(id: String, compliance: ComplianceSet, capabilities: [String], contextWindow: Int?, regions: [String],
+         cost: ProviderCost, quality: Double, weight: Double, predictor: Int, dense: ProviderModel?, fallbacks: [Int],
+         inputPerToken: Double, outputPerToken: Double, perRequest: Double, isFree: Bool) {
+        self.id = id
+        self.compliance = compliance
+        self.capabilities = capabilities
+        self.contextWindow = contextWindow
+        self.regions = regions
+        self.cost = cost
+        self.quality = quality
+        self.weight = weight
+        self.predictor = predictor
+        self.dense = dense
+        self.fallbacks = fallbacks
+        self.inputPerToken = inputPerToken
+        self.outputPerToken = outputPerToken
+        self.perRequest = perRequest
+        self.isFree = isFree
+    }
+
+    /// What the decision loop reads of this entry, as a plain value.
+    var hot: HotEntry {
+        HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor, hasDense: dense != nil, inputPerToken: inputPerToken,
+                 outputPerToken: outputPerToken, perRequest: perRequest, isFree: isFree)
+    }
+}
+
+/// The fields of an ``Entry`` every decision reads, with no reference-counted member, so the
+/// per-provider loop of ``Router/decide(_:now:into:)`` copies a few words per provider and
+/// retains nothing.
+struct HotEntry: Sendable {
+    let compliance: ComplianceSet
+    /// The context window, `Int.max` when the catalog gives none.
+    let contextWindow: Int
+    let quality: Double
+    let predictor: Int
+    let hasDense: Bool
     let inputPerToken: Double
     let outputPerToken: Double
     let perRequest: Double
@@ -815,12 +961,6 @@ struct SweepState: Sendable {
     var rates: [Double]
 }
 
-final class Slot: Sendable {
-    let state: Mutex<ProviderRuntime>
-    let inFlight = Atomic<Int>(0)
-    init(_ runtime: ProviderRuntime) { state = Mutex(runtime) }
-}
-
 struct ProviderRuntime: Sendable {
     var breaker: CircuitBreaker
     var buckets: [TokenBucket]
@@ -830,6 +970,8 @@ struct ProviderRuntime: Sendable {
     var intervalSuccesses = 0
     var ejectedUntil: Int64 = .min
     var ejections = 0
+    /// Attempts admitted and not yet reported.
+    var inFlight = 0
 
     init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
         self.breaker = breaker
@@ -844,8 +986,32 @@ struct ProviderRuntime: Sendable {
         var failureRate: Double
         var tokens: Double
         var tokenWait: Int64
-        var healthDrop: DropReason?
+        var healthDrop: HealthDrop
         var share: Double
+        var inFlight: Int
+    }
+
+    /// Why health drops a provider, as a plain value (``DropReason`` holds strings, and a
+    /// snapshot is copied for every provider of every decision).
+    enum HealthDrop {
+        case none
+        case circuitOpen(until: Int64)
+        case probesExhausted
+        case ejected(until: Int64)
+
+        var isNone: Bool {
+            if case .none = self { return true }
+            return false
+        }
+
+        var reason: DropReason? {
+            switch self {
+            case .none: return nil
+            case .circuitOpen(let until): return .circuitOpen(until: until)
+            case .probesExhausted: return .probesExhausted
+            case .ejected(let until): return .ejected(until: until)
+            }
+        }
     }
 
     func isHealthy(now: Int64) -> Bool {
@@ -861,14 +1027,14 @@ struct ProviderRuntime: Sendable {
             let a = b.available(now: now)
             if a < tokens { tokens = a; wait = b.wait(now: now) }
         }
-        var drop: DropReason? = nil
+        var drop = HealthDrop.none
         switch breaker.state {
         case .open(let until) where until > now: drop = .circuitOpen(until: until)
         case .halfOpen(let inFlight, let successes) where inFlight + successes >= breaker.configuration.halfOpenProbes:
             drop = .probesExhausted
         default: break
         }
-        if drop == nil && ejectedUntil > now { drop = .ejected(until: ejectedUntil) }
+        if case .none = drop, ejectedUntil > now { drop = .ejected(until: ejectedUntil) }
         let w = breaker.window
         // Slow start applies to a closed breaker only. `trafficShare` is 0 while open or half-open
         // (probes are admitted by the breaker, not by share), so using it here would drop a
@@ -877,6 +1043,6 @@ struct ProviderRuntime: Sendable {
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
         return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
-                        tokens: tokens, tokenWait: wait, healthDrop: drop, share: share)
+                        tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight)
     }
 }

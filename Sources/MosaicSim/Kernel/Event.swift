@@ -135,10 +135,14 @@ public struct EventQueue: Sendable {
     static func smallestChild(_ h: UnsafeMutableBufferPointer<Event>, _ c0: Int, _ n: Int) -> Int {
         var best = c0
         if c0 &+ 3 < n {
-            // Full set of four children: the common case, unrolled.
-            if h[c0 &+ 1].precedes(h[best]) { best = c0 &+ 1 }
-            if h[c0 &+ 2].precedes(h[best]) { best = c0 &+ 2 }
-            if h[c0 &+ 3].precedes(h[best]) { best = c0 &+ 3 }
+            // Full set of four children, the common case: a tournament of two independent pairs
+            // and a final, written as selects so that the compiler can use conditional moves
+            // (which child wins is a coin toss, so branches would mispredict half the time).
+            // The order is total (sequence numbers are unique), so the minimum does not depend
+            // on how it is found.
+            let a = h[c0 &+ 1].precedes(h[c0]) ? c0 &+ 1 : c0
+            let b = h[c0 &+ 3].precedes(h[c0 &+ 2]) ? c0 &+ 3 : c0 &+ 2
+            best = h[b].precedes(h[a]) ? b : a
         } else {
             var c = c0 &+ 1
             while c < n {

@@ -76,6 +76,60 @@ struct KernelTests {
         }
     }
 
+    @Test("pop and replaceFirst on heaps several levels deep (full sets of four children) match a sorted reference")
+    func deepHeapWithReplaceFirstMatchesSortedReference() {
+        var rng = SeededRandom(seed: 77)
+        for trial in 0..<4 {
+            var queue = EventQueue(capacity: 1)
+            var pending: [Event] = []
+            var popped: [Event] = [], expected: [Event] = []
+            var seq: UInt64 = 0
+            let coarse = trial % 2 == 0   // few distinct times and priorities: ties decided by seq
+            func make() -> Event {
+                let time = coarse ? Double(rng.next() % 7) : rng.uniform() * 1_000
+                defer { seq += 1 }
+                return Event(time: time, priority: Int32(rng.next() % 3) - 1, kind: 1, seq: seq,
+                             payload: Int64(bitPattern: rng.next()))
+            }
+            func takeReferenceMinimum() -> Event {
+                var best = 0
+                for j in pending.indices.dropFirst() where
+                    (pending[j].time, pending[j].priority, pending[j].seq) < (pending[best].time, pending[best].priority, pending[best].seq) {
+                    best = j
+                }
+                return pending.remove(at: best)
+            }
+            // Grow to a few thousand events (six levels of a 4-ary heap), then churn.
+            for _ in 0..<(1_500 + trial * 400) {
+                let e = make()
+                queue.push(e)
+                pending.append(e)
+            }
+            for _ in 0..<2_000 {
+                let u = rng.uniform()
+                if u < 0.4 {
+                    let e = make()
+                    queue.push(e)
+                    pending.append(e)
+                } else if u < 0.7 {
+                    popped.append(queue.pop()!)
+                    expected.append(takeReferenceMinimum())
+                } else {
+                    // The replacement may belong anywhere, the root included.
+                    var e = make()
+                    if rng.uniform() < 0.2, let first = queue.first { e.time = first.time }
+                    popped.append(queue.replaceFirst(with: e))
+                    expected.append(takeReferenceMinimum())
+                    pending.append(e)
+                }
+            }
+            #expect(queue.count == pending.count)
+            while let e = queue.pop() { popped.append(e) }
+            expected += referenceOrder(pending)
+            #expect(popped == expected, "trial \(trial)")
+        }
+    }
+
     @Test("the kernel processes randomly scheduled events in (time, priority, sequence) order")
     func kernelMatchesSortedReference() {
         var rng = SeededRandom(seed: 77)
