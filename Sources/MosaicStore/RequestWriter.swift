@@ -5,10 +5,11 @@ import MosaicCore
 /// On SQLite: one prepared insert, reused per row. Text arguments are borrowed byte ranges
 /// (bound without copying), so a reader can hand over slices of its input buffer.
 ///
-/// On PostgreSQL: rows are encoded as `COPY` text into a buffer, streamed into a temporary
-/// staging table a few MiB at a time (PostgresNIO's `copyFrom`), and merged into `requests`
-/// with `INSERT … ON CONFLICT DO NOTHING`. Call ``finish()`` before committing: it sends what
-/// is still buffered.
+/// On PostgreSQL: rows are encoded as `COPY` text and copied into `requests` 32 MiB at a time
+/// by a thread of the writer's own (PostgresNIO's `copyFrom`), merged with `INSERT … ON
+/// CONFLICT DO NOTHING` when a chunk holds rows already stored (see ``RequestCopy``). Call
+/// ``finish()`` before committing: it sends what is still buffered and waits for it; call
+/// ``drain()`` before using the connection for anything else.
 ///
 /// Rows whose `(ts, key)` is already stored are ignored and counted as duplicates: that is
 /// what makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
@@ -27,11 +28,18 @@ public final class RequestWriter {
     public private(set) var duplicates = 0
     /// Stored rows without a cost.
     public private(set) var unpriced = 0
+    /// PostgreSQL: chunks copied straight into `requests`, and chunks merged (settled as the counts).
+    private(set) var chunks = (copied: 0, merged: 0)
 
-    public init(store: Store, runID: Int64) throws(StoreError) {
+    public convenience init(store: Store, runID: Int64) throws(StoreError) {
+        try self.init(store: store, runID: runID, chunkBytes: RequestCopy.defaultChunkBytes)
+    }
+
+    /// `chunkBytes`: how much COPY text goes to PostgreSQL at a time (tests make it small).
+    init(store: Store, runID: Int64, chunkBytes: Int) throws(StoreError) {
         if store.database.dialect == .postgres {
             statement = nil
-            copy = try RequestCopy(database: store.database, runID: runID)
+            copy = try RequestCopy(database: store.database, runID: runID, chunkBytes: chunkBytes)
         } else {
             statement = try store.database.prepare("""
                 INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
@@ -67,11 +75,11 @@ public final class RequestWriter {
         status: RequestStatus, cost: Money?, requestID: UnsafeRawBufferPointer?
     ) throws(StoreError) -> Bool {
         if let copy {
-            copy.append(ts: ts, key: key, tenant: tenant, provider: provider, model: model, operation: operation,
-                        region: region, inputTokens: inputTokens, outputTokens: outputTokens, cachedTokens: cachedTokens,
-                        latencyMs: latencyMs, ttftMs: ttftMs, status: statusBytes[status.index], cost: cost,
-                        requestID: requestID)
-            if copy.isFull { try merge() }
+            try copy.append(ts: ts, key: key, tenant: tenant, provider: provider, model: model, operation: operation,
+                            region: region, inputTokens: inputTokens, outputTokens: outputTokens, cachedTokens: cachedTokens,
+                            latencyMs: latencyMs, ttftMs: ttftMs, status: statusBytes[status.index], cost: cost,
+                            requestID: requestID)
+            if copy.isFull { try copy.send() }
             return true
         }
         // Every parameter is bound for every row, so the statement is only rewound, not
@@ -136,9 +144,25 @@ public final class RequestWriter {
         return count(fresh: s.database.changes > 0, priced: r.cost != nil)
     }
 
-    /// Sends the rows still buffered (PostgreSQL) and settles the counts; a no-op on SQLite.
+    /// Sends the rows still buffered (PostgreSQL), waits until they are stored and settles the
+    /// counts; a no-op on SQLite.
     public func finish() throws(StoreError) {
-        if copy != nil { try merge() }
+        guard let copy else { return }
+        try copy.finish()
+        settle()
+    }
+
+    /// Waits until no chunk is being stored (PostgreSQL), so the caller may use the connection;
+    /// rows still buffered stay buffered. A no-op on SQLite.
+    public func drain() throws(StoreError) {
+        guard let copy else { return }
+        try copy.wait()
+        settle()
+    }
+
+    /// Waits for the chunk being stored, ignoring its outcome (before a rollback).
+    public func cancel() {
+        _ = try? copy?.wait()
     }
 
     private func count(fresh: Bool, priced: Bool) -> Bool {
@@ -151,12 +175,12 @@ public final class RequestWriter {
         return fresh
     }
 
-    private func merge() throws(StoreError) {
+    private func settle() {
         guard let copy else { return }
-        let (staged, fresh, freshUnpriced) = try copy.flush()
-        inserted += fresh
-        unpriced += freshUnpriced
-        duplicates += staged - fresh
+        inserted = copy.counts.inserted
+        duplicates = copy.counts.duplicates
+        unpriced = copy.counts.unpriced
+        chunks = (copy.counts.copied, copy.counts.merged)
     }
 
     private func withBytes<T>(

@@ -32,10 +32,11 @@ struct PostgresStoreTests {
 
     /// Writes records keyed by their index modulo `distinct`: records past `distinct` repeat
     /// earlier ones (same instant and key) when they are copies of them.
-    static func write(_ records: [RequestRecord], to store: Store, distinct: Int = .max) throws -> (Int, Int, Int) {
+    static func write(_ records: [RequestRecord], to store: Store, distinct: Int = .max,
+                      chunkBytes: Int = RequestCopy.defaultChunkBytes) throws -> (Int, Int, Int) {
         let run = try store.beginRun(source: "test", location: "memory")
         return try store.database.transaction {
-            let w = try RequestWriter(store: store, runID: run)
+            let w = try RequestWriter(store: store, runID: run, chunkBytes: chunkBytes)
             for (i, r) in records.enumerated() { try w.insert(r, key: Int64(i % distinct)) }
             try w.finish()
             return (w.inserted, w.duplicates, w.unpriced)
@@ -79,6 +80,77 @@ struct PostgresStoreTests {
         let rerun = try Self.write(records, to: pg, distinct: base.count)
         #expect(rerun == (0, records.count, 0))
         #expect(try pg.database.scalarInt("SELECT count(*) FROM requests") == Int64(a.0))
+    }
+
+    /// Many small chunks: those holding stored rows (an earlier run's, or a repeat within the
+    /// file) are merged, the others copied straight in; the counts and rows match SQLite's.
+    @Test func chunksAreCopiedOrMergedWithExactCounts() throws {
+        let db = try PostgresServer.database("chunks")
+        let pg = try Store(path: db.location)
+        let lite = try ScratchStore().withCatalog()
+        try pg.syncProviders(Catalog.default)
+        let base = Self.records(3000, seed: 5)
+        // The first third stored by an earlier run; then the whole file, whose last 100 rows
+        // repeat rows 2000..<2100 (same instant and key).
+        let first = Array(base.prefix(1000))
+        let file = base + base[2000..<2100]
+        for store in [lite.store, pg] {
+            #expect(try Self.write(first, to: store, chunkBytes: 8 << 10) == (1000, 0, first.filter { $0.cost == nil }.count))
+        }
+        var writers: [RequestWriter] = []
+        for store in [lite.store, pg] {
+            let run = try store.beginRun(source: "test", location: "memory")
+            let w = try RequestWriter(store: store, runID: run, chunkBytes: 8 << 10)
+            try store.database.transaction {
+                for (i, r) in file.enumerated() { try w.insert(r, key: Int64(i < base.count ? i : i - 1000)) }
+                try w.finish()
+            }
+            writers.append(w)
+        }
+        let (a, b) = (writers[0], writers[1])
+        #expect((a.inserted, a.duplicates, a.unpriced) == (2000, 1100, base[1000...].filter { $0.cost == nil }.count))
+        #expect((b.inserted, b.duplicates, b.unpriced) == (a.inserted, a.duplicates, a.unpriced))
+        #expect(b.chunks.copied > 5 && b.chunks.merged > 5, "\(b.chunks)")
+        let columns = "ts, key, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id"
+        #expect(try pg.database.rows("SELECT \(columns) FROM requests ORDER BY ts, key")
+            == lite.store.database.rows("SELECT \(columns) FROM requests ORDER BY ts, key"))
+    }
+
+    /// `requests.provider` has no foreign key on PostgreSQL: the writer refuses an unknown
+    /// provider, and a trigger keeps referenced providers from being deleted or renamed
+    /// (`cache_hits`' foreign key refuses a `TRUNCATE providers`).
+    @Test func providersAreCheckedWithoutAForeignKey() throws {
+        let db = try PostgresServer.database("providers")
+        let pg = try Store(path: db.location)
+        try pg.syncProviders(Catalog.default)
+        var records = Self.records(50, seed: 9)
+        records[40].provider = "nope"
+        #expect {
+            _ = try Self.write(records, to: pg)
+        } throws: { error in
+            guard case .postgres(_, "23503"?, let message, _) = error as? StoreError else { return false }
+            return message.contains("(Key (provider)=(nope) is not present in table \"providers\".)")
+        }
+        #expect(try pg.database.scalarInt("SELECT count(*) FROM requests") == 0)
+        records[40].provider = "openai"
+        _ = try Self.write(records, to: pg)
+        func refused(_ sql: String) -> Bool {
+            do {
+                try pg.database.execute(sql)
+                return false
+            } catch {
+                if case .postgres(_, "23503"?, _, _) = error { return true }
+                return false
+            }
+        }
+        #expect(refused("DELETE FROM providers WHERE id = 'openai'"))
+        #expect(refused("UPDATE providers SET id = 'openai2' WHERE id = 'openai'"))
+        #expect(throws: StoreError.self) { try pg.database.execute("TRUNCATE providers") }  // cache_hits' key
+        let unused = try #require(try pg.database.scalarText(
+            "SELECT id FROM providers WHERE id NOT IN (SELECT provider FROM requests) ORDER BY id LIMIT 1"))
+        try pg.database.execute("UPDATE providers SET name = 'renamed' WHERE id = 'openai'")
+        try pg.database.execute("DELETE FROM providers WHERE id = '\(unused)'")
+        #expect(try pg.database.scalarInt("SELECT count(*) FROM providers WHERE id = 'openai'") == 1)
     }
 
     /// A streaming read gives the rows a whole read gives, in order and with the same values

@@ -22,8 +22,8 @@ public struct RequestIngestOptions: Sendable {
     public var now: Int64 = Timestamp.now()
     /// Allowed clock skew for the future check, µs (default 5 minutes).
     public var futureTolerance: Int64 = 300 * Timestamp.microsPerSecond
-    /// On SQLite, with more than one core, insert on a second thread while this one reads
-    /// (the stored rows are the same either way).
+    /// With more than one core, insert (on PostgreSQL: encode the COPY text) on a second
+    /// thread while this one reads (the stored rows are the same either way).
     public var writerThread = true
     /// Called now and then with progress (never from another thread).
     public var progress: (@Sendable (IngestProgress) -> Void)?

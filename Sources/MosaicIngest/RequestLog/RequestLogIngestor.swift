@@ -45,10 +45,11 @@ public struct RequestLogIngestor {
 
         // On SQLite the rows' providers are checked here, against the providers read inside the
         // write transaction (no other writer can change them until it ends), instead of by
-        // SQLite's foreign-key check (see `Database.withoutForeignKeyChecks`). With a second
-        // core, the inserts run on a writer thread while this one reads (``InsertPipeline``).
-        let sqlite = store.dialect == .sqlite
-        let pipelined = sqlite && options.writerThread && ProcessInfo.processInfo.activeProcessorCount > 1
+        // SQLite's foreign-key check (see `Database.withoutForeignKeyChecks`); PostgreSQL's
+        // writer checks them again against the providers it locks. With a second core, the
+        // inserts (on PostgreSQL, encoding the COPY text) run on a writer thread while this one
+        // reads (``InsertPipeline``).
+        let pipelined = options.writerThread && ProcessInfo.processInfo.activeProcessorCount > 1
         var counts = IngestCounts()
         var unpriced = 0
         do {

@@ -64,8 +64,13 @@ final class RequestRowSink: RowSink {
 
     deinit { pipeline?.cancel() }
 
-    /// Waits until every accepted row is stored (see ``InsertPipeline/drain()``).
-    func drain() throws(StoreError) { try pipeline?.drain() }
+    /// Waits until every accepted row is stored (see ``InsertPipeline/drain()``), or on
+    /// PostgreSQL handed to the writer with no chunk in flight, so the caller may use the
+    /// connection.
+    func drain() throws(StoreError) {
+        try pipeline?.drain()
+        try writer.drain()
+    }
 
     /// Stores what is pending, stops the writer thread and settles the counts.
     func finish() throws(StoreError) {
@@ -73,8 +78,12 @@ final class RequestRowSink: RowSink {
         try writer.finish()
     }
 
-    /// Stops the writer thread without storing what is pending (before a rollback).
-    func cancel() { pipeline?.cancel() }
+    /// Stops the writer thread without storing what is pending, and waits for a chunk in
+    /// flight (before a rollback).
+    func cancel() {
+        pipeline?.cancel()
+        writer.cancel()
+    }
 
     private func resolve(_ provider: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Names {
         var h = StableHash()

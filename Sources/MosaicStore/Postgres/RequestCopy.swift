@@ -1,40 +1,88 @@
+import Dispatch
+import Foundation
 import MosaicCore
 import PostgresNIO
 
-/// Stages `requests` rows for PostgreSQL: `COPY` text into a temporary table, then one
-/// `INSERT … SELECT … ON CONFLICT (ts, key) DO NOTHING` that reports what was new.
-final class RequestCopy {
+/// Writes `requests` rows to PostgreSQL as `COPY` text, a chunk at a time, on a thread of its
+/// own, so that encoding the next chunk overlaps with the server storing this one.
+///
+/// Each chunk is copied straight into `requests` inside a savepoint. A row whose `(ts, key)`
+/// is already stored makes that `COPY` fail with a unique violation: the chunk is then rolled
+/// back to the savepoint and merged instead (copied into a temporary table and inserted with
+/// `INSERT … SELECT … ON CONFLICT (ts, key) DO NOTHING`, which reports what was new), and the
+/// next chunk is merged too until a merge finds no duplicate. A first ingest therefore pays for
+/// one `COPY` per row, a re-ingest for one failed `COPY` per file plus the merge.
+///
+/// The rows' providers are checked here, against the `providers` rows read (and locked `FOR
+/// KEY SHARE`, as a foreign-key check would, so they cannot be deleted before this transaction
+/// ends) when the writer starts: `requests.provider` has no foreign key on PostgreSQL, whose
+/// check ran a query per row and tripled the cost of a load (schema migration 4).
+///
+/// The caller's thread and the sender never use the connection at once: ``send()`` and
+/// ``wait()`` wait for the chunk in flight first. Chunks are large (a savepoint each, and a
+/// transaction with more than 64 subtransactions makes other sessions' snapshots slower).
+final class RequestCopy: @unchecked Sendable {
     static let stage = "mosaic_requests_stage"
     static let columns = [
         "ts", "key", "tenant", "provider", "model", "operation", "region", "input_tokens", "output_tokens",
         "cached_tokens", "latency_ms", "ttft_ms", "status", "cost", "request_id", "run_id",
     ]
-    /// Bytes of COPY text sent (and merged) at a time.
-    static let chunkBytes = 8 << 20
+    /// Bytes of COPY text sent at a time (about 230,000 rows of a typical log).
+    static let defaultChunkBytes = 32 << 20
+
+    /// Rows written so far (settled by ``wait()``): new, already stored, new without a cost.
+    struct Counts {
+        var inserted = 0
+        var duplicates = 0
+        var unpriced = 0
+        /// Chunks copied straight into `requests`, and chunks merged.
+        var copied = 0
+        var merged = 0
+    }
 
     let database: Database
     let session: PostgresSession
     let runText: [UInt8]
+    let chunkBytes: Int
+    /// The ids in `providers`, as bytes.
+    private let providers: [[UInt8]]
+    private var lastProvider = 0
     private var buffer: ByteBuffer
     private var rows = 0
+    private var rowsUnpriced = 0
+    /// The buffer of the last chunk sent, reused once it is stored.
+    private var spare: ByteBuffer?
+    private(set) var counts = Counts()
 
-    init(database: Database, runID: Int64) throws(StoreError) {
+    // The sender's side. `inFlight`, `outcome` and `direct` are handed over through `done`.
+    private let sender = DispatchQueue(label: "mosaic.store.postgres.copy")
+    private let done = DispatchSemaphore(value: 0)
+    private var inFlight = false
+    private var outcome: Result<Counts, StoreError> = .success(Counts())
+    private var returned: ByteBuffer?
+    /// Copy the next chunk straight into `requests` (false after a chunk with duplicates).
+    private var direct = true
+    private var stageReady = false
+
+    init(database: Database, runID: Int64, chunkBytes: Int = RequestCopy.defaultChunkBytes) throws(StoreError) {
         self.database = database
         session = database.postgres!
         runText = Array(String(runID).utf8)
-        buffer = ByteBufferAllocator().buffer(capacity: RequestCopy.chunkBytes + (64 << 10))
-        try database.execute("""
-            CREATE TEMP TABLE IF NOT EXISTS \(RequestCopy.stage) (LIKE requests INCLUDING DEFAULTS);
-            TRUNCATE \(RequestCopy.stage)
-            """)
+        self.chunkBytes = chunkBytes
+        buffer = ByteBufferAllocator().buffer(capacity: chunkBytes + (64 << 10))
+        providers = try database.rows("SELECT id FROM providers ORDER BY id FOR KEY SHARE")
+            .compactMap { $0[0].textValue.map { Array($0.utf8) } }
     }
 
-    var isFull: Bool { buffer.readableBytes >= RequestCopy.chunkBytes }
+    deinit { _ = try? wait() }
+
+    var isFull: Bool { buffer.readableBytes >= chunkBytes }
 
     func append(ts: Int64, key: Int64, tenant: UnsafeRawBufferPointer, provider: UnsafeRawBufferPointer,
                 model: UnsafeRawBufferPointer, operation: UnsafeRawBufferPointer, region: UnsafeRawBufferPointer,
                 inputTokens: Int64, outputTokens: Int64, cachedTokens: Int64, latencyMs: Double?, ttftMs: Double?,
-                status: UnsafeRawBufferPointer, cost: Money?, requestID: UnsafeRawBufferPointer?) {
+                status: UnsafeRawBufferPointer, cost: Money?, requestID: UnsafeRawBufferPointer?) throws(StoreError) {
+        try checkProvider(provider)
         writeInt(ts); tab()
         writeInt(key); tab()
         writeText(tenant); tab()
@@ -50,7 +98,14 @@ final class RequestCopy {
         if let ttftMs { buffer.writeString(PostgresSession.text(of: ttftMs)) } else { null() }
         tab()
         writeText(status); tab()
-        if let cost { buffer.writeString(cost.description) } else { null() }
+        if let cost {
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Money.maxCanonicalBytes) { out in
+                cost.writeCanonical(to: out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        } else {
+            null()
+            rowsUnpriced += 1
+        }
         tab()
         if let requestID { writeText(requestID) } else { null() }
         tab()
@@ -59,22 +114,109 @@ final class RequestCopy {
         rows += 1
     }
 
-    /// Sends the buffer and merges the staged rows; returns (staged, inserted, inserted without cost).
-    func flush() throws(StoreError) -> (Int, Int, Int) {
-        guard rows > 0 else { return (0, 0, 0) }
-        let staged = rows
-        try session.copy(into: RequestCopy.stage, columns: RequestCopy.columns, chunks: [buffer])
-        buffer.clear()
+    /// What a foreign key on `requests.provider` would say.
+    @inline(__always) private func checkProvider(_ provider: UnsafeRawBufferPointer) throws(StoreError) {
+        if lastProvider < providers.count, RequestCopy.equal(providers[lastProvider], provider) { return }
+        if let i = providers.firstIndex(where: { RequestCopy.equal($0, provider) }) {
+            lastProvider = i
+            return
+        }
+        let id = String(decoding: provider, as: UTF8.self)
+        throw .postgres(location: session.location, state: "23503", message: """
+            insert or update on table "requests" violates foreign key constraint "requests_provider_fkey" \
+            (Key (provider)=(\(id)) is not present in table "providers".)
+            """, sql: nil)
+    }
+
+    @inline(__always) private static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && a.withUnsafeBytes { $0.elementsEqual(b) }
+    }
+
+    /// Hands the buffered rows to the sender (once the chunk before is stored) and goes on
+    /// with an empty buffer. Throws the error of the chunk before, if it failed.
+    func send() throws(StoreError) {
+        guard rows > 0 else { return }
+        try wait()
+        let chunk = buffer, staged = rows, unpriced = rowsUnpriced
+        if var reuse = spare {
+            reuse.clear()
+            buffer = reuse
+            spare = nil
+        } else {
+            buffer = ByteBufferAllocator().buffer(capacity: chunkBytes + (64 << 10))
+        }
         rows = 0
-        let stmt = try database.prepare("""
+        rowsUnpriced = 0
+        inFlight = true
+        sender.async { [self] in
+            do throws(StoreError) {
+                outcome = .success(try store(chunk, rows: staged, unpriced: unpriced))
+            } catch {
+                outcome = .failure(error)
+            }
+            returned = chunk
+            done.signal()
+        }
+    }
+
+    /// Waits until the chunk in flight is stored and adds its counts. Throws its error.
+    func wait() throws(StoreError) {
+        guard inFlight else { return }
+        done.wait()
+        inFlight = false
+        spare = returned
+        returned = nil
+        let c = try outcome.get()
+        counts.inserted += c.inserted
+        counts.duplicates += c.duplicates
+        counts.unpriced += c.unpriced
+        counts.copied += c.copied
+        counts.merged += c.merged
+    }
+
+    /// Sends what is buffered and waits until everything is stored.
+    func finish() throws(StoreError) {
+        try send()
+        try wait()
+    }
+
+    /// Stores one chunk (on the sender's thread).
+    private func store(_ chunk: ByteBuffer, rows: Int, unpriced: Int) throws(StoreError) -> Counts {
+        if direct {
+            _ = try session.query("SAVEPOINT mosaic_copy", [])
+            do throws(StoreError) {
+                try session.copy(into: "requests", columns: RequestCopy.columns, chunks: [chunk])
+                _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
+                return Counts(inserted: rows, duplicates: 0, unpriced: unpriced, copied: 1)
+            } catch {
+                guard case .postgres(_, "23505"?, _, _) = error else { throw error }
+                _ = try session.query("ROLLBACK TO SAVEPOINT mosaic_copy", [])
+                _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
+            }
+        }
+        let merged = try merge(chunk, rows: rows)
+        direct = merged.duplicates == 0
+        return merged
+    }
+
+    /// Copies a chunk into the staging table and inserts what is new.
+    private func merge(_ chunk: ByteBuffer, rows: Int) throws(StoreError) -> Counts {
+        if !stageReady {
+            _ = try session.query("CREATE TEMP TABLE IF NOT EXISTS \(RequestCopy.stage) (LIKE requests INCLUDING DEFAULTS)", [])
+            stageReady = true
+        }
+        _ = try session.query("TRUNCATE \(RequestCopy.stage)", [])
+        try session.copy(into: RequestCopy.stage, columns: RequestCopy.columns, chunks: [chunk])
+        let result = try session.query("""
             WITH fresh AS (
                 INSERT INTO requests SELECT * FROM \(RequestCopy.stage) ON CONFLICT (ts, key) DO NOTHING RETURNING cost)
             SELECT count(*), count(*) FILTER (WHERE cost IS NULL) FROM fresh
-            """)
-        guard try stmt.step() else { return (staged, 0, 0) }
-        let result = (staged, Int(stmt.int64(0)), Int(stmt.int64(1)))
-        try database.execute("TRUNCATE \(RequestCopy.stage)")
-        return result
+            """, [])
+        _ = try session.query("TRUNCATE \(RequestCopy.stage)", [])
+        guard let row = result.rows.first?.makeRandomAccess() else { return Counts(duplicates: rows, merged: 1) }
+        let fresh = Int(PostgresStatement.value(of: row[0]).intValue ?? 0)
+        let freshUnpriced = Int(PostgresStatement.value(of: row[1]).intValue ?? 0)
+        return Counts(inserted: fresh, duplicates: rows - fresh, unpriced: freshUnpriced, merged: 1)
     }
 
     @inline(__always) private func tab() { buffer.writeInteger(UInt8(ascii: "\t")) }
