@@ -70,7 +70,7 @@ import Testing
                                       "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
         #expect(t.status == 0, "stderr: \(t.stderr)")
         let model = try RoutingModel.decode(try Data(contentsOf: URL(fileURLWithPath: tmp.file("q.json"))))
-        #expect(model.schemaVersion == 4)
+        #expect(model.schemaVersion == 5)
         let scorer = try #require(model.quality?.scorer)
         #expect(scorer.groups.map(\.field) == ["topic"])
         #expect(Set(scorer.groups[0].advantage.keys) == ["algebra", "history", "law", "music"])

@@ -171,7 +171,7 @@ struct QualityTrainerTests {
         var x: [Double] = [], e: [Double] = [], s: [Double] = []
         let r = RequestFeatures(inputTokens: 10, text: "name the law fact number 3 about item 7", tags: ["subject:law"])
         _ = scorer.input(r, into: &x, embedding: &e, structure: &s)
-        #expect(abs(x.last! - easy) < 1e-12)
+        #expect(abs(x.last! - scorer.textAdvantage("name the law fact number 3 about item 7", group: "law")) < 1e-12)
         #expect(w.contains { $0 != 0 })
         // Without it (textAlpha nil) the scorer has the schema-3 shape: no weights, no text input.
         var c = Self.small().configuration
@@ -185,6 +185,69 @@ struct QualityTrainerTests {
         #expect(try JSONDecoder().decode(QualityScorer.self, from: try JSONEncoder().encode(scorer)) == scorer)
     }
 
+    /// Two subjects in which the same word means opposite things: "recite" prompts defeat the
+    /// weak model in law and are its easiest in poetry.
+    static func opposed(_ count: Int) -> [QualityExample] {
+        var random = SeededRandom(seed: 11)
+        return (0..<count).map { i in
+            let law = i % 2 == 0, recite = random.bernoulli(0.5)
+            let prompt = "\(recite ? "recite" : "explain") the \(law ? "statute" : "sonnet") number \(random.next() % 40) of part \(i % 9)"
+            let weak = random.bernoulli(law ? (recite ? 0.1 : 0.8) : (recite ? 0.95 : 0.4))
+            return QualityExample(promptID: "o\(i)", prompt: prompt, strongCorrect: random.bernoulli(0.9), weakCorrect: weak,
+                                  tags: ["subject:\(law ? "law" : "poetry")"])
+        }
+    }
+
+    @Test func groupTextRidgesLearnWhatIsHardWithinEachGroup() throws {
+        let rows = Self.opposed(800)
+        let scorer = try Self.small().fitScorer(rows)
+        let groupText = try #require(scorer.groupText)
+        #expect(scorer.problem == nil)
+        #expect(groupText.field == "subject" && Set(groupText.weights.keys) == ["law", "poetry"])
+        let text = "recite the statute number 3 of part 4"
+        // Across both subjects "recite" says little; within each it says opposite things.
+        let law = scorer.textAdvantage(text, group: "law"), poetry = scorer.textAdvantage(text, group: "poetry")
+        #expect(law < scorer.textAdvantage(text) && scorer.textAdvantage(text) < poetry, "\(law) \(poetry)")
+        #expect(scorer.textAdvantage(text, group: "unseen") == scorer.textAdvantage(text))
+        // At route time the subject tag selects the group's weights.
+        var x: [Double] = [], e: [Double] = [], s: [Double] = []
+        _ = scorer.input(RequestFeatures(inputTokens: 9, text: text, tags: ["subject:poetry"]), into: &x, embedding: &e, structure: &s)
+        #expect(abs(x.last! - poetry) < 1e-12)
+        // A fifth of each group's nonzero weights is kept: the largest in magnitude.
+        var c = Self.small().configuration
+        c.groupTextKeep = 1
+        let full = try #require(try QualityTrainer(configuration: c).fitScorer(rows).groupText)
+        for (name, kept) in groupText.weights {
+            let all = try #require(full.weights[name])
+            #expect(kept.indices.count == Int((0.2 * Double(all.indices.count)).rounded(.up)))
+            #expect(Set(kept.indices).isSubset(of: Set(all.indices)))
+            let smallestKept = kept.indices.map { abs(all.weight($0)) }.min()!
+            let largestDropped = all.indices.filter { kept.weight($0) == 0 }.map { abs(all.weight($0)) }.max() ?? 0
+            #expect(smallestKept >= largestDropped)
+        }
+        // Without groups, or with the option off, there are none.
+        #expect(try Self.small().fitScorer(rows.map { var r = $0; r.tags = []; return r }).groupText == nil)
+        c.groupTextAlpha = nil
+        #expect(try QualityTrainer(configuration: c).fitScorer(rows).groupText == nil)
+    }
+
+    @Test func sparseWeightsLookUpAndCheckTheirColumns() throws {
+        let w = SparseWeights(indices: [2, 5, 9], values: [0.5, -1, 0.25])
+        #expect(w.weight(5) == -1 && w.weight(9) == 0.25 && w.weight(2) == 0.5)
+        #expect(w.weight(0) == 0 && w.weight(6) == 0 && w.weight(10) == 0)
+        #expect(w.problem(width: 10) == nil)
+        #expect(w.problem(width: 9) == "indices must ascend within 0..<9, found 9 after 5")
+        #expect(SparseWeights(indices: [3, 3], values: [1, 1]).problem(width: 10) == "indices must ascend within 0..<10, found 3 after 3")
+        #expect(SparseWeights(indices: [1], values: [.nan]).problem(width: 10) == "non-finite weight")
+        let data = try JSONEncoder().encode(w)
+        #expect(try JSONDecoder().decode(SparseWeights.self, from: data) == w)
+        // A scorer whose group weights point past its vocabulary is refused, naming the group.
+        var scorer = try Self.small().fitScorer(Self.grouped(300))
+        let width = scorer.vocabularyWidth
+        scorer.groupText?.weights["law"] = SparseWeights(indices: [width], values: [1])
+        #expect(scorer.problem?.hasPrefix("group text subject:law: indices must ascend") == true, "\(scorer.problem ?? "nil")")
+    }
+
     @Test func theModelFileIsPackedAndOlderPlainFilesStillLoad() throws {
         let scorer = try Self.small().fitScorer(Self.grouped(600))
         let packed = try JSONEncoder().encode(scorer)
@@ -196,11 +259,13 @@ struct QualityTrainerTests {
         object["structureClip"] = nil
         object["selection"] = nil
         object["textWeights"] = nil
+        object["groupText"] = nil
         let plain = try JSONSerialization.data(withJSONObject: object)
         var old = scorer
         old.structureClip = nil
         old.selection = nil
         old.textWeights = nil
+        old.groupText = nil
         #expect(try JSONDecoder().decode(QualityScorer.self, from: plain) == old)
         #expect(packed.count * 2 < plain.count, "packed \(packed.count) bytes, plain \(plain.count)")
         // A payload that does not match its shape is refused with the field named.

@@ -89,6 +89,14 @@ public struct QualityTrainer: Sendable {
         /// The text ridge's penalty α (``SparseRidge`` on the TF-IDF columns); nil leaves the
         /// text ridge out (the scorer then has no ``QualityScorer/textWeights``).
         public var textAlpha: Double? = 20
+        /// The per-group text ridges' penalty α (``QualityScorer/GroupText``; nil leaves them
+        /// out): for each group, a ridge on the same TF-IDF columns of what the text ridge
+        /// leaves in that group's rows. Only with groups and the text ridge.
+        public var groupTextAlpha: Double? = 10
+        /// The share of each group's nonzero weights kept (the largest in magnitude): on
+        /// RouteLLM's MMLU split keeping a fifth scored as well as keeping all (random-prompt
+        /// CV) at a fifth of the file size.
+        public var groupTextKeep = 0.2
         public init() {}
     }
 
@@ -235,11 +243,19 @@ public struct QualityTrainer: Sendable {
         }
         // The text ridge on every row: the weak advantage's deviation from its (shrunk) group prior.
         var textWeights: [Double]?
+        var groupText: QualityScorer.GroupText?
         if let alpha = cfg.textAlpha {
             let base = priors.first.map { p in (0..<rows.count).map { i in groups[i].flatMap { p.advantage[$0] } ?? global } }
                 ?? [Double](repeating: global, count: rows.count)
-            textWeights = PackedRows.quantized(try Self.textRidge(x, rows: Array(0..<rows.count), y: y, base: base, alpha: alpha),
-                                               columns: x.width)
+            let all = Array(0..<rows.count)
+            let w = PackedRows.quantized(try Self.textRidge(x, rows: all, y: y, base: base, alpha: alpha), columns: x.width)
+            textWeights = w
+            if hasGroups, let groupAlpha = cfg.groupTextAlpha {
+                let residual = Self.textResidual(x, rows: all, y: y, base: base, weights: w)
+                groupText = .init(field: cfg.groupField, alpha: groupAlpha,
+                                  weights: try Self.groupTextRidges(x, rows: all, residual: residual, groups: groups, alpha: groupAlpha,
+                                                                    keep: cfg.groupTextKeep))
+            }
         }
         var refValues = [Double](repeating: 0, count: references.count * k)
         for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = embedding[i * k + j] } }
@@ -251,7 +267,7 @@ public struct QualityTrainer: Sendable {
             knownGroupHead: knownHead, unknownGroupHead: unknownHead, structureClip: clip,
             selection: .init(knownGroup: known.name, unknownGroup: unknown.name, knownGroupCandidates: hasGroups ? known.scores : [],
                              unknownGroupCandidates: unknown.scores),
-            textWeights: textWeights)
+            textWeights: textWeights, groupText: groupText)
     }
 
     /// The ridge weights of `y − base` (centred on `rows`) on the TF-IDF rows `rows` of `x`.
@@ -259,6 +275,38 @@ public struct QualityTrainer: Sendable {
         let target = rows.map { y[$0] - base[$0] }
         let centre = target.reduce(0, +) / Double(max(1, target.count))
         return try SparseRidge(alpha: alpha).fit(x.subset(rows), target.map { $0 - centre })
+    }
+
+    /// `y − base − w · x` on `rows`, centred as ``textRidge(_:rows:y:base:alpha:)`` centres its
+    /// target (0 elsewhere): what the text ridge `w` leaves.
+    static func textResidual(_ x: SparseRows, rows: [Int], y: [Double], base: [Double], weights w: [Double]) -> [Double] {
+        let centre = rows.reduce(0) { $0 + y[$1] - base[$1] } / Double(max(1, rows.count))
+        var out = [Double](repeating: 0, count: y.count)
+        for i in rows {
+            var v = 0.0
+            for q in x.offsets[i]..<x.offsets[i + 1] { v += x.values[q] * w[Int(x.columns[q])] }
+            out[i] = y[i] - base[i] - centre - v
+        }
+        return out
+    }
+
+    /// For each group among `rows`, the ridge (no intercept, penalty `alpha`) of `residual` on
+    /// that group's TF-IDF rows, keeping the `keep` share of its nonzero weights largest in
+    /// magnitude (ties: the lower column), on the ``PackedRows`` grid.
+    static func groupTextRidges(_ x: SparseRows, rows: [Int], residual: [Double], groups: [String?], alpha: Double,
+                                keep: Double) throws(LearnError) -> [String: SparseWeights] {
+        var members: [String: [Int]] = [:]
+        for i in rows { if let g = groups[i] { members[g, default: []].append(i) } }
+        var out: [String: SparseWeights] = [:]
+        for (g, m) in members {
+            let w = try SparseRidge(alpha: alpha).fit(x.subset(m), m.map { residual[$0] })
+            var nonzero = w.indices.filter { w[$0] != 0 }
+            nonzero.sort { abs(w[$0]) != abs(w[$1]) ? abs(w[$0]) > abs(w[$1]) : $0 < $1 }
+            let kept = nonzero.prefix(Int((keep * Double(nonzero.count)).rounded(.up))).sorted()
+            let values = kept.isEmpty ? [] : PackedRows.quantized(kept.map { w[$0] }, columns: kept.count)
+            out[g] = SparseWeights(indices: kept, values: values)
+        }
+        return out
     }
 
     /// A head's candidate inputs: a name and columns of the stacked input.
@@ -400,10 +448,17 @@ public struct QualityTrainer: Sendable {
             let refs = references.filter { fold[$0] != f }
             // The text ridge of this fold, on deviations from the prior each row gets here.
             var textWeights: [Double]?
+            var groupWeights: [String: SparseWeights] = [:]
             if let x = text, let alpha = cfg.textAlpha {
                 var base = [Double](repeating: named.isEmpty ? global : shrink.global, count: n)
                 if priorsVisible, layout.groups > 0 { for i in train { if let g = groups[i] { base[i] = shrink.mean(g) } } }
-                textWeights = try Self.textRidge(x, rows: train, y: y, base: base, alpha: alpha)
+                let w = try Self.textRidge(x, rows: train, y: y, base: base, alpha: alpha)
+                textWeights = w
+                // The group text ridges of this fold, as fitScorer fits them on every row.
+                if priorsVisible, layout.groups > 0, let groupAlpha = cfg.groupTextAlpha {
+                    groupWeights = try Self.groupTextRidges(x, rows: train, residual: Self.textResidual(x, rows: train, y: y, base: base, weights: w),
+                                                            groups: groups, alpha: groupAlpha, keep: cfg.groupTextKeep)
+                }
             }
             // Cosine similarities test × refs through GEMM.
             var a = Matrix(rows: test.count, columns: k), b = Matrix(rows: refs.count, columns: k)
@@ -444,8 +499,12 @@ public struct QualityTrainer: Sendable {
                 col += layout.structure
                 for j in 0..<k { input[i, col + j] = embedding[i * k + j] }
                 if let x = text, let w = textWeights {
+                    let own = groups[i].flatMap { groupWeights[$0] }
                     var v = 0.0
-                    for q in x.offsets[i]..<x.offsets[i + 1] { v += x.values[q] * w[Int(x.columns[q])] }
+                    for q in x.offsets[i]..<x.offsets[i + 1] {
+                        let c = Int(x.columns[q])
+                        v += x.values[q] * (w[c] + (own?.weight(c) ?? 0))
+                    }
                     input[i, col + k] = v
                 }
             }

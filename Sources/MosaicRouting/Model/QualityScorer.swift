@@ -22,7 +22,11 @@ import Darwin
 /// - **text** (model file schema 4 on; nil before): a ridge regression of
 ///   the weak advantage's deviation from the group prior on the TF-IDF columns themselves
 ///   (``textWeights``), so wording that marks a prompt as harder or easier than its subject's
-///   mean moves it.
+///   mean moves it;
+/// - **group text** (schema 5 on; nil before): per value of one context field (a subject), a
+///   second ridge on the same columns, of what the first leaves in that group's own rows
+///   (``groupText``): wording that is hard within one subject need not be hard in another.
+///   Its value adds to the text input.
 ///
 /// The heads are linear estimates of the expected weak advantage (ridge regression); two heads
 /// share that input: `knownGroupHead` when a group prior applies to the request,
@@ -44,20 +48,39 @@ public struct QualityScorer: Sendable, Codable, Equatable {
 
         /// The request's value of this field when the table knows it.
         @inlinable
-        public func value(of r: RequestFeatures) -> Double? {
-            switch field {
-            case "operation": return advantage[r.operation]
-            case "tenant": return advantage[r.tenant]
-            case "tag":
-                for t in r.tags { if let a = advantage[t] { return a } }
-                return nil
-            default:
-                for t in r.tags where t.count > field.count && t.hasPrefix(field) {
-                    let rest = t.dropFirst(field.count)
-                    if rest.first == ":", let a = advantage[String(rest.dropFirst())] { return a }
-                }
-                return nil
+        public func value(of r: RequestFeatures) -> Double? { QualityScorer.lookup(field, r, in: advantage) }
+    }
+
+    /// The entry of `table` for the request's value of a context field: `operation`, `tenant`,
+    /// `tag` (any of its tags), or a name whose values are tags `name:value`.
+    @inlinable
+    public static func lookup<Value>(_ field: String, _ r: RequestFeatures, in table: [String: Value]) -> Value? {
+        switch field {
+        case "operation": return table[r.operation]
+        case "tenant": return table[r.tenant]
+        case "tag":
+            for t in r.tags { if let a = table[t] { return a } }
+            return nil
+        default:
+            for t in r.tags where t.count > field.count && t.hasPrefix(field) {
+                let rest = t.dropFirst(field.count)
+                if rest.first == ":", let a = table[String(rest.dropFirst())] { return a }
             }
+            return nil
+        }
+    }
+
+    /// Per-group text ridges: for each value of `field`, weights on the TF-IDF columns (the
+    /// same columns as ``QualityScorer/textWeights``) fitted with penalty `alpha` to what the
+    /// text ridge leaves in that group's rows, keeping the largest in magnitude.
+    public struct GroupText: Sendable, Codable, Equatable {
+        public var field: String
+        public var alpha: Double
+        public var weights: [String: SparseWeights]
+        public init(field: String, alpha: Double, weights: [String: SparseWeights]) {
+            self.field = field
+            self.alpha = alpha
+            self.weights = weights
         }
     }
 
@@ -91,6 +114,9 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     /// `1/√count` as in ``embed(_:into:)``): the text ridge, whose value `w · x` is the last
     /// head input. Nil in files written before it existed (their inputs stop at the embedding).
     public var textWeights: [Double]?
+    /// Per-group text ridges added to the text input (nil in files written before they existed,
+    /// or without groups).
+    public var groupText: GroupText?
 
     /// The inputs each head uses, chosen among candidates by cross-validated APGR, with every
     /// candidate's score: the record of why the file's heads look as they do.
@@ -122,7 +148,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
                 groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
                 knownGroupHead: LinearHead, unknownGroupHead: LinearHead, structureClip: Double? = nil,
-                selection: Selection? = nil, textWeights: [Double]? = nil) {
+                selection: Selection? = nil, textWeights: [Double]? = nil, groupText: GroupText? = nil) {
         self.vectorizers = vectorizers
         self.dimensions = dimensions
         self.components = components
@@ -140,13 +166,14 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         self.structureClip = structureClip
         self.selection = selection
         self.textWeights = textWeights
+        self.groupText = groupText
     }
 
     // MARK: File form
 
     enum CodingKeys: String, CodingKey {
         case vectorizers, dimensions, components, references, referenceAdvantage, neighbors, bandwidth, priorStrength, groups,
-             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection, textWeights
+             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection, textWeights, groupText
     }
 
     /// A matrix as a plain array (older files) or as ``PackedRows``.
@@ -178,6 +205,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         structureClip = try c.decodeIfPresent(Double.self, forKey: .structureClip)
         selection = try c.decodeIfPresent(Selection.self, forKey: .selection)
         textWeights = c.contains(.textWeights) ? try Self.decodeMatrix(c, .textWeights) : nil
+        groupText = try c.decodeIfPresent(GroupText.self, forKey: .groupText)
     }
 
     /// Writes the SVD components (one row per dimension) and the reference embeddings (one row
@@ -206,6 +234,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         try c.encodeIfPresent(structureClip, forKey: .structureClip)
         try c.encodeIfPresent(selection, forKey: .selection)
         if let w = textWeights { try matrix(w, columns: w.count, .textWeights) }
+        try c.encodeIfPresent(groupText, forKey: .groupText)
     }
 
     /// The total TF-IDF width `D`.
@@ -234,6 +263,13 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         if let w = textWeights, w.count != d || !w.allSatisfy(\.isFinite) {
             return "\(w.count) text weights for \(d) terms (all must be finite)"
         }
+        if let g = groupText {
+            if textWeights == nil { return "group text weights without text weights" }
+            if !(g.alpha > 0) { return "group text alpha \(g.alpha) is not positive" }
+            for (name, w) in g.weights.sorted(by: { $0.key < $1.key }) {
+                if let p = w.problem(width: d) { return "group text \(g.field):\(name): \(p)" }
+            }
+        }
         if !components.allSatisfy(\.isFinite) || !references.allSatisfy(\.isFinite) || !globalAdvantage.isFinite {
             return "non-finite embedding value"
         }
@@ -246,12 +282,12 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     ///
     /// - Complexity: O(text length + k · nonzero terms).
     public func embed(_ text: String, into e: inout [Double]) {
-        _ = embedAndText(text, into: &e, withText: false)
+        _ = embedAndText(text, into: &e, withText: false, group: nil)
     }
 
-    /// ``embed(_:into:)`` and, when `withText`, ``textAdvantage(_:)`` from one pass of the
+    /// ``embed(_:into:)`` and, when `withText`, ``textAdvantage(_:group:)`` from one pass of the
     /// vectorizers over the text (route time tokenizes a prompt once).
-    func embedAndText(_ text: String, into e: inout [Double], withText: Bool) -> Double {
+    func embedAndText(_ text: String, into e: inout [Double], withText: Bool, group: SparseWeights?) -> Double {
         var textSum = 0.0
         if e.count != dimensions { e = [Double](repeating: 0, count: dimensions) }
         for j in 0..<dimensions { e[j] = 0 }
@@ -263,7 +299,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 for (col, x) in v.transform(text) {
                     let w = x * share
                     for j in 0..<dimensions { e[j] += w * c[j * d + offset + col] }
-                    if withText, let t = textWeights { textSum += w * t[offset + col] }
+                    if withText, let t = textWeights { textSum += w * (t[offset + col] + (group?.weight(offset + col) ?? 0)) }
                 }
                 offset += v.width
             }
@@ -277,16 +313,18 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         return textSum
     }
 
-    /// The text ridge's value `w · x` for a text (0 without ``textWeights``): its estimate of
-    /// how far the prompt's weak advantage lies from its group prior.
+    /// The text ridge's value `w · x` for a text (0 without ``textWeights``), plus the group
+    /// text ridge of `group` (a value of ``GroupText/field``) when the file has one: its
+    /// estimate of how far the prompt's weak advantage lies from its group prior.
     ///
-    /// - Complexity: O(text length + nonzero terms).
-    public func textAdvantage(_ text: String) -> Double {
+    /// - Complexity: O(text length + nonzero terms · log group weights).
+    public func textAdvantage(_ text: String, group: String? = nil) -> Double {
         guard let w = textWeights else { return 0 }
+        let g = group.flatMap { groupText?.weights[$0] }
         let share = 1 / Double(max(1, vectorizers.count)).squareRoot()
         var offset = 0, sum = 0.0
         for v in vectorizers {
-            for (col, x) in v.transform(text) { sum += x * share * w[offset + col] }
+            for (col, x) in v.transform(text) { sum += x * share * (w[offset + col] + (g?.weight(offset + col) ?? 0)) }
             offset += v.width
         }
         return sum
@@ -351,7 +389,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         // fold's own global mean is subtracted, so fold-level base rates cannot leak in).
         for (i, v) in values.enumerated() { input[i] = (v ?? globalAdvantage) - globalAdvantage }
         let text = r.text ?? ""
-        let textValue = embedAndText(text, into: &e, withText: textWeights != nil)
+        let group = groupText.flatMap { QualityScorer.lookup($0.field, r, in: $0.weights) }
+        let textValue = embedAndText(text, into: &e, withText: textWeights != nil, group: group)
         let g = groups.count
         input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
         PromptStructure.values(text, into: &s)
