@@ -1,5 +1,5 @@
 import Foundation
-import MosaicLearn
+@testable import MosaicLearn
 import MosaicTestSupport
 import Testing
 
@@ -17,6 +17,14 @@ struct SparseRidgeTests {
         var rows: [[[Double]]]
         var y: [Double]
         var fits: [Fit]
+        struct GroupFits: Decodable {
+            var text_alpha: Double
+            var group_alpha: Double
+            var residual: [Double]
+            var coef: [String: [Double]]
+        }
+        var groups: [String]
+        var group_fits: GroupFits
     }
 
     static func reference() throws -> (x: SparseRows, ref: Reference) {
@@ -39,6 +47,29 @@ struct SparseRidgeTests {
             // CG stops at a relative residual of 1e-10; the weights are at most 0.24 here.
             let worst = zip(w, fit.coef).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-8, "alpha \(fit.alpha): largest difference \(worst)")
+        }
+    }
+
+    /// The quality scorer's per-group text ridges: the text ridge, then per group a ridge of what
+    /// it leaves on that group's rows (scikit-learn, two stages, in the fixture).
+    @Test func groupRidgesEqualScikitLearnPerGroup() throws {
+        let (x, ref) = try Self.reference()
+        let g = ref.group_fits
+        let all = Array(0..<x.count)
+        let w = try SparseRidge(alpha: g.text_alpha).fit(x, ref.y)
+        // y is centred already and the base is 0, so the residual is y − X w.
+        let residual = QualityTrainer.textResidual(x, rows: all, y: ref.y, base: ref.y.map { _ in 0 }, weights: w)
+        #expect(zip(residual, g.residual).allSatisfy { abs($0 - $1) < 1e-8 })
+        let fitted = try QualityTrainer.groupTextRidges(x, rows: all, residual: residual, groups: ref.groups, alpha: g.group_alpha, keep: 1)
+        #expect(Set(fitted.keys) == Set(g.coef.keys))
+        for (name, coef) in g.coef {
+            let sparse = try #require(fitted[name])
+            // Every nonzero scikit-learn weight is kept (keep 1), on the 16-bit grid of the
+            // group's largest weight: within 2⁻¹⁵ of it, plus CG's 1e-8.
+            let largest = coef.map(abs).max()!
+            let worst = coef.indices.map { abs(sparse.weight($0) - coef[$0]) }.max()!
+            #expect(worst <= largest / 32768 + 1e-8, "group \(name): largest difference \(worst)")
+            #expect(sparse.indices == coef.indices.filter { abs(coef[$0]) > 1e-12 })
         }
     }
 

@@ -38,6 +38,17 @@ out = {
 for alpha in [0.1, 1.0, 10.0]:
     r = Ridge(alpha=alpha, fit_intercept=False, solver="cholesky").fit(x.toarray(), y)
     out["fits"].append({"alpha": alpha, "coef": r.coef_.tolist()})
+# The per-group text ridges (QualityTrainer.groupTextRidges): the text ridge (alpha 1) first, then
+# for each group a ridge (alpha 10, no intercept) of what it leaves, on that group's rows only.
+groups = ["a", "b", "c"] * 4
+first = Ridge(alpha=1.0, fit_intercept=False, solver="cholesky").fit(x.toarray(), y)
+residual = y - first.predict(x.toarray())
+out["groups"] = groups
+out["group_fits"] = {"text_alpha": 1.0, "group_alpha": 10.0, "residual": residual.tolist(), "coef": {}}
+for g in sorted(set(groups)):
+    rows = [i for i, h in enumerate(groups) if h == g]
+    r = Ridge(alpha=10.0, fit_intercept=False, solver="cholesky").fit(x[rows].toarray(), residual[rows])
+    out["group_fits"]["coef"][g] = r.coef_.tolist()
 with open(os.path.join(here, "sparse_ridge_reference.json"), "w") as f:
     json.dump(out, f)
     f.write("\n")
