@@ -74,20 +74,6 @@ final class PostgresSession {
         }
     }
 
-    /// `COPY … FROM STDIN` of a chunk's pieces as they arrive (see ``ChunkFeed``).
-    func copy(into table: String, columns: [String], feed: ChunkFeed) throws(StoreError) {
-        let connection = self.connection, logger = self.logger
-        do {
-            try PostgresBridge.run {
-                try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) { writer in
-                    while let piece = await feed.next() { try await writer.write(piece) }
-                }
-            }
-        } catch {
-            throw fail(error, sql: "COPY \(table) FROM STDIN")
-        }
-    }
-
     func fail(_ error: any Error, sql: String?) -> StoreError {
         if let e = error as? PSQLError, let info = e.serverInfo {
             var message = info[.message] ?? "\(e.code)"

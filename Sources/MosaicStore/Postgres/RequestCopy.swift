@@ -2,12 +2,9 @@ import Dispatch
 import Foundation
 import MosaicCore
 import PostgresNIO
-import Synchronization
 
 /// Writes `requests` rows to PostgreSQL as `COPY` text, a chunk at a time, on a thread of its
-/// own. A chunk's `COPY` starts with its first piece (``pieceBytes``) and takes each further
-/// piece as it is encoded, so the server stores the rows while the next ones are read and
-/// encoded, and neither side waits for a whole chunk.
+/// own, so that encoding the next chunk overlaps with the server storing this one.
 ///
 /// Each chunk is copied straight into `requests` inside a savepoint. A row whose `(ts, key)`
 /// is already stored makes that `COPY` fail with a unique violation: the chunk is then rolled
@@ -21,21 +18,17 @@ import Synchronization
 /// ends) when the writer starts: `requests.provider` has no foreign key on PostgreSQL, whose
 /// check ran a query per row and tripled the cost of a load (schema migration 4).
 ///
-/// The caller's thread and the sender never use the connection at once: ``wait()`` closes the
-/// open chunk and waits for every chunk in flight. Chunks are large (a savepoint each, and a
-/// transaction with more than 64 subtransactions makes other sessions' snapshots slower); at
-/// most two are held at once (the one being stored, and the next, whose pieces queue behind it).
+/// The caller's thread and the sender never use the connection at once: ``send()`` and
+/// ``wait()`` wait for the chunk in flight first. Chunks are large (a savepoint each, and a
+/// transaction with more than 64 subtransactions makes other sessions' snapshots slower).
 final class RequestCopy: @unchecked Sendable {
     static let stage = "mosaic_requests_stage"
     static let columns = [
         "ts", "key", "tenant", "provider", "model", "operation", "region", "input_tokens", "output_tokens",
         "cached_tokens", "latency_ms", "ttft_ms", "status", "cost", "request_id", "run_id",
     ]
-    /// Bytes of COPY text per chunk, so per savepoint (about 230,000 rows of a typical log).
+    /// Bytes of COPY text sent at a time (about 230,000 rows of a typical log).
     static let defaultChunkBytes = 32 << 20
-    /// Bytes of COPY text handed to the sender at a time within a chunk: 1 MiB, or a quarter
-    /// of a smaller chunk (tests use small chunks).
-    let pieceBytes: Int
 
     /// Rows written so far (settled by ``wait()``): new, already stored, new without a cost.
     struct Counts {
@@ -54,41 +47,36 @@ final class RequestCopy: @unchecked Sendable {
     /// The ids in `providers`, as bytes.
     private let providers: [[UInt8]]
     private var lastProvider = 0
-    /// The piece being encoded.
     private var buffer: ByteBuffer
-    /// The open chunk: its pieces so far go to the sender through `feed` (nil before its first).
-    private var feed: ChunkFeed?
-    private var chunkSent = 0
     private var rows = 0
     private var rowsUnpriced = 0
-    /// Chunks handed to the sender whose outcome has not been collected.
-    private var pending = 0
+    /// The buffer of the last chunk sent, reused once it is stored.
+    private var spare: ByteBuffer?
     private(set) var counts = Counts()
 
-    // The sender's side: one outcome per chunk, in order, handed over through `done`.
+    // The sender's side. `inFlight`, `outcome` and `direct` are handed over through `done`.
     private let sender = DispatchQueue(label: "mosaic.store.postgres.copy")
     private let done = DispatchSemaphore(value: 0)
-    private let outcomes = Mutex<[Result<Counts, StoreError>]>([])
+    private var inFlight = false
+    private var outcome: Result<Counts, StoreError> = .success(Counts())
+    private var returned: ByteBuffer?
     /// Copy the next chunk straight into `requests` (false after a chunk with duplicates).
     private var direct = true
     private var stageReady = false
-    private var failed = false
 
     init(database: Database, runID: Int64, chunkBytes: Int = RequestCopy.defaultChunkBytes) throws(StoreError) {
         self.database = database
         session = database.postgres!
         runText = Array(String(runID).utf8)
         self.chunkBytes = chunkBytes
-        pieceBytes = max(1, min(1 << 20, chunkBytes / 4))
-        buffer = ByteBufferAllocator().buffer(capacity: pieceBytes + (64 << 10))
+        buffer = ByteBufferAllocator().buffer(capacity: chunkBytes + (64 << 10))
         providers = try database.rows("SELECT id FROM providers ORDER BY id FOR KEY SHARE")
             .compactMap { $0[0].textValue.map { Array($0.utf8) } }
     }
 
     deinit { _ = try? wait() }
 
-    /// Whether the open chunk is complete: the caller then calls ``send()``.
-    var isFull: Bool { chunkSent + buffer.readableBytes >= chunkBytes }
+    var isFull: Bool { buffer.readableBytes >= chunkBytes }
 
     func append(ts: Int64, key: Int64, tenant: UnsafeRawBufferPointer, provider: UnsafeRawBufferPointer,
                 model: UnsafeRawBufferPointer, operation: UnsafeRawBufferPointer, region: UnsafeRawBufferPointer,
@@ -124,7 +112,6 @@ final class RequestCopy: @unchecked Sendable {
         buffer.writeBytes(runText)
         buffer.writeInteger(UInt8(ascii: "\n"))
         rows += 1
-        if buffer.readableBytes >= pieceBytes { flushPiece() }
     }
 
     /// What a foreign key on `requests.provider` would say.
@@ -145,51 +132,41 @@ final class RequestCopy: @unchecked Sendable {
         a.count == b.count && a.withUnsafeBytes { $0.elementsEqual(b) }
     }
 
-    /// Hands the piece being encoded to the sender, opening a chunk (and queueing its store)
-    /// with its first piece.
-    private func flushPiece() {
-        guard buffer.readableBytes > 0 else { return }
-        if feed == nil {
-            let f = ChunkFeed()
-            feed = f
-            pending += 1
-            sender.async { [self] in
-                let outcome: Result<Counts, StoreError>
-                do throws(StoreError) { outcome = .success(try store(f)) } catch { outcome = .failure(error) }
-                outcomes.withLock { $0.append(outcome) }
-                done.signal()
-            }
-        }
-        chunkSent += buffer.readableBytes
-        feed!.send(buffer)
-        buffer = ByteBufferAllocator().buffer(capacity: pieceBytes + (64 << 10))
-    }
-
-    /// Closes the open chunk (its last piece included) and, so that at most two chunks are held,
-    /// waits until the chunk before it is stored. Throws the error of a chunk stored before.
+    /// Hands the buffered rows to the sender (once the chunk before is stored) and goes on
+    /// with an empty buffer. Throws the error of the chunk before, if it failed.
     func send() throws(StoreError) {
         guard rows > 0 else { return }
-        flushPiece()
-        feed!.close(rows: rows, unpriced: rowsUnpriced)
-        feed = nil
-        chunkSent = 0
+        try wait()
+        let chunk = buffer, staged = rows, unpriced = rowsUnpriced
+        if var reuse = spare {
+            reuse.clear()
+            buffer = reuse
+            spare = nil
+        } else {
+            buffer = ByteBufferAllocator().buffer(capacity: chunkBytes + (64 << 10))
+        }
         rows = 0
         rowsUnpriced = 0
-        while pending > 1 { try collect() }
+        inFlight = true
+        sender.async { [self] in
+            do throws(StoreError) {
+                outcome = .success(try store(chunk, rows: staged, unpriced: unpriced))
+            } catch {
+                outcome = .failure(error)
+            }
+            returned = chunk
+            done.signal()
+        }
     }
 
-    /// Waits until every chunk sent is stored and adds its counts: the open chunk is closed
-    /// first, since its `COPY` holds the connection. Throws the first error.
+    /// Waits until the chunk in flight is stored and adds its counts. Throws its error.
     func wait() throws(StoreError) {
-        if feed != nil { try send() }
-        while pending > 0 { try collect() }
-    }
-
-    /// Takes the next chunk's outcome (waiting for it) into the counts.
-    private func collect() throws(StoreError) {
+        guard inFlight else { return }
         done.wait()
-        pending -= 1
-        let c = try outcomes.withLock { $0.removeFirst() }.get()
+        inFlight = false
+        spare = returned
+        returned = nil
+        let c = try outcome.get()
         counts.inserted += c.inserted
         counts.duplicates += c.duplicates
         counts.unpriced += c.unpriced
@@ -203,45 +180,33 @@ final class RequestCopy: @unchecked Sendable {
         try wait()
     }
 
-    /// Stores one chunk (on the sender's thread) as its pieces arrive.
-    private func store(_ feed: ChunkFeed) throws(StoreError) -> Counts {
-        if failed {   // the transaction is aborted: only let the pieces go
-            feed.drain()
-            throw .postgres(location: session.location, state: nil, message: "an earlier chunk of this COPY failed", sql: nil)
-        }
-        do throws(StoreError) {
-            if direct {
-                _ = try session.query("SAVEPOINT mosaic_copy", [])
-                do throws(StoreError) {
-                    try session.copy(into: "requests", columns: RequestCopy.columns, feed: feed)
-                    _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
-                    return Counts(inserted: feed.rows, duplicates: 0, unpriced: feed.unpriced, copied: 1)
-                } catch {
-                    feed.drain()
-                    guard case .postgres(_, "23505"?, _, _) = error else { throw error }
-                    _ = try session.query("ROLLBACK TO SAVEPOINT mosaic_copy", [])
-                    _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
-                }
-            } else {
-                feed.drain()
+    /// Stores one chunk (on the sender's thread).
+    private func store(_ chunk: ByteBuffer, rows: Int, unpriced: Int) throws(StoreError) -> Counts {
+        if direct {
+            _ = try session.query("SAVEPOINT mosaic_copy", [])
+            do throws(StoreError) {
+                try session.copy(into: "requests", columns: RequestCopy.columns, chunks: [chunk])
+                _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
+                return Counts(inserted: rows, duplicates: 0, unpriced: unpriced, copied: 1)
+            } catch {
+                guard case .postgres(_, "23505"?, _, _) = error else { throw error }
+                _ = try session.query("ROLLBACK TO SAVEPOINT mosaic_copy", [])
+                _ = try session.query("RELEASE SAVEPOINT mosaic_copy", [])
             }
-            let merged = try merge(feed.pieces, rows: feed.rows)
-            direct = merged.duplicates == 0
-            return merged
-        } catch {
-            failed = true
-            throw error
         }
+        let merged = try merge(chunk, rows: rows)
+        direct = merged.duplicates == 0
+        return merged
     }
 
     /// Copies a chunk into the staging table and inserts what is new.
-    private func merge(_ chunk: [ByteBuffer], rows: Int) throws(StoreError) -> Counts {
+    private func merge(_ chunk: ByteBuffer, rows: Int) throws(StoreError) -> Counts {
         if !stageReady {
             _ = try session.query("CREATE TEMP TABLE IF NOT EXISTS \(RequestCopy.stage) (LIKE requests INCLUDING DEFAULTS)", [])
             stageReady = true
         }
         _ = try session.query("TRUNCATE \(RequestCopy.stage)", [])
-        try session.copy(into: RequestCopy.stage, columns: RequestCopy.columns, chunks: chunk)
+        try session.copy(into: RequestCopy.stage, columns: RequestCopy.columns, chunks: [chunk])
         let result = try session.query("""
             WITH fresh AS (
                 INSERT INTO requests SELECT * FROM \(RequestCopy.stage) ON CONFLICT (ts, key) DO NOTHING RETURNING cost)
@@ -284,47 +249,5 @@ final class RequestCopy: @unchecked Sendable {
             start = i + 1
         }
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start...]))
-    }
-}
-
-/// One chunk's pieces on their way from the encoding thread to the sender: a stream the
-/// sender's `COPY` reads as pieces arrive, and every piece kept until the chunk is stored (a
-/// chunk with rows already stored is merged from them).
-final class ChunkFeed: @unchecked Sendable {
-    let stream: AsyncStream<ByteBuffer>
-    private let continuation: AsyncStream<ByteBuffer>.Continuation
-    /// The sender's one iterator over `stream`.
-    var iterator: AsyncStream<ByteBuffer>.AsyncIterator
-    /// Written by the encoding thread only, read by the sender once the stream has ended.
-    private(set) var pieces: [ByteBuffer] = []
-    private(set) var rows = 0
-    private(set) var unpriced = 0
-
-    init() {
-        (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
-        iterator = stream.makeAsyncIterator()
-    }
-
-    func send(_ piece: ByteBuffer) {
-        pieces.append(piece)
-        continuation.yield(piece)
-    }
-
-    func close(rows: Int, unpriced: Int) {
-        self.rows = rows
-        self.unpriced = unpriced
-        continuation.finish()
-    }
-
-    /// The next piece, or nil once the chunk is closed and every piece taken.
-    func next() async -> ByteBuffer? { await iterator.next(isolation: nil) }
-
-    /// Waits until the chunk is closed, taking what is left (on the sender's thread). It runs
-    /// on the store's own executor, not the global pool, whose threads a caller may be
-    /// blocking.
-    func drain() {
-        _ = try? PostgresBridge.run { [self] in
-            while await next() != nil {}
-        }
     }
 }
