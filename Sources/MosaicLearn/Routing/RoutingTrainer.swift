@@ -160,8 +160,6 @@ public struct RoutingTrainer: Sendable {
         return columns
     }
 
-    static func head(_ m: LinearModel) -> LinearHead { LinearHead(intercept: m.intercept, coefficients: m.coefficients) }
-
     func fitHeads(_ rows: [Row], spec: FeatureSpec) throws(LearnError) -> Heads {
         let timed = rows.filter { $0.ok && ($0.latencyMs ?? 0) > 0 }
         let xTimed = Self.design(timed, spec)
@@ -195,12 +193,12 @@ public struct RoutingTrainer: Sendable {
                 for i in 0..<x.rows { x[i, j] = 0 }
             }
             let fit = try logistic.fit(x, rows.map { !$0.ok })
-            failure = Self.head(fit.model)
+            failure = fit.model
             failureFit = (fit.iterations, fit.converged)
         }
         let solver = SolverReport(tailIterations: tail.iterations, tailOptimalityGap: tail.optimalityGap,
                                   failureIterations: failureFit.iterations, failureConverged: failureFit.converged)
-        return Heads(latency: Self.head(latency), residualVariance: residualVariance, tail: Self.head(tail.model), failure: failure,
+        return Heads(latency: latency, residualVariance: residualVariance, tail: tail.model, failure: failure,
                      solver: solver)
     }
 
