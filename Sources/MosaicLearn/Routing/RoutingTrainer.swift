@@ -3,12 +3,6 @@ import MosaicCore
 import MosaicLinalg
 import MosaicRouting
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Trains a routing model from logged requests: per provider, the expected latency, a tail
 /// latency quantile and the failure probability, each a linear model of the request's
 /// features (cost is never learned: it is computed exactly from prices).
