@@ -1,22 +1,17 @@
 import MosaicLinalg
+import MosaicRouting
 
 /// A fitted linear function `b + xᵀβ`: what every linear trainer returns, and what goes into
 /// a model file.
 ///
-/// For a regression it predicts the target; for ``LogisticRegression`` it predicts the log-odds
-/// (pass them through ``LogisticRegression/probability(_:)``); for ``QuantileRegression`` the
-/// conditional quantile.
-public struct LinearModel: Codable, Sendable, Equatable {
-    /// The constant term `b` (0 when the trainer was told not to fit one).
-    public var intercept: Double
-    /// One coefficient per feature column, in column order.
-    public var coefficients: [Double]
+/// It is the routing model's ``LinearHead`` (intercept and one coefficient per feature
+/// column), so a fitted model is a head as it stands. For a regression it predicts the target;
+/// for ``LogisticRegression`` it predicts the log-odds (pass them through
+/// ``LogisticRegression/probability(_:)``); for ``QuantileRegression`` the conditional
+/// quantile.
+public typealias LinearModel = LinearHead
 
-    public init(intercept: Double, coefficients: [Double]) {
-        self.intercept = intercept
-        self.coefficients = coefficients
-    }
-
+extension LinearHead {
     /// The prediction for every row of `x` (`dgemv`).
     ///
     /// Rows holding NaN give NaN; nothing else is checked per value.

@@ -37,11 +37,6 @@ struct OutputTable {
     var columns: [Column]
     var rows: [[Cell]] = []
 
-    init(columns: [Column], rows: [[Cell]] = []) {
-        self.columns = columns
-        self.rows = rows
-    }
-
     func render(_ format: OutputFormat) -> String {
         switch format {
         case .table: return renderText()

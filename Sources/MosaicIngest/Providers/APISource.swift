@@ -43,6 +43,55 @@ public protocol APISource: Sendable {
     func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage
 }
 
+/// A bucketed report of an admin API (OpenAI's and Anthropic's usage and cost endpoints):
+/// `data[i].results[j]` buckets and `has_more` / `next_page` pagination. A source names its
+/// path and reads one result; the page URL and the walk over the page are shared.
+protocol BucketReportSource: APISource {
+    static var path: String { get }
+    /// How the provider writes a bucket's bounds.
+    static var bucketTimes: PageReader.BucketTimes { get }
+    /// `1d`, `1h` or `1m`; daily unless the source says otherwise.
+    var bucketWidth: String { get }
+    var groupBy: [String] { get }
+    /// A page of `path` in the provider's query shape.
+    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
+                 token: String?) -> URL
+    /// Reads the result at JSON path `at` of a bucket `[start, end)` into `out`.
+    func read(_ result: JSONValue, at: String, start: Int64, end: Int64, account: String, reader: PageReader,
+              keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError)
+}
+
+extension BucketReportSource {
+    var bucketWidth: String { "1d" }
+
+    /// A page of `path` holding at most a month of days, a week of hours or a day of minutes.
+    public func url(base: URL, window: PullWindow, token: String?) -> URL {
+        let limit = bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")
+        return pageURL(base, Self.path, window, width: bucketWidth, limit: limit, groupBy: groupBy, token: token)
+    }
+
+    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
+        let reader = PageReader(source: name, path: Self.path)
+        var out = ParsedPage()
+        var keys = OccurrenceKeys()
+        out.newestStart = try reader.forEachResult(in: page, times: Self.bucketTimes) { (start, end, result, at) throws(APIError) in
+            try read(result, at: at, start: start, end: end, account: account, reader: reader, keys: &keys, into: &out)
+        }
+        out.next = try reader.next(page)
+        return out
+    }
+
+    /// A usage bucket of `provider` with its model, project (from `projectField`) and API key read.
+    func usageBucket(_ result: JSONValue, at: String, start: Int64, end: Int64, account: String, provider: String,
+                     projectField: String, reader r: PageReader) throws(APIError) -> UsageBucket {
+        var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: provider)
+        b.model = try r.optionalString(result["model"], "\(at).model") ?? ""
+        b.project = try r.optionalString(result[projectField], "\(at).\(projectField)") ?? ""
+        b.apiKey = try r.optionalString(result["api_key_id"], "\(at).api_key_id") ?? ""
+        return b
+    }
+}
+
 // MARK: - Helpers for reading documented shapes
 
 /// Reads fields of a page, naming the JSON path of whatever does not fit.

@@ -8,6 +8,8 @@ extension AnthropicAdminSource {
     public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
     public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
     public var credentialHint: String { "check ANTHROPIC_ADMIN_KEY: it must be an Admin API key (sk-ant-admin…)" }
+    /// Bucket bounds are RFC 3339 times.
+    static var bucketTimes: PageReader.BucketTimes { .rfc3339 }
 
     public func headers(credential: String) -> [String: String] {
         ["x-api-key": credential, "anthropic-version": "2023-06-01", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
@@ -32,7 +34,7 @@ extension AnthropicAdminSource {
 /// part and the cache-creation tokens as the cache-write part; `workspace_id` is the project,
 /// `api_key_id` the key; `service_tier`, `context_window` (and later additions such as
 /// `inference_geo`) go into `dimensions`. The API gives no request count.
-public struct AnthropicUsageSource: AnthropicAdminSource {
+public struct AnthropicUsageSource: AnthropicAdminSource, BucketReportSource {
     public var bucketWidth: String
     public var groupBy: [String]
 
@@ -45,41 +47,29 @@ public struct AnthropicUsageSource: AnthropicAdminSource {
     public var name: String { "anthropic-usage" }
     static let path = "/v1/organizations/usage_report/messages"
 
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        pageURL(base, Self.path, window, width: bucketWidth, limit: bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31"),
-                groupBy: groupBy, token: token)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        out.newestStart = try r.forEachResult(in: page, times: .rfc3339) { (start, end, result, rat) throws(APIError) in
-            var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "anthropic")
-            b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
-            b.project = try r.optionalString(result["workspace_id"], "\(rat).workspace_id") ?? ""
-            b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
-            var dims: [String: String?] = [:]
-            for d in ["service_tier", "context_window", "inference_geo", "speed", "account_id", "service_account_id"] {
-                dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
-            }
-            b.dimensions = canonicalJSON(dims)
-            let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
-            let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
-            let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
-                                       "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
-            let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
-                                       "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
-            b.inputTokens = uncached + read + creation1h + creation5m
-            b.cachedInputTokens = read
-            b.cacheWriteTokens = creation1h + creation5m
-            b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
-            b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
-                                            "\(rat).server_tool_use.web_search_requests", default: 0)
-            b.metrics = metricsJSON(result)
-            out.buckets.append(b)
+    func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
+              keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
+        var b = try usageBucket(result, at: rat, start: start, end: end, account: account, provider: "anthropic",
+                                projectField: "workspace_id", reader: r)
+        var dims: [String: String?] = [:]
+        for d in ["service_tier", "context_window", "inference_geo", "speed", "account_id", "service_account_id"] {
+            dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
         }
-        out.next = try r.next(page)
-        return out
+        b.dimensions = canonicalJSON(dims)
+        let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
+        let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
+        let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
+                                   "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
+        let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
+                                   "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
+        b.inputTokens = uncached + read + creation1h + creation5m
+        b.cachedInputTokens = read
+        b.cacheWriteTokens = creation1h + creation5m
+        b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+        b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
+                                        "\(rat).server_tool_use.web_search_requests", default: 0)
+        b.metrics = metricsJSON(result)
+        out.buckets.append(b)
     }
 }
 
@@ -89,7 +79,7 @@ public struct AnthropicUsageSource: AnthropicAdminSource {
 /// $1.2378912. It is divided by 100 exactly. `description` (e.g. "Claude Sonnet 4 Usage -
 /// Input Tokens") is the service and charge description, `workspace_id` the project,
 /// `token_type` the SKU.
-public struct AnthropicCostsSource: AnthropicAdminSource {
+public struct AnthropicCostsSource: AnthropicAdminSource, BucketReportSource {
     public var groupBy: [String]
 
     public init(groupBy: [String] = ["workspace_id", "description"]) { self.groupBy = groupBy }
@@ -97,34 +87,24 @@ public struct AnthropicCostsSource: AnthropicAdminSource {
     public var name: String { "anthropic-costs" }
     static let path = "/v1/organizations/cost_report"
 
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        var keys = OccurrenceKeys()
-        out.newestStart = try r.forEachResult(in: page, times: .rfc3339) { (start, end, result, rat) throws(APIError) in
-            let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
-            let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
-            var fields: [String: String?] = [:]
-            for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
-                      "token_type", "inference_geo", "speed"] {
-                fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
-            }
-            let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
-            let description = fields["description"] ?? nil
-            let model = fields["model"] ?? nil
-            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
-                                              end: end, provider: "Anthropic", amount: amount, currency: currency,
-                                              service: description ?? model ?? "Claude API", description: description)
-            l.skuID = fields["token_type"] ?? nil
-            l.project = fields["workspace_id"] ?? nil
-            l.tags = canonicalJSON(fields)
-            out.lines.append(l)
+    func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
+              keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
+        let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
+        let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
+        var fields: [String: String?] = [:]
+        for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
+                  "token_type", "inference_geo", "speed"] {
+            fields[f] = try r.optionalString(result[f], "\(rat).\(f)")
         }
-        out.next = try r.next(page)
-        return out
+        let identity = [name, account, String(start), canonicalJSON(fields), currency].joined(separator: "|")
+        let description = fields["description"] ?? nil
+        let model = fields["model"] ?? nil
+        var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                          end: end, provider: "Anthropic", amount: amount, currency: currency,
+                                          service: description ?? model ?? "Claude API", description: description)
+        l.skuID = fields["token_type"] ?? nil
+        l.project = fields["workspace_id"] ?? nil
+        l.tags = canonicalJSON(fields)
+        out.lines.append(l)
     }
 }

@@ -8,6 +8,8 @@ extension OpenAIAdminSource {
     public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
     public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
     public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
+    /// Bucket bounds are Unix seconds.
+    static var bucketTimes: PageReader.BucketTimes { .unixSeconds }
 
     public func headers(credential: String) -> [String: String] {
         ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
@@ -27,7 +29,7 @@ extension OpenAIAdminSource {
 /// buckets). Each result becomes a FOCUS-shaped billing line: `amount.value` (read exactly
 /// from the JSON literal) is the billed, effective and list cost in `amount.currency`;
 /// `line_item` is the service and charge description; `project_id` the project.
-public struct OpenAICostsSource: OpenAIAdminSource {
+public struct OpenAICostsSource: OpenAIAdminSource, BucketReportSource {
     public var groupBy: [String]
 
     public init(groupBy: [String] = ["project_id", "line_item"]) { self.groupBy = groupBy }
@@ -35,32 +37,22 @@ public struct OpenAICostsSource: OpenAIAdminSource {
     public var name: String { "openai-costs" }
     static let path = "/v1/organization/costs"
 
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        pageURL(base, Self.path, window, width: "1d", limit: "31", groupBy: groupBy, token: token)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        var keys = OccurrenceKeys()
-        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
-            let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
-            let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
-            let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
-            let project = try r.optionalString(result["project_id"], "\(rat).project_id")
-            let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
-            let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
-            var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
-                                              end: end, provider: "OpenAI", amount: amount, currency: currency,
-                                              service: lineItem ?? "OpenAI API", description: lineItem)
-            if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
-            l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
-            l.project = project
-            l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
-            out.lines.append(l)
-        }
-        out.next = try r.next(page)
-        return out
+    func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
+              keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
+        let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
+        let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+        let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
+        let project = try r.optionalString(result["project_id"], "\(rat).project_id")
+        let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
+        let identity = [name, account, String(start), project ?? "", lineItem ?? "", apiKey ?? "", currency].joined(separator: "|")
+        var l = BillingLine.providerUsage(source: name, naturalKey: keys.key(identity), account: account, start: start,
+                                          end: end, provider: "OpenAI", amount: amount, currency: currency,
+                                          service: lineItem ?? "OpenAI API", description: lineItem)
+        if let q = result["quantity"], let text = q.numberText { l.consumedQuantity = text }
+        l.consumedUnit = try r.optionalString(result["quantity_unit"], "\(rat).quantity_unit")
+        l.project = project
+        l.tags = canonicalJSON(["project_id": project, "api_key_id": apiKey])
+        out.lines.append(l)
     }
 }
 
@@ -74,7 +66,7 @@ public struct OpenAICostsSource: OpenAIAdminSource {
 /// `api_key_id` are columns, `user_id`, `batch` and `service_tier` go into `dimensions`, and
 /// every other numeric field (text/audio/image splits, uncached input…) is kept as sent in
 /// `metrics`.
-public struct OpenAIUsageSource: OpenAIAdminSource {
+public struct OpenAIUsageSource: OpenAIAdminSource, BucketReportSource {
     public var bucketWidth: String
     public var groupBy: [String]
 
@@ -91,38 +83,26 @@ public struct OpenAIUsageSource: OpenAIAdminSource {
         "input_audio_tokens", "output_audio_tokens", "input_image_tokens", "output_image_tokens",
     ]
 
-    public func url(base: URL, window: PullWindow, token: String?) -> URL {
-        pageURL(base, Self.path, window, width: bucketWidth, limit: bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31"),
-                groupBy: groupBy, token: token)
-    }
-
-    public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {
-        let r = PageReader(source: name, path: Self.path)
-        var out = ParsedPage()
-        out.newestStart = try r.forEachResult(in: page, times: .unixSeconds) { (start, end, result, rat) throws(APIError) in
-            var b = UsageBucket(source: name, account: account, bucketStart: start, bucketEnd: end, provider: "openai")
-            b.model = try r.optionalString(result["model"], "\(rat).model") ?? ""
-            b.project = try r.optionalString(result["project_id"], "\(rat).project_id") ?? ""
-            b.apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id") ?? ""
-            let batch: String? = result["batch"].flatMap { $0.boolValue.map { $0 ? "true" : "false" } }
-            b.dimensions = canonicalJSON([
-                "user_id": try r.optionalString(result["user_id"], "\(rat).user_id"),
-                "batch": batch,
-                "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
-            ])
-            b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
-            b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
-            b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
-            b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
-            b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
-            b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
-            b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
-            b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
-            b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
-            b.metrics = metricsJSON(result, excluding: Self.mappedFields)
-            out.buckets.append(b)
-        }
-        out.next = try r.next(page)
-        return out
+    func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
+              keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
+        var b = try usageBucket(result, at: rat, start: start, end: end, account: account, provider: "openai",
+                                projectField: "project_id", reader: r)
+        let batch: String? = result["batch"].flatMap { $0.boolValue.map { $0 ? "true" : "false" } }
+        b.dimensions = canonicalJSON([
+            "user_id": try r.optionalString(result["user_id"], "\(rat).user_id"),
+            "batch": batch,
+            "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
+        ])
+        b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
+        b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
+        b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
+        b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
+        b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+        b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
+        b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
+        b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
+        b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
+        b.metrics = metricsJSON(result, excluding: Self.mappedFields)
+        out.buckets.append(b)
     }
 }

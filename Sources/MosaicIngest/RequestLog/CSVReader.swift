@@ -41,8 +41,7 @@ final class CSVReader {
         self.path = path
         self.maxFieldBytes = maxFieldBytes
         self.maxRecordBytes = maxRecordBytes
-        fd = open(path, O_RDONLY)
-        if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        fd = try openForReading(path)
         buffer = .allocate(byteCount: max(CSVReader.blockSize, maxRecordBytes) * 2, alignment: 16)
         fields.reserveCapacity(32)
     }
@@ -86,24 +85,8 @@ final class CSVReader {
     }
 
     private func fill() throws(IngestError) {
-        if start > 0 {
-            let n = end - start
-            if n > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: n) }
-            bytesBefore += Int64(start)
-            end = n
-            start = 0
-        }
-        while end < buffer.count && !eof {
-            let want = min(CSVReader.blockSize, buffer.count - end)
-            let got = read(fd, buffer.baseAddress! + end, want)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if got == 0 { eof = true; break }
-            end += got
-            if end - start >= CSVReader.blockSize { break }
-        }
+        try refill(buffer, from: fd, path: path, readSize: CSVReader.blockSize, enough: CSVReader.blockSize,
+                   start: &start, end: &end, eof: &eof, bytesBefore: &bytesBefore)
         if !checkedBOM && end >= 2 {
             checkedBOM = true
             let b0 = buffer[0], b1 = buffer[1]

@@ -20,8 +20,7 @@ final class LineReader {
     init(path: String, maxLineBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path
         self.maxLineBytes = maxLineBytes
-        fd = open(path, O_RDONLY)
-        if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        fd = try openForReading(path)
         buffer = .allocate(byteCount: maxLineBytes * 2, alignment: 16)
     }
 
@@ -33,23 +32,8 @@ final class LineReader {
     var position: Int64 { bytesBefore + Int64(start) }
 
     private func fill() throws(IngestError) {
-        if start > 0 {
-            let n = end - start
-            if n > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: n) }
-            bytesBefore += Int64(start)
-            end = n
-            start = 0
-        }
-        while end < buffer.count && !eof {
-            let got = read(fd, buffer.baseAddress! + end, buffer.count - end)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if got == 0 { eof = true }
-            end += got
-            if got > 0 && end - start >= maxLineBytes { break }
-        }
+        try refill(buffer, from: fd, path: path, readSize: buffer.count, enough: maxLineBytes,
+                   start: &start, end: &end, eof: &eof, bytesBefore: &bytesBefore)
     }
 
     /// Advances to the next line (without its line end); false at the end of the file.

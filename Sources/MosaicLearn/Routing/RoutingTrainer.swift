@@ -3,12 +3,6 @@ import MosaicCore
 import MosaicLinalg
 import MosaicRouting
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Trains a routing model from logged requests: per provider, the expected latency, a tail
 /// latency quantile and the failure probability, each a linear model of the request's
 /// features (cost is never learned: it is computed exactly from prices).
@@ -160,8 +154,6 @@ public struct RoutingTrainer: Sendable {
         return columns
     }
 
-    static func head(_ m: LinearModel) -> LinearHead { LinearHead(intercept: m.intercept, coefficients: m.coefficients) }
-
     func fitHeads(_ rows: [Row], spec: FeatureSpec) throws(LearnError) -> Heads {
         let timed = rows.filter { $0.ok && ($0.latencyMs ?? 0) > 0 }
         let xTimed = Self.design(timed, spec)
@@ -195,12 +187,12 @@ public struct RoutingTrainer: Sendable {
                 for i in 0..<x.rows { x[i, j] = 0 }
             }
             let fit = try logistic.fit(x, rows.map { !$0.ok })
-            failure = Self.head(fit.model)
+            failure = fit.model
             failureFit = (fit.iterations, fit.converged)
         }
         let solver = SolverReport(tailIterations: tail.iterations, tailOptimalityGap: tail.optimalityGap,
                                   failureIterations: failureFit.iterations, failureConverged: failureFit.converged)
-        return Heads(latency: Self.head(latency), residualVariance: residualVariance, tail: Self.head(tail.model), failure: failure,
+        return Heads(latency: latency, residualVariance: residualVariance, tail: tail.model, failure: failure,
                      solver: solver)
     }
 

@@ -51,16 +51,12 @@ public struct SparseRidge: Sendable {
     /// - Complexity: O(nonzeros).
     public static func times(_ x: SparseRows, _ v: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: x.count)
-        x.offsets.withUnsafeBufferPointer { off in
-            x.columns.withUnsafeBufferPointer { cols in
-                x.values.withUnsafeBufferPointer { vals in
-                    v.withUnsafeBufferPointer { vs in
-                        for i in 0..<x.count {
-                            var s = 0.0
-                            for q in off[i]..<off[i + 1] { s += vals[q] * vs[Int(cols[q])] }
-                            out[i] = s
-                        }
-                    }
+        x.withUnsafeParts { off, cols, vals in
+            v.withUnsafeBufferPointer { vs in
+                for i in 0..<x.count {
+                    var s = 0.0
+                    for q in off[i]..<off[i + 1] { s += vals[q] * vs[Int(cols[q])] }
+                    out[i] = s
                 }
             }
         }
@@ -72,15 +68,11 @@ public struct SparseRidge: Sendable {
     /// - Complexity: O(nonzeros).
     public static func transposeTimes(_ x: SparseRows, _ u: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: x.width)
-        x.offsets.withUnsafeBufferPointer { off in
-            x.columns.withUnsafeBufferPointer { cols in
-                x.values.withUnsafeBufferPointer { vals in
-                    out.withUnsafeMutableBufferPointer { os in
-                        for i in 0..<x.count {
-                            let ui = u[i]
-                            for q in off[i]..<off[i + 1] { os[Int(cols[q])] += vals[q] * ui }
-                        }
-                    }
+        x.withUnsafeParts { off, cols, vals in
+            out.withUnsafeMutableBufferPointer { os in
+                for i in 0..<x.count {
+                    let ui = u[i]
+                    for q in off[i]..<off[i + 1] { os[Int(cols[q])] += vals[q] * ui }
                 }
             }
         }

@@ -27,6 +27,18 @@ public struct SparseRows: Sendable, Equatable {
 
     public mutating func endRow() { offsets.append(columns.count) }
 
+    /// Calls `body` with the row offsets, column indices and values as buffers: the view the
+    /// products' inner loops read, without bounds checks.
+    func withUnsafeParts<R>(
+        _ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Double>) throws -> R
+    ) rethrows -> R {
+        try offsets.withUnsafeBufferPointer { off in
+            try columns.withUnsafeBufferPointer { cols in
+                try values.withUnsafeBufferPointer { vals in try body(off, cols, vals) }
+            }
+        }
+    }
+
     /// The rows `rows`, in that order.
     public func subset(_ rows: [Int]) -> SparseRows {
         var out = SparseRows(width: width)

@@ -98,18 +98,14 @@ public struct TruncatedSVD: Sendable {
         let l = m.columns, n = x.count
         let mr = m.transposed().storage  // row-major M
         var out = [Double](repeating: 0, count: (transposed ? x.width : n) * l)
-        x.offsets.withUnsafeBufferPointer { off in
-            x.columns.withUnsafeBufferPointer { cols in
-                x.values.withUnsafeBufferPointer { vals in
-                    mr.withUnsafeBufferPointer { ms in
-                        out.withUnsafeMutableBufferPointer { os in
-                            for i in 0..<n {
-                                for p in off[i]..<off[i + 1] {
-                                    let c = Int(cols[p]) * l, v = vals[p]
-                                    let (into, from) = transposed ? (c, i * l) : (i * l, c)
-                                    for j in 0..<l { os[into + j] += v * ms[from + j] }
-                                }
-                            }
+        x.withUnsafeParts { off, cols, vals in
+            mr.withUnsafeBufferPointer { ms in
+                out.withUnsafeMutableBufferPointer { os in
+                    for i in 0..<n {
+                        for p in off[i]..<off[i + 1] {
+                            let c = Int(cols[p]) * l, v = vals[p]
+                            let (into, from) = transposed ? (c, i * l) : (i * l, c)
+                            for j in 0..<l { os[into + j] += v * ms[from + j] }
                         }
                     }
                 }

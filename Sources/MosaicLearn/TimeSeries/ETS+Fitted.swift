@@ -47,22 +47,6 @@ extension ETS {
         public internal(set) var candidates: [CandidateScore]
         @NaNAsNull public private(set) var fittedValues: [Double]
 
-        init(specification: Specification, period: Int, parameters: Parameters, initialState: State, finalState: State,
-             count: Int, residualScale: Double, sse: Double, aicc: Double?, candidates: [CandidateScore],
-             fittedValues: [Double]) {
-            self.specification = specification
-            self.period = period
-            self.parameters = parameters
-            self.initialState = initialState
-            self.finalState = finalState
-            self.count = count
-            self.residualScale = residualScale
-            self.sse = sse
-            self.aicc = aicc
-            self.candidates = candidates
-            self.fittedValues = fittedValues
-        }
-
         /// The seed of the simulation behind multiplicative-season intervals.
         static let simulationSeed: UInt64 = 0x4554_535F_5349_4D31
         /// The number of simulated paths behind multiplicative-season intervals.

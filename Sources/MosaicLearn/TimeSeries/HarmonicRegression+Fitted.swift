@@ -36,24 +36,6 @@ extension HarmonicRegression {
         /// taken as 0 (their expectation), so every value is defined.
         @NaNAsNull public private(set) var fittedValues: [Double]
 
-        init(seasonalities: [Seasonality], trend: Bool, weekend: Weekend?, logTransform: Bool, count: Int,
-             regression: LinearModel, arLags: [Int], arCoefficients: [Double], lastResiduals: [Double],
-             innovationScale: Double, residualScale: Double, aicc: Double?, fittedValues: [Double]) {
-            self.seasonalities = seasonalities
-            self.trend = trend
-            self.weekend = weekend
-            self.logTransform = logTransform
-            self.count = count
-            self.regression = regression
-            self.arLags = arLags
-            self.arCoefficients = arCoefficients
-            self.lastResiduals = lastResiduals
-            self.innovationScale = innovationScale
-            self.residualScale = residualScale
-            self.aicc = aicc
-            self.fittedValues = fittedValues
-        }
-
         /// The regression plus the AR continuation of the residuals; normal intervals with the
         /// AR's error propagation `σ² Σ_{j<h} ψⱼ²` (exponentiated with ``logTransform``).
         ///

@@ -111,14 +111,6 @@ public struct MSTL: Forecaster, Codable, Hashable {
         public let residualScale: Double
         @NaNAsNull public private(set) var fittedValues: [Double]
 
-        init(periods: [Int], lastCycles: [[Double]], trendModel: ETS.Fitted, fittedValues: [Double], residualScale: Double) {
-            self.periods = periods
-            self.lastCycles = lastCycles
-            self.trendModel = trendModel
-            self.fittedValues = fittedValues
-            self.residualScale = residualScale
-        }
-
         /// The seasonal forecast at steps 1…horizon: each component's last cycle repeated.
         public func seasonalForecast(horizon: Int) -> [Double] {
             (0..<horizon).map { k in
@@ -152,7 +144,7 @@ public struct MSTL: Forecaster, Codable, Hashable {
         let seasonalSum = (0..<n).map { t in d.seasonals.reduce(0.0) { $0 + $1[t] } }
         let fitted = zip(model.fittedValues, seasonalSum).map { $0 + $1 }
         let cycles = zip(d.periods, d.seasonals).map { Array($1.suffix($0)) }
-        return Fitted(periods: d.periods, lastCycles: cycles, trendModel: model, fittedValues: fitted,
-                      residualScale: model.residualScale)
+        return Fitted(periods: d.periods, lastCycles: cycles, trendModel: model, residualScale: model.residualScale,
+                      fittedValues: fitted)
     }
 }

@@ -151,8 +151,8 @@ public final class CompiledPredictor: Sendable {
                 }
             }
         }
-        let p = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
-        return Prediction(expectedLatencyMs: exp(mu + halfVariance), tailLatencyMs: exp(max(tail, mu)), failureProbability: p)
+        return Prediction(expectedLatencyMs: exp(mu + halfVariance), tailLatencyMs: exp(max(tail, mu)),
+                          failureProbability: logistic(z))
     }
 
     @inlinable

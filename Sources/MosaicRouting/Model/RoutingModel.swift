@@ -1,9 +1,12 @@
 import Foundation
 import MosaicCore
 
-/// A linear function of encoded features: `intercept + coefficients · x`.
+/// A linear function of encoded features: `intercept + coefficients · x`. The trainers fit it
+/// (MosaicLearn calls it `LinearModel`); the router evaluates it.
 public struct LinearHead: Sendable, Codable, Equatable {
+    /// The constant term (0 when the trainer was told not to fit one).
     public var intercept: Double
+    /// One coefficient per feature column, in column order.
     public var coefficients: [Double]
 
     public init(intercept: Double, coefficients: [Double]) {
@@ -23,6 +26,10 @@ public struct LinearHead: Sendable, Codable, Equatable {
         return s
     }
 }
+
+/// The logistic function `1 / (1 + e^−z)`, in the form that cannot overflow for either sign of z.
+@inlinable
+func logistic(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
 
 /// What the router expects of one provider for one request.
 public struct Prediction: Sendable, Equatable, Codable {
@@ -157,10 +164,8 @@ public struct ProviderModel: Sendable, Codable, Equatable {
         featureSpec.encode(r, into: &scratch)
         let mu = logLatency.evaluate(scratch)
         let tail = logLatencyTail.evaluate(scratch)
-        let z = failure.evaluate(scratch)
-        let p = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
         return Prediction(expectedLatencyMs: exp(mu + logLatencyResidualVariance / 2),
-                          tailLatencyMs: exp(max(tail, mu)), failureProbability: p)
+                          tailLatencyMs: exp(max(tail, mu)), failureProbability: logistic(failure.evaluate(scratch)))
     }
 }
 
@@ -240,8 +245,7 @@ public struct QualityModel: Sendable, Codable, Equatable {
     public func weakGoodEnough(_ r: RequestFeatures, scratch: inout [Double]) -> Double {
         if let scorer { return scorer.weakGoodEnough(r) }
         featureSpec.encode(r, into: &scratch)
-        let z = head.evaluate(scratch)
-        return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+        return logistic(head.evaluate(scratch))
     }
 }
 

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opens `path` read-only; the error names the file and the system's reason.
+func openForReading(_ path: String) throws(IngestError) -> Int32 {
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+    return fd
+}
+
+/// The refill step of the streaming readers (``CSVReader``, ``LineReader``): moves the unread
+/// bytes `start..<end` of `buffer` to its front (counting the consumed ones in `bytesBefore`),
+/// then reads `fd` after them, at most `readSize` bytes a call, until the buffer is full, the
+/// file ends (`eof`) or at least `enough` bytes are unread.
+func refill(_ buffer: UnsafeMutableRawBufferPointer, from fd: Int32, path: String, readSize: Int, enough: Int,
+            start: inout Int, end: inout Int, eof: inout Bool, bytesBefore: inout Int64) throws(IngestError) {
+    if start > 0 {
+        let n = end - start
+        if n > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: n) }
+        bytesBefore += Int64(start)
+        end = n
+        start = 0
+    }
+    while end < buffer.count && !eof {
+        let got = read(fd, buffer.baseAddress! + end, min(readSize, buffer.count - end))
+        if got < 0 {
+            if errno == EINTR { continue }
+            throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+        }
+        if got == 0 { eof = true; break }
+        end += got
+        if end - start >= enough { break }
+    }
+}
