@@ -412,11 +412,17 @@ public final class Router: Sendable {
         // Otherwise the primary's fallback chain follows it.
         var fallbackEnd = 1
         if ruleFront == 0, let primary = d.order.first {
-            for f in entries[primary].fallbacks {
+            func follow(_ f: Int) {
                 if let k = position(of: f, in: d), k >= fallbackEnd {
                     move(&d, from: k, to: fallbackEnd)
                     fallbackEnd += 1
                 }
+            }
+            // Packed in the hot entry when it fits: no retain of the entry and its array.
+            if var chain = hot[primary].fallbacks {
+                while let f = chain.popFirst() { follow(f) }
+            } else {
+                for f in entries[primary].fallbacks { follow(f) }
             }
         }
 
@@ -883,8 +889,12 @@ final class Entry: Sendable {
 
     /// What the decision loop reads of this entry, as a plain value.
     var hot: HotEntry {
-        HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor, hasDense: dense != nil, inputPerToken: inputPerToken,
-                 outputPerToken: outputPerToken, perRequest: perRequest, isFree: isFree)
+        var chain = FailoverCandidates()
+        var packed = true
+        for f in fallbacks where !chain.append(f) { packed = false }
+        return HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor,
+                        hasDense: dense != nil, inputPerToken: inputPerToken, outputPerToken: outputPerToken,
+                        perRequest: perRequest, isFree: isFree, fallbacks: packed ? chain : nil)
     }
 }
 
@@ -902,6 +912,10 @@ struct HotEntry: Sendable {
     let outputPerToken: Double
     let perRequest: Double
     let isFree: Bool
+    /// ``Entry/fallbacks`` packed into a word (nil when they do not fit: more than
+    /// ``FailoverCandidates/capacity``, or an index above 255), so that ranking reads the
+    /// primary's fallback chain without retaining the entry and its array.
+    let fallbacks: FailoverCandidates?
 
     @inline(__always)
     func estimate(_ input: Int, _ output: Int) -> Double {
@@ -1014,12 +1028,16 @@ struct ProviderRuntime: Sendable {
         }
     }
 
+    @inline(__always)
     func isHealthy(now: Int64) -> Bool {
         if ejectedUntil > now { return false }
         if case .open(let until) = breaker.state, until > now { return false }
         return true
     }
 
+    /// Inlined into the decision's loop: returned through memory, the snapshot was stored and
+    /// reloaded at once (a store-forwarding stall per provider per decision).
+    @inline(__always)
     func snapshot(now: Int64) -> Snapshot {
         var tokens = Double.infinity
         var wait: Int64 = 0

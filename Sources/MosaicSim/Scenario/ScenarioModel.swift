@@ -20,7 +20,7 @@ import Darwin
 /// (breakers, EWMA, outlier ejection, budgets). A failed attempt fails over to the next
 /// candidate when failover is on; when the candidates are exhausted the policy's retry rule and
 /// the retry budget decide whether to route again after a jittered backoff.
-struct ScenarioModel: SimulationModel {
+struct ScenarioModel: StreamingSimulationModel {
     enum Kind: UInt32 {
         case arrival = 0, serviceDone, timeout, retry, fastFail, eventStart, eventEnd, monitor, burstToggle
     }
@@ -96,8 +96,12 @@ struct ScenarioModel: SimulationModel {
     var source: ArrivalSource
     /// Arrivals generated ahead on a second thread (Poisson and piecewise traffic without bursts).
     var pipeline: ArrivalPipeline?
-    /// With `pipeline`, the arrival the kernel has scheduled next.
+    /// With `pipeline`, the next arrival (the one `arrivalHead` stands for).
     var pendingArrival = GeneratedArrival(time: .infinity)
+    /// The next arrival as the kernel sees it, outside its queue (``Kernel/runMerging(_:until:)``):
+    /// its sequence number is taken where it would have been scheduled, so events run in the
+    /// same order as with one queued event per arrival. Time +infinity: no arrival is due.
+    var arrivalHead = Event(time: .infinity, kind: Kind.arrival.rawValue)
     var serviceRandom: SeededRandom
     var clientRandom: SeededRandom
     var bursting = false
@@ -223,11 +227,11 @@ struct ScenarioModel: SimulationModel {
     mutating func prime(_ k: inout Kernel) {
         switch arrivalsProcess {
         case .recorded:
-            if !recorded.isEmpty { k.schedule(at: recorded[0].time, kind: Kind.arrival.rawValue) }
+            if !recorded.isEmpty { setNextArrival(at: recorded[0].time, &k) }
         default:
             if let pipeline {
                 pendingArrival = pipeline.next()
-                if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+                if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
             } else {
                 scheduleNextArrival(&k, after: 0)
             }
@@ -267,7 +271,22 @@ struct ScenarioModel: SimulationModel {
     // MARK: - Arrivals
 
     mutating func scheduleNextArrival(_ k: inout Kernel, after t0: Double) {
-        if let t = source.nextTime(after: t0, bursting: bursting) { k.schedule(at: t, kind: Kind.arrival.rawValue) }
+        if let t = source.nextTime(after: t0, bursting: bursting) { setNextArrival(at: t, &k) }
+    }
+
+    /// Makes the next arrival due at `t`, in place of scheduling an event for it.
+    @inline(__always)
+    mutating func setNextArrival(at t: Double, _ k: inout Kernel) {
+        precondition(t >= k.now, "cannot schedule an arrival at \(t), before now (\(k.now))")
+        arrivalHead = Event(time: t, kind: Kind.arrival.rawValue, seq: k.reserveSequence())
+    }
+
+    var streamHead: Event { arrivalHead }
+
+    mutating func handleStreamHead(_ k: inout Kernel) {
+        let e = arrivalHead
+        arrivalHead.time = .infinity
+        arrival(e, &k)
     }
 
     mutating func arrival(_ e: Event, _ k: inout Kernel) {
@@ -278,7 +297,7 @@ struct ScenarioModel: SimulationModel {
         if let pipeline {
             a = pendingArrival
             pendingArrival = pipeline.next()
-            if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+            if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
         } else if recorded.isEmpty {
             scheduleNextArrival(&k, after: now)
             a = GeneratedArrival(time: now)
@@ -287,7 +306,7 @@ struct ScenarioModel: SimulationModel {
             let rec = recorded[nextRecorded]
             nextRecorded += 1
             if nextRecorded < recorded.count, recorded[nextRecorded].time < scenario.duration {
-                k.schedule(at: max(now, recorded[nextRecorded].time), kind: Kind.arrival.rawValue)
+                setNextArrival(at: max(now, recorded[nextRecorded].time), &k)
             }
             a = GeneratedArrival(time: now, prompt: rec.promptTokens, output: rec.outputTokens, tenant: rec.tenant,
                                  operation: rec.operation)

@@ -80,7 +80,7 @@ public struct Simulator: Sendable {
                                   pipelineArrivals: pipelineArrivals)
         var kernel = Kernel(startTime: 0, capacity: 1024)
         model.prime(&kernel)
-        kernel.run(&model, until: scenario.duration)
+        kernel.runMerging(&model, until: scenario.duration)
         model.finalize(kernel)
         return model.result
     }
