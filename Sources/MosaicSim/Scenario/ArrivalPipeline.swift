@@ -4,11 +4,17 @@ import MosaicCore
 import MosaicRouting
 import Synchronization
 
-/// One arrival as the arrival and mix streams make it: its time, what it asks for, and the
-/// uniform the cache draws for it.
+/// One arrival as the arrival and mix streams make it: its time, what it asks for, the uniform
+/// the cache draws for it, and the draws of its first attempt (service time and error).
 struct GeneratedArrival: Sendable {
     var time: Double
     var cacheUniform = 0.0
+    /// The first attempt's standard normal (lognormal and model service times).
+    var serviceNormal = 0.0
+    /// The first attempt's uniform in [0, 1) (exponential and empirical service times).
+    var serviceUniform = 0.0
+    /// The first attempt's uniform in [0, 1) against the provider's error rate.
+    var errorUniform = 0.0
     var prompt: Int32 = 0
     var output: Int32 = 0
     var tenant: UInt16 = 0
@@ -18,7 +24,9 @@ struct GeneratedArrival: Sendable {
 }
 
 /// Everything a replication draws for its arrivals, apart from the simulation's state: the
-/// arrival times (thinning against the largest rate), the request mix and the cache's uniform.
+/// arrival times (thinning against the largest rate), the request mix, the cache's uniform and
+/// the first attempt's service-time and error draws (from the `first-attempt` stream; later
+/// attempts draw from the `service` stream as they happen).
 ///
 /// The arrival, mix and cache streams are drawn in the same order whether this runs inline,
 /// one arrival at a time as the kernel reaches it, or ahead on another thread
@@ -38,9 +46,14 @@ struct ArrivalSource: Sendable {
     let tagProbabilities: [Double]
     let complianceTags: [(ComplianceSet, Double)]
     let drawsCache: Bool
+    /// Whether some provider's service time needs a normal (lognormal, model) or a uniform
+    /// (exponential, empirical).
+    let drawsServiceNormal: Bool
+    let drawsServiceUniform: Bool
     var arrivalsRandom: SeededRandom
     var mixRandom: SeededRandom
     var cacheRandom: SeededRandom
+    var attemptRandom: SeededRandom
 
     /// The next arrival after `t0`, or nil when it falls at or after the scenario's end.
     /// `bursting` multiplies the rate by the bursts' factor (state at the time of drawing).
@@ -59,7 +72,8 @@ struct ArrivalSource: Sendable {
     }
 
     /// Draws the request's mix into `a`: tenant, operation and token counts unless the request
-    /// is `recorded` (a replay gives those), then tags, compliance and the cache's uniform.
+    /// is `recorded` (a replay gives those), then tags, compliance, the cache's uniform and the
+    /// first attempt's draws.
     @inline(__always)
     mutating func draw(_ a: inout GeneratedArrival, recorded: Bool) {
         if !recorded {
@@ -71,6 +85,9 @@ struct ArrivalSource: Sendable {
         for (bit, p) in tagProbabilities.enumerated() where bit < 12 && mixRandom.uniform() < p { a.tagBits |= 1 << UInt32(bit) }
         for (set, p) in complianceTags where mixRandom.uniform() < p { a.compliance |= set.rawValue }
         if drawsCache { a.cacheUniform = cacheRandom.uniform() }
+        if drawsServiceNormal { a.serviceNormal = attemptRandom.normal() }
+        if drawsServiceUniform { a.serviceUniform = attemptRandom.uniform() }
+        a.errorUniform = attemptRandom.uniform()
     }
 
     /// The first index whose cumulative weight exceeds `u`.

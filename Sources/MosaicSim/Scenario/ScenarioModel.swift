@@ -35,6 +35,10 @@ struct ScenarioModel: StreamingSimulationModel {
         var tagBits: UInt32 = 0
         var compliance: UInt8 = 0
         var cacheKey: Int32 = -1
+        /// The first attempt's draws, made with the arrival (see ``GeneratedArrival``).
+        var firstNormal = 0.0
+        var firstUniform = 0.0
+        var firstError = 0.0
         var attempts: Int32 = 0
         var routings: Int32 = 0
         var serial: UInt32 = 0
@@ -87,6 +91,9 @@ struct ScenarioModel: StreamingSimulationModel {
     let retryPolicy: RoutingRetryPolicy
     let promptMu: Double
     let outputMu: Double
+    /// Whether some provider's service time follows the router's prediction (`model`), the only
+    /// reader of a request's predicted latencies.
+    let predictsService: Bool
 
     var providers: [ProviderRuntime]
     var requests: [Request] = []
@@ -95,7 +102,7 @@ struct ScenarioModel: StreamingSimulationModel {
     /// The arrival, mix and cache streams (drawn here, or ahead on another thread by `pipeline`).
     var source: ArrivalSource
     /// Arrivals generated ahead on a second thread (Poisson and piecewise traffic without bursts).
-    var pipeline: ArrivalPipeline?
+    let pipeline: ArrivalPipeline?
     /// With `pipeline`, the next arrival (the one `arrivalHead` stands for).
     var pendingArrival = GeneratedArrival(time: .infinity)
     /// The next arrival as the kernel sees it, outside its queue (``Kernel/runMerging(_:until:)``):
@@ -141,6 +148,7 @@ struct ScenarioModel: StreamingSimulationModel {
         promptMu = log(scenario.mix.promptTokens.median)
         outputMu = log(scenario.mix.outputTokens.median)
         failover = scenario.client.failover
+        predictsService = scenario.providers.contains { if case .model = $0.service { true } else { false } }
         let mix = scenario.mix
         if case .recorded(let reqs, let ts, let ops) = arrivals {
             recorded = reqs
@@ -191,10 +199,11 @@ struct ScenarioModel: StreamingSimulationModel {
             burstFactor: bursts?.factor ?? 1, tenantCDF: tenantCDF, operationCDF: operationCDF,
             promptMu: promptMu, promptSigma: mix.promptTokens.sigma, outputMu: outputMu, outputSigma: mix.outputTokens.sigma,
             tagProbabilities: tagProbabilities, complianceTags: complianceTags, drawsCache: scenario.cache != nil,
-            arrivalsRandom: streams.stream("arrivals"), mixRandom: streams.stream("mix"), cacheRandom: streams.stream("cache"))
-        if pipelineArrivals && bursts == nil && recorded.isEmpty && maxRate > 0 {
-            pipeline = ArrivalPipeline(source: source)
-        }
+            drawsServiceNormal: scenario.providers.contains { Self.serviceDraw($0.service) == .normal },
+            drawsServiceUniform: scenario.providers.contains { Self.serviceDraw($0.service) == .uniform },
+            arrivalsRandom: streams.stream("arrivals"), mixRandom: streams.stream("mix"), cacheRandom: streams.stream("cache"),
+            attemptRandom: streams.stream("first-attempt"))
+        pipeline = pipelineArrivals && bursts == nil && recorded.isEmpty && maxRate > 0 ? ArrivalPipeline(source: source) : nil
         serviceRandom = streams.stream("service")
         clientRandom = streams.stream("client")
         let seriesCount = max(1, Int((scenario.duration / scenario.seriesInterval).rounded(.up)))
@@ -229,8 +238,8 @@ struct ScenarioModel: StreamingSimulationModel {
         case .recorded:
             if !recorded.isEmpty { setNextArrival(at: recorded[0].time, &k) }
         default:
-            if let pipeline {
-                pendingArrival = pipeline.next()
+            if pipeline != nil {
+                pendingArrival = generatedArrival()
                 if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
             } else {
                 scheduleNextArrival(&k, after: 0)
@@ -283,6 +292,11 @@ struct ScenarioModel: StreamingSimulationModel {
 
     var streamHead: Event { arrivalHead }
 
+    /// The pipeline's next arrival. Non-mutating, so the pipeline is borrowed, not retained
+    /// and released around every call as in a mutating method.
+    @inline(__always)
+    func generatedArrival() -> GeneratedArrival { pipeline.unsafelyUnwrapped.next() }
+
     mutating func handleStreamHead(_ k: inout Kernel) {
         let e = arrivalHead
         arrivalHead.time = .infinity
@@ -294,9 +308,9 @@ struct ScenarioModel: StreamingSimulationModel {
         var r = Request()
         r.arrival = now
         var a: GeneratedArrival
-        if let pipeline {
+        if pipeline != nil {
             a = pendingArrival
-            pendingArrival = pipeline.next()
+            pendingArrival = generatedArrival()
             if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
         } else if recorded.isEmpty {
             scheduleNextArrival(&k, after: now)
@@ -318,6 +332,9 @@ struct ScenarioModel: StreamingSimulationModel {
         r.output = a.output
         r.tagBits = a.tagBits
         r.compliance = a.compliance
+        r.firstNormal = a.serviceNormal
+        r.firstUniform = a.serviceUniform
+        r.firstError = a.errorUniform
         r.counted = now >= scenario.warmup
         if r.counted {
             result.requests += 1
@@ -405,7 +422,7 @@ struct ScenarioModel: StreamingSimulationModel {
         }
         // Keep the remaining candidates for failover.
         requests[slot].remaining = decision.remaining
-        if let p = decision.selectedPrediction {
+        if predictsService, let p = decision.selectedPrediction {
             requests[slot].predictedMs = p.expectedLatencyMs
             requests[slot].predictedTailMs = p.tailLatencyMs
         }
@@ -454,13 +471,37 @@ struct ScenarioModel: StreamingSimulationModel {
         return requests[slot].provider >= 0 && Self.token(slot, requests[slot].serial) == token
     }
 
+    /// What a service time is drawn from.
+    enum ServiceDraw { case normal, uniform, none }
+
+    static func serviceDraw(_ service: ServiceTime) -> ServiceDraw {
+        switch service {
+        case .lognormal, .model: return .normal
+        case .exponential, .empirical: return .uniform
+        case .fromStore: return .none
+        }
+    }
+
+    /// The standard normal for the attempt `slot` starts: drawn with the arrival for the first
+    /// attempt (on the arrival thread when arrivals are generated ahead), else drawn now.
+    @inline(__always)
+    mutating func serviceNormal(_ slot: Int) -> Double {
+        requests[slot].attempts == 1 ? requests[slot].firstNormal : serviceRandom.normal()
+    }
+
+    /// The uniform in [0, 1) for the attempt `slot` starts, as ``serviceNormal(_:)``.
+    @inline(__always)
+    mutating func serviceUniform(_ slot: Int) -> Double {
+        requests[slot].attempts == 1 ? requests[slot].firstUniform : serviceRandom.uniform()
+    }
+
     mutating func serviceTime(_ i: Int, _ slot: Int) -> Double {
         let ms: Double
         switch providers[i].spec.service {
-        case .exponential(let mean): ms = serviceRandom.exponential(rate: 1 / mean)
-        case .lognormal(_, let sigma): ms = exp(providers[i].logMedian + sigma * serviceRandom.normal())
+        case .exponential(let mean): ms = -log1p(-serviceUniform(slot)) * mean
+        case .lognormal(_, let sigma): ms = exp(providers[i].logMedian + sigma * serviceNormal(slot))
         case .empirical(let q):
-            let u = serviceRandom.uniform() * Double(q.count - 1)
+            let u = serviceUniform(slot) * Double(q.count - 1)
             let j = Int(u)
             ms = j + 1 < q.count ? q[j] + (q[j + 1] - q[j]) * (u - Double(j)) : q[q.count - 1]
         case .model(let fallback):
@@ -470,7 +511,7 @@ struct ScenarioModel: StreamingSimulationModel {
             let sigma = max(0, (log(tail) - log(mean)) / 1.6448536269514722)
             let s = min(sigma, 3)
             let mu = log(mean) - s * s / 2
-            ms = exp(mu + s * serviceRandom.normal())
+            ms = exp(mu + s * serviceNormal(slot))
         case .fromStore:
             ms = 1_000
         }
@@ -488,7 +529,8 @@ struct ScenarioModel: StreamingSimulationModel {
         let token = e.payload
         guard isCurrent(token) else { return }
         let slot = Self.slot(of: token)
-        let failed = serviceRandom.uniform() < providers[i].errorRate
+        let u = requests[slot].attempts == 1 ? requests[slot].firstError : serviceRandom.uniform()
+        let failed = u < providers[i].errorRate
         if failed {
             attemptFailed(slot, status: .error, &k)
         } else {
