@@ -54,6 +54,8 @@ struct ArrivalSource: Sendable {
     var mixRandom: SeededRandom
     var cacheRandom: SeededRandom
     var attemptRandom: SeededRandom
+    /// The normals of the token counts and service times (ziggurat: a few instructions a draw).
+    let normals = ZigguratNormal()
 
     /// The next arrival after `t0`, or nil when it falls at or after the scenario's end.
     /// `bursting` multiplies the rate by the bursts' factor (state at the time of drawing).
@@ -79,13 +81,13 @@ struct ArrivalSource: Sendable {
         if !recorded {
             a.tenant = UInt16(Self.pick(tenantCDF, mixRandom.uniform()))
             a.operation = UInt16(Self.pick(operationCDF, mixRandom.uniform()))
-            a.prompt = Int32(clamping: Int(mixRandom.lognormal(mu: promptMu, sigma: promptSigma).rounded()))
-            a.output = Int32(clamping: Int(mixRandom.lognormal(mu: outputMu, sigma: outputSigma).rounded()))
+            a.prompt = Int32(clamping: Int(exp(promptMu + promptSigma * normals.next(&mixRandom)).rounded()))
+            a.output = Int32(clamping: Int(exp(outputMu + outputSigma * normals.next(&mixRandom)).rounded()))
         }
         for (bit, p) in tagProbabilities.enumerated() where bit < 12 && mixRandom.uniform() < p { a.tagBits |= 1 << UInt32(bit) }
         for (set, p) in complianceTags where mixRandom.uniform() < p { a.compliance |= set.rawValue }
         if drawsCache { a.cacheUniform = cacheRandom.uniform() }
-        if drawsServiceNormal { a.serviceNormal = attemptRandom.normal() }
+        if drawsServiceNormal { a.serviceNormal = normals.next(&attemptRandom) }
         if drawsServiceUniform { a.serviceUniform = attemptRandom.uniform() }
         a.errorUniform = attemptRandom.uniform()
     }

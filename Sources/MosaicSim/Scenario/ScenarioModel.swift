@@ -486,7 +486,7 @@ struct ScenarioModel: StreamingSimulationModel {
     /// attempt (on the arrival thread when arrivals are generated ahead), else drawn now.
     @inline(__always)
     mutating func serviceNormal(_ slot: Int) -> Double {
-        requests[slot].attempts == 1 ? requests[slot].firstNormal : serviceRandom.normal()
+        requests[slot].attempts == 1 ? requests[slot].firstNormal : source.normals.next(&serviceRandom)
     }
 
     /// The uniform in [0, 1) for the attempt `slot` starts, as ``serviceNormal(_:)``.
