@@ -123,7 +123,7 @@ final class ArrivalPipeline: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     // The consumer's position (kernel thread only).
     private var readBlock = 0
-    private var readIndex = 0
+    private var holding = false
     private var stopped = false
 
     init(source: ArrivalSource) {
@@ -161,17 +161,16 @@ final class ArrivalPipeline: @unchecked Sendable {
         finished.signal()
     }
 
-    /// The next arrival (time +infinity after the last); call again only after a finite one.
-    func next() -> GeneratedArrival {
-        if readIndex == 0 { filled.wait() }
-        let a = buffer[(readBlock % Self.blockCount) * Self.blockSize + readIndex]
-        readIndex += 1
-        if readIndex == Self.blockSize {
-            readIndex = 0
-            readBlock += 1
-            empty.signal()
-        }
-        return a
+    /// The next block of arrivals, in order; the one after the last arrival has time +infinity
+    /// (read no further). The block stays valid until the next call, which hands it back to the
+    /// producer. The kernel reads arrivals from the block directly: one call per 4,096 arrivals.
+    func nextBlock() -> UnsafeBufferPointer<GeneratedArrival> {
+        if holding { empty.signal() }
+        filled.wait()
+        holding = true
+        let base = buffer + (readBlock % Self.blockCount) * Self.blockSize
+        readBlock += 1
+        return UnsafeBufferPointer(start: base, count: Self.blockSize)
     }
 
     /// Stops the producer and waits for its thread to end. Call once, when the run is over.

@@ -105,6 +105,9 @@ struct ScenarioModel: StreamingSimulationModel {
     let pipeline: ArrivalPipeline?
     /// With `pipeline`, the next arrival (the one `arrivalHead` stands for).
     var pendingArrival = GeneratedArrival(time: .infinity)
+    /// With `pipeline`, the block of arrivals being read and the position in it.
+    var block = UnsafeBufferPointer<GeneratedArrival>(start: nil, count: 0)
+    var blockIndex = 0
     /// The next arrival as the kernel sees it, outside its queue (``Kernel/runMerging(_:until:)``):
     /// its sequence number is taken where it would have been scheduled, so events run in the
     /// same order as with one queued event per arrival. Time +infinity: no arrival is due.
@@ -292,10 +295,16 @@ struct ScenarioModel: StreamingSimulationModel {
 
     var streamHead: Event { arrivalHead }
 
-    /// The pipeline's next arrival. Non-mutating, so the pipeline is borrowed, not retained
-    /// and released around every call as in a mutating method.
+    /// The pipeline's next arrival, read from its current block (a new block every 4,096).
     @inline(__always)
-    func generatedArrival() -> GeneratedArrival { pipeline.unsafelyUnwrapped.next() }
+    mutating func generatedArrival() -> GeneratedArrival {
+        if blockIndex == block.count {
+            block = pipeline.unsafelyUnwrapped.nextBlock()
+            blockIndex = 0
+        }
+        blockIndex += 1
+        return block[blockIndex - 1]
+    }
 
     mutating func handleStreamHead(_ k: inout Kernel) {
         let e = arrivalHead
