@@ -36,8 +36,9 @@ public final class Router: Sendable {
     /// Every provider's live state (breaker, rate-limit buckets, EWMA, outlier counts, attempts
     /// in flight), in pool order, behind one lock: a decision reads the whole pool with one lock
     /// instead of one per provider, and retains no per-provider object. Critical sections are a
-    /// few dozen instructions, so one lock costs the server no measurable contention.
-    let live: Mutex<[ProviderRuntime]>
+    /// few dozen instructions, so one lock costs the server no measurable contention. A
+    /// confined router (one thread only: a simulation's) takes no lock.
+    let live: LiveState
     let tenants: [String: CompiledTenant]
     let defaultTenant: CompiledTenant?
     let quotas: Mutex<[String: TenantQuota]>
@@ -57,6 +58,9 @@ public final class Router: Sendable {
     let qualityStrong: Int?
     let qualityWeak: Int?
     let ewmaAlpha: Double
+    /// Power of two choices: `decide` writes each kept provider's attempts in flight as its
+    /// ranking key (the latency EWMA otherwise).
+    let ranksByLoad: Bool
     /// Fleet-wide quotas and budgets (leased slices); nil: this router's own ledgers.
     public let sharedLimits: SharedLimits?
 
@@ -70,8 +74,11 @@ public final class Router: Sendable {
     ///   - now: the time (µs) rate-limit buckets start full at.
     ///   - sharedLimits: a fleet's shared quotas and budgets; tenant quotas and budgets are
     ///     then taken from it instead of this router's own ledgers (see ``SharedLimits``).
+    ///   - confined: the router will only ever be called from one thread at a time, with the
+    ///     calls ordered (a simulation's replication), so the providers' live state needs no
+    ///     lock. Calling a confined router from two threads at once is a data race.
     public init(policy: RoutingPolicy, catalog: Catalog, model: RoutingModel? = nil, now: Int64 = 0,
-                sharedLimits: SharedLimits? = nil) throws(YAMLError) {
+                sharedLimits: SharedLimits? = nil, confined: Bool = false) throws(YAMLError) {
         try policy.validate(catalog: catalog)
         self.policy = policy
         self.sharedLimits = sharedLimits
@@ -144,12 +151,13 @@ public final class Router: Sendable {
         outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
         nextSweep = Atomic(now + policy.outliers.interval)
         if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
-        live = Mutex(pool.map { p in
+        ranksByLoad = policy.strategy == .powerOfTwoChoices
+        live = LiveState(pool.map { p in
             let limits = policy.rateLimits[p.id] ?? p.rateLimit().map { [$0] } ?? []
             return ProviderRuntime(breaker: CircuitBreaker(configuration: policy.breaker),
                                    buckets: limits.map { TokenBucket(rateLimit: $0, now: now) },
                                    ewmaMs: policy.defaultLatencyMs)
-        })
+        }, confined: confined)
         quality = model?.quality
         qualityStrong = model?.quality.flatMap { position[$0.strong.provider] }
         qualityWeak = model?.quality.flatMap { position[$0.weak.provider] }
@@ -282,7 +290,7 @@ public final class Router: Sendable {
             d.order.append(i)
             d.predictions[i] = prediction
             d.costs[i] = cost
-            d.keys[i] = snapshot.ewmaMs
+            d.keys[i] = ranksByLoad ? Double(snapshot.inFlight) : snapshot.ewmaMs
             d.quality[i] = entry.quality
         }
         if d.order.isEmpty { return }
@@ -349,11 +357,7 @@ public final class Router: Sendable {
             for i in d.order { d.keys[i] = Double(d.snapshots[i].inFlight) }
             sortOrder(&d)
         case .powerOfTwoChoices:
-            d.snapshots.withUnsafeBufferPointer { snapshots in
-                d.keys.withUnsafeMutableBufferPointer { keys in
-                    for i in d.order { keys[i] = Double(snapshots[i].inFlight) }
-                }
-            }
+            // `d.keys` holds the attempts in flight (written by `decide`).
             if m >= 2 {
                 let a = Self.remainder(d.random.next(), m)
                 var b = Self.remainder(d.random.next(), m - 1)
@@ -412,11 +416,17 @@ public final class Router: Sendable {
         // Otherwise the primary's fallback chain follows it.
         var fallbackEnd = 1
         if ruleFront == 0, let primary = d.order.first {
-            for f in entries[primary].fallbacks {
+            @inline(__always) func follow(_ f: Int) {
                 if let k = position(of: f, in: d), k >= fallbackEnd {
                     move(&d, from: k, to: fallbackEnd)
                     fallbackEnd += 1
                 }
+            }
+            // Packed in the hot entry when it fits: no retain of the entry and its array.
+            if var chain = hot[primary].fallbacks {
+                while let f = chain.popFirst() { follow(f) }
+            } else {
+                for f in entries[primary].fallbacks { follow(f) }
             }
         }
 
@@ -883,8 +893,12 @@ final class Entry: Sendable {
 
     /// What the decision loop reads of this entry, as a plain value.
     var hot: HotEntry {
-        HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor, hasDense: dense != nil, inputPerToken: inputPerToken,
-                 outputPerToken: outputPerToken, perRequest: perRequest, isFree: isFree)
+        var chain = FailoverCandidates()
+        var packed = true
+        for f in fallbacks where !chain.append(f) { packed = false }
+        return HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor,
+                        hasDense: dense != nil, inputPerToken: inputPerToken, outputPerToken: outputPerToken,
+                        perRequest: perRequest, isFree: isFree, fallbacks: packed ? chain : nil)
     }
 }
 
@@ -902,6 +916,10 @@ struct HotEntry: Sendable {
     let outputPerToken: Double
     let perRequest: Double
     let isFree: Bool
+    /// ``Entry/fallbacks`` packed into a word (nil when they do not fit: more than
+    /// ``FailoverCandidates/capacity``, or an index above 255), so that ranking reads the
+    /// primary's fallback chain without retaining the entry and its array.
+    let fallbacks: FailoverCandidates?
 
     @inline(__always)
     func estimate(_ input: Int, _ output: Int) -> Double {
@@ -1014,12 +1032,16 @@ struct ProviderRuntime: Sendable {
         }
     }
 
+    @inline(__always)
     func isHealthy(now: Int64) -> Bool {
         if ejectedUntil > now { return false }
         if case .open(let until) = breaker.state, until > now { return false }
         return true
     }
 
+    /// Inlined into the decision's loop: returned through memory, the snapshot was stored and
+    /// reloaded at once (a store-forwarding stall per provider per decision).
+    @inline(__always)
     func snapshot(now: Int64) -> Snapshot {
         var tokens = Double.infinity
         var wait: Int64 = 0

@@ -4,11 +4,17 @@ import MosaicCore
 import MosaicRouting
 import Synchronization
 
-/// One arrival as the arrival and mix streams make it: its time, what it asks for, and the
-/// uniform the cache draws for it.
+/// One arrival as the arrival and mix streams make it: its time, what it asks for, the uniform
+/// the cache draws for it, and the draws of its first attempt (service time and error).
 struct GeneratedArrival: Sendable {
     var time: Double
     var cacheUniform = 0.0
+    /// The first attempt's standard normal (lognormal and model service times).
+    var serviceNormal = 0.0
+    /// The first attempt's uniform in [0, 1) (exponential and empirical service times).
+    var serviceUniform = 0.0
+    /// The first attempt's uniform in [0, 1) against the provider's error rate.
+    var errorUniform = 0.0
     var prompt: Int32 = 0
     var output: Int32 = 0
     var tenant: UInt16 = 0
@@ -18,7 +24,9 @@ struct GeneratedArrival: Sendable {
 }
 
 /// Everything a replication draws for its arrivals, apart from the simulation's state: the
-/// arrival times (thinning against the largest rate), the request mix and the cache's uniform.
+/// arrival times (thinning against the largest rate), the request mix, the cache's uniform and
+/// the first attempt's service-time and error draws (from the `first-attempt` stream; later
+/// attempts draw from the `service` stream as they happen).
 ///
 /// The arrival, mix and cache streams are drawn in the same order whether this runs inline,
 /// one arrival at a time as the kernel reaches it, or ahead on another thread
@@ -38,9 +46,16 @@ struct ArrivalSource: Sendable {
     let tagProbabilities: [Double]
     let complianceTags: [(ComplianceSet, Double)]
     let drawsCache: Bool
+    /// Whether some provider's service time needs a normal (lognormal, model) or a uniform
+    /// (exponential, empirical).
+    let drawsServiceNormal: Bool
+    let drawsServiceUniform: Bool
     var arrivalsRandom: SeededRandom
     var mixRandom: SeededRandom
     var cacheRandom: SeededRandom
+    var attemptRandom: SeededRandom
+    /// The normals of the token counts and service times (ziggurat: a few instructions a draw).
+    let normals = ZigguratNormal()
 
     /// The next arrival after `t0`, or nil when it falls at or after the scenario's end.
     /// `bursting` multiplies the rate by the bursts' factor (state at the time of drawing).
@@ -59,18 +74,22 @@ struct ArrivalSource: Sendable {
     }
 
     /// Draws the request's mix into `a`: tenant, operation and token counts unless the request
-    /// is `recorded` (a replay gives those), then tags, compliance and the cache's uniform.
+    /// is `recorded` (a replay gives those), then tags, compliance, the cache's uniform and the
+    /// first attempt's draws.
     @inline(__always)
     mutating func draw(_ a: inout GeneratedArrival, recorded: Bool) {
         if !recorded {
             a.tenant = UInt16(Self.pick(tenantCDF, mixRandom.uniform()))
             a.operation = UInt16(Self.pick(operationCDF, mixRandom.uniform()))
-            a.prompt = Int32(clamping: Int(mixRandom.lognormal(mu: promptMu, sigma: promptSigma).rounded()))
-            a.output = Int32(clamping: Int(mixRandom.lognormal(mu: outputMu, sigma: outputSigma).rounded()))
+            a.prompt = Int32(clamping: Int(exp(promptMu + promptSigma * normals.next(&mixRandom)).rounded()))
+            a.output = Int32(clamping: Int(exp(outputMu + outputSigma * normals.next(&mixRandom)).rounded()))
         }
         for (bit, p) in tagProbabilities.enumerated() where bit < 12 && mixRandom.uniform() < p { a.tagBits |= 1 << UInt32(bit) }
         for (set, p) in complianceTags where mixRandom.uniform() < p { a.compliance |= set.rawValue }
         if drawsCache { a.cacheUniform = cacheRandom.uniform() }
+        if drawsServiceNormal { a.serviceNormal = normals.next(&attemptRandom) }
+        if drawsServiceUniform { a.serviceUniform = attemptRandom.uniform() }
+        a.errorUniform = attemptRandom.uniform()
     }
 
     /// The first index whose cumulative weight exceeds `u`.
@@ -104,7 +123,7 @@ final class ArrivalPipeline: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     // The consumer's position (kernel thread only).
     private var readBlock = 0
-    private var readIndex = 0
+    private var holding = false
     private var stopped = false
 
     init(source: ArrivalSource) {
@@ -142,17 +161,16 @@ final class ArrivalPipeline: @unchecked Sendable {
         finished.signal()
     }
 
-    /// The next arrival (time +infinity after the last); call again only after a finite one.
-    func next() -> GeneratedArrival {
-        if readIndex == 0 { filled.wait() }
-        let a = buffer[(readBlock % Self.blockCount) * Self.blockSize + readIndex]
-        readIndex += 1
-        if readIndex == Self.blockSize {
-            readIndex = 0
-            readBlock += 1
-            empty.signal()
-        }
-        return a
+    /// The next block of arrivals, in order; the one after the last arrival has time +infinity
+    /// (read no further). The block stays valid until the next call, which hands it back to the
+    /// producer. The kernel reads arrivals from the block directly: one call per 4,096 arrivals.
+    func nextBlock() -> UnsafeBufferPointer<GeneratedArrival> {
+        if holding { empty.signal() }
+        filled.wait()
+        holding = true
+        let base = buffer + (readBlock % Self.blockCount) * Self.blockSize
+        readBlock += 1
+        return UnsafeBufferPointer(start: base, count: Self.blockSize)
     }
 
     /// Stops the producer and waits for its thread to end. Call once, when the run is over.

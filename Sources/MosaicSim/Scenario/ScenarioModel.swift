@@ -20,7 +20,7 @@ import Darwin
 /// (breakers, EWMA, outlier ejection, budgets). A failed attempt fails over to the next
 /// candidate when failover is on; when the candidates are exhausted the policy's retry rule and
 /// the retry budget decide whether to route again after a jittered backoff.
-struct ScenarioModel: SimulationModel {
+struct ScenarioModel: StreamingSimulationModel {
     enum Kind: UInt32 {
         case arrival = 0, serviceDone, timeout, retry, fastFail, eventStart, eventEnd, monitor, burstToggle
     }
@@ -35,6 +35,10 @@ struct ScenarioModel: SimulationModel {
         var tagBits: UInt32 = 0
         var compliance: UInt8 = 0
         var cacheKey: Int32 = -1
+        /// The first attempt's draws, made with the arrival (see ``GeneratedArrival``).
+        var firstNormal = 0.0
+        var firstUniform = 0.0
+        var firstError = 0.0
         var attempts: Int32 = 0
         var routings: Int32 = 0
         var serial: UInt32 = 0
@@ -87,6 +91,9 @@ struct ScenarioModel: SimulationModel {
     let retryPolicy: RoutingRetryPolicy
     let promptMu: Double
     let outputMu: Double
+    /// Whether some provider's service time follows the router's prediction (`model`), the only
+    /// reader of a request's predicted latencies.
+    let predictsService: Bool
 
     var providers: [ProviderRuntime]
     var requests: [Request] = []
@@ -95,9 +102,16 @@ struct ScenarioModel: SimulationModel {
     /// The arrival, mix and cache streams (drawn here, or ahead on another thread by `pipeline`).
     var source: ArrivalSource
     /// Arrivals generated ahead on a second thread (Poisson and piecewise traffic without bursts).
-    var pipeline: ArrivalPipeline?
-    /// With `pipeline`, the arrival the kernel has scheduled next.
+    let pipeline: ArrivalPipeline?
+    /// With `pipeline`, the next arrival (the one `arrivalHead` stands for).
     var pendingArrival = GeneratedArrival(time: .infinity)
+    /// With `pipeline`, the block of arrivals being read and the position in it.
+    var block = UnsafeBufferPointer<GeneratedArrival>(start: nil, count: 0)
+    var blockIndex = 0
+    /// The next arrival as the kernel sees it, outside its queue (``Kernel/runMerging(_:until:)``):
+    /// its sequence number is taken where it would have been scheduled, so events run in the
+    /// same order as with one queued event per arrival. Time +infinity: no arrival is due.
+    var arrivalHead = Event(time: .infinity, kind: Kind.arrival.rawValue)
     var serviceRandom: SeededRandom
     var clientRandom: SeededRandom
     var bursting = false
@@ -137,6 +151,7 @@ struct ScenarioModel: SimulationModel {
         promptMu = log(scenario.mix.promptTokens.median)
         outputMu = log(scenario.mix.outputTokens.median)
         failover = scenario.client.failover
+        predictsService = scenario.providers.contains { if case .model = $0.service { true } else { false } }
         let mix = scenario.mix
         if case .recorded(let reqs, let ts, let ops) = arrivals {
             recorded = reqs
@@ -187,10 +202,11 @@ struct ScenarioModel: SimulationModel {
             burstFactor: bursts?.factor ?? 1, tenantCDF: tenantCDF, operationCDF: operationCDF,
             promptMu: promptMu, promptSigma: mix.promptTokens.sigma, outputMu: outputMu, outputSigma: mix.outputTokens.sigma,
             tagProbabilities: tagProbabilities, complianceTags: complianceTags, drawsCache: scenario.cache != nil,
-            arrivalsRandom: streams.stream("arrivals"), mixRandom: streams.stream("mix"), cacheRandom: streams.stream("cache"))
-        if pipelineArrivals && bursts == nil && recorded.isEmpty && maxRate > 0 {
-            pipeline = ArrivalPipeline(source: source)
-        }
+            drawsServiceNormal: scenario.providers.contains { Self.serviceDraw($0.service) == .normal },
+            drawsServiceUniform: scenario.providers.contains { Self.serviceDraw($0.service) == .uniform },
+            arrivalsRandom: streams.stream("arrivals"), mixRandom: streams.stream("mix"), cacheRandom: streams.stream("cache"),
+            attemptRandom: streams.stream("first-attempt"))
+        pipeline = pipelineArrivals && bursts == nil && recorded.isEmpty && maxRate > 0 ? ArrivalPipeline(source: source) : nil
         serviceRandom = streams.stream("service")
         clientRandom = streams.stream("client")
         let seriesCount = max(1, Int((scenario.duration / scenario.seriesInterval).rounded(.up)))
@@ -223,11 +239,11 @@ struct ScenarioModel: SimulationModel {
     mutating func prime(_ k: inout Kernel) {
         switch arrivalsProcess {
         case .recorded:
-            if !recorded.isEmpty { k.schedule(at: recorded[0].time, kind: Kind.arrival.rawValue) }
+            if !recorded.isEmpty { setNextArrival(at: recorded[0].time, &k) }
         default:
-            if let pipeline {
-                pendingArrival = pipeline.next()
-                if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+            if pipeline != nil {
+                pendingArrival = generatedArrival()
+                if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
             } else {
                 scheduleNextArrival(&k, after: 0)
             }
@@ -267,7 +283,33 @@ struct ScenarioModel: SimulationModel {
     // MARK: - Arrivals
 
     mutating func scheduleNextArrival(_ k: inout Kernel, after t0: Double) {
-        if let t = source.nextTime(after: t0, bursting: bursting) { k.schedule(at: t, kind: Kind.arrival.rawValue) }
+        if let t = source.nextTime(after: t0, bursting: bursting) { setNextArrival(at: t, &k) }
+    }
+
+    /// Makes the next arrival due at `t`, in place of scheduling an event for it.
+    @inline(__always)
+    mutating func setNextArrival(at t: Double, _ k: inout Kernel) {
+        precondition(t >= k.now, "cannot schedule an arrival at \(t), before now (\(k.now))")
+        arrivalHead = Event(time: t, kind: Kind.arrival.rawValue, seq: k.reserveSequence())
+    }
+
+    var streamHead: Event { arrivalHead }
+
+    /// The pipeline's next arrival, read from its current block (a new block every 4,096).
+    @inline(__always)
+    mutating func generatedArrival() -> GeneratedArrival {
+        if blockIndex == block.count {
+            block = pipeline.unsafelyUnwrapped.nextBlock()
+            blockIndex = 0
+        }
+        blockIndex += 1
+        return block[blockIndex - 1]
+    }
+
+    mutating func handleStreamHead(_ k: inout Kernel) {
+        let e = arrivalHead
+        arrivalHead.time = .infinity
+        arrival(e, &k)
     }
 
     mutating func arrival(_ e: Event, _ k: inout Kernel) {
@@ -275,10 +317,10 @@ struct ScenarioModel: SimulationModel {
         var r = Request()
         r.arrival = now
         var a: GeneratedArrival
-        if let pipeline {
+        if pipeline != nil {
             a = pendingArrival
-            pendingArrival = pipeline.next()
-            if pendingArrival.time.isFinite { k.schedule(at: pendingArrival.time, kind: Kind.arrival.rawValue) }
+            pendingArrival = generatedArrival()
+            if pendingArrival.time.isFinite { setNextArrival(at: pendingArrival.time, &k) }
         } else if recorded.isEmpty {
             scheduleNextArrival(&k, after: now)
             a = GeneratedArrival(time: now)
@@ -287,7 +329,7 @@ struct ScenarioModel: SimulationModel {
             let rec = recorded[nextRecorded]
             nextRecorded += 1
             if nextRecorded < recorded.count, recorded[nextRecorded].time < scenario.duration {
-                k.schedule(at: max(now, recorded[nextRecorded].time), kind: Kind.arrival.rawValue)
+                setNextArrival(at: max(now, recorded[nextRecorded].time), &k)
             }
             a = GeneratedArrival(time: now, prompt: rec.promptTokens, output: rec.outputTokens, tenant: rec.tenant,
                                  operation: rec.operation)
@@ -299,6 +341,9 @@ struct ScenarioModel: SimulationModel {
         r.output = a.output
         r.tagBits = a.tagBits
         r.compliance = a.compliance
+        r.firstNormal = a.serviceNormal
+        r.firstUniform = a.serviceUniform
+        r.firstError = a.errorUniform
         r.counted = now >= scenario.warmup
         if r.counted {
             result.requests += 1
@@ -386,7 +431,7 @@ struct ScenarioModel: SimulationModel {
         }
         // Keep the remaining candidates for failover.
         requests[slot].remaining = decision.remaining
-        if let p = decision.selectedPrediction {
+        if predictsService, let p = decision.selectedPrediction {
             requests[slot].predictedMs = p.expectedLatencyMs
             requests[slot].predictedTailMs = p.tailLatencyMs
         }
@@ -435,13 +480,37 @@ struct ScenarioModel: SimulationModel {
         return requests[slot].provider >= 0 && Self.token(slot, requests[slot].serial) == token
     }
 
+    /// What a service time is drawn from.
+    enum ServiceDraw { case normal, uniform, none }
+
+    static func serviceDraw(_ service: ServiceTime) -> ServiceDraw {
+        switch service {
+        case .lognormal, .model: return .normal
+        case .exponential, .empirical: return .uniform
+        case .fromStore: return .none
+        }
+    }
+
+    /// The standard normal for the attempt `slot` starts: drawn with the arrival for the first
+    /// attempt (on the arrival thread when arrivals are generated ahead), else drawn now.
+    @inline(__always)
+    mutating func serviceNormal(_ slot: Int) -> Double {
+        requests[slot].attempts == 1 ? requests[slot].firstNormal : source.normals.next(&serviceRandom)
+    }
+
+    /// The uniform in [0, 1) for the attempt `slot` starts, as ``serviceNormal(_:)``.
+    @inline(__always)
+    mutating func serviceUniform(_ slot: Int) -> Double {
+        requests[slot].attempts == 1 ? requests[slot].firstUniform : serviceRandom.uniform()
+    }
+
     mutating func serviceTime(_ i: Int, _ slot: Int) -> Double {
         let ms: Double
         switch providers[i].spec.service {
-        case .exponential(let mean): ms = serviceRandom.exponential(rate: 1 / mean)
-        case .lognormal(_, let sigma): ms = exp(providers[i].logMedian + sigma * serviceRandom.normal())
+        case .exponential(let mean): ms = -log1p(-serviceUniform(slot)) * mean
+        case .lognormal(_, let sigma): ms = exp(providers[i].logMedian + sigma * serviceNormal(slot))
         case .empirical(let q):
-            let u = serviceRandom.uniform() * Double(q.count - 1)
+            let u = serviceUniform(slot) * Double(q.count - 1)
             let j = Int(u)
             ms = j + 1 < q.count ? q[j] + (q[j + 1] - q[j]) * (u - Double(j)) : q[q.count - 1]
         case .model(let fallback):
@@ -451,7 +520,7 @@ struct ScenarioModel: SimulationModel {
             let sigma = max(0, (log(tail) - log(mean)) / 1.6448536269514722)
             let s = min(sigma, 3)
             let mu = log(mean) - s * s / 2
-            ms = exp(mu + s * serviceRandom.normal())
+            ms = exp(mu + s * serviceNormal(slot))
         case .fromStore:
             ms = 1_000
         }
@@ -469,7 +538,8 @@ struct ScenarioModel: SimulationModel {
         let token = e.payload
         guard isCurrent(token) else { return }
         let slot = Self.slot(of: token)
-        let failed = serviceRandom.uniform() < providers[i].errorRate
+        let u = requests[slot].attempts == 1 ? requests[slot].firstError : serviceRandom.uniform()
+        let failed = u < providers[i].errorRate
         if failed {
             attemptFailed(slot, status: .error, &k)
         } else {

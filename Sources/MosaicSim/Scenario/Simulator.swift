@@ -73,14 +73,15 @@ public struct Simulator: Sendable {
     /// Runs replication `r`, generating arrivals on a second thread or inline.
     func replicate(_ r: Int, pipelineArrivals: Bool) -> ReplicationResult {
         let streams = RandomStreams(seed: scenario.seed).replication(r)
-        // Validated in init; a policy that compiled once compiles again.
-        let router = try! Router(policy: policy, catalog: catalog, model: model, now: scenario.start)
+        // Validated in init; a policy that compiled once compiles again. The router serves this
+        // replication alone, on this thread: confined, it takes no locks.
+        let router = try! Router(policy: policy, catalog: catalog, model: model, now: scenario.start, confined: true)
         var model = ScenarioModel(scenario: scenario, router: router, arrivals: arrivals, replication: r,
                                   streams: streams, catalog: catalog, availabilityTarget: availabilityTarget,
                                   pipelineArrivals: pipelineArrivals)
         var kernel = Kernel(startTime: 0, capacity: 1024)
         model.prime(&kernel)
-        kernel.run(&model, until: scenario.duration)
+        kernel.runMerging(&model, until: scenario.duration)
         model.finalize(kernel)
         return model.result
     }

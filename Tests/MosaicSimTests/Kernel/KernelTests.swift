@@ -12,6 +12,47 @@ struct Recorder: SimulationModel {
     }
 }
 
+/// Arrivals 0, 0.25 or 0.5 apart, each event scheduling follow-ups at random times and
+/// priorities (many ties). The arrivals go through the queue (`streaming` false, driven by
+/// ``Kernel/run(_:until:)``) or stay outside it as the stream's head
+/// (``Kernel/runMerging(_:until:)``); the random draws follow the order of handling.
+struct ArrivalsAndWork: StreamingSimulationModel {
+    let streaming: Bool
+    var rng = SeededRandom(seed: 31)
+    var head = Event(time: .infinity, kind: 1)
+    var arrivals = 0
+    var seen: [Event] = []
+
+    var streamHead: Event { head }
+
+    mutating func scheduleArrival(at t: Double, _ k: inout Kernel) {
+        if streaming {
+            head = Event(time: t, kind: 1, seq: k.reserveSequence(), payload: Int64(arrivals))
+        } else {
+            k.schedule(at: t, kind: 1, payload: Int64(arrivals))
+        }
+    }
+
+    mutating func handleStreamHead(_ k: inout Kernel) {
+        let e = head
+        head.time = .infinity
+        handle(e, &k)
+    }
+
+    mutating func handle(_ e: Event, _ k: inout Kernel) {
+        seen.append(e)
+        if e.kind == 1 {
+            arrivals += 1
+            if arrivals < 500 { scheduleArrival(at: k.now + Double(rng.next() % 3) * 0.25, &k) }
+        }
+        // Arrivals start up to two pieces of work, work up to one more (so it dies out).
+        for _ in 0..<Int(rng.next() % (e.kind == 1 ? 3 : 2)) {
+            k.schedule(at: k.now + Double(rng.next() % 4) * 0.25, priority: Int32(rng.next() % 3) - 1, kind: 0,
+                       payload: Int64(rng.next() % 1_000))
+        }
+    }
+}
+
 /// The reference order: (time, priority, seq), by a plain sort.
 func referenceOrder(_ events: [Event]) -> [Event] {
     events.sorted { ($0.time, $0.priority, $0.seq) < ($1.time, $1.priority, $1.seq) }
@@ -146,6 +187,30 @@ struct KernelTests {
             let processed = kernel.run(&model)
             #expect(processed == UInt64(scheduled.count))
             #expect(model.seen == referenceOrder(scheduled))
+        }
+    }
+
+    @Test("runMerging processes a stream kept outside the queue in the order run gives it queued")
+    func mergingMatchesQueued() {
+        for until in [Double.infinity, 40] {
+            var queuedKernel = Kernel(), streamedKernel = Kernel()
+            var queued = ArrivalsAndWork(streaming: false), streamed = ArrivalsAndWork(streaming: true)
+            // A tie at the start: the work event (priority -1) goes before the first arrival.
+            queued.scheduleArrival(at: 0, &queuedKernel)
+            queuedKernel.schedule(at: 0, priority: -1, kind: 0)
+            streamed.scheduleArrival(at: 0, &streamedKernel)
+            streamedKernel.schedule(at: 0, priority: -1, kind: 0)
+            let queuedCount = queuedKernel.run(&queued, until: until)
+            let streamedCount = streamedKernel.runMerging(&streamed, until: until)
+            #expect(queued.seen.count > 300 && queued.seen.filter { $0.kind == 1 }.count > 100)
+            #expect(streamed.seen == queued.seen)
+            #expect(streamedCount == queuedCount && streamedKernel.processed == queuedKernel.processed)
+            #expect(streamedKernel.now == queuedKernel.now)
+            if until.isFinite {
+                #expect(streamedKernel.now == until && streamed.head.time >= until)
+            } else {
+                #expect(streamed.head.time == .infinity && streamedKernel.pendingCount == 0)
+            }
         }
     }
 
