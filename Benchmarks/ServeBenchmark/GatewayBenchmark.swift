@@ -259,10 +259,20 @@ func gatewayVersusLiteLLM(executable: String, modelPath: String, dir: URL, optio
     let body = #"{"model":"gpt-4o","temperature":0.7,"messages":[{"role":"user","content":"Say hello"}]}"#
     say("side by side: a mock upstream answering in \(delay) ms; open loop (latency from the intended send time), \(connections) connections, 1 s warm-up + \(seconds) s per rate")
     say("the machine is shared and loaded: load average \(loadAverage()) at the start")
+    pinGenerator(placement.generatorCPUs)
+    say(placement.summary)
 
-    func run(_ port: Int, _ rate: Double) -> OpenLoopResult {
-        openLoop(port: port, path: "/v1/chat/completions", bodies: [body], rate: rate, seconds: seconds, warmup: 1,
-                 connections: connections)
+    var pendingSchedLine = ""
+    let generator = generatorThread()
+    let upstream = Watched(name: "upstream", pid: mock.process.processIdentifier)
+    /// One open-loop run; the scheduler's line for `proxy` (nil: direct to the upstream) follows it.
+    func run(_ port: Int, _ rate: Double, proxy: Watched? = nil) -> OpenLoopResult {
+        let (r, sched) = withSchedReport((proxy.map { [$0] } ?? []) + [upstream, generator]) {
+            openLoop(port: port, path: "/v1/chat/completions", bodies: [body], rate: rate, seconds: seconds, warmup: 1,
+                     connections: connections)
+        }
+        pendingSchedLine = "    " + sched
+        return r
     }
     func line(_ name: String, _ r: OpenLoopResult, _ direct: OpenLoopResult?) -> String {
         var s = String(format: "  %-8@ %6.0f req/s  answered %6.0f/s  p50 %7.2f ms  p99 %7.2f ms  errors %d  unfinished %d",
@@ -271,7 +281,7 @@ func gatewayVersusLiteLLM(executable: String, modelPath: String, dir: URL, optio
             s += String(format: "  added p50 %+.2f ms  p99 %+.2f ms", r.percentileMs(0.5) - direct.percentileMs(0.5),
                         r.percentileMs(0.99) - direct.percentileMs(0.99))
         }
-        return s + "  (load \(loadAverage()))"
+        return s + "  (load \(loadAverage()))\n" + pendingSchedLine
     }
 
     var direct: [Double: OpenLoopResult] = [:]
@@ -286,12 +296,12 @@ func gatewayVersusLiteLLM(executable: String, modelPath: String, dir: URL, optio
                                    store: nil)
     var mosaicBest = 0.0
     for rate in rates {
-        let r = run(gateway.port, rate)
+        let r = run(gateway.port, rate, proxy: Watched(name: "gateway", pid: gateway.process.processIdentifier))
         say(line("mosaic", r, direct[rate]))
         if sustained(r) { mosaicBest = max(mosaicBest, rate) }
     }
     for rate in ladder where rate > (rates.max() ?? 0) {
-        let r = run(gateway.port, rate)
+        let r = run(gateway.port, rate, proxy: Watched(name: "gateway", pid: gateway.process.processIdentifier))
         say(line("mosaic", r, nil))
         if sustained(r) { mosaicBest = max(mosaicBest, rate) } else { break }
     }
@@ -352,13 +362,13 @@ func gatewayVersusLiteLLM(executable: String, modelPath: String, dir: URL, optio
     say("LiteLLM proxy \(version) (one worker) on 127.0.0.1:\(litePort)")
     var liteBest = 0.0
     for rate in rates {
-        let r = run(litePort, rate)
+        let r = run(litePort, rate, proxy: Watched(name: "litellm", pid: lite.processIdentifier))
         say(line("litellm", r, direct[rate]))
         if sustained(r) { liteBest = max(liteBest, rate) }
     }
     if liteBest < (rates.min() ?? 0) {
         for rate in liteLadder where rate < (rates.min() ?? 0) {
-            let r = run(litePort, rate)
+            let r = run(litePort, rate, proxy: Watched(name: "litellm", pid: lite.processIdentifier))
             say(line("litellm", r, nil))
             if sustained(r) { liteBest = max(liteBest, rate) } else { break }
         }

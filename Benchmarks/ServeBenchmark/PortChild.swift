@@ -3,14 +3,27 @@ import Foundation
 import MosaicServer
 
 /// A child process that prints `PORT n` on its first line. Server children (`--serve`) get the
-/// benchmark's `--executor` (event-loops by default, as `mosaic serve`).
+/// benchmark's `--executor` (event-loops by default, as `mosaic serve`), `--threads` and
+/// `--server-cpus`; the mock upstream gets `--upstream-threads` and `--upstream-cpus`
+/// (Placement.swift).
 final class PortChild {
     let process = Process()
     let port: Int
 
     init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments.first == "--serve" ? arguments + ["--executor", executorChoice] : arguments
+        var arguments = arguments
+        var cpus: String? = nil
+        if arguments.first == "--serve" {
+            arguments += ["--executor", executorChoice]
+            if let t = placement.threads { arguments += ["--threads", String(t)] }
+            cpus = placement.serverCPUs
+        } else if arguments.first == "--mock-upstream" {
+            if let t = placement.upstreamThreads { arguments += ["--threads", String(t)] }
+            cpus = placement.upstreamCPUs
+        }
+        let (launcher, launchArguments) = pinned(executable, arguments, cpus: cpus)
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = launchArguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -4,6 +4,8 @@
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
 //       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
 //       [--executor event-loops|pool]   (where the server runs its handlers, as `mosaic serve --executor`)
+//       [--threads N] [--server-cpus LIST] [--generator-cpus LIST]   (Placement.swift)
+//       [--open-only] [--open-paths /v1/route,/bench/echo]   (OpenLoop.swift)
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
 //   .build/release/ServeBenchmark --gateway-cache | --gateway-vs-litellm      (GatewayBenchmark.swift)
 //   .build/release/ServeBenchmark --fleet postgres://… [--instances 1,2,3] [--clients 16] [--seconds 10]   (Fleet.swift)
@@ -41,6 +43,8 @@ let soakSeconds = options.double("--soak", 0)
 let warmup = 2.0
 /// Where the server children run their request handlers (`mosaic serve --executor`).
 let executorChoice = options.value("--executor") ?? TaskExecutorChoice.eventLoops.rawValue
+/// Event-loop threads and CPU pinning of the children and the generator (Placement.swift).
+let placement = Placement(options)
 
 /// The example policy with quotas and rate limits raised out of the way: the benchmark measures
 /// decisions, not a tenant's hourly quota running out after a few seconds at 10k requests/s.
@@ -61,6 +65,7 @@ func benchPolicyYAML() -> String {
 // MARK: - Server mode (the child process)
 
 if args.first == "--mock-upstream" {   // the gateway benchmarks' upstream (GatewayBenchmark.swift)
+    if let t = placement.threads { EventLoopThreads.use(t) }
     runMockUpstream(delayMs: options.double("--delay-ms", 20))
 }
 
@@ -68,6 +73,7 @@ if args.first == "--serve" {
     guard let executor = TaskExecutorChoice(rawValue: executorChoice) else {
         options.fail("--executor must be event-loops or pool")
     }
+    if let t = placement.threads { EventLoopThreads.use(t) }   // as `mosaic serve --threads`
     executor.adopt()   // as `mosaic serve --executor` does, before the first task
     let policyPath = options.value("--policy")!
     var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
@@ -278,38 +284,43 @@ if options.flag("--gateway-vs-litellm") {
     exit(0)
 }
 
-// Model load: read + parse + validate + compile, in this process (release build).
-var loads: [Double] = []
-for _ in 0..<50 {
-    let b = try LoadedBundle.load(modelPath: modelPath, policyPath: policyPath, catalog: .default, now: Timestamp.now(), generation: 1)
-    loads.append(b.loadSeconds * 1000)
-}
-loads.sort()
-let modelBytes = (try? FileManager.default.attributesOfItem(atPath: modelPath)[.size] as? Int) ?? 0
-say(String(format: "model load (%@, %d KiB): median %.2f ms, max %.2f ms over 50 loads (read, parse, validate, compile the router)",
-             modelPath, modelBytes / 1024, loads[25], loads[49]))
-
-// The route handler's own cost, in process (parse the body, decide, admit, remember, write JSON).
-do {
-    var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
-    o.watchIntervalSeconds = nil
-    var logger = Logger(label: "bench")
-    logger.logLevel = .error
-    let service = try RoutingService(options: o, logger: logger)
-    let bodies = [
-        #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#,
-        #"{"tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#,
-    ].map { Array($0.utf8) }
-    let n = 200_000
-    var bytes = 0
-    let t0 = nowNanos()
-    for k in 0..<n {
-        let out = try bodies[k & 1].withUnsafeBytes { try service.route(body: $0) }
-        bytes += out.readableBytes
+/// `--open-only`: only the open-loop table (no model loads, no in-process handler run, no closed loop).
+let openOnly = options.flag("--open-only")
+if openOnly && soakSeconds > 0 { options.fail("--soak needs the closed loop's routing maximum; drop --open-only") }
+if !openOnly {
+    // Model load: read + parse + validate + compile, in this process (release build).
+    var loads: [Double] = []
+    for _ in 0..<50 {
+        let b = try LoadedBundle.load(modelPath: modelPath, policyPath: policyPath, catalog: .default, now: Timestamp.now(), generation: 1)
+        loads.append(b.loadSeconds * 1000)
     }
-    let perCall = Double(nowNanos() - t0) / Double(n) / 1000
-    defer { if options.flag("--micro-only") { exit(0) } }
-    say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
+    loads.sort()
+    let modelBytes = (try? FileManager.default.attributesOfItem(atPath: modelPath)[.size] as? Int) ?? 0
+    say(String(format: "model load (%@, %d KiB): median %.2f ms, max %.2f ms over 50 loads (read, parse, validate, compile the router)",
+                 modelPath, modelBytes / 1024, loads[25], loads[49]))
+
+    // The route handler's own cost, in process (parse the body, decide, admit, remember, write JSON).
+    do {
+        var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
+        o.watchIntervalSeconds = nil
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let service = try RoutingService(options: o, logger: logger)
+        let bodies = [
+            #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#,
+            #"{"tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#,
+        ].map { Array($0.utf8) }
+        let n = 200_000
+        var bytes = 0
+        let t0 = nowNanos()
+        for k in 0..<n {
+            let out = try bodies[k & 1].withUnsafeBytes { try service.route(body: $0) }
+            bytes += out.readableBytes
+        }
+        let perCall = Double(nowNanos() - t0) / Double(n) / 1000
+        defer { if options.flag("--micro-only") { exit(0) } }
+        say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
+    }
 }
 
 let server: PortChild
@@ -321,6 +332,8 @@ do {
 }
 let child = server.process, port = server.port
 defer { child.terminate() }
+pinGenerator(placement.generatorCPUs)
+say(placement.summary)
 
 let bodies = [
     #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#,
@@ -335,17 +348,21 @@ func report(_ name: String, _ r: RunResult) {
                  r.rate, r.percentile(0.5), r.percentile(0.99), r.percentile(0.999), r.errors))
 }
 
-let echo = load(port: port, path: "/bench/echo", bodies: bodies, seconds: seconds, warmup: warmup)
-report("echo", echo)
-let route = load(port: port, path: "/v1/route", bodies: bodies, seconds: seconds, warmup: warmup)
-report("route", route)
-say(String(format: "route / echo: throughput %.1f%% (goal ≥ 80%%), p99 %.2f× (goal ≤ 1.25×)",
-             route.rate / echo.rate * 100, route.percentile(0.99) / echo.percentile(0.99)))
-say("RSS after the runs: \(rssKiB(child.processIdentifier) / 1024) MiB")
-openLoopSection(port: port, bodies: bodies, options: options, say: say)   // OpenLoop.swift
+var routeRate = 0.0   // the closed loop's routing maximum (the soak runs at 80% of it)
+if !openOnly {
+    let echo = load(port: port, path: "/bench/echo", bodies: bodies, seconds: seconds, warmup: warmup)
+    report("echo", echo)
+    let route = load(port: port, path: "/v1/route", bodies: bodies, seconds: seconds, warmup: warmup)
+    report("route", route)
+    say(String(format: "route / echo: throughput %.1f%% (goal ≥ 80%%), p99 %.2f× (goal ≤ 1.25×)",
+                 route.rate / echo.rate * 100, route.percentile(0.99) / echo.percentile(0.99)))
+    say("RSS after the runs: \(rssKiB(child.processIdentifier) / 1024) MiB")
+    routeRate = route.rate
+}
+openLoopSection(port: port, serverPID: child.processIdentifier, bodies: bodies, options: options, say: say)   // OpenLoop.swift
 
 if soakSeconds > 0 {
-    let target = route.rate * 0.8
+    let target = routeRate * 0.8
     let startRSS = rssKiB(child.processIdentifier)
     say(String(format: "soak: %.0f s at %.0f req/s (80%% of the routing maximum); RSS at start %d MiB", soakSeconds, target, startRSS / 1024))
     let soak = load(port: port, path: "/v1/route", bodies: bodies, seconds: soakSeconds, warmup: 0, targetRate: target) { t in

@@ -63,6 +63,8 @@ struct ServeCommand: ParsableCommand {
     var adminRemote = false
     @Option(name: .long, help: ArgumentHelp("Where request handlers run: on the event loop that read the request (no thread hop), or on Swift's cooperative thread pool.", valueName: "event-loops|pool"))
     var executor = TaskExecutorChoice.eventLoops
+    @Option(name: .long, help: "Event-loop threads (default: one per core). Fewer leaves cores to a load generator or upstream on the same machine.")
+    var threads: Int?
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -72,9 +74,11 @@ struct ServeCommand: ParsableCommand {
         if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1") }
         if !(requestTimeout > 0) { throw ValidationError("--request-timeout must be positive") }
         if maxHeaderBytes < 1024 { throw ValidationError("--max-header-bytes must be at least 1024") }
+        if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     func run() throws {
+        if let threads { EventLoopThreads.use(threads) }   // before NIO creates its event loops
         executor.adopt()   // before the first task starts
         let env = ProcessInfo.processInfo.environment
         let level = env["MOSAIC_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info

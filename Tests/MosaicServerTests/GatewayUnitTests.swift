@@ -36,6 +36,21 @@ struct GatewayFileTests {
         #expect(file.upstreams[1].key == nil)
         #expect(file.families == ["gpt-4o", "llama"])
         #expect(file.streamTimeoutSeconds == 600)
+        #expect(file.maxConnections == 1024)
+    }
+
+    @Test func maxConnectionsIsReadAndChecked() throws {
+        let upstream = "upstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    models: {a: b}\n"
+        #expect(try Self.parse("version: 1\nmax_connections: 300\n" + upstream).maxConnections == 300)
+        for bad in ["0", "65537"] {
+            do {
+                _ = try Self.parse("version: 1\nmax_connections: \(bad)\n" + upstream)
+                Issue.record("max_connections: \(bad) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("gateway.yaml:2: max_connections:"), "\(error.description)")
+                #expect(error.description.contains("1...65536"), "\(error.description)")
+            }
+        }
     }
 
     @Test(arguments: [

@@ -9,6 +9,7 @@ import MosaicCore
 /// timeout: 30s               # optional; a whole answer, or a stream's first event; default 60s
 /// stream_timeout: 10m        # optional; a whole stream; default 10m
 /// max_body_bytes: 4194304    # optional; largest request body; default 4 MiB
+/// max_connections: 1024      # optional; open connections per upstream host (read at startup); default 1024
 /// cache: {max_bytes: 67108864, ttl: 10m}   # optional; temperature-0 chat answers (read at startup)
 /// keys:                      # optional; when present every request needs one of these keys
 ///   - {sha256: <64 hex digits>, tenant: acme, providers: [openai], budget: research}
@@ -75,6 +76,10 @@ public struct GatewayFile: Sendable {
     public var timeoutSeconds: Double = 60
     public var streamTimeoutSeconds: Double = 600
     public var maxBodyBytes = 4 << 20
+    /// Keep-alive connections open to one upstream host at most: requests beyond them wait in
+    /// the client's queue for one to free. Each request holds its connection for the upstream's
+    /// whole answer (seconds for an LLM), so this bounds the requests in flight per host.
+    public var maxConnections = 1024
 
     /// The upstream for a provider id.
     public func upstream(_ provider: String) -> Upstream? { upstreams.first { $0.provider == provider } }
@@ -82,7 +87,8 @@ public struct GatewayFile: Sendable {
     /// The model families served, sorted.
     public var families: [String] { Set(upstreams.flatMap(\.models.keys)).sorted() }
 
-    static let topKeys = ["version", "connect_timeout", "timeout", "stream_timeout", "max_body_bytes", "cache", "keys", "upstreams"]
+    static let topKeys = ["version", "connect_timeout", "timeout", "stream_timeout", "max_body_bytes", "max_connections", "cache", "keys",
+                          "upstreams"]
     static let keyKeys = ["sha256", "tenant", "providers", "budget"]
     static let upstreamKeys = ["provider", "api", "base_url", "key_env", "timeout", "models"]
 
@@ -116,6 +122,11 @@ public struct GatewayFile: Sendable {
                 throw v.error(.outOfRange(expected: "in 1024...\(256 << 20)", found: String(n)))
             }
             maxBodyBytes = n
+        }
+        if let v = top["max_connections"] {
+            let n = try v.integer()
+            guard (1...65536).contains(n) else { throw v.error(.outOfRange(expected: "in 1...65536", found: String(n))) }
+            maxConnections = n
         }
         if let v = top["cache"] {
             let f = try v.mapping(allowed: ["max_bytes", "ttl"], expected: "a cache (a mapping such as {max_bytes: 67108864, ttl: 10m})")
