@@ -159,7 +159,13 @@ final class MockUpstream: Sendable {
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                     for (k, e) in events.enumerated() {
                         try await writer.write(ByteBuffer(string: e))
-                        if drop && k >= 1 { throw Dropped() }
+                        if drop && k >= 1 {
+                            // Let the events written reach the socket before the connection is
+                            // dropped: under load the close could overtake their flush, and the
+                            // gateway would see fewer events than the test expects.
+                            try await Task.sleep(for: .milliseconds(100))
+                            throw Dropped()
+                        }
                     }
                     try await writer.finish(nil)
                 })
