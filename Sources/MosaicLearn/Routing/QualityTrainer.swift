@@ -281,12 +281,9 @@ public struct QualityTrainer: Sendable {
     /// target (0 elsewhere): what the text ridge `w` leaves.
     static func textResidual(_ x: SparseRows, rows: [Int], y: [Double], base: [Double], weights w: [Double]) -> [Double] {
         let centre = rows.reduce(0) { $0 + y[$1] - base[$1] } / Double(max(1, rows.count))
+        let fitted = SparseRidge.times(x.subset(rows), w)
         var out = [Double](repeating: 0, count: y.count)
-        for i in rows {
-            var v = 0.0
-            for q in x.offsets[i]..<x.offsets[i + 1] { v += x.values[q] * w[Int(x.columns[q])] }
-            out[i] = y[i] - base[i] - centre - v
-        }
+        for (r, i) in rows.enumerated() { out[i] = y[i] - base[i] - centre - fitted[r] }
         return out
     }
 
