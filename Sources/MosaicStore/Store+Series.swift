@@ -36,24 +36,64 @@ extension Store {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
         let d = database.dialect
         let groupSQL = d.bytewise(grouping == .all ? "'all'" : grouping.rawValue)
-        let stmt = try database.prepare("""
-            SELECT \(groupSQL) AS g, ts / ?3 AS k, count(*), sum(input_tokens), sum(output_tokens), \(d.moneySum("cost")),
-                   min(ts), max(ts)
-            FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY g, k ORDER BY g, k
-            """)
-        try stmt.bind([.int(lo), .int(hi), .int(interval)])
-        struct Cell { var requests: Int; var input: Int; var output: Int; var cost: Money }
+        struct Cell { var requests = 0; var input = 0; var output = 0; var cost = Money.zero }
         var cells: [String: [Int64: Cell]] = [:]
         var first = Int64.max, last = Int64.min
-        while try stmt.step() {
-            let costText = stmt.isNull(5) ? "0" : stmt.text(5)
-            guard let cost = try? Money(parsing: costText) else {
-                throw .corruptValue(table: "requests", column: "cost", value: costText)
+        func money(_ stmt: Statement, _ column: Int32) throws(StoreError) -> Money {
+            let text = stmt.isNull(column) ? "0" : stmt.text(column)
+            guard let cost = try? Money(parsing: text) else {
+                throw .corruptValue(table: "requests", column: "cost", value: text)
             }
-            cells[stmt.text(0), default: [:]][stmt.int64(1)] = Cell(
-                requests: Int(stmt.int64(2)), input: Int(stmt.int64(3)), output: Int(stmt.int64(4)), cost: cost)
-            first = min(first, stmt.int64(6))
-            last = max(last, stmt.int64(7))
+            return cost
+        }
+        if d == .postgres {
+            // The server aggregates (a hash aggregate) and sends one row per group and interval.
+            let stmt = try database.prepare("""
+                SELECT \(groupSQL) AS g, ts / ?3 AS k, count(*), sum(input_tokens), sum(output_tokens), \(d.moneySum("cost")),
+                       min(ts), max(ts)
+                FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY g, k ORDER BY g, k
+                """)
+            try stmt.bind([.int(lo), .int(hi), .int(interval)])
+            while try stmt.step() {
+                cells[stmt.text(0), default: [:]][stmt.int64(1)] = Cell(
+                    requests: Int(stmt.int64(2)), input: Int(stmt.int64(3)), output: Int(stmt.int64(4)),
+                    cost: try money(stmt, 5))
+                first = min(first, stmt.int64(6))
+                last = max(last, stmt.int64(7))
+            }
+        } else {
+            // SQLite has no hash aggregate: `GROUP BY g, k` sorted every row through a temporary
+            // B-tree. One pass in primary-key order, summed here (exactly: Money is exact), is
+            // the same answer.
+            let stmt = try database.prepare("""
+                SELECT \(groupSQL), ts, input_tokens, output_tokens, cost FROM requests WHERE ts >= ?1 AND ts < ?2
+                """)
+            try stmt.bind([.int(lo), .int(hi)])
+            var group = "", groupCells: [Int64: Cell] = [:], started = false
+            while try stmt.step() {
+                let g = stmt.text(0)
+                if !started || g != group {
+                    if started { cells[group] = groupCells }
+                    group = g
+                    groupCells = cells.removeValue(forKey: g) ?? [:]
+                    started = true
+                }
+                let ts = stmt.int64(1)
+                var c = groupCells[ts / interval, default: Cell()]
+                c.requests += 1
+                c.input += Int(stmt.int64(2))
+                c.output += Int(stmt.int64(3))
+                if !stmt.isNull(4) {
+                    let (sum, overflow) = c.cost.units.addingReportingOverflow(try money(stmt, 4).units)
+                    // As SQLite's money_sum reports it.
+                    if overflow { throw .sqlite(path: path, code: 1, message: "money_sum: overflow", sql: nil) }
+                    c.cost = Money(units: sum)
+                }
+                groupCells[ts / interval] = c
+                first = min(first, ts)
+                last = max(last, ts)
+            }
+            if started { cells[group] = groupCells }
         }
         guard first <= last else { return [] }
         let windowStart = from ?? first

@@ -99,13 +99,14 @@ final class InsertPipeline: @unchecked Sendable {
     private var failure: StoreError?
     /// The batch being filled (reading thread only).
     private var current = Batch()
+    /// The writer thread; ``stop(cancel:)`` joins it, so that once ``finish()`` or ``cancel()``
+    /// returns, the thread no longer holds this pipeline (and through it the store).
+    private var thread: JoinableThread?
 
     init(writer: RequestWriter) {
         self.writer = writer
         spare = [Batch(), Batch()]
-        let thread = Thread { [self] in loop() }
-        thread.name = "mosaic-ingest-writer"
-        thread.start()
+        thread = JoinableThread(name: "mosaic-ingest-w") { [self] in loop() }
     }
 
     /// Queues one row (the reading thread). Throws the writer thread's store error, if any.
@@ -155,11 +156,12 @@ final class InsertPipeline: @unchecked Sendable {
 
     private func stop(cancel: Bool) {
         condition.lock()
-        defer { condition.unlock() }
         if cancel { cancelled = true }
         closing = true
         condition.broadcast()
         while !exited { condition.wait() }
+        condition.unlock()
+        thread?.join()
     }
 
     /// The writer thread: inserts queued batches in order until closed.
