@@ -53,9 +53,10 @@ protocol BucketReportSource: APISource {
     /// `1d`, `1h` or `1m`; daily unless the source says otherwise.
     var bucketWidth: String { get }
     var groupBy: [String] { get }
-    /// A page of `path` in the provider's query shape.
-    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
-                 token: String?) -> URL
+    /// The window's query items, in the provider's names and time format.
+    func windowQuery(_ window: PullWindow) -> [(String, String)]
+    /// The name of the repeated group-by query item.
+    static var groupByItem: String { get }
     /// Reads the result at JSON path `at` of a bucket `[start, end)` into `out`.
     func read(_ result: JSONValue, at: String, start: Int64, end: Int64, account: String, reader: PageReader,
               keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError)
@@ -67,7 +68,9 @@ extension BucketReportSource {
     /// A page of `path` holding at most a month of days, a week of hours or a day of minutes.
     public func url(base: URL, window: PullWindow, token: String?) -> URL {
         let limit = bucketWidth == "1h" ? "168" : (bucketWidth == "1m" ? "1440" : "31")
-        return pageURL(base, Self.path, window, width: bucketWidth, limit: limit, groupBy: groupBy, token: token)
+        let q = windowQuery(window) + [("bucket_width", bucketWidth), ("limit", limit)]
+            + groupBy.map { (Self.groupByItem, $0) } + (token.map { [("page", $0)] } ?? [])
+        return base.appending(path: Self.path, query: q)
     }
 
     public func parse(_ page: JSONValue, window: PullWindow, token: String?, account: String) throws(APIError) -> ParsedPage {

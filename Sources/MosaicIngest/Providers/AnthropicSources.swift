@@ -15,14 +15,12 @@ extension AnthropicAdminSource {
         ["x-api-key": credential, "anthropic-version": "2023-06-01", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
     }
 
-    /// A page of `path`: the window in RFC 3339 (UTC), then `group_by[]` and the page token.
-    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
-                 token: String?) -> URL {
+    /// The window in RFC 3339 (UTC, whole seconds).
+    func windowQuery(_ window: PullWindow) -> [(String, String)] {
         func rfc3339(_ micros: Int64) -> String { Timestamp.format(micros / 1_000_000 * 1_000_000) }
-        let q = [("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until)), ("bucket_width", width),
-                 ("limit", limit)] + groupBy.map { ("group_by[]", $0) } + (token.map { [("page", $0)] } ?? [])
-        return base.appending(path: path, query: q)
+        return [("starting_at", rfc3339(window.since)), ("ending_at", rfc3339(window.until))]
     }
+    static var groupByItem: String { "group_by[]" }
 }
 
 /// Anthropic's usage report for the Messages API:

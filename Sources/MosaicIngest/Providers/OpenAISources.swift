@@ -15,14 +15,11 @@ extension OpenAIAdminSource {
         ["Authorization": "Bearer \(credential)", "Accept": "application/json", "User-Agent": "mosaic/0.1"]
     }
 
-    /// A page of `path`: the window in whole Unix seconds (the end rounded up), then `group_by`
-    /// and the page token.
-    func pageURL(_ base: URL, _ path: String, _ window: PullWindow, width: String, limit: String, groupBy: [String],
-                 token: String?) -> URL {
-        let q = [("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000)),
-                 ("bucket_width", width), ("limit", limit)] + groupBy.map { ("group_by", $0) } + (token.map { [("page", $0)] } ?? [])
-        return base.appending(path: path, query: q)
+    /// The window in whole Unix seconds (the end rounded up).
+    func windowQuery(_ window: PullWindow) -> [(String, String)] {
+        [("start_time", String(window.since / 1_000_000)), ("end_time", String((window.until + 999_999) / 1_000_000))]
     }
+    static var groupByItem: String { "group_by" }
 }
 
 /// OpenAI's organization costs endpoint: `GET /v1/organization/costs` (admin key, daily

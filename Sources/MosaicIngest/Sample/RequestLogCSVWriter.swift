@@ -129,32 +129,33 @@ public final class RequestLogCSVWriter {
     /// Appends one CSV line (with its LF) for `record`.
     static func appendRow(_ record: RequestRecord, to out: inout [UInt8]) {
         let comma = UInt8(ascii: ",")
+        // Each field, then its comma; an absent value leaves the field empty.
+        func text(_ value: String?) {
+            if let value { appendText(value, to: &out) }
+            out.append(comma)
+        }
+        func count(_ value: Int) {
+            appendDecimal(Int64(value), to: &out)
+            out.append(comma)
+        }
+        func milliseconds(_ value: Double?) {
+            if let value { appendMilliseconds(value, to: &out) }
+            out.append(comma)
+        }
         appendTimestamp(record.timestamp, to: &out)
         out.append(comma)
-        appendText(record.tenant, to: &out)
-        out.append(comma)
-        appendText(record.provider, to: &out)
-        out.append(comma)
-        appendText(record.model, to: &out)
-        out.append(comma)
-        appendText(record.operation, to: &out)
-        out.append(comma)
-        appendText(record.region, to: &out)
-        out.append(comma)
-        appendDecimal(Int64(record.inputTokens), to: &out)
-        out.append(comma)
-        appendDecimal(Int64(record.outputTokens), to: &out)
-        out.append(comma)
-        appendDecimal(Int64(record.cachedTokens), to: &out)
-        out.append(comma)
-        if let latency = record.latencyMs { appendMilliseconds(latency, to: &out) }
-        out.append(comma)
-        if let ttft = record.ttftMs { appendMilliseconds(ttft, to: &out) }
-        out.append(comma)
-        appendText(record.status.rawValue, to: &out)
-        out.append(comma)
-        if let cost = record.cost { appendText(cost.description, to: &out) }
-        out.append(comma)
+        text(record.tenant)
+        text(record.provider)
+        text(record.model)
+        text(record.operation)
+        text(record.region)
+        count(record.inputTokens)
+        count(record.outputTokens)
+        count(record.cachedTokens)
+        milliseconds(record.latencyMs)
+        milliseconds(record.ttftMs)
+        text(record.status.rawValue)
+        text(record.cost?.description)
         if let id = record.requestID { appendText(id, to: &out) }
         out.append(UInt8(ascii: "\n"))
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import MosaicLinalg
 
 /// Dynamic harmonic regression: Fourier terms for one or more seasonal periods, an optional

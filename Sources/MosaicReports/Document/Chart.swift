@@ -7,13 +7,6 @@ public struct Chart: Sendable, Equatable {
     /// A line under the chart (what it shows, how it was computed).
     public var caption: String?
 
-    public init(id: String, title: String, kind: Kind, caption: String? = nil) {
-        self.id = id
-        self.title = title
-        self.kind = kind
-        self.caption = caption
-    }
-
     public enum Kind: Sendable, Equatable {
         /// Lines through (x, y) points: time series and CDFs.
         case lines(x: Axis, y: Axis, series: [Series])

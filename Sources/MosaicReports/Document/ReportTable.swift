@@ -62,11 +62,6 @@ public struct Cell: Sendable, Equatable {
     public var display: String
     public var value: Value
 
-    public init(display: String, value: Value) {
-        self.display = display
-        self.value = value
-    }
-
     public static func text(_ s: String) -> Cell { Cell(display: s, value: .text(s)) }
     public static func int(_ v: Int) -> Cell { Cell(display: NumberFormat.grouped(v), value: .int(v)) }
     /// A double shown with `places` decimals (grouped); nil and non-finite become "–" / null.

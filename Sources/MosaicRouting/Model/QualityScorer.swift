@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// The quality head that generalises: P(the weak model is good enough) for a prompt and its
 /// request context, evaluated at route time from what training stored in the model file.

@@ -64,11 +64,6 @@ public final class SharedLimits: Sendable {
         /// Below this much left, a decision wakes the refiller (set with each grant).
         var lowWater: Money = .zero
 
-        init(limit: Money, window: Int64) {
-            self.limit = limit
-            self.window = window
-        }
-
         /// Brings `current` to the window holding `now`; the prefetched `next` becomes current.
         @inline(__always)
         mutating func roll(now: Int64) {

@@ -260,12 +260,6 @@ enum AnthropicTranslation {
         var toolIndex: [Int: Int] = [:]
         var finished = false
 
-        init(model: String, created: Int, includeUsage: Bool) {
-            self.model = model
-            self.created = created
-            self.includeUsage = includeUsage
-        }
-
         func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> JSONValue {
             .obj([
                 "id": .string(id), "object": .string("chat.completion.chunk"), "created": .int(created),

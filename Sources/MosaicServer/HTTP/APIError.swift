@@ -7,12 +7,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request field at fault, when there is one.
     public var field: String?
 
-    public init(status: HTTPResponse.Status, message: String, field: String? = nil) {
-        self.status = status
-        self.message = message
-        self.field = field
-    }
-
     public var description: String { field.map { "\(status.code) \($0): \(message)" } ?? "\(status.code): \(message)" }
 
     static func badRequest(_ message: String, field: String? = nil) -> APIError {

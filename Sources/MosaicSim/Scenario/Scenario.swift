@@ -74,11 +74,6 @@ public enum TrafficSpec: Sendable, Equatable {
         public var factor: Double
         public var meanDuration: Double
         public var every: Double
-        public init(factor: Double, meanDuration: Double, every: Double) {
-            self.factor = factor
-            self.meanDuration = meanDuration
-            self.every = every
-        }
     }
 }
 
