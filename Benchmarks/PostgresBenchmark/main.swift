@@ -10,8 +10,10 @@
 //      CSV of about --rows rows;
 //   2. ingests it with Mosaic into an empty PostgreSQL database (a child process), and loads the
 //      same file with `psql \copy` into an equivalent table of a second database (the CSV's 14
-//      columns, typed: timestamptz, bigint, double precision, numeric, text; no index, as
-//      IngestBenchmark's `sqlite3 .import`); prints rows/s and the ratio;
+//      columns, typed: timestamptz, bigint, double precision, numeric, text), twice: with no
+//      index (as IngestBenchmark's `sqlite3 .import`), and with a primary key on
+//      (timestamp, request_id), as `requests` keeps its key (ts, key) during a load; prints
+//      rows/s, the wall and CPU seconds of the loader and of the server, and both ratios;
 //   3. ingests it into an SQLite store too, then doubles both stores (every row again 14 days
 //      later: `INSERT … SELECT`), so the queries run on 2 × --rows rows;
 //   4. times, on both stores, each in a child process of its own (best of two runs, peak RSS):
@@ -55,7 +57,7 @@ if args.count >= 4 && args[1] == "--child-ingest" {
         let store = try Store(path: args[3])
         let start = DispatchTime.now()
         let r = try RequestLogIngestor(store: store, catalog: .default).ingest(path: args[2], options: RequestIngestOptions())
-        print("\(r.inserted) \(Bench.seconds(since: start)) \(Bench.peakRSSBytes())")
+        print("\(r.inserted) \(Bench.seconds(since: start)) \(Bench.peakRSSBytes()) \(Bench.cpuSeconds())")
         exit(0)
     } catch { fail("\(error)") }
 }
@@ -129,42 +131,104 @@ func freshDatabase(_ name: String) -> String {
     } catch { fail("\(adminURL): \(error)") }
 }
 
-func ingestChild(_ store: String) -> (rows: Int, seconds: Double, rss: Int) {
+func ingestChild(_ store: String) -> (rows: Int, seconds: Double, rss: Int, cpu: Double) {
     guard let child = Bench.run(me, ["--child-ingest", csv, store]), child.status == 0 else { fail("mosaic ingest into \(store) failed") }
     let parts = String(decoding: child.output, as: UTF8.self).split(separator: " ")
-    return (Int(parts[0])!, Double(parts[1])!, Int(parts[2].trimmingCharacters(in: .whitespacesAndNewlines))!)
+    return (Int(parts[0])!, Double(parts[1])!, Int(parts[2])!, Double(parts[3].trimmingCharacters(in: .whitespacesAndNewlines))!)
 }
 
-// 2. psql \copy into an equivalent table (first, so that the largest child's peak RSS is its own),
-// then Mosaic into an empty store.
+/// CPU seconds (user + system) the PostgreSQL server has used so far, when it runs on this
+/// machine: the postmaster's own and its exited children's (backends it has reaped, as psql's
+/// once `\copy` ends), plus its live children's (this benchmark's connection, the background
+/// writer, the WAL writer, the checkpointer). Nil when /proc does not show the server. A reading
+/// sometimes fails right after a database is dropped or created (cause not found), so it is
+/// tried a few times.
+func serverCPUSeconds() -> Double? {
+    for _ in 0..<5 {
+        if let seconds = serverCPUSample() { return seconds }
+        usleep(100_000)
+    }
+    return nil
+}
+
+func serverCPUSample() -> Double? {
+    func fields(_ pid: Int) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")  // from field 3, the state
+    }
+    guard let backend = try? Database(postgres: PostgresURL(parsing: adminURL)).scalarInt("SELECT pg_backend_pid()"),
+          let mine = fields(Int(backend)), let postmaster = Int(mine[1]), let own = fields(postmaster) else { return nil }
+    let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+    // Fields 14–17 (utime, stime, cutime, cstime) are 11–14 here.
+    var ticks = own[11...14].reduce(0) { $0 + (Int($1) ?? 0) }
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int(entry), pid != postmaster, let f = fields(pid), Int(f[1]) == postmaster else { continue }
+        ticks += f[11...12].reduce(0) { $0 + (Int($1) ?? 0) }
+    }
+    return Double(ticks) / tick
+}
+
+// 2. psql \copy into an equivalent table, without and with a primary key (first, so that the
+// largest child's peak RSS is its own), then Mosaic into an empty store.
 let copyDB = freshDatabase("bench_copy")
-let create = """
-    CREATE TABLE requests_import (timestamp timestamptz, tenant text, provider text, model text, operation text,
-        region text, input_tokens bigint, output_tokens bigint, cached_tokens bigint, latency_ms double precision,
-        ttft_ms double precision, status text, cost_usd numeric, request_id text)
+let columnsSQL = """
+    timestamp timestamptz, tenant text, provider text, model text, operation text, region text, input_tokens bigint,
+    output_tokens bigint, cached_tokens bigint, latency_ms double precision, ttft_ms double precision, status text,
+    cost_usd numeric, request_id text
     """
-guard Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c", create])?.status == 0 else { fail("psql: cannot create the table") }
-say("psql \\copy → PostgreSQL…")
-let copyStart = DispatchTime.now()
-guard let copied = Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                                        "\\copy requests_import FROM '\(csv)' WITH (FORMAT csv, HEADER true)"]),
-      copied.status == 0 else { fail("psql \\copy failed") }
-let copySeconds = Bench.seconds(since: copyStart)
+let create = """
+    CREATE TABLE requests_import (\(columnsSQL));
+    CREATE TABLE requests_import_keyed (\(columnsSQL), PRIMARY KEY (timestamp, request_id))
+    """
+guard Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c", create])?.status == 0 else { fail("psql: cannot create the tables") }
+
+/// One `psql \copy` of the file into `table`: wall seconds, psql's CPU seconds, the server's.
+func psqlCopy(_ table: String) -> (seconds: Double, cpu: Double, server: Double?) {
+    say("psql \\copy → PostgreSQL (\(table))…")
+    let serverBefore = serverCPUSeconds()
+    var before = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &before)
+    let start = DispatchTime.now()
+    guard let copied = Bench.run(psqlPath, [copyDB, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                                            "\\copy \(table) FROM '\(csv)' WITH (FORMAT csv, HEADER true)"]),
+          copied.status == 0 else { fail("psql \\copy failed") }
+    let seconds = Bench.seconds(since: start)
+    usleep(200_000)  // the postmaster reaps psql's backend, adding its CPU to its own
+    var after = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &after)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    let cpu = s(after.ru_utime) + s(after.ru_stime) - s(before.ru_utime) - s(before.ru_stime)
+    let server = serverCPUSeconds().flatMap { a in serverBefore.map { a - $0 } }
+    say("  \(Bench.fixed(seconds, 2)) s")
+    return (seconds, cpu, server)
+}
+let plain = psqlCopy("requests_import")
+let keyed = psqlCopy("requests_import_keyed")
 let copyRSS = Bench.peakRSSBytes(children: true)
-say("  \(Bench.fixed(copySeconds, 2)) s")
 _ = try? Database(postgres: PostgresURL(parsing: adminURL)).execute("DROP DATABASE IF EXISTS bench_copy WITH (FORCE)")
 let mosaicDB = freshDatabase("bench_mosaic")
 say("mosaic ingest requests → PostgreSQL…")
+let serverBefore = serverCPUSeconds()
 let m = ingestChild(mosaicDB)
+usleep(200_000)  // the postmaster reaps the child's backend, adding its CPU to its own
+let mServer = serverCPUSeconds().flatMap { a in serverBefore.map { a - $0 } }
 say(String(format: "  %d rows in %.2f s", m.rows, m.seconds))
 
 say("")
-Bench.printTable(["loader", "rows", "seconds", "rows/s", "peak RSS"], right: [1, 2, 3, 4], [
-    ["mosaic ingest requests (PostgreSQL)", "\(m.rows)", Bench.fixed(m.seconds, 2), "\(Int(Double(m.rows) / m.seconds))", Bench.megabytes(m.rss)],
-    ["psql \\copy", "\(rows)", Bench.fixed(copySeconds, 2), "\(Int(Double(rows) / copySeconds))", Bench.megabytes(copyRSS)],
+func rate(_ n: Int, _ seconds: Double) -> String { "\(Int(Double(n) / seconds))" }
+Bench.printTable(["loader", "rows", "seconds", "rows/s", "CPU s (loader)", "CPU s (server)", "peak RSS"], right: [1, 2, 3, 4, 5, 6], [
+    ["mosaic ingest requests (PostgreSQL)", "\(m.rows)", Bench.fixed(m.seconds, 2), rate(m.rows, m.seconds), Bench.fixed(m.cpu, 2),
+     Bench.fixed(mServer, 2), Bench.megabytes(m.rss)],
+    ["psql \\copy, no index", "\(rows)", Bench.fixed(plain.seconds, 2), rate(rows, plain.seconds), Bench.fixed(plain.cpu, 2),
+     Bench.fixed(plain.server, 2), Bench.megabytes(copyRSS)],
+    ["psql \\copy, primary key", "\(rows)", Bench.fixed(keyed.seconds, 2), rate(rows, keyed.seconds), Bench.fixed(keyed.cpu, 2),
+     Bench.fixed(keyed.server, 2), Bench.megabytes(copyRSS)],
 ])
 fflush(nil)
-say(String(format: "\nmosaic / psql \\copy rate: %.2f (goal ≥ 0.8)", (Double(m.rows) / m.seconds) / (Double(rows) / copySeconds))
+let mosaicRate = Double(m.rows) / m.seconds
+say(String(format: "\nmosaic / psql \\copy rate: %.2f against no index, %.2f against the primary key (goal ≥ 0.8)",
+           mosaicRate / (Double(rows) / plain.seconds), mosaicRate / (Double(rows) / keyed.seconds))
     + "; load average \(loadAverage())")
 
 if options.flag("--no-queries") { exit(0) }

@@ -5,7 +5,7 @@ import MosaicCore
 /// On SQLite: one prepared insert, reused per row. Text arguments are borrowed byte ranges
 /// (bound without copying), so a reader can hand over slices of its input buffer.
 ///
-/// On PostgreSQL: rows are encoded as `COPY` text and copied into `requests` 32 MiB at a time
+/// On PostgreSQL: rows are encoded in binary `COPY` format and copied into `requests` 32 MiB at a time
 /// by a thread of the writer's own (PostgresNIO's `copyFrom`), merged with `INSERT … ON
 /// CONFLICT DO NOTHING` when a chunk holds rows already stored (see ``RequestCopy``). Call
 /// ``finish()`` before committing: it sends what is still buffered and waits for it; call
@@ -35,7 +35,7 @@ public final class RequestWriter {
         try self.init(store: store, runID: runID, chunkBytes: RequestCopy.defaultChunkBytes)
     }
 
-    /// `chunkBytes`: how much COPY text goes to PostgreSQL at a time (tests make it small).
+    /// `chunkBytes`: how much COPY data goes to PostgreSQL at a time (tests make it small).
     init(store: Store, runID: Int64, chunkBytes: Int) throws(StoreError) {
         if store.database.dialect == .postgres {
             statement = nil
