@@ -1,4 +1,5 @@
 import CSQLite
+import MosaicCore
 
 /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the bind call returns.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -149,6 +150,20 @@ public final class Statement {
         guard let p = sqlite3_column_text(handle, i) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// An exact amount stored as decimal text (zero for NULL, as a sum of no rows); a value that
+    /// is not an amount is ``StoreError/corruptValue(table:column:value:)`` naming `table.column`.
+    /// On SQLite the text is parsed in place, without a `String`.
+    func money(_ i: Int32, table: String, column: String) throws(StoreError) -> Money {
+        if isNull(i) { return .zero }
+        if postgres == nil, let p = sqlite3_column_text(handle, i),
+           case .success(let m) = Money.parse(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i)))) {
+            return m
+        }
+        let text = text(i)
+        guard let m = try? Money(parsing: text) else { throw .corruptValue(table: table, column: column, value: text) }
+        return m
     }
 
     public func value(_ i: Int32) -> SQLValue {

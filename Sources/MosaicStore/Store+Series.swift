@@ -39,13 +39,6 @@ extension Store {
         struct Cell { var requests = 0; var input = 0; var output = 0; var cost = Money.zero }
         var cells: [String: [Int64: Cell]] = [:]
         var first = Int64.max, last = Int64.min
-        func money(_ stmt: Statement, _ column: Int32) throws(StoreError) -> Money {
-            let text = stmt.isNull(column) ? "0" : stmt.text(column)
-            guard let cost = try? Money(parsing: text) else {
-                throw .corruptValue(table: "requests", column: "cost", value: text)
-            }
-            return cost
-        }
         if d == .postgres {
             // The server aggregates (a hash aggregate) and sends one row per group and interval.
             let stmt = try database.prepare("""
@@ -57,7 +50,7 @@ extension Store {
             while try stmt.step() {
                 cells[stmt.text(0), default: [:]][stmt.int64(1)] = Cell(
                     requests: Int(stmt.int64(2)), input: Int(stmt.int64(3)), output: Int(stmt.int64(4)),
-                    cost: try money(stmt, 5))
+                    cost: try stmt.money(5, table: "requests", column: "cost"))
                 first = min(first, stmt.int64(6))
                 last = max(last, stmt.int64(7))
             }
@@ -81,14 +74,9 @@ extension Store {
                 let ts = stmt.int64(1)
                 var c = groupCells[ts / interval, default: Cell()]
                 c.requests += 1
-                c.input += Int(stmt.int64(2))
-                c.output += Int(stmt.int64(3))
-                if !stmt.isNull(4) {
-                    let (sum, overflow) = c.cost.units.addingReportingOverflow(try money(stmt, 4).units)
-                    // As SQLite's money_sum reports it.
-                    if overflow { throw .sqlite(path: path, code: 1, message: "money_sum: overflow", sql: nil) }
-                    c.cost = Money(units: sum)
-                }
+                c.input = try Self.integerSum(c.input, stmt.int64(2), path: path)
+                c.output = try Self.integerSum(c.output, stmt.int64(3), path: path)
+                if !stmt.isNull(4) { c.cost = try Self.exactSum(c.cost, try stmt.money(4, table: "requests", column: "cost"), path: path) }
                 groupCells[ts / interval] = c
                 first = min(first, ts)
                 last = max(last, ts)

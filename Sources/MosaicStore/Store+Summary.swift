@@ -32,9 +32,9 @@ extension Store {
     public func providerSummary(from: Int64? = nil, to: Int64? = nil) throws(StoreError) -> [ProviderSummary] {
         let window = "ts >= ?1 AND ts < ?2"
         let bounds: [SQLValue] = [.int(from ?? Int64.min), .int(to ?? Int64.max)]
-        let d = database.dialect
+        if database.dialect == .sqlite { return try summaryInOnePass(window: window, bounds: bounds) }
         let totals = try database.prepare("""
-            SELECT provider, count(*), \(d.countWhere("status <> 'ok'")), \(d.moneySum("cost")), \(d.countWhere("cost IS NULL")),
+            SELECT provider, count(*), count(*) FILTER (WHERE status <> 'ok'), sum(cost), count(*) FILTER (WHERE cost IS NULL),
                    sum(input_tokens), sum(output_tokens)
             FROM requests WHERE \(window) GROUP BY provider ORDER BY provider
             """)
@@ -42,68 +42,91 @@ extension Store {
         var out: [ProviderSummary] = []
         var index: [String: Int] = [:]
         while try totals.step() {
-            let costText = totals.isNull(3) ? "0" : totals.text(3)
-            guard let cost = try? Money(parsing: costText) else {
-                throw .corruptValue(table: "requests", column: "cost", value: costText)
-            }
             index[totals.text(0)] = out.count
             out.append(ProviderSummary(
                 provider: totals.text(0), requests: Int(totals.int64(1)), failures: Int(totals.int64(2)),
-                cost: cost, unpriced: Int(totals.int64(4)), inputTokens: Int(totals.int64(5)),
-                outputTokens: Int(totals.int64(6))))
+                cost: try totals.money(3, table: "requests", column: "cost"), unpriced: Int(totals.int64(4)),
+                inputTokens: Int(totals.int64(5)), outputTokens: Int(totals.int64(6))))
         }
-        if d == .postgres {
-            try serverPercentiles(window: window, bounds: bounds, into: &out, index: index)
-        } else {
-            try clientPercentiles(window: window, bounds: bounds, into: &out, index: index)
-        }
-        return out
-    }
-
-    /// p50, p95 and p99 of each provider's latencies, computed by PostgreSQL: `percentile_cont`
-    /// interpolates `lo + (h − ⌊h⌋)·(hi − lo)` with `h = p·(n − 1)`, exactly as
-    /// ``Quantiles/linear(sorted:_:)`` does, so both stores give the same doubles; three numbers
-    /// per provider cross the wire instead of every latency.
-    private func serverPercentiles(window: String, bounds: [SQLValue], into out: inout [ProviderSummary],
-                                   index: [String: Int]) throws(StoreError) {
-        let stmt = try database.prepare("""
+        // PostgreSQL's percentile_cont interpolates `lo + (h − ⌊h⌋)·(hi − lo)` with
+        // `h = p·(n − 1)`, exactly as ``Quantiles/linear(sorted:_:)`` does, so both stores give
+        // the same doubles, and three numbers per provider cross the wire instead of every latency.
+        let percentiles = try database.prepare("""
             SELECT provider, percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
             FROM requests WHERE \(window) AND latency_ms IS NOT NULL GROUP BY provider
             """)
-        try stmt.bind(bounds)
-        while try stmt.step() {
-            guard let i = index[stmt.text(0)] else { continue }
-            out[i].p50 = stmt.double(1)
-            out[i].p95 = stmt.double(2)
-            out[i].p99 = stmt.double(3)
+        try percentiles.bind(bounds)
+        while try percentiles.step() {
+            guard let i = index[percentiles.text(0)] else { continue }
+            out[i].p50 = percentiles.double(1)
+            out[i].p95 = percentiles.double(2)
+            out[i].p99 = percentiles.double(3)
         }
+        return out
     }
 
-    /// The same percentiles on SQLite: one unordered pass, each provider's latencies sorted
-    /// here. (`ORDER BY provider, latency_ms` made SQLite sort every row through its temporary
-    /// B-tree: 104 s on 10M rows.)
-    private func clientPercentiles(window: String, bounds: [SQLValue], into out: inout [ProviderSummary],
-                                   index: [String: Int]) throws(StoreError) {
-        let stmt = try database.prepare("SELECT provider, latency_ms FROM requests WHERE \(window) AND latency_ms IS NOT NULL")
+    /// The same summary on SQLite, in one pass in primary-key order with the sums and each
+    /// provider's sorted latencies kept here. SQLite has no hash aggregate: `GROUP BY provider`
+    /// and `ORDER BY provider, latency_ms` each sorted every row through a temporary B-tree
+    /// (104 s on 10M rows for the two).
+    private func summaryInOnePass(window: String, bounds: [SQLValue]) throws(StoreError) -> [ProviderSummary] {
+        let stmt = try database.prepare("""
+            SELECT provider, status <> 'ok', cost, input_tokens, output_tokens, latency_ms FROM requests WHERE \(window)
+            """)
         try stmt.bind(bounds)
-        var values = Array(repeating: [Double](), count: out.count)
-        var last = "", lastIndex: Int?
+        var sums: [ProviderSummary] = []
+        var latencies: [[Double]] = []
+        var index: [String: Int] = [:]
+        var last = "", i = -1
         while try stmt.step() {
-            let p = stmt.text(0)
-            if p != last {
-                last = p
-                lastIndex = index[p]
+            let provider = stmt.text(0)
+            if i < 0 || provider != last {
+                last = provider
+                if let known = index[provider] {
+                    i = known
+                } else {
+                    i = sums.count
+                    index[provider] = i
+                    sums.append(ProviderSummary(provider: provider, requests: 0, failures: 0, cost: .zero, unpriced: 0,
+                                                inputTokens: 0, outputTokens: 0))
+                    latencies.append([])
+                }
             }
-            if let i = lastIndex { values[i].append(stmt.double(1)) }
+            sums[i].requests += 1
+            if stmt.int64(1) != 0 { sums[i].failures += 1 }
+            if stmt.isNull(2) {
+                sums[i].unpriced += 1
+            } else {
+                sums[i].cost = try Self.exactSum(sums[i].cost, try stmt.money(2, table: "requests", column: "cost"), path: path)
+            }
+            sums[i].inputTokens = try Self.integerSum(sums[i].inputTokens, stmt.int64(3), path: path)
+            sums[i].outputTokens = try Self.integerSum(sums[i].outputTokens, stmt.int64(4), path: path)
+            if !stmt.isNull(5) { latencies[i].append(stmt.double(5)) }
         }
-        for i in values.indices where !values[i].isEmpty {
-            values[i].sort()
-            out[i].p50 = Quantiles.linear(sorted: values[i], 0.50)
-            out[i].p95 = Quantiles.linear(sorted: values[i], 0.95)
-            out[i].p99 = Quantiles.linear(sorted: values[i], 0.99)
+        for i in sums.indices where !latencies[i].isEmpty {
+            latencies[i].sort()
+            sums[i].p50 = Quantiles.linear(sorted: latencies[i], 0.50)
+            sums[i].p95 = Quantiles.linear(sorted: latencies[i], 0.95)
+            sums[i].p99 = Quantiles.linear(sorted: latencies[i], 0.99)
         }
+        // In SQLite's BINARY order (bytes), as `ORDER BY provider` gave.
+        return sums.sorted { $0.provider.utf8.lexicographicallyPrecedes($1.provider.utf8) }
+    }
+
+    /// `a + b`, or the error SQLite's `money_sum` reports on overflow.
+    static func exactSum(_ a: Money, _ b: Money, path: String) throws(StoreError) -> Money {
+        let (sum, overflow) = a.units.addingReportingOverflow(b.units)
+        if overflow { throw .sqlite(path: path, code: 1, message: "money_sum: overflow", sql: nil) }
+        return Money(units: sum)
+    }
+
+    /// `a + b`, or the error SQLite's `sum` reports on overflow.
+    static func integerSum(_ a: Int, _ b: Int64, path: String) throws(StoreError) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(Int(b))
+        if overflow { throw .sqlite(path: path, code: 1, message: "integer overflow", sql: nil) }
+        return sum
     }
 
     /// Every Mosaic table with its row count, in schema order.
