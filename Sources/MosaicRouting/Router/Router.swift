@@ -699,6 +699,10 @@ public final class Router: Sendable {
         if status != .cancelled {
             let success = status == .ok
             s.breaker.record(success: success, now: now)
+            // The window only changes here: its failure share is divided once per outcome,
+            // not once per provider per decision.
+            let w = s.breaker.window
+            s.failureRate = w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0
             if success && latencyMs.isFinite && latencyMs >= 0 {
                 s.ewmaMs = s.observed ? alpha * latencyMs + (1 - alpha) * s.ewmaMs : latencyMs
                 s.observed = true
@@ -985,6 +989,10 @@ struct ProviderRuntime: Sendable {
     var ejections = 0
     /// Attempts admitted and not yet reported.
     var inFlight = 0
+    /// The failure share of the breaker's window (0 when empty), kept up to date by
+    /// ``Router/record(_:status:isProbe:latencyMs:alpha:now:)``, the only place the window
+    /// changes.
+    var failureRate = 0.0
 
     init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
         self.breaker = breaker
@@ -1052,14 +1060,13 @@ struct ProviderRuntime: Sendable {
         default: break
         }
         if case .none = drop, ejectedUntil > now { drop = .ejected(until: ejectedUntil) }
-        let w = breaker.window
         // Slow start applies to a closed breaker only. `trafficShare` is 0 while open or half-open
         // (probes are admitted by the breaker, not by share), so using it here would drop a
         // half-open provider, or one whose open time is over, from every decision: it would never
         // be probed and never close.
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
-        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
+        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: failureRate,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight)
     }
 }
