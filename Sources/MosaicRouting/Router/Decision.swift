@@ -28,14 +28,8 @@ public struct Decision: Sendable {
     @usableFromInline var values: CompiledPredictor.RequestValues? = nil
     @usableFromInline var valuesOwner: ObjectIdentifier? = nil
     @usableFromInline var scratch: [Double] = []
-    @usableFromInline var order: [Int] = []
-    @usableFromInline var keys: [Double] = []
-    @usableFromInline var flags: [Bool] = []
-    @usableFromInline var predictions: [Prediction] = []
-    @usableFromInline var costs: [Double] = []
-    @usableFromInline var quality: [Double] = []
-    /// Every provider's live state, taken once per decision.
-    var snapshots: [ProviderRuntime.Snapshot] = []
+    /// The ranking and the per-provider working values (see ``DecisionScratch``).
+    var work = DecisionScratch(poolSize: 0)
 
     /// Whether only the ranking is kept (see ``init(seed:compact:)``).
     public let compact: Bool
@@ -61,11 +55,34 @@ public struct Decision: Sendable {
     /// The primary: the first candidate, if any provider is left.
     public var primary: Candidate? { candidates.first }
 
+    /// The kept providers' pool indices, best first once ranked. Written in place (the
+    /// decision's storage is made unique by ``reset(poolSize:)``), so the ranking moves no array.
+    var order: UnsafeMutableBufferPointer<Int> { UnsafeMutableBufferPointer(start: work.order, count: work.kept) }
+    /// Per pool index: the strategy's ranking key, ascending-is-better unless noted.
+    var keys: UnsafeMutablePointer<Double> { work.keys }
+    /// Per pool index: the candidate misses the SLO (model utility).
+    var flags: UnsafeMutablePointer<Bool> { work.flags }
+    var predictions: UnsafeMutablePointer<Prediction> { work.predictions }
+    var costs: UnsafeMutablePointer<Double> { work.costs }
+    var quality: UnsafeMutablePointer<Double> { work.quality }
+    /// Every provider's live state, taken once per decision.
+    var snapshots: UnsafeMutablePointer<ProviderRuntime.Snapshot> { work.snapshots }
+
+    /// Adds pool index `i` after the kept providers (at most the pool size).
+    @inline(__always)
+    func keep(_ i: Int) {
+        work.order[work.kept] = i
+        work.kept &+= 1
+    }
+
+    /// Keeps no provider.
+    @inline(__always)
+    func clearOrder() { work.kept = 0 }
+
     mutating func reset(poolSize n: Int) {
         // Emptied only when not empty (a compact decision never fills the first two).
         if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
         if !dropped.isEmpty { dropped.removeAll(keepingCapacity: true) }
-        if !order.isEmpty { order.removeAll(keepingCapacity: true) }
         if rule != nil { rule = nil }
         if rejection != nil { rejection = nil }
         panic = false
@@ -74,16 +91,79 @@ public struct Decision: Sendable {
         if candidates.capacity < n {
             candidates.reserveCapacity(n)
             dropped.reserveCapacity(n)
-            order.reserveCapacity(n)
         }
-        if keys.count != n {
-            keys = [Double](repeating: 0, count: n)
-            flags = [Bool](repeating: false, count: n)
-            predictions = [Prediction](repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
-            costs = [Double](repeating: 0, count: n)
-            quality = [Double](repeating: 0, count: n)
-            snapshots = [ProviderRuntime.Snapshot](repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0, healthDrop: .none, share: 1, inFlight: 0), count: n)
+        // One uniqueness check per decision; the decision then writes through pointers.
+        if work.poolSize != n {
+            work = DecisionScratch(poolSize: n)
+        } else if !isKnownUniquelyReferenced(&work) {
+            work = work.copy()
         }
+        work.kept = 0
+    }
+}
+
+/// A ``Decision``'s ranking (kept pool indices) and per-provider working values (ranking keys,
+/// SLO flags, predictions, costs, quality, live-state snapshots), in one allocation per pool
+/// size.
+///
+/// Copy-on-write by hand: ``Decision/reset(poolSize:)`` makes it unique once per decision (a
+/// copied `Decision` keeps its own values), and the decision then reads and writes it through
+/// raw pointers, with no uniqueness or bounds check per write (they were about 6% of a
+/// simulated replay, about twenty per decision of four providers).
+final class DecisionScratch: @unchecked Sendable {
+    let poolSize: Int
+    /// How many of `order` are kept providers.
+    var kept = 0
+    let order: UnsafeMutablePointer<Int>
+    let keys: UnsafeMutablePointer<Double>
+    let flags: UnsafeMutablePointer<Bool>
+    let predictions: UnsafeMutablePointer<Prediction>
+    let costs: UnsafeMutablePointer<Double>
+    let quality: UnsafeMutablePointer<Double>
+    let snapshots: UnsafeMutablePointer<ProviderRuntime.Snapshot>
+
+    init(poolSize n: Int) {
+        poolSize = n
+        order = .allocate(capacity: Swift.max(n, 1))
+        order.initialize(repeating: 0, count: n)
+        keys = .allocate(capacity: Swift.max(n, 1))
+        keys.initialize(repeating: 0, count: n)
+        flags = .allocate(capacity: Swift.max(n, 1))
+        flags.initialize(repeating: false, count: n)
+        predictions = .allocate(capacity: Swift.max(n, 1))
+        predictions.initialize(repeating: Prediction(expectedLatencyMs: 0, tailLatencyMs: 0, failureProbability: 0), count: n)
+        costs = .allocate(capacity: Swift.max(n, 1))
+        costs.initialize(repeating: 0, count: n)
+        quality = .allocate(capacity: Swift.max(n, 1))
+        quality.initialize(repeating: 0, count: n)
+        snapshots = .allocate(capacity: Swift.max(n, 1))
+        snapshots.initialize(repeating: ProviderRuntime.Snapshot(healthy: true, ewmaMs: 0, failureRate: 0, tokens: 0, tokenWait: 0,
+                                                                 healthDrop: .none, share: 1, inFlight: 0), count: n)
+    }
+
+    /// An independent copy (for a `Decision` that was copied before deciding again).
+    func copy() -> DecisionScratch {
+        let c = DecisionScratch(poolSize: poolSize)
+        c.kept = kept
+        c.order.update(from: order, count: poolSize)
+        c.keys.update(from: keys, count: poolSize)
+        c.flags.update(from: flags, count: poolSize)
+        c.predictions.update(from: predictions, count: poolSize)
+        c.costs.update(from: costs, count: poolSize)
+        c.quality.update(from: quality, count: poolSize)
+        c.snapshots.update(from: snapshots, count: poolSize)
+        return c
+    }
+
+    deinit {
+        // Plain values (no references): deallocated without deinitializing.
+        order.deallocate()
+        keys.deallocate()
+        flags.deallocate()
+        predictions.deallocate()
+        costs.deallocate()
+        quality.deallocate()
+        snapshots.deallocate()
     }
 }
 

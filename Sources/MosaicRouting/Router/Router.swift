@@ -216,13 +216,12 @@ public final class Router: Sendable {
         var healthy = 0
         live.withLock { live in
             // Through buffer pointers: each provider's state is read in place, not copied out.
+            let snapshots = d.snapshots
             live.withUnsafeBufferPointer { live in
-                d.snapshots.withUnsafeMutableBufferPointer { snapshots in
-                    for i in 0..<n {
-                        let snapshot = live[i].snapshot(now: now)
-                        if snapshot.healthy { healthy += 1 }
-                        snapshots[i] = snapshot
-                    }
+                for i in 0..<n {
+                    let snapshot = live[i].snapshot(now: now)
+                    if snapshot.healthy { healthy += 1 }
+                    snapshots[i] = snapshot
                 }
             }
         }
@@ -287,7 +286,7 @@ public final class Router: Sendable {
                     continue
                 }
             }
-            d.order.append(i)
+            d.keep(i)
             d.predictions[i] = prediction
             d.costs[i] = cost
             d.keys[i] = ranksByLoad ? Double(snapshot.inFlight) : snapshot.ewmaMs
@@ -451,31 +450,26 @@ public final class Router: Sendable {
     }
 
     // Stable insertion sort of d.order[start...] by d.keys (n is small: a pool of providers).
-    // Through buffer pointers: one uniqueness check for the sort, not one per move.
+    // In place, through the decision's pointers: no uniqueness or bounds check per move.
     @inline(__always)
     func sortOrder(_ d: inout Decision, from start: Int = 0, descending: Bool = false, missFlags: Bool = false) {
-        let m = d.order.count
+        let order = d.order, keys = d.keys, flags = d.flags
+        let m = order.count
         if m - start < 2 { return }
-        d.keys.withUnsafeBufferPointer { keys in
-            d.flags.withUnsafeBufferPointer { flags in
-                d.order.withUnsafeMutableBufferPointer { order in
-                    for a in (start + 1)..<m {
-                        let v = order[a]
-                        let kv = keys[v], mv = missFlags && flags[v]
-                        var b = a - 1
-                        while b >= start {
-                            let u = order[b]
-                            let ku = keys[u], mu = missFlags && flags[u]
-                            let before: Bool
-                            if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
-                            if !before { break }
-                            order[b + 1] = u
-                            b -= 1
-                        }
-                        order[b + 1] = v
-                    }
-                }
+        for a in (start + 1)..<m {
+            let v = order[a]
+            let kv = keys[v], mv = missFlags && flags[v]
+            var b = a - 1
+            while b >= start {
+                let u = order[b]
+                let ku = keys[u], mu = missFlags && flags[u]
+                let before: Bool
+                if mv != mu { before = !mv } else { before = descending ? kv > ku : kv < ku }
+                if !before { break }
+                order[b + 1] = u
+                b -= 1
             }
+            order[b + 1] = v
         }
     }
 
@@ -485,9 +479,10 @@ public final class Router: Sendable {
         guard m > 1, start % m != 0 else { return }
         let s = start % m
         // Three reversals: rotate left by s, in place.
-        d.order[0..<s].reverse()
-        d.order[s..<m].reverse()
-        d.order[0..<m].reverse()
+        let order = d.order
+        order[0..<s].reverse()
+        order[s..<m].reverse()
+        order[0..<m].reverse()
     }
 
     func moveToFront(_ d: inout Decision, _ k: Int) { move(&d, from: k, to: 0) }
@@ -497,15 +492,14 @@ public final class Router: Sendable {
     @inline(__always)
     func move(_ d: inout Decision, from k: Int, to t: Int) {
         guard k > t else { return }
-        d.order.withUnsafeMutableBufferPointer { order in
-            let v = order[k]
-            var j = k
-            while j > t {
-                order[j] = order[j - 1]
-                j -= 1
-            }
-            order[t] = v
+        let order = d.order
+        let v = order[k]
+        var j = k
+        while j > t {
+            order[j] = order[j - 1]
+            j -= 1
         }
+        order[t] = v
     }
 
     /// `x % m` for `m ≥ 1`. Pools are small, and a remainder by a constant compiles to a
@@ -528,9 +522,10 @@ public final class Router: Sendable {
     /// The position of pool index `i` in `d.order`, if kept.
     @inline(__always)
     func position(of i: Int, in d: Decision) -> Int? {
+        let order = d.order
         var k = 0
-        while k < d.order.count {
-            if d.order[k] == i { return k }
+        while k < order.count {
+            if order[k] == i { return k }
             k += 1
         }
         return nil
@@ -563,7 +558,7 @@ public final class Router: Sendable {
             if !admitted {
                 d.rejection = .quotaExhausted(tenant: request.tenant, resetsAt: resets)
                 d.candidates.removeAll(keepingCapacity: true)
-                d.order.removeAll(keepingCapacity: true)
+                d.clearOrder()
                 return nil
             }
         }
@@ -704,6 +699,10 @@ public final class Router: Sendable {
         if status != .cancelled {
             let success = status == .ok
             s.breaker.record(success: success, now: now)
+            // The window only changes here: its failure share is divided once per outcome,
+            // not once per provider per decision.
+            let w = s.breaker.window
+            s.failureRate = w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0
             if success && latencyMs.isFinite && latencyMs >= 0 {
                 s.ewmaMs = s.observed ? alpha * latencyMs + (1 - alpha) * s.ewmaMs : latencyMs
                 s.observed = true
@@ -990,6 +989,10 @@ struct ProviderRuntime: Sendable {
     var ejections = 0
     /// Attempts admitted and not yet reported.
     var inFlight = 0
+    /// The failure share of the breaker's window (0 when empty), kept up to date by
+    /// ``Router/record(_:status:isProbe:latencyMs:alpha:now:)``, the only place the window
+    /// changes.
+    var failureRate = 0.0
 
     init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
         self.breaker = breaker
@@ -1057,14 +1060,13 @@ struct ProviderRuntime: Sendable {
         default: break
         }
         if case .none = drop, ejectedUntil > now { drop = .ejected(until: ejectedUntil) }
-        let w = breaker.window
         // Slow start applies to a closed breaker only. `trafficShare` is 0 while open or half-open
         // (probes are admitted by the breaker, not by share), so using it here would drop a
         // half-open provider, or one whose open time is over, from every decision: it would never
         // be probed and never close.
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
-        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: w.requests > 0 ? Double(w.failures) / Double(w.requests) : 0,
+        return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: failureRate,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight)
     }
 }

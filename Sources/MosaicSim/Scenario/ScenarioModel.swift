@@ -96,7 +96,10 @@ struct ScenarioModel: StreamingSimulationModel {
     let predictsService: Bool
 
     var providers: [ProviderRuntime]
-    var requests: [Request] = []
+    /// The requests' slab (see ``RequestSlab``); `requests` views it.
+    let slab = RequestSlab(capacity: 1024)
+    /// The live part of the slab, read and written in place.
+    var requests: UnsafeMutableBufferPointer<Request> { slab.buffer }
     var free: [Int32] = []
     var decision: Decision
     /// The arrival, mix and cache streams (drawn here, or ahead on another thread by `pipeline`).
@@ -220,7 +223,6 @@ struct ScenarioModel: StreamingSimulationModel {
             let total = acc
             for i in zipf.indices { zipf[i] /= total }
         }
-        requests.reserveCapacity(1024)
         let runtimes = providers
         eventProviders = scenario.events.map { Self.providersDown(by: $0, router: router, providers: runtimes) }
         for (i, e) in scenario.events.enumerated() {
@@ -395,8 +397,7 @@ struct ScenarioModel: StreamingSimulationModel {
             requests[Int(slot)] = fresh
             return Int(slot)
         }
-        requests.append(r)
-        return requests.count - 1
+        return slab.append(r)
     }
 
     // MARK: - Routing and attempts
@@ -407,21 +408,24 @@ struct ScenarioModel: StreamingSimulationModel {
     /// Writes request `r` at `now` into ``routeScratch``: the numbers always, the tenant,
     /// operation and tags only when they differ from the previous request's.
     @inline(__always)
-    mutating func prepareRouteRequest(_ r: Request, now: Double) {
-        let tenant = Int(r.tenant), operation = Int(r.operation), tags = Int(r.tagBits) & (tagSets.count - 1)
+    mutating func prepareRouteRequest(_ slot: Int, now: Double) {
+        // Read in place (a copy of the request was a memcpy per routing).
+        let r = requests.baseAddress.unsafelyUnwrapped + slot
+        let tenant = Int(r.pointee.tenant), operation = Int(r.pointee.operation)
+        let tags = Int(r.pointee.tagBits) & (tagSets.count - 1)
         if tenant != scratchTenant { routeScratch.tenant = tenants[tenant]; scratchTenant = tenant }
         if operation != scratchOperation { routeScratch.operation = operations[operation]; scratchOperation = operation }
         if tags != scratchTags { routeScratch.tags = tagSets[tags]; scratchTags = tags }
-        routeScratch.promptTokens = Int(r.prompt)
-        routeScratch.expectedOutputTokens = Int(r.output)
-        routeScratch.compliance = ComplianceSet(rawValue: r.compliance)
+        routeScratch.promptTokens = Int(r.pointee.prompt)
+        routeScratch.expectedOutputTokens = Int(r.pointee.output)
+        routeScratch.compliance = ComplianceSet(rawValue: r.pointee.compliance)
         routeScratch.timestamp = micros(now)
     }
 
     /// Asks the router for a ranking and sends the first admitted attempt.
     mutating func route(_ slot: Int, _ k: inout Kernel) {
         let now = k.now
-        prepareRouteRequest(requests[slot], now: now)
+        prepareRouteRequest(slot, now: now)
         requests[slot].routings += 1
         let ts = micros(now)
         guard let ticket = router.route(routeScratch, now: ts, into: &decision) else {
@@ -857,6 +861,45 @@ struct ScenarioModel: StreamingSimulationModel {
         for o in result.outages.indices {
             result.outages[o].errorBudgetBurned = budget > 0 ? Double(result.outages[o].failed) / budget : 0
         }
+    }
+}
+
+/// The simulator's per-request state in one block of memory that grows by doubling, read and
+/// written through a pointer: a `[Request]` checked its uniqueness and bounds on each of the
+/// dozen or so field writes per attempt. Owned by one ``ScenarioModel`` (which is never copied
+/// while it runs).
+final class RequestSlab {
+    private var base: UnsafeMutablePointer<ScenarioModel.Request>
+    private var capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    /// The requests so far, in slot order.
+    var buffer: UnsafeMutableBufferPointer<ScenarioModel.Request> {
+        @inline(__always) get { UnsafeMutableBufferPointer(start: base, count: count) }
+    }
+
+    /// Adds a request in a new slot and returns the slot.
+    func append(_ r: ScenarioModel.Request) -> Int {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<ScenarioModel.Request>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + count).initialize(to: r)
+        count += 1
+        return count - 1
     }
 }
 

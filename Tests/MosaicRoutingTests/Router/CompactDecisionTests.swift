@@ -57,5 +57,26 @@ extension RouterSuite {
             #expect(full.health(now: now).map(\.trips) == compact.health(now: now).map(\.trips))
             #expect(full.health(now: now).contains { $0.trips > 0 })
         }
+
+        @Test func aCopiedDecisionKeepsItsRankingWhenTheOriginalDecidesAgain() throws {
+            // The ranking and per-provider values are storage that copies share until one of them
+            // decides again (copy-on-write by hand): the copy must keep what it had.
+            let router = try RT.router(RoutingPolicy(providers: RT.ai, strategy: .powerOfTwoChoices))
+            var d = Decision(seed: 3, compact: true)
+            var now: Int64 = 0
+            var changed = 0
+            for _ in 0..<200 {
+                now += 1_000
+                let request = RouteRequest(tenant: "t", promptTokens: 500, expectedOutputTokens: 100, timestamp: now)
+                let first = router.route(request, now: now, into: &d)
+                let copy = d
+                let (index, remaining, prediction) = (copy.selectedIndex, copy.remaining, copy.selectedPrediction)
+                let second = router.route(request, now: now, into: &d)
+                #expect(copy.selectedIndex == index && copy.remaining == remaining && copy.selectedPrediction == prediction)
+                if d.selectedIndex != index || d.remaining != remaining { changed += 1 }
+                for t in [first, second].compactMap({ $0 }) { router.complete(t, status: .ok, latencyMs: 100, now: now) }
+            }
+            #expect(changed > 0, "the original's later decisions differ, so shared storage would show in the copy")
+        }
     }
 }
