@@ -13,6 +13,10 @@ import PackageDescription
 /// reaches with `-sanitize=fuzzer,address`; without it nothing here changes.
 let fuzzing = ProcessInfo.processInfo.environment["MOSAIC_FUZZ"] == "1"
 let fuzzFlags: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-O"])] : []
+/// The decision path crosses modules (the simulator and the server call the router, the router
+/// calls the vocabulary): in release builds these modules expose their bodies for inlining
+/// across the boundary (cross-module optimisation), which the replay measures.
+let hotPathFlags: [SwiftSetting] = fuzzFlags + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "Mosaic",
@@ -59,7 +63,7 @@ let package = Package(
         .target(
             name: "MosaicCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: fuzzFlags
+            swiftSettings: hotPathFlags
         ),
         /// The store: SQLite (embedded, the default) or PostgreSQL (shared, through PostgresNIO);
         /// schema, migrations, bulk writers and queries.
@@ -73,7 +77,7 @@ let package = Package(
         .target(
             name: "MosaicRouting",
             dependencies: ["MosaicCore", .product(name: "Yams", package: "Yams")],
-            swiftSettings: fuzzFlags
+            swiftSettings: hotPathFlags
         ),
         /// Dense matrices over OpenBLAS and LAPACKE.
         .target(
@@ -92,7 +96,7 @@ let package = Package(
         .target(
             name: "MosaicSim",
             dependencies: ["MosaicCore", "MosaicRouting", .product(name: "Histogram", package: "hdrhistogram-swift")],
-            swiftSettings: fuzzFlags
+            swiftSettings: hotPathFlags
         ),
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
