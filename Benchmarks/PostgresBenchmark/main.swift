@@ -18,8 +18,10 @@
 //      later: `INSERT … SELECT`), so the queries run on 2 × --rows rows;
 //   4. times, on both stores, each in a child process of its own (best of two runs, peak RSS):
 //      cost by provider and day (`Store.requestSeries(interval: 1d, by: .provider)`, exact
-//      money sums) and latency percentiles per provider (`Store.providerSummary`, p50/p95/p99),
-//      and checks that both stores give the same answers.
+//      money sums), latency percentiles per provider (`Store.providerSummary`, p50/p95/p99) and
+//      the cost report's cells by hour, provider, model and tenant (`Store.hourlyCosts`), and
+//      checks that both stores give the same answers; on SQLite also the cost cells' former
+//      `GROUP BY` query, as the reference for the one pass.
 // Not part of `swift test`.
 import BenchmarkSupport
 import Foundation
@@ -46,6 +48,22 @@ func query(_ kind: String, _ store: Store) throws -> String {
         return try store.providerSummary().map { p in
             "\(p.provider):\(p.requests):\(p.p50.map { "\($0)" } ?? "-"):\(p.p95.map { "\($0)" } ?? "-"):\(p.p99.map { "\($0)" } ?? "-")"
         }.joined(separator: ",")
+    case "cost-by-hour-cell":
+        let cells = try store.hourlyCosts().cells
+        return "\(cells.count):\(cells.reduce(0) { $0 + $1.requests }):\(cells.map(\.cost).sum())"
+    case "cost-by-hour-cell-groupby":
+        // The cost report's former SQLite query, kept as the reference for the one pass.
+        let stmt = try store.database.prepare("""
+            SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), money_sum(cost)
+            FROM requests GROUP BY h, provider, model, tenant ORDER BY h, provider, model, tenant
+            """)
+        var cells = 0, requests: Int64 = 0, cost = Money.zero
+        while try stmt.step() {
+            cells += 1
+            requests += stmt.int64(4)
+            if !stmt.isNull(5) { cost += try Money(parsing: stmt.text(5)) }
+        }
+        return "\(cells):\(requests):\(cost)"
     default:
         fail("unknown query \(kind)")
     }
@@ -258,9 +276,11 @@ for location in [lite, mosaicDB] {
 
 // 4. The two queries, each backend, best of two child runs.
 var table: [[String]] = []
-for kind in ["cost-by-provider-day", "latency-percentiles"] {
+var cellDigest = ""
+for kind in ["cost-by-provider-day", "latency-percentiles", "cost-by-hour-cell", "cost-by-hour-cell-groupby"] {
     var digests: [String] = []
-    for (name, location) in [("SQLite", lite), ("PostgreSQL", mosaicDB)] {
+    let stores = kind.hasSuffix("-groupby") ? [("SQLite", lite)] : [("SQLite", lite), ("PostgreSQL", mosaicDB)]
+    for (name, location) in stores {
         var best = Double.infinity, rss = 0, digest = ""
         for _ in 0..<2 {
             guard let child = Bench.run(me, ["--child-query", kind, location]), child.status == 0 else { fail("\(kind) on \(name) failed") }
@@ -274,6 +294,15 @@ for kind in ["cost-by-provider-day", "latency-percentiles"] {
         say("\(kind) on \(name): \(Bench.fixed(best, 2)) s")
         table.append([kind, name, "\(2 * rows)", Bench.fixed(best, 2), Bench.megabytes(rss)])
     }
+    if kind.hasSuffix("-groupby") {
+        let onePass = table.first { $0[0] == "cost-by-hour-cell" && $0[1] == "SQLite" }?[3]
+        say("  same answer as the one pass: \(digests[0] == cellDigest ? "yes" : "NO\n  GROUP BY: \(digests[0])\n  one pass: \(cellDigest)")")
+        if let onePass, let a = Double(onePass), let b = Double(table.last![3]) {
+            say("  one pass / GROUP BY: \(Bench.fixed(b / a, 2))× faster")
+        }
+        continue
+    }
+    if kind == "cost-by-hour-cell" { cellDigest = digests[0] }
     say("  same answer on both: \(digests[0] == digests[1] ? "yes" : "NO\n  SQLite: \(digests[0])\n  PostgreSQL: \(digests[1])")")
 }
 say("")

@@ -36,7 +36,17 @@ extension Store {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
         let d = database.dialect
         let groupSQL = d.bytewise(grouping == .all ? "'all'" : grouping.rawValue)
-        struct Cell { var requests = 0; var input = 0; var output = 0; var cost = Money.zero }
+        struct Cell {
+            var requests = 0, input = 0, output = 0, cost = Money.zero
+
+            /// One request more, in place (one hash lookup per row).
+            mutating func add(input: Int64, output: Int64, cost: Money?, path: String) throws(StoreError) {
+                requests += 1
+                self.input = try Store.integerSum(self.input, input, path: path)
+                self.output = try Store.integerSum(self.output, output, path: path)
+                if let cost { self.cost = try Store.exactSum(self.cost, cost, path: path) }
+            }
+        }
         var cells: [String: [Int64: Cell]] = [:]
         var first = Int64.max, last = Int64.min
         if d == .postgres {
@@ -72,12 +82,8 @@ extension Store {
                     started = true
                 }
                 let ts = stmt.int64(1)
-                var c = groupCells[ts / interval, default: Cell()]
-                c.requests += 1
-                c.input = try Self.integerSum(c.input, stmt.int64(2), path: path)
-                c.output = try Self.integerSum(c.output, stmt.int64(3), path: path)
-                if !stmt.isNull(4) { c.cost = try Self.exactSum(c.cost, try stmt.money(4, table: "requests", column: "cost"), path: path) }
-                groupCells[ts / interval] = c
+                let cost = stmt.isNull(4) ? nil : try stmt.money(4, table: "requests", column: "cost")
+                try groupCells[ts / interval, default: Cell()].add(input: stmt.int64(2), output: stmt.int64(3), cost: cost, path: path)
                 first = min(first, ts)
                 last = max(last, ts)
             }

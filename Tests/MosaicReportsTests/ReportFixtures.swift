@@ -2,6 +2,7 @@ import Foundation
 import MosaicCore
 @testable import MosaicReports
 import MosaicSim
+@testable import MosaicStore
 import MosaicTestSupport
 
 /// Small, fixed inputs for the four reports, so that their rendered files can be compared

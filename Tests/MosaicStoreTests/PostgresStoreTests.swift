@@ -71,6 +71,8 @@ struct PostgresStoreTests {
 
         #expect(try pg.providerSummary() == lite.store.providerSummary())
         #expect(try pg.requestSeries(interval: 3_600_000_000, by: .tenant) == lite.store.requestSeries(interval: 3_600_000_000, by: .tenant))
+        #expect(try pg.hourlyCosts().cells == lite.store.hourlyCosts().cells)
+        #expect(try pg.hourlyCosts(from: may, to: may + 7_200_000_000).span == lite.store.hourlyCosts(from: may, to: may + 7_200_000_000).span)
         #expect(try pg.requestSeries(interval: 60_000_000, by: .provider, from: may, to: may + 7_200_000_000)
             == lite.store.requestSeries(interval: 60_000_000, by: .provider, from: may, to: may + 7_200_000_000))
         let columns = "ts, key, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id"

@@ -1,5 +1,5 @@
 import MosaicCore
-import MosaicStore
+@testable import MosaicStore
 import MosaicTestSupport
 import Testing
 
@@ -111,6 +111,44 @@ struct StoreSummaryTests {
         let onlyTo = try store.providerSummary(to: may + 1)
         #expect(onlyTo.map(\.provider) == ["anthropic"] && onlyTo.map(\.requests) == [1])
         #expect(try store.providerSummary(from: to, to: to).isEmpty)
+    }
+
+    /// The one-pass hourly cells equal SQLite's own `GROUP BY` with `money_sum`, in its order.
+    @Test func hourlyCostsEqualTheGroupedQuery() throws {
+        var rng = SeededRandom(seed: 7).stream("hourly")
+        let providers = ["openai", "anthropic", "ollama"], models = ["m", "m2", "Zeta", "älpha"], tenants = ["a", "B", "c"]
+        let records = (0..<3000).map { i in
+            RequestRecord(timestamp: may + Int64(rng.next() % 20) * 3_600_000_000 + Int64(i), tenant: tenants[Int(rng.next() % 3)],
+                          provider: providers[Int(rng.next() % 3)], model: models[Int(rng.next() % 4)],
+                          inputTokens: Int(rng.next() % 5000), outputTokens: Int(rng.next() % 800),
+                          status: rng.next() % 5 == 0 ? .error : .ok,
+                          cost: rng.next() % 6 == 0 ? nil : Money(units: Int128(rng.next() % 10_000_000_000_000_000_000)))
+        }
+        _ = try load(records.sorted { $0.timestamp < $1.timestamp })
+        for (from, to) in [(nil, nil), (may + 3 * 3_600_000_000 + 500, may + 9 * 3_600_000_000)] as [(Int64?, Int64?)] {
+            let stmt = try store.database.prepare("""
+                SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), count(*) FILTER (WHERE status <> 'ok'),
+                       sum(input_tokens), sum(output_tokens), money_sum(cost), count(*) FILTER (WHERE cost IS NULL), min(ts), max(ts)
+                FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY h, provider, model, tenant ORDER BY h, provider, model, tenant
+                """)
+            try stmt.bind([.int(from ?? Int64.min), .int(to ?? Int64.max)])
+            var expected: [HourlyCost] = []
+            var first = Int64.max, last = Int64.min
+            while try stmt.step() {
+                expected.append(HourlyCost(hour: stmt.int64(0), provider: stmt.text(1), model: stmt.text(2), tenant: stmt.text(3),
+                                           requests: Int(stmt.int64(4)), failures: Int(stmt.int64(5)),
+                                           inputTokens: Int(stmt.int64(6)), outputTokens: Int(stmt.int64(7)),
+                                           cost: stmt.isNull(8) ? .zero : try Money(parsing: stmt.text(8)), unpriced: Int(stmt.int64(9))))
+                first = min(first, stmt.int64(10))
+                last = max(last, stmt.int64(11))
+            }
+            let got = try store.hourlyCosts(from: from, to: to)
+            #expect(expected.count > 100)
+            #expect(got.cells == expected)
+            #expect(got.span == first ... last)
+        }
+        #expect(try store.hourlyCosts(from: may + 30 * 3_600_000_000).cells.isEmpty)
+        #expect(try store.hourlyCosts(from: may + 30 * 3_600_000_000).span == nil)
     }
 
     @Test func emptyStoreHasNoSummaryAndNoSpan() throws {

@@ -3,20 +3,10 @@ import MosaicStore
 
 /// The store's cost data, aggregated once: the request log by hour, provider, model and
 /// tenant; the billing table by billing period, provider, service, team and tenant. Every
-/// amount is exact (`money_sum` on SQLite, `sum` over `numeric` on PostgreSQL).
+/// amount is exact (summed as ``Money``, `money_sum` on SQLite, `sum` over `numeric` on PostgreSQL).
 public struct CostData: Sendable {
-    public struct RequestCell: Sendable {
-        public var hour: Int64
-        public var provider: String
-        public var model: String
-        public var tenant: String
-        public var requests: Int
-        public var failures: Int
-        public var inputTokens: Int
-        public var outputTokens: Int
-        public var cost: Money
-        public var unpriced: Int
-    }
+    /// Requests by hour, provider, model and tenant (the store's ``HourlyCost``).
+    public typealias RequestCell = HourlyCost
 
     public struct BillingCell: Sendable {
         /// `2024-09-01 … 2024-09-30`, or `charge month 2024-09` when the line has no billing period.
@@ -76,23 +66,7 @@ public struct CostData: Sendable {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
         let d = store.database.dialect, periodSQL = CostData.periodSQL(d)
         do {
-            let r = try store.database.prepare("""
-                SELECT ts / 3600000000 AS h, provider, model, tenant, count(*), \(d.countWhere("status <> 'ok'")), sum(input_tokens),
-                       sum(output_tokens), \(d.moneySum("cost")), \(d.countWhere("cost IS NULL")), min(ts), max(ts)
-                FROM requests WHERE ts >= ?1 AND ts < ?2 GROUP BY h, provider, model, tenant ORDER BY h, provider, model, tenant
-                """)
-            try r.bind([.int(lo), .int(hi)])
-            var requests: [RequestCell] = []
-            var first = Int64.max, last = Int64.min
-            while try r.step() {
-                let text = r.isNull(8) ? "0" : r.text(8)
-                guard let cost = try? Money(parsing: text) else { throw ReportError.store("requests.cost: '\(text)' is not an amount") }
-                requests.append(RequestCell(hour: r.int64(0), provider: r.text(1), model: r.text(2), tenant: r.text(3),
-                                            requests: Int(r.int64(4)), failures: Int(r.int64(5)), inputTokens: Int(r.int64(6)),
-                                            outputTokens: Int(r.int64(7)), cost: cost, unpriced: Int(r.int64(9))))
-                first = min(first, r.int64(10))
-                last = max(last, r.int64(11))
-            }
+            let (requests, span) = try store.hourlyCosts(from: from, to: to)
             let b = try store.database.prepare("""
                 SELECT \(periodSQL) AS p, billing_currency, provider_name, coalesce(service_name, ''), team, tenant, charge_category,
                        \(d.moneySum("billed_cost")), \(d.moneySum("coalesce(effective_cost, billed_cost)")), \(d.moneySum("list_cost")), count(*)
@@ -137,8 +111,8 @@ public struct CostData: Sendable {
                                          unpriced: Int(c.int64(5))))
             }
             let hour: Int64 = 3_600_000_000
-            let windowFrom = from ?? (requests.isEmpty ? nil : (first / hour) * hour)
-            let windowTo = to ?? (requests.isEmpty ? nil : (last / hour + 1) * hour)
+            let windowFrom = from ?? span.map { ($0.lowerBound / hour) * hour }
+            let windowTo = to ?? span.map { ($0.upperBound / hour + 1) * hour }
             return CostData(requests: requests, billing: billing, billingTotals: totals, cacheHits: hits, from: windowFrom, to: windowTo)
         } catch let e as ReportError {
             throw e
