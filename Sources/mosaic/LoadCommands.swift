@@ -96,11 +96,12 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
     return (model, path)
 }
 
-/// One row per series: the chosen method, its cross-validated MASE, and the forecast's total and peak.
+/// One row per series: the chosen method, its cross-validated MASE beside seasonal naive's on the
+/// same folds (the baseline it has to beat), and the forecast's total and peak.
 func loadSummaryTable(_ model: LoadModel) -> OutputTable {
     var t = OutputTable(columns: [
-        "series", .right("points"), "method", .right("cv_mase"), .right("forecast_total"), "peak_at", .right("peak"),
-        .right("peak_hi95"),
+        "series", .right("points"), "method", .right("cv_mase"), .right("snaive_cv_mase"), .right("forecast_total"), "peak_at",
+        .right("peak"), .right("peak_hi95"),
     ])
     for s in model.series {
         let mean = s.forecast.mean
@@ -108,7 +109,9 @@ func loadSummaryTable(_ model: LoadModel) -> OutputTable {
         let hi95 = s.forecast.interval(level: 95)?.upper[peak]
         let cv = s.fitted.scores.first { $0.name == s.fitted.chosen.joined(separator: " + ") }?.mase
             ?? s.fitted.scores.compactMap(\.mase).min()
+        let naive = s.fitted.scores.first { $0.members.count == 1 && $0.name.hasPrefix("SeasonalNaive(") }?.mase
         t.rows.append([.text(s.group), .int(s.points), .text(s.fitted.chosen.joined(separator: " + ")), .number(cv, places: 3),
+                       .number(naive, places: 3),
                        .number(mean.reduce(0, +), places: 0),
                        .text(mean.isEmpty ? "" : Timestamp.format(s.forecastStart + Int64(peak) * model.interval)),
                        .number(mean.isEmpty ? nil : mean[peak], places: 1), .number(hi95, places: 1)])

@@ -47,19 +47,36 @@ import Testing
     @Test func trainLoadFromTheStoreAndPrintItsForecast() throws {
         let tmp = TemporaryDirectory("train-load")
         let db = tmp.file("m.sqlite")
-        _ = try MosaicBinary.run(["generate", "--days", "4", "--out", tmp.file("s")])
+        _ = try MosaicBinary.run(["generate", "--days", "10", "--out", tmp.file("s")])
         _ = try MosaicBinary.run(["ingest", "requests", tmp.file("s/requests.csv"), "--db", db])
         let series = try MosaicBinary.run(["series", "--interval", "1h", "--by", "provider", "--db", db, "--format", "csv"])
         #expect(series.status == 0)
-        #expect(series.stdout.split(separator: "\n").count == 1 + 5 * 96)
-        let train = try MosaicBinary.run(["train", "load", "--interval", "1h", "--horizon", "12", "--db", db], in: tmp.path)
+        #expect(series.stdout.split(separator: "\n").count == 1 + 5 * 240)
+        let train = try MosaicBinary.run(["train", "load", "--interval", "1h", "--horizon", "24", "--db", db, "--format", "json"],
+                                         in: tmp.path)
         #expect(train.status == 0, "stderr: \(train.stderr)")
         let path = tmp.file("models/load-v1.json")
         let model = try LoadModel.decode(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(model.series.map(\.group) == ["anthropic", "github", "github-actions", "ollama", "openai"])
-        #expect(model.series.allSatisfy { $0.forecast.mean.count == 12 && $0.forecast.intervals.count == 2 })
+        // Each series' row puts seasonal naive's cross-validated MASE (the baseline) beside the chosen method's.
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == model.series.count)
+        var compared = 0
+        for (row, s) in zip(rows, model.series) {
+            #expect(row["series"] as? String == s.group)
+            // A series without cross-validation scores (constant, or too short) has no baseline figure.
+            guard let naive = s.fitted.scores.first(where: { $0.name == "SeasonalNaive(24)" })?.mase else {
+                #expect(row["snaive_cv_mase"] == nil || row["snaive_cv_mase"] is NSNull, "\(row)")
+                continue
+            }
+            #expect(abs(try #require(row["snaive_cv_mase"] as? Double) - naive) < 5e-4, "\(row)")
+            #expect(row["cv_mase"] is Double, "\(row)")
+            compared += 1
+        }
+        #expect(compared >= 3)
+        #expect(model.series.allSatisfy { $0.forecast.mean.count == 24 && $0.forecast.intervals.count == 2 })
         let shown = try MosaicBinary.run(["forecast", "--model", path, "--format", "csv"])
-        #expect(shown.stdout.split(separator: "\n").count == 1 + 5 * 12)
+        #expect(shown.stdout.split(separator: "\n").count == 1 + 5 * 24)
         let bad = tmp.write("bad.json", #"{"schemaVersion": 1, "kind": "routing"}"#)
         let refused = try MosaicBinary.run(["forecast", "--model", bad])
         #expect(refused.status != 0)
