@@ -90,6 +90,13 @@ public enum Bench {
     /// Peak resident set size in bytes of this process, or (`children`) of the largest child
     /// waited for so far.
     public static func peakRSSBytes(children: Bool = false) -> Int {
+        // Linux keeps `ru_maxrss` across execve, so a child started from a large parent would
+        // report the parent's peak; VmHWM belongs to this process's own memory.
+        if !children, let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Int($0) }) {
+            return kib * 1024
+        }
         var usage = rusage()
         getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024  // Linux reports KiB

@@ -152,6 +152,12 @@ public final class Statement {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
+    /// Column `i`'s text as bytes in place, valid until the next step (SQLite only; empty for NULL).
+    func bytes(_ i: Int32) -> UnsafeRawBufferPointer {
+        guard let p = sqlite3_column_text(handle, i) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i)))
+    }
+
     /// An exact amount stored as decimal text (zero for NULL, as a sum of no rows); a value that
     /// is not an amount is ``StoreError/corruptValue(table:column:value:)`` naming `table.column`.
     /// On SQLite the text is parsed in place, without a `String`.

@@ -45,16 +45,19 @@ extension Store {
         } else {
             // SQLite has no hash aggregate: `GROUP BY h, provider, model, tenant` sorted every row
             // through a temporary B-tree. Read in primary-key order instead (`ORDER BY ts` is that
-            // order, no sort), sum each hour's cells here and sort only them when the hour ends.
+            // order, no sort), key each row by its three texts' bytes in place (no String per
+            // row), sum each hour's cells here and sort only them when the hour ends.
             let stmt = try database.prepare("""
                 SELECT ts, provider, model, tenant, status <> 'ok', input_tokens, output_tokens, cost
                 FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts
                 """)
             try stmt.bind(bounds)
-            struct Key: Hashable { var provider: String, model: String, tenant: String }
-            var hourCells: [Key: Int] = [:]
+            var keys = TextTriples()
+            var cellOfKey: [Int] = []  // the current hour's cell of each key, or -1
+            var keyOfCell: [Int] = []
             var hour = Int64.min, hourStart = 0
             func endHour() {
+                for k in keyOfCell[hourStart...] { cellOfKey[k] = -1 }
                 cells[hourStart...].sort {
                     $0.provider != $1.provider ? $0.provider.utf8.lexicographicallyPrecedes($1.provider.utf8)
                         : $0.model != $1.model ? $0.model.utf8.lexicographicallyPrecedes($1.model.utf8)
@@ -67,16 +70,16 @@ extension Store {
                     endHour()
                     hour = ts / 3_600_000_000
                     hourStart = cells.count
-                    hourCells.removeAll(keepingCapacity: true)
                 }
-                let key = Key(provider: stmt.text(1), model: stmt.text(2), tenant: stmt.text(3))
-                let i: Int
-                if let known = hourCells[key] {
-                    i = known
-                } else {
+                let k = keys.index(stmt.bytes(1), stmt.bytes(2), stmt.bytes(3))
+                if k == cellOfKey.count { cellOfKey.append(-1) }
+                var i = cellOfKey[k]
+                if i < 0 {
                     i = cells.count
-                    hourCells[key] = i
-                    cells.append(HourlyCost(hour: hour, provider: key.provider, model: key.model, tenant: key.tenant, requests: 0,
+                    cellOfKey[k] = i
+                    keyOfCell.append(k)
+                    let (provider, model, tenant) = keys.strings[k]
+                    cells.append(HourlyCost(hour: hour, provider: provider, model: model, tenant: tenant, requests: 0,
                                             failures: 0, inputTokens: 0, outputTokens: 0, cost: .zero, unpriced: 0))
                 }
                 cells[i].requests += 1
@@ -94,5 +97,40 @@ extension Store {
             endHour()
         }
         return (cells, first <= last ? first ... last : nil)
+    }
+}
+
+/// Triples of texts numbered in the order first seen, looked up by their bytes in place (one
+/// String is made per distinct triple, none per row).
+struct TextTriples {
+    private var byHash: [UInt64: [Int]] = [:]
+    private var lengths: [(Int, Int, Int)] = []
+    private var bytes: [[UInt8]] = []  // the three texts' bytes, one after the other
+    private(set) var strings: [(String, String, String)] = []
+
+    /// The triple's number; a new triple gets the next one.
+    mutating func index(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over each text and its length
+        func mix(_ part: UnsafeRawBufferPointer) {
+            for byte in part { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            h = (h ^ UInt64(part.count)) &* 0x100_0000_01b3
+        }
+        mix(a)
+        mix(b)
+        mix(c)
+        if let candidates = byHash[h] {
+            for k in candidates where lengths[k] == (a.count, b.count, c.count) && bytes[k].withUnsafeBytes({ s in
+                s[..<a.count].elementsEqual(a) && s[a.count ..< a.count + b.count].elementsEqual(b)
+                    && s[(a.count + b.count)...].elementsEqual(c)
+            }) {
+                return k
+            }
+        }
+        let k = strings.count
+        byHash[h, default: []].append(k)
+        lengths.append((a.count, b.count, c.count))
+        bytes.append(Array(a) + Array(b) + Array(c))
+        strings.append((String(decoding: a, as: UTF8.self), String(decoding: b, as: UTF8.self), String(decoding: c, as: UTF8.self)))
+        return k
     }
 }

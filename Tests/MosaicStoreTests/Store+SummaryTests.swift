@@ -151,6 +151,22 @@ struct StoreSummaryTests {
         #expect(try store.hourlyCosts(from: may + 30 * 3_600_000_000).span == nil)
     }
 
+    /// Triples that share their concatenation, empty texts and bytes that are not UTF-8 stay apart.
+    @Test func textTriplesAreKeyedByEachTextsBytes() {
+        var triples = TextTriples()
+        let cases: [([UInt8], [UInt8], [UInt8])] = [
+            (Array("ab".utf8), Array("c".utf8), []), (Array("a".utf8), Array("bc".utf8), []), ([], [], []),
+            (Array("a".utf8), Array("b".utf8), Array("c".utf8)), ([0xFF], [], []), ([0xFE], [], []),
+        ]
+        func index(_ t: ([UInt8], [UInt8], [UInt8])) -> Int {
+            t.0.withUnsafeBytes { a in t.1.withUnsafeBytes { b in t.2.withUnsafeBytes { c in triples.index(a, b, c) } } }
+        }
+        let first = cases.map(index)
+        #expect(first == Array(0..<cases.count))
+        #expect(cases.reversed().map(index) == first.reversed())
+        #expect(triples.strings[0] == ("ab", "c", "") && triples.strings[3] == ("a", "b", "c"))
+    }
+
     @Test func emptyStoreHasNoSummaryAndNoSpan() throws {
         #expect(try store.providerSummary().isEmpty)
         #expect(try store.requestSpan() == nil)
