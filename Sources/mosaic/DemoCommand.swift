@@ -11,12 +11,14 @@ import MosaicStore
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → forecast → route → simulate → report → serve → gateway.",
+        abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → quality → forecast → route → simulate → report → serve → gateway.",
         discussion: """
             Generates two weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
-            holdout metrics, and fits a load model that forecasts the next day of requests per \
+            holdout metrics, fits the quality model (which prompts the weak model can take) on \
+            four fifths of a real MMLU sample and scores it beside its baselines on the fifth it \
+            never saw, fits a load model that forecasts the next day of requests per \
             provider, routes four sample requests through the example policy with that routing \
             model, and finally sends a burst of chat requests through the gateway to two stand-in \
             providers on loopback and retrains on the rows it recorded (in a scratch store). \
@@ -29,8 +31,14 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the sample traffic.") var seed: UInt64 = 42
     @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file")) var modelPath = "models/router-demo.json"
     @Option(name: .long, help: ArgumentHelp("Where the load-prediction model goes.", valueName: "file")) var loadModelPath = "models/load-demo.json"
+    @Option(name: .long, help: ArgumentHelp(
+        "Correctness file for the quality step (RouteLLM layout; default: \(Self.qualitySample), looked for in the working folder and above the mosaic binary); 'none' skips the step.",
+        valueName: "file")) var qualityData: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
+
+    /// The MMLU sample in the repository (see its PROVENANCE.md).
+    static let qualitySample = "examples/routellm-mmlu-sample/mmlu_sample.csv"
 
     func validate() throws {
         if days < 1 || days > 366 { throw ValidationError("--days must be between 1 and 366") }
@@ -40,12 +48,12 @@ struct DemoCommand: ParsableCommand {
         let chatty = output.isTable
         func step(_ text: String) { if chatty { print(text) } }
 
-        step("1/10 generate: \(days) days of sample traffic, seed \(seed)")
+        step("1/11 generate: \(days) days of sample traffic, seed \(seed)")
         let sample = try generateSample(days: days, seed: seed, start: nil, rate: 12, out: dir)
         step(describe(sample, out: dir).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
 
         let store = try self.store.open()
-        step("2/10 ingest: prices and requests into \(store.path)")
+        step("2/11 ingest: prices and requests into \(store.path)")
         let prices: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { prices = try LiteLLMPrices.importFile(path: dir + "/prices.json", into: store, validFrom: 0) } catch {
             throw CLIError(error.description)
@@ -57,7 +65,7 @@ struct DemoCommand: ParsableCommand {
             step("    requests: \(r.rowsRead.formatted()) read, \(r.inserted.formatted()) new, \(r.duplicates.formatted()) already stored, \(String(format: "%.2f", r.seconds)) s")
         }
 
-        step("3/10 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
+        step("3/11 summary: per provider, \(Timestamp.formatDate(sample.start)) … \(Timestamp.formatDate(sample.end - 1))")
         let summary: [ProviderSummary]
         do { summary = try store.providerSummary(from: sample.start, to: sample.end) } catch {
             throw CLIError(error.description)
@@ -68,7 +76,7 @@ struct DemoCommand: ParsableCommand {
             print("\ntotal cost: $\(total.formatted(places: 2)) (exact: \(total))")
         }
 
-        step("4/10 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
+        step("4/11 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
@@ -79,9 +87,11 @@ struct DemoCommand: ParsableCommand {
             if !cmp.failure.isEmpty { print(failureComparisonTable(cmp).render(.table), terminator: "") }
         }
 
+        if chatty { try quality() }
+
         var loadPath: String?
         if days >= 2 {
-            step("5/10 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
+            step("6/11 forecast: hourly requests per provider for the next day (model chosen per provider by cross-validation)")
             var source = try SeriesSourceOptions.parse(["--interval", "1h", "--by", "provider", "--since",
                                                         Timestamp.format(sample.start), "--until", Timestamp.format(sample.end)])
             source.window.store = self.store
@@ -90,29 +100,76 @@ struct DemoCommand: ParsableCommand {
             step("    wrote \(path) (v\(load.version)):")
             if chatty { print(loadSummaryTable(load).render(.table), terminator: "") }
         } else {
-            step("5/10 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
+            step("6/11 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
         }
-        step("6/10 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
+        step("7/11 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
         let routed = try Self.routeExamples(model: trained.model, at: sample.end - 10 * 3_600_000_000)
         if chatty { print(routed.render(.table), terminator: "") }
 
         let simulated = try Self.simulateMixes(store: store, model: trained.model, end: sample.end, days: days)
-        step("7/10 simulate: \(simulated.label)")
+        step("8/11 simulate: \(simulated.label)")
         if chatty { print(comparisonTable(simulated.comparison).render(.table), terminator: "") }
 
-        step("8/10 report: ROI, cost, latency and failover reports (Markdown, HTML, CSV, JSON)")
+        step("9/11 report: ROI, cost, latency and failover reports (Markdown, HTML, CSV, JSON)")
         let reportFiles = try writeDemoReports(store: store, storeOptions: self.store, from: sample.start, to: sample.end,
                                                loadModel: loadPath, dir: dir, out: "reports")
         step("    wrote \(reportFiles.count) files to reports/: open reports/cost.html, reports/roi.html, reports/latency.html, reports/failover.html")
 
-        step("9/10 serve: the routing service on a free port — routes and outcomes over HTTP, then a graceful stop")
+        step("10/11 serve: the routing service on a free port — routes and outcomes over HTTP, then a graceful stop")
         try ServeCommand.demo(modelPath: trained.path, chatty: chatty)
 
-        step("10/10 gateway: OpenAI-compatible gateway in front of two stand-in providers — a burst of chat requests, then a retrain on the rows it recorded")
+        step("11/11 gateway: OpenAI-compatible gateway in front of two stand-in providers — a burst of chat requests, then a retrain on the rows it recorded")
         try ServeCommand.gatewayDemo(modelPath: trained.path, pricesPath: dir + "/prices.json", chatty: chatty)
         if chatty {
             print("\nstore: \(store.path) — try `mosaic serve --model \(trained.path)`, `mosaic db info`, `mosaic models show \(trained.path)`, \(loadPath.map { "`mosaic forecast --model \($0)`" } ?? "`mosaic forecast`") or `sqlite3 \(store.path) 'select * from requests limit 5'`")
         }
+    }
+
+    /// Step 5: the quality head fitted on four fifths of the correctness file (by a hash of the
+    /// prompt id) and scored on the rest beside random, prompt length, the group prior and the
+    /// oracle, as `mosaic train routing --cross-validate` does for its held-out fifth.
+    func quality() throws {
+        let path: String
+        if let qualityData {
+            if qualityData == "none" { return print("5/11 quality: skipped (--quality-data none)") }
+            path = qualityData
+        } else if let found = Self.findQualitySample() {
+            path = found
+        } else {
+            return print("5/11 quality: skipped — \(Self.qualitySample) is not here (run from the repository, or pass --quality-data FILE)")
+        }
+        let (examples, field) = try readQualityExamples(path, strongColumn: RouteLLMData.defaultStrongColumn,
+                                                        weakColumn: RouteLLMData.defaultWeakColumn, groupColumn: nil)
+        print("5/11 quality: which prompts the weak model can take — \(examples.count.formatted()) prompts of \(path) "
+              + "(\(RouteLLMData.modelName(column: RouteLLMData.defaultStrongColumn)) and \(RouteLLMData.modelName(column: RouteLLMData.defaultWeakColumn)) right or wrong), "
+              + "fitted on four fifths, scored on the fifth it never saw beside the baselines")
+        var config = QualityTrainer.Configuration()
+        config.groupField = field
+        let comparison: QualityComparison
+        do { comparison = try QualityTrainer(configuration: config).holdout(examples) } catch {
+            throw CLIError("quality model: \(error)")
+        }
+        print(qualityComparisonTable(comparison, split: "held-out fifth").render(.table), terminator: "")
+        let row = { (name: String) in comparison.rows.first { $0.router == name } }
+        if let model = row("model"), let prior = row("group prior") {
+            print(String(format: "    model − group prior on this one split of %d prompts: APGR %+.4f, CPT50 %+.1f points (lower is better); "
+                         + "the README's cross-validation on all 11,166 prompts is the figure to trust", comparison.prompts,
+                         model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100))
+        }
+    }
+
+    /// ``qualitySample`` under the working folder, or under a folder above the running binary
+    /// (`.build/…/mosaic` in a checkout).
+    static func findQualitySample() -> String? {
+        var folders = [FileManager.default.currentDirectoryPath]
+        if var dir = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            for _ in 0..<5 {
+                folders.append(dir.path)
+                dir.deleteLastPathComponent()
+            }
+        }
+        return folders.map { ($0 as NSString).appendingPathComponent(qualitySample) }
+            .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The latency and failure heads against the EWMA and median baselines on the sample's

@@ -21,7 +21,7 @@ import Testing
         #expect(rows > 10_000)
 
         // Running it again adds nothing and prints the same summary table.
-        let second = try MosaicBinary.run(["demo", "--days", "2"], in: tmp.path)
+        let second = try MosaicBinary.run(["demo", "--days", "2", "--quality-data", "none"], in: tmp.path)
         #expect(second.status == 0, "stderr: \(second.stderr)")
         #expect(second.stdout.contains(" 0 new, "))
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == rows)
@@ -32,6 +32,15 @@ import Testing
         #expect(first.stdout.contains("p95_coverage"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/router-demo.json")))
         #expect(try store.database.scalarInt("SELECT count(*) FROM models WHERE kind = 'routing'") == 2)
+        // The quality head on the repository's MMLU sample (found above the binary), on the fifth
+        // it never saw, beside its baselines; the second run skipped it as asked.
+        let quality = first.stdout.components(separatedBy: " quality: which prompts the weak model can take")[1]
+            .components(separatedBy: " forecast: hourly requests")[0]
+        #expect(quality.contains("2,283 prompts"), "quality step:\n\(quality)")
+        for router in ["group prior", "prompt length", "random", "oracle"] {
+            #expect(quality.contains("\n\(router) "), "quality step lacks \(router):\n\(quality)")
+        }
+        #expect(second.stdout.contains("5/11 quality: skipped (--quality-data none)"))
         // And a load model forecasting the next day per provider.
         #expect(first.stdout.contains(" forecast: hourly requests"))
         #expect(FileManager.default.fileExists(atPath: tmp.file("models/load-demo.json")))
