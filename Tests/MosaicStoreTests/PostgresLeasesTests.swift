@@ -1,6 +1,6 @@
 import Foundation
 import MosaicCore
-import MosaicStore
+@testable import MosaicStore
 import MosaicTestSupport
 import Synchronization
 import Testing

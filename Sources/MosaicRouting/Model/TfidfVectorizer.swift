@@ -44,15 +44,13 @@ public struct TfidfVectorizer: Sendable, Codable, Equatable {
         rebuildIndex()
     }
 
+    /// Decodes the stored fields through ``init(analyzer:ngramMin:ngramMax:sublinearTF:terms:idf:)``,
+    /// which rebuilds the term index.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        analyzer = try c.decode(Analyzer.self, forKey: .analyzer)
-        ngramMin = try c.decode(Int.self, forKey: .ngramMin)
-        ngramMax = try c.decode(Int.self, forKey: .ngramMax)
-        sublinearTF = try c.decode(Bool.self, forKey: .sublinearTF)
-        terms = try c.decode([String].self, forKey: .terms)
-        idf = try c.decode([Double].self, forKey: .idf)
-        rebuildIndex()
+        self.init(analyzer: try c.decode(Analyzer.self, forKey: .analyzer), ngramMin: try c.decode(Int.self, forKey: .ngramMin),
+                  ngramMax: try c.decode(Int.self, forKey: .ngramMax), sublinearTF: try c.decode(Bool.self, forKey: .sublinearTF),
+                  terms: try c.decode([String].self, forKey: .terms), idf: try c.decode([Double].self, forKey: .idf))
     }
 
     public static func == (a: TfidfVectorizer, b: TfidfVectorizer) -> Bool {

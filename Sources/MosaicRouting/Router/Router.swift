@@ -102,10 +102,7 @@ public final class Router: Sendable {
                          contextWindow: p.contextWindow, regions: p.regions,
                          cost: cost, quality: policy.quality[p.id] ?? 1,
                          weight: weights[p.id] ?? 0, predictor: predictor, dense: predictor < 0 ? head : nil,
-                         fallbacks: (policy.fallbacks[p.id] ?? []).compactMap { position[$0] },
-                         inputPerToken: cost.inputPerMillion.doubleValue / 1e6,
-                         outputPerToken: cost.outputPerMillion.doubleValue / 1e6,
-                         perRequest: cost.perRequest.doubleValue, isFree: cost.isFree)
+                         fallbacks: (policy.fallbacks[p.id] ?? []).compactMap { position[$0] })
         }
         self.predictors = predictors
         hot = entries.map(\.hot)
@@ -569,7 +566,7 @@ public final class Router: Sendable {
             // thread took the rest) is released and the next one tried.
             let key = SharedLimits.Key(.budget, tag), window = Int64(b.period.seconds) * RoutingTime.second
             while let t = ticket {
-                let cost = entries[t.index].isFree ? Money.zero
+                let cost = hot[t.index].isFree ? Money.zero
                     : entries[t.index].cost.cost(inputTokens: request.promptTokens, outputTokens: request.expectedOutputTokens)
                 if cost == .zero { break }
                 if shared.take(key, amount: cost, limit: b.limit, window: window, now: now) {
@@ -864,15 +861,9 @@ final class Entry: Sendable {
     /// A head that could not be compiled (hashed text): the dense path.
     let dense: ProviderModel?
     let fallbacks: [Int]
-    /// Prices as Doubles per token, for ranking; budgets use the exact `cost`.
-    let inputPerToken: Double
-    let outputPerToken: Double
-    let perRequest: Double
-    let isFree: Bool
 
     init(id: String, compliance: ComplianceSet, capabilities: [String], contextWindow: Int?, regions: [String],
-         cost: ProviderCost, quality: Double, weight: Double, predictor: Int, dense: ProviderModel?, fallbacks: [Int],
-         inputPerToken: Double, outputPerToken: Double, perRequest: Double, isFree: Bool) {
+         cost: ProviderCost, quality: Double, weight: Double, predictor: Int, dense: ProviderModel?, fallbacks: [Int]) {
         self.id = id
         self.compliance = compliance
         self.capabilities = capabilities
@@ -884,10 +875,6 @@ final class Entry: Sendable {
         self.predictor = predictor
         self.dense = dense
         self.fallbacks = fallbacks
-        self.inputPerToken = inputPerToken
-        self.outputPerToken = outputPerToken
-        self.perRequest = perRequest
-        self.isFree = isFree
     }
 
     /// What the decision loop reads of this entry, as a plain value.
@@ -896,8 +883,9 @@ final class Entry: Sendable {
         var packed = true
         for f in fallbacks where !chain.append(f) { packed = false }
         return HotEntry(compliance: compliance, contextWindow: contextWindow ?? .max, quality: quality, predictor: predictor,
-                        hasDense: dense != nil, inputPerToken: inputPerToken, outputPerToken: outputPerToken,
-                        perRequest: perRequest, isFree: isFree, fallbacks: packed ? chain : nil)
+                        hasDense: dense != nil, inputPerToken: cost.inputPerMillion.doubleValue / 1e6,
+                        outputPerToken: cost.outputPerMillion.doubleValue / 1e6, perRequest: cost.perRequest.doubleValue,
+                        isFree: cost.isFree, fallbacks: packed ? chain : nil)
     }
 }
 
@@ -911,6 +899,7 @@ struct HotEntry: Sendable {
     let quality: Double
     let predictor: Int
     let hasDense: Bool
+    /// Prices as Doubles per token, for ranking (from ``Entry/cost``); budgets use the exact cost.
     let inputPerToken: Double
     let outputPerToken: Double
     let perRequest: Double

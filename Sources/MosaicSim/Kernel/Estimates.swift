@@ -15,14 +15,6 @@ public struct ConfidenceInterval: Sendable, Hashable, CustomStringConvertible {
     /// How many batches (independent-ish observations) it came from.
     public var batches: Int
 
-    /// An interval `mean ± halfWidth` at `confidence` from `batches` batches.
-    public init(mean: Double, halfWidth: Double, confidence: Double, batches: Int) {
-        self.mean = mean
-        self.halfWidth = halfWidth
-        self.confidence = confidence
-        self.batches = batches
-    }
-
     /// The lower end, `mean - halfWidth`.
     public var low: Double { mean - halfWidth }
     /// The upper end, `mean + halfWidth`.

@@ -73,19 +73,7 @@ public struct EventQueue: Sendable {
     public mutating func push(_ event: Event) {
         heap.append(event)
         let n = heap.count
-        heap.withUnsafeMutableBufferPointer { h in
-            var i = n - 1
-            while i > 0 {
-                let parent = (i &- 1) >> 2
-                if event.precedes(h[parent]) {
-                    h[i] = h[parent]
-                    i = parent
-                } else {
-                    break
-                }
-            }
-            h[i] = event
-        }
+        heap.withUnsafeMutableBufferPointer { h in Self.siftUp(h, from: n - 1, event) }
     }
 
     /// Removes and returns the first event (earliest time, then lowest priority, then lowest
@@ -167,6 +155,14 @@ public struct EventQueue: Sendable {
             h[i] = h[best]
             i = best
         }
+        siftUp(h, from: i, item)
+    }
+
+    /// Places `item` in the hole at `hole` and moves it up to its place: while it precedes the
+    /// hole's parent, the parent comes down into the hole.
+    @inlinable @inline(__always)
+    static func siftUp(_ h: UnsafeMutableBufferPointer<Event>, from hole: Int, _ item: Event) {
+        var i = hole
         while i > 0 {
             let parent = (i &- 1) >> 2
             if item.precedes(h[parent]) {

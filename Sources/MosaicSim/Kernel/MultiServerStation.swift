@@ -34,12 +34,6 @@ public struct MultiServerStation: Sendable {
         public var id: Int64
         /// When the customer arrived at the station.
         public var arrival: Double
-
-        /// A customer `id` that arrived at `arrival`.
-            public init(id: Int64, arrival: Double) {
-            self.id = id
-            self.arrival = arrival
-        }
     }
 
     /// What happened to an arriving customer.

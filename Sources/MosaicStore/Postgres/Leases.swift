@@ -75,10 +75,6 @@ public struct FleetLeases {
         /// The lease had expired in the store (this instance missed its renewals): nothing
         /// was changed, and the instance must stop deciding against it.
         public var lost: Bool
-        public init(granted: Money, lost: Bool) {
-            self.granted = granted
-            self.lost = lost
-        }
     }
 
     /// Takes or renews this instance's lease on one limit's window, in one transaction.
