@@ -161,14 +161,14 @@ struct DemoCommand: ParsableCommand {
     /// ``qualitySample`` under the working folder, or under a folder above the running binary
     /// (`.build/…/mosaic` in a checkout).
     static func findQualitySample() -> String? {
-        var folders = [FileManager.default.currentDirectoryPath]
+        var folders = [""]  // the working folder: the path stays relative
         if var dir = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
             for _ in 0..<5 {
                 folders.append(dir.path)
                 dir.deleteLastPathComponent()
             }
         }
-        return folders.map { ($0 as NSString).appendingPathComponent(qualitySample) }
+        return folders.map { $0.isEmpty ? qualitySample : ($0 as NSString).appendingPathComponent(qualitySample) }
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
