@@ -4,6 +4,7 @@
 //
 //   swift build -c release --product ForecastBenchmark && OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
 //       [--shared ../shared] [--no-python] [--statsforecast-json FILE] [--candidates] [--m4-validation]
+//       [--dev-only] [--statsforecast-folds-json FILE] [--stress [--stress-folds-csv FILE] [--stress-statsforecast-json FILES]]
 //
 // In one run:
 //   1. M4 Hourly (414 series, h = 48, m = 24; ../shared/datasets/m4-hourly): seasonal naive alone,
@@ -29,6 +30,12 @@
 //      through statsforecast_folds.py: MASE per fold and its mean, 80 % / 95 % coverage.
 //      --dev-only runs only this section; --statsforecast-folds-json FILE reads a stored
 //      statsforecast_folds.py output instead of running it.
+//   5. Stress series (StressSeries.swift, only with --stress): the development series with a
+//      multi-day shutdown (zeros, near-zeros, a recovery ramp, a level shift) or a 3-day gap
+//      written in at the start, mid-training or just before the first origin; the same folds
+//      and scores as section 4. --stress-folds-csv FILE writes their folds for
+//      statsforecast_folds.py and stops; --stress-statsforecast-json A.json[,B.json] reads its
+//      outputs (merged model by model) instead of running it (without AutoARIMA).
 //   3. NAB nyc_taxi (30-minute steps, daily 48 and weekly 336 seasonality): one-step fitted
 //      values and residual scale of AutoForecaster(period: 48, horizon: 48, secondaryPeriod: 336)
 //      and of a harmonic regression with both periods, anomalies flagged at levels 99 and 99.9
@@ -107,7 +114,8 @@ let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["M
 let runPython = !options.flag("--no-python")
 let savedStatsforecast = options.value("--statsforecast-json")
 let runCandidates = options.flag("--candidates")
-let developmentOnly = options.flag("--dev-only")
+let stressOnly = options.flag("--stress")
+let developmentOnly = options.flag("--dev-only") || stressOnly
 let m4Validation = options.flag("--m4-validation")
 let levels = [80.0, 95.0]
 let scriptPath: String = {
@@ -550,4 +558,9 @@ let foldScriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_folds.py").path
     return FileManager.default.fileExists(atPath: here) ? here : "Benchmarks/ForecastBenchmark/statsforecast_folds.py"
 }()
-runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))
+if stressOnly {
+    runStress(shared: shared, script: foldScriptPath, saved: options.value("--stress-statsforecast-json"),
+              foldsOut: options.value("--stress-folds-csv"))
+} else {
+    runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))
+}

@@ -12,7 +12,9 @@
 /// period ago, is the present state — a new regime cannot be told from an outage yet — and is
 /// kept); and the median level of the
 /// `period` values just before it and just after it (each relative to the profile) are both
-/// more than 1 / ``lowFraction`` times the run's own level.
+/// more than 1 / ``lowFraction`` times the run's own level. A run at the very start of the
+/// series (it begins with a shutdown) has nothing before it and is judged by the level after it
+/// alone.
 ///
 /// **Replacement.** Each replaced value is its position's profile (the weekly profile when
 /// `secondaryPeriod` is given and every weekly position has two clean values, else the daily
@@ -100,12 +102,16 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let hasMissing = run.contains { missing[$0] }
             if hasMissing && !run.contains(where: { low[$0] }) { outages.append(run); continue }
             let busyLow = run.filter { low[$0] && busy[$0 % m] }.count
-            guard busyLow >= minimumRun, run.lowerBound > 0, run.upperBound + m <= n else {
+            guard busyLow >= minimumRun, run.upperBound + m <= n else {
                 if hasMissing { outages.append(run) }
                 continue
             }
             let inside = SeriesHygiene.median(run.compactMap(ratio)) ?? 0
-            let before = SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
+            // A run at the very start (the series begins in a shutdown, or before the service
+            // carried load) has no level before it: the level after it decides alone.
+            let before = run.lowerBound == 0
+                ? .infinity
+                : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
             let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !low[$0] }.compactMap(ratio))
             if let before, let after, min(before, after) * lowFraction > inside {
                 outages.append(run)
@@ -160,6 +166,19 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         report.replaced = replaced
         report.outages = outages.map { [$0.lowerBound, $0.upperBound] }
         return report
+    }
+
+    /// Whether a forecast origin at `cut` (the training part is `y[0..<cut]`) lies inside one
+    /// of `outages` that holds low (non-missing) values, or less than `period` values after its
+    /// end: the training part's own cleaning then keeps the run as the present state.
+    ///
+    /// - Parameters:
+    ///   - outages: ``Report/outages`` of the whole series, `[start, end)` pairs.
+    ///   - y: The series as given (NaN where missing).
+    static func isUnresolved(cut: Int, outages: [[Int]], y: [Double], period: Int) -> Bool {
+        outages.contains { r in
+            r[0] < cut && cut < r[1] + period && (r[0]..<r[1]).contains { y[$0].isFinite }
+        }
     }
 
     /// The median of the usable values at each position `t mod period` (0 where there is none).
