@@ -16,7 +16,8 @@
 //      the scorer). Printed next to the published rows of m4_hourly_published_accuracy.csv.
 //      --candidates adds each default candidate on its own. --m4-validation scores the last 48
 //      hours of each training series instead of the test set: for development, so that no
-//      choice is tuned on M4's public test set.
+//      choice is tuned on M4's public test set. --m4-per-series FILE writes each series' MASE,
+//      choice and outages (a CSV) for diagnosis.
 //   2. statsforecast (AutoETS, MSTL [24, 168], SeasonalNaive) on the same 414 series through
 //      statsforecast_m4.py (next to this file) in a child process with 2 jobs, when
 //      `python3 -c "import statsforecast"` works; accuracy and time ratios. Also the synthetic
@@ -266,6 +267,17 @@ func runM4(folder: String) -> M4Results? {
         return (try! SeasonalNaive(period: 24).fit(data[i].train)).forecast(horizon: 48, levels: levels)
     }
     let autoScore = score("Mosaic AutoForecaster(24, h 48)", data, filled, seconds: elapsed, failures: failures)
+    if let path = options.value("--m4-per-series") {
+        // One line per series: id, MASE, the choice and the hygiene's outages (for diagnosis).
+        var text = "id,mase,chosen,outages\n"
+        for (i, s) in data.enumerated() {
+            let fit = try? fits[i].get()
+            let mase = ForecastMetrics.mase(actual: s.test, forecast: filled[i].mean, training: s.train, period: 24)
+            let outages = (fit?.outages ?? []).map { "\($0[0])-\($0[1])" }.joined(separator: " ")
+            text += "\(s.id),\(mase),\(fit?.chosen.joined(separator: " + ") ?? "failed"),\(outages)\n"
+        }
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch { say("cannot write \(path): \(error)") }
+    }
     var tally: [String: Int] = [:]
     for case .success(let f) in fits { tally[f.chosen.joined(separator: " + "), default: 0] += 1 }
     let chosen = tally.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
