@@ -157,6 +157,35 @@ extension TimeSeriesTests {
             #expect(report.outages.isEmpty && report.values == y)
         }
 
+        @Test func aQuietWeekendIsNotAnOutage() {
+            // Office-hours traffic: weekends at a tenth of the weekdays. Against the daily
+            // profile every weekend was a 2-day outage; against the weekly one it is normal.
+            var random = SeededRandom(seed: 15)
+            let y = (0..<(5 * 168)).map { t in
+                let daily = 1 + 0.5 * sin(2 * Double.pi * Double(t - 8) / 24)
+                return 1000 * daily * ((t / 24) % 7 >= 5 ? 0.1 : 1) * (1 + 0.05 * random.normal())
+            }
+            #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y).isClean)
+            // A real shutdown in the same series is still found.
+            var down = y
+            for t in Self.shutdown { down[t] = 0 }
+            #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(down).outages == [[Self.shutdown.lowerBound, Self.shutdown.upperBound]])
+        }
+
+        @Test func anOutageExtendsOverItsRecoveryRamp() {
+            // Zeros for 3 days, then 48 hours climbing linearly back to normal: the outage
+            // runs until the ramp is half way back (about 24 hours in), and no further.
+            var y = Self.traffic(weeks: 5, seed: 16)
+            let end = Self.shutdown.upperBound
+            for t in Self.shutdown { y[t] = 0 }
+            for k in 0..<48 { y[end + k] *= Double(k + 1) / 49 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            let outage = try! #require(report.outages.first)
+            #expect(report.outages.count == 1 && outage[0] == Self.shutdown.lowerBound)
+            #expect((end + 18)...(end + 30) ~= outage[1], "the outage ends at \(outage[1]), the ramp at \(end)…\(end + 48)")
+            #expect(report.values[outage[1]...] == y[outage[1]...])
+        }
+
         @Test func anOriginIsUnresolvedInsideALowRunOrLessThanAPeriodAfterIt() {
             var y = [Double](repeating: 1, count: 300)
             for t in 100..<150 { y[t] = 0 }
