@@ -17,8 +17,10 @@
 //   pre-origin-gap   y[c − 96 ..< c − 24] = missing        (a 3-day logging gap ending 1 day
 //                    before the first origin; statsforecast gets it interpolated linearly)
 //
-// Development discipline (README): the fixes of MosaicLearn were diagnosed on the Twitter and
-// nyc_taxi-January variants; the nyc_taxi-November variants were held back to validate them.
+// Development discipline (README, "Stress series"): the changes to MosaicLearn were diagnosed
+// on the Twitter and nyc_taxi-January variants (and on M4 Hourly's training data with
+// --m4-validation --m4-per-series); the nyc_taxi-November variants were held back to validate
+// them.
 import BenchmarkSupport
 import Foundation
 import MosaicLearn
