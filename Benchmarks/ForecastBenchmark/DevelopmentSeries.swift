@@ -48,6 +48,29 @@ func readTimestampValue(_ path: String) -> (times: [Int64], values: [Double])? {
     return (times, values)
 }
 
+/// NAB nyc_taxi summed to hours: the sum of the two half-hours starting at each whole hour
+/// (2014-07-01 00:00 onwards). Nil with a message when the file is missing or malformed.
+func loadTaxiHourly(shared: String) -> [Double]? {
+    let taxi = shared + "/datasets/nab-traffic/data/realKnownCause/nyc_taxi.csv"
+    guard let (times, values) = readTimestampValue(taxi) else { return nil }
+    let halfHour: Int64 = 1800 * Timestamp.microsPerSecond
+    var hourly: [Double] = []
+    var i = 0
+    while i + 1 < times.count {
+        if times[i] % (2 * halfHour) == 0 && times[i + 1] - times[i] == halfHour {
+            hourly.append(values[i] + values[i + 1])
+            i += 2
+        } else {
+            i += 1
+        }
+    }
+    return hourly
+}
+
+/// The first hour of February 2015 and of 2014-11-23 in ``loadTaxiHourly(shared:)``'s hours.
+let taxiJanuaryEnd = 215 * 24  // hours from 2014-07-01 to 2015-02-01
+let taxiNovemberEnd = 145 * 24  // hours from 2014-07-01 to 2014-11-23
+
 func loadDevelopmentSeries(shared: String) -> [DevelopmentSeries] {
     var out: [DevelopmentSeries] = []
     let twitter = shared + "/datasets/twitter-stream-2021-08/twitter_stream_hourly.csv"
@@ -60,27 +83,14 @@ func loadDevelopmentSeries(shared: String) -> [DevelopmentSeries] {
             say("\(twitter): not on an hourly grid; skipped")
         }
     }
-    let taxi = shared + "/datasets/nab-traffic/data/realKnownCause/nyc_taxi.csv"
-    if let (times, values) = readTimestampValue(taxi) {
-        // Half-hours to hours: the sum of the two half-hours starting at each whole hour.
-        let halfHour: Int64 = 1800 * Timestamp.microsPerSecond
-        var hourly: [Double] = []
-        var i = 0
-        while i + 1 < times.count {
-            if times[i] % (2 * halfHour) == 0 && times[i + 1] - times[i] == halfHour {
-                hourly.append(values[i] + values[i + 1])
-                i += 2
-            } else {
-                i += 1
-            }
-        }
+    if let hourly = loadTaxiHourly(shared: shared) {
         // Two windows of 4 weeks' training at the first origin plus the 4 × 48 scored hours, like
         // the held-out series (the whole 5,160 hours would take statsforecast's AutoARIMA far too
         // long): the last one (its folds hold the 2015-01-26/27 blizzard, when demand collapsed)
         // and the one ending 2014-11-23 00:00 (the NYC marathon and the end of summer time on
         // 2014-11-02 in its training part).
         let length = 4 * 168 + developmentOrigins * developmentHorizon
-        let novemberEnd = 145 * 24  // hours from 2014-07-01 to 2014-11-23
+        let novemberEnd = taxiNovemberEnd
         if hourly.count >= novemberEnd {
             out.append(DevelopmentSeries(name: "NAB nyc_taxi hourly, to 2015-02-01", values: Array(hourly.suffix(length)),
                                          note: "\(length) h, 2014-12-27 → 2015-01-31 (summed half-hours)"))

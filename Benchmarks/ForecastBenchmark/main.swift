@@ -4,6 +4,7 @@
 //
 //   swift build -c release --product ForecastBenchmark && OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
 //       [--shared ../shared] [--no-python] [--statsforecast-json FILE] [--candidates] [--m4-validation]
+//       [--dev-only] [--statsforecast-folds-json FILE] [--stress [--stress-folds-csv FILE] [--stress-statsforecast-json FILES]]
 //
 // In one run:
 //   1. M4 Hourly (414 series, h = 48, m = 24; ../shared/datasets/m4-hourly): seasonal naive alone,
@@ -15,7 +16,8 @@
 //      the scorer). Printed next to the published rows of m4_hourly_published_accuracy.csv.
 //      --candidates adds each default candidate on its own. --m4-validation scores the last 48
 //      hours of each training series instead of the test set: for development, so that no
-//      choice is tuned on M4's public test set.
+//      choice is tuned on M4's public test set. --m4-per-series FILE writes each series' MASE,
+//      choice and outages (a CSV) for diagnosis.
 //   2. statsforecast (AutoETS, MSTL [24, 168], SeasonalNaive) on the same 414 series through
 //      statsforecast_m4.py (next to this file) in a child process with 2 jobs, when
 //      `python3 -c "import statsforecast"` works; accuracy and time ratios. Also the synthetic
@@ -29,6 +31,12 @@
 //      through statsforecast_folds.py: MASE per fold and its mean, 80 % / 95 % coverage.
 //      --dev-only runs only this section; --statsforecast-folds-json FILE reads a stored
 //      statsforecast_folds.py output instead of running it.
+//   5. Stress series (StressSeries.swift, only with --stress): the development series with a
+//      multi-day shutdown (zeros, near-zeros, a recovery ramp, a level shift) or a 3-day gap
+//      written in at the start, mid-training or just before the first origin; the same folds
+//      and scores as section 4. --stress-folds-csv FILE writes their folds for
+//      statsforecast_folds.py and stops; --stress-statsforecast-json A.json[,B.json] reads its
+//      outputs (merged model by model) instead of running it (without AutoARIMA).
 //   3. NAB nyc_taxi (30-minute steps, daily 48 and weekly 336 seasonality): one-step fitted
 //      values and residual scale of AutoForecaster(period: 48, horizon: 48, secondaryPeriod: 336)
 //      and of a harmonic regression with both periods, anomalies flagged at levels 99 and 99.9
@@ -107,7 +115,8 @@ let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["M
 let runPython = !options.flag("--no-python")
 let savedStatsforecast = options.value("--statsforecast-json")
 let runCandidates = options.flag("--candidates")
-let developmentOnly = options.flag("--dev-only")
+let stressOnly = options.flag("--stress")
+let developmentOnly = options.flag("--dev-only") || stressOnly
 let m4Validation = options.flag("--m4-validation")
 let levels = [80.0, 95.0]
 let scriptPath: String = {
@@ -258,6 +267,17 @@ func runM4(folder: String) -> M4Results? {
         return (try! SeasonalNaive(period: 24).fit(data[i].train)).forecast(horizon: 48, levels: levels)
     }
     let autoScore = score("Mosaic AutoForecaster(24, h 48)", data, filled, seconds: elapsed, failures: failures)
+    if let path = options.value("--m4-per-series") {
+        // One line per series: id, MASE, the choice and the hygiene's outages (for diagnosis).
+        var text = "id,mase,chosen,outages\n"
+        for (i, s) in data.enumerated() {
+            let fit = try? fits[i].get()
+            let mase = ForecastMetrics.mase(actual: s.test, forecast: filled[i].mean, training: s.train, period: 24)
+            let outages = (fit?.outages ?? []).map { "\($0[0])-\($0[1])" }.joined(separator: " ")
+            text += "\(s.id),\(mase),\(fit?.chosen.joined(separator: " + ") ?? "failed"),\(outages)\n"
+        }
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch { say("cannot write \(path): \(error)") }
+    }
     var tally: [String: Int] = [:]
     for case .success(let f) in fits { tally[f.chosen.joined(separator: " + "), default: 0] += 1 }
     let chosen = tally.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -550,4 +570,9 @@ let foldScriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_folds.py").path
     return FileManager.default.fileExists(atPath: here) ? here : "Benchmarks/ForecastBenchmark/statsforecast_folds.py"
 }()
-runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))
+if stressOnly {
+    runStress(shared: shared, script: foldScriptPath, saved: options.value("--stress-statsforecast-json"),
+              foldsOut: options.value("--stress-folds-csv"))
+} else {
+    runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))
+}

@@ -19,7 +19,13 @@ import MosaicLinalg
 ///
 /// **Hygiene.** With ``hygiene`` (the default) missing values (NaN) and outages are replaced
 /// and a level shift across a long outage is taken out (``SeriesHygiene``) before any fit; in
-/// cross-validation each origin's training part is cleaned on its own.
+/// cross-validation each origin's training part is cleaned on its own. An origin that lies
+/// inside an outage of low values, or less than a period after its end, is not scored and
+/// gives no interval calibration errors: its own cleaning must keep the outage as the present
+/// state (it cannot see the recovery), so its forecasts start from zeros, a situation the fit
+/// on the whole series, whose hygiene saw the recovery, is not in. (On real traffic with a
+/// shutdown ending 2 days before the origin, such origins chose seasonal naive and widened the
+/// intervals until they covered every hour.)
 ///
 /// **Intervals.** With ``conformalIntervals`` (the default) rolling-origin errors calibrate
 /// split-conformal intervals with a smooth growth over the horizon (``ConformalIntervals``).
@@ -146,7 +152,12 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
                 full.append(try? c.fit(x))
             }
         }
-        let actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
+        var actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
+        if let report, let plan {
+            for cut in plan.cuts where SeriesHygiene.isUnresolved(cut: cut, outages: report.outages, y: y, period: period) {
+                for t in cut..<min(y.count, cut + horizon) { actual[t] = .nan }
+            }
+        }
         var paths: [[[Double]]?] = []  // candidate → origin → forecast
         for (i, c) in candidates.enumerated() {
             guard full[i] != nil, plan != nil else { paths.append(nil); continue }

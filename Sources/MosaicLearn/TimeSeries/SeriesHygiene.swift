@@ -3,16 +3,24 @@
 /// profile so that they are neither learned as load nor bend the profile, and recognises a
 /// level shift across a long outage.
 ///
-/// **Outages.** The daily profile is the median of the values at each position of the period
-/// (hour of day). A point is *low* when it is below ``lowFraction`` × its position's median
-/// (which must be positive). A maximal run of low and missing points is an outage when it holds
-/// at least ``minimumRun`` low points at busy positions (whose median is at least a quarter of
-/// the profile's median: quiet hours are too noisy to judge), or any missing point; is followed
-/// by at least one full period of values (a run that reaches the end, or recovered less than a
-/// period ago, is the present state — a new regime cannot be told from an outage yet — and is
-/// kept); and the median level of the
-/// `period` values just before it and just after it (each relative to the profile) are both
-/// more than 1 / ``lowFraction`` times the run's own level.
+/// **Outages.** The profile is the median of the values at each position of the period (hour
+/// of day), or of the `secondaryPeriod` (hour of week) when every such position has at least
+/// 3 known values: judged against the daily profile, a quiet weekend looked like an outage (on
+/// M4 Hourly's training data, weekend mornings of office-hours series were replaced). A point
+/// is *low* when it is below ``lowFraction`` × its position's median (which must be positive).
+/// A maximal run of low and missing points is an outage when it holds at least ``minimumRun``
+/// low points at busy positions (whose median is at least a quarter of the profile's median:
+/// quiet hours are too noisy to judge), or any missing point; is followed by at least one full
+/// period of values (a run that reaches the end, or recovered less than a period ago, is the
+/// present state — a new regime cannot be told from an outage yet — and is kept); and the
+/// median level of the `period` values just before it and just after it (each relative to the
+/// profile) are both more than 1 / ``lowFraction`` times the run's own level. A run at the
+/// very start of the series (it begins with a shutdown) has nothing before it and is judged by
+/// the level after it alone.
+///
+/// **Recovery.** An outage of low values extends over the recovery after it: up to the first
+/// value that is back to ``recoveryFraction`` (half) of the level the series recovers to (see
+/// `recoveries(of:y:low:ratio:)`), so that a slow ramp back is not learned as load either.
 ///
 /// **Replacement.** Each replaced value is its position's profile (the weekly profile when
 /// `secondaryPeriod` is given and every weekly position has two clean values, else the daily
@@ -35,6 +43,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     public var minimumRun: Int
     /// The relative change of level across a long outage that counts as a level shift.
     public var levelShiftThreshold: Double = 0.25
+    /// After an outage, values below this fraction of the level the series recovers to are
+    /// part of the outage (a recovery ramp): half way back.
+    public static let recoveryFraction = 0.5
 
     public init(period: Int, secondaryPeriod: Int? = nil) {
         self.period = max(1, period)
@@ -76,8 +87,16 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             report.replaced = missing
             return report
         }
-        let profile = SeriesHygiene.positionalMedian(y, period: m, usable: missing.map { !$0 })
-        let low = (0..<n).map { t in !missing[t] && profile[t % m] > 0 && y[t] < lowFraction * profile[t % m] }
+        // The profile that judges a value: weekly when every weekly position has 3 known values
+        // (a quiet weekend is then not low), else daily.
+        var p = m
+        if let w = secondaryPeriod, w > m {
+            var counts = [Int](repeating: 0, count: w)
+            for t in 0..<n where !missing[t] { counts[t % w] += 1 }
+            if counts.allSatisfy({ $0 >= 3 }) { p = w }
+        }
+        let profile = SeriesHygiene.positionalMedian(y, period: p, usable: missing.map { !$0 })
+        let low = (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < lowFraction * profile[t % p] }
         // Positions that normally carry load (not the quiet hours, whose relative noise is large).
         let typical = SeriesHygiene.median(profile) ?? 0
         let busy = profile.map { $0 > 0 && $0 >= 0.25 * typical }
@@ -92,20 +111,24 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             t = e
         }
         func ratio(_ i: Int) -> Double? {
-            guard !missing[i], profile[i % m] > 0 else { return nil }
-            return y[i] / profile[i % m]
+            guard !missing[i], profile[i % p] > 0 else { return nil }
+            return y[i] / profile[i % p]
         }
         var outages: [Range<Int>] = []
         for run in runs {
             let hasMissing = run.contains { missing[$0] }
             if hasMissing && !run.contains(where: { low[$0] }) { outages.append(run); continue }
-            let busyLow = run.filter { low[$0] && busy[$0 % m] }.count
-            guard busyLow >= minimumRun, run.lowerBound > 0, run.upperBound + m <= n else {
+            let busyLow = run.filter { low[$0] && busy[$0 % p] }.count
+            guard busyLow >= minimumRun, run.upperBound + m <= n else {
                 if hasMissing { outages.append(run) }
                 continue
             }
             let inside = SeriesHygiene.median(run.compactMap(ratio)) ?? 0
-            let before = SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
+            // A run at the very start (the series begins in a shutdown, or before the service
+            // carried load) has no level before it: the level after it decides alone.
+            let before = run.lowerBound == 0
+                ? .infinity
+                : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
             let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !low[$0] }.compactMap(ratio))
             if let before, let after, min(before, after) * lowFraction > inside {
                 outages.append(run)
@@ -114,6 +137,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             }
         }
         guard !outages.isEmpty else { return report }
+        outages = recoveries(of: outages, y: y, low: low, ratio: ratio)
         var replaced = [Bool](repeating: false, count: n)
         for r in outages { for i in r { replaced[i] = true } }
         var values = y
@@ -160,6 +184,49 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         report.replaced = replaced
         report.outages = outages.map { [$0.lowerBound, $0.upperBound] }
         return report
+    }
+
+    /// Each outage of low values extended over its recovery: the values after it, up to the
+    /// first value that reaches ``recoveryFraction`` (half) of the level the
+    /// series recovers to (the median ratio to the profile over the `secondaryPeriod`, or 3
+    /// periods, after the outage). The extension stops at a missing-free full period before
+    /// the end (a recovery still under way at the end is the present state) and merges with a
+    /// following outage it reaches.
+    func recoveries(of outages: [Range<Int>], y: [Double], low: [Bool], ratio: (Int) -> Double?) -> [Range<Int>] {
+        let n = y.count, m = period
+        let window = secondaryPeriod ?? 3 * m
+        var out: [Range<Int>] = []
+        for r in outages {
+            var end = r.upperBound
+            if r.contains(where: { y[$0].isFinite }),
+               let level = SeriesHygiene.median((r.upperBound..<min(n, r.upperBound + window)).filter { !low[$0] }.compactMap(ratio)) {
+                var e = r.upperBound
+                while e + m < n && e < r.upperBound + window {
+                    if let q = ratio(e), q >= SeriesHygiene.recoveryFraction * level { break }
+                    e += 1
+                }
+                if e + m < n && e < r.upperBound + window { end = e }
+            }
+            if let last = out.last, last.upperBound >= r.lowerBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, end)
+            } else {
+                out.append(r.lowerBound..<end)
+            }
+        }
+        return out
+    }
+
+    /// Whether a forecast origin at `cut` (the training part is `y[0..<cut]`) lies inside one
+    /// of `outages` that holds low (non-missing) values, or less than `period` values after its
+    /// end: the training part's own cleaning then keeps the run as the present state.
+    ///
+    /// - Parameters:
+    ///   - outages: ``Report/outages`` of the whole series, `[start, end)` pairs.
+    ///   - y: The series as given (NaN where missing).
+    static func isUnresolved(cut: Int, outages: [[Int]], y: [Double], period: Int) -> Bool {
+        outages.contains { r in
+            r[0] < cut && cut < r[1] + period && (r[0]..<r[1]).contains { y[$0].isFinite }
+        }
     }
 
     /// The median of the usable values at each position `t mod period` (0 where there is none).

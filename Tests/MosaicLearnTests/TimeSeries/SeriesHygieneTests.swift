@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCore
-import MosaicLearn
+@testable import MosaicLearn
+import MosaicTestSupport
 import Testing
 
 extension TimeSeriesTests {
@@ -102,6 +103,130 @@ extension TimeSeriesTests {
             let rawMase = ForecastMetrics.mase(actual: actual, forecast: raw.forecast(horizon: 48, levels: []).mean,
                                                training: Array(truth.prefix(n - 48)), period: 24)
             #expect(mase <= rawMase)
+        }
+
+        /// NAB nyc_taxi summed to hours (two half-hours per hour), the 936 hours before
+        /// 2014-11-23 00:00: 4 weeks of traffic, 4 × 48 scored hours and room for a 3-day
+        /// shutdown, as ForecastBenchmark's stress section cuts it. Nil without the fixture.
+        static func taxiWindow() throws -> [Double]? {
+            guard let path = SharedData.path("datasets/nab-traffic/data/realKnownCause/nyc_taxi.csv") else { return nil }
+            let halfHours = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+                .compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+            let hourly = stride(from: 0, to: halfHours.count - 1, by: 2).map { halfHours[$0] + halfHours[$0 + 1] }
+            let end = 145 * 24  // 2014-07-01 00:00 → 2014-11-23 00:00
+            return Array(hourly[(end - 936)..<end])
+        }
+
+        static let taxiIsPresent = SharedData.path("datasets/nab-traffic/data/realKnownCause/nyc_taxi.csv") != nil
+
+        @Test(.enabled(if: taxiIsPresent, "the nyc_taxi fixture is absent"))
+        func aShutdownAtTheStartOfRealTrafficIsFoundAndReplaced() throws {
+            // The series begins with 3 days of zeros (a site coming back from a shutdown): there
+            // is no level before the run, and the level after it decides alone.
+            let truth = try #require(try Self.taxiWindow())
+            var y = truth
+            for t in 0..<72 { y[t] = 0 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            #expect(report.outages == [[0, 72]])
+            #expect(report.levelShiftAt == nil)
+            var absolute = 0.0, total = 0.0
+            for t in 0..<72 {
+                absolute += abs(report.values[t] - truth[t])
+                total += truth[t]
+            }
+            let error = absolute / total
+            #expect(error < 0.2, "relative error of the replaced start \(error)")
+            #expect(report.values[72...] == y[72...])
+            // Cleaned, the series fits like the traffic itself: the zeros do not drag the level.
+            let auto = AutoForecaster(period: 24, horizon: 48, candidates: [.mstl(MSTL.candidate(periods: [24, 168]))])
+            let train = Array(y.prefix(y.count - 48)), actual = Array(truth.suffix(48))
+            let cleaned = try auto.fit(train).forecast(horizon: 48, levels: []).mean
+            var raw = auto
+            raw.hygiene = nil
+            let dragged = try raw.fit(train).forecast(horizon: 48, levels: []).mean
+            let mase = { (f: [Double]) in ForecastMetrics.mase(actual: actual, forecast: f, training: train, period: 24) }
+            #expect(mase(cleaned) < mase(dragged), "MASE \(mase(cleaned)) with the hygiene, \(mase(dragged)) without")
+        }
+
+        @Test func aSlowLaunchIsNotAShutdown() {
+            // Traffic growing from nothing over two weeks: low at the start, but the day after
+            // the low run is low too, so there was no shutdown to replace.
+            var y = Self.traffic(weeks: 5, seed: 14)
+            for t in 0..<336 { y[t] *= Double(t + 1) / 336 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            #expect(report.outages.isEmpty && report.values == y)
+        }
+
+        @Test func aQuietWeekendIsNotAnOutage() {
+            // Office-hours traffic: weekends at a tenth of the weekdays. Against the daily
+            // profile every weekend was a 2-day outage; against the weekly one it is normal.
+            var random = SeededRandom(seed: 15)
+            let y = (0..<(5 * 168)).map { t in
+                let daily = 1 + 0.5 * sin(2 * Double.pi * Double(t - 8) / 24)
+                return 1000 * daily * ((t / 24) % 7 >= 5 ? 0.1 : 1) * (1 + 0.05 * random.normal())
+            }
+            #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y).isClean)
+            // A real shutdown in the same series is still found.
+            var down = y
+            for t in Self.shutdown { down[t] = 0 }
+            #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(down).outages == [[Self.shutdown.lowerBound, Self.shutdown.upperBound]])
+        }
+
+        @Test func anOutageExtendsOverItsRecoveryRamp() {
+            // Zeros for 3 days, then 48 hours climbing linearly back to normal: the outage
+            // runs until the ramp is half way back (about 24 hours in), and no further.
+            var y = Self.traffic(weeks: 5, seed: 16)
+            let end = Self.shutdown.upperBound
+            for t in Self.shutdown { y[t] = 0 }
+            for k in 0..<48 { y[end + k] *= Double(k + 1) / 49 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            let outage = try! #require(report.outages.first)
+            #expect(report.outages.count == 1 && outage[0] == Self.shutdown.lowerBound)
+            #expect((end + 18)...(end + 30) ~= outage[1], "the outage ends at \(outage[1]), the ramp at \(end)…\(end + 48)")
+            #expect(report.values[outage[1]...] == y[outage[1]...])
+        }
+
+        @Test func anOriginIsUnresolvedInsideALowRunOrLessThanAPeriodAfterIt() {
+            var y = [Double](repeating: 1, count: 300)
+            for t in 100..<150 { y[t] = 0 }
+            for t in 200..<210 { y[t] = .nan }
+            let outages = [[100, 150], [200, 210]]
+            let unresolved = (0..<300).filter { SeriesHygiene.isUnresolved(cut: $0, outages: outages, y: y, period: 24) }
+            // Origins 101…173: the low run, and less than a day after it. A missing run is
+            // imputed in any training part, so it leaves its origins resolved.
+            #expect(unresolved == Array(101..<174))
+        }
+
+        @Test(.enabled(if: taxiIsPresent, "the nyc_taxi fixture is absent"))
+        func originsInsideOrJustAfterAShutdownAreNotScored() throws {
+            // Real traffic with 3 days of zeros ending 2 days before the end of training. The
+            // cross-validation origins at −96 h (inside) and −48 h (at the recovery) could only
+            // forecast from zeros; they are not scored and give no interval errors. The origins
+            // at −192 h and −144 h score the hours outside the shutdown: 48 + 24 errors (before,
+            // the origin at −48 h added 48 errors of forecasts made from zeros).
+            let window = try #require(try Self.taxiWindow())
+            var y = Array(window.prefix(window.count - 192))
+            let n = y.count
+            for t in (n - 120)..<(n - 48) { y[t] = 0 }
+            let auto = AutoForecaster(period: 24, horizon: 48, candidates: [
+                .seasonalNaive(SeasonalNaive(period: 24)), .mstl(MSTL.candidate(periods: [24, 168])),
+            ])
+            let fit = try auto.fit(y)
+            #expect(fit.outages == [[n - 120, n - 48]])
+            let conformal = try #require(fit.conformal)
+            #expect(conformal.scores.count == 72)
+            // The whole fit and its forecast see only y: the values after its end cannot matter,
+            // and each cross-validation origin sees only the values before it.
+            let base = auto.crossValidationForecasts(y)
+            for (o, cut) in base.cuts.enumerated() {
+                var altered = y
+                for t in cut..<n { altered[t] = altered[t] * 3 + 17 }
+                let other = auto.crossValidationForecasts(altered)
+                for c in base.paths.indices {
+                    let a = try #require(base.paths[c]), b = try #require(other.paths[c])
+                    #expect(a[o] == b[o], "candidate \(c) at origin \(o) changed")
+                }
+            }
         }
 
         @Test func autoForecasterTakesMissingValues() throws {
