@@ -42,6 +42,9 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         if days < 1 || days > 366 { throw ValidationError("--days must be between 1 and 366") }
+        if let qualityData, qualityData != "none", !FileManager.default.isReadableFile(atPath: qualityData) {
+            throw ValidationError("--quality-data \(qualityData): no such readable file")
+        }
     }
 
     func run() throws {
@@ -153,7 +156,8 @@ struct DemoCommand: ParsableCommand {
         let row = { (name: String) in comparison.rows.first { $0.router == name } }
         if let model = row("model"), let prior = row("group prior") {
             print(String(format: "    model − group prior on this one split of %d prompts: APGR %+.4f, CPT50 %+.1f points (lower is better); "
-                         + "the README's cross-validation on all 11,166 prompts is the figure to trust", comparison.prompts,
+                         + "one split is noisy: `mosaic train routing --quality-data FILE --cross-validate` gives cross-validated figures "
+                         + "(the README has them for all 11,166 MMLU prompts)", comparison.prompts,
                          model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100))
         }
     }

@@ -92,6 +92,15 @@ import Testing
         }
     }
 
+    @Test func aMissingQualityFileIsRefusedBeforeAnythingIsWritten() throws {
+        let tmp = TemporaryDirectory("demo-quality")
+        let r = try MosaicBinary.run(["demo", "--quality-data", tmp.file("nope.csv")], in: tmp.path)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--quality-data \(tmp.file("nope.csv")): no such readable file"), "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("mosaic.sqlite")))
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("datasets")))
+    }
+
     @Test func demoJSONIsMachineReadableAndCostsAreExactText() throws {
         let tmp = TemporaryDirectory("demo-json")
         let r = try MosaicBinary.run(["demo", "--days", "1", "--format", "json", "--db", tmp.file("d.sqlite"),
