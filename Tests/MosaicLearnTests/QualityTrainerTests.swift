@@ -324,14 +324,35 @@ struct QualityTrainerTests {
         #expect(row("oracle").apgr > row("model").apgr)
     }
 
-    func loadMMLU() throws -> [QualityExample] {
+    /// The MMLU sample that ships with the repository (`examples/routellm-mmlu-sample`, the demo's
+    /// quality step), so that a clone without `../shared` checks the model on real prompts too:
+    /// on the fifth it never saw it must beat random and prompt length, and stay below the oracle.
+    @Test func beatsRandomAndPromptLengthOnTheRepositorysMMLUSample() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/routellm-mmlu-sample/mmlu_sample.csv").path
+        let rows = try loadMMLU(sample)
+        #expect(rows.count == 2283)
+        var c = QualityTrainer.Configuration()
+        c.charNgrams = 3...4
+        c.maxTerms = 2000
+        c.dimensions = 32
+        c.maxReferences = 2000
+        let comparison = try QualityTrainer(configuration: c).holdout(rows)
+        func row(_ name: String) -> QualityComparison.Row { comparison.rows.first { $0.router == name }! }
+        #expect(comparison.prompts > 400)
+        #expect(row("model").apgr > 0.58, "\(comparison.rows)")
+        #expect(row("model").apgr > row("prompt length").apgr + 0.03, "\(comparison.rows)")
+        #expect(row("oracle").apgr > row("model").apgr)
+    }
+
+    func loadMMLU(_ path: String? = nil) throws -> [QualityExample] {
         let result = try #require(Python.run("""
             import csv, json, sys
             rows = []
             for r in csv.DictReader(open(sys.argv[1], newline='')):
                 rows.append([r['prompt_id'], r['prompt'], r['gpt_4_1106_preview_correct'] == 'True', r['mixtral_8x7b_instruct_correct'] == 'True', r['subject']])
             json.dump(rows, sys.stdout)
-            """, arguments: [SharedData.path(Self.file)!]))
+            """, arguments: [path ?? SharedData.path(Self.file)!]))
         try #require(result.status == 0, "python3: \(result.stderr)")
         let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[Any]])
         return array.map { QualityExample(promptID: $0[0] as! String, prompt: $0[1] as! String, strongCorrect: $0[2] as! Bool,
