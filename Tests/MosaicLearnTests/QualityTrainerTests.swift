@@ -306,16 +306,10 @@ struct QualityTrainerTests {
 
     /// RouteLLM's MMLU data: fitted on the training part only (subjects known), the model must
     /// clearly beat the random router's APGR of 0.5 and prompt length on the held-out prompts.
-    /// (A lighter configuration than the CLI's default, to keep the debug-build test short.)
     @Test(.enabled(if: SharedData.path(file) != nil, "../shared/datasets/routellm-eval is absent"))
     func beatsTheRandomRouterOnMMLU() throws {
         let rows = try loadMMLU()
-        var c = QualityTrainer.Configuration()
-        c.charNgrams = 3...4
-        c.maxTerms = 2000
-        c.dimensions = 32
-        c.maxReferences = 2000
-        let comparison = try QualityTrainer(configuration: c).holdout(rows)
+        let comparison = try Self.lightHoldout(rows)
         func row(_ name: String) -> QualityComparison.Row { comparison.rows.first { $0.router == name }! }
         #expect(comparison.prompts > 2000)
         #expect(row("model").apgr > 0.62, "\(comparison.rows)")
@@ -332,17 +326,23 @@ struct QualityTrainerTests {
             .deletingLastPathComponent().appendingPathComponent("examples/routellm-mmlu-sample/mmlu_sample.csv").path
         let rows = try loadMMLU(sample)
         #expect(rows.count == 2283)
-        var c = QualityTrainer.Configuration()
-        c.charNgrams = 3...4
-        c.maxTerms = 2000
-        c.dimensions = 32
-        c.maxReferences = 2000
-        let comparison = try QualityTrainer(configuration: c).holdout(rows)
+        let comparison = try Self.lightHoldout(rows)
         func row(_ name: String) -> QualityComparison.Row { comparison.rows.first { $0.router == name }! }
         #expect(comparison.prompts > 400)
         #expect(row("model").apgr > 0.58, "\(comparison.rows)")
         #expect(row("model").apgr > row("prompt length").apgr + 0.03, "\(comparison.rows)")
         #expect(row("oracle").apgr > row("model").apgr)
+    }
+
+    /// The held-out-fifth comparison with a lighter configuration than the CLI's default, to
+    /// keep the debug-build tests short.
+    static func lightHoldout(_ rows: [QualityExample]) throws -> QualityComparison {
+        var c = QualityTrainer.Configuration()
+        c.charNgrams = 3...4
+        c.maxTerms = 2000
+        c.dimensions = 32
+        c.maxReferences = 2000
+        return try QualityTrainer(configuration: c).holdout(rows)
     }
 
     func loadMMLU(_ path: String? = nil) throws -> [QualityExample] {
