@@ -11,8 +11,8 @@ extension SeriesFile.GapPolicy: ExpressibleByArgument {}
 struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file")) var series: String?
 
-    @Option(name: .long, help: "With --series: how to treat missing points (error, zero, linear, missing: keep them missing, empty values too, for the hygiene to replace).")
-    var fillGaps: SeriesFile.GapPolicy = .error
+    @Option(name: .long, help: "With --series: how to treat missing points and empty values (missing: keep them missing for the forecasters' hygiene to replace; zero; linear; error: refuse them).")
+    var fillGaps: SeriesFile.GapPolicy = .missing
 
     /// The store's series, when no file is given.
     @OptionGroup var window: StoreSeriesOptions
@@ -30,6 +30,11 @@ struct SeriesSourceOptions: ParsableArguments {
     func load() throws -> Loaded {
         if let path = series {
             let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps) }
+            if s.filled > 0 {
+                let how = fillGaps == .missing ? "kept missing for the hygiene to replace"
+                    : fillGaps == .zero ? "filled with zeros" : "interpolated linearly"
+                printError("\(path): \(s.filled) of \(s.values.count) points missing or empty, \(how) (--fill-gaps error refuses them)")
+            }
             let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h" : "\(s.interval / 60_000_000)m"
             return Loaded(series: [((path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")

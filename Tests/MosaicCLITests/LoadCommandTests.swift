@@ -6,14 +6,21 @@ import Testing
 /// `mosaic series`, `train load`, `forecast` and `anomalies` through the binary.
 @Suite struct LoadCommandTests {
     /// A week of hourly values with a daily cycle, and one spike.
-    static func seriesFile(_ tmp: TemporaryDirectory, spikeAt: Int = 150) -> String {
+    /// With `emptyHour`, that hour of every day has an empty value and the row after the first
+    /// one is left out (the Twitter stream's file has both).
+    static func seriesFile(_ tmp: TemporaryDirectory, spikeAt: Int = 150, emptyHour: Int? = nil) -> String {
         var lines = ["timestamp,value"]
         for i in 0..<(24 * 14) {
             let day = sin(2 * Double.pi * Double(i % 24) / 24)
             var v = 100 + 40 * day + Double((i * 7919) % 11) - 5
             if i == spikeAt { v += 400 }
-            let ts = Date(timeIntervalSince1970: Double(1_699_999_200 + i * 3600))
-            lines.append("\(ISO8601DateFormatter().string(from: ts)),\(v)")
+            let ts = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(1_699_999_200 + i * 3600)))
+            if let emptyHour, i % 24 == emptyHour {
+                lines.append("\(ts),")
+                continue
+            }
+            if let emptyHour, i == emptyHour + 1 { continue }
+            lines.append("\(ts),\(v)")
         }
         return tmp.write("load.csv", lines.joined(separator: "\n") + "\n")
     }
@@ -31,6 +38,24 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
         let mase = try #require(rows.first?["mase"] as? Double)
         #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
+    }
+
+    @Test func missingPointsAreLeftToTheHygieneUnlessRefused() throws {
+        let tmp = TemporaryDirectory("load-gaps")
+        let file = Self.seriesFile(tmp, emptyHour: 6)
+        let f = try MosaicBinary.run(["forecast", "--series", file, "--horizon", "24", "--format", "json"])
+        #expect(f.status == 0, "stderr: \(f.stderr)")
+        #expect(f.stderr.contains("load.csv: 15 of 336 points missing or empty, kept missing for the hygiene to replace"), "\(f.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [[String: Any]])
+        let means = rows.compactMap { $0["mean"] as? Double }
+        #expect(means.count == 24)
+        // The hour that is never observed is forecast from its neighbours (about 140), not as 0.
+        #expect(means.allSatisfy { $0 > 50 }, "\(means)")
+        let h = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "json"])
+        #expect(h.status == 0, "stderr: \(h.stderr)")
+        let refused = try MosaicBinary.run(["forecast", "--series", file, "--fill-gaps", "error"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("load.csv:8: column value: is empty"), "\(refused.stderr)")
     }
 
     @Test func anomaliesFindTheSpike() throws {

@@ -19,7 +19,7 @@ struct SeriesFileTests {
         let tmp = TemporaryDirectory()
         let p = tmp.write("g.csv", "value,timestamp\n1,2024-01-01T00:00:00Z\n2,2024-01-01T01:00:00Z\n5,2024-01-01T04:00:00Z\n")
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
-        #expect(e?.description == "\(p):4: column timestamp: 2 points missing before 2024-01-01T04:00:00Z (spacing 3600 s); fill them or pass --fill-gaps zero|linear")
+        #expect(e?.description == "\(p):4: column timestamp: 2 points missing before 2024-01-01T04:00:00Z (spacing 3600 s); fill them or pass --fill-gaps missing|zero|linear")
         #expect(try SeriesFile.read(path: p, gaps: .zero).values == [1, 2, 0, 0, 5])
         #expect(try SeriesFile.read(path: p, gaps: .linear).values == [1, 2, 3, 4, 5])
     }

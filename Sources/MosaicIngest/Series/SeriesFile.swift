@@ -85,7 +85,7 @@ public enum SeriesFile {
                 switch gaps {
                 case .error:
                     throw .row(file: path, line: lines[i], column: "timestamp",
-                               reason: "\(missing) point\(missing == 1 ? "" : "s") missing before \(Timestamp.format(times[i])) (spacing \(interval / 1_000_000) s); fill them or pass --fill-gaps zero|linear")
+                               reason: "\(missing) point\(missing == 1 ? "" : "s") missing before \(Timestamp.format(times[i])) (spacing \(interval / 1_000_000) s); fill them or pass --fill-gaps missing|zero|linear")
                 case .zero:
                     out.append(contentsOf: repeatElement(0, count: missing))
                 case .missing:

@@ -155,15 +155,17 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 report.levelShiftFactor = factor
             }
         }
-        // Replacement profile: weekly when every weekly position has two clean values.
+        // Replacement profile: weekly when every weekly position has two clean values. A
+        // position with no clean value at all (an hour the logging always misses) has no
+        // profile: its values are interpolated from their neighbours below, not set to 0.
         let usable = replaced.map { !$0 }
-        var shape = SeriesHygiene.positionalMedian(values, period: m, usable: usable)
+        var shape = SeriesHygiene.positionalMedian(values, period: m, usable: usable, empty: .nan)
         var shapePeriod = m
         if let w = secondaryPeriod, w > m {
             var counts = [Int](repeating: 0, count: w)
             for i in 0..<n where usable[i] { counts[i % w] += 1 }
             if counts.allSatisfy({ $0 >= 2 }) {
-                shape = SeriesHygiene.positionalMedian(values, period: w, usable: usable)
+                shape = SeriesHygiene.positionalMedian(values, period: w, usable: usable, empty: .nan)
                 shapePeriod = w
             }
         }
@@ -230,10 +232,11 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     }
 
     /// The median of the usable values at each position `t mod period` (0 where there is none).
-    static func positionalMedian(_ y: [Double], period m: Int, usable: [Bool]) -> [Double] {
+    /// The median of the usable values at each position of the period; `empty` where there is none.
+    static func positionalMedian(_ y: [Double], period m: Int, usable: [Bool], empty: Double = 0) -> [Double] {
         var buckets = [[Double]](repeating: [], count: m)
         for t in y.indices where usable[t] && y[t].isFinite { buckets[t % m].append(y[t]) }
-        return buckets.map { median($0) ?? 0 }
+        return buckets.map { median($0) ?? empty }
     }
 
     static func median(_ v: [Double]) -> Double? {

@@ -47,6 +47,22 @@ extension TimeSeriesTests {
             #expect(report.replaced.enumerated().filter(\.element).map(\.offset) == [5, 100, 101, 300])
         }
 
+        @Test func anHourThatIsAlwaysMissingIsInterpolatedNotZeroed() {
+            // The Twitter stream's hourly file has no value at 06:00 on any day: that hour has no
+            // profile, so its values come from their neighbours (they were set to 0, and the
+            // models learned a daily drop to nothing).
+            var y = Self.traffic(weeks: 3, seed: 11)
+            let clean = y
+            let hour = 14
+            for t in stride(from: hour, to: y.count, by: 24) { y[t] = .nan }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            for t in stride(from: hour, to: y.count, by: 24) {
+                #expect(report.replaced[t])
+                #expect(abs(report.values[t] - (y[t - 1] + y[t + 1]) / 2) < 1e-9, "index \(t)")
+                #expect(abs(report.values[t] / clean[t] - 1) < 0.2, "index \(t): \(report.values[t]) for \(clean[t])")
+            }
+        }
+
         @Test func aRunAtTheEndIsThePresentNotAnOutage() {
             var y = Self.traffic(weeks: 3, seed: 9)
             for t in (y.count - 10)..<y.count { y[t] = 0 }
