@@ -25,7 +25,9 @@
 /// **Replacement.** Each replaced value is its position's profile (the weekly profile when
 /// `secondaryPeriod` is given and every weekly position has two clean values, else the daily
 /// one) times the local level: the median of value ÷ profile over the clean values within one
-/// `secondaryPeriod` (or 3 periods) of the run, preferring those after the run.
+/// `secondaryPeriod` (or 3 periods) of the run, preferring those after the run. A position
+/// with no clean value at all (an hour the logging always misses) has no profile: its values
+/// are interpolated linearly from their neighbours.
 ///
 /// **Level shift.** When the outage lasts at least one period and the level after it (median
 /// ratio over up to `secondaryPeriod` clean values) differs from the level before it by more
@@ -231,8 +233,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         }
     }
 
-    /// The median of the usable values at each position `t mod period` (0 where there is none).
-    /// The median of the usable values at each position of the period; `empty` where there is none.
+    /// The median of the usable values at each position `t mod period` (`empty` where there is none).
     static func positionalMedian(_ y: [Double], period m: Int, usable: [Bool], empty: Double = 0) -> [Double] {
         var buckets = [[Double]](repeating: [], count: m)
         for t in y.indices where usable[t] && y[t].isFinite { buckets[t % m].append(y[t]) }
