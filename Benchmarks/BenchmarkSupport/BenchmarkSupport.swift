@@ -117,6 +117,16 @@ public enum Bench {
         return String(format: "%.\(places)f×", mine / theirs)
     }
 
+    /// A CSV file's data rows (its lines less the header) and its size in bytes.
+    public static func csvSize(_ path: String) -> (rows: Int, bytes: Int64) {
+        var lines = 0
+        if let fh = FileHandle(forReadingAtPath: path) {
+            while let chunk = try? fh.read(upToCount: 1 << 22), !chunk.isEmpty { lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        return (max(0, lines - 1), bytes)
+    }
+
     /// Prints a Markdown table: a header row, its rule (`right` columns right-aligned) and rows.
     public static func printTable(_ header: [String], right: Set<Int> = [], _ rows: [[String]]) {
         print("| " + header.joined(separator: " | ") + " |")

@@ -45,27 +45,14 @@ let csv = "\(dir)/requests-\(targetRows).csv"
 
 // 1. The input file (generated once; the generator is seeded, so it is the same every time).
 if !FileManager.default.fileExists(atPath: csv) {
-    let perDay = 282_324.0 / 14  // default mix at 12 LLM requests/minute
-    let scale = Double(targetRows) / (perDay * 14)
-    let config = SampleTrafficGenerator.Configuration(
-        days: 14, seed: 7, baseRatePerMinute: 12 * scale, gitRatePerMinute: 1.5 * scale, ciRatePerMinute: 0.12 * scale)
     print("generating \(csv) (about \(targetRows) rows)…")
     let start = DispatchTime.now()
-    let tmp = "\(dir)/gen-\(targetRows)"
     do {
-        let summary = try SampleTrafficGenerator(configuration: config).write(toDirectory: tmp)
-        try? FileManager.default.removeItem(atPath: csv)
-        try FileManager.default.moveItem(atPath: tmp + "/requests.csv", toPath: csv)
-        try? FileManager.default.removeItem(atPath: tmp)
-        print("  \(summary.rows) rows in \(String(format: "%.1f", Bench.seconds(since: start))) s")
+        let written = try SampleTrafficGenerator.writeRequestLog(aboutRows: targetRows, to: csv)
+        print("  \(written) rows in \(String(format: "%.1f", Bench.seconds(since: start))) s")
     } catch { fail("cannot generate: \(error)") }
 }
-let bytes = (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? NSNumber)?.int64Value ?? 0
-var lines = 0
-if let fh = FileHandle(forReadingAtPath: csv) {
-    while let chunk = try? fh.read(upToCount: 1 << 22), !chunk.isEmpty { lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
-}
-let rows = lines - 1
+let (rows, bytes) = Bench.csvSize(csv)
 print("input: \(csv), \(rows) rows, \(bytes / 1_000_000) MB")
 
 let repeats = options.int("--repeat", 2, minimum: 1)

@@ -111,26 +111,12 @@ func say(_ s: String) {
 
 // 1. The input file: IngestBenchmark's generator and cache name, so both benchmarks read the same file.
 if !FileManager.default.fileExists(atPath: csv) {
-    let perDay = 282_324.0 / 14  // default mix at 12 LLM requests/minute
-    let scale = Double(targetRows) / (perDay * 14)
-    let config = SampleTrafficGenerator.Configuration(
-        days: 14, seed: 7, baseRatePerMinute: 12 * scale, gitRatePerMinute: 1.5 * scale, ciRatePerMinute: 0.12 * scale)
     say("generating \(csv) (about \(targetRows) rows)…")
-    let tmp = "\(dir)/gen-\(targetRows)"
     do {
-        let summary = try SampleTrafficGenerator(configuration: config).write(toDirectory: tmp)
-        try? FileManager.default.removeItem(atPath: csv)
-        try FileManager.default.moveItem(atPath: tmp + "/requests.csv", toPath: csv)
-        try? FileManager.default.removeItem(atPath: tmp)
-        say("  \(summary.rows) rows")
+        say("  \(try SampleTrafficGenerator.writeRequestLog(aboutRows: targetRows, to: csv)) rows")
     } catch { fail("cannot generate: \(error)") }
 }
-var lines = 0
-if let fh = FileHandle(forReadingAtPath: csv) {
-    while let chunk = try? fh.read(upToCount: 1 << 22), !chunk.isEmpty { lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
-}
-let rows = lines - 1
-let bytes = (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? NSNumber)?.int64Value ?? 0
+let (rows, bytes) = Bench.csvSize(csv)
 say("input: \(csv), \(rows) rows, \(bytes / 1_000_000) MB; load average \(loadAverage())")
 
 func loadAverage() -> String {

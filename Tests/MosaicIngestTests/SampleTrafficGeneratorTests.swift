@@ -72,6 +72,20 @@ struct SampleTrafficGeneratorTests {
         }
     }
 
+    @Test("the benchmarks' request log: about the rows asked for, the same bytes every time, nothing left beside it")
+    func requestLogOfAGivenSize() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/sub/requests-5000.csv"
+            let rows = try SampleTrafficGenerator.writeRequestLog(aboutRows: 5000, to: path)
+            #expect(abs(rows - 5000) < 500, "\(rows)")
+            let first = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(first.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } == rows + 1)
+            #expect(try SampleTrafficGenerator.writeRequestLog(aboutRows: 5000, to: path) == rows)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/sub") == ["requests-5000.csv"])
+        }
+    }
+
     /// An independent rendering of one row, for rows without characters that need quoting.
     static func csvLine(_ r: RequestRecord) -> String {
         func ms(_ v: Double?) -> String {

@@ -314,6 +314,34 @@ public struct SampleTrafficGenerator: Sendable {
     }
 }
 
+extension SampleTrafficGenerator {
+    /// Writes a request log of about `rows` rows to `path` (the benchmarks' input): the default
+    /// mix over 14 days, seed 7, every rate scaled to the size, so the same size gives the same
+    /// bytes. The file appears whole or not at all (written beside it, then renamed).
+    ///
+    /// - Returns: the number of rows written.
+    public static func writeRequestLog(aboutRows rows: Int, to path: String) throws -> Int {
+        let perDay = 282_324.0 / 14  // the default mix's rows a day at 12 LLM requests a minute
+        let scale = Double(rows) / (perDay * 14)
+        let config = Configuration(days: 14, seed: 7, baseRatePerMinute: 12 * scale, gitRatePerMinute: 1.5 * scale,
+                                   ciRatePerMinute: 0.12 * scale)
+        let partial = path + ".partial"
+        let writer = try RequestLogCSVWriter(path: partial, createParentDirectories: true)
+        let summary: Summary
+        do {
+            summary = try SampleTrafficGenerator(configuration: config).generate { try writer.write($0) }
+            try writer.close()
+            try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            try? writer.close()
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        return summary.rows
+    }
+}
+
 // MARK: - Placement of the outage and the bursts
 
 extension SampleTrafficGenerator {
