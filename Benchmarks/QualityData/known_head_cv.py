@@ -12,11 +12,20 @@ refits what the trainer fits on its training rows (everything that sees a label)
     [prior − global, text column, standardised log length] (5 inner random folds), which is what
     the trainer's inner selection chose on MMLU (prior + text + length).
 The TF-IDF vocabularies are fitted on all rows (text only, no labels); the Swift trainer fits them
-on each training part. Candidates (see CANDIDATES) add columns to the head or change the TF-IDF
-matrix; each is reported as its paired gain over the shipped pipeline on the same folds, mean ±
-standard error over the folds.
+on each training part. Candidates add columns to the head or change the TF-IDF matrix; each is
+reported as its paired gain over the shipped pipeline on the same folds, mean ± standard error
+over the folds (and the mean change of CPT50):
+  base     the shipped head; the head without length; + option structure (numeric options, "of
+           the above", option length spread and mean, NOT/EXCEPT/LEAST/FALSE in the stem, stem
+           length); + a within-subject kNN on raw TF-IDF cosine of the deviation from the prior;
+           + per-subject length slopes (unpenalised beyond α = 1, or shrunk ×100);
+  big      every term with document frequency ≥ 2 (316,085 columns) instead of 10,000 a block;
+  w13cwb   word 1–3-grams and char_wb 3–5-grams, 10,000 terms each;
+  stemopt  the shipped blocks plus word and char blocks of the stem and of the options alone;
+  logit2   + P(weak right) − P(strong right) from two logistic regressions (C = 1) on TF-IDF and
+           subject one-hot, beside the shipped columns (and instead of the text column).
 
-    python3 known_head_cv.py 3                 # 3 fold seeds (15 folds), every candidate
+    python3 known_head_cv.py 3 base,big,w13cwb,stemopt,logit2   # 3 fold seeds (15 folds), all
     python3 known_head_cv.py 3 base,stemopt    # only these TF-IDF matrices (gains need base)
 Fold columns are cached under $QUALITY_CACHE (default /tmp/quality_known_head), so a second run
 with the same arguments only refits the heads.
@@ -31,7 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.linalg as sl
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PATH = os.path.join(HERE, "../../../shared/datasets/routellm-eval/mmlu_routing_train.csv")
@@ -41,7 +50,7 @@ CACHE = os.environ.get("QUALITY_CACHE", "/tmp/quality_known_head")
 os.makedirs(CACHE, exist_ok=True)
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-variants = sys.argv[2].split(",") if len(sys.argv) > 2 else ["base", "big", "stemopt"]
+variants = sys.argv[2].split(",") if len(sys.argv) > 2 else ["base", "big", "w13cwb", "stemopt", "logit2"]
 df = pd.read_csv(PATH)
 S = (df.gpt_4_1106_preview_correct.astype(str) == "True").values.astype(float)
 W = (df.mixtral_8x7b_instruct_correct.astype(str) == "True").values.astype(float)
@@ -102,9 +111,9 @@ def option_features():
     return np.clip(f, -4, 4)
 
 
-def tfidf(texts, terms, word=(1, 2), char=(3, 5)):
+def tfidf(texts, terms, word=(1, 2), char=(3, 5), char_analyzer="char"):
     blocks = [TfidfVectorizer(analyzer=a, ngram_range=r, sublinear_tf=True, min_df=2, max_features=terms).fit_transform(texts)
-              for a, r in [("word", word), ("char", char)]]
+              for a, r in [("word", word), (char_analyzer, char)]]
     return blocks
 
 
@@ -117,6 +126,8 @@ def matrix(name):
         X = sp.hstack(tfidf(prompts, 10000)) / np.sqrt(2)
     elif name == "big":       # every term with document frequency ≥ 2
         X = sp.hstack(tfidf(prompts, None)) / np.sqrt(2)
+    elif name == "w13cwb":    # word 1–3-grams and char_wb 3–5-grams, 10,000 terms each
+        X = sp.hstack(tfidf(prompts, 10000, word=(1, 3), char_analyzer="char_wb")) / np.sqrt(2)
     elif name == "stemopt":   # the shipped blocks, plus stem and options blocks of their own (each block / 2)
         stems = [s for s, _ in PARTS]
         opts = [" \n ".join(o) for _, o in PARTS]
@@ -172,8 +183,17 @@ def knn_column(X, fit_rows, pred_rows, dev, k=20, bandwidth=0.1, strength=2.0):
     return out
 
 
+def logit_column(X, fit_rows, pred_rows):
+    """P(weak right) − P(strong right) from two L2 logistic regressions (C = 1) on TF-IDF + subject one-hot."""
+    Z = sp.hstack([X, sp.csr_matrix((np.ones(n), (np.arange(n), sidx)), shape=(n, G))]).tocsr()
+    p = [LogisticRegression(C=1.0, solver="liblinear").fit(Z[fit_rows], t[fit_rows]).predict_proba(Z[pred_rows])[:, 1] for t in (W, S)]
+    return p[0] - p[1]
+
+
 def columns(X, fit_rows, pred_rows, extra):
     """Head columns of pred_rows from a fit on fit_rows: prior − global, text, and extras."""
+    if extra == {"logit"}:
+        return {"logit": logit_column(X, fit_rows, pred_rows)}
     pr, mu = shrunk(sidx[fit_rows], Y[fit_rows])
     prior = pr[sidx]
     dev = Y - prior
@@ -188,8 +208,8 @@ OPTF = option_features()
 res = {}
 t0 = time.time()
 for variant in variants:
-    X = matrix(variant)
-    extra = {"knn"} if variant == "base" else set()
+    X = matrix("base" if variant == "logit2" else variant)
+    extra = {"knn"} if variant == "base" else {"logit"} if variant == "logit2" else set()
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
         fold = np.empty(n, int)
@@ -213,6 +233,10 @@ for variant in variants:
                         inner.setdefault(c, np.zeros(len(tr)))[ifold == j] = v
                 outer = columns(X, tr, te, extra)
                 np.savez(cache, **{"i_" + c: v for c, v in inner.items()}, **{"o_" + c: v for c, v in outer.items()})
+            if variant == "logit2":  # beside the shipped columns
+                z = np.load(os.path.join(CACHE, f"cols_base_{seed}_{kf}.npz"))
+                inner.update({c[2:]: z[c] for c in z.files if c.startswith("i_")})
+                outer.update({c[2:]: z[c] for c in z.files if c.startswith("o_")})
             r = np.random.default_rng(100 * seed + kf)
 
             def head(names, add_tr=None, add_te=None):
@@ -230,10 +254,20 @@ for variant in variants:
                 record("prior + text (no length)", head(["prior", "text"]))
                 record("+ option structure", head(["prior", "text"], np.column_stack([LEN[tr], OPTF[tr]]), np.column_stack([LEN[te], OPTF[te]])))
                 record("+ within-subject TF-IDF kNN", head(["prior", "text", "knn"], LEN[tr], LEN[te]))
-                # Per-subject length slopes: length × subject one-hot beside the global slope.
+                # Per-subject length slopes: length × subject one-hot beside the global slope; the
+                # columns scaled by 0.1 put a 100× penalty on them (shrunk toward the global slope).
                 oh_tr = np.eye(G)[sidx[tr]] * LEN[tr, None]
                 oh_te = np.eye(G)[sidx[te]] * LEN[te, None]
                 record("+ per-subject length slopes", head(["prior", "text"], np.column_stack([LEN[tr], oh_tr]), np.column_stack([LEN[te], oh_te])))
+                record("+ per-subject length slopes, shrunk", head(["prior", "text"], np.column_stack([LEN[tr], 0.1 * oh_tr]), np.column_stack([LEN[te], 0.1 * oh_te])))
+            elif variant == "logit2":
+                record("+ two-logistic difference", head(["prior", "text", "logit"], LEN[tr], LEN[te]))
+                record("prior + two-logistic difference + length", head(["prior", "logit"], LEN[tr], LEN[te]))
+                so = os.path.join(CACHE, f"cols_stemopt_{seed}_{kf}.npz")
+                if "stemopt" in variants and os.path.exists(so):  # both: the stemopt text column and the logistics
+                    z = np.load(so)
+                    inner["text_so"], outer["text_so"] = z["i_text"], z["o_text"]
+                    record("matrix stemopt + two-logistic", head(["prior", "text_so", "logit"], LEN[tr], LEN[te]))
             else:
                 record(f"matrix {variant}", head(["prior", "text"], LEN[tr], LEN[te]))
             print(f"# {variant} seed {seed} fold {kf} {time.time() - t0:.0f} s", flush=True)
