@@ -36,45 +36,22 @@ import sys
 import time
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import scipy.linalg as sl
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PATH = os.path.join(HERE, "../../../shared/datasets/routellm-eval/mmlu_routing_train.csv")
-if not os.path.exists(PATH):  # a worktree one level deeper
-    PATH = os.path.join(HERE, "../../../../shared/datasets/routellm-eval/mmlu_routing_train.csv")
+from mmlu_cv import apgr, load, shrunk
+
 CACHE = os.environ.get("QUALITY_CACHE", "/tmp/quality_known_head")
 os.makedirs(CACHE, exist_ok=True)
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 variants = sys.argv[2].split(",") if len(sys.argv) > 2 else ["base", "big", "w13cwb", "stemopt", "logit2"]
-df = pd.read_csv(PATH)
-S = (df.gpt_4_1106_preview_correct.astype(str) == "True").values.astype(float)
-W = (df.mixtral_8x7b_instruct_correct.astype(str) == "True").values.astype(float)
-Y = W - S
-subjects, sidx = np.unique(df.subject.values, return_inverse=True)
+df, S, W, Y, subjects, sidx = load()
 n, G = len(df), len(subjects)
 prompts = df.prompt.tolist()
 LOGLEN = np.log1p(df.prompt.str.len().values)
-
-
-def apgr(s, w, score, rng):
-    order = np.argsort(score + rng.random(len(s)) * 1e-9, kind="stable")  # strong first for low scores
-    curve = np.concatenate([[0], np.cumsum(s[order] - w[order]) / (s.sum() - w.sum())])
-    return ((curve[:-1] + curve[1:]) / 2).sum() / len(s), np.argmax(curve >= 0.5) / len(s)
-
-
-def shrunk(g, y):
-    mu = y.mean()
-    cnt = np.bincount(g, minlength=G).astype(float)
-    raw = np.where(cnt > 0, np.bincount(g, weights=y, minlength=G) / np.maximum(cnt, 1), mu)
-    within = ((y - raw[g]) ** 2).sum() / (len(y) - (cnt > 0).sum())
-    tau = max(0.0, raw[cnt > 0].var(ddof=1) - (within / cnt[cnt > 0]).mean())
-    b = np.where(cnt > 0, tau / (tau + within / np.maximum(cnt, 1)), 0)
-    return mu + b * (raw - mu), mu
 
 
 # ---- MMLU prompt parts: stem, options A–D ----
@@ -194,7 +171,7 @@ def columns(X, fit_rows, pred_rows, extra):
     """Head columns of pred_rows from a fit on fit_rows: prior − global, text, and extras."""
     if extra == {"logit"}:
         return {"logit": logit_column(X, fit_rows, pred_rows)}
-    pr, mu = shrunk(sidx[fit_rows], Y[fit_rows])
+    pr, mu = shrunk(sidx[fit_rows], Y[fit_rows], G)
     prior = pr[sidx]
     dev = Y - prior
     cols = {"prior": prior[pred_rows] - mu, "text": text_column(X, fit_rows, pred_rows, dev)}

@@ -14,37 +14,17 @@ labels); everything that sees a label is fitted on the training folds only.
 import sys
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 
-path = "../../../shared/datasets/routellm-eval/mmlu_routing_train.csv"
+from mmlu_cv import apgr, load, shrunk
+
+df, S, W, Y, subjects, sidx = load(sys.argv[5] if len(sys.argv) > 5 else None)
 mode, seeds, terms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 alphas = [float(a) for a in sys.argv[4].split(",")]
-df = pd.read_csv(sys.argv[5] if len(sys.argv) > 5 else path)
-S = (df.gpt_4_1106_preview_correct.astype(str) == "True").values.astype(float)
-W = (df.mixtral_8x7b_instruct_correct.astype(str) == "True").values.astype(float)
-Y = W - S
-subjects, sidx = np.unique(df.subject.values, return_inverse=True)
 n, G = len(df), len(subjects)
 L = np.log1p(df.prompt.str.len().values)
-
-
-def apgr(s, w, score, rng):
-    order = np.argsort(score + rng.random(len(s)) * 1e-9, kind="stable")  # strong first for low scores
-    curve = np.concatenate([[0], np.cumsum(s[order] - w[order]) / (s.sum() - w.sum())])
-    return ((curve[:-1] + curve[1:]) / 2).sum() / len(s), np.argmax(curve >= 0.5) / len(s)
-
-
-def shrunk(g, y):
-    mu = y.mean()
-    cnt = np.bincount(g, minlength=G).astype(float)
-    raw = np.where(cnt > 0, np.bincount(g, weights=y, minlength=G) / np.maximum(cnt, 1), mu)
-    within = ((y - raw[g]) ** 2).sum() / (len(y) - (cnt > 0).sum())
-    tau = max(0.0, raw[cnt > 0].var(ddof=1) - (within / cnt[cnt > 0]).mean())
-    b = np.where(cnt > 0, tau / (tau + within / np.maximum(cnt, 1)), 0)
-    return mu + b * (raw - mu), mu
 
 
 blocks = [TfidfVectorizer(analyzer=a, ngram_range=r, sublinear_tf=True, min_df=2, max_features=terms).fit_transform(df.prompt)
@@ -63,7 +43,7 @@ for seed in range(seeds):
     for k in range(5):
         tr, te = fold != k, fold == k
         r = np.random.default_rng(100 * seed + k)
-        pr, mu = shrunk(sidx[tr], Y[tr])
+        pr, mu = shrunk(sidx[tr], Y[tr], G)
         prior = pr[sidx] if mode == "rand" else np.full(n, mu)
         res.setdefault("group prior", []).append(apgr(S[te], W[te], prior[te], r))
         res.setdefault("prompt length", []).append(apgr(S[te], W[te], -L[te], r))

@@ -17,26 +17,13 @@ import re
 import sys
 
 import numpy as np
-import pandas as pd
 from sklearn.linear_model import Ridge
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PATH = os.path.join(HERE, "../../../shared/datasets/routellm-eval/mmlu_routing_train.csv")
-if not os.path.exists(PATH):  # a worktree one level deeper
-    PATH = os.path.join(HERE, "../../../../shared/datasets/routellm-eval/mmlu_routing_train.csv")
+from mmlu_cv import apgr, load
+
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-df = pd.read_csv(PATH)
-S = (df.gpt_4_1106_preview_correct.astype(str) == "True").values.astype(float)
-W = (df.mixtral_8x7b_instruct_correct.astype(str) == "True").values.astype(float)
-Y = W - S
-subjects, sidx = np.unique(df.subject.values, return_inverse=True)
+df, S, W, Y, subjects, sidx = load()
 n, G = len(df), len(subjects)
-
-
-def apgr(s, w, score, rng):
-    order = np.argsort(score + rng.random(len(s)) * 1e-9, kind="stable")  # strong first for low scores
-    curve = np.concatenate([[0], np.cumsum(s[order] - w[order]) / (s.sum() - w.sum())])
-    return ((curve[:-1] + curve[1:]) / 2).sum() / len(s), np.argmax(curve >= 0.5) / len(s)
 
 
 def stem(p):
