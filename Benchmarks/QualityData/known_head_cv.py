@@ -41,7 +41,7 @@ import scipy.linalg as sl
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from mmlu_cv import apgr, load, shrunk
+from mmlu_cv import apgr, by_group, load, random_folds, shrunk
 
 CACHE = os.environ.get("QUALITY_CACHE", "/tmp/quality_known_head")
 os.makedirs(CACHE, exist_ok=True)
@@ -124,12 +124,7 @@ def text_column(X, fit_rows, pred_rows, dev, group_alpha=10.0, keep=0.2, alpha=2
     w = Ridge(alpha=alpha, fit_intercept=False, solver="sparse_cg").fit(X[fit_rows], t).coef_
     resid = t - X[fit_rows] @ w
     out = X[pred_rows] @ w
-    g_fit, g_pred = sidx[fit_rows], sidx[pred_rows]
-    for g in range(G):
-        m = np.flatnonzero(g_fit == g)
-        p = np.flatnonzero(g_pred == g)
-        if len(m) == 0 or len(p) == 0:
-            continue
+    for _, m, p in by_group(sidx[fit_rows], sidx[pred_rows], G):
         Xg = X[fit_rows[m]]
         K = (Xg @ Xg.T).toarray()
         c = sl.solve(K + group_alpha * np.eye(len(m)), resid[m], assume_a="pos")
@@ -145,12 +140,7 @@ def text_column(X, fit_rows, pred_rows, dev, group_alpha=10.0, keep=0.2, alpha=2
 def knn_column(X, fit_rows, pred_rows, dev, k=20, bandwidth=0.1, strength=2.0):
     """Within-subject kNN on raw TF-IDF cosine of the deviation from the prior (pseudo-neighbours at 0)."""
     out = np.zeros(len(pred_rows))
-    g_fit, g_pred = sidx[fit_rows], sidx[pred_rows]
-    for g in range(G):
-        m = np.flatnonzero(g_fit == g)
-        p = np.flatnonzero(g_pred == g)
-        if len(m) == 0 or len(p) == 0:
-            continue
+    for _, m, p in by_group(sidx[fit_rows], sidx[pred_rows], G):
         sims = (X[pred_rows[p]] @ X[fit_rows[m]].T).toarray()
         kk = min(k, len(m))
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
@@ -189,8 +179,7 @@ for variant in variants:
     extra = {"knn"} if variant == "base" else {"logit"} if variant == "logit2" else set()
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
-        fold = np.empty(n, int)
-        fold[rng.permutation(n)] = np.arange(n) % 5
+        fold = random_folds(rng, n)
         for kf in range(5):
             cache = os.path.join(CACHE, f"cols_{variant}_{seed}_{kf}.npz")
             tr, te = np.flatnonzero(fold != kf), np.flatnonzero(fold == kf)
@@ -201,8 +190,7 @@ for variant in variants:
             else:
                 # Inner out-of-fold columns on the training rows (the trainer's head inputs).
                 irng = np.random.default_rng(1000 + 10 * seed + kf)
-                ifold = np.empty(len(tr), int)
-                ifold[irng.permutation(len(tr))] = np.arange(len(tr)) % 5
+                ifold = random_folds(irng, len(tr))
                 inner = {}
                 for j in range(5):
                     a, b = tr[ifold != j], tr[ifold == j]

@@ -45,3 +45,26 @@ def shrunk(g, y, G):
     tau = max(0.0, raw[cnt > 0].var(ddof=1) - (within / cnt[cnt > 0]).mean())
     b = np.where(cnt > 0, tau / (tau + within / np.maximum(cnt, 1)), 0)
     return mu + b * (raw - mu), mu
+
+
+def random_folds(rng, n, k=5):
+    """Each of n rows' fold, 0..<k, in a random balanced assignment."""
+    fold = np.empty(n, int)
+    fold[rng.permutation(n)] = np.arange(n) % k
+    return fold
+
+
+def subject_folds(rng, sidx, G, k=5):
+    """Each row's fold when whole subjects are held out together."""
+    fg = np.empty(G, int)
+    fg[rng.permutation(G)] = np.arange(G) % k
+    return fg[sidx]
+
+
+def by_group(g_fit, g_pred, G):
+    """For each group present on both sides: (group, its fit positions, its predict positions)."""
+    for g in range(G):
+        m = np.flatnonzero(g_fit == g)
+        p = np.flatnonzero(g_pred == g)
+        if len(m) and len(p):
+            yield g, m, p

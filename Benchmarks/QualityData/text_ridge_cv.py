@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 
-from mmlu_cv import apgr, load, shrunk
+from mmlu_cv import apgr, load, random_folds, shrunk, subject_folds
 
 df, S, W, Y, subjects, sidx = load(sys.argv[5] if len(sys.argv) > 5 else None)
 mode, seeds, terms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -33,13 +33,7 @@ X = (sp.hstack(blocks).tocsr() / np.sqrt(2)).tocsr()
 res = {}
 for seed in range(seeds):
     rng = np.random.default_rng(seed)
-    if mode == "rand":
-        fold = np.empty(n, int)
-        fold[rng.permutation(n)] = np.arange(n) % 5
-    else:
-        fg = np.empty(G, int)
-        fg[rng.permutation(G)] = np.arange(G) % 5
-        fold = fg[sidx]
+    fold = random_folds(rng, n) if mode == "rand" else subject_folds(rng, sidx, G)
     for k in range(5):
         tr, te = fold != k, fold == k
         r = np.random.default_rng(100 * seed + k)

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 from sklearn.linear_model import Ridge
 
-from mmlu_cv import apgr, load
+from mmlu_cv import apgr, load, subject_folds
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 df, S, W, Y, subjects, sidx = load()
@@ -51,9 +51,7 @@ candidates["length + all three"] = list(signals.values())
 res = {}
 for seed in range(seeds):
     rng = np.random.default_rng(seed)
-    fg = np.empty(G, int)
-    fg[rng.permutation(G)] = np.arange(G) % 5
-    fold = fg[sidx]
+    fold = subject_folds(rng, sidx, G)
     for k in range(5):
         tr, te = fold != k, fold == k
         r = np.random.default_rng(100 * seed + k)
