@@ -26,6 +26,25 @@ struct RouterEvaluationTests {
         #expect(e.cpt80 == 1)
     }
 
+    @Test func tiesCountAtTheirExpectedValue() {
+        // A router that cannot tell the prompts apart is a random router, whatever their order.
+        let flat = RouterEvaluation(strongCorrect: Self.strong, weakCorrect: Self.weak, weakScore: [0.5, 0.5, 0.5, 0.5])
+        #expect(flat.curve == [0, 0.25, 0.5, 0.75, 1])
+        #expect(abs(flat.apgr - 0.5) < 1e-15)
+        #expect(flat.cpt50 == 0.5)
+        #expect(flat.cpt80 == 1)
+        // Prompt 1 first, then 0 and 3 tied (one recovers half the gap, the other nothing), then 2.
+        let e = RouterEvaluation(strongCorrect: Self.strong, weakCorrect: Self.weak, weakScore: [0.4, 0.1, 0.9, 0.4])
+        #expect(e.curve == [0, 0.5, 0.75, 1, 1])
+        #expect(abs(e.apgr - (0.25 + 0.625 + 0.875 + 1) / 4) < 1e-15)
+        #expect(e.cpt50 == 0.25)
+        #expect(e.cpt80 == 0.75)
+        // The same tie in the other order of indices gives the same figures.
+        let swapped = RouterEvaluation(strongCorrect: [false, true, true, true], weakCorrect: [false, false, true, false],
+                                       weakScore: [0.4, 0.1, 0.9, 0.4])
+        #expect(swapped.curve == e.curve)
+    }
+
     @Test func randomScoresAverageOneHalf() {
         var random = SeededRandom(seed: 9)
         let n = 400

@@ -12,8 +12,8 @@ import Darwin
 /// Routers: the model (its ensemble score), its kNN part alone, its group prior alone; the
 /// baselines: random (its expected APGR 0.5 and CPT 50% / 80%), prompt length (longer prompts to
 /// the strong model; fixed, not fitted), and the oracle (strong exactly where only it is
-/// right). Ties in a score (a group prior, equal lengths) are broken by a stable hash of the
-/// prompt id, not by file order.
+/// right). Ties in a score (a group prior, equal lengths) count at their expected value under
+/// random tie-breaking (see ``RouterEvaluation``), not by file order.
 public struct QualityComparison: Sendable, Equatable {
     public struct Row: Sendable, Equatable, Codable {
         public var router: String
@@ -43,13 +43,9 @@ public struct QualityComparison: Sendable, Equatable {
     public init(scorer: QualityScorer?, examples: [QualityExample]) {
         prompts = examples.count
         let strong = examples.map(\.strongCorrect), weak = examples.map(\.weakCorrect)
-        let tie = examples.map { e -> Double in
-            var h = StableHash(seed: 0x7469_6573)
-            h.combine(e.promptID)
-            return Double(UInt64(bitPattern: h.value) >> 11) * 0x1p-53 * 1e-9
-        }
         func row(_ name: String, _ scores: [Double]) -> Row {
-            let e = RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: zip(scores, tie).map { $0 + $1 })
+            // Ties (a group prior within a group, prompts of equal length) count at their expected value.
+            let e = RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: scores)
             return Row(router: name, apgr: e.apgr, cpt50: e.cpt50, cpt80: e.cpt80)
         }
         var out: [Row] = []

@@ -6,6 +6,12 @@
 /// `PGR(k) = (acc(k) − acc(weak)) / (acc(strong) − acc(weak))`. APGR is the area under PGR
 /// against the share of strong calls `k/n` (trapezoids over every k); a random router's
 /// expected APGR is 0.5. CPT(x) is the smallest share of strong calls with PGR ≥ x.
+///
+/// Tied scores take their expected value under random tie-breaking: within a run of equal
+/// scores the curve is linear between the run's ends (each prompt of the run is as likely as
+/// any other to be sent first). So a router that cannot tell prompts apart (a group prior for
+/// prompts of one group, or of none) scores APGR 0.5 exactly, not whatever the file's order
+/// happens to give.
 public struct RouterEvaluation: Sendable, Equatable, Codable {
     public var count: Int
     public var strongAccuracy: Double
@@ -24,7 +30,7 @@ public struct RouterEvaluation: Sendable, Equatable, Codable {
         let weakTotal = weakCorrect.filter { $0 }.count
         strongAccuracy = n == 0 ? 0 : Double(strongTotal) / Double(n)
         weakAccuracy = n == 0 ? 0 : Double(weakTotal) / Double(n)
-        // Strong first for the prompts the router trusts the weak model least with (ties by index).
+        // Strong first for the prompts the router trusts the weak model least with.
         let order = (0..<n).sorted { weakScore[$0] != weakScore[$1] ? weakScore[$0] < weakScore[$1] : $0 < $1 }
         let gap = Double(strongTotal - weakTotal)
         var correct = weakTotal
@@ -35,6 +41,17 @@ public struct RouterEvaluation: Sendable, Equatable, Codable {
             curve.append(gap == 0 ? 0 : Double(correct - weakTotal) / gap)
         }
         if n > 0 { curve[0] = 0 }
+        // Runs of equal scores: the expected curve is linear between the run's ends.
+        var start = 0
+        while start < n {
+            var end = start + 1
+            while end < n && weakScore[order[end]] == weakScore[order[start]] { end += 1 }
+            if end - start > 1 {
+                let a = curve[start], b = curve[end]
+                for k in (start + 1)..<end { curve[k] = a + (b - a) * Double(k - start) / Double(end - start) }
+            }
+            start = end
+        }
         self.curve = curve
         var area = 0.0
         if n > 0 {
