@@ -46,4 +46,16 @@ import Testing
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("/nonexistent/p.yaml"), "stderr: \(missing.stderr)")
     }
+
+    /// `route` checks --slo-ms, --compliance and --at in `run()`; such a usage error must show
+    /// `mosaic route`'s usage and exit 64, not the root's `mosaic <subcommand>`.
+    @Test func aUsageErrorFoundWhileRunningShowsTheCommandsUsage() throws {
+        for args in [["route", "--slo-ms", "0"], ["route", "--compliance", "hippa"], ["route", "--at", "yesterday"]] {
+            let r = try MosaicBinary.run(args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("Usage: mosaic route "), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("See 'mosaic route --help'"), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("mosaic <subcommand>"), "\(args): \(r.stderr)")
+        }
+    }
 }
