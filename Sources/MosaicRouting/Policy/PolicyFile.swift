@@ -575,7 +575,7 @@ extension RoutingPolicy {
         # Mosaic routing policy: LLM providers.
         #
         # Every request goes through the filters, then the first rule that matches, then the
-        # strategy ranks what is left. Durations take a unit (us, ms, s, m, h); amounts are exact
+        # strategy ranks what is left. Durations take a unit (us, ms, s, m, h, d); amounts are exact
         # decimals (quote them to be explicit: "2.50").
         version: 1
         name: llm-default
