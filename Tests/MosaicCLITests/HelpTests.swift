@@ -39,6 +39,22 @@ import Testing
         #expect(list.stdout.contains("openai,gpt-4o,input_token,token,0.0000025,2.5000,USD"))
     }
 
+    /// A model file that is not one says what is wrong in plain words, not Foundation's
+    /// `DecodingError.dataCorrupted: … Debug description: …`.
+    @Test func aBrokenModelFileIsExplainedPlainly() throws {
+        let tmp = TemporaryDirectory("models-show")
+        let cases = [
+            ("cut.json", #"{"schemaVersion": 1, "kind": "routing", "provid"#, "cut.json: not a Mosaic model file: not valid JSON"),
+            ("bare.json", #"{"schemaVersion": 1, "kind": "routing"}"#, "bare.json: invalid model file: missing key "),
+        ]
+        for (name, text, expected) in cases {
+            let r = try MosaicBinary.run(["models", "show", tmp.write(name, text)])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(expected), "stderr: \(r.stderr)")
+            #expect(!r.stderr.contains("DecodingError") && !r.stderr.contains("Debug description"), "stderr: \(r.stderr)")
+        }
+    }
+
     /// The README prints the complete example policy and scenario "as `mosaic policy example`
     /// and `mosaic simulate --example` print them"; they must not drift apart.
     @Test func readmeExamplesAreWhatTheCommandsPrint() throws {
