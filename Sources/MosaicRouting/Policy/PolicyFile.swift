@@ -551,6 +551,8 @@ private struct PolicyChecker {
             for (key, value) in [("input_per_mtok", c.inputPerMillion), ("output_per_mtok", c.outputPerMillion),
                                  ("per_request", c.perRequest)] {
                 try at.require(value >= .zero, "\(path).\(key)", "at least 0", value.description)
+                try at.require(value <= RoutingPolicy.maximumPrice, "\(path).\(key)",
+                               "at most \(RoutingPolicy.maximumPrice) (USD)", value.description)
             }
         }
 
