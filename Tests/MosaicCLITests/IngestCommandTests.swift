@@ -78,6 +78,19 @@ import Glibc
         #expect(text.stdout.contains("schema version: \(Schema.latestVersion)"))
     }
 
+    /// `--db ''` opened SQLite's temporary database: the ingest reported its rows as new and
+    /// they vanished at exit. An empty store location is a usage error.
+    @Test func anEmptyStoreLocationIsRefused() throws {
+        let tmp = TemporaryDirectory("dbempty")
+        let csv = tmp.write("log.csv", "timestamp,provider,model\n2024-01-01T00:00:00Z,openai,gpt-4o\n")
+        for args in [["ingest", "requests", csv, "--db", ""], ["db", "info", "--db", " "],
+                     ["db", "copy", "--from", csv, "--to", ""]] {
+            let r = try MosaicBinary.run(args, in: tmp.path)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("is empty; give an SQLite file or a postgres:// URL"), "\(args): \(r.stderr)")
+        }
+    }
+
     @Test func dbEnvironmentVariableChoosesTheStore() throws {
         let tmp = TemporaryDirectory("dbenv")
         let r = try MosaicBinary.run(["db", "info"], in: tmp.path, environment: ["MOSAIC_DB": tmp.file("env.sqlite")])
