@@ -107,7 +107,7 @@ public struct LoadTrainer: Sendable {
             switch r {
             case .success(let f): fitted = f
             case .failure(let e):
-                throw .dimensionMismatch("series '\(s.group)' (\(s.values.count) points): \(e)")
+                throw .series(name: s.group, points: s.values.count, e)
             }
             fingerprint.combine(s.group)
             fingerprint.combine(s.start)
