@@ -91,8 +91,9 @@ struct TimeWindowOptions: ParsableArguments {
     var until: String?
 
     func validate() throws {
-        _ = try from
-        _ = try to
+        if let from = try from, let to = try to, to <= from {
+            throw ValidationError("--until '\(until ?? "")' must be after --since '\(since ?? "")': the window is empty")
+        }
     }
 
     /// The start of the window in µs since the epoch; nil when open.

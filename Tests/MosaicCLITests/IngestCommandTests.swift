@@ -91,6 +91,19 @@ import Glibc
         }
     }
 
+    /// `--until` at or before `--since` was an empty window that printed an empty table with
+    /// exit 0; it is a usage error now.
+    @Test func aWindowEndingBeforeItStartsIsRefused() throws {
+        let tmp = TemporaryDirectory("window")
+        for command in [["series"], ["costs"], ["train", "routing"], ["report", "cost"]] {
+            let r = try MosaicBinary.run(command + ["--since", "2026-10-07", "--until", "2026-10-05", "--db", tmp.file("m.sqlite")],
+                                         in: tmp.path)
+            #expect(r.status == 64, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("--until '2026-10-05' must be after --since '2026-10-07': the window is empty"),
+                    "\(command): \(r.stderr)")
+        }
+    }
+
     @Test func dbEnvironmentVariableChoosesTheStore() throws {
         let tmp = TemporaryDirectory("dbenv")
         let r = try MosaicBinary.run(["db", "info"], in: tmp.path, environment: ["MOSAIC_DB": tmp.file("env.sqlite")])
