@@ -45,6 +45,18 @@ public struct Money: Sendable, Hashable, Comparable {
         return o ? nil : Money(units: v)
     }
 
+    /// Subtracts without trapping; returns nil when the difference leaves the representable range.
+    public func subtractingReportingOverflow(_ other: Money) -> Money? {
+        let (v, o) = units.subtractingReportingOverflow(other.units)
+        return o ? nil : Money(units: v)
+    }
+
+    /// A price times a quantity without trapping; nil when the product leaves the representable range.
+    public func multipliedReportingOverflow(by n: Int) -> Money? {
+        let (v, o) = units.multipliedReportingOverflow(by: Int128(n))
+        return o ? nil : Money(units: v)
+    }
+
     /// The amount as a `Double`, for charts and statistics only; never for sums.
     public var doubleValue: Double {
         let whole = units / Money.unitsPerWhole

@@ -121,7 +121,9 @@ public struct PriceBook: Sendable {
         return out.isEmpty ? nil : out
     }
 
-    /// The exact cost of one request, or nil when no price applies (see the type's formula).
+    /// The exact cost of one request, or nil when no price applies (see the type's formula) or
+    /// when the cost is beyond what `Money` holds (about 1.7 × 10¹⁴): absurd token counts or
+    /// prices are then counted as unpriced instead of trapping.
     public func cost(provider: String, model: String, at ts: Int64, inputTokens: Int, outputTokens: Int,
                      cachedTokens: Int = 0, latencyMs: Double? = nil) -> Money? {
         guard let skus = table[Key(provider: provider, model: model)] else { return nil }
@@ -136,16 +138,25 @@ public struct PriceBook: Sendable {
         }
         var total = Money.zero
         let cached = min(cachedTokens, inputTokens)
-        if let input { total += input * (inputTokens - cached) }
-        if let price = cacheRead ?? input { total += price * cached }
-        if let output { total += output * outputTokens }
-        if let perRequest { total += perRequest }
+        if let input { guard PriceBook.add(input, times: inputTokens - cached, to: &total) else { return nil } }
+        if let price = cacheRead ?? input { guard PriceBook.add(price, times: cached, to: &total) else { return nil } }
+        if let output { guard PriceBook.add(output, times: outputTokens, to: &total) else { return nil } }
+        if let perRequest { guard PriceBook.add(perRequest, times: 1, to: &total) else { return nil } }
         if let perMinute {
-            guard let ms = latencyMs, ms.isFinite, ms >= 0 else { return nil }
+            guard let ms = latencyMs, ms.isFinite, ms >= 0, ms < 1e15 else { return nil }
             let minutes = Int((ms / 60_000).rounded(.up))
-            total += perMinute * minutes
+            guard PriceBook.add(perMinute, times: minutes, to: &total) else { return nil }
         }
         return total
+    }
+
+    /// `total += price × n`, false (and `total` unchanged) when that leaves `Money`'s range.
+    @inline(__always)
+    static func add(_ price: Money, times n: Int, to total: inout Money) -> Bool {
+        let (product, overflow) = price.units.multipliedReportingOverflow(by: Int128(n))
+        guard !overflow, let sum = total.addingReportingOverflow(Money(units: product)) else { return false }
+        total = sum
+        return true
     }
 
     /// The cost of a record under these prices.

@@ -10,6 +10,11 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFinite(String)
     /// Shapes or counts that do not fit (X rows against y values, model width against X columns).
     case dimensionMismatch(String)
+    /// A series shorter than the model needs: `model` names it ("the seasonal naive forecast
+    /// with period 24"), `minimum` is what it needs, `count` what it got.
+    case seriesTooShort(model: String, minimum: Int, count: Int)
+    /// A fit of one named series failed (a load model fits one per group).
+    indirect case series(name: String, points: Int, LearnError)
     /// A constant column where the method cannot cope with one (quantile regression without an
     /// L2 penalty). Ridge with `alpha > 0`, least squares and logistic regression accept them.
     case constantColumn(index: Int)
@@ -29,6 +34,9 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(features) parameters but only \(rows) rows: least squares without a penalty is underdetermined (use ridge with alpha > 0)"
         case .nonFinite(let m): return "non-finite input: \(m)"
         case .dimensionMismatch(let m): return "dimension mismatch: \(m)"
+        case let .seriesTooShort(model, minimum, count):
+            return "the series is too short: \(model) needs at least \(minimum) values; it has \(count)"
+        case let .series(name, points, error): return "series '\(name)' (\(points) points): \(error)"
         case .constantColumn(let j): return "column \(j) is constant; this method needs alpha > 0 to fit it"
         case .didNotConverge(let n): return "did not converge within \(n) iterations"
         case .singleClass(let label): return "every label is \(label): logistic regression needs both classes"

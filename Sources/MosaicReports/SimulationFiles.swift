@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 import MosaicSim
 
 /// Reads the JSON files `mosaic simulate … --out` writes: a ``SimulationSummary``, a
@@ -36,21 +37,21 @@ public enum SimulationFiles {
     public static func summary(_ path: String) throws(ReportError) -> SimulationSummary {
         let data = try data(path)
         do { return try decoder().decode(SimulationSummary.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not a simulation summary (`mosaic simulate SCENARIO --out FILE`): \(error)")
+            throw .cannotRead(path: path, reason: "not a simulation summary (`mosaic simulate SCENARIO --out FILE`): \(DecodingError.message(for: error))")
         }
     }
 
     public static func sweep(_ path: String) throws(ReportError) -> OutageSweep {
         let data = try data(path)
         do { return try decoder().decode(OutageSweep.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not an N−1 sweep (`mosaic simulate SCENARIO --sweep --out FILE`): \(error)")
+            throw .cannotRead(path: path, reason: "not an N−1 sweep (`mosaic simulate SCENARIO --sweep --out FILE`): \(DecodingError.message(for: error))")
         }
     }
 
     public static func comparison(_ path: String) throws(ReportError) -> Comparison {
         let data = try data(path)
         do { return try decoder().decode(Comparison.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not a comparison (`mosaic simulate --compare A B --out FILE`): \(error)")
+            throw .cannotRead(path: path, reason: "not a comparison (`mosaic simulate --compare A B --out FILE`): \(DecodingError.message(for: error))")
         }
     }
 }

@@ -23,6 +23,10 @@ public enum SeriesGrouping: String, Sendable, CaseIterable, Codable {
 }
 
 extension Store {
+    /// The most intervals a series may have per group: a million (about 40 MB per group; two
+    /// years of minutes, a century of hours).
+    public static let maximumSeriesIntervals = 1_000_000
+
     /// Aggregates the requests table into regular intervals per group, empty intervals as zeros.
     ///
     /// The window is `[from, to)`, or from the first request to just after the last; intervals
@@ -30,6 +34,8 @@ extension Store {
     /// window cuts is marked partial. Every group spans the same intervals.
     ///
     /// - Parameter interval: µs, from one minute to one day.
+    /// - Throws: ``StoreError/seriesTooLong(intervals:maximum:)`` when the window holds more than
+    ///   ``maximumSeriesIntervals`` intervals (a minute grid from year 1, say), before allocating.
     public func requestSeries(interval: Int64, by grouping: SeriesGrouping, from: Int64? = nil,
                               to: Int64? = nil) throws(StoreError) -> [RequestSeries] {
         precondition(interval > 0)
@@ -95,6 +101,9 @@ extension Store {
         func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
         let k0 = floorDiv(windowStart, interval)
         let k1 = floorDiv(windowEnd - 1, interval)
+        guard k1 - k0 + 1 <= Int64(Store.maximumSeriesIntervals) else {
+            throw .seriesTooLong(intervals: k1 - k0 + 1, maximum: Store.maximumSeriesIntervals)
+        }
         let n = Int(k1 - k0 + 1)
         var out: [RequestSeries] = []
         for group in cells.keys.sorted() {

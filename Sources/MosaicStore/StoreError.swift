@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case busy(path: String, holders: [String], waitedMilliseconds: Int, sql: String?)
     /// The store cannot be written: `reason` says whether the file or its folder is read-only.
     case readOnly(path: String, reason: String)
+    /// A series asked for more intervals per group than ``Store/maximumSeriesIntervals``.
+    case seriesTooLong(intervals: Int64, maximum: Int)
 
     public var description: String {
         switch self {
@@ -45,6 +47,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
                 + "nothing was written. Run again when that process has finished (MOSAIC_BUSY_TIMEOUT_MS sets the wait)"
         case let .readOnly(path, reason):
             return "\(path): the store is read-only: \(reason); nothing was written"
+        case let .seriesTooLong(intervals, maximum):
+            return "the window holds \(intervals) intervals of that width, more than the \(maximum) a series may have; "
+                + "narrow the window (--since, --until) or widen the interval"
         }
     }
 

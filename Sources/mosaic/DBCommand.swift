@@ -92,6 +92,8 @@ struct DBCopyCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
+        try StoreOptions.requireLocation(from, option: "--from")
+        try StoreOptions.requireLocation(to, option: "--to")
         if from == to { throw ValidationError("--from and --to name the same store") }
         if !PostgresURL.isPostgres(from) && !FileManager.default.fileExists(atPath: from) {
             throw ValidationError("--from \(from): no such file")

@@ -49,9 +49,14 @@ func generateSample(days: Int, seed: UInt64, start: Int64?, rate: Double, out: S
 
 func describe(_ s: SampleTrafficGenerator.Summary, out: String) -> String {
     var lines = ["wrote \(s.rows.formatted()) requests, \(Timestamp.format(s.start)) … \(Timestamp.format(s.end))",
-                 "  \(out)/requests.csv",
-                 "  \(out)/prices.json"]
+                 "  \(joinPath(out, "requests.csv"))",
+                 "  \(joinPath(out, "prices.json"))"]
     lines.append("  per provider: " + s.providerCounts.map { "\($0.provider) \($0.rows.formatted())" }.joined(separator: ", "))
     lines.append("  outage: \(s.outage.provider) down \(Timestamp.format(s.outage.start)) … \(Timestamp.format(s.outage.end))")
     return lines.joined(separator: "\n")
+}
+
+/// `directory/name`, without doubling a slash the directory already ends with (`--out datasets/sample/`).
+func joinPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }

@@ -12,6 +12,16 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { db ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment) }
 
+    func validate() throws { try Self.requireLocation(db, option: "--db") }
+
+    /// An empty store location would open SQLite's private temporary database: everything
+    /// written to it vanishes at exit, so it is refused.
+    static func requireLocation(_ location: String?, option: String) throws {
+        if let location, location.allSatisfy(\.isWhitespace) {
+            throw ValidationError("\(option) is empty; give an SQLite file or a postgres:// URL")
+        }
+    }
+
     func open() throws -> Store { try Self.open(path: path) }
 
     /// Opens a store at an explicit path.
@@ -81,8 +91,9 @@ struct TimeWindowOptions: ParsableArguments {
     var until: String?
 
     func validate() throws {
-        _ = try from
-        _ = try to
+        if let from = try from, let to = try to, to <= from {
+            throw ValidationError("--until '\(until ?? "")' must be after --since '\(since ?? "")': the window is empty")
+        }
     }
 
     /// The start of the window in µs since the epoch; nil when open.

@@ -39,6 +39,18 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
     @OptionGroup var output: FormatOptions
 
+    /// The most tokens `--prompt-tokens` and `--expected-output-tokens` take: the server's limit for
+    /// `POST /v1/route`.
+    static let maximumTokens = 100_000_000
+
+    func validate() throws {
+        for (option, n) in [("--prompt-tokens", promptTokens), ("--expected-output-tokens", expectedOutputTokens)]
+        where !(0...Self.maximumTokens).contains(n) {
+            throw ValidationError("\(option) must be between 0 and \(Self.maximumTokens)")
+        }
+        if let s = sloMs, !(s > 0 && s.isFinite) { throw ValidationError("--slo-ms must be positive") }
+    }
+
     func run() throws {
         let catalog = try catalogOptions.load()
         let policy: RoutingPolicy
@@ -57,8 +69,6 @@ struct RouteCommand: ParsableCommand {
             }
             tags.insert(ComplianceSet(t))
         }
-        guard promptTokens >= 0, expectedOutputTokens >= 0 else { throw ValidationError("token counts cannot be negative") }
-        if let s = sloMs, !(s > 0) { throw ValidationError("--slo-ms must be positive") }
         let now = try at.map { try parseInstant($0, option: "--at") } ?? Timestamp.now()
         let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
                                    region: region, residency: residency, promptTokens: promptTokens,

@@ -67,6 +67,7 @@ struct ServeCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
+        try StoreOptions.requireLocation(store, option: "--store")
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
         if !(decisionTtl > 0) { throw ValidationError("--decision-ttl must be positive") }

@@ -18,6 +18,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: tmp.file("c/requests.csv"))) != a)
     }
 
+    /// The README writes `--out datasets/sample/`; the paths printed must not read `sample//requests.csv`.
+    @Test func aTrailingSlashIsNotDoubledInThePathsPrinted() throws {
+        let tmp = TemporaryDirectory("generate-slash")
+        let r = try MosaicBinary.run(["generate", "--days", "1", "--rate", "0.01", "--out", tmp.file("s") + "/"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("  \(tmp.file("s"))/requests.csv\n"), "stdout: \(r.stdout)")
+        #expect(r.stdout.contains("  \(tmp.file("s"))/prices.json\n"), "stdout: \(r.stdout)")
+        #expect(!r.stdout.contains("//"), "stdout: \(r.stdout)")
+    }
+
     @Test(arguments: [
         (["generate", "--days", "0"], "--days must be between 1 and 3660"),
         (["generate", "--rate=-1"], "--rate must be greater than 0"),

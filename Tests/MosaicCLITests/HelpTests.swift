@@ -1,3 +1,4 @@
+import Foundation
 import MosaicTestSupport
 import Testing
 
@@ -36,5 +37,49 @@ import Testing
         #expect(second.stdout.contains(",1,2,0,0,"))
         let list = try MosaicBinary.run(["prices", "list", "--db", db, "--format", "csv"])
         #expect(list.stdout.contains("openai,gpt-4o,input_token,token,0.0000025,2.5000,USD"))
+    }
+
+    /// A model file that is not one says what is wrong in plain words, not Foundation's
+    /// `DecodingError.dataCorrupted: … Debug description: …`.
+    @Test func aBrokenModelFileIsExplainedPlainly() throws {
+        let tmp = TemporaryDirectory("models-show")
+        let cases = [
+            ("cut.json", #"{"schemaVersion": 1, "kind": "routing", "provid"#, "cut.json: not a Mosaic model file: not valid JSON"),
+            ("bare.json", #"{"schemaVersion": 1, "kind": "routing"}"#, "bare.json: invalid model file: missing key "),
+        ]
+        for (name, text, expected) in cases {
+            let r = try MosaicBinary.run(["models", "show", tmp.write(name, text)])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(expected), "stderr: \(r.stderr)")
+            #expect(!r.stderr.contains("DecodingError") && !r.stderr.contains("Debug description"), "stderr: \(r.stderr)")
+        }
+    }
+
+    /// The README prints the complete example policy and scenario "as `mosaic policy example`
+    /// and `mosaic simulate --example` print them"; they must not drift apart.
+    @Test func readmeExamplesAreWhatTheCommandsPrint() throws {
+        let readme = try String(contentsOfFile: SharedData.packageRoot + "/README.md", encoding: .utf8)
+        let cases: [(arguments: [String], marker: String)] = [
+            (["policy", "example"], "The complete example (`mosaic policy example`)"),
+            (["simulate", "--example"], "The complete example (`mosaic simulate --example`)"),
+        ]
+        for c in cases {
+            let printed = try MosaicBinary.run(c.arguments)
+            #expect(printed.status == 0, "stderr: \(printed.stderr)")
+            let block = try #require(Self.yamlBlock(after: c.marker, in: readme), "README lacks \(c.marker)")
+            let shown = block.split(separator: "\n", omittingEmptySubsequences: false)
+            let actual = printed.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let firstDifference = zip(shown, actual).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(block == printed.stdout,
+                    "README and `mosaic \(c.arguments.joined(separator: " "))` differ at line \((firstDifference ?? min(shown.count, actual.count)) + 1)")
+        }
+    }
+
+    /// The text of the first ```yaml fence after `marker`, with its final newline.
+    static func yamlBlock(after marker: String, in text: String) -> String? {
+        guard let m = text.range(of: marker), let open = text.range(of: "```yaml\n", range: m.upperBound..<text.endIndex),
+              let close = text.range(of: "\n```", range: open.upperBound..<text.endIndex)
+        else { return nil }
+        return String(text[open.upperBound..<close.lowerBound]) + "\n"
     }
 }

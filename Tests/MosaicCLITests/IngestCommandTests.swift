@@ -23,6 +23,33 @@ import Glibc
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 0)
     }
 
+    /// Token counts over 10¹² are bad rows naming file, line and column, and a duration whose
+    /// per-minute cost leaves `Money`'s range is stored unpriced; before, both trapped (an
+    /// expensive model's cost overflowed `Money`, and 10³⁰⁰ ms overflowed the minute count).
+    @Test func absurdTokenCountsAndDurationsAreNotCrashes() throws {
+        let tmp = TemporaryDirectory("ingest-huge")
+        let prices = tmp.write("p.json", #"{"o1-pro": {"litellm_provider": "openai", "input_cost_per_token": 0.00015, "output_cost_per_token": 0.0006}, "build": {"litellm_provider": "github-actions", "cost_per_minute": 0.008}}"#)
+        let db = tmp.file("m.sqlite")
+        #expect(try MosaicBinary.run(["prices", "import", prices, "--db", db]).status == 0)
+        let tokens = tmp.write("tokens.csv", "timestamp,provider,model,input_tokens,output_tokens\n2024-01-01T00:00:00Z,openai,o1-pro,10,10\n2024-01-01T00:00:01Z,openai,o1-pro,9000000000000000000,9000000000000000000\n")
+        let r = try MosaicBinary.run(["ingest", "requests", tokens, "--db", db])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("tokens.csv:3: column input_tokens: 9000000000000000000 is over 1000000000000"), "stderr: \(r.stderr)")
+        let store = try Store(path: db)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 0)
+        let skipped = try MosaicBinary.run(["ingest", "requests", tokens, "--skip-bad", "--db", db])
+        #expect(skipped.status == 0, "stderr: \(skipped.stderr)")
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 1)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM quarantine") == 1)
+
+        let minutes = tmp.write("minutes.csv", "timestamp,provider,model,latency_ms\n2024-01-01T00:00:00Z,github-actions,build,1e300\n")
+        let m = try MosaicBinary.run(["ingest", "requests", minutes, "--output", "json", "--db", db])
+        #expect(m.status == 0, "stderr: \(m.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["new"] as? Int == 1)
+        #expect(rows.first?["unpriced"] as? Int == 1)
+    }
+
     @Test func skipBadQuarantinesAndReports() throws {
         let tmp = TemporaryDirectory("ingest-skip")
         let csv = tmp.write("log.csv", """
@@ -49,6 +76,32 @@ import Glibc
                                        "ingest_runs", "checkpoints", "quarantine", "models", "schema_migrations"]))
         let text = try MosaicBinary.run(["db", "info", "--db", tmp.file("m.sqlite")])
         #expect(text.stdout.contains("schema version: \(Schema.latestVersion)"))
+    }
+
+    /// `--db ''` opened SQLite's temporary database: the ingest reported its rows as new and
+    /// they vanished at exit. An empty store location is a usage error.
+    @Test func anEmptyStoreLocationIsRefused() throws {
+        let tmp = TemporaryDirectory("dbempty")
+        let csv = tmp.write("log.csv", "timestamp,provider,model\n2024-01-01T00:00:00Z,openai,gpt-4o\n")
+        for args in [["ingest", "requests", csv, "--db", ""], ["db", "info", "--db", " "],
+                     ["db", "copy", "--from", csv, "--to", ""]] {
+            let r = try MosaicBinary.run(args, in: tmp.path)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("is empty; give an SQLite file or a postgres:// URL"), "\(args): \(r.stderr)")
+        }
+    }
+
+    /// `--until` at or before `--since` was an empty window that printed an empty table with
+    /// exit 0; it is a usage error now.
+    @Test func aWindowEndingBeforeItStartsIsRefused() throws {
+        let tmp = TemporaryDirectory("window")
+        for command in [["series"], ["costs"], ["train", "routing"], ["report", "cost"]] {
+            let r = try MosaicBinary.run(command + ["--since", "2026-10-07", "--until", "2026-10-05", "--db", tmp.file("m.sqlite")],
+                                         in: tmp.path)
+            #expect(r.status == 64, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("--until '2026-10-05' must be after --since '2026-10-07': the window is empty"),
+                    "\(command): \(r.stderr)")
+        }
     }
 
     @Test func dbEnvironmentVariableChoosesTheStore() throws {

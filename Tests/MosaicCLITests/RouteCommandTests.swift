@@ -46,4 +46,29 @@ import Testing
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("/nonexistent/p.yaml"), "stderr: \(missing.stderr)")
     }
+
+    /// Token counts are bounded as the server's `POST /v1/route` bounds them; before, a count
+    /// near `Int.max` overflowed the context-window sum and trapped.
+    @Test func tokenCountsOutsideTheServersRangeAreUsageErrors() throws {
+        for (option, value) in [("--prompt-tokens", "9223372036854775807"), ("--expected-output-tokens", "100000001")] {
+            let r = try MosaicBinary.run(["route", option, value])
+            #expect(r.status == 64, "\(option) \(value): \(r.stderr)")
+            #expect(r.stderr.contains("\(option) must be between 0 and 100000000"), "\(option): \(r.stderr)")
+        }
+        let ok = try MosaicBinary.run(["route", "--prompt-tokens", "100000000", "--expected-output-tokens", "100000000", "--format", "csv"])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        #expect(ok.stdout.contains("context window 200000 tokens too small"), "stdout: \(ok.stdout)")
+    }
+
+    /// `route` checks --slo-ms, --compliance and --at in `run()`; such a usage error must show
+    /// `mosaic route`'s usage and exit 64, not the root's `mosaic <subcommand>`.
+    @Test func aUsageErrorFoundWhileRunningShowsTheCommandsUsage() throws {
+        for args in [["route", "--slo-ms", "0"], ["route", "--compliance", "hippa"], ["route", "--at", "yesterday"]] {
+            let r = try MosaicBinary.run(args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("Usage: mosaic route "), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("See 'mosaic route --help'"), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("mosaic <subcommand>"), "\(args): \(r.stderr)")
+        }
+    }
 }

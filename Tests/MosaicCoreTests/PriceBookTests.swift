@@ -65,6 +65,21 @@ extension PriceBookTests {
                               cachedTokens: 2000) == m("0.00125"))
         }
 
+        /// A cost beyond `Money`'s range (about 1.7 × 10¹⁴) is no cost (unpriced), not a trap:
+        /// o1-pro's output price times 9 × 10¹⁸ tokens, or a per-minute price times 10³⁰⁰ ms.
+        @Test func aCostBeyondMoneysRangeIsNilNotATrap() {
+            let pro = PriceBook(entries: [entry(.inputToken, "0.00015"), entry(.outputToken, "0.0006")])
+            #expect(pro.cost(provider: "openai", model: "gpt-4o", at: may, inputTokens: 9_000_000_000_000_000_000,
+                             outputTokens: 9_000_000_000_000_000_000) == nil)
+            // Each product fits, their sum does not.
+            let near = PriceBook(entries: [entry(.inputToken, "100000000000000"), entry(.outputToken, "100000000000000")])
+            #expect(near.cost(provider: "openai", model: "gpt-4o", at: may, inputTokens: 1, outputTokens: 1) == nil)
+            #expect(near.cost(provider: "openai", model: "gpt-4o", at: may, inputTokens: 1, outputTokens: 0) == m("100000000000000"))
+            let minutes = PriceBook(entries: [entry(.minute, "0.008", provider: "github-actions", model: "ubuntu-latest")])
+            #expect(minutes.cost(provider: "github-actions", model: "ubuntu-latest", at: may, inputTokens: 0, outputTokens: 0,
+                                 latencyMs: 1e300) == nil)
+        }
+
         @Test func zeroTokensCostNothing() {
             #expect(book.cost(provider: "openai", model: "gpt-4o", at: may, inputTokens: 0, outputTokens: 0) == .zero)
         }

@@ -99,6 +99,28 @@ import Testing
         #expect(yearly.netReturn.exact == Money(whole: 1_925_000))
     }
 
+    /// Savings of 170 trillion a year for a century total more than `Money` holds: the net return
+    /// is then the rounded figure, not a trap (`mosaic report roi --savings-per-year
+    /// 170000000000000 --years 100` crashed).
+    @Test func amountsBeyondMoneysRangeFallBackToDoubles() throws {
+        let huge = Money(whole: 170_000_000_000_000)
+        for savings in [ROIInputs.Savings.perYear(huge), .perMonth(huge)] {
+            let inputs = ROIInputs(upfront: Money(whole: 1), runningPerMonth: huge, savings: savings, months: 1200, annualRate: 0.08)
+            #expect(inputs.exactNet == nil)
+            #expect(inputs.invested == nil)
+            let roi = try ROIReport(inputs)
+            #expect(roi.netReturn.exact == nil)
+            #expect(roi.netReturn.value.isFinite)
+            #expect(roi.roi != nil)
+            _ = roi.report()
+        }
+        // Within range the figures stay exact.
+        let inputs = ROIInputs(upfront: Money(whole: 10), runningPerMonth: Money(whole: 1), savings: .perMonth(Money(whole: 5)),
+                               months: 12, annualRate: 0.08)
+        #expect(inputs.exactNet == Money(whole: 38))
+        #expect(inputs.invested == Money(whole: 22))
+    }
+
     @Test func noIRRIsStatedPlainly() throws {
         let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
         #expect(a.irrs.isEmpty)

@@ -378,6 +378,10 @@ struct PolicyFileTests {
     @Test func negativeCost() {
         #expect(Self.message(Self.pool + "costs:\n  openai: {input_per_mtok: 1}\n  cohere:\n    output_per_mtok: -0.5\n")
             == "p.yaml:6: costs.cohere.output_per_mtok: must be at least 0, found -0.5")
+        // A price the simulator's exact sums cannot hold (it trapped them) is refused.
+        #expect(Self.message(Self.pool + "costs:\n  openai: {input_per_mtok: \"170000000000000\"}\n")
+            == "p.yaml:4: costs.openai.input_per_mtok: must be at most 10000 (USD), found 170000000000000")
+        #expect(Self.failure(Self.pool + "costs:\n  openai: {input_per_mtok: 10000, per_request: \"10000\"}\n") == nil)
         #expect(Self.message(Self.pool + "budgets:\n  research: {limit: \"0\", per: day}\n")
             == "p.yaml:4: budgets.research.limit: must be greater than 0, found 0")
     }

@@ -241,6 +241,23 @@ struct GatewayLiveTests {
         #expect(Set(hits.map { "\($0[7])" }).count == 2, "one row per hit, keyed by its request id")
     }
 
+    /// A client's `max_tokens` near `Int.max` no longer traps the server (the context-window sum
+    /// overflowed): the router plans with it bounded like `POST /v1/route`'s counts, no
+    /// upstream's window holds that much, and the answer says so in OpenAI's error shape; the
+    /// next ordinary request is served.
+    @Test func aHugeMaxTokensIsAnErrorAnswerNotACrash() async throws {
+        let h = try await GatewayHarness.start()
+        for field in ["max_tokens", "max_completion_tokens"] {
+            let body = #"{"model":"gpt-4o","\#(field)":9223372036854775807,"messages":[{"role":"user","content":"hi"}]}"#
+            let answer = try await h.post("/v1/chat/completions", body)
+            #expect(answer.status == 503, "\(field): \(answer.body)")
+            #expect(((try answer.json()["error"] as? [String: Any])?["code"] as? String) == "no_upstream", "\(answer.body)")
+        }
+        let ok = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(ok.status == 200, "\(ok.body)")
+        _ = try await h.stopAndReadRows()
+    }
+
     @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
         // SHA-256 of "vk-acme" (printf %s vk-acme | sha256sum).
         let h = try await GatewayHarness.start(extraYAML: """

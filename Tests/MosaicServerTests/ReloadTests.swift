@@ -8,6 +8,21 @@ import Testing
 
 @Suite("serve: reloads")
 struct ReloadTests {
+    /// A bad policy's error already names the file and line; the load error must not name the
+    /// file a second time (`mosaic serve` printed `p.yaml: p.yaml:2: …`).
+    @Test func aBadPolicyIsNamedOnce() throws {
+        let f = try Fixture(policy: "version: 1\nproviders: [nosuch]\n")
+        do {
+            _ = try LoadedBundle.load(modelPath: f.modelPath, policyPath: f.policyPath, catalog: .default, now: 0, generation: 1)
+            Issue.record("a policy naming an unknown provider loaded")
+        } catch {
+            #expect(error.description.hasPrefix("\(f.policyPath):2: providers[0]: "), "\(error)")
+            #expect(error.description.components(separatedBy: f.policyPath).count == 2, "\(error)")
+        }
+        let missing = LoadError(file: "gone.yaml", reason: "cannot read the policy")
+        #expect(missing.description == "gone.yaml: cannot read the policy")
+    }
+
     @Test func aCorruptModelKeepsTheOldOneServing() async throws {
         let f = try Fixture()
         let service = try f.service()

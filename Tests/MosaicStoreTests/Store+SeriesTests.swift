@@ -41,6 +41,26 @@ struct StoreSeriesTests {
         #expect(all.count == 1 && all[0].requests == [2, 0, 0, 1])
     }
 
+    /// A minute grid from year 1 to 2026 is a billion intervals: refused with a message before
+    /// anything is allocated (`mosaic series --since 0001-01-01 --interval 1m` was killed for
+    /// its memory). The largest allowed window still works.
+    @Test func aWindowWithTooManyIntervalsIsRefused() throws {
+        let (tmp, store) = try Self.store([(Self.t0 + 10, "openai", "1")])
+        _ = tmp
+        let minute: Int64 = 60_000_000
+        let year1 = Timestamp.parse("0001-01-01T00:00:00Z")!
+        #expect(throws: StoreError.self) { try store.requestSeries(interval: minute, by: .provider, from: year1) }
+        do {
+            _ = try store.requestSeries(interval: minute, by: .provider, from: year1)
+        } catch {
+            #expect(error.description.contains("more than the 1000000 a series may have"), "\(error)")
+        }
+        let from = Self.t0 - Int64(Store.maximumSeriesIntervals - 1) * minute
+        let longest = try store.requestSeries(interval: minute, by: .provider, from: from)
+        #expect(longest.first?.count == Store.maximumSeriesIntervals)
+        #expect(throws: StoreError.self) { try store.requestSeries(interval: minute, by: .provider, from: from - minute) }
+    }
+
     @Test func anAlignedWindowHasNoPartialIntervals() throws {
         let (tmp, store) = try Self.store([(Self.t0 + 10, "openai", "1"), (Self.t0 + Self.hour + 10, "openai", "2")])
         _ = tmp

@@ -35,8 +35,15 @@ extension Job {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a whole number")
         }
         if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; token counts are ≥ 0") }
+        if v > Job.maximumTokens {
+            throw RowProblem(column: column, reason: "\(v) is over \(Job.maximumTokens), more tokens than a request holds")
+        }
         return v
     }
+
+    /// The largest token count a row may have (10¹²): far above any request, and low enough
+    /// that no price can make its exact cost overflow `Money`.
+    static let maximumTokens: Int64 = 1_000_000_000_000
 
     @inline(__always)
     func milliseconds(_ b: UnsafeRawBufferPointer, _ column: String, scale: Double = 1) throws(RowProblem) -> Double? {

@@ -51,7 +51,7 @@ public struct LoadModel: Sendable, Codable, Equatable {
     public static func decode(_ data: Data) throws(ModelFileError) -> LoadModel {
         try ModelFileError.checkHeader(data, kind: "load", schemaVersion: currentSchemaVersion)
         let model: LoadModel
-        do { model = try JSONDecoder().decode(LoadModel.self, from: data) } catch { throw .invalid("\(error)") }
+        do { model = try JSONDecoder().decode(LoadModel.self, from: data) } catch { throw .invalid(DecodingError.message(for: error)) }
         guard model.interval > 0, model.horizon >= 0, !model.series.isEmpty else {
             throw .invalid("needs a positive interval and at least one series")
         }
@@ -107,7 +107,7 @@ public struct LoadTrainer: Sendable {
             switch r {
             case .success(let f): fitted = f
             case .failure(let e):
-                throw .dimensionMismatch("series '\(s.group)' (\(s.values.count) points): \(e)")
+                throw .series(name: s.group, points: s.values.count, e)
             }
             fingerprint.combine(s.group)
             fingerprint.combine(s.start)

@@ -10,7 +10,7 @@ enum SeriesInput {
             throw .nonFinite("series value at index \(i) is \(y[i]); forecasters need a regular series of finite values")
         }
         guard y.count >= minimum else {
-            throw .dimensionMismatch("\(model()) needs at least \(minimum) values; the series has \(y.count)")
+            throw .seriesTooShort(model: model(), minimum: minimum, count: y.count)
         }
     }
 

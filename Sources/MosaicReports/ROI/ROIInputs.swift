@@ -84,26 +84,31 @@ public struct ROIInputs: Sendable, Equatable {
             let annual: Double
             switch savings {
             case .perYear(let m): annual = m.doubleValue * savingsFactor
-            case .perMonth(let m): annual = (m * 12).doubleValue * savingsFactor
+            case .perMonth(let m): annual = m.doubleValue * 12 * savingsFactor
             default: annual = monthlySavings * 12 * savingsFactor
             }
             return [up] + Array(repeating: annual - running * 12, count: months / 12)
         }
     }
 
-    /// The undiscounted net return, exact when the savings are given amounts.
+    /// The undiscounted net return, exact when the savings are given amounts; nil otherwise, or
+    /// when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴; the report then shows the
+    /// rounded figure).
     public var exactNet: Money? {
+        guard let spent = invested else { return nil }
         switch savings {
         case .perYear(let y):
-            guard let total = (y * months).divided(by: 12) else { return nil }
-            return total - upfront - runningPerMonth * months
-        case .perMonth(let m): return m * months - upfront - runningPerMonth * months
+            guard let total = y.multipliedReportingOverflow(by: months)?.divided(by: 12) else { return nil }
+            return total.subtractingReportingOverflow(spent)
+        case .perMonth(let m): return m.multipliedReportingOverflow(by: months)?.subtractingReportingOverflow(spent)
         default: return nil
         }
     }
 
-    /// Upfront plus running cost over the horizon, exact.
-    public var invested: Money { upfront + runningPerMonth * months }
+    /// Upfront plus running cost over the horizon, exact; nil when that leaves `Money`'s range.
+    public var invested: Money? {
+        runningPerMonth.multipliedReportingOverflow(by: months).flatMap { upfront.addingReportingOverflow($0) }
+    }
 }
 
 extension Money {

@@ -42,7 +42,8 @@ public struct ROIReport: Sendable {
             let invested = -analysis.cashFlows.filter { $0 < 0 }.reduce(0, +)
             return invested > 0 ? analysis.undiscountedNet / invested : nil
         }
-        let invested = inputs.invested.doubleValue
+        let invested = inputs.invested?.doubleValue
+            ?? inputs.upfront.doubleValue + inputs.runningPerMonth.doubleValue * Double(inputs.months)
         return invested > 0 ? netReturn.value / invested : nil
     }
 

@@ -276,7 +276,7 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
     public static func checkHeader(_ data: Data, kind: String, schemaVersions: ClosedRange<Int>) throws(ModelFileError) {
         struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON("\(error)") }
+        do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON(DecodingError.message(for: error)) }
         guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
         guard schemaVersions.contains(v) else { throw .unsupportedSchema(found: v, supported: schemaVersions.upperBound) }
         guard header.kind == kind else { throw .wrongKind(found: header.kind ?? "none", expected: kind) }
@@ -343,7 +343,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
         try ModelFileError.checkHeader(data, kind: "routing", schemaVersions: readableSchemaVersions)
         let model: RoutingModel
         do { model = try JSONDecoder().decode(RoutingModel.self, from: data) } catch {
-            throw .invalid("\(error)")
+            throw .invalid(DecodingError.message(for: error))
         }
         try model.validate()
         return model

@@ -551,6 +551,8 @@ private struct PolicyChecker {
             for (key, value) in [("input_per_mtok", c.inputPerMillion), ("output_per_mtok", c.outputPerMillion),
                                  ("per_request", c.perRequest)] {
                 try at.require(value >= .zero, "\(path).\(key)", "at least 0", value.description)
+                try at.require(value <= RoutingPolicy.maximumPrice, "\(path).\(key)",
+                               "at most \(RoutingPolicy.maximumPrice) (USD)", value.description)
             }
         }
 
@@ -575,7 +577,7 @@ extension RoutingPolicy {
         # Mosaic routing policy: LLM providers.
         #
         # Every request goes through the filters, then the first rule that matches, then the
-        # strategy ranks what is left. Durations take a unit (us, ms, s, m, h); amounts are exact
+        # strategy ranks what is left. Durations take a unit (us, ms, s, m, h, d); amounts are exact
         # decimals (quote them to be explicit: "2.50").
         version: 1
         name: llm-default

@@ -8,6 +8,11 @@ import MosaicCore
 /// are checked by ``validate(catalog:)``. The same policy value drives the simulator and the
 /// online router.
 public struct RoutingPolicy: Sendable, Equatable {
+    /// The largest price a policy's `costs` may name (USD per million tokens, or per request):
+    /// 10,000, some fifteen times the dearest list price. Exact sums of simulated costs stay far
+    /// inside `Money`'s range; a price of 10¹⁴ per million overflowed them and trapped.
+    public static let maximumPrice = Money(whole: 10_000)
+
     /// A display name for reports and logs.
     public var name: String
     /// The providers this policy routes among (catalog ids), in preference order for ties.

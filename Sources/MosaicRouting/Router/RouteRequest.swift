@@ -55,6 +55,14 @@ public struct RouteRequest: Sendable, Equatable {
         self.text = text
     }
 
+    /// Prompt plus expected output tokens, what the context window must hold; `Int.max` when
+    /// the sum overflows (a caller's absurd counts must not trap the router).
+    @inlinable
+    public var contextTokens: Int {
+        let (sum, overflow) = promptTokens.addingReportingOverflow(expectedOutputTokens)
+        return overflow ? .max : sum
+    }
+
     /// The routing model's view of the request.
     @inlinable
     public var features: RequestFeatures {

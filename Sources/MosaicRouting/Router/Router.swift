@@ -240,7 +240,7 @@ public final class Router: Sendable {
         for i in 0..<n {
             if onlyWindow {
                 let window = hot[i].contextWindow
-                if filters.capability && window < .max && request.promptTokens + request.expectedOutputTokens > window {
+                if filters.capability && window < .max && request.contextTokens > window {
                     if !d.compact { d.dropped.append(Drop(index: i, provider: entries[i].id, reason: .contextWindow(limit: window))) }
                     continue
                 }
@@ -308,7 +308,7 @@ public final class Router: Sendable {
                 for c in r.capabilities where !entries[i].capabilities.contains(c) { return .missingCapability(c) }
             }
             let window = hot[i].contextWindow
-            if window < .max && r.promptTokens + r.expectedOutputTokens > window { return .contextWindow(limit: window) }
+            if window < .max && r.contextTokens > window { return .contextWindow(limit: window) }
         }
         if f.compliance, !r.compliance.isEmpty {
             let missing = r.compliance.subtracting(hot[i].compliance)

@@ -239,6 +239,7 @@ extension RoutingService {
                 stream = b
             }
             includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+            // What the router plans for; bounded like `POST /v1/route`'s (the upstream gets the body as sent).
             expectedOutput = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue ?? 256
         case .embeddings:
             switch body["input"] {
@@ -250,7 +251,7 @@ extension RoutingService {
         }
         return GatewayCall(endpoint: endpoint, id: id, body: body, family: family, tenant: tenant, stream: stream,
                            includeUsage: includeUsage, promptTokens: (promptBytes + 3) / 4,
-                           expectedOutputTokens: max(0, expectedOutput), arrived: arrived)
+                           expectedOutputTokens: min(max(0, expectedOutput), RequestParsing.maxTokens), arrived: arrived)
     }
 
     // MARK: - Routing and failover

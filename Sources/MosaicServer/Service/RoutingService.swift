@@ -154,7 +154,11 @@ public final class LoadedBundle: Sendable {
 public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var reason: String
-    public var description: String { "\(file): \(reason)" }
+    /// `file: reason`, or the reason alone when it already starts with the file name (a
+    /// policy's errors read `policy.yaml:22: strategy.kind: …`), so the name is not doubled.
+    public var description: String {
+        reason.hasPrefix("\(file):") ? reason : "\(file): \(reason)"
+    }
 }
 
 /// A remembered decision, waiting for its outcome.

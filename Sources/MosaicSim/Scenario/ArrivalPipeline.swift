@@ -81,8 +81,8 @@ struct ArrivalSource: Sendable {
         if !recorded {
             a.tenant = UInt16(Self.pick(tenantCDF, mixRandom.uniform()))
             a.operation = UInt16(Self.pick(operationCDF, mixRandom.uniform()))
-            a.prompt = Int32(clamping: Int(exp(promptMu + promptSigma * normals.next(&mixRandom)).rounded()))
-            a.output = Int32(clamping: Int(exp(outputMu + outputSigma * normals.next(&mixRandom)).rounded()))
+            a.prompt = Self.tokenCount(exp(promptMu + promptSigma * normals.next(&mixRandom)))
+            a.output = Self.tokenCount(exp(outputMu + outputSigma * normals.next(&mixRandom)))
         }
         for (bit, p) in tagProbabilities.enumerated() where bit < 12 && mixRandom.uniform() < p { a.tagBits |= 1 << UInt32(bit) }
         for (set, p) in complianceTags where mixRandom.uniform() < p { a.compliance |= set.rawValue }
@@ -90,6 +90,14 @@ struct ArrivalSource: Sendable {
         if drawsServiceNormal { a.serviceNormal = normals.next(&attemptRandom) }
         if drawsServiceUniform { a.serviceUniform = attemptRandom.uniform() }
         a.errorUniform = attemptRandom.uniform()
+    }
+
+    /// A lognormal token draw, rounded, as an `Int32`: draws beyond `Int32.max` (a large `sigma`
+    /// or `median` reaches them) are `Int32.max` instead of trapping in the conversion.
+    @inline(__always)
+    static func tokenCount(_ x: Double) -> Int32 {
+        let r = x.rounded()
+        return r < Double(Int32.max) ? Int32(r) : Int32.max
     }
 
     /// The first index whose cumulative weight exceeds `u`.

@@ -10,6 +10,10 @@ import MosaicRouting
 /// scenario are seconds from its start; ``start`` anchors them to the calendar (time-of-day
 /// rules, replay windows).
 public struct Scenario: Sendable, Equatable {
+    /// The most points the per-interval series may have (`duration / series_interval`): a day at
+    /// one second is 86,400. Each replication keeps its series in memory.
+    public static let maximumSeriesPoints = 100_000
+
     public var name: String
     /// The seed of every random stream; replication r uses streams derived from (seed, r).
     public var seed: UInt64

@@ -392,6 +392,9 @@ private struct ScenarioChecker {
                     T.format(seconds: s.seriesInterval))
         try at.require(s.seriesInterval <= s.duration, "series_interval",
                     "at most duration (\(T.format(seconds: s.duration)))", T.format(seconds: s.seriesInterval))
+        try at.require(s.seriesInterval * Double(Scenario.maximumSeriesPoints) >= s.duration * (1 - 1e-12), "series_interval",
+                    "at least duration / \(Scenario.maximumSeriesPoints) (\(T.format(seconds: s.duration / Double(Scenario.maximumSeriesPoints))))",
+                    T.format(seconds: s.seriesInterval))
         try traffic(s.traffic)
         try mix(s.mix)
         try providers(s.providers)

@@ -50,6 +50,23 @@ extension RouterSuite {
             #expect(RT.ids(d) == ["ollama"])
         }
 
+        /// Token counts whose sum overflows `Int` exceed every window; they must not trap (the
+        /// gateway passed a client's `max_tokens` through, and `mosaic route` its options).
+        @Test func tokenCountsThatOverflowExceedEveryWindow() throws {
+            let router = try RT.router(RoutingPolicy(providers: RT.ai))
+            var d = Decision()
+            for (prompt, output) in [(Int.max, 1), (1, Int.max), (Int.max, Int.max)] {
+                router.decide(RouteRequest(promptTokens: prompt, expectedOutputTokens: output), now: 0, into: &d)
+                #expect(RT.ids(d) == ["ollama"], "\(prompt) + \(output)")
+                Self.expectDropped(d, "anthropic", .contextWindow(limit: 200_000))
+                // The same through the full filter (a capability asked for).
+                router.decide(RouteRequest(promptTokens: prompt, expectedOutputTokens: output, capabilities: ["code"]), now: 0, into: &d)
+                #expect(!RT.ids(d).contains("openai") && !RT.ids(d).contains("anthropic"), "\(prompt) + \(output)")
+            }
+            #expect(RouteRequest(promptTokens: Int.max, expectedOutputTokens: 1).contextTokens == Int.max)
+            #expect(RouteRequest(promptTokens: 120_000, expectedOutputTokens: 8_000).contextTokens == 128_000)
+        }
+
         @Test func complianceNamesEveryMissingTag() throws {
             let router = try RT.router(RoutingPolicy(providers: RT.ai + RT.git))
             var d = Decision()

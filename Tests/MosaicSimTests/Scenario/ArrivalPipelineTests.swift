@@ -26,6 +26,20 @@ struct ArrivalPipelineTests {
         return sim.replicate(replication, pipelineArrivals: pipelined)
     }
 
+    /// Token draws past `Int32.max` (`prompt_tokens: {median: 1500, sigma: 60}` reaches them)
+    /// are `Int32.max`; the conversion trapped for draws past `Int.max`. Smaller draws round.
+    @Test func tokenDrawsSaturateInsteadOfTrapping() {
+        #expect(ArrivalSource.tokenCount(1e300) == Int32.max)
+        #expect(ArrivalSource.tokenCount(.infinity) == Int32.max)
+        #expect(ArrivalSource.tokenCount(Double(Int32.max) + 10) == Int32.max)
+        #expect(ArrivalSource.tokenCount(1499.5) == 1500)
+        #expect(ArrivalSource.tokenCount(0.2) == 0)
+        var s = Self.scenario(traffic: .poisson(rate: 20, profile: nil, bursts: nil), cache: nil, duration: 60)
+        s.mix.promptTokens = LogNormal(median: 1500, sigma: 60)
+        let r = try? Self.run(s, .poisson(rate: 20, profile: nil, bursts: nil), pipelined: false)
+        #expect((r?.requests ?? 0) > 0)
+    }
+
     @Test func poissonWithAProfileAndACacheGivesTheSameResult() throws {
         var profile = [Double](repeating: 0.5, count: 24)
         profile[9] = 1.5

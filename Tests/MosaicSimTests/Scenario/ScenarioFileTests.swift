@@ -407,6 +407,10 @@ struct ScenarioFileTests {
         #expect(Self.message(Self.head + "series_interval: 2h\n")
             == "s.yaml:7: series_interval: must be at most duration (1h), found 2h")
         #expect(Self.message(Self.head + "replications: 0\n") == "s.yaml:7: replications: must be in 1...1000, found 0")
+        // A series of 3.6 billion points asked for 29 GB and crashed; at most 100,000 (here 36 ms).
+        #expect(Self.message(Self.head + "series_interval: 1us\n")
+            == "s.yaml:7: series_interval: must be at least duration / 100000 (36ms), found 1us")
+        #expect((try? Self.parse(Self.head + "series_interval: 36ms\n"))?.seriesInterval == 0.036)
     }
 
     @Test func badDate() throws {

@@ -1,0 +1,59 @@
+import Foundation
+
+extension DecodingError {
+    /// What is wrong with the document, for a person: where (a key path such as
+    /// `providers[2].logLatency.intercept`) and why, in place of Foundation's debug rendering
+    /// (`DecodingError.keyNotFound: Key 'start' not found in keyed decoding container. Debug
+    /// description: …`).
+    public var message: String {
+        switch self {
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                // Foundation's top-level parse failure: "The given data was not valid JSON."
+                // with the parser's reason (such as "Unexpected end of file") underneath.
+                let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                if context.debugDescription.contains("not valid JSON") {
+                    return "not valid JSON" + (underlying.map { " (\($0))" } ?? "")
+                }
+                return context.debugDescription
+            }
+            return "\(Self.path(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            let at = context.codingPath.isEmpty ? "" : " in \(Self.path(context.codingPath))"
+            return "missing key '\(key.stringValue)'\(at)"
+        case .typeMismatch(_, let context):
+            return "\(Self.path(context.codingPath)): \(context.debugDescription)"
+        case .valueNotFound(let type, let context):
+            return "\(Self.path(context.codingPath)): is null, expected \(Self.name(type))"
+        @unknown default:
+            return "\(self)"
+        }
+    }
+
+    /// `error`'s ``message`` when it is a `DecodingError`, else its description.
+    public static func message(for error: any Error) -> String {
+        (error as? DecodingError)?.message ?? "\(error)"
+    }
+
+    /// A coding path as a key path: `a.b[3].c` (the document itself is `the document`).
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let i = key.intValue, key.stringValue.hasPrefix("Index ") || key.stringValue == "\(i)" {
+                text += "[\(i)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text.isEmpty ? "the document" : text
+    }
+
+    private static func name(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type, is Int.Type, is Int64.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import MosaicCore
+import Testing
+
+/// `DecodingError.message`: where in the document and why, without Foundation's debug wording.
+@Suite struct DecodingErrorMessageTests {
+    struct Head: Decodable { var intercept: Double }
+    struct Provider: Decodable { var id: String; var rows: Int; var head: Head }
+    struct File: Decodable { var version: Int; var providers: [Provider] }
+
+    static func message(_ json: String) -> String {
+        do {
+            _ = try JSONDecoder().decode(File.self, from: Data(json.utf8))
+            return "decoded"
+        } catch {
+            return DecodingError.message(for: error)
+        }
+    }
+
+    @Test func namesTheKeyPathAndTheProblem() {
+        #expect(Self.message(#"{"providers": []}"#) == "missing key 'version'")
+        #expect(Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": 1, "head": {"intercept": 0}}, {"id": "b", "rows": 2}]}"#)
+            == "missing key 'head' in providers[1]")
+        let mismatch = Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": "many", "head": {"intercept": 0}}]}"#)
+        #expect(mismatch.hasPrefix("providers[0].rows: "), "\(mismatch)")
+        #expect(Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": 1, "head": {"intercept": null}}]}"#)
+            == "providers[0].head.intercept: is null, expected a number")
+    }
+
+    @Test func aDocumentThatIsNotJSONSaysSo() {
+        let cut = Self.message(#"{"version": 1, "provid"#)
+        #expect(cut.hasPrefix("not valid JSON"), "\(cut)")
+        for m in [cut, Self.message(#"{"providers": []}"#)] {
+            #expect(!m.contains("DecodingError") && !m.contains("Debug description"), "\(m)")
+        }
+    }
+
+    @Test func otherErrorsKeepTheirDescription() {
+        struct Other: Error, CustomStringConvertible { var description: String { "other" } }
+        #expect(DecodingError.message(for: Other()) == "other")
+    }
+}
