@@ -43,6 +43,10 @@ public final class Database {
     ///   folder, that this process may not write.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .notAStore(path: path, reason: "it is a folder; name a store file in it, such as \((path as NSString).appendingPathComponent("mosaic.sqlite"))")
+        }
         if !readOnly, let reason = Self.unwritable(path) { throw .readOnly(path: path, reason: reason) }
         var db: OpaquePointer?
         let flags = readOnly

@@ -20,7 +20,9 @@ struct DemoCommand: ParsableCommand {
             four fifths of a real MMLU sample and scores it beside its baselines on the fifth it \
             never saw, fits a load model that forecasts the next day of requests per \
             provider, routes four sample requests through the example policy with that routing \
-            model, and finally sends a burst of chat requests through the gateway to two stand-in \
+            model, replays the last day on two provider mixes through an outage with the same \
+            router, writes the ROI, cost, latency and failover reports, serves the model over \
+            HTTP for a moment, and finally sends a burst of chat requests through the gateway to two stand-in \
             providers on loopback and retrains on the rows it recorded (in a scratch store). \
             Running it again adds nothing to the store.
             """

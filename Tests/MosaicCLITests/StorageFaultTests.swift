@@ -153,6 +153,19 @@ struct StorageFaultTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == Data(bytes))
     }
 
+    @Test func aFolderIsNotAStore() throws {
+        let tmp = TemporaryDirectory("fault-folder")
+        let folder = tmp.file("stores")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        for args in [["ingest", "requests", Self.log(tmp, "a.csv", rows: 10, from: 0), "--db", folder], ["db", "info", "--db", folder]] {
+            let r = try MosaicBinary.run(args)
+            #expect(r.status == 1)
+            #expect(Self.message(r) == "\(folder): not a Mosaic store: it is a folder; name a store file in it, such as \(folder)/mosaic.sqlite",
+                    "\(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
     /// A store whose table pages are overwritten (its header and schema page intact).
     @Test func damagedStoreIsAnErrorNotACrash() throws {
         let tmp = TemporaryDirectory("fault-damaged")
