@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
+import MosaicLearn
 import MosaicRouting
 import MosaicStore
 
@@ -38,13 +39,26 @@ struct ModelsListCommand: ParsableCommand {
 struct ModelsShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a model file: version, training window, features and holdout metrics."
+        abstract: "Show a model file: version, training window, features and holdout metrics (routing models), or each series' method and scores (load models)."
     )
 
     @Argument(help: ArgumentHelp("The model file.", valueName: "file")) var file: String
     @OptionGroup var output: FormatOptions
 
     func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read the model file") }
+        struct Kind: Decodable { var kind: String? }
+        if (try? JSONDecoder().decode(Kind.self, from: data))?.kind == "load" {
+            let m: LoadModel = try cli(file) { try LoadModel.decode(data) }
+            if output.isTable {
+                print("\(file): load model v\(m.version), schema \(m.schemaVersion), created \(m.createdAt)")
+                print("  \(m.metric) per \(m.intervalText) by \(m.grouping), \(m.trainingWindow.from) … \(m.trainingWindow.to), "
+                    + "horizon \(m.horizon), fingerprint \(m.dataFingerprint)")
+                print("")
+            }
+            output.show(loadSummaryTable(m))
+            return
+        }
         let started = DispatchTime.now()
         let m = try loadRoutingModel(file)
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6

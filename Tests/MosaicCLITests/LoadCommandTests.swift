@@ -58,6 +58,22 @@ import Testing
         #expect(refused.stderr.contains("load.csv:8: column value: is empty"), "\(refused.stderr)")
     }
 
+    @Test func modelsShowReadsALoadModel() throws {
+        let tmp = TemporaryDirectory("load-show")
+        let file = Self.seriesFile(tmp)
+        let out = tmp.file("load.json")
+        let train = try MosaicBinary.run(["train", "load", "--series", file, "--horizon", "24", "--out", out])
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        let table = try MosaicBinary.run(["models", "show", out])
+        #expect(table.status == 0, "stderr: \(table.stderr)")
+        #expect(table.stdout.hasPrefix("\(out): load model v1, schema "), "\(table.stdout)")
+        #expect(table.stdout.contains("value per 1h by file"), "\(table.stdout)")
+        let json = try MosaicBinary.run(["models", "show", out, "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["series"] as? String } == ["load.csv"])
+        #expect(rows.first?["points"] as? Int == 24 * 14)
+    }
+
     @Test func anomaliesFindTheSpike() throws {
         let tmp = TemporaryDirectory("anomalies")
         let file = Self.seriesFile(tmp, spikeAt: 200)
