@@ -133,8 +133,17 @@ struct EvalLatencyCommand: ParsableCommand {
     func run() throws {
         let observations: [LatencyObservation]
         do { observations = try LatencyMeasurements.read(path: data, latencyColumn: latencyColumn) } catch { throw CLIError(error.description) }
-        let split = try splitAt.map { try parseInstant($0, option: "--split-at") }
-            ?? LatencyComparison.splitInstant(observations, testFraction: testFraction)!
+        guard let first = observations.map(\.timestamp).min(), let last = observations.map(\.timestamp).max(),
+              let bySize = LatencyComparison.splitInstant(observations, testFraction: testFraction) else {
+            throw CLIError("\(data): no measurements")
+        }
+        let split = try splitAt.map { try parseInstant($0, option: "--split-at") } ?? bySize
+        if split <= first || split > last {
+            let span = "\(Timestamp.format(first)) … \(Timestamp.format(last))"
+            throw CLIError(splitAt == nil
+                ? "\(data): all measurements are at one instant (\(span)); there is nothing to split into a training and a test part"
+                : "--split-at \(Timestamp.format(split)) leaves \(split <= first ? "no training" : "no test") rows: the measurements span \(span); pick an instant after the first and at or before the last")
+        }
         var config = LatencyComparison.Configuration()
         config.ewmaAlpha = ewmaAlpha
         config.residualAlpha = residualAlpha
@@ -148,7 +157,9 @@ struct EvalLatencyCommand: ParsableCommand {
                 folds = try comparison.crossValidate(observations, before: split, folds: k).filter { !$0.latency.isEmpty }
             }
         } catch { throw CLIError("\(data): \(error)") }
-        if result.evaluatedRows == 0 { throw CLIError("\(data): no test row has a key seen in training; move --split-at later") }
+        if result.evaluatedRows == 0 {
+            throw CLIError("\(data): no test row has a key seen in training; \(splitAt == nil ? "lower --test-fraction" : "move --split-at later")")
+        }
         if output.format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -121,5 +121,11 @@ import Testing
         let r = try MosaicBinary.run(["eval", "latency", "--data", Self.fixture, "--test-fraction", "1.5"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("--test-fraction must be between 0 and 1"))
+        // A split outside the measurements says which side is empty and where they are.
+        for (at, side) in [("2001-01-01", "no training"), ("2030-01-01", "no test")] {
+            let r = try MosaicBinary.run(["eval", "latency", "--data", Self.fixture, "--split-at", at])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("--split-at \(at)T00:00:00Z leaves \(side) rows: the measurements span 2024-04-"), "\(r.stderr)")
+        }
     }
 }
