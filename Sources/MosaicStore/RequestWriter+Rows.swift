@@ -20,6 +20,7 @@ extension RequestWriter {
         public var cost: Money?
         public var requestID: UnsafeRawBufferPointer?
 
+        @inlinable
         public init(
             ts: Int64, key: Int64, tenant: UnsafeRawBufferPointer, provider: UnsafeRawBufferPointer,
             model: UnsafeRawBufferPointer, operation: UnsafeRawBufferPointer, region: UnsafeRawBufferPointer,
