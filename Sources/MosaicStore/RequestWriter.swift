@@ -2,8 +2,9 @@ import MosaicCore
 
 /// Bulk writer for the `requests` table.
 ///
-/// On SQLite: one prepared insert, reused per row. Text arguments are borrowed byte ranges
-/// (bound without copying), so a reader can hand over slices of its input buffer.
+/// On SQLite: one prepared insert, reused per row, and for ``insert(_:)`` multi-row inserts of
+/// up to ``rowsPerStatement`` rows. Text arguments are borrowed byte ranges (bound without
+/// copying), so a reader can hand over slices of its input buffer.
 ///
 /// On PostgreSQL: rows are encoded in binary `COPY` format and copied into `requests` 32 MiB at a time
 /// by a thread of the writer's own (PostgresNIO's `copyFrom`), merged with `INSERT … ON
