@@ -78,11 +78,11 @@ public enum Bench {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
-    /// User plus system CPU seconds of this process so far (on a shared machine wall time
-    /// overstates the work).
-    public static func cpuSeconds() -> Double {
+    /// User plus system CPU seconds of this process so far, or (`children`) of the children
+    /// waited for so far (on a shared machine wall time overstates the work).
+    public static func cpuSeconds(children: Bool = false) -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return s(usage.ru_utime) + s(usage.ru_stime)
     }

@@ -36,6 +36,11 @@ public final class Database {
         return ms
     }
 
+    /// SQLite's allocation statistics take a process-wide mutex on every allocation (about 8% of
+    /// a bulk insert's CPU in a C measurement); nothing here reads them. Turned off once, before
+    /// the first connection opens (the result is SQLITE_MISUSE if SQLite was already in use).
+    private static let memoryStatisticsOff: Int32 = mosaic_sqlite3_disable_memory_statistics()
+
     /// Opens (creating if needed) a database file.
     ///
     /// - Parameter readOnly: open without write access; the file must exist.
@@ -48,6 +53,7 @@ public final class Database {
             throw .notAStore(path: path, reason: "it is a folder; name a store file in it, such as \((path as NSString).appendingPathComponent("mosaic.sqlite"))")
         }
         if !readOnly, let reason = Self.unwritable(path) { throw .readOnly(path: path, reason: reason) }
+        _ = Self.memoryStatisticsOff
         var db: OpaquePointer?
         let flags = readOnly
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX

@@ -2,8 +2,9 @@ import MosaicCore
 
 /// Bulk writer for the `requests` table.
 ///
-/// On SQLite: one prepared insert, reused per row. Text arguments are borrowed byte ranges
-/// (bound without copying), so a reader can hand over slices of its input buffer.
+/// On SQLite: one prepared insert, reused per row, and for ``insert(_:)`` multi-row inserts of
+/// up to ``rowsPerStatement`` rows. Text arguments are borrowed byte ranges (bound without
+/// copying), so a reader can hand over slices of its input buffer.
 ///
 /// On PostgreSQL: rows are encoded in binary `COPY` format and copied into `requests` 32 MiB at a time
 /// by a thread of the writer's own (PostgresNIO's `copyFrom`), merged with `INSERT … ON
@@ -19,15 +20,21 @@ public final class RequestWriter {
     let copy: RequestCopy?
     let runID: Int64
     /// The status spellings, allocated once and borrowed by every row.
-    private let statusBytes: [UnsafeRawBufferPointer]
-    /// Scratch room for one cost's text, bound without copying (SQLite).
-    private let costText = UnsafeMutablePointer<UInt8>.allocate(capacity: Money.maxCanonicalBytes)
+    let statusBytes: [UnsafeRawBufferPointer]
+    /// Scratch room for one cost's text per row of a statement, bound without copying (SQLite).
+    let costText = UnsafeMutablePointer<UInt8>.allocate(capacity: RequestWriter.rowsPerStatement * Money.maxCanonicalBytes)
+    /// SQLite: `grouped[k - 2]` inserts k rows in one statement (prepared on first use).
+    var grouped: [Statement?] = Array(repeating: nil, count: RequestWriter.rowsPerStatement - 1)
+    /// The most rows ``insert(_:)`` puts in one statement (15 parameters each, far below
+    /// SQLite's limit of 32,766). Measured in C on this table, 1M rows: 16 rows a statement
+    /// saved 25% of the insert's CPU, 32 rows 28%.
+    public static let rowsPerStatement = 32
     /// Rows stored by this writer.
-    public private(set) var inserted = 0
+    public internal(set) var inserted = 0
     /// Rows that were already stored (same ts and key).
-    public private(set) var duplicates = 0
+    public internal(set) var duplicates = 0
     /// Stored rows without a cost.
-    public private(set) var unpriced = 0
+    public internal(set) var unpriced = 0
     /// PostgreSQL: chunks copied straight into `requests`, and chunks merged (settled as the counts).
     private(set) var chunks = (copied: 0, merged: 0)
 
@@ -165,7 +172,7 @@ public final class RequestWriter {
         _ = try? copy?.wait()
     }
 
-    private func count(fresh: Bool, priced: Bool) -> Bool {
+    func count(fresh: Bool, priced: Bool) -> Bool {
         if fresh {
             inserted += 1
             if !priced { unpriced += 1 }

@@ -131,4 +131,96 @@ struct RequestWriterTests {
         }
         #expect(try count() == 1000)
     }
+
+    /// Rows for the grouped insert: (seconds after `may`, key, tenant, priced). The texts live in
+    /// one byte arena handed to `body`.
+    func withRows<T>(_ specs: [(Int64, Int64, String, Bool)],
+                     _ body: (UnsafeBufferPointer<RequestWriter.Row>) throws -> T) throws -> T {
+        var arena: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for (_, _, tenant, _) in specs {
+            ranges.append(arena.count..<(arena.count + tenant.utf8.count))
+            arena += Array(tenant.utf8)
+        }
+        let fixed = Array("openai gpt-4o chat us".utf8)
+        return try arena.withUnsafeBytes { a in
+            try fixed.withUnsafeBytes { f in
+                func slice(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: b[r])
+                }
+                let rows = specs.enumerated().map { i, spec in
+                    RequestWriter.Row(
+                        ts: may + spec.0 * 1_000_000, key: spec.1, tenant: slice(a, ranges[i]), provider: slice(f, 0..<6),
+                        model: slice(f, 7..<13), operation: slice(f, 14..<18), region: slice(f, 19..<21),
+                        inputTokens: Int64(i), outputTokens: 50, cachedTokens: 0, latencyMs: i % 3 == 0 ? nil : 812.5,
+                        ttftMs: nil, status: i % 5 == 0 ? .error : .ok, cost: spec.3 ? Money("0.000\(i + 1)") : nil,
+                        requestID: i % 2 == 0 ? slice(a, ranges[i]) : nil)
+                }
+                return try rows.withUnsafeBufferPointer { try body($0) }
+            }
+        }
+    }
+
+    @Test("rows inserted up to 32 a statement: the same rows and counts as one at a time")
+    func groupedInsertMatchesOneRowAtATime() throws {
+        // Runs of priced and unpriced rows longer and shorter than a statement; repeats of a
+        // (ts, key) inside a statement, across statements, and of rows stored beforehand; a
+        // repeat with other content after the first (the first stays).
+        var specs: [(Int64, Int64, String, Bool)] = []
+        for i in 0..<200 {
+            let priced = (i / 7) % 3 != 1 && !(90..<150).contains(i)
+            specs.append((Int64(i / 4), Int64(i % 4), "t\(i)", priced))
+            if i % 13 == 0 { specs.append((Int64(i / 4), Int64(i % 4), "again\(i)", !priced)) }
+            if i % 41 == 0 && i > 0 { specs.append((0, 1, "late\(i)", priced)) }
+        }
+        let other = try ScratchStore().withCatalog()
+        let otherRun = try other.store.beginRun(source: "test", location: "memory")
+        let single = try RequestWriter(store: other.store, runID: otherRun)
+        // Both stores hold three of the rows already.
+        for w in [writer, single] {
+            try withRows([(5, 0, "before", true), (6, 3, "before", false), (49, 3, "before", true)]) { rows in
+                for r in rows {
+                    try w.insert(ts: r.ts, key: r.key, tenant: r.tenant, provider: r.provider, model: r.model,
+                                 operation: r.operation, region: r.region, inputTokens: r.inputTokens,
+                                 outputTokens: r.outputTokens, cachedTokens: r.cachedTokens, latencyMs: r.latencyMs,
+                                 ttftMs: r.ttftMs, status: r.status, cost: r.cost, requestID: r.requestID)
+                }
+            }
+        }
+        let before = [writer.inserted, writer.duplicates, writer.unpriced]
+        #expect(before == [3, 0, 1])
+        try withRows(specs) { rows in
+            try writer.insert(rows)
+            for r in rows {
+                try single.insert(ts: r.ts, key: r.key, tenant: r.tenant, provider: r.provider, model: r.model,
+                                  operation: r.operation, region: r.region, inputTokens: r.inputTokens,
+                                  outputTokens: r.outputTokens, cachedTokens: r.cachedTokens, latencyMs: r.latencyMs,
+                                  ttftMs: r.ttftMs, status: r.status, cost: r.cost, requestID: r.requestID)
+            }
+        }
+        let counts = [[writer.inserted, writer.duplicates, writer.unpriced], [single.inserted, single.duplicates, single.unpriced]]
+        #expect(counts[0] == counts[1])
+        #expect(counts[0][1] > 20 && counts[0][2] > 40, "the input has duplicates and unpriced rows: \(counts[0])")
+        #expect(counts[0][0] + counts[0][1] == specs.count + 3)
+        let all = """
+            SELECT ts, key, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens,
+                   latency_ms, ttft_ms, status, cost, request_id FROM requests ORDER BY ts, key
+            """
+        #expect(try store.database.rows(all) == other.store.database.rows(all))
+        #expect(try count() == Int64(counts[0][0]))
+    }
+
+    @Test("a CHECK violation in a grouped statement is an error, and the writer stays usable")
+    func groupedInsertCheckViolation() throws {
+        try withRows((0..<10).map { (Int64($0), 1, "t", true) }) { rows in
+            var bad = Array(rows)
+            bad[6].cachedTokens = -1
+            let error = #expect(throws: StoreError.self) { try bad.withUnsafeBufferPointer { try writer.insert($0) } }
+            #expect(sqliteCode(error) == 275, "SQLITE_CONSTRAINT_CHECK expected: \(String(describing: error))")
+            #expect(try count() == 0, "the failed statement stored none of its rows")
+            try writer.insert(rows)
+        }
+        #expect(try count() == 10)
+        #expect(writer.inserted == 10)
+    }
 }

@@ -7,7 +7,8 @@ import MosaicStore
 ///
 /// The reading thread copies each checked, priced and keyed row into a batch (fixed fields
 /// plus one byte arena for the texts); full batches go to the writer thread, which inserts
-/// them in order, one row at a time, through the writer's prepared statement. Three batches
+/// them in order, up to ``RequestWriter/rowsPerStatement`` rows a statement
+/// (``RequestWriter/insert(_:)``). Three batches
 /// circulate, so memory stays flat and the reader waits when the writer falls behind. Rows
 /// reach the store in file order, so the stored rows and counts are the same as with a
 /// single thread.
@@ -191,7 +192,12 @@ final class InsertPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The batch's rows as the writer takes them (writer thread only; reused).
+    private var rows: [RequestWriter.Row] = []
+
     private func insert(_ batch: Batch) throws(StoreError) {
+        rows.removeAll(keepingCapacity: true)
+        rows.reserveCapacity(batch.rows.count)
         for r in batch.rows {
             var at = r.start
             let tenant = batch.text(at, r.lengths.0)
@@ -205,10 +211,11 @@ final class InsertPipeline: @unchecked Sendable {
             let region = batch.text(at, r.lengths.4)
             at += Int(r.lengths.4)
             let requestID = r.hasRequestID ? batch.text(at, r.lengths.5) : nil
-            try writer.insert(
+            rows.append(RequestWriter.Row(
                 ts: r.ts, key: r.key, tenant: tenant, provider: provider, model: model, operation: operation,
                 region: region, inputTokens: r.inputTokens, outputTokens: r.outputTokens, cachedTokens: r.cachedTokens,
-                latencyMs: r.latencyMs, ttftMs: r.ttftMs, status: r.status, cost: r.cost, requestID: requestID)
+                latencyMs: r.latencyMs, ttftMs: r.ttftMs, status: r.status, cost: r.cost, requestID: requestID))
         }
+        try rows.withUnsafeBufferPointer { (buffer) throws(StoreError) in try writer.insert(buffer) }
     }
 }
