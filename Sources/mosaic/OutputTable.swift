@@ -28,6 +28,8 @@ struct OutputTable {
         static func int(_ v: Int) -> Cell { Cell(text: v.formatted(.number.grouping(.automatic)), json: v) }
         static func number(_ v: Double?, places: Int) -> Cell {
             guard let v, v.isFinite else { return Cell(text: "–", json: NSNull()) }
+            // From 10^15 on, fixed notation prints every digit (1e300 as 301 of them).
+            if abs(v) >= 1e15 { return Cell(text: String(format: "%.6g", v), json: v) }
             return Cell(text: String(format: "%.\(places)f", v), json: v)
         }
         /// An exact decimal: the table shows `display`, JSON and CSV the full text.
