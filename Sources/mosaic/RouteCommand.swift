@@ -39,14 +39,10 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
     @OptionGroup var output: FormatOptions
 
-    /// The most tokens `--prompt-tokens` and `--expected-output-tokens` take: the server's limit for
-    /// `POST /v1/route`.
-    static let maximumTokens = 100_000_000
-
     func validate() throws {
         for (option, n) in [("--prompt-tokens", promptTokens), ("--expected-output-tokens", expectedOutputTokens)]
-        where !(0...Self.maximumTokens).contains(n) {
-            throw ValidationError("\(option) must be between 0 and \(Self.maximumTokens)")
+        where !(0...RouteRequest.maximumTokens).contains(n) {
+            throw ValidationError("\(option) must be between 0 and \(RouteRequest.maximumTokens)")
         }
         if let s = sloMs, !(s > 0 && s.isFinite) { throw ValidationError("--slo-ms must be positive") }
     }

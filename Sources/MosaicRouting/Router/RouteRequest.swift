@@ -55,6 +55,11 @@ public struct RouteRequest: Sendable, Equatable {
         self.text = text
     }
 
+    /// The most tokens a request may state for its prompt or expected output (10⁸: far above
+    /// any context window): the limit of `POST /v1/route`, of the gateway's `max_tokens` and of
+    /// `mosaic route`.
+    public static let maximumTokens = 100_000_000
+
     /// Prompt plus expected output tokens, what the context window must hold; `Int.max` when
     /// the sum overflows (a caller's absurd counts must not trap the router).
     @inlinable

@@ -6,7 +6,7 @@ import MosaicRouting
 /// Field names are the `mosaic route` options' (snake case): see `docs/openapi.yaml`. Unknown
 /// fields are ignored; a field of the wrong type or out of range is a 400 naming it.
 enum RequestParsing {
-    static let maxTokens = 100_000_000
+    static let maxTokens = RouteRequest.maximumTokens
 
     /// `POST /v1/route`.
     static func route(_ bytes: UnsafeRawBufferPointer) throws(APIError) -> RouteRequest {
