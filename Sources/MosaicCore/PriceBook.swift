@@ -153,8 +153,7 @@ public struct PriceBook: Sendable {
     /// `total += price × n`, false (and `total` unchanged) when that leaves `Money`'s range.
     @inline(__always)
     static func add(_ price: Money, times n: Int, to total: inout Money) -> Bool {
-        let (product, overflow) = price.units.multipliedReportingOverflow(by: Int128(n))
-        guard !overflow, let sum = total.addingReportingOverflow(Money(units: product)) else { return false }
+        guard let product = price.multipliedReportingOverflow(by: n), let sum = total.addingReportingOverflow(product) else { return false }
         total = sum
         return true
     }
