@@ -15,6 +15,7 @@ final class PortChild {
         var cpus: String? = nil
         if arguments.first == "--serve" {
             arguments += ["--executor", executorChoice]
+            if !directRoutes { arguments.append("--no-direct-routes") }
             if let t = placement.threads { arguments += ["--threads", String(t)] }
             cpus = placement.serverCPUs
         } else if arguments.first == "--mock-upstream" {

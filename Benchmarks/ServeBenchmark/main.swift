@@ -4,6 +4,7 @@
 //   .build/release/ServeBenchmark [--model models/router-demo.json] [--seconds 20] [--connections 64] [--soak 600]
 //       [--rates 1000,5000,10000,20000] [--open-seconds 10] [--open-connections 256] [--no-open-loop] [--no-wrk]
 //       [--executor event-loops|pool]   (where the server runs its handlers, as `mosaic serve --executor`)
+//       [--no-direct-routes]   (route and echo through the Hummingbird router, as `mosaic serve --no-direct-routes`)
 //       [--threads N] [--server-cpus LIST] [--generator-cpus LIST]   (Placement.swift)
 //       [--open-only] [--open-paths /v1/route,/bench/echo]   (OpenLoop.swift)
 //   .build/release/ServeBenchmark --outcomes [--clients 16] [--seconds 20]   (the cost of durable outcomes)
@@ -43,6 +44,9 @@ let soakSeconds = options.double("--soak", 0)
 let warmup = 2.0
 /// Where the server children run their request handlers (`mosaic serve --executor`).
 let executorChoice = options.value("--executor") ?? TaskExecutorChoice.eventLoops.rawValue
+/// `--no-direct-routes`: the route and echo requests go through the Hummingbird router, as
+/// `mosaic serve --no-direct-routes` (the comparison with the direct channel handler).
+let directRoutes = !options.flag("--no-direct-routes")
 /// Event-loop threads and CPU pinning of the children and the generator (Placement.swift).
 let placement = Placement(options)
 
@@ -79,6 +83,7 @@ if args.first == "--serve" {
     var o = ServeOptions(modelPath: modelPath, policyPath: policyPath, catalog: .default)
     o.port = 0
     o.echoEndpoint = true
+    o.directRoutes = directRoutes
     o.watchIntervalSeconds = nil
     o.gatewayPath = options.value("--gateway")
     if let store = options.value("--store") {   // the outcome benchmark (OutcomeDurability.swift)

@@ -65,6 +65,9 @@ struct ServeCommand: ParsableCommand {
     var executor = TaskExecutorChoice.eventLoops
     @Option(name: .long, help: "Event-loop threads (default: one per core). Fewer leaves cores to a load generator or upstream on the same machine.")
     var threads: Int?
+    @Flag(name: .customLong("direct-routes"), inversion: .prefixedNo,
+          help: "Answer POST /v1/route (and /bench/echo) with a channel handler on the event loop that decoded the request; --no-direct-routes sends them through the Hummingbird router like every other endpoint (the same answers, more CPU per request).")
+    var directRoutes = true
 
     func validate() throws {
         try StoreOptions.requireLocation(store, option: "--store")
@@ -95,6 +98,7 @@ struct ServeCommand: ParsableCommand {
         options.decisionTTLSeconds = decisionTtl
         options.seed = seed
         options.echoEndpoint = echo
+        options.directRoutes = directRoutes
         options.gatewayPath = gateway
         options.fleet.leaseTTLSeconds = leaseTtl
         options.maxConnections = maxConnections

@@ -17,6 +17,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: .unprocessableContent, message: message, field: field)
     }
 
+    /// A body that went over `limit` bytes while it was read.
+    static func bodyOverLimit(_ limit: Int) -> APIError {
+        APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes", field: nil)
+    }
+
+    /// A request with no body where a JSON object is expected.
+    static let emptyBody = APIError(status: .badRequest, message: "the body is empty, expected a JSON object", field: nil)
+
     /// The JSON body.
     var body: ByteBuffer {
         var w = JSONWriter(capacity: 64 + message.utf8.count)

@@ -3,6 +3,17 @@ import HummingbirdCore
 import NIOCore
 
 extension ServeApplication {
+    /// HTTP/1 with the limits below, and with ``DirectRouteHandler`` answering the route (and
+    /// echo) requests on the event loop unless ``ServeOptions/directRoutes`` is off.
+    static func httpServer(service: RoutingService) -> HTTPServerBuilder {
+        let configuration = hardenedHTTP1(service: service)
+        guard service.options.directRoutes else { return .http1(configuration: configuration) }
+        return HTTPServerBuilder { responder in
+            DirectHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration),
+                               makeHandler: { DirectRouteHandler(service: service) })
+        }
+    }
+
     /// The HTTP/1 channel with the abuse limits of ``ServeOptions``: the request-head size
     /// (`maxHeaderBytes`, 100 header fields at most), the read deadline per request
     /// (``SlowClientGuard``), the idle timeout, and the peer address for the admin gate

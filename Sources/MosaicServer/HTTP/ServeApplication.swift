@@ -158,7 +158,7 @@ public enum ServeApplication {
                     collected!.writeImmutableBuffer(chunk)
                 }
                 if collected!.readableBytes > limit {
-                    throw APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes", field: nil)
+                    throw APIError.bodyOverLimit(limit)
                 }
             }
         } catch let e as APIError {
@@ -167,7 +167,7 @@ public enum ServeApplication {
             throw APIError(status: .badRequest, message: "could not read the body: \(error)", field: nil)
         }
         guard let collected, collected.readableBytes > 0 else {
-            throw APIError(status: .badRequest, message: "the body is empty, expected a JSON object", field: nil)
+            throw APIError.emptyBody
         }
         return collected
     }
@@ -180,7 +180,7 @@ public enum ServeApplication {
         let o = service.options
         var app = Application(
             router: router(service: service),
-            server: .http1(configuration: hardenedHTTP1(service: service)),
+            server: httpServer(service: service),
             configuration: .init(address: .hostname(o.host, port: o.port), serverName: nil, reuseAddress: true,
                                  availableConnectionsDelegate: ConnectionLimit(
                                      maximum: ConnectionLimit.resolve(requested: o.maxConnections, logger: logger),

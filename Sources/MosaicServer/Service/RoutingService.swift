@@ -44,6 +44,10 @@ public struct ServeOptions: Sendable {
     public var outcomeAcknowledgement = OutcomeAcknowledgement.committed
     /// Adds `POST /bench/echo` (answers the request body): the HTTP floor for benchmarks.
     public var echoEndpoint = false
+    /// `POST /v1/route` (and the echo) are answered by a channel handler on the event loop that
+    /// decoded them, not through the Hummingbird router (the same answers; see
+    /// ``DirectRouteHandler``). Off: every request goes through the router.
+    public var directRoutes = true
     /// Leases of shared quotas and budgets, when the store is PostgreSQL (a fleet).
     public var fleet = FleetOptions()
     /// Open connections at most (nil: 16,384, lowered to fit the open-file limit); at the limit

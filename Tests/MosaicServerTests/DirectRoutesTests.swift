@@ -1,0 +1,165 @@
+import Foundation
+@testable import MosaicServer
+import Testing
+
+/// `POST /v1/route` and `/bench/echo` answered by ``DirectRouteHandler`` on the event loop give
+/// the same bytes as through the Hummingbird router (`directRoutes` off), for good and bad
+/// requests, bodies in pieces, pipelining and `Connection: close`; and the connection's idle
+/// timeout still sees the direct requests.
+@Suite("serve: direct routes", .serialized)
+struct DirectRoutesTests {
+    static let route = #"{"tenant":"acme","model_family":"gpt-4o","prompt_tokens":800}"#
+
+    static func post(_ path: String, _ body: String, headers: String = "") -> String {
+        "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    static func chunked(_ path: String, _ pieces: [String]) -> String {
+        "POST \(path) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + pieces.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }.joined() + "0\r\n\r\n"
+    }
+
+    static let healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    /// Each case: what one connection sends (in one write), and how many answers it gets.
+    static let cases: [(name: String, send: String, answers: Int)] = [
+        ("a route", post("/v1/route", route), 1),
+        ("malformed JSON", post("/v1/route", #"{"tenant":"#), 1),
+        ("a wrong type", post("/v1/route", #"{"tenant":"acme","prompt_tokens":"many"}"#), 1),
+        ("an empty body", post("/v1/route", ""), 1),
+        ("a body in chunks", chunked("/v1/route", [#"{"tenant":"acme","#, #""prompt_tokens":120}"#]), 1),
+        ("a chunked body over the limit", chunked("/v1/route", Array(repeating: String(repeating: " ", count: 1000), count: 6)), 1),
+        ("a declared body over the limit", post("/v1/route", String(repeating: " ", count: 5000)), 1),
+        ("the echo", post("/bench/echo", #"{"echo":true}"#), 1),
+        ("a GET of the route", "GET /v1/route HTTP/1.1\r\nHost: x\r\n\r\n", 1),
+        ("pipelined", healthz + post("/v1/route", route) + healthz + post("/v1/route?x=1", route)
+            + post("/v1/route", #"{"tenant":1}"#) + post("/v1/route", route), 6),
+        ("Connection: close", post("/v1/route", route, headers: "Connection: close\r\n") + healthz, 1),
+    ]
+
+    /// One answer: status line, header fields but `Date` (in order), and the body with the
+    /// decision id's instance-specific value masked.
+    struct Answer: Equatable, CustomStringConvertible {
+        var status: String
+        var headers: [String]
+        var hasDate: Bool
+        var body: String
+        /// The whole announced body has arrived.
+        var whole: Bool
+        var description: String { "\(status) \(headers) \(body.prefix(160))" }
+    }
+
+    /// Splits a byte stream into answers (each has a Content-Length; the server never chunks).
+    static func answers(_ bytes: [UInt8]) -> [Answer] {
+        var out: [Answer] = []
+        var rest = bytes[...]
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while let end = rest.firstRange(of: separator) {
+            let lines = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+            var headers: [String] = []
+            var hasDate = false
+            var length = 0
+            for line in lines.dropFirst() {
+                let lower = line.lowercased()
+                if lower.hasPrefix("date:") { hasDate = true; continue }
+                if lower.hasPrefix("content-length:") { length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
+                headers.append(lower)
+            }
+            let bodyEnd = min(rest.endIndex, end.upperBound + length)
+            var body = String(decoding: rest[end.upperBound..<bodyEnd], as: UTF8.self)
+            if let r = body.range(of: #""decision_id":"[0-9a-f]+-"#, options: .regularExpression) {
+                body.replaceSubrange(r, with: #""decision_id":"ID-"#)
+            }
+            out.append(Answer(status: lines[0], headers: headers, hasDate: hasDate, body: body,
+                              whole: bodyEnd - end.upperBound == length))
+            rest = rest[bodyEnd...]
+        }
+        return out
+    }
+
+    /// Runs every case against a fresh server with `direct` set; the answers per case and
+    /// whether the server closed the connection afterwards.
+    static func transcript(direct: Bool) async throws -> [(answers: [Answer], closed: Bool)] {
+        let f = try Fixture()
+        var o = f.options()
+        o.echoEndpoint = true
+        o.directRoutes = direct
+        let service = try RoutingService(options: o, logger: Fixture.logger)
+        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
+        let port = handle.port
+        let result = try await blocking {
+            try cases.map { c in
+                let conn = try RawConnection(port: port)
+                defer { conn.close() }
+                conn.send(c.send)
+                let r = conn.read(within: 20) { answers($0).count >= c.answers && complete($0) }
+                // A connection that should stay open is not closed a moment later either.
+                let closed = r.closed || conn.read(within: 0.2).closed
+                return (answers(r.bytes), closed)
+            }
+        }
+        try await handle.stop()
+        return result
+    }
+
+    /// Every announced body has arrived.
+    static func complete(_ bytes: [UInt8]) -> Bool { answers(bytes).last?.whole == true }
+
+    @Test func directAnswersEqualTheRoutersByteForByte() async throws {
+        let direct = try await Self.transcript(direct: true)
+        let router = try await Self.transcript(direct: false)
+        for (k, c) in Self.cases.enumerated() {
+            #expect(direct[k].answers.count == c.answers, "\(c.name): \(direct[k].answers)")
+            #expect(direct[k].answers == router[k].answers, "\(c.name)")
+            #expect(direct[k].closed == router[k].closed, "\(c.name): closed \(direct[k].closed) vs \(router[k].closed)")
+            #expect(direct[k].answers.allSatisfy { $0.hasDate }, "\(c.name)")
+        }
+        // Spot checks that the cases test what they say.
+        let statuses = direct.map { $0.answers.map { String($0.status.dropFirst(9).prefix(3)) } }
+        #expect(statuses == [["200"], ["400"], ["400"], ["400"], ["200"], ["413"], ["413"], ["200"], ["404"],
+                             ["200", "200", "200", "200", "400", "200"], ["200"]])
+        #expect(direct.map(\.closed) == Array(repeating: false, count: 10) + [true])
+        #expect(direct[7].answers[0].body == #"{"echo":true}"#)
+    }
+
+    @Test func directErrorsAreCountedInTheMetrics() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
+        let port = handle.port
+        try await blocking {
+            let c = LoopbackHTTPClient(port: port)
+            defer { c.close() }
+            for _ in 0..<3 { #expect(try c.post("/v1/route", json: #"{"tenant":"#).status == 400) }
+            #expect(try c.post("/v1/route", json: Self.route).status == 200)
+            let metrics = try c.get("/metrics").text
+            #expect(metrics.contains(#"mosaic_http_errors_total{endpoint="route",status="400"} 3"#), "\(metrics.prefix(600))")
+            #expect(metrics.contains(#"mosaic_handling_seconds_count{endpoint="route"} 1"#), "\(metrics.prefix(600))")
+        }
+        try await handle.stop()
+    }
+
+    /// The handler sits after Hummingbird's connection-state handler, so a connection busy with
+    /// direct requests is not closed as idle, and an idle one still is.
+    @Test func idleTimeoutSeesDirectRequests() async throws {
+        let f = try Fixture()
+        var o = f.options()
+        o.idleTimeoutSeconds = 1
+        let service = try RoutingService(options: o, logger: Fixture.logger)
+        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
+        let port = handle.port
+        try await blocking {
+            let c = try RawConnection(port: port)
+            defer { c.close() }
+            for k in 0..<6 {   // 2.4 s of requests 0.4 s apart on one connection
+                if k > 0 { Thread.sleep(forTimeInterval: 0.4) }
+                #expect(c.send(Self.post("/v1/route", Self.route)), "request \(k)")
+                let r = c.read(within: 20) { Self.answers($0).count == 1 && Self.complete($0) }
+                #expect(!r.closed && RawConnection.status(r.bytes) == 200, "request \(k)")
+            }
+            // Then silence: the idle timeout closes it.
+            #expect(c.read(within: 20).closed)
+        }
+        try await handle.stop()
+    }
+}
