@@ -73,6 +73,31 @@ struct HardeningTests {
         }
     }
 
+    /// The deadline counts from each request's first byte: the guard keeps one timer per
+    /// connection and re-arms it, so quick requests spanning several deadlines are served, and
+    /// a slow one after them is still cut off.
+    @Test func theReadDeadlineCountsFromEachRequest() async throws {
+        try await withServer({ $0.requestTimeoutSeconds = 2 }) { port, _ in
+            let c = try RawConnection(port: port)
+            let body = Self.route
+            let head = "POST /v1/route HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+            let answered = { (bytes: [UInt8]) in String(decoding: bytes, as: UTF8.self).components(separatedBy: "\"dropped\"").count - 1 }
+            // A quick request at 0 s arms the timer for 2 s; the next starts at 1.2 s and takes
+            // 1.2 s to arrive, so it is being read when the timer fires, within its own deadline.
+            #expect(c.send(head + body))
+            #expect(answered(c.read(within: 20) { answered($0) == 1 }.bytes) == 1)
+            Thread.sleep(forTimeInterval: 1.2)
+            #expect(c.send(head + String(body.prefix(10))))
+            Thread.sleep(forTimeInterval: 1.2)
+            #expect(c.send(String(body.dropFirst(10))), "closed while within its deadline")
+            let r = c.read(within: 20) { answered($0) == 1 }
+            #expect(!r.closed && RawConnection.status(r.bytes) == 200)
+            // Half a request, then nothing: closed after the deadline.
+            c.send(head + "{")
+            #expect(c.read(within: 20).closed)
+        }
+    }
+
     @Test func halfOpenAndSilentConnectionsAreClosed() async throws {
         try await withServer({ $0.idleTimeoutSeconds = 1; $0.requestTimeoutSeconds = 1 }) { port, _ in
             // Half a request, then the client's side closes: the server gives up on it.

@@ -13,8 +13,17 @@ final class PeerAddressTagger: ChannelInboundHandler, RemovableChannelHandler {
 
     var peer: String?
 
+    /// Exact paths that are not tagged (only the admin endpoints read the tag).
+    static let untagged: Set<String> = ["/v1/route", "/bench/echo", "/v1/outcome"]
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        // The hot paths, which never reach the admin gate, pass unchanged unless the client sent
+        // the header (rewriting a request's header fields copies them).
+        if let path = head.path, PeerAddressTagger.untagged.contains(path), head.headerFields[PeerAddressTagger.field] == nil {
             context.fireChannelRead(data)
             return
         }

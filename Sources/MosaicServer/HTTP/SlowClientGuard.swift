@@ -24,6 +24,12 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     var bytesSinceEnd = false
     /// Requests read whose answers are not written yet.
     var answering = 0
+    /// When the request being read sent its first byte.
+    var startedAt = NIODeadline.distantPast
+    /// At most one timer per connection, not one per request: it is left running when a
+    /// request ends, and when it fires it closes the connection only if the request being read
+    /// by then is past its deadline, else it re-arms for that request's deadline. (Scheduling and
+    /// cancelling a timer per request cost a search of the event loop's timer queue each time.)
     var timer: Scheduled<Void>?
 
     /// - Parameters:
@@ -58,13 +64,23 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func start(_ context: ChannelHandlerContext) {
         reading = true
         bytesSinceEnd = false
-        timer?.cancel()
+        startedAt = .now()
+        if timer == nil { arm(context, at: startedAt + deadline) }
+    }
+
+    func arm(_ context: ChannelHandlerContext, at due: NIODeadline) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: deadline) {
+        timer = context.eventLoop.scheduleTask(deadline: due) {
             let (handler, context) = bound.value
+            handler.timer = nil
             guard handler.reading else { return }
-            handler.closed()
-            context.close(promise: nil)
+            let due = handler.startedAt + handler.deadline
+            if due <= .now() {
+                handler.closed()
+                context.close(promise: nil)
+            } else {
+                handler.arm(context, at: due)
+            }
         }
     }
 
@@ -75,8 +91,6 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
             answering += 1
         case .end:
             reading = false
-            timer?.cancel()
-            timer = nil
         case .body:
             break
         }
