@@ -97,7 +97,12 @@ struct JSONWriter {
                 writeInt(Int(v))
                 if v == 0 && v.sign == .minus { /* -0 prints as 0 */ }
             } else {
-                bytes.append(contentsOf: v.description.utf8)
+                // The same spelling as `v.description`, without building a String: the
+                // standard library hands its stack buffer to `_writeASCII` (below).
+                var sink = ASCIISink(bytes: bytes)
+                bytes = []
+                v.write(to: &sink)
+                bytes = sink.bytes
             }
         } else {
             appendStatic("null")
@@ -185,4 +190,15 @@ struct JSONWriter {
             }
         }
     }
+}
+
+/// Receives a number's ASCII spelling from `Double.write(to:)` straight into the bytes. The
+/// standard library calls `_writeASCII` with its stack buffer; `write(_:)` is the fallback
+/// for any other text.
+private struct ASCIISink: TextOutputStream {
+    var bytes: [UInt8]
+
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 }
