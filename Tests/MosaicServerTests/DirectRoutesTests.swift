@@ -139,6 +139,46 @@ struct DirectRoutesTests {
         try await handle.stop()
     }
 
+    /// A client that pipelines routes and never reads the answers is held back by TCP: the
+    /// server stops reading while its answers are not drained, so the client's sends stop going
+    /// through long before it has sent 64 MiB (without the back-pressure the server would read it
+    /// all and buffer about seven times as much in answers).
+    @Test(arguments: [true, false])
+    func aClientThatNeverReadsIsHeldBack(direct: Bool) async throws {
+        let f = try Fixture()
+        var o = f.options()
+        o.directRoutes = direct
+        let service = try RoutingService(options: o, logger: Fixture.logger)
+        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
+        let port = handle.port
+        let sent = try await blocking { () -> Int in
+            let c = try RawConnection(port: port)
+            defer { c.close() }
+            _ = fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK)
+            let batch = Array(String(repeating: Self.post("/v1/route", Self.route), count: 64).utf8)
+            var total = 0
+            var stalled = Date()
+            while total < 64 << 20 {
+                let offset = total % batch.count   // partial sends continue where they stopped
+                let n = batch.withUnsafeBytes { send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                if n > 0 {
+                    total += n
+                    stalled = Date()
+                } else if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK {
+                    Issue.record("the server closed the connection: \(String(cString: strerror(errno)))")
+                    break
+                } else if Date().timeIntervalSince(stalled) > 2 {
+                    break   // nothing went through for 2 s: held back
+                } else {
+                    usleep(1000)
+                }
+            }
+            return total
+        }
+        #expect(sent < 64 << 20, "sent \(sent) bytes without being held back")
+        try await handle.stop()
+    }
+
     /// The handler sits after Hummingbird's connection-state handler, so a connection busy with
     /// direct requests is not closed as idle, and an idle one still is.
     @Test func idleTimeoutSeesDirectRequests() async throws {

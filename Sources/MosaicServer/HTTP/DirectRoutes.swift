@@ -78,6 +78,8 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on whose answers have not been written through this handler yet.
     var passedOn = 0
     var needsFlush = false
+    /// A read was asked for while the channel could not take more writes.
+    var readHeld = false
 
     init(service: RoutingService) {
         self.service = service
@@ -132,6 +134,25 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    /// Back-pressure, as the router's path has it (its writer waits for the channel): while the
+    /// answers written are not drained by the client, no more requests are read, so a client that
+    /// pipelines without reading cannot grow the server's buffers without bound.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if readHeld && context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
