@@ -80,14 +80,7 @@ struct DirectRoutesTests {
     /// Runs every case against a fresh server with `direct` set; the answers per case and
     /// whether the server closed the connection afterwards.
     static func transcript(direct: Bool) async throws -> [(answers: [Answer], closed: Bool)] {
-        let f = try Fixture()
-        var o = f.options()
-        o.echoEndpoint = true
-        o.directRoutes = direct
-        let service = try RoutingService(options: o, logger: Fixture.logger)
-        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
-        let port = handle.port
-        let result = try await blocking {
+        try await withServer({ $0.echoEndpoint = true; $0.directRoutes = direct }) { port, _ in
             try cases.map { c in
                 let conn = try RawConnection(port: port)
                 defer { conn.close() }
@@ -98,8 +91,6 @@ struct DirectRoutesTests {
                 return (answers(r.bytes), closed)
             }
         }
-        try await handle.stop()
-        return result
     }
 
     /// Every announced body has arrived.
@@ -123,11 +114,7 @@ struct DirectRoutesTests {
     }
 
     @Test func directErrorsAreCountedInTheMetrics() async throws {
-        let f = try Fixture()
-        let service = try f.service()
-        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
-        let port = handle.port
-        try await blocking {
+        try await withServer { port, _ in
             let c = LoopbackHTTPClient(port: port)
             defer { c.close() }
             for _ in 0..<3 { #expect(try c.post("/v1/route", json: #"{"tenant":"#).status == 400) }
@@ -136,7 +123,6 @@ struct DirectRoutesTests {
             #expect(metrics.contains(#"mosaic_http_errors_total{endpoint="route",status="400"} 3"#), "\(metrics.prefix(600))")
             #expect(metrics.contains(#"mosaic_handling_seconds_count{endpoint="route"} 1"#), "\(metrics.prefix(600))")
         }
-        try await handle.stop()
     }
 
     /// A client that pipelines routes and never reads the answers is held back by TCP: the
@@ -145,13 +131,7 @@ struct DirectRoutesTests {
     /// all and buffer about seven times as much in answers).
     @Test(arguments: [true, false])
     func aClientThatNeverReadsIsHeldBack(direct: Bool) async throws {
-        let f = try Fixture()
-        var o = f.options()
-        o.directRoutes = direct
-        let service = try RoutingService(options: o, logger: Fixture.logger)
-        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
-        let port = handle.port
-        let sent = try await blocking { () -> Int in
+        let sent = try await withServer({ $0.directRoutes = direct }) { port, _ -> Int in
             let c = try RawConnection(port: port)
             defer { c.close() }
             _ = fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK)
@@ -176,19 +156,12 @@ struct DirectRoutesTests {
             return total
         }
         #expect(sent < 64 << 20, "sent \(sent) bytes without being held back")
-        try await handle.stop()
     }
 
     /// The handler sits after Hummingbird's connection-state handler, so a connection busy with
     /// direct requests is not closed as idle, and an idle one still is.
     @Test func idleTimeoutSeesDirectRequests() async throws {
-        let f = try Fixture()
-        var o = f.options()
-        o.idleTimeoutSeconds = 1
-        let service = try RoutingService(options: o, logger: Fixture.logger)
-        let handle = try await ServeApplication.start(service: service, logger: Fixture.logger)
-        let port = handle.port
-        try await blocking {
+        try await withServer({ $0.idleTimeoutSeconds = 1 }) { port, _ in
             let c = try RawConnection(port: port)
             defer { c.close() }
             for k in 0..<6 {   // 2.4 s of requests 0.4 s apart on one connection
@@ -200,6 +173,5 @@ struct DirectRoutesTests {
             // Then silence: the idle timeout closes it.
             #expect(c.read(within: 20).closed)
         }
-        try await handle.stop()
     }
 }

@@ -89,6 +89,27 @@ final class Fixture: @unchecked Sendable {
     }
 }
 
+/// Starts a server on a fresh fixture's options with `adjust` applied, runs `body` on a plain
+/// thread with the port and the service, and stops the server (also when `body` throws).
+func withServer<T: Sendable>(_ adjust: (inout ServeOptions) -> Void = { _ in }, logger: Logger = Fixture.logger,
+                             _ body: @escaping @Sendable (Int, RoutingService) throws -> T) async throws -> T {
+    let f = try Fixture()
+    var o = f.options()
+    adjust(&o)
+    let service = try RoutingService(options: o, logger: logger)
+    let handle = try await ServeApplication.start(service: service, logger: logger)
+    let port = handle.port
+    let result: T
+    do {
+        result = try await blocking { try body(port, service) }
+    } catch {
+        try await handle.stop()
+        throw error
+    }
+    try await handle.stop()
+    return result
+}
+
 /// JSON helpers for responses.
 func object(_ buffer: ByteBuffer) throws -> [String: Any] {
     let data = Data(buffer.readableBytesView)

@@ -17,25 +17,6 @@ import Testing
 struct HardeningTests {
     static let route = #"{"tenant":"acme","model_family":"gpt-4o","prompt_tokens":800}"#
 
-    /// Starts a server with `adjust` applied to the fixture's options, runs `body` on a plain
-    /// thread with the port, and stops the server.
-    func withServer(_ adjust: (inout ServeOptions) -> Void = { _ in }, logger: Logger = Fixture.logger,
-                    _ body: @escaping @Sendable (Int, RoutingService) throws -> Void) async throws {
-        let f = try Fixture()
-        var o = f.options()
-        adjust(&o)
-        let service = try RoutingService(options: o, logger: logger)
-        let handle = try await ServeApplication.start(service: service, logger: logger)
-        let port = handle.port
-        do {
-            try await blocking { try body(port, service) }
-        } catch {
-            try await handle.stop()
-            throw error
-        }
-        try await handle.stop()
-    }
-
     /// The server still serves: `/healthz` and a route on a fresh connection both answer 200.
     static func expectServing(_ port: Int, _ comment: Comment? = nil) throws {
         let c = LoopbackHTTPClient(port: port)
