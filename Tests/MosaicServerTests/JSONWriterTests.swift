@@ -9,7 +9,7 @@ struct JSONWriterTests {
     /// reads back to the same double), integral ones below 10^15 without ".0", non-finite as null.
     @Test func numbersAreSpelledAsSwiftDoes() throws {
         var g = SeededRandom(seed: 5)
-        var values: [Double] = [0.1 + 0.2, -0.5, 1e-300, 5e-324, 1.7976931348623157e308, 1e15, 123456789012345.6,
+        var values: [Double] = [0.1 + 0.2, -0.5, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 1e15, 123456789012345.6,
                                 -2.5e-7, 0.9188998511913178, 47.23145700837562, 1e22, -1e16]
         for _ in 0..<2000 {
             values.append(Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &g)))
