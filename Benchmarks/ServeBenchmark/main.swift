@@ -324,8 +324,9 @@ if !openOnly {
         }
         let perCall = Double(nowNanos() - t0) / Double(n) / 1000
         say(String(format: "route handler in process: %.2f µs per decision (parse, decide, admit, remember, write %d-byte JSON), one thread", perCall, bytes / n))
-        // The same on two threads at once, as the two event loops call it: what sharing the
-        // router's state (locks, counters, the pending table, metrics) costs.
+        // The same on two threads at once, as the two event loops call it: what the shared state
+        // (locks, counters, the pending table, metrics) and the shared machine (caches, and on a
+        // virtual machine perhaps the same physical core) add to each decision.
         let perThread = n / 2
         let group = DispatchGroup()
         let t1 = nowNanos()
