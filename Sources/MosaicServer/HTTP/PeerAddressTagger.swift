@@ -14,7 +14,7 @@ final class PeerAddressTagger: ChannelInboundHandler, RemovableChannelHandler {
     var peer: String?
 
     /// Exact paths that are not tagged (only the admin endpoints read the tag).
-    static let untagged: Set<String> = ["/v1/route", "/bench/echo", "/v1/outcome"]
+    static let untagged: Set<String> = ["/v1/route", "/bench/echo", "/v1/outcome", "/v1/chat/completions", "/v1/embeddings"]
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
