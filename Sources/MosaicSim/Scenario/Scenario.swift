@@ -21,6 +21,11 @@ public struct Scenario: Sendable, Equatable {
     /// 10³⁰⁰/s the clock cannot advance).
     public static let maximumArrivals = 1_000_000_000.0
 
+    /// The most concurrency slots and waiting places a provider may have (the waiting line is
+    /// allocated whole: a million places are 16 MB a replication).
+    public static let maximumConcurrency = 1_000_000
+    public static let maximumQueueLimit = 1_000_000
+
     public var name: String
     /// The seed of every random stream; replication r uses streams derived from (seed, r).
     public var seed: UInt64

@@ -533,9 +533,13 @@ private struct ScenarioChecker {
                 throw at.duplicate(idPath, what: "provider", value: p.id, firstPath: "providers[\(first)].id")
             }
             firstIndex[p.id] = index
-            try at.require(p.concurrency >= 1, "\(path).concurrency", "at least 1", "\(p.concurrency)")
+            // The station's waiting line is allocated up to the queue limit: a bound keeps a
+            // replication's memory (16 bytes a place) and concurrency + queue_limit in range.
+            try at.require((1...Scenario.maximumConcurrency).contains(p.concurrency), "\(path).concurrency",
+                           "in 1...\(Scenario.maximumConcurrency)", "\(p.concurrency)")
             if let limit = p.queueLimit {
-                try at.require(limit >= 0, "\(path).queue_limit", "at least 0", "\(limit)")
+                try at.require((0...Scenario.maximumQueueLimit).contains(limit), "\(path).queue_limit",
+                               "in 0...\(Scenario.maximumQueueLimit)", "\(limit)")
             }
             try service(p.service, "\(path).service")
             try at.require((0...1).contains(p.errorRate), "\(path).error_rate", "a probability in 0...1",

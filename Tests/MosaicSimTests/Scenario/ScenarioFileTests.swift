@@ -276,9 +276,20 @@ struct ScenarioFileTests {
             == "s.yaml:3: traffic.profile: at least one hour needs a factor above 0")
     }
 
+    @Test func concurrencyAndQueueLimitAreBounded() {
+        // concurrency + queue_limit overflowed (a crash), and the waiting line is allocated whole.
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,",
+                                                            with: "id: anthropic, concurrency: 4, queue_limit: 9223372036854775807,"))
+            == "s.yaml:6: providers[1].queue_limit: must be in 0...1000000, found 9223372036854775807")
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,", with: "id: anthropic, concurrency: 1000001,"))
+            == "s.yaml:6: providers[1].concurrency: must be in 1...1000000, found 1000001")
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,",
+                                                            with: "id: anthropic, concurrency: 1000000, queue_limit: 1000000,")) == nil)
+    }
+
     @Test func concurrencyZero() {
         #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4", with: "id: anthropic, concurrency: 0"))
-            == "s.yaml:6: providers[1].concurrency: must be at least 1, found 0")
+            == "s.yaml:6: providers[1].concurrency: must be in 1...1000000, found 0")
     }
 
     @Test func unknownServiceKind() {
