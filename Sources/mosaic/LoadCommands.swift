@@ -41,7 +41,7 @@ struct SeriesSourceOptions: ParsableArguments {
         }
         let all = try window.fetch()
         guard !all.isEmpty else {
-            throw CLIError("no requests in the store\(window.time.since != nil || window.time.until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
+            throw CLIError("no requests \(window.time.describe()) in \(window.store.displayPath); ingest some first, widen --since/--until or pass --series FILE")
         }
         let series = all.map { s -> (String, Int64, [Double]) in
             var lo = 0, hi = s.count
@@ -244,6 +244,10 @@ struct AnomaliesCommand: ParsableCommand {
                                .number(a.value, places: 2), .number(a.expected, places: 2), .number(a.lower, places: 2),
                                .number(a.upper, places: 2), .number(a.score, places: 2)])
             }
+        }
+        if t.rows.isEmpty {
+            let percent = level == level.rounded() ? String(Int(level)) : String(level)
+            printError("no anomalies: every point of the \(loaded.series.count) series is inside its \(percent)% interval")
         }
         output.show(t)
     }
