@@ -119,13 +119,16 @@ extension TimeWindowOptions {
     }
 
     /// The window in words: "between X and Y", "since X", "before Y", or "at any time".
-    func describe() -> String {
-        switch ((try? from) ?? nil, (try? to) ?? nil) {
-        case let (from?, to?): return "between \(Timestamp.format(from)) and \(Timestamp.format(to))"
-        case let (from?, nil): return "since \(Timestamp.format(from))"
-        case let (nil, to?): return "before \(Timestamp.format(to))"
-        case (nil, nil): return "at any time"
-        }
+    func describe() -> String { describeWindow(from: (try? from) ?? nil, to: (try? to) ?? nil) }
+}
+
+/// A window of µs in words: "between X and Y", "since X", "before Y", or "at any time".
+func describeWindow(from: Int64?, to: Int64?) -> String {
+    switch (from, to) {
+    case let (from?, to?): return "between \(Timestamp.format(from)) and \(Timestamp.format(to))"
+    case let (from?, nil): return "since \(Timestamp.format(from))"
+    case let (nil, to?): return "before \(Timestamp.format(to))"
+    case (nil, nil): return "at any time"
     }
 }
 

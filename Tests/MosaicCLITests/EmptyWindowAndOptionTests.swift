@@ -58,8 +58,9 @@ import Testing
         #expect(!sides.stderr.contains("2026-10-05T00:00:00Z and"), "the side with rows is not named: \(sides.stderr)")
 
         // Forecasts need points: an empty window is an error that names the window and the store.
-        for command in [["forecast"], ["anomalies"]] {
-            let r = try MosaicBinary.run(command + ["--db", db, "--until", "2020-01-01"])
+        for command in [["forecast"], ["anomalies"], ["train", "load"], ["train", "routing"]] {
+            let r = try MosaicBinary.run(command + ["--db", db, "--until", "2020-01-01", "--out", tmp.file("model.json")]
+                                         .dropLast(command == ["forecast"] || command == ["anomalies"] ? 2 : 0))
             #expect(r.status == 1)
             #expect(r.stderr.contains("no requests before 2020-01-01T00:00:00Z in \(db)"), "\(command): \(r.stderr)")
         }

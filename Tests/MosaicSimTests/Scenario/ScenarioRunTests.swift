@@ -85,6 +85,20 @@ struct ScenarioRunTests {
         try Self.simulator(Self.scenario(duration: 600)).checkCosts(ordinary)
     }
 
+    @Test func aLoadModelsRatesAreBoundedLikeTheFile() throws {
+        // Forecast rates × scale are only known once the model is read: the same bound holds.
+        let s = Self.scenario(duration: 3_600)
+        #expect(throws: SimulationError.self) {
+            try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 1e300]))
+        }
+        do {
+            _ = try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 1e300]))
+        } catch {
+            #expect(error.description.hasPrefix("traffic.scale: the peak arrival rate (1e+300 requests/s) over the duration (1h)"), "\(error)")
+        }
+        _ = try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 277_777]))
+    }
+
     @Test func priceFactorsScaleThroughAWideProduct() {
         // 1 USD × 0.123456789012345 once overflowed Int128 (10²⁴ × 123456789012345 × …).
         let (num, den) = ScenarioModel.fraction(0.123456789012345)
