@@ -42,6 +42,7 @@ struct CostsCommand: ParsableCommand {
                 .decimal(c.effectiveCost.description, display: c.effectiveCost.formatted(places: 2)), .int(c.lines),
             ])
         }
+        if totals.isEmpty { window.noteEmpty("billing lines", store: self.store.displayPath) }
         output.show(t)
     }
 }

@@ -59,6 +59,10 @@ struct DBRunsCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
     func run() throws {
         let store = try self.store.open()
         let runs: [IngestRun] = try cli { try store.runs(limit: limit) }

@@ -26,7 +26,7 @@ struct PullOptionGroup: ParsableArguments {
         if let until { _ = try parseInstant(until, option: "--until") }
         if let baseURL, URL(string: baseURL)?.scheme == nil { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
         if maxAttempts < 1 || maxAttempts > 100 { throw ValidationError("--max-attempts must be between 1 and 100") }
-        if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+        if !(timeout > 0 && timeout <= 3_600) { throw ValidationError("--timeout must be greater than 0 and at most 3600 (seconds)") }
     }
 
     func options(account: String? = nil) throws -> PullOptions {

@@ -41,7 +41,7 @@ struct SeriesSourceOptions: ParsableArguments {
         }
         let all = try window.fetch()
         guard !all.isEmpty else {
-            throw CLIError("no requests in the store\(window.time.since != nil || window.time.until != nil ? " in that window" : ""); ingest some first or pass --series FILE")
+            throw CLIError("no requests \(window.time.describe()) in \(window.store.displayPath); ingest some first, widen --since/--until or pass --series FILE")
         }
         let series = all.map { s -> (String, Int64, [Double]) in
             var lo = 0, hi = s.count
@@ -140,7 +140,9 @@ struct ForecastCommand: ParsableCommand {
 
     func validate() throws {
         if let holdout, holdout < 1 { throw ValidationError("--holdout must be at least 1") }
-        if horizon < 1 { throw ValidationError("--horizon must be at least 1") }
+        // As `train load`: every step is five numbers per series (a billion took all memory).
+        if horizon < 1 || horizon > 10_000 { throw ValidationError("--horizon must be between 1 and 10000") }
+        if let holdout, holdout > 10_000 { throw ValidationError("--holdout must be between 1 and 10000") }
     }
 
     func run() throws {
@@ -244,6 +246,10 @@ struct AnomaliesCommand: ParsableCommand {
                                .number(a.value, places: 2), .number(a.expected, places: 2), .number(a.lower, places: 2),
                                .number(a.upper, places: 2), .number(a.score, places: 2)])
             }
+        }
+        if t.rows.isEmpty {
+            let percent = level == level.rounded() ? String(Int(level)) : String(level)
+            printError("no anomalies: every point of the \(loaded.series.count) series is inside its \(percent)% interval")
         }
         output.show(t)
     }

@@ -12,6 +12,12 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { db ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment) }
 
+    /// ``path`` for messages: a postgres:// URL without its password.
+    var displayPath: String {
+        guard PostgresURL.isPostgres(path) else { return path }
+        return (try? PostgresURL(parsing: path))?.redacted ?? "the PostgreSQL store"
+    }
+
     func validate() throws { try Self.requireLocation(db, option: "--db") }
 
     /// An empty store location would open SQLite's private temporary database: everything
@@ -101,6 +107,29 @@ struct TimeWindowOptions: ParsableArguments {
 
     /// The end of the window (exclusive) in µs since the epoch; nil when open.
     var to: Int64? { get throws { try until.map { try parseInstant($0, option: "--until") } } }
+}
+
+extension TimeWindowOptions {
+    /// Says on standard error that the window holds no `what` ("requests", "billing lines") in
+    /// the store, so an empty table or report is not taken for a failure to read: "no requests
+    /// between 2030-01-01T00:00:00Z and 2030-02-01T00:00:00Z in mosaic.sqlite". Standard output
+    /// stays well-formed (an empty JSON array, a CSV header alone).
+    func noteEmpty(_ what: String, store: String) {
+        printError("no \(what) \(describe()) in \(store)")
+    }
+
+    /// The window in words: "between X and Y", "since X", "before Y", or "at any time".
+    func describe() -> String { describeWindow(from: (try? from) ?? nil, to: (try? to) ?? nil) }
+}
+
+/// A window of µs in words: "between X and Y", "since X", "before Y", or "at any time".
+func describeWindow(from: Int64?, to: Int64?) -> String {
+    switch (from, to) {
+    case let (from?, to?): return "between \(Timestamp.format(from)) and \(Timestamp.format(to))"
+    case let (from?, nil): return "since \(Timestamp.format(from))"
+    case let (nil, to?): return "before \(Timestamp.format(to))"
+    case (nil, nil): return "at any time"
+    }
 }
 
 /// Parses `--start`-style instants with the files' date grammar (``Timestamp/parse(_:)``): a date

@@ -99,25 +99,25 @@ struct ROIReportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("One-off implementation cost at the start.", valueName: "amount"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("One-off implementation cost at the start.", valueName: "amount"))
     var upfront: String = "0"
 
-    @Option(name: .long, help: ArgumentHelp("Running cost of the change per month.", valueName: "amount"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Running cost of the change per month.", valueName: "amount"))
     var running: String = "0"
 
-    @Option(name: .customLong("savings-per-year"), help: ArgumentHelp("Savings per year.", valueName: "amount"))
+    @Option(name: .customLong("savings-per-year"), parsing: .unconditional, help: ArgumentHelp("Savings per year.", valueName: "amount"))
     var savingsPerYear: String?
 
-    @Option(name: .customLong("savings-per-month"), help: ArgumentHelp("Savings per month.", valueName: "amount"))
+    @Option(name: .customLong("savings-per-month"), parsing: .unconditional, help: ArgumentHelp("Savings per month.", valueName: "amount"))
     var savingsPerMonth: String?
 
-    @Option(name: .long, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json or an amount.", valueName: "source"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json or an amount.", valueName: "source"))
     var baseline: String?
 
-    @Option(name: .long, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json or an amount.", valueName: "source"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json or an amount.", valueName: "source"))
     var scenario: String?
 
-    @Option(name: .customLong("cash-flows"), help: ArgumentHelp("Explicit cash flows, comma-separated, t = 0 first (write --cash-flows=-100,60,60).", valueName: "list"))
+    @Option(name: .customLong("cash-flows"), parsing: .unconditional, help: ArgumentHelp("Explicit cash flows, comma-separated, t = 0 first (-100,60,60).", valueName: "list"))
     var cashFlows: String?
 
     @Option(name: .long, help: "Horizon in years.")
@@ -126,7 +126,7 @@ struct ROIReportCommand: ParsableCommand {
     @Option(name: .long, help: "Horizon in months (instead of --years).")
     var months: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Annual discount rate in percent.", valueName: "percent"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Annual discount rate in percent.", valueName: "percent"))
     var rate: Double = 8
 
     @Option(name: .long, help: "Cash-flow periods: month or year.")
@@ -148,7 +148,9 @@ struct ROIReportCommand: ParsableCommand {
         if years != nil && months != nil { throw ValidationError("give --years or --months, not both") }
         if let y = years, !(1...100).contains(y) { throw ValidationError("--years must be between 1 and 100") }
         if let m = months, !(1...1200).contains(m) { throw ValidationError("--months must be between 1 and 1200") }
-        if !(rate > -100) { throw ValidationError("--rate must be above -100 (percent)") }
+        if !(rate > -98 && rate.isFinite) {
+            throw ValidationError("--rate must be a finite percentage above -98 (the sensitivity table takes it 2 points lower)")
+        }
         for (o, v) in [("--upfront", upfront), ("--running", running)] where (try? Money(parsing: v)) == nil {
             throw ValidationError("\(o) '\(v)' is not an amount (for example 150000 or 2500.50)")
         }
@@ -225,8 +227,9 @@ struct CostReportCommand: ParsableCommand {
 
     func run() throws {
         let store = try self.store.open()
-        let report = try makeCostReport(store: store, from: try window.from, to: try window.to, period: period, loadModel: loadModel)
-        _ = try output.write(report)
+        let data: CostData = try cli { try CostData.load(store: store, from: try window.from, to: try window.to) }
+        if data.requests.isEmpty && data.billing.isEmpty { window.noteEmpty("requests or billing lines", store: store.path) }
+        _ = try output.write(try makeCostReport(data: data, period: period, loadModel: loadModel))
     }
 }
 
@@ -244,7 +247,11 @@ func costForecast(path: String) throws -> CostForecast {
 
 func makeCostReport(store: Store, from: Int64?, to: Int64?, period: CostReport.Period, loadModel: String?) throws -> Report {
     let data: CostData = try cli { try CostData.load(store: store, from: from, to: to) }
-    return CostReport(data: data, period: period, forecast: try loadModel.map(costForecast)).report()
+    return try makeCostReport(data: data, period: period, loadModel: loadModel)
+}
+
+func makeCostReport(data: CostData, period: CostReport.Period, loadModel: String?) throws -> Report {
+    CostReport(data: data, period: period, forecast: try loadModel.map(costForecast)).report()
 }
 
 // MARK: - Latency
@@ -301,13 +308,17 @@ struct LatencyReportCommand: ParsableCommand {
         let report = try makeLatencyReport(
             store: store, from: try window.from, to: try window.to,
             before: try before.map { try parseWindow($0, option: "--before") }, after: try after.map { try parseWindow($0, option: "--after") },
-            simulations: beforeSim.map { ($0, afterSim!) }, comparison: comparison)
+            simulations: beforeSim.map { ($0, afterSim!) }, comparison: comparison,
+            noteEmpty: { side in
+                printError("no requests \(side ?? window.describe()) in \(store?.path ?? self.store.displayPath)")
+            })
         _ = try output.write(report)
     }
 }
 
 func makeLatencyReport(store: Store?, from: Int64?, to: Int64?, before: (Int64, Int64)?, after: (Int64, Int64)?,
-                       simulations: (String, String)?, comparison: String?) throws -> Report {
+                       simulations: (String, String)?, comparison: String?,
+                       noteEmpty: ((_ side: String?) -> Void)? = nil) throws -> Report {
     do {
         var data: LatencyData?
         var cmp: LatencyReport.Comparison?
@@ -317,11 +328,16 @@ func makeLatencyReport(store: Store?, from: Int64?, to: Int64?, before: (Int64, 
             let lo = [from, before.0, after.0].compactMap { $0 }.min(), hi = [to, before.1, after.1].compactMap { $0 }.max()
             let all = try LatencyData.load(store: store, from: from == nil ? nil : lo, to: to == nil ? nil : hi)
             data = all.slice(from: from, to: to, label: "request log")
-            cmp = .periods(before: all.slice(from: before.0, to: before.1, label: label(before)),
-                           after: all.slice(from: after.0, to: after.1, label: label(after)))
+            let sides = [(before, all.slice(from: before.0, to: before.1, label: label(before))),
+                         (after, all.slice(from: after.0, to: after.1, label: label(after)))]
+            for (w, side) in sides where side.count == 0 {
+                noteEmpty?("between \(Timestamp.format(w.0)) and \(Timestamp.format(w.1))")
+            }
+            cmp = .periods(before: sides[0].1, after: sides[1].1)
         } else {
             data = try store.map { try LatencyData.load(store: $0, from: from, to: to) }
         }
+        if let data, data.count == 0 { noteEmpty?(nil) }
         if cmp == nil, let (a, b) = simulations {
             cmp = .simulations(before: try SimulationFiles.summary(a), after: try SimulationFiles.summary(b))
         } else if cmp == nil, let comparison {

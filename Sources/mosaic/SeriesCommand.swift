@@ -33,6 +33,7 @@ struct SeriesCommand: ParsableCommand {
 
     func run() throws {
         let series = try window.fetch()
+        if series.isEmpty { window.time.noteEmpty("requests", store: window.store.displayPath) }
         let by = window.by
         var t = OutputTable(columns: [
             "timestamp", .init(name: by.rawValue), .right("requests"), .right("input_tokens"), .right("output_tokens"),

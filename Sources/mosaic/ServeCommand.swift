@@ -73,10 +73,16 @@ struct ServeCommand: ParsableCommand {
         try StoreOptions.requireLocation(store, option: "--store")
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
-        if !(decisionTtl > 0) { throw ValidationError("--decision-ttl must be positive") }
-        if !(leaseTtl >= 0.5) { throw ValidationError("--lease-ttl must be at least 0.5 seconds") }
+        // Seconds become NIO time amounts and µs counts: infinity or 10³⁰⁰ would trap there.
+        if !(1...86_400).contains(idleTimeout) { throw ValidationError("--idle-timeout must be between 1 and 86400 (seconds)") }
+        if !(0...3_600).contains(shutdownTimeout) { throw ValidationError("--shutdown-timeout must be between 0 and 3600 (seconds)") }
+        if !(watchInterval >= 0 && watchInterval <= 86_400) {
+            throw ValidationError("--watch-interval must be between 0 and 86400 (seconds; 0: no file watch)")
+        }
+        if !(decisionTtl > 0 && decisionTtl <= 86_400) { throw ValidationError("--decision-ttl must be greater than 0 and at most 86400 (seconds)") }
+        if !(leaseTtl >= 0.5 && leaseTtl <= 3_600) { throw ValidationError("--lease-ttl must be between 0.5 and 3600 seconds") }
         if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if !(requestTimeout > 0) { throw ValidationError("--request-timeout must be positive") }
+        if !(requestTimeout > 0 && requestTimeout <= 3_600) { throw ValidationError("--request-timeout must be greater than 0 and at most 3600 (seconds)") }
         if maxHeaderBytes < 1024 { throw ValidationError("--max-header-bytes must be at least 1024") }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be between 1 and 256") }
     }

@@ -94,6 +94,8 @@ struct SimulateCommand: ParsableCommand {
             let ra = a.runReplications(n, parallelism: workers) { _ in progress.step() }
             let rb = b.runReplications(n, parallelism: workers) { _ in progress.step() }
             progress.finish()
+            try checkCosts(a, ra, files[0])
+            try checkCosts(b, rb, files[1])
             let cmp = Comparison(a: (a.scenario.name, ra), b: (b.scenario.name, rb))
             if let out { try write(cmp.json(), to: out) }
             if output.format == .json {
@@ -132,8 +134,10 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         let progress = SimulationProgress(total: n)
-        let summary = sim.run(replications: n, parallelism: workers) { _ in progress.step() }
+        let results = sim.runReplications(n, parallelism: workers) { _ in progress.step() }
         progress.finish()
+        try checkCosts(sim, results, files[0])
+        let summary = SimulationSummary(scenario: sim.scenario, policy: sim.policy, results: results)
         if let out { try write(summary.json(), to: out) }
         printSummary(summary)
     }
@@ -151,6 +155,7 @@ struct SimulateCommand: ParsableCommand {
             let progress = SimulationProgress(total: n)
             runs.append((sim.policy.strategy.name, sim.runReplications(n, parallelism: workers) { _ in progress.step() }))
             progress.finish()
+            try checkCosts(sim, runs[runs.count - 1].results, files[0])
         }
         let table = strategyTable(runs, format: output.format)
         if let out {
@@ -161,6 +166,11 @@ struct SimulateCommand: ParsableCommand {
         }
         if output.format == .table { print(header) }
         print(table.render(output.format), terminator: "")
+    }
+
+    /// Refuses a run whose exact costs overflowed, before anything is written.
+    func checkCosts(_ sim: Simulator, _ results: [ReplicationResult], _ path: String) throws {
+        do { try sim.checkCosts(results) } catch { throw CLIError("\(path): \(error.description)") }
     }
 
     func write(_ data: Data, to path: String) throws {

@@ -172,7 +172,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
         }
     } catch { throw CLIError("\(error)") }
     if byProvider.isEmpty && quality == nil {
-        throw CLIError("no requests in the store\(from != nil || to != nil ? " in that window" : ""); ingest some first (`mosaic ingest requests FILE` or `mosaic demo`)")
+        throw CLIError("no requests \(describeWindow(from: from, to: to)) in \(store.path); ingest some first (`mosaic ingest requests FILE` or `mosaic demo`) or widen --since/--until")
     }
     let version: Int = try cli { try store.nextModelVersion(kind: "routing") }
     var config = RoutingTrainer.Configuration()

@@ -99,6 +99,6 @@ import Testing
         #expect(n.stderr.contains("schema version 9 is not supported"), "stderr: \(n.stderr)")
         let empty = try MosaicBinary.run(["train", "routing", "--db", tmp.file("empty.sqlite"), "--out", tmp.file("x.json")])
         #expect(empty.status != 0)
-        #expect(empty.stderr.contains("no requests in the store"), "stderr: \(empty.stderr)")
+        #expect(empty.stderr.contains("no requests at any time in \(tmp.file("empty.sqlite"))"), "stderr: \(empty.stderr)")
     }
 }

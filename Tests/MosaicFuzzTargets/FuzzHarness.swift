@@ -87,11 +87,13 @@ public final class FuzzHarness {
                 _ = try LiteLLMPrices.parse(document, file: "prices.json", validFrom: now, source: "fuzz")
             case .providerPages: try providerPages(bytes)
             case .catalog: _ = try Catalog.load(path: write(bytes, as: "catalog.yaml"))
-            case .policy: _ = try RoutingPolicy.load(path: write(bytes, as: "policy.yaml"), catalog: catalog)
+            case .policy: try policy(bytes)
             case .scenario:
                 let path = write(bytes, as: "scenario.yaml")
                 let text = try YAMLReader.text(path: path, document: "scenario")
                 _ = try Scenario(yaml: text, source: path, catalog: catalog)
+            case .gateway:
+                _ = try GatewayFile.load(path: write(bytes, as: "gateway.yaml"), catalog: catalog, environment: ["FUZZ_KEY": "sk-fuzz"])
             case .serveRoute: _ = try routingService().route(body: bytes)
             case .serveOutcome: try outcome(bytes)
             case .model: try model(bytes)
@@ -157,6 +159,20 @@ public final class FuzzHarness {
         var options = FOCUSIngestOptions()
         options.skipBad = bytes.count % 2 == 1
         _ = try FOCUSIngestor(store: focusStore!).ingest(path: write(bytes, as: "focus.csv"), options: options)
+    }
+
+    /// Loads the policy, compiles it into a router (as `mosaic route`, `serve` and `simulate`
+    /// do) and routes and settles one request with a budget tag.
+    func policy(_ bytes: UnsafeRawBufferPointer) throws {
+        let p = try RoutingPolicy.load(path: write(bytes, as: "policy.yaml"), catalog: catalog)
+        let router = try Router(policy: p, catalog: catalog, now: now)
+        let request = RouteRequest(tenant: "acme", modelFamily: "gpt-4o", promptTokens: 2_000, expectedOutputTokens: 400,
+                                   latencySLOMs: 20_000, budgetTag: p.budgets.keys.sorted().first)
+        var d = Decision(seed: 1)
+        if let ticket = router.route(request, now: now, into: &d) {
+            router.complete(ticket, status: .ok, latencyMs: 900, inputTokens: 2_000, outputTokens: 400,
+                            budgetTag: request.budgetTag, now: now + 1_000_000)
+        }
     }
 
     func providerPages(_ bytes: UnsafeRawBufferPointer) throws {

@@ -27,6 +27,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case policy
     /// A simulation scenario YAML file.
     case scenario
+    /// A gateway YAML file (`mosaic serve --gateway`), with `FUZZ_KEY` set in its environment.
+    case gateway
     /// A `POST /v1/route` body, through the server's JSON scanner and request decoding.
     case serveRoute = "serve-route"
     /// A `POST /v1/outcome` body; `$ID` in the input becomes the id of a live decision.

@@ -12,7 +12,10 @@ public struct ROIReport: Sendable {
         if inputs.period == .year, inputs.months % 12 != 0, !isCashFlows(inputs) {
             throw .invalidInput("yearly periods need a horizon in whole years (got \(inputs.months) months)")
         }
-        guard inputs.annualRate > -1 else { throw .invalidInput("the discount rate must be above -100%") }
+        // The sensitivity table discounts at the rate 2 points lower too, which must stay above −100%.
+        guard inputs.annualRate > -0.98 && inputs.annualRate.isFinite else {
+            throw .invalidInput("the discount rate must be a finite rate above -98% (the sensitivity table takes it 2 points lower)")
+        }
         self.inputs = inputs
         analysis = CashFlowAnalysis(cashFlows: inputs.cashFlows(), ratePerPeriod: inputs.ratePerPeriod(annual: inputs.annualRate))
     }

@@ -956,7 +956,8 @@ struct BudgetLedger: Sendable {
             windowIndex = i
             spent = .zero
         }
-        spent += cost
+        // Saturates: a window's spending past `Money`'s range is "more than any limit".
+        spent = spent.addingReportingOverflow(cost) ?? Money(units: .max)
     }
 
     static func index(_ now: Int64, _ window: Int64) -> Int64 { now >= 0 ? now / window : (now + 1) / window - 1 }

@@ -14,6 +14,18 @@ public struct Scenario: Sendable, Equatable {
     /// one second is 86,400. Each replication keeps its series in memory.
     public static let maximumSeriesPoints = 100_000
 
+    /// The most arrivals a replication may generate at its peak rate: Poisson traffic's
+    /// `rate × the largest profile factor × the bursts' factor × duration` (a load model's
+    /// largest forecast rate × scale × duration) must not exceed it. A day at 11,574 requests/s
+    /// is 10⁹; beyond that a run would take hours per replication (or never end: at a rate of
+    /// 10³⁰⁰/s the clock cannot advance).
+    public static let maximumArrivals = 1_000_000_000.0
+
+    /// The most concurrency slots and waiting places a provider may have (the waiting line is
+    /// allocated whole: a million places are 16 MB a replication).
+    public static let maximumConcurrency = 1_000_000
+    public static let maximumQueueLimit = 1_000_000
+
     public var name: String
     /// The seed of every random stream; replication r uses streams derived from (seed, r).
     public var seed: UInt64

@@ -396,6 +396,7 @@ private struct ScenarioChecker {
                     "at least duration / \(Scenario.maximumSeriesPoints) (\(T.format(seconds: s.duration / Double(Scenario.maximumSeriesPoints))))",
                     T.format(seconds: s.seriesInterval))
         try traffic(s.traffic)
+        try arrivalBound(s)
         try mix(s.mix)
         try providers(s.providers)
         try events(s)
@@ -454,6 +455,28 @@ private struct ScenarioChecker {
         }
     }
 
+    /// Poisson traffic at its peak rate for the whole duration stays within
+    /// ``Scenario/maximumArrivals``; the error names the field that tipped it over (the bursts'
+    /// factor when the rate without it fits).
+    func arrivalBound(_ s: Scenario) throws(YAMLError) {
+        guard case .poisson(let rate, let profile, let bursts) = s.traffic else { return }
+        let limit = Scenario.maximumArrivals
+        let base = rate * (profile?.max() ?? 1)
+        guard !(base * (bursts?.factor ?? 1) * s.duration <= limit) else { return }
+        let what = "at most \(YAMLChecker.format(limit)) arrivals at the peak rate over the duration (\(T.format(seconds: s.duration)))"
+        if let b = bursts, base * s.duration <= limit {
+            let most = YAMLChecker.format((limit / (base * s.duration)).rounded(.down))
+            throw at.error("traffic.bursts.factor", .outOfRange(expected: "at most \(most): \(what)", found: YAMLChecker.format(b.factor)))
+        }
+        let most = YAMLChecker.format((limit / s.duration).rounded(.down))
+        if rate * s.duration <= limit, let profile {
+            throw at.error("traffic.profile", .outOfRange(
+                expected: "rate × its largest factor at most \(most) requests/s: \(what)",
+                found: "\(YAMLChecker.format(base)) requests/s at the factor \(YAMLChecker.format(profile.max() ?? 1))"))
+        }
+        throw at.error("traffic.rate", .outOfRange(expected: "at most \(most) requests/s: \(what)", found: YAMLChecker.format(rate)))
+    }
+
     func mix(_ m: RequestMix) throws(YAMLError) {
         func weights(_ weights: [String: Double], _ path: String, _ what: String) throws(YAMLError) {
             for key in at.sortedKeys(weights, path) {
@@ -510,9 +533,13 @@ private struct ScenarioChecker {
                 throw at.duplicate(idPath, what: "provider", value: p.id, firstPath: "providers[\(first)].id")
             }
             firstIndex[p.id] = index
-            try at.require(p.concurrency >= 1, "\(path).concurrency", "at least 1", "\(p.concurrency)")
+            // The station's waiting line is allocated up to the queue limit: a bound keeps a
+            // replication's memory (16 bytes a place) and concurrency + queue_limit in range.
+            try at.require((1...Scenario.maximumConcurrency).contains(p.concurrency), "\(path).concurrency",
+                           "in 1...\(Scenario.maximumConcurrency)", "\(p.concurrency)")
             if let limit = p.queueLimit {
-                try at.require(limit >= 0, "\(path).queue_limit", "at least 0", "\(limit)")
+                try at.require((0...Scenario.maximumQueueLimit).contains(limit), "\(path).queue_limit",
+                               "in 0...\(Scenario.maximumQueueLimit)", "\(limit)")
             }
             try service(p.service, "\(path).service")
             try at.require((0...1).contains(p.errorRate), "\(path).error_rate", "a probability in 0...1",
@@ -598,7 +625,10 @@ private struct ScenarioChecker {
                     throw at.error(path, .invalid("the degradation changes nothing; give a latency_factor above 1 or an error_rate"))
                 }
             case .priceChange(let factor):
-                try at.require(factor > 0 && factor.isFinite, "\(path).factor", "greater than 0", YAMLChecker.format(factor))
+                // Prices scale exactly by the factor's decimal form: 17 significant digits from 10⁻⁶ on
+                // fit Money's 24 decimal places.
+                try at.require(factor >= 0.000_001 && factor <= 1_000, "\(path).factor", "in 0.000001...1000",
+                               YAMLChecker.format(factor))
             case .outage, .regionalOutage:
                 break
             }

@@ -628,18 +628,28 @@ struct ScenarioModel: StreamingSimulationModel {
             record(latencyMs: total, at: now, success: true)
             if let slo = scenario.mix.sloMs, total <= slo { result.withinSLO += 1 }
             // Equal to `ProviderCost.cost`: with exact per-token prices the sum divides exactly.
-            var cost: Money
+            let cost: Money
             if let p = providers[i].perToken {
                 cost = Money(units: p.input * Int128(r.prompt) + p.output * Int128(r.output)) + providers[i].cost.perRequest
             } else {
                 cost = providers[i].cost.cost(inputTokens: Int(r.prompt), outputTokens: Int(r.output))
             }
+            var scaledCost: Money? = cost
             if providers[i].priceNumerator != providers[i].priceDenominator {
-                cost = Money(units: cost.units * providers[i].priceNumerator / providers[i].priceDenominator)
+                scaledCost = Self.scaled(cost, providers[i].priceNumerator, providers[i].priceDenominator)
             }
-            result.cost += cost
-            result.providers[i].cost += cost
-            tenantCost[Int(r.tenant)] += cost
+            // Exact sums trap past ±1.7 × 10¹⁴ USD (billions of tokens at the price cap, say):
+            // the first sum that would leave the range marks the replication, whose costs then
+            // stay as they were; `Simulator.checkCosts` refuses the run.
+            if !result.costOverflow, let charged = scaledCost, let total = result.cost.addingReportingOverflow(charged),
+               let provider = result.providers[i].cost.addingReportingOverflow(charged),
+               let tenant = tenantCost[Int(r.tenant)].addingReportingOverflow(charged) {
+                result.cost = total
+                result.providers[i].cost = provider
+                tenantCost[Int(r.tenant)] = tenant
+            } else {
+                result.costOverflow = true
+            }
             tenantCharged[Int(r.tenant)] = true
             if r.failedOnce {
                 for o in activeOutages where r.arrival >= result.outages[o].start { result.outages[o].recoveredByFailover += 1 }
@@ -804,6 +814,17 @@ struct ScenarioModel: StreamingSimulationModel {
                 providers[i].priceDenominator = 1
             }
         }
+    }
+
+    /// `cost × numerator / denominator` rounded toward zero (costs and factors are positive),
+    /// through a 256-bit product; nil when the result leaves `Money`'s range.
+    static func scaled(_ cost: Money, _ numerator: Int128, _ denominator: Int128) -> Money? {
+        guard cost.units >= 0, numerator >= 0, denominator > 0 else { return nil }
+        let product = UInt128(cost.units).multipliedFullWidth(by: UInt128(numerator))
+        let d = UInt128(denominator)
+        guard product.high < d else { return nil }
+        let q = d.dividingFullWidth(product).quotient
+        return q <= UInt128(Int128.max) ? Money(units: Int128(q)) : nil
     }
 
     /// A factor's shortest decimal form as a reduced fraction: 1.3 → 13/10, 0.875 → 7/8.

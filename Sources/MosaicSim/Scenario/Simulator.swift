@@ -55,6 +55,13 @@ public struct Simulator: Sendable {
         if arrivals.maxRate <= 0, case .recorded = arrivals {} else if arrivals.maxRate <= 0 {
             throw SimulationError("traffic: the arrival rate is zero everywhere")
         }
+        // Scenario files are checked field by field (``Scenario/maximumArrivals``); a load
+        // model's rates are only known here.
+        if case .recorded = arrivals {} else if !(arrivals.maxRate * scenario.duration <= Scenario.maximumArrivals) {
+            let field: String
+            if case .piecewise = arrivals { field = "traffic.scale" } else { field = "traffic" }
+            throw SimulationError("\(field): the peak arrival rate (\(arrivals.maxRate) requests/s) over the duration (\(DurationText.format(seconds: scenario.duration))) would generate more than \(Int(Scenario.maximumArrivals)) arrivals per replication; lower it")
+        }
         do { _ = try Router(policy: policy, catalog: catalog, model: model) } catch { throw SimulationError("\(error)") }
         self.scenario = scenario
         self.catalog = catalog
@@ -84,6 +91,15 @@ public struct Simulator: Sendable {
         kernel.runMerging(&model, until: scenario.duration)
         model.finalize(kernel)
         return model.result
+    }
+
+    /// Refuses results whose exact cost left `Money`'s range (``ReplicationResult/costOverflow``):
+    /// their cost figures are not the replication's.
+    ///
+    /// - Throws: ``SimulationError`` naming the first such replication and what to lower.
+    public func checkCosts(_ results: [ReplicationResult]) throws(SimulationError) {
+        guard let r = results.first(where: \.costOverflow) else { return }
+        throw SimulationError("replication \(r.replication + 1): the simulated cost exceeds what an exact amount holds (about 1.7 × 10¹⁴ USD); lower the tokens per request (mix.prompt_tokens, mix.output_tokens), the prices, the price_change factors, the traffic or the duration")
     }
 
     /// Runs `replications` replications on up to `parallelism` threads and summarises them.

@@ -138,6 +138,9 @@ public struct ReplicationResult: Sendable, Equatable {
     public var latency = LatencyHistogram.latency()
     public var cost = Money.zero
     public var costByTenant: [String: Money] = [:]
+    /// A cost sum would have left `Money`'s range (about ±1.7 × 10¹⁴): the costs stopped at
+    /// the last exact sum and are not the replication's (``Simulator/checkCosts(_:)`` refuses them).
+    public var costOverflow = false
     public var providers: [ProviderResult] = []
     public var outages: [OutageResult] = []
     public var series: IntervalSeries

@@ -66,6 +66,7 @@ extension Simulator {
         let start = busiestHour(fitting: duration)
         progress?("baseline")
         let baseline = runReplications(replications, parallelism: parallelism)
+        try checkCosts(baseline)
         var rows: [OutageSweep.Row] = []
         for p in scenario.providers {
             progress?(p.id)
@@ -74,6 +75,7 @@ extension Simulator {
             let sim = try Simulator(scenario: s, catalog: catalog, policy: policy, model: model, arrivals: arrivals,
                                     availabilityTarget: availabilityTarget)
             let results = sim.runReplications(replications, parallelism: parallelism)
+            try sim.checkCosts(results)
             let o = results[0].outages.count - 1
             func failed(_ r: ReplicationResult) -> Double { Double(r.finished - r.successes) }
             rows.append(OutageSweep.Row(

@@ -242,6 +242,30 @@ struct ScenarioFileTests {
             == "s.yaml:3: traffic.rate: must be greater than 0 (requests per second), found -5")
     }
 
+    @Test func arrivalsAtThePeakRateAreBounded() {
+        // A burst factor of 1e300 once ran forever (the thinning step no longer advanced the clock).
+        let bursts = "traffic:\n  kind: poisson\n  rate: 5\n  bursts: {factor: 1e300, mean_duration: 5m, every: 2h}\n"
+        #expect(Self.message(Self.with(traffic: bursts))
+            == "s.yaml:6: traffic.bursts.factor: must be at most 55555: at most 1000000000 arrivals at the peak rate over the duration (1h), found 1e+300")
+        #expect(Self.message(Self.with(traffic: bursts.replacingOccurrences(of: "1e300", with: "55555"))) == nil)
+        #expect(Self.message(Self.head.replacingOccurrences(of: "rate: 5", with: "rate: 1e300"))
+            == "s.yaml:3: traffic.rate: must be at most 277777 requests/s: at most 1000000000 arrivals at the peak rate over the duration (1h), found 1e+300")
+        let profile = "traffic:\n  kind: poisson\n  rate: 5\n  profile: [1e12" + String(repeating: ", 1", count: 23) + "]\n"
+        #expect(Self.message(Self.with(traffic: profile))
+            == "s.yaml:6: traffic.profile: must be rate × its largest factor at most 277777 requests/s: at most 1000000000 arrivals at the peak rate over the duration (1h), found 5000000000000 requests/s at the factor 1000000000000")
+        // The bound is on the whole run: a day at 20/s with bursts ×3 is far inside it.
+        #expect(Self.message(Scenario.exampleYAML) == nil)
+    }
+
+    @Test func priceChangeFactorIsBounded() {
+        // Out of Money's decimal range the factor used to become 1 without a word.
+        for factor in ["1e300", "1e-30", "0"] {
+            #expect(Self.message(Self.head + "events:\n  - {kind: price_change, provider: openai, start: 10m, factor: \(factor)}\n")?
+                .hasPrefix("s.yaml:8: events[0].factor: must be in 0.000001...1000, found ") == true, "\(factor)")
+        }
+        #expect(Self.message(Self.head + "events:\n  - {kind: price_change, provider: openai, start: 10m, factor: 0.123456789012345}\n") == nil)
+    }
+
     @Test func profileOf23Values() {
         let values = Array(repeating: "1", count: 23).joined(separator: ", ")
         let traffic = "traffic:\n  kind: poisson\n  rate: 5\n  profile: [\(values)]\n"
@@ -252,9 +276,20 @@ struct ScenarioFileTests {
             == "s.yaml:3: traffic.profile: at least one hour needs a factor above 0")
     }
 
+    @Test func concurrencyAndQueueLimitAreBounded() {
+        // concurrency + queue_limit overflowed (a crash), and the waiting line is allocated whole.
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,",
+                                                            with: "id: anthropic, concurrency: 4, queue_limit: 9223372036854775807,"))
+            == "s.yaml:6: providers[1].queue_limit: must be in 0...1000000, found 9223372036854775807")
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,", with: "id: anthropic, concurrency: 1000001,"))
+            == "s.yaml:6: providers[1].concurrency: must be in 1...1000000, found 1000001")
+        #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4,",
+                                                            with: "id: anthropic, concurrency: 1000000, queue_limit: 1000000,")) == nil)
+    }
+
     @Test func concurrencyZero() {
         #expect(Self.message(Self.head.replacingOccurrences(of: "id: anthropic, concurrency: 4", with: "id: anthropic, concurrency: 0"))
-            == "s.yaml:6: providers[1].concurrency: must be at least 1, found 0")
+            == "s.yaml:6: providers[1].concurrency: must be in 1...1000000, found 0")
     }
 
     @Test func unknownServiceKind() {

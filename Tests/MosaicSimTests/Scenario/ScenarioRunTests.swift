@@ -54,6 +54,60 @@ struct ScenarioRunTests {
         #expect(Double(r.successes) / Double(r.finished) > 0.999)
     }
 
+    @Test func costsBeyondExactMoneyAreRefusedNotACrash() throws {
+        // Requests of 2³¹ prompt and output tokens at the policy's price cap, every price then
+        // raised ×1000, with a budget tag: about 4.3 × 10¹⁰ USD a request, so the exact sums
+        // leave Money's range (±1.7 × 10¹⁴) after some 4,000 successes. That was a trap (a
+        // crash of `mosaic simulate`); now the replication is marked and `checkCosts` refuses it.
+        let cap = RoutingPolicy.maximumPrice
+        var p = Self.policy()
+        p.costs = Dictionary(uniqueKeysWithValues: Self.pool.map { ($0, ProviderCost(inputPerMillion: cap, outputPerMillion: cap, perRequest: cap)) })
+        p.budgets = ["team": BudgetPolicy(limit: Money(whole: 100_000_000_000_000), period: .day)]
+        var s = Self.scenario(duration: 1_200, events: Self.pool.map {
+            ScenarioEvent(kind: .priceChange(factor: 1_000), provider: $0, start: 0, duration: nil)
+        })
+        s.mix.promptTokens = LogNormal(median: 1e10, sigma: 0)
+        s.mix.outputTokens = LogNormal(median: 1e10, sigma: 0)
+        s.mix.budgetTag = "team"
+        let sim = try Self.simulator(s, p)
+        let results = sim.runReplications(1, parallelism: 1)
+        let r = try #require(results.first)
+        #expect(r.costOverflow)
+        #expect(r.successes > 4_000)
+        #expect(r.providers.map(\.cost).sum() == r.cost, "the sums stop together, at the last exact one")
+        #expect(throws: SimulationError.self) { try sim.checkCosts(results) }
+        do { try sim.checkCosts(results) } catch {
+            #expect(error.description.hasPrefix("replication 1: the simulated cost exceeds what an exact amount holds"))
+        }
+        // Ordinary prices leave nothing to refuse.
+        let ordinary = try Self.simulator(Self.scenario(duration: 600)).runReplications(1, parallelism: 1)
+        #expect(!ordinary[0].costOverflow)
+        try Self.simulator(Self.scenario(duration: 600)).checkCosts(ordinary)
+    }
+
+    @Test func aLoadModelsRatesAreBoundedLikeTheFile() throws {
+        // Forecast rates × scale are only known once the model is read: the same bound holds.
+        let s = Self.scenario(duration: 3_600)
+        #expect(throws: SimulationError.self) {
+            try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 1e300]))
+        }
+        do {
+            _ = try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 1e300]))
+        } catch {
+            #expect(error.description.hasPrefix("traffic.scale: the peak arrival rate (1e+300 requests/s) over the duration (1h)"), "\(error)")
+        }
+        _ = try Simulator(scenario: s, catalog: .default, policy: Self.policy(), arrivals: .piecewise(interval: 3_600, rates: [10, 277_777]))
+    }
+
+    @Test func priceFactorsScaleThroughAWideProduct() {
+        // 1 USD × 0.123456789012345 once overflowed Int128 (10²⁴ × 123456789012345 × …).
+        let (num, den) = ScenarioModel.fraction(0.123456789012345)
+        let hundred = Money(whole: 100)
+        #expect(ScenarioModel.scaled(hundred, num, den) == Money("12.3456789012345"))
+        #expect(ScenarioModel.scaled(Money(units: .max), 3, 2) == nil)
+        #expect(ScenarioModel.scaled(Money(units: .max), 1, 2) == Money(units: Int128.max / 2))
+    }
+
     @Test func anOutageIsDetectedAndFailedOver() throws {
         let outage = ScenarioEvent(kind: .outage, provider: "anthropic", start: 600, duration: 600)
         let sim = try Self.simulator(Self.scenario(events: [outage]), Self.policy(fallbacks: ["anthropic": ["openai"]]))
