@@ -123,9 +123,11 @@ public final class SharedLimits: Sendable {
         let (fits, wake) = allowances.withLock { all -> (Bool, Bool) in
             var a = Self.fetch(&all, key, limit: limit, window: window)
             a.roll(now: now)
-            let fits = !a.current.revoked && a.current.used + amount <= a.current.granted
-            if fits {
-                a.current.used += amount
+            // A sum past `Money`'s range (a limit near the largest amount) does not fit.
+            let total = a.current.used.addingReportingOverflow(amount)
+            let fits = !a.current.revoked && total.map { $0 <= a.current.granted } == true
+            if fits, let total {
+                a.current.used = total
             } else if amount > a.shortfall {
                 a.shortfall = amount
             }
@@ -159,7 +161,8 @@ public final class SharedLimits: Sendable {
             a.roll(now: now)
             let sameWindow = BudgetLedger.index(takenAt, a.window) == a.current.index
             if sameWindow || delta > .zero {
-                a.current.used += delta
+                // Saturates, as the single router's ledger does: past the range is "all used".
+                a.current.used = a.current.used.addingReportingOverflow(delta) ?? Money(units: delta > .zero ? .max : .min)
                 all[key] = a
             }
         }
@@ -227,12 +230,12 @@ public final class SharedLimits: Sendable {
             guard var a = all[key] else { return false }
             a.lowWater = lowWater
             if a.current.index == window {
-                a.current.granted += amount
+                a.current.granted = a.current.granted.addingReportingOverflow(amount) ?? Money(units: .max)
                 a.current.signalled = false
                 if a.current.granted - a.current.used >= a.shortfall { a.shortfall = .zero }
             } else if a.current.index + 1 == window {
                 if a.next.index != window { a.next.reset(window) }
-                a.next.granted += amount
+                a.next.granted = a.next.granted.addingReportingOverflow(amount) ?? Money(units: .max)
             } else {
                 return false
             }

@@ -27,6 +27,22 @@ struct SharedLimitsTests {
         #expect(!limits.grant(Self.quota, window: 7, amount: one))
     }
 
+    /// A budget near `Money`'s largest amount: sums that would leave the range refuse (take) or
+    /// saturate (grant, adjust) instead of trapping.
+    @Test func sumsNearTheLargestAmountDoNotOverflow() {
+        let limits = SharedLimits()
+        let huge = Money(units: .max)
+        let nearly = Money(units: .max - 10)
+        _ = limits.remaining(Self.budget, limit: huge, window: Self.minute, now: 0)
+        #expect(limits.grant(Self.budget, window: 0, amount: nearly))
+        #expect(limits.grant(Self.budget, window: 0, amount: nearly))   // saturates at the largest amount
+        #expect(limits.take(Self.budget, amount: nearly, limit: huge, window: Self.minute, now: 1))
+        #expect(!limits.take(Self.budget, amount: nearly, limit: huge, window: Self.minute, now: 2))
+        limits.adjust(Self.budget, by: nearly, takenAt: 1, now: 3)        // saturates: all used
+        #expect(limits.remaining(Self.budget, limit: huge, window: Self.minute, now: 4).left == .zero)
+        #expect(!limits.take(Self.budget, amount: Money(units: 1), limit: huge, window: Self.minute, now: 5))
+    }
+
     @Test func prefetchedNextWindowTakesOverAtTheBoundary() {
         let limits = SharedLimits()
         let hundred = Money(whole: 100)
