@@ -40,8 +40,12 @@ func generateSample(days: Int, seed: UInt64, start: Int64?, rate: Double, out: S
     let config = SampleTrafficGenerator.Configuration(
         start: start ?? SampleTrafficGenerator.Configuration.defaultStart, days: days, seed: seed,
         baseRatePerMinute: rate)
+    let line = ProgressLine(label: "generate")
+    defer { line.finish() }
     do {
-        return try SampleTrafficGenerator(configuration: config).write(toDirectory: out)
+        return try SampleTrafficGenerator(configuration: config).write(toDirectory: out) { at, rows in
+            line.update(done: at - config.start, total: config.end - config.start, rows: rows)
+        }
     } catch {
         throw CLIError("\(out): cannot write the sample: \(error)")
     }

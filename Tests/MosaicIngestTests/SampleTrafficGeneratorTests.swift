@@ -53,6 +53,20 @@ struct SampleTrafficGeneratorTests {
         #expect(third != first)
     }
 
+    @Test("progress comes every 65,536 rows, in time order, within the configured span")
+    func progress() throws {
+        let config = SampleTrafficGenerator.Configuration(days: 2, baseRatePerMinute: 60)
+        var calls: [(at: Int64, rows: Int)] = []
+        let summary = try withTemporaryDirectory { dir in
+            try SampleTrafficGenerator(configuration: config).write(toDirectory: dir) { calls.append(($0, $1)) }
+        }
+        #expect(summary.rows > 3 * 65_536)
+        #expect(calls.count == summary.rows / 65_536)
+        #expect(calls.map(\.rows) == (1...calls.count).map { $0 * 65_536 })
+        #expect(zip(calls, calls.dropFirst()).allSatisfy { $0.at <= $1.at })
+        #expect(calls.allSatisfy { config.start <= $0.at && $0.at < config.end })
+    }
+
     @Test("the CSV holds the header and one line per row; prices.json sits beside it")
     func writtenFiles() throws {
         let config = SampleTrafficGenerator.Configuration(days: 1, baseRatePerMinute: 2)

@@ -290,10 +290,13 @@ public struct SampleTrafficGenerator: Sendable {
     /// (``SamplePrices/liteLLMJSON()``) into `directory`, creating it when missing and
     /// replacing files of those names.
     ///
+    /// - Parameter progress: called every 65,536 rows with the last row's timestamp (rows come in
+    ///   time order, so the share of ``Configuration/start``…``Configuration/end`` is the share
+    ///   done) and the rows written so far.
     /// - Returns: the ``Summary`` of the generated rows.
     /// - Throws: ``IngestError/file(path:reason:)`` naming the path that could not be written,
     ///   or the first error of ``RequestLogCSVWriter``.
-    public func write(toDirectory directory: String) throws -> Summary {
+    public func write(toDirectory directory: String, progress: ((_ at: Int64, _ rows: Int) -> Void)? = nil) throws -> Summary {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -303,7 +306,12 @@ public struct SampleTrafficGenerator: Sendable {
         let writer = try RequestLogCSVWriter(path: base + "requests.csv", createParentDirectories: false)
         let summary: Summary
         do {
-            summary = try generate { try writer.write($0) }
+            var rows = 0
+            summary = try generate { record in
+                try writer.write(record)
+                rows += 1
+                if rows & 0xFFFF == 0 { progress?(record.timestamp, rows) }
+            }
             try writer.close()
         } catch {
             try? writer.close()
