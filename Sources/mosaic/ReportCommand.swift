@@ -331,7 +331,7 @@ func makeLatencyReport(store: Store?, from: Int64?, to: Int64?, before: (Int64, 
             let sides = [(before, all.slice(from: before.0, to: before.1, label: label(before))),
                          (after, all.slice(from: after.0, to: after.1, label: label(after)))]
             for (w, side) in sides where side.count == 0 {
-                noteEmpty?("between \(Timestamp.format(w.0)) and \(Timestamp.format(w.1))")
+                noteEmpty?(describeWindow(from: w.0, to: w.1))
             }
             cmp = .periods(before: sides[0].1, after: sides[1].1)
         } else {
