@@ -1,28 +1,74 @@
 import Hummingbird
 
-/// Writes compact JSON straight into a `ByteBuffer` (no intermediate tree, no reflection).
+/// Writes compact JSON straight into memory it owns (no intermediate tree, no reflection), then
+/// hands it over as a `ByteBuffer` in one copy.
+///
+/// The bytes live in a buffer the writer allocates and grows itself: an append is a bounds
+/// check and a copy, without the uniqueness and capacity checks an array or a `ByteBuffer`
+/// makes on every call. The writer cannot be copied (it owns the memory) and frees it when it
+/// goes away.
 ///
 /// Doubles are written with Swift's shortest round-trip spelling, so a client reading them gets
 /// back exactly the values the router computed (the server/simulator equality test relies on it).
-struct JSONWriter {
-    /// The bytes so far (an array: appending to it is much cheaper per byte than to a ByteBuffer).
-    var bytes: [UInt8]
+struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Whether the next value in the current container needs a comma first.
     private var needsComma = false
 
     init(capacity: Int = 1024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    /// The document as a ByteBuffer (one copy).
-    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
+    deinit { base.deallocate() }
 
-    mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+    /// The document as a ByteBuffer (one copy).
+    var buffer: ByteBuffer { ByteBuffer(bytes: UnsafeRawBufferPointer(start: base, count: count)) }
+
+    /// The document's bytes (a copy).
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Calls `body` with the document's bytes, valid only during the call.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Makes room for `n` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
+        reserve(p.count)
+        if let s = p.baseAddress { (base + count).update(from: s, count: p.count) }
+        count += p.count
+    }
+
+    mutating func newline() { append(UInt8(ascii: "\n")) }
 
     @inline(__always)
     private mutating func separator() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
@@ -34,13 +80,13 @@ struct JSONWriter {
     @inline(__always)
     private mutating func open(_ bracket: UInt8) {
         separator()
-        bytes.append(bracket)
+        append(bracket)
         needsComma = false
     }
 
     @inline(__always)
     private mutating func close(_ bracket: UInt8) {
-        bytes.append(bracket)
+        append(bracket)
         needsComma = true
     }
 
@@ -48,10 +94,13 @@ struct JSONWriter {
     @inline(__always)
     mutating func key(_ name: StaticString) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        appendStatic(name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let n = name.utf8CodeUnitCount
+        reserve(n + 3)
+        base[count] = UInt8(ascii: "\"")
+        (base + count + 1).update(from: name.utf8Start, count: n)
+        base[count + n + 1] = UInt8(ascii: "\"")
+        base[count + n + 2] = UInt8(ascii: ":")
+        count += n + 3
         needsComma = false
     }
 
@@ -59,7 +108,7 @@ struct JSONWriter {
     mutating func key(_ name: String) {
         separator()
         writeEscaped(name)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -72,10 +121,10 @@ struct JSONWriter {
     /// building the joined String.
     mutating func string(_ prefix: StaticString, then s: String) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         appendStatic(prefix)
         writeEscapedContent(s)
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
 
     mutating func string(_ name: StaticString, _ s: String) { key(name); string(s) }
@@ -94,15 +143,17 @@ struct JSONWriter {
         if v.isFinite {
             if v == v.rounded(), abs(v) < 1e15 {
                 // Integral values: "12.0" would be correct too, but this is shorter and allocation-free.
+                // (-0 prints as 0.)
                 writeInt(Int(v))
-                if v == 0 && v.sign == .minus { /* -0 prints as 0 */ }
             } else {
                 // The same spelling as `v.description`, without building a String: the
-                // standard library hands its stack buffer to `_writeASCII` (below).
-                var sink = ASCIISink(bytes: bytes)
-                bytes = []
+                // standard library hands its stack buffer to `_writeASCII` (below), at most
+                // 24 bytes ("-2.2250738585072014e-308"); the sink keeps any longer text aside.
+                reserve(ASCIISink.room)
+                var sink = ASCIISink(destination: base + count)
                 v.write(to: &sink)
-                bytes = sink.bytes
+                count += sink.written
+                if !sink.overflow.isEmpty { sink.overflow.withUnsafeBufferPointer { append($0) } }
             }
         } else {
             appendStatic("null")
@@ -127,41 +178,40 @@ struct JSONWriter {
     /// Raw JSON text (already valid).
     mutating func raw(_ json: String) {
         separator()
-        bytes.append(contentsOf: json.utf8)
+        var json = json
+        json.withUTF8 { append($0) }
     }
 
     private mutating func writeInt(_ v: Int) {
-        if v == 0 { bytes.append(UInt8(ascii: "0")); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        // At most 20 bytes: a sign and 19 digits.
+        reserve(20)
+        if v < 0 {
+            base[count] = UInt8(ascii: "-")
+            count += 1
+        }
         var n = v.magnitude
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { p in
-            while n > 0 {
-                p[19 - count] = UInt8(n % 10) + 0x30
-                n /= 10
-                count += 1
-            }
-        }
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { p in
-            let all = p.bindMemory(to: UInt8.self)
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: all[(20 - count)...]))
-        }
+        var digits = 1
+        var rest = n / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var k = count + digits - 1
+        repeat {
+            base[k] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
+            n /= 10
+            k -= 1
+        } while n > 0
+        count += digits
     }
 
-    /// Appends static text. A typed buffer, not a raw one: `append(contentsOf:)` copies a typed
-    /// buffer in one move but a raw buffer byte by byte.
+    /// Appends static text.
     @inline(__always)
     private mutating func appendStatic(_ s: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     private mutating func writeEscaped(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         writeEscapedContent(s)
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
 
     /// `s` escaped, without the quotes.
@@ -169,7 +219,7 @@ struct JSONWriter {
         // Fast path: contiguous UTF-8 with nothing to escape is appended in one copy.
         let clean: Bool = s.utf8.withContiguousStorageIfAvailable { p -> Bool in
             for b in p where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            bytes.append(contentsOf: p)
+            append(p)
             return true
         } ?? false
         if !clean {
@@ -181,24 +231,39 @@ struct JSONWriter {
                 case 0x0D: appendStatic("\\r")
                 case 0x09: appendStatic("\\t")
                 case 0..<0x20:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    let hex: StaticString = "0123456789abcdef"
                     appendStatic("\\u00")
-                    bytes.append(hex[Int(b >> 4)])
-                    bytes.append(hex[Int(b & 0xF)])
-                default: bytes.append(b)
+                    append(hex.utf8Start[Int(b >> 4)])
+                    append(hex.utf8Start[Int(b & 0xF)])
+                default: append(b)
                 }
             }
         }
     }
 }
 
-/// Receives a number's ASCII spelling from `Double.write(to:)` straight into the bytes. The
-/// standard library calls `_writeASCII` with its stack buffer; `write(_:)` is the fallback
-/// for any other text.
-private struct ASCIISink: TextOutputStream {
-    var bytes: [UInt8]
+/// Receives a number's ASCII spelling from `Double.write(to:)` straight into the writer's
+/// memory, which has `room` bytes free. The standard library calls `_writeASCII` with its stack
+/// buffer; `write(_:)` is the fallback for any other text. Text beyond `room` goes to `overflow`.
+struct ASCIISink: TextOutputStream {
+    static let room = 32
+    let destination: UnsafeMutablePointer<UInt8>
+    var written = 0
+    var overflow: [UInt8] = []
 
-    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+    init(destination: UnsafeMutablePointer<UInt8>) { self.destination = destination }
 
-    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { _writeASCII($0) }
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        let fits = overflow.isEmpty ? min(buffer.count, Self.room - written) : 0
+        if fits > 0, let b = buffer.baseAddress {
+            (destination + written).update(from: b, count: fits)
+            written += fits
+        }
+        if fits < buffer.count { overflow.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[fits...])) }
+    }
 }

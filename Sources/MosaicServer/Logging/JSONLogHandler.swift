@@ -38,7 +38,7 @@ public struct JSONLogHandler: LogHandler {
         w.endObject()
         w.newline()
         // One write(2) per line, so lines from different threads never interleave.
-        w.bytes.withUnsafeBytes { p in
+        w.withBytes { p in
             var off = 0
             while off < p.count {
                 let n = write(2, p.baseAddress! + off, p.count - off)
