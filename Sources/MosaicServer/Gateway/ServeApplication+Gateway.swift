@@ -3,7 +3,7 @@ import Hummingbird
 extension ServeApplication {
     /// The OpenAI-compatible endpoints (`mosaic serve --gateway FILE`). They answer errors in
     /// OpenAI's shape, not the routing API's `{"error", "field"}`.
-    static func addGatewayRoutes(_ router: Hummingbird.Router<BasicRequestContext>, service: RoutingService, gateway: Gateway) {
+    static func addGatewayRoutes(_ router: Hummingbird.Router<ServeContext>, service: RoutingService, gateway: Gateway) {
         router.post("/v1/chat/completions") { request, _ -> Response in
             await service.gatewayRequest(request, endpoint: .chat, gateway: gateway)
         }

@@ -35,9 +35,10 @@ final class AdminGate: Sendable {
         self.logger = logger
     }
 
-    /// nil when the request may go on; otherwise the error to answer.
-    func check(_ request: Request) -> APIError? {
-        let peer = request.headers[PeerAddressTagger.field] ?? "unknown"
+    /// nil when the request may go on; otherwise the error to answer. `address` is the client's
+    /// IP address as the connection has it (nil: unknown, which is not loopback).
+    func check(_ request: Request, peer address: String?) -> APIError? {
+        let peer = address ?? "unknown"
         if loopbackOnly && !AdminGate.isLoopback(address: peer) {
             return APIError(status: .forbidden,
                             message: "admin endpoints answer loopback clients only (start mosaic serve with --admin-remote to allow others)",

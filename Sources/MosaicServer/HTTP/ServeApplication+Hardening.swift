@@ -16,8 +16,8 @@ extension ServeApplication {
 
     /// The HTTP/1 channel with the abuse limits of ``ServeOptions``: the request-head size
     /// (`maxHeaderBytes`, 100 header fields at most), the read deadline per request
-    /// (``SlowClientGuard``), the idle timeout, and the peer address for the admin gate
-    /// (``PeerAddressTagger``). The connection count is bounded by ``ConnectionLimit``.
+    /// (``SlowClientGuard``) and the idle timeout. The connection count is bounded by
+    /// ``ConnectionLimit``; the admin gate reads the client's address from ``ServeContext``.
     static func hardenedHTTP1(service: RoutingService) -> HTTP1Channel.Configuration {
         let o = service.options
         let deadline = TimeAmount.nanoseconds(Int64(max(0.001, o.requestTimeoutSeconds) * 1e9))
@@ -25,7 +25,6 @@ extension ServeApplication {
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 SlowClientGuard(deadline: deadline) { metrics.error(endpoint: "slow_client", status: 408) },
-                PeerAddressTagger(),
             ],
             idleTimeout: .seconds(o.idleTimeoutSeconds),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: o.maxHeaderBytes, maxHeaderListSize: o.maxHeaderBytes,

@@ -10,8 +10,8 @@ import Synchronization
 /// The HTTP API over a ``RoutingService`` (see `docs/openapi.yaml`).
 public enum ServeApplication {
     /// The Hummingbird router with every endpoint.
-    public static func router(service: RoutingService) -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
+    public static func router(service: RoutingService) -> Hummingbird.Router<ServeContext> {
+        let router = Hummingbird.Router(context: ServeContext.self)
         router.add(middleware: JSONErrorMiddleware(metrics: service.metrics))
         let limit = service.options.maxBodyBytes
         let metrics = service.metrics
@@ -53,8 +53,8 @@ public enum ServeApplication {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        router.post("/admin/reload") { request, _ -> Response in
-            if let failure = admin.check(request) {
+        router.post("/admin/reload") { request, context -> Response in
+            if let failure = admin.check(request, peer: context.remoteAddress?.ipAddress) {
                 metrics.error(endpoint: "admin_reload", status: Int(failure.status.code))
                 service.logger.warning("admin reload refused", metadata: ["reason": "\(failure.message)"])
                 return failure.response
@@ -197,7 +197,7 @@ public enum ServeApplication {
 
 /// Turns errors thrown by the framework (unknown path, wrong method) or a handler into JSON.
 struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServeContext
     let metrics: Metrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
