@@ -23,6 +23,13 @@ struct Histogram: Sendable {
         count += 1
     }
 
+    /// Adds `other`'s observations (the same bounds).
+    mutating func merge(_ other: Histogram) {
+        for k in counts.indices { counts[k] += other.counts[k] }
+        sum += other.sum
+        count += other.count
+    }
+
     /// Bounds for request handling times: 5 µs … 1 s.
     static let handling: [Double] = [5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3,
                                      50e-3, 100e-3, 250e-3, 1]
@@ -33,9 +40,12 @@ struct Histogram: Sendable {
 /// Everything `/metrics` reports that is counted as requests pass (gauges such as breaker
 /// states are read at scrape time from the router).
 ///
-/// One lock guards all of it: an update is a few additions and a dictionary lookup whose key
-/// strings already exist (policy names, provider ids), so it allocates nothing after the first
-/// time a label pair is seen, and the lock is held for well under a microsecond.
+/// One lock guards all of it but the decisions: an update is a few additions and a dictionary
+/// lookup whose key strings already exist (policy names, provider ids), so it allocates nothing
+/// after the first time a label pair is seen, and the lock is held for well under a microsecond.
+/// Decisions, counted on every route, go to a stripe per thread (``ThreadStripes``): one shared
+/// lock there made the two event loops' cores pass its cache line back and forth on every
+/// request. A scrape adds the stripes up.
 final class Metrics: Sendable {
     struct Pair: Hashable, Sendable {
         var a: String
@@ -57,11 +67,19 @@ final class Metrics: Sendable {
 
     let state = Mutex(State())
 
+    /// A stripe's decision counts and route handling times.
+    struct DecisionCounts: Sendable {
+        var counts: [Pair: Int] = [:]
+        var handling = Histogram(bounds: Histogram.handling)
+    }
+
+    let decisionStripes = ThreadStripes<DecisionCounts> { DecisionCounts() }
+
     /// A routing decision: the primary provider (or `none`) and why it is first.
     func decision(provider: String, reason: String, seconds: Double) {
-        state.withLock { s in
-            s.decisions[Pair(a: provider, b: reason), default: 0] += 1
-            s.handling["route", default: Histogram(bounds: Histogram.handling)].observe(seconds)
+        decisionStripes.withMine { s in
+            s.counts[Pair(a: provider, b: reason), default: 0] += 1
+            s.handling.observe(seconds)
         }
     }
 
@@ -94,7 +112,15 @@ final class Metrics: Sendable {
 
     func expired(_ n: Int) { state.withLock { $0.expiredDecisions += n } }
 
-    var snapshot: State { state.withLock { $0 } }
+    /// Everything counted so far, the decision stripes added up.
+    var snapshot: State {
+        var s = state.withLock { $0 }
+        for stripe in decisionStripes.all where stripe.handling.count > 0 || !stripe.counts.isEmpty {
+            s.decisions.merge(stripe.counts, uniquingKeysWith: +)
+            s.handling["route", default: Histogram(bounds: Histogram.handling)].merge(stripe.handling)
+        }
+        return s
+    }
 
     /// Reloads counted so far with this result (for tests and the model endpoint).
     func reloads(ok: Bool) -> Int {

@@ -201,7 +201,8 @@ public final class RoutingService: Sendable {
     public let gateway: Gateway?
     /// With a PostgreSQL store: shared quotas and budgets, and publications (``FleetMember``).
     let fleet: FleetMember?
-    let decisions: Mutex<[Decision]>
+    /// Decision buffers for reuse, a pool per thread stripe (a thread takes back its own).
+    let decisions = ThreadStripes<[Decision]> { [] }
     let decisionsMade = Atomic<UInt64>(0)
     let nextID = Atomic<UInt64>(0)
     let sweptUpTo = Mutex<UInt64>(1)
@@ -239,7 +240,6 @@ public final class RoutingService: Sendable {
             writer = nil
         }
         gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
-        decisions = Mutex([])
         var capacity = 64
         while capacity < max(64, options.pendingCapacity) { capacity <<= 1 }
         let stripeCount = 64
@@ -269,14 +269,14 @@ public final class RoutingService: Sendable {
 
     @inline(__always)
     func takeDecision() -> Decision {
-        if let d = decisions.withLock({ $0.popLast() }) { return d }
+        if let d = decisions.withMine({ $0.popLast() }) { return d }
         let k = decisionsMade.wrappingAdd(1, ordering: .relaxed).oldValue
         return Decision(seed: options.seed &+ k)
     }
 
     @inline(__always)
     func giveBack(_ d: Decision) {
-        decisions.withLock { $0.append(d) }
+        decisions.withMine { $0.append(d) }
     }
 
     // MARK: - Route
