@@ -41,6 +41,8 @@ public final class Router: Sendable {
     let live: LiveState
     let tenants: [String: CompiledTenant]
     let defaultTenant: CompiledTenant?
+    /// The tenants' flags per provider (``CompiledTenant/offset`` + pool index).
+    let tenantAccess: [UInt8]
     let quotas: Mutex<[String: TenantQuota]>
     let budgets: Mutex<[String: BudgetLedger]>
     let retryBudget: Mutex<RetryBudget>
@@ -116,12 +118,16 @@ public final class Router: Sendable {
                                 listed: listed, excluded: excluded)
         }
         ruleSet = RuleSet(policy.rules)
+        // Every tenant's allow and deny lists as one row of flags per tenant in one array, so
+        // that a tenant is two integers and a decision copies no array of its own (a copied
+        // array is a reference count that two threads deciding at once pass between cores).
+        var access: [UInt8] = []
         func compile(_ t: TenantPolicy) -> CompiledTenant {
-            var allowed = [Bool](repeating: t.allow.isEmpty, count: pool.count)
-            for id in t.allow { if let i = position[id] { allowed[i] = true } }
-            var denied = [Bool](repeating: false, count: pool.count)
-            for id in t.deny { if let i = position[id] { denied[i] = true } }
-            return CompiledTenant(allowed: allowed, denied: denied, quota: t.quota)
+            let offset = access.count
+            access += [UInt8](repeating: t.allow.isEmpty ? CompiledTenant.allowed : 0, count: pool.count)
+            for id in t.allow { if let i = position[id] { access[offset + i] |= CompiledTenant.allowed } }
+            for id in t.deny { if let i = position[id] { access[offset + i] |= CompiledTenant.denied } }
+            return CompiledTenant(offset: offset, quota: t.quota)
         }
         var compiled: [String: CompiledTenant] = [:]
         var quotas: [String: TenantQuota] = [:]
@@ -129,8 +135,9 @@ public final class Router: Sendable {
             compiled[name] = compile(t)
             if let q = t.quota { quotas[name] = TenantQuota(quota: q.requests, window: Int64(q.period.seconds) * RoutingTime.second) }
         }
-        tenants = compiled
         defaultTenant = policy.tenants["*"].map(compile)
+        tenants = compiled
+        tenantAccess = access
         self.quotas = Mutex(quotas)
         var ledgers: [String: BudgetLedger] = [:]
         for (tag, b) in policy.budgets { ledgers[tag] = BudgetLedger(limit: b.limit, window: Int64(b.period.seconds) * RoutingTime.second) }
@@ -300,8 +307,9 @@ public final class Router: Sendable {
     func hardFilter(_ i: Int, _ r: RouteRequest, tenant: CompiledTenant?, ruleIndex: Int) -> DropReason? {
         let f = policy.filters
         if f.tenant, let t = tenant {
-            if t.denied[i] { return .tenantDenied }
-            if !t.allowed[i] { return .tenantNotAllowed }
+            let flags = tenantAccess[t.offset + i]
+            if flags & CompiledTenant.denied != 0 { return .tenantDenied }
+            if flags & CompiledTenant.allowed == 0 { return .tenantNotAllowed }
         }
         if f.capability {
             if !r.capabilities.isEmpty {
@@ -933,9 +941,11 @@ final class CompiledRule: Sendable {
     let excluded: [Bool]
 }
 
+/// A tenant's lists, compiled: its row in ``Router/tenantAccess`` and its quota.
 struct CompiledTenant: Sendable {
-    let allowed: [Bool]
-    let denied: [Bool]
+    static let allowed: UInt8 = 1
+    static let denied: UInt8 = 2
+    let offset: Int
     let quota: RateLimit?
 }
 
