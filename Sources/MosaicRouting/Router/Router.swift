@@ -261,7 +261,8 @@ public final class Router: Sendable {
             let prediction: Prediction
             let p = entry.predictor
             if p >= 0 {
-                prediction = predictors[p].predict(request, d.values!)
+                unowned(unsafe) let predictor = predictors[p]   // `predictors` keeps it alive; no shared retain
+                prediction = predictor.predict(request, d.values!)
             } else if entry.hasDense, let dense = entries[i].dense {
                 prediction = dense.predict(request.features, scratch: &d.scratch)
             } else {

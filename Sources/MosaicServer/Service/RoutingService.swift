@@ -295,7 +295,10 @@ public final class RoutingService: Sendable {
         let now = options.clock()
         if request.timestamp == .min { request.timestamp = now }
         var d = takeDecision()
-        let ticket = b.router.route(request, now: now, into: &d)
+        // Unretained: `b` holds the router for the whole request. (Every retain of an object both
+        // event loops use moves its reference count's cache line between their cores.)
+        unowned(unsafe) let router = b.router
+        let ticket = router.route(request, now: now, into: &d)
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
         register(id: id, ticket: ticket, remaining: d.remaining, bundle: b, request: request, now: now)
         let out = Self.render(d, id: decisionID(id), bundle: b)
@@ -393,7 +396,7 @@ public final class RoutingService: Sendable {
     func register(id: UInt64, ticket: Ticket?, remaining: FailoverCandidates, bundle: LoadedBundle, request: RouteRequest,
                   now: Int64) {
         let slot = id & ringMask
-        let stripe = stripes[Int(slot & stripeMask)]
+        unowned(unsafe) let stripe = stripes[Int(slot & stripeMask)]   // `stripes` keeps it alive
         let position = Int(slot >> 6)
         let evicted = stripe.slots.withLock { slots -> (Ticket, LoadedBundle)? in
             var old: (Ticket, LoadedBundle)? = nil

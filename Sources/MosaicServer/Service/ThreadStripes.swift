@@ -37,19 +37,24 @@ final class ThreadStripes<Value: Sendable>: Sendable {
     /// The calling thread's stripe: a multiplicative hash of its `pthread_self()` (an address
     /// whose low bits are the same for every thread), so distinct threads spread over the stripes.
     @inline(__always)
-    var mine: Stripe {
+    var mine: Stripe { stripes[myIndex] }
+
+    @inline(__always)
+    private var myIndex: Int {
         #if os(Linux)
         let id = UInt64(pthread_self())
         #else
         let id = UInt64(UInt(bitPattern: pthread_self()))
         #endif
-        return stripes[Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))]
+        return Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
     }
 
     /// Runs `body` on the calling thread's stripe, under its lock.
     @inline(__always)
     func withMine<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R {
-        mine.state.withLock(body)
+        // Unretained: `stripes` keeps every stripe alive as long as `self`.
+        unowned(unsafe) let stripe = stripes[myIndex]
+        return stripe.state.withLock(body)
     }
 
     /// Every stripe's value (each read under its own lock).
