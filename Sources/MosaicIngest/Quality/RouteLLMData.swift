@@ -10,14 +10,6 @@ public struct QualityRow: Sendable, Equatable {
     public var weakCorrect: Bool
     /// The row's group (its `subject` or `category` column), when the file has one.
     public var group: String?
-
-    public init(promptID: String, prompt: String, strongCorrect: Bool, weakCorrect: Bool, group: String? = nil) {
-        self.promptID = promptID
-        self.prompt = prompt
-        self.strongCorrect = strongCorrect
-        self.weakCorrect = weakCorrect
-        self.group = group
-    }
 }
 
 /// Reads per-prompt correctness files in RouteLLM's layout (e.g. `mmlu_routing_train.csv`:

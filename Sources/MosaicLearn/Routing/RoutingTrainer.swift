@@ -223,10 +223,6 @@ public struct RoutingTrainer: Sendable {
             }
         }
         let covered = zip(yLog, tail).filter { $0 <= $1 }.count
-        let calibration = Metrics.calibration(y: failed, p: p, bins: 10).map {
-            CalibrationRow(lower: $0.lower, upper: $0.upper, count: $0.count, meanPredicted: $0.meanPredicted,
-                           observedRate: $0.observedRate)
-        }
         let hasBoth = failed.contains(true) && failed.contains(false)
         return ProviderMetrics(
             trainRows: train.count, testRows: test.count,
@@ -239,6 +235,6 @@ public struct RoutingTrainer: Sendable {
             failureAUC: hasBoth ? Metrics.auc(y: failed, score: p) : nil,
             failureBrier: test.isEmpty ? 0 : Metrics.brier(y: failed, p: p),
             failureRate: test.isEmpty ? 0 : Double(failed.filter { $0 }.count) / Double(test.count),
-            calibration: calibration)
+            calibration: Metrics.calibration(y: failed, p: p, bins: 10))
     }
 }

@@ -62,7 +62,6 @@ final class Metrics: Sendable {
         var requests: [String: Int] = [:]
         var expiredDecisions = 0
         var failovers: [String: Int] = [:]
-        var outcomeRejected = 0
     }
 
     let state = Mutex(State())

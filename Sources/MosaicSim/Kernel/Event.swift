@@ -141,21 +141,29 @@ public struct EventQueue: Sendable {
         return best
     }
 
+    /// Moves the hole at the root of `h[0..<n]` down: while it has children and `descend` holds
+    /// for the smallest of them, that child moves up into the hole. Returns where the hole stops.
+    @inlinable @inline(__always)
+    static func lowerHole(_ h: UnsafeMutableBufferPointer<Event>, _ n: Int, while descend: (Event) -> Bool) -> Int {
+        var i = 0
+        while true {
+            let c0 = 4 &* i &+ 1
+            if c0 >= n { break }
+            let best = smallestChild(h, c0, n)
+            guard descend(h[best]) else { break }
+            h[i] = h[best]
+            i = best
+        }
+        return i
+    }
+
     /// Places `item`, taken from the end of the heap, in the hole at the root of `h[0..<n]`:
     /// Floyd's bottom-up variant. The hole goes down along the smallest children to a leaf
     /// (three comparisons per level instead of four), then `item` climbs from there; an item
     /// from the end belongs near the bottom, so it climbs little.
     @inlinable @inline(__always)
     static func siftUpFromLeaf(_ h: UnsafeMutableBufferPointer<Event>, _ n: Int, _ item: Event) {
-        var i = 0
-        while true {
-            let c0 = 4 &* i &+ 1
-            if c0 >= n { break }
-            let best = smallestChild(h, c0, n)
-            h[i] = h[best]
-            i = best
-        }
-        siftUp(h, from: i, item)
+        siftUp(h, from: lowerHole(h, n, while: { _ in true }), item)
     }
 
     /// Places `item` in the hole at `hole` and moves it up to its place: while it precedes the
@@ -178,19 +186,7 @@ public struct EventQueue: Sendable {
     /// Places `item` in the hole at the root of `h[0..<n]` and moves it down to its place.
     @inlinable @inline(__always)
     static func siftDown(_ h: UnsafeMutableBufferPointer<Event>, _ n: Int, _ item: Event) {
-        var i = 0
-        while true {
-            let c0 = 4 &* i &+ 1
-            if c0 >= n { break }
-            let best = smallestChild(h, c0, n)
-            if h[best].precedes(item) {
-                h[i] = h[best]
-                i = best
-            } else {
-                break
-            }
-        }
-        h[i] = item
+        h[lowerHole(h, n, while: { $0.precedes(item) })] = item
     }
 
     /// Removes every pending event for which `shouldRemove` is true and restores heap order;

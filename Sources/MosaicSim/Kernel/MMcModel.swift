@@ -159,7 +159,6 @@ public struct MMcModel: SimulationModel {
     @usableFromInline var services: SeededRandom
     @usableFromInline let lambda: Double, mu: Double
     @usableFromInline let n: Int, w0: Int, m: Int, b: Int
-    @usableFromInline var nextCustomer: Int = 0
 
     // Whole-run accumulators.
     @usableFromInline var admitted = 0, blockedTotal = 0

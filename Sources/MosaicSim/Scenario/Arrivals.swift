@@ -60,22 +60,4 @@ public enum ArrivalProcess: Sendable, Equatable {
             return 0
         }
     }
-
-    /// The expected number of arrivals in `[0, duration)` (bursts excluded).
-    public func expectedArrivals(duration: Double, start: Int64) -> Double {
-        switch self {
-        case .recorded(let requests, _, _):
-            return Double(requests.lazy.filter { $0.time < duration }.count)
-        default:
-            var total = 0.0
-            var t = 0.0
-            let step = 60.0
-            while t < duration {
-                let dt = min(step, duration - t)
-                total += baseRate(at: t, start: start) * dt
-                t += dt
-            }
-            return total
-        }
-    }
 }

@@ -45,8 +45,6 @@ public struct ProviderResult: Sendable, Equatable {
     public var breakerTrips = 0
     public var breakerTransitions = 0
     public var ejections = 0
-
-    public init(provider: String) { self.provider = provider }
 }
 
 /// Per-interval counts, for time series.
