@@ -87,6 +87,14 @@ public enum Bench {
         return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
+    /// CPU seconds the calling thread has used so far (for work split over threads: a thread's
+    /// own time, without the time it waited for a core).
+    public static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// Peak resident set size in bytes of this process, or (`children`) of the largest child
     /// waited for so far.
     public static func peakRSSBytes(children: Bool = false) -> Int {

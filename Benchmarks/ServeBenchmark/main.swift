@@ -123,13 +123,6 @@ func rssKiB(_ pid: Int32) -> Int {
 
 func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-/// CPU time the calling thread has used, in nanoseconds.
-@Sendable func threadCPUNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
 struct RunResult: MeasuredRun {
     var completed: Int
     var errors: Int
@@ -326,13 +319,13 @@ if !openOnly {
         let n = 200_000
         var bytes = 0
         let t0 = nowNanos()
-        let c0 = threadCPUNanos()
+        let c0 = Bench.threadCPUSeconds()
         for k in 0..<n {
             let out = try bodies[k & 1].withUnsafeBytes { try service.route(body: $0) }
             bytes += out.readableBytes
         }
         let perCall = Double(nowNanos() - t0) / Double(n) / 1000
-        let cpuPerCall = Double(threadCPUNanos() - c0) / Double(n) / 1000
+        let cpuPerCall = (Bench.threadCPUSeconds() - c0) / Double(n) * 1e6
         say(String(format: "route handler in process: %.2f µs per decision (%.2f µs of CPU) (parse, decide, admit, remember, write %d-byte JSON), one thread",
                    perCall, cpuPerCall, bytes / n))
         // The same on two threads at once, as the two event loops call it: what the shared state
@@ -341,21 +334,21 @@ if !openOnly {
         // not count the time a thread waited for a core on a busy machine.
         let perThread = n / 2
         let group = DispatchGroup()
-        let cpu = Mutex<UInt64>(0)
+        let cpu = Mutex<Double>(0)
         let t1 = nowNanos()
         for _ in 0..<2 {
             group.enter()
             Thread.detachNewThread {
-                let c = threadCPUNanos()
+                let c = Bench.threadCPUSeconds()
                 for k in 0..<perThread { _ = try? bodies[k & 1].withUnsafeBytes { try service.route(body: $0) } }
-                let used = threadCPUNanos() - c
+                let used = Bench.threadCPUSeconds() - c
                 cpu.withLock { $0 += used }
                 group.leave()
             }
         }
         group.wait()
         let wall = Double(nowNanos() - t1) / 1000
-        let cpuPerDecision = Double(cpu.withLock { $0 }) / Double(2 * perThread) / 1000
+        let cpuPerDecision = cpu.withLock { $0 } / Double(2 * perThread) * 1e6
         say(String(format: "route handler in process, two threads at once: %.2f µs per decision per thread, %.2f µs of CPU per decision (%.2f× one thread's; %.0f decisions/s in all)",
                    wall / Double(perThread), cpuPerDecision, cpuPerDecision / cpuPerCall, Double(2 * perThread) / wall * 1e6))
         if options.flag("--micro-only") { exit(0) }
