@@ -19,7 +19,7 @@ import Synchronization
 ///
 /// The handler sits after Hummingbird's `HTTPConnectionStateHandler`, so the idle timeout,
 /// graceful shutdown (quiesce) and the count of requests in progress see every request,
-/// direct or not; the slow-client guard and the peer tagger sit before it as before.
+/// direct or not; the slow-client guard sits before it as before.
 struct DirectHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 

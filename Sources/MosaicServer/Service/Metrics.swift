@@ -114,7 +114,8 @@ final class Metrics: Sendable {
     /// Everything counted so far, the decision stripes added up.
     var snapshot: State {
         var s = state.withLock { $0 }
-        for stripe in decisionStripes.all where stripe.handling.count > 0 || !stripe.counts.isEmpty {
+        // (A stripe's counts and its histogram are updated together: no count, no decision.)
+        for stripe in decisionStripes.all where stripe.handling.count > 0 {
             s.decisions.merge(stripe.counts, uniquingKeysWith: +)
             s.handling["route", default: Histogram(bounds: Histogram.handling)].merge(stripe.handling)
         }
