@@ -203,7 +203,12 @@ let package = Package(
 
         .executableTarget(
             name: "ServeBenchmark",
-            dependencies: ["BenchmarkSupport", "MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "BenchmarkSupport", "MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Benchmarks/ServeBenchmark"
         ),
 

@@ -8,12 +8,12 @@
 //       Mosaic's gateway and through a LiteLLM proxy: the latency each adds, and each one's
 //       highest sustained rate.
 //
-// The mock upstream is this binary in another process (`--mock-upstream --delay-ms D`), so the
-// gateway, the proxy and the load generator never share its event loops.
+// The mock upstream is this binary in another process (`--mock-upstream --delay-ms D`,
+// MockUpstream.swift), so the gateway, the proxy and the load generator never share its event
+// loops.
 
 import BenchmarkSupport
 import Foundation
-import Hummingbird
 import Logging
 import MosaicCore
 import MosaicServer
@@ -21,47 +21,6 @@ import MosaicStore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-// MARK: - The mock upstream
-
-/// Runs an OpenAI-style upstream on a free port until killed (prints `PORT n`): chat completions
-/// after `delayMs`, with a usage that depends only on the last message (prompt tokens = its
-/// UTF-8 bytes, completion tokens = 20 + bytes mod 50), so a trace's cost is known in advance.
-func runMockUpstream(delayMs: Double) -> Never {
-    let router = Hummingbird.Router()
-    @Sendable func chat(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: 1 << 20)
-        let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
-        let content = ((json["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
-        let (input, output) = mockUsage(content)
-        if delayMs > 0 { try await Task.sleep(nanoseconds: UInt64(delayMs * 1e6)) }
-        let model = json["model"] as? String ?? "bench-model"
-        let text = #"{"id":"chatcmpl-bench","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Answer \#(input)"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(input),"completion_tokens":\#(output),"total_tokens":\#(input + output)}}"#
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-    router.post("/v1/chat/completions", use: chat)
-    router.post("/chat/completions", use: chat)
-    var logger = Logger(label: "mock-upstream")
-    logger.logLevel = .critical
-    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { channel in
-                              let line = "PORT \(channel.localAddress?.port ?? 0)\n"
-                              _ = line.withCString { write(1, $0, strlen($0)) }
-                          }, logger: logger)
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-        try? await app.runService()
-        done.signal()
-    }
-    done.wait()
-    exit(0)
-}
-
-/// The mock's usage for a prompt.
-func mockUsage(_ content: String) -> (input: Int, output: Int) {
-    let n = content.utf8.count
-    return (n, 20 + n % 50)
-}
 
 /// The load average now (1, 5, 15 minutes), as `/proc/loadavg` gives it.
 func loadAverage() -> String {

@@ -74,6 +74,10 @@ public final class Gateway: Sendable {
         // in 5 s would have passed 13 requests/s each.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = file.maxConnections
         configuration.decompression = .disabled
+        // No distributed tracing: with the default (NIO's global no-op tracer) every request still
+        // opens a span and parses its URL again for the span's attributes, about 5% of the
+        // gateway's CPU at 2,000 requests/s.
+        configuration.tracing.tracer = nil
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         var g = SystemRandomNumberGenerator()
         instance = String(UInt32.random(in: 0x1000_0000...UInt32.max, using: &g), radix: 16)
