@@ -205,7 +205,6 @@ let package = Package(
             name: "ServeBenchmark",
             dependencies: [
                 "BenchmarkSupport", "MosaicServer", "MosaicCore", "MosaicRouting", "MosaicStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
