@@ -28,12 +28,18 @@ struct OpenAIError: Error, Sendable, Equatable {
     }
 
     var response: Response {
+        let (head, body) = parts
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+
+    /// The answer's head (without `Content-Length`) and body.
+    var parts: (head: HTTPResponse, body: ByteBuffer) {
         var bytes = object.bytes
         bytes.append(UInt8(ascii: "\n"))
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"mosaic-gateway\"" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return (HTTPResponse(status: status, headerFields: headers), ByteBuffer(bytes: bytes))
     }
 
     /// The error a Mosaic API error becomes on a gateway endpoint.

@@ -140,26 +140,39 @@ extension RoutingService {
 
     // MARK: - Endpoints
 
-    /// `POST /v1/chat/completions` and `POST /v1/embeddings`.
+    /// `POST /v1/chat/completions` and `POST /v1/embeddings` through the Hummingbird router.
     func gatewayRequest(_ request: Request, endpoint: GatewayCall.Endpoint, gateway: Gateway) async -> Response {
         let arrived = DispatchTime.now().uptimeNanoseconds
         let loaded = gateway.loaded
-        let response: Response
+        let key: GatewayFile.VirtualKey?
+        let bytes: ByteBuffer
         do throws(OpenAIError) {
             // The key is checked before the body is read.
-            let key = try Self.virtualKey(request, loaded.file)
-            let bytes: ByteBuffer
+            key = try Self.virtualKey(request.headers, loaded.file)
             do throws(APIError) { bytes = try await ServeApplication.readBody(request, limit: loaded.file.maxBodyBytes) } catch {
                 throw OpenAIError(error)
             }
-            var tenant = request.headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        } catch {
+            gateway.answered(endpoint.rawValue, status: Int(error.status.code))
+            return error.response
+        }
+        return await gatewayRequest(request.headers, bytes, key: key, endpoint: endpoint, gateway: gateway, loaded: loaded, arrived: arrived)
+    }
+
+    /// A gateway request whose key has been checked and whose body has been read, from the
+    /// router's handler above or the direct handler (`DirectRoutes.swift`): the answer, counted.
+    func gatewayRequest(_ headers: HTTPFields, _ bytes: ByteBuffer, key: GatewayFile.VirtualKey?, endpoint: GatewayCall.Endpoint,
+                        gateway: Gateway, loaded: Gateway.Loaded, arrived: UInt64) async -> Response {
+        let response: Response
+        do throws(OpenAIError) {
+            var tenant = headers[Self.tenantHeader].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
             if let key { tenant = key.tenant }
             var call = try Self.makeCall(bytes, endpoint: endpoint, tenant: tenant, id: gateway.requestID(), arrived: arrived,
                                          file: loaded.file)
             call.allowedProviders = key?.providers
             call.budget = key?.budget
             if let cache = gateway.cache, endpoint == .chat {
-                if request.headers[.cacheControl]?.lowercased().contains("no-store") == true {
+                if headers[.cacheControl]?.lowercased().contains("no-store") == true {
                     cache.bypass()
                 } else {
                     call.cacheKey = ResponseCache.key(tenant: tenant, body: call.body)
@@ -192,9 +205,9 @@ extension RoutingService {
     /// The client's virtual key, when the gateway file lists keys (nil when it lists none).
     ///
     /// - Throws: 401 in OpenAI's shape for a missing or unknown key.
-    static func virtualKey(_ request: Request, _ file: GatewayFile) throws(OpenAIError) -> GatewayFile.VirtualKey? {
+    static func virtualKey(_ headers: HTTPFields, _ file: GatewayFile) throws(OpenAIError) -> GatewayFile.VirtualKey? {
         guard !file.keys.isEmpty else { return nil }
-        guard let header = request.headers[.authorization] else {
+        guard let header = headers[.authorization] else {
             throw OpenAIError(status: .unauthorized, message: "missing API key: send 'Authorization: Bearer <key>'",
                               type: "invalid_request_error", code: "invalid_api_key")
         }

@@ -12,7 +12,7 @@ extension ServeApplication {
         }
         router.get("/v1/models") { request, _ -> Response in
             do throws(OpenAIError) {
-                _ = try RoutingService.virtualKey(request, gateway.loaded.file)
+                _ = try RoutingService.virtualKey(request.headers, gateway.loaded.file)
             } catch {
                 gateway.answered("models", status: Int(error.status.code))
                 return error.response

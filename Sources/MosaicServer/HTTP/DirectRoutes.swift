@@ -55,10 +55,28 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    enum Endpoint {
+    enum Endpoint: Equatable {
         case route, echo
+        /// `POST /v1/chat/completions` or `POST /v1/embeddings` with `--gateway`: answered by a
+        /// task of its own (the upstream call is asynchronous), written back through this handler.
+        case gateway(GatewayCall.Endpoint)
 
-        var label: String { self == .route ? "route" : "echo" }
+        var label: String {
+            switch self {
+            case .route: return "route"
+            case .echo: return "echo"
+            case .gateway(let e): return e.rawValue
+            }
+        }
+    }
+
+    /// What a gateway request brought in its head, kept until its body has arrived.
+    struct GatewayStart {
+        let gateway: Gateway
+        let loaded: Gateway.Loaded
+        let headers: HTTPFields
+        let key: GatewayFile.VirtualKey?
+        let arrived: UInt64
     }
 
     enum State {
@@ -78,8 +96,18 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on whose answers have not been written through this handler yet.
     var passedOn = 0
     var needsFlush = false
-    /// A read was asked for while the channel could not take more writes.
+    /// A read was asked for while the channel could not take more writes, or while a gateway
+    /// answer was being written.
     var readHeld = false
+    /// The gateway request whose body is being read.
+    var gatewayStart: GatewayStart?
+    /// A gateway request's task has not finished writing its answer: later requests wait in
+    /// `queued` (parts already decoded) or unread in the socket, so that answers keep their order.
+    var gatewayInFlight = false
+    /// The gateway answer being written has its head out / has ended.
+    var gatewayHeadWritten = false
+    var gatewayEnded = false
+    var queued: [NIOAny] = []
 
     init(service: RoutingService) {
         self.service = service
@@ -88,10 +116,16 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if gatewayInFlight || !queued.isEmpty {
+            // A later request (pipelined, already decoded) waits for the gateway's answer.
+            queued.append(data)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
             if passedOn == 0, let endpoint = direct(head) {
                 state = .reading(endpoint, nil)
+                if case .gateway(let e) = endpoint { startGateway(context, e, head) }
             } else {
                 passedOn += 1
                 state = .passing
@@ -102,10 +136,16 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .reading(let endpoint, var body):
                 state = .idle   // drop the reference while appending: no copy of the buffer
                 if body == nil { body = chunk } else { body!.writeImmutableBuffer(chunk) }
-                if body!.readableBytes > limit {
+                let max = gatewayStart?.loaded.file.maxBodyBytes ?? limit
+                if body!.readableBytes > max {
                     // As the router's handler does: answer now, drop the rest as it arrives.
                     state = .discarding
-                    write(context, endpoint, .failure(.bodyOverLimit(limit)))
+                    if case .gateway(let e) = endpoint {
+                        gatewayStart = nil
+                        writeGatewayError(context, e, OpenAIError(APIError.bodyOverLimit(max)))
+                    } else {
+                        write(context, endpoint, .failure(.bodyOverLimit(limit)))
+                    }
                 } else {
                     state = .reading(endpoint, body)
                 }
@@ -116,6 +156,12 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .end:
             switch state {
+            case .reading(.gateway(let e), let body):
+                state = .idle
+                if let start = gatewayStart {
+                    gatewayStart = nil
+                    answerGateway(context, e, start, body ?? ByteBuffer())
+                }
             case .reading(let endpoint, let body):
                 state = .idle
                 write(context, endpoint, answer(endpoint, body))
@@ -140,7 +186,7 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// answers written are not drained by the client, no more requests are read, so a client that
     /// pipelines without reading cannot grow the server's buffers without bound.
     func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if context.channel.isWritable && !gatewayInFlight {
             context.read()
         } else {
             readHeld = true
@@ -148,7 +194,7 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if readHeld && context.channel.isWritable {
+        if readHeld && context.channel.isWritable && !gatewayInFlight {
             readHeld = false
             context.read()
         }
@@ -168,11 +214,18 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             endpoint = .route
         } else if echo && path == "/bench/echo" {
             endpoint = .echo
+        } else if service.gateway != nil && path == "/v1/chat/completions" {
+            endpoint = .gateway(.chat)
+        } else if service.gateway != nil && path == "/v1/embeddings" {
+            endpoint = .gateway(.embeddings)
         } else {
             return nil
         }
         if head.headerFields[.connection] != nil { return nil }
-        if let length = head.headerFields[.contentLength], let n = Int(length), n > limit { return nil }
+        if let length = head.headerFields[.contentLength], let n = Int(length) {
+            let max = if case .gateway = endpoint, let g = service.gateway { g.loaded.file.maxBodyBytes } else { limit }
+            if n > max { return nil }
+        }
         return endpoint
     }
 
@@ -186,6 +239,8 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .echo:
             return .success(body)
+        case .gateway:
+            preconditionFailure("gateway requests are answered by answerGateway")
         }
     }
 
@@ -210,6 +265,134 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(out)), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
+    }
+}
+
+// MARK: - Gateway requests
+
+extension DirectRouteHandler {
+    /// A gateway request's head: the key is checked before the body is read, as the router's
+    /// handler does.
+    func startGateway(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ head: HTTPRequest) {
+        guard let gateway = service.gateway else { return }
+        let arrived = DispatchTime.now().uptimeNanoseconds
+        let loaded = gateway.loaded
+        do throws(OpenAIError) {
+            let key = try RoutingService.virtualKey(head.headerFields, loaded.file)
+            gatewayStart = GatewayStart(gateway: gateway, loaded: loaded, headers: head.headerFields, key: key, arrived: arrived)
+        } catch {
+            state = .discarding
+            writeGatewayError(context, endpoint, error)
+        }
+    }
+
+    /// An error answered before the body was read whole (401, 413), counted as the gateway counts.
+    func writeGatewayError(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ error: OpenAIError) {
+        service.gateway?.answered(endpoint.rawValue, status: Int(error.status.code))
+        let (head, body) = error.parts
+        var fields = head.headerFields
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.date] = HTTPDate.now()
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: head.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        needsFlush = true
+    }
+
+    /// Runs the request in a task of its own and writes its answer back on this connection's
+    /// event loop; until the answer has ended, later requests on the connection wait.
+    func answerGateway(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ start: GatewayStart, _ body: ByteBuffer) {
+        gatewayInFlight = true
+        gatewayHeadWritten = false
+        gatewayEnded = false
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(Bound(handler: self, context: context), eventLoop: loop)
+        let service = self.service
+        Task {
+            let response = await service.gatewayRequest(start.headers, body, key: start.key, endpoint: endpoint, gateway: start.gateway,
+                                                        loaded: start.loaded, arrived: start.arrived)
+            var fields = response.headers
+            fields[.date] = HTTPDate.now()
+            let writer = DirectGatewayWriter(bound: bound, loop: loop, head: HTTPResponse(status: response.status, headerFields: fields))
+            let failed: Bool
+            do {
+                try await response.body.write(writer)
+                failed = false
+            } catch {
+                failed = true
+            }
+            loop.execute { bound.value.handler.gatewayAnswered(bound.value.context, failed: failed) }
+        }
+    }
+
+    /// The answer's task is done: a body that failed half-way closes the connection (the client
+    /// cannot tell where it ended), else the requests that waited go on.
+    func gatewayAnswered(_ context: ChannelHandlerContext, failed: Bool) {
+        gatewayInFlight = false
+        if failed || !gatewayEnded {
+            context.close(promise: nil)
+            return
+        }
+        let waiting = queued
+        queued = []
+        for (k, data) in waiting.enumerated() {
+            if gatewayInFlight {
+                queued.append(contentsOf: waiting[k...])
+                break
+            }
+            channelRead(context: context, data: data)
+        }
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        if readHeld && context.channel.isWritable && !gatewayInFlight {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// Writes an answer part from the task; on the event loop, it returns when NIO has taken it.
+    func gatewayWrite(_ context: ChannelHandlerContext, head: HTTPResponse, _ part: HTTPResponsePart?) -> EventLoopFuture<Void> {
+        if !gatewayHeadWritten {
+            gatewayHeadWritten = true
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
+        guard let part else { return context.eventLoop.makeSucceededVoidFuture() }
+        if case .end = part { gatewayEnded = true }
+        let written = context.writeAndFlush(wrapOutboundOut(part))
+        // Back-pressure for streams: wait for the client only when NIO's buffer is full.
+        return context.channel.isWritable ? context.eventLoop.makeSucceededVoidFuture() : written
+    }
+
+    struct Bound {
+        let handler: DirectRouteHandler
+        let context: ChannelHandlerContext
+    }
+}
+
+/// The body writer of a direct gateway answer: each part is handed to the connection's event
+/// loop (at once when the task already runs there).
+struct DirectGatewayWriter: ResponseBodyWriter {
+    let bound: NIOLoopBound<DirectRouteHandler.Bound>
+    let loop: any EventLoop
+    let head: HTTPResponse
+
+    private func send(_ part: HTTPResponsePart) async throws {
+        let (bound, head) = (self.bound, self.head)
+        if loop.inEventLoop {
+            try await bound.value.handler.gatewayWrite(bound.value.context, head: head, part).get()
+        } else {
+            try await loop.flatSubmit { bound.value.handler.gatewayWrite(bound.value.context, head: head, part) }.get()
+        }
+    }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        try await send(.body(buffer))
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await send(.end(trailingHeaders))
     }
 }
 
