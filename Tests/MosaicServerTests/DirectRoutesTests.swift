@@ -49,32 +49,60 @@ struct DirectRoutesTests {
         var description: String { "\(status) \(headers) \(body.prefix(160))" }
     }
 
-    /// Splits a byte stream into answers (each has a Content-Length; the server never chunks).
+    /// Splits a byte stream into answers (a Content-Length body, or a chunked one: a gateway stream).
     static func answers(_ bytes: [UInt8]) -> [Answer] {
         var out: [Answer] = []
         var rest = bytes[...]
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        let crlf: [UInt8] = Array("\r\n".utf8)
         while let end = rest.firstRange(of: separator) {
             let lines = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
             var headers: [String] = []
             var hasDate = false
             var length = 0
+            var chunked = false
             for line in lines.dropFirst() {
                 let lower = line.lowercased()
                 if lower.hasPrefix("date:") { hasDate = true; continue }
                 if lower.hasPrefix("content-length:") { length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
-                headers.append(lower)
+                if lower == "transfer-encoding: chunked" { chunked = true }
+                headers.append(masked(lower))
             }
-            let bodyEnd = min(rest.endIndex, end.upperBound + length)
-            var body = String(decoding: rest[end.upperBound..<bodyEnd], as: UTF8.self)
-            if let r = body.range(of: #""decision_id":"[0-9a-f]+-"#, options: .regularExpression) {
-                body.replaceSubrange(r, with: #""decision_id":"ID-"#)
+            var body: [UInt8] = []
+            var whole = false
+            var bodyEnd = end.upperBound
+            if chunked {
+                var at = end.upperBound
+                while let lineEnd = rest[at...].firstRange(of: crlf),
+                      let size = Int(String(decoding: rest[at..<lineEnd.lowerBound], as: UTF8.self), radix: 16),
+                      lineEnd.upperBound + size + 2 <= rest.endIndex {
+                    body += rest[lineEnd.upperBound..<lineEnd.upperBound + size]
+                    at = lineEnd.upperBound + size + 2
+                    if size == 0 { whole = true; break }
+                }
+                bodyEnd = at
+            } else {
+                bodyEnd = min(rest.endIndex, end.upperBound + length)
+                body = Array(rest[end.upperBound..<bodyEnd])
+                whole = bodyEnd - end.upperBound == length
             }
-            out.append(Answer(status: lines[0], headers: headers, hasDate: hasDate, body: body,
-                              whole: bodyEnd - end.upperBound == length))
+            out.append(Answer(status: lines[0], headers: headers, hasDate: hasDate,
+                              body: masked(String(decoding: body, as: UTF8.self)), whole: whole))
             rest = rest[bodyEnd...]
         }
         return out
+    }
+
+    /// The text with the instance-specific part of decision ids and gateway request ids masked.
+    static func masked(_ text: String) -> String {
+        var t = text
+        if let r = t.range(of: #""decision_id":"[0-9a-f]+-"#, options: .regularExpression) {
+            t.replaceSubrange(r, with: #""decision_id":"ID-"#)
+        }
+        while let r = t.range(of: #"gw-[0-9a-f]+-[0-9a-f]+"#, options: .regularExpression) {
+            t.replaceSubrange(r, with: "GW-ID")
+        }
+        return t
     }
 
     /// Runs every case against a fresh server with `direct` set; the answers per case and
@@ -173,5 +201,71 @@ struct DirectRoutesTests {
             // Then silence: the idle timeout closes it.
             #expect(c.read(within: 20).closed)
         }
+    }
+
+    // MARK: - Gateway endpoints
+
+    static let chat = #"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
+
+    /// Gateway cases: what one connection sends, and how many answers it gets.
+    static let gatewayCases: [(name: String, send: String, answers: Int)] = [
+        ("a chat", post("/v1/chat/completions", chat), 1),
+        ("an embedding", post("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"hello"}"#), 1),
+        ("a stream", post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#), 1),
+        ("an unknown model", post("/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"hi"}]}"#), 1),
+        ("malformed JSON", post("/v1/chat/completions", #"{"model":"#), 1),
+        ("an empty body", post("/v1/chat/completions", ""), 1),
+        ("a chat in chunks", chunked("/v1/chat/completions", [#"{"model":"gpt-4o","#, #""messages":[{"role":"user","content":"hi"}]}"#]), 1),
+        ("a chunked body over the limit", chunked("/v1/chat/completions", Array(repeating: String(repeating: " ", count: 1000), count: 3)), 1),
+        ("a declared body over the limit", post("/v1/chat/completions", String(repeating: " ", count: 3000)), 1),
+        ("no key", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(chat.utf8.count)\r\n\r\n\(chat)", 1),
+        ("pipelined", post("/v1/chat/completions", chat) + post("/v1/route", route) + healthz + post("/v1/chat/completions", chat)
+            + post("/v1/embeddings", #"{"model":"text-embedding-3-small","input":["a","b"]}"#) + post("/v1/route", route), 6),
+    ]
+
+    /// Runs every gateway case against a fresh gateway (mock upstreams, a 2 KB body limit, one
+    /// virtual key) with the direct handler on or off.
+    static func gatewayTranscript(direct: Bool) async throws -> [(answers: [Answer], closed: Bool)] {
+        // SHA-256 of "vk-acme".
+        let h = try await GatewayHarness.start(extraYAML: """
+            max_body_bytes: 2048
+            keys:
+              - {sha256: f3d2b9a536f0cbedd51f3b95f6ac447f85efdbaf79862cf12793fd604613379c, tenant: acme}
+
+            """) { $0.directRoutes = direct }
+        defer { Task { _ = try? await h.stopAndReadRows() } }
+        return try gatewayCases.map { c in
+            let conn = try RawConnection(port: h.handle.port)
+            defer { conn.close() }
+            // Every request but the keyless one carries the key.
+            let send = c.name == "no key" ? c.send
+                : c.send.replacingOccurrences(of: "Host: x\r\n", with: "Host: x\r\nAuthorization: Bearer vk-acme\r\n")
+            conn.send(send)
+            let r = conn.read(within: 20) { answers($0).count >= c.answers && complete($0) }
+            let closed = r.closed || conn.read(within: 0.2).closed
+            return (answers(r.bytes), closed)
+        }
+    }
+
+    @Test func directGatewayAnswersEqualTheRoutersByteForByte() async throws {
+        let direct = try await Self.gatewayTranscript(direct: true)
+        let router = try await Self.gatewayTranscript(direct: false)
+        for (k, c) in Self.gatewayCases.enumerated() {
+            #expect(direct[k].answers.count == c.answers, "\(c.name): \(direct[k].answers)")
+            #expect(direct[k].answers == router[k].answers, "\(c.name)")
+            #expect(direct[k].closed == router[k].closed, "\(c.name): closed \(direct[k].closed) vs \(router[k].closed)")
+            #expect(direct[k].answers.allSatisfy { $0.hasDate }, "\(c.name)")
+        }
+        // Spot checks that the cases test what they say.
+        let statuses = direct.map { $0.answers.map { String($0.status.dropFirst(9).prefix(3)) } }
+        #expect(statuses == [["200"], ["200"], ["200"], ["404"], ["400"], ["400"], ["200"], ["413"], ["413"], ["401"],
+                             ["200", "200", "200", "200", "200", "200"]])
+        #expect(direct.allSatisfy { !$0.closed })
+        #expect(direct[2].answers[0].headers.contains("transfer-encoding: chunked"))
+        #expect(direct[2].answers[0].body.hasSuffix("data: [DONE]\n\n"), "\(direct[2].answers[0].body)")
+        let pipelined = direct[10].answers
+        #expect(pipelined[0].body.contains("chat.completion") && pipelined[3].body.contains("chat.completion"))
+        #expect(pipelined[1].body.contains("decision_id") && pipelined[5].body.contains("decision_id"))
+        #expect(pipelined[4].body.contains("embedding"), "\(pipelined[4].body)")
     }
 }

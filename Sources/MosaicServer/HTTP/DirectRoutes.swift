@@ -160,7 +160,11 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 state = .idle
                 if let start = gatewayStart {
                     gatewayStart = nil
-                    answerGateway(context, e, start, body ?? ByteBuffer())
+                    if let body, body.readableBytes > 0 {
+                        answerGateway(context, e, start, body)
+                    } else {
+                        writeGatewayError(context, e, OpenAIError(APIError.emptyBody))   // as `readBody` says it
+                    }
                 }
             case .reading(let endpoint, let body):
                 state = .idle
@@ -333,18 +337,19 @@ extension DirectRouteHandler {
             context.close(promise: nil)
             return
         }
-        let waiting = queued
-        queued = []
-        for (k, data) in waiting.enumerated() {
-            if gatewayInFlight {
-                queued.append(contentsOf: waiting[k...])
-                break
+        if !queued.isEmpty {
+            let waiting = queued
+            queued = []
+            for (k, data) in waiting.enumerated() {
+                if gatewayInFlight {
+                    queued.append(contentsOf: waiting[k...])
+                    break
+                }
+                channelRead(context: context, data: data)
             }
-            channelRead(context: context, data: data)
-        }
-        if needsFlush {
-            needsFlush = false
-            context.flush()
+            // As after a read from the socket: flushes direct answers, and hands what was passed
+            // on to Hummingbird's channel, which takes reads in at the end of a burst.
+            channelReadComplete(context: context)
         }
         if readHeld && context.channel.isWritable && !gatewayInFlight {
             readHeld = false
