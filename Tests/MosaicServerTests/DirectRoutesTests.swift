@@ -22,7 +22,7 @@ struct DirectRoutesTests {
     static let healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
     /// Each case: what one connection sends (in one write), and how many answers it gets.
-    static let cases: [(name: String, send: String, answers: Int)] = [
+    static let cases: [Case] = [
         ("a route", post("/v1/route", route), 1),
         ("malformed JSON", post("/v1/route", #"{"tenant":"#), 1),
         ("a wrong type", post("/v1/route", #"{"tenant":"acme","prompt_tokens":"many"}"#), 1),
@@ -105,20 +105,38 @@ struct DirectRoutesTests {
         return t
     }
 
-    /// Runs every case against a fresh server with `direct` set; the answers per case and
-    /// whether the server closed the connection afterwards.
-    static func transcript(direct: Bool) async throws -> [(answers: [Answer], closed: Bool)] {
-        try await withServer({ $0.echoEndpoint = true; $0.directRoutes = direct }) { port, _ in
-            try cases.map { c in
-                let conn = try RawConnection(port: port)
-                defer { conn.close() }
-                conn.send(c.send)
-                let r = conn.read(within: 20) { answers($0).count >= c.answers && complete($0) }
-                // A connection that should stay open is not closed a moment later either.
-                let closed = r.closed || conn.read(within: 0.2).closed
-                return (answers(r.bytes), closed)
-            }
+    typealias Case = (name: String, send: String, answers: Int)
+    typealias Transcript = [(answers: [Answer], closed: Bool)]
+
+    /// Sends each case on a connection of its own: the answers, and whether the server closed
+    /// the connection afterwards.
+    static func run(_ cases: [Case], port: Int, sending: (Case) -> String = { $0.send }) throws -> Transcript {
+        try cases.map { c in
+            let conn = try RawConnection(port: port)
+            defer { conn.close() }
+            conn.send(sending(c))
+            let r = conn.read(within: 20) { answers($0).count >= c.answers && complete($0) }
+            // A connection that should stay open is not closed a moment later either.
+            let closed = r.closed || conn.read(within: 0.2).closed
+            return (answers(r.bytes), closed)
         }
+    }
+
+    /// The two paths answered every case alike, each answer with a `Date`; returns the statuses
+    /// of the direct path's answers, for the spot checks.
+    static func expectAlike(_ direct: Transcript, _ router: Transcript, _ cases: [Case]) -> [[String]] {
+        for (k, c) in cases.enumerated() {
+            #expect(direct[k].answers.count == c.answers, "\(c.name): \(direct[k].answers)")
+            #expect(direct[k].answers == router[k].answers, "\(c.name)")
+            #expect(direct[k].closed == router[k].closed, "\(c.name): closed \(direct[k].closed) vs \(router[k].closed)")
+            #expect(direct[k].answers.allSatisfy { $0.hasDate }, "\(c.name)")
+        }
+        return direct.map { $0.answers.map { String($0.status.dropFirst(9).prefix(3)) } }
+    }
+
+    /// Runs every case against a fresh server with `direct` set.
+    static func transcript(direct: Bool) async throws -> Transcript {
+        try await withServer({ $0.echoEndpoint = true; $0.directRoutes = direct }) { port, _ in try run(cases, port: port) }
     }
 
     /// Every announced body has arrived.
@@ -127,14 +145,8 @@ struct DirectRoutesTests {
     @Test func directAnswersEqualTheRoutersByteForByte() async throws {
         let direct = try await Self.transcript(direct: true)
         let router = try await Self.transcript(direct: false)
-        for (k, c) in Self.cases.enumerated() {
-            #expect(direct[k].answers.count == c.answers, "\(c.name): \(direct[k].answers)")
-            #expect(direct[k].answers == router[k].answers, "\(c.name)")
-            #expect(direct[k].closed == router[k].closed, "\(c.name): closed \(direct[k].closed) vs \(router[k].closed)")
-            #expect(direct[k].answers.allSatisfy { $0.hasDate }, "\(c.name)")
-        }
+        let statuses = Self.expectAlike(direct, router, Self.cases)
         // Spot checks that the cases test what they say.
-        let statuses = direct.map { $0.answers.map { String($0.status.dropFirst(9).prefix(3)) } }
         #expect(statuses == [["200"], ["400"], ["400"], ["400"], ["200"], ["413"], ["413"], ["200"], ["404"],
                              ["200", "200", "200", "200", "400", "200"], ["200"]])
         #expect(direct.map(\.closed) == Array(repeating: false, count: 10) + [true])
@@ -208,7 +220,7 @@ struct DirectRoutesTests {
     static let chat = #"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
 
     /// Gateway cases: what one connection sends, and how many answers it gets.
-    static let gatewayCases: [(name: String, send: String, answers: Int)] = [
+    static let gatewayCases: [Case] = [
         ("a chat", post("/v1/chat/completions", chat), 1),
         ("an embedding", post("/v1/embeddings", #"{"model":"text-embedding-3-small","input":"hello"}"#), 1),
         ("a stream", post("/v1/chat/completions", #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#), 1),
@@ -225,7 +237,7 @@ struct DirectRoutesTests {
 
     /// Runs every gateway case against a fresh gateway (mock upstreams, a 2 KB body limit, one
     /// virtual key) with the direct handler on or off.
-    static func gatewayTranscript(direct: Bool) async throws -> [(answers: [Answer], closed: Bool)] {
+    static func gatewayTranscript(direct: Bool) async throws -> Transcript {
         // SHA-256 of "vk-acme".
         let h = try await GatewayHarness.start(extraYAML: """
             max_body_bytes: 2048
@@ -233,31 +245,20 @@ struct DirectRoutesTests {
               - {sha256: f3d2b9a536f0cbedd51f3b95f6ac447f85efdbaf79862cf12793fd604613379c, tenant: acme}
 
             """) { $0.directRoutes = direct }
-        defer { Task { _ = try? await h.stopAndReadRows() } }
-        return try gatewayCases.map { c in
-            let conn = try RawConnection(port: h.handle.port)
-            defer { conn.close() }
-            // Every request but the keyless one carries the key.
-            let send = c.name == "no key" ? c.send
+        // Every request but the keyless one carries the key.
+        let transcript = try run(gatewayCases, port: h.handle.port) { c in
+            c.name == "no key" ? c.send
                 : c.send.replacingOccurrences(of: "Host: x\r\n", with: "Host: x\r\nAuthorization: Bearer vk-acme\r\n")
-            conn.send(send)
-            let r = conn.read(within: 20) { answers($0).count >= c.answers && complete($0) }
-            let closed = r.closed || conn.read(within: 0.2).closed
-            return (answers(r.bytes), closed)
         }
+        _ = try await h.stopAndReadRows()
+        return transcript
     }
 
     @Test func directGatewayAnswersEqualTheRoutersByteForByte() async throws {
         let direct = try await Self.gatewayTranscript(direct: true)
         let router = try await Self.gatewayTranscript(direct: false)
-        for (k, c) in Self.gatewayCases.enumerated() {
-            #expect(direct[k].answers.count == c.answers, "\(c.name): \(direct[k].answers)")
-            #expect(direct[k].answers == router[k].answers, "\(c.name)")
-            #expect(direct[k].closed == router[k].closed, "\(c.name): closed \(direct[k].closed) vs \(router[k].closed)")
-            #expect(direct[k].answers.allSatisfy { $0.hasDate }, "\(c.name)")
-        }
+        let statuses = Self.expectAlike(direct, router, Self.gatewayCases)
         // Spot checks that the cases test what they say.
-        let statuses = direct.map { $0.answers.map { String($0.status.dropFirst(9).prefix(3)) } }
         #expect(statuses == [["200"], ["200"], ["200"], ["404"], ["400"], ["400"], ["200"], ["413"], ["413"], ["401"],
                              ["200", "200", "200", "200", "200", "200"]])
         #expect(direct.allSatisfy { !$0.closed })
