@@ -104,8 +104,9 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A gateway request's task has not finished writing its answer: later requests wait in
     /// `queued` (parts already decoded) or unread in the socket, so that answers keep their order.
     var gatewayInFlight = false
-    /// The gateway answer being written has its head out / has ended.
+    /// The gateway answer being written has its head out / is a stream / has ended.
     var gatewayHeadWritten = false
+    var gatewayStreaming = false
     var gatewayEnded = false
     var queued: [NIOAny] = []
 
@@ -357,17 +358,28 @@ extension DirectRouteHandler {
         }
     }
 
-    /// Writes an answer part from the task; on the event loop, it returns when NIO has taken it.
-    func gatewayWrite(_ context: ChannelHandlerContext, head: HTTPResponse, _ part: HTTPResponsePart?) -> EventLoopFuture<Void> {
+    /// Writes an answer part from the task, on the event loop. A plain answer is flushed once,
+    /// at its end; a stream (no `Content-Length`) part by part. Returns the write to wait for
+    /// when NIO's buffer is full (back-pressure from a slow client) or the client has gone, else nil.
+    func gatewayWrite(_ context: ChannelHandlerContext, head: HTTPResponse, _ part: HTTPResponsePart) -> EventLoopFuture<Void>? {
         if !gatewayHeadWritten {
             gatewayHeadWritten = true
+            gatewayStreaming = head.headerFields[.contentLength] == nil
             context.write(wrapOutboundOut(.head(head)), promise: nil)
         }
-        guard let part else { return context.eventLoop.makeSucceededVoidFuture() }
-        if case .end = part { gatewayEnded = true }
-        let written = context.writeAndFlush(wrapOutboundOut(part))
-        // Back-pressure for streams: wait for the client only when NIO's buffer is full.
-        return context.channel.isWritable ? context.eventLoop.makeSucceededVoidFuture() : written
+        let written: EventLoopFuture<Void>
+        if case .end = part {
+            gatewayEnded = true
+            written = context.writeAndFlush(wrapOutboundOut(part))
+        } else if gatewayStreaming {
+            written = context.writeAndFlush(wrapOutboundOut(part))
+        } else {
+            written = context.write(wrapOutboundOut(part))
+        }
+        // A closed connection: the failed write ends the body (a stream stops reading upstream).
+        if context.channel.isWritable && context.channel.isActive { return nil }
+        context.flush()
+        return written
     }
 
     struct Bound {
@@ -386,9 +398,14 @@ struct DirectGatewayWriter: ResponseBodyWriter {
     private func send(_ part: HTTPResponsePart) async throws {
         let (bound, head) = (self.bound, self.head)
         if loop.inEventLoop {
-            try await bound.value.handler.gatewayWrite(bound.value.context, head: head, part).get()
+            // Awaiting a future, even a fulfilled one, suspends the task: only when there is
+            // something to wait for.
+            if let wait = bound.value.handler.gatewayWrite(bound.value.context, head: head, part) { try await wait.get() }
         } else {
-            try await loop.flatSubmit { bound.value.handler.gatewayWrite(bound.value.context, head: head, part) }.get()
+            let loop = self.loop
+            try await loop.flatSubmit {
+                bound.value.handler.gatewayWrite(bound.value.context, head: head, part) ?? loop.makeSucceededVoidFuture()
+            }.get()
         }
     }
 
