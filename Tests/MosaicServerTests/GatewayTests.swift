@@ -88,11 +88,11 @@ struct GatewayLiveTests {
         #expect(rows[0].cost == "0", "a failed attempt used no tokens")
     }
 
-    /// A client that hangs up while its request waits on the upstream: the request still
-    /// finishes (failover, outcome rows), its answer goes nowhere, and the server keeps serving,
-    /// through the direct handler and through the router.
+    /// A client that hangs up while its request waits on the upstream, and the server stopped
+    /// right after: the request still finishes (failover) before the server has stopped, and its
+    /// outcome rows are stored, through the direct handler and through the router.
     @Test(arguments: [true, false])
-    func aClientThatHangsUpMidRequestLeavesTheGatewayServing(direct: Bool) async throws {
+    func aClientThatHangsUpMidRequestStillHasItsRequestFinishedAndRecorded(direct: Bool) async throws {
         let h = try await GatewayHarness.start(openaiTimeout: "1s") { $0.directRoutes = direct }
         h.openai.set(.hang)
         let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#
@@ -101,13 +101,11 @@ struct GatewayLiveTests {
         // The upstream holds it past the 1 s timeout; hang up before the failover answers.
         #expect(gone.read(within: 0.3).bytes.isEmpty)
         gone.close()
-        try await Task.sleep(for: .seconds(2))
-        h.openai.set(.ok)
-        let next = try await h.post("/v1/chat/completions", body)
-        #expect(next.status == 200, "\(next.body)")
+        #expect(try await h.get("/healthz").status == 200, "the server goes on serving")
+        // Stopped while the abandoned request still waits on OpenAI.
         let rows = try await h.stopAndReadRows()
-        #expect(rows.map(\.status) == ["timeout", "ok", "ok"], "the abandoned request failed over and was recorded")
-        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai"])
+        #expect(rows.map(\.status) == ["timeout", "ok"], "the abandoned request failed over and was recorded")
+        #expect(rows.map(\.provider) == ["openai", "anthropic"])
     }
 
     @Test func failsOverWhenTheConnectionIsRefused() async throws {

@@ -23,6 +23,7 @@ public final class Gateway: Sendable {
     let cache: ResponseCache?
     let counters = Mutex(Counters())
     let nextID = Atomic<UInt64>(0)
+    let running = Running()
     /// Prefix of the request ids this process gives (`gw-<instance>-<n>`).
     let instance: String
 
@@ -139,9 +140,40 @@ public final class Gateway: Sendable {
         "gw-" + instance + "-" + String(nextID.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16)
     }
 
-    /// Closes pooled connections; in-flight requests have drained by then.
+    /// Waits for the requests the direct handler started (``running``), then closes pooled
+    /// connections; the requests Hummingbird handled have drained by then.
     public func shutdown() {
+        running.waitUntilNone()
         try? client.syncShutdown()
+    }
+
+    /// Requests the direct handler (`DirectRoutes.swift`) runs in tasks of their own. The
+    /// server's drain waits for an answer only while its client is connected: a client that hung
+    /// up leaves its request running unseen, and shutting the HTTP client or the outcome writer
+    /// under it would cut its upstream call and lose its outcome rows. Every upstream call has a
+    /// deadline, so the wait ends.
+    final class Running: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var count = 0
+
+        func enter() {
+            condition.lock()
+            count += 1
+            condition.unlock()
+        }
+
+        func leave() {
+            condition.lock()
+            count -= 1
+            if count == 0 { condition.broadcast() }
+            condition.unlock()
+        }
+
+        func waitUntilNone() {
+            condition.lock()
+            while count > 0 { condition.wait() }
+            condition.unlock()
+        }
     }
 
     // MARK: - Counters

@@ -315,7 +315,9 @@ extension DirectRouteHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound(Bound(handler: self, context: context), eventLoop: loop)
         let service = self.service
+        start.gateway.running.enter()
         Task {
+            defer { start.gateway.running.leave() }
             let response = await service.gatewayRequest(start.headers, body, key: start.key, endpoint: endpoint, gateway: start.gateway,
                                                         loaded: start.loaded, arrived: start.arrived)
             var fields = response.headers
