@@ -266,10 +266,17 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var fields = HTTPFields()
         fields.reserveCapacity(3)
         fields[.contentType] = "application/json"
-        fields[.contentLength] = String(out.readableBytes)
-        fields[.date] = HTTPDate.now()
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(out)), promise: nil)
+        writeWhole(context, HTTPResponse(status: status, headerFields: fields), out)
+    }
+
+    /// Writes a whole answer with its `Content-Length` and `Date` (flushed at the end of the read
+    /// burst).
+    func writeWhole(_ context: ChannelHandlerContext, _ head: HTTPResponse, _ body: ByteBuffer) {
+        var head = head
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.date] = HTTPDate.now()
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
     }
@@ -297,13 +304,7 @@ extension DirectRouteHandler {
     func writeGatewayError(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ error: OpenAIError) {
         service.gateway?.answered(endpoint.rawValue, status: Int(error.status.code))
         let (head, body) = error.parts
-        var fields = head.headerFields
-        fields[.contentLength] = String(body.readableBytes)
-        fields[.date] = HTTPDate.now()
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: head.status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.write(wrapOutboundOut(.end(nil)), promise: nil)
-        needsFlush = true
+        writeWhole(context, head, body)
     }
 
     /// Runs the request in a task of its own and writes its answer back on this connection's
