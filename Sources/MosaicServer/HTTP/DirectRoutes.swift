@@ -72,6 +72,14 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// How far the answer a gateway task writes has gone.
+    struct GatewayAnswer {
+        var headWritten = false
+        /// No `Content-Length`: flushed part by part.
+        var streaming = false
+        var ended = false
+    }
+
     /// What a gateway request brought in its head, kept until its body has arrived.
     struct GatewayStart {
         let gateway: Gateway
@@ -103,13 +111,11 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var readHeld = false
     /// The gateway request whose body is being read.
     var gatewayStart: GatewayStart?
-    /// A gateway request's task has not finished writing its answer: later requests wait in
-    /// `queued` (parts already decoded) or unread in the socket, so that answers keep their order.
-    var gatewayInFlight = false
-    /// The gateway answer being written has its head out / is a stream / has ended.
-    var gatewayHeadWritten = false
-    var gatewayStreaming = false
-    var gatewayEnded = false
+    /// The gateway answer a task is writing; nil when none is. While there is one, later
+    /// requests wait in `queued` (parts already decoded) or unread in the socket, so that answers
+    /// keep their order.
+    var gatewayAnswer: GatewayAnswer?
+    var gatewayInFlight: Bool { gatewayAnswer != nil }
     var queued: [NIOAny] = []
 
     init(service: RoutingService) {
@@ -229,9 +235,9 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return nil
         }
         if head.headerFields[.connection] != nil { return nil }
-        if let length = head.headerFields[.contentLength], let n = Int(length) {
-            let max = if case .gateway = endpoint, let g = service.gateway { g.loaded.file.maxBodyBytes } else { limit }
-            if n > max { return nil }
+        // A gateway request's limit is checked after its key (`startGateway`), as the router's handler does.
+        if endpoint == .route || endpoint == .echo, let length = head.headerFields[.contentLength], let n = Int(length), n > limit {
+            return nil
         }
         return endpoint
     }
@@ -293,6 +299,10 @@ extension DirectRouteHandler {
         let loaded = gateway.loaded
         do throws(OpenAIError) {
             let key = try RoutingService.virtualKey(head.headerFields, loaded.file)
+            let max = loaded.file.maxBodyBytes
+            if let length = head.headerFields[.contentLength], let n = Int(length), n > max {
+                throw OpenAIError(APIError.declaredBodyOverLimit(n, max))
+            }
             gatewayStart = GatewayStart(gateway: gateway, loaded: loaded, headers: head.headerFields, key: key, arrived: arrived)
         } catch {
             state = .discarding
@@ -300,7 +310,8 @@ extension DirectRouteHandler {
         }
     }
 
-    /// An error answered before the body was read whole (401, 413), counted as the gateway counts.
+    /// An error answered before the body was read whole (401, 413), counted as the gateway counts;
+    /// the rest of the body is dropped as it arrives.
     func writeGatewayError(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ error: OpenAIError) {
         service.gateway?.answered(endpoint.rawValue, status: Int(error.status.code))
         let (head, body) = error.parts
@@ -310,9 +321,7 @@ extension DirectRouteHandler {
     /// Runs the request in a task of its own and writes its answer back on this connection's
     /// event loop; until the answer has ended, later requests on the connection wait.
     func answerGateway(_ context: ChannelHandlerContext, _ endpoint: GatewayCall.Endpoint, _ start: GatewayStart, _ body: ByteBuffer) {
-        gatewayInFlight = true
-        gatewayHeadWritten = false
-        gatewayEnded = false
+        gatewayAnswer = GatewayAnswer()
         let loop = context.eventLoop
         let bound = NIOLoopBound(Bound(handler: self, context: context), eventLoop: loop)
         let service = self.service
@@ -338,8 +347,9 @@ extension DirectRouteHandler {
     /// The answer's task is done: a body that failed half-way closes the connection (the client
     /// cannot tell where it ended), else the requests that waited go on.
     func gatewayAnswered(_ context: ChannelHandlerContext, failed: Bool) {
-        gatewayInFlight = false
-        if failed || !gatewayEnded {
+        let ended = gatewayAnswer?.ended == true
+        gatewayAnswer = nil
+        if failed || !ended {
             context.close(promise: nil)
             return
         }
@@ -367,16 +377,16 @@ extension DirectRouteHandler {
     /// at its end; a stream (no `Content-Length`) part by part. Returns the write to wait for
     /// when NIO's buffer is full (back-pressure from a slow client) or the client has gone, else nil.
     func gatewayWrite(_ context: ChannelHandlerContext, head: HTTPResponse, _ part: HTTPResponsePart) -> EventLoopFuture<Void>? {
-        if !gatewayHeadWritten {
-            gatewayHeadWritten = true
-            gatewayStreaming = head.headerFields[.contentLength] == nil
+        var answer = gatewayAnswer ?? GatewayAnswer()
+        if !answer.headWritten {
+            answer.headWritten = true
+            answer.streaming = head.headerFields[.contentLength] == nil
             context.write(wrapOutboundOut(.head(head)), promise: nil)
         }
+        if case .end = part { answer.ended = true }
+        gatewayAnswer = answer
         let written: EventLoopFuture<Void>
-        if case .end = part {
-            gatewayEnded = true
-            written = context.writeAndFlush(wrapOutboundOut(part))
-        } else if gatewayStreaming {
+        if answer.ended || answer.streaming {
             written = context.writeAndFlush(wrapOutboundOut(part))
         } else {
             written = context.write(wrapOutboundOut(part))

@@ -147,7 +147,7 @@ public enum ServeApplication {
 
     static func readBody(_ request: Request, limit: Int) async throws(APIError) -> ByteBuffer {
         if let length = request.headers[.contentLength], let n = Int(length), n > limit {
-            throw APIError(status: .contentTooLarge, message: "the body is \(n) bytes; at most \(limit) are accepted", field: nil)
+            throw APIError.declaredBodyOverLimit(n, limit)
         }
         var collected: ByteBuffer? = nil
         do {
