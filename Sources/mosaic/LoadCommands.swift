@@ -9,13 +9,20 @@ extension SeriesFile.GapPolicy: ExpressibleByArgument {}
 
 /// Where a series comes from: the store's requests, or a `timestamp,value` file.
 struct SeriesSourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store.", valueName: "file")) var series: String?
+    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store (or statsforecast's unique_id,ds,y).", valueName: "file")) var series: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --series: the series to read from a file of several (its unique_id column).", valueName: "id"))
+    var id: String?
 
     @Option(name: .long, help: "With --series: how to treat missing points and empty values (missing: keep them missing for the forecasters' hygiene to replace; zero; linear; error: refuse them).")
     var fillGaps: SeriesFile.GapPolicy = .missing
 
     /// The store's series, when no file is given.
     @OptionGroup var window: StoreSeriesOptions
+
+    func validate() throws {
+        if id != nil && series == nil { throw ValidationError("--id chooses a series of a --series file; pass the file") }
+    }
 
     struct Loaded {
         var series: [(group: String, start: Int64, values: [Double])]
@@ -29,14 +36,14 @@ struct SeriesSourceOptions: ParsableArguments {
     /// (a cut interval would look like a dip).
     func load() throws -> Loaded {
         if let path = series {
-            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps) }
+            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps, id: id) }
             if s.filled > 0 {
                 let how = fillGaps == .missing ? "kept missing for the hygiene to replace"
                     : fillGaps == .zero ? "filled with zeros" : "interpolated linearly"
                 printError("\(path): \(s.filled) of \(s.values.count) points missing or empty, \(how) (--fill-gaps error refuses them)")
             }
             let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h" : "\(s.interval / 60_000_000)m"
-            return Loaded(series: [((path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
+            return Loaded(series: [(id ?? (path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")
         }
         let all = try window.fetch()

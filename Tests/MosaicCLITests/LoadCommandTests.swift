@@ -40,6 +40,26 @@ import Testing
         #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
     }
 
+    /// statsforecast's long format (`unique_id,ds,y`, several series in one file) gives the
+    /// same holdout scores as the series on its own.
+    @Test func forecastReadsOneSeriesOfALongFormatFile() throws {
+        let tmp = TemporaryDirectory("load-long")
+        let file = Self.seriesFile(tmp)
+        let rows = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst()
+        let long = tmp.write("long.csv", (["unique_id,ds,y"] + rows.flatMap { ["a,\($0)", "b,\($0.prefix(while: { $0 != "," })),1"] })
+            .joined(separator: "\n") + "\n")
+        let plain = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "csv"])
+        let chosen = try MosaicBinary.run(["forecast", "--series", long, "--id", "a", "--holdout", "48", "--format", "csv"])
+        #expect(plain.status == 0 && chosen.status == 0, "stderr: \(plain.stderr) \(chosen.stderr)")
+        #expect(chosen.stdout == plain.stdout.replacingOccurrences(of: "load.csv", with: "a"))
+        let both = try MosaicBinary.run(["forecast", "--series", long, "--holdout", "48"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("long.csv:3: column unique_id: 'b' is a second series after 'a'; choose one with --id"), "\(both.stderr)")
+        let stray = try MosaicBinary.run(["forecast", "--id", "a", "--holdout", "48"])
+        #expect(stray.status != 0)
+        #expect(stray.stderr.contains("--id chooses a series of a --series file"), "\(stray.stderr)")
+    }
+
     @Test func missingPointsAreLeftToTheHygieneUnlessRefused() throws {
         let tmp = TemporaryDirectory("load-gaps")
         let file = Self.seriesFile(tmp, emptyHour: 6)

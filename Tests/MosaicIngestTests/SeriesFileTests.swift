@@ -33,6 +33,37 @@ struct SeriesFileTests {
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .linear) }  // an empty value stays an error
     }
 
+    @Test func readsStatsforecastsLongFormat() throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("long.csv", """
+            unique_id,ds,y
+            H1,2024-01-01 00:00:00,1
+            H2,2024-01-01 00:00:00,10
+            H1,2024-01-01 01:00:00,2
+            H2,2024-01-01 01:00:00,
+            H1,2024-01-01 03:00:00,4
+
+            """)
+        let h1 = try SeriesFile.read(path: p, gaps: .zero, id: "H1")
+        #expect(h1.start == Timestamp.parse("2024-01-01T00:00:00Z") && h1.interval == 3_600_000_000)
+        #expect(h1.values == [1, 2, 0, 4])
+        let h2 = try SeriesFile.read(path: p, gaps: .missing, id: "H2")
+        #expect(h2.values.count == 2 && h2.values[0] == 10 && h2.values[1].isNaN)
+        // Errors name the file's own column names.
+        let empty = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, id: "H2") }
+        #expect(empty?.description == "\(p):5: column y: is empty")
+        let two = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(two?.description == "\(p):3: column unique_id: 'H2' is a second series after 'H1'; choose one with --id")
+        let none = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, id: "H3") }
+        #expect(none?.description == "\(p): no rows of the series 'H3' (unique_id here: H1, H2)")
+        let single = tmp.write("one.csv", "unique_id,ds,y\nH1,2024-01-01,1\nH1,2024-01-02,2\n")
+        #expect(try SeriesFile.read(path: single).values == [1, 2])
+        let plain = tmp.write("plain.csv", "ds,y\n2024-01-01,1\n2024-01-02,2\n")
+        #expect(try SeriesFile.read(path: plain).interval == 86_400_000_000)
+        let noID = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: plain, id: "H1") }
+        #expect(noID?.description == "\(plain): line 1: no unique_id column to choose the series 'H1' by")
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
