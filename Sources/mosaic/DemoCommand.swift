@@ -143,8 +143,7 @@ struct DemoCommand: ParsableCommand {
         } else {
             return print("5/11 quality: skipped — \(Self.qualitySample) is not here (run from the repository, or pass --quality-data FILE)")
         }
-        let (examples, field) = try readQualityExamples(path, strongColumn: RouteLLMData.defaultStrongColumn,
-                                                        weakColumn: RouteLLMData.defaultWeakColumn, groupColumn: nil)
+        let (examples, field) = try CorrectnessColumnOptions.parse([]).read(path)
         print("5/11 quality: which prompts the weak model can take — \(examples.count.formatted()) prompts of \(path) "
               + "(\(RouteLLMData.modelName(column: RouteLLMData.defaultStrongColumn)) and \(RouteLLMData.modelName(column: RouteLLMData.defaultWeakColumn)) right or wrong), "
               + "fitted on four fifths, scored on the fifth it never saw beside the baselines")

@@ -17,34 +17,26 @@ struct EvalRoutingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routing",
         abstract: "Evaluate a routing model file on a request log or a per-prompt correctness file.",
-        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file in RouteLLM's layout (prompt plus <model>_correct columns) gives the quality model's APGR and CPT next to the random router. The data is only read, never stored."
+        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file (RouteLLM's layout: prompt plus <model>_correct columns; or any CSV whose columns --prompt-column, --strong-column and --weak-column name) gives the quality model's APGR and CPT next to the random router. The data is only read, never stored."
     )
 
     @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file")) var model: String
     @Option(name: .long, help: ArgumentHelp("The evaluation data.", valueName: "file")) var data: String
     @Option(name: .long, help: "Request-log format of --data (default: detect).") var dataFormat: RequestLogFormat?
 
-    @Option(name: .long, help: "The strong model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultStrongColumn)).")
-    var strongColumn: String?
-
-    @Option(name: .long, help: "The weak model's correctness column; given, --data is read as a correctness file (default: \(RouteLLMData.defaultWeakColumn)).")
-    var weakColumn: String?
-
-    @Option(name: .long, help: "The group column of a correctness file (default: subject, else category, when present).") var groupColumn: String?
+    /// Naming any of these columns reads --data as a correctness file.
+    @OptionGroup var columns: CorrectnessColumnOptions
     @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).") var start: String?
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: FormatOptions
 
     func run() throws {
         let m = try loadRoutingModel(model)
-        // A correctness file: named correctness columns, or a header with a prompt and *_correct columns.
+        // A correctness file: named columns, or a header with a prompt and *_correct columns.
         let header = (try? RouteLLMData.header(path: data)) ?? []
-        if strongColumn != nil || weakColumn != nil || groupColumn != nil
-            || (header.contains("prompt") && header.contains { $0.hasSuffix("_correct") }) {
+        if columns.named || (header.contains(RouteLLMData.defaultPromptColumn) && header.contains { $0.hasSuffix("_correct") }) {
             guard let q = m.quality else { throw CLIError("\(model): the model has no quality head to evaluate on \(data)") }
-            let (examples, _) = try readQualityExamples(data, strongColumn: strongColumn ?? RouteLLMData.defaultStrongColumn,
-                                                        weakColumn: weakColumn ?? RouteLLMData.defaultWeakColumn,
-                                                        groupColumn: groupColumn)
+            let (examples, _) = try columns.read(data)
             let name = (data as NSString).lastPathComponent
             let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {

@@ -50,11 +50,7 @@ struct TrainRoutingCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Per-prompt correctness file for the quality model (RouteLLM layout).", valueName: "file"))
     var qualityData: String?
 
-    @Option(name: .long, help: "The strong model's correctness column in --quality-data.") var strongColumn = RouteLLMData.defaultStrongColumn
-    @Option(name: .long, help: "The weak model's correctness column in --quality-data.") var weakColumn = RouteLLMData.defaultWeakColumn
-
-    @Option(name: .long, help: "The group column in --quality-data (default: subject, else category, when present); groups get shrunk priors.")
-    var groupColumn: String?
+    @OptionGroup var columns: CorrectnessColumnOptions
 
     @Flag(name: .long, help: "Also report leave-groups-out and random-prompt cross-validation of the quality model beside the baselines (slow: refits per fold).")
     var crossValidate = false
@@ -118,26 +114,46 @@ struct TrainRoutingCommand: ParsableCommand {
     func qualityExamples() throws -> (rows: [QualityExample], dataset: String, strong: String, weak: String,
                                       targets: (QualityModel.Target, QualityModel.Target), groupField: String)? {
         guard let qualityData else { return nil }
-        let (rows, field) = try readQualityExamples(qualityData, strongColumn: strongColumn, weakColumn: weakColumn,
-                                                    groupColumn: groupColumn)
-        return (rows, (qualityData as NSString).lastPathComponent, RouteLLMData.modelName(column: strongColumn),
-                RouteLLMData.modelName(column: weakColumn), (strong.target, weak.target), field)
+        let (rows, field) = try columns.read(qualityData)
+        return (rows, (qualityData as NSString).lastPathComponent, RouteLLMData.modelName(column: columns.strong),
+                RouteLLMData.modelName(column: columns.weak), (strong.target, weak.target), field)
     }
 }
 
-/// Reads a correctness file as quality examples; each row's group becomes the tag
-/// `<group column>:<value>`. Returns the examples and the group column's name.
-func readQualityExamples(_ path: String, strongColumn: String, weakColumn: String,
-                         groupColumn: String?) throws -> ([QualityExample], String) {
-    let rows: [QualityRow]
-    let header: [String]
-    do {
-        header = try RouteLLMData.header(path: path)
-        rows = try RouteLLMData.read(path: path, strongColumn: strongColumn, weakColumn: weakColumn, groupColumn: groupColumn)
-    } catch { throw CLIError(error.description) }
-    let field = RouteLLMData.groupColumn(header: header, requested: groupColumn) ?? "group"
-    return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
-                                      weakCorrect: $0.weakCorrect, tags: $0.group.map { ["\(field):\($0)"] } ?? []) }, field)
+/// The columns of a correctness file (`train routing --quality-data`, `eval routing --data`):
+/// RouteLLM's layout unless named, so that any CSV with a prompt and two correctness columns reads.
+struct CorrectnessColumnOptions: ParsableArguments {
+    @Option(name: .long, help: "The correctness file's prompt column (default: \(RouteLLMData.defaultPromptColumn)).")
+    var promptColumn: String?
+
+    @Option(name: .long, help: "The strong model's correctness column: True/False or 1/0 (default: \(RouteLLMData.defaultStrongColumn)).")
+    var strongColumn: String?
+
+    @Option(name: .long, help: "The weak model's correctness column (default: \(RouteLLMData.defaultWeakColumn)).")
+    var weakColumn: String?
+
+    @Option(name: .long, help: "The correctness file's group column (default: subject, else category, when present); groups get shrunk priors.")
+    var groupColumn: String?
+
+    var strong: String { strongColumn ?? RouteLLMData.defaultStrongColumn }
+    var weak: String { weakColumn ?? RouteLLMData.defaultWeakColumn }
+    /// Whether any column is named (then `eval routing` reads its data as a correctness file).
+    var named: Bool { promptColumn != nil || strongColumn != nil || weakColumn != nil || groupColumn != nil }
+
+    /// Reads a correctness file as quality examples; each row's group becomes the tag
+    /// `<group column>:<value>`. Returns the examples and the group column's name.
+    func read(_ path: String) throws -> ([QualityExample], String) {
+        let rows: [QualityRow]
+        let header: [String]
+        do {
+            header = try RouteLLMData.header(path: path)
+            rows = try RouteLLMData.read(path: path, promptColumn: promptColumn ?? RouteLLMData.defaultPromptColumn,
+                                         strongColumn: strong, weakColumn: weak, groupColumn: groupColumn)
+        } catch { throw CLIError(error.description) }
+        let field = RouteLLMData.groupColumn(header: header, requested: groupColumn) ?? "group"
+        return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
+                                          weakCorrect: $0.weakCorrect, tags: $0.group.map { ["\(field):\($0)"] } ?? []) }, field)
+    }
 }
 
 struct TrainedRouting {

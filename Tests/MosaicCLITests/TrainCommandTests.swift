@@ -50,13 +50,13 @@ import Testing
         #expect(show.stdout.contains("loaded and checked in"))
     }
 
-    /// Correctness columns named on the command line make any CSV a correctness file (not only
-    /// one with `*_correct` columns), for training and for evaluation.
+    /// Columns named on the command line make any CSV a correctness file (not only one with a
+    /// `prompt` and `*_correct` columns), for training and for evaluation.
     @Test func namedCorrectnessColumnsMakeAnyCSVACorrectnessFile() throws {
         let tmp = TemporaryDirectory("train-quality")
-        func file(_ name: String, seed: UInt64) -> String {
+        func file(_ name: String, seed: UInt64, prompt: String = "prompt") -> String {
             var random = SeededRandom(seed: seed)
-            var csv = "topic,prompt,big,small\n"
+            var csv = "topic,\(prompt),big,small\n"
             let topics = ["algebra", "history", "law", "music"]
             for i in 0..<400 {
                 let hard = random.bernoulli(0.4)
@@ -65,7 +65,7 @@ import Testing
             }
             return tmp.write(name, csv)
         }
-        let train = file("train.csv", seed: 1), test = file("test.csv", seed: 2)
+        let train = file("train.csv", seed: 1), test = file("test.csv", seed: 2, prompt: "question")
         let t = try MosaicBinary.run(["train", "routing", "--db", tmp.file("q.sqlite"), "--out", tmp.file("q.json"), "--quality-data", train,
                                       "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
         #expect(t.status == 0, "stderr: \(t.stderr)")
@@ -75,17 +75,23 @@ import Testing
         #expect(scorer.groups.map(\.field) == ["topic"])
         #expect(Set(scorer.groups[0].advantage.keys) == ["algebra", "history", "law", "music"])
 
-        let e = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "big",
-                                      "--weak-column", "small", "--format", "csv"])
+        let e = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
+                                      "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
         #expect(e.status == 0, "stderr: \(e.stderr)")
         let lines = e.stdout.split(separator: "\n")
         #expect(lines.first == "router,split,prompts,apgr,cpt50_pct_strong,cpt80_pct_strong")
         let routers = lines.dropFirst().map { String($0.split(separator: ",")[0]) }
         #expect(routers == ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"])
 
-        let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "huge"])
+        let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
+                                            "--strong-column", "huge"])
         #expect(missing.status != 0)
-        #expect(missing.stderr.contains("test.csv") && missing.stderr.contains("no column 'huge'"), "stderr: \(missing.stderr)")
+        #expect(missing.stderr.contains("test.csv: line 1: no column 'huge' (the columns here: topic, question, big, small)"),
+                "stderr: \(missing.stderr)")
+        let noPrompt = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "big",
+                                             "--weak-column", "small"])
+        #expect(noPrompt.status != 0)
+        #expect(noPrompt.stderr.contains("no column 'prompt' (the columns here: topic, question, big, small)"), "stderr: \(noPrompt.stderr)")
     }
 
     @Test func badModelFilesAndEmptyStoresGiveClearErrors() throws {

@@ -15,13 +15,15 @@ public struct QualityRow: Sendable, Equatable {
 /// Reads per-prompt correctness files in RouteLLM's layout (e.g. `mmlu_routing_train.csv`:
 /// `subject,prompt_id,prompt,mixtral_8x7b_instruct_correct,gpt_4_1106_preview_correct`).
 ///
-/// The prompt is the `prompt` column; the id is `prompt_id` when present, otherwise the first
+/// The prompt is the `prompt` column (or the one `promptColumn` names, so that any CSV with a
+/// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the first
 /// 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
 /// or 1/0; which is the strong and which the weak model is given by column name. A `subject`
 /// (else `category`) column, or the one named by `groupColumn`, gives each row's group.
 public enum RouteLLMData {
     public static let defaultStrongColumn = "gpt_4_1106_preview_correct"
     public static let defaultWeakColumn = "mixtral_8x7b_instruct_correct"
+    public static let defaultPromptColumn = "prompt"
 
     /// The model a correctness column names (`gpt_4_1106_preview_correct` → `gpt_4_1106_preview`).
     public static func modelName(column: String) -> String {
@@ -39,18 +41,17 @@ public enum RouteLLMData {
         try CSVReader(path: path).header(expected: "prompt and correctness columns")
     }
 
-    public static func read(path: String, strongColumn: String = defaultStrongColumn,
+    public static func read(path: String, promptColumn: String = defaultPromptColumn, strongColumn: String = defaultStrongColumn,
                             weakColumn: String = defaultWeakColumn, groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "prompt and correctness columns")
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {
-                let candidates = header.filter { $0.hasSuffix("_correct") }
-                throw .file(path: path, reason: "line 1: no column '\(name)' (correctness columns here: \(candidates.joined(separator: ", ")))")
+                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(header.joined(separator: ", ")))")
             }
             return i
         }
-        let cPrompt = try column("prompt")
+        let cPrompt = try column(promptColumn)
         let cStrong = try column(strongColumn), cWeak = try column(weakColumn)
         let cID = header.firstIndex(of: "prompt_id")
         let cGroup = try groupColumn.map { name throws(IngestError) in try column(name) }
@@ -70,7 +71,7 @@ public enum RouteLLMData {
             }
             let promptBytes = reader.field(cPrompt)
             guard ByteParsing.isCleanText(promptBytes) || String(validating: promptBytes, as: UTF8.self) != nil else {
-                throw .row(file: path, line: line, column: "prompt", reason: "is not valid UTF-8")
+                throw .row(file: path, line: line, column: promptColumn, reason: "is not valid UTF-8")
             }
             let prompt = ByteParsing.text(promptBytes)
             var id = cID.map { ByteParsing.text(reader.field($0)) } ?? ""
