@@ -6,6 +6,7 @@ import MosaicLearn
 import MosaicStore
 
 extension SeriesFile.GapPolicy: ExpressibleByArgument {}
+extension SeriesFile.Resampling.Aggregate: ExpressibleByArgument {}
 
 /// Where a series comes from: the store's requests, or a `timestamp,value` file.
 struct SeriesSourceOptions: ParsableArguments {
@@ -13,6 +14,12 @@ struct SeriesSourceOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("With --series: the series to read from a file of several (its unique_id column).", valueName: "id"))
     var id: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --series: gather the points into intervals of this length (10m, 1h, 1d), for irregular or repeated timestamps; needs --aggregate.", valueName: "interval"))
+    var resample: String?
+
+    @Option(name: .long, help: "With --resample: each interval's mean (levels: latency, CPU) or sum (counts: requests; a first or last interval the points do not cover whole is left out).")
+    var aggregate: SeriesFile.Resampling.Aggregate?
 
     @Option(name: .long, help: "With --series: how to treat missing points and empty values (missing: keep them missing for the forecasters' hygiene to replace; zero; linear; error: refuse them).")
     var fillGaps: SeriesFile.GapPolicy = .missing
@@ -22,6 +29,15 @@ struct SeriesSourceOptions: ParsableArguments {
 
     func validate() throws {
         if id != nil && series == nil { throw ValidationError("--id chooses a series of a --series file; pass the file") }
+        if resample != nil && series == nil { throw ValidationError("--resample gathers the points of a --series file; pass the file") }
+        if let resample, aggregate == nil {
+            throw ValidationError("--resample \(resample) needs --aggregate: mean for levels (latency, CPU), sum for counts (requests)")
+        }
+        if aggregate != nil && resample == nil { throw ValidationError("--aggregate goes with --resample INTERVAL") }
+        if let resample {
+            let step = try parseDuration(resample, option: "--resample")
+            if step < 60_000_000 || step % 60_000_000 != 0 { throw ValidationError("--resample \(resample) must be a whole number of minutes") }
+        }
     }
 
     struct Loaded {
@@ -36,13 +52,15 @@ struct SeriesSourceOptions: ParsableArguments {
     /// (a cut interval would look like a dip).
     func load() throws -> Loaded {
         if let path = series {
-            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps, id: id) }
+            let resampling = try resample.map { SeriesFile.Resampling(interval: try parseDuration($0, option: "--resample"), aggregate: aggregate ?? .mean) }
+            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps, id: id, resample: resampling) }
             if s.filled > 0 {
                 let how = fillGaps == .missing ? "kept missing for the hygiene to replace"
                     : fillGaps == .zero ? "filled with zeros" : "interpolated linearly"
                 printError("\(path): \(s.filled) of \(s.values.count) points missing or empty, \(how) (--fill-gaps error refuses them)")
             }
-            let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h" : "\(s.interval / 60_000_000)m"
+            let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h"
+                : s.interval % 60_000_000 == 0 ? "\(s.interval / 60_000_000)m" : "\(Double(s.interval) / 1e6)s"
             return Loaded(series: [(id ?? (path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 import MosaicLearn
 import MosaicTestSupport
 import Testing
@@ -58,6 +59,28 @@ import Testing
         let stray = try MosaicBinary.run(["forecast", "--id", "a", "--holdout", "48"])
         #expect(stray.status != 0)
         #expect(stray.stderr.contains("--id chooses a series of a --series file"), "\(stray.stderr)")
+    }
+
+    /// Half-hourly counts, each hour's value split in two, summed back to hours by `--resample
+    /// 1h --aggregate sum` give the hourly series' forecast exactly (halving is exact).
+    @Test func resamplingSumsFinerCountsIntoTheHourlySeries() throws {
+        let tmp = TemporaryDirectory("load-resample")
+        let file = Self.seriesFile(tmp)
+        var halves = ["timestamp,value"]
+        for row in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let parts = row.split(separator: ",")
+            let t = try #require(Timestamp.parse(String(parts[0]))), v = try #require(Double(parts[1]))
+            halves += ["\(Timestamp.format(t)),\(v / 2)", "\(Timestamp.format(t + 1_800_000_000)),\(v / 2)"]
+        }
+        let fine = tmp.write("fine.csv", halves.joined(separator: "\n") + "\n")
+        let hourly = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "csv"])
+        let summed = try MosaicBinary.run(["forecast", "--series", fine, "--resample", "1h", "--aggregate", "sum",
+                                           "--holdout", "48", "--format", "csv"])
+        #expect(hourly.status == 0 && summed.status == 0, "stderr: \(hourly.stderr) \(summed.stderr)")
+        #expect(summed.stdout == hourly.stdout.replacingOccurrences(of: "load.csv", with: "fine.csv"))
+        let bare = try MosaicBinary.run(["forecast", "--series", fine, "--resample", "1h"])
+        #expect(bare.status != 0)
+        #expect(bare.stderr.contains("--resample 1h needs --aggregate: mean for levels (latency, CPU), sum for counts (requests)"), "\(bare.stderr)")
     }
 
     @Test func missingPointsAreLeftToTheHygieneUnlessRefused() throws {

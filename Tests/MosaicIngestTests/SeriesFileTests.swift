@@ -64,6 +64,70 @@ struct SeriesFileTests {
         #expect(noID?.description == "\(plain): line 1: no unique_id column to choose the series 'H1' by")
     }
 
+    /// Irregular points with a repeated timestamp and an empty value (the first rows of NAB's
+    /// realTraffic/TravelTime_387.csv, with a repeat, an empty value and a gap added). The
+    /// expected values are pandas 2.3.3's:
+    /// `df.resample('1h').mean()`, `df.resample('30min').mean()` and
+    /// `df.resample('1h').sum(min_count=1)`, whose first and last hours the points do not cover
+    /// whole (the median spacing is 16 minutes), so `sum` leaves them out.
+    @Test func resamplingGathersIrregularPointsAsPandasDoes() throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("irregular.csv", """
+            timestamp,value
+            2015-07-10 14:24:00,564
+            2015-07-10 14:38:00,730
+            2015-07-10 14:48:00,770
+            2015-07-10 15:03:00,910
+            2015-07-10 15:22:00,1035
+            2015-07-10 15:22:00,1001
+            2015-07-10 15:42:00,953
+            2015-07-10 17:05:00,620
+            2015-07-10 17:15:00,
+            2015-07-10 17:31:00,588
+            2015-07-10 17:52:00,575
+            2015-07-10 18:02:00,560
+
+            """)
+        func read(_ minutes: Int64, _ aggregate: SeriesFile.Resampling.Aggregate) throws -> LoadedSeries {
+            try SeriesFile.read(path: p, gaps: .missing, resample: .init(interval: minutes * 60_000_000, aggregate: aggregate))
+        }
+        func same(_ a: [Double], _ b: [Double]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { $0.isNaN ? $1.isNaN : abs($0 - $1) <= 1e-12 * abs($1) }
+        }
+        let hourly = try read(60, .mean)
+        #expect(hourly.start == Timestamp.parse("2015-07-10T14:00:00Z") && hourly.interval == 3_600_000_000)
+        #expect(same(hourly.values, [688.0, 974.75, .nan, 594.3333333333334, 560.0]), "\(hourly.values)")
+        #expect(hourly.filled == 1)
+        let halfHourly = try read(30, .mean)
+        #expect(same(halfHourly.values, [564.0, 750.0, 982.0, 953.0, .nan, .nan, 620.0, 581.5, 560.0]), "\(halfHourly.values)")
+        let sums = try read(60, .sum)
+        #expect(sums.start == Timestamp.parse("2015-07-10T15:00:00Z"))
+        #expect(same(sums.values, [3899.0, .nan, 1783.0]), "\(sums.values)")
+
+        // Without resampling the repeat is refused, with the way out named.
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .missing) }
+        #expect(e?.description == "\(p):7: column timestamp: 2015-07-10T15:22:00Z does not come after 2015-07-10T15:22:00Z; the series must be in time order without repeats (--resample gathers repeated or irregular timestamps into intervals)")
+        // Going back in time stays an error when resampling.
+        let back = tmp.write("back.csv", "timestamp,value\n2024-01-01T01:00:00Z,1\n2024-01-01T00:00:00Z,2\n")
+        #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: back, resample: .init(interval: 3_600_000_000, aggregate: .mean)) }
+    }
+
+    /// Points minutes apart at uneven spacing would make a grid of mostly holes on the
+    /// smallest spacing: refused, with the most common spacing named.
+    @Test func irregularTimestampsAreRefusedWithoutResampling() throws {
+        let tmp = TemporaryDirectory()
+        var lines = ["timestamp,value"]
+        var t = Timestamp.parse("2024-01-01T00:00:00Z")!
+        for i in 0..<40 {
+            lines.append("\(Timestamp.format(t)),\(i)")
+            t += Int64(i % 7 == 3 ? 1 : 10) * 60_000_000
+        }
+        let p = tmp.write("uneven.csv", lines.joined(separator: "\n") + "\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .missing) }
+        #expect(e?.description == "\(p): the timestamps are irregular: on the smallest spacing (60 s) 297 of 337 points would be missing; gather them into intervals with --resample (the most common spacing here is 600 s) and --aggregate mean|sum")
+        #expect(try SeriesFile.read(path: p, resample: .init(interval: 3_600_000_000, aggregate: .sum)).values.count == 5)  // 00:00–05:00; the hour from 05:00 ends at 05:36
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),

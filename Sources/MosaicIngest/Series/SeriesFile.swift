@@ -36,9 +36,33 @@ public enum SeriesFile {
         case missing
     }
 
+    /// Points gathered into intervals of a fixed length (for irregular or repeated timestamps,
+    /// or a finer step than the forecast needs).
+    public struct Resampling: Sendable, Equatable {
+        public enum Aggregate: String, Sendable, CaseIterable {
+            /// The mean of the interval's points: levels (latency, CPU, speed).
+            case mean
+            /// Their sum: counts (requests, bytes). A first or last interval that the points
+            /// do not cover whole would read as a dip, so it is left out.
+            case sum
+        }
+
+        /// The interval, µs; intervals start at whole multiples of it since the epoch (UTC).
+        public var interval: Int64
+        public var aggregate: Aggregate
+
+        public init(interval: Int64, aggregate: Aggregate) {
+            self.interval = interval
+            self.aggregate = aggregate
+        }
+    }
+
     /// Reads the series in `path`; with a `unique_id` column, the series `id` names (nil: the
-    /// file must hold one series).
-    public static func read(path: String, gaps: GapPolicy = .error, id: String? = nil) throws(IngestError) -> LoadedSeries {
+    /// file must hold one series). With `resample`, timestamps may repeat and need not sit on a
+    /// grid: the points are gathered into its intervals, and an interval without points is a
+    /// missing point.
+    public static func read(path: String, gaps: GapPolicy = .error, id: String? = nil,
+                            resample: Resampling? = nil) throws(IngestError) -> LoadedSeries {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
         guard let ct = header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds"),
@@ -74,6 +98,10 @@ public enum SeriesFile {
             guard let ts = Timestamp.parse(tb) else {
                 throw .row(file: path, line: line, column: tName, reason: "'\(ByteParsing.excerpt(tb))' is not an ISO 8601 timestamp")
             }
+            if let last = times.last, ts < last || (ts == last && resample == nil) {
+                throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order"
+                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
+            }
             if vb.count == 0 && gaps == .missing {
                 times.append(ts)
                 values.append(.nan)
@@ -84,9 +112,6 @@ public enum SeriesFile {
                 let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
                 throw .row(file: path, line: line, column: vName, reason: what)
             }
-            if let last = times.last, ts <= last {
-                throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order without repeats")
-            }
             times.append(ts)
             values.append(v)
             lines.append(line)
@@ -94,9 +119,19 @@ public enum SeriesFile {
         if let id, times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
         }
+        if let resample { (times, values, lines) = gather(times, values, lines, resample) }
         guard times.count >= 2 else { throw .file(path: path, reason: "a series needs at least two points") }
-        var interval = Int64.max
-        for i in 1..<times.count { interval = min(interval, times[i] - times[i - 1]) }
+        var interval = resample?.interval ?? Int64.max
+        if resample == nil {
+            for i in 1..<times.count { interval = min(interval, times[i] - times[i - 1]) }
+            // Irregular sampling (points minutes apart at uneven spacing) puts most of the
+            // smallest spacing's grid out of the file: refuse it rather than fit a grid that is
+            // mostly holes.
+            let grid = (times[times.count - 1] - times[0]) / interval + 1
+            if grid > 2 * Int64(times.count) {
+                throw .file(path: path, reason: "the timestamps are irregular: on the smallest spacing (\(interval / 1_000_000) s) \(grid - Int64(times.count)) of \(grid) points would be missing; gather them into intervals with --resample (the most common spacing here is \(mostCommonGap(times) / 1_000_000) s) and --aggregate mean|sum")
+            }
+        }
         var out: [Double] = []
         out.reserveCapacity(values.count)
         var filled = 0
@@ -127,5 +162,47 @@ public enum SeriesFile {
         }
         if gaps == .missing { filled += values.filter(\.isNaN).count }
         return LoadedSeries(start: times[0], interval: interval, values: out, filled: filled)
+    }
+
+    /// The points gathered into `r`'s intervals: each interval that has points, at its start,
+    /// with their mean or sum (NaN when all of them are missing) and the line of its first point.
+    /// With `sum`, a first or last interval the points do not cover whole is left out: it starts
+    /// more than the median spacing after the interval's start, or ends more than that before
+    /// its end.
+    static func gather(_ times: [Int64], _ values: [Double], _ lines: [Int],
+                       _ r: Resampling) -> ([Int64], [Double], [Int]) {
+        guard !times.isEmpty else { return ([], [], []) }
+        func start(_ t: Int64) -> Int64 { t - ((t % r.interval) + r.interval) % r.interval }
+        var outTimes: [Int64] = [], outValues: [Double] = [], outLines: [Int] = []
+        var i = 0
+        while i < times.count {
+            let b = start(times[i])
+            var sum = 0.0, count = 0
+            let first = i
+            while i < times.count && start(times[i]) == b {
+                if !values[i].isNaN { sum += values[i]; count += 1 }
+                i += 1
+            }
+            outTimes.append(b)
+            outValues.append(count == 0 ? .nan : r.aggregate == .sum ? sum : sum / Double(count))
+            outLines.append(lines[first])
+        }
+        if r.aggregate == .sum && times.count >= 2 {
+            var gaps = zip(times.dropFirst(), times).map { $0 - $1 }.filter { $0 > 0 }
+            gaps.sort()
+            let spacing = gaps.isEmpty ? 0 : gaps[gaps.count / 2]
+            let cutLast = times[times.count - 1] + spacing < start(times[times.count - 1]) + r.interval
+            let cutFirst = times[0] - spacing >= start(times[0])
+            if cutLast && outTimes.count > 1 { outTimes.removeLast(); outValues.removeLast(); outLines.removeLast() }
+            if cutFirst && outTimes.count > 1 { outTimes.removeFirst(); outValues.removeFirst(); outLines.removeFirst() }
+        }
+        return (outTimes, outValues, outLines)
+    }
+
+    /// The most common spacing between consecutive timestamps (the smallest of equals).
+    static func mostCommonGap(_ times: [Int64]) -> Int64 {
+        var counts: [Int64: Int] = [:]
+        for (a, b) in zip(times, times.dropFirst()) where b > a { counts[b - a, default: 0] += 1 }
+        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
     }
 }
