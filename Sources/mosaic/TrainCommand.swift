@@ -123,16 +123,10 @@ struct TrainRoutingCommand: ParsableCommand {
 /// The columns of a correctness file (`train routing --quality-data`, `eval routing --data`):
 /// RouteLLM's layout unless named, so that any CSV with a prompt and two correctness columns reads.
 struct CorrectnessColumnOptions: ParsableArguments {
-    @Option(name: .long, help: "The correctness file's prompt column (default: \(RouteLLMData.defaultPromptColumn)).")
-    var promptColumn: String?
-
-    @Option(name: .long, help: "The strong model's correctness column: True/False or 1/0 (default: \(RouteLLMData.defaultStrongColumn)).")
-    var strongColumn: String?
-
-    @Option(name: .long, help: "The weak model's correctness column (default: \(RouteLLMData.defaultWeakColumn)).")
-    var weakColumn: String?
-
-    @Option(name: .long, help: "The correctness file's group column (default: subject, else category, when present); groups get shrunk priors.")
+    @Option(help: "The correctness file's prompt column (default: \(RouteLLMData.defaultPromptColumn)).") var promptColumn: String?
+    @Option(help: "The strong model's correctness column: True/False or 1/0 (default: \(RouteLLMData.defaultStrongColumn)).") var strongColumn: String?
+    @Option(help: "The weak model's correctness column (default: \(RouteLLMData.defaultWeakColumn)).") var weakColumn: String?
+    @Option(help: "The correctness file's group column (default: subject, else category, when present); groups get shrunk priors.")
     var groupColumn: String?
 
     var strong: String { strongColumn ?? RouteLLMData.defaultStrongColumn }

@@ -125,7 +125,16 @@ struct SeriesFileTests {
         let p = tmp.write("uneven.csv", lines.joined(separator: "\n") + "\n")
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .missing) }
         #expect(e?.description == "\(p): the timestamps are irregular: on the smallest spacing (60 s) 297 of 337 points would be missing; gather them into intervals with --resample (the most common spacing here is 600 s) and --aggregate mean|sum")
-        #expect(try SeriesFile.read(path: p, resample: .init(interval: 3_600_000_000, aggregate: .sum)).values.count == 5)  // 00:00–05:00; the hour from 05:00 ends at 05:36
+        #expect(try SeriesFile.read(path: p, resample: .init(interval: 3_600_000_000, aggregate: .sum)).values.count == 5)
+        // Chosen intervals may be mostly empty, but not more than a million of them (two
+        // points a century apart would ask for 52.6 million minutes).
+        #expect(try SeriesFile.read(path: p, gaps: .missing, resample: .init(interval: 60_000_000, aggregate: .mean)).values.count == 337)
+        let century = tmp.write("century.csv", "timestamp,value\n1924-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n")
+        let e2 = #expect(throws: IngestError.self) {
+            _ = try SeriesFile.read(path: century, gaps: .missing, resample: .init(interval: 60_000_000, aggregate: .mean))
+        }
+        #expect(e2?.description == "\(century): the points span 52596001 intervals of 60 s, more than 1000000; choose a longer --resample")
+        #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, resample: .init(interval: 0, aggregate: .mean)) }  // 00:00–05:00; the hour from 05:00 ends at 05:36
     }
 
     @Test(arguments: [

@@ -16,8 +16,8 @@ public struct QualityRow: Sendable, Equatable {
 /// `subject,prompt_id,prompt,mixtral_8x7b_instruct_correct,gpt_4_1106_preview_correct`).
 ///
 /// The prompt is the `prompt` column (or the one `promptColumn` names, so that any CSV with a
-/// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the first
-/// 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
+/// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the
+/// first 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
 /// or 1/0; which is the strong and which the weak model is given by column name. A `subject`
 /// (else `category`) column, or the one named by `groupColumn`, gives each row's group.
 public enum RouteLLMData {
@@ -41,8 +41,9 @@ public enum RouteLLMData {
         try CSVReader(path: path).header(expected: "prompt and correctness columns")
     }
 
-    public static func read(path: String, promptColumn: String = defaultPromptColumn, strongColumn: String = defaultStrongColumn,
-                            weakColumn: String = defaultWeakColumn, groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
+    public static func read(path: String, promptColumn: String = defaultPromptColumn,
+                            strongColumn: String = defaultStrongColumn, weakColumn: String = defaultWeakColumn,
+                            groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "prompt and correctness columns")
         func column(_ name: String) throws(IngestError) -> Int {

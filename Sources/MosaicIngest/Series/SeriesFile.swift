@@ -57,12 +57,19 @@ public enum SeriesFile {
         }
     }
 
+    /// The most intervals a resampled file may span: a million, as `mosaic series` grants a
+    /// window (two years of minutes).
+    public static let maximumIntervals: Int64 = 1_000_000
+
     /// Reads the series in `path`; with a `unique_id` column, the series `id` names (nil: the
     /// file must hold one series). With `resample`, timestamps may repeat and need not sit on a
     /// grid: the points are gathered into its intervals, and an interval without points is a
     /// missing point.
     public static func read(path: String, gaps: GapPolicy = .error, id: String? = nil,
                             resample: Resampling? = nil) throws(IngestError) -> LoadedSeries {
+        if let resample, resample.interval <= 0 {
+            throw .file(path: path, reason: "the resampling interval must be positive, not \(resample.interval) µs")
+        }
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
         guard let ct = header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds"),
@@ -124,13 +131,18 @@ public enum SeriesFile {
         var interval = resample?.interval ?? Int64.max
         if resample == nil {
             for i in 1..<times.count { interval = min(interval, times[i] - times[i - 1]) }
-            // Irregular sampling (points minutes apart at uneven spacing) puts most of the
-            // smallest spacing's grid out of the file: refuse it rather than fit a grid that is
-            // mostly holes.
-            let grid = (times[times.count - 1] - times[0]) / interval + 1
-            if grid > 2 * Int64(times.count) {
-                throw .file(path: path, reason: "the timestamps are irregular: on the smallest spacing (\(interval / 1_000_000) s) \(grid - Int64(times.count)) of \(grid) points would be missing; gather them into intervals with --resample (the most common spacing here is \(mostCommonGap(times) / 1_000_000) s) and --aggregate mean|sum")
+        }
+        let grid = (times[times.count - 1] - times[0]) / interval + 1
+        if let resample {
+            // The intervals were chosen: their gaps are missing points like any others, but
+            // a file may not ask for more memory than `mosaic series` grants a window.
+            if grid > maximumIntervals {
+                throw .file(path: path, reason: "the points span \(grid) intervals of \(resample.interval / 1_000_000) s, more than \(maximumIntervals); choose a longer --resample")
             }
+        } else if grid > 2 * Int64(times.count) {
+            // Irregular sampling (points minutes apart at uneven spacing) leaves most of the
+            // smallest spacing's grid empty: refused rather than fitted as a grid of holes.
+            throw .file(path: path, reason: "the timestamps are irregular: on the smallest spacing (\(interval / 1_000_000) s) \(grid - Int64(times.count)) of \(grid) points would be missing; gather them into intervals with --resample (the most common spacing here is \(mostCommonGap(times) / 1_000_000) s) and --aggregate mean|sum")
         }
         var out: [Double] = []
         out.reserveCapacity(values.count)
