@@ -96,11 +96,16 @@ struct GatewayLiveTests {
         let h = try await GatewayHarness.start(openaiTimeout: "1s") { $0.directRoutes = direct }
         h.openai.set(.hang)
         let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#
-        let gone = try RawConnection(port: h.handle.port)
-        gone.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        // The upstream holds it past the 1 s timeout; hang up before the failover answers.
-        #expect(gone.read(within: 0.3).bytes.isEmpty)
-        gone.close()
+        let port = h.handle.port
+        // The upstream holds it past the 1 s timeout; hang up before the failover answers (the
+        // socket waits off Swift's cooperative pool, which the gateway's tasks need).
+        let unanswered = try await blocking { () throws -> Bool in
+            let gone = try RawConnection(port: port)
+            defer { gone.close() }
+            gone.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            return gone.read(within: 0.3).bytes.isEmpty
+        }
+        #expect(unanswered)
         #expect(try await h.get("/healthz").status == 200, "the server goes on serving")
         // Stopped while the abandoned request still waits on OpenAI.
         let rows = try await h.stopAndReadRows()
