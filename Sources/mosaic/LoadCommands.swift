@@ -111,10 +111,14 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
     let store = source.series == nil ? try source.window.store.open() : nil
     let version: Int = try cli { try store?.nextModelVersion(kind: "load") ?? 1 }
     let model: LoadModel
+    let one = loaded.series.count == 1
+    let progress = ProgressLine(label: one ? "fit \(loaded.series[0].group)" : "fit \(loaded.series.count) series")
     do {
+        defer { progress.finish() }
         model = try LoadTrainer(horizon: horizon).train(
             series: loaded.series, interval: loaded.interval, intervalText: loaded.intervalText, metric: loaded.metric,
-            grouping: loaded.grouping, version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000))
+            grouping: loaded.grouping, version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000),
+            progress: { progress.steps(done: $0, total: $1, of: one ? "steps" : "series") })
     } catch { throw CLIError("training failed: \(error)") }
     let path = out ?? "models/load-v\(version).json"
     let data: Data
@@ -188,7 +192,7 @@ struct ForecastCommand: ParsableCommand {
         ])
         for s in loaded.series {
             let train = holdout.map { Array(s.values.dropLast($0)) } ?? s.values
-            let fitted: AutoForecaster.Fitted = try cli(s.group) { try auto.fit(train) }
+            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, train, series: s.group)
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             paths.append((s.group, s.start + Int64(train.count) * loaded.interval, f))
             if let holdout {
@@ -264,7 +268,7 @@ struct AnomaliesCommand: ParsableCommand {
             .right("score"),
         ])
         for s in loaded.series {
-            let fitted: AutoForecaster.Fitted = try cli(s.group) { try auto.fit(s.values) }
+            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, s.values, series: s.group)
             for a in AnomalyDetector.detect(values: s.values, oneStepPredictions: fitted.fittedValues,
                                             residualScale: fitted.residualScale, level: level) {
                 t.rows.append([.text(Timestamp.format(s.start + Int64(a.index) * loaded.interval)), .text(s.group),
@@ -278,4 +282,11 @@ struct AnomaliesCommand: ParsableCommand {
         }
         output.show(t)
     }
+}
+
+/// Fits one series, with a progress line on a terminal (a month of minutes takes half a minute).
+func fitWithProgress(_ auto: AutoForecaster, _ values: [Double], series: String) throws -> AutoForecaster.Fitted {
+    let progress = ProgressLine(label: "fit \(series)")
+    defer { progress.finish() }
+    return try cli(series) { try auto.fit(values) { progress.steps(done: $0, total: $1, of: "steps") } }
 }

@@ -4,36 +4,50 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
-/// Progress lines on standard error, shown only when it is a terminal.
-final class ProgressLine: @unchecked Sendable {
+/// Progress lines on standard error, shown only when it is a terminal; at most five updates a
+/// second, from any thread.
+final class ProgressLine: Sendable {
     let label: String
     let enabled: Bool
-    private var last = DispatchTime.now()
-    private let started = DispatchTime.now()
-    private var shown = false
+    private let started = DispatchTime.now().uptimeNanoseconds
+    /// When the line was last written (ns), and whether it has been.
+    private let state = Mutex<(last: UInt64, shown: Bool)>((DispatchTime.now().uptimeNanoseconds, false))
 
     init(label: String) {
         self.label = label
         enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
     }
 
+    /// `label: 40%  12,000 rows  30,000 rows/s`.
     func update(done: Int64, total: Int64, rows: Int) {
+        show { seconds in
+            let percent = total > 0 ? Int(100 * Double(done) / Double(total)) : 0
+            let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
+            return "\(percent)%  \(rows.formatted()) rows  \(rate.formatted()) rows/s"
+        }
+    }
+
+    /// `label: 3 of 10 steps, 12 s`.
+    func steps(done: Int, total: Int, of unit: String) {
+        show { seconds in "\(done) of \(total) \(unit), \(Int(seconds)) s" }
+    }
+
+    private func show(_ text: (_ seconds: Double) -> String) {
         guard enabled else { return }
-        let now = DispatchTime.now()
-        guard now.uptimeNanoseconds - last.uptimeNanoseconds > 200_000_000 else { return }
-        last = now
-        let seconds = Double(now.uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let percent = total > 0 ? Int(100 * Double(done) / Double(total)) : 0
-        let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
-        let text = "\r\(label): \(percent)%  \(rows.formatted()) rows  \(rate.formatted()) rows/s"
-        FileHandle.standardError.write(Data(text.utf8))
-        shown = true
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { s in
+            guard now - s.last > 200_000_000 else { return }
+            s.last = now
+            s.shown = true
+            FileHandle.standardError.write(Data("\r\(label): \(text(Double(now - started) / 1e9))".utf8))
+        }
     }
 
     func finish() {
-        guard enabled, shown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        guard enabled else { return }
+        state.withLock { s in if s.shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) } }
     }
 }
 

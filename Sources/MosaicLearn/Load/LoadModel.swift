@@ -93,13 +93,15 @@ public struct LoadTrainer: Sendable {
         return week <= 2016 ? week : nil
     }
 
-    /// Fits every series (concurrently) and forecasts `horizon` steps past its end.
+    /// Fits every series (concurrently) and forecasts `horizon` steps past its end;
+    /// `progress` as ``AutoForecaster/fit(_:concurrently:progress:)``'s.
     public func train(series: [(group: String, start: Int64, values: [Double])], interval: Int64, intervalText: String,
-                      metric: String, grouping: String, version: Int, createdAt: String) throws(LearnError) -> LoadModel {
+                      metric: String, grouping: String, version: Int, createdAt: String,
+                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(LearnError) -> LoadModel {
         guard !series.isEmpty else { throw .emptyTrainingSet }
         let m = Self.seasonalPeriod(interval: interval)
         let auto = AutoForecaster(period: m, horizon: horizon, secondaryPeriod: Self.weeklyPeriod(interval: interval))
-        let results = auto.fit(series.map(\.values), concurrently: true)
+        let results = auto.fit(series.map(\.values), concurrently: true, progress: progress)
         var out: [LoadModel.Series] = []
         var fingerprint = StableHash(seed: 0x6C6F_6164)
         for (s, r) in zip(series, results) {

@@ -1,5 +1,6 @@
 import Dispatch
 import MosaicLinalg
+import Synchronization
 
 /// Automatic forecasting: fits a set of candidate methods, scores each by rolling-origin
 /// cross-validation, and keeps the best one, or the mean of the best 2–3 when that scores
@@ -122,7 +123,12 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
     /// - Complexity: Each candidate is fitted `origins + 1` times.
     /// - Throws: See ``Forecaster/fit(_:)``; ``LearnError/invalidConfiguration(_:)`` for no
     ///   candidates, `horizon < 1`, `origins < 1` or `maxCombined < 2`.
-    public func fit(_ y: [Double]) throws(LearnError) -> Fitted {
+    public func fit(_ y: [Double]) throws(LearnError) -> Fitted { try fit(y, progress: nil) }
+
+    /// ``fit(_:)``, calling `progress(done, total)` after each of its `2 × candidates` steps
+    /// (each candidate's fit to the whole series, then its fits at the origins), for a long
+    /// series' progress line. It is called on the calling thread.
+    public func fit(_ y: [Double], progress: ((_ done: Int, _ total: Int) -> Void)?) throws(LearnError) -> Fitted {
         guard !candidates.isEmpty, horizon >= 1, origins >= 1, maxCombined >= 2 else {
             throw .invalidConfiguration("AutoForecaster needs candidates, horizon ≥ 1, origins ≥ 1 and maxCombined ≥ 2")
         }
@@ -144,6 +150,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         let trains = plan.map { originTrainingParts(y, plan: $0) } ?? []
         let starts = candidates.map { specificationChoice($0, trains: trains) }
         var full: [AnyFittedForecaster?] = []
+        let steps = 2 * candidates.count
         for (i, c) in candidates.enumerated() {
             if let start = starts[i], case .ets(var ets) = c {
                 ets.candidates = [start.specification]
@@ -151,6 +158,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             } else {
                 full.append(try? c.fit(x))
             }
+            progress?(i + 1, steps)
         }
         var actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
         if let report, let plan {
@@ -160,6 +168,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         }
         var paths: [[[Double]]?] = []  // candidate → origin → forecast
         for (i, c) in candidates.enumerated() {
+            defer { progress?(candidates.count + i + 1, steps) }
             guard full[i] != nil, plan != nil else { paths.append(nil); continue }
             paths.append(originForecasts(c, trains: trains, start: starts[i]))
         }
@@ -246,9 +255,18 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
     /// own threads would fight the series' threads over the cores for the small solves here
     /// (on 2 cores, 414 M4 series took about 10 s with 2 OpenBLAS threads against 3.5 s with 1).
     ///
+    /// `progress(done, total)` counts the series fitted (called from the threads that fit
+    /// them); for a single series, its fit's steps (``fit(_:progress:)``).
+    ///
     /// - Returns: One result per series, in order; the same as fitting them one by one.
-    public func fit(_ series: [[Double]], concurrently: Bool) -> [Result<Fitted, LearnError>] {
+    public func fit(_ series: [[Double]], concurrently: Bool,
+                    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) -> [Result<Fitted, LearnError>] {
+        if series.count == 1 {
+            do throws(LearnError) { return [.success(try fit(series[0], progress: progress))] } catch { return [.failure(error)] }
+        }
+        let done = Atomic<Int>(0)
         let work = { @Sendable (i: Int) -> Result<Fitted, LearnError> in
+            defer { progress?(done.add(1, ordering: .relaxed).newValue, series.count) }
             do throws(LearnError) { return .success(try self.fit(series[i])) } catch { return .failure(error) }
         }
         guard concurrently, series.count > 1 else { return series.indices.map(work) }

@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCore
 import MosaicLearn
+import Synchronization
 import Testing
 
 extension TimeSeriesTests {
@@ -89,6 +90,27 @@ extension TimeSeriesTests {
                 }
             }
             if case .success = sequential[4] { Issue.record("a 3-value series cannot be fitted with period 24") }
+        }
+
+        /// Progress counts a fit's steps (each candidate on the whole series, then at the
+        /// origins) and, for several series, the series fitted; it does not change the fit.
+        @Test func progressCountsStepsAndSeries() throws {
+            let auto = AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates)
+            var seen: [(Int, Int)] = []
+            let fit = try auto.fit(Self.series) { seen.append(($0, $1)) }
+            #expect(seen.map(\.0) == Array(1...8) && seen.allSatisfy { $0.1 == 8 })
+            #expect(fit == (try auto.fit(Self.series)))
+
+            let counts = Mutex<[Int]>([])
+            let many = (0..<3).map { i in Self.series.map { $0 + Double(i) } }
+            _ = auto.fit(many, concurrently: true) { done, total in
+                #expect(total == 3)
+                counts.withLock { $0.append(done) }
+            }
+            #expect(counts.withLock { $0.sorted() } == [1, 2, 3])
+            let single = Mutex(0)
+            _ = auto.fit([Self.series], concurrently: true) { done, _ in single.withLock { $0 = max($0, done) } }
+            #expect(single.withLock { $0 } == 8, "one series reports its steps")
         }
 
         @Test func defaultCandidatesIncludeETSAndWeeklyLags() {
