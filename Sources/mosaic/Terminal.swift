@@ -38,7 +38,7 @@ final class ProgressLine: Sendable {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { s in
-            guard now - s.last > 200_000_000 else { return }
+            guard now > s.last + 200_000_000 else { return }   // (another thread may have written after `now`)
             s.last = now
             s.shown = true
             FileHandle.standardError.write(Data("\r\(label): \(text(Double(now - started) / 1e9))".utf8))
