@@ -22,12 +22,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes", field: nil)
     }
 
-    /// A request with no body where a JSON object is expected.
     /// A body whose `Content-Length` announces more than the limit (refused before it is read).
     static func declaredBodyOverLimit(_ length: Int, _ limit: Int) -> APIError {
         APIError(status: .contentTooLarge, message: "the body is \(length) bytes; at most \(limit) are accepted", field: nil)
     }
 
+    /// A request with no body where a JSON object is expected.
     static let emptyBody = APIError(status: .badRequest, message: "the body is empty, expected a JSON object", field: nil)
 
     /// The JSON body.

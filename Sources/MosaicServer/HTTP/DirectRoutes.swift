@@ -49,8 +49,10 @@ struct DirectHTTP1Channel: ServerChildChannel {
 ///
 /// Order is kept on a keep-alive connection: while a request passed on to Hummingbird has not
 /// been answered, later requests are passed on too, and while a gateway answer is being written
-/// they wait (a pipelining client gets its answers in order). Requests that ask for the connection to close, or announce a body over the limit, go
-/// to Hummingbird, which already handles them.
+/// they wait (a pipelining client gets its answers in order). Requests that ask for the
+/// connection to close, and routes that announce a body over the limit, go to Hummingbird,
+/// which already handles them; a gateway request announcing one is refused with 413 after its
+/// key is checked, as the router's handler does.
 final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
