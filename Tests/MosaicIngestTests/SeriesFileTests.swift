@@ -142,6 +142,9 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,v\n2024-01-01,1\n", ": line 1: the header must name a timestamp and a value column"),
+        // A wide file (one series per row, as M4's): the message names the first columns and the count.
+        ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",
+         ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, … (30 columns))"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n", ": a series needs at least two points"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:30:00Z,2\n2024-01-01T01:15:00Z,4\n", ":4: column timestamp: 2024-01-01T01:15:00Z is off the series' grid of 1800 s"),
     ])

@@ -20,7 +20,7 @@ public enum LatencyMeasurements {
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {
                 let layout = fastest ? "thefastest.ai layout" : "request-log layout"
-                throw .file(path: path, reason: "line 1: no column '\(name)' (\(layout); the header has \(header.joined(separator: ", ")))")
+                throw .file(path: path, reason: "line 1: no column '\(name)' (\(layout); the header has \(CSVReader.listing(header)))")
             }
             return i
         }

@@ -48,7 +48,7 @@ public enum RouteLLMData {
         let header = try reader.header(expected: "prompt and correctness columns")
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {
-                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(header.joined(separator: ", ")))")
+                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(CSVReader.listing(header)))")
             }
             return i
         }

@@ -76,6 +76,13 @@ final class CSVReader {
         return names
     }
 
+    /// A header's column names for an error message: all of them, or for a wide file (M4's
+    /// 961 columns) the first `most` and how many there are, so that the message stays readable.
+    static func listing(_ header: [String], most: Int = 12) -> String {
+        guard header.count > most else { return header.joined(separator: ", ") }
+        return header.prefix(most).joined(separator: ", ") + ", … (\(header.count) columns)"
+    }
+
     /// The raw text of the current record, for error reports (cut to 1,000 bytes; escaped
     /// quotes inside quoted fields appear unescaped).
     func rawRecord() -> String {

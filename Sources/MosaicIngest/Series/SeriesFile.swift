@@ -74,7 +74,7 @@ public enum SeriesFile {
         let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
         guard let ct = header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds"),
               let cv = header.firstIndex(of: "value") ?? header.firstIndex(of: "y") else {
-            throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(header.joined(separator: ", ")))")
+            throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(CSVReader.listing(header)))")
         }
         let tName = header[ct], vName = header[cv], cid = header.firstIndex(of: "unique_id")
         if let id, cid == nil {
