@@ -31,6 +31,12 @@ extension AutoForecaster {
         /// The conformal intervals from the cross-validation errors (nil when there were too few
         /// or they are off): the forecast's intervals then come from them.
         public let conformal: ConformalIntervals?
+        /// The lowest value a forecast or interval bound takes: 0 when no training value is
+        /// negative (request counts, tokens, cost), so that a nightly trough is not forecast as
+        /// negative load; nil when the series has negative values (and in model files written
+        /// before it existed). Raising a bound to 0 keeps every value ≥ 0 it covered, and a
+        /// point forecast raised to 0 is never further from a value ≥ 0.
+        public let floor: Double?
 
         /// Whether the choice is a combination of several candidates.
         public var isCombination: Bool { members.count > 1 }
@@ -41,6 +47,7 @@ extension AutoForecaster {
             self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
             self.levelShiftAt = cleaning?.levelShiftAt
             self.conformal = conformal
+            self.floor = y.contains { $0 < 0 } ? nil : 0
             self.chosen = chosen
             self.members = members
             self.scores = scores
@@ -55,14 +62,26 @@ extension AutoForecaster {
         /// The single member's forecast, or for a combination the members' mean. The intervals
         /// are conformal (``ConformalIntervals``) when ``conformal`` is set; otherwise the
         /// member's own, or for a combination each bound averaged over the members level by level.
+        /// Values and bounds below ``floor`` are raised to it.
         ///
         /// - Complexity: The members' forecasts plus O(members · h · levels).
         public func forecast(horizon: Int, levels: [Double]) -> Forecast {
+            var f: Forecast
             if let conformal {
                 let mean = modelForecast(horizon: horizon, levels: []).mean
-                return Forecast(mean: mean, intervals: conformal.intervals(mean: mean, levels: levels))
+                f = Forecast(mean: mean, intervals: conformal.intervals(mean: mean, levels: levels))
+            } else {
+                f = modelForecast(horizon: horizon, levels: levels)
             }
-            return modelForecast(horizon: horizon, levels: levels)
+            if let floor {
+                let raise = { (v: [Double]) in v.map { Swift.max($0, floor) } }
+                f.mean = raise(f.mean)
+                for i in f.intervals.indices {
+                    f.intervals[i].lower = raise(f.intervals[i].lower)
+                    f.intervals[i].upper = raise(f.intervals[i].upper)
+                }
+            }
+            return f
         }
 
         /// The forecast with the models' own intervals (see ``forecast(horizon:levels:)``).

@@ -121,6 +121,35 @@ extension TimeSeriesTests {
             #expect(AutoForecaster(period: 24, horizon: 48).origins == 4)  // 4 × 48 hours cover the week
         }
 
+        @Test func aSeriesThatIsNeverNegativeIsNeverForecastNegative() throws {
+            let auto = AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates)
+            // Troughs cut at 0 for a few hours a day, as night-time request counts are.
+            let counts = Self.series.map { max(0, $0 - 75) }
+            let fit = try auto.fit(counts)
+            #expect(fit.floor == 0)
+            let f = fit.forecast(horizon: 24, levels: [80, 95])
+            let raw = fit.modelForecast(horizon: 24, levels: [])
+            let bounds = try #require(fit.conformal).intervals(mean: raw.mean, levels: [80, 95])
+            #expect(bounds.contains { $0.lower.contains { $0 < 0 } }, "the test needs a bound below 0")
+            #expect(f.mean == raw.mean.map { max(0, $0) })
+            for (i, b) in bounds.enumerated() {
+                #expect(f.intervals[i].lower == b.lower.map { max(0, $0) })
+                #expect(f.intervals[i].upper == b.upper.map { max(0, $0) })
+            }
+
+            // A series with negative values is left as the models forecast it, and so is a model
+            // file written before the floor existed.
+            let signed = try auto.fit(Self.series.map { $0 - 100 })
+            #expect(signed.floor == nil)
+            let s = signed.forecast(horizon: 24, levels: [80])
+            #expect(s.mean == signed.modelForecast(horizon: 24, levels: []).mean && s.mean.contains { $0 < 0 })
+            var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fit)) as! [String: Any]
+            #expect(json.removeValue(forKey: "floor") != nil)
+            let old = try JSONDecoder().decode(AutoForecaster.Fitted.self, from: JSONSerialization.data(withJSONObject: json))
+            #expect(old.floor == nil)
+            #expect(old.forecast(horizon: 24, levels: []).mean == raw.mean)
+        }
+
         @Test func fittedModelRoundTripsThroughJSON() throws {
             let fit = try AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates).fit(Self.series)
             let data = try JSONEncoder().encode(fit)
