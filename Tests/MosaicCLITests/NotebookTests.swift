@@ -28,7 +28,11 @@ import Testing
         "score", "expected_ms", "tail_ms", "p_fail",
         // mosaic forecast: forecasts, their intervals and scores
         "forecast", "mean", "lo80", "hi80", "lo95", "hi95", "lower_80", "upper_80", "lower_95", "upper_95",
-        "mase", "smape", "MASE", "sMAPE", "coverage_80", "coverage_95",
+        "mase", "smape", "MASE", "sMAPE", "coverage_80", "coverage_95", "coverage80", "coverage95",
+        // mosaic train load: cross-validated scores and the stored forecast's totals and peak
+        "cv_mase", "snaive_cv_mase", "forecast_total", "peak", "peak_hi95",
+        // mosaic anomalies: the one-step forecast, its interval and the score
+        "expected", "lower", "upper",
     ]
     static let comparison = GoldenComparison.modelOutputs(modelOutputs, relative: 1e-6)
 
@@ -78,10 +82,12 @@ import Testing
         env["OPENBLAS_NUM_THREADS"] = "1"
         env["MOSAIC_LOG_LEVEL"] = "error"
         env["COLUMNS"] = "200"
+        env["MOSAIC_REPO"] = SharedData.packageRoot   // where a notebook finds the repository's data
         return try ChildProcess.run("/bin/sh", ["-c", command], in: dir, environment: env)
     }
 
-    @Test(arguments: ["finance-cost-and-roi.md", "engineer-routing-model.md", "planner-outage-simulation.md"])
+    @Test(arguments: ["finance-cost-and-roi.md", "engineer-routing-model.md", "planner-outage-simulation.md",
+                      "planner-load-forecast.md"])
     func notebookOutputIsCurrent(_ name: String) throws {
         let path = Self.folder + "/" + name
         let text = try String(contentsOfFile: path, encoding: .utf8)
