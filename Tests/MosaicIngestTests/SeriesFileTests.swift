@@ -110,6 +110,16 @@ struct SeriesFileTests {
         // Going back in time stays an error when resampling.
         let back = tmp.write("back.csv", "timestamp,value\n2024-01-01T01:00:00Z,1\n2024-01-01T00:00:00Z,2\n")
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: back, resample: .init(interval: 3_600_000_000, aggregate: .mean)) }
+        // Values near the largest Double: their mean is still read, a sum past it is refused at
+        // the interval's first line.
+        let huge = tmp.write("huge.csv", "timestamp,value\n2024-01-01T00:00:00Z,1e308\n2024-01-01T00:10:00Z,1.5e308\n"
+                             + "2024-01-01T01:00:00Z,1\n2024-01-01T02:00:00Z,2\n")
+        let means = try SeriesFile.read(path: huge, resample: .init(interval: 3_600_000_000, aggregate: .mean)).values
+        #expect(means == [1.25e308, 1, 2])
+        let e3 = #expect(throws: IngestError.self) {
+            _ = try SeriesFile.read(path: huge, resample: .init(interval: 3_600_000_000, aggregate: .sum))
+        }
+        #expect(e3?.description == "\(huge):2: column value: the interval from 2024-01-01T00:00:00Z sums to more than a Double holds (±1.8e308)")
     }
 
     /// Points minutes apart at uneven spacing would make a grid of mostly holes on the

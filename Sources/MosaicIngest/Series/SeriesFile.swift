@@ -126,7 +126,13 @@ public enum SeriesFile {
         if let id, times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
         }
-        if let resample { (times, values, lines) = gather(times, values, lines, resample) }
+        if let resample {
+            (times, values, lines) = gather(times, values, lines, resample)
+            if let k = values.firstIndex(where: { $0.isInfinite }) {
+                throw .row(file: path, line: lines[k], column: vName,
+                           reason: "the interval from \(Timestamp.format(times[k])) sums to more than a Double holds (±1.8e308)")
+            }
+        }
         guard times.count >= 2 else { throw .file(path: path, reason: "a series needs at least two points") }
         var interval = resample?.interval ?? Int64.max
         if resample == nil {
@@ -189,14 +195,19 @@ public enum SeriesFile {
         var i = 0
         while i < times.count {
             let b = start(times[i])
-            var sum = 0.0, count = 0
+            // The mean as a running mean, which cannot overflow where the values do not.
+            var sum = 0.0, mean = 0.0, count = 0
             let first = i
             while i < times.count && start(times[i]) == b {
-                if !values[i].isNaN { sum += values[i]; count += 1 }
+                if !values[i].isNaN {
+                    count += 1
+                    sum += values[i]
+                    mean += (values[i] - mean) / Double(count)
+                }
                 i += 1
             }
             outTimes.append(b)
-            outValues.append(count == 0 ? .nan : r.aggregate == .sum ? sum : sum / Double(count))
+            outValues.append(count == 0 ? .nan : r.aggregate == .sum ? sum : mean)
             outLines.append(lines[first])
         }
         if r.aggregate == .sum && times.count >= 2 {
