@@ -21,6 +21,12 @@ struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: "With --resample: each interval's mean (levels: latency, CPU) or sum (counts: requests; a first or last interval the points do not cover whole is left out).")
     var aggregate: SeriesFile.Resampling.Aggregate?
 
+    @Option(name: .long, help: ArgumentHelp("With --series: the column of the timestamps (ISO 8601, or unix seconds or milliseconds), when it is not named timestamp or ds.", valueName: "name"))
+    var timeColumn: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --series: the column of the values, when it is not named value or y.", valueName: "name"))
+    var valueColumn: String?
+
     @Option(name: .long, help: "With --series: how to treat missing points and empty values (missing: keep them missing for the forecasters' hygiene to replace; zero; linear; error: refuse them).")
     var fillGaps: SeriesFile.GapPolicy = .missing
 
@@ -30,6 +36,9 @@ struct SeriesSourceOptions: ParsableArguments {
     func validate() throws {
         if id != nil && series == nil { throw ValidationError("--id chooses a series of a --series file; pass the file") }
         if resample != nil && series == nil { throw ValidationError("--resample gathers the points of a --series file; pass the file") }
+        if (timeColumn != nil || valueColumn != nil) && series == nil {
+            throw ValidationError("--time-column and --value-column name the columns of a --series file; pass the file")
+        }
         if let resample, aggregate == nil {
             throw ValidationError("--resample \(resample) needs --aggregate: mean for levels (latency, CPU), sum for counts (requests)")
         }
@@ -53,7 +62,8 @@ struct SeriesSourceOptions: ParsableArguments {
     func load() throws -> Loaded {
         if let path = series {
             let resampling = try resample.map { SeriesFile.Resampling(interval: try parseDuration($0, option: "--resample"), aggregate: aggregate ?? .mean) }
-            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps, id: id, resample: resampling) }
+            let s: LoadedSeries = try cli { try SeriesFile.read(path: path, gaps: fillGaps, id: id, resample: resampling,
+                                                                       timeColumn: timeColumn, valueColumn: valueColumn) }
             if s.filled > 0 {
                 let how = fillGaps == .missing ? "kept missing for the hygiene to replace"
                     : fillGaps == .zero ? "filled with zeros" : "interpolated linearly"

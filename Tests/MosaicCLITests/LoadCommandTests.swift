@@ -61,6 +61,38 @@ import Testing
         #expect(stray.stderr.contains("--id chooses a series of a --series file"), "\(stray.stderr)")
     }
 
+    /// A monitoring tool's export (`Time,Requests`, unix milliseconds, an extra column), its
+    /// columns named with --time-column and --value-column, gives the plain file's forecast; so
+    /// do unix seconds with a fraction.
+    @Test func forecastReadsNamedColumnsAndUnixTimes() throws {
+        let tmp = TemporaryDirectory("load-columns")
+        let file = Self.seriesFile(tmp)
+        var millis = ["Time,Host,Requests"], seconds = ["t,v"]
+        for row in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let parts = row.split(separator: ",")
+            let t = try #require(Timestamp.parse(String(parts[0])))
+            millis.append("\(t / 1000),web-1,\(parts[1])")
+            seconds.append("\(t / 1_000_000).000000,\(parts[1])")
+        }
+        let export = tmp.write("export.csv", millis.joined(separator: "\n") + "\n")
+        let secs = tmp.write("secs.csv", seconds.joined(separator: "\n") + "\n")
+        let plain = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "csv"])
+        let named = try MosaicBinary.run(["forecast", "--series", export, "--time-column", "Time", "--value-column", "Requests",
+                                          "--holdout", "48", "--format", "csv"])
+        let unix = try MosaicBinary.run(["forecast", "--series", secs, "--time-column", "t", "--value-column", "v",
+                                         "--holdout", "48", "--format", "csv"])
+        #expect(plain.status == 0 && named.status == 0 && unix.status == 0, "stderr: \(named.stderr) \(unix.stderr)")
+        #expect(named.stdout == plain.stdout.replacingOccurrences(of: "load.csv", with: "export.csv"))
+        #expect(unix.stdout == plain.stdout.replacingOccurrences(of: "load.csv", with: "secs.csv"))
+        let unnamed = try MosaicBinary.run(["forecast", "--series", export, "--holdout", "48"])
+        #expect(unnamed.status != 0)
+        #expect(unnamed.stderr.contains("export.csv: line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: time, host, requests); name yours with --time-column and --value-column"), "\(unnamed.stderr)")
+        let wrong = try MosaicBinary.run(["forecast", "--series", export, "--time-column", "when", "--value-column", "Requests"])
+        #expect(wrong.stderr.contains("export.csv: line 1: no column 'when' (the columns here: time, host, requests)"), "\(wrong.stderr)")
+        let stray = try MosaicBinary.run(["forecast", "--time-column", "Time"])
+        #expect(stray.status != 0 && stray.stderr.contains("--time-column and --value-column name the columns of a --series file"))
+    }
+
     /// Half-hourly counts, each hour's value split in two, summed back to hours by `--resample
     /// 1h --aggregate sum` give the hourly series' forecast exactly (halving is exact).
     @Test func resamplingSumsFinerCountsIntoTheHourlySeries() throws {

@@ -147,6 +147,21 @@ struct SeriesFileTests {
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, resample: .init(interval: 0, aggregate: .mean)) }  // 00:00–05:00; the hour from 05:00 ends at 05:36
     }
 
+    /// Unix seconds and milliseconds by their number of whole digits; anything else is refused.
+    @Test func unixTimesReadAsMonitoringToolsWriteThem() {
+        func parse(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBytes { SeriesFile.unixTime($0) } }
+        let t = Timestamp.parse("2021-08-01T07:00:00Z")!
+        #expect(parse("1627801200") == t)
+        #expect(parse("1627801200.25") == t + 250_000)
+        #expect(parse("1627801200.1234567") == t + 123_456)
+        #expect(parse("1627801200000") == t)
+        #expect(parse("1627801200000.5") == t + 500)
+        #expect(parse("999999999") == 999_999_999_000_000)   // 2001-09-09: nine digits are seconds
+        for bad in ["", "12345678", "16278012000", "16278012000000", "1627801200.", "-1627801200", "1627801200 ", "1e9"] {
+            #expect(parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),

@@ -20,7 +20,7 @@ public struct LoadedSeries: Sendable, Equatable {
 /// ignored). statsforecast's and Prophet's long format reads too: `ds` and `y` are the
 /// timestamp and the value, and a `unique_id` column names the series, so that a file of
 /// several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
-/// without an offset; none means UTC) and must increase; the spacing is the smallest gap between
+/// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the spacing is the smallest gap between
 /// consecutive timestamps, and every timestamp must sit on that grid. Missing points are an
 /// error unless a gap policy fills them.
 public enum SeriesFile {
@@ -65,16 +65,27 @@ public enum SeriesFile {
     /// file must hold one series). With `resample`, timestamps may repeat and need not sit on a
     /// grid: the points are gathered into its intervals, and an interval without points is a
     /// missing point.
+    ///
+    /// `timeColumn` and `valueColumn` name the columns in a file whose header says neither
+    /// `timestamp`/`ds` nor `value`/`y` (case does not matter).
     public static func read(path: String, gaps: GapPolicy = .error, id: String? = nil,
-                            resample: Resampling? = nil) throws(IngestError) -> LoadedSeries {
+                            resample: Resampling? = nil, timeColumn: String? = nil,
+                            valueColumn: String? = nil) throws(IngestError) -> LoadedSeries {
         if let resample, resample.interval <= 0 {
             throw .file(path: path, reason: "the resampling interval must be positive, not \(resample.interval) µs")
         }
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
-        guard let ct = header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds"),
-              let cv = header.firstIndex(of: "value") ?? header.firstIndex(of: "y") else {
-            throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(CSVReader.listing(header)))")
+        func named(_ name: String) throws(IngestError) -> Int {
+            guard let i = header.firstIndex(of: name.lowercased()) else {
+                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(CSVReader.listing(header)))")
+            }
+            return i
+        }
+        let ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
+        let cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
+        guard let ct, let cv else {
+            throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
         }
         let tName = header[ct], vName = header[cv], cid = header.firstIndex(of: "unique_id")
         if let id, cid == nil {
@@ -102,8 +113,9 @@ public enum SeriesFile {
                 }
             }
             let tb = reader.field(ct), vb = reader.field(cv)
-            guard let ts = Timestamp.parse(tb) else {
-                throw .row(file: path, line: line, column: tName, reason: "'\(ByteParsing.excerpt(tb))' is not an ISO 8601 timestamp")
+            guard let ts = Timestamp.parse(tb) ?? unixTime(tb) else {
+                throw .row(file: path, line: line, column: tName,
+                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)")
             }
             if let last = times.last, ts < last || (ts == last && resample == nil) {
                 throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order"
@@ -220,6 +232,33 @@ public enum SeriesFile {
             if cutFirst && outTimes.count > 1 { outTimes.removeFirst(); outValues.removeFirst(); outLines.removeFirst() }
         }
         return (outTimes, outValues, outLines)
+    }
+
+    /// Unix time as monitoring tools export it: seconds (9–10 whole digits: `1627801200`, or
+    /// Prometheus's `1627801200.5`) or milliseconds (12–13 whole digits, as JavaScript and
+    /// Grafana write them), in µs; nil for anything else. Fractions beyond microseconds are
+    /// truncated.
+    static func unixTime(_ b: UnsafeRawBufferPointer) -> Int64? {
+        func digit(_ i: Int) -> Int64? { b[i] >= 48 && b[i] <= 57 ? Int64(b[i] - 48) : nil }
+        var i = 0, whole: Int64 = 0, wholeDigits = 0
+        while i < b.count, wholeDigits < 13, let d = digit(i) { whole = whole * 10 + d; wholeDigits += 1; i += 1 }
+        var fraction: Int64 = 0, places = 0   // the fraction of the unit, in millionths
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, let d = digit(i) {
+                if places < 6 { fraction = fraction * 10 + d; places += 1 }
+                i += 1
+            }
+            if i == start { return nil }
+        }
+        guard i == b.count else { return nil }
+        while places < 6 { fraction *= 10; places += 1 }
+        switch wholeDigits {
+        case 9...10: return whole * 1_000_000 + fraction
+        case 12...13: return whole * 1_000 + fraction / 1_000
+        default: return nil
+        }
     }
 
     /// The most common spacing between consecutive timestamps (the smallest of equals).
