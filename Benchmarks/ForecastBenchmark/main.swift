@@ -17,7 +17,8 @@
 //      --candidates adds each default candidate on its own. --m4-validation scores the last 48
 //      hours of each training series instead of the test set: for development, so that no
 //      choice is tuned on M4's public test set. --m4-per-series FILE writes each series' MASE,
-//      choice and outages (a CSV) for diagnosis.
+//      choice and outages (a CSV) for diagnosis. --m4-history N keeps only each training series'
+//      last N hours (short histories; the held-out series has about four weeks).
 //   2. statsforecast (AutoETS, MSTL [24, 168], SeasonalNaive) on the same 414 series through
 //      statsforecast_m4.py (next to this file) in a child process with 2 jobs, when
 //      `python3 -c "import statsforecast"` works; accuracy and time ratios. Also the synthetic
@@ -118,6 +119,13 @@ let runCandidates = options.flag("--candidates")
 let stressOnly = options.flag("--stress")
 let developmentOnly = options.flag("--dev-only") || stressOnly
 let m4Validation = options.flag("--m4-validation")
+/// `--m4-history N` (with --m4-validation): only the last N hours of each training series, the
+/// last 48 of them held out: short histories (the held-out series has about four weeks).
+let m4History: Int? = options.value("--m4-history").map { text in
+    guard let hours = Int(text) else { options.fail("--m4-history takes a number of hours, not \(text)") }
+    return hours
+}
+if let h = m4History, !m4Validation || h < 48 + 25 { options.fail("--m4-history goes with --m4-validation and is at least 73 hours") }
 let levels = [80.0, 95.0]
 let scriptPath: String = {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsforecast_m4.py").path
@@ -237,8 +245,11 @@ func runM4(folder: String) -> M4Results? {
     }
     if m4Validation {
         // Development without the public test set: the last 48 training hours are the test.
-        data = data.map { M4Series(id: $0.id, train: Array($0.train.dropLast(48)), test: Array($0.train.suffix(48))) }
-        print("**Validation run (--m4-validation):** each series' last 48 training hours are held out as its test; the M4 test set is not scored, so the published rows and the scorer check do not apply.")
+        data = data.map { s in
+            let kept = m4History.map { Array(s.train.suffix($0)) } ?? s.train
+            return M4Series(id: s.id, train: Array(kept.dropLast(48)), test: Array(kept.suffix(48)))
+        }
+        print("**Validation run (--m4-validation):** each series' last 48 training hours are held out as its test\(m4History.map { ", of its last \($0) hours" } ?? ""); the M4 test set is not scored, so the published rows and the scorer check do not apply.")
         print("")
     }
     let values = data.reduce(0) { $0 + $1.train.count }
