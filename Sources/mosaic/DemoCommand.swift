@@ -13,7 +13,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the pipeline on generated sample data: generate → ingest → summary → train → quality → forecast → route → simulate → report → serve → gateway.",
         discussion: """
-            Generates two weeks of sample traffic into --dir, imports its price table, ingests \
+            Generates three weeks of sample traffic into --dir, imports its price table, ingests \
             the request log into the store and prints, per provider, the requests, error rate, \
             exact cost and p50/p95/p99 latency, then trains a routing model on it and prints its \
             holdout metrics, fits the quality model (which prompts the weak model can take) on \
@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
     )
 
     @Option(name: .long, help: ArgumentHelp("Where the sample data goes.", valueName: "dir")) var dir = "datasets/sample"
-    @Option(name: .long, help: "Days of sample traffic.") var days = 14
+    @Option(name: .long, help: "Days of sample traffic (three weeks: the load models need them to see the week).") var days = 21
     @Option(name: .long, help: "Seed of the sample traffic.") var seed: UInt64 = 42
     @Option(name: .long, help: ArgumentHelp("Where the trained routing model goes.", valueName: "file")) var modelPath = "models/router-demo.json"
     @Option(name: .long, help: ArgumentHelp("Where the load-prediction model goes.", valueName: "file")) var loadModelPath = "models/load-demo.json"

@@ -11,7 +11,7 @@ struct Mosaic: ParsableCommand {
             Mosaic keeps one SQLite store (--db, default ./mosaic.sqlite or $MOSAIC_DB) that every \
             stage reads and writes: ingest request logs and price tables, then summarise them.
 
-            New here? Run `mosaic demo`: it generates two weeks of sample traffic, ingests it and \
+            New here? Run `mosaic demo`: it generates three weeks of sample traffic, ingests it and \
             prints what each provider cost and how fast it was.
             """,
         version: "0.1.0",
