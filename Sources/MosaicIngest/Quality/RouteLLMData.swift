@@ -46,12 +46,7 @@ public enum RouteLLMData {
                             groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "prompt and correctness columns")
-        func column(_ name: String) throws(IngestError) -> Int {
-            guard let i = header.firstIndex(of: name) else {
-                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(CSVReader.listing(header)))")
-            }
-            return i
-        }
+        func column(_ name: String) throws(IngestError) -> Int { try CSVReader.column(name, in: header, path: path) }
         let cPrompt = try column(promptColumn)
         let cStrong = try column(strongColumn), cWeak = try column(weakColumn)
         let cID = header.firstIndex(of: "prompt_id")

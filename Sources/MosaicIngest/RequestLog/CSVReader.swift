@@ -83,6 +83,16 @@ final class CSVReader {
         return header.prefix(most).joined(separator: ", ") + ", … (\(header.count) columns)"
     }
 
+    /// The index of the column `name` in `header` (compared as `match`, by default `name`
+    /// itself), or an error at line 1 naming it beside the columns that are there.
+    static func column(_ name: String, in header: [String], path: String,
+                       matching match: String? = nil) throws(IngestError) -> Int {
+        guard let i = header.firstIndex(of: match ?? name) else {
+            throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(listing(header)))")
+        }
+        return i
+    }
+
     /// The raw text of the current record, for error reports (cut to 1,000 bytes; escaped
     /// quotes inside quoted fields appear unescaped).
     func rawRecord() -> String {

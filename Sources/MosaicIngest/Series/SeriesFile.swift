@@ -20,8 +20,9 @@ public struct LoadedSeries: Sendable, Equatable {
 /// ignored). statsforecast's and Prophet's long format reads too: `ds` and `y` are the
 /// timestamp and the value, and a `unique_id` column names the series, so that a file of
 /// several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
-/// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the spacing is the smallest gap between
-/// consecutive timestamps, and every timestamp must sit on that grid. Missing points are an
+/// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the
+/// spacing is the smallest gap between consecutive timestamps, and every timestamp must sit on
+/// that grid. Missing points are an
 /// error unless a gap policy fills them.
 public enum SeriesFile {
     public enum GapPolicy: String, Sendable, CaseIterable {
@@ -77,10 +78,7 @@ public enum SeriesFile {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
         func named(_ name: String) throws(IngestError) -> Int {
-            guard let i = header.firstIndex(of: name.lowercased()) else {
-                throw .file(path: path, reason: "line 1: no column '\(name)' (the columns here: \(CSVReader.listing(header)))")
-            }
-            return i
+            try CSVReader.column(name, in: header, path: path, matching: name.lowercased())
         }
         let ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
         let cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
