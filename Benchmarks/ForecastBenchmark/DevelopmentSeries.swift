@@ -123,11 +123,27 @@ struct FoldForecasts {
 func foldMASE(_ fold: Fold, _ f: [Double]) -> Double {
     var num = 0.0, count = 0
     for (y, p) in zip(fold.test, f) where y.isFinite { num += abs(y - p); count += 1 }
+    return (num / Double(max(count, 1))) / foldScale(fold)
+}
+
+/// The in-sample seasonal-naive (m = 24) mean absolute difference of a fold's known training pairs.
+func foldScale(_ fold: Fold) -> Double {
     var den = 0.0, pairs = 0
     for t in 24..<fold.train.count where fold.train[t].isFinite && fold.train[t - 24].isFinite {
         den += abs(fold.train[t] - fold.train[t - 24]); pairs += 1
     }
-    return (num / Double(max(count, 1))) / (den / Double(max(pairs, 1)))
+    return den / Double(max(pairs, 1))
+}
+
+/// M4's MSIS of a fold's interval over its known actual values, on the scale of ``foldMASE``.
+func foldMSIS(_ fold: Fold, _ interval: Forecast.Interval) -> Double {
+    let known = fold.test.indices.filter { fold.test[$0].isFinite }
+    let penalty = 2 / (1 - interval.level / 100)
+    let sum = known.reduce(0.0) { total, k in
+        let y = fold.test[k], lower = interval.lower[k], upper = interval.upper[k]
+        return total + upper - lower + penalty * (max(lower - y, 0) + max(y - upper, 0))
+    }
+    return sum / Double(max(known.count, 1)) / foldScale(fold)
 }
 
 struct FoldScore {
@@ -137,14 +153,22 @@ struct FoldScore {
     var coverage80: Double
     var coverage95: Double
     var worstCoverage80: Double
+    /// The mean over folds of the 95 % interval's MSIS (nil when a fold has no 95 % interval).
+    var msis95: Double?
+    /// 80 % coverage over the hours below each fold's median forecast, and over the rest.
+    var coverage80Low: Double?, coverage80High: Double?
 }
 
 func scoreFolds(_ folds: [Fold], _ r: FoldForecasts) -> FoldScore? {
     var mases: [Double] = [], inside: [Double: Int] = [:], total = 0
     var worst80 = 1.0
+    var msis: [Double]? = []
+    var byLevel = LevelCoverage()
     for fold in folds {
         guard let f = r.forecasts[fold.id] else { return nil }
         mases.append(foldMASE(fold, f.mean))
+        if let i95 = f.interval(level: 95) { msis?.append(foldMSIS(fold, i95)) } else { msis = nil }
+        if let i80 = f.interval(level: 80) { byLevel.add(actual: fold.test, mean: f.mean, interval: i80) }
         var known = 0, in80 = 0
         for k in 0..<fold.test.count where fold.test[k].isFinite {
             known += 1
@@ -160,7 +184,9 @@ func scoreFolds(_ folds: [Fold], _ r: FoldForecasts) -> FoldScore? {
     }
     return FoldScore(foldMASE: mases, meanMASE: mases.reduce(0, +) / Double(mases.count), worstMASE: mases.max() ?? .nan,
                      coverage80: Double(inside[80] ?? 0) / Double(max(total, 1)),
-                     coverage95: Double(inside[95] ?? 0) / Double(max(total, 1)), worstCoverage80: worst80)
+                     coverage95: Double(inside[95] ?? 0) / Double(max(total, 1)), worstCoverage80: worst80,
+                     msis95: msis.map { $0.reduce(0, +) / Double(max($0.count, 1)) },
+                     coverage80Low: byLevel.low, coverage80High: byLevel.high)
 }
 
 func runMosaic(_ label: String, _ auto: AutoForecaster, _ folds: [Fold], chosen: inout [String: String]) -> FoldForecasts {
@@ -188,11 +214,7 @@ func runStatsforecastFolds(_ folds: [Fold], script: String, saved: String?) -> (
         return parseStatsforecastFolds(data)
     }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-dev-folds-\(getpid()).csv")
-    var text = "fold,t,y\n"
-    for fold in folds {
-        for (t, v) in fold.train.enumerated() { text += "\(fold.id),\(t),\(v.isFinite ? String(v) : "")\n" }
-    }
-    guard (try? text.write(to: file, atomically: true, encoding: .utf8)) != nil else { return nil }
+    guard (try? foldsCSV(folds).write(to: file, atomically: true, encoding: .utf8)) != nil else { return nil }
     defer { try? FileManager.default.removeItem(at: file) }
     guard let run = Bench.python3([script, "--folds", file.path, "--n-jobs", "2", "--h", "\(developmentHorizon)"]) else {
         say("cannot start python3"); return nil
@@ -224,9 +246,15 @@ func parseStatsforecastFolds(_ data: Data) -> ([FoldForecasts], String)? {
     return (out, version)
 }
 
-func runDevelopmentSeries(shared: String, runPython: Bool, script: String, saved: String?) {
+func runDevelopmentSeries(shared: String, runPython: Bool, script: String, saved: String?, foldsOut: String?) {
     let series = loadDevelopmentSeries(shared: shared)
     guard !series.isEmpty else { print("**Development series skipped**: none found under \(shared)/datasets."); return }
+    if let foldsOut {
+        let all = series.flatMap { folds(of: $0) }
+        do { try foldsCSV(all).write(toFile: foldsOut, atomically: true, encoding: .utf8) } catch { say("cannot write \(foldsOut): \(error)") }
+        say("wrote \(all.count) development folds to \(foldsOut)")
+        return
+    }
     print("## 4. Development series: \(developmentOrigins) rolling origins, h = \(developmentHorizon), MASE with m = 24")
     print("")
     print("Fold o (0–3) trains on every value before n − 48·(4 − o) and forecasts the next 48 hours. MASE per fold (missing actual values not scored; scale: in-sample seasonal-naive MAE over the known training pairs), averaged over the folds; coverage over all scored hours of the 4 folds; the worst fold's 80 % coverage. statsforecast gets missing training values linearly interpolated (it cannot take NaN); Mosaic gets them as missing.")
@@ -245,19 +273,22 @@ func runDevelopmentSeries(shared: String, runPython: Bool, script: String, saved
     var chosen: [String: String] = [:]
     var ignored: [String: String] = [:]
     let mosaic = runMosaic("**Mosaic AutoForecaster(24, h 48)**", AutoForecaster(period: 24, horizon: developmentHorizon), allFolds, chosen: &chosen)
+    var sameWidth = AutoForecaster(period: 24, horizon: developmentHorizon)
+    sameWidth.levelScaledIntervals = false
+    let oneWidth = runMosaic("Mosaic, one interval width", sameWidth, allFolds, chosen: &ignored)
     let mstlAlone = runMosaic("Mosaic MSTL(24, 168) alone (hygiene, conformal)", AutoForecaster(
         period: 24, horizon: developmentHorizon, candidates: [.mstl(MSTL.candidate(periods: [24, 168]))]), allFolds, chosen: &ignored)
     let noHygiene = runMosaic("Mosaic AutoForecaster without hygiene", AutoForecaster(period: 24, horizon: developmentHorizon, hygiene: false),
                               allFolds.map { f in var g = f; g.train = SeriesHygiene.interpolate(f.train); return g }, chosen: &ignored)
     if !sfVersion.isEmpty { print("statsforecast \(sfVersion), same folds\(saved == nil ? ", same run" : "").") ; print("") }
-    print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. | wall s (all folds) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. | MSIS (95 %) | 80 % cov., hours below / above the median forecast | wall s (all folds) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in series {
         let fs = allFolds.filter { $0.series == s.name }
-        for r in [mosaic, mstlAlone, noHygiene] + sf {
-            if !r.note.isEmpty { print("| \(s.name) | \(r.model) | failed: \(r.note) | | | | | |"); continue }
-            guard let sc = scoreFolds(fs, r) else { print("| \(s.name) | \(r.model) | (no forecast on some fold) | | | | | |"); continue }
-            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(sc.foldMASE.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) | \(secs(r.seconds)) |")
+        for r in [mosaic, oneWidth, mstlAlone, noHygiene] + sf {
+            if !r.note.isEmpty { print("| \(s.name) | \(r.model) | failed: \(r.note) | | | | | | | |"); continue }
+            guard let sc = scoreFolds(fs, r) else { print("| \(s.name) | \(r.model) | (no forecast on some fold) | | | | | | | |"); continue }
+            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(sc.foldMASE.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) | \(f3(sc.msis95)) | \(pct(sc.coverage80Low)) / \(pct(sc.coverage80High)) | \(secs(r.seconds)) |")
         }
     }
     print("")

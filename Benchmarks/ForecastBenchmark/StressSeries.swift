@@ -79,11 +79,13 @@ func loadStressSeries(shared: String) -> [DevelopmentSeries] {
     return out
 }
 
-/// The folds of every stress series as `fold,t,y` rows (statsforecast_folds.py's input).
+/// Folds as `fold,t,y` rows (statsforecast_folds.py's input); the fold id is quoted, since a
+/// development series' name has a comma.
 func foldsCSV(_ folds: [Fold]) -> String {
     var text = "fold,t,y\n"
     for fold in folds {
-        for (t, v) in fold.train.enumerated() { text += "\(fold.id),\(t),\(v.isFinite ? String(v) : "")\n" }
+        let id = "\"" + fold.id.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        for (t, v) in fold.train.enumerated() { text += "\(id),\(t),\(v.isFinite ? String(v) : "")\n" }
     }
     return text
 }
@@ -143,37 +145,41 @@ func runStress(shared: String, script: String, saved: String?, foldsOut: String?
     var chosen: [String: String] = [:]
     var ignored: [String: String] = [:]
     let mosaic = runMosaic("**Mosaic AutoForecaster**", AutoForecaster(period: 24, horizon: developmentHorizon), allFolds, chosen: &chosen)
+    var sameWidth = AutoForecaster(period: 24, horizon: developmentHorizon)
+    sameWidth.levelScaledIntervals = false
+    let oneWidth = runMosaic("Mosaic, one interval width", sameWidth, allFolds, chosen: &ignored)
     let mstlAlone = runMosaic("Mosaic MSTL(24, 168) alone", AutoForecaster(
         period: 24, horizon: developmentHorizon, candidates: [.mstl(MSTL.candidate(periods: [24, 168]))]), allFolds, chosen: &ignored)
-    let rows = [mosaic, mstlAlone] + sf
-    print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    var summary: [String: (mase: [Double], cov80: [Double], worst80: [Double])] = [:]
+    let rows = [mosaic, oneWidth, mstlAlone] + sf
+    print("| series | model | mean MASE | MASE per fold | 80 % cov. | 95 % cov. | worst fold 80 % cov. | MSIS (95 %) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    var summary: [String: (mase: [Double], cov80: [Double], worst80: [Double], msis: [Double])] = [:]
     var wins = 0, compared = 0
     for s in series {
         let fs = allFolds.filter { $0.series == s.name }
         var mstlMASE: Double?
         var mosaicMASE: Double?
         for r in rows {
-            guard let sc = scoreFolds(fs, r) else { print("| \(s.name) | \(r.model) | (no forecast on some fold) | | | | |"); continue }
+            guard let sc = scoreFolds(fs, r) else { print("| \(s.name) | \(r.model) | (no forecast on some fold) | | | | | |"); continue }
             if r.model.hasPrefix("statsforecast MSTL") { mstlMASE = sc.meanMASE }
             if r.model == mosaic.model { mosaicMASE = sc.meanMASE }
-            summary[r.model, default: ([], [], [])].mase.append(sc.meanMASE)
+            summary[r.model, default: ([], [], [], [])].mase.append(sc.meanMASE)
+            if let m = sc.msis95 { summary[r.model]!.msis.append(m) }
             summary[r.model]!.cov80.append(sc.coverage80)
             summary[r.model]!.worst80.append(sc.worstCoverage80)
-            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(sc.foldMASE.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) |")
+            print("| \(s.name) | \(r.model) | \(f3(sc.meanMASE)) | \(sc.foldMASE.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(pct(sc.coverage80)) | \(pct(sc.coverage95)) | \(pct(sc.worstCoverage80)) | \(f3(sc.msis95)) |")
         }
         if let a = mosaicMASE, let b = mstlMASE { compared += 1; if a <= b { wins += 1 } }
     }
     print("")
     print("Over the \(series.count) stress series (each series' mean MASE, then their mean; series-level 80 % coverage):")
     print("")
-    print("| model | series scored | mean of mean MASE | worst series MASE | series with 80 % cov. in 70–90 % | lowest series 80 % cov. | lowest fold 80 % cov. |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| model | series scored | mean of mean MASE | worst series MASE | series with 80 % cov. in 70–90 % | lowest series 80 % cov. | lowest fold 80 % cov. | mean MSIS (95 %) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows {
         guard let s = summary[r.model], !s.mase.isEmpty else { continue }
         let inBand = s.cov80.filter { $0 >= 0.7 && $0 <= 0.9 }.count
-        print("| \(r.model) | \(s.mase.count) | \(f3(s.mase.reduce(0, +) / Double(s.mase.count))) | \(f3(s.mase.max())) | \(inBand) / \(s.cov80.count) | \(pct(s.cov80.min())) | \(pct(s.worst80.min())) |")
+        print("| \(r.model) | \(s.mase.count) | \(f3(s.mase.reduce(0, +) / Double(s.mase.count))) | \(f3(s.mase.max())) | \(inBand) / \(s.cov80.count) | \(pct(s.cov80.min())) | \(pct(s.worst80.min())) | \(f3(s.msis.isEmpty ? nil : s.msis.reduce(0, +) / Double(s.msis.count))) |")
     }
     print("")
     if compared > 0 { print("Mosaic's mean MASE ≤ statsforecast MSTL's on \(wins) of \(compared) stress series."); print("") }

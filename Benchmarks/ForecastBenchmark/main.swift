@@ -4,7 +4,7 @@
 //
 //   swift build -c release --product ForecastBenchmark && OPENBLAS_NUM_THREADS=1 .build/release/ForecastBenchmark
 //       [--shared ../shared] [--no-python] [--statsforecast-json FILE] [--candidates] [--m4-validation]
-//       [--dev-only] [--statsforecast-folds-json FILE] [--stress [--stress-folds-csv FILE] [--stress-statsforecast-json FILES]]
+//       [--dev-only] [--statsforecast-folds-json FILE] [--dev-folds-csv FILE] [--stress [--stress-folds-csv FILE] [--stress-statsforecast-json FILES]]
 //
 // In one run:
 //   1. M4 Hourly (414 series, h = 48, m = 24; ../shared/datasets/m4-hourly): seasonal naive alone,
@@ -31,7 +31,8 @@
 //      statsforecast MSTL([24, 168]), AutoETS, AutoARIMA and SeasonalNaive on the same folds
 //      through statsforecast_folds.py: MASE per fold and its mean, 80 % / 95 % coverage.
 //      --dev-only runs only this section; --statsforecast-folds-json FILE reads a stored
-//      statsforecast_folds.py output instead of running it.
+//      statsforecast_folds.py output instead of running it; --dev-folds-csv FILE writes the
+//      folds for statsforecast_folds.py and stops (to run it with fewer models).
 //   5. Stress series (StressSeries.swift, only with --stress): the development series with a
 //      multi-day shutdown (zeros, near-zeros, a recovery ramp, a level shift) or a 3-day gap
 //      written in at the start, mid-training or just before the first origin; the same folds
@@ -170,13 +171,39 @@ struct M4Score {
     var name: String
     var summary: ForecastMetrics.Summary
     var coverage: [Double: Double]
+    /// The mean over series of M4's MSIS of the 95 % interval (lower is better).
+    var msis95: Double
+    /// The 80 % coverage over the hours whose forecast is below each series' median forecast,
+    /// and over the others: calibrated intervals cover about 80 % in both.
+    var coverage80Low: Double?, coverage80High: Double?
     var seconds: Double
     var failures: Int = 0
+}
+
+/// Counts of actual values inside an 80 % interval, over the hours of a forecast path whose
+/// forecast lies below its median and over the rest.
+struct LevelCoverage {
+    var inside = [0, 0], count = [0, 0]
+
+    mutating func add(actual: [Double], mean: [Double], interval: Forecast.Interval) {
+        let median = mean.sorted()[mean.count / 2]
+        for k in actual.indices where actual[k].isFinite {
+            let half = mean[k] < median ? 0 : 1
+            count[half] += 1
+            if interval.lower[k] <= actual[k] && actual[k] <= interval.upper[k] { inside[half] += 1 }
+        }
+    }
+
+    /// Nil where no hour is below the median (a flat forecast).
+    var low: Double? { count[0] > 0 ? Double(inside[0]) / Double(count[0]) : nil }
+    var high: Double? { count[1] > 0 ? Double(inside[1]) / Double(count[1]) : nil }
 }
 
 func score(_ name: String, _ data: [M4Series], _ forecasts: [Forecast], seconds: Double, failures: Int = 0) -> M4Score {
     var summary = ForecastMetrics.Summary(period: 24)
     var inside = [Double: Double]()
+    var msis = 0.0
+    var byLevel = LevelCoverage()
     for (s, f) in zip(data, forecasts) {
         summary.add(training: s.train, actual: s.test, forecast: f.mean)
         for level in levels {
@@ -184,8 +211,11 @@ func score(_ name: String, _ data: [M4Series], _ forecasts: [Forecast], seconds:
                 inside[level, default: 0] += ForecastMetrics.coverage(actual: s.test, interval: interval)
             }
         }
+        if let i95 = f.interval(level: 95) { msis += ForecastMetrics.msis(actual: s.test, interval: i95, training: s.train, period: 24) }
+        if let i80 = f.interval(level: 80) { byLevel.add(actual: s.test, mean: f.mean, interval: i80) }
     }
     return M4Score(name: name, summary: summary, coverage: inside.mapValues { $0 / Double(data.count) },
+                   msis95: msis / Double(data.count), coverage80Low: byLevel.low, coverage80High: byLevel.high,
                    seconds: seconds, failures: failures)
 }
 
@@ -229,10 +259,12 @@ func publishedMinutes(_ notes: String) -> String {
 struct M4Results {
     var seasonalNaive: M4Score
     var auto: M4Score
-    /// AutoForecaster's point forecasts, by series id (for the Python scorer's cross-check).
-    var autoForecasts: [(String, [Double])]
+    /// AutoForecaster's forecasts, by series id (for the Python scorer's cross-check).
+    var autoForecasts: [(String, Forecast)]
     var chosen: [(String, Int)]
     var candidates: [M4Score]
+    /// AutoForecaster with one interval width at every level (before level-scaled intervals).
+    var oneWidth: M4Score
     /// CPU seconds (both cores together) of AutoForecaster's 414 fits and forecasts.
     var autoCPU: Double = 0
 }
@@ -300,15 +332,19 @@ func runM4(folder: String) -> M4Results? {
             candidates.append(runEach(c.name, c, data))
         }
     }
-    return M4Results(seasonalNaive: seasonalNaive, auto: autoScore, autoForecasts: zip(data, filled).map { ($0.id, $1.mean) },
-                     chosen: chosen, candidates: candidates, autoCPU: cpu)
+    var sameWidth = auto
+    sameWidth.levelScaledIntervals = false
+    say("AutoForecaster with one interval width at every level…")
+    let oneWidth = runEach("Mosaic AutoForecaster, one interval width", sameWidth, data)
+    return M4Results(seasonalNaive: seasonalNaive, auto: autoScore, autoForecasts: zip(data, filled).map { ($0.id, $1) },
+                     chosen: chosen, candidates: candidates, oneWidth: oneWidth, autoCPU: cpu)
 }
 
 func printM4(_ r: M4Results, published: [Published]) {
     func find(_ needle: String) -> Published? { published.first { $0.method.contains(needle) } }
     let naive2 = r.auto.summary
-    print("| method | source | sMAPE | MASE | OWA | 80 % coverage | 95 % coverage | wall s, 414 fits + forecasts |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| method | source | sMAPE | MASE | OWA | 80 % coverage | 95 % coverage | MSIS (95 %) | 80 % cov., hours below / above the median forecast | wall s, 414 fits + forecasts |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     let rows: [(String, String, String)] = [
         ("ID 238:", "Doornik, Hendry & Castle (best hourly OWA)", "M4 published"),
         ("ID 118:", "Smyl ES-RNN (M4 overall winner)", "M4 published"),
@@ -318,15 +354,15 @@ func printM4(_ r: M4Results, published: [Published]) {
         ("Naive2 (M4 benchmark)", "Naive2 (M4 benchmark)", "M4 published"),
     ]
     for (needle, label, source) in rows {
-        guard let p = find(needle) else { print("| \(label) | not in m4_hourly_published_accuracy.csv | | | | | | |"); continue }
+        guard let p = find(needle) else { print("| \(label) | not in m4_hourly_published_accuracy.csv | | | | | | | | |"); continue }
         let minutes = publishedMinutes(p.notes)
-        print("| \(label) | \(source) | \(f3(p.smape)) | \(f3(p.mase)) | \(f3(p.owa)) | | | \(minutes.isEmpty ? "" : "(\(minutes), their machine)") |")
+        print("| \(label) | \(source) | \(f3(p.smape)) | \(f3(p.mase)) | \(f3(p.owa)) | | | | | \(minutes.isEmpty ? "" : "(\(minutes), their machine)") |")
     }
-    print("| Naive2 (this scorer) | measured | \(f3(naive2.naive2Smape)) | \(f3(naive2.naive2Mase)) | 1.000 | | | |")
-    for s in [r.seasonalNaive] + r.candidates + [r.auto] {
+    print("| Naive2 (this scorer) | measured | \(f3(naive2.naive2Smape)) | \(f3(naive2.naive2Mase)) | 1.000 | | | | | |")
+    for s in [r.seasonalNaive] + r.candidates + [r.oneWidth, r.auto] {
         let name = s.name.hasPrefix("Mosaic") ? "**\(s.name)**" : "Mosaic candidate alone: \(s.name)"
         let fail = s.failures > 0 ? " (\(s.failures) fits failed → seasonal naive)" : ""
-        print("| \(name)\(fail) | measured | \(f3(s.summary.smape)) | \(f3(s.summary.mase)) | \(f3(s.summary.owa)) | \(pct(s.coverage[80])) | \(pct(s.coverage[95])) | \(secs(s.seconds)) |")
+        print("| \(name)\(fail) | measured | \(f3(s.summary.smape)) | \(f3(s.summary.mase)) | \(f3(s.summary.owa)) | \(pct(s.coverage[80])) | \(pct(s.coverage[95])) | \(f3(s.msis95)) | \(pct(s.coverage80Low)) / \(pct(s.coverage80High)) | \(secs(s.seconds)) |")
     }
     print("")
     let sn = r.seasonalNaive.summary
@@ -377,11 +413,17 @@ func runStatsforecast(_ r: M4Results) -> [String: Any]? {
     say("running python3 \(scriptPath) --shared \(shared) --n-jobs 2 (OPENBLAS_NUM_THREADS=1; several minutes)…")
     // Mosaic's forecasts, for the script to score with its own M4 code (a cross-check).
     let forecastFile = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-m4-hourly-forecasts-\(getpid()).csv")
-    let rows = r.autoForecasts.map { id, f in ([id] + f.map { String($0) }).joined(separator: ",") }
+    let boundsFile = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-m4-hourly-bounds95-\(getpid()).csv")
+    let rows = r.autoForecasts.map { id, f in ([id] + f.mean.map { String($0) }).joined(separator: ",") }
+    let bounds = r.autoForecasts.compactMap { id, f in
+        f.interval(level: 95).map { i in ([id] + (i.lower + i.upper).map { String($0) }).joined(separator: ",") }
+    }
     try? (rows.joined(separator: "\n") + "\n").write(to: forecastFile, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: forecastFile) }
+    try? (bounds.joined(separator: "\n") + "\n").write(to: boundsFile, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: forecastFile); try? FileManager.default.removeItem(at: boundsFile) }
     let start = DispatchTime.now()
-    guard let run = Bench.python3([scriptPath, "--shared", shared, "--n-jobs", "2", "--score-forecasts", forecastFile.path]) else {
+    guard let run = Bench.python3([scriptPath, "--shared", shared, "--n-jobs", "2", "--score-forecasts", forecastFile.path,
+                                   "--score-intervals", boundsFile.path]) else {
         say("cannot start python3"); return nil
     }
     guard run.status == 0, let json = try? JSONSerialization.jsonObject(with: run.output) as? [String: Any] else {
@@ -406,23 +448,23 @@ func printStatsforecast(_ json: [String: Any], _ r: M4Results) {
         if let error = external["error"] as? String {
             print("Python's scorer on Mosaic AutoForecaster's forecasts: \(error).")
         } else {
-            print("Python's scorer on Mosaic AutoForecaster's own forecasts: sMAPE \(f3(external["smape"] as? Double)), MASE \(f3(external["mase"] as? Double)), OWA \(f3(external["owa"] as? Double)) (Swift scorer: \(f3(mine.summary.smape)), \(f3(mine.summary.mase)), \(f3(mine.summary.owa))).")
+            print("Python's scorer on Mosaic AutoForecaster's own forecasts: sMAPE \(f3(external["smape"] as? Double)), MASE \(f3(external["mase"] as? Double)), OWA \(f3(external["owa"] as? Double)), 95 % coverage \(pct(external["coverage_95"] as? Double)), MSIS \(f3(external["msis_95"] as? Double)) (Swift scorer: \(f3(mine.summary.smape)), \(f3(mine.summary.mase)), \(f3(mine.summary.owa)), \(pct(mine.coverage[95])), \(f3(mine.msis95))).")
         }
         print("")
     }
-    print("| model | sMAPE | MASE | OWA | 80 % cov. | 95 % cov. | wall s (414, 2 jobs) | Mosaic MASE ÷ theirs | Mosaic sMAPE ÷ theirs | their time ÷ Mosaic's |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | sMAPE | MASE | OWA | 80 % cov. | 95 % cov. | MSIS (95 %) | wall s (414, 2 jobs) | Mosaic MASE ÷ theirs | Mosaic sMAPE ÷ theirs | their time ÷ Mosaic's |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in ["SeasonalNaive", "AutoETS", "MSTL"] {
         guard let m = models[name] else { continue }
-        if let error = m["error"] as? String { print("| statsforecast \(name) | failed: \(error) | | | | | | | | |"); continue }
+        if let error = m["error"] as? String { print("| statsforecast \(name) | failed: \(error) | | | | | | | | | |"); continue }
         let smape = m["smape"] as? Double, mase = m["mase"] as? Double, wall = m["wall_s"] as? Double
         let label = name == "MSTL" ? "statsforecast MSTL([24, 168])" : "statsforecast \(name)(24)"
         let ours = name == "SeasonalNaive" ? r.seasonalNaive : mine
         let versus = name == "SeasonalNaive" ? " (vs Mosaic SeasonalNaive)" : ""
-        print("| \(label)\(versus) | \(f3(smape)) | \(f3(mase)) | \(f3(m["owa"] as? Double)) | \(pct(m["coverage_80"] as? Double)) | \(pct(m["coverage_95"] as? Double)) | \(secs(wall)) | \(f2(mase.map { ours.summary.mase / $0 })) | \(f2(smape.map { ours.summary.smape / $0 })) | \(wall.map { String(format: "%.0f×", $0 / ours.seconds) } ?? "") |")
+        print("| \(label)\(versus) | \(f3(smape)) | \(f3(mase)) | \(f3(m["owa"] as? Double)) | \(pct(m["coverage_80"] as? Double)) | \(pct(m["coverage_95"] as? Double)) | \(f3(m["msis_95"] as? Double)) | \(secs(wall)) | \(f2(mase.map { ours.summary.mase / $0 })) | \(f2(smape.map { ours.summary.smape / $0 })) | \(wall.map { String(format: "%.0f×", $0 / ours.seconds) } ?? "") |")
     }
-    print("| **Mosaic AutoForecaster** | \(f3(mine.summary.smape)) | \(f3(mine.summary.mase)) | \(f3(mine.summary.owa)) | \(pct(mine.coverage[80])) | \(pct(mine.coverage[95])) | \(secs(mine.seconds)) | 1.00 | 1.00 | 1.0× |")
-    print("| Mosaic SeasonalNaive(24) | \(f3(r.seasonalNaive.summary.smape)) | \(f3(r.seasonalNaive.summary.mase)) | \(f3(r.seasonalNaive.summary.owa)) | \(pct(r.seasonalNaive.coverage[80])) | \(pct(r.seasonalNaive.coverage[95])) | \(secs(r.seasonalNaive.seconds)) | | | |")
+    print("| **Mosaic AutoForecaster** | \(f3(mine.summary.smape)) | \(f3(mine.summary.mase)) | \(f3(mine.summary.owa)) | \(pct(mine.coverage[80])) | \(pct(mine.coverage[95])) | \(f3(mine.msis95)) | \(secs(mine.seconds)) | 1.00 | 1.00 | 1.0× |")
+    print("| Mosaic SeasonalNaive(24) | \(f3(r.seasonalNaive.summary.smape)) | \(f3(r.seasonalNaive.summary.mase)) | \(f3(r.seasonalNaive.summary.owa)) | \(pct(r.seasonalNaive.coverage[80])) | \(pct(r.seasonalNaive.coverage[95])) | \(f3(r.seasonalNaive.msis95)) | \(secs(r.seasonalNaive.seconds)) | | | |")
     print("")
     let rivals = ["AutoETS", "MSTL"].compactMap { models[$0] }.filter { $0["error"] == nil }
     if !rivals.isEmpty {
@@ -585,5 +627,6 @@ if stressOnly {
     runStress(shared: shared, script: foldScriptPath, saved: options.value("--stress-statsforecast-json"),
               foldsOut: options.value("--stress-folds-csv"))
 } else {
-    runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"))
+    runDevelopmentSeries(shared: shared, runPython: runPython, script: foldScriptPath, saved: options.value("--statsforecast-folds-json"),
+                         foldsOut: options.value("--dev-folds-csv"))
 }

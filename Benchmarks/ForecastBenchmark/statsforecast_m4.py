@@ -129,7 +129,15 @@ def score(train, test, forecasts, intervals):
             inside += int(np.sum((y >= lo) & (y <= hi)))
             total += len(y)
         res[f"coverage_{level}"] = inside / total
+    if 95 in intervals:
+        res["msis_95"] = float(np.mean([msis(train[uid], y, *intervals[95][uid]) for uid, y in test.items()]))
     return res
+
+
+def msis(train, y, lo, hi, alpha=0.05, m=M):
+    """M4's mean scaled interval score (Makridakis et al. 2020, eq. 5), written from the paper."""
+    penalty = (2 / alpha) * ((lo - y) * (y < lo) + (y - hi) * (y > hi))
+    return float(np.mean((hi - lo) + penalty) / mase_scale(train, m))
 
 
 # MARK: - statsforecast
@@ -185,6 +193,9 @@ def main():
     ap.add_argument("--score-forecasts", default=None, metavar="CSV",
                     help="also score another method's point forecasts (rows: id, then 48 values) with this "
                          "script's scorer; reported as \"external\" (the Swift side's cross-check)")
+    ap.add_argument("--score-intervals", default=None, metavar="CSV",
+                    help="with --score-forecasts: that method's 95%% bounds (rows: id, 48 lower, 48 upper), "
+                         "for its coverage and MSIS")
     args = ap.parse_args()
 
     import statsforecast
@@ -207,9 +218,16 @@ def main():
         with open(args.score_forecasts, newline="") as f:
             for row in csv.reader(f):
                 external[row[0]] = np.array([float(v) for v in row[1:]], dtype=np.float64)
-        missing = [uid for uid in test if uid not in external or len(external[uid]) != H]
+        bounds = {}
+        if args.score_intervals:
+            with open(args.score_intervals, newline="") as f:
+                for row in csv.reader(f):
+                    v = np.array([float(x) for x in row[1:]], dtype=np.float64)
+                    bounds[row[0]] = (v[:H], v[H:])
+        missing = [uid for uid in test if uid not in external or len(external[uid]) != H
+                   or (bounds and (uid not in bounds or len(bounds[uid][1]) != H))]
         out["external"] = ({"error": f"{len(missing)} series missing or not {H} values, first {missing[0]}"} if missing
-                           else score(train, test, external, {}))
+                           else score(train, test, external, {95: bounds} if bounds else {}))
     for name in [m for m in args.models.split(",") if m]:
         entry = {}
         try:

@@ -59,10 +59,12 @@ enum ForecastCrossValidation {
     /// origin o's errors come from the candidate (or combination) that ``rank`` picks on the
     /// other origins. Calibrating intervals on these counts the optimism of choosing the best
     /// of several candidates on the same folds, which the winner's own errors hide. With one
-    /// origin, or where the other origins score no candidate, `fallback` is used.
+    /// origin, or where the other origins score no candidate, `fallback` is used. `forecasts`
+    /// are the forecasts behind the errors.
     static func selectionErrors(paths: [[[Double]]?], actual: [Double], plan: Plan, scales: [Double],
-                                combination: Bool, maxCombined: Int, fallback: [Int], horizon: Int) -> [[Double]] {
-        plan.cuts.enumerated().map { o, cut in
+                                combination: Bool, maxCombined: Int, fallback: [Int],
+                                horizon: Int) -> (errors: [[Double]], forecasts: [[Double]]) {
+        let chosen = plan.cuts.enumerated().map { o, cut in
             var chosen = fallback
             if plan.cuts.count > 1 {
                 let keep = plan.cuts.indices.filter { $0 != o }
@@ -74,10 +76,10 @@ enum ForecastCrossValidation {
                     chosen = best
                 }
             }
-            return (0..<horizon).map { k in
-                actual[cut + k] - chosen.reduce(0.0) { $0 + paths[$1]![o][k] } / Double(chosen.count)
-            }
+            return (0..<horizon).map { k in chosen.reduce(0.0) { $0 + paths[$1]![o][k] } / Double(chosen.count) }
         }
+        let errors = plan.cuts.enumerated().map { o, cut in (0..<horizon).map { k in actual[cut + k] - chosen[o][k] } }
+        return (errors, chosen)
     }
 
     /// Scores every candidate with paths and, when asked, the means of the best 2…`maxCombined`;

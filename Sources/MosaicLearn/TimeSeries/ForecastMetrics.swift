@@ -61,6 +61,25 @@ public enum ForecastMetrics {
         return Double(inside) / Double(y.count)
     }
 
+    /// M4's mean scaled interval score of an interval at level L (α = 1 − L/100):
+    /// `1/h · Σ [(Uₖ − Lₖ) + 2/α·(Lₖ − yₖ)·1{yₖ < Lₖ} + 2/α·(yₖ − Uₖ)·1{yₖ > Uₖ}]` over
+    /// ``maseScale(_:period:)``. It rewards narrow intervals and charges misses, so at the same
+    /// coverage the sharper interval scores lower. M4 scored the 95 % interval.
+    ///
+    /// - Precondition: one bound per actual value; `training.count > period`.
+    /// - Complexity: O(n + h).
+    public static func msis(actual y: [Double], interval: Forecast.Interval, training: [Double], period m: Int) -> Double {
+        precondition(y.count == interval.lower.count && y.count == interval.upper.count && !y.isEmpty,
+                     "msis: \(y.count) actual values against \(interval.lower.count) bounds")
+        let penalty = 2 / (1 - interval.level / 100)
+        var sum = 0.0
+        for k in y.indices {
+            let lower = interval.lower[k], upper = interval.upper[k]
+            sum += upper - lower + penalty * (max(lower - y[k], 0) + max(y[k] - upper, 0))
+        }
+        return sum / Double(y.count) / maseScale(training, period: m)
+    }
+
     /// Running M4 scores over a set of series: a method's mean sMAPE and MASE, Naive2's on the
     /// same series, and the OWA.
     public struct Summary: Sendable, Equatable {

@@ -28,6 +28,68 @@ extension TimeSeriesTests {
             #expect(c95 > 0.91 && c95 < 0.99, "95 % coverage \(c95)")
         }
 
+        /// A daily cycle between 10 and 190 and its errors, whose spread grows as the level to
+        /// the power `gamma`: ½ as for counts (Poisson), 0 for the same spread at every hour.
+        static func levelPaths(origins: Int, gamma: Double, random: inout SeededRandom) -> (forecasts: [[Double]], errors: [[Double]]) {
+            let forecast = (0..<48).map { k in 100 - 90 * cos(2 * Double.pi * Double(k) / 24) }
+            let errors = (0..<origins).map { _ in forecast.map { f in 10 * pow(f / 100, gamma) * random.normal() } }
+            return (Array(repeating: forecast, count: origins), errors)
+        }
+
+        @Test func widthsFollowTheLevelWhereTheErrorsDo() throws {
+            var random = SeededRandom(seed: 8)
+            let calibration = Self.levelPaths(origins: 4, gamma: 0.5, random: &random)
+            let scaled = try #require(ConformalIntervals(errors: calibration.errors, forecasts: calibration.forecasts))
+            let flat = try #require(ConformalIntervals(errors: calibration.errors))
+            #expect(scaled.levelExponent == 0.5)
+            #expect(flat.levelExponent == nil)
+            // On fresh errors the level-scaled 80 % interval covers about 80 % at the troughs
+            // and at the peaks alike; one width over-covers the troughs and under-covers the
+            // peaks, and is wider on average.
+            let fresh = Self.levelPaths(origins: 200, gamma: 0.5, random: &random)
+            func check(_ c: ConformalIntervals) -> (low: Double, high: Double, width: Double) {
+                var inside = [0, 0], count = [0, 0], width = 0.0
+                for (f, e) in zip(fresh.forecasts, fresh.errors) {
+                    let i = c.intervals(mean: f, levels: [80])[0]
+                    for k in f.indices {
+                        let half = f[k] < 100 ? 0 : 1
+                        count[half] += 1
+                        width += i.upper[k] - i.lower[k]
+                        if i.lower[k] <= f[k] + e[k] && f[k] + e[k] <= i.upper[k] { inside[half] += 1 }
+                    }
+                }
+                return (Double(inside[0]) / Double(count[0]), Double(inside[1]) / Double(count[1]), width / Double(count[0] + count[1]))
+            }
+            let s = check(scaled), o = check(flat)
+            #expect(s.low > 0.72 && s.low < 0.88 && s.high > 0.72 && s.high < 0.88, "level-scaled: \(s)")
+            #expect(o.low - o.high > 0.1, "one width: \(o)")
+            #expect(s.width < o.width, "mean width \(s.width) against \(o.width)")
+        }
+
+        @Test func oneWidthIsKeptWhereTheErrorsDoNotFollowTheLevel() throws {
+            var random = SeededRandom(seed: 9)
+            let calibration = Self.levelPaths(origins: 4, gamma: 0, random: &random)
+            let c = try #require(ConformalIntervals(errors: calibration.errors, forecasts: calibration.forecasts))
+            #expect(c.levelExponent == nil)
+            // Weights of a path average about 1, and a forecast of 0 keeps a tenth of the mean's width.
+            let w = ConformalIntervals.weights([0, 100, 200], exponent: 1)
+            #expect(abs(w[0] - 10.0 / 110) < 1e-12 && abs(w[1] - 1) < 1e-12 && abs(w[2] - 210.0 / 110) < 1e-12)
+            #expect(ConformalIntervals.weights([-5, 0], exponent: 1) == [1, 1])
+        }
+
+        @Test func filesWithoutALevelExponentKeepOneWidth() throws {
+            var random = SeededRandom(seed: 10)
+            let calibration = Self.levelPaths(origins: 4, gamma: 1, random: &random)
+            let scaled = try #require(ConformalIntervals(errors: calibration.errors, forecasts: calibration.forecasts))
+            var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(scaled)) as? [String: Any])
+            #expect(json["levelExponent"] as? Double == 0.5)
+            json["levelExponent"] = nil
+            let old = try JSONDecoder().decode(ConformalIntervals.self, from: JSONSerialization.data(withJSONObject: json))
+            #expect(old.levelExponent == nil)
+            let i = old.intervals(mean: [10, 190], levels: [80])[0]
+            for k in 0..<2 { #expect(abs((i.upper[k] - i.lower[k]) - 2 * old.quantile(level: 80) * old.scale(step: k)) < 1e-9) }
+        }
+
         @Test func tooFewErrorsGiveNone() {
             #expect(ConformalIntervals(errors: [[1, 2, 3], [.nan, 4]]) == nil)
         }
@@ -72,7 +134,8 @@ extension TimeSeriesTests {
             #expect(winner == [1])
             let errors = ForecastCrossValidation.selectionErrors(paths: paths, actual: actual, plan: plan, scales: scales,
                                                                  combination: false, maxCombined: 2, fallback: [1], horizon: 2)
-            #expect(errors == [[-10, -10], [-1, -1], [-1, -1], [-1, -1]])
+            #expect(errors.errors == [[-10, -10], [-1, -1], [-1, -1], [-1, -1]])
+            #expect(errors.forecasts == [[10, 10], [1, 1], [1, 1], [1, 1]])
         }
 
         @Test func crossValidationSeesNothingAfterItsOrigins() throws {

@@ -17,6 +17,18 @@ extension TimeSeriesTests {
             #expect(ForecastMetrics.owa(smape: 9, mase: 1, naive2Smape: 18, naive2Mase: 4) == 0.375)
         }
 
+        @Test func msisByHand() {
+            // 95 %: 2/α = 40. Widths 2, 2, 2; the second value misses above by 1, the third below
+            // by 0.5: (2 + 2 + 40 + 2 + 20) / 3 = 22, over the scale 2.5.
+            let interval = Forecast.Interval(level: 95, lower: [0, 0, 0], upper: [2, 2, 2])
+            let training = [1.0, 2, 4, 3, 5, 8]
+            let msis = ForecastMetrics.msis(actual: [1, 3, -0.5], interval: interval, training: training, period: 2)
+            #expect(abs(msis - 22.0 / 2.5) < 1e-12)
+            // At 80 % a miss costs 2/0.2 = 10 per unit.
+            let i80 = Forecast.Interval(level: 80, lower: [0], upper: [2])
+            #expect(abs(ForecastMetrics.msis(actual: [3], interval: i80, training: training, period: 2) - 12.0 / 2.5) < 1e-12)
+        }
+
         @Test func coverageCountsBoundsAsInside() {
             let interval = Forecast.Interval(level: 80, lower: [0, 0, 0, 0], upper: [1, 1, 1, 1])
             #expect(ForecastMetrics.coverage(actual: [0, 1, 0.5, 2], interval: interval) == 0.75)
