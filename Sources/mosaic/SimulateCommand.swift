@@ -50,7 +50,7 @@ struct SimulateCommand: ParsableCommand {
     var sweepDuration = "2h"
 
     @Option(name: .long, help: ArgumentHelp(
-        "Run the scenario once per routing strategy (comma-separated: model_utility, p2c, latency_ewma, cost_first, least_connections, round_robin) on common random numbers; differences are against the first.",
+        "Run the scenario once per routing strategy (comma-separated: model_utility, model_utility_adapt (adapt 0.1), p2c, latency_ewma, cost_first, least_connections, round_robin) on common random numbers; differences are against the first.",
         valueName: "list"))
     var strategies: String?
 
@@ -79,7 +79,8 @@ struct SimulateCommand: ParsableCommand {
         }
     }
 
-    static let strategyNames = ["model_utility", "p2c", "latency_ewma", "cost_first", "least_connections", "round_robin"]
+    static let strategyNames = ["model_utility", "model_utility_adapt", "p2c", "latency_ewma", "cost_first", "least_connections",
+                                "round_robin"]
 
     func run() throws {
         if example { print(Scenario.exampleYAML, terminator: ""); return }
@@ -153,7 +154,7 @@ struct SimulateCommand: ParsableCommand {
                 header = "scenario \(sim.scenario.name): \(formatSimTime(sim.scenario.duration)) simulated, \(n) replications, seed \(sim.scenario.seed), common random numbers; mean ± 95% interval, differences paired by replication against \(names[0])"
             }
             let progress = SimulationProgress(total: n)
-            runs.append((sim.policy.strategy.name, sim.runReplications(n, parallelism: workers) { _ in progress.step() }))
+            runs.append((name, sim.runReplications(n, parallelism: workers) { _ in progress.step() }))
             progress.finish()
             try checkCosts(sim, runs[runs.count - 1].results, files[0])
         }
@@ -224,6 +225,7 @@ func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: St
     if let strategy, strategy != policy.strategy.name {
         switch strategy {
         case "model_utility": policy.strategy = .modelUtility(lambda: 10, mu: 0.1)
+        case "model_utility_adapt": policy.strategy = .modelUtility(lambda: 10, mu: 0.1, adapt: 0.1)
         case "p2c": policy.strategy = .powerOfTwoChoices
         case "latency_ewma": policy.strategy = .latencyEWMA(alpha: 0.3, buffer: 0.5)
         case "cost_first": policy.strategy = .costFirst

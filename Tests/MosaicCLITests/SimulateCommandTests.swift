@@ -166,6 +166,31 @@ import Testing
         #expect(table.stdout.contains("common random numbers; mean ± 95% interval, differences paired by replication against model_utility"))
     }
 
+    /// Together, the host model_utility prefers, slows threefold for 10 of the 30 minutes
+    /// (`degraded.yaml`, cut to 12 minutes with the slowdown from 4 to 8): the static head keeps
+    /// sending to it, the adapting one moves away and back.
+    @Test func anAdaptingHeadMovesAwayFromAHostThatSlowsDown() throws {
+        let tmp = TemporaryDirectory("simulate-adapt")
+        let text = try String(contentsOfFile: Self.example + "/degraded.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "duration: 30m", with: "duration: 12m")
+            .replacingOccurrences(of: "replications: 20", with: "replications: 3")
+            .replacingOccurrences(of: "start: 10m, duration: 10m", with: "start: 4m, duration: 4m")
+            .replacingOccurrences(of: "policy: policy.yaml", with: "policy: \(Self.example)/policy.yaml")
+            .replacingOccurrences(of: "model: router.json", with: "model: \(Self.example)/router.json")
+        #expect(text.contains("start: 4m, duration: 4m"))
+        let file = tmp.write("degraded.yaml", text)
+        let r = try MosaicBinary.run(["simulate", file, "--catalog", Self.example + "/catalog.yaml", "--strategies",
+                                      "model_utility,model_utility_adapt", "--format", "csv"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(rows.first)
+        let mean = try #require(header.firstIndex(of: "latency_mean_ms")), p95 = try #require(header.firstIndex(of: "latency_p95_ms"))
+        #expect(rows.dropFirst().map { $0[0] } == ["model_utility", "model_utility_adapt"])
+        let (fixed, adapting) = (rows[1], rows[2])
+        #expect(Double(adapting[mean])! < 0.95 * Double(fixed[mean])!, "mean \(adapting[mean]) against \(fixed[mean])")
+        #expect(Double(adapting[p95])! < Double(fixed[p95])!, "p95 \(adapting[p95]) against \(fixed[p95])")
+    }
+
     @Test func badStrategyListsAreRefused() throws {
         for (list, message) in [("model_utility", "at least two strategies"), ("model_utility,fastest", "'fastest' is not a strategy"),
                                 ("p2c,p2c", "listed twice")] {

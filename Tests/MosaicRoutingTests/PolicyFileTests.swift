@@ -249,6 +249,7 @@ struct PolicyFileTests {
         #expect(try strategy("{kind: latency_ewma, alpha: 1, buffer: 0}") == .latencyEWMA(alpha: 1, buffer: 0))
         #expect(try strategy("{kind: model_utility}") == .modelUtility(lambda: 10, mu: 0.1))
         #expect(try strategy("{kind: model_utility, mu: 0}") == .modelUtility(lambda: 10, mu: 0))
+        #expect(try strategy("{kind: model_utility, adapt: 0.1}") == .modelUtility(lambda: 10, mu: 0.1, adapt: 0.1))
     }
 
     // MARK: - Errors: structure and types
@@ -459,6 +460,7 @@ struct PolicyFileTests {
         #expect(Self.message(Self.pool + "retry: {budget: {ratio: 11}}\n") == "p.yaml:3: retry.budget.ratio: must be in 0...10, found 11")
         #expect(Self.message(Self.pool + "quality: {openai: 1.2}\n") == "p.yaml:3: quality.openai: must be in 0...1, found 1.2")
         #expect(Self.message(Self.pool + "strategy: {kind: latency_ewma, alpha: 0}\n") == "p.yaml:3: strategy.alpha: must be in (0, 1], found 0")
+        #expect(Self.message(Self.pool + "strategy: {kind: model_utility, adapt: 2}\n") == "p.yaml:3: strategy.adapt: must be in [0, 1] (0: off), found 2")
         #expect(Self.message(Self.pool + "strategy: {kind: model_utility, lambda: -1}\n")
             == "p.yaml:3: strategy.lambda: must be a finite number at least 0, found -1")
         #expect(Self.message(Self.pool + "rate_limits:\n  openai: [{requests: 0, per: hour}]\n")

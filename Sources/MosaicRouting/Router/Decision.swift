@@ -267,6 +267,9 @@ public struct Ticket: Sendable, Equatable {
     /// With shared budgets: the amount reserved at admission, and when (µs).
     public var reserved: Money = .zero
     public var reservedAt: Int64 = 0
+    /// With `model_utility`'s `adapt`: the head's predicted latency for this attempt, which its
+    /// outcome corrects (0: none).
+    public var predictedMs: Double = 0
 
     /// A ticket for the provider at `index` (callers that keep admitted attempts compactly,
     /// such as the simulator, rebuild their tickets with this).

@@ -60,6 +60,9 @@ public final class Router: Sendable {
     let qualityStrong: Int?
     let qualityWeak: Int?
     let ewmaAlpha: Double
+    /// `model_utility`'s `adapt`: the weight of each attempt in the online correction of the
+    /// head's latency predictions (0: off).
+    let adaptAlpha: Double
     /// Power of two choices: `decide` writes each kept provider's attempts in flight as its
     /// ranking key (the latency EWMA otherwise).
     let ranksByLoad: Bool
@@ -155,6 +158,7 @@ public final class Router: Sendable {
         outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
         nextSweep = Atomic(now + policy.outliers.interval)
         if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
+        if case .modelUtility(_, _, let adapt) = policy.strategy { adaptAlpha = adapt } else { adaptAlpha = 0 }
         ranksByLoad = policy.strategy == .powerOfTwoChoices
         live = LiveState(pool.map { p in
             let limits = policy.rateLimits[p.id] ?? p.rateLimit().map { [$0] } ?? []
@@ -390,21 +394,25 @@ public final class Router: Sendable {
             sortOrder(&d)
             for i in d.order { d.keys[i] = d.costs[i] }
             sortOrder(&d)
-        case .modelUtility(let lambda, let mu):
+        case .modelUtility(let lambda, let mu, _):
             if let q = quality, let strong = qualityStrong, let weak = qualityWeak, request.text != nil {
                 let p = q.weakGoodEnough(request.features, scratch: &d.scratch)
                 // The strong provider's own quality, not `d.quality[strong]`: that slot is only
                 // written when the strong provider survives the filters (else it is stale or 0).
                 d.quality[weak] = p * entries[strong].quality
             }
+            // With `adapt`, a head's latency is scaled by the provider's online factor (the
+            // decision still reports the head's own prediction).
+            let adapting = adaptAlpha > 0
+            let slo = request.latencySLOMs ?? .infinity
             for i in d.order {
                 let pr = d.predictions[i]
+                let factor = adapting && hasHead(i) ? d.snapshots[i].latencyFactor : 1
                 d.keys[i] = d.quality[i] * (1 - pr.failureProbability) - lambda * d.costs[i]
-                    - mu * pr.expectedLatencyMs / 1000
+                    - mu * factor * pr.expectedLatencyMs / 1000
+                // Higher utility first; SLO misses after every SLO meet.
+                d.flags[i] = factor * pr.tailLatencyMs > slo
             }
-            // Higher utility first; SLO misses after every SLO meet.
-            let slo = request.latencySLOMs ?? .infinity
-            for i in d.order { d.flags[i] = d.predictions[i].tailLatencyMs > slo }
             sortOrder(&d, descending: true, missFlags: true)
         }
 
@@ -606,7 +614,9 @@ public final class Router: Sendable {
             if let probe = tryAdmit(i, now: now, ignoreHealth: d.panic) {
                 d.selected = k
                 d.selectedIsProbe = probe
-                return Ticket(index: i, provider: entries[i].id, isProbe: probe)
+                var ticket = Ticket(index: i, provider: entries[i].id, isProbe: probe)
+                if adaptAlpha > 0 && hasHead(i) { ticket.predictedMs = d.predictions[i].expectedLatencyMs }
+                return ticket
             }
             k += 1
         }
@@ -632,6 +642,10 @@ public final class Router: Sendable {
             return Self.admit(&live[i], now: now, rateLimit: filters.rateLimit, health: filters.health && !ignoreHealth)
         }
     }
+
+    /// Whether provider `i`'s latency comes from a routing-model head (not from its EWMA).
+    @inline(__always)
+    func hasHead(_ i: Int) -> Bool { hot[i].predictor >= 0 || hot[i].hasDense }
 
     /// Admits one attempt on `s` (the pool's lock held).
     @inline(__always)
@@ -673,9 +687,12 @@ public final class Router: Sendable {
     public func complete(_ ticket: Ticket, status: RequestStatus, latencyMs: Double, inputTokens: Int = 0,
                          outputTokens: Int = 0, budgetTag: String? = nil, now: Int64) {
         let i = ticket.index
-        let alpha = ewmaAlpha
+        let alpha = ewmaAlpha, adapt = adaptAlpha
         live.withLock { live in
             Self.record(&live[i], status: status, isProbe: ticket.isProbe, latencyMs: latencyMs, alpha: alpha, now: now)
+            if adapt > 0 && status == .ok && ticket.predictedMs > 0 {
+                live[i].noteLatency(latencyMs, predicted: ticket.predictedMs, alpha: adapt, now: now)
+            }
         }
         if let shared = sharedLimits, let tag = budgetTag {
             // Settle the reservation: the reported cost replaces the estimate (cancelled: nothing).
@@ -994,6 +1011,37 @@ struct ProviderRuntime: Sendable {
     /// ``Router/record(_:status:isProbe:latencyMs:alpha:now:)``, the only place the window
     /// changes.
     var failureRate = 0.0
+    /// The online correction of a head's latency (`model_utility`'s `adapt`): an EWMA of
+    /// observed ÷ predicted latency over the provider's successful attempts that a head
+    /// predicted, and when the last one ended (µs). See ``correction(now:)``.
+    var latencyRatio = 1.0
+    var ratioSeen = false
+    var ratioAt: Int64 = 0
+
+    /// The half-life, in µs, over which an unrefreshed correction returns to 1: a provider the
+    /// correction has ranked away from gets few attempts to correct it with.
+    static let correctionHalfLife: Int64 = 60 * RoutingTime.second
+
+    /// Enters one successful attempt's observed and predicted latency into the correction.
+    @inline(__always)
+    mutating func noteLatency(_ observedMs: Double, predicted predictedMs: Double, alpha: Double, now: Int64) {
+        guard observedMs >= 0, observedMs.isFinite, predictedMs > 0, predictedMs.isFinite else { return }
+        // After a quiet spell the old correction has decayed: continue from what is left of it.
+        let start = ratioSeen ? correction(now: now) : observedMs / predictedMs
+        latencyRatio = alpha * (observedMs / predictedMs) + (1 - alpha) * start
+        ratioSeen = true
+        ratioAt = now
+    }
+
+    /// The factor a head's latency predictions are multiplied by at `now`: the EWMA of observed
+    /// ÷ predicted (the head predicts the mean, so a right head gives about 1), its distance
+    /// from 1 halved every ``correctionHalfLife`` since the last attempt; 1 before any.
+    @inline(__always)
+    func correction(now: Int64) -> Double {
+        guard ratioSeen else { return 1 }
+        let age = Double(max(0, now - ratioAt)) / Double(Self.correctionHalfLife)
+        return 1 + (latencyRatio - 1) * exp2(-age)
+    }
 
     init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
         self.breaker = breaker
@@ -1011,6 +1059,9 @@ struct ProviderRuntime: Sendable {
         var healthDrop: HealthDrop
         var share: Double
         var inFlight: Int
+        /// The online latency correction at the snapshot's time: the factor a head's latency
+        /// predictions are multiplied by (1 when not adapting).
+        var latencyFactor: Double = 1
     }
 
     /// Why health drops a provider, as a plain value (``DropReason`` holds strings, and a
@@ -1068,6 +1119,7 @@ struct ProviderRuntime: Sendable {
         let share: Double
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
         return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: failureRate,
-                        tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight)
+                        tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight,
+                        latencyFactor: ratioSeen ? correction(now: now) : 1)
     }
 }

@@ -44,6 +44,8 @@ struct ScenarioModel: StreamingSimulationModel {
         var serial: UInt32 = 0
         var provider: Int32 = -1
         var probe = false
+        /// The ticket's predicted latency (`model_utility`'s `adapt`), for its outcome.
+        var ticketPredictedMs: Float = 0
         var attemptStart = 0.0
         var predictedMs = 0.0
         var predictedTailMs = 0.0
@@ -450,6 +452,7 @@ struct ScenarioModel: StreamingSimulationModel {
         requests[slot].serial &+= 1
         requests[slot].provider = Int32(i)
         requests[slot].probe = ticket.isProbe
+        requests[slot].ticketPredictedMs = Float(ticket.predictedMs)
         requests[slot].attemptStart = now
         let token = Self.token(slot, requests[slot].serial)
         if requests[slot].counted {
@@ -614,7 +617,9 @@ struct ScenarioModel: StreamingSimulationModel {
         let r = requests[slot]
         let i = Int(r.provider)
         let latencyMs = (now - r.attemptStart) * 1_000
-        router.complete(Ticket(index: i, provider: "", isProbe: r.probe), status: .ok, latencyMs: latencyMs,
+        var ticket = Ticket(index: i, provider: "", isProbe: r.probe)
+        ticket.predictedMs = Double(r.ticketPredictedMs)
+        router.complete(ticket, status: .ok, latencyMs: latencyMs,
                         inputTokens: Int(r.prompt), outputTokens: Int(r.output), budgetTag: scenario.mix.budgetTag,
                         now: micros(now))
         if r.inRetry { router.retryFinished() }

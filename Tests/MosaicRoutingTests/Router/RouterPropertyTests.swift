@@ -33,7 +33,7 @@ extension RouterSuite {
                         (id, Double(random.next() % 4) + (k == 0 ? 1 : 0))  // valid: one weight above 0
                     })),
                     .leastConnections, .powerOfTwoChoices, .latencyEWMA(alpha: 0.3, buffer: 0.2), .costFirst,
-                    .modelUtility(lambda: 5, mu: 0.1),
+                    .modelUtility(lambda: 5, mu: 0.1), .modelUtility(lambda: 5, mu: 0.1, adapt: 0.2),
                 ]
                 var rules: [RoutingRule] = []
                 let picked = subset(Int(seed % 255) + 1)

@@ -264,6 +264,38 @@ extension RouterSuite {
             for c in d.candidates { #expect(abs(c.score - expected(c.provider).score) <= 1e-12) }
         }
 
+        /// With `adapt`, what attempts take corrects the head: a provider whose attempts take 4×
+        /// its prediction falls behind, the decision still reports the head's prediction, and
+        /// after a quiet spell the correction fades. Without it nothing moves.
+        @Test func modelUtilityAdaptsToWhatAttemptsTake() throws {
+            let quality = ["openai": 1.0, "anthropic": 1.0, "cohere": 1.0, "ollama": 1.0]
+            let request = RouteRequest(promptTokens: 1_000, expectedOutputTokens: 100)
+            for adapt in [0.0, 0.5] {
+                let policy = RoutingPolicy(providers: RT.ai, strategy: .modelUtility(lambda: 0, mu: 1, adapt: adapt),
+                                           quality: quality, defaultLatencyMs: 1_000)
+                let router = try RT.router(policy, model: try Self.model())
+                var d = Decision()
+                router.decide(request, now: 0, into: &d)
+                #expect(RT.ids(d) == ["cohere", "openai", "anthropic", "ollama"])
+                let headMs = try #require(d.candidates.first).prediction.expectedLatencyMs
+                var now: Int64 = 0
+                for _ in 0..<8 {
+                    let ticket = try #require(router.route(request, now: now, into: &d))
+                    let head = try #require(d.candidates.first { $0.provider == ticket.provider }).prediction.expectedLatencyMs
+                    #expect(ticket.predictedMs == (adapt > 0 ? head : 0))
+                    now += RoutingTime.second
+                    router.complete(ticket, status: .ok, latencyMs: (ticket.provider == "cohere" ? 4 : 1) * head, now: now)
+                }
+                router.decide(request, now: now, into: &d)
+                #expect(RT.ids(d).first == (adapt > 0 ? "openai" : "cohere"), "adapt \(adapt)")
+                let cohere = try #require(d.candidates.first { $0.provider == "cohere" })
+                #expect(abs(cohere.prediction.expectedLatencyMs - headMs) < 1e-9, "the head's own prediction is reported")
+                // Ten minutes without an attempt: the correction has faded to about 1.
+                router.decide(request, now: now + 600 * RoutingTime.second, into: &d)
+                #expect(RT.ids(d).first == "cohere")
+            }
+        }
+
         /// The quality model scores the weak provider as P(weak good enough) × the strong one's
         /// quality, whether or not the strong one survived the filters.
         @Test func qualityModelScoresTheWeakProvider() throws {
