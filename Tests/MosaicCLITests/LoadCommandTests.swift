@@ -39,6 +39,31 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
         let mase = try #require(rows.first?["mase"] as? Double)
         #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
+        // msis95 is M4's formula over the forecast that the file without its last 48 points gives.
+        let text = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        let values = text.dropFirst().map { Double($0.split(separator: ",")[1])! }
+        let cut = tmp.write("cut.csv", (text.dropLast(48).map(String.init) + [""]).joined(separator: "\n"))
+        let g = try MosaicBinary.run(["forecast", "--series", cut, "--horizon", "48", "--format", "csv"])
+        let bounds = g.stdout.split(separator: "\n").dropFirst().map { l in l.split(separator: ",").suffix(2).map { Double($0)! } }
+        let train = Array(values.dropLast(48)), actual = Array(values.suffix(48))
+        let scale = (24..<train.count).reduce(0.0) { $0 + abs(train[$1] - train[$1 - 24]) } / Double(train.count - 24)
+        let expected = zip(actual, bounds).reduce(0.0) { total, p in
+            let (y, b) = p
+            return total + (b[1] - b[0]) + 40 * (max(b[0] - y, 0) + max(y - b[1], 0))
+        } / 48 / scale
+        let msis = try #require(rows.first?["msis95"] as? Double)
+        #expect(bounds.count == 48 && abs(msis - expected) < 1e-6 * expected, "msis95 \(msis) against \(expected)")
+    }
+
+    @Test func aHoldoutOfOnlyMissingPointsIsRefused() throws {
+        let tmp = TemporaryDirectory("load-missing-tail")
+        let lines = try String(contentsOfFile: Self.seriesFile(tmp), encoding: .utf8).split(separator: "\n")
+        let emptied = lines.enumerated().map { i, l in i >= lines.count - 10 ? l.split(separator: ",")[0] + "," : l }
+        let file = tmp.write("tail.csv", emptied.joined(separator: "\n") + "\n")
+        let r = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "10"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("tail.csv: the last 10 points are all missing, so there is nothing to score"), "\(r.stderr)")
+        #expect(try MosaicBinary.run(["forecast", "--series", file, "--holdout", "11"]).status == 0)
     }
 
     /// statsforecast's long format (`unique_id,ds,y`, several series in one file) gives the
