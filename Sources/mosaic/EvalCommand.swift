@@ -104,8 +104,11 @@ struct EvalLatencyCommand: ParsableCommand {
     @Option(name: .long, help: "Weight of the newest observation in the EWMA baseline.")
     var ewmaAlpha = 0.3
 
-    @Option(name: .long, help: "Weight of the newest residual in head_online.")
+    @Option(name: .long, help: "Weight of the newest residual in head_online and of the newest attempt in head_adapt (the router's model_utility adapt).")
     var residualAlpha = 0.1
+
+    @Option(name: .long, help: ArgumentHelp("head_adapt's half-life without a measurement, as the router's adapt_half_life (a duration: 1m, 1d).", valueName: "duration"))
+    var adaptHalfLife = "1m"
 
     @Flag(name: .long, help: "Key the baselines by provider, model and region (default: provider and model).")
     var byRegion = false
@@ -139,6 +142,8 @@ struct EvalLatencyCommand: ParsableCommand {
         var config = LatencyComparison.Configuration()
         config.ewmaAlpha = ewmaAlpha
         config.residualAlpha = residualAlpha
+        config.adaptHalfLife = try parseDuration(adaptHalfLife, option: "--adapt-half-life")
+        guard config.adaptHalfLife > 0 else { throw ValidationError("--adapt-half-life must be a duration above 0") }
         config.baselinesByRegion = byRegion
         let comparison = LatencyComparison(configuration: config)
         let result: LatencyComparison.Result

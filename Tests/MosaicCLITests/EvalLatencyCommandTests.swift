@@ -32,7 +32,7 @@ import Testing
         #expect(test["unseen_rows"] as? Int == expected["unseen_rows"] as? Int)
         #expect(test["train_failures"] as? Int == ref["failures"] as? Int)
         let scores = try #require(test["latency"] as? [[String: Any]])
-        #expect(scores.map { $0["method"] as? String } == ["head", "head_model_region", "head_online", "ewma", "median"])
+        #expect(scores.map { $0["method"] as? String } == ["head", "head_model_region", "head_online", "head_adapt", "ewma", "median"])
         for method in ["ewma", "median"] {
             let mine = try #require(scores.first { $0["method"] as? String == method })
             let theirs = try #require(expected[method] as? [String: Any])

@@ -104,6 +104,30 @@ import Testing
         #expect(byRegion.latency.first { $0.method == "median" }!.maeLog < 0.1)
     }
 
+    /// A host that becomes three times slower at the split: the static head stays off by ln 3,
+    /// the router's correction (`head_adapt`) catches up within a few dozen measurements, and
+    /// with a half-life far shorter than the gap between measurements it fades before each one.
+    @Test func theRoutersCorrectionFollowsAHostThatSlowsDown() throws {
+        let step: Int64 = 10_000_000  // a measurement every 10 s
+        var rows: [LatencyObservation] = []
+        var state: UInt64 = 7
+        for i in 0..<600 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let noise = 0.2 * (Double(state >> 11) / Double(1 << 53) - 0.5)
+            let slow = i >= 400 ? log(3.0) : 0
+            rows.append(LatencyObservation(timestamp: Int64(i) * step, provider: "p", model: "a", outputTokens: 20,
+                                           latencyMs: exp(6 + slow + noise), ok: true))
+        }
+        let result = try LatencyComparison().run(rows, splitAt: 400 * step)
+        let mae = Dictionary(uniqueKeysWithValues: result.latency.map { ($0.method, $0.maeLog) })
+        #expect(abs(mae["head"]! - log(3.0)) < 0.05, "\(mae)")
+        #expect(mae["head_adapt"]! < 0.25, "\(mae)")
+        var config = LatencyComparison.Configuration()
+        config.adaptHalfLife = step / 100
+        let faded = try LatencyComparison(configuration: config).run(rows, splitAt: 400 * step)
+        #expect(abs(faded.latency.first { $0.method == "head_adapt" }!.maeLog - mae["head"]!) < 0.01)
+    }
+
     @Test func badConfigurationAndEmptyPeriodsAreErrors() {
         let rows = Self.smallSeries()
         var config = LatencyComparison.Configuration()

@@ -250,6 +250,8 @@ struct PolicyFileTests {
         #expect(try strategy("{kind: model_utility}") == .modelUtility(lambda: 10, mu: 0.1))
         #expect(try strategy("{kind: model_utility, mu: 0}") == .modelUtility(lambda: 10, mu: 0))
         #expect(try strategy("{kind: model_utility, adapt: 0.1}") == .modelUtility(lambda: 10, mu: 0.1, adapt: 0.1))
+        #expect(try strategy("{kind: model_utility, adapt: 0.1, adapt_half_life: 5m}")
+                == .modelUtility(lambda: 10, mu: 0.1, adapt: 0.1, adaptHalfLife: 300 * RoutingTime.second))
     }
 
     // MARK: - Errors: structure and types
@@ -461,6 +463,8 @@ struct PolicyFileTests {
         #expect(Self.message(Self.pool + "quality: {openai: 1.2}\n") == "p.yaml:3: quality.openai: must be in 0...1, found 1.2")
         #expect(Self.message(Self.pool + "strategy: {kind: latency_ewma, alpha: 0}\n") == "p.yaml:3: strategy.alpha: must be in (0, 1], found 0")
         #expect(Self.message(Self.pool + "strategy: {kind: model_utility, adapt: 2}\n") == "p.yaml:3: strategy.adapt: must be in [0, 1] (0: off), found 2")
+        #expect(Self.message(Self.pool + "strategy: {kind: model_utility, adapt_half_life: 0s}\n")
+                == "p.yaml:3: strategy.adapt_half_life: must be a duration above 0, found 0 µs")
         #expect(Self.message(Self.pool + "strategy: {kind: model_utility, lambda: -1}\n")
             == "p.yaml:3: strategy.lambda: must be a finite number at least 0, found -1")
         #expect(Self.message(Self.pool + "rate_limits:\n  openai: [{requests: 0, per: hour}]\n")

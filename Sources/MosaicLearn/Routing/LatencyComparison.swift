@@ -18,7 +18,10 @@ import Darwin
 ///   one-hot (``FeatureSpecBuilder/modelByRegion``).
 /// - `head_online`: `head_model_region` plus an exponentially weighted mean of its ln-ms
 ///   residuals per key, updated after every time step of the test period (what a router could
-///   learn from outcomes; evaluation only, the router does not do it).
+///   learn from outcomes).
+/// - `head_adapt`: `head` corrected per provider exactly as the router's `model_utility` does
+///   with `adapt` set to ``Configuration/residualAlpha`` (``LatencyCorrection``: an EWMA of
+///   observed ÷ predicted mean latency, fading back to 1 with ``Configuration/adaptHalfLife``).
 /// - `ewma`: per key, an exponentially weighted mean and variance of ln ms, updated causally
 ///   through the test period; the tail is mean + z·sd.
 /// - `median`: per key, the median and the tail quantile of ln ms over the training period.
@@ -34,6 +37,9 @@ public struct LatencyComparison: Sendable {
         /// Weight of the newest residual in `head_online`.
         public var residualAlpha = 0.1
         public var tailQuantile = 0.95
+        /// The half-life of `head_adapt`'s correction without a measurement, µs (the router's
+        /// `adapt_half_life`).
+        public var adaptHalfLife: Int64 = LatencyCorrection.defaultHalfLife
         /// Key the baselines (and the online correction) by provider/model@region.
         public var baselinesByRegion = false
         public var trainer = RoutingTrainer.Configuration()
@@ -82,7 +88,7 @@ public struct LatencyComparison: Sendable {
         public var failure: [FailureScore]
     }
 
-    public static let methods = ["head", "head_model_region", "head_online", "ewma", "median"]
+    public static let methods = ["head", "head_model_region", "head_online", "head_adapt", "ewma", "median"]
 
     public var configuration: Configuration
 
@@ -150,6 +156,7 @@ public struct LatencyComparison: Sendable {
               configuration.residualAlpha > 0 && configuration.residualAlpha <= 1 else {
             throw .invalidConfiguration("EWMA weights must be in (0, 1]")
         }
+        guard configuration.adaptHalfLife > 0 else { throw .invalidConfiguration("the correction's half-life must be above 0") }
         // Time order; ties keep the input order.
         let order = observations.indices.sorted {
             observations[$0].timestamp != observations[$1].timestamp
@@ -188,6 +195,7 @@ public struct LatencyComparison: Sendable {
         var ewma: [String: (mean: Double, variance: Double)] = [:]
         var ewmaFailure: [String: Double] = [:]
         var residual: [String: Double] = [:]
+        var corrections: [String: LatencyCorrection] = [:]  // per provider, as the router keeps them
 
         // Predictions for scored rows, per method: point, tail; failure probability per test row.
         let methodCount = Self.methods.count
@@ -228,9 +236,10 @@ public struct LatencyComparison: Sendable {
                     failed.append(!o.ok)
                     guard let y = Self.timed(o) else { continue }
                     let r = residual[k] ?? 0
+                    let adjust = log(corrections[o.provider]?.factor(now: o.timestamp) ?? 1)
                     let e = ewma[k] ?? (med.median, 0)
                     let values: [(Double, Double)] = [
-                        (p0.mu, p0.tail), (p1.mu, p1.tail), (p1.mu + r, p1.tail + r),
+                        (p0.mu, p0.tail), (p1.mu, p1.tail), (p1.mu + r, p1.tail + r), (p0.mu + adjust, p0.tail + adjust),
                         (e.mean, e.mean + z * e.variance.squareRoot()), (med.median, med.tail),
                     ]
                     for (m, v) in values.enumerated() {
@@ -255,6 +264,12 @@ public struct LatencyComparison: Sendable {
                 if let hr = byRegion[o.provider] {
                     let mu = predict(hr, o).mu
                     residual[k] = (residual[k] ?? 0) + ar * ((y - mu) - (residual[k] ?? 0))
+                }
+                if let hp = plain[o.provider] {
+                    // The router's ticket carries the head's mean, exp(μ + σ²/2).
+                    let predicted = exp(predict(hp, o).mu + hp.heads.residualVariance / 2)
+                    corrections[o.provider, default: LatencyCorrection(halfLife: configuration.adaptHalfLife)].note(observedMs: exp(y), predictedMs: predicted,
+                                                                              alpha: ar, now: o.timestamp)
                 }
             }
             i = j

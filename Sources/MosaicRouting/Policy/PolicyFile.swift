@@ -128,9 +128,9 @@ private enum PolicyReader {
     ]
     static let strategyParameters: [String: [String]] = [
         "round_robin": [], "weighted": ["weights"], "least_connections": [], "p2c": [],
-        "latency_ewma": ["alpha", "buffer"], "cost_first": [], "model_utility": ["lambda", "mu", "adapt"],
+        "latency_ewma": ["alpha", "buffer"], "cost_first": [], "model_utility": ["lambda", "mu", "adapt", "adapt_half_life"],
     ]
-    static let strategyKeys = ["kind", "weights", "alpha", "buffer", "lambda", "mu", "adapt"]
+    static let strategyKeys = ["kind", "weights", "alpha", "buffer", "lambda", "mu", "adapt", "adapt_half_life"]
     static let ruleKeys = ["name", "reason", "match", "route", "mode", "exclude"]
     static let matchKeys = [
         "tenant", "operation", "model_family", "resource", "region", "budget_tag", "tag",
@@ -197,7 +197,8 @@ private enum PolicyReader {
         case "cost_first": return .costFirst
         case "latency_ewma": return .latencyEWMA(alpha: try parameter("alpha", 0.3), buffer: try parameter("buffer", 0.5))
         case "model_utility":
-            return .modelUtility(lambda: try parameter("lambda", 10), mu: try parameter("mu", 0.1), adapt: try parameter("adapt", 0))
+            return .modelUtility(lambda: try parameter("lambda", 10), mu: try parameter("mu", 0.1), adapt: try parameter("adapt", 0),
+                                 adaptHalfLife: try f["adapt_half_life"]?.duration() ?? LatencyCorrection.defaultHalfLife)
         default:  // weighted
             var weights: [String: Double] = [:]
             for (id, _, v) in try f.required("weights").entries() { weights[id] = try v.number() }
@@ -391,11 +392,12 @@ private struct PolicyChecker {
             try at.require(alpha > 0 && alpha <= 1, "strategy.alpha", "in (0, 1]", YAMLChecker.format(alpha))
             try at.require(buffer >= 0 && buffer.isFinite, "strategy.buffer", "a finite number at least 0",
                         YAMLChecker.format(buffer))
-        case .modelUtility(let lambda, let mu, let adapt):
+        case .modelUtility(let lambda, let mu, let adapt, let halfLife):
             try at.require(lambda >= 0 && lambda.isFinite, "strategy.lambda", "a finite number at least 0",
                         YAMLChecker.format(lambda))
             try at.require(mu >= 0 && mu.isFinite, "strategy.mu", "a finite number at least 0", YAMLChecker.format(mu))
             try at.require(adapt >= 0 && adapt <= 1, "strategy.adapt", "in [0, 1] (0: off)", YAMLChecker.format(adapt))
+            try at.require(halfLife > 0, "strategy.adapt_half_life", "a duration above 0", "\(halfLife) µs")
         }
 
         // Rules.

@@ -143,10 +143,11 @@ public enum Strategy: Sendable, Equatable {
     /// Maximise `quality·(1 − p_fail) − λ·cost_usd − μ·latency_s` with the routing model's
     /// predictions; candidates whose predicted tail latency misses the request's SLO go last.
     /// With `adapt` > 0 the head's latency predictions are corrected online, per provider, by
-    /// the ratio of what its attempts took to what the head predicted for them (EWMAs of the
-    /// logarithms with weight `adapt`), so that a host that slows down, or a head trained on
-    /// another period, is ranked by what it does now (see ``Router``).
-    case modelUtility(lambda: Double, mu: Double, adapt: Double = 0)
+    /// an EWMA (weight `adapt`) of what its attempts took over what the head predicted for them,
+    /// fading back to 1 with `adaptHalfLife` (µs) without an attempt (``LatencyCorrection``), so
+    /// that a host that slows down, or a head trained on another period, is ranked by what it
+    /// does now.
+    case modelUtility(lambda: Double, mu: Double, adapt: Double = 0, adaptHalfLife: Int64 = LatencyCorrection.defaultHalfLife)
 
     /// The name used in policy files.
     public var name: String {

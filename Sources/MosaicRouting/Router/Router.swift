@@ -158,13 +158,14 @@ public final class Router: Sendable {
         outlierSweep = Mutex(SweepState(next: now + policy.outliers.interval, rates: [Double](repeating: 0, count: pool.count)))
         nextSweep = Atomic(now + policy.outliers.interval)
         if case .latencyEWMA(let alpha, _) = policy.strategy { ewmaAlpha = alpha } else { ewmaAlpha = 0.3 }
-        if case .modelUtility(_, _, let adapt) = policy.strategy { adaptAlpha = adapt } else { adaptAlpha = 0 }
+        var halfLife = LatencyCorrection.defaultHalfLife
+        if case .modelUtility(_, _, let adapt, let h) = policy.strategy { adaptAlpha = adapt; halfLife = h } else { adaptAlpha = 0 }
         ranksByLoad = policy.strategy == .powerOfTwoChoices
         live = LiveState(pool.map { p in
             let limits = policy.rateLimits[p.id] ?? p.rateLimit().map { [$0] } ?? []
             return ProviderRuntime(breaker: CircuitBreaker(configuration: policy.breaker),
                                    buckets: limits.map { TokenBucket(rateLimit: $0, now: now) },
-                                   ewmaMs: policy.defaultLatencyMs)
+                                   ewmaMs: policy.defaultLatencyMs, correction: LatencyCorrection(halfLife: halfLife))
         }, confined: confined)
         quality = model?.quality
         qualityStrong = model?.quality.flatMap { position[$0.strong.provider] }
@@ -394,7 +395,7 @@ public final class Router: Sendable {
             sortOrder(&d)
             for i in d.order { d.keys[i] = d.costs[i] }
             sortOrder(&d)
-        case .modelUtility(let lambda, let mu, _):
+        case .modelUtility(let lambda, let mu, _, _):
             if let q = quality, let strong = qualityStrong, let weak = qualityWeak, request.text != nil {
                 let p = q.weakGoodEnough(request.features, scratch: &d.scratch)
                 // The strong provider's own quality, not `d.quality[strong]`: that slot is only
@@ -691,7 +692,7 @@ public final class Router: Sendable {
         live.withLock { live in
             Self.record(&live[i], status: status, isProbe: ticket.isProbe, latencyMs: latencyMs, alpha: alpha, now: now)
             if adapt > 0 && status == .ok && ticket.predictedMs > 0 {
-                live[i].noteLatency(latencyMs, predicted: ticket.predictedMs, alpha: adapt, now: now)
+                live[i].correction.note(observedMs: latencyMs, predictedMs: ticket.predictedMs, alpha: adapt, now: now)
             }
         }
         if let shared = sharedLimits, let tag = budgetTag {
@@ -1011,39 +1012,11 @@ struct ProviderRuntime: Sendable {
     /// ``Router/record(_:status:isProbe:latencyMs:alpha:now:)``, the only place the window
     /// changes.
     var failureRate = 0.0
-    /// The online correction of a head's latency (`model_utility`'s `adapt`): an EWMA of
-    /// observed ÷ predicted latency over the provider's successful attempts that a head
-    /// predicted, and when the last one ended (µs). See ``correction(now:)``.
-    var latencyRatio = 1.0
-    var ratioSeen = false
-    var ratioAt: Int64 = 0
+    /// The online correction of a head's latency (`model_utility`'s `adapt`).
+    var correction: LatencyCorrection
 
-    /// The half-life, in µs, over which an unrefreshed correction returns to 1: a provider the
-    /// correction has ranked away from gets few attempts to correct it with.
-    static let correctionHalfLife: Int64 = 60 * RoutingTime.second
-
-    /// Enters one successful attempt's observed and predicted latency into the correction.
-    @inline(__always)
-    mutating func noteLatency(_ observedMs: Double, predicted predictedMs: Double, alpha: Double, now: Int64) {
-        guard observedMs >= 0, observedMs.isFinite, predictedMs > 0, predictedMs.isFinite else { return }
-        // After a quiet spell the old correction has decayed: continue from what is left of it.
-        let start = ratioSeen ? correction(now: now) : observedMs / predictedMs
-        latencyRatio = alpha * (observedMs / predictedMs) + (1 - alpha) * start
-        ratioSeen = true
-        ratioAt = now
-    }
-
-    /// The factor a head's latency predictions are multiplied by at `now`: the EWMA of observed
-    /// ÷ predicted (the head predicts the mean, so a right head gives about 1), its distance
-    /// from 1 halved every ``correctionHalfLife`` since the last attempt; 1 before any.
-    @inline(__always)
-    func correction(now: Int64) -> Double {
-        guard ratioSeen else { return 1 }
-        let age = Double(max(0, now - ratioAt)) / Double(Self.correctionHalfLife)
-        return 1 + (latencyRatio - 1) * exp2(-age)
-    }
-
-    init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double) {
+    init(breaker: CircuitBreaker, buckets: [TokenBucket], ewmaMs: Double, correction: LatencyCorrection = LatencyCorrection()) {
+        self.correction = correction
         self.breaker = breaker
         self.buckets = buckets
         self.ewmaMs = ewmaMs
@@ -1120,6 +1093,6 @@ struct ProviderRuntime: Sendable {
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
         return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: failureRate,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight,
-                        latencyFactor: ratioSeen ? correction(now: now) : 1)
+                        latencyFactor: correction.seen ? correction.factor(now: now) : 1)
     }
 }
