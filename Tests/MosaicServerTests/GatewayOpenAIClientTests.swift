@@ -1,4 +1,5 @@
 import Foundation
+import MosaicTestSupport
 @testable import MosaicServer
 import Testing
 
@@ -61,17 +62,8 @@ enum OpenAIPython {
     static let skipReason: Comment = "python3 with the openai package is not installed (pip install openai): the official-client gateway test is skipped"
 
     static func execute(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try ChildProcess.run("/usr/bin/env", arguments)
+        return (r.status, r.stdout, r.stderr)
     }
 
     /// Runs one phase of the script (on its own thread: it blocks) and returns what it printed.

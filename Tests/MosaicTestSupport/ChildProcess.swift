@@ -31,14 +31,33 @@ public enum ChildProcess {
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
+            errData = drain(err.fileHandleForReading)
             group.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let outData = drain(out.fileHandleForReading)
         group.wait()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Everything `handle` gives until end of file, retrying a read that a signal interrupted.
+    /// (Foundation's `readDataToEndOfFile()` stops the process on EINTR: it did once, reading a
+    /// child's output on a loaded machine.)
+    static func drain(_ handle: FileHandle) -> Data {
+        let fd = handle.fileDescriptor
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(buffer, count: n)
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
     }
 
     /// Runs and waits.
