@@ -138,12 +138,9 @@ func foldScale(_ fold: Fold) -> Double {
 /// M4's MSIS of a fold's interval over its known actual values, on the scale of ``foldMASE``.
 func foldMSIS(_ fold: Fold, _ interval: Forecast.Interval) -> Double {
     let known = fold.test.indices.filter { fold.test[$0].isFinite }
-    let penalty = 2 / (1 - interval.level / 100)
-    let sum = known.reduce(0.0) { total, k in
-        let y = fold.test[k], lower = interval.lower[k], upper = interval.upper[k]
-        return total + upper - lower + penalty * (max(lower - y, 0) + max(y - upper, 0))
-    }
-    return sum / Double(max(known.count, 1)) / foldScale(fold)
+    guard !known.isEmpty else { return .nan }
+    let subset = Forecast.Interval(level: interval.level, lower: known.map { interval.lower[$0] }, upper: known.map { interval.upper[$0] })
+    return ForecastMetrics.msis(actual: known.map { fold.test[$0] }, interval: subset, scale: foldScale(fold))
 }
 
 struct FoldScore {

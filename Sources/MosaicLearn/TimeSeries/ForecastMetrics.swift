@@ -69,6 +69,12 @@ public enum ForecastMetrics {
     /// - Precondition: one bound per actual value; `training.count > period`.
     /// - Complexity: O(n + h).
     public static func msis(actual y: [Double], interval: Forecast.Interval, training: [Double], period m: Int) -> Double {
+        msis(actual: y, interval: interval, scale: maseScale(training, period: m))
+    }
+
+    /// ``msis(actual:interval:training:period:)`` over a given scale (for a training part with
+    /// missing values, whose scale is taken over its known pairs).
+    public static func msis(actual y: [Double], interval: Forecast.Interval, scale: Double) -> Double {
         precondition(y.count == interval.lower.count && y.count == interval.upper.count && !y.isEmpty,
                      "msis: \(y.count) actual values against \(interval.lower.count) bounds")
         let penalty = 2 / (1 - interval.level / 100)
@@ -77,7 +83,7 @@ public enum ForecastMetrics {
             let lower = interval.lower[k], upper = interval.upper[k]
             sum += upper - lower + penalty * (max(lower - y[k], 0) + max(y[k] - upper, 0))
         }
-        return sum / Double(y.count) / maseScale(training, period: m)
+        return sum / Double(y.count) / scale
     }
 
     /// Running M4 scores over a set of series: a method's mean sMAPE and MASE, Naive2's on the
