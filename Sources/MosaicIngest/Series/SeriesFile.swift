@@ -22,8 +22,7 @@ public struct LoadedSeries: Sendable, Equatable {
 /// several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
 /// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the
 /// spacing is the smallest gap between consecutive timestamps, and every timestamp must sit on
-/// that grid. Missing points are an
-/// error unless a gap policy fills them.
+/// that grid. Missing points are an error unless a gap policy fills them.
 public enum SeriesFile {
     public enum GapPolicy: String, Sendable, CaseIterable {
         /// A missing point is an error naming the line after the gap.

@@ -268,8 +268,8 @@ public struct LatencyComparison: Sendable {
                 if let hp = plain[o.provider] {
                     // The router's ticket carries the head's mean, exp(μ + σ²/2).
                     let predicted = exp(predict(hp, o).mu + hp.heads.residualVariance / 2)
-                    corrections[o.provider, default: LatencyCorrection(halfLife: configuration.adaptHalfLife)].note(observedMs: exp(y), predictedMs: predicted,
-                                                                              alpha: ar, now: o.timestamp)
+                    corrections[o.provider, default: LatencyCorrection(halfLife: configuration.adaptHalfLife)]
+                        .note(observedMs: exp(y), predictedMs: predicted, alpha: ar, now: o.timestamp)
                 }
             }
             i = j

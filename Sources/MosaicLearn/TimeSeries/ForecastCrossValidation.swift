@@ -64,7 +64,7 @@ enum ForecastCrossValidation {
     static func selectionErrors(paths: [[[Double]]?], actual: [Double], plan: Plan, scales: [Double],
                                 combination: Bool, maxCombined: Int, fallback: [Int],
                                 horizon: Int) -> (errors: [[Double]], forecasts: [[Double]]) {
-        let chosen = plan.cuts.enumerated().map { o, cut in
+        let forecasts = plan.cuts.indices.map { o in
             var chosen = fallback
             if plan.cuts.count > 1 {
                 let keep = plan.cuts.indices.filter { $0 != o }
@@ -78,8 +78,8 @@ enum ForecastCrossValidation {
             }
             return (0..<horizon).map { k in chosen.reduce(0.0) { $0 + paths[$1]![o][k] } / Double(chosen.count) }
         }
-        let errors = plan.cuts.enumerated().map { o, cut in (0..<horizon).map { k in actual[cut + k] - chosen[o][k] } }
-        return (errors, chosen)
+        let errors = plan.cuts.enumerated().map { o, cut in (0..<horizon).map { k in actual[cut + k] - forecasts[o][k] } }
+        return (errors, forecasts)
     }
 
     /// Scores every candidate with paths and, when asked, the means of the best 2…`maxCombined`;
