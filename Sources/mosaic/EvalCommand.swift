@@ -123,6 +123,9 @@ struct EvalLatencyCommand: ParsableCommand {
         guard ewmaAlpha > 0 && ewmaAlpha <= 1 else { throw ValidationError("--ewma-alpha must be in (0, 1]") }
         guard residualAlpha > 0 && residualAlpha <= 1 else { throw ValidationError("--residual-alpha must be in (0, 1]") }
         if let k = crossValidate, !(1...20).contains(k) { throw ValidationError("--cross-validate must be between 1 and 20") }
+        guard try parseDuration(adaptHalfLife, option: "--adapt-half-life") > 0 else {
+            throw ValidationError("--adapt-half-life must be a duration above 0")
+        }
     }
 
     func run() throws {
@@ -142,8 +145,7 @@ struct EvalLatencyCommand: ParsableCommand {
         var config = LatencyComparison.Configuration()
         config.ewmaAlpha = ewmaAlpha
         config.residualAlpha = residualAlpha
-        config.adaptHalfLife = try parseDuration(adaptHalfLife, option: "--adapt-half-life")
-        guard config.adaptHalfLife > 0 else { throw ValidationError("--adapt-half-life must be a duration above 0") }
+        config.adaptHalfLife = try parseDuration(adaptHalfLife, option: "--adapt-half-life")   // checked in validate()
         config.baselinesByRegion = byRegion
         let comparison = LatencyComparison(configuration: config)
         let result: LatencyComparison.Result

@@ -50,7 +50,7 @@ struct SimulateCommand: ParsableCommand {
     var sweepDuration = "2h"
 
     @Option(name: .long, help: ArgumentHelp(
-        "Run the scenario once per routing strategy (comma-separated: model_utility, model_utility_adapt (adapt 0.1), p2c, latency_ewma, cost_first, least_connections, round_robin) on common random numbers; differences are against the first.",
+        "Run the scenario once per routing strategy (comma-separated: model_utility (the policy's, not adapting), model_utility_adapt (adapting: the policy's adapt, or 0.1), p2c, latency_ewma, cost_first, least_connections, round_robin) on common random numbers; differences are against the first.",
         valueName: "list"))
     var strategies: String?
 
@@ -222,10 +222,18 @@ func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: St
             throw CLIError("the built-in example policy: \(error)")
         }
     }
-    if let strategy, strategy != policy.strategy.name {
+    // `model_utility` and `model_utility_adapt` keep the policy's own λ, μ and half-life when it
+    // routes by model_utility; the first never adapts and the second always does (the policy's
+    // `adapt`, or 0.1), so each row's label says what it ran.
+    var own = (lambda: 10.0, mu: 0.1, adapt: 0.1, halfLife: LatencyCorrection.defaultHalfLife)
+    if case .modelUtility(let lambda, let mu, let adapt, let halfLife) = policy.strategy {
+        own = (lambda, mu, adapt > 0 ? adapt : 0.1, halfLife)
+    }
+    if let strategy, strategy.hasPrefix("model_utility") || strategy != policy.strategy.name {
         switch strategy {
-        case "model_utility": policy.strategy = .modelUtility(lambda: 10, mu: 0.1)
-        case "model_utility_adapt": policy.strategy = .modelUtility(lambda: 10, mu: 0.1, adapt: 0.1)
+        case "model_utility": policy.strategy = .modelUtility(lambda: own.lambda, mu: own.mu, adapt: 0, adaptHalfLife: own.halfLife)
+        case "model_utility_adapt":
+            policy.strategy = .modelUtility(lambda: own.lambda, mu: own.mu, adapt: own.adapt, adaptHalfLife: own.halfLife)
         case "p2c": policy.strategy = .powerOfTwoChoices
         case "latency_ewma": policy.strategy = .latencyEWMA(alpha: 0.3, buffer: 0.5)
         case "cost_first": policy.strategy = .costFirst

@@ -103,6 +103,8 @@ import Testing
         (["train", "routing", "--folds=-5"], "--folds must be at least 2"),
         (["simulate", "s.yaml", "--replications=-5"], "--replications must be between 1 and 1000"),
         (["eval", "latency", "--data", "d.csv", "--ewma-alpha=-5"], "--ewma-alpha must be in (0, 1]"),
+        (["eval", "latency", "--data", "d.csv", "--adapt-half-life", "0s"], "--adapt-half-life must be a duration above 0"),
+        (["eval", "latency", "--data", "d.csv", "--adapt-half-life", "5"], "--adapt-half-life '5' has no unit"),
         (["report", "roi", "--savings-per-year", "1", "--years=-5"], "--years must be between 1 and 100"),
         (["serve", "--model", "m.json", "--idle-timeout=-5"], "--idle-timeout must be between 1 and 86400"),
         (["serve", "--model", "m.json", "--shutdown-timeout=-5"], "--shutdown-timeout must be between 0 and 3600"),

@@ -189,6 +189,19 @@ import Testing
         let (fixed, adapting) = (rows[1], rows[2])
         #expect(Double(adapting[mean])! < 0.95 * Double(fixed[mean])!, "mean \(adapting[mean]) against \(fixed[mean])")
         #expect(Double(adapting[p95])! < Double(fixed[p95])!, "p95 \(adapting[p95]) against \(fixed[p95])")
+
+        // A policy that adapts already: the row `model_utility` still runs without adapting, so
+        // both rows are what they were (before, both adapted and the labels misled).
+        let policy = try String(contentsOfFile: Self.example + "/policy.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "  mu: 0.1\n", with: "  mu: 0.1\n  adapt: 0.1\n")
+        #expect(policy.contains("adapt: 0.1"))
+        let adaptingPolicy = tmp.write("adapting-policy.yaml", policy)
+        let second = tmp.write("degraded-adapting.yaml", text.replacingOccurrences(
+            of: "policy: \(Self.example)/policy.yaml", with: "policy: \(adaptingPolicy)"))
+        let again = try MosaicBinary.run(["simulate", second, "--catalog", Self.example + "/catalog.yaml", "--strategies",
+                                          "model_utility,model_utility_adapt", "--format", "csv"])
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout == r.stdout)
     }
 
     @Test func badStrategyListsAreRefused() throws {

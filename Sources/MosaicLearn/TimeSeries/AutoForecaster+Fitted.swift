@@ -47,7 +47,7 @@ extension AutoForecaster {
             self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
             self.levelShiftAt = cleaning?.levelShiftAt
             self.conformal = conformal
-            self.floor = y.contains { $0 < 0 } ? nil : 0
+            self.floor = SeriesInput.isNeverNegative(y) ? 0 : nil
             self.chosen = chosen
             self.members = members
             self.scores = scores

@@ -194,9 +194,9 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             let selection = ForecastCrossValidation.selectionErrors(paths: paths, actual: actual, plan: plan, scales: scales,
                                                                     combination: combination, maxCombined: maxCombined,
                                                                     fallback: best, horizon: horizon)
-            conformal = !levelScaledIntervals || x.contains { $0 < 0 }
-                ? ConformalIntervals(errors: selection.errors)
-                : ConformalIntervals(errors: selection.errors, forecasts: selection.forecasts)
+            conformal = levelScaledIntervals && SeriesInput.isNeverNegative(x)
+                ? ConformalIntervals(errors: selection.errors, forecasts: selection.forecasts)
+                : ConformalIntervals(errors: selection.errors)
         }
         return Fitted(y: x, chosen: best.map { candidates[$0].name }, members: members, scores: scored.scores,
                       cleaning: report, conformal: conformal)

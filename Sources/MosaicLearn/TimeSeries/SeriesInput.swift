@@ -36,6 +36,10 @@ enum SeriesInput {
         return y.allSatisfy { $0 == first }
     }
 
+    /// Whether no value is negative (request counts, tokens, cost): such a series gets a floor of 0
+    /// on its forecasts and may get interval widths that follow the level. O(n).
+    static func isNeverNegative(_ y: [Double]) -> Bool { !y.contains { $0 < 0 } }
+
     /// The index of the first NaN or infinity, or nil.
     static func firstNonFinite(_ y: [Double]) -> Int? {
         var probe = 0.0
