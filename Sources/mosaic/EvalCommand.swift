@@ -46,6 +46,10 @@ struct EvalRoutingCommand: ParsableCommand {
             }
             return
         }
+        // No request-log format has a prompt column: a correctness file whose columns are not named.
+        if header.contains(RouteLLMData.defaultPromptColumn) {
+            throw CLIError("\(data): line 1: a prompt column but no <model>_correct columns (found: \(header.joined(separator: ", "))); name the strong and weak models' correctness columns with --strong-column and --weak-column")
+        }
         // A request log: read through the ingest's readers (all its checks), in the store's order.
         var options = RequestIngestOptions()
         options.format = dataFormat

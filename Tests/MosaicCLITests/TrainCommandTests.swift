@@ -92,6 +92,11 @@ import Testing
                                              "--weak-column", "small"])
         #expect(noPrompt.status != 0)
         #expect(noPrompt.stderr.contains("no column 'prompt' (the columns here: topic, question, big, small)"), "stderr: \(noPrompt.stderr)")
+        // Unnamed columns and no <model>_correct ones: said as such, not read as a request log.
+        let unnamed = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", train])
+        #expect(unnamed.status != 0)
+        #expect(unnamed.stderr.contains("train.csv: line 1: a prompt column but no <model>_correct columns (found: topic, prompt, big, small); name the strong and weak models' correctness columns with --strong-column and --weak-column"),
+                "stderr: \(unnamed.stderr)")
     }
 
     @Test func badModelFilesAndEmptyStoresGiveClearErrors() throws {
