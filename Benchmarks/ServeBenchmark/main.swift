@@ -15,8 +15,9 @@
 // thread, epoll, N keep-alive HTTP/1.1 connections each sending its next request as soon as the
 // previous answer is in (closed loop, as wrk does). Same run, same server, two endpoints:
 // POST /bench/echo (answers the body: the floor) and POST /v1/route (a routing decision with the
-// trained model), in `--rounds` rounds whose order alternates. Then model load time (in this process), and with --soak a paced run at 80% of
-// the measured routing maximum, reporting the server's RSS at start and end.
+// trained model), in `--rounds` rounds whose order alternates. Then model load time (in this
+// process), and with --soak a paced run at 80% of the measured routing maximum, reporting the
+// server's RSS at start and end.
 
 import BenchmarkSupport
 import Foundation

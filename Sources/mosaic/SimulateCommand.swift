@@ -229,7 +229,7 @@ func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: St
     if case .modelUtility(let lambda, let mu, let adapt, let halfLife) = policy.strategy {
         own = (lambda, mu, adapt > 0 ? adapt : 0.1, halfLife)
     }
-    if let strategy, strategy.hasPrefix("model_utility") || strategy != policy.strategy.name {
+    if let strategy, strategy == "model_utility" || strategy != policy.strategy.name {
         switch strategy {
         case "model_utility": policy.strategy = .modelUtility(lambda: own.lambda, mu: own.mu, adapt: 0, adaptHalfLife: own.halfLife)
         case "model_utility_adapt":
