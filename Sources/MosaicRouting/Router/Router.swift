@@ -1093,6 +1093,6 @@ struct ProviderRuntime: Sendable {
         if case .closed = breaker.state { share = breaker.trafficShare(now: now) } else { share = 1 }
         return Snapshot(healthy: isHealthy(now: now), ewmaMs: ewmaMs, failureRate: failureRate,
                         tokens: tokens, tokenWait: wait, healthDrop: drop, share: share, inFlight: inFlight,
-                        latencyFactor: correction.seen ? correction.factor(now: now) : 1)
+                        latencyFactor: correction.factor(now: now))
     }
 }
