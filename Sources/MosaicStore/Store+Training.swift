@@ -1,40 +1,30 @@
 import MosaicCore
 
-/// One stored request, as trainers read it.
-public struct StoredRequest: Sendable {
-    public var timestamp: Int64
-    public var tenant: String
-    public var provider: String
-    public var model: String
-    public var operation: String
-    public var region: String
-    public var inputTokens: Int
-    public var outputTokens: Int
-    public var latencyMs: Double?
-    public var status: RequestStatus
-}
-
 extension Store {
-    /// Calls `body` with every request in `[from, to)` (µs), oldest first; requests at the same
-    /// instant in key order, so SQLite and PostgreSQL give the rows in the same order (and
-    /// trainers fit the same model). Strings repeat across rows, so callers that keep rows should
-    /// intern them.
+    /// Calls `body` with every request in `[from, to)` (µs), oldest first, as it was written;
+    /// requests at the same instant in key order, so SQLite and PostgreSQL give the rows in the
+    /// same order (and trainers fit the same model). Strings repeat across rows, so callers that
+    /// keep rows should intern them.
     public func forEachRequest(from: Int64? = nil, to: Int64? = nil,
-                               _ body: (StoredRequest) throws -> Void) throws {
+                               _ body: (RequestRecord) throws -> Void) throws {
         let stmt = try database.prepare(streaming: true, """
-            SELECT ts, tenant, provider, model, operation, region, input_tokens, output_tokens, latency_ms, status
+            SELECT ts, tenant, provider, model, operation, region, input_tokens, output_tokens, cached_tokens,
+                   latency_ms, ttft_ms, status, cost, request_id
             FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, key
             """)
         try stmt.bind([.int(from ?? Int64.min), .int(to ?? Int64.max)])
         while try stmt.step() {
-            let statusText = stmt.text(9)
+            let statusText = stmt.text(11)
             guard let status = RequestStatus(rawValue: statusText) else {
                 throw StoreError.corruptValue(table: "requests", column: "status", value: statusText)
             }
-            try body(StoredRequest(
+            try body(RequestRecord(
                 timestamp: stmt.int64(0), tenant: stmt.text(1), provider: stmt.text(2), model: stmt.text(3),
                 operation: stmt.text(4), region: stmt.text(5), inputTokens: Int(stmt.int64(6)),
-                outputTokens: Int(stmt.int64(7)), latencyMs: stmt.isNull(8) ? nil : stmt.double(8), status: status))
+                outputTokens: Int(stmt.int64(7)), cachedTokens: Int(stmt.int64(8)),
+                latencyMs: stmt.isNull(9) ? nil : stmt.double(9), ttftMs: stmt.isNull(10) ? nil : stmt.double(10),
+                status: status, cost: stmt.isNull(12) ? nil : try stmt.money(12, table: "requests", column: "cost"),
+                requestID: stmt.isNull(13) ? nil : stmt.text(13)))
         }
     }
 

@@ -11,14 +11,14 @@ struct RequestLogReaderTests {
     /// A native log out of time order, with two identical requests at one instant (both real),
     /// a repeat of a request id, and rows of several tenants and providers.
     static let csv = """
-        timestamp,tenant,provider,model,operation,region,input_tokens,output_tokens,latency_ms,status,request_id
-        2024-05-01T12:00:02Z,team-a,openai,gpt-4o,chat,us,1000,100,812.25,ok,
-        2024-05-01T12:00:01Z,team-b,anthropic,claude,chat,eu,2000,50,1500,error,
-        2024-05-01T12:00:01Z,team-b,anthropic,claude,chat,eu,2000,50,1500,error,
-        2024-05-01T12:00:01Z,team-a,ollama,llama3,embed,us,10,0,20.5,ok,
-        2024-05-01T12:00:03Z,team-c,openai,gpt-4o,chat,us,7,8,9,timeout,r-1
-        2024-05-01T12:00:03Z,team-d,openai,gpt-4o,chat,us,1,2,3,ok,r-1
-        2024-05-01T12:00:00Z,team-a,openai,gpt-4o,chat,us,5,6,100,ok,
+        timestamp,tenant,provider,model,operation,region,input_tokens,output_tokens,latency_ms,status,request_id,cost_usd
+        2024-05-01T12:00:02Z,team-a,openai,gpt-4o,chat,us,1000,100,812.25,ok,,0.00512
+        2024-05-01T12:00:01Z,team-b,anthropic,claude,chat,eu,2000,50,1500,error,,
+        2024-05-01T12:00:01Z,team-b,anthropic,claude,chat,eu,2000,50,1500,error,,
+        2024-05-01T12:00:01Z,team-a,ollama,llama3,embed,us,10,0,20.5,ok,,
+        2024-05-01T12:00:03Z,team-c,openai,gpt-4o,chat,us,7,8,9,timeout,r-1,
+        2024-05-01T12:00:03Z,team-d,openai,gpt-4o,chat,us,1,2,3,ok,r-1,
+        2024-05-01T12:00:00Z,team-a,openai,gpt-4o,chat,us,5,6,100,ok,,
 
         """
 
@@ -37,17 +37,16 @@ struct RequestLogReaderTests {
         let store = try Store(path: tmp.file("m.sqlite"))
         let result = try RequestLogIngestor(store: store, catalog: .default).ingest(path: path, options: options)
         #expect(result.inserted == 6, "the repeated request id is already stored")
-        var stored: [String] = []
-        try store.forEachRequest { r in
-            stored.append("\(r.timestamp) \(r.tenant) \(r.provider) \(r.operation) \(r.inputTokens) \(r.outputTokens) \(r.status)")
-        }
+        var stored: [RequestRecord] = []
+        try store.forEachRequest { stored.append($0) }
         rows.sort { ($0.request.timestamp, $0.key) < ($1.request.timestamp, $1.key) }
-        var read: [String] = []
+        var read: [RequestRecord] = []
         var previous: (Int64, Int64)?
         for (key, r) in rows where previous.map({ $0 != (r.timestamp, key) }) ?? true {
             previous = (r.timestamp, key)
-            read.append("\(r.timestamp) \(r.tenant) \(r.provider) \(r.operation) \(r.inputTokens) \(r.outputTokens) \(r.status)")
+            read.append(r)
         }
+        #expect(stored.contains { $0.cost != nil } && stored.contains { $0.requestID == "r-1" })
         #expect(read == stored)
     }
 
