@@ -64,17 +64,18 @@ struct ModelsShowCommand: ParsableCommand {
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         if output.isTable {
             print("\(file): routing model v\(m.version), schema \(m.schemaVersion), created \(m.createdAt)")
-            print("  trained on \(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to), fingerprint \(m.dataFingerprint)")
-            print("  validation: \(m.validation)")
+            print("  trained on \(trainedOn(m)), fingerprint \(m.dataFingerprint)")
+            if !m.providers.isEmpty { print("  validation: \(m.validation)") }
             print(String(format: "  loaded and checked in %.2f ms", loadMs))
             for p in m.providers {
                 print("  \(p.provider): \(p.featureSpec.width) features (\(p.featureSpec.features.map { "\($0.kind.rawValue)(\($0.field.rawValue))" }.joined(separator: ", "))); models \(p.models.joined(separator: ", "))")
             }
             print("")
         }
-        output.show(routingMetricsTable(m))
+        let headsOnly = output.isTable && m.providers.isEmpty && m.quality != nil
+        if !headsOnly { output.show(routingMetricsTable(m)) }
         if let q = m.quality {
-            if output.isTable { print("\nquality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
+            if output.isTable { print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
             output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
     }

@@ -86,13 +86,14 @@ struct TrainRoutingCommand: ParsableCommand {
                                       testFraction: testFraction, quality: quality.map { ($0.rows, $0.dataset, $0.strong, $0.weak, $0.targets) },
                                       qualityConfiguration: qualityConfig, modelByRegion: modelByRegion)
         if output.isTable {
-            print("wrote \(result.path) (routing model v\(result.model.version), \(result.model.rows.formatted()) rows, \(result.model.trainingWindow.from) … \(result.model.trainingWindow.to))")
+            print("wrote \(result.path) (routing model v\(result.model.version), \(trainedOn(result.model)))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
             print("")
         }
-        output.show(routingMetricsTable(result.model))
+        let headsOnly = output.isTable && result.model.providers.isEmpty && result.model.quality != nil
+        if !headsOnly { output.show(routingMetricsTable(result.model)) }
         if let q = result.model.quality {
-            if output.isTable { print("") }
+            if output.isTable && !headsOnly { print("") }
             output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
         if crossValidate, let q = quality {
@@ -210,6 +211,15 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     try exportModel(data, to: path, kind: "routing", version: version, store: store, trainFrom: first == .max ? nil : first,
                     trainTo: last == .min ? nil : last + 1, rows: output.model.rows, metrics: "{" + summary.joined(separator: ",") + "}")
     return TrainedRouting(model: output.model, path: path, skipped: output.skipped)
+}
+
+/// What a routing model was trained on: its request rows and their window, or, for a model
+/// trained on a correctness file alone, that it has no latency or failure heads.
+func trainedOn(_ m: RoutingModel) -> String {
+    if m.rows == 0 && m.providers.isEmpty {
+        return "no request rows: a quality head only, no latency or failure heads"
+    }
+    return "\(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to)"
 }
 
 /// Holdout metrics per provider, as a table.

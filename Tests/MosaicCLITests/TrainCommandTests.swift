@@ -69,6 +69,12 @@ import Testing
         let t = try MosaicBinary.run(["train", "routing", "--db", tmp.file("q.sqlite"), "--out", tmp.file("q.json"), "--quality-data", train,
                                       "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
         #expect(t.status == 0, "stderr: \(t.stderr)")
+        // An empty store: a quality head alone, said as such, with no empty provider table.
+        #expect(t.stdout.contains("(routing model v1, no request rows: a quality head only, no latency or failure heads)"), "stdout: \(t.stdout)")
+        #expect(!t.stdout.contains("log_latency_rmse") && t.stdout.contains("apgr"), "stdout: \(t.stdout)")
+        let show = try MosaicBinary.run(["models", "show", tmp.file("q.json")])
+        #expect(show.stdout.contains("trained on no request rows") && !show.stdout.contains("1970-01-01"), "stdout: \(show.stdout)")
+        #expect(!show.stdout.contains("log_latency_rmse") && show.stdout.contains("\nquality: big vs small"), "stdout: \(show.stdout)")
         let model = try RoutingModel.decode(try Data(contentsOf: URL(fileURLWithPath: tmp.file("q.json"))))
         #expect(model.schemaVersion == 5)
         let scorer = try #require(model.quality?.scorer)
