@@ -36,6 +36,9 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: "Latency SLO on the predicted tail, ms.") var sloMs: Double?
     @Option(name: .long, help: "Budget tag.") var budget: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Free-form tags (strict-privacy…).") var tag: [String] = []
+    @Option(name: .long, help: ArgumentHelp(
+        "The prompt, for the routing model's quality head (its group prior from a tag such as subject:law).", valueName: "prompt"))
+    var text: String?
     @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
     @OptionGroup var output: FormatOptions
 
@@ -69,22 +72,47 @@ struct RouteCommand: ParsableCommand {
         let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
                                    region: region, residency: residency, promptTokens: promptTokens,
                                    expectedOutputTokens: expectedOutputTokens, compliance: tags, capabilities: capability,
-                                   latencySLOMs: sloMs, budgetTag: budget, tags: tag, timestamp: now)
+                                   latencySLOMs: sloMs, budgetTag: budget, tags: tag, timestamp: now, text: text)
         let router: Router
         do { router = try Router(policy: policy, catalog: catalog, model: routingModel, now: now) } catch {
             throw CLIError("\(error)")
         }
         var decision = Decision(seed: 1)
         router.decide(request, now: now, into: &decision)
-        print(render(decision, policy: policy), terminator: "")
+        let quality = qualityLine(routingModel?.quality, request)
+        if let note = quality.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        print(render(decision, policy: policy, quality: quality.line), terminator: "")
     }
 
-    func render(_ d: Decision, policy: RoutingPolicy) -> String {
+    /// What the quality head says of the prompt: P(the weak model is good enough), as the router
+    /// weighs it; or why it was not asked (no `--text`, or a model without a quality head).
+    func qualityLine(_ q: QualityModel?, _ request: RouteRequest) -> (line: QualityReading?, note: String?) {
+        switch (q, text) {
+        case (nil, nil): return (nil, nil)
+        case (nil, _?): return (nil, "note: --text is used by a routing model's quality head, and \(model == nil ? "no --model was given" : "this model has none")")
+        case (_?, nil): return (nil, "note: the model's quality head needs the prompt: give --text")
+        case let (q?, _?):
+            var scratch: [Double] = []
+            return (QualityReading(model: q, weakGoodEnough: q.weakGoodEnough(request.features, scratch: &scratch)), nil)
+        }
+    }
+
+    struct QualityReading {
+        let model: QualityModel
+        let weakGoodEnough: Double
+        var description: String {
+            String(format: "quality head: P(weak %@/%@ good enough) = %.3f against strong %@/%@", model.weak.provider, model.weak.model,
+                   weakGoodEnough, model.strong.provider, model.strong.model)
+        }
+    }
+
+    func render(_ d: Decision, policy: RoutingPolicy, quality: QualityReading?) -> String {
         switch output.format {
-        case .json: return jsonDocument(d, policy: policy)
+        case .json: return jsonDocument(d, policy: policy, quality: quality)
         case .csv: return table(d).render(.csv)
         case .table:
             var head = "policy \(policy.name), strategy \(policy.strategy.name)"
+            if let quality { head += "; \(quality.description)" }
             if let r = d.rule { head += "; rule \(r.name): \(r.reason)" }
             if d.panic { head += "; PANIC: too few healthy providers, health ignored" }
             if let rejection = d.rejection { head += "; refused: \(rejection)" }
@@ -112,7 +140,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     /// One JSON object: the decision's context, its candidates and its drops.
-    func jsonDocument(_ d: Decision, policy: RoutingPolicy) -> String {
+    func jsonDocument(_ d: Decision, policy: RoutingPolicy, quality: QualityReading?) -> String {
         let candidates: [[String: Any]] = d.candidates.enumerated().map { k, c in
             ["rank": k + 1, "provider": c.provider, "placement": c.placement.description, "score": c.score,
              "expected_latency_ms": c.prediction.expectedLatencyMs, "tail_latency_ms": c.prediction.tailLatencyMs,
@@ -123,6 +151,10 @@ struct RouteCommand: ParsableCommand {
                                   "candidates": candidates, "dropped": dropped]
         if let r = d.rule { doc["rule"] = ["name": r.name, "reason": r.reason] }
         if let r = d.rejection { doc["rejection"] = r.description }
+        if let q = quality {
+            doc["quality"] = ["weak_good_enough": q.weakGoodEnough, "weak": "\(q.model.weak.provider)/\(q.model.weak.model)",
+                              "strong": "\(q.model.strong.provider)/\(q.model.strong.model)"]
+        }
         let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }

@@ -80,6 +80,21 @@ import Testing
         let scorer = try #require(model.quality?.scorer)
         #expect(scorer.groups.map(\.field) == ["topic"])
         #expect(Set(scorer.groups[0].advantage.keys) == ["algebra", "history", "law", "music"])
+        // `mosaic route --text` asks the quality head: a hard prompt of the topic is less often
+        // one the weak model can take than an easy one.
+        func weakGoodEnough(_ prompt: String) throws -> Double {
+            let r = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text", prompt, "--tag", "topic:law", "--format", "json"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let quality = try #require(doc?["quality"] as? [String: Any])
+            #expect(quality["weak"] as? String == "ollama/llama3.1" && quality["strong"] as? String == "openai/gpt-4o")
+            return try #require(quality["weak_good_enough"] as? Double)
+        }
+        #expect(try weakGoodEnough("prove that the law fact 3") < weakGoodEnough("name the law fact 3"))
+        let routed = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text", "name the law fact 3"])
+        #expect(routed.stdout.contains("; quality head: P(weak ollama/llama3.1 good enough) = "), "stdout: \(routed.stdout)")
+        let noText = try MosaicBinary.run(["route", "--model", tmp.file("q.json")])
+        #expect(noText.status == 0 && noText.stderr.contains("the model's quality head needs the prompt: give --text"), "stderr: \(noText.stderr)")
 
         let e = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
                                       "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
