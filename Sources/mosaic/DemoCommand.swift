@@ -154,13 +154,7 @@ struct DemoCommand: ParsableCommand {
             throw CLIError("quality model: \(error)")
         }
         print(qualityComparisonTable(comparison, split: "held-out fifth").render(.table), terminator: "")
-        let row = { (name: String) in comparison.rows.first { $0.router == name } }
-        if let model = row("model"), let prior = row("group prior") {
-            print(String(format: "    model − group prior on this one split of %d prompts: APGR %+.4f, CPT50 %+.1f points (lower is better); "
-                         + "one split is noisy: `mosaic train routing --quality-data FILE --cross-validate` gives cross-validated figures "
-                         + "(the README has them for all 11,166 MMLU prompts)", comparison.prompts,
-                         model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100))
-        }
+        if let line = modelVersusPrior(comparison) { print("    " + line) }
     }
 
     /// ``qualitySample`` under the working folder, or under a folder above the running binary

@@ -92,25 +92,33 @@ struct TrainRoutingCommand: ParsableCommand {
         }
         let headsOnly = output.isTable && result.model.providers.isEmpty && result.model.quality != nil
         if !headsOnly { output.show(routingMetricsTable(result.model)) }
-        if let q = result.model.quality {
-            if output.isTable && !headsOnly { print("") }
-            output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
+        if let q = result.model.quality, let heldOut = result.qualityHeldOut {
+            if output.isTable {
+                if !headsOnly { print("") }
+                print("quality: \(q.labelStrong) vs \(q.labelWeak), strong right on \(percent(q.metrics.strongAccuracy)) and weak on "
+                      + "\(percent(q.metrics.weakAccuracy)) of the held-out fifth; the model beside the baselines"
+                      + (crossValidate ? ", cross-validated and on that fifth:" : " there:"))
+            }
+            if !crossValidate { output.show(qualityComparisonTable(heldOut, split: "held-out fifth")) }
+            if output.isTable, !crossValidate, let line = modelVersusPrior(heldOut) { print("    " + line) }
         }
-        if crossValidate, let q = quality {
+        if crossValidate, let q = quality, let heldOut = result.qualityHeldOut {
             let trainer = QualityTrainer(configuration: qualityConfig)
             let runs: [(String, () throws(LearnError) -> QualityComparison)] = [
                 ("leave-\(q.groupField)s-out \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .groups) }),
                 ("random-prompt \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .prompts) }),
-                ("held-out fifth (prompt-id hash)", { () throws(LearnError) in try trainer.holdout(q.rows) }),
+                ("held-out fifth (prompt-id hash)", { () throws(LearnError) in heldOut }),
             ]
-            for (name, run) in runs {
+            for (k, (name, run)) in runs.enumerated() {
                 let c: QualityComparison
                 do { c = try run() } catch { throw CLIError("cross-validation: \(error)") }
-                if output.isTable { print("") }
+                if output.isTable && k > 0 { print("") }
                 output.show(qualityComparisonTable(c, split: name))
             }
         }
     }
+
+    func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
 
     func qualityExamples() throws -> (rows: [QualityExample], dataset: String, strong: String, weak: String,
                                       targets: (QualityModel.Target, QualityModel.Target), groupField: String)? {
@@ -155,6 +163,8 @@ struct TrainedRouting {
     var model: RoutingModel
     var path: String
     var skipped: [(provider: String, reason: String)]
+    /// The quality head measured on its held-out fifth beside the baselines, when one was trained.
+    var qualityHeldOut: QualityComparison?
 }
 
 /// Trains, writes and registers a routing model.
@@ -192,10 +202,11 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     config.features.modelByRegion = modelByRegion
     let trainer = RoutingTrainer(configuration: config)
     var qualityModel: QualityModel?
+    var qualityHeldOut: QualityComparison?
     if let q = quality {
         do {
-            qualityModel = try QualityTrainer(configuration: qualityConfiguration).train(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak,
-                                                      strong: q.targets.0, weak: q.targets.1)
+            (qualityModel, qualityHeldOut) = try QualityTrainer(configuration: qualityConfiguration)
+                .trainBesideBaselines(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak, strong: q.targets.0, weak: q.targets.1)
         } catch { throw CLIError("quality model: \(error)") }
     }
     let output: RoutingTrainer.Output
@@ -210,7 +221,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     let summary = output.model.providers.map { "\"\($0.provider)\":{\"latencyRMSE\":\($0.metrics.latencyRMSE),\"tailCoverage\":\($0.metrics.tailCoverage)}" }
     try exportModel(data, to: path, kind: "routing", version: version, store: store, trainFrom: first == .max ? nil : first,
                     trainTo: last == .min ? nil : last + 1, rows: output.model.rows, metrics: "{" + summary.joined(separator: ",") + "}")
-    return TrainedRouting(model: output.model, path: path, skipped: output.skipped)
+    return TrainedRouting(model: output.model, path: path, skipped: output.skipped, qualityHeldOut: qualityHeldOut)
 }
 
 /// What a routing model was trained on: its request rows and their window, or, for a model
@@ -254,6 +265,15 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
                    .number(80, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
                    .number(0.5, places: 4)])
     return t
+}
+
+/// The model's APGR and CPT50 less the group prior's on one split, or nil without both rows.
+func modelVersusPrior(_ c: QualityComparison) -> String? {
+    let row = { (name: String) in c.rows.first { $0.router == name } }
+    guard let model = row("model"), let prior = row("group prior"), !model.apgr.isNaN else { return nil }
+    return String(format: "model − group prior on this one split of %d prompts: APGR %+.4f, CPT50 %+.1f points (lower is better); "
+                  + "one split is noisy: `mosaic train routing --quality-data FILE --cross-validate` gives cross-validated figures "
+                  + "(the README has them for all 11,166 MMLU prompts)", c.prompts, model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100)
 }
 
 /// A quality model beside the baselines (`mosaic eval routing`, `mosaic train routing --cross-validate`).

@@ -72,6 +72,18 @@ import Testing
         // An empty store: a quality head alone, said as such, with no empty provider table.
         #expect(t.stdout.contains("(routing model v1, no request rows: a quality head only, no latency or failure heads)"), "stdout: \(t.stdout)")
         #expect(!t.stdout.contains("log_latency_rmse") && t.stdout.contains("apgr"), "stdout: \(t.stdout)")
+        // The model beside the baselines on the held-out fifth; with --cross-validate, after the
+        // cross-validated tables too (from the same fit, not a second one).
+        let heldOutRows = t.stdout.split(separator: "\n").filter { $0.contains("held-out fifth ") }.map { String($0.split(separator: " ")[0]) }
+        #expect(heldOutRows == ["model", "model", "group", "prompt", "random", "oracle"], "stdout: \(t.stdout)")
+        #expect(t.stdout.contains("model − group prior on this one split of"), "stdout: \(t.stdout)")
+        let cv = try MosaicBinary.run(["train", "routing", "--db", tmp.file("cv.sqlite"), "--out", tmp.file("cv.json"), "--quality-data", train,
+                                       "--strong-column", "big", "--weak-column", "small", "--group-column", "topic", "--cross-validate", "--folds", "2",
+                                       "--format", "csv"])
+        #expect(cv.status == 0, "stderr: \(cv.stderr)")
+        let splits = cv.stdout.split(separator: "\n").filter { $0.hasPrefix("model,") }.map { $0.split(separator: ",")[1] }
+        #expect(splits == ["leave-topics-out 2-fold", "random-prompt 2-fold", "held-out fifth (prompt-id hash)"],
+                "stdout: \(cv.stdout)")
         let show = try MosaicBinary.run(["models", "show", tmp.file("q.json")])
         #expect(show.stdout.contains("trained on no request rows") && !show.stdout.contains("1970-01-01"), "stdout: \(show.stdout)")
         #expect(!show.stdout.contains("log_latency_rmse") && show.stdout.contains("\nquality: big vs small"), "stdout: \(show.stdout)")

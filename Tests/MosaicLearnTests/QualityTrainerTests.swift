@@ -111,6 +111,21 @@ struct QualityTrainerTests {
         #expect(leaked.groups[0].advantage["leaked"] == nil)
     }
 
+    /// `mosaic train routing` prints the model beside the baselines on the held-out fifth from
+    /// the fit it measured there: the same comparison as ``QualityTrainer/holdout(_:)`` makes, whose
+    /// model row is the exported file's holdout metrics.
+    @Test func trainingComparesTheHeldOutModelWithTheBaselines() throws {
+        let rows = Self.grouped(600)
+        let target = QualityModel.Target(provider: "p", model: "m")
+        let (model, heldOut) = try Self.small().trainBesideBaselines(rows, dataset: "d", labelStrong: "s", labelWeak: "w",
+                                                                      strong: target, weak: target)
+        #expect(heldOut == (try Self.small().holdout(rows)))
+        #expect(heldOut.prompts == rows.filter(\.isHeldOut).count && heldOut.prompts == model.metrics.testRows)
+        let row = try #require(heldOut.rows.first { $0.router == "model" })
+        #expect(row.apgr == model.metrics.apgr && row.cpt50 == model.metrics.cpt50 && row.cpt80 == model.metrics.cpt80)
+        #expect(heldOut.rows.map(\.router) == QualityComparison.routers)
+    }
+
     @Test func theSameSeedGivesTheSameScorer() throws {
         let rows = Self.grouped(300)
         let a = try Self.small().fitScorer(rows), b = try Self.small().fitScorer(rows)

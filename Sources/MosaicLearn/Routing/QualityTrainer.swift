@@ -115,6 +115,15 @@ public struct QualityTrainer: Sendable {
     /// refits on every row for the exported model (which keeps the holdout metrics).
     public func train(_ examples: [QualityExample], dataset: String, labelStrong: String, labelWeak: String,
                       strong: QualityModel.Target, weak: QualityModel.Target) throws(LearnError) -> QualityModel {
+        try trainBesideBaselines(examples, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak).model
+    }
+
+    /// ``train(_:dataset:labelStrong:labelWeak:strong:weak:)``, and the model it measured on the
+    /// held-out fifth beside the baselines there: the comparison ``holdout(_:)`` makes, from the
+    /// same fit.
+    public func trainBesideBaselines(_ examples: [QualityExample], dataset: String, labelStrong: String, labelWeak: String,
+                                     strong: QualityModel.Target, weak: QualityModel.Target) throws(LearnError)
+        -> (model: QualityModel, heldOut: QualityComparison) {
         let train = examples.filter { !$0.isHeldOut }
         let test = examples.filter(\.isHeldOut)
         guard !train.isEmpty, !test.isEmpty else { throw .emptyTrainingSet }
@@ -123,7 +132,7 @@ public struct QualityTrainer: Sendable {
                                     split: "held out: prompts whose id hashes to 0 mod 5 (\(test.count) of \(examples.count)); trained on the other \(train.count), then refitted on all")
         var final = try model(examples, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
         final.metrics = metrics
-        return final
+        return (final, QualityComparison(scorer: heldOutModel.scorer, examples: test))
     }
 
     func model(_ rows: [QualityExample], dataset: String, labelStrong: String, labelWeak: String,
