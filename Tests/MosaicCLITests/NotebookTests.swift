@@ -23,7 +23,7 @@ import Testing
         "log_latency_rmse", "log_latency_r2", "p95_coverage", "failure_auc", "failure_logloss", "failure_brier",
         // mosaic eval latency: the heads and the baselines on the test period
         "mae_log", "rmse_log", "bias_log", "pinball_p95", "logloss", "brier", "auc",
-        "apgr", "cpt50", "cpt80", "APGR", "CPT50", "CPT80",
+        "apgr", "cpt50", "cpt80", "APGR", "CPT50", "CPT80", "cpt50_pct_strong", "cpt80_pct_strong",
         // mosaic route: the model's predictions and the utility built on them
         "score", "expected_ms", "tail_ms", "p_fail",
         // mosaic forecast: forecasts, their intervals and scores
