@@ -93,7 +93,13 @@ struct RouteCommand: ParsableCommand {
         case (_?, nil): return (nil, "note: the model's quality head needs the prompt: give --text")
         case let (q?, _?):
             var scratch: [Double] = []
-            return (QualityReading(model: q, weakGoodEnough: q.weakGoodEnough(request.features, scratch: &scratch)), nil)
+            let reading = QualityReading(model: q, weakGoodEnough: q.weakGoodEnough(request.features, scratch: &scratch))
+            // Without a known group the head scores the prompt as one of an unseen group would be.
+            guard let scorer = q.scorer, !scorer.groups.isEmpty, !scorer.priors(request.features).values.contains(where: { $0 != nil }) else {
+                return (reading, nil)
+            }
+            let fields = scorer.groups.map { "\($0.field):NAME" }.joined(separator: " or ")
+            return (reading, "note: no --tag names a group the quality head knows (\(fields)), so it scores the prompt as one of an unseen group")
         }
     }
 
