@@ -79,46 +79,45 @@ struct RouteCommand: ParsableCommand {
         }
         var decision = Decision(seed: 1)
         router.decide(request, now: now, into: &decision)
-        let quality = qualityLine(routingModel?.quality, request)
-        if let note = quality.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
-        print(render(decision, policy: policy, quality: quality.line), terminator: "")
+        if let note = qualityNote(routingModel?.quality, request, decision, policy: policy) {
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
+        print(render(decision, policy: policy, quality: routingModel?.quality), terminator: "")
     }
 
-    /// What the quality head says of the prompt: P(the weak model is good enough), as the router
-    /// weighs it; or why it was not asked (no `--text`, or a model without a quality head).
-    func qualityLine(_ q: QualityModel?, _ request: RouteRequest) -> (line: QualityReading?, note: String?) {
+    /// Why the quality head did not weigh in, or weighed in without a group, or nil: no `--text`,
+    /// no model or no quality head, a strategy that does not use it, no tag naming a known group.
+    func qualityNote(_ q: QualityModel?, _ request: RouteRequest, _ d: Decision, policy: RoutingPolicy) -> String? {
         switch (q, text) {
-        case (nil, nil): return (nil, nil)
-        case (nil, _?): return (nil, "note: --text is used by a routing model's quality head, and \(model == nil ? "no --model was given" : "this model has none")")
-        case (_?, nil): return (nil, "note: the model's quality head needs the prompt: give --text")
+        case (nil, nil): return nil
+        case (nil, _?): return "note: --text is used by a routing model's quality head, and \(model == nil ? "no --model was given" : "this model has none")"
+        case (_?, nil): return "note: the model's quality head needs the prompt: give --text"
         case let (q?, _?):
-            var scratch: [Double] = []
-            let reading = QualityReading(model: q, weakGoodEnough: q.weakGoodEnough(request.features, scratch: &scratch))
+            guard d.weakGoodEnough != nil else {
+                return "note: the quality head did not weigh in: strategy \(policy.strategy.name) does not use it, or \(q.weak.provider) or \(q.strong.provider) is not in the pool"
+            }
             // Without a known group the head scores the prompt as one of an unseen group would be.
             guard let scorer = q.scorer, !scorer.groups.isEmpty, !scorer.priors(request.features).values.contains(where: { $0 != nil }) else {
-                return (reading, nil)
+                return nil
             }
             let fields = scorer.groups.map { "\($0.field):NAME" }.joined(separator: " or ")
-            return (reading, "note: no --tag names a group the quality head knows (\(fields)), so it scores the prompt as one of an unseen group")
+            return "note: no --tag names a group the quality head knows (\(fields)), so it scores the prompt as one of an unseen group"
         }
     }
 
-    struct QualityReading {
-        let model: QualityModel
-        let weakGoodEnough: Double
-        var description: String {
-            String(format: "quality head: P(weak %@/%@ good enough) = %.3f against strong %@/%@", model.weak.provider, model.weak.model,
-                   weakGoodEnough, model.strong.provider, model.strong.model)
-        }
+    /// The quality head's reading of the prompt, as the decision weighed it.
+    func qualityDescription(_ p: Double, _ q: QualityModel) -> String {
+        String(format: "quality head: P(weak %@/%@ good enough) = %.3f against strong %@/%@", q.weak.provider, q.weak.model, p,
+               q.strong.provider, q.strong.model)
     }
 
-    func render(_ d: Decision, policy: RoutingPolicy, quality: QualityReading?) -> String {
+    func render(_ d: Decision, policy: RoutingPolicy, quality: QualityModel?) -> String {
         switch output.format {
         case .json: return jsonDocument(d, policy: policy, quality: quality)
         case .csv: return table(d).render(.csv)
         case .table:
             var head = "policy \(policy.name), strategy \(policy.strategy.name)"
-            if let quality { head += "; \(quality.description)" }
+            if let p = d.weakGoodEnough, let quality { head += "; " + qualityDescription(p, quality) }
             if let r = d.rule { head += "; rule \(r.name): \(r.reason)" }
             if d.panic { head += "; PANIC: too few healthy providers, health ignored" }
             if let rejection = d.rejection { head += "; refused: \(rejection)" }
@@ -146,7 +145,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     /// One JSON object: the decision's context, its candidates and its drops.
-    func jsonDocument(_ d: Decision, policy: RoutingPolicy, quality: QualityReading?) -> String {
+    func jsonDocument(_ d: Decision, policy: RoutingPolicy, quality: QualityModel?) -> String {
         let candidates: [[String: Any]] = d.candidates.enumerated().map { k, c in
             ["rank": k + 1, "provider": c.provider, "placement": c.placement.description, "score": c.score,
              "expected_latency_ms": c.prediction.expectedLatencyMs, "tail_latency_ms": c.prediction.tailLatencyMs,
@@ -157,9 +156,8 @@ struct RouteCommand: ParsableCommand {
                                   "candidates": candidates, "dropped": dropped]
         if let r = d.rule { doc["rule"] = ["name": r.name, "reason": r.reason] }
         if let r = d.rejection { doc["rejection"] = r.description }
-        if let q = quality {
-            doc["quality"] = ["weak_good_enough": q.weakGoodEnough, "weak": "\(q.model.weak.provider)/\(q.model.weak.model)",
-                              "strong": "\(q.model.strong.provider)/\(q.model.strong.model)"]
+        if let p = d.weakGoodEnough, let q = quality {
+            doc["quality"] = ["weak_good_enough": p, "weak": "\(q.weak.provider)/\(q.weak.model)", "strong": "\(q.strong.provider)/\(q.strong.model)"]
         }
         let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"

@@ -51,6 +51,37 @@ struct EndpointTests {
         }
     }
 
+    /// With a quality head in the model and the prompt's text in the request, the answer says
+    /// what the head made of it (`weak_good_enough`); without the text the key is absent.
+    @Test func routeSaysWhatTheQualityHeadMadeOfThePrompt() async throws {
+        let f = try Fixture(policy: RoutingPolicy.exampleYAML)
+        var model = try Fixture.model()
+        let z = 0.4
+        model.quality = QualityModel(
+            dataset: "test", labelStrong: "strong", labelWeak: "weak",
+            strong: .init(provider: "openai", model: "gpt-4o"), weak: .init(provider: "ollama", model: "llama3.1"),
+            featureSpec: try FeatureSpec(features: [.numeric(.inputTokens, transform: .log1p, mean: 5, scale: 1.5)]),
+            head: LinearHead(intercept: z, coefficients: [0]),
+            metrics: .init(testRows: 0, split: "none", strongAccuracy: 0, weakAccuracy: 0, apgr: 0, randomAPGR: 0,
+                           cpt50: 0, cpt80: 0, logLoss: 0, auc: nil))
+        try model.encoded().write(to: URL(fileURLWithPath: f.modelPath))
+        let service = try f.service()
+        defer { service.close() }
+        try await app(service).test(.router) { client in
+            let withText = #"{"tenant":"acme","text":"write a haiku about routers"}"#
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: withText)) { r in
+                #expect(r.status == .ok)
+                let p = try #require(try object(r.body)["weak_good_enough"] as? Double)
+                #expect(abs(p - 1 / (1 + exp(-z))) <= 1e-12)
+            }
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { r in
+                #expect(r.status == .ok)
+                let o = try object(r.body)
+                #expect(o["weak_good_enough"] == nil && o["candidates"] != nil)
+            }
+        }
+    }
+
     @Test func malformedJSONIs400WithTheField() async throws {
         let f = try Fixture()
         let service = try f.service()

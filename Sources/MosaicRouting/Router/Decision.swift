@@ -23,6 +23,10 @@ public struct Decision: Sendable {
     public internal(set) var selected: Int? = nil
     /// Whether the selected attempt is a half-open probe.
     public internal(set) var selectedIsProbe = false
+    /// What the routing model's quality head made of the prompt, P(the weak model is good
+    /// enough), when the ranking weighed it (`model_utility`, a request with text, a model with a
+    /// quality head whose providers are in the pool); nil otherwise.
+    public internal(set) var weakGoodEnough: Double? = nil
 
     @usableFromInline var random: SeededRandom
     @usableFromInline var values: CompiledPredictor.RequestValues? = nil
@@ -88,6 +92,7 @@ public struct Decision: Sendable {
         panic = false
         selected = nil
         selectedIsProbe = false
+        weakGoodEnough = nil
         if candidates.capacity < n {
             candidates.reserveCapacity(n)
             dropped.reserveCapacity(n)

@@ -401,6 +401,7 @@ public final class Router: Sendable {
                 // The strong provider's own quality, not `d.quality[strong]`: that slot is only
                 // written when the strong provider survives the filters (else it is stale or 0).
                 d.quality[weak] = p * entries[strong].quality
+                d.weakGoodEnough = p
             }
             // With `adapt`, a head's latency is scaled by the provider's online factor (the
             // decision still reports the head's own prediction).

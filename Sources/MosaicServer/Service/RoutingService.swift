@@ -346,6 +346,7 @@ public final class RoutingService: Sendable {
         }
         w.key("rejection")
         if let r = d.rejection { w.string(r.description) } else { w.null() }
+        if let p = d.weakGoodEnough { w.number("weak_good_enough", p) }
         w.key("selected")
         if let s = d.selected {
             w.beginObject()

@@ -317,11 +317,19 @@ extension RouterSuite {
                 router.decide(RouteRequest(tenant: tenant, text: "write a haiku"), now: 0, into: &d)
                 let ollama = try #require(d.candidates.first { $0.provider == "ollama" })
                 #expect(abs(ollama.score - weak) <= 1e-12, "\(tenant): \(ollama.score) vs \(weak)")
+                // The decision says what the head made of the prompt.
+                #expect(d.weakGoodEnough == Self.sigmoid(z))
             }
-            // Without the prompt text the policy's own quality applies.
+            // Without the prompt text the policy's own quality applies, and the head was not asked.
             var d = Decision()
             router.decide(RouteRequest(), now: 0, into: &d)
             #expect(d.candidates.first { $0.provider == "ollama" }?.score == 0.3)
+            #expect(d.weakGoodEnough == nil)
+            // Nor is it by a strategy that does not weigh quality.
+            let cheapest = try RT.router(RoutingPolicy(providers: RT.ai, strategy: .costFirst, quality: ["openai": 0.9, "ollama": 0.3]),
+                                         model: try Self.model(quality: q))
+            cheapest.decide(RouteRequest(text: "write a haiku"), now: 0, into: &d)
+            #expect(d.weakGoodEnough == nil && !d.candidates.isEmpty)
         }
 
         // MARK: - Fallbacks and failover
