@@ -40,6 +40,7 @@ struct EvalRoutingCommand: ParsableCommand {
             let name = (data as NSString).lastPathComponent
             let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {
+                if let note = Self.unknownGroupNote(scorer, examples, name: name) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
                 output.show(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name))
             } else {
                 output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
@@ -72,6 +73,22 @@ struct EvalRoutingCommand: ParsableCommand {
             throw CLIError("\(data): no rows for any provider of the model (\(m.providers.map(\.provider).joined(separator: ", ")))")
         }
         output.show(routingMetricsTable(evaluated))
+    }
+}
+
+extension EvalRoutingCommand {
+    /// How many prompts have no group the scorer knows (they are ranked by its unknown-group
+    /// head, as prompts of an unseen group), or nil when all have one or the scorer has no groups.
+    static func unknownGroupNote(_ scorer: QualityScorer, _ examples: [QualityExample], name: String) -> String? {
+        guard !scorer.groups.isEmpty else { return nil }
+        let unknown = examples.filter { e in !scorer.priors(e.features).values.contains { $0 != nil } }.count
+        guard unknown > 0 else { return nil }
+        let fields = scorer.groups.map(\.field).joined(separator: ", ")
+        let which = unknown == examples.count
+            ? "none of the \(examples.count) prompts of \(name) has a group"
+            : "\(unknown) of the \(examples.count) prompts of \(name) have no group"
+        return "note: \(which) the quality head knows (\(fields); --group-column names the file's): "
+            + "\(unknown == examples.count ? "all are" : "they are") ranked as prompts of an unseen group would be"
     }
 }
 

@@ -117,6 +117,12 @@ import Testing
         #expect(lines.first == "router,split,prompts,apgr,cpt50_pct_strong,cpt80_pct_strong")
         let routers = lines.dropFirst().map { String($0.split(separator: ",")[0]) }
         #expect(routers == ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"])
+        // The file's topic column is not named, so no prompt has a group the head knows: said.
+        #expect(e.stderr.contains("note: none of the 400 prompts of test.csv has a group the quality head knows (topic; --group-column names the file's): all are ranked as prompts of an unseen group would be"),
+                "stderr: \(e.stderr)")
+        let grouped = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
+                                            "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
+        #expect(grouped.status == 0 && !grouped.stderr.contains("note:"), "stderr: \(grouped.stderr)")
 
         let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
                                             "--strong-column", "huge"])
