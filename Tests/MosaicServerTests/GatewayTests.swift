@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import MosaicCore
+import MosaicRouting
 @testable import MosaicServer
 import MosaicStore
 import NIOCore
@@ -308,6 +309,54 @@ struct GatewayLiveTests {
         #expect(rows.map(\.tenant) == ["acme"])
     }
 
+    /// `X-Mosaic-Tags` reaches the policy's rules: a tag rule sends the request to Anthropic,
+    /// which the cost-first strategy would not choose; more than 64 tags is a 400.
+    @Test func tagsFromTheHeaderReachThePolicysRules() async throws {
+        let policy = GatewayHarness.policyYAML + """
+            rules:
+              - {name: premium, reason: premium requests go to Anthropic, match: {tag: premium}, route: [anthropic], mode: only}
+
+            """
+        let h = try await GatewayHarness.start(policy: policy)
+        let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#
+        let plain = try await h.post("/v1/chat/completions", body)
+        #expect(plain.status == 200 && plain.headers["x-mosaic-provider"].first == "openai", "\(plain.body)")
+        let tagged = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tags", "subject:law, premium")])
+        #expect(tagged.status == 200 && tagged.headers["x-mosaic-provider"].first == "anthropic", "\(tagged.body)")
+        let many = (0...64).map { "t\($0)" }.joined(separator: ",")
+        let refused = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tags", many)])
+        #expect(refused.status == 400)
+        #expect(((try refused.json()["error"] as? [String: Any])?["message"] as? String) == "X-Mosaic-Tags: 65 tags, at most 64", "\(refused.body)")
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.provider) == ["openai", "anthropic"])
+    }
+
+    /// The last user message reaches the routing model's quality head: a head that judges the
+    /// weak provider (OpenAI here) never good enough sends the chat to the strong one, which
+    /// `model_utility` would not choose on cost and failure alone. Embeddings carry no prompt
+    /// for it, so they stay with the cheaper provider.
+    @Test func theLastUserMessageReachesTheQualityHead() async throws {
+        let policy = GatewayHarness.policyYAML.replacingOccurrences(of: "strategy: {kind: cost_first}",
+                                                                   with: "strategy: {kind: model_utility, lambda: 0, mu: 0}")
+        var model = try Fixture.model()
+        model.quality = QualityModel(
+            dataset: "test", labelStrong: "strong", labelWeak: "weak",
+            strong: .init(provider: "anthropic", model: "claude-test"), weak: .init(provider: "openai", model: "gpt-4o-test"),
+            featureSpec: try FeatureSpec(features: [.numeric(.inputTokens, transform: .log1p, mean: 5, scale: 1.5)]),
+            head: LinearHead(intercept: -20, coefficients: [0]),
+            metrics: .init(testRows: 0, split: "none", strongAccuracy: 0, weakAccuracy: 0, apgr: 0, randomAPGR: 0,
+                           cpt50: 0, cpt80: 0, logLoss: 0, auc: nil))
+        let h = try await GatewayHarness.start(policy: policy, model: model)
+        let chat = try await h.post("/v1/chat/completions",
+                                    #"{"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"prove it"}]}"#)
+        #expect(chat.status == 200 && chat.headers["x-mosaic-provider"].first == "anthropic", "\(chat.body)")
+        let withoutHead = try await GatewayHarness.start(policy: policy)
+        let plain = try await withoutHead.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"prove it"}]}"#)
+        #expect(plain.status == 200 && plain.headers["x-mosaic-provider"].first == "openai", "\(plain.body)")
+        _ = try await withoutHead.stopAndReadRows()
+        _ = try await h.stopAndReadRows()
+    }
+
     /// The durable path: the answer (a plain one, or a stream's whole body) reaches the client
     /// only once its outcome rows are committed. The writer is told to wait a minute between
     /// batches, so a row that was only queued would not be in the store yet.
@@ -418,11 +467,12 @@ final class GatewayHarness: Sendable {
         """
     }
 
-    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "",
-                      configure: (inout ServeOptions) -> Void = { _ in }) async throws -> GatewayHarness {
+    static func start(openaiTimeout: String = "30s", openaiPort: Int? = nil, extraYAML: String = "", policy: String = policyYAML,
+                      model: RoutingModel? = nil, configure: (inout ServeOptions) -> Void = { _ in }) async throws -> GatewayHarness {
         setenv("MOSAIC_TEST_OPENAI_KEY", "sk-test-openai", 1)
         setenv("MOSAIC_TEST_ANTHROPIC_KEY", "sk-test-anthropic", 1)
-        let f = try Fixture(policy: policyYAML)
+        let f = try Fixture(policy: policy)
+        if let model { try model.encoded().write(to: URL(fileURLWithPath: f.modelPath)) }
         let openai = try await MockUpstream.start()
         let anthropic = try await MockUpstream.start()
         let storePath = f.dir.file("gateway.sqlite")

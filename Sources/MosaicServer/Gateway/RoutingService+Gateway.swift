@@ -35,6 +35,10 @@ struct GatewayCall: Sendable {
     var budget: String? = nil
     /// The answer cache's key, when the request may be answered from it.
     var cacheKey: String? = nil
+    /// The prompt, for a routing model's quality head: the text of the last user message.
+    var text: String? = nil
+    /// The request's tags (`X-Mosaic-Tags`), for the policy's rules and the quality head's groups.
+    var tags: [String] = []
 
     var operation: String { endpoint == .chat ? "chat" : "embedding" }
 }
@@ -77,6 +81,7 @@ enum GatewayAttemptResult {
 
 extension RoutingService {
     static let tenantHeader = HTTPField.Name("x-mosaic-tenant")!
+    static let tagsHeader = HTTPField.Name("x-mosaic-tags")!
     static let providerHeader = HTTPField.Name("x-mosaic-provider")!
     static let attemptsHeader = HTTPField.Name("x-mosaic-attempts")!
     static let costHeader = HTTPField.Name("x-mosaic-cost-usd")!
@@ -171,6 +176,7 @@ extension RoutingService {
                                          file: loaded.file)
             call.allowedProviders = key?.providers
             call.budget = key?.budget
+            call.tags = try Self.tags(headers)
             if let cache = gateway.cache, endpoint == .chat {
                 if headers[.cacheControl]?.lowercased().contains("no-store") == true {
                     cache.bypass()
@@ -200,6 +206,24 @@ extension RoutingService {
         bytes.append(UInt8(ascii: "\n"))
         gateway.answered("models", status: 200)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The request's tags: `X-Mosaic-Tags`, comma-separated (`subject:law, strict-privacy`), at
+    /// most 64 as `POST /v1/route` takes; repeated headers add up.
+    ///
+    /// - Throws: 400 in OpenAI's shape for more than 64 tags.
+    static func tags(_ headers: HTTPFields) throws(OpenAIError) -> [String] {
+        var tags: [String] = []
+        for value in headers[values: tagsHeader] {
+            for t in value.split(separator: ",") {
+                let tag = t.trimmingCharacters(in: .whitespaces)
+                if !tag.isEmpty { tags.append(tag) }
+            }
+        }
+        guard tags.count <= RequestParsing.maxTags else {
+            throw OpenAIError.invalid("X-Mosaic-Tags: \(tags.count) tags, at most \(RequestParsing.maxTags)", param: "X-Mosaic-Tags")
+        }
+        return tags
     }
 
     /// The client's virtual key, when the gateway file lists keys (nil when it lists none).
@@ -238,6 +262,7 @@ extension RoutingService {
                               type: "invalid_request_error", param: "model", code: "model_not_found")
         }
         var promptBytes = 0
+        var lastUser: String?
         var expectedOutput = 0
         var stream = false
         var includeUsage = false
@@ -246,7 +271,11 @@ extension RoutingService {
             guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
                 throw OpenAIError.invalid("'messages' is required and must be a non-empty array", param: "messages")
             }
-            for m in messages { promptBytes += AnthropicTranslation.text(of: m["content"]).utf8.count }
+            for m in messages {
+                let content = AnthropicTranslation.text(of: m["content"])
+                promptBytes += content.utf8.count
+                if m["role"]?.stringValue == "user" { lastUser = content }
+            }
             if let s = body["stream"], !s.isNull {
                 guard let b = s.boolValue else { throw OpenAIError.invalid("'stream' must be true or false", param: "stream") }
                 stream = b
@@ -262,9 +291,11 @@ extension RoutingService {
             default: throw OpenAIError.invalid("'input' is required: a string or an array", param: "input")
             }
         }
-        return GatewayCall(endpoint: endpoint, id: id, body: body, family: family, tenant: tenant, stream: stream,
-                           includeUsage: includeUsage, promptTokens: (promptBytes + 3) / 4,
-                           expectedOutputTokens: min(max(0, expectedOutput), RequestParsing.maxTokens), arrived: arrived)
+        var call = GatewayCall(endpoint: endpoint, id: id, body: body, family: family, tenant: tenant, stream: stream,
+                               includeUsage: includeUsage, promptTokens: (promptBytes + 3) / 4,
+                               expectedOutputTokens: min(max(0, expectedOutput), RequestParsing.maxTokens), arrived: arrived)
+        call.text = lastUser
+        return call
     }
 
     // MARK: - Routing and failover
@@ -288,7 +319,7 @@ extension RoutingService {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family,
                                  promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens,
-                                 budgetTag: call.budget, timestamp: now)
+                                 budgetTag: call.budget, tags: call.tags, timestamp: now, text: call.text)
         var d = takeDecision()
         var ticket = b.router.route(route, now: now, into: &d)
         var remaining = d.remaining

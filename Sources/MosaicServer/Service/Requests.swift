@@ -7,6 +7,8 @@ import MosaicRouting
 /// fields are ignored; a field of the wrong type or out of range is a 400 naming it.
 enum RequestParsing {
     static let maxTokens = RouteRequest.maximumTokens
+    /// The most tags a request may carry (`tags`, and the gateway's `X-Mosaic-Tags`).
+    static let maxTags = 64
 
     /// `POST /v1/route`.
     static func route(_ bytes: UnsafeRawBufferPointer) throws(APIError) -> RouteRequest {
@@ -51,7 +53,7 @@ enum RequestParsing {
             } else if s.key(k, is: "budget") {
                 r.budgetTag = try s.string()
             } else if s.key(k, is: "tags") {
-                r.tags = try s.strings()
+                r.tags = try s.strings(limit: maxTags)
             } else if s.key(k, is: "at") {
                 r.timestamp = try s.timestamp()
                 sawTimestamp = true
