@@ -311,7 +311,8 @@ struct GatewayLiveTests {
 
     /// `X-Mosaic-Tags` reaches the policy's rules: a tag rule sends the request to Anthropic,
     /// which the cost-first strategy would not choose; more than 64 tags is a 400.
-    @Test func tagsFromTheHeaderReachThePolicysRules() async throws {
+    /// `X-Mosaic-Compliance` reaches the compliance filter; an unknown attestation is a 400.
+    @Test func tagsAndComplianceFromTheHeadersReachThePolicy() async throws {
         let policy = GatewayHarness.policyYAML + """
             rules:
               - {name: premium, reason: premium requests go to Anthropic, match: {tag: premium}, route: [anthropic], mode: only}
@@ -326,9 +327,18 @@ struct GatewayLiveTests {
         let many = (0...64).map { "t\($0)" }.joined(separator: ",")
         let refused = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tags", many)])
         #expect(refused.status == 400)
-        #expect(((try refused.json()["error"] as? [String: Any])?["message"] as? String) == "X-Mosaic-Tags: 65 tags, at most 64", "\(refused.body)")
+        #expect(((try refused.json()["error"] as? [String: Any])?["message"] as? String) == "X-Mosaic-Tags: 65 items, at most 64", "\(refused.body)")
+        // X-Mosaic-Compliance reaches the compliance filter: neither upstream here attests HIPAA.
+        let hipaa = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "hipaa")])
+        #expect(hipaa.status == 503 && hipaa.body.contains("(ranked: ollama;"), "\(hipaa.body)")
+        let attested = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "gdpr, soc2")])
+        #expect(attested.status == 200 && attested.headers["x-mosaic-provider"].first == "openai", "\(attested.body)")
+        let unknown = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "hippa")])
+        #expect(unknown.status == 400)
+        #expect(((try unknown.json()["error"] as? [String: Any])?["message"] as? String)
+                == "X-Mosaic-Compliance: 'hippa' is not one of gdpr, hipaa, soc2, fedramp", "\(unknown.body)")
         let rows = try await h.stopAndReadRows()
-        #expect(rows.map(\.provider) == ["openai", "anthropic"])
+        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai"])
     }
 
     /// The last user message reaches the routing model's quality head: a head that judges the

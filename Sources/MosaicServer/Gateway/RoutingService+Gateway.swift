@@ -39,6 +39,8 @@ struct GatewayCall: Sendable {
     var text: String? = nil
     /// The request's tags (`X-Mosaic-Tags`), for the policy's rules and the quality head's groups.
     var tags: [String] = []
+    /// Attestations every provider must hold (`X-Mosaic-Compliance`).
+    var compliance = ComplianceSet()
 
     var operation: String { endpoint == .chat ? "chat" : "embedding" }
 }
@@ -82,6 +84,7 @@ enum GatewayAttemptResult {
 extension RoutingService {
     static let tenantHeader = HTTPField.Name("x-mosaic-tenant")!
     static let tagsHeader = HTTPField.Name("x-mosaic-tags")!
+    static let complianceHeader = HTTPField.Name("x-mosaic-compliance")!
     static let providerHeader = HTTPField.Name("x-mosaic-provider")!
     static let attemptsHeader = HTTPField.Name("x-mosaic-attempts")!
     static let costHeader = HTTPField.Name("x-mosaic-cost-usd")!
@@ -176,7 +179,13 @@ extension RoutingService {
                                          file: loaded.file)
             call.allowedProviders = key?.providers
             call.budget = key?.budget
-            call.tags = try Self.tags(headers)
+            call.tags = try Self.list(headers, Self.tagsHeader, name: "X-Mosaic-Tags")
+            for c in try Self.list(headers, Self.complianceHeader, name: "X-Mosaic-Compliance") {
+                guard let t = ComplianceTag(parsing: c) else {
+                    throw OpenAIError.invalid("X-Mosaic-Compliance: '\(c)' is not one of gdpr, hipaa, soc2, fedramp", param: "X-Mosaic-Compliance")
+                }
+                call.compliance.insert(ComplianceSet(t))
+            }
             if let cache = gateway.cache, endpoint == .chat {
                 if headers[.cacheControl]?.lowercased().contains("no-store") == true {
                     cache.bypass()
@@ -208,22 +217,22 @@ extension RoutingService {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// The request's tags: `X-Mosaic-Tags`, comma-separated (`subject:law, strict-privacy`), at
-    /// most 64 as `POST /v1/route` takes; repeated headers add up.
+    /// A comma-separated list header (`X-Mosaic-Tags: subject:law, strict-privacy`), at most 64
+    /// items as `POST /v1/route`'s lists; repeated headers add up.
     ///
-    /// - Throws: 400 in OpenAI's shape for more than 64 tags.
-    static func tags(_ headers: HTTPFields) throws(OpenAIError) -> [String] {
-        var tags: [String] = []
-        for value in headers[values: tagsHeader] {
+    /// - Throws: 400 in OpenAI's shape for more than 64 items.
+    static func list(_ headers: HTTPFields, _ field: HTTPField.Name, name: String) throws(OpenAIError) -> [String] {
+        var items: [String] = []
+        for value in headers[values: field] {
             for t in value.split(separator: ",") {
-                let tag = t.trimmingCharacters(in: .whitespaces)
-                if !tag.isEmpty { tags.append(tag) }
+                let item = t.trimmingCharacters(in: .whitespaces)
+                if !item.isEmpty { items.append(item) }
             }
         }
-        guard tags.count <= RequestParsing.maxTags else {
-            throw OpenAIError.invalid("X-Mosaic-Tags: \(tags.count) tags, at most \(RequestParsing.maxTags)", param: "X-Mosaic-Tags")
+        guard items.count <= RequestParsing.maxTags else {
+            throw OpenAIError.invalid("\(name): \(items.count) items, at most \(RequestParsing.maxTags)", param: name)
         }
-        return tags
+        return items
     }
 
     /// The client's virtual key, when the gateway file lists keys (nil when it lists none).
@@ -319,7 +328,7 @@ extension RoutingService {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family,
                                  promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens,
-                                 budgetTag: call.budget, tags: call.tags, timestamp: now, text: call.text)
+                                 compliance: call.compliance, budgetTag: call.budget, tags: call.tags, timestamp: now, text: call.text)
         var d = takeDecision()
         var ticket = b.router.route(route, now: now, into: &d)
         var remaining = d.remaining
