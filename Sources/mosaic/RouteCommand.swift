@@ -39,6 +39,8 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "The prompt, for the routing model's quality head (its group prior from a tag such as subject:law).", valueName: "prompt"))
     var text: String?
+    @Option(name: .long, help: ArgumentHelp("Read the prompt from a file ('-': standard input) instead of --text.", valueName: "file"))
+    var textFile: String?
     @Option(name: .long, help: "When the request is made (UTC date-time; default now).") var at: String?
     @OptionGroup var output: FormatOptions
 
@@ -48,6 +50,17 @@ struct RouteCommand: ParsableCommand {
             throw ValidationError("\(option) must be between 0 and \(RouteRequest.maximumTokens)")
         }
         if let s = sloMs, !(s > 0 && s.isFinite) { throw ValidationError("--slo-ms must be positive") }
+        if text != nil && textFile != nil { throw ValidationError("give the prompt with --text or --text-file, not both") }
+    }
+
+    /// The prompt: `--text`, or the contents of `--text-file`.
+    func prompt() throws -> String? {
+        guard let textFile else { return text }
+        let data: Data?
+        if textFile == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: textFile) }
+        guard let data else { throw CLIError("\(textFile): cannot read the prompt: no such readable file") }
+        guard let s = String(data: data, encoding: .utf8) else { throw CLIError("\(textFile): the prompt is not UTF-8 text") }
+        return s
     }
 
     func run() throws {
@@ -69,6 +82,7 @@ struct RouteCommand: ParsableCommand {
             tags.insert(ComplianceSet(t))
         }
         let now = try at.map { try parseInstant($0, option: "--at") } ?? Timestamp.now()
+        let text = try prompt()
         let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
                                    region: region, residency: residency, promptTokens: promptTokens,
                                    expectedOutputTokens: expectedOutputTokens, compliance: tags, capabilities: capability,
@@ -79,7 +93,7 @@ struct RouteCommand: ParsableCommand {
         }
         var decision = Decision(seed: 1)
         router.decide(request, now: now, into: &decision)
-        if let note = qualityNote(routingModel?.quality, request, decision, policy: policy) {
+        if let note = qualityNote(routingModel?.quality, request, decision, policy: policy, text: text) {
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
         print(render(decision, policy: policy, quality: routingModel?.quality), terminator: "")
@@ -87,11 +101,11 @@ struct RouteCommand: ParsableCommand {
 
     /// Why the quality head did not weigh in, or weighed in without a group, or nil: no `--text`,
     /// no model or no quality head, a strategy that does not use it, no tag naming a known group.
-    func qualityNote(_ q: QualityModel?, _ request: RouteRequest, _ d: Decision, policy: RoutingPolicy) -> String? {
+    func qualityNote(_ q: QualityModel?, _ request: RouteRequest, _ d: Decision, policy: RoutingPolicy, text: String?) -> String? {
         switch (q, text) {
         case (nil, nil): return nil
         case (nil, _?): return "note: --text is used by a routing model's quality head, and \(model == nil ? "no --model was given" : "this model has none")"
-        case (_?, nil): return "note: the model's quality head needs the prompt: give --text"
+        case (_?, nil): return "note: the model's quality head needs the prompt: give --text or --text-file"
         case let (q?, _?):
             guard d.weakGoodEnough != nil else {
                 return "note: the quality head did not weigh in: strategy \(policy.strategy.name) does not use it, or \(q.weak.provider) or \(q.strong.provider) is not in the pool"

@@ -103,12 +103,21 @@ import Testing
             return try #require(quality["weak_good_enough"] as? Double)
         }
         #expect(try weakGoodEnough("prove that the law fact 3") < weakGoodEnough("name the law fact 3"))
+        // --text-file reads the prompt from a file: the same reading as --text.
+        let promptFile = tmp.write("prompt.txt", "prove that the law fact 3")
+        let fromFile = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text-file", promptFile, "--tag", "topic:law"])
+        let fromText = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text", "prove that the law fact 3", "--tag", "topic:law"])
+        #expect(fromFile.status == 0 && fromFile.stdout == fromText.stdout, "stderr: \(fromFile.stderr)")
+        let both = try MosaicBinary.run(["route", "--text", "a", "--text-file", promptFile])
+        #expect(both.status != 0 && both.stderr.contains("give the prompt with --text or --text-file, not both"), "stderr: \(both.stderr)")
+        let absent = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text-file", tmp.file("nope.txt")])
+        #expect(absent.status != 0 && absent.stderr.contains("nope.txt: cannot read the prompt: no such readable file"), "stderr: \(absent.stderr)")
         let routed = try MosaicBinary.run(["route", "--model", tmp.file("q.json"), "--text", "name the law fact 3"])
         #expect(routed.stdout.contains("; quality head: P(weak ollama/llama3.1 good enough) = "), "stdout: \(routed.stdout)")
         #expect(routed.stderr.contains("note: no --tag names a group the quality head knows (topic:NAME), so it scores the prompt as one of an unseen group"),
                 "stderr: \(routed.stderr)")
         let noText = try MosaicBinary.run(["route", "--model", tmp.file("q.json")])
-        #expect(noText.status == 0 && noText.stderr.contains("the model's quality head needs the prompt: give --text"), "stderr: \(noText.stderr)")
+        #expect(noText.status == 0 && noText.stderr.contains("the model's quality head needs the prompt: give --text or --text-file"), "stderr: \(noText.stderr)")
 
         let e = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
                                       "--strong-column", "big", "--weak-column", "small", "--format", "csv"])

@@ -80,6 +80,20 @@ struct QualityTextTests {
         for (a, b) in zip(dense(v, ref.unseen), block.unseen) { #expect(abs(a - b) < 1e-9, "unseen prompt") }
     }
 
+    /// A text is read up to its first `maxScalars` Unicode scalars, in fitting and in
+    /// transforming alike: what follows (here a word seen nowhere else) adds no term.
+    @Test func aHugeTextIsReadUpToItsFirstScalars() throws {
+        let n = TfidfVectorizer.maxScalars
+        let head = String(repeating: "route the prompt ", count: n / 17 + 1).unicodeScalars.prefix(n)
+        let text = String(String.UnicodeScalarView(head)) + " zzunseen"
+        for analyzer in [TfidfVectorizer.Analyzer.word, .char] {
+            let v = TfidfVectorizer.fit([text, "route this zzunseen prompt"], analyzer: analyzer, ngramMin: 1, ngramMax: 2,
+                                            sublinearTF: true, minDocumentFrequency: 1, maxFeatures: 1_000)
+            #expect(dense(v, text) == dense(v, String(String.UnicodeScalarView(head))), "\(analyzer)")
+            #expect(v.transform("zzunseen").isEmpty == false, "the short text's terms are kept")
+        }
+    }
+
     @Test func truncatedSVDEqualsScikitLearnUpToSign() throws {
         let ref = try Self.reference()
         let vectorizers = [Self.fit(ref.word, ref.corpus), Self.fit(ref.char, ref.corpus)]

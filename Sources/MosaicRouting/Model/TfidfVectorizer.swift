@@ -18,7 +18,15 @@ import Darwin
 ///
 /// Terms are looked up by a 64-bit hash of their characters (computed without building
 /// strings); the file keeps the terms themselves.
+///
+/// A text is read up to its first ``maxScalars`` Unicode scalars, in fitting as in
+/// transforming, so that one huge prompt (a long-context request of megabytes) cannot hold a
+/// router's event loop; scikit-learn reads every character, so the two agree on texts up to
+/// that length.
 public struct TfidfVectorizer: Sendable, Codable, Equatable {
+    /// The most Unicode scalars of a text that are analysed.
+    public static let maxScalars = 65_536
+
     public enum Analyzer: String, Sendable, Codable { case word, char }
 
     public var analyzer: Analyzer
@@ -117,10 +125,11 @@ public struct TfidfVectorizer: Sendable, Codable, Equatable {
         }
     }
 
+    /// The text's first ``maxScalars`` scalars, lower-cased.
     static func lowered(_ text: String) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
-        out.reserveCapacity(text.unicodeScalars.count)
-        for s in text.unicodeScalars {
+        out.reserveCapacity(min(text.utf8.count, maxScalars))
+        for s in text.unicodeScalars.prefix(maxScalars) {
             if s.value >= 65 && s.value <= 90 {
                 out.append(Unicode.Scalar(s.value + 32)!)
             } else if s.value < 128 {
