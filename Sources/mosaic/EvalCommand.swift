@@ -81,7 +81,7 @@ extension EvalRoutingCommand {
     /// head, as prompts of an unseen group), or nil when all have one or the scorer has no groups.
     static func unknownGroupNote(_ scorer: QualityScorer, _ examples: [QualityExample], name: String) -> String? {
         guard !scorer.groups.isEmpty else { return nil }
-        let unknown = examples.filter { e in !scorer.priors(e.features).values.contains { $0 != nil } }.count
+        let unknown = examples.filter { !scorer.knowsGroup(of: $0.features) }.count
         guard unknown > 0 else { return nil }
         let fields = scorer.groups.map(\.field).joined(separator: ", ")
         let which = unknown == examples.count

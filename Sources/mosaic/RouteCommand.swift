@@ -74,13 +74,8 @@ struct RouteCommand: ParsableCommand {
             }
         }
         let routingModel = try model.map(loadRoutingModel)
-        var tags = ComplianceSet()
-        for c in compliance {
-            guard let t = ComplianceTag(parsing: c) else {
-                throw ValidationError("--compliance '\(c)' is not one of gdpr, hipaa, soc2, fedramp")
-            }
-            tags.insert(ComplianceSet(t))
-        }
+        let tags: ComplianceSet
+        do { tags = try ComplianceSet(parsing: compliance) } catch { throw ValidationError("--compliance \(error)") }
         let now = try at.map { try parseInstant($0, option: "--at") } ?? Timestamp.now()
         let text = try prompt()
         let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
@@ -111,7 +106,7 @@ struct RouteCommand: ParsableCommand {
                 return "note: the quality head did not weigh in: strategy \(policy.strategy.name) does not use it, or \(q.weak.provider) or \(q.strong.provider) is not in the pool"
             }
             // Without a known group the head scores the prompt as one of an unseen group would be.
-            guard let scorer = q.scorer, !scorer.groups.isEmpty, !scorer.priors(request.features).values.contains(where: { $0 != nil }) else {
+            guard let scorer = q.scorer, !scorer.groups.isEmpty, !scorer.knowsGroup(of: request.features) else {
                 return nil
             }
             let fields = scorer.groups.map { "\($0.field):NAME" }.joined(separator: " or ")

@@ -376,6 +376,10 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         return (values, values.lazy.compactMap { $0 }.first ?? globalAdvantage)
     }
 
+    /// Whether a group prior applies to the request (else it is scored as one of an unseen
+    /// group, by ``unknownGroupHead``).
+    public func knowsGroup(of r: RequestFeatures) -> Bool { groups.contains { $0.value(of: r) != nil } }
+
     /// Fills `input` with the stacked head input; returns whether a group prior applied.
     public func input(_ r: RequestFeatures, into input: inout [Double], embedding e: inout [Double],
                       structure s: inout [Double]) -> Bool {

@@ -363,6 +363,26 @@ public struct ComplianceSet: OptionSet, Sendable, Hashable {
         rawValue = v
     }
     public var tags: [ComplianceTag] { ComplianceTag.allCases.filter { contains(ComplianceSet($0)) } }
+
+    /// The set of the named tags, in any letter case (`hipaa`, `GDPR`).
+    ///
+    /// - Throws: ``UnknownTag`` for the first name that is not a tag.
+    public init(parsing names: some Sequence<String>) throws(UnknownTag) {
+        var set = ComplianceSet()
+        for name in names {
+            guard let t = ComplianceTag(parsing: name) else { throw UnknownTag(name: name) }
+            set.insert(ComplianceSet(t))
+        }
+        self = set
+    }
+
+    /// A name that is not a compliance tag; its description lists the tags.
+    public struct UnknownTag: Error, Sendable, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            "'\(name)' is not one of \(ComplianceTag.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+    }
 }
 
 /// A glob pattern over UTF-8 bytes: `*` matches any run, `?` any one byte, everything else itself.

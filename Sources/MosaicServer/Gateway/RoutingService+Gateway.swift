@@ -180,11 +180,9 @@ extension RoutingService {
             call.allowedProviders = key?.providers
             call.budget = key?.budget
             call.tags = try Self.list(headers, Self.tagsHeader, name: "X-Mosaic-Tags")
-            for c in try Self.list(headers, Self.complianceHeader, name: "X-Mosaic-Compliance") {
-                guard let t = ComplianceTag(parsing: c) else {
-                    throw OpenAIError.invalid("X-Mosaic-Compliance: '\(c)' is not one of gdpr, hipaa, soc2, fedramp", param: "X-Mosaic-Compliance")
-                }
-                call.compliance.insert(ComplianceSet(t))
+            let compliance = try Self.list(headers, Self.complianceHeader, name: "X-Mosaic-Compliance")
+            do { call.compliance = try ComplianceSet(parsing: compliance) } catch {
+                throw OpenAIError.invalid("X-Mosaic-Compliance: \(error)", param: "X-Mosaic-Compliance")
             }
             if let cache = gateway.cache, endpoint == .chat {
                 if headers[.cacheControl]?.lowercased().contains("no-store") == true {

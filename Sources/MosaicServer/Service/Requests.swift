@@ -36,14 +36,8 @@ enum RequestParsing {
             } else if s.key(k, is: "expected_output_tokens") {
                 r.expectedOutputTokens = try s.count(max: maxTokens)
             } else if s.key(k, is: "compliance") {
-                var set = ComplianceSet()
-                for c in try s.strings() {
-                    guard let t = ComplianceTag(parsing: c) else {
-                        throw s.fail("'\(c)' is not one of gdpr, hipaa, soc2, fedramp")
-                    }
-                    set.insert(ComplianceSet(t))
-                }
-                r.compliance = set
+                let names = try s.strings()
+                do { r.compliance = try ComplianceSet(parsing: names) } catch { throw s.fail(error.description) }
             } else if s.key(k, is: "capabilities") {
                 r.capabilities = try s.strings()
             } else if s.key(k, is: "slo_ms") {
