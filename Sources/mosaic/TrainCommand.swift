@@ -92,30 +92,29 @@ struct TrainRoutingCommand: ParsableCommand {
         }
         let headsOnly = output.isTable && result.model.providers.isEmpty && result.model.quality != nil
         if !headsOnly { output.show(routingMetricsTable(result.model)) }
-        if let q = result.model.quality, let heldOut = result.qualityHeldOut {
-            if output.isTable {
-                if !headsOnly { print("") }
-                print("quality: \(q.labelStrong) vs \(q.labelWeak), strong right on \(percent(q.metrics.strongAccuracy)) and weak on "
-                      + "\(percent(q.metrics.weakAccuracy)) of the held-out fifth; the model beside the baselines"
-                      + (crossValidate ? ", cross-validated and on that fifth:" : " there:"))
-            }
-            if !crossValidate { output.show(qualityComparisonTable(heldOut, split: "held-out fifth")) }
-            if output.isTable, !crossValidate, let line = modelVersusPrior(heldOut) { print("    " + line) }
+        guard let q = result.model.quality, let heldOut = result.qualityHeldOut, let examples = quality else { return }
+        if output.isTable {
+            if !headsOnly { print("") }
+            print("quality: \(q.labelStrong) vs \(q.labelWeak), strong right on \(percent(q.metrics.strongAccuracy)) and weak on "
+                  + "\(percent(q.metrics.weakAccuracy)) of the held-out fifth; the model beside the baselines"
+                  + (crossValidate ? ", cross-validated and on that fifth:" : " there:"))
         }
-        if crossValidate, let q = quality, let heldOut = result.qualityHeldOut {
-            let trainer = QualityTrainer(configuration: qualityConfig)
-            let runs: [(String, () throws(LearnError) -> QualityComparison)] = [
-                ("leave-\(q.groupField)s-out \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .groups) }),
-                ("random-prompt \(folds)-fold", { () throws(LearnError) in try trainer.crossValidate(q.rows, folds: folds, split: .prompts) }),
-                ("held-out fifth (prompt-id hash)", { () throws(LearnError) in heldOut }),
-            ]
-            for (k, (name, run)) in runs.enumerated() {
-                let c: QualityComparison
-                do { c = try run() } catch { throw CLIError("cross-validation: \(error)") }
-                if output.isTable && k > 0 { print("") }
-                output.show(qualityComparisonTable(c, split: name))
-            }
+        guard crossValidate else {
+            output.show(qualityComparisonTable(heldOut, split: "held-out fifth"))
+            if output.isTable, let line = modelVersusPrior(heldOut) { print("    " + line) }
+            return
         }
+        // Each table as soon as its folds are done (a cross-validation on MMLU takes minutes).
+        let trainer = QualityTrainer(configuration: qualityConfig)
+        do {
+            output.show(qualityComparisonTable(try trainer.crossValidate(examples.rows, folds: folds, split: .groups),
+                                               split: "leave-\(examples.groupField)s-out \(folds)-fold"))
+            if output.isTable { print("") }
+            output.show(qualityComparisonTable(try trainer.crossValidate(examples.rows, folds: folds, split: .prompts),
+                                               split: "random-prompt \(folds)-fold"))
+        } catch { throw CLIError("cross-validation: \(error)") }
+        if output.isTable { print("") }
+        output.show(qualityComparisonTable(heldOut, split: "held-out fifth (prompt-id hash)"))
     }
 
     func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
