@@ -202,7 +202,7 @@ struct GatewayLiveTests {
         #expect(h.anthropic.requests.count == before)
 
         let rows = try await h.stopAndReadRows()
-        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai"])
+        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai", "openai"])
         #expect(rows.map(\.status) == ["error", "ok", "error"])
         #expect(rows[1].tokens == [1000, 50, 300] && rows[1].cost == "0.00294")
     }
@@ -311,8 +311,9 @@ struct GatewayLiveTests {
 
     /// `X-Mosaic-Tags` reaches the policy's rules: a tag rule sends the request to Anthropic,
     /// which the cost-first strategy would not choose; more than 64 tags is a 400.
-    /// `X-Mosaic-Compliance` reaches the compliance filter; an unknown attestation is a 400.
-    @Test func tagsAndComplianceFromTheHeadersReachThePolicy() async throws {
+    /// `X-Mosaic-Compliance` and `X-Mosaic-Residency` reach their filters; an unknown
+    /// attestation or a bad SLO is a 400.
+    @Test func tagsComplianceAndResidencyFromTheHeadersReachThePolicy() async throws {
         let policy = GatewayHarness.policyYAML + """
             rules:
               - {name: premium, reason: premium requests go to Anthropic, match: {tag: premium}, route: [anthropic], mode: only}
@@ -333,12 +334,24 @@ struct GatewayLiveTests {
         #expect(hipaa.status == 503 && hipaa.body.contains("(ranked: ollama;"), "\(hipaa.body)")
         let attested = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "gdpr, soc2")])
         #expect(attested.status == 200 && attested.headers["x-mosaic-provider"].first == "openai", "\(attested.body)")
+        // X-Mosaic-Residency reaches the residency filter: no upstream here serves Canada, and
+        // the tag rule's Anthropic does not serve the EU; X-Mosaic-SLO-Ms must be a positive number.
+        let eu = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Residency", "eu")])
+        #expect(eu.status == 200 && eu.headers["x-mosaic-provider"].first == "openai", "\(eu.body)")
+        let canada = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Residency", "ca")])
+        #expect(canada.status == 503, "\(canada.body)")
+        let premiumEU = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tags", "premium"), ("X-Mosaic-Residency", "eu")])
+        #expect(premiumEU.status == 503, "\(premiumEU.body)")
+        let slo = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-SLO-Ms", "-5")])
+        #expect(slo.status == 400)
+        #expect(((try slo.json()["error"] as? [String: Any])?["message"] as? String)
+                == "X-Mosaic-SLO-Ms: '-5' is not a positive number of milliseconds", "\(slo.body)")
         let unknown = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "hippa")])
         #expect(unknown.status == 400)
         #expect(((try unknown.json()["error"] as? [String: Any])?["message"] as? String)
                 == "X-Mosaic-Compliance: 'hippa' is not one of gdpr, hipaa, soc2, fedramp", "\(unknown.body)")
         let rows = try await h.stopAndReadRows()
-        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai"])
+        #expect(rows.map(\.provider) == ["openai", "anthropic", "openai", "openai"])
     }
 
     /// The last user message reaches the routing model's quality head: a head that judges the

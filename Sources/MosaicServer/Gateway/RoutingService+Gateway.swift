@@ -41,6 +41,10 @@ struct GatewayCall: Sendable {
     var tags: [String] = []
     /// Attestations every provider must hold (`X-Mosaic-Compliance`).
     var compliance = ComplianceSet()
+    /// The region the data must stay in (`X-Mosaic-Residency`).
+    var residency: String? = nil
+    /// The latency SLO on the predicted tail, ms (`X-Mosaic-SLO-Ms`).
+    var latencySLOMs: Double? = nil
 
     var operation: String { endpoint == .chat ? "chat" : "embedding" }
 }
@@ -85,6 +89,8 @@ extension RoutingService {
     static let tenantHeader = HTTPField.Name("x-mosaic-tenant")!
     static let tagsHeader = HTTPField.Name("x-mosaic-tags")!
     static let complianceHeader = HTTPField.Name("x-mosaic-compliance")!
+    static let residencyHeader = HTTPField.Name("x-mosaic-residency")!
+    static let sloHeader = HTTPField.Name("x-mosaic-slo-ms")!
     static let providerHeader = HTTPField.Name("x-mosaic-provider")!
     static let attemptsHeader = HTTPField.Name("x-mosaic-attempts")!
     static let costHeader = HTTPField.Name("x-mosaic-cost-usd")!
@@ -183,6 +189,13 @@ extension RoutingService {
             let compliance = try Self.list(headers, Self.complianceHeader, name: "X-Mosaic-Compliance")
             do { call.compliance = try ComplianceSet(parsing: compliance) } catch {
                 throw OpenAIError.invalid("X-Mosaic-Compliance: \(error)", param: "X-Mosaic-Compliance")
+            }
+            call.residency = headers[Self.residencyHeader].flatMap { $0.isEmpty ? nil : $0 }
+            if let slo = headers[Self.sloHeader] {
+                guard let ms = Double(slo), ms > 0, ms.isFinite else {
+                    throw OpenAIError.invalid("X-Mosaic-SLO-Ms: '\(slo)' is not a positive number of milliseconds", param: "X-Mosaic-SLO-Ms")
+                }
+                call.latencySLOMs = ms
             }
             if let cache = gateway.cache, endpoint == .chat {
                 if headers[.cacheControl]?.lowercased().contains("no-store") == true {
@@ -324,9 +337,10 @@ extension RoutingService {
         }
         let now = options.clock()
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family,
+        let route = RouteRequest(tenant: call.tenant, operation: call.operation, modelFamily: call.family, residency: call.residency,
                                  promptTokens: call.promptTokens, expectedOutputTokens: call.expectedOutputTokens,
-                                 compliance: call.compliance, budgetTag: call.budget, tags: call.tags, timestamp: now, text: call.text)
+                                 compliance: call.compliance, latencySLOMs: call.latencySLOMs, budgetTag: call.budget, tags: call.tags,
+                                 timestamp: now, text: call.text)
         var d = takeDecision()
         var ticket = b.router.route(route, now: now, into: &d)
         var remaining = d.remaining
