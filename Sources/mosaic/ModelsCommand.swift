@@ -72,7 +72,7 @@ struct ModelsShowCommand: ParsableCommand {
             }
             print("")
         }
-        let headsOnly = output.isTable && m.providers.isEmpty && m.quality != nil
+        let headsOnly = output.isTable && isQualityHeadOnly(m)
         if !headsOnly { output.show(routingMetricsTable(m)) }
         if let q = m.quality {
             if output.isTable { print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }

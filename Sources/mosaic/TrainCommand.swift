@@ -90,7 +90,7 @@ struct TrainRoutingCommand: ParsableCommand {
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
             print("")
         }
-        let headsOnly = output.isTable && result.model.providers.isEmpty && result.model.quality != nil
+        let headsOnly = output.isTable && isQualityHeadOnly(result.model)
         if !headsOnly { output.show(routingMetricsTable(result.model)) }
         guard let q = result.model.quality, let heldOut = result.qualityHeldOut, let examples = quality else { return }
         if output.isTable {
@@ -226,11 +226,15 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
 /// What a routing model was trained on: its request rows and their window, or, for a model
 /// trained on a correctness file alone, that it has no latency or failure heads.
 func trainedOn(_ m: RoutingModel) -> String {
-    if m.rows == 0 && m.providers.isEmpty {
+    if isQualityHeadOnly(m) {
         return "no request rows: a quality head only, no latency or failure heads"
     }
     return "\(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to)"
 }
+
+/// A model trained on a correctness file alone: no provider heads, so its (empty) provider
+/// table is not printed as a table.
+func isQualityHeadOnly(_ m: RoutingModel) -> Bool { m.providers.isEmpty && m.quality != nil }
 
 /// Holdout metrics per provider, as a table.
 func routingMetricsTable(_ model: RoutingModel) -> OutputTable {
