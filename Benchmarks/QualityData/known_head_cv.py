@@ -24,8 +24,13 @@ over the folds (and the mean change of CPT50):
   stemopt  the shipped blocks plus word and char blocks of the stem and of the options alone;
   logit2   + P(weak right) − P(strong right) from two logistic regressions (C = 1) on TF-IDF and
            subject one-hot, beside the shipped columns (and instead of the text column).
+  irt      + difficulty: the same prior + text pipeline fitted to the two models' mean correctness
+           (S + W) / 2 instead of the advantage, beside the shipped columns as d, as d and d² (the
+           weak model's loss peaks at middling difficulty: both right on easy items, both wrong on
+           the hardest), the same without the per-subject ridges (what the trainer ships since
+           schema 6), and as one column d(1 − d).
 
-    python3 known_head_cv.py 3 base,big,w13cwb,stemopt,logit2   # 3 fold seeds (15 folds), all
+    python3 known_head_cv.py 3 base,big,w13cwb,stemopt,logit2,irt   # 3 fold seeds (15 folds), all
     python3 known_head_cv.py 3 base,stemopt    # only these TF-IDF matrices (gains need base)
 Fold columns are cached under $QUALITY_CACHE (default /tmp/quality_known_head), so a second run
 with the same arguments only refits the heads.
@@ -47,7 +52,7 @@ CACHE = os.environ.get("QUALITY_CACHE", "/tmp/quality_known_head")
 os.makedirs(CACHE, exist_ok=True)
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-variants = sys.argv[2].split(",") if len(sys.argv) > 2 else ["base", "big", "w13cwb", "stemopt", "logit2"]
+variants = sys.argv[2].split(",") if len(sys.argv) > 2 else ["base", "big", "w13cwb", "stemopt", "logit2", "irt"]
 df, S, W, Y, subjects, sidx = load()
 n, G = len(df), len(subjects)
 prompts = df.prompt.tolist()
@@ -124,7 +129,7 @@ def text_column(X, fit_rows, pred_rows, dev, group_alpha=10.0, keep=0.2, alpha=2
     w = Ridge(alpha=alpha, fit_intercept=False, solver="sparse_cg").fit(X[fit_rows], t).coef_
     resid = t - X[fit_rows] @ w
     out = X[pred_rows] @ w
-    for _, m, p in by_group(sidx[fit_rows], sidx[pred_rows], G):
+    for _, m, p in by_group(sidx[fit_rows], sidx[pred_rows], G) if group_alpha else ():
         Xg = X[fit_rows[m]]
         K = (Xg @ Xg.T).toarray()
         c = sl.solve(K + group_alpha * np.eye(len(m)), resid[m], assume_a="pos")
@@ -161,6 +166,12 @@ def columns(X, fit_rows, pred_rows, extra):
     """Head columns of pred_rows from a fit on fit_rows: prior − global, text, and extras."""
     if extra == {"logit"}:
         return {"logit": logit_column(X, fit_rows, pred_rows)}
+    if extra == {"irt"}:  # difficulty: the shipped prior + text pipeline on the mean correctness (S + W) / 2
+        M = (S + W) / 2
+        pm, mm = shrunk(sidx[fit_rows], M[fit_rows], G)
+        return {"diff": pm[sidx][pred_rows] - mm + text_column(X, fit_rows, pred_rows, M - pm[sidx]),
+                # the same without the per-subject ridges
+                "diff0": pm[sidx][pred_rows] - mm + text_column(X, fit_rows, pred_rows, M - pm[sidx], group_alpha=None)}
     pr, mu = shrunk(sidx[fit_rows], Y[fit_rows], G)
     prior = pr[sidx]
     dev = Y - prior
@@ -175,8 +186,8 @@ OPTF = option_features()
 res = {}
 t0 = time.time()
 for variant in variants:
-    X = matrix("base" if variant == "logit2" else variant)
-    extra = {"knn"} if variant == "base" else {"logit"} if variant == "logit2" else set()
+    X = matrix("base" if variant in ("logit2", "irt") else variant)
+    extra = {"knn"} if variant == "base" else {"logit"} if variant == "logit2" else {"irt"} if variant == "irt" else set()
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
         fold = random_folds(rng, n)
@@ -198,7 +209,7 @@ for variant in variants:
                         inner.setdefault(c, np.zeros(len(tr)))[ifold == j] = v
                 outer = columns(X, tr, te, extra)
                 np.savez(cache, **{"i_" + c: v for c, v in inner.items()}, **{"o_" + c: v for c, v in outer.items()})
-            if variant == "logit2":  # beside the shipped columns
+            if variant in ("logit2", "irt"):  # beside the shipped columns
                 z = np.load(os.path.join(CACHE, f"cols_base_{seed}_{kf}.npz"))
                 inner.update({c[2:]: z[c] for c in z.files if c.startswith("i_")})
                 outer.update({c[2:]: z[c] for c in z.files if c.startswith("o_")})
@@ -233,6 +244,18 @@ for variant in variants:
                     z = np.load(so)
                     inner["text_so"], outer["text_so"] = z["i_text"], z["o_text"]
                     record("matrix stemopt + two-logistic", head(["prior", "text_so", "logit"], LEN[tr], LEN[te]))
+            elif variant == "irt":
+                # An item's weak advantage peaks at middling difficulty (both models right on easy
+                # items, both wrong on the hardest), which a linear head cannot express.
+                d_tr, d_te = inner["diff"] - inner["diff"].mean(), outer["diff"] - inner["diff"].mean()
+                record("+ difficulty", head(["prior", "text"], np.column_stack([LEN[tr], d_tr]), np.column_stack([LEN[te], d_te])))
+                record("+ difficulty, difficulty²", head(["prior", "text"], np.column_stack([LEN[tr], d_tr, d_tr ** 2]), np.column_stack([LEN[te], d_te, d_te ** 2])))
+                e_tr, e_te = inner["diff0"] - inner["diff0"].mean(), outer["diff0"] - inner["diff0"].mean()
+                record("+ difficulty, difficulty² (no subject ridges)", head(["prior", "text"], np.column_stack([LEN[tr], e_tr, e_tr ** 2]), np.column_stack([LEN[te], e_te, e_te ** 2])))
+                # The same hump as a Bernoulli variance d(1 − d) of the mean correctness (one column).
+                m_tr = ((S + W) / 2)[tr].mean()  # the difficulty column is a deviation from the training mean
+                p_tr, p_te = np.clip(inner["diff"] + m_tr, 0, 1), np.clip(outer["diff"] + m_tr, 0, 1)
+                record("+ d(1 − d)", head(["prior", "text"], np.column_stack([LEN[tr], p_tr * (1 - p_tr)]), np.column_stack([LEN[te], p_te * (1 - p_te)])))
             else:
                 record(f"matrix {variant}", head(["prior", "text"], LEN[tr], LEN[te]))
             print(f"# {variant} seed {seed} fold {kf} {time.time() - t0:.0f} s", flush=True)

@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCore
-import MosaicLearn
+@testable import MosaicLearn
+import MosaicLinalg
 import MosaicRouting
 import MosaicTestSupport
 import Testing
@@ -148,7 +149,7 @@ struct QualityTrainerTests {
         #expect(selection.unknownGroupCandidates.map(\.name) == ["length", "length+digits", "structure", "kNN+structure", "all"])
         #expect(selection.knownGroupCandidates.map(\.name) == [
             "prior", "prior+kNN", "prior+kNN+length+digits", "prior+kNN+structure", "prior+text", "prior+text+length",
-            "prior+kNN+text+length+digits", "all",
+            "prior+kNN+text+length+digits", "prior+text+length+difficulty", "all",
         ])
         // The known-group head: the first candidate (simplest) reaching the best score.
         let best = selection.knownGroupCandidates.map(\.apgr).max()!
@@ -173,11 +174,12 @@ struct QualityTrainerTests {
         #expect(scorer.unknownGroupHead.coefficients[g + 1] < 0)
     }
 
-    @Test func theTextRidgeIsTheLastHeadInput() throws {
+    @Test func theTextRidgeFollowsTheEmbedding() throws {
         let scorer = try Self.small().fitScorer(Self.grouped(600))
         let w = try #require(scorer.textWeights)
         #expect(scorer.problem == nil)
-        #expect(scorer.inputWidth == scorer.groups.count + 1 + PromptStructure.names.count + scorer.dimensions + 1)
+        #expect(scorer.textColumn == scorer.groups.count + 1 + PromptStructure.names.count + scorer.dimensions)
+        #expect(scorer.inputWidth == scorer.textColumn + 3)
         // "prove rigorously" marks the hard prompts (the weak model fails them): the ridge
         // scores them below the easy ones of the same subject.
         let hard = scorer.textAdvantage("prove rigorously that the law fact number 3 about item 7")
@@ -186,18 +188,58 @@ struct QualityTrainerTests {
         var x: [Double] = [], e: [Double] = [], s: [Double] = []
         let r = RequestFeatures(inputTokens: 10, text: "name the law fact number 3 about item 7", tags: ["subject:law"])
         _ = scorer.input(r, into: &x, embedding: &e, structure: &s)
-        #expect(abs(x.last! - scorer.textAdvantage("name the law fact number 3 about item 7", group: "law")) < 1e-12)
+        #expect(abs(x[scorer.textColumn] - scorer.textAdvantage("name the law fact number 3 about item 7", group: "law")) < 1e-12)
         #expect(w.contains { $0 != 0 })
-        // Without it (textAlpha nil) the scorer has the schema-3 shape: no weights, no text input.
+        // Without it (textAlpha nil) the scorer has the schema-3 shape: no weights, no text input,
+        // and no difficulty inputs (they need the text ridge).
         var c = Self.small().configuration
         c.textAlpha = nil
         let plain = try QualityTrainer(configuration: c).fitScorer(Self.grouped(600))
-        #expect(plain.textWeights == nil && plain.problem == nil)
-        #expect(plain.inputWidth == scorer.inputWidth - 1)
+        #expect(plain.textWeights == nil && plain.difficulty == nil && plain.problem == nil)
+        #expect(plain.inputWidth == scorer.inputWidth - 3)
         let data = try JSONEncoder().encode(plain)
         #expect(!String(decoding: data, as: UTF8.self).contains("textWeights"))
         #expect(try JSONDecoder().decode(QualityScorer.self, from: data) == plain)
         #expect(try JSONDecoder().decode(QualityScorer.self, from: try JSONEncoder().encode(scorer)) == scorer)
+    }
+
+    @Test func theDifficultyInputsAreTheMeanCorrectnessAndItsSquare() throws {
+        let rows = Self.grouped(600)
+        let scorer = try Self.small().fitScorer(rows)
+        let f = try #require(scorer.difficulty)
+        #expect(scorer.problem == nil)
+        // The priors are the shrunk mean correctness (strong + weak) / 2 of each subject.
+        let shrink = GroupShrinkage(groups: rows.map { $0.group("subject")! },
+                                    values: rows.map { (($0.strongCorrect ? 1 : 0) + ($0.weakCorrect ? 1 : 0)) / 2.0 })
+        #expect(f.field == "subject" && f.correctness == shrink.means && f.global == shrink.global)
+        // "prove rigorously" marks the prompts the weak model fails: harder, less often right.
+        func request(_ text: String) -> RequestFeatures { RequestFeatures(inputTokens: 10, text: text, tags: ["subject:law"]) }
+        let hard = try #require(scorer.difficultyEstimate(request("prove rigorously that the law fact number 3 about item 7")))
+        let easy = try #require(scorer.difficultyEstimate(request("name the law fact number 3 about item 7")))
+        #expect(hard < easy, "\(hard) \(easy)")
+        // At route time the two inputs after the text are d − centre and its square.
+        var x: [Double] = [], e: [Double] = [], s: [Double] = []
+        _ = scorer.input(request("name the law fact number 3 about item 7"), into: &x, embedding: &e, structure: &s)
+        let d = x[scorer.textColumn + 1]
+        #expect(abs(d - (easy - f.global - f.centre)) < 1e-12)
+        #expect(x[scorer.textColumn + 2] == d * d)
+        #expect(try JSONDecoder().decode(QualityScorer.self, from: try JSONEncoder().encode(scorer)) == scorer)
+        // The centre is the mean of the out-of-fold estimates the heads were fitted on.
+        var m = Matrix(rows: 2, columns: 2)
+        m[0, 0] = 1
+        m[1, 0] = 3
+        #expect(QualityTrainer.centreDifficulty(&m, column: 0) == 2)
+        #expect([m[0, 0], m[1, 0], m[0, 1], m[1, 1]] == [-1, 1, 1, 1])
+        // Without them (difficultyAlpha nil): two inputs fewer, and no candidate uses them.
+        var c = Self.small().configuration
+        c.difficultyAlpha = nil
+        let plain = try QualityTrainer(configuration: c).fitScorer(rows)
+        #expect(plain.difficulty == nil && plain.problem == nil && plain.inputWidth == scorer.inputWidth - 2)
+        #expect(plain.difficultyEstimate(request("name the law fact")) == nil)
+        #expect(!(plain.selection?.knownGroupCandidates.contains { $0.name.contains("difficulty") } ?? true))
+        // Without groups there is no prior to estimate it from, and none is fitted.
+        let ungrouped = rows.map { r in QualityExample(promptID: r.promptID, prompt: r.prompt, strongCorrect: r.strongCorrect, weakCorrect: r.weakCorrect) }
+        #expect(try Self.small().fitScorer(ungrouped).difficulty == nil)
     }
 
     /// Two subjects in which the same word means opposite things: "recite" prompts defeat the
@@ -227,7 +269,7 @@ struct QualityTrainerTests {
         // At route time the subject tag selects the group's weights.
         var x: [Double] = [], e: [Double] = [], s: [Double] = []
         _ = scorer.input(RequestFeatures(inputTokens: 9, text: text, tags: ["subject:poetry"]), into: &x, embedding: &e, structure: &s)
-        #expect(abs(x.last! - poetry) < 1e-12)
+        #expect(abs(x[scorer.textColumn] - poetry) < 1e-12)
         // A fifth of each group's nonzero weights is kept: the largest in magnitude.
         var c = Self.small().configuration
         c.groupTextKeep = 1

@@ -97,6 +97,12 @@ public struct QualityTrainer: Sendable {
         /// RouteLLM's MMLU split keeping a fifth scored as well as keeping all (random-prompt
         /// CV) at a fifth of the file size.
         public var groupTextKeep = 0.2
+        /// The difficulty ridge's penalty α (nil leaves the difficulty inputs out): a group prior
+        /// and a text ridge of the two models' mean correctness, entered as d and d² so that a
+        /// head can put the weak model's loss at middling difficulty (``QualityScorer/difficulty``).
+        /// Only with groups and the text ridge; a head uses it only when its cross-validation
+        /// chooses it.
+        public var difficultyAlpha: Double? = 20
         public init() {}
     }
 
@@ -210,7 +216,10 @@ public struct QualityTrainer: Sendable {
 
         let groups = rows.map { $0.group(cfg.groupField) }
         let hasGroups = groups.contains { $0 != nil }
-        let layout = Layout(groups: hasGroups ? 1 : 0, structure: s, dimensions: k, text: cfg.textAlpha != nil)
+        let layout = Layout(groups: hasGroups ? 1 : 0, structure: s, dimensions: k, text: cfg.textAlpha != nil,
+                            difficulty: hasGroups && cfg.textAlpha != nil && cfg.difficultyAlpha != nil)
+        // The mean correctness (strong + weak) / 2 the difficulty inputs estimate.
+        let correctness = rows.map { (($0.strongCorrect ? 1 : 0) + ($0.weakCorrect ? 1 : 0)) / 2.0 }
 
         // Out-of-fold head inputs.
         var fold = [Int](repeating: 0, count: rows.count)
@@ -218,15 +227,16 @@ public struct QualityTrainer: Sendable {
         order.shuffle(using: &random)
         for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
         let clip = cfg.structureClip
-        let knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
+        var knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
                                        references: references, structure: structure, mean: mean, scale: scale, layout: layout,
-                                       text: x)
+                                       text: x, correctness: correctness)
+        let difficultyCentre = layout.difficulty ? Self.centreDifficulty(&knownInput, column: layout.textColumn + 1) : 0
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
         // With groups, the exported text ridge is fitted on deviations from the group prior, which
         // an unseen group does not have: the unknown-group head is not offered it (its column stays 0).
         let unknownInput = try outOfFold(fold: groupFold, priorsVisible: false, groups: groups, y: y, embedding: embedding, k: k,
                                          references: references, structure: structure, mean: mean, scale: scale, layout: layout,
-                                         text: hasGroups ? nil : x)
+                                         text: hasGroups ? nil : x, correctness: nil)
         // The heads estimate the expected weak advantage E[weak − strong] (ridge regression):
         // that, not P(weak good enough), orders prompts for RouteLLM's metrics (a prompt both
         // models fail is "good enough" for the weak one, yet says nothing about the gap).
@@ -266,6 +276,15 @@ public struct QualityTrainer: Sendable {
                                                                     keep: cfg.groupTextKeep))
             }
         }
+        var difficulty: QualityScorer.Difficulty?
+        if layout.difficulty, let alpha = cfg.difficultyAlpha {
+            let named = (0..<rows.count).filter { groups[$0] != nil }
+            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { correctness[$0] })
+            let base = (0..<rows.count).map { i in groups[i].flatMap { shrink.means[$0] } ?? shrink.global }
+            let w = try Self.textRidge(x, rows: Array(0..<rows.count), y: correctness, base: base, alpha: alpha)
+            difficulty = .init(field: cfg.groupField, correctness: shrink.means, global: shrink.global,
+                               weights: PackedRows.quantized(w, columns: w.count), centre: difficultyCentre)
+        }
         var refValues = [Double](repeating: 0, count: references.count * k)
         for (r, i) in references.enumerated() { for j in 0..<k { refValues[r * k + j] = embedding[i * k + j] } }
         refValues = PackedRows.quantized(refValues, columns: k)
@@ -276,7 +295,20 @@ public struct QualityTrainer: Sendable {
             knownGroupHead: knownHead, unknownGroupHead: unknownHead, structureClip: clip,
             selection: .init(knownGroup: known.name, unknownGroup: unknown.name, knownGroupCandidates: hasGroups ? known.scores : [],
                              unknownGroupCandidates: unknown.scores),
-            textWeights: textWeights, groupText: groupText)
+            textWeights: textWeights, groupText: groupText, difficulty: difficulty)
+    }
+
+    /// Centres the out-of-fold difficulty estimates in `column` on their mean and puts their
+    /// square in the next column; returns the mean (the scorer's ``QualityScorer/Difficulty/centre``).
+    static func centreDifficulty(_ input: inout Matrix, column: Int) -> Double {
+        let n = input.rows
+        let centre = (0..<n).reduce(0) { $0 + input[$1, column] } / Double(max(1, n))
+        for i in 0..<n {
+            let d = input[i, column] - centre
+            input[i, column] = d
+            input[i, column + 1] = d * d
+        }
+        return centre
     }
 
     /// The ridge weights of `y − base` (centred on `rows`) on the TF-IDF rows `rows` of `x`.
@@ -323,13 +355,14 @@ public struct QualityTrainer: Sendable {
 
     /// The candidates, simplest first: for the unknown-group head prompt length alone, length and
     /// digit share, all structure, kNN and structure, everything; for the known-group head the
-    /// prior, prior and kNN, those and length and digits, those and all structure, everything.
+    /// prior, prior and kNN, those and length and digits, those and all structure, the text
+    /// candidates, prior + text + length + difficulty, everything.
     static func candidates(_ layout: Layout) -> (known: [Candidate], unknown: [Candidate]) {
         let g = layout.groups, knn = g, st = g + 1
         let length = st + (PromptStructure.names.firstIndex(of: "log1p_characters") ?? 0)
         let digits = st + (PromptStructure.names.firstIndex(of: "digit_share") ?? 3)
         let structure = Array(st..<(st + layout.structure))
-        let text = layout.width - 1
+        let text = layout.textColumn
         var unknown = [
             Candidate(name: "length", columns: [length]),
             Candidate(name: "length+digits", columns: [length, digits]),
@@ -355,6 +388,9 @@ public struct QualityTrainer: Sendable {
                 Candidate(name: "prior+text+length", columns: [0, text, length]),
                 Candidate(name: "prior+kNN+text+length+digits", columns: [0, knn, text, length, digits]),
             ]
+        }
+        if layout.difficulty {
+            known.append(Candidate(name: "prior+text+length+difficulty", columns: [0, text, length, text + 1, text + 2]))
         }
         known.append(Candidate(name: "all", columns: Array(0..<layout.width)))
         return (known, unknown)
@@ -403,9 +439,12 @@ public struct QualityTrainer: Sendable {
         var groups: Int
         var structure: Int
         var dimensions: Int
-        /// A last column for the text ridge.
+        /// A column for the text ridge after the embedding.
         var text = false
-        var width: Int { groups + 1 + structure + dimensions + (text ? 1 : 0) }
+        /// Two columns after the text ridge's: the difficulty d − centre and its square.
+        var difficulty = false
+        var textColumn: Int { groups + 1 + structure + dimensions }
+        var width: Int { textColumn + (text ? 1 : 0) + (difficulty ? 2 : 0) }
     }
 
     /// Unit rows of `X Cᵀ` (n × k, row-major).
@@ -440,7 +479,7 @@ public struct QualityTrainer: Sendable {
     /// The head inputs of every row computed from the other folds only.
     func outOfFold(fold: [Int], priorsVisible: Bool, groups: [String?], y: [Double], embedding: [Double], k: Int,
                    references: [Int], structure: [Double], mean: [Double], scale: [Double],
-                   layout: Layout, text: SparseRows?) throws(LearnError) -> Matrix {
+                   layout: Layout, text: SparseRows?, correctness: [Double]?) throws(LearnError) -> Matrix {
         let cfg = configuration
         let n = y.count
         var input = Matrix(rows: n, columns: layout.width)
@@ -454,6 +493,8 @@ public struct QualityTrainer: Sendable {
             let refs = references.filter { fold[$0] != f }
             // The text ridge of this fold, on deviations from the prior each row gets here.
             var textWeights: [Double]?
+            // The difficulty of this fold: the correctness prior and the ridge of the deviation from it.
+            var difficulty: (shrink: GroupShrinkage, weights: [Double])?
             var groupWeights: [String: SparseWeights] = [:]
             if let x = text, let alpha = cfg.textAlpha {
                 var base = [Double](repeating: named.isEmpty ? global : shrink.global, count: n)
@@ -464,6 +505,11 @@ public struct QualityTrainer: Sendable {
                 if priorsVisible, layout.groups > 0, let groupAlpha = cfg.groupTextAlpha {
                     groupWeights = try Self.groupTextRidges(x, rows: train, residual: Self.textResidual(x, rows: train, y: y, base: base, weights: w),
                                                             groups: groups, alpha: groupAlpha, keep: cfg.groupTextKeep)
+                }
+                if priorsVisible, layout.difficulty, let m = correctness, let alpha = cfg.difficultyAlpha {
+                    let cs = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { m[$0] })
+                    let mBase = (0..<n).map { i in groups[i].flatMap { cs.means[$0] } ?? cs.global }
+                    difficulty = (cs, try Self.textRidge(x, rows: train, y: m, base: mBase, alpha: alpha))
                 }
             }
             // Cosine similarities test × refs through GEMM.
@@ -506,12 +552,15 @@ public struct QualityTrainer: Sendable {
                 for j in 0..<k { input[i, col + j] = embedding[i * k + j] }
                 if let x = text, let w = textWeights {
                     let own = groups[i].flatMap { groupWeights[$0] }
-                    var v = 0.0
+                    var v = 0.0, dv = 0.0
                     for q in x.offsets[i]..<x.offsets[i + 1] {
                         let c = Int(x.columns[q])
                         v += x.values[q] * (w[c] + (own?.weight(c) ?? 0))
+                        if let f = difficulty { dv += x.values[q] * f.weights[c] }
                     }
                     input[i, col + k] = v
+                    // The raw estimate; centreDifficulty centres it and adds its square.
+                    if let f = difficulty { input[i, col + k + 1] = (groups[i].flatMap { f.shrink.means[$0] } ?? f.shrink.global) - f.shrink.global + dv }
                 }
             }
         }

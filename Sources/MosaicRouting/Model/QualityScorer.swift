@@ -23,6 +23,10 @@ import Foundation
 ///   second ridge on the same columns, of what the first leaves in that group's own rows
 ///   (``groupText``): wording that is hard within one subject need not be hard in another.
 ///   Its value adds to the text input.
+/// - **difficulty** (schema 6 on; nil before): the same prior-plus-text-ridge estimate of the
+///   mean correctness of the two models, (strong + weak) / 2, entered as d and d² (centred):
+///   the weak model's loss peaks at middling difficulty (both models are right on easy items
+///   and both wrong on the hardest), which a head linear in its inputs cannot otherwise express.
 ///
 /// The heads are linear estimates of the expected weak advantage (ridge regression); two heads
 /// share that input: `knownGroupHead` when a group prior applies to the request,
@@ -80,6 +84,57 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         }
     }
 
+    /// An item's difficulty: a group prior and a text ridge of the two models' mean correctness.
+    public struct Difficulty: Sendable, Codable, Equatable {
+        /// The context field of ``correctness`` (as ``GroupPrior/field``).
+        public var field: String
+        /// Each group's mean correctness (strong + weak) / 2, shrunk toward ``global``.
+        public var correctness: [String: Double]
+        public var global: Double
+        /// One weight per TF-IDF column (as ``QualityScorer/textWeights``): the ridge of the mean
+        /// correctness's deviation from its group prior.
+        public var weights: [Double]
+        /// Subtracted from the estimate before it and its square enter the head.
+        public var centre: Double
+
+        public init(field: String, correctness: [String: Double], global: Double, weights: [Double], centre: Double) {
+            self.field = field
+            self.correctness = correctness
+            self.global = global
+            self.weights = weights
+            self.centre = centre
+        }
+
+        enum CodingKeys: String, CodingKey { case field, correctness, global, weights, centre }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            field = try c.decode(String.self, forKey: .field)
+            correctness = try c.decode([String: Double].self, forKey: .correctness)
+            global = try c.decode(Double.self, forKey: .global)
+            weights = try QualityScorer.decodeMatrix(c, .weights)
+            centre = try c.decode(Double.self, forKey: .centre)
+        }
+
+        /// Writes the weights as ``PackedRows`` (the trainer puts them on that grid).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(field, forKey: .field)
+            try c.encode(correctness, forKey: .correctness)
+            try c.encode(global, forKey: .global)
+            try c.encode(PackedRows(weights, columns: max(1, weights.count)), forKey: .weights)
+            try c.encode(centre, forKey: .centre)
+        }
+
+        /// The two head inputs, d − centre and its square, for a request whose text ridge value
+        /// (the weights' dot product with its TF-IDF row) is `text`.
+        @inlinable
+        public func inputs(_ r: RequestFeatures, text: Double) -> (Double, Double) {
+            let d = (QualityScorer.lookup(field, r, in: correctness) ?? global) - global + text - centre
+            return (d, d * d)
+        }
+    }
+
     public var vectorizers: [TfidfVectorizer]
     /// LSA dimensions `k`.
     public var dimensions: Int
@@ -113,6 +168,9 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     /// Per-group text ridges added to the text input (nil in files written before they existed,
     /// or without groups).
     public var groupText: GroupText?
+    /// The difficulty inputs, the last two (nil in files written before they existed, or
+    /// without groups and text).
+    public var difficulty: Difficulty?
 
     /// The inputs each head uses, chosen among candidates by cross-validated APGR, with every
     /// candidate's score: the record of why the file's heads look as they do.
@@ -144,7 +202,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
                 groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
                 knownGroupHead: LinearHead, unknownGroupHead: LinearHead, structureClip: Double? = nil,
-                selection: Selection? = nil, textWeights: [Double]? = nil, groupText: GroupText? = nil) {
+                selection: Selection? = nil, textWeights: [Double]? = nil, groupText: GroupText? = nil,
+                difficulty: Difficulty? = nil) {
         self.vectorizers = vectorizers
         self.dimensions = dimensions
         self.components = components
@@ -163,17 +222,18 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         self.selection = selection
         self.textWeights = textWeights
         self.groupText = groupText
+        self.difficulty = difficulty
     }
 
     // MARK: File form
 
     enum CodingKeys: String, CodingKey {
         case vectorizers, dimensions, components, references, referenceAdvantage, neighbors, bandwidth, priorStrength, groups,
-             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection, textWeights, groupText
+             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, selection, textWeights, groupText, difficulty
     }
 
     /// A matrix as a plain array (older files) or as ``PackedRows``.
-    static func decodeMatrix(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [Double] {
+    static func decodeMatrix<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> [Double] {
         if let plain = try? c.decode([Double].self, forKey: key) { return plain }
         let packed = try c.decode(PackedRows.self, forKey: key)
         guard let v = packed.values() else {
@@ -202,6 +262,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         selection = try c.decodeIfPresent(Selection.self, forKey: .selection)
         textWeights = c.contains(.textWeights) ? try Self.decodeMatrix(c, .textWeights) : nil
         groupText = try c.decodeIfPresent(GroupText.self, forKey: .groupText)
+        difficulty = try c.decodeIfPresent(Difficulty.self, forKey: .difficulty)
     }
 
     /// Writes the SVD components (one row per dimension) and the reference embeddings (one row
@@ -231,14 +292,18 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         try c.encodeIfPresent(selection, forKey: .selection)
         if let w = textWeights { try matrix(w, columns: w.count, .textWeights) }
         try c.encodeIfPresent(groupText, forKey: .groupText)
+        try c.encodeIfPresent(difficulty, forKey: .difficulty)
     }
 
     /// The total TF-IDF width `D`.
     public var vocabularyWidth: Int { vectorizers.reduce(0) { $0 + $1.width } }
 
-    /// The stacked input's width: groups, kNN, structure, embedding, and text when the file has
-    /// ``textWeights``.
-    public var inputWidth: Int { groups.count + 1 + PromptStructure.names.count + dimensions + (textWeights == nil ? 0 : 1) }
+    /// The stacked input's width: groups, kNN, structure, embedding, text when the file has
+    /// ``textWeights``, and two for ``difficulty``.
+    public var inputWidth: Int { textColumn + (textWeights == nil ? 0 : 1) + (difficulty == nil ? 0 : 2) }
+
+    /// The text input's column (the first after the embedding; the difficulty inputs follow it).
+    public var textColumn: Int { groups.count + 1 + PromptStructure.names.count + dimensions }
 
     /// Why the scorer cannot be used, or nil.
     public var problem: String? {
@@ -266,6 +331,11 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 if let p = w.problem(width: d) { return "group text \(g.field):\(name): \(p)" }
             }
         }
+        if let f = difficulty {
+            if textWeights == nil { return "difficulty without text weights" }
+            if f.weights.count != d || !f.weights.allSatisfy(\.isFinite) { return "\(f.weights.count) difficulty weights for \(d) terms (all must be finite)" }
+            if !f.global.isFinite || !f.centre.isFinite || !f.correctness.values.allSatisfy(\.isFinite) { return "non-finite difficulty value" }
+        }
         if !components.allSatisfy(\.isFinite) || !references.allSatisfy(\.isFinite) || !globalAdvantage.isFinite {
             return "non-finite embedding value"
         }
@@ -281,10 +351,12 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         _ = embedAndText(text, into: &e, withText: false, group: nil)
     }
 
-    /// ``embed(_:into:)`` and, when `withText`, ``textAdvantage(_:group:)`` from one pass of the
-    /// vectorizers over the text (route time tokenizes a prompt once).
-    func embedAndText(_ text: String, into e: inout [Double], withText: Bool, group: SparseWeights?) -> Double {
-        var textSum = 0.0
+    /// ``embed(_:into:)`` and, when `withText`, ``textAdvantage(_:group:)`` and the difficulty
+    /// ridge's value from one pass of the vectorizers over the text (route time tokenizes a
+    /// prompt once).
+    func embedAndText(_ text: String, into e: inout [Double], withText: Bool, group: SparseWeights?) -> (text: Double, difficulty: Double) {
+        var textSum = 0.0, difficultySum = 0.0
+        let difficultyWeights = withText ? difficulty?.weights : nil
         if e.count != dimensions { e = [Double](repeating: 0, count: dimensions) }
         for j in 0..<dimensions { e[j] = 0 }
         let d = vocabularyWidth
@@ -296,6 +368,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                     let w = x * share
                     for j in 0..<dimensions { e[j] += w * c[j * d + offset + col] }
                     if withText, let t = textWeights { textSum += w * (t[offset + col] + (group?.weight(offset + col) ?? 0)) }
+                    if let f = difficultyWeights { difficultySum += w * f[offset + col] }
                 }
                 offset += v.width
             }
@@ -306,7 +379,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
             let inv = 1 / norm.squareRoot()
             for j in 0..<dimensions { e[j] *= inv }
         }
-        return textSum
+        return (textSum, difficultySum)
     }
 
     /// The text ridge's value `w · x` for a text (0 without ``textWeights``), plus the group
@@ -316,11 +389,23 @@ public struct QualityScorer: Sendable, Codable, Equatable {
     /// - Complexity: O(text length + nonzero terms · log group weights).
     public func textAdvantage(_ text: String, group: String? = nil) -> Double {
         guard let w = textWeights else { return 0 }
-        let g = group.flatMap { groupText?.weights[$0] }
+        return dot(text, w, group: group.flatMap { groupText?.weights[$0] })
+    }
+
+    /// The two models' mean correctness (strong + weak) / 2 that ``difficulty`` estimates for a
+    /// request: its group's shrunk mean plus the difficulty ridge's value for its text; nil
+    /// without ``difficulty``.
+    public func difficultyEstimate(_ r: RequestFeatures) -> Double? {
+        guard let f = difficulty else { return nil }
+        return (QualityScorer.lookup(f.field, r, in: f.correctness) ?? f.global) + dot(r.text ?? "", f.weights)
+    }
+
+    /// `w · x` (plus `group`'s weights) over the text's TF-IDF row `x`.
+    func dot(_ text: String, _ w: [Double], group: SparseWeights? = nil) -> Double {
         let share = 1 / Double(max(1, vectorizers.count)).squareRoot()
         var offset = 0, sum = 0.0
         for v in vectorizers {
-            for (col, x) in v.transform(text) { sum += x * share * (w[offset + col] + (g?.weight(offset + col) ?? 0)) }
+            for (col, x) in v.transform(text) { sum += x * share * (w[offset + col] + (group?.weight(offset + col) ?? 0)) }
             offset += v.width
         }
         return sum
@@ -390,7 +475,7 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         for (i, v) in values.enumerated() { input[i] = (v ?? globalAdvantage) - globalAdvantage }
         let text = r.text ?? ""
         let group = groupText.flatMap { QualityScorer.lookup($0.field, r, in: $0.weights) }
-        let textValue = embedAndText(text, into: &e, withText: textWeights != nil, group: group)
+        let sums = embedAndText(text, into: &e, withText: textWeights != nil, group: group)
         let g = groups.count
         input[g] = neighbourAdvantage(e, prior: fallback) - globalAdvantage
         PromptStructure.values(text, into: &s)
@@ -398,7 +483,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
         for j in 0..<s.count { input[g + 1 + j] = max(-clip, min(clip, (s[j] - structureMean[j]) / structureScale[j])) }
         let o = g + 1 + s.count
         for j in 0..<dimensions { input[o + j] = e[j] }
-        if textWeights != nil { input[o + dimensions] = textValue }
+        if textWeights != nil { input[o + dimensions] = sums.text }
+        if let f = difficulty { (input[o + dimensions + 1], input[o + dimensions + 2]) = f.inputs(r, text: sums.difficulty) }
         return values.contains { $0 != nil }
     }
 

@@ -293,11 +293,11 @@ public struct RoutingModel: Sendable, Codable, Equatable {
     /// 2 adds the quality ``QualityModel/scorer``; 3 stores its SVD components and reference
     /// embeddings packed (``PackedRows``) and may clip its structure inputs and record its head
     /// selection; 4 adds the scorer's text ridge (``QualityScorer/textWeights``); 5 its
-    /// per-group text ridges (``QualityScorer/groupText``). A model with a scorer is written as
-    /// schema 5 (so an older reader refuses it with a clear message), any other as schema 1; all
-    /// five load.
-    public static let currentSchemaVersion = 5
-    public static let readableSchemaVersions = 1...5
+    /// per-group text ridges (``QualityScorer/groupText``); 6 its difficulty inputs
+    /// (``QualityScorer/difficulty``). A model with a scorer is written as schema 6 (so an older
+    /// reader refuses it with a clear message), any other as schema 1; all six load.
+    public static let currentSchemaVersion = 6
+    public static let readableSchemaVersions = 1...6
 
     public struct Window: Sendable, Codable, Equatable {
         public var from: String
