@@ -75,7 +75,10 @@ struct ModelsShowCommand: ParsableCommand {
         let headsOnly = output.isTable && isQualityHeadOnly(m)
         if !headsOnly { output.show(routingMetricsTable(m)) }
         if let q = m.quality {
-            if output.isTable { print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)") }
+            if output.isTable {
+                print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)")
+                if let s = q.scorer { print("  " + scorerSummary(s)) }
+            }
             output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
     }

@@ -232,6 +232,30 @@ func trainedOn(_ m: RoutingModel) -> String {
     return "\(m.rows.formatted()) rows, \(m.trainingWindow.from) … \(m.trainingWindow.to)"
 }
 
+/// What a quality scorer holds and which inputs each head chose, in one line for `models show`:
+/// `scorer: 48 LSA dimensions over 20,000 terms, 4,000 kNN references, subject priors (57
+/// groups), text ridge, group text ridges (57), difficulty; known-group head
+/// prior+text+length+difficulty (cross-validated APGR 0.7009 of 9 candidates), unknown-group
+/// head length (cross-validated APGR 0.5970 of 5 candidates)`.
+func scorerSummary(_ s: QualityScorer) -> String {
+    var parts = ["\(s.dimensions) LSA dimensions over \(s.vocabularyWidth.formatted()) terms",
+                 "\(s.referenceAdvantage.count.formatted()) kNN references"]
+    parts += s.groups.map { "\($0.field) priors (\($0.advantage.count) groups)" }
+    if s.textWeights != nil { parts.append("text ridge") }
+    if let g = s.groupText { parts.append("group text ridges (\(g.weights.count))") }
+    if s.difficulty != nil { parts.append("difficulty") }
+    var line = "scorer: " + parts.joined(separator: ", ")
+    if let sel = s.selection {
+        func head(_ name: String, _ candidates: [QualityScorer.Selection.Candidate]) -> String {
+            guard let c = candidates.first(where: { $0.name == name }) else { return name }
+            return name + String(format: " (cross-validated APGR %.4f of %d candidates)", c.apgr, candidates.count)
+        }
+        line += "; known-group head " + head(sel.knownGroup, sel.knownGroupCandidates)
+            + ", unknown-group head " + head(sel.unknownGroup, sel.unknownGroupCandidates)
+    }
+    return line
+}
+
 /// A model trained on a correctness file alone: no provider heads, so its (empty) provider
 /// table is not printed as a table.
 func isQualityHeadOnly(_ m: RoutingModel) -> Bool { m.providers.isEmpty && m.quality != nil }

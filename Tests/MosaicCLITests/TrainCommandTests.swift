@@ -91,6 +91,12 @@ import Testing
         #expect(model.schemaVersion == RoutingModel.currentSchemaVersion)
         let scorer = try #require(model.quality?.scorer)
         #expect(scorer.groups.map(\.field) == ["topic"])
+        // What the scorer holds and which inputs each head chose, as the file records them.
+        let selection = try #require(scorer.selection)
+        #expect(show.stdout.contains("\n  scorer: \(scorer.dimensions) LSA dimensions over "), "stdout: \(show.stdout)")
+        #expect(show.stdout.contains("topic priors (4 groups), text ridge, group text ridges (4), difficulty; known-group head \(selection.knownGroup) (cross-validated APGR "),
+                "stdout: \(show.stdout)")
+        #expect(show.stdout.contains(" of \(selection.knownGroupCandidates.count) candidates), unknown-group head \(selection.unknownGroup) ("), "stdout: \(show.stdout)")
         #expect(Set(scorer.groups[0].advantage.keys) == ["algebra", "history", "law", "music"])
         // `mosaic route --text` asks the quality head: a hard prompt of the topic is less often
         // one the weak model can take than an easy one.
