@@ -50,6 +50,12 @@ public struct GroupShrinkage: Sendable, Equatable {
         means = shrunk
     }
 
+    /// Fits on those of `rows` that have a group: row `i` is `(groups[i], values[i])`.
+    public init(groups: [String?], values: [Double], rows: some Sequence<Int>) {
+        let named = rows.filter { groups[$0] != nil }
+        self.init(groups: named.map { groups[$0]! }, values: named.map { values[$0] })
+    }
+
     /// The shrunk mean of a group, or the global mean for a group not seen.
     public func mean(_ group: String?) -> Double { group.flatMap { means[$0] } ?? global }
 }

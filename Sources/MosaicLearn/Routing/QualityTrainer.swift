@@ -255,8 +255,7 @@ public struct QualityTrainer: Sendable {
         var priors: [QualityScorer.GroupPrior] = []
         var global = y.reduce(0, +) / Double(y.count)
         if hasGroups {
-            let named = (0..<rows.count).filter { groups[$0] != nil }
-            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { y[$0] })
+            let shrink = GroupShrinkage(groups: groups, values: y, rows: 0..<rows.count)
             priors.append(.init(field: cfg.groupField, advantage: shrink.means, rows: shrink.counts))
             global = shrink.global
         }
@@ -278,9 +277,8 @@ public struct QualityTrainer: Sendable {
         }
         var difficulty: QualityScorer.Difficulty?
         if layout.difficulty, let alpha = cfg.difficultyAlpha {
-            let named = (0..<rows.count).filter { groups[$0] != nil }
-            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { correctness[$0] })
-            let base = (0..<rows.count).map { i in groups[i].flatMap { shrink.means[$0] } ?? shrink.global }
+            let shrink = GroupShrinkage(groups: groups, values: correctness, rows: 0..<rows.count)
+            let base = groups.map(shrink.mean)
             let w = try Self.textRidge(x, rows: Array(0..<rows.count), y: correctness, base: base, alpha: alpha)
             difficulty = .init(field: cfg.groupField, correctness: shrink.means, global: shrink.global,
                                weights: PackedRows.quantized(w, columns: w.count), centre: difficultyCentre)
@@ -488,7 +486,7 @@ public struct QualityTrainer: Sendable {
             if test.isEmpty { continue }
             let train = (0..<n).filter { fold[$0] != f }
             let named = train.filter { groups[$0] != nil }
-            let shrink = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { y[$0] })
+            let shrink = GroupShrinkage(groups: groups, values: y, rows: named)
             let global = train.reduce(0) { $0 + y[$1] } / Double(max(1, train.count))
             let refs = references.filter { fold[$0] != f }
             // The text ridge of this fold, on deviations from the prior each row gets here.
@@ -507,9 +505,8 @@ public struct QualityTrainer: Sendable {
                                                             groups: groups, alpha: groupAlpha, keep: cfg.groupTextKeep)
                 }
                 if priorsVisible, layout.difficulty, let m = correctness, let alpha = cfg.difficultyAlpha {
-                    let cs = GroupShrinkage(groups: named.map { groups[$0]! }, values: named.map { m[$0] })
-                    let mBase = (0..<n).map { i in groups[i].flatMap { cs.means[$0] } ?? cs.global }
-                    difficulty = (cs, try Self.textRidge(x, rows: train, y: m, base: mBase, alpha: alpha))
+                    let cs = GroupShrinkage(groups: groups, values: m, rows: named)
+                    difficulty = (cs, try Self.textRidge(x, rows: train, y: m, base: groups.map(cs.mean), alpha: alpha))
                 }
             }
             // Cosine similarities test × refs through GEMM.
@@ -560,7 +557,7 @@ public struct QualityTrainer: Sendable {
                     }
                     input[i, col + k] = v
                     // The raw estimate; centreDifficulty centres it and adds its square.
-                    if let f = difficulty { input[i, col + k + 1] = (groups[i].flatMap { f.shrink.means[$0] } ?? f.shrink.global) - f.shrink.global + dv }
+                    if let f = difficulty { input[i, col + k + 1] = f.shrink.mean(groups[i]) - f.shrink.global + dv }
                 }
             }
         }
