@@ -28,7 +28,7 @@ over the folds (and the mean change of CPT50):
            (S + W) / 2 instead of the advantage, beside the shipped columns as d, as d and d² (the
            weak model's loss peaks at middling difficulty: both right on easy items, both wrong on
            the hardest), the same without the per-subject ridges (what the trainer ships since
-           schema 6), and as one column d(1 − d).
+           schema 6), that with d × prior or d³ beside it, and as one column d(1 − d).
 
     python3 known_head_cv.py 3 base,big,w13cwb,stemopt,logit2,irt   # 3 fold seeds (15 folds), all
     python3 known_head_cv.py 3 base,stemopt    # only these TF-IDF matrices (gains need base)
@@ -252,6 +252,10 @@ for variant in variants:
                 record("+ difficulty, difficulty²", head(["prior", "text"], np.column_stack([LEN[tr], d_tr, d_tr ** 2]), np.column_stack([LEN[te], d_te, d_te ** 2])))
                 e_tr, e_te = inner["diff0"] - inner["diff0"].mean(), outer["diff0"] - inner["diff0"].mean()
                 record("+ difficulty, difficulty² (no subject ridges)", head(["prior", "text"], np.column_stack([LEN[tr], e_tr, e_tr ** 2]), np.column_stack([LEN[te], e_te, e_te ** 2])))
+                # Where the hump peaks may depend on the subject's gap: d × prior beside d and d².
+                pr_tr, pr_te = inner["prior"], outer["prior"]
+                record("+ d, d², d × prior (no subject ridges)", head(["prior", "text"], np.column_stack([LEN[tr], e_tr, e_tr ** 2, e_tr * pr_tr]), np.column_stack([LEN[te], e_te, e_te ** 2, e_te * pr_te])))
+                record("+ d, d², d³ (no subject ridges)", head(["prior", "text"], np.column_stack([LEN[tr], e_tr, e_tr ** 2, e_tr ** 3]), np.column_stack([LEN[te], e_te, e_te ** 2, e_te ** 3])))
                 # The same hump as a Bernoulli variance d(1 − d) of the mean correctness (one column).
                 m_tr = ((S + W) / 2)[tr].mean()  # the difficulty column is a deviation from the training mean
                 p_tr, p_te = np.clip(inner["diff"] + m_tr, 0, 1), np.clip(outer["diff"] + m_tr, 0, 1)
