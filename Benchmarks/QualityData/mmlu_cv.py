@@ -68,3 +68,14 @@ def by_group(g_fit, g_pred, G):
         p = np.flatnonzero(g_pred == g)
         if len(m) and len(p):
             yield g, m, p
+
+
+def print_against(res, base, width, versus="length"):
+    """Each method's APGR and CPT50 over the folds (lists of (APGR, CPT50)), with its paired gain
+    over `base`'s APGR, mean ± standard error."""
+    b = np.array(res[base])
+    for name, v in res.items():
+        v = np.array(v)
+        d = v[:, 0] - b[:, 0]
+        print(f"{name:{width}s} APGR {v[:, 0].mean():.4f} ± {v[:, 0].std(ddof=1):.4f}  CPT50 {100 * v[:, 1].mean():.1f}%  "
+              f"vs {versus} {d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(len(d)):.4f} (SE, {len(d)} folds)")

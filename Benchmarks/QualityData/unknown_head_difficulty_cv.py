@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 
-from mmlu_cv import apgr, load, subject_folds
+from mmlu_cv import apgr, load, print_against, subject_folds
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 df, S, W, Y, subjects, sidx = load()
@@ -65,9 +65,4 @@ for seed in range(seeds):
         }.items():
             h = Ridge(alpha=1.0).fit(np.column_stack(A), Y[tr])
             res.setdefault(name, []).append(apgr(S[te], W[te], h.predict(np.column_stack(B)), r))
-base = np.array(res["prompt length (fixed)"])
-for name, v in res.items():
-    v = np.array(v)
-    d = v[:, 0] - base[:, 0]
-    print(f"{name:22s} APGR {v[:, 0].mean():.4f} ± {v[:, 0].std(ddof=1):.4f}  CPT50 {100 * v[:, 1].mean():.1f}%  "
-          f"vs length {d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(len(d)):.4f} (SE, {len(d)} folds)")
+print_against(res, "prompt length (fixed)", 22)
