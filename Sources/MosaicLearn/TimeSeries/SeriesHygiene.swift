@@ -18,6 +18,18 @@
 /// very start of the series (it begins with a shutdown) has nothing before it and is judged by
 /// the level after it alone.
 ///
+/// **Partial outages** (``dipFraction``, half). A site that is half down, or serves a maintenance
+/// page to bots and health checks, keeps more than a fifth of its traffic. A maximal run of points
+/// under `dipFraction` × their position's median (and missing points) that lasts at least one
+/// period is an outage when its level is under `dipFraction` × the levels in the period before
+/// and after it. Those levels are measured against a shape that does not depend on the level
+/// (see `localLevels(_:period:)`): against the plain positional median, a lasting drop made the
+/// positions whose median still held the old level look like dips. A partial run at the very
+/// start is not judged (a launch ramping up is not an outage), and none is judged when a
+/// `secondaryPeriod` is given but the profile is the daily one (under 3 weeks of data: a quiet
+/// weekend is then a day or more under half). Kept as load, such a run came back a week later
+/// through the seasonal AR terms' weekly lag.
+///
 /// **Recovery.** An outage of low values extends over the recovery after it: up to the first
 /// value that is back to ``recoveryFraction`` (half) of the level the series recovers to (see
 /// `recoveries(of:y:low:ratio:)`), so that a slow ramp back is not learned as load either.
@@ -41,6 +53,10 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     public var secondaryPeriod: Int?
     /// A value below this fraction of its position's median is low.
     public var lowFraction: Double = 0.2
+    /// A run of at least a period below this fraction of the profile, between levels more than
+    /// 1 / `dipFraction` times its own, is a partial outage (a site half down for days); nil
+    /// turns the rule off.
+    public var dipFraction: Double? = 0.5
     /// The fewest consecutive low points that make an outage.
     public var minimumRun: Int
     /// The relative change of level across a long outage that counts as a level shift.
@@ -98,45 +114,69 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             if counts.allSatisfy({ $0 >= 3 }) { p = w }
         }
         let profile = SeriesHygiene.positionalMedian(y, period: p, usable: missing.map { !$0 })
-        let low = (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < lowFraction * profile[t % p] }
+        let below = { (fraction: Double) in
+            (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
+        }
+        let low = below(lowFraction)
         // Positions that normally carry load (not the quiet hours, whose relative noise is large).
         let typical = SeriesHygiene.median(profile) ?? 0
         let busy = profile.map { $0 > 0 && $0 >= 0.25 * typical }
-        // Runs of low or missing points.
-        var runs: [Range<Int>] = []
-        var t = 0
-        while t < n {
-            guard low[t] || missing[t] else { t += 1; continue }
-            var e = t
-            while e < n && (low[e] || missing[e]) { e += 1 }
-            runs.append(t..<e)
-            t = e
-        }
         func ratio(_ i: Int) -> Double? {
             guard !missing[i], profile[i % p] > 0 else { return nil }
             return y[i] / profile[i % p]
         }
-        var outages: [Range<Int>] = []
-        for run in runs {
-            let hasMissing = run.contains { missing[$0] }
-            if hasMissing && !run.contains(where: { low[$0] }) { outages.append(run); continue }
-            let busyLow = run.filter { low[$0] && busy[$0 % p] }.count
-            guard busyLow >= minimumRun, run.upperBound + m <= n else {
-                if hasMissing { outages.append(run) }
-                continue
+        // The maximal runs of `mask` or missing points that are outages: a run that is long
+        // enough (by its length and its number of busy masked points) whose `level` is under
+        // `fraction` of the levels just before and after it. A run at the very start is judged by
+        // the level after it alone when `startByAfter`.
+        func outageRuns(_ mask: [Bool], fraction: Double, level: (Int) -> Double?, startByAfter: Bool,
+                        isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
+            var found: [Range<Int>] = []
+            var t = 0
+            while t < n {
+                guard mask[t] || missing[t] else { t += 1; continue }
+                var e = t
+                while e < n && (mask[e] || missing[e]) { e += 1 }
+                let run = t..<e
+                t = e
+                let hasMissing = run.contains { missing[$0] }
+                if hasMissing && !run.contains(where: { mask[$0] }) { found.append(run); continue }
+                let busyMasked = run.filter { mask[$0] && busy[$0 % p] }.count
+                guard isLongEnough(run, busyMasked), run.upperBound + m <= n else {
+                    if hasMissing { found.append(run) }
+                    continue
+                }
+                let inside = SeriesHygiene.median(run.compactMap(level)) ?? 0
+                // A run at the very start (the series begins in a shutdown, or before the service
+                // carried load) has no level before it: the level after it decides alone.
+                let before = run.lowerBound == 0
+                    ? (startByAfter ? .infinity : nil)
+                    : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !mask[$0] }.compactMap(level))
+                let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !mask[$0] }.compactMap(level))
+                if let before, let after, min(before, after) * fraction > inside {
+                    found.append(run)
+                } else if hasMissing {
+                    found.append(run)
+                }
             }
-            let inside = SeriesHygiene.median(run.compactMap(ratio)) ?? 0
-            // A run at the very start (the series begins in a shutdown, or before the service
-            // carried load) has no level before it: the level after it decides alone.
-            let before = run.lowerBound == 0
-                ? .infinity
-                : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !low[$0] }.compactMap(ratio))
-            let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !low[$0] }.compactMap(ratio))
-            if let before, let after, min(before, after) * lowFraction > inside {
-                outages.append(run)
-            } else if hasMissing {
-                outages.append(run)
+            return found
+        }
+        var outages = outageRuns(low, fraction: lowFraction, level: ratio, startByAfter: true) { _, busyLow in
+            busyLow >= minimumRun
+        }
+        // A partial outage: a period or more under `dipFraction` of the profile whose level is
+        // under that fraction of the levels on both sides. Levels here are measured against a
+        // shape that does not depend on the level, so that after a lasting drop the positions
+        // whose median still holds the old level do not look like dips; and a partial run at the
+        // start needs a level before it (traffic ramping up at a launch is not an outage). Only
+        // against the longest cycle the series is said to have: when the weekly profile had to
+        // fall back to the daily one (under 3 weeks), a quiet weekend is a day or more under half.
+        if let dipFraction, p == (secondaryPeriod ?? m) {
+            let levels = SeriesHygiene.localLevels(y, period: p)
+            let dips = outageRuns(below(dipFraction), fraction: dipFraction, level: { levels[$0] }, startByAfter: false) { run, busyLow in
+                run.count >= m && busyLow >= minimumRun
             }
+            outages = SeriesHygiene.union(outages, dips)
         }
         guard !outages.isEmpty else { return report }
         outages = recoveries(of: outages, y: y, low: low, ratio: ratio)
@@ -231,6 +271,45 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         outages.contains { r in
             r[0] < cut && cut < r[1] + period && (r[0]..<r[1]).contains { y[$0].isFinite }
         }
+    }
+
+    /// The level of each value with the seasonal shape taken out: `y[t]` ÷ the shape at its
+    /// position, where the shape is the positional median (over `period`) of `y` ÷ its centred
+    /// moving average over one period. A moving average over a whole period has no shape of its
+    /// own, so the shape does not mix the levels of the weeks it is the median of. Nil where the
+    /// value is missing or the shape is not positive.
+    static func localLevels(_ y: [Double], period m: Int) -> [Double?] {
+        let n = y.count
+        guard m >= 1, n >= m else { return [Double?](repeating: nil, count: n) }
+        var sum = [Double](repeating: 0, count: n + 1), count = [Int](repeating: 0, count: n + 1)
+        for t in 0..<n {
+            sum[t + 1] = sum[t] + (y[t].isFinite ? y[t] : 0)
+            count[t + 1] = count[t] + (y[t].isFinite ? 1 : 0)
+        }
+        let average = (0..<n).map { t -> Double? in
+            let start = min(max(0, t - m / 2), n - m)
+            let known = count[start + m] - count[start]
+            return 2 * known >= m ? (sum[start + m] - sum[start]) / Double(known) : nil
+        }
+        var buckets = [[Double]](repeating: [], count: m)
+        for t in 0..<n {
+            if y[t].isFinite, let a = average[t], a > 0 { buckets[t % m].append(y[t] / a) }
+        }
+        let shape = buckets.map { median($0) ?? 0 }
+        return (0..<n).map { t in y[t].isFinite && shape[t % m] > 0 ? y[t] / shape[t % m] : nil }
+    }
+
+    /// The sorted union of two lists of sorted ranges, overlapping or touching ones merged.
+    static func union(_ a: [Range<Int>], _ b: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for r in (a + b).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, last.upperBound >= r.lowerBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
     }
 
     /// The median of the usable values at each position `t mod period` (`empty` where there is none).

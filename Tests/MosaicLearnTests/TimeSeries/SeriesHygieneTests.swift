@@ -202,6 +202,75 @@ extension TimeSeriesTests {
             #expect(report.values[outage[1]...] == y[outage[1]...])
         }
 
+        @Test func aPartialOutageOfAPeriodOrMoreIsFoundButNotAShortDipOrALastingDrop() {
+            // Three days at 30 % (a site half down, health checks and bots left) between normal
+            // traffic: above the 20 % of a shutdown, but a partial outage.
+            var y = Self.traffic(weeks: 5, seed: 17)
+            let clean = y
+            for t in Self.shutdown { y[t] *= 0.3 }
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+            let report = hygiene.clean(y)
+            #expect(report.outages == [[Self.shutdown.lowerBound, Self.shutdown.upperBound]])
+            #expect(report.levelShiftAt == nil)
+            let error = Self.shutdown.map { abs(report.values[$0] - clean[$0]) / clean[$0] }.reduce(0, +) / Double(Self.shutdown.count)
+            #expect(error < 0.1, "mean relative error of the replaced values \(error)")
+            // Without the rule it is load.
+            var zerosOnly = hygiene
+            zerosOnly.dipFraction = nil
+            #expect(zerosOnly.clean(y).isClean)
+            // Shorter than a period: a quiet afternoon, not an outage.
+            var short = clean
+            for t in Self.shutdown.prefix(20) { short[t] *= 0.3 }
+            #expect(hygiene.clean(short).isClean)
+            // A drop that lasts to the end is the present state: a new level, not an outage.
+            var lasting = clean
+            for t in Self.shutdown.lowerBound..<lasting.count { lasting[t] *= 0.3 }
+            #expect(hygiene.clean(lasting).isClean)
+            // At 60 % it is traffic (a holiday, a slow week): not replaced.
+            var holiday = clean
+            for t in Self.shutdown { holiday[t] *= 0.6 }
+            #expect(hygiene.clean(holiday).isClean)
+            // Under 3 weeks the profile is the daily one, against which a quiet weekend (here at
+            // 30 % of the weekdays) is two days under half: no partial outage is judged then.
+            var random = SeededRandom(seed: 19)
+            let office = (0..<(4 * 168)).map { t -> Double in
+                let daily = 1 + 0.5 * sin(2 * Double.pi * Double(t - 8) / 24)
+                let weekend = (t / 24) % 7 >= 5 ? 0.3 : 1.0
+                return 1000 * daily * weekend * (1 + 0.05 * random.normal())
+            }
+            #expect(hygiene.clean(Array(office.prefix(3 * 168 - 2))).isClean)
+            // With 4 weeks the weekly profile has the weekends in it.
+            #expect(hygiene.clean(office).isClean)
+        }
+
+        @Test func aPartialOutageAWeekBeforeTheForecastIsNotCopiedIntoIt() throws {
+            // The weekly lag of a seasonal AR term reads the hours a week before each forecast
+            // hour: a partial outage there, kept as load, came back in the forecast (on the
+            // stress series' nyc_taxi pre-origin-partial fold 1, MASE 3.58 against 0.38).
+            var random = SeededRandom(seed: 18)
+            let n = 4 * 168 + 48, origin = n - 48
+            let truth = (0..<n).map { Self.profile($0) * 1000 * (1 + 0.05 * random.normal()) }
+            var y = truth
+            let dip = (origin - 192)..<(origin - 120)
+            for t in dip { y[t] *= 0.3 }
+            let train = Array(y.prefix(origin)), actual = Array(truth.suffix(48))
+            let candidates: [AnyForecaster] = [
+                .harmonicRegression(HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 3)], trend: false,
+                                                       seasonalARPeriods: [24, 168])),
+            ]
+            let auto = AutoForecaster(period: 24, horizon: 48, candidates: candidates)
+            var zerosOnly = auto
+            zerosOnly.hygiene?.dipFraction = nil
+            let fit = try auto.fit(train)
+            #expect(fit.outages == [[dip.lowerBound, dip.upperBound]])
+            let mase = { (f: AutoForecaster) in
+                ForecastMetrics.mase(actual: actual, forecast: try f.fit(train).forecast(horizon: 48, levels: []).mean,
+                                     training: Array(truth.prefix(origin)), period: 24)
+            }
+            let with = try mase(auto), without = try mase(zerosOnly)
+            #expect(with < 1 && with < 0.5 * without, "MASE \(with) with the partial-outage rule, \(without) without")
+        }
+
         @Test func anOriginIsUnresolvedInsideALowRunOrLessThanAPeriodAfterIt() {
             var y = [Double](repeating: 1, count: 300)
             for t in 100..<150 { y[t] = 0 }
