@@ -16,6 +16,7 @@
 //                    scored hours (ends 3 days before the first origin; a level shift after it)
 //   pre-origin-gap   y[c − 96 ..< c − 24] = missing        (a 3-day logging gap ending 1 day
 //                    before the first origin; statsforecast gets it interpolated linearly)
+//   start-partial    y[0 ..< 72] = round(0.3 · y)            (the series begins half down)
 //   mid-partial      as mid-near-zeros at 30 % (a site half down, or a maintenance page served
 //                    to bots and health checks)
 //   pre-origin-partial as pre-origin-zeros at 30 %
@@ -23,7 +24,8 @@
 // Development discipline (README, "Stress series"): the first changes to MosaicLearn were
 // diagnosed on the Twitter and nyc_taxi-January variants (and on M4 Hourly's training data with
 // --m4-validation --m4-per-series); the nyc_taxi-November variants were held back to validate
-// them. The partial-outage rule was read off nyc_taxi-November pre-origin-partial; M4's
+// them. The partial-outage rule was read off nyc_taxi-November pre-origin-partial (and its
+// judgement of a run at the start off start-partial); M4's
 // training data and the development series checked that it leaves normal traffic alone.
 import BenchmarkSupport
 import Foundation
@@ -59,6 +61,9 @@ struct StressVariant: Sendable {
         },
         StressVariant(name: "mid-partial") { y, c in
             for t in (c / 2 - 36)..<(c / 2 + 36) { y[t] = (0.3 * y[t]).rounded() }
+        },
+        StressVariant(name: "start-partial") { y, _ in
+            for t in 0..<shutdown { y[t] = (0.3 * y[t]).rounded() }
         },
         StressVariant(name: "pre-origin-partial") { y, c in
             for t in (c - 120)..<(c - 48) { y[t] = (0.3 * y[t]).rounded() }
@@ -130,7 +135,7 @@ func runStress(shared: String, script: String, saved: String?, foldsOut: String?
     }
     print("## 5. Stress series: shutdowns and gaps written into the development series, \(developmentOrigins) origins × h = \(developmentHorizon)")
     print("")
-    print("Variants (StressSeries.swift; c = first origin): start-zeros (72 h of zeros first), start-ramp (the same, then a 48-hour linear recovery), mid-near-zeros (72 h at 1 % in the middle of the first training part), pre-origin-zeros (72 h of zeros ending 2 days before c), pre-origin-shift (96 h of zeros ending 3 days before c, then the level × 0.7 through the scored hours), pre-origin-gap (72 h missing ending 1 day before c), mid-partial and pre-origin-partial (as mid-near-zeros and pre-origin-zeros, at 30 %). Scored as section 4 (the MASE scale includes the shutdown, as `mosaic forecast --holdout` does). statsforecast gets zeros as they are and missing values linearly interpolated.")
+    print("Variants (StressSeries.swift; c = first origin): start-zeros (72 h of zeros first), start-ramp (the same, then a 48-hour linear recovery), mid-near-zeros (72 h at 1 % in the middle of the first training part), pre-origin-zeros (72 h of zeros ending 2 days before c), pre-origin-shift (96 h of zeros ending 3 days before c, then the level × 0.7 through the scored hours), pre-origin-gap (72 h missing ending 1 day before c), start-partial, mid-partial and pre-origin-partial (the first 72 h, and as mid-near-zeros and pre-origin-zeros, at 30 %). Scored as section 4 (the MASE scale includes the shutdown, as `mosaic forecast --holdout` does). statsforecast gets zeros as they are and missing values linearly interpolated.")
     print("")
     var sf: [FoldForecasts] = []
     if let saved {

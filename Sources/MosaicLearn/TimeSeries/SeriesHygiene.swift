@@ -25,10 +25,11 @@
 /// and after it. Those levels are measured against a shape that does not depend on the level
 /// (see `localLevels(_:period:)`): against the plain positional median, a lasting drop made the
 /// positions whose median still held the old level look like dips. A partial run at the very
-/// start is not judged (a launch ramping up is not an outage), and none is judged when a
-/// `secondaryPeriod` is given but the profile is the daily one (under 3 weeks of data: a quiet
-/// weekend is then a day or more under half). Kept as load, such a run came back a week later
-/// through the seasonal AR terms' weekly lag.
+/// start is judged by its last period's level against the level after it: it must end in a step
+/// up, which a launch ramping up does not. None is judged when a `secondaryPeriod` is given but
+/// the profile is the daily one (under 3 weeks of data: a quiet weekend is then a day or more
+/// under half). Kept as load, such a run came back a week later through the seasonal AR terms'
+/// weekly lag.
 ///
 /// **Recovery.** An outage of low values extends over the recovery after it: up to the first
 /// value that is back to ``recoveryFraction`` (half) of the level the series recovers to (see
@@ -128,8 +129,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // The maximal runs of `mask` or missing points that are outages: a run that is long
         // enough (by its length and its number of busy masked points) whose `level` is under
         // `fraction` of the levels just before and after it. A run at the very start is judged by
-        // the level after it alone when `startByAfter`.
-        func outageRuns(_ mask: [Bool], fraction: Double, level: (Int) -> Double?, startByAfter: Bool,
+        // the level after it alone; with `startByItsEnd`, by the level of its last period (so that
+        // it must end in a step up, which a launch ramping up does not).
+        func outageRuns(_ mask: [Bool], fraction: Double, level: (Int) -> Double?, startByItsEnd: Bool,
                         isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
             var found: [Range<Int>] = []
             var t = 0
@@ -146,11 +148,13 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                     if hasMissing { found.append(run) }
                     continue
                 }
-                let inside = SeriesHygiene.median(run.compactMap(level)) ?? 0
                 // A run at the very start (the series begins in a shutdown, or before the service
                 // carried load) has no level before it: the level after it decides alone.
-                let before = run.lowerBound == 0
-                    ? (startByAfter ? .infinity : nil)
+                let atStart = run.lowerBound == 0
+                let judged = atStart && startByItsEnd ? max(0, run.upperBound - m)..<run.upperBound : run
+                let inside = SeriesHygiene.median(judged.compactMap(level)) ?? 0
+                let before = atStart
+                    ? .infinity
                     : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !mask[$0] }.compactMap(level))
                 let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !mask[$0] }.compactMap(level))
                 if let before, let after, min(before, after) * fraction > inside {
@@ -161,19 +165,20 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             }
             return found
         }
-        var outages = outageRuns(low, fraction: lowFraction, level: ratio, startByAfter: true) { _, busyLow in
+        var outages = outageRuns(low, fraction: lowFraction, level: ratio, startByItsEnd: false) { _, busyLow in
             busyLow >= minimumRun
         }
         // A partial outage: a period or more under `dipFraction` of the profile whose level is
         // under that fraction of the levels on both sides. Levels here are measured against a
         // shape that does not depend on the level, so that after a lasting drop the positions
         // whose median still holds the old level do not look like dips; and a partial run at the
-        // start needs a level before it (traffic ramping up at a launch is not an outage). Only
-        // against the longest cycle the series is said to have: when the weekly profile had to
-        // fall back to the daily one (under 3 weeks), a quiet weekend is a day or more under half.
+        // start must end in a step up to the level after it (traffic ramping up at a launch is
+        // not an outage). Only against the longest cycle the series is said to have: when the
+        // weekly profile had to fall back to the daily one (under 3 weeks), a quiet weekend is a
+        // day or more under half.
         if let dipFraction, p == (secondaryPeriod ?? m) {
             let levels = SeriesHygiene.localLevels(y, period: p)
-            let dips = outageRuns(below(dipFraction), fraction: dipFraction, level: { levels[$0] }, startByAfter: false) { run, busyLow in
+            let dips = outageRuns(below(dipFraction), fraction: dipFraction, level: { levels[$0] }, startByItsEnd: true) { run, busyLow in
                 run.count >= m && busyLow >= minimumRun
             }
             outages = SeriesHygiene.union(outages, dips)

@@ -218,6 +218,12 @@ extension TimeSeriesTests {
             var zerosOnly = hygiene
             zerosOnly.dipFraction = nil
             #expect(zerosOnly.clean(y).isClean)
+            // At the very start (a series that begins half down) it has no level before it, and
+            // is judged by its last day against the level after it: it ends in a step up, which
+            // the slow launch of `aSlowLaunchIsNotAShutdown` does not.
+            var start = clean
+            for t in 0..<72 { start[t] *= 0.3 }
+            #expect(hygiene.clean(start).outages == [[0, 72]])
             // Shorter than a period: a quiet afternoon, not an outage.
             var short = clean
             for t in Self.shutdown.prefix(20) { short[t] *= 0.3 }
