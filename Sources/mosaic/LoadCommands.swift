@@ -130,6 +130,9 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
             grouping: loaded.grouping, version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000),
             progress: { progress.steps(done: $0, total: $1, of: one ? "steps" : "series") })
     } catch { throw CLIError("training failed: \(error)") }
+    for (s, values) in zip(model.series, loaded.series.map(\.values)) {
+        if let note = hygieneNote(s.fitted, values: values, group: s.group, start: s.start, interval: model.interval) { printError(note) }
+    }
     let path = out ?? "models/load-v\(version).json"
     let data: Data
     do { data = try model.encoded() } catch { throw CLIError("\(path): cannot encode the model: \(error)") }
@@ -202,7 +205,8 @@ struct ForecastCommand: ParsableCommand {
         ])
         for s in loaded.series {
             let train = holdout.map { Array(s.values.dropLast($0)) } ?? s.values
-            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, train, series: s.group)
+            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, train, series: s.group, start: s.start,
+                                                                         interval: loaded.interval)
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             paths.append((s.group, s.start + Int64(train.count) * loaded.interval, f))
             if let holdout {
@@ -281,7 +285,8 @@ struct AnomaliesCommand: ParsableCommand {
             .right("score"),
         ])
         for s in loaded.series {
-            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, s.values, series: s.group)
+            let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, s.values, series: s.group, start: s.start,
+                                                                         interval: loaded.interval)
             for a in AnomalyDetector.detect(values: s.values, oneStepPredictions: fitted.fittedValues,
                                             residualScale: fitted.residualScale, level: level) {
                 t.rows.append([.text(Timestamp.format(s.start + Int64(a.index) * loaded.interval)), .text(s.group),
@@ -297,9 +302,36 @@ struct AnomaliesCommand: ParsableCommand {
     }
 }
 
-/// Fits one series, with a progress line on a terminal (a month of minutes takes half a minute).
-func fitWithProgress(_ auto: AutoForecaster, _ values: [Double], series: String) throws -> AutoForecaster.Fitted {
-    let progress = ProgressLine(label: "fit \(series)")
-    defer { progress.finish() }
-    return try cli(series) { try auto.fit(values) { progress.steps(done: $0, total: $1, of: "steps") } }
+/// Fits one series, with a progress line on a terminal (a month of minutes takes half a minute),
+/// and says on standard error what the training-data hygiene replaced (``hygieneNote``).
+func fitWithProgress(_ auto: AutoForecaster, _ values: [Double], series group: String, start: Int64,
+                     interval: Int64) throws -> AutoForecaster.Fitted {
+    let progress = ProgressLine(label: "fit \(group)")
+    let fitted = try {
+        defer { progress.finish() }
+        return try cli(group) { try auto.fit(values) { progress.steps(done: $0, total: $1, of: "steps") } }
+    }()
+    if let note = hygieneNote(fitted, values: values, group: group, start: start, interval: interval) { printError(note) }
+    return fitted
+}
+
+/// What the training-data hygiene did to a series, in a line for standard error, so that a user
+/// sees which hours were not learned as load: the outages it replaced (a start
+/// and a length each; the first five), the missing points it imputed and a level shift. Nil for a
+/// series it left alone.
+func hygieneNote(_ fitted: AutoForecaster.Fitted, values: [Double], group: String, start: Int64, interval: Int64) -> String? {
+    let runs = fitted.outages ?? []
+    let missing = { (i: Int) in i < values.count && !values[i].isFinite }
+    let outages = runs.filter { r in (r[0]..<r[1]).contains { !missing($0) } }
+    let imputed = runs.reduce(0) { n, r in n + (r[0]..<r[1]).filter(missing).count }
+    let at = { (i: Int) in Timestamp.format(start + Int64(i) * interval) }
+    var parts: [String] = []
+    if !outages.isEmpty {
+        let listed = outages.prefix(5).map { "\(at($0[0])) for \($0[1] - $0[0]) steps" }
+        parts.append("\(outages.count) outage\(outages.count == 1 ? "" : "s") replaced, not learned as load: "
+            + listed.joined(separator: ", ") + (outages.count > 5 ? ", …" : ""))
+    }
+    if imputed > 0 { parts.append("\(imputed) missing point\(imputed == 1 ? "" : "s") imputed") }
+    if let shift = fitted.levelShiftAt { parts.append("the level shifted at \(at(shift)): the history before it was rescaled to it") }
+    return parts.isEmpty ? nil : "\(group): " + parts.joined(separator: "; ")
 }

@@ -55,6 +55,25 @@ import Testing
         #expect(bounds.count == 48 && abs(msis - expected) < 1e-6 * expected, "msis95 \(msis) against \(expected)")
     }
 
+    @Test func theHygieneSaysWhatItReplaced() throws {
+        let tmp = TemporaryDirectory("load-outage")
+        let clean = Self.seriesFile(tmp)
+        let lines = try String(contentsOfFile: clean, encoding: .utf8).split(separator: "\n").map(String.init)
+        // Hours 100–171 (rows 101–172) are a 3-day shutdown.
+        let down = lines.enumerated().map { i, l in (101...172).contains(i) ? l.split(separator: ",")[0] + ",0" : l }
+        let file = tmp.write("down.csv", down.joined(separator: "\n") + "\n")
+        let start = String(lines[101].split(separator: ",")[0])
+        for args in [["forecast", "--series", file, "--horizon", "24"], ["train", "load", "--series", file, "--out", tmp.file("m.json")]] {
+            let r = try MosaicBinary.run(args)
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("down.csv: 1 outage replaced, not learned as load: \(Timestamp.format(Timestamp.parse(start)!)) for 72 steps"),
+                    "\(args[0]): \(r.stderr)")
+        }
+        // A clean series gets no note.
+        let c = try MosaicBinary.run(["forecast", "--series", clean, "--horizon", "24"])
+        #expect(c.status == 0 && !c.stderr.contains("replaced") && !c.stderr.contains("imputed"), "stderr: \(c.stderr)")
+    }
+
     @Test func aHoldoutOfOnlyMissingPointsIsRefused() throws {
         let tmp = TemporaryDirectory("load-missing-tail")
         let lines = try String(contentsOfFile: Self.seriesFile(tmp), encoding: .utf8).split(separator: "\n")
