@@ -130,8 +130,11 @@ func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -
             grouping: loaded.grouping, version: version, createdAt: Timestamp.format(Timestamp.now() / 1_000_000 * 1_000_000),
             progress: { progress.steps(done: $0, total: $1, of: one ? "steps" : "series") })
     } catch { throw CLIError("training failed: \(error)") }
-    for (s, values) in zip(model.series, loaded.series.map(\.values)) {
-        if let note = hygieneNote(s.fitted, values: values, group: s.group, start: s.start, interval: model.interval) { printError(note) }
+    let values = Dictionary(loaded.series.map { ($0.group, $0.values) }) { first, _ in first }
+    for s in model.series {
+        if let note = hygieneNote(s.fitted, values: values[s.group] ?? [], group: s.group, start: s.start, interval: model.interval) {
+            printError(note)
+        }
     }
     let path = out ?? "models/load-v\(version).json"
     let data: Data
@@ -316,9 +319,9 @@ func fitWithProgress(_ auto: AutoForecaster, _ values: [Double], series group: S
 }
 
 /// What the training-data hygiene did to a series, in a line for standard error, so that a user
-/// sees which hours were not learned as load: the outages it replaced (a start
-/// and a length each; the first five), the missing points it imputed and a level shift. Nil for a
-/// series it left alone.
+/// sees which hours were not learned as load: the outages it replaced (a start and a length
+/// each; the first five), the missing points it imputed and a level shift. Nil for a series it
+/// left alone.
 func hygieneNote(_ fitted: AutoForecaster.Fitted, values: [Double], group: String, start: Int64, interval: Int64) -> String? {
     let runs = fitted.outages ?? []
     let missing = { (i: Int) in i < values.count && !values[i].isFinite }
