@@ -181,7 +181,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let dips = outageRuns(below(dipFraction), fraction: dipFraction, level: { levels[$0] }, startByItsEnd: true) { run, busyLow in
                 run.count >= m && busyLow >= minimumRun
             }
-            outages = SeriesHygiene.union(outages, dips)
+            outages = SeriesHygiene.merged(outages + dips)
         }
         guard !outages.isEmpty else { return report }
         outages = recoveries(of: outages, y: y, low: low, ratio: ratio)
@@ -256,13 +256,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 }
                 if e + m < n && e < r.upperBound + window { end = e }
             }
-            if let last = out.last, last.upperBound >= r.lowerBound {
-                out[out.count - 1] = last.lowerBound..<max(last.upperBound, end)
-            } else {
-                out.append(r.lowerBound..<end)
-            }
+            out.append(r.lowerBound..<end)
         }
-        return out
+        return SeriesHygiene.merged(out)
     }
 
     /// Whether a forecast origin at `cut` (the training part is `y[0..<cut]`) lies inside one
@@ -296,18 +292,18 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let known = count[start + m] - count[start]
             return 2 * known >= m ? (sum[start + m] - sum[start]) / Double(known) : nil
         }
-        var buckets = [[Double]](repeating: [], count: m)
-        for t in 0..<n {
-            if y[t].isFinite, let a = average[t], a > 0 { buckets[t % m].append(y[t] / a) }
+        let relative = (0..<n).map { t -> Double in
+            guard let a = average[t], a > 0 else { return .nan }
+            return y[t] / a
         }
-        let shape = buckets.map { median($0) ?? 0 }
+        let shape = positionalMedian(relative, period: m, usable: relative.map(\.isFinite))
         return (0..<n).map { t in y[t].isFinite && shape[t % m] > 0 ? y[t] / shape[t % m] : nil }
     }
 
-    /// The sorted union of two lists of sorted ranges, overlapping or touching ones merged.
-    static func union(_ a: [Range<Int>], _ b: [Range<Int>]) -> [Range<Int>] {
+    /// The ranges sorted, overlapping or touching ones merged into one.
+    static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
         var out: [Range<Int>] = []
-        for r in (a + b).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if let last = out.last, last.upperBound >= r.lowerBound {
                 out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
             } else {
