@@ -26,10 +26,11 @@
 /// (see `localLevels(_:period:)`): against the plain positional median, a lasting drop made the
 /// positions whose median still held the old level look like dips. A partial run at the very
 /// start is judged by its last period's level against the level after it: it must end in a step
-/// up, which a launch ramping up does not. None is judged when a `secondaryPeriod` is given but
-/// the profile is the daily one (under 3 weeks of data: a quiet weekend is then a day or more
-/// under half). Kept as load, such a run came back a week later through the seasonal AR terms'
-/// weekly lag.
+/// up, which a launch ramping up does not. With a `secondaryPeriod`, partial outages are judged
+/// against the weekly profile, from two values at each weekly position (two weeks; a position
+/// the series never has, an hour the logging always misses, is left out), and not at all before:
+/// against the daily profile a quiet weekend is a day or more under half. Kept as load, such a
+/// run came back a week later through the seasonal AR terms' weekly lag.
 ///
 /// **Recovery.** An outage of low values extends over the recovery after it: up to the first
 /// value that is back to ``recoveryFraction`` (half) of the level the series recovers to (see
@@ -109,19 +110,24 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // The profile that judges a value: weekly when every weekly position has 3 known values
         // (a quiet weekend is then not low), else daily.
         var p = m
+        var weeklyCounts: [Int]?
         if let w = secondaryPeriod, w > m {
             var counts = [Int](repeating: 0, count: w)
             for t in 0..<n where !missing[t] { counts[t % w] += 1 }
             if counts.allSatisfy({ $0 >= 3 }) { p = w }
+            weeklyCounts = counts
         }
         let profile = SeriesHygiene.positionalMedian(y, period: p, usable: missing.map { !$0 })
-        let below = { (fraction: Double) in
+        let below = { (fraction: Double, profile: [Double], p: Int) in
             (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
         }
-        let low = below(lowFraction)
+        let low = below(lowFraction, profile, p)
         // Positions that normally carry load (not the quiet hours, whose relative noise is large).
-        let typical = SeriesHygiene.median(profile) ?? 0
-        let busy = profile.map { $0 > 0 && $0 >= 0.25 * typical }
+        let busyPositions = { (profile: [Double]) -> [Bool] in
+            let typical = SeriesHygiene.median(profile) ?? 0
+            return profile.map { $0 > 0 && $0 >= 0.25 * typical }
+        }
+        let busy = busyPositions(profile)
         func ratio(_ i: Int) -> Double? {
             guard !missing[i], profile[i % p] > 0 else { return nil }
             return y[i] / profile[i % p]
@@ -131,8 +137,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // `fraction` of the levels just before and after it. A run at the very start is judged by
         // the level after it alone; with `startByItsEnd`, by the level of its last period (so that
         // it must end in a step up, which a launch ramping up does not).
-        func outageRuns(_ mask: [Bool], fraction: Double, level: (Int) -> Double?, startByItsEnd: Bool,
-                        isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
+        func outageRuns(_ mask: [Bool], busy isBusy: (Int) -> Bool, fraction: Double, level: (Int) -> Double?,
+                        startByItsEnd: Bool, isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
             var found: [Range<Int>] = []
             var t = 0
             while t < n {
@@ -143,7 +149,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 t = e
                 let hasMissing = run.contains { missing[$0] }
                 if hasMissing && !run.contains(where: { mask[$0] }) { found.append(run); continue }
-                let busyMasked = run.filter { mask[$0] && busy[$0 % p] }.count
+                let busyMasked = run.filter { mask[$0] && isBusy($0) }.count
                 guard isLongEnough(run, busyMasked), run.upperBound + m <= n else {
                     if hasMissing { found.append(run) }
                     continue
@@ -165,7 +171,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             }
             return found
         }
-        var outages = outageRuns(low, fraction: lowFraction, level: ratio, startByItsEnd: false) { _, busyLow in
+        var outages = outageRuns(low, busy: { busy[$0 % p] }, fraction: lowFraction, level: ratio, startByItsEnd: false) { _, busyLow in
             busyLow >= minimumRun
         }
         // A partial outage: a period or more under `dipFraction` of the profile whose level is
@@ -173,12 +179,16 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // shape that does not depend on the level, so that after a lasting drop the positions
         // whose median still holds the old level do not look like dips; and a partial run at the
         // start must end in a step up to the level after it (traffic ramping up at a launch is
-        // not an outage). Only against the longest cycle the series is said to have: when the
-        // weekly profile had to fall back to the daily one (under 3 weeks), a quiet weekend is a
-        // day or more under half.
-        if let dipFraction, p == (secondaryPeriod ?? m) {
-            let levels = SeriesHygiene.localLevels(y, period: p)
-            let dips = outageRuns(below(dipFraction), fraction: dipFraction, level: { levels[$0] }, startByItsEnd: true) { run, busyLow in
+        // not an outage). Only against the longest cycle the series is said to have, from two
+        // values at each of its positions that the series ever has: against the daily profile a
+        // quiet weekend is a day or more under half.
+        let dipPeriod: Int? = weeklyCounts.map { $0.allSatisfy { $0 >= 2 || $0 == 0 } ? $0.count : nil } ?? (secondaryPeriod == nil ? m : nil)
+        if let dipFraction, let q = dipPeriod {
+            let dipProfile = q == p ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: missing.map { !$0 })
+            let dipBusy = busyPositions(dipProfile)
+            let levels = SeriesHygiene.localLevels(y, period: q)
+            let dips = outageRuns(below(dipFraction, dipProfile, q), busy: { dipBusy[$0 % q] }, fraction: dipFraction,
+                                  level: { levels[$0] }, startByItsEnd: true) { run, busyLow in
                 run.count >= m && busyLow >= minimumRun
             }
             outages = SeriesHygiene.merged(outages + dips)
