@@ -117,7 +117,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             if counts.allSatisfy({ $0 >= 3 }) { p = w }
             weeklyCounts = counts
         }
-        let profile = SeriesHygiene.positionalMedian(y, period: p, usable: missing.map { !$0 })
+        let known = missing.map { !$0 }
+        let profile = SeriesHygiene.positionalMedian(y, period: p, usable: known)
         let below = { (fraction: Double, profile: [Double], p: Int) in
             (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
         }
@@ -182,9 +183,10 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // not an outage). Only against the longest cycle the series is said to have, from two
         // values at each of its positions that the series ever has: against the daily profile a
         // quiet weekend is a day or more under half.
-        let dipPeriod: Int? = weeklyCounts.map { $0.allSatisfy { $0 >= 2 || $0 == 0 } ? $0.count : nil } ?? (secondaryPeriod == nil ? m : nil)
+        var dipPeriod: Int? = secondaryPeriod == nil ? m : nil
+        if let counts = weeklyCounts, counts.allSatisfy({ $0 >= 2 || $0 == 0 }) { dipPeriod = counts.count }
         if let dipFraction, let q = dipPeriod {
-            let dipProfile = q == p ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: missing.map { !$0 })
+            let dipProfile = q == p ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: known)
             let dipBusy = busyPositions(dipProfile)
             let levels = SeriesHygiene.localLevels(y, period: q)
             let dips = outageRuns(below(dipFraction, dipProfile, q), busy: { dipBusy[$0 % q] }, fraction: dipFraction,
