@@ -36,7 +36,7 @@ struct EvalRoutingCommand: ParsableCommand {
         let header = (try? RouteLLMData.header(path: data)) ?? []
         if columns.named || (header.contains(RouteLLMData.defaultPromptColumn) && header.contains { $0.hasSuffix("_correct") }) {
             guard let q = m.quality else { throw CLIError("\(model): the model has no quality head to evaluate on \(data)") }
-            let (examples, _) = try columns.read(data)
+            let (examples, _) = try columns.read(data, modelFields: q.scorer?.groups.map(\.field) ?? [])
             let name = (data as NSString).lastPathComponent
             let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {

@@ -132,9 +132,9 @@ struct TrainRoutingCommand: ParsableCommand {
 /// RouteLLM's layout unless named, so that any CSV with a prompt and two correctness columns reads.
 struct CorrectnessColumnOptions: ParsableArguments {
     @Option(help: "The correctness file's prompt column (default: \(RouteLLMData.defaultPromptColumn)).") var promptColumn: String?
-    @Option(help: "The strong model's correctness column: True/False or 1/0 (default: \(RouteLLMData.defaultStrongColumn)).") var strongColumn: String?
+    @Option(help: "The strong model's correctness column: True/False, 1/0 (1.0/0.0), yes/no or t/f (default: \(RouteLLMData.defaultStrongColumn)).") var strongColumn: String?
     @Option(help: "The weak model's correctness column (default: \(RouteLLMData.defaultWeakColumn)).") var weakColumn: String?
-    @Option(help: "The correctness file's group column (default: subject, else category, when present); groups get shrunk priors.")
+    @Option(help: "The correctness file's group column (default: in eval, the column the model's groups came from; else subject, else category, when present); groups get shrunk priors.")
     var groupColumn: String?
 
     var strong: String { strongColumn ?? RouteLLMData.defaultStrongColumn }
@@ -143,16 +143,20 @@ struct CorrectnessColumnOptions: ParsableArguments {
     var named: Bool { promptColumn != nil || strongColumn != nil || weakColumn != nil || groupColumn != nil }
 
     /// Reads a correctness file as quality examples; each row's group becomes the tag
-    /// `<group column>:<value>`. Returns the examples and the group column's name.
-    func read(_ path: String) throws -> ([QualityExample], String) {
+    /// `<group column>:<value>`. Returns the examples and the group column's name. Unless
+    /// `--group-column` names it, the group column is the first of `modelFields` (the group
+    /// columns a model was trained on) that the file has, else `subject`, else `category`.
+    func read(_ path: String, modelFields: [String] = []) throws -> ([QualityExample], String) {
         let rows: [QualityRow]
         let header: [String]
+        let requested: String?
         do {
             header = try RouteLLMData.header(path: path)
+            requested = groupColumn ?? modelFields.first(where: header.contains)
             rows = try RouteLLMData.read(path: path, promptColumn: promptColumn ?? RouteLLMData.defaultPromptColumn,
-                                         strongColumn: strong, weakColumn: weak, groupColumn: groupColumn)
+                                         strongColumn: strong, weakColumn: weak, groupColumn: requested)
         } catch { throw CLIError(error.description) }
-        let field = RouteLLMData.groupColumn(header: header, requested: groupColumn) ?? "group"
+        let field = RouteLLMData.groupColumn(header: header, requested: requested) ?? "group"
         return (rows.map { QualityExample(promptID: $0.promptID, prompt: $0.prompt, strongCorrect: $0.strongCorrect,
                                           weakCorrect: $0.weakCorrect, tags: $0.group.map { ["\(field):\($0)"] } ?? []) }, field)
     }

@@ -54,9 +54,9 @@ import Testing
     /// `prompt` and `*_correct` columns), for training and for evaluation.
     @Test func namedCorrectnessColumnsMakeAnyCSVACorrectnessFile() throws {
         let tmp = TemporaryDirectory("train-quality")
-        func file(_ name: String, seed: UInt64, prompt: String = "prompt") -> String {
+        func file(_ name: String, seed: UInt64, prompt: String = "prompt", group: String = "topic") -> String {
             var random = SeededRandom(seed: seed)
-            var csv = "topic,\(prompt),big,small\n"
+            var csv = "\(group),\(prompt),big,small\n"
             let topics = ["algebra", "history", "law", "music"]
             for i in 0..<400 {
                 let hard = random.bernoulli(0.4)
@@ -132,12 +132,32 @@ import Testing
         #expect(lines.first == "router,split,prompts,apgr,cpt50_pct_strong,cpt80_pct_strong")
         let routers = lines.dropFirst().map { String($0.split(separator: ",")[0]) }
         #expect(routers == ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"])
-        // The file's topic column is not named, so no prompt has a group the head knows: said.
-        #expect(e.stderr.contains("note: none of the 400 prompts of test.csv has a group the quality head knows (topic; --group-column names the file's): all are ranked as prompts of an unseen group would be"),
-                "stderr: \(e.stderr)")
+        // The file has the column the model's groups came from (topic), so it is read without
+        // being named: the same table as with --group-column topic, and no note.
+        #expect(!e.stderr.contains("note:"), "stderr: \(e.stderr)")
         let grouped = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
-                                            "--strong-column", "big", "--weak-column", "small", "--group-column", "topic"])
-        #expect(grouped.status == 0 && !grouped.stderr.contains("note:"), "stderr: \(grouped.stderr)")
+                                            "--strong-column", "big", "--weak-column", "small", "--group-column", "topic", "--format", "csv"])
+        #expect(grouped.status == 0 && !grouped.stderr.contains("note:") && grouped.stdout == e.stdout, "stderr: \(grouped.stderr)")
+        // A group column of another name is not guessed: no prompt has a group the head knows, said.
+        let otherGroup = file("area.csv", seed: 2, group: "area")
+        let ungrouped = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", otherGroup,
+                                              "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
+        #expect(ungrouped.status == 0 && ungrouped.stdout != e.stdout, "stderr: \(ungrouped.stderr)")
+        #expect(ungrouped.stderr.contains("note: none of the 400 prompts of area.csv has a group the quality head knows (topic; --group-column names the file's): all are ranked as prompts of an unseen group would be"),
+                "stderr: \(ungrouped.stderr)")
+        // Correctness as a float column or a database export writes it reads the same.
+        let floats = tmp.write("floats.csv", try String(contentsOfFile: test, encoding: .utf8)
+            .replacingOccurrences(of: ",True,", with: ",1.0,").replacingOccurrences(of: ",False,", with: ",0.0,")
+            .replacingOccurrences(of: ",1\n", with: ",t\n").replacingOccurrences(of: ",0\n", with: ",f\n"))
+        let asFloats = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", floats, "--prompt-column", "question",
+                                             "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
+        #expect(asFloats.status == 0 && asFloats.stdout == e.stdout.replacingOccurrences(of: ",test.csv,", with: ",floats.csv,"),
+                "stdout: \(asFloats.stdout) stderr: \(asFloats.stderr)")
+        let half = tmp.write("half.csv", "question,big,small\n\"a\",0.5,1\n")
+        let notAFlag = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", half, "--prompt-column", "question",
+                                             "--strong-column", "big", "--weak-column", "small"])
+        #expect(notAFlag.status != 0 && notAFlag.stderr.contains("half.csv:2: column big: '0.5' is not True or False (nor 1 or 0)"),
+                "stderr: \(notAFlag.stderr)")
 
         let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
                                             "--strong-column", "huge"])

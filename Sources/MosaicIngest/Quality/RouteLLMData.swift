@@ -17,8 +17,8 @@ public struct QualityRow: Sendable, Equatable {
 ///
 /// The prompt is the `prompt` column (or the one `promptColumn` names, so that any CSV with a
 /// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the
-/// first 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False (any case)
-/// or 1/0; which is the strong and which the weak model is given by column name. A `subject`
+/// first 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False, yes/no,
+/// t/f (any case) or 1/0 (also 1.0/0.0, as a float column writes them); which is the strong and which the weak model is given by column name. A `subject`
 /// (else `category`) column, or the one named by `groupColumn`, gives each row's group.
 public enum RouteLLMData {
     public static let defaultStrongColumn = "gpt_4_1106_preview_correct"
@@ -53,10 +53,14 @@ public enum RouteLLMData {
         let cGroup = try groupColumn.map { name throws(IngestError) in try column(name) }
             ?? header.firstIndex(of: "subject") ?? header.firstIndex(of: "category")
         func flag(_ b: UnsafeRawBufferPointer, _ name: String, _ line: Int) throws(IngestError) -> Bool {
-            switch ByteParsing.text(b).lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw .row(file: path, line: line, column: name, reason: "'\(ByteParsing.excerpt(b))' is not True or False")
+            let text = ByteParsing.text(b).lowercased()
+            switch text {
+            case "true", "t", "yes", "y": return true
+            case "false", "f", "no", "n": return false
+            default:
+                // 1/0, also as a float column writes them (1.0, 0.0): a number that is exactly 1 or 0.
+                if text.first.map({ $0.isNumber || $0 == "." }) == true, let x = Double(text), x == 0 || x == 1 { return x == 1 }
+                throw .row(file: path, line: line, column: name, reason: "'\(ByteParsing.excerpt(b))' is not True or False (nor 1 or 0)")
             }
         }
         var rows: [QualityRow] = []
