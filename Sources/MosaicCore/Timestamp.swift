@@ -44,7 +44,8 @@ public enum Timestamp {
 
     /// Parses an ISO 8601 / RFC 3339 date-time, or a plain date:
     /// `2024-05-01`, `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.1234567`,
-    /// `2024-05-01T12:00:00.5+02:00`. A missing offset means UTC. Fractions beyond microseconds
+    /// `2024-05-01T12:00:00.5+02:00`, `2024-05-01 12:00:00 UTC`, `2024-05-01 12:00:00 +0000`.
+    /// A missing offset means UTC. Fractions beyond microseconds
     /// are truncated. Returns nil for anything else, including impossible dates.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let n = bytes.count
@@ -90,6 +91,17 @@ public enum Timestamp {
             micros += fraction
         }
         if i == n { return micros }
+        // A zone after a space, as databases and log tools write it: ` UTC` or ` GMT`
+        // (BigQuery's CSV export), or an offset (`2024-05-01 12:00:00 +0000`, git's dates).
+        if bytes[i] == UInt8(ascii: " "), i + 1 < n {
+            i += 1
+            if n - i == 3 {
+                let zone = (bytes[i] | 0x20, bytes[i + 1] | 0x20, bytes[i + 2] | 0x20)
+                if zone == (UInt8(ascii: "u"), UInt8(ascii: "t"), UInt8(ascii: "c"))
+                    || zone == (UInt8(ascii: "g"), UInt8(ascii: "m"), UInt8(ascii: "t")) { return micros }
+            }
+            guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else { return nil }
+        }
         let c = bytes[i]
         if (c == UInt8(ascii: "Z") || c == UInt8(ascii: "z")) && i + 1 == n { return micros }
         if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
