@@ -162,11 +162,25 @@ struct SeriesFileTests {
         }
     }
 
+    /// A file of two columns reads whatever they are called, and without a header: the one the
+    /// header does not name is the other, two it names neither are the time and the value.
+    @Test(arguments: ["time,value\n", "timestamp,requests\n", "Requests,Timestamp\n", "hour,requests\n", ",requests\n", ""])
+    func twoColumnsNeedNoNames(_ header: String) throws {
+        let tmp = TemporaryDirectory()
+        let points = "2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,2\n2024-01-01T02:00:00Z,4\n"
+        let flipped = header.hasPrefix("Requests") ? points.split(separator: "\n").map { $0.split(separator: ",").reversed().joined(separator: ",") + "\n" }.joined() : points
+        let s = try SeriesFile.read(path: tmp.write("two.csv", header + flipped))
+        #expect(s.values == [1, 2, 4] && s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.interval == 3_600_000_000)
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
-        ("time,v\n2024-01-01,1\n", ": line 1: the header must name a timestamp and a value column"),
+        ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
+        ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
+        ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
+        ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.
         ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",
          ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, … (30 columns))"),

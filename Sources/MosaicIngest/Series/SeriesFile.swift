@@ -17,9 +17,10 @@ public struct LoadedSeries: Sendable, Equatable {
 /// Reads `timestamp,value` CSV files (any metric a user wants to forecast).
 ///
 /// The header names the columns (`timestamp` and `value`, in any order; other columns are
-/// ignored). statsforecast's and Prophet's long format reads too: `ds` and `y` are the
-/// timestamp and the value, and a `unique_id` column names the series, so that a file of
-/// several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
+/// ignored; of two columns, the one the header does not name is the other, and a file without a
+/// header reads from its first line). statsforecast's and Prophet's long format reads too: `ds`
+/// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
+/// file of several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
 /// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the
 /// spacing is the smallest gap between consecutive timestamps, and every timestamp must sit on
 /// that grid. Missing points are an error unless a gap policy fills them.
@@ -75,16 +76,39 @@ public enum SeriesFile {
             throw .file(path: path, reason: "the resampling interval must be positive, not \(resample.interval) µs")
         }
         let reader = try CSVReader(path: path)
-        let header = try reader.header(expected: "timestamp,value").map { $0.lowercased() }
+        let firstLine = try reader.header(expected: "timestamp,value")
+        let header = firstLine.map { $0.lowercased() }
         func named(_ name: String) throws(IngestError) -> Int {
             try CSVReader.column(name, in: header, path: path, matching: name.lowercased())
         }
-        let ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
-        let cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
+        var ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
+        var cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
+        // Of two columns, the one the header does not name is the other (`time,value`,
+        // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
+        // a name) are the time and the value, in that order, and a first line that is a point
+        // itself (a file without a header) is the first point.
+        var guessNote = ""
+        var headerless = false
+        if header.count == 2 && (ct == nil || cv == nil) {
+            switch (ct, cv) {
+            case (nil, let v?):
+                ct = 1 - v
+                guessNote = " (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"
+            case (let t?, nil):
+                cv = 1 - t
+                guessNote = " (the header names no value column, so its other column is read as the value; name yours with --value-column)"
+            default:
+                (ct, cv) = (0, 1)
+                headerless = isPoint(firstLine[0], firstLine[1])
+                guessNote = headerless
+                    ? " (the file has no header: its first column is read as the time and the second as the value)"
+                    : " (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"
+            }
+        }
         guard let ct, let cv else {
             throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
         }
-        let tName = header[ct], vName = header[cv], cid = header.firstIndex(of: "unique_id")
+        let tName = headerless ? "1" : header[ct], vName = headerless ? "2" : header[cv], cid = header.firstIndex(of: "unique_id")
         if let id, cid == nil {
             throw .file(path: path, reason: "line 1: no unique_id column to choose the series '\(id)' by")
         }
@@ -92,6 +116,35 @@ public enum SeriesFile {
         // other ids met (at most a few, for the message).
         var chosen = id, others: [String] = []
         var times: [Int64] = [], values: [Double] = [], lines: [Int] = []
+        func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, line: Int) throws(IngestError) {
+            guard let ts = Timestamp.parse(tb) ?? unixTime(tb) else {
+                throw .row(file: path, line: line, column: tName,
+                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)" + guessNote)
+            }
+            if let last = times.last, ts < last || (ts == last && resample == nil) {
+                throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order"
+                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
+            }
+            if vb.count == 0 && gaps == .missing {
+                times.append(ts)
+                values.append(.nan)
+                lines.append(line)
+                return
+            }
+            guard let v = ByteParsing.double(vb) else {
+                let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
+                throw .row(file: path, line: line, column: vName, reason: what + guessNote)
+            }
+            times.append(ts)
+            values.append(v)
+            lines.append(line)
+        }
+        if headerless {
+            let t = Array(firstLine[0].utf8), v = Array(firstLine[1].utf8)
+            try t.withUnsafeBytes { tb in
+                v.withUnsafeBytes { vb in Result { () throws(IngestError) in try take(tb, vb, line: 1) } }
+            }.get()
+        }
         while try reader.next() {
             let line = reader.recordLine
             guard reader.fields.count == header.count else {
@@ -109,28 +162,7 @@ public enum SeriesFile {
                     continue
                 }
             }
-            let tb = reader.field(ct), vb = reader.field(cv)
-            guard let ts = Timestamp.parse(tb) ?? unixTime(tb) else {
-                throw .row(file: path, line: line, column: tName,
-                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)")
-            }
-            if let last = times.last, ts < last || (ts == last && resample == nil) {
-                throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order"
-                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
-            }
-            if vb.count == 0 && gaps == .missing {
-                times.append(ts)
-                values.append(.nan)
-                lines.append(line)
-                continue
-            }
-            guard let v = ByteParsing.double(vb) else {
-                let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
-                throw .row(file: path, line: line, column: vName, reason: what)
-            }
-            times.append(ts)
-            values.append(v)
-            lines.append(line)
+            try take(reader.field(ct), reader.field(cv), line: line)
         }
         if let id, times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
@@ -235,6 +267,15 @@ public enum SeriesFile {
     /// Prometheus's `1627801200.5`) or milliseconds (12–13 whole digits, as JavaScript and
     /// Grafana write them), in µs; nil for anything else. Fractions beyond microseconds are
     /// truncated.
+    /// Whether a header's two fields are a point (a timestamp and a number): a file without a header.
+    static func isPoint(_ time: String, _ value: String) -> Bool {
+        var (t, v) = (time, value)
+        return t.withUTF8 { tb in
+            let tb = UnsafeRawBufferPointer(tb)
+            return (Timestamp.parse(tb) ?? unixTime(tb)) != nil && v.withUTF8 { ByteParsing.double(UnsafeRawBufferPointer($0)) != nil }
+        }
+    }
+
     static func unixTime(_ b: UnsafeRawBufferPointer) -> Int64? {
         func digit(_ i: Int) -> Int64? { b[i] >= 48 && b[i] <= 57 ? Int64(b[i] - 48) : nil }
         var i = 0, whole: Int64 = 0, wholeDigits = 0
