@@ -114,6 +114,24 @@ struct CSVReaderTests {
         ])
     }
 
+    @Test("a header with tabs or semicolons and no comma sets the delimiter; a comma header keeps commas")
+    func delimiterFromTheHeader() throws {
+        let tmp = TemporaryDirectory()
+        func read(_ text: [UInt8]) throws -> [[String]] {
+            let reader = try CSVReader(path: tmp.write("d.csv", bytes: text))
+            var out = [try reader.header(expected: "a,b")]
+            while try reader.next() { out.append((0..<reader.fields.count).map { String(decoding: reader.field($0), as: UTF8.self) }) }
+            return out
+        }
+        #expect(try read(Array("time\tvalue\n2024-01-01\t1,5\n\"a\tb\"\t\"c;d\"\n".utf8)) == [["time", "value"], ["2024-01-01", "1,5"], ["a\tb", "c;d"]])
+        #expect(try read(Array("\"time\";\"value\"\r\n2024-01-01;1.5\r\n".utf8)) == [["time", "value"], ["2024-01-01", "1.5"]])
+        #expect(try read([0xEF, 0xBB, 0xBF] + Array("time\tvalue\n1\t2\n".utf8)) == [["time", "value"], ["1", "2"]])
+        // A comma outside quotes keeps the comma, whatever else the header holds; inside quotes it does not count.
+        #expect(try read(Array("a;x,b\tc\n1;2,3\t4\n".utf8)) == [["a;x", "b\tc"], ["1;2", "3\t4"]])
+        #expect(try read(Array("\"a,x\"\tb\n1\t2\n".utf8)) == [["a,x", "b"], ["1", "2"]])
+        #expect(try read(Array("value\n1\n".utf8)) == [["value"], ["1"]])
+    }
+
     @Test("a UTF-16 byte-order mark (either byte order) is an error that says how to convert")
     func utf16BOM() throws {
         let tmp = TemporaryDirectory()

@@ -350,6 +350,19 @@ struct NativeCSVTests {
         #expect(try fx.ingest(fx.tmp.write("requests.csv", sampleCSV)).duplicates == 4)
     }
 
+    @Test("a tab-separated log (.tsv) stores the same rows as the CSV, detected from its header")
+    func tabSeparated() throws {
+        let fx = try Fixture()
+        // Commas between fields become tabs; the quoted "team, b" keeps its comma.
+        let text = sampleCSV.replacingOccurrences(of: "\"team, b\"", with: "TEAMB").replacingOccurrences(of: ",", with: "\t")
+            .replacingOccurrences(of: "TEAMB", with: "\"team, b\"")
+        let result = try fx.ingest(fx.tmp.write("requests.tsv", text))
+        #expect(result.format == .csv)
+        #expect(result.inserted == 4)
+        #expect(withoutKey(try fx.rows()) == sampleStored)
+        #expect(try fx.ingest(fx.tmp.write("requests.csv", sampleCSV)).duplicates == 4)
+    }
+
     @Test("progress reports end at the file size and the row count")
     func progress() throws {
         let fx = try Fixture()

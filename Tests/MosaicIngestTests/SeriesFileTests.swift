@@ -164,10 +164,13 @@ struct SeriesFileTests {
 
     /// A file of two columns reads whatever they are called, and without a header: the one the
     /// header does not name is the other, two it names neither are the time and the value.
-    @Test(arguments: ["time,value\n", "timestamp,requests\n", "Requests,Timestamp\n", "hour,requests\n", ",requests\n", ""])
+    /// Tab-separated files read alike (`\t` in the header).
+    @Test(arguments: ["time,value\n", "timestamp,requests\n", "Requests,Timestamp\n", "hour,requests\n", ",requests\n", "",
+                      "timestamp\tvalue\n", "hour\trequests\n"])
     func twoColumnsNeedNoNames(_ header: String) throws {
         let tmp = TemporaryDirectory()
-        let points = "2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,2\n2024-01-01T02:00:00Z,4\n"
+        let tab = header.contains("\t")
+        let points = "2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,2\n2024-01-01T02:00:00Z,4\n".replacingOccurrences(of: ",", with: tab ? "\t" : ",")
         let flipped = header.hasPrefix("Requests") ? points.split(separator: "\n").map { $0.split(separator: ",").reversed().joined(separator: ",") + "\n" }.joined() : points
         let s = try SeriesFile.read(path: tmp.write("two.csv", header + flipped))
         #expect(s.values == [1, 2, 4] && s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.interval == 3_600_000_000)

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A streaming RFC 4180 CSV reader over a file descriptor.
+/// A streaming RFC 4180 CSV reader over a file descriptor (comma-separated, or tab- or
+/// semicolon-separated when the header says so).
 ///
 /// Reads 1 MiB blocks into one reusable buffer and hands out each record as byte ranges into
 /// it, so memory stays flat whatever the file size. Handles quoted fields (with `""` escapes
@@ -36,6 +37,9 @@ final class CSVReader {
     /// Where the current record's text starts and ends (without its line end).
     @exclusivity(unchecked) private var recordBytes = 0..<0
     private var checkedBOM = false
+    /// The field delimiter: a comma, or a tab or semicolon when the header has no comma
+    /// outside quotes but one of those (``header(expected:)`` decides).
+    private(set) var delimiter: UInt8 = 44
 
     init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path
@@ -63,7 +67,20 @@ final class CSVReader {
     /// Reads the first record as the header: its column names, trimmed. An empty file is an
     /// error saying what the header should hold (`expected`, e.g. "timestamp,value"), and so is
     /// a header that is not UTF-8 text.
+    ///
+    /// A header with no comma outside quotes but a tab (or else a semicolon) sets the file's
+    /// delimiter to it: tab-separated exports and the semicolon CSV of some spreadsheets read too.
     func header(expected: String) throws(IngestError) -> [String] {
+        if start >= end && !eof { try fill() }
+        var inQuote = false, commas = 0, tabs = 0, semicolons = 0
+        for k in start..<end {
+            let c = buffer[k]
+            if c == 34 { inQuote.toggle(); continue }
+            if inQuote { continue }
+            if c == 10 || c == 13 { break }
+            if c == 44 { commas += 1 } else if c == 9 { tabs += 1 } else if c == 59 { semicolons += 1 }
+        }
+        if commas == 0 { delimiter = tabs > 0 ? 9 : semicolons > 0 ? 59 : 44 }
         guard try next() else { throw .file(path: path, reason: "the file is empty (expected a header: \(expected))") }
         var names: [String] = []
         for i in 0..<fields.count {
@@ -150,7 +167,7 @@ final class CSVReader {
         var i = start
         var lines = 0
         var unescape: [Int] = []  // indexes into fields needing "" → " collapse
-        let quote: UInt8 = 34, comma: UInt8 = 44, lf: UInt8 = 10, cr: UInt8 = 13
+        let quote: UInt8 = 34, comma = delimiter, lf: UInt8 = 10, cr: UInt8 = 13
         // Blank line?
         if base[i] == lf { start = i + 1; nextLine += 1; return .blank }
         if base[i] == cr && i + 1 < end && base[i + 1] == lf { start = i + 2; nextLine += 1; return .blank }

@@ -22,12 +22,14 @@ public enum RequestLogFormat: String, Sendable, CaseIterable, Codable {
             if line.contains("\"input_length\"") && line.contains("\"output_length\"") { return .mooncake }
             return .jsonl
         }
-        let header = line.split(separator: ",").map { $0.trimmingCharacters(in: " \"\r") }
+        // Comma-separated, or tab- or semicolon-separated as the CSV reader takes them.
+        let delimiter: Character = line.contains(",") ? "," : line.contains("\t") ? "\t" : line.contains(";") ? ";" : ","
+        let header = line.split(separator: delimiter).map { $0.trimmingCharacters(in: " \"\r") }
         if header.starts(with: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"]) { return .azureTrace }
         if header.first == "Timestamp" && header.contains("Request tokens") && header.contains("Model") { return .burstgpt }
         if header.contains("timestamp") && header.contains("provider") { return .csv }
         if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") { return .jsonl }
-        if path.hasSuffix(".csv") { return .csv }
+        if path.hasSuffix(".csv") || path.hasSuffix(".tsv") { return .csv }
         return nil
     }
 }
