@@ -31,6 +31,13 @@ struct SeriesFileTests {
         #expect(s.values.count == 4 && s.values[0] == 1 && s.values[1].isNaN && s.values[2].isNaN && s.values[3] == 4)
         #expect(s.filled == 2)
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .linear) }  // an empty value stays an error
+        // Empty values before the first number are not missing points: the series starts at it.
+        let late = tmp.write("late.csv", "timestamp,value\n2024-01-01T00:00:00Z,\n2024-01-01T01:00:00Z,\n2024-01-01T02:00:00Z,5\n2024-01-01T03:00:00Z,\n2024-01-01T04:00:00Z,7\n")
+        let l = try SeriesFile.read(path: late, gaps: .missing)
+        #expect(l.start == Timestamp.parse("2024-01-01T02:00:00Z") && l.values.count == 3 && l.values[1].isNaN && l.values[2] == 7 && l.filled == 1)
+        let empty = tmp.write("empty.csv", "timestamp,value\n2024-01-01T00:00:00Z,\n2024-01-01T01:00:00Z,\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: empty, gaps: .missing) }
+        #expect(e?.description == "\(empty): the column value has no values, only empty ones")
     }
 
     @Test func readsStatsforecastsLongFormat() throws {

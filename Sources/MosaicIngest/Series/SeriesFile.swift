@@ -219,8 +219,17 @@ public enum SeriesFile {
             }
             out.append(values[i])
         }
-        if gaps == .missing { filled += values.filter(\.isNaN).count }
-        return LoadedSeries(start: times[0], interval: interval, values: out, filled: filled)
+        var start = times[0]
+        if gaps == .missing {
+            // Empty values before the first number are not a gap in the series: it starts there.
+            guard let first = out.firstIndex(where: { !$0.isNaN }) else {
+                throw .file(path: path, reason: "the column \(vName) has no values, only empty ones")
+            }
+            out.removeFirst(first)
+            start += Int64(first) * interval
+            filled = out.count { $0.isNaN }
+        }
+        return LoadedSeries(start: start, interval: interval, values: out, filled: filled)
     }
 
     /// The points gathered into `r`'s intervals: each interval that has points, at its start,
