@@ -41,7 +41,14 @@ struct EvalRoutingCommand: ParsableCommand {
             let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {
                 if let note = Self.unknownGroupNote(scorer, examples, name: name) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
-                output.show(qualityComparisonTable(QualityComparison(scorer: scorer, examples: examples), split: name))
+                let comparison = QualityComparison(scorer: scorer, examples: examples)
+                if comparison.gap <= 0 {
+                    let note = String(format: "note: on %@ the strong model is right on %.1f%% of the prompts and the weak one on %.1f%%: "
+                                      + "there is no gap to recover, so APGR and CPT are not defined (shown as –)",
+                                      name, metrics.strongAccuracy * 100, metrics.weakAccuracy * 100)
+                    FileHandle.standardError.write(Data((note + "\n").utf8))
+                }
+                output.show(qualityComparisonTable(comparison, split: name))
             } else {
                 output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }

@@ -153,6 +153,13 @@ import Testing
                                              "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
         #expect(asFloats.status == 0 && asFloats.stdout == e.stdout.replacingOccurrences(of: ",test.csv,", with: ",floats.csv,"),
                 "stdout: \(asFloats.stdout) stderr: \(asFloats.stderr)")
+        // No gap to recover: said, and the metrics shown as not defined rather than as 0.
+        let same = tmp.write("same.csv", "question,big,small\n\"a\",1,1\n\"bb\",0,0\n\"ccc\",0,1\n\"dddd\",1,0\n")
+        let noGap = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", same, "--prompt-column", "question",
+                                          "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
+        #expect(noGap.status == 0 && noGap.stderr.contains("note: on same.csv the strong model is right on 50.0% of the prompts and the weak one on 50.0%: there is no gap to recover, so APGR and CPT are not defined (shown as –)"),
+                "stderr: \(noGap.stderr)")
+        #expect(noGap.stdout.contains("\nmodel,same.csv,4,,,\n"), "stdout: \(noGap.stdout)")
         let half = tmp.write("half.csv", "question,big,small\n\"a\",0.5,1\n")
         let notAFlag = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", half, "--prompt-column", "question",
                                              "--strong-column", "big", "--weak-column", "small"])

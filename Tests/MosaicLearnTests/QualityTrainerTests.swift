@@ -392,6 +392,25 @@ struct QualityTrainerTests {
         #expect(row("oracle").apgr > row("model").apgr)
     }
 
+    /// Without a gap to recover (the strong model no more accurate than the weak one) APGR and
+    /// CPT mean nothing: every row is NaN, and a cross-validation mean leaves such a fold out.
+    @Test func noGapToRecoverLeavesTheMetricsUndefined() {
+        func example(_ i: Int, _ strong: Bool, _ weak: Bool) -> QualityExample {
+            QualityExample(promptID: "p\(i)", prompt: String(repeating: "x", count: i + 1), strongCorrect: strong, weakCorrect: weak)
+        }
+        let tie = QualityComparison(scorer: nil, examples: [example(0, true, true), example(1, false, false), example(2, true, false), example(3, false, true)])
+        #expect(tie.gap == 0 && tie.rows.map(\.router) == QualityComparison.routers && tie.rows.allSatisfy { $0.apgr.isNaN && $0.cpt50.isNaN && $0.cpt80.isNaN })
+        let weakBetter = QualityComparison(scorer: nil, examples: [example(0, false, true), example(1, true, true)])
+        #expect(weakBetter.gap == -0.5 && weakBetter.rows.allSatisfy { $0.apgr.isNaN })
+        // Longer prompts are the ones only the strong model gets right: prompt length is the oracle here.
+        let gap = QualityComparison(scorer: nil, examples: [example(0, true, true), example(1, false, false), example(2, true, false), example(3, true, false)])
+        #expect(gap.gap == 0.5)
+        let mean = QualityComparison.mean([gap, tie])
+        func row(_ c: QualityComparison, _ name: String) -> QualityComparison.Row { c.rows.first { $0.router == name }! }
+        #expect(row(mean, "prompt length").apgr == row(gap, "prompt length").apgr && row(mean, "random (expected)").apgr == 0.5)
+        #expect(row(mean, "prompt length").apgrSD == nil && mean.prompts == 8)
+    }
+
     /// The held-out-fifth comparison with a lighter configuration than the CLI's default, to
     /// keep the debug-build tests short.
     static func lightHoldout(_ rows: [QualityExample]) throws -> QualityComparison {

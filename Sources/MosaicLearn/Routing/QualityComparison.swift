@@ -36,6 +36,9 @@ public struct QualityComparison: Sendable, Equatable {
 
     public var rows: [Row]
     public var prompts: Int
+    /// The strong model's accuracy less the weak one's. When it is not positive there is no gap
+    /// to recover: every router's APGR and CPT are NaN (not defined), the baselines' too.
+    public var gap: Double
 
     public static let routers = ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"]
 
@@ -43,6 +46,11 @@ public struct QualityComparison: Sendable, Equatable {
     public init(scorer: QualityScorer?, examples: [QualityExample]) {
         prompts = examples.count
         let strong = examples.map(\.strongCorrect), weak = examples.map(\.weakCorrect)
+        gap = examples.isEmpty ? 0 : Double(strong.count { $0 } - weak.count { $0 }) / Double(examples.count)
+        guard gap > 0 else {
+            rows = Self.routers.map { Row(router: $0, apgr: .nan, cpt50: .nan, cpt80: .nan) }
+            return
+        }
         func row(_ name: String, _ scores: [Double]) -> Row {
             // Ties (a group prior within a group, prompts of equal length) count at their expected value.
             let e = RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: scores)
@@ -71,27 +79,32 @@ public struct QualityComparison: Sendable, Equatable {
         rows = out
     }
 
-    init(rows: [Row], prompts: Int) {
+    init(rows: [Row], prompts: Int, gap: Double) {
         self.rows = rows
         self.prompts = prompts
+        self.gap = gap
     }
 
     /// The mean of each router's metrics over several comparisons (e.g. cross-validation folds),
     /// with the standard deviation of APGR and CPT50 over them (when there are at least two).
+    /// A part without a gap to recover (its metrics NaN) is left out of the means.
     public static func mean(_ parts: [QualityComparison]) -> QualityComparison {
-        guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0) }
-        let n = Double(parts.count)
+        guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0, gap: 0) }
+        let defined = parts.filter { $0.gap > 0 }
+        func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
         func sd(_ values: [Double]) -> Double? {
             guard values.count >= 2 else { return nil }
-            let m = values.reduce(0, +) / Double(values.count)
+            let m = mean(values)
             return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
         }
         let rows = first.rows.indices.map { i in
-            Row(router: first.rows[i].router, apgr: parts.reduce(0) { $0 + $1.rows[i].apgr } / n,
-                cpt50: parts.reduce(0) { $0 + $1.rows[i].cpt50 } / n, cpt80: parts.reduce(0) { $0 + $1.rows[i].cpt80 } / n,
-                apgrSD: sd(parts.map { $0.rows[i].apgr }), cpt50SD: sd(parts.map { $0.rows[i].cpt50 }))
+            let r = defined.map { $0.rows[i] }
+            return Row(router: first.rows[i].router, apgr: mean(r.map(\.apgr)), cpt50: mean(r.map(\.cpt50)), cpt80: mean(r.map(\.cpt80)),
+                       apgrSD: sd(r.map(\.apgr)), cpt50SD: sd(r.map(\.cpt50)))
         }
-        return QualityComparison(rows: rows, prompts: parts.reduce(0) { $0 + $1.prompts })
+        let prompts = parts.reduce(0) { $0 + $1.prompts }
+        return QualityComparison(rows: rows, prompts: prompts,
+                                 gap: parts.reduce(0) { $0 + $1.gap * Double($1.prompts) } / Double(max(prompts, 1)))
     }
 }
 
