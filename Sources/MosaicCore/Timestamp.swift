@@ -45,8 +45,8 @@ public enum Timestamp {
     /// Parses an ISO 8601 / RFC 3339 date-time, or a plain date:
     /// `2024-05-01`, `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.1234567`,
     /// `2024-05-01T12:00:00.5+02:00`, `2024-05-01 12:00:00 UTC`, `2024-05-01 12:00:00 +0000`.
-    /// A missing offset means UTC. Fractions beyond microseconds
-    /// are truncated. Returns nil for anything else, including impossible dates.
+    /// A missing offset means UTC. Fractions beyond microseconds are truncated. Returns nil for
+    /// anything else, including impossible dates.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let n = bytes.count
         guard n >= 10 else { return nil }

@@ -43,9 +43,9 @@ struct EvalRoutingCommand: ParsableCommand {
                 if let note = Self.unknownGroupNote(scorer, examples, name: name) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
                 let comparison = QualityComparison(scorer: scorer, examples: examples)
                 if comparison.gap <= 0 {
-                    let note = String(format: "note: on %@ the strong model is right on %.1f%% of the prompts and the weak one on %.1f%%: "
-                                      + "there is no gap to recover, so APGR and CPT are not defined (shown as –)",
-                                      name, metrics.strongAccuracy * 100, metrics.weakAccuracy * 100)
+                    let percent = { (x: Double) in String(format: "%.1f%%", x * 100) }
+                    let note = "note: on \(name) the strong model is right on \(percent(metrics.strongAccuracy)) of the prompts and the weak "
+                        + "one on \(percent(metrics.weakAccuracy)): there is no gap to recover, so APGR and CPT are not defined (shown as –)"
                     FileHandle.standardError.write(Data((note + "\n").utf8))
                 }
                 output.show(qualityComparisonTable(comparison, split: name))

@@ -18,8 +18,9 @@ public struct QualityRow: Sendable, Equatable {
 /// The prompt is the `prompt` column (or the one `promptColumn` names, so that any CSV with a
 /// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the
 /// first 12 hex digits of a stable hash of the prompt. Correctness columns hold True/False, yes/no,
-/// t/f (any case) or 1/0 (also 1.0/0.0, as a float column writes them); which is the strong and which the weak model is given by column name. A `subject`
-/// (else `category`) column, or the one named by `groupColumn`, gives each row's group.
+/// t/f (any case) or 1/0 (also 1.0/0.0, as a float column writes them); which is the strong and
+/// which the weak model is given by column name. A `subject` (else `category`) column, or the one
+/// named by `groupColumn`, gives each row's group.
 public enum RouteLLMData {
     public static let defaultStrongColumn = "gpt_4_1106_preview_correct"
     public static let defaultWeakColumn = "mixtral_8x7b_instruct_correct"

@@ -20,10 +20,11 @@ public struct LoadedSeries: Sendable, Equatable {
 /// ignored; of two columns, the one the header does not name is the other, and a file without a
 /// header reads from its first line). statsforecast's and Prophet's long format reads too: `ds`
 /// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
-/// file of several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`, with or
-/// without an offset; none means UTC) or unix seconds or milliseconds, and must increase; the
-/// spacing is the smallest gap between consecutive timestamps, and every timestamp must sit on
-/// that grid. Missing points are an error unless a gap policy fills them.
+/// file of several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`,
+/// with or without an offset; none means UTC) or unix seconds or milliseconds, and must
+/// increase; the spacing is the smallest gap between consecutive timestamps, and every timestamp
+/// must sit on that grid. Missing points are an error unless a gap policy fills them. A tab- or
+/// semicolon-separated file reads as well (``CSVReader``).
 public enum SeriesFile {
     public enum GapPolicy: String, Sendable, CaseIterable {
         /// A missing point is an error naming the line after the gap.
@@ -272,10 +273,6 @@ public enum SeriesFile {
         return (outTimes, outValues, outLines)
     }
 
-    /// Unix time as monitoring tools export it: seconds (9–10 whole digits: `1627801200`, or
-    /// Prometheus's `1627801200.5`) or milliseconds (12–13 whole digits, as JavaScript and
-    /// Grafana write them), in µs; nil for anything else. Fractions beyond microseconds are
-    /// truncated.
     /// Whether a header's two fields are a point (a timestamp and a number): a file without a header.
     static func isPoint(_ time: String, _ value: String) -> Bool {
         var (t, v) = (time, value)
@@ -285,6 +282,10 @@ public enum SeriesFile {
         }
     }
 
+    /// Unix time as monitoring tools export it: seconds (9–10 whole digits: `1627801200`, or
+    /// Prometheus's `1627801200.5`) or milliseconds (12–13 whole digits, as JavaScript and
+    /// Grafana write them), in µs; nil for anything else. Fractions beyond microseconds are
+    /// truncated.
     static func unixTime(_ b: UnsafeRawBufferPointer) -> Int64? {
         func digit(_ i: Int) -> Int64? { b[i] >= 48 && b[i] <= 57 ? Int64(b[i] - 48) : nil }
         var i = 0, whole: Int64 = 0, wholeDigits = 0
