@@ -39,7 +39,7 @@ final class CSVReader {
     private var checkedBOM = false
     /// The field delimiter: a comma, or a tab or semicolon when the header has no comma
     /// outside quotes but one of those (``header(expected:)`` decides).
-    private(set) var delimiter: UInt8 = 44
+    private var delimiter: UInt8 = 44
 
     init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path
@@ -72,15 +72,7 @@ final class CSVReader {
     /// delimiter to it: tab-separated exports and the semicolon CSV of some spreadsheets read too.
     func header(expected: String) throws(IngestError) -> [String] {
         if start >= end && !eof { try fill() }
-        var inQuote = false, commas = 0, tabs = 0, semicolons = 0
-        for k in start..<end {
-            let c = buffer[k]
-            if c == 34 { inQuote.toggle(); continue }
-            if inQuote { continue }
-            if c == 10 || c == 13 { break }
-            if c == 44 { commas += 1 } else if c == 9 { tabs += 1 } else if c == 59 { semicolons += 1 }
-        }
-        if commas == 0 { delimiter = tabs > 0 ? 9 : semicolons > 0 ? 59 : 44 }
+        delimiter = Self.delimiter(ofHeader: UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
         guard try next() else { throw .file(path: path, reason: "the file is empty (expected a header: \(expected))") }
         var names: [String] = []
         for i in 0..<fields.count {
@@ -91,6 +83,19 @@ final class CSVReader {
             names.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
         }
         return names
+    }
+
+    /// The delimiter of a file whose first line starts `bytes`: a comma, unless the line has none
+    /// outside quotes and has a tab (a tab) or else a semicolon (a semicolon).
+    static func delimiter(ofHeader bytes: UnsafeRawBufferPointer) -> UInt8 {
+        var inQuote = false, tabs = 0, semicolons = 0
+        for c in bytes {
+            if c == 34 { inQuote.toggle(); continue }
+            if inQuote { continue }
+            if c == 10 || c == 13 { break }
+            if c == 44 { return 44 } else if c == 9 { tabs += 1 } else if c == 59 { semicolons += 1 }
+        }
+        return tabs > 0 ? 9 : semicolons > 0 ? 59 : 44
     }
 
     /// A header's column names for an error message: all of them, or for a wide file (M4's

@@ -23,8 +23,9 @@ public enum RequestLogFormat: String, Sendable, CaseIterable, Codable {
             return .jsonl
         }
         // Comma-separated, or tab- or semicolon-separated as the CSV reader takes them.
-        let delimiter: Character = line.contains(",") ? "," : line.contains("\t") ? "\t" : line.contains(";") ? ";" : ","
-        let header = line.split(separator: delimiter).map { $0.trimmingCharacters(in: " \"\r") }
+        var copy = String(line)
+        let delimiter = copy.withUTF8 { CSVReader.delimiter(ofHeader: UnsafeRawBufferPointer($0)) }
+        let header = line.split(separator: Character(Unicode.Scalar(delimiter))).map { $0.trimmingCharacters(in: " \"\r") }
         if header.starts(with: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"]) { return .azureTrace }
         if header.first == "Timestamp" && header.contains("Request tokens") && header.contains("Model") { return .burstgpt }
         if header.contains("timestamp") && header.contains("provider") { return .csv }
