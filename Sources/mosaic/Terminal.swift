@@ -34,6 +34,17 @@ final class ProgressLine: Sendable {
         show { seconds in "\(done) of \(total) \(unit), \(Int(seconds)) s" }
     }
 
+    /// `label: what it is doing, 12 s`: written at once, for stages that each take a while.
+    func stage(_ text: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { s in
+            s.last = now
+            s.shown = true
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(text), \(Int(Double(now - started) / 1e9)) s".utf8))
+        }
+    }
+
     private func show(_ text: (_ seconds: Double) -> String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds

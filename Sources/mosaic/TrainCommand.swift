@@ -105,14 +105,18 @@ struct TrainRoutingCommand: ParsableCommand {
             return
         }
         // Each table as soon as its folds are done (a cross-validation on MMLU takes minutes).
-        let trainer = QualityTrainer(configuration: qualityConfig)
+        var trainer = QualityTrainer(configuration: qualityConfig)
+        let line = ProgressLine(label: "cross-validate quality")
+        trainer.progress = { line.stage($0) }
         do {
-            output.show(qualityComparisonTable(try trainer.crossValidate(examples.rows, folds: folds, split: .groups),
-                                               split: "leave-\(examples.groupField)s-out \(folds)-fold"))
+            let groups = try trainer.crossValidate(examples.rows, folds: folds, split: .groups)
+            line.finish()
+            output.show(qualityComparisonTable(groups, split: "leave-\(examples.groupField)s-out \(folds)-fold"))
             if output.isTable { print("") }
-            output.show(qualityComparisonTable(try trainer.crossValidate(examples.rows, folds: folds, split: .prompts),
-                                               split: "random-prompt \(folds)-fold"))
-        } catch { throw CLIError("cross-validation: \(error)") }
+            let prompts = try trainer.crossValidate(examples.rows, folds: folds, split: .prompts)
+            line.finish()
+            output.show(qualityComparisonTable(prompts, split: "random-prompt \(folds)-fold"))
+        } catch { line.finish(); throw CLIError("cross-validation: \(error)") }
         if output.isTable { print("") }
         output.show(qualityComparisonTable(heldOut, split: "held-out fifth (prompt-id hash)"))
     }
@@ -207,8 +211,12 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     var qualityModel: QualityModel?
     var qualityHeldOut: QualityComparison?
     if let q = quality {
+        var qualityTrainer = QualityTrainer(configuration: qualityConfiguration)
+        let line = ProgressLine(label: "train quality")
+        qualityTrainer.progress = { line.stage($0) }
+        defer { line.finish() }
         do {
-            (qualityModel, qualityHeldOut) = try QualityTrainer(configuration: qualityConfiguration)
+            (qualityModel, qualityHeldOut) = try qualityTrainer
                 .trainBesideBaselines(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak, strong: q.targets.0, weak: q.targets.1)
         } catch { throw CLIError("quality model: \(error)") }
     }

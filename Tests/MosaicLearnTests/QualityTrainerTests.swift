@@ -4,6 +4,7 @@ import MosaicCore
 import MosaicLinalg
 import MosaicRouting
 import MosaicTestSupport
+import Synchronization
 import Testing
 
 @Suite("QualityTrainer")
@@ -125,6 +126,26 @@ struct QualityTrainerTests {
         let row = try #require(heldOut.rows.first { $0.router == "model" })
         #expect(row.apgr == model.metrics.apgr && row.cpt50 == model.metrics.cpt50 && row.cpt80 == model.metrics.cpt80)
         #expect(heldOut.rows.map(\.router) == QualityComparison.routers)
+    }
+
+    /// The trainer says what it is doing, fit by fit and stage by stage, and saying it changes
+    /// nothing it fits.
+    @Test func progressNamesEachFitAndStage() throws {
+        let rows = Self.grouped(600)
+        let target = QualityModel.Target(provider: "p", model: "m")
+        let said = Mutex<[String]>([])
+        var trainer = Self.small()
+        trainer.progress = { text in said.withLock { $0.append(text) } }
+        let (model, _) = try trainer.trainBesideBaselines(rows, dataset: "d", labelStrong: "s", labelWeak: "w", strong: target, weak: target)
+        let stages = ["TF-IDF vocabularies", "truncated SVD", "out-of-fold inputs (5 folds)", "inputs for unseen groups (5 folds)",
+                      "choosing the heads", "text ridges"]
+        #expect(said.withLock { $0 } == stages.map { "fit 1 of 2 (four fifths): " + $0 } + stages.map { "fit 2 of 2 (all rows): " + $0 })
+        let silent = try Self.small().trainBesideBaselines(rows, dataset: "d", labelStrong: "s", labelWeak: "w", strong: target, weak: target).model
+        #expect(model == silent)
+        said.withLock { $0.removeAll() }
+        _ = try trainer.crossValidate(rows, folds: 2, split: .groups)
+        #expect(said.withLock { $0.filter { $0.hasSuffix(": truncated SVD") } }
+                == ["leave-groups-out fold 1 of 2: truncated SVD", "leave-groups-out fold 2 of 2: truncated SVD"])
     }
 
     @Test func theSameSeedGivesTheSameScorer() throws {

@@ -133,7 +133,8 @@ extension QualityTrainer {
             let train = (0..<rows.count).filter { fold[$0] != f }.map { rows[$0] }
             let test = (0..<rows.count).filter { fold[$0] == f }.map { rows[$0] }
             if test.isEmpty { continue }
-            parts.append(QualityComparison(scorer: try fitScorer(train), examples: test))
+            let name = split == .groups ? "leave-groups-out" : "random-prompt"
+            parts.append(QualityComparison(scorer: try reporting("\(name) fold \(f + 1) of \(folds): ").fitScorer(train), examples: test))
         }
         return QualityComparison.mean(parts)
     }

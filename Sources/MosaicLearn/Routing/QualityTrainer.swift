@@ -107,8 +107,18 @@ public struct QualityTrainer: Sendable {
     }
 
     public var configuration: Configuration
+    /// Told what the fit is doing as it goes (`fit 1 of 2 (four fifths): truncated SVD`), for a
+    /// progress line; nil says nothing. Called on the thread that fits.
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    /// This trainer, its progress messages led by `prefix` (which fit of several they belong to).
+    func reporting(_ prefix: String) -> QualityTrainer {
+        var t = self
+        if let progress { t.progress = { progress(prefix + $0) } }
+        return t
+    }
 
     /// The schema-1 head kept beside the scorer: prompt length alone.
     static func lengthSpec() throws(LearnError) -> FeatureSpec {
@@ -133,10 +143,12 @@ public struct QualityTrainer: Sendable {
         let train = examples.filter { !$0.isHeldOut }
         let test = examples.filter(\.isHeldOut)
         guard !train.isEmpty, !test.isEmpty else { throw .emptyTrainingSet }
-        let heldOutModel = try model(train, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
+        let heldOutModel = try reporting("fit 1 of 2 (four fifths): ")
+            .model(train, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
         let metrics = Self.evaluate(heldOutModel, on: test,
                                     split: "held out: prompts whose id hashes to 0 mod 5 (\(test.count) of \(examples.count)); trained on the other \(train.count), then refitted on all")
-        var final = try model(examples, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
+        var final = try reporting("fit 2 of 2 (all rows): ")
+            .model(examples, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
         final.metrics = metrics
         return (final, QualityComparison(scorer: heldOutModel.scorer, examples: test))
     }
@@ -169,6 +181,7 @@ public struct QualityTrainer: Sendable {
         let labels = rows.map(\.weakGoodEnough)
         guard labels.contains(true), labels.contains(false) else { throw .singleClass(label: labels[0]) }
         let texts = rows.map(\.prompt)
+        progress?("TF-IDF vocabularies")
         let vectorizers = [
             TfidfVectorizer.fit(texts, analyzer: .word, ngramMin: cfg.wordNgrams.lowerBound, ngramMax: cfg.wordNgrams.upperBound,
                                 sublinearTF: cfg.sublinearTF, minDocumentFrequency: cfg.minDocumentFrequency, maxFeatures: cfg.maxTerms),
@@ -177,6 +190,7 @@ public struct QualityTrainer: Sendable {
         ]
         let x = vectorizers.transform(texts)
         guard x.width >= 2 else { throw .invalidConfiguration("the prompts have fewer than 2 terms in common") }
+        progress?("truncated SVD")
         var svd = TruncatedSVD(components: min(cfg.dimensions, x.width, rows.count))
         svd.seed = cfg.seed
         var fit = try svd.fit(x)
@@ -227,6 +241,7 @@ public struct QualityTrainer: Sendable {
         order.shuffle(using: &random)
         for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
         let clip = cfg.structureClip
+        progress?("out-of-fold inputs (\(cfg.folds) folds)")
         var knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
                                        references: references, structure: structure, mean: mean, scale: scale, layout: layout,
                                        text: x, correctness: correctness)
@@ -234,6 +249,7 @@ public struct QualityTrainer: Sendable {
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
         // With groups, the exported text ridge is fitted on deviations from the group prior, which
         // an unseen group does not have: the unknown-group head is not offered it (its column stays 0).
+        progress?("inputs for unseen groups (\(cfg.folds) folds)")
         let unknownInput = try outOfFold(fold: groupFold, priorsVisible: false, groups: groups, y: y, embedding: embedding, k: k,
                                          references: references, structure: structure, mean: mean, scale: scale, layout: layout,
                                          text: hasGroups ? nil : x, correctness: nil)
@@ -244,6 +260,7 @@ public struct QualityTrainer: Sendable {
         // strictly higher) by cross-validated APGR on the same folds: across whole groups for
         // the unknown-group head, so that it keeps only what transferred to unseen subjects.
         let strong = rows.map(\.strongCorrect), weak = rows.map(\.weakCorrect)
+        progress?("choosing the heads")
         let candidates = Self.candidates(layout)
         let unknown = try selectHead(unknownInput, y: y, strong: strong, weak: weak, fold: groupFold, candidates: candidates.unknown,
                                      choose: cfg.selectUnknownGroupHead || !hasGroups)
@@ -260,6 +277,7 @@ public struct QualityTrainer: Sendable {
             global = shrink.global
         }
         // The text ridge on every row: the weak advantage's deviation from its (shrunk) group prior.
+        progress?("text ridges")
         var textWeights: [Double]?
         var groupText: QualityScorer.GroupText?
         if let alpha = cfg.textAlpha {
