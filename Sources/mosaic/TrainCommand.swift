@@ -106,7 +106,7 @@ struct TrainRoutingCommand: ParsableCommand {
         }
         // Each table as soon as its folds are done (a cross-validation on MMLU takes minutes).
         var trainer = QualityTrainer(configuration: qualityConfig)
-        let line = ProgressLine(label: "cross-validate quality")
+        let line = ProgressLine(label: "cross-validate the quality head")
         trainer.progress = { line.stage($0) }
         do {
             let groups = try trainer.crossValidate(examples.rows, folds: folds, split: .groups)
@@ -189,6 +189,9 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
         return s
     }
     var first = Int64.max, last = Int64.min
+    let line = ProgressLine(label: "train routing")
+    defer { line.finish() }
+    line.stage("reading the requests")
     do {
         try store.forEachRequest(from: from, to: to) { r in
             first = min(first, r.timestamp)
@@ -207,14 +210,13 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
     config.tailQuantile = tailQuantile
     config.testFraction = testFraction
     config.features.modelByRegion = modelByRegion
-    let trainer = RoutingTrainer(configuration: config)
+    var trainer = RoutingTrainer(configuration: config)
+    trainer.progress = { line.stage("fitting \($0)") }
     var qualityModel: QualityModel?
     var qualityHeldOut: QualityComparison?
     if let q = quality {
         var qualityTrainer = QualityTrainer(configuration: qualityConfiguration)
-        let line = ProgressLine(label: "train quality")
-        qualityTrainer.progress = { line.stage($0) }
-        defer { line.finish() }
+        qualityTrainer.progress = { line.stage("quality head, \($0)") }
         do {
             (qualityModel, qualityHeldOut) = try qualityTrainer
                 .trainBesideBaselines(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak, strong: q.targets.0, weak: q.targets.1)

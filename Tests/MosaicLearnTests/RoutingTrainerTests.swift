@@ -2,6 +2,7 @@ import Foundation
 import MosaicCore
 import MosaicLearn
 import MosaicRouting
+import Synchronization
 import Testing
 
 @Suite("RoutingTrainer")
@@ -65,6 +66,18 @@ struct RoutingTrainerTests {
         #expect(throws: LearnError.self) {
             _ = try RoutingTrainer().train(byProvider: ["tiny": Self.rows(10)], window: (0, 1), version: 1, createdAt: "t")
         }
+    }
+
+    /// The trainer says which provider it is fitting, in the order it fits them; saying it
+    /// changes nothing.
+    @Test func progressNamesEachProvider() throws {
+        let said = Mutex<[String]>([])
+        var trainer = RoutingTrainer()
+        trainer.progress = { text in said.withLock { $0.append(text) } }
+        let data = ["big": Self.rows(500), "tiny": Self.rows(10), "also": Self.rows(400, seed: 2)]
+        let out = try trainer.train(byProvider: data, window: (0, 1), version: 1, createdAt: "t")
+        #expect(said.withLock { $0 } == ["also, 1 of 3", "big, 2 of 3", "tiny, 3 of 3"])
+        #expect(out.model == (try RoutingTrainer().train(byProvider: data, window: (0, 1), version: 1, createdAt: "t").model))
     }
 
     @Test func theSameDataGivesTheSameFile() throws {

@@ -53,6 +53,10 @@ public struct RoutingTrainer: Sendable {
 
     public var configuration: Configuration
 
+    /// Told which provider's heads are being fitted (`anthropic, 1 of 5`), for a progress line;
+    /// nil says nothing.
+    public var progress: (@Sendable (String) -> Void)?
+
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
     /// Trains on rows grouped by provider, each group oldest first.
@@ -62,7 +66,8 @@ public struct RoutingTrainer: Sendable {
         var skipped: [(String, String)] = []
         var fingerprint = StableHash(seed: 0x726F_7574_6572)
         var total = 0
-        for provider in byProvider.keys.sorted() {
+        for (n, provider) in byProvider.keys.sorted().enumerated() {
+            progress?("\(provider), \(n + 1) of \(byProvider.count)")
             let all = byProvider[provider]!
             for r in all {
                 fingerprint.combine(provider)
