@@ -7,7 +7,7 @@ import Foundation
 import Synchronization
 
 /// Progress lines on standard error, shown only when it is a terminal; at most five updates a
-/// second, from any thread.
+/// second (a stage is written at once), from any thread. Each update clears the line it overwrites.
 final class ProgressLine: Sendable {
     let label: String
     let enabled: Bool
@@ -36,23 +36,18 @@ final class ProgressLine: Sendable {
 
     /// `label: what it is doing, 12 s`: written at once, for stages that each take a while.
     func stage(_ text: String) {
-        guard enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
-        state.withLock { s in
-            s.last = now
-            s.shown = true
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(text), \(Int(Double(now - started) / 1e9)) s".utf8))
-        }
+        show(throttled: false) { seconds in "\(text), \(Int(seconds)) s" }
     }
 
-    private func show(_ text: (_ seconds: Double) -> String) {
+    /// Writes the line over the last one; throttled, at most five times a second.
+    private func show(throttled: Bool = true, _ text: (_ seconds: Double) -> String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { s in
-            guard now > s.last + 200_000_000 else { return }   // (another thread may have written after `now`)
+            guard !throttled || now > s.last + 200_000_000 else { return }   // (another thread may have written after `now`)
             s.last = now
             s.shown = true
-            FileHandle.standardError.write(Data("\r\(label): \(text(Double(now - started) / 1e9))".utf8))
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(text(Double(now - started) / 1e9))".utf8))
         }
     }
 
