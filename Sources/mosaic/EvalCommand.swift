@@ -38,18 +38,18 @@ struct EvalRoutingCommand: ParsableCommand {
             guard let q = m.quality else { throw CLIError("\(model): the model has no quality head to evaluate on \(data)") }
             let (examples, _) = try columns.read(data, modelFields: q.scorer?.groups.map(\.field) ?? [])
             let name = (data as NSString).lastPathComponent
-            let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
             if let scorer = q.scorer {
                 if let note = Self.unknownGroupNote(scorer, examples, name: name) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
                 let comparison = QualityComparison(scorer: scorer, examples: examples)
                 if comparison.gap <= 0 {
                     let percent = { (x: Double) in String(format: "%.1f%%", x * 100) }
-                    let note = "note: on \(name) the strong model is right on \(percent(metrics.strongAccuracy)) of the prompts and the weak "
-                        + "one on \(percent(metrics.weakAccuracy)): there is no gap to recover, so APGR and CPT are not defined (shown as –)"
+                    let note = "note: on \(name) the strong model is right on \(percent(comparison.strongAccuracy)) of the prompts and the weak "
+                        + "one on \(percent(comparison.weakAccuracy)): there is no gap to recover, so APGR and CPT are not defined (shown as –)"
                     FileHandle.standardError.write(Data((note + "\n").utf8))
                 }
                 output.show(qualityComparisonTable(comparison, split: name))
             } else {
+                let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
                 output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }
             return

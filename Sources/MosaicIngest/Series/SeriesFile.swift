@@ -118,7 +118,7 @@ public enum SeriesFile {
         var chosen = id, others: [String] = []
         var times: [Int64] = [], values: [Double] = [], lines: [Int] = []
         func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, line: Int) throws(IngestError) {
-            guard let ts = Timestamp.parse(tb) ?? unixTime(tb) else {
+            guard let ts = time(tb) else {
                 throw .row(file: path, line: line, column: tName,
                            reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)" + guessNote)
             }
@@ -273,12 +273,15 @@ public enum SeriesFile {
         return (outTimes, outValues, outLines)
     }
 
+    /// A series timestamp: ISO 8601 or unix seconds or milliseconds, in µs.
+    static func time(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parse(b) ?? unixTime(b) }
+
     /// Whether a header's two fields are a point (a timestamp and a number): a file without a header.
     static func isPoint(_ time: String, _ value: String) -> Bool {
         var (t, v) = (time, value)
         return t.withUTF8 { tb in
             let tb = UnsafeRawBufferPointer(tb)
-            return (Timestamp.parse(tb) ?? unixTime(tb)) != nil && v.withUTF8 { ByteParsing.double(UnsafeRawBufferPointer($0)) != nil }
+            return Self.time(tb) != nil && v.withUTF8 { ByteParsing.double(UnsafeRawBufferPointer($0)) != nil }
         }
     }
 

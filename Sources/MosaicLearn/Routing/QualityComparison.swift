@@ -36,9 +36,12 @@ public struct QualityComparison: Sendable, Equatable {
 
     public var rows: [Row]
     public var prompts: Int
+    /// The share of the prompts each model answered correctly.
+    public var strongAccuracy: Double
+    public var weakAccuracy: Double
     /// The strong model's accuracy less the weak one's. When it is not positive there is no gap
     /// to recover: every router's APGR and CPT are NaN (not defined), the baselines' too.
-    public var gap: Double
+    public var gap: Double { strongAccuracy - weakAccuracy }
 
     public static let routers = ["model", "model kNN only", "group prior", "prompt length", "random (expected)", "oracle"]
 
@@ -46,8 +49,9 @@ public struct QualityComparison: Sendable, Equatable {
     public init(scorer: QualityScorer?, examples: [QualityExample]) {
         prompts = examples.count
         let strong = examples.map(\.strongCorrect), weak = examples.map(\.weakCorrect)
-        gap = examples.isEmpty ? 0 : Double(strong.count { $0 } - weak.count { $0 }) / Double(examples.count)
-        guard gap > 0 else {
+        strongAccuracy = examples.isEmpty ? 0 : Double(strong.count { $0 }) / Double(examples.count)
+        weakAccuracy = examples.isEmpty ? 0 : Double(weak.count { $0 }) / Double(examples.count)
+        guard strongAccuracy > weakAccuracy else {
             rows = Self.routers.map { Row(router: $0, apgr: .nan, cpt50: .nan, cpt80: .nan) }
             return
         }
@@ -79,17 +83,18 @@ public struct QualityComparison: Sendable, Equatable {
         rows = out
     }
 
-    init(rows: [Row], prompts: Int, gap: Double) {
+    init(rows: [Row], prompts: Int, strongAccuracy: Double, weakAccuracy: Double) {
         self.rows = rows
         self.prompts = prompts
-        self.gap = gap
+        self.strongAccuracy = strongAccuracy
+        self.weakAccuracy = weakAccuracy
     }
 
     /// The mean of each router's metrics over several comparisons (e.g. cross-validation folds),
     /// with the standard deviation of APGR and CPT50 over them (when there are at least two).
     /// A part without a gap to recover (its metrics NaN) is left out of the means.
     public static func mean(_ parts: [QualityComparison]) -> QualityComparison {
-        guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0, gap: 0) }
+        guard let first = parts.first else { return QualityComparison(rows: [], prompts: 0, strongAccuracy: 0, weakAccuracy: 0) }
         let defined = parts.filter { $0.gap > 0 }
         func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
         func sd(_ values: [Double]) -> Double? {
@@ -103,8 +108,10 @@ public struct QualityComparison: Sendable, Equatable {
                        apgrSD: sd(r.map(\.apgr)), cpt50SD: sd(r.map(\.cpt50)))
         }
         let prompts = parts.reduce(0) { $0 + $1.prompts }
-        return QualityComparison(rows: rows, prompts: prompts,
-                                 gap: parts.reduce(0) { $0 + $1.gap * Double($1.prompts) } / Double(max(prompts, 1)))
+        func pooled(_ accuracy: (QualityComparison) -> Double) -> Double {
+            parts.reduce(0) { $0 + accuracy($1) * Double($1.prompts) } / Double(max(prompts, 1))
+        }
+        return QualityComparison(rows: rows, prompts: prompts, strongAccuracy: pooled(\.strongAccuracy), weakAccuracy: pooled(\.weakAccuracy))
     }
 }
 
