@@ -41,15 +41,11 @@ struct EvalRoutingCommand: ParsableCommand {
             if let scorer = q.scorer {
                 if let note = Self.unknownGroupNote(scorer, examples, name: name) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
                 let comparison = QualityComparison(scorer: scorer, examples: examples)
-                if comparison.gap <= 0 {
-                    let percent = { (x: Double) in String(format: "%.1f%%", x * 100) }
-                    let note = "note: on \(name) the strong model is right on \(percent(comparison.strongAccuracy)) of the prompts and the weak "
-                        + "one on \(percent(comparison.weakAccuracy)): there is no gap to recover, so APGR and CPT are not defined (shown as –)"
-                    FileHandle.standardError.write(Data((note + "\n").utf8))
-                }
+                if comparison.gap <= 0 { Self.noGapNote(name, strong: comparison.strongAccuracy, weak: comparison.weakAccuracy) }
                 output.show(qualityComparisonTable(comparison, split: name))
             } else {
                 let metrics = QualityTrainer.evaluate(q, on: examples, split: "all \(examples.count) rows of \(name)")
+                if metrics.apgr == nil { Self.noGapNote(name, strong: metrics.strongAccuracy, weak: metrics.weakAccuracy) }
                 output.show(qualityMetricsTable(metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }
             return
@@ -86,6 +82,15 @@ struct EvalRoutingCommand: ParsableCommand {
 extension EvalRoutingCommand {
     /// How many prompts have no group the scorer knows (they are ranked by its unknown-group
     /// head, as prompts of an unseen group), or nil when all have one or the scorer has no groups.
+    /// Says on standard error that `name` has no gap to recover (the strong model is right no more
+    /// often than the weak one), so that APGR and CPT are shown as not defined.
+    static func noGapNote(_ name: String, strong: Double, weak: Double) {
+        let percent = { (x: Double) in String(format: "%.1f%%", x * 100) }
+        let note = "note: on \(name) the strong model is right on \(percent(strong)) of the prompts and the weak "
+            + "one on \(percent(weak)): there is no gap to recover, so APGR and CPT are not defined (shown as –)"
+        FileHandle.standardError.write(Data((note + "\n").utf8))
+    }
+
     static func unknownGroupNote(_ scorer: QualityScorer, _ examples: [QualityExample], name: String) -> String? {
         guard !scorer.groups.isEmpty else { return nil }
         let unknown = examples.filter { !scorer.knowsGroup(of: $0.features) }.count

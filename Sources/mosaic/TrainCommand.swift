@@ -299,11 +299,12 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
         "router", .right("test_prompts"), .right("apgr"), .right("cpt50_pct_strong"), .right("cpt80_pct_strong"),
         .right("strong_accuracy"), .right("weak_accuracy"), .right("auc"),
     ])
-    t.rows.append([.text("quality (\(label))"), .int(m.testRows), .number(m.apgr, places: 4), .number(m.cpt50 * 100, places: 1),
-                   .number(m.cpt80 * 100, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
+    let defined = m.apgr != nil
+    t.rows.append([.text("quality (\(label))"), .int(m.testRows), .number(m.apgr, places: 4), .number(m.cpt50.map { $0 * 100 }, places: 1),
+                   .number(m.cpt80.map { $0 * 100 }, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
                    .number(m.auc, places: 4)])
-    t.rows.append([.text("random"), .int(m.testRows), .number(m.randomAPGR, places: 4), .number(50, places: 1),
-                   .number(80, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
+    t.rows.append([.text("random"), .int(m.testRows), .number(defined ? m.randomAPGR : nil, places: 4), .number(defined ? 50 : nil, places: 1),
+                   .number(defined ? 80 : nil, places: 1), .number(m.strongAccuracy, places: 4), .number(m.weakAccuracy, places: 4),
                    .number(0.5, places: 4)])
     return t
 }

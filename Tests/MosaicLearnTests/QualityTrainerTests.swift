@@ -31,13 +31,21 @@ struct QualityTrainerTests {
         let model = try QualityTrainer().train(examples, dataset: "synthetic", labelStrong: "s", labelWeak: "w",
                                                strong: .init(provider: "openai", model: "gpt-4o"),
                                                weak: .init(provider: "ollama", model: "llama3.1"))
-        #expect(model.metrics.apgr > 0.7)
+        #expect((model.metrics.apgr ?? 0) > 0.7)
         #expect(model.metrics.testRows > 200)
         var scratch: [Double] = []
         // Prompts of the training form (the heads' structure inputs are fitted on that form).
         let easy = model.weakGoodEnough(RequestFeatures(text: "which history event happened first 5 words"), scratch: &scratch)
         let hard = model.weakGoodEnough(RequestFeatures(text: "solve this algebra equation for x 5 words"), scratch: &scratch)
         #expect(easy > hard)
+        // Where the strong model is no more accurate than the weak one there is no gap: the
+        // model's own metrics leave APGR and CPT undefined (nil, absent from the file), not 0.
+        let tied = [(true, true), (false, false), (true, false), (false, true)].enumerated().map { i, c in
+            QualityExample(promptID: "t\(i)", prompt: "solve this algebra equation for x \(i) words", strongCorrect: c.0, weakCorrect: c.1)
+        }
+        let none = QualityTrainer.evaluate(model, on: tied, split: "tied")
+        #expect(none.apgr == nil && none.cpt50 == nil && none.cpt80 == nil && none.strongAccuracy == 0.5 && none.testRows == 4)
+        #expect(!String(decoding: try JSONEncoder().encode(none), as: UTF8.self).contains("\"apgr\""))
     }
 
     /// Synthetic groups: the group sets the weak model's odds, and a word ("prove") that occurs

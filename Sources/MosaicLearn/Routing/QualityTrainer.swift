@@ -168,8 +168,8 @@ public struct QualityTrainer: Sendable {
         return QualityModel(dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak,
                             featureSpec: spec, head: LinearHead(intercept: length.intercept, coefficients: length.coefficients),
                             scorer: try fitScorer(rows),
-                            metrics: .init(testRows: 0, split: "", strongAccuracy: 0, weakAccuracy: 0, apgr: 0, randomAPGR: 0.5,
-                                           cpt50: 0, cpt80: 0, logLoss: 0, auc: nil))
+                            metrics: .init(testRows: 0, split: "", strongAccuracy: 0, weakAccuracy: 0, apgr: nil, randomAPGR: 0.5,
+                                           cpt50: nil, cpt80: nil, logLoss: 0, auc: nil))
     }
 
     // MARK: The scorer
@@ -592,8 +592,10 @@ public struct QualityTrainer: Sendable {
                                     weakScore: scores)
         let labels = rows.map(\.weakGoodEnough)
         let hasBoth = labels.contains(true) && labels.contains(false)
+        // As QualityComparison: without a gap to recover no router's APGR or CPT is defined.
+        let gap = eval.strongAccuracy > eval.weakAccuracy
         return .init(testRows: rows.count, split: split, strongAccuracy: eval.strongAccuracy, weakAccuracy: eval.weakAccuracy,
-                     apgr: eval.apgr, randomAPGR: 0.5, cpt50: eval.cpt50, cpt80: eval.cpt80,
+                     apgr: gap ? eval.apgr : nil, randomAPGR: 0.5, cpt50: gap ? eval.cpt50 : nil, cpt80: gap ? eval.cpt80 : nil,
                      logLoss: rows.isEmpty ? 0 : Metrics.logLoss(y: labels, p: scores),
                      auc: hasBoth ? Metrics.auc(y: labels, score: scores) : nil)
     }

@@ -190,16 +190,18 @@ public struct QualityModel: Sendable, Codable, Equatable {
         public var split: String
         public var strongAccuracy: Double
         public var weakAccuracy: Double
-        /// Average performance gap recovered over the share of strong calls (random router: 0.5).
-        public var apgr: Double
+        /// Average performance gap recovered over the share of strong calls (random router: 0.5);
+        /// nil, like the CPTs, where the strong model is no more accurate than the weak one: there
+        /// is no gap to recover, so none is defined.
+        public var apgr: Double?
         public var randomAPGR: Double
         /// Smallest share of strong calls that recovers 50% / 80% of the gap.
-        public var cpt50: Double
-        public var cpt80: Double
+        public var cpt50: Double?
+        public var cpt80: Double?
         public var logLoss: Double
         public var auc: Double?
 
-        public init(testRows: Int, split: String, strongAccuracy: Double, weakAccuracy: Double, apgr: Double, randomAPGR: Double, cpt50: Double, cpt80: Double, logLoss: Double, auc: Double?) {
+        public init(testRows: Int, split: String, strongAccuracy: Double, weakAccuracy: Double, apgr: Double?, randomAPGR: Double, cpt50: Double?, cpt80: Double?, logLoss: Double, auc: Double?) {
             self.testRows = testRows
             self.split = split
             self.strongAccuracy = strongAccuracy
