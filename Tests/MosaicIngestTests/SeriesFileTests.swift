@@ -115,7 +115,7 @@ struct SeriesFileTests {
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .missing) }
         #expect(e?.description == "\(p):7: column timestamp: 2015-07-10T15:22:00Z does not come after 2015-07-10T15:22:00Z; the series must be in time order without repeats (--resample gathers repeated or irregular timestamps into intervals)")
         // Going back in time stays an error when resampling.
-        let back = tmp.write("back.csv", "timestamp,value\n2024-01-01T01:00:00Z,1\n2024-01-01T00:00:00Z,2\n")
+        let back = tmp.write("back.csv", "timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T02:00:00Z,2\n2024-01-01T01:00:00Z,3\n")
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: back, resample: .init(interval: 3_600_000_000, aggregate: .mean)) }
         // Values near the largest Double: their mean is still read, a sum past it is refused at
         // the interval's first line.
@@ -183,8 +183,29 @@ struct SeriesFileTests {
         #expect(s.values == [1, 2, 4] && s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.interval == 3_600_000_000)
     }
 
+    /// A newest-first export (a dashboard's, or `ORDER BY ts DESC`) reads as the same series
+    /// oldest first, with its gaps, empty values and intervals, at its own lines in messages.
+    @Test func newestFirstReadsReversed() throws {
+        let tmp = TemporaryDirectory()
+        let rows = ["2024-01-01T00:00:00Z,", "2024-01-01T01:00:00Z,1", "2024-01-01T02:00:00Z,2", "2024-01-01T04:00:00Z,4", "2024-01-01T05:00:00Z,5"]
+        let oldest = tmp.write("oldest.csv", "timestamp,value\n" + rows.joined(separator: "\n") + "\n")
+        let newest = tmp.write("newest.csv", "timestamp,value\n" + rows.reversed().joined(separator: "\n") + "\n")
+        let a = try SeriesFile.read(path: oldest, gaps: .missing), b = try SeriesFile.read(path: newest, gaps: .missing)
+        #expect(a.start == b.start && a.interval == b.interval && a.filled == 1 && b.filled == 1 && a.values.count == 5)
+        #expect(zip(a.values, b.values).allSatisfy { $0.isNaN ? $1.isNaN : $0 == $1 }, "\(b.values)")
+        let hours = SeriesFile.Resampling(interval: 7_200_000_000, aggregate: .mean)
+        #expect(try SeriesFile.read(path: newest, gaps: .missing, resample: hours).values == (try SeriesFile.read(path: oldest, gaps: .missing, resample: hours)).values)
+        // The gap is named at the newer point's line of this file (line 3, 04:00).
+        let full = tmp.write("full.csv", "timestamp,value\n" + rows.dropFirst().reversed().joined(separator: "\n") + "\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: full, gaps: .error) }
+        #expect(e?.description.hasPrefix("\(full):3: column timestamp: 1 point missing before 2024-01-01T04:00:00Z") == true, "\(e?.description ?? "")")
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
+        ("timestamp,value\n2024-01-03,1\n2024-01-04,2\n2024-01-01,3\n",
+         ":3: column timestamp: 2024-01-04T00:00:00Z does not come before 2024-01-03T00:00:00Z; the series must be in time order (newest first, as its last line is older than its first) without repeats"),
+        ("[{\"timestamp\": \"2024-01-01\", \"value\": 1}]\n", ": line 1: this looks like JSON; a series file is CSV"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),

@@ -22,9 +22,10 @@ public struct LoadedSeries: Sendable, Equatable {
 /// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
 /// file of several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`,
 /// with or without an offset; none means UTC) or unix seconds or milliseconds, and must
-/// increase; the spacing is the smallest gap between consecutive timestamps, and every timestamp
-/// must sit on that grid. Missing points are an error unless a gap policy fills them. A tab- or
-/// semicolon-separated file reads as well (``CSVReader``).
+/// increase, or decrease throughout (a newest-first export reads reversed); the spacing is the
+/// smallest gap between consecutive timestamps, and every timestamp must sit on that grid.
+/// Missing points are an error unless a gap policy fills them. A tab- or semicolon-separated
+/// file reads as well (``CSVReader``).
 public enum SeriesFile {
     public enum GapPolicy: String, Sendable, CaseIterable {
         /// A missing point is an error naming the line after the gap.
@@ -79,6 +80,9 @@ public enum SeriesFile {
         let reader = try CSVReader(path: path)
         let firstLine = try reader.header(expected: "timestamp,value")
         let header = firstLine.map { $0.lowercased() }
+        if let c = firstLine.first?.unicodeScalars.first(where: { !CharacterSet.whitespaces.contains($0) }), c == "[" || c == "{" {
+            throw .file(path: path, reason: "line 1: this looks like JSON; a series file is CSV: a timestamp and a value column (timestamp,value), one point a line")
+        }
         func named(_ name: String) throws(IngestError) -> Int {
             try CSVReader.column(name, in: header, path: path, matching: name.lowercased())
         }
@@ -122,10 +126,6 @@ public enum SeriesFile {
                 throw .row(file: path, line: line, column: tName,
                            reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)" + guessNote)
             }
-            if let last = times.last, ts < last || (ts == last && resample == nil) {
-                throw .row(file: path, line: line, column: tName, reason: "\(Timestamp.format(ts)) does not come after \(Timestamp.format(last)); the series must be in time order"
-                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
-            }
             if vb.count == 0 && gaps == .missing {
                 times.append(ts)
                 values.append(.nan)
@@ -167,6 +167,22 @@ public enum SeriesFile {
         }
         if let id, times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
+        }
+        // Time order: oldest first, or newest first as dashboards and `ORDER BY ts DESC` export
+        // (read reversed). The file's first and last timestamps say which it claims.
+        let newestFirst = times.count >= 2 && times[times.count - 1] < times[0]
+        for i in times.indices.dropFirst() {
+            let (a, b) = (times[i - 1], times[i])
+            guard newestFirst ? (b > a || (b == a && resample == nil)) : (b < a || (b == a && resample == nil)) else { continue }
+            throw .row(file: path, line: lines[i], column: tName,
+                       reason: "\(Timestamp.format(b)) does not come \(newestFirst ? "before" : "after") \(Timestamp.format(a)); the series must be in time order"
+                           + (newestFirst ? " (newest first, as its last line is older than its first)" : "")
+                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
+        }
+        if newestFirst {
+            times.reverse()
+            values.reverse()
+            lines.reverse()
         }
         if let resample {
             (times, values, lines) = gather(times, values, lines, resample)
