@@ -17,7 +17,7 @@ struct EvalRoutingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routing",
         abstract: "Evaluate a routing model file on a request log or a per-prompt correctness file.",
-        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file (RouteLLM's layout: prompt plus <model>_correct columns; or any CSV whose columns --prompt-column, --strong-column and --weak-column name) gives the quality model's APGR and CPT next to the random router. The data is only read, never stored."
+        discussion: "A request log (any format `mosaic ingest requests` reads) gives the latency, tail and failure metrics per provider; a correctness file (RouteLLM's layout: prompt plus <model>_correct columns; or any CSV or JSON Lines file whose columns --prompt-column, --strong-column and --weak-column name) gives the quality model's APGR and CPT next to the random router. The data is only read, never stored."
     )
 
     @Option(name: .long, help: ArgumentHelp("The routing model file.", valueName: "file")) var model: String

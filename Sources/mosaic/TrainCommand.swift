@@ -47,7 +47,7 @@ struct TrainRoutingCommand: ParsableCommand {
     var modelByRegion = false
     @Option(name: .long, help: "Share of each provider's newest rows held out for metrics.") var testFraction: Double = 0.2
 
-    @Option(name: .long, help: ArgumentHelp("Per-prompt correctness file for the quality model (RouteLLM layout).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Per-prompt correctness file for the quality model (RouteLLM layout; CSV or JSON Lines).", valueName: "file"))
     var qualityData: String?
 
     @OptionGroup var columns: CorrectnessColumnOptions

@@ -175,6 +175,28 @@ import Testing
                                              "--weak-column", "small"])
         #expect(noPrompt.status != 0)
         #expect(noPrompt.stderr.contains("no column 'prompt' (the columns here: topic, question, big, small)"), "stderr: \(noPrompt.stderr)")
+        // The same file as JSON Lines (correctness as JSON booleans, numbers or texts) reads the same.
+        let csvRows = try String(contentsOfFile: test, encoding: .utf8).split(separator: "\n").dropFirst()
+        let jsonl = csvRows.enumerated().map { i, line -> String in
+            let topic = line.prefix { $0 != "," }, rest = line.dropFirst(topic.count + 2)
+            let question = rest.prefix { $0 != "\"" }, flags = rest.dropFirst(question.count + 2).split(separator: ",")
+            let big = i % 3 == 0 ? (flags[0] == "True" ? "true" : "false") : "\"\(flags[0])\"", small = i % 2 == 0 ? String(flags[1]) : "\"\(flags[1])\""
+            return "{\"topic\": \"\(topic)\", \"question\": \"\(question)\", \"big\": \(big), \"small\": \(small)}"
+        }.joined(separator: "\n") + "\n"
+        let asJSONLines = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", tmp.write("test.jsonl", jsonl),
+                                                "--prompt-column", "question", "--strong-column", "big", "--weak-column", "small", "--format", "csv"])
+        #expect(asJSONLines.status == 0 && asJSONLines.stdout == e.stdout.replacingOccurrences(of: ",test.csv,", with: ",test.jsonl,"),
+                "stdout: \(asJSONLines.stdout) stderr: \(asJSONLines.stderr)")
+        for (text, message) in [
+            ("{\"question\": \"a\", \"big\": true}\n", "bad.jsonl: line 1: no key 'small' (the keys here: question, big)"),
+            ("{\"question\": \"a\", \"big\": true, \"small\": [1]}\n", "bad.jsonl:1: column small: is an array, not a single value"),
+            ("{\"question\": \"a\", \"big\": true, \"small\": 0.5}\n", "bad.jsonl:1: column small: '0.5' is not True or False (nor 1 or 0)"),
+            ("{\"question\": \"a\", \"big\": true, \"small\": 0}\n\n{\"question\": \"b\",\n", "bad.jsonl:3: is not valid JSON: column 18: unexpected end of input inside an object"),
+        ] {
+            let bad = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", tmp.write("bad.jsonl", text),
+                                            "--prompt-column", "question", "--strong-column", "big", "--weak-column", "small"])
+            #expect(bad.status != 0 && bad.stderr.contains(message), "stderr: \(bad.stderr)")
+        }
         // Unnamed columns and no <model>_correct ones: said as such, not read as a request log.
         let unnamed = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", train])
         #expect(unnamed.status != 0)

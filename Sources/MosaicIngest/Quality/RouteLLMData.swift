@@ -13,7 +13,8 @@ public struct QualityRow: Sendable, Equatable {
 }
 
 /// Reads per-prompt correctness files in RouteLLM's layout (e.g. `mmlu_routing_train.csv`:
-/// `subject,prompt_id,prompt,mixtral_8x7b_instruct_correct,gpt_4_1106_preview_correct`).
+/// `subject,prompt_id,prompt,mixtral_8x7b_instruct_correct,gpt_4_1106_preview_correct`), as CSV
+/// or as JSON Lines with those keys.
 ///
 /// The prompt is the `prompt` column (or the one `promptColumn` names, so that any CSV with a
 /// prompt and two correctness columns reads); the id is `prompt_id` when present, otherwise the
@@ -37,33 +38,69 @@ public enum RouteLLMData {
         return header.first { $0 == "subject" } ?? header.first { $0 == "category" }
     }
 
-    /// The header of a CSV file (trimmed names).
+    /// The header of a CSV file (trimmed names), or the keys of a JSON Lines file's first object.
     public static func header(path: String) throws(IngestError) -> [String] {
-        try CSVReader(path: path).header(expected: "prompt and correctness columns")
+        if try isJSONLines(path: path) {
+            let reader = try LineReader(path: path)
+            while try reader.next() {
+                guard !isBlank(reader.line) else { continue }
+                return try object(reader.line, path: path, line: reader.lineNumber).map(\.key)
+            }
+            return []
+        }
+        return try CSVReader(path: path).header(expected: "prompt and correctness columns")
     }
 
+    /// Whether `path` is JSON Lines: its first line that is not blank opens an object.
+    static func isJSONLines(path: String) throws(IngestError) -> Bool {
+        let reader = try LineReader(path: path)
+        while try reader.next() {
+            guard let first = reader.line.first(where: { $0 != 32 && $0 != 9 }) else { continue }
+            return first == UInt8(ascii: "{")
+        }
+        return false
+    }
+
+    static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool { line.allSatisfy { $0 == 32 || $0 == 9 } }
+
+    /// The members of the JSON object on `line`, or an error naming the line.
+    static func object(_ bytes: UnsafeRawBufferPointer, path: String, line: Int) throws(IngestError) -> [JSONValue.Member] {
+        switch Result(catching: { () throws(JSONSyntaxError) -> JSONValue in try JSONValue.parse(bytes) }) {
+        case .success(let value):
+            guard let members = value.objectValue else {
+                throw .row(file: path, line: line, column: nil, reason: "is not a JSON object (found \(value.kindName))")
+            }
+            return members
+        case .failure(let e):
+            throw .row(file: path, line: line, column: nil, reason: "is not valid JSON: column \(e.column): \(e.reason)")
+        }
+    }
+
+    /// Reads a correctness file: CSV (any delimiter ``CSVReader`` takes) or JSON Lines (one
+    /// object a line, the columns as keys; correctness as JSON booleans, 1/0 or the texts CSV
+    /// takes; a key a row lacks reads as empty).
     public static func read(path: String, promptColumn: String = defaultPromptColumn,
                             strongColumn: String = defaultStrongColumn, weakColumn: String = defaultWeakColumn,
                             groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
+        let columns = Columns(prompt: promptColumn, strong: strongColumn, weak: weakColumn, group: groupColumn)
+        let rows = try isJSONLines(path: path) ? readJSONLines(path: path, columns) : readCSV(path: path, columns)
+        if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
+        return rows
+    }
+
+    struct Columns {
+        var prompt: String, strong: String, weak: String, group: String?
+    }
+
+    static func readCSV(path: String, _ names: Columns) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "prompt and correctness columns")
         func column(_ name: String) throws(IngestError) -> Int { try CSVReader.column(name, in: header, path: path) }
-        let cPrompt = try column(promptColumn)
-        let cStrong = try column(strongColumn), cWeak = try column(weakColumn)
+        let cPrompt = try column(names.prompt)
+        let cStrong = try column(names.strong), cWeak = try column(names.weak)
         let cID = header.firstIndex(of: "prompt_id")
-        let cGroup = try groupColumn.map { name throws(IngestError) in try column(name) }
+        let cGroup = try names.group.map { name throws(IngestError) in try column(name) }
             ?? header.firstIndex(of: "subject") ?? header.firstIndex(of: "category")
-        func flag(_ b: UnsafeRawBufferPointer, _ name: String, _ line: Int) throws(IngestError) -> Bool {
-            let text = ByteParsing.text(b).lowercased()
-            switch text {
-            case "true", "t", "yes", "y": return true
-            case "false", "f", "no", "n": return false
-            default:
-                // 1/0, also as a float column writes them (1.0, 0.0): a number that is exactly 1 or 0.
-                if text.first.map({ $0.isNumber || $0 == "." }) == true, let x = Double(text), x == 0 || x == 1 { return x == 1 }
-                throw .row(file: path, line: line, column: name, reason: "'\(ByteParsing.excerpt(b))' is not True or False (nor 1 or 0)")
-            }
-        }
         var rows: [QualityRow] = []
         while try reader.next() {
             let line = reader.recordLine
@@ -72,21 +109,79 @@ public enum RouteLLMData {
             }
             let promptBytes = reader.field(cPrompt)
             guard ByteParsing.isCleanText(promptBytes) || String(validating: promptBytes, as: UTF8.self) != nil else {
-                throw .row(file: path, line: line, column: promptColumn, reason: "is not valid UTF-8")
+                throw .row(file: path, line: line, column: names.prompt, reason: "is not valid UTF-8")
             }
-            let prompt = ByteParsing.text(promptBytes)
-            var id = cID.map { ByteParsing.text(reader.field($0)) } ?? ""
-            if id.isEmpty {
-                var h = StableHash()
-                h.combine(prompt)
-                id = String(String(UInt64(bitPattern: h.value), radix: 16).prefix(12))
+            func flag(_ c: Int, _ name: String) throws(IngestError) -> Bool {
+                let b = reader.field(c)
+                return try Self.flag(ByteParsing.text(b), excerpt: ByteParsing.excerpt(b), path: path, line: line, column: name)
             }
-            rows.append(QualityRow(promptID: id, prompt: prompt,
-                                   strongCorrect: try flag(reader.field(cStrong), strongColumn, line),
-                                   weakCorrect: try flag(reader.field(cWeak), weakColumn, line),
-                                   group: cGroup.map { ByteParsing.text(reader.field($0)) }.flatMap { $0.isEmpty ? nil : $0 }))
+            rows.append(row(prompt: ByteParsing.text(promptBytes), id: cID.map { ByteParsing.text(reader.field($0)) },
+                            strong: try flag(cStrong, names.strong), weak: try flag(cWeak, names.weak),
+                            group: cGroup.map { ByteParsing.text(reader.field($0)) }))
         }
-        if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
         return rows
+    }
+
+    static func readJSONLines(path: String, _ names: Columns) throws(IngestError) -> [QualityRow] {
+        let reader = try LineReader(path: path)
+        var rows: [QualityRow] = []
+        var groupKey = names.group
+        while try reader.next() {
+            guard !isBlank(reader.line) else { continue }
+            let line = reader.lineNumber
+            let members = try Self.object(reader.line, path: path, line: line)
+            var object: [String: JSONValue] = [:]
+            for m in members { object[m.key] = m.value }
+            if rows.isEmpty {
+                // The first object is the header: the columns asked for must be among its keys.
+                for name in [names.prompt, names.strong, names.weak] + (names.group.map { [$0] } ?? []) where object[name] == nil {
+                    throw .file(path: path, reason: "line \(line): no key '\(name)' (the keys here: \(CSVReader.listing(members.map(\.key))))")
+                }
+                groupKey = groupKey ?? ["subject", "category"].first { object[$0] != nil }
+            }
+            func text(_ key: String) throws(IngestError) -> String {
+                switch object[key] {
+                case nil, .null?: return ""
+                case .string(let s)?: return s
+                case .number(let t)?: return t
+                case .bool(let b)?: return b ? "true" : "false"
+                case let v?: throw .row(file: path, line: line, column: key, reason: "is \(v.kindName), not a single value")
+                }
+            }
+            func flag(_ key: String) throws(IngestError) -> Bool {
+                let t = try text(key)
+                return try Self.flag(t, excerpt: String(t.prefix(40)), path: path, line: line, column: key)
+            }
+            rows.append(row(prompt: try text(names.prompt), id: object["prompt_id"] == nil ? nil : try text("prompt_id"),
+                            strong: try flag(names.strong), weak: try flag(names.weak),
+                            group: try groupKey.map { k throws(IngestError) in try text(k) }))
+        }
+        return rows
+    }
+
+    /// A correctness value: True/False, yes/no, t/f (any case), or a number that is exactly 1 or
+    /// 0 (1.0 and 0.0, as a float column writes them).
+    static func flag(_ value: String, excerpt: String, path: String, line: Int, column: String) throws(IngestError) -> Bool {
+        let text = value.lowercased()
+        switch text {
+        case "true", "t", "yes", "y": return true
+        case "false", "f", "no", "n": return false
+        default:
+            if text.first.map({ $0.isNumber || $0 == "." }) == true, let x = Double(text), x == 0 || x == 1 { return x == 1 }
+            throw .row(file: path, line: line, column: column, reason: "'\(excerpt)' is not True or False (nor 1 or 0)")
+        }
+    }
+
+    /// A row; without an id (or with an empty one) the id is the first 12 hex digits of a stable
+    /// hash of the prompt, and an empty group is none.
+    static func row(prompt: String, id: String?, strong: Bool, weak: Bool, group: String?) -> QualityRow {
+        var id = id ?? ""
+        if id.isEmpty {
+            var h = StableHash()
+            h.combine(prompt)
+            id = String(String(UInt64(bitPattern: h.value), radix: 16).prefix(12))
+        }
+        return QualityRow(promptID: id, prompt: prompt, strongCorrect: strong, weakCorrect: weak,
+                          group: group.flatMap { $0.isEmpty ? nil : $0 })
     }
 }
