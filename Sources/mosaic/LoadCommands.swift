@@ -207,15 +207,16 @@ struct ForecastCommand: ParsableCommand {
             .right("coverage95"), .right("msis95"),
         ])
         for s in loaded.series {
+            // Scoring needs a season of training points beyond the held-out ones (MASE's scale).
+            if let holdout, s.values.count <= holdout + m {
+                throw CLIError("\(s.group): \(s.values.count) points are too few to hold out \(holdout) (it needs at least \(holdout + m + 1): the \(holdout) held out and \(m + 1) to fit on)")
+            }
             let train = holdout.map { Array(s.values.dropLast($0)) } ?? s.values
             let fitted: AutoForecaster.Fitted = try fitWithProgress(auto, train, series: s.group, start: s.start,
                                                                          interval: loaded.interval)
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             paths.append((s.group, s.start + Int64(train.count) * loaded.interval, f))
             if let holdout {
-                guard s.values.count > holdout + m else {
-                    throw CLIError("\(s.group): \(s.values.count) points are too few to hold out \(holdout)")
-                }
                 // Missing actual values (--fill-gaps missing) are not scored.
                 let base = s.values.count - holdout
                 let known = (0..<holdout).filter { s.values[base + $0].isFinite }

@@ -85,6 +85,17 @@ import Testing
         #expect(try MosaicBinary.run(["forecast", "--series", file, "--holdout", "11"]).status == 0)
     }
 
+    /// A holdout that leaves less than a season and a point to fit on is refused before any fit,
+    /// saying how many points it needs.
+    @Test func aHoldoutLongerThanTheSeriesAllowsIsRefused() throws {
+        let tmp = TemporaryDirectory("load-short")
+        let file = tmp.write("short.csv", "timestamp,value\n" + (0..<60).map { "\(1_700_006_400 + $0 * 3600),\($0 % 24)\n" }.joined())
+        let r = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48"])
+        #expect(r.status != 0 && r.stderr.contains("short.csv: 60 points are too few to hold out 48 (it needs at least 73: the 48 held out and 25 to fit on)"),
+                "\(r.stderr)")
+        #expect(try MosaicBinary.run(["forecast", "--series", file, "--holdout", "35"]).status == 0)
+    }
+
     /// statsforecast's long format (`unique_id,ds,y`, several series in one file) gives the
     /// same holdout scores as the series on its own.
     @Test func forecastReadsOneSeriesOfALongFormatFile() throws {
