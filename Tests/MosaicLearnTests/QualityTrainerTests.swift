@@ -334,6 +334,38 @@ struct QualityTrainerTests {
         #expect(scorer.problem?.hasPrefix("group text subject:law: indices must ascend") == true, "\(scorer.problem ?? "nil")")
     }
 
+    /// The soft clip keeps order past the clip, so a head of prompt length still ranks prompts
+    /// longer than any it was fitted on; the hard clip of older files ties them, as it did.
+    @Test func theSoftClipKeepsTheOrderOfPromptsPastIt() throws {
+        for z in stride(from: -8.0, through: 8.0, by: 0.25) {
+            let soft = QualityScorer.clipped(z, to: 4, soft: true), hard = QualityScorer.clipped(z, to: 4, soft: false)
+            #expect(abs(z) <= 4 ? soft == z && hard == z : abs(hard) == 4 && abs(soft) > 4 && abs(soft) < 5 && (soft > 0) == (z > 0))
+            #expect(QualityScorer.clipped(z + 0.25, to: 4, soft: true) > soft)
+        }
+        #expect(abs(QualityScorer.clipped(4 + 1e-9, to: 4, soft: true) - (4 + 1e-9)) < 1e-15)   // slope 1 at the clip
+        let scorer = try Self.small().fitScorer(Self.grouped(600))
+        #expect(scorer.structureSoftClip == true && scorer.structureClip == 4)
+        // The unknown-group head's estimate (prompt length past the clip) for each prompt.
+        func estimate(_ s: QualityScorer, _ r: RequestFeatures) -> (length: Double, head: Double) {
+            var x: [Double] = [], e: [Double] = [], st: [Double] = []
+            _ = s.input(r, into: &x, embedding: &e, structure: &st)
+            return (x[s.groups.count + 1 + column], s.unknownGroupHead.evaluate(x))
+        }
+        let column = try #require(PromptStructure.names.firstIndex(of: "log1p_characters"))
+        // Prompts whose standardised length is 4.5 and 5.5: both past the clip of 4.
+        func prompt(z: Double) -> RequestFeatures {
+            let characters = Int(expm1(scorer.structureMean[column] + z * scorer.structureScale[column]).rounded())
+            return RequestFeatures(text: String(String(repeating: "what is the law of this case? ", count: characters / 30 + 1).prefix(characters)))
+        }
+        let long = prompt(z: 4.5), longer = prompt(z: 5.5)
+        #expect(scorer.unknownGroupHead.coefficients[scorer.groups.count + 1 + column] != 0)
+        let (a, b) = (estimate(scorer, long), estimate(scorer, longer))
+        #expect(a.length > 4 && b.length > a.length && b.length < 5 && a.head != b.head, "\(a) \(b)")
+        var hard = scorer
+        hard.structureSoftClip = nil
+        #expect(estimate(hard, long) == estimate(hard, longer) && estimate(hard, long).length == 4)
+    }
+
     @Test func theModelFileIsPackedAndOlderPlainFilesStillLoad() throws {
         let scorer = try Self.small().fitScorer(Self.grouped(600))
         let packed = try JSONEncoder().encode(scorer)
@@ -343,12 +375,14 @@ struct QualityTrainerTests {
         object["components"] = scorer.components
         object["references"] = scorer.references
         object["structureClip"] = nil
+        object["structureSoftClip"] = nil
         object["selection"] = nil
         object["textWeights"] = nil
         object["groupText"] = nil
         let plain = try JSONSerialization.data(withJSONObject: object)
         var old = scorer
         old.structureClip = nil
+        old.structureSoftClip = nil
         old.selection = nil
         old.textWeights = nil
         old.groupText = nil

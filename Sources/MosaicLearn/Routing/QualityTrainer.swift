@@ -77,7 +77,8 @@ public struct QualityTrainer: Sendable {
         public var c = 1.0
         public var seed: UInt64 = 14
         /// Standardised structure values are clipped to ±this, so a prompt with an extreme
-        /// share of symbols or digits cannot dominate a head.
+        /// share of symbols or digits cannot dominate a head; softly
+        /// (``QualityScorer/clipped(_:to:soft:)``), so that they keep their order.
         public var structureClip = 4.0
         /// Choose the unknown-group head's inputs by leave-groups-out APGR too (false: prompt
         /// length alone, the candidates' scores still recorded). Rows without groups always
@@ -308,7 +309,7 @@ public struct QualityTrainer: Sendable {
             vectorizers: vectorizers, dimensions: k, components: fit.components, references: refValues,
             referenceAdvantage: references.map { y[$0] }, neighbors: cfg.neighbors, bandwidth: cfg.bandwidth,
             priorStrength: cfg.priorStrength, groups: priors, globalAdvantage: global, structureMean: mean, structureScale: scale,
-            knownGroupHead: knownHead, unknownGroupHead: unknownHead, structureClip: clip,
+            knownGroupHead: knownHead, unknownGroupHead: unknownHead, structureClip: clip, structureSoftClip: true,
             selection: .init(knownGroup: known.name, unknownGroup: unknown.name, knownGroupCandidates: hasGroups ? known.scores : [],
                              unknownGroupCandidates: unknown.scores),
             textWeights: textWeights, groupText: groupText, difficulty: difficulty)
@@ -561,7 +562,7 @@ public struct QualityTrainer: Sendable {
                                                                              priorStrength: cfg.priorStrength, prior: prior)) - base
                 col += 1
                 for j in 0..<layout.structure {
-                    input[i, col + j] = max(-cfg.structureClip, min(cfg.structureClip, (structure[i * layout.structure + j] - mean[j]) / scale[j]))
+                    input[i, col + j] = QualityScorer.clipped((structure[i * layout.structure + j] - mean[j]) / scale[j], to: cfg.structureClip, soft: true)
                 }
                 col += layout.structure
                 for j in 0..<k { input[i, col + j] = embedding[i * k + j] }
