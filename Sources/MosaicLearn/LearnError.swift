@@ -24,6 +24,8 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
     case singleClass(label: Bool)
     /// A hyperparameter or weight outside its range (negative alpha, C ≤ 0, negative weights).
     case invalidConfiguration(String)
+    /// The held-out split by prompt-id hash left no prompt on one side: `heldOut` of `total`.
+    case heldOutSplit(heldOut: Int, total: Int)
     /// A failure in the linear algebra underneath.
     case linalg(LinalgError)
 
@@ -41,6 +43,8 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .didNotConverge(let n): return "did not converge within \(n) iterations"
         case .singleClass(let label): return "every label is \(label): logistic regression needs both classes"
         case .invalidConfiguration(let m): return "invalid configuration: \(m)"
+        case let .heldOutSplit(heldOut, total):
+            return "\(heldOut) of the \(total) prompts fall in the held-out fifth (prompt ids whose hash is 0 mod 5): a model measured there needs prompts on both sides of the split"
         case .linalg(let e): return e.description
         }
     }

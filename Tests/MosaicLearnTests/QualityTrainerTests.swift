@@ -134,6 +134,11 @@ struct QualityTrainerTests {
         let row = try #require(heldOut.rows.first { $0.router == "model" })
         #expect(row.apgr == model.metrics.apgr && row.cpt50 == model.metrics.cpt50 && row.cpt80 == model.metrics.cpt80)
         #expect(heldOut.rows.map(\.router) == QualityComparison.routers)
+        // A file none of whose prompts falls in the held-out fifth is refused as such, not as empty.
+        let inTraining = rows.filter { !$0.isHeldOut }
+        #expect(throws: LearnError.heldOutSplit(heldOut: 0, total: inTraining.count)) {
+            _ = try Self.small().trainBesideBaselines(inTraining, dataset: "d", labelStrong: "s", labelWeak: "w", strong: target, weak: target)
+        }
     }
 
     /// The trainer says what it is doing, fit by fit and stage by stage, and saying it changes

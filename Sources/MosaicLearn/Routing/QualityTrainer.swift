@@ -143,7 +143,7 @@ public struct QualityTrainer: Sendable {
         -> (model: QualityModel, heldOut: QualityComparison) {
         let train = examples.filter { !$0.isHeldOut }
         let test = examples.filter(\.isHeldOut)
-        guard !train.isEmpty, !test.isEmpty else { throw .emptyTrainingSet }
+        guard !train.isEmpty, !test.isEmpty else { throw .heldOutSplit(heldOut: test.count, total: examples.count) }
         let heldOutModel = try reporting("fit 1 of 2 (four fifths): ")
             .model(train, dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak)
         let metrics = Self.evaluate(heldOutModel, on: test,
