@@ -207,8 +207,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
                 referenceAdvantage: [Double], neighbors: Int, bandwidth: Double, priorStrength: Double,
                 groups: [GroupPrior], globalAdvantage: Double, structureMean: [Double], structureScale: [Double],
                 knownGroupHead: LinearHead, unknownGroupHead: LinearHead, structureClip: Double? = nil,
-                structureSoftClip: Bool? = nil, selection: Selection? = nil, textWeights: [Double]? = nil, groupText: GroupText? = nil,
-                difficulty: Difficulty? = nil) {
+                structureSoftClip: Bool? = nil, selection: Selection? = nil, textWeights: [Double]? = nil,
+                groupText: GroupText? = nil, difficulty: Difficulty? = nil) {
         self.vectorizers = vectorizers
         self.dimensions = dimensions
         self.components = components
@@ -235,8 +235,8 @@ public struct QualityScorer: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case vectorizers, dimensions, components, references, referenceAdvantage, neighbors, bandwidth, priorStrength, groups,
-             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, structureSoftClip, selection, textWeights, groupText,
-             difficulty
+             globalAdvantage, structureMean, structureScale, knownGroupHead, unknownGroupHead, structureClip, structureSoftClip,
+             selection, textWeights, groupText, difficulty
     }
 
     /// A matrix as a plain array (older files) or as ``PackedRows``.
