@@ -40,25 +40,19 @@ public enum RouteLLMData {
 
     /// The header of a CSV file (trimmed names), or the keys of a JSON Lines file's first object.
     public static func header(path: String) throws(IngestError) -> [String] {
-        if try isJSONLines(path: path) {
-            let reader = try LineReader(path: path)
-            while try reader.next() {
-                guard !isBlank(reader.line) else { continue }
-                return try object(reader.line, path: path, line: reader.lineNumber).map(\.key)
-            }
-            return []
-        }
+        if let members = try firstObject(path: path) { return members.map(\.key) }
         return try CSVReader(path: path).header(expected: "prompt and correctness columns")
     }
 
-    /// Whether `path` is JSON Lines: its first line that is not blank opens an object.
-    static func isJSONLines(path: String) throws(IngestError) -> Bool {
+    /// The members of a JSON Lines file's first object; nil when the file is not JSON Lines
+    /// (its first line that is not blank does not open an object).
+    static func firstObject(path: String) throws(IngestError) -> [JSONValue.Member]? {
         let reader = try LineReader(path: path)
         while try reader.next() {
             guard let first = reader.line.first(where: { $0 != 32 && $0 != 9 }) else { continue }
-            return first == UInt8(ascii: "{")
+            return first == UInt8(ascii: "{") ? try object(reader.line, path: path, line: reader.lineNumber) : nil
         }
-        return false
+        return nil
     }
 
     static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool { line.allSatisfy { $0 == 32 || $0 == 9 } }
@@ -83,7 +77,7 @@ public enum RouteLLMData {
                             strongColumn: String = defaultStrongColumn, weakColumn: String = defaultWeakColumn,
                             groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let columns = Columns(prompt: promptColumn, strong: strongColumn, weak: weakColumn, group: groupColumn)
-        let rows = try isJSONLines(path: path) ? readJSONLines(path: path, columns) : readCSV(path: path, columns)
+        let rows = try firstObject(path: path) != nil ? readJSONLines(path: path, columns) : readCSV(path: path, columns)
         if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
         return rows
     }
