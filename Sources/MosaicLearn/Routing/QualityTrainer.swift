@@ -439,7 +439,7 @@ public struct QualityTrainer: Sendable {
                     (0..<cand.columns.count).reduce(model.intercept) { $0 + model.coefficients[$1] * x[r, $1] }
                 }
                 let e = RouterEvaluation(strongCorrect: test.map { strong[$0] }, weakCorrect: test.map { weak[$0] }, weakScore: predicted)
-                if e.strongAccuracy != e.weakAccuracy { total += e.apgr; parts += 1 }
+                if e.hasGap { total += e.apgr; parts += 1 }
             }
             let apgr = parts > 0 ? total / Double(parts) : 0.5
             scores.append(.init(name: cand.name, apgr: apgr))
@@ -593,8 +593,8 @@ public struct QualityTrainer: Sendable {
                                     weakScore: scores)
         let labels = rows.map(\.weakGoodEnough)
         let hasBoth = labels.contains(true) && labels.contains(false)
-        // As QualityComparison: without a gap to recover no router's APGR or CPT is defined.
-        let gap = eval.strongAccuracy > eval.weakAccuracy
+        // Without a gap to recover no router's APGR or CPT is defined.
+        let gap = eval.hasGap
         return .init(testRows: rows.count, split: split, strongAccuracy: eval.strongAccuracy, weakAccuracy: eval.weakAccuracy,
                      apgr: gap ? eval.apgr : nil, randomAPGR: 0.5, cpt50: gap ? eval.cpt50 : nil, cpt80: gap ? eval.cpt80 : nil,
                      logLoss: rows.isEmpty ? 0 : Metrics.logLoss(y: labels, p: scores),

@@ -22,6 +22,10 @@ public struct RouterEvaluation: Sendable, Equatable, Codable {
     /// PGR at each share of strong calls 0, 1/n, …, 1.
     public var curve: [Double]
 
+    /// Whether there is a gap to recover: the strong model is more accurate than the weak one.
+    /// Without one, APGR and CPT mean nothing (a cross-validation mean leaves such a fold out).
+    public var hasGap: Bool { strongAccuracy > weakAccuracy }
+
     public init(strongCorrect: [Bool], weakCorrect: [Bool], weakScore: [Double]) {
         precondition(strongCorrect.count == weakCorrect.count && weakCorrect.count == weakScore.count)
         let n = strongCorrect.count
