@@ -34,7 +34,8 @@ public enum Timestamp {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+    /// The days in `month` (1–12) of `year`, in the proleptic Gregorian calendar.
+    public static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

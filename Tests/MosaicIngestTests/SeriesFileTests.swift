@@ -2,6 +2,9 @@ import MosaicCore
 @testable import MosaicIngest
 import MosaicTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("SeriesFile")
 struct SeriesFileTests {
@@ -201,6 +204,77 @@ struct SeriesFileTests {
         #expect(e?.description.hasPrefix("\(full):3: column timestamp: 1 point missing before 2024-01-01T04:00:00Z") == true, "\(e?.description ?? "")")
     }
 
+    /// Dates as spreadsheets and locales write them read as the same series as ISO 8601's.
+    @Test(arguments: [
+        "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%-m/%-d/%y %-H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M", "%Y/%m/%d %H:%M",
+    ])
+    func writtenDatesReadAsISOs(_ format: String) throws {
+        let tmp = TemporaryDirectory()
+        // Two-hourly points from 2024-01-10 10:00 to 2024-01-14 12:00: days over 12 say the order.
+        let hours = stride(from: 0, through: 98, by: 2)
+        let iso = hours.map { h in Timestamp.format(Timestamp.parse("2024-01-10T10:00:00Z")! + Int64(h) * 3_600_000_000) }
+        let written = iso.map { strftime(format, Timestamp.parse($0)!) }
+        let expected = try SeriesFile.read(path: tmp.write("iso.csv", "timestamp,value\n" + iso.enumerated().map { "\($1),\($0)" }.joined(separator: "\n")))
+        let s = try SeriesFile.read(path: tmp.write("w.csv", "Date,Requests\n" + written.enumerated().map { "\($1),\($0)" }.joined(separator: "\n")))
+        #expect(s == expected, "\(written.prefix(2))")
+    }
+
+    /// A column whose days are all 12 or under takes the order under which it runs one way over
+    /// the least time; one that says both orders, or has a date impossible in its order, is an error.
+    @Test func writtenDateOrderIsTheColumns() throws {
+        let tmp = TemporaryDirectory()
+        let dayFirst = try SeriesFile.read(path: tmp.write("d.csv", "date,value\n01/02/2024 23:00,1\n02/02/2024 00:00,2\n02/02/2024 01:00,3\n"))
+        #expect(dayFirst.start == Timestamp.parse("2024-02-01T23:00:00Z") && dayFirst.interval == 3_600_000_000)
+        let monthFirst = try SeriesFile.read(path: tmp.write("m.csv", "date,value\n01/02/2024 23:00,1\n01/03/2024 00:00,2\n01/03/2024 01:00,3\n"))
+        #expect(monthFirst.start == Timestamp.parse("2024-01-02T23:00:00Z") && monthFirst.interval == 3_600_000_000)
+        for (text, message) in [
+            ("date,value\n13/01/2024,1\n01/14/2024,2\n", ":2: column date: puts the day first (its first number is over 12), but line 3 puts the month first (its second is); a column's dates must be written one way"),
+            ("date,value\n01/28/2024,1\n02/30/2024,2\n", ":3: column date: is not a date written month first, as the column's other dates are"),
+            ("date,value\n2024-01-01,1\n1/2/3,2\n", ":3: column date: '1/2/3' is not a timestamp"),
+            ("date,value\n01/02/2024 13:00 PM,1\n", ":2: column date: '01/02/2024 13:00 PM' is not a timestamp"),
+        ] {
+            let p = tmp.write("bad.csv", text)
+            let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+            #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+        }
+    }
+
+    /// Twelve o'clock on the 12-hour clock: 12 AM is midnight and 12 PM noon.
+    @Test func twelveHourClock() {
+        func hour(_ text: String) -> Int64? {
+            var t = text
+            return t.withUTF8 { WrittenDate.parse(UnsafeRawBufferPointer($0)) }.map { $0.timeOfDay / 3_600_000_000 }
+        }
+        #expect(hour("1/2/2024 12:00 AM") == 0 && hour("1/2/2024 12:30 pm") == 12 && hour("1/2/2024 1:00 PM") == 13)
+        #expect(hour("1/2/2024 0:00 AM") == nil && hour("1/2/2024 24:00") == nil && hour("1/2/2024 7:5") == nil)
+    }
+
+    /// Numbers with thousands separators, and decimal commas in a semicolon file, where one of
+    /// the column's numbers is written so; a semicolon file of plain numbers reads them plainly.
+    @Test(arguments: [
+        ("timestamp,value\n2024-01-01 00:00,\"1,234.5\"\n2024-01-01 01:00,\"12,345,678\"\n2024-01-01 02:00,7\n", [1234.5, 12_345_678, 7]),
+        ("timestamp\tvalue\n2024-01-01 00:00\t1,234\n2024-01-01 01:00\t5.5\n", [1234, 5.5]),
+        ("Zeit;Wert\n01.01.2024 00:00;1.234,5\n01.01.2024 01:00;5,25\n01.01.2024 02:00;1.234\n01.01.2024 03:00;-7\n", [1234.5, 5.25, 1234, -7]),
+        ("Zeit;Wert\n01.01.2024 00:00;1.5\n01.01.2024 01:00;2\n", [1.5, 2]),
+    ])
+    func writtenNumbers(_ text: String, _ values: [Double]) throws {
+        let tmp = TemporaryDirectory()
+        #expect(try SeriesFile.read(path: tmp.write("n.csv", text)).values == values)
+    }
+
+    @Test(arguments: [
+        ("timestamp,value\n2024-01-01 00:00,\"1,5\"\n", ":2: column value: '1,5' is not a number written with a decimal point and commas between thousands (1,234.5), as a file separated by commas or tabs writes them"),
+        ("timestamp,value\n2024-01-01 00:00,\"1,2345\"\n", ":2: column value: '1,2345' is not a number written with a decimal point"),
+        ("timestamp,value\n2024-01-01 00:00,\"1,234,5\"\n", ":2: column value: '1,234,5' is not a number"),
+        ("Zeit;Wert\n01.01.2024 00:00;5,5\n01.01.2024 01:00;1.5\n", ":3: column wert: '1.5' is not a number written with a decimal comma and dots between thousands (1.234,5), as a file separated by semicolons writes them"),
+    ])
+    func badWrittenNumbers(_ text: String, _ message: String) throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("b.csv", text)
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-03,1\n2024-01-04,2\n2024-01-01,3\n",
@@ -209,8 +283,8 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
-        ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
-        ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
+        ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
+        ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
         ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.
         ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",
@@ -224,4 +298,13 @@ struct SeriesFileTests {
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
         #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
     }
+}
+
+/// `format` applied to `micros` (UTC) by C's strftime, as a spreadsheet would write the time.
+private func strftime(_ format: String, _ micros: Int64) -> String {
+    var t = time_t(micros / 1_000_000), tm = tm()
+    gmtime_r(&t, &tm)
+    var buffer = [CChar](repeating: 0, count: 64)
+    let n = Glibc.strftime(&buffer, buffer.count, format, &tm)
+    return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -39,7 +39,7 @@ final class CSVReader {
     private var checkedBOM = false
     /// The field delimiter: a comma, or a tab or semicolon when the header has no comma
     /// outside quotes but one of those (``header(expected:)`` decides).
-    private var delimiter: UInt8 = 44
+    private(set) var delimiter: UInt8 = 44
 
     init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path

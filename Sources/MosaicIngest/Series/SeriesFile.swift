@@ -121,10 +121,21 @@ public enum SeriesFile {
         // other ids met (at most a few, for the message).
         var chosen = id, others: [String] = []
         var times: [Int64] = [], values: [Double] = [], lines: [Int] = []
+        // Points whose timestamp or value the column's other points must help read: dates with
+        // slashes or dots (is 01/08 in August or January?) and numbers with separators (is
+        // 1,234 a thousand or one?). They are read when the column has been (`resolveWritten`).
+        var writtenDates: [(index: Int, date: WrittenDate)] = []
+        var writtenNumbers: [(index: Int, text: [UInt8])] = [], dotted: [(index: Int, text: [UInt8])] = []
+        let semicolons = reader.delimiter == UInt8(ascii: ";")
         func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, line: Int) throws(IngestError) {
-            guard let ts = time(tb) else {
+            var ts = time(tb)
+            if ts == nil, let date = WrittenDate.parse(tb) {
+                writtenDates.append((times.count, date))
+                ts = 0
+            }
+            guard let ts else {
                 throw .row(file: path, line: line, column: tName,
-                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (ISO 8601, or unix seconds or milliseconds)" + guessNote)
+                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (\(timestampForms))" + guessNote)
             }
             if vb.count == 0 && gaps == .missing {
                 times.append(ts)
@@ -132,13 +143,51 @@ public enum SeriesFile {
                 lines.append(line)
                 return
             }
-            guard let v = ByteParsing.double(vb) else {
+            var value = ByteParsing.double(vb)
+            if value == nil, vb.contains(UInt8(ascii: ",")) {
+                writtenNumbers.append((times.count, Array(vb)))
+                value = .nan
+            } else if value != nil, semicolons, vb.contains(UInt8(ascii: ".")) {
+                dotted.append((times.count, Array(vb)))
+            }
+            guard let value else {
                 let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
                 throw .row(file: path, line: line, column: vName, reason: what + guessNote)
             }
             times.append(ts)
-            values.append(v)
+            values.append(value)
             lines.append(line)
+        }
+        func resolveWritten() throws(IngestError) {
+            if !writtenDates.isEmpty {
+                let order: WrittenDate.Order
+                switch WrittenDate.order(of: writtenDates) {
+                case .success(let o): order = o
+                case .failure(let c):
+                    throw .row(file: path, line: lines[c.dayFirst], column: tName,
+                               reason: "puts the day first (its first number is over 12), but line \(lines[c.monthFirst]) puts the month first (its second is); a column's dates must be written one way")
+                }
+                for (k, date) in writtenDates {
+                    guard let t = date.micros(order) else {
+                        throw .row(file: path, line: lines[k], column: tName,
+                                   reason: "is not a date written \(order.rawValue), as the column's other dates are")
+                    }
+                    times[k] = t
+                }
+            }
+            guard !writtenNumbers.isEmpty else { return }
+            let style = NumberStyle(delimiter: reader.delimiter)
+            func reread(_ k: Int, _ text: [UInt8]) throws(IngestError) {
+                guard let v = text.withUnsafeBytes({ style.parse($0) }) else {
+                    throw .row(file: path, line: lines[k], column: vName,
+                               reason: "'\(String(decoding: text, as: UTF8.self))' is not a number written with \(style.name)" + guessNote)
+                }
+                values[k] = v
+            }
+            for (k, text) in writtenNumbers { try reread(k, text) }
+            if style == .decimalComma {
+                for (k, text) in dotted { try reread(k, text) }
+            }
         }
         if headerless {
             let t = Array(firstLine[0].utf8), v = Array(firstLine[1].utf8)
@@ -165,6 +214,7 @@ public enum SeriesFile {
             }
             try take(reader.field(ct), reader.field(cv), line: line)
         }
+        try resolveWritten()
         if let id, times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
         }
@@ -289,6 +339,9 @@ public enum SeriesFile {
         return (outTimes, outValues, outLines)
     }
 
+    /// The timestamps a series file may hold, for messages.
+    static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds"
+
     /// A series timestamp: ISO 8601 or unix seconds or milliseconds, in µs.
     static func time(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parse(b) ?? unixTime(b) }
 
@@ -297,7 +350,7 @@ public enum SeriesFile {
         var (t, v) = (time, value)
         return t.withUTF8 { tb in
             let tb = UnsafeRawBufferPointer(tb)
-            return Self.time(tb) != nil && v.withUTF8 { ByteParsing.double(UnsafeRawBufferPointer($0)) != nil }
+            return (Self.time(tb) != nil || WrittenDate.parse(tb) != nil) && v.withUTF8 { ByteParsing.double(UnsafeRawBufferPointer($0)) != nil }
         }
     }
 

@@ -1,0 +1,206 @@
+import MosaicCore
+
+/// A date and time as spreadsheets, dashboards and locales write them, with slashes, dots or
+/// dashes: `2021/08/01 07:00`, `8/1/2021 7:00 AM` and `8/1/21 7:00` (month first, as in the US),
+/// `01/08/2021 07:00`, `01.08.2021 07:00` and `01-08-2021 07:00` (day first, as in most of
+/// Europe). The time is optional: `H:MM`, `H:MM:SS`, a fraction and `AM`/`PM`. A two-digit year
+/// is 1969–2068, as POSIX and pandas read it. There is no zone: UTC, as in an ISO 8601 time
+/// without an offset.
+///
+/// Whether `01/08/2021` is the first of August or the eighth of January is not one field's to
+/// say but its column's (``order(of:)``).
+struct WrittenDate: Equatable {
+    /// The date's fields as written: the year, and the other two in their order (`first` and
+    /// `second`; month and day when ``yearFirst``).
+    var first: Int, second: Int, year: Int
+    var yearFirst: Bool
+    /// The time of day, µs.
+    var timeOfDay: Int64
+
+    /// The order of day and month in a date written year last.
+    enum Order: String {
+        case monthFirst = "month first"
+        case dayFirst = "day first"
+    }
+
+    /// The date in µs since the epoch when its fields are one (nil for a 13th month or a 31st
+    /// of June).
+    func micros(_ order: Order) -> Int64? {
+        let (month, day) = yearFirst || order == .monthFirst ? (first, second) : (second, first)
+        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysInMonth(year, month) else { return nil }
+        return Int64(Timestamp.daysFromCivil(year: year, month: month, day: day)) * Timestamp.microsPerDay + timeOfDay
+    }
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> WrittenDate? {
+        var i = 0
+        func number(most: Int) -> (value: Int, digits: Int)? {
+            var v = 0, n = 0
+            while i < b.count, n < most, b[i] >= 48, b[i] <= 57 { v = v * 10 + Int(b[i] - 48); n += 1; i += 1 }
+            return n == 0 ? nil : (v, n)
+        }
+        guard let p = number(most: 4), i < b.count else { return nil }
+        let separator = b[i]
+        guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") || separator == UInt8(ascii: "-") else { return nil }
+        i += 1
+        guard let q = number(most: 2), i < b.count, b[i] == separator else { return nil }
+        i += 1
+        guard let r = number(most: 4) else { return nil }
+        var date: WrittenDate
+        if p.digits == 4 {
+            // Year first: 2021/08/01. (2021-08-01 is ISO 8601's, read before this.)
+            guard r.digits <= 2 else { return nil }
+            date = WrittenDate(first: q.value, second: r.value, year: p.value, yearFirst: true, timeOfDay: 0)
+        } else {
+            guard p.digits <= 2, r.digits == 4 || r.digits == 2 else { return nil }
+            let year = r.digits == 4 ? r.value : r.value + (r.value < 69 ? 2000 : 1900)
+            date = WrittenDate(first: p.value, second: q.value, year: year, yearFirst: false, timeOfDay: 0)
+        }
+        if i == b.count { return date }
+        guard b[i] == UInt8(ascii: " ") || b[i] == UInt8(ascii: "T") else { return nil }
+        while i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
+        if i < b.count, b[i] == UInt8(ascii: "T") { i += 1 }
+        guard let hour = number(most: 2), i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        guard let minute = number(most: 2), minute.digits == 2, minute.value < 60 else { return nil }
+        var second = 0, fraction: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ":") {
+            i += 1
+            guard let s = number(most: 2), s.digits == 2, s.value < 61 else { return nil }
+            second = s.value
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                var places = 0
+                let start = i
+                while i < b.count, b[i] >= 48, b[i] <= 57 {
+                    if places < 6 { fraction = fraction * 10 + Int64(b[i] - 48); places += 1 }
+                    i += 1
+                }
+                guard i > start else { return nil }
+                while places < 6 { fraction *= 10; places += 1 }
+            }
+        }
+        var h = hour.value
+        while i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
+        if i + 2 == b.count, b[i + 1] | 0x20 == UInt8(ascii: "m") {
+            // 12-hour clock: 12 AM is midnight, 12 PM noon.
+            let pm: Bool
+            switch b[i] | 0x20 {
+            case UInt8(ascii: "a"): pm = false
+            case UInt8(ascii: "p"): pm = true
+            default: return nil
+            }
+            guard (1...12).contains(h) else { return nil }
+            h = h % 12 + (pm ? 12 : 0)
+            i += 2
+        }
+        guard i == b.count, h < 24 else { return nil }
+        date.timeOfDay = (Int64(h * 3600 + minute.value * 60 + second)) * Timestamp.microsPerSecond + fraction
+        return date
+    }
+
+    /// Which order a column of dates is written in, or why none: a first field over 12 says day
+    /// first, a second field over 12 month first. A column that says neither (every field 12 or
+    /// under: a series of less than two weeks, or one of the first twelve days of months) takes
+    /// the order under which its times run one way (up or down) and span the least time, so that
+    /// `01/02 … 01/12` in hourly steps are the 2nd to the 12th of January, not twelve months.
+    /// The indices are the dates' places in the column, for the message's line.
+    static func order(of dates: [(index: Int, date: WrittenDate)])
+        -> Result<Order, OrderConflict> {
+        var dayFirst: Int?, monthFirst: Int?
+        for (k, d) in dates.enumerated() where !d.date.yearFirst {
+            if dayFirst == nil, d.date.first > 12 { dayFirst = k }
+            if monthFirst == nil, d.date.second > 12 { monthFirst = k }
+        }
+        switch (dayFirst, monthFirst) {
+        case let (d?, m?): return .failure(OrderConflict(dayFirst: dates[d].index, monthFirst: dates[m].index))
+        case (_?, nil): return .success(.dayFirst)
+        case (nil, _?): return .success(.monthFirst)
+        case (nil, nil): break
+        }
+        func span(_ order: Order) -> Int64? {
+            var times: [Int64] = []
+            times.reserveCapacity(dates.count)
+            for d in dates {
+                guard let t = d.date.micros(order) else { return nil }
+                times.append(t)
+            }
+            guard let first = times.first, let last = times.last else { return 0 }
+            let up = last >= first
+            for (a, b) in zip(times, times.dropFirst()) where up ? b < a : b > a { return nil }
+            return abs(last - first)
+        }
+        switch (span(.monthFirst), span(.dayFirst)) {
+        case let (m?, d?): return .success(d < m ? .dayFirst : .monthFirst)
+        case (_?, nil): return .success(.monthFirst)
+        case (nil, _?): return .success(.dayFirst)
+        case (nil, nil): return .success(.monthFirst)
+        }
+    }
+
+    /// A column whose dates say both orders: the places of one with a first field over 12 and one
+    /// with a second field over 12.
+    struct OrderConflict: Error { var dayFirst: Int, monthFirst: Int }
+}
+
+/// How a column writes its numbers when they are not plain (`1234.5`): with thousands
+/// separators (`"1,234.5"`, which a comma-separated file must quote) or with a decimal comma
+/// (`1.234,5` or `1234,5`, as spreadsheets write them in most of Europe, in files separated by
+/// semicolons). One style holds for a whole column, and the file's delimiter says which, as it
+/// does in the spreadsheets that write them: a semicolon file uses decimal commas (so a dot
+/// there separates thousands), any other file decimal points (so a comma separates thousands).
+enum NumberStyle {
+    case thousandsCommas
+    case decimalComma
+
+    init(delimiter: UInt8) {
+        self = delimiter == UInt8(ascii: ";") ? .decimalComma : .thousandsCommas
+    }
+
+    /// The style's name in a message.
+    var name: String {
+        switch self {
+        case .thousandsCommas: "a decimal point and commas between thousands (1,234.5), as a file separated by commas or tabs writes them"
+        case .decimalComma: "a decimal comma and dots between thousands (1.234,5), as a file separated by semicolons writes them"
+        }
+    }
+
+    /// Whether a plain number (one `ByteParsing.double` reads) means something else in this
+    /// style: `1.234` in a decimal-comma column is 1234.
+    func rereads(_ b: UnsafeRawBufferPointer) -> Bool {
+        self == .decimalComma && b.contains(UInt8(ascii: "."))
+    }
+
+    /// The number `b` writes in this style, or nil: an optional sign, then digits in groups of
+    /// three between the thousands separators (or none), then the decimal mark and digits.
+    func parse(_ b: UnsafeRawBufferPointer) -> Double? {
+        let (group, mark) = self == .thousandsCommas ? (UInt8(ascii: ","), UInt8(ascii: "."))
+                                                     : (UInt8(ascii: "."), UInt8(ascii: ","))
+        var plain: [UInt8] = []
+        plain.reserveCapacity(b.count)
+        var i = 0
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { plain.append(b[i]); i += 1 }
+        // `run`: the digits since the last separator; the first group has 1–3, every later one 3.
+        var run = 0, groups = 0, sawMark = false, fractionDigits = 0
+        func groupsClose() -> Bool { run >= 1 && (groups == 0 || run == 3) }
+        while i < b.count {
+            let c = b[i]
+            if c >= 48 && c <= 57 {
+                plain.append(c)
+                if sawMark { fractionDigits += 1 } else { run += 1 }
+            } else if c == group && !sawMark {
+                guard run >= 1, run <= 3, groups == 0 || run == 3 else { return nil }
+                groups += 1
+                run = 0
+            } else if c == mark && !sawMark {
+                guard groupsClose() else { return nil }
+                sawMark = true
+                plain.append(UInt8(ascii: "."))
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard sawMark ? fractionDigits > 0 : groupsClose() else { return nil }
+        return plain.withUnsafeBytes { ByteParsing.double($0) }
+    }
+}
