@@ -239,6 +239,27 @@ struct SeriesFileTests {
         }
     }
 
+    /// Dates without separators: Google Analytics' "date + hour", ISO 8601's basic format.
+    @Test func compactDates() throws {
+        let tmp = TemporaryDirectory()
+        let s = try SeriesFile.read(path: tmp.write("ga.csv", "Date + hour (YYYYMMDDHH),Sessions\n2021080122,5\n2021080123,6\n2021080200,7\n"))
+        #expect(s.start == Timestamp.parse("2021-08-01T22:00:00Z") && s.interval == 3_600_000_000 && s.values == [5, 6, 7])
+        func time(_ text: String) -> Int64? {
+            var t = text
+            return t.withUTF8 { SeriesFile.time(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(time("20210801") == Timestamp.parse("2021-08-01T00:00:00Z"))
+        #expect(time("202108010730") == Timestamp.parse("2021-08-01T07:30:00Z"))
+        #expect(time("20210801073015") == Timestamp.parse("2021-08-01T07:30:15Z"))
+        #expect(time("20210801T0730") == Timestamp.parse("2021-08-01T07:30:00Z"))
+        #expect(time("20210801T073015Z") == Timestamp.parse("2021-08-01T07:30:15Z"))
+        // Unix seconds and milliseconds keep their meaning; impossible dates are not dates.
+        #expect(time("1627801200") == Timestamp.parse("2021-08-01T07:00:00Z"))
+        #expect(time("1627801200000") == Timestamp.parse("2021-08-01T07:00:00Z"))
+        #expect(time("2021083207") == Timestamp.parse("2034-01-17T04:00:07Z"))  // no 32 August: unix seconds
+        #expect(time("20211301") == nil && time("20210801Z") == nil && time("20210801T") == nil)
+    }
+
     /// Twelve o'clock on the 12-hour clock: 12 AM is midnight and 12 PM noon.
     @Test func twelveHourClock() {
         func hour(_ text: String) -> Int64? {
@@ -283,8 +304,8 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
-        ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
-        ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
+        ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
+        ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
         ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.
         ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",

@@ -340,10 +340,11 @@ public enum SeriesFile {
     }
 
     /// The timestamps a series file may hold, for messages.
-    static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00 or 01.08.2021 07:00, or unix seconds or milliseconds"
+    static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds"
 
-    /// A series timestamp: ISO 8601 or unix seconds or milliseconds, in µs.
-    static func time(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parse(b) ?? unixTime(b) }
+    /// A series timestamp: ISO 8601 (also its basic format, `20210801T0700`, and the compact
+    /// dates of ``WrittenDate/compact(_:)``) or unix seconds or milliseconds, in µs.
+    static func time(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parse(b) ?? WrittenDate.compact(b) ?? unixTime(b) }
 
     /// Whether a header's two fields are a point (a timestamp and a number): a file without a header.
     static func isPoint(_ time: String, _ value: String) -> Bool {

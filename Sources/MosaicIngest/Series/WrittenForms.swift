@@ -98,6 +98,41 @@ struct WrittenDate: Equatable {
         return date
     }
 
+    /// A date written without separators, as analytics exports and ISO 8601's basic format
+    /// write it: `20210801`, `2021080107` (Google Analytics' "date + hour"), `202108010700`,
+    /// `20210801070000`, or `20210801T0700`, `20210801T070000Z`; in µs, UTC. A ten- or
+    /// twelve-digit one must start with `20`: as unix seconds or milliseconds it would be after
+    /// May 2033 or before September 2001, which monitoring tools do not write.
+    static func compact(_ b: UnsafeRawBufferPointer) -> Int64? {
+        guard b.count >= 8, b.count <= 16 else { return nil }
+        var digits: [Int] = [], t = false
+        for (k, c) in b.enumerated() {
+            if c >= 48 && c <= 57 {
+                digits.append(Int(c - 48))
+            } else if c | 0x20 == UInt8(ascii: "t"), digits.count == 8, !t {
+                t = true
+            } else if c | 0x20 == UInt8(ascii: "z"), k == b.count - 1, t {
+                break
+            } else {
+                return nil
+            }
+        }
+        switch (digits.count, t) {
+        case (8, false), (10, true), (12, true), (14, _): break
+        case (10, false), (12, false): guard digits[0] == 2 && digits[1] == 0 else { return nil }
+        default: return nil
+        }
+        func number(_ at: Int, _ n: Int) -> Int { digits[at..<(at + n)].reduce(0) { $0 * 10 + $1 } }
+        let year = number(0, 4), month = number(4, 2), day = number(6, 2)
+        let hour = digits.count >= 10 ? number(8, 2) : 0
+        let minute = digits.count >= 12 ? number(10, 2) : 0
+        let second = digits.count == 14 ? number(12, 2) : 0
+        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysInMonth(year, month),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        return Int64(Timestamp.daysFromCivil(year: year, month: month, day: day)) * Timestamp.microsPerDay
+            + Int64(hour * 3600 + minute * 60 + second) * Timestamp.microsPerSecond
+    }
+
     /// Which order a column of dates is written in, or why none: a first field over 12 says day
     /// first, a second field over 12 month first. A column that says neither (every field 12 or
     /// under: a series of less than two weeks, or one of the first twelve days of months) takes
