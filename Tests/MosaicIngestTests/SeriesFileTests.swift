@@ -260,6 +260,18 @@ struct SeriesFileTests {
         #expect(time("20211301") == nil && time("20210801Z") == nil && time("20210801T") == nil)
     }
 
+    /// A date and an hour in two columns, as analytics tools export them.
+    @Test func dateAndHourColumns() throws {
+        let tmp = TemporaryDirectory()
+        let s = try SeriesFile.read(path: tmp.write("dh.csv", "Date,Hour,Sessions\n20210801,22,5\n20210801,23,6\n20210802,0,7\n"))
+        #expect(s.start == Timestamp.parse("2021-08-01T22:00:00Z") && s.interval == 3_600_000_000 && s.values == [5, 6, 7])
+        let us = try SeriesFile.read(path: tmp.write("us.csv", "day,hour,value,host\n08/01/2021,22,5,a\n08/01/2021,23,6,a\n08/02/2021,00,7,a\n"))
+        #expect(us == s)
+        let p = tmp.write("bad.csv", "date,hour,n\n2021-08-01,23,1\n2021-08-02,24,2\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(e?.description == "\(p):3: column hour: '24' is not an hour (0 to 23)")
+    }
+
     /// Twelve o'clock on the 12-hour clock: 12 AM is midnight and 12 PM noon.
     @Test func twelveHourClock() {
         func hour(_ text: String) -> Int64? {

@@ -92,6 +92,13 @@ public enum SeriesFile {
         // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
         // a name) are the time and the value, in that order, and a first line that is a point
         // itself (a file without a header) is the first point.
+        // A date and an hour in two columns (`date,hour,sessions`, as analytics tools export
+        // them): the time is the date plus the hour, and of three columns the third is the value.
+        var hourColumn: Int?
+        if ct == nil, let h = header.firstIndex(of: "hour"), let d = header.firstIndex(where: { $0 == "date" || $0 == "day" }) {
+            (ct, hourColumn) = (d, h)
+            if cv == nil && header.count == 3 { cv = 3 - d - h }
+        }
         var guessNote = ""
         var headerless = false
         if header.count == 2 && (ct == nil || cv == nil) {
@@ -127,9 +134,18 @@ public enum SeriesFile {
         var writtenDates: [(index: Int, date: WrittenDate)] = []
         var writtenNumbers: [(index: Int, text: [UInt8])] = [], dotted: [(index: Int, text: [UInt8])] = []
         let semicolons = reader.delimiter == UInt8(ascii: ";")
-        func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, line: Int) throws(IngestError) {
-            var ts = time(tb)
-            if ts == nil, let date = WrittenDate.parse(tb) {
+        func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, hour hb: UnsafeRawBufferPointer? = nil,
+                  line: Int) throws(IngestError) {
+            var hour: Int64 = 0
+            if let hb, let hourColumn {
+                guard let h = ByteParsing.int(hb), (0...23).contains(h) else {
+                    throw .row(file: path, line: line, column: header[hourColumn], reason: "'\(ByteParsing.excerpt(hb))' is not an hour (0 to 23)")
+                }
+                hour = Int64(h) * 3_600_000_000
+            }
+            var ts = time(tb).map { $0 + hour }
+            if ts == nil, var date = WrittenDate.parse(tb) {
+                date.timeOfDay += hour
                 writtenDates.append((times.count, date))
                 ts = 0
             }
@@ -212,7 +228,7 @@ public enum SeriesFile {
                     continue
                 }
             }
-            try take(reader.field(ct), reader.field(cv), line: line)
+            try take(reader.field(ct), reader.field(cv), hour: hourColumn.map { reader.field($0) }, line: line)
         }
         try resolveWritten()
         if let id, times.isEmpty {
