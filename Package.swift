@@ -56,6 +56,12 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        /// zlib (`zlib.h`), linked as `libz`: gzip-compressed input files.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // MARK: - Pipeline stages
 
@@ -101,7 +107,7 @@ let package = Package(
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
             name: "MosaicIngest",
-            dependencies: ["MosaicCore", "MosaicStore"],
+            dependencies: ["MosaicCore", "MosaicStore", "CZlib"],
             swiftSettings: fuzzFlags
         ),
         /// The online routing service (`mosaic serve`): HTTP API over MosaicRouting's Router with hot
@@ -288,7 +294,7 @@ if fuzzing {
 /// (never in the dependencies): they then lock with `TSanMutex`, which ThreadSanitizer can see,
 /// instead of Synchronization's `Mutex`, which it cannot on Linux (see Sources/MosaicCore/TSanMutex.swift).
 if ProcessInfo.processInfo.environment["MOSAIC_TSAN"] == "1" {
-    for target in package.targets where !["CLapack", "CSQLite"].contains(target.name) {
+    for target in package.targets where !["CLapack", "CSQLite", "CZlib"].contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [.define("MOSAIC_TSAN")]
     }
 }

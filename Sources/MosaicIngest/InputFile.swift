@@ -1,7 +1,77 @@
+import CZlib
 import Foundation
 
-/// Checks on an input file before it is opened for reading.
-enum InputFile {
+#if canImport(Glibc)
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+private let systemRead = Darwin.read
+#endif
+
+/// A file the streaming readers (``CSVReader``, ``LineReader``) read: plain, or gzip-compressed
+/// (its first two bytes are gzip's magic, 1f 8b, whatever its name), which reads decompressed,
+/// so that a rotated log (`access.log.gz`) or a compressed export reads without a `gunzip`
+/// first. A damaged or cut-off gzip stream is an error naming the file.
+final class InputFile {
+    let path: String
+    private let fd: Int32
+    /// zlib's stream over `fd` when the file is gzip-compressed (it then owns `fd`).
+    private let gz: gzFile?
+
+    init(path: String) throws(IngestError) {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        var magic: (UInt8, UInt8) = (0, 0)
+        let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+        guard got == 2, magic == (0x1F, 0x8B) else {
+            gz = nil
+            return
+        }
+        guard let stream = gzdopen(fd, "rb") else {
+            close(fd)
+            throw .file(path: path, reason: "cannot open the gzip stream")
+        }
+        gzbuffer(stream, 1 << 17)
+        gz = stream
+    }
+
+    deinit {
+        if let gz { gzclose(gz) } else { close(fd) }
+    }
+
+    /// Whether the file is gzip-compressed.
+    var isCompressed: Bool { gz != nil }
+
+    /// Reads at most `count` bytes to `into`; 0 at the end of the file.
+    func read(into: UnsafeMutableRawPointer, count: Int) throws(IngestError) -> Int {
+        if let gz {
+            let got = gzread(gz, into, UInt32(min(count, Int(Int32.max))))
+            // zlib returns what it has of a stream that stops short, and only then the error:
+            // a cut-off file must not read as a shorter whole one.
+            var code: Int32 = 0
+            if got <= 0, let message = gzerror(gz, &code), code != Z_OK {
+                // zlib names the stream `<fd:N>`; the error names the file.
+                var text = String(cString: message)
+                if text.hasPrefix("<fd:"), let colon = text.firstRange(of: ": ") { text = String(text[colon.upperBound...]) }
+                throw .file(path: path, reason: "the gzip stream is damaged: \(text)")
+            }
+            return Int(max(got, 0))
+        }
+        while true {
+            let got = systemRead(fd, into, count)
+            if got >= 0 { return got }
+            if errno != EINTR { throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    /// How far into the file, in its own (compressed, when it is) bytes, the reading has come:
+    /// for progress against the file's size. `decompressed` is the plain bytes consumed.
+    func progress(decompressed: Int64) -> Int64 {
+        guard let gz else { return decompressed }
+        return Int64(gzoffset(gz))
+    }
+
     /// The size in bytes of the file at `path`, which must exist, be a file and not be empty.
     ///
     /// - Parameter expected: what an empty file should have held, for its error

@@ -19,7 +19,7 @@ final class CSVReader {
     let maxFieldBytes: Int
     let maxRecordBytes: Int
     let path: String
-    private let fd: Int32
+    private let file: InputFile
     private var buffer: UnsafeMutableRawBufferPointer
     @exclusivity(unchecked) private var start = 0      // first unconsumed byte
     @exclusivity(unchecked) private var end = 0        // one past the last valid byte
@@ -45,18 +45,16 @@ final class CSVReader {
         self.path = path
         self.maxFieldBytes = maxFieldBytes
         self.maxRecordBytes = maxRecordBytes
-        fd = try openForReading(path)
+        file = try InputFile(path: path)
         buffer = .allocate(byteCount: max(CSVReader.blockSize, maxRecordBytes) * 2, alignment: 16)
         fields.reserveCapacity(32)
     }
 
     deinit {
-        close(fd)
         buffer.deallocate()
     }
 
-    /// Bytes of the file consumed so far.
-    var position: Int64 { bytesBefore + Int64(start) }
+    var position: Int64 { file.progress(decompressed: bytesBefore + Int64(start)) }
 
     /// The bytes of field `i` of the current record.
     @inline(__always)
@@ -124,7 +122,7 @@ final class CSVReader {
     }
 
     private func fill() throws(IngestError) {
-        try refill(buffer, from: fd, path: path, readSize: CSVReader.blockSize, enough: CSVReader.blockSize,
+        try refill(buffer, from: file, readSize: CSVReader.blockSize, enough: CSVReader.blockSize,
                    start: &start, end: &end, eof: &eof, bytesBefore: &bytesBefore)
         if !checkedBOM && end >= 2 {
             checkedBOM = true

@@ -4,18 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Opens `path` read-only; the error names the file and the system's reason.
-func openForReading(_ path: String) throws(IngestError) -> Int32 {
-    let fd = open(path, O_RDONLY)
-    if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
-    return fd
-}
-
 /// The refill step of the streaming readers (``CSVReader``, ``LineReader``): moves the unread
 /// bytes `start..<end` of `buffer` to its front (counting the consumed ones in `bytesBefore`),
-/// then reads `fd` after them, at most `readSize` bytes a call, until the buffer is full, the
+/// then reads `file` after them, at most `readSize` bytes a call, until the buffer is full, the
 /// file ends (`eof`) or at least `enough` bytes are unread.
-func refill(_ buffer: UnsafeMutableRawBufferPointer, from fd: Int32, path: String, readSize: Int, enough: Int,
+func refill(_ buffer: UnsafeMutableRawBufferPointer, from file: InputFile, readSize: Int, enough: Int,
             start: inout Int, end: inout Int, eof: inout Bool, bytesBefore: inout Int64) throws(IngestError) {
     if start > 0 {
         let n = end - start
@@ -25,11 +18,7 @@ func refill(_ buffer: UnsafeMutableRawBufferPointer, from fd: Int32, path: Strin
         start = 0
     }
     while end < buffer.count && !eof {
-        let got = read(fd, buffer.baseAddress! + end, min(readSize, buffer.count - end))
-        if got < 0 {
-            if errno == EINTR { continue }
-            throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
-        }
+        let got = try file.read(into: buffer.baseAddress! + end, count: min(readSize, buffer.count - end))
         if got == 0 { eof = true; break }
         end += got
         if end - start >= enough { break }

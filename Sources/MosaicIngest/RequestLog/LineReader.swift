@@ -8,7 +8,7 @@ import Darwin
 final class LineReader {
     let path: String
     let maxLineBytes: Int
-    private let fd: Int32
+    private let file: InputFile
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0, end = 0
     private var eof = false
@@ -20,19 +20,20 @@ final class LineReader {
     init(path: String, maxLineBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path
         self.maxLineBytes = maxLineBytes
-        fd = try openForReading(path)
+        file = try InputFile(path: path)
         buffer = .allocate(byteCount: maxLineBytes * 2, alignment: 16)
     }
 
     deinit {
-        close(fd)
         buffer.deallocate()
     }
 
-    var position: Int64 { bytesBefore + Int64(start) }
+    /// Bytes of the file consumed so far (of a gzip file, its compressed bytes), for progress
+    /// against its size.
+    var position: Int64 { file.progress(decompressed: bytesBefore + Int64(start)) }
 
     private func fill() throws(IngestError) {
-        try refill(buffer, from: fd, path: path, readSize: buffer.count, enough: maxLineBytes,
+        try refill(buffer, from: file, readSize: buffer.count, enough: maxLineBytes,
                    start: &start, end: &end, eof: &eof, bytesBefore: &bytesBefore)
     }
 

@@ -29,8 +29,9 @@ public enum RequestLogFormat: String, Sendable, CaseIterable, Codable {
         if header.starts(with: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"]) { return .azureTrace }
         if header.first == "Timestamp" && header.contains("Request tokens") && header.contains("Model") { return .burstgpt }
         if header.contains("timestamp") && header.contains("provider") { return .csv }
-        if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") { return .jsonl }
-        if path.hasSuffix(".csv") || path.hasSuffix(".tsv") { return .csv }
+        let name = path.hasSuffix(".gz") ? String(path.dropLast(3)) : path
+        if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") { return .jsonl }
+        if name.hasSuffix(".csv") || name.hasSuffix(".tsv") { return .csv }
         return nil
     }
 }
