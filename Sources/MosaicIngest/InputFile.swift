@@ -72,6 +72,38 @@ final class InputFile {
         return Int64(gzoffset(gz))
     }
 
+    /// The whole (decompressed) file, or an error when it holds more than `most` bytes.
+    func readAll(most: Int) throws(IngestError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let got = try read(into: chunk.baseAddress!, count: chunk.count)
+            if got == 0 { return bytes }
+            guard bytes.count + got <= most else {
+                throw .file(path: path, reason: "the file holds more than \(most >> 20) MiB, more than is read whole")
+            }
+            bytes.append(contentsOf: chunk[..<got])
+        }
+    }
+
+    /// Whether the file's text (decompressed) starts, after a byte-order mark and white space,
+    /// with `[` or `{`: a JSON document or JSON Lines.
+    static func startsLikeJSON(_ path: String) throws(IngestError) -> Bool {
+        let file = try InputFile(path: path)
+        let head = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { head.deallocate() }
+        var n = 0
+        while n < head.count {
+            let got = try file.read(into: head.baseAddress! + n, count: head.count - n)
+            if got == 0 { break }
+            n += got
+        }
+        var i = n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0
+        while i < n, [9, 10, 13, 32].contains(head[i]) { i += 1 }
+        return i < n && (head[i] == UInt8(ascii: "[") || head[i] == UInt8(ascii: "{"))
+    }
+
     /// The size in bytes of the file at `path`, which must exist, be a file and not be empty.
     ///
     /// - Parameter expected: what an empty file should have held, for its error

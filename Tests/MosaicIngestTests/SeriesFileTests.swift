@@ -308,11 +308,56 @@ struct SeriesFileTests {
         #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
     }
 
+    /// Every JSON shape reads as the same series as the CSV file (missing values as null), and
+    /// JSON Lines too, also gzip-compressed.
+    @Test(arguments: [
+        // pandas' to_json(orient="records"): milliseconds since the epoch.
+        "[{\"timestamp\":1704067200000,\"value\":1.5},{\"timestamp\":1704070800000,\"value\":null},{\"timestamp\":1704078000000,\"value\":4},{\"timestamp\":1704081600000,\"value\":5}]",
+        "  [\n  {\"ds\": \"2024-01-01T00:00:00Z\", \"host\": \"a\", \"y\": \"1.5\"},\n  {\"ds\": \"2024-01-01T01:00:00Z\", \"host\": \"a\", \"y\": null},\n  {\"ds\": \"2024-01-01T03:00:00Z\", \"host\": \"a\", \"y\": 4},\n  {\"ds\": \"2024-01-01T04:00:00Z\", \"host\": \"a\", \"y\": 5}\n]\n",
+        "{\"time\": \"2024-01-01 00:00\", \"requests\": 1.5}\n{\"time\": \"2024-01-01 01:00\", \"requests\": null}\n\n{\"time\": \"2024-01-01 03:00\", \"requests\": 4}\n{\"time\": \"2024-01-01 04:00\", \"requests\": 5}",
+        "[[1704067200, 1.5], [1704070800, null], [1704078000, 4], [1704081600, 5]]",
+        // A pandas Series' and DataFrame's to_json().
+        "{\"1704067200000\":1.5,\"1704070800000\":null,\"1704078000000\":4.0,\"1704081600000\":5.0}",
+        "{\"value\":{\"1704067200000\":1.5,\"1704070800000\":null,\"1704078000000\":4.0,\"1704081600000\":5.0},\"other\":{\"1704067200000\":7}}",
+        // Prometheus's answer to /api/v1/query_range (a missing point is absent).
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"job\":\"web\"},\"values\":[[1704067200,\"1.5\"],[1704078000,\"4\"],[1704081600,\"5\"]]}]}}",
+    ])
+    func jsonSeriesReadAsTheCSV(_ text: String) throws {
+        let tmp = TemporaryDirectory()
+        let csv = try SeriesFile.read(path: tmp.write("s.csv", "timestamp,value\n2024-01-01T00:00:00Z,1.5\n2024-01-01T01:00:00Z,\n2024-01-01T03:00:00Z,4\n2024-01-01T04:00:00Z,5\n"), gaps: .missing)
+        let path = tmp.write("s.json", text)
+        let json = try SeriesFile.read(path: path, gaps: .missing)
+        #expect(json.start == csv.start && json.interval == csv.interval && json.filled == csv.filled)
+        #expect(zip(json.values, csv.values).allSatisfy { $0.isNaN ? $1.isNaN : $0 == $1 } && json.values.count == 5, "\(json.values)")
+        let gz = try InputFileTests.gzip([path], to: "s.json.gz", in: tmp)
+        #expect(try SeriesFile.read(path: gz, gaps: .missing).values.count == 5)
+    }
+
+    @Test(arguments: [
+        ("[{\"timestamp\": 1704067200, \"value\": 1}, {\"timestamp\": \"x\", \"value\": 2}]", ": record 2, key 'timestamp': 'x' is not a timestamp"),
+        ("[{\"timestamp\": 1704067200, \"value\": 1}, {\"timestamp\": 1704070800, \"value\": [2]}]", ": record 2, key 'value': an array is not a time or a value"),
+        ("[{\"a\": 1, \"b\": 2, \"c\": 3}]", ": the keys must name a timestamp and a value key (timestamp or ds, value or y; found: a, b, c); name yours with --time-column and --value-column"),
+        ("{\"t\": 1, \"v\": 2}\n{\"t\": 2, \"v\": }\n", ":2: column 15: unexpected character '}'"),
+        ("{\"t\": 1, \"v\": 2}\n[1, 2]\n", ":2: is an array, not an object like the first line's"),
+        ("[1, 2", ": line 1, column 6: "),
+        ("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 4\",\"data\":null}", ": Prometheus answered with an error: parse error at char 4"),
+        ("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}", ": a Prometheus vector result is not a series; save the answer of a range query (/api/v1/query_range)"),
+        ("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"pod\":\"a\"},\"values\":[]},{\"metric\":{\"pod\":\"b\"},\"values\":[]}]}}",
+         ": the Prometheus result holds 2 series ({pod=\"a\"}, {pod=\"b\"}); query one, for example with sum(…)"),
+        ("[[1704067200, 1], [1704070800, 2, 3]]", ": record 2 of the array is an array; a series is an array of [time, value] pairs or of objects"),
+        ("[true]", ": record 1 of the array is a boolean; a series is an array of [time, value] pairs or of objects"),
+    ])
+    func badJSONSeries(_ text: String, _ message: String) throws {
+        let tmp = TemporaryDirectory()
+        let p = tmp.write("b.json", text)
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
+        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    }
+
     @Test(arguments: [
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-03,1\n2024-01-04,2\n2024-01-01,3\n",
          ":3: column timestamp: 2024-01-04T00:00:00Z does not come before 2024-01-03T00:00:00Z; the series must be in time order (newest first, as its last line is older than its first) without repeats"),
-        ("[{\"timestamp\": \"2024-01-01\", \"value\": 1}]\n", ": line 1: this looks like JSON; a series file is CSV"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),

@@ -77,21 +77,46 @@ public enum SeriesFile {
         if let resample, resample.interval <= 0 {
             throw .file(path: path, reason: "the resampling interval must be positive, not \(resample.interval) µs")
         }
-        let reader = try CSVReader(path: path)
-        let firstLine = try reader.header(expected: "timestamp,value")
-        let header = firstLine.map { $0.lowercased() }
-        if let c = firstLine.first?.unicodeScalars.first(where: { !CharacterSet.whitespaces.contains($0) }), c == "[" || c == "{" {
-            throw .file(path: path, reason: "line 1: this looks like JSON; a series file is CSV: a timestamp and a value column (timestamp,value), one point a line")
+        if try InputFile.startsLikeJSON(path) {
+            let rows = try JSONSeriesRows(path: path, bytes: try InputFile(path: path).readAll(most: maximumJSONBytes))
+            guard rows.recordNoun == "record" else {
+                return try read(rows, header: rows.header, path: path, gaps: gaps, id: id, resample: resample,
+                                timeColumn: timeColumn, valueColumn: valueColumn)
+            }
+            // A JSON document has no lines: its rows are named by their record.
+            do {
+                return try read(rows, header: rows.header, path: path, gaps: gaps, id: id, resample: resample,
+                                timeColumn: timeColumn, valueColumn: valueColumn)
+            } catch .row(let file, let record, let key, let reason) {
+                throw .file(path: file, reason: "record \(record)\(key.map { ", key '\($0)'" } ?? ""): \(reason)")
+            }
         }
+        let reader = try CSVReader(path: path)
+        return try read(reader, header: try reader.header(expected: "timestamp,value"), path: path, gaps: gaps, id: id,
+                        resample: resample, timeColumn: timeColumn, valueColumn: valueColumn)
+    }
+
+    /// The largest JSON series file read (it is parsed whole): 256 MiB.
+    static let maximumJSONBytes = 256 << 20
+
+    /// The series of `reader`'s rows under `firstLine` (a CSV file's first line, or a JSON
+    /// file's keys).
+    static func read(_ reader: some SeriesRows, header firstLine: [String], path: String, gaps: GapPolicy, id: String?,
+                     resample: Resampling?, timeColumn: String?, valueColumn: String?) throws(IngestError) -> LoadedSeries {
+        let json = reader is JSONSeriesRows
+        // What the header and its columns are called, and where a row is, in messages.
+        let (theHeader, names, column, its, noun) = json
+            ? ("the keys", "name", "key", "the", (reader as? JSONSeriesRows)?.recordNoun ?? "record")
+            : ("the header", "names", "column", "its", "line")
+        let header = firstLine.map { $0.lowercased() }
         func named(_ name: String) throws(IngestError) -> Int {
-            try CSVReader.column(name, in: header, path: path, matching: name.lowercased())
+            guard let i = header.firstIndex(of: name.lowercased()) else {
+                throw .file(path: path, reason: "\(json ? "" : "line 1: ")no \(column) '\(name)' (the \(column)s here: \(CSVReader.listing(header)))")
+            }
+            return i
         }
         var ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
         var cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
-        // Of two columns, the one the header does not name is the other (`time,value`,
-        // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
-        // a name) are the time and the value, in that order, and a first line that is a point
-        // itself (a file without a header) is the first point.
         // A date and an hour in two columns (`date,hour,sessions`, as analytics tools export
         // them): the time is the date plus the hour, and of three columns the third is the value.
         var hourColumn: Int?
@@ -99,30 +124,34 @@ public enum SeriesFile {
             (ct, hourColumn) = (d, h)
             if cv == nil && header.count == 3 { cv = 3 - d - h }
         }
+        // Of two columns, the one the header does not name is the other (`time,value`,
+        // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
+        // a name) are the time and the value, in that order, and a first line that is a point
+        // itself (a file without a header) is the first point.
         var guessNote = ""
         var headerless = false
         if header.count == 2 && (ct == nil || cv == nil) {
             switch (ct, cv) {
             case (nil, let v?):
                 ct = 1 - v
-                guessNote = " (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"
+                guessNote = " (\(theHeader) \(names) no timestamp \(column), so \(its) other \(column) is read as the time; name yours with --time-column)"
             case (let t?, nil):
                 cv = 1 - t
-                guessNote = " (the header names no value column, so its other column is read as the value; name yours with --value-column)"
+                guessNote = " (\(theHeader) \(names) no value \(column), so \(its) other \(column) is read as the value; name yours with --value-column)"
             default:
                 (ct, cv) = (0, 1)
-                headerless = isPoint(firstLine[0], firstLine[1])
+                headerless = !json && isPoint(firstLine[0], firstLine[1])
                 guessNote = headerless
                     ? " (the file has no header: its first column is read as the time and the second as the value)"
-                    : " (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"
+                    : " (\(theHeader) \(names) neither a timestamp nor a value \(column), so \(its) first \(column) is read as the time and the second as the value; name yours with --time-column and --value-column)"
             }
         }
         guard let ct, let cv else {
-            throw .file(path: path, reason: "line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
+            throw .file(path: path, reason: "\(json ? "" : "line 1: ")\(theHeader) must name a timestamp and a value \(column) (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
         }
         let tName = headerless ? "1" : header[ct], vName = headerless ? "2" : header[cv], cid = header.firstIndex(of: "unique_id")
         if let id, cid == nil {
-            throw .file(path: path, reason: "line 1: no unique_id column to choose the series '\(id)' by")
+            throw .file(path: path, reason: "\(json ? "" : "line 1: ")no unique_id \(column) to choose the series '\(id)' by")
         }
         // With a `unique_id` column: the series read (the first row's when `id` is nil), and the
         // other ids met (at most a few, for the message).
@@ -181,7 +210,7 @@ public enum SeriesFile {
                 case .success(let o): order = o
                 case .failure(let c):
                     throw .row(file: path, line: lines[c.dayFirst], column: tName,
-                               reason: "puts the day first (its first number is over 12), but line \(lines[c.monthFirst]) puts the month first (its second is); a column's dates must be written one way")
+                               reason: "puts the day first (its first number is over 12), but \(noun) \(lines[c.monthFirst]) puts the month first (its second is); a column's dates must be written one way")
                 }
                 for (k, date) in writtenDates {
                     guard let t = date.micros(order) else {
@@ -213,8 +242,8 @@ public enum SeriesFile {
         }
         while try reader.next() {
             let line = reader.recordLine
-            guard reader.fields.count == header.count else {
-                throw .row(file: path, line: line, column: nil, reason: "has \(reader.fields.count) fields, the header has \(header.count)")
+            guard reader.fieldCount == header.count else {
+                throw .row(file: path, line: line, column: nil, reason: "has \(reader.fieldCount) fields, the header has \(header.count)")
             }
             if let cid {
                 let rowID = ByteParsing.text(reader.field(cid))
@@ -242,7 +271,7 @@ public enum SeriesFile {
             guard newestFirst ? (b > a || (b == a && resample == nil)) : (b < a || (b == a && resample == nil)) else { continue }
             throw .row(file: path, line: lines[i], column: tName,
                        reason: "\(Timestamp.format(b)) does not come \(newestFirst ? "before" : "after") \(Timestamp.format(a)); the series must be in time order"
-                           + (newestFirst ? " (newest first, as its last line is older than its first)" : "")
+                           + (newestFirst ? " (newest first, as its last \(noun) is older than its first)" : "")
                            + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
         }
         if newestFirst {

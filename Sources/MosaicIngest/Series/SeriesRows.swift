@@ -1,0 +1,184 @@
+import MosaicCore
+
+/// The rows a series is read from (``SeriesFile/read(path:gaps:id:resample:timeColumn:valueColumn:)``):
+/// a CSV file's records, or the points of a JSON file (``JSONSeriesRows``), as fields of bytes
+/// under a header of names.
+protocol SeriesRows: AnyObject {
+    /// Advances to the next row; false after the last.
+    func next() throws(IngestError) -> Bool
+    /// The current row's fields.
+    var fieldCount: Int { get }
+    func field(_ i: Int) -> UnsafeRawBufferPointer
+    /// Where the current row is, for messages: its line (or, in a JSON document, its record).
+    var recordLine: Int { get }
+    /// The field delimiter of a CSV file (a number's decimal mark follows from it); a comma for JSON.
+    var delimiter: UInt8 { get }
+}
+
+extension CSVReader: SeriesRows {
+    var fieldCount: Int { fields.count }
+}
+
+/// The points of a JSON series file, as rows under a header:
+///
+/// - an array of objects (pandas' `to_json(orient="records")`), or JSON Lines of objects (its
+///   `lines=True`): the keys of the first object are the header, as a CSV file's first line;
+/// - an array of `[time, value]` pairs;
+/// - Prometheus's HTTP API answer to a range query (`/api/v1/query_range`): the one series of
+///   its matrix result, `[unix seconds, "value"]` pairs;
+/// - an object of time → value (a pandas Series' `to_json()`), or of columns each an object of
+///   time → value (a DataFrame's): the header is `timestamp` and the column names.
+///
+/// A value is a number, a string holding one, or null (a missing point); a time is anything a
+/// CSV file's timestamp may be, as a string or a number (pandas writes milliseconds since the
+/// epoch). Rows of JSON Lines are named by their line; the others by their record, counted
+/// from 1 (`recordNoun`).
+final class JSONSeriesRows: SeriesRows {
+    let header: [String]
+    /// "line" for JSON Lines, "record" for a JSON document.
+    let recordNoun: String
+    private var rows: [[[UInt8]]] = []
+    private var positions: [Int] = []
+    private var current = -1
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+
+    var fieldCount: Int { rows[current].count }
+    var recordLine: Int { positions[current] }
+    var delimiter: UInt8 { UInt8(ascii: ",") }
+
+    func next() throws(IngestError) -> Bool {
+        for b in buffers { b.deallocate() }
+        buffers.removeAll(keepingCapacity: true)
+        current += 1
+        return current < rows.count
+    }
+
+    func field(_ i: Int) -> UnsafeRawBufferPointer {
+        let bytes = rows[current][i]
+        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+        b.copyBytes(from: bytes)
+        buffers.append(b)
+        return UnsafeRawBufferPointer(b)
+    }
+
+    deinit { for b in buffers { b.deallocate() } }
+
+    /// The rows of the JSON text `bytes` of `path`.
+    init(path: String, bytes: [UInt8]) throws(IngestError) {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch let whole {
+            // JSON Lines: one object a line (the first line an object in itself).
+            let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            guard let first = lines.first, case .object? = try? JSONValue.parse(first) else {
+                throw .file(path: path, reason: "line \(whole.line), column \(whole.column): \(whole.reason) (a JSON series file is one JSON document, or JSON Lines)")
+            }
+            var objects: [(line: Int, members: [JSONValue.Member])] = []
+            for (k, line) in lines.enumerated() where line.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
+                let value: JSONValue
+                do { value = try JSONValue.parse(line) } catch {
+                    throw .row(file: path, line: k + 1, column: nil, reason: "column \(error.column): \(error.reason)")
+                }
+                guard case .object(let members) = value else {
+                    throw .row(file: path, line: k + 1, column: nil, reason: "is \(value.kindName), not an object like the first line's")
+                }
+                objects.append((k + 1, members))
+            }
+            recordNoun = "line"
+            header = objects[0].members.map(\.key)
+            try add(records: objects, path: path)
+            return
+        }
+        recordNoun = "record"
+        switch document {
+        case .array(let items):
+            if items.allSatisfy({ if case .object = $0 { true } else { false } }), case .object(let first)? = items.first {
+                header = first.map(\.key)
+                try add(records: items.enumerated().map { ($0 + 1, $1.objectValue ?? []) }, path: path)
+            } else {
+                header = ["timestamp", "value"]
+                try add(pairs: items, path: path, what: "the array")
+            }
+        case .object(let members):
+            if let data = document["data"], document["status"] != nil {
+                header = ["timestamp", "value"]
+                try add(prometheus: document, data: data, path: path)
+            } else if !members.isEmpty, members.allSatisfy({ if case .object = $0.value { true } else { false } }) {
+                // Columns of time → value (a DataFrame): the times of the first column, in its order.
+                header = ["timestamp"] + members.map(\.key)
+                let columns = members.map { Dictionary(($0.value.objectValue ?? []).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
+                for (k, time) in (members[0].value.objectValue ?? []).enumerated() {
+                    var row = [Array(time.key.utf8)]
+                    for (c, column) in columns.enumerated() {
+                        row.append(try Self.scalar(column[time.key] ?? .null, path: path, at: "record \(k + 1), key '\(members[c].key)'"))
+                    }
+                    rows.append(row)
+                    positions.append(k + 1)
+                }
+            } else {
+                header = ["timestamp", "value"]
+                for (k, member) in members.enumerated() {
+                    rows.append([Array(member.key.utf8), try Self.scalar(member.value, path: path, at: "record \(k + 1), key '\(member.key)'")])
+                    positions.append(k + 1)
+                }
+            }
+        default:
+            throw .file(path: path, reason: "the JSON document is \(document.kindName); a series is an array of points or an object of them")
+        }
+    }
+
+    private func add(records: [(Int, [JSONValue.Member])], path: String) throws(IngestError) {
+        for (position, members) in records {
+            let values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            var row: [[UInt8]] = []
+            for key in header {
+                row.append(try Self.scalar(values[key] ?? .null, path: path, at: "\(recordNoun) \(position), key '\(key)'"))
+            }
+            rows.append(row)
+            positions.append(position)
+        }
+    }
+
+    private func add(pairs: [JSONValue], path: String, what: String) throws(IngestError) {
+        for (k, item) in pairs.enumerated() {
+            guard case .array(let pair) = item, pair.count == 2 else {
+                throw .file(path: path, reason: "record \(k + 1) of \(what) is \(item.kindName); a series is an array of [time, value] pairs or of objects")
+            }
+            rows.append([try Self.scalar(pair[0], path: path, at: "record \(k + 1), time"),
+                         try Self.scalar(pair[1], path: path, at: "record \(k + 1), value")])
+            positions.append(k + 1)
+        }
+    }
+
+    /// A Prometheus answer: its one range series, or why not.
+    private func add(prometheus document: JSONValue, data: JSONValue, path: String) throws(IngestError) {
+        if document["status"]?.stringValue == "error" {
+            throw .file(path: path, reason: "Prometheus answered with an error: \(document["error"]?.stringValue ?? "(no message)")")
+        }
+        guard let result = data["result"]?.arrayValue else {
+            throw .file(path: path, reason: "a Prometheus answer without data.result")
+        }
+        guard data["resultType"]?.stringValue == "matrix" else {
+            throw .file(path: path, reason: "a Prometheus \(data["resultType"]?.stringValue ?? "untyped") result is not a series; save the answer of a range query (/api/v1/query_range)")
+        }
+        guard result.count == 1, let values = result[0]["values"]?.arrayValue else {
+            let labels = result.prefix(2).map { r in
+                "{" + (r["metric"]?.objectValue ?? []).map { "\($0.key)=\"\($0.value.stringValue ?? "")\"" }.joined(separator: ", ") + "}"
+            }
+            throw .file(path: path, reason: "the Prometheus result holds \(result.count) series\(labels.isEmpty ? "" : " (" + labels.joined(separator: ", ") + (result.count > 2 ? ", …" : "") + ")"); query one, for example with sum(…)")
+        }
+        try add(pairs: values, path: path, what: "the Prometheus series")
+    }
+
+    /// The bytes a CSV field would hold for `value`: a string's text, a number's literal, empty
+    /// for null.
+    static func scalar(_ value: JSONValue, path: String, at place: String) throws(IngestError) -> [UInt8] {
+        switch value {
+        case .string(let s): return Array(s.utf8)
+        case .number(let n): return Array(n.utf8)
+        case .null: return []
+        default: throw .file(path: path, reason: "\(place): \(value.kindName) is not a time or a value")
+        }
+    }
+}
