@@ -233,9 +233,7 @@ struct SeriesFileTests {
             ("date,value\n2024-01-01,1\n1/2/3,2\n", ":3: column date: '1/2/3' is not a timestamp"),
             ("date,value\n01/02/2024 13:00 PM,1\n", ":2: column date: '01/02/2024 13:00 PM' is not a timestamp"),
         ] {
-            let p = tmp.write("bad.csv", text)
-            let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
-            #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+            expectReadError("bad.csv", text, message)
         }
     }
 
@@ -301,11 +299,8 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01 00:00,\"1,234,5\"\n", ":2: column value: '1,234,5' is not a number"),
         ("Zeit;Wert\n01.01.2024 00:00;5,5\n01.01.2024 01:00;1.5\n", ":3: column wert: '1.5' is not a number written with a decimal comma and dots between thousands (1.234,5), as a file separated by semicolons writes them"),
     ])
-    func badWrittenNumbers(_ text: String, _ message: String) throws {
-        let tmp = TemporaryDirectory()
-        let p = tmp.write("b.csv", text)
-        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
-        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    func badWrittenNumbers(_ text: String, _ message: String) {
+        expectReadError("b.csv", text, message)
     }
 
     /// Every JSON shape reads as the same series as the CSV file (missing values as null), and
@@ -347,11 +342,8 @@ struct SeriesFileTests {
         ("[[1704067200, 1], [1704070800, 2, 3]]", ": record 2 of the array is an array; a series is an array of [time, value] pairs or of objects"),
         ("[true]", ": record 1 of the array is a boolean; a series is an array of [time, value] pairs or of objects"),
     ])
-    func badJSONSeries(_ text: String, _ message: String) throws {
-        let tmp = TemporaryDirectory()
-        let p = tmp.write("b.json", text)
-        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
-        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    func badJSONSeries(_ text: String, _ message: String) {
+        expectReadError("b.json", text, message)
     }
 
     @Test(arguments: [
@@ -370,12 +362,19 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n", ": a series needs at least two points"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:30:00Z,2\n2024-01-01T01:15:00Z,4\n", ":4: column timestamp: 2024-01-01T01:15:00Z is off the series' grid of 1800 s"),
     ])
-    func badSeriesFiles(_ text: String, _ message: String) throws {
-        let tmp = TemporaryDirectory()
-        let p = tmp.write("b.csv", text)
-        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p) }
-        #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")")
+    func badSeriesFiles(_ text: String, _ message: String) {
+        expectReadError("b.csv", text, message)
     }
+}
+
+/// That reading `text`, written to a file `name`, fails with a message that starts with the
+/// file's path and then `message`.
+private func expectReadError(_ name: String, _ text: String, _ message: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+    let tmp = TemporaryDirectory()
+    let p = tmp.write(name, text)
+    let e = #expect(throws: IngestError.self, sourceLocation: sourceLocation) { _ = try SeriesFile.read(path: p) }
+    #expect(e?.description.hasPrefix(p + message) == true, "\(e?.description ?? "")", sourceLocation: sourceLocation)
 }
 
 /// `format` applied to `micros` (UTC) by C's strftime, as a spreadsheet would write the time.
