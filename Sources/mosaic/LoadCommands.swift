@@ -10,7 +10,7 @@ extension SeriesFile.Resampling.Aggregate: ExpressibleByArgument {}
 
 /// Where a series comes from: the store's requests, or a `timestamp,value` file.
 struct SeriesSourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store (or statsforecast's unique_id,ds,y).", valueName: "file")) var series: String?
+    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store (or statsforecast's unique_id,ds,y; or JSON: records, pairs, a pandas Series or a Prometheus range query's answer; gzip-compressed or not).", valueName: "file")) var series: String?
 
     @Option(name: .long, help: ArgumentHelp("With --series: the series to read from a file of several (its unique_id column).", valueName: "id"))
     var id: String?

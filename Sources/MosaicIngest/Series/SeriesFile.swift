@@ -79,15 +79,11 @@ public enum SeriesFile {
         }
         if try InputFile.startsLikeJSON(path) {
             let rows = try JSONSeriesRows(path: path, bytes: try InputFile(path: path).readAll(most: maximumJSONBytes))
-            guard rows.recordNoun == "record" else {
-                return try read(rows, header: rows.header, path: path, gaps: gaps, id: id, resample: resample,
-                                timeColumn: timeColumn, valueColumn: valueColumn)
-            }
-            // A JSON document has no lines: its rows are named by their record.
             do {
                 return try read(rows, header: rows.header, path: path, gaps: gaps, id: id, resample: resample,
                                 timeColumn: timeColumn, valueColumn: valueColumn)
-            } catch .row(let file, let record, let key, let reason) {
+            } catch .row(let file, let record, let key, let reason) where rows.rowNoun == "record" {
+                // A JSON document has no lines: its rows are named by their record.
                 throw .file(path: file, reason: "record \(record)\(key.map { ", key '\($0)'" } ?? ""): \(reason)")
             }
         }
@@ -103,11 +99,9 @@ public enum SeriesFile {
     /// file's keys).
     static func read(_ reader: some SeriesRows, header firstLine: [String], path: String, gaps: GapPolicy, id: String?,
                      resample: Resampling?, timeColumn: String?, valueColumn: String?) throws(IngestError) -> LoadedSeries {
-        let json = reader is JSONSeriesRows
         // What the header and its columns are called, and where a row is, in messages.
-        let (theHeader, names, column, its, noun) = json
-            ? ("the keys", "name", "key", "the", (reader as? JSONSeriesRows)?.recordNoun ?? "record")
-            : ("the header", "names", "column", "its", "line")
+        let json = reader.namesAreKeys, noun = reader.rowNoun
+        let (theHeader, names, column, its) = json ? ("the keys", "name", "key", "the") : ("the header", "names", "column", "its")
         let header = firstLine.map { $0.lowercased() }
         func named(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name.lowercased()) else {

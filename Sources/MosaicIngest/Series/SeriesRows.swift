@@ -11,12 +11,19 @@ protocol SeriesRows: AnyObject {
     func field(_ i: Int) -> UnsafeRawBufferPointer
     /// Where the current row is, for messages: its line (or, in a JSON document, its record).
     var recordLine: Int { get }
+    /// What a row is called where messages name it by ``recordLine``: "line" (a CSV file, JSON
+    /// Lines) or "record" (a JSON document).
+    var rowNoun: String { get }
+    /// Whether the header's names are a JSON object's keys rather than a CSV file's columns.
+    var namesAreKeys: Bool { get }
     /// The field delimiter of a CSV file (a number's decimal mark follows from it); a comma for JSON.
     var delimiter: UInt8 { get }
 }
 
 extension CSVReader: SeriesRows {
     var fieldCount: Int { fields.count }
+    var rowNoun: String { "line" }
+    var namesAreKeys: Bool { false }
 }
 
 /// The points of a JSON series file, as rows under a header:
@@ -32,11 +39,12 @@ extension CSVReader: SeriesRows {
 /// A value is a number, a string holding one, or null (a missing point); a time is anything a
 /// CSV file's timestamp may be, as a string or a number (pandas writes milliseconds since the
 /// epoch). Rows of JSON Lines are named by their line; the others by their record, counted
-/// from 1 (`recordNoun`).
+/// from 1 (``rowNoun``).
 final class JSONSeriesRows: SeriesRows {
     let header: [String]
     /// "line" for JSON Lines, "record" for a JSON document.
-    let recordNoun: String
+    let rowNoun: String
+    var namesAreKeys: Bool { true }
     private var rows: [[[UInt8]]] = []
     private var positions: [Int] = []
     private var current = -1
@@ -85,12 +93,12 @@ final class JSONSeriesRows: SeriesRows {
                 }
                 objects.append((k + 1, members))
             }
-            recordNoun = "line"
+            rowNoun = "line"
             header = objects[0].members.map(\.key)
             try add(records: objects, path: path)
             return
         }
-        recordNoun = "record"
+        rowNoun = "record"
         switch document {
         case .array(let items):
             if items.allSatisfy({ if case .object = $0 { true } else { false } }), case .object(let first)? = items.first {
@@ -133,7 +141,7 @@ final class JSONSeriesRows: SeriesRows {
             let values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
             var row: [[UInt8]] = []
             for key in header {
-                row.append(try Self.scalar(values[key] ?? .null, path: path, at: "\(recordNoun) \(position), key '\(key)'"))
+                row.append(try Self.scalar(values[key] ?? .null, path: path, at: "\(rowNoun) \(position), key '\(key)'"))
             }
             rows.append(row)
             positions.append(position)
