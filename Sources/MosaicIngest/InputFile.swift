@@ -40,9 +40,6 @@ final class InputFile {
         if let gz { gzclose(gz) } else { close(fd) }
     }
 
-    /// Whether the file is gzip-compressed.
-    var isCompressed: Bool { gz != nil }
-
     /// Reads at most `count` bytes to `into`; 0 at the end of the file.
     func read(into: UnsafeMutableRawPointer, count: Int) throws(IngestError) -> Int {
         if let gz {
