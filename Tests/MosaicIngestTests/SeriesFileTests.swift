@@ -258,6 +258,14 @@ struct SeriesFileTests {
         #expect(time("20211301") == nil && time("20210801Z") == nil && time("20210801T") == nil)
     }
 
+    /// Rows of empty fields, as spreadsheets leave below their data, are blank lines.
+    @Test func emptyRowsAreBlankLines() throws {
+        let tmp = TemporaryDirectory()
+        let s = try SeriesFile.read(path: tmp.write("x.csv", "timestamp,value,\n2024-01-01 00:00,1,\n,,\n2024-01-01 01:00,2,\n,,\n,,\n"))
+        #expect(s.values == [1, 2])
+        expectReadError("half.csv", "timestamp,value\n2024-01-01 00:00,1\n,5\n", ":3: column timestamp: '' is not a timestamp")
+    }
+
     /// A date and an hour in two columns, as analytics tools export them.
     @Test func dateAndHourColumns() throws {
         let tmp = TemporaryDirectory()

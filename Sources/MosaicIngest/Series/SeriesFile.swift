@@ -236,6 +236,8 @@ public enum SeriesFile {
         }
         while try reader.next() {
             let line = reader.recordLine
+            // A row of empty fields (`,,`, as spreadsheets leave below their data) is a blank line.
+            if !json, (0..<reader.fieldCount).allSatisfy({ reader.field($0).count == 0 }) { continue }
             guard reader.fieldCount == header.count else {
                 throw .row(file: path, line: line, column: nil, reason: "has \(reader.fieldCount) fields, the header has \(header.count)")
             }
