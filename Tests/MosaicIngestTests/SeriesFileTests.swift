@@ -258,11 +258,15 @@ struct SeriesFileTests {
         #expect(time("20211301") == nil && time("20210801Z") == nil && time("20210801T") == nil)
     }
 
-    /// Rows of empty fields, as spreadsheets leave below their data, are blank lines.
-    @Test func emptyRowsAreBlankLines() throws {
+    /// Rows of empty fields, as spreadsheets leave below their data, are blank lines, and
+    /// spaces around a field are not part of it.
+    @Test func emptyRowsAndSpaces() throws {
         let tmp = TemporaryDirectory()
         let s = try SeriesFile.read(path: tmp.write("x.csv", "timestamp,value,\n2024-01-01 00:00,1,\n,,\n2024-01-01 01:00,2,\n,,\n,,\n"))
         #expect(s.values == [1, 2])
+        // Spaces around a field are not part of it.
+        let spaced = try SeriesFile.read(path: tmp.write("sp.csv", "timestamp, value\n 2024-01-01 00:00 , 1 \n2024-01-01 01:00,\t2\n"))
+        #expect(spaced.values == [1, 2] && spaced.start == Timestamp.parse("2024-01-01T00:00:00Z"))
         expectReadError("half.csv", "timestamp,value\n2024-01-01 00:00,1\n,5\n", ":3: column timestamp: '' is not a timestamp")
     }
 

@@ -157,8 +157,10 @@ public enum SeriesFile {
         var writtenDates: [(index: Int, date: WrittenDate)] = []
         var writtenNumbers: [(index: Int, text: [UInt8])] = [], dotted: [(index: Int, text: [UInt8])] = []
         let semicolons = reader.delimiter == UInt8(ascii: ";")
-        func take(_ tb: UnsafeRawBufferPointer, _ vb: UnsafeRawBufferPointer, hour hb: UnsafeRawBufferPointer? = nil,
-                  line: Int) throws(IngestError) {
+        func take(_ timeField: UnsafeRawBufferPointer, _ valueField: UnsafeRawBufferPointer,
+                  hour hourField: UnsafeRawBufferPointer? = nil, line: Int) throws(IngestError) {
+            // Spaces around a field (`2024-01-01 00:00, 5`) are not part of it.
+            let tb = trimmed(timeField), vb = trimmed(valueField), hb = hourField.map(trimmed)
             var hour: Int64 = 0
             if let hb, let hourColumn {
                 guard let h = ByteParsing.int(hb), (0...23).contains(h) else {
@@ -378,6 +380,14 @@ public enum SeriesFile {
             if cutFirst && outTimes.count > 1 { outTimes.removeFirst(); outValues.removeFirst(); outLines.removeFirst() }
         }
         return (outTimes, outValues, outLines)
+    }
+
+    /// `b` without the spaces and tabs at its ends.
+    static func trimmed(_ b: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var lo = 0, hi = b.count
+        while lo < hi, b[lo] == 32 || b[lo] == 9 { lo += 1 }
+        while hi > lo, b[hi - 1] == 32 || b[hi - 1] == 9 { hi -= 1 }
+        return UnsafeRawBufferPointer(rebasing: b[lo..<hi])
     }
 
     /// The timestamps a series file may hold, for messages.
