@@ -328,6 +328,8 @@ struct SeriesFileTests {
         "{\"value\":{\"1704067200000\":1.5,\"1704070800000\":null,\"1704078000000\":4.0,\"1704081600000\":5.0},\"other\":{\"1704067200000\":7}}",
         // Prometheus's answer to /api/v1/query_range (a missing point is absent).
         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"job\":\"web\"},\"values\":[[1704067200,\"1.5\"],[1704078000,\"4\"],[1704081600,\"5\"]]}]}}",
+        // Datadog's answer to /api/v1/query: milliseconds, a missing point as null.
+        "{\"status\":\"ok\",\"query\":\"sum:web.requests{*}\",\"series\":[{\"scope\":\"*\",\"pointlist\":[[1704067200000.0,1.5],[1704070800000.0,null],[1704078000000.0,4.0],[1704081600000.0,5.0]]}]}",
     ])
     func jsonSeriesReadAsTheCSV(_ text: String) throws {
         let tmp = TemporaryDirectory()
@@ -347,10 +349,13 @@ struct SeriesFileTests {
         ("{\"t\": 1, \"v\": 2}\n{\"t\": 2, \"v\": }\n", ":2: column 15: unexpected character '}'"),
         ("{\"t\": 1, \"v\": 2}\n[1, 2]\n", ":2: is an array, not an object like the first line's"),
         ("[1, 2", ": line 1, column 6: "),
-        ("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 4\",\"data\":null}", ": Prometheus answered with an error: parse error at char 4"),
+        ("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 4\",\"data\":null}", ": the file holds an error answer, not a series: parse error at char 4"),
+        ("{\"status\":\"error\",\"errors\":[\"Rate limit of 300 requests in 3600 seconds reached\"]}", ": the file holds an error answer, not a series: Rate limit of 300 requests"),
         ("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}", ": a Prometheus vector result is not a series; save the answer of a range query (/api/v1/query_range)"),
         ("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"pod\":\"a\"},\"values\":[]},{\"metric\":{\"pod\":\"b\"},\"values\":[]}]}}",
          ": the Prometheus result holds 2 series ({pod=\"a\"}, {pod=\"b\"}); query one, for example with sum(…)"),
+        ("{\"query\":\"q\",\"series\":[{\"scope\":\"host:a\",\"pointlist\":[]},{\"scope\":\"host:b\",\"pointlist\":[]}]}",
+         ": the Datadog answer holds 2 series (host:a, host:b); query one, for example with sum:…{*}"),
         ("[[1704067200, 1], [1704070800, 2, 3]]", ": record 2 of the array is an array; a series is an array of [time, value] pairs or of objects"),
         ("[true]", ": record 1 of the array is a boolean; a series is an array of [time, value] pairs or of objects"),
     ])

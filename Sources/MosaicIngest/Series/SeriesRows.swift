@@ -33,6 +33,8 @@ extension CSVReader: SeriesRows {
 /// - an array of `[time, value]` pairs;
 /// - Prometheus's HTTP API answer to a range query (`/api/v1/query_range`): the one series of
 ///   its matrix result, `[unix seconds, "value"]` pairs;
+/// - Datadog's answer to a metrics query (`/api/v1/query`): the `pointlist` of its one series,
+///   `[milliseconds, value]` pairs;
 /// - an object of time → value (a pandas Series' `to_json()`), or of columns each an object of
 ///   time → value (a DataFrame's): the header is `timestamp` and the column names.
 ///
@@ -109,9 +111,21 @@ final class JSONSeriesRows: SeriesRows {
                 try add(pairs: items, path: path, what: "the array")
             }
         case .object(let members):
+            // An API's error answer saved instead of its data (Prometheus's and Datadog's shape).
+            if document["status"]?.stringValue == "error" {
+                let message = document["error"]?.stringValue ?? document["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; ")
+                throw .file(path: path, reason: "the file holds an error answer, not a series: \(message ?? "(no message)")")
+            }
             if let data = document["data"], document["status"] != nil {
                 header = ["timestamp", "value"]
                 try add(prometheus: document, data: data, path: path)
+            } else if let series = document["series"]?.arrayValue, document["query"] != nil || series.first?["pointlist"] != nil {
+                header = ["timestamp", "value"]
+                guard series.count == 1, let points = series[0]["pointlist"]?.arrayValue else {
+                    let scopes = series.prefix(2).map { $0["scope"]?.stringValue ?? "?" }
+                    throw .file(path: path, reason: "the Datadog answer holds \(series.count) series\(scopes.isEmpty ? "" : " (" + scopes.joined(separator: ", ") + (series.count > 2 ? ", …" : "") + ")"); query one, for example with sum:…{*}")
+                }
+                try add(pairs: points, path: path, what: "the Datadog series")
             } else if !members.isEmpty, members.allSatisfy({ if case .object = $0.value { true } else { false } }) {
                 // Columns of time → value (a DataFrame): the times of the first column, in its order.
                 header = ["timestamp"] + members.map(\.key)
@@ -161,9 +175,6 @@ final class JSONSeriesRows: SeriesRows {
 
     /// A Prometheus answer: its one range series, or why not.
     private func add(prometheus document: JSONValue, data: JSONValue, path: String) throws(IngestError) {
-        if document["status"]?.stringValue == "error" {
-            throw .file(path: path, reason: "Prometheus answered with an error: \(document["error"]?.stringValue ?? "(no message)")")
-        }
         guard let result = data["result"]?.arrayValue else {
             throw .file(path: path, reason: "a Prometheus answer without data.result")
         }
