@@ -81,6 +81,7 @@ public final class FuzzHarness {
             case .traceAzure: try requests(bytes, format: .azureTrace, ext: "csv")
             case .traceBurstGPT: try requests(bytes, format: .burstgpt, ext: "csv")
             case .traceMooncake: try requests(bytes, format: .mooncake, ext: "jsonl")
+            case .series: _ = try SeriesFile.read(path: write(bytes, as: "series.csv"), gaps: .missing)
             case .focus: try focus(bytes)
             case .litellmPrices:
                 let document = try JSONValue.parse(bytes)

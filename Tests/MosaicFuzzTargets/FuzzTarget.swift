@@ -15,6 +15,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case traceBurstGPT = "trace-burstgpt"
     /// Mooncake (JSON Lines).
     case traceMooncake = "trace-mooncake"
+    /// A series file (`mosaic forecast --series`): CSV in any of its shapes (dates as locales
+    /// write them, decimal commas, a date and an hour), or JSON (records, pairs, Prometheus).
+    case series
     /// A FOCUS billing export (`mosaic ingest focus`), ingested into a scratch store.
     case focus
     /// LiteLLM's `model_prices_and_context_window.json` (`mosaic prices import`).

@@ -13,7 +13,7 @@ import Testing
 @Suite struct MutationFuzzTests {
     /// The readers of files users hand to commands.
     static let targets: [FuzzTarget] = [
-        .policy, .scenario, .gateway, .catalog, .focus, .requestsCSV, .requestsJSONL, .traceAzure, .traceBurstGPT,
+        .policy, .scenario, .gateway, .catalog, .focus, .series, .requestsCSV, .requestsJSONL, .traceAzure, .traceBurstGPT,
         .traceMooncake, .litellmPrices, .model,
     ]
 
