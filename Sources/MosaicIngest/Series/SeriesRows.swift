@@ -47,31 +47,42 @@ final class JSONSeriesRows: SeriesRows {
     /// "line" for JSON Lines, "record" for a JSON document.
     let rowNoun: String
     var namesAreKeys: Bool { true }
-    private var rows: [[[UInt8]]] = []
+    /// Every row's fields, one after another, and where each field of each row is in it.
+    private var text: [UInt8] = []
+    private var fields: [[Range<Int>]] = []
     private var positions: [Int] = []
     private var current = -1
-    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    /// `text` where the fields point, made when the rows are first read.
+    private var storage: UnsafeMutableRawBufferPointer?
 
-    var fieldCount: Int { rows[current].count }
+    var fieldCount: Int { fields[current].count }
     var recordLine: Int { positions[current] }
     var delimiter: UInt8 { UInt8(ascii: ",") }
 
     func next() throws(IngestError) -> Bool {
-        for b in buffers { b.deallocate() }
-        buffers.removeAll(keepingCapacity: true)
+        if storage == nil {
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(text.count, 1), alignment: 1)
+            b.copyBytes(from: text)
+            storage = b
+        }
         current += 1
-        return current < rows.count
+        return current < fields.count
     }
 
     func field(_ i: Int) -> UnsafeRawBufferPointer {
-        let bytes = rows[current][i]
-        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-        b.copyBytes(from: bytes)
-        buffers.append(b)
-        return UnsafeRawBufferPointer(b)
+        UnsafeRawBufferPointer(rebasing: storage![fields[current][i]])
     }
 
-    deinit { for b in buffers { b.deallocate() } }
+    deinit { storage?.deallocate() }
+
+    /// Adds a row of fields, at `position` (its record or line).
+    private func append(_ row: [[UInt8]], at position: Int) {
+        fields.append(row.map { f in
+            defer { text.append(contentsOf: f) }
+            return text.count..<(text.count + f.count)
+        })
+        positions.append(position)
+    }
 
     /// The rows of the JSON text `bytes` of `path`.
     init(path: String, bytes: [UInt8]) throws(IngestError) {
@@ -135,14 +146,12 @@ final class JSONSeriesRows: SeriesRows {
                     for (c, column) in columns.enumerated() {
                         row.append(try Self.scalar(column[time.key] ?? .null, path: path, at: "record \(k + 1), key '\(members[c].key)'"))
                     }
-                    rows.append(row)
-                    positions.append(k + 1)
+                    append(row, at: k + 1)
                 }
             } else {
                 header = ["timestamp", "value"]
                 for (k, member) in members.enumerated() {
-                    rows.append([Array(member.key.utf8), try Self.scalar(member.value, path: path, at: "record \(k + 1), key '\(member.key)'")])
-                    positions.append(k + 1)
+                    append([Array(member.key.utf8), try Self.scalar(member.value, path: path, at: "record \(k + 1), key '\(member.key)'")], at: k + 1)
                 }
             }
         default:
@@ -157,8 +166,7 @@ final class JSONSeriesRows: SeriesRows {
             for key in header {
                 row.append(try Self.scalar(values[key] ?? .null, path: path, at: "\(rowNoun) \(position), key '\(key)'"))
             }
-            rows.append(row)
-            positions.append(position)
+            append(row, at: position)
         }
     }
 
@@ -167,9 +175,8 @@ final class JSONSeriesRows: SeriesRows {
             guard case .array(let pair) = item, pair.count == 2 else {
                 throw .file(path: path, reason: "record \(k + 1) of \(what) is \(item.kindName); a series is an array of [time, value] pairs or of objects")
             }
-            rows.append([try Self.scalar(pair[0], path: path, at: "record \(k + 1), time"),
-                         try Self.scalar(pair[1], path: path, at: "record \(k + 1), value")])
-            positions.append(k + 1)
+            append([try Self.scalar(pair[0], path: path, at: "record \(k + 1), time"),
+                    try Self.scalar(pair[1], path: path, at: "record \(k + 1), value")], at: k + 1)
         }
     }
 
