@@ -39,3 +39,14 @@ struct RowProblem: Error {
     var column: String?
     var reason: String
 }
+
+extension IngestError {
+    /// The same error with the file `path` named `name` (a scratch copy named as what it copies).
+    func naming(_ path: String, as name: String) -> IngestError {
+        switch self {
+        case let .row(file, line, column, reason) where file == path: .row(file: name, line: line, column: column, reason: reason)
+        case let .file(file, reason) where file == path: .file(path: name, reason: reason)
+        default: self
+        }
+    }
+}

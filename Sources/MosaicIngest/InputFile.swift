@@ -101,6 +101,35 @@ final class InputFile {
         return i < n && (head[i] == UInt8(ascii: "[") || head[i] == UInt8(ascii: "{"))
     }
 
+    /// Copies standard input to a new scratch file, whose path it returns (the caller removes it).
+    static func copyStandardInput() throws(IngestError) -> String {
+        let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mosaic-stdin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if out < 0 { throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))") }
+        defer { close(out) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let got = systemRead(0, chunk.baseAddress!, chunk.count)
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 {
+                unlink(path)
+                throw .file(path: "<stdin>", reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { return path }
+            var done = 0
+            while done < got {
+                let n = write(out, chunk.baseAddress! + done, got - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    unlink(path)
+                    throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+        }
+    }
+
     /// The size in bytes of the file at `path`, which must exist, be a file and not be empty.
     ///
     /// - Parameter expected: what an empty file should have held, for its error

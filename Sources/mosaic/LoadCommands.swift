@@ -10,7 +10,7 @@ extension SeriesFile.Resampling.Aggregate: ExpressibleByArgument {}
 
 /// Where a series comes from: the store's requests, or a `timestamp,value` file.
 struct SeriesSourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store (or statsforecast's unique_id,ds,y; or JSON: records, pairs, a pandas Series or a Prometheus range query's answer; gzip-compressed or not).", valueName: "file")) var series: String?
+    @Option(name: .long, help: ArgumentHelp("A timestamp,value CSV file to use instead of the store (or statsforecast's unique_id,ds,y; or JSON: records, pairs, a pandas Series or a Prometheus range query's answer; gzip-compressed or not; - reads standard input).", valueName: "file")) var series: String?
 
     @Option(name: .long, help: ArgumentHelp("With --series: the series to read from a file of several (its unique_id column).", valueName: "id"))
     var id: String?
@@ -21,7 +21,7 @@ struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: "With --resample: each interval's mean (levels: latency, CPU) or sum (counts: requests; a first or last interval the points do not cover whole is left out).")
     var aggregate: SeriesFile.Resampling.Aggregate?
 
-    @Option(name: .long, help: ArgumentHelp("With --series: the column of the timestamps (ISO 8601, or unix seconds or milliseconds), when it is not named timestamp or ds.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("With --series: the column of the timestamps (any form a series file takes), when it is not named timestamp or ds.", valueName: "name"))
     var timeColumn: String?
 
     @Option(name: .long, help: ArgumentHelp("With --series: the column of the values, when it is not named value or y.", valueName: "name"))
@@ -67,11 +67,12 @@ struct SeriesSourceOptions: ParsableArguments {
             if s.filled > 0 {
                 let how = fillGaps == .missing ? "kept missing for the hygiene to replace"
                     : fillGaps == .zero ? "filled with zeros" : "interpolated linearly"
-                printError("\(path): \(s.filled) of \(s.values.count) points missing or empty, \(how) (--fill-gaps error refuses them)")
+                printError("\(path == SeriesFile.standardInput ? SeriesFile.standardInputName : path): \(s.filled) of \(s.values.count) points missing or empty, \(how) (--fill-gaps error refuses them)")
             }
             let text = s.interval % 3_600_000_000 == 0 ? "\(s.interval / 3_600_000_000)h"
                 : s.interval % 60_000_000 == 0 ? "\(s.interval / 60_000_000)m" : "\(Double(s.interval) / 1e6)s"
-            return Loaded(series: [(id ?? (path as NSString).lastPathComponent, s.start, s.values)], interval: s.interval,
+            let name = path == SeriesFile.standardInput ? "stdin" : (path as NSString).lastPathComponent
+            return Loaded(series: [(id ?? name, s.start, s.values)], interval: s.interval,
                           intervalText: text, metric: "value", grouping: "file")
         }
         let all = try window.fetch()

@@ -26,6 +26,27 @@ import Testing
         return tmp.write("load.csv", lines.joined(separator: "\n") + "\n")
     }
 
+    /// `--series -` reads standard input (plain or gzip-compressed) as it reads the file, and
+    /// names it `<stdin>` in errors.
+    @Test func seriesFromStandardInput() throws {
+        let tmp = TemporaryDirectory("load-stdin")
+        let file = Self.seriesFile(tmp)
+        func mosaic(_ input: String) throws -> ChildProcess.Output {
+            try ChildProcess.run("/bin/sh", ["-c", "\(input) | '\(MosaicBinary.path)' forecast --series - --holdout 48 --format csv"])
+        }
+        let direct = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "csv"])
+        let name = (file as NSString).lastPathComponent
+        #expect(direct.status == 0 && direct.stdout.contains(name), "\(direct.stderr)")
+        for input in ["cat '\(file)'", "gzip -c '\(file)'"] {
+            let piped = try mosaic(input)
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(piped.stdout == direct.stdout.replacingOccurrences(of: name, with: "stdin"), "\(input)")
+        }
+        let bad = try mosaic("printf 'timestamp,value\\n2024-01-01,1\\nx,2\\n'")
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("<stdin>:3: column timestamp: 'x' is not a timestamp"), "\(bad.stderr)")
+    }
+
     @Test func forecastAndHoldoutOnASeriesFile() throws {
         let tmp = TemporaryDirectory("load")
         let file = Self.seriesFile(tmp)

@@ -64,7 +64,7 @@ public enum SeriesFile {
     /// window (two years of minutes).
     public static let maximumIntervals: Int64 = 1_000_000
 
-    /// Reads the series in `path`; with a `unique_id` column, the series `id` names (nil: the
+    /// Reads the series in `path` (``standardInput``: standard input); with a `unique_id` column, the series `id` names (nil: the
     /// file must hold one series). With `resample`, timestamps may repeat and need not sit on a
     /// grid: the points are gathered into its intervals, and an interval without points is a
     /// missing point.
@@ -76,6 +76,16 @@ public enum SeriesFile {
                             valueColumn: String? = nil) throws(IngestError) -> LoadedSeries {
         if let resample, resample.interval <= 0 {
             throw .file(path: path, reason: "the resampling interval must be positive, not \(resample.interval) µs")
+        }
+        if path == standardInput {
+            // Read twice (to see whether it is JSON, then to read it), so kept in a scratch file.
+            let scratch = try InputFile.copyStandardInput()
+            defer { unlink(scratch) }
+            do {
+                return try read(path: scratch, gaps: gaps, id: id, resample: resample, timeColumn: timeColumn, valueColumn: valueColumn)
+            } catch {
+                throw error.naming(scratch, as: standardInputName)
+            }
         }
         if try InputFile.startsLikeJSON(path) {
             let rows = try JSONSeriesRows(path: path, bytes: try InputFile(path: path).readAll(most: maximumJSONBytes))
@@ -91,6 +101,10 @@ public enum SeriesFile {
         return try read(reader, header: try reader.header(expected: "timestamp,value"), path: path, gaps: gaps, id: id,
                         resample: resample, timeColumn: timeColumn, valueColumn: valueColumn)
     }
+
+    /// The path that stands for standard input (`mosaic forecast --series -`), and its name in
+    /// messages.
+    public static let standardInput = "-", standardInputName = "<stdin>"
 
     /// The largest JSON series file read (it is parsed whole): 256 MiB.
     static let maximumJSONBytes = 256 << 20
