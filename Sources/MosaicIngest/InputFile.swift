@@ -17,10 +17,16 @@ final class InputFile {
     /// zlib's stream over `fd` when the file is gzip-compressed (it then owns `fd`).
     private let gz: gzFile?
 
-    init(path: String) throws(IngestError) {
-        self.path = path
+    convenience init(path: String) throws(IngestError) {
         let fd = open(path, O_RDONLY)
         if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        try self.init(descriptor: fd, name: path)
+    }
+
+    /// The file open as `fd` (which it then owns), named `name` in messages. A pipe cannot be
+    /// read from its start again, so it is read as plain text.
+    private init(descriptor fd: Int32, name: String) throws(IngestError) {
+        path = name
         self.fd = fd
         var magic: (UInt8, UInt8) = (0, 0)
         let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
@@ -69,64 +75,67 @@ final class InputFile {
         return Int64(gzoffset(gz))
     }
 
-    /// The whole (decompressed) file, or an error when it holds more than `most` bytes.
-    func readAll(most: Int) throws(IngestError) -> [UInt8] {
+    /// The next bytes of the (decompressed) file, up to `count`; fewer only at its end.
+    func bytes(upTo count: Int) throws(IngestError) -> [UInt8] {
         var bytes: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, 1 << 16), alignment: 1)
         defer { chunk.deallocate() }
-        while true {
-            let got = try read(into: chunk.baseAddress!, count: chunk.count)
-            if got == 0 { return bytes }
-            guard bytes.count + got <= most else {
-                throw .file(path: path, reason: "the file holds more than \(most >> 20) MiB, more than is read whole")
-            }
+        while bytes.count < count {
+            let got = try read(into: chunk.baseAddress!, count: min(chunk.count, count - bytes.count))
+            if got == 0 { break }
             bytes.append(contentsOf: chunk[..<got])
         }
+        return bytes
+    }
+
+    /// The whole (decompressed) file, or an error when it holds more than `most` bytes.
+    func readAll(most: Int) throws(IngestError) -> [UInt8] {
+        let bytes = try bytes(upTo: most + 1)
+        guard bytes.count <= most else {
+            throw .file(path: path, reason: "the file holds more than \(most >> 20) MiB, more than is read whole")
+        }
+        return bytes
     }
 
     /// Whether the file's text (decompressed) starts, after a byte-order mark and white space,
     /// with `[` or `{`: a JSON document or JSON Lines.
     static func startsLikeJSON(_ path: String) throws(IngestError) -> Bool {
-        let file = try InputFile(path: path)
-        let head = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
-        defer { head.deallocate() }
-        var n = 0
-        while n < head.count {
-            let got = try file.read(into: head.baseAddress! + n, count: head.count - n)
-            if got == 0 { break }
-            n += got
-        }
-        var i = n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0
-        while i < n, [9, 10, 13, 32].contains(head[i]) { i += 1 }
-        return i < n && (head[i] == UInt8(ascii: "[") || head[i] == UInt8(ascii: "{"))
+        let head = try InputFile(path: path).bytes(upTo: 4096)
+        var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while i < head.count, [9, 10, 13, 32].contains(head[i]) { i += 1 }
+        return i < head.count && (head[i] == UInt8(ascii: "[") || head[i] == UInt8(ascii: "{"))
     }
 
-    /// Copies standard input to a new scratch file, whose path it returns (the caller removes it).
+    /// Copies standard input (decompressed, when it is a gzip file redirected with `<`) to a new
+    /// scratch file, whose path it returns (the caller removes it).
     static func copyStandardInput() throws(IngestError) -> String {
+        let input = try InputFile(descriptor: dup(0), name: "<stdin>")
         let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mosaic-stdin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         if out < 0 { throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))") }
         defer { close(out) }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-        defer { chunk.deallocate() }
-        while true {
-            let got = systemRead(0, chunk.baseAddress!, chunk.count)
-            if got < 0 && errno == EINTR { continue }
-            if got < 0 {
-                unlink(path)
-                throw .file(path: "<stdin>", reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if got == 0 { return path }
-            var done = 0
-            while done < got {
-                let n = write(out, chunk.baseAddress! + done, got - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    unlink(path)
-                    throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))")
+        do throws(IngestError) {
+            while true {
+                let chunk = try input.bytes(upTo: 1 << 20)
+                if chunk.isEmpty { return path }
+                // The write's error number, or nil when all of the chunk was written.
+                let failure: Int32? = chunk.withUnsafeBytes { b in
+                    var done = 0
+                    while done < b.count {
+                        let n = write(out, b.baseAddress! + done, b.count - done)
+                        if n < 0 && errno == EINTR { continue }
+                        if n <= 0 { return errno }
+                        done += n
+                    }
+                    return nil
                 }
-                done += n
+                if let failure {
+                    throw IngestError.file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(failure)))")
+                }
             }
+        } catch {
+            unlink(path)
+            throw error
         }
     }
 
