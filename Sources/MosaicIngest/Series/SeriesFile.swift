@@ -180,7 +180,7 @@ public enum SeriesFile {
                 guard let h = ByteParsing.int(hb), (0...23).contains(h) else {
                     throw .row(file: path, line: line, column: header[hourColumn], reason: "'\(ByteParsing.excerpt(hb))' is not an hour (0 to 23)")
                 }
-                hour = Int64(h) * 3_600_000_000
+                hour = Int64(h) * 3600 * Timestamp.microsPerSecond
             }
             var ts = time(tb).map { $0 + hour }
             if ts == nil, var date = WrittenDate.parse(tb) {
@@ -192,13 +192,8 @@ public enum SeriesFile {
                 throw .row(file: path, line: line, column: tName,
                            reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (\(timestampForms))" + guessNote)
             }
-            if vb.count == 0 && gaps == .missing {
-                times.append(ts)
-                values.append(.nan)
-                lines.append(line)
-                return
-            }
-            var value = ByteParsing.double(vb)
+            // An empty value kept missing, a plain number, or one its column must help read.
+            var value = vb.count == 0 && gaps == .missing ? .nan : ByteParsing.double(vb)
             if value == nil, vb.contains(UInt8(ascii: ",")) {
                 writtenNumbers.append((times.count, Array(vb)))
                 value = .nan
