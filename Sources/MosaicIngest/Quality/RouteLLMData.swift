@@ -50,24 +50,9 @@ public enum RouteLLMData {
         let reader = try LineReader(path: path)
         while try reader.next() {
             guard let first = reader.line.first(where: { $0 != 32 && $0 != 9 }) else { continue }
-            return first == UInt8(ascii: "{") ? try object(reader.line, path: path, line: reader.lineNumber) : nil
+            return first == UInt8(ascii: "{") ? try JSONLine.object(reader.line, path: path, line: reader.lineNumber) : nil
         }
         return nil
-    }
-
-    static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool { line.allSatisfy { $0 == 32 || $0 == 9 } }
-
-    /// The members of the JSON object on `line`, or an error naming the line.
-    static func object(_ bytes: UnsafeRawBufferPointer, path: String, line: Int) throws(IngestError) -> [JSONValue.Member] {
-        switch Result(catching: { () throws(JSONSyntaxError) -> JSONValue in try JSONValue.parse(bytes) }) {
-        case .success(let value):
-            guard let members = value.objectValue else {
-                throw .row(file: path, line: line, column: nil, reason: "is not a JSON object (found \(value.kindName))")
-            }
-            return members
-        case .failure(let e):
-            throw .row(file: path, line: line, column: nil, reason: "is not valid JSON: column \(e.column): \(e.reason)")
-        }
     }
 
     /// Reads a correctness file: CSV (any delimiter ``CSVReader`` takes) or JSON Lines (one
@@ -121,9 +106,9 @@ public enum RouteLLMData {
         var rows: [QualityRow] = []
         var groupKey = names.group
         while try reader.next() {
-            guard !isBlank(reader.line) else { continue }
+            guard !JSONLine.isBlank(reader.line) else { continue }
             let line = reader.lineNumber
-            let members = try Self.object(reader.line, path: path, line: line)
+            let members = try JSONLine.object(reader.line, path: path, line: line)
             var object: [String: JSONValue] = [:]
             for m in members { object[m.key] = m.value }
             if rows.isEmpty {

@@ -8,23 +8,14 @@ extension Job {
         var sawObject = false
         while try reader.next() {
             let line = reader.line
-            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+            if JSONLine.isBlank(line) { continue }
             sawObject = true
             let lineNumber = reader.lineNumber
-            let members: [(key: String, value: JSONValue)]
-            switch Result(catching: { () throws(JSONSyntaxError) -> JSONValue in try JSONValue.parse(line) }) {
-            case .success(let value):
-                guard let object = value.objectValue else {
-                    try deliver(line: lineNumber, raw: { ByteParsing.text(line) }) { () throws(RowProblem) -> BorrowedRow in
-                        throw RowProblem(column: nil, reason: "is not a JSON object (found \(value.kindName))")
-                    }
-                    continue
-                }
-                members = object
-            case .failure(let e):
-                try deliver(line: lineNumber, raw: { ByteParsing.text(line) }) { () throws(RowProblem) -> BorrowedRow in
-                    throw RowProblem(column: nil, reason: "is not valid JSON: column \(e.column): \(e.reason)")
-                }
+            let members: [JSONValue.Member]
+            switch JSONLine.object(line) {
+            case .success(let object): members = object
+            case .failure(let problem):
+                try deliver(line: lineNumber, raw: { ByteParsing.text(line) }) { () throws(RowProblem) -> BorrowedRow in throw problem }
                 continue
             }
             var object: [String: JSONValue] = [:]

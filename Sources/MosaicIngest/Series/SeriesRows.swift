@@ -96,15 +96,8 @@ final class JSONSeriesRows: SeriesRows {
                 throw .file(path: path, reason: "line \(whole.line), column \(whole.column): \(whole.reason) (a JSON series file is one JSON document, or JSON Lines)")
             }
             var objects: [(line: Int, members: [JSONValue.Member])] = []
-            for (k, line) in lines.enumerated() where line.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
-                let value: JSONValue
-                do { value = try JSONValue.parse(line) } catch {
-                    throw .row(file: path, line: k + 1, column: nil, reason: "column \(error.column): \(error.reason)")
-                }
-                guard case .object(let members) = value else {
-                    throw .row(file: path, line: k + 1, column: nil, reason: "is \(value.kindName), not an object like the first line's")
-                }
-                objects.append((k + 1, members))
+            for (k, line) in lines.enumerated() where !JSONLine.isBlank(line) {
+                objects.append((k + 1, try JSONLine.object(line, path: path, line: k + 1)))
             }
             rowNoun = "line"
             header = objects[0].members.map(\.key)
