@@ -21,7 +21,7 @@
 //                    to bots and health checks)
 //   pre-origin-partial as pre-origin-zeros at 30 %
 //
-// Development discipline (README, "Stress series"): the first changes to MosaicLearn were
+// Development discipline (docs/performance.md, "Stress series"): the first changes to MosaicLearn were
 // diagnosed on the Twitter and nyc_taxi-January variants (and on M4 Hourly's training data with
 // --m4-validation --m4-per-series); the nyc_taxi-November variants were held back to validate
 // them. The partial-outage rule was read off nyc_taxi-November pre-origin-partial (and its
