@@ -199,12 +199,6 @@ enum NumberStyle {
         }
     }
 
-    /// Whether a plain number (one `ByteParsing.double` reads) means something else in this
-    /// style: `1.234` in a decimal-comma column is 1234.
-    func rereads(_ b: UnsafeRawBufferPointer) -> Bool {
-        self == .decimalComma && b.contains(UInt8(ascii: "."))
-    }
-
     /// The number `b` writes in this style, or nil: an optional sign, then digits in groups of
     /// three between the thousands separators (or none), then the decimal mark and digits.
     func parse(_ b: UnsafeRawBufferPointer) -> Double? {

@@ -30,9 +30,6 @@ struct ServerSentEventParser {
     /// Whether the last byte seen was a CR (a following LF belongs to it).
     var afterCR = false
 
-    /// Bytes held that do not yet end an event.
-    var buffered: Int { pending.count }
-
     mutating func feed(_ buffer: ByteBuffer) -> [ServerSentEvent] {
         var out: [ServerSentEvent] = []
         for byte in buffer.readableBytesView {

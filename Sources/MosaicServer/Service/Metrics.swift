@@ -82,12 +82,6 @@ final class Metrics: Sendable {
         }
     }
 
-    func handled(_ endpoint: String, seconds: Double) {
-        state.withLock { s in
-            s.handling[endpoint, default: Histogram(bounds: Histogram.handling)].observe(seconds)
-        }
-    }
-
     func outcome(provider: String, status: String, latencyMs: Double?, seconds: Double) {
         state.withLock { s in
             s.outcomes[Pair(a: provider, b: status), default: 0] += 1

@@ -208,9 +208,6 @@ public struct EventQueue: Sendable {
         heap.removeAll(keepingCapacity: keepingCapacity)
     }
 
-    /// The pending events in no particular order (for inspection and tests).
-    @inlinable public var unorderedEvents: ContiguousArray<Event> { heap }
-
     @inlinable
     mutating func heapify() {
         let n = heap.count

@@ -219,11 +219,6 @@ public struct Kernel: Sendable {
         settle()
         return try queue.removeAll(where: shouldRemove)
     }
-
-    /// The pending events in no particular order (for inspection and tests).
-    @inlinable public var pendingEvents: ContiguousArray<Event> {
-        rootConsumed ? ContiguousArray(queue.unorderedEvents.dropFirst()) : queue.unorderedEvents
-    }
 }
 
 /// A ``Kernel`` and the ``SimulationModel`` it drives, together: `step()` and `run(until:)`
