@@ -368,11 +368,7 @@ extension RouterSuite {
         }
 
         @Test func failoverAdmitsTheNextCandidate() throws {
-            let prefer = RoutingRule(name: "order", reason: "test", match: RuleMatch(operation: GlobPattern("chat")),
-                                     action: RuleAction(route: ["openai", "anthropic", "cohere", "ollama"], mode: .prefer))
-            let policy = RoutingPolicy(providers: RT.ai, rules: RT.pinRules(RT.ai) + [prefer],
-                                       rateLimits: ["anthropic": [RateLimit(requests: 1, period: .minute)]])
-            let router = try RT.router(policy)
+            let router = try RT.chatInFixedOrder()
             var d = Decision()
             let first = try #require(router.route(RouteRequest(operation: "chat"), now: 0, into: &d))
             #expect(first.provider == "openai" && d.selected == 0)

@@ -44,6 +44,15 @@ enum RT {
         try Router(policy: policy, catalog: catalog, model: model, now: now)
     }
 
+    /// A router that ranks chat requests openai, anthropic, cohere, ollama (a `prefer` rule),
+    /// where anthropic may take one request a minute: the failover tests' fixture.
+    static func chatInFixedOrder() throws -> Router {
+        let prefer = RoutingRule(name: "order", reason: "test", match: RuleMatch(operation: GlobPattern("chat")),
+                                 action: RuleAction(route: ai, mode: .prefer))
+        return try router(RoutingPolicy(providers: ai, rules: pinRules(ai) + [prefer],
+                                        rateLimits: ["anthropic": [RateLimit(requests: 1, period: .minute)]]))
+    }
+
     /// Routes a request pinned to `id` (needs ``pinRules(_:)`` in the policy) and reports its outcome.
     @discardableResult
     static func outcome(_ router: Router, _ id: String, _ status: RequestStatus, latencyMs: Double = 100,
