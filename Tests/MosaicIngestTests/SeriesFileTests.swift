@@ -330,6 +330,13 @@ struct SeriesFileTests {
         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"job\":\"web\"},\"values\":[[1704067200,\"1.5\"],[1704078000,\"4\"],[1704081600,\"5\"]]}]}}",
         // Datadog's answer to /api/v1/query: milliseconds, a missing point as null.
         "{\"status\":\"ok\",\"query\":\"sum:web.requests{*}\",\"series\":[{\"scope\":\"*\",\"pointlist\":[[1704067200000.0,1.5],[1704070800000.0,null],[1704078000000.0,4.0],[1704081600000.0,5.0]]}]}",
+        // Graphite's render API: [value, time] datapoints.
+        "[{\"target\":\"sumSeries(web.requests)\",\"tags\":{\"name\":\"sumSeries(web.requests)\"},\"datapoints\":[[1.5,1704067200],[null,1704070800],[null,1704074400],[4,1704078000],[5,1704081600]]}]",
+        // InfluxDB 1.x's /query answer.
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"requests\",\"columns\":[\"time\",\"sum\"],\"values\":[[\"2024-01-01T00:00:00Z\",1.5],[\"2024-01-01T01:00:00Z\",null],[\"2024-01-01T03:00:00Z\",4],[\"2024-01-01T04:00:00Z\",5]]}]}]}",
+        // CloudWatch: get-metric-data (newest first, a missing hour absent) and get-metric-statistics (in no order).
+        "{\"MetricDataResults\":[{\"Id\":\"m1\",\"Label\":\"RequestCount\",\"Timestamps\":[\"2024-01-01T04:00:00+00:00\",\"2024-01-01T03:00:00+00:00\",\"2024-01-01T00:00:00+00:00\"],\"Values\":[5.0,4.0,1.5],\"StatusCode\":\"Complete\"}],\"Messages\":[]}",
+        "{\"Label\":\"RequestCount\",\"Datapoints\":[{\"Timestamp\":\"2024-01-01T03:00:00Z\",\"Sum\":4.0,\"Unit\":\"Count\"},{\"Timestamp\":\"2024-01-01T00:00:00Z\",\"Sum\":1.5,\"Unit\":\"Count\"},{\"Timestamp\":\"2024-01-01T04:00:00Z\",\"Sum\":5.0,\"Unit\":\"Count\"}]}",
     ])
     func jsonSeriesReadAsTheCSV(_ text: String) throws {
         let tmp = TemporaryDirectory()
@@ -357,6 +364,21 @@ struct SeriesFileTests {
         ("{\"query\":\"q\",\"series\":[{\"scope\":\"host:a\",\"pointlist\":[]},{\"scope\":\"host:b\",\"pointlist\":[]}]}",
          ": the Datadog answer holds 2 series (host:a, host:b); query one, for example with sum:…{*}"),
         ("[[1704067200, 1], [1704070800, 2, 3]]", ": record 2 of the array is an array; a series is an array of [time, value] pairs or of objects"),
+        ("[{\"target\":\"a.requests\",\"datapoints\":[]},{\"target\":\"b.requests\",\"datapoints\":[]},{\"target\":\"c\",\"datapoints\":[]}]",
+         ": the Graphite answer holds 3 series (a.requests, b.requests, …); render one target, for example with sumSeries(…)"),
+        ("[{\"target\":\"a\",\"datapoints\":[[1, 1704067200, 3]]}]", ": record 1 of the Graphite datapoints is an array; a series is an array of [time, value] pairs"),
+        ("{\"results\":[{\"statement_id\":0,\"error\":\"database not found: web\"}]}", ": the file holds an error answer, not a series: database not found: web"),
+        ("{\"results\":[{\"statement_id\":0}]}", ": the InfluxDB answer holds no series; query one, for example without GROUP BY"),
+        ("{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"requests\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"sum\"],\"values\":[]},{\"name\":\"requests\",\"tags\":{\"host\":\"b\"},\"columns\":[\"time\",\"sum\"],\"values\":[]}]}]}",
+         ": the InfluxDB answer holds 2 series (requests{host=a}, requests{host=b}); query one, for example without GROUP BY"),
+        ("{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"r\",\"columns\":[\"time\",\"sum\"],\"values\":[[1704067200]]}]}]}",
+         ": record 1 of the InfluxDB values is not a row of 2 values, one a column"),
+        ("{\"MetricDataResults\":[{\"Id\":\"m1\",\"Label\":\"RequestCount\",\"Timestamps\":[],\"Values\":[]},{\"Id\":\"m2\",\"Timestamps\":[],\"Values\":[]}]}",
+         ": the CloudWatch answer holds 2 series (RequestCount, m2); ask for one metric or expression, for example with SUM(…)"),
+        ("{\"MetricDataResults\":[{\"Id\":\"m1\",\"Timestamps\":[\"2024-01-01T00:00:00Z\"],\"Values\":[]}]}", ": the CloudWatch answer has 1 Timestamps but 0 Values"),
+        ("{\"Datapoints\":[{\"Timestamp\":\"2024-01-01T01:00:00Z\",\"Sum\":2},{\"Timestamp\":\"yesterday\",\"Sum\":1}]}", ": record 2, key 'timestamp': 'yesterday' is not a timestamp"),
+        ("{\"Datapoints\":[{\"Timestamp\":\"2024-01-01T00:00:00Z\",\"Sum\":4.0,\"Average\":2.0,\"Unit\":\"Count\"}]}",
+         ": the keys must name a timestamp and a value key (timestamp or ds, value or y; found: timestamp, sum, average); name yours with --time-column and --value-column"),
         ("[true]", ": record 1 of the array is a boolean; a series is an array of [time, value] pairs or of objects"),
     ])
     func badJSONSeries(_ text: String, _ message: String) {

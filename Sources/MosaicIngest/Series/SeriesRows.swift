@@ -35,6 +35,13 @@ extension CSVReader: SeriesRows {
 ///   its matrix result, `[unix seconds, "value"]` pairs;
 /// - Datadog's answer to a metrics query (`/api/v1/query`): the `pointlist` of its one series,
 ///   `[milliseconds, value]` pairs;
+/// - Graphite's render API (`format=json`): the `datapoints` of its one target, `[value, unix
+///   seconds]` pairs;
+/// - InfluxDB 1.x's answer to `/query`: its one series' `columns` and `values` (the `time`
+///   column is the timestamp);
+/// - CloudWatch's, as the AWS command line writes it: `get-metric-data`'s one result
+///   (`Timestamps` beside `Values`), or `get-metric-statistics`' `Datapoints` (in time order
+///   once read; a column a statistic, `Unit` left out);
 /// - an object of time → value (a pandas Series' `to_json()`), or of columns each an object of
 ///   time → value (a DataFrame's): the header is `timestamp` and the column names.
 ///
@@ -105,6 +112,11 @@ final class JSONSeriesRows: SeriesRows {
             return
         }
         rowNoun = "record"
+        if let answer = try Self.monitoringSeries(document, path: path) {
+            header = answer.header
+            for row in answer.rows { append(row.fields, at: row.position) }
+            return
+        }
         switch document {
         case .array(let items):
             if items.allSatisfy({ if case .object = $0 { true } else { false } }), case .object(let first)? = items.first {
@@ -112,25 +124,10 @@ final class JSONSeriesRows: SeriesRows {
                 try add(records: items.enumerated().map { ($0 + 1, $1.objectValue ?? []) }, path: path)
             } else {
                 header = ["timestamp", "value"]
-                try add(pairs: items, path: path, what: "the array")
+                for (k, row) in try Self.pairs(items, path: path, what: "the array").enumerated() { append(row, at: k + 1) }
             }
         case .object(let members):
-            // An API's error answer saved instead of its data (Prometheus's and Datadog's shape).
-            if document["status"]?.stringValue == "error" {
-                let message = document["error"]?.stringValue ?? document["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; ")
-                throw .file(path: path, reason: "the file holds an error answer, not a series: \(message ?? "(no message)")")
-            }
-            if let data = document["data"], document["status"] != nil {
-                header = ["timestamp", "value"]
-                try add(prometheus: document, data: data, path: path)
-            } else if let series = document["series"]?.arrayValue, document["query"] != nil || series.first?["pointlist"] != nil {
-                header = ["timestamp", "value"]
-                guard series.count == 1, let points = series[0]["pointlist"]?.arrayValue else {
-                    let scopes = series.prefix(2).map { $0["scope"]?.stringValue ?? "?" }
-                    throw .file(path: path, reason: "the Datadog answer holds \(series.count) series\(scopes.isEmpty ? "" : " (" + scopes.joined(separator: ", ") + (series.count > 2 ? ", …" : "") + ")"); query one, for example with sum:…{*}")
-                }
-                try add(pairs: points, path: path, what: "the Datadog series")
-            } else if !members.isEmpty, members.allSatisfy({ if case .object = $0.value { true } else { false } }) {
+            if !members.isEmpty, members.allSatisfy({ if case .object = $0.value { true } else { false } }) {
                 // Columns of time → value (a DataFrame): the times of the first column, in its order.
                 header = ["timestamp"] + members.map(\.key)
                 let columns = members.map { Dictionary(($0.value.objectValue ?? []).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
@@ -163,18 +160,121 @@ final class JSONSeriesRows: SeriesRows {
         }
     }
 
-    private func add(pairs: [JSONValue], path: String, what: String) throws(IngestError) {
-        for (k, item) in pairs.enumerated() {
+    /// The rows of an array of `[time, value]` pairs (`[value, time]` with `valueFirst`, as
+    /// Graphite writes them), as `[time, value]`.
+    static func pairs(_ items: [JSONValue], path: String, what: String, valueFirst: Bool = false) throws(IngestError) -> [[[UInt8]]] {
+        var rows: [[[UInt8]]] = []
+        for (k, item) in items.enumerated() {
             guard case .array(let pair) = item, pair.count == 2 else {
                 throw .file(path: path, reason: "record \(k + 1) of \(what) is \(item.kindName); a series is an array of [time, value] pairs or of objects")
             }
-            append([try Self.scalar(pair[0], path: path, at: "record \(k + 1), time"),
-                    try Self.scalar(pair[1], path: path, at: "record \(k + 1), value")], at: k + 1)
+            let (time, value) = valueFirst ? (pair[1], pair[0]) : (pair[0], pair[1])
+            rows.append([try scalar(time, path: path, at: "record \(k + 1), time"),
+                         try scalar(value, path: path, at: "record \(k + 1), value")])
+        }
+        return rows
+    }
+
+    /// The one series of a monitoring system's answer, saved as its HTTP API or command-line
+    /// tool gives it (Prometheus, Datadog, Graphite, InfluxDB, CloudWatch); nil when `document`
+    /// is none of them. An answer of several series is refused, naming some, as is an error
+    /// answer saved instead of data.
+    static func monitoringSeries(_ document: JSONValue, path: String) throws(IngestError) -> (header: [String], rows: [(position: Int, fields: [[UInt8]])])? {
+        func numbered(_ rows: [[[UInt8]]]) -> (header: [String], rows: [(position: Int, fields: [[UInt8]])]) {
+            (["timestamp", "value"], rows.enumerated().map { ($0.offset + 1, $0.element) })
+        }
+        func refuse(_ system: String, _ names: [String], hint: String) -> IngestError {
+            severalSeries("the \(system) answer", names, hint: hint, path: path)
+        }
+        func errorAnswer(_ message: String?) -> IngestError {
+            .file(path: path, reason: "the file holds an error answer, not a series: \(message ?? "(no message)")")
+        }
+        switch document {
+        case .array(let items):
+            // Graphite's render API (`format=json`): a target's datapoints are [value, time].
+            guard let first = items.first, first["target"] != nil, first["datapoints"] != nil else { return nil }
+            guard items.count == 1, let points = first["datapoints"]?.arrayValue else {
+                throw refuse("Graphite", items.map { $0["target"]?.stringValue ?? "?" }, hint: "render one target, for example with sumSeries(…)")
+            }
+            return numbered(try pairs(points, path: path, what: "the Graphite datapoints", valueFirst: true))
+        case .object:
+            // Prometheus's and Datadog's error answers.
+            if document["status"]?.stringValue == "error" {
+                throw errorAnswer(document["error"]?.stringValue ?? document["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; "))
+            }
+            if let data = document["data"], document["status"] != nil {
+                return numbered(try prometheus(data, path: path))
+            }
+            if let series = document["series"]?.arrayValue, document["query"] != nil || series.first?["pointlist"] != nil {
+                // Datadog's answer to a metrics query: `[milliseconds, value]` pairs.
+                guard series.count == 1, let points = series[0]["pointlist"]?.arrayValue else {
+                    throw refuse("Datadog", series.map { $0["scope"]?.stringValue ?? "?" }, hint: "query one, for example with sum:…{*}")
+                }
+                return numbered(try pairs(points, path: path, what: "the Datadog series"))
+            }
+            if let results = document["results"]?.arrayValue {
+                // InfluxDB 1.x's /query answer: a statement's series, its columns and rows of values.
+                if let message = document["error"]?.stringValue ?? results.lazy.compactMap({ $0["error"]?.stringValue }).first {
+                    throw errorAnswer(message)
+                }
+                let series = results.flatMap { $0["series"]?.arrayValue ?? [] }
+                guard series.count == 1, let columns = series[0]["columns"]?.arrayValue, let values = series[0]["values"]?.arrayValue else {
+                    let names = series.map { s in
+                        (s["name"]?.stringValue ?? "?") + ((s["tags"]?.objectValue).map { "{" + $0.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ", ") + "}" } ?? "")
+                    }
+                    throw refuse("InfluxDB", names, hint: "query one, for example without GROUP BY")
+                }
+                // InfluxDB names the time column `time`.
+                let header = columns.map { $0.stringValue == "time" ? "timestamp" : $0.stringValue ?? "" }
+                var rows: [(position: Int, fields: [[UInt8]])] = []
+                for (k, value) in values.enumerated() {
+                    guard let row = value.arrayValue, row.count == header.count else {
+                        throw .file(path: path, reason: "record \(k + 1) of the InfluxDB values is not a row of \(header.count) values, one a column")
+                    }
+                    var fields: [[UInt8]] = []
+                    for (c, v) in row.enumerated() { fields.append(try scalar(v, path: path, at: "record \(k + 1), key '\(header[c])'")) }
+                    rows.append((k + 1, fields))
+                }
+                return (header, rows)
+            }
+            if let results = document["MetricDataResults"]?.arrayValue {
+                // CloudWatch's GetMetricData (`aws cloudwatch get-metric-data`): times and values
+                // side by side, newest first unless asked otherwise.
+                guard results.count == 1, let times = results[0]["Timestamps"]?.arrayValue,
+                      let values = results[0]["Values"]?.arrayValue else {
+                    throw refuse("CloudWatch", results.map { $0["Label"]?.stringValue ?? $0["Id"]?.stringValue ?? "?" },
+                                 hint: "ask for one metric or expression, for example with SUM(…)")
+                }
+                guard times.count == values.count else {
+                    throw .file(path: path, reason: "the CloudWatch answer has \(times.count) Timestamps but \(values.count) Values")
+                }
+                return numbered(try pairs(zip(times, values).map { JSONValue.array([$0, $1]) }, path: path, what: "the CloudWatch series"))
+            }
+            if let points = document["Datapoints"]?.arrayValue {
+                // CloudWatch's GetMetricStatistics (`aws cloudwatch get-metric-statistics`): its
+                // datapoints come in no order; a column a statistic (Sum, Average, …), beside a Unit.
+                // Each keeps its record number; a time that does not read sorts first, and the
+                // series reader then names its record.
+                let order = points.map { point in
+                    (try? scalar(point["Timestamp"] ?? .null, path: path, at: "")).flatMap { b in b.withUnsafeBytes { SeriesFile.time($0) } } ?? .min
+                }.enumerated().sorted { $0.element < $1.element }.map(\.offset)
+                let header = ["Timestamp"] + (points.first?.objectValue ?? []).map(\.key).filter { $0 != "Timestamp" && $0 != "Unit" }
+                var rows: [(position: Int, fields: [[UInt8]])] = []
+                for k in order {
+                    var fields: [[UInt8]] = []
+                    for key in header { fields.append(try scalar(points[k][key] ?? .null, path: path, at: "record \(k + 1), key '\(key)'")) }
+                    rows.append((k + 1, fields))
+                }
+                return (header, rows)
+            }
+            return nil
+        default:
+            return nil
         }
     }
 
-    /// A Prometheus answer: its one range series, or why not.
-    private func add(prometheus document: JSONValue, data: JSONValue, path: String) throws(IngestError) {
+    /// A Prometheus answer's one range series, or why not.
+    static func prometheus(_ data: JSONValue, path: String) throws(IngestError) -> [[[UInt8]]] {
         guard let result = data["result"]?.arrayValue else {
             throw .file(path: path, reason: "a Prometheus answer without data.result")
         }
@@ -182,12 +282,18 @@ final class JSONSeriesRows: SeriesRows {
             throw .file(path: path, reason: "a Prometheus \(data["resultType"]?.stringValue ?? "untyped") result is not a series; save the answer of a range query (/api/v1/query_range)")
         }
         guard result.count == 1, let values = result[0]["values"]?.arrayValue else {
-            let labels = result.prefix(2).map { r in
+            let labels = result.map { r in
                 "{" + (r["metric"]?.objectValue ?? []).map { "\($0.key)=\"\($0.value.stringValue ?? "")\"" }.joined(separator: ", ") + "}"
             }
-            throw .file(path: path, reason: "the Prometheus result holds \(result.count) series\(labels.isEmpty ? "" : " (" + labels.joined(separator: ", ") + (result.count > 2 ? ", …" : "") + ")"); query one, for example with sum(…)")
+            throw severalSeries("the Prometheus result", labels, hint: "query one, for example with sum(…)", path: path)
         }
-        try add(pairs: values, path: path, what: "the Prometheus series")
+        return try pairs(values, path: path, what: "the Prometheus series")
+    }
+
+    /// "`what` holds N series (the first two names, …); `hint`".
+    static func severalSeries(_ what: String, _ names: [String], hint: String, path: String) -> IngestError {
+        let shown = names.prefix(2).joined(separator: ", ") + (names.count > 2 ? ", …" : "")
+        return .file(path: path, reason: "\(what) holds \(names.isEmpty ? "no series" : "\(names.count) series (" + shown + ")"); \(hint)")
     }
 
     /// The bytes a CSV field would hold for `value`: a string's text, a number's literal, empty
