@@ -189,17 +189,26 @@ final class JSONSeriesRows: SeriesRows {
         func errorAnswer(_ message: String?) -> IngestError {
             .file(path: path, reason: "the file holds an error answer, not a series: \(message ?? "(no message)")")
         }
+        /// The array of `owner`'s `field` (a plural), or an error saying what is there instead.
+        func array(_ owner: JSONValue, _ field: String, of name: String) throws(IngestError) -> [JSONValue] {
+            guard let value = owner[field] else { throw .file(path: path, reason: "the \(name) has no \(field)") }
+            guard let items = value.arrayValue else { throw .file(path: path, reason: "the \(name)'s \(field) are \(value.kindName), not an array") }
+            return items
+        }
         switch document {
         case .array(let items):
             // Graphite's render API (`format=json`): a target's datapoints are [value, time].
             guard let first = items.first, first["target"] != nil, first["datapoints"] != nil else { return nil }
-            guard items.count == 1, let points = first["datapoints"]?.arrayValue else {
+            guard items.count == 1 else {
                 throw refuse("Graphite", items.map { $0["target"]?.stringValue ?? "?" }, hint: "render one target, for example with sumSeries(…)")
             }
+            let points = try array(first, "datapoints", of: "Graphite target")
             return numbered(try pairs(points, path: path, what: "the Graphite datapoints", valueFirst: true))
         case .object:
             // Prometheus's and Datadog's error answers.
-            if document["status"]?.stringValue == "error" {
+            // An error answer: Prometheus's and Datadog's (`"status": "error"`), InfluxDB's and
+            // many another API's (an `error` text).
+            if document["status"]?.stringValue == "error" || document["error"]?.stringValue != nil {
                 throw errorAnswer(document["error"]?.stringValue ?? document["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; "))
             }
             if let data = document["data"], document["status"] != nil {
@@ -214,18 +223,26 @@ final class JSONSeriesRows: SeriesRows {
             }
             if let results = document["results"]?.arrayValue {
                 // InfluxDB 1.x's /query answer: a statement's series, its columns and rows of values.
-                if let message = document["error"]?.stringValue ?? results.lazy.compactMap({ $0["error"]?.stringValue }).first {
+                if let message = results.lazy.compactMap({ $0["error"]?.stringValue }).first {
                     throw errorAnswer(message)
                 }
                 let series = results.flatMap { $0["series"]?.arrayValue ?? [] }
-                guard series.count == 1, let columns = series[0]["columns"]?.arrayValue, let values = series[0]["values"]?.arrayValue else {
+                guard series.count == 1 else {
                     let names = series.map { s in
                         (s["name"]?.stringValue ?? "?") + ((s["tags"]?.objectValue).map { "{" + $0.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ", ") + "}" } ?? "")
                     }
                     throw refuse("InfluxDB", names, hint: "query one, for example without GROUP BY")
                 }
+                let columns = try array(series[0], "columns", of: "InfluxDB series")
+                let values = try array(series[0], "values", of: "InfluxDB series")
                 // InfluxDB names the time column `time`.
-                let header = columns.map { $0.stringValue == "time" ? "timestamp" : $0.stringValue ?? "" }
+                var header: [String] = []
+                for column in columns {
+                    guard let name = column.stringValue else {
+                        throw .file(path: path, reason: "the InfluxDB series' columns hold \(column.kindName), not a column name")
+                    }
+                    header.append(name == "time" ? "timestamp" : name)
+                }
                 var rows: [(position: Int, fields: [[UInt8]])] = []
                 for (k, value) in values.enumerated() {
                     guard let row = value.arrayValue, row.count == header.count else {
@@ -240,11 +257,12 @@ final class JSONSeriesRows: SeriesRows {
             if let results = document["MetricDataResults"]?.arrayValue {
                 // CloudWatch's GetMetricData (`aws cloudwatch get-metric-data`): times and values
                 // side by side, newest first unless asked otherwise.
-                guard results.count == 1, let times = results[0]["Timestamps"]?.arrayValue,
-                      let values = results[0]["Values"]?.arrayValue else {
+                guard results.count == 1 else {
                     throw refuse("CloudWatch", results.map { $0["Label"]?.stringValue ?? $0["Id"]?.stringValue ?? "?" },
                                  hint: "ask for one metric or expression, for example with SUM(…)")
                 }
+                let times = try array(results[0], "Timestamps", of: "CloudWatch result")
+                let values = try array(results[0], "Values", of: "CloudWatch result")
                 guard times.count == values.count else {
                     throw .file(path: path, reason: "the CloudWatch answer has \(times.count) Timestamps but \(values.count) Values")
                 }
@@ -258,7 +276,11 @@ final class JSONSeriesRows: SeriesRows {
                 let order = points.map { point in
                     (try? scalar(point["Timestamp"] ?? .null, path: path, at: "")).flatMap { b in b.withUnsafeBytes { SeriesFile.time($0) } } ?? .min
                 }.enumerated().sorted { $0.element < $1.element }.map(\.offset)
-                let header = ["Timestamp"] + (points.first?.objectValue ?? []).map(\.key).filter { $0 != "Timestamp" && $0 != "Unit" }
+                guard let first = points.first else { throw .file(path: path, reason: "the CloudWatch answer holds no datapoints") }
+                if let k = points.firstIndex(where: { $0.objectValue == nil }) {
+                    throw .file(path: path, reason: "datapoint \(k + 1) of the CloudWatch answer is \(points[k].kindName), not an object")
+                }
+                let header = ["Timestamp"] + (first.objectValue ?? []).map(\.key).filter { $0 != "Timestamp" && $0 != "Unit" }
                 var rows: [(position: Int, fields: [[UInt8]])] = []
                 for k in order {
                     var fields: [[UInt8]] = []
