@@ -94,7 +94,7 @@ extension JSONSeriesRows {
     }
 
     /// CloudWatch's GetMetricStatistics (`aws cloudwatch get-metric-statistics`): its datapoints,
-    /// which come in no order, in time order; a column a statistic (Sum, Average, …), its Unit
+    /// in no order AWS promises, in time order; a column a statistic (Sum, Average, …), its Unit
     /// left out. Each keeps its record number; a time that does not read sorts first, and the
     /// series reader then names its record.
     static func cloudWatchStatistics(_ points: [JSONValue], path: String) throws(IngestError) -> Table {
