@@ -43,6 +43,30 @@ struct SeriesFileTests {
         #expect(e?.description == "\(empty): the column value has no values, only empty ones")
     }
 
+    /// InfluxDB 2's CSV of a Flux query: `_time` and `_value`, with or without the annotation
+    /// rows above the header; an answer of several tables is refused where the second starts.
+    @Test func fluxAnswersReadAsInfluxDBWritesThem() throws {
+        let header = ",result,table,_start,_stop,_time,_value,_field,_measurement\r\n"
+        let annotations = "#group,false,false,true,true,false,false,true,true\r\n"
+            + "#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,dateTime:RFC3339,double,string,string\r\n"
+            + "#default,_result,,,,,,,\r\n"
+        func table(_ n: Int, hours: [Int]) -> String {
+            hours.map { ",,\(n),2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T0\($0):00:00Z,\($0 + 1).5,count,requests\r\n" }.joined()
+        }
+        let tmp = TemporaryDirectory()
+        for text in [annotations + header + table(0, hours: [0, 1, 3]) + "\r\n", header + table(0, hours: [0, 1, 3])] {
+            let s = try SeriesFile.read(path: tmp.write("flux.csv", text), gaps: .missing)
+            #expect(s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.values.count == 4)
+            #expect(s.values[0] == 1.5 && s.values[1] == 2.5 && s.values[2].isNaN && s.values[3] == 4.5)
+        }
+        let several = ": a second table starts here: the Flux answer holds several; query one, for example with |> group()"
+        expectReadError("flux.csv", annotations + header + table(0, hours: [0, 1]) + "\r\n" + annotations + header + table(1, hours: [0, 1]),
+                        ": line 8: " + several.dropFirst(2))
+        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + "\r\n" + header + table(1, hours: [0, 1]), ": line 5: " + several.dropFirst(2))
+        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + table(1, hours: [2]), ": line 4: " + several.dropFirst(2))
+        expectReadError("flux.csv", annotations, ": the file holds Flux annotation rows but no header")
+    }
+
     @Test func readsStatsforecastsLongFormat() throws {
         let tmp = TemporaryDirectory()
         let p = tmp.write("long.csv", """

@@ -72,11 +72,16 @@ final class CSVReader {
         if start >= end && !eof { try fill() }
         delimiter = Self.delimiter(ofHeader: UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
         guard try next() else { throw .file(path: path, reason: "the file is empty (expected a header: \(expected))") }
+        return try names()
+    }
+
+    /// The current record's fields as names (trimmed of spaces), as a header's.
+    func names() throws(IngestError) -> [String] {
         var names: [String] = []
         for i in 0..<fields.count {
             let b = field(i)
             guard ByteParsing.isCleanText(b) else {
-                throw .file(path: path, reason: "line 1: the header is not valid UTF-8 text; convert the file to UTF-8")
+                throw .file(path: path, reason: "line \(recordLine): the header is not valid UTF-8 text; convert the file to UTF-8")
             }
             names.append(ByteParsing.text(b).trimmingCharacters(in: .whitespaces))
         }

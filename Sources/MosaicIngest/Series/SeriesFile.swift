@@ -20,7 +20,8 @@ public struct LoadedSeries: Sendable, Equatable {
 /// ignored; of two columns, the one the header does not name is the other, and a file without a
 /// header reads from its first line). statsforecast's and Prophet's long format reads too: `ds`
 /// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
-/// file of several series gives the one `id` chooses. Timestamps are ISO 8601 (a space or `T`,
+/// file of several series gives the one `id` chooses. So does InfluxDB 2's CSV of a Flux query
+/// (`_time` and `_value`, its annotation rows passed over; one table). Timestamps are ISO 8601 (a space or `T`,
 /// with or without an offset; none means UTC) or unix seconds or milliseconds, and must
 /// increase, or decrease throughout (a newest-first export reads reversed); the spacing is the
 /// smallest gap between consecutive timestamps, and every timestamp must sit on that grid.
@@ -98,13 +99,22 @@ public enum SeriesFile {
             }
         }
         let reader = try CSVReader(path: path)
-        return try read(reader, header: try reader.header(expected: "timestamp,value"), path: path, gaps: gaps, id: id,
+        var header = try reader.header(expected: "timestamp,value")
+        // InfluxDB 2's annotated CSV (a Flux query's answer): annotation rows above the header.
+        while let first = header.first, fluxAnnotations.contains(first) {
+            guard try reader.next() else { throw .file(path: path, reason: "the file holds Flux annotation rows but no header") }
+            header = try reader.names()
+        }
+        return try read(reader, header: header, path: path, gaps: gaps, id: id,
                         resample: resample, timeColumn: timeColumn, valueColumn: valueColumn)
     }
 
     /// The path that stands for standard input (`mosaic forecast --series -`), and its name in
     /// messages.
     public static let standardInput = "-", standardInputName = "<stdin>"
+
+    /// The rows InfluxDB 2 writes above a Flux answer's header in its annotated CSV.
+    static let fluxAnnotations: Set<String> = ["#group", "#datatype", "#default"]
 
     /// The largest JSON series file read (it is parsed whole): 256 MiB.
     static let maximumJSONBytes = 256 << 20
@@ -123,8 +133,9 @@ public enum SeriesFile {
             }
             return i
         }
-        var ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds")
-        var cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y")
+        // (`_time` and `_value`: a Flux answer's, InfluxDB 2's CSV.)
+        var ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds") ?? header.firstIndex(of: "_time")
+        var cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y") ?? header.firstIndex(of: "_value")
         // A date and an hour in two columns (`date,hour,sessions`, as analytics tools export
         // them): the time is the date plus the hour, and of three columns the third is the value.
         var hourColumn: Int?
@@ -164,6 +175,9 @@ public enum SeriesFile {
         // With a `unique_id` column: the series read (the first row's when `id` is nil), and the
         // other ids met (at most a few, for the message).
         var chosen = id, others: [String] = []
+        // A Flux answer's `table` column (InfluxDB 2's CSV), and the table read.
+        let fluxTable = !json && header.contains("_time") ? header.firstIndex(of: "table") : nil
+        var firstTable: String?
         var times: [Int64] = [], values: [Double] = [], lines: [Int] = []
         // Points whose timestamp or value the column's other points must help read: dates with
         // slashes or dots (is 01/08 in August or January?) and numbers with separators (is
@@ -249,6 +263,15 @@ public enum SeriesFile {
             let line = reader.recordLine
             // A row of empty fields (`,,`, as spreadsheets leave below their data) is a blank line.
             if !json, (0..<reader.fieldCount).allSatisfy({ reader.field($0).count == 0 }) { continue }
+            // A Flux answer of several tables: one after another in the `table` column, or after
+            // a blank line under a header (and annotation rows) of its own.
+            if let fluxTable, reader.fieldCount > max(ct, fluxTable) {
+                let table = ByteParsing.text(reader.field(fluxTable))
+                if firstTable == nil { firstTable = table }
+                if table != firstTable || Self.fluxAnnotations.contains(ByteParsing.text(reader.field(0))) {
+                    throw .file(path: path, reason: "line \(line): a second table starts here: the Flux answer holds several; query one, for example with |> group()")
+                }
+            }
             guard reader.fieldCount == header.count else {
                 throw .row(file: path, line: line, column: nil, reason: "has \(reader.fieldCount) fields, the header has \(header.count)")
             }
