@@ -49,8 +49,9 @@ public enum RouteLLMData {
     static func firstObject(path: String) throws(IngestError) -> [JSONValue.Member]? {
         let reader = try LineReader(path: path)
         while try reader.next() {
-            guard let first = reader.line.first(where: { $0 != 32 && $0 != 9 }) else { continue }
-            return first == UInt8(ascii: "{") ? try JSONLine.object(reader.line, path: path, line: reader.lineNumber) : nil
+            if JSONLine.isBlank(reader.line) { continue }
+            return reader.line.first(where: { $0 != 32 && $0 != 9 }) == UInt8(ascii: "{")
+                ? try JSONLine.object(reader.line, path: path, line: reader.lineNumber) : nil
         }
         return nil
     }

@@ -96,24 +96,21 @@ extension JSONSeriesRows {
     /// CloudWatch's GetMetricStatistics (`aws cloudwatch get-metric-statistics`): its datapoints,
     /// in no order AWS promises, in time order; a column a statistic (Sum, Average, …), its Unit
     /// left out. Each keeps its record number; a time that does not read sorts first, and the
-    /// series reader then names its record.
+    /// series reader then names its record (a field that is no value is named in file order).
     static func cloudWatchStatistics(_ points: [JSONValue], path: String) throws(IngestError) -> Table {
         guard let first = points.first else { throw .file(path: path, reason: "the CloudWatch answer holds no datapoints") }
         if let k = points.firstIndex(where: { $0.objectValue == nil }) {
             throw .file(path: path, reason: "datapoint \(k + 1) of the CloudWatch answer is \(points[k].kindName), not an object")
         }
-        let times = points.map { point in
-            (try? scalar(point["Timestamp"] ?? .null, path: path, at: "")).flatMap { b in b.withUnsafeBytes { SeriesFile.time($0) } } ?? .min
-        }
-        let order = times.indices.sorted { (times[$0], $0) < (times[$1], $1) }
         let header = ["Timestamp"] + (first.objectValue ?? []).map(\.key).filter { $0 != "Timestamp" && $0 != "Unit" }
         var rows: [(position: Int, fields: [[UInt8]])] = []
-        for k in order {
+        for (k, point) in points.enumerated() {
             var fields: [[UInt8]] = []
-            for key in header { fields.append(try scalar(points[k][key] ?? .null, path: path, at: "record \(k + 1), key '\(key)'")) }
+            for key in header { fields.append(try scalar(point[key] ?? .null, path: path, at: "record \(k + 1), key '\(key)'")) }
             rows.append((k + 1, fields))
         }
-        return (header, rows)
+        let times = rows.map { row in row.fields[0].withUnsafeBytes { SeriesFile.time($0) } ?? .min }
+        return (header, times.indices.sorted { (times[$0], $0) < (times[$1], $1) }.map { rows[$0] })
     }
 
     /// A Prometheus answer's one range series, or why not.

@@ -21,8 +21,8 @@ public struct LoadedSeries: Sendable, Equatable {
 /// header reads from its first line). statsforecast's and Prophet's long format reads too: `ds`
 /// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
 /// file of several series gives the one `id` chooses. So does InfluxDB 2's CSV of a Flux query
-/// (`_time` and `_value`, its annotation rows passed over; one table). Timestamps are ISO 8601 (a space or `T`,
-/// with or without an offset; none means UTC) or unix seconds or milliseconds, and must
+/// (`_time` and `_value`, its annotation rows passed over; one table). Timestamps are ISO 8601
+/// (a space or `T`, with or without an offset; none means UTC) or unix seconds or milliseconds, and must
 /// increase, or decrease throughout (a newest-first export reads reversed); the spacing is the
 /// smallest gap between consecutive timestamps, and every timestamp must sit on that grid.
 /// Missing points are an error unless a gap policy fills them. A tab- or semicolon-separated
@@ -65,8 +65,8 @@ public enum SeriesFile {
     /// window (two years of minutes).
     public static let maximumIntervals: Int64 = 1_000_000
 
-    /// Reads the series in `path` (``standardInput``: standard input); with a `unique_id` column, the series `id` names (nil: the
-    /// file must hold one series). With `resample`, timestamps may repeat and need not sit on a
+    /// Reads the series in `path` (``standardInput``: standard input); with a `unique_id` column,
+    /// the series `id` names (nil: the file must hold one series). With `resample`, timestamps may repeat and need not sit on a
     /// grid: the points are gathered into its intervals, and an interval without points is a
     /// missing point.
     ///

@@ -99,11 +99,11 @@ final class JSONSeriesRows: SeriesRows {
         } catch let whole {
             // JSON Lines: one object a line (the first line an object in itself).
             let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            guard let first = lines.first, case .object? = try? JSONValue.parse(first) else {
+            guard let first = lines.first, case .success(let members) = JSONLine.object(first) else {
                 throw .file(path: path, reason: "line \(whole.line), column \(whole.column): \(whole.reason) (a JSON series file is one JSON document, or JSON Lines)")
             }
-            var objects: [(line: Int, members: [JSONValue.Member])] = []
-            for (k, line) in lines.enumerated() where !JSONLine.isBlank(line) {
+            var objects: [(line: Int, members: [JSONValue.Member])] = [(1, members)]
+            for (k, line) in lines.enumerated().dropFirst() where !JSONLine.isBlank(line) {
                 objects.append((k + 1, try JSONLine.object(line, path: path, line: k + 1)))
             }
             rowNoun = "line"
