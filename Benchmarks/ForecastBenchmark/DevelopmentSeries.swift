@@ -126,14 +126,9 @@ func foldMASE(_ fold: Fold, _ f: [Double]) -> Double {
     return (num / Double(max(count, 1))) / foldScale(fold)
 }
 
-/// The in-sample seasonal-naive (m = 24) mean absolute difference of a fold's known training pairs.
-func foldScale(_ fold: Fold) -> Double {
-    var den = 0.0, pairs = 0
-    for t in 24..<fold.train.count where fold.train[t].isFinite && fold.train[t - 24].isFinite {
-        den += abs(fold.train[t] - fold.train[t - 24]); pairs += 1
-    }
-    return den / Double(max(pairs, 1))
-}
+/// The in-sample seasonal-naive (m = 24) mean absolute difference of a fold's known training
+/// pairs: `mosaic forecast --holdout`'s scale.
+func foldScale(_ fold: Fold) -> Double { ForecastMetrics.maseScale(fold.train, period: 24) }
 
 /// M4's MSIS of a fold's interval over its known actual values, on the scale of ``foldMASE``.
 func foldMSIS(_ fold: Fold, _ interval: Forecast.Interval) -> Double {

@@ -229,15 +229,14 @@ struct ForecastCommand: ParsableCommand {
                 func interval(_ level: Double) -> Forecast.Interval? {
                     f.interval(level: level).map { i in .init(level: level, lower: known.map { i.lower[$0] }, upper: known.map { i.upper[$0] }) }
                 }
-                let scaleSeries = train.contains { !$0.isFinite } ? SeriesHygiene.interpolate(train) : train
                 func coverage(_ level: Double) -> Double? { interval(level).map { ForecastMetrics.coverage(actual: actual, interval: $0) } }
                 scores.rows.append([
                     .text(s.group), .text(fitted.chosen.joined(separator: " + ")), .int(holdout),
                     .number(ForecastMetrics.smape(actual: actual, forecast: mean), places: 3),
-                    .number(ForecastMetrics.mase(actual: actual, forecast: mean, training: scaleSeries, period: m), places: 3),
+                    .number(ForecastMetrics.mase(actual: actual, forecast: mean, training: train, period: m), places: 3),
                     .number(coverage(80), places: 3),
                     .number(coverage(95), places: 3),
-                    .number(interval(95).map { ForecastMetrics.msis(actual: actual, interval: $0, training: scaleSeries, period: m) },
+                    .number(interval(95).map { ForecastMetrics.msis(actual: actual, interval: $0, training: train, period: m) },
                             places: 3),
                 ])
             }

@@ -76,6 +76,29 @@ import Testing
         #expect(bounds.count == 48 && abs(msis - expected) < 1e-6 * expected, "msis95 \(msis) against \(expected)")
     }
 
+    /// `--holdout`'s MASE is scaled by the seasonal-naive MAE over the training pairs whose two
+    /// values are known: a two-day logging gap is left out of the scale, not filled in it.
+    @Test func holdoutMASEScalesByTheKnownPairs() throws {
+        let tmp = TemporaryDirectory("load-gap-scale")
+        let lines = try String(contentsOfFile: Self.seriesFile(tmp), encoding: .utf8).split(separator: "\n").map(String.init)
+        // Hours 100–147 (rows 101–148) are missing: empty values.
+        let gapped = lines.enumerated().map { i, l in (101...148).contains(i) ? l.split(separator: ",")[0] + "," : l }
+        let file = tmp.write("gap.csv", gapped.joined(separator: "\n") + "\n")
+        let h = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "json"])
+        #expect(h.status == 0, "stderr: \(h.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
+        let mase = try #require(rows.first?["mase"] as? Double)
+        let cut = tmp.write("cut.csv", (gapped.dropLast(48) + [""]).joined(separator: "\n"))
+        let g = try MosaicBinary.run(["forecast", "--series", cut, "--horizon", "48", "--format", "csv"])
+        let means = g.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
+        let values = gapped.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[1]) ?? .nan }
+        let train = Array(values.dropLast(48)), actual = Array(values.suffix(48))
+        let pairs = (24..<train.count).map { abs(train[$0] - train[$0 - 24]) }.filter { !$0.isNaN }
+        #expect(pairs.count == train.count - 24 - 72)  // the 48 missing values are in 72 pairs
+        let expected = zip(actual, means).reduce(0.0) { $0 + abs($1.0 - $1.1) } / 48 / (pairs.reduce(0, +) / Double(pairs.count))
+        #expect(means.count == 48 && abs(mase - expected) < 1e-9 * expected, "mase \(mase) against \(expected)")
+    }
+
     @Test func theHygieneSaysWhatItReplaced() throws {
         let tmp = TemporaryDirectory("load-outage")
         let clean = Self.seriesFile(tmp)

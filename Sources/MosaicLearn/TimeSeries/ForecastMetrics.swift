@@ -22,15 +22,23 @@ public enum ForecastMetrics {
     }
 
     /// The MASE denominator: the in-sample seasonal-naive MAE `1/(n − m) · Σ_{t≥m} |yₜ − yₜ₋ₘ|`
-    /// of the training series (zero-based t).
+    /// of the training series (zero-based t). A missing value (NaN) leaves out the pairs it is
+    /// in: the mean is over the pairs whose two values are known (NaN when there are none).
+    /// Filling the gaps first would invent the differences: across a multi-day gap a straight
+    /// line's differences are near 0, and the scale shrank with them.
     ///
     /// - Precondition: `training.count > period >= 1`.
     /// - Complexity: O(n).
     public static func maseScale(_ training: [Double], period m: Int) -> Double {
         precondition(m >= 1 && training.count > m, "maseScale needs more than \(m) training values, got \(training.count)")
-        var sum = 0.0
-        for t in m..<training.count { sum += abs(training[t] - training[t - m]) }
-        return sum / Double(training.count - m)
+        var sum = 0.0, pairs = 0
+        for t in m..<training.count {
+            let d = abs(training[t] - training[t - m])
+            if d.isNaN { continue }
+            sum += d
+            pairs += 1
+        }
+        return pairs == 0 ? .nan : sum / Double(pairs)
     }
 
     /// MASE: `mean|yₖ − fₖ| / maseScale(training, period)`; +∞ when the scale is 0 and the

@@ -17,6 +17,16 @@ extension TimeSeriesTests {
             #expect(ForecastMetrics.owa(smape: 9, mase: 1, naive2Smape: 18, naive2Mase: 4) == 0.375)
         }
 
+        @Test func maseScaleLeavesOutThePairsOfAMissingValue() {
+            // Known lag-2 pairs: (2, 3) and (3, 8), differences 1 and 5; the two pairs that hold
+            // the missing value are left out, not filled: numpy's nanmean(|y[2:] − y[:-2]|) is 3,
+            // and utilsforecast 0.2.17's `mase` gives 1 for the forecast below.
+            let training = [1.0, 2, .nan, 3, 5, 8]
+            #expect(ForecastMetrics.maseScale(training, period: 2) == 3)
+            #expect(ForecastMetrics.mase(actual: [10], forecast: [7], training: training, period: 2) == 1)
+            #expect(ForecastMetrics.maseScale([1, .nan, 2], period: 1).isNaN)  // no known pair
+        }
+
         @Test func msisByHand() {
             // 95 %: 2/α = 40. Widths 2, 2, 2; the second value misses above by 1, the third below
             // by 0.5: (2 + 2 + 40 + 2 + 20) / 3 = 22, over the scale 2.5.
