@@ -42,7 +42,8 @@ public enum ForecastMetrics {
     }
 
     /// MASE: `mean|yₖ − fₖ| / maseScale(training, period)`; +∞ when the scale is 0 and the
-    /// error is not (NaN when both are 0).
+    /// error is not (NaN when both are 0, or when no training pair is known: `mosaic forecast
+    /// --holdout` then prints no MASE).
     ///
     /// - Complexity: O(n + h).
     public static func mase(actual y: [Double], forecast f: [Double], training: [Double], period m: Int) -> Double {
