@@ -48,6 +48,15 @@
 /// than ``levelShiftThreshold`` (relative), everything before the outage is rescaled to the new
 /// level (multiplicatively; the series must then be positive there), so the models learn the
 /// current level with the whole history's shape.
+///
+/// **The present state.** A run of low (and missing) values that reaches the end and has lasted
+/// a period, with at least ``minimumRun`` low points at busy positions, is kept as load: it may
+/// be a new regime or an outage still under way, and nothing yet tells which. When its level is
+/// under ``lowFraction`` times the level before it, everything before it is rescaled to its
+/// level, as across a long outage, so that the models forecast from that state: a harmonic
+/// regression, whose level is fixed, would otherwise climb back to the level the series left
+/// (on NAB's `grok_asg_anomaly`, a CPU that fell from 34 to under 1 a day before the origin
+/// was forecast back at 43).
 public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// The period of the profile (24 for hourly data).
     public var period: Int
@@ -195,7 +204,13 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             }
             outages = SeriesHygiene.merged(outages + dips)
         }
-        guard !outages.isEmpty else { return report }
+        // A run of low values that reaches the end and has lasted a period (the present state).
+        var present: Range<Int>? = nil
+        if let last = (0..<n).last(where: { !low[$0] && !missing[$0] }), n - (last + 1) >= m,
+           (last + 1..<n).filter({ low[$0] && busy[$0 % p] }).count >= minimumRun {
+            present = last + 1..<n
+        }
+        guard !outages.isEmpty || present != nil else { return report }
         outages = recoveries(of: outages, y: y, low: low, ratio: ratio)
         var replaced = [Bool](repeating: false, count: n)
         for r in outages { for i in r { replaced[i] = true } }
@@ -211,6 +226,23 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 let factor = after / before
                 for i in 0..<last.lowerBound where !replaced[i] { values[i] *= factor }
                 report.levelShiftAt = last.upperBound
+                report.levelShiftFactor = factor
+            }
+        }
+        // The present state: a low run that reaches the end is kept as load, and when its level
+        // is under `lowFraction` of the level before it, everything before it is rescaled to
+        // its level as across a long outage, so that a model with a fixed level (the harmonic
+        // regressions) forecasts from the state the series is in rather than climb back to the
+        // level it left.
+        if let present {
+            let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
+            let before = SeriesHygiene.median((max(0, present.lowerBound - window)..<present.lowerBound).compactMap(clean))
+            let inside = SeriesHygiene.median(present.compactMap(ratio))
+            if let before, let inside, inside >= 0, before * lowFraction > inside,
+               (0..<present.lowerBound).allSatisfy({ replaced[$0] || values[$0] > 0 }) {
+                let factor = inside / before
+                for i in 0..<present.lowerBound where !replaced[i] { values[i] *= factor }
+                report.levelShiftAt = present.lowerBound
                 report.levelShiftFactor = factor
             }
         }

@@ -70,6 +70,37 @@ extension TimeSeriesTests {
             #expect(report.outages.isEmpty && report.values == y)
         }
 
+        @Test func aLowRunOfAPeriodAtTheEndIsThePresentLevel() throws {
+            // The level falls to 2% for the last 30 hours (an autoscaling group scaled in): kept
+            // as load, and the history is rescaled to it, so that a harmonic regression forecasts
+            // from it instead of climbing back to the level the series left.
+            let base = Self.traffic(weeks: 3, seed: 13)
+            let n = base.count, start = n - 30
+            var y = base
+            for t in start..<n { y[t] *= 0.02 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            #expect(report.outages.isEmpty && !report.replaced.contains(true))
+            #expect(report.levelShiftAt == start)
+            let factor = try #require(report.levelShiftFactor)
+            #expect(abs(factor / 0.02 - 1) < 0.1, "factor \(factor)")
+            #expect((start..<n).allSatisfy { report.values[$0] == y[$0] })
+            #expect((0..<start).allSatisfy { abs(report.values[$0] - y[$0] * factor) <= 1e-12 * y[$0] })
+            let model = HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 3)], trend: false, seasonalARPeriods: [24, 168])
+            let newLevel = (start..<n).map { y[$0] / Self.profile($0) }.reduce(0, +) / 30
+            func lastDay(_ series: [Double]) throws -> Double {
+                let f = try model.fit(series).forecast(horizon: 48, levels: []).mean
+                return (24..<48).map { f[$0] / Self.profile(n + $0) }.reduce(0, +) / 24 / newLevel
+            }
+            let cleaned = try lastDay(report.values), raw = try lastDay(y)
+            #expect(abs(cleaned - 1) < 0.5, "the cleaned fit's second day at \(cleaned)× the new level")
+            #expect(raw > 5, "the raw fit's second day at \(raw)× the new level")
+            // A run shorter than a period, or a fall to 30% (not low), is left as it is.
+            var short = base, partial = base
+            for t in (n - 20)..<n { short[t] *= 0.02 }
+            for t in start..<n { partial[t] *= 0.3 }
+            for series in [short, partial] { #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(series).values == series) }
+        }
+
         @Test func quietNightsAreNotOutages() {
             // Night values near zero every day belong to the profile: nothing is replaced.
             var random = SeededRandom(seed: 10)
