@@ -90,7 +90,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         public var replaced: [Bool]
         /// The outages, as half-open index ranges `[start, end)`.
         public var outages: [[Int]]
-        /// The index after which the level shifted (the end of the outage), if any.
+        /// The index after which the level shifted (the end of the outage, or the start of the
+        /// low run at the end), if any.
         public var levelShiftAt: Int?
         /// The factor applied to the values before the shift.
         public var levelShiftFactor: Double?
@@ -215,36 +216,34 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         var replaced = [Bool](repeating: false, count: n)
         for r in outages { for i in r { replaced[i] = true } }
         var values = y
-        // Level shift across the last long outage.
+        // Level shifts: the values before `start` rescaled by `factor`, when the series is
+        // positive there; the level before `start` is its clean values' median ratio over `window`.
         let window = secondaryPeriod ?? 3 * m
-        if let last = outages.last(where: { $0.count >= m }), last.upperBound + m <= n {
-            let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
-            let before = SeriesHygiene.median((max(0, last.lowerBound - window)..<last.lowerBound).compactMap(clean))
-            let after = SeriesHygiene.median((last.upperBound..<min(n, last.upperBound + window)).compactMap(clean))
-            if let before, let after, before > 0, after > 0, abs(after / before - 1) > levelShiftThreshold,
-               (0..<last.lowerBound).allSatisfy({ replaced[$0] || values[$0] > 0 }) {
-                let factor = after / before
-                for i in 0..<last.lowerBound where !replaced[i] { values[i] *= factor }
-                report.levelShiftAt = last.upperBound
-                report.levelShiftFactor = factor
-            }
+        let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
+        func level(before start: Int) -> Double? {
+            SeriesHygiene.median((max(0, start - window)..<start).compactMap(clean))
+        }
+        func rescale(before start: Int, by factor: Double, shiftAt: Int) {
+            guard (0..<start).allSatisfy({ replaced[$0] || values[$0] > 0 }) else { return }
+            for i in 0..<start where !replaced[i] { values[i] *= factor }
+            report.levelShiftAt = shiftAt
+            report.levelShiftFactor = factor
+        }
+        // Across the last long outage.
+        if let last = outages.last(where: { $0.count >= m }), last.upperBound + m <= n,
+           let before = level(before: last.lowerBound), before > 0,
+           let after = SeriesHygiene.median((last.upperBound..<min(n, last.upperBound + window)).compactMap(clean)), after > 0,
+           abs(after / before - 1) > levelShiftThreshold {
+            rescale(before: last.lowerBound, by: after / before, shiftAt: last.upperBound)
         }
         // The present state: a low run that reaches the end is kept as load, and when its level
         // is under `lowFraction` of the level before it, everything before it is rescaled to
         // its level as across a long outage, so that a model with a fixed level (the harmonic
         // regressions) forecasts from the state the series is in rather than climb back to the
         // level it left.
-        if let present {
-            let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
-            let before = SeriesHygiene.median((max(0, present.lowerBound - window)..<present.lowerBound).compactMap(clean))
-            let inside = SeriesHygiene.median(present.compactMap(ratio))
-            if let before, let inside, inside >= 0, before * lowFraction > inside,
-               (0..<present.lowerBound).allSatisfy({ replaced[$0] || values[$0] > 0 }) {
-                let factor = inside / before
-                for i in 0..<present.lowerBound where !replaced[i] { values[i] *= factor }
-                report.levelShiftAt = present.lowerBound
-                report.levelShiftFactor = factor
-            }
+        if let present, let before = level(before: present.lowerBound),
+           let inside = SeriesHygiene.median(present.compactMap(ratio)), inside >= 0, before * lowFraction > inside {
+            rescale(before: present.lowerBound, by: inside / before, shiftAt: present.lowerBound)
         }
         // Replacement profile: weekly when every weekly position has two clean values. A
         // position with no clean value at all (an hour the logging always misses) has no
