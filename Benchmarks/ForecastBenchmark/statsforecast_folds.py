@@ -39,15 +39,16 @@ def read_folds(path):
         next(rows)
         for fold, t, y in rows:
             folds.setdefault(fold, []).append(float(y) if y != "" else np.nan)
-    out = {}
-    for fold, values in folds.items():
-        y = np.array(values, dtype=np.float64)
-        known = ~np.isnan(y)
-        if not known.all():
-            idx = np.arange(len(y))
-            y = np.interp(idx, idx[known], y[known])
-        out[fold] = y
-    return out
+    return {fold: interpolated(np.array(values, dtype=np.float64)) for fold, values in folds.items()}
+
+
+def interpolated(y):
+    """`y` with its missing values (NaN) linearly interpolated over the known ones."""
+    known = ~np.isnan(y)
+    if known.all():
+        return y
+    idx = np.arange(len(y))
+    return np.interp(idx, idx[known], y[known])
 
 
 def model_factory(name):

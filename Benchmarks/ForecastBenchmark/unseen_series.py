@@ -30,7 +30,7 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from statsforecast_folds import run_model
+from statsforecast_folds import interpolated, run_model
 
 H = 48
 ORIGINS = 4
@@ -112,13 +112,9 @@ def main():
                 folds[fold] = (y.values[:cut].astype(float), y.values[cut:cut + H].astype(float))
                 forecasts["Mosaic"][fold] = mosaic_forecast(args.mosaic, y.iloc[:cut], directory, f"{name}.{o}")
             print(f"unseen_series.py: {name}: Mosaic done", file=sys.stderr, flush=True)
-        interpolated = {}
-        for fold, (train, _) in folds.items():
-            known = ~np.isnan(train)
-            index = np.arange(len(train))
-            interpolated[fold] = np.interp(index, index[known], train[known])
+        filled = {fold: interpolated(train) for fold, (train, _) in folds.items()}
         for m in models[1:]:
-            forecasts[m] = statsforecast_forecasts(m, interpolated, series, args.n_jobs)
+            forecasts[m] = statsforecast_forecasts(m, filled, series, args.n_jobs)
             print(f"unseen_series.py: {m} done", file=sys.stderr, flush=True)
 
     table = {}  # (series, model) -> (mean MASE, 80 %, 95 %); absent where the model failed
