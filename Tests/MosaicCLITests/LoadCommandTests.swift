@@ -52,28 +52,39 @@ import Testing
         let file = Self.seriesFile(tmp)
         let f = try MosaicBinary.run(["forecast", "--series", file, "--horizon", "24", "--format", "csv"])
         #expect(f.status == 0, "stderr: \(f.stderr)")
-        let lines = f.stdout.split(separator: "\n")
-        #expect(lines.first == "timestamp,series,mean,lo80,hi80,lo95,hi95")
-        #expect(lines.count == 25)
+        let output = f.stdout.split(separator: "\n")
+        #expect(output.first == "timestamp,series,mean,lo80,hi80,lo95,hi95")
+        #expect(output.count == 25)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let (scores, forecast, train, actual) = try Self.holdoutAndItsForecast(tmp, lines)
+        let mase = try #require(scores["mase"] as? Double)
+        #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
+        // msis95 is M4's formula over the forecast that the file without its last 48 points gives.
+        let scale = (24..<train.count).reduce(0.0) { $0 + abs(train[$1] - train[$1 - 24]) } / Double(train.count - 24)
+        let expected = zip(actual, forecast).reduce(0.0) { total, p in
+            let (y, row) = p
+            let (lo, hi) = (row[3], row[4])
+            return total + (hi - lo) + 40 * (max(lo - y, 0) + max(y - hi, 0))
+        } / 48 / scale
+        let msis = try #require(scores["msis95"] as? Double)
+        #expect(forecast.count == 48 && abs(msis - expected) < 1e-6 * expected, "msis95 \(msis) against \(expected)")
+    }
+
+    /// `mosaic forecast --holdout 48` on the series file of `lines` (its header first), and what
+    /// it is checked against: the forecast of the file without its last 48 rows (each step's
+    /// mean, lo80, hi80, lo95 and hi95) and the file's values (NaN where empty) on either side
+    /// of the cut.
+    static func holdoutAndItsForecast(_ tmp: TemporaryDirectory, _ lines: [String]) throws
+        -> (scores: [String: Any], forecast: [[Double]], train: [Double], actual: [Double]) {
+        let file = tmp.write("holdout.csv", lines.joined(separator: "\n") + "\n")
         let h = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "json"])
         #expect(h.status == 0, "stderr: \(h.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
-        let mase = try #require(rows.first?["mase"] as? Double)
-        #expect(mase < 1, "a clean daily cycle should beat seasonal naive in-sample scale: \(mase)")
-        // msis95 is M4's formula over the forecast that the file without its last 48 points gives.
-        let text = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
-        let values = text.dropFirst().map { Double($0.split(separator: ",")[1])! }
-        let cut = tmp.write("cut.csv", (text.dropLast(48).map(String.init) + [""]).joined(separator: "\n"))
+        let cut = tmp.write("cut.csv", (lines.dropLast(48) + [""]).joined(separator: "\n"))
         let g = try MosaicBinary.run(["forecast", "--series", cut, "--horizon", "48", "--format", "csv"])
-        let bounds = g.stdout.split(separator: "\n").dropFirst().map { l in l.split(separator: ",").suffix(2).map { Double($0)! } }
-        let train = Array(values.dropLast(48)), actual = Array(values.suffix(48))
-        let scale = (24..<train.count).reduce(0.0) { $0 + abs(train[$1] - train[$1 - 24]) } / Double(train.count - 24)
-        let expected = zip(actual, bounds).reduce(0.0) { total, p in
-            let (y, b) = p
-            return total + (b[1] - b[0]) + 40 * (max(b[0] - y, 0) + max(y - b[1], 0))
-        } / 48 / scale
-        let msis = try #require(rows.first?["msis95"] as? Double)
-        #expect(bounds.count == 48 && abs(msis - expected) < 1e-6 * expected, "msis95 \(msis) against \(expected)")
+        let forecast = g.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst(2).map { Double($0)! } }
+        let values = lines.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[1]) ?? .nan }
+        return (try #require(rows.first), forecast, Array(values.dropLast(48)), Array(values.suffix(48)))
     }
 
     /// `--holdout`'s MASE is scaled by the seasonal-naive MAE over the training pairs whose two
@@ -83,16 +94,9 @@ import Testing
         let lines = try String(contentsOfFile: Self.seriesFile(tmp), encoding: .utf8).split(separator: "\n").map(String.init)
         // Hours 100–147 (rows 101–148) are missing: empty values.
         let gapped = lines.enumerated().map { i, l in (101...148).contains(i) ? l.split(separator: ",")[0] + "," : l }
-        let file = tmp.write("gap.csv", gapped.joined(separator: "\n") + "\n")
-        let h = try MosaicBinary.run(["forecast", "--series", file, "--holdout", "48", "--format", "json"])
-        #expect(h.status == 0, "stderr: \(h.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as? [[String: Any]])
-        let mase = try #require(rows.first?["mase"] as? Double)
-        let cut = tmp.write("cut.csv", (gapped.dropLast(48) + [""]).joined(separator: "\n"))
-        let g = try MosaicBinary.run(["forecast", "--series", cut, "--horizon", "48", "--format", "csv"])
-        let means = g.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
-        let values = gapped.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[1]) ?? .nan }
-        let train = Array(values.dropLast(48)), actual = Array(values.suffix(48))
+        let (scores, forecast, train, actual) = try Self.holdoutAndItsForecast(tmp, gapped)
+        let mase = try #require(scores["mase"] as? Double)
+        let means = forecast.map { $0[0] }
         let pairs = (24..<train.count).map { abs(train[$0] - train[$0 - 24]) }.filter { !$0.isNaN }
         #expect(pairs.count == train.count - 24 - 72)  // the 48 missing values are in 72 pairs
         let expected = zip(actual, means).reduce(0.0) { $0 + abs($1.0 - $1.1) } / 48 / (pairs.reduce(0, +) / Double(pairs.count))
