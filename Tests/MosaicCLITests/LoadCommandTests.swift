@@ -117,6 +117,15 @@ import Testing
             #expect(r.stderr.contains("down.csv: 1 outage replaced, not learned as load: \(Timestamp.format(Timestamp.parse(start)!)) for 72 steps"),
                     "\(args[0]): \(r.stderr)")
         }
+        // A two-hour spike at 30 times the value, then the shutdown: both named.
+        let spiked = down.enumerated().map { i, l in
+            guard (60...61).contains(i), let v = Double(l.split(separator: ",")[1]) else { return l }
+            return l.split(separator: ",")[0] + ",\(v * 30)"
+        }
+        let both = try MosaicBinary.run(["forecast", "--series", tmp.write("spiked.csv", spiked.joined(separator: "\n") + "\n"), "--horizon", "24"])
+        let spikeStart = Timestamp.format(Timestamp.parse(String(lines[60].split(separator: ",")[0]))!)
+        #expect(both.status == 0 && both.stderr.contains("spiked.csv: 1 burst replaced, not learned as load: \(spikeStart) for 2 steps; 1 outage replaced"),
+                "stderr: \(both.stderr)")
         // A clean series gets no note.
         let c = try MosaicBinary.run(["forecast", "--series", clean, "--horizon", "24"])
         #expect(c.status == 0 && !c.stderr.contains("replaced") && !c.stderr.contains("imputed"), "stderr: \(c.stderr)")

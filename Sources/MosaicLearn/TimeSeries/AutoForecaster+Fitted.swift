@@ -26,6 +26,8 @@ extension AutoForecaster {
         /// The outages and missing runs the hygiene replaced, as `[start, end)` index pairs
         /// (nil without hygiene or when the series was clean).
         public let outages: [[Int]]?
+        /// The bursts among them (one-off spikes, set missing before the rest), if any.
+        public let bursts: [[Int]]?
         /// Where the level shifted (the end of the outage before it), if the hygiene found a shift.
         public let levelShiftAt: Int?
         /// The conformal intervals from the cross-validation errors (nil when there were too few
@@ -46,6 +48,7 @@ extension AutoForecaster {
             precondition(!members.isEmpty, "a fitted AutoForecaster needs a member")
             self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
             self.levelShiftAt = cleaning?.levelShiftAt
+            self.bursts = cleaning?.bursts
             self.conformal = conformal
             self.floor = SeriesInput.isNeverNegative(y) ? 0 : nil
             self.chosen = chosen

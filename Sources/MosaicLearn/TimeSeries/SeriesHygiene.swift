@@ -57,6 +57,19 @@
 /// regression, whose level is fixed, would otherwise climb back to the level the series left
 /// (on NAB's `grok_asg_anomaly`, a CPU that fell from 34 to under 1 a day before the origin
 /// was forecast back at 43).
+///
+/// **Bursts.** A value more than ``burstFactor`` (10) times both its hour's median and the daily
+/// profile's median is *high*. A run of high values shorter than a period that the series has come
+/// down from (a known value that is not high follows it), each more than that factor times the
+/// median of the period before the run (the level it broke from), is a burst: a one-off spike, such
+/// as NAB's `ec2_network_in_257a54` at 19 and 35 times its level for two hours, which seasonal
+/// naive copied into the next day whole and a least-squares fit leans towards. Bursts are looked
+/// for in the series with its outages replaced, then set missing and everything above done again,
+/// so a burst is replaced as missing values are, from the profile at the local level. A run of a
+/// period or more is a regime, and one still under way at the end is the present state: both are
+/// kept. A peak at the same hour every day is its hour's median and is never high. At 5 times (the
+/// reciprocal of ``lowFraction``) the rule took the busy hours of a busy day for bursts and changed
+/// 9 forecasts of M4 Hourly's validation split, 6 for the worse.
 public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// The period of the profile (24 for hourly data).
     public var period: Int
@@ -75,6 +88,10 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// After an outage, values below this fraction of the level the series recovers to are
     /// part of the outage (a recovery ramp): half way back.
     public static let recoveryFraction = 0.5
+    /// A run of values above this multiple of their hours' medians (and of the profile's median),
+    /// shorter than a period and over by the end, is a burst (see the type's discussion); nil
+    /// turns the rule off.
+    public var burstFactor: Double? = 10
 
     public init(period: Int, secondaryPeriod: Int? = nil) {
         self.period = max(1, period)
@@ -95,16 +112,57 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         public var levelShiftAt: Int?
         /// The factor applied to the values before the shift.
         public var levelShiftFactor: Double?
+        /// The bursts set missing and replaced, as half-open index ranges `[start, end)` (also
+        /// within ``outages``); nil when there was none.
+        public var bursts: [[Int]]?
 
         /// Whether anything was changed.
         public var isClean: Bool { outages.isEmpty && levelShiftAt == nil }
     }
 
-    /// Finds and replaces missing values and outages (see the type's discussion).
+    /// Finds and replaces missing values, bursts and outages (see the type's discussion).
     ///
     /// - Parameter y: The series; NaN marks a missing value.
     /// - Complexity: O(n log n).
     public func clean(_ y: [Double]) -> Report {
+        let runs = cleanRuns(y)
+        let bursts = self.bursts(in: runs.values).filter { r in !r.contains { runs.replaced[$0] } }
+        guard !bursts.isEmpty else { return runs }
+        var cut = y
+        for r in bursts { for i in r { cut[i] = .nan } }
+        var report = cleanRuns(cut)
+        report.bursts = bursts.map { [$0.lowerBound, $0.upperBound] }
+        return report
+    }
+
+    /// The bursts of `y` (see the type's discussion), against the daily profile. `clean(_:)`
+    /// looks for them after the outages are replaced, so that a shutdown at the start (hours at
+    /// 0 that would be most of each hour's median) does not make normal traffic look high.
+    func bursts(in y: [Double]) -> [Range<Int>] {
+        let n = y.count, m = period
+        guard let factor = burstFactor, m >= 2, n >= 2 * m else { return [] }
+        let known = y.map(\.isFinite)
+        let profile = SeriesHygiene.positionalMedian(y, period: m, usable: known)
+        guard let typical = SeriesHygiene.median(profile), typical > 0 else { return [] }
+        let high = (0..<n).map { t in known[t] && y[t] > factor * max(profile[t % m], typical) }
+        var found: [Range<Int>] = []
+        var t = 0
+        while t < n {
+            guard high[t] else { t += 1; continue }
+            var e = t
+            while e < n && high[e] { e += 1 }
+            if e - t < m, t >= m, (e..<n).contains(where: { known[$0] && !high[$0] }),
+               let before = SeriesHygiene.median((t - m..<t).filter { known[$0] }.map { y[$0] }),
+               (t..<e).allSatisfy({ y[$0] > factor * before }) {
+                found.append(t..<e)
+            }
+            t = e
+        }
+        return found
+    }
+
+    /// ``clean(_:)`` after the bursts are set missing.
+    func cleanRuns(_ y: [Double]) -> Report {
         let n = y.count
         let m = period
         var report = Report(values: y, replaced: [Bool](repeating: false, count: n), outages: [])

@@ -101,6 +101,37 @@ extension TimeSeriesTests {
             for series in [short, partial] { #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(series).values == series) }
         }
 
+        @Test func aBurstIsReplacedAndNotCopiedIntoTheNextDay() throws {
+            // Two hours at 30 times the level, 10 hours before the end (NAB's ec2_network_in
+            // spiked so, and seasonal naive copied the spike into the next day whole).
+            let base = Self.traffic(weeks: 3, seed: 21)
+            let n = base.count, burst = (n - 10)..<(n - 8)
+            var y = base
+            for t in burst { y[t] *= 30 }
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+            let report = hygiene.clean(y)
+            #expect(report.bursts == [[burst.lowerBound, burst.upperBound]])
+            #expect(report.outages == [[burst.lowerBound, burst.upperBound]])
+            for t in burst {
+                #expect(abs(report.values[t] / base[t] - 1) < 0.15, "hour \(t): \(report.values[t]) for \(base[t])")
+            }
+            #expect(report.values[..<burst.lowerBound] == y[..<burst.lowerBound] && report.values[burst.upperBound...] == y[burst.upperBound...])
+            let naive = try SeasonalNaive(period: 24).fit(report.values).forecast(horizon: 24, levels: []).mean
+            #expect(naive.max()! < 2 * base.max()!)
+            // Left alone: the rule turned off; a peak at the same hour every day (its hour's
+            // median); a rise that lasts a period (a regime) or is still under way at the end
+            // (the present state); a spike of 8 times (under the factor).
+            var off = hygiene
+            off.burstFactor = nil
+            var daily = base, regime = base, atEnd = base, small = base
+            for t in stride(from: 3, to: n, by: 24) { daily[t] *= 30 }
+            for t in (n - 40)..<(n - 16) { regime[t] *= 30 }
+            for t in (n - 2)..<n { atEnd[t] *= 30 }
+            for t in burst { small[t] *= 8 }
+            #expect(off.clean(y).isClean)
+            for series in [daily, regime, atEnd, small] { #expect(hygiene.clean(series).bursts == nil) }
+        }
+
         @Test func quietNightsAreNotOutages() {
             // Night values near zero every day belong to the profile: nothing is replaced.
             var random = SeededRandom(seed: 10)
