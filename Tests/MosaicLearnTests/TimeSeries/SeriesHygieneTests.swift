@@ -120,16 +120,20 @@ extension TimeSeriesTests {
             #expect(naive.max()! < 2 * base.max()!)
             // Left alone: the rule turned off; a peak at the same hour every day (its hour's
             // median); a rise that lasts a period (a regime) or is still under way at the end
-            // (the present state); a spike of 8 times (under the factor).
+            // (the present state); a spike of 8 times (under the factor); spikes every other day
+            // (the series' behaviour: more bursts than weeks), while one a week is still replaced.
             var off = hygiene
             off.burstFactor = nil
-            var daily = base, regime = base, atEnd = base, small = base
+            var daily = base, regime = base, atEnd = base, small = base, spiky = base, weekly = base
+            for t in stride(from: 38, to: n - 24, by: 48) { spiky[t] *= 30 }
+            for t in stride(from: 38, to: n - 24, by: 168) { weekly[t] *= 30 }
+            #expect(hygiene.clean(weekly).bursts == [[38, 39], [206, 207], [374, 375]])
             for t in stride(from: 3, to: n, by: 24) { daily[t] *= 30 }
             for t in (n - 40)..<(n - 16) { regime[t] *= 30 }
             for t in (n - 2)..<n { atEnd[t] *= 30 }
             for t in burst { small[t] *= 8 }
             #expect(off.clean(y).isClean)
-            for series in [daily, regime, atEnd, small] { #expect(hygiene.clean(series).bursts == nil) }
+            for series in [daily, regime, atEnd, small, spiky] { #expect(hygiene.clean(series).bursts == nil) }
         }
 
         @Test func quietNightsAreNotOutages() {
