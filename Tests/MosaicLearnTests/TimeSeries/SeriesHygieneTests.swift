@@ -136,6 +136,39 @@ extension TimeSeriesTests {
             for series in [daily, regime, atEnd, small, spiky] { #expect(hygiene.clean(series).bursts == nil) }
         }
 
+        @Test func anySeriesIsCleanedWithoutTrappingAndComesOutFinite() {
+            // Series a user's file can hold, built from random pieces: traffic, zeros, spikes,
+            // negative values, gaps, constants, values near the largest Double; any length and
+            // period. Cleaning must not trap, keeps the length, and leaves no NaN or infinity
+            // when anything is known.
+            var random = SeededRandom(seed: 23)
+            for _ in 0..<300 {
+                let n = Int(random.uniform() * 800), period = 1 + Int(random.uniform() * 30)
+                var y: [Double] = []
+                while y.count < n {
+                    let length = min(n - y.count, 1 + Int(random.uniform() * 100))
+                    let piece = Int(random.uniform() * 7)
+                    for t in 0..<length {
+                        switch piece {
+                        case 0: y.append(100 * (1 + 0.5 * sin(2 * Double.pi * Double(t) / Double(period))) * (1 + 0.1 * random.normal()))
+                        case 1: y.append(0)
+                        case 2: y.append(random.uniform() < 0.1 ? 1e6 * random.uniform() : 10)
+                        case 3: y.append(-50 * random.uniform())
+                        case 4: y.append(.nan)
+                        case 5: y.append(42)
+                        default: y.append(random.uniform() < 0.5 ? 1e300 : 1e-300)
+                        }
+                    }
+                }
+                let secondary = random.uniform() < 0.5 ? 7 * period : nil
+                let report = SeriesHygiene(period: period, secondaryPeriod: secondary).clean(y)
+                #expect(report.values.count == n && report.replaced.count == n)
+                if y.contains(where: \.isFinite) {
+                    #expect(report.values.allSatisfy { $0.isFinite }, "n \(n), period \(period)")
+                }
+            }
+        }
+
         @Test func quietNightsAreNotOutages() {
             // Night values near zero every day belong to the profile: nothing is replaced.
             var random = SeededRandom(seed: 10)
