@@ -130,11 +130,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// - Complexity: O(n log n).
     public func clean(_ y: [Double]) -> Report {
         let runs = cleanRuns(y)
-        let bursts = self.bursts(in: runs.values).filter { r in !r.contains { runs.replaced[$0] } }
-        // Spikes that come back every week or more often are the series' behaviour, which the
-        // forecast's intervals must cover: then none is a burst.
-        let weeks = y.count / (secondaryPeriod ?? 7 * period)
-        guard !bursts.isEmpty, bursts.count <= max(1, weeks) else { return runs }
+        let bursts = self.bursts(in: runs.values, replaced: runs.replaced)
+        guard !bursts.isEmpty else { return runs }
         var cut = y
         for r in bursts { for i in r { cut[i] = .nan } }
         var report = cleanRuns(cut)
@@ -142,26 +139,35 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         return report
     }
 
-    /// The bursts of `y` (see the type's discussion), against the daily profile. `clean(_:)`
-    /// looks for them after the outages are replaced, so that a shutdown at the start (hours at
-    /// 0 that would be most of each hour's median) does not make normal traffic look high.
-    func bursts(in y: [Double]) -> [Range<Int>] {
+    /// The bursts of `y` (see the type's discussion), against the daily profile, none of them
+    /// holding a `replaced` value. `clean(_:)` looks for them after the outages are replaced, so
+    /// that a shutdown at the start (hours at 0 that would be most of each hour's median) does not
+    /// make normal traffic look high. Spikes that come back every week or more often are the
+    /// series' behaviour, which the forecast's intervals must cover: with more bursts than whole
+    /// weeks (and more than one), none is one.
+    ///
+    /// - Complexity: O(n log n), and O(period log period) for each burst up to that limit.
+    func bursts(in y: [Double], replaced: [Bool]) -> [Range<Int>] {
         let n = y.count, m = period
         guard let factor = burstFactor, m >= 2, n >= 2 * m else { return [] }
         let known = y.map(\.isFinite)
         let profile = SeriesHygiene.positionalMedian(y, period: m, usable: known)
         guard let typical = SeriesHygiene.median(profile), typical > 0 else { return [] }
         let high = (0..<n).map { t in known[t] && y[t] > factor * max(profile[t % m], typical) }
+        // A run the series came down from ends before its last known value that is not high.
+        guard let lastCalm = (0..<n).last(where: { known[$0] && !high[$0] }) else { return [] }
+        let limit = max(1, n / (secondaryPeriod ?? 7 * m))
         var found: [Range<Int>] = []
         var t = 0
         while t < n {
             guard high[t] else { t += 1; continue }
             var e = t
             while e < n && high[e] { e += 1 }
-            if e - t < m, t >= m, (e..<n).contains(where: { known[$0] && !high[$0] }),
+            if e - t < m, t >= m, e <= lastCalm, !(t..<e).contains(where: { replaced[$0] }),
                let before = SeriesHygiene.median((t - m..<t).filter { known[$0] }.map { y[$0] }),
                (t..<e).allSatisfy({ y[$0] > factor * before }) {
                 found.append(t..<e)
+                if found.count > limit { return [] }
             }
             t = e
         }
