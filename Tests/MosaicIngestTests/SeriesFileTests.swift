@@ -210,6 +210,27 @@ struct SeriesFileTests {
         #expect(s.values == [1, 2, 4] && s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.interval == 3_600_000_000)
     }
 
+    /// pandas' `to_csv()` without `index=False` writes its index first, under no name: that
+    /// column is left out and the other two read as two (named or not); a wrong guess says so.
+    @Test(arguments: [",datetime,requests\n", ",timestamp,requests\n", ",requests,Timestamp\n", ",time,value\n"])
+    func aPandasIndexColumnIsLeftOut(_ header: String) throws {
+        let tmp = TemporaryDirectory()
+        let points = ["2024-01-01 00:00:00,1", "2024-01-01 01:00:00,2", "2024-01-01 02:00:00,4"]
+        let rows = points.enumerated().map { i, p in
+            "\(i)," + (header.hasPrefix(",requests") ? p.split(separator: ",").reversed().joined(separator: ",") : p)
+        }
+        let s = try SeriesFile.read(path: tmp.write("indexed.csv", header + rows.joined(separator: "\n") + "\n"))
+        #expect(s.values == [1, 2, 4] && s.start == Timestamp.parse("2024-01-01T00:00:00Z") && s.interval == 3_600_000_000)
+    }
+
+    @Test func aPandasIndexGuessThatFailsSaysWhatWasGuessed() {
+        expectReadError("indexed.csv", ",count,datetime\n0,5,2024-01-01 00:00:00\n",
+                        ":2: column count: '5' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (its first column, unnamed, is taken for pandas' index and left out; the header names neither a timestamp nor a value column, so its second column is read as the time and the third as the value; name yours with --time-column and --value-column)")
+        // Three named columns are not guessed.
+        expectReadError("three.csv", "n,datetime,requests\n0,2024-01-01 00:00:00,5\n",
+                        ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: n, datetime, requests); name yours with --time-column and --value-column")
+    }
+
     /// A newest-first export (a dashboard's, or `ORDER BY ts DESC`) reads as the same series
     /// oldest first, with its gaps, empty values and intervals, at its own lines in messages.
     @Test func newestFirstReadsReversed() throws {

@@ -147,22 +147,28 @@ public enum SeriesFile {
         // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
         // a name) are the time and the value, in that order, and a first line that is a point
         // itself (a file without a header) is the first point.
+        // Of three columns whose first has no name (pandas' index, written by `to_csv()` without
+        // `index=False`), that one is left out and the other two are read as two.
         var guessNote = ""
         var headerless = false
-        if header.count == 2 && (ct == nil || cv == nil) {
+        let pandasIndex = !json && header.count == 3 && header[0].isEmpty
+        let (first, second) = pandasIndex ? (1, 2) : (0, 1)
+        let other = { (i: Int) in i == first ? second : first }
+        if (header.count == 2 || pandasIndex) && (ct == nil || cv == nil) {
+            let index = pandasIndex ? "\(its) first \(column), unnamed, is taken for pandas' index and left out; " : ""
             switch (ct, cv) {
             case (nil, let v?):
-                ct = 1 - v
-                guessNote = " (\(theHeader) \(names) no timestamp \(column), so \(its) other \(column) is read as the time; name yours with --time-column)"
+                ct = other(v)
+                guessNote = " (\(index)\(theHeader) \(names) no timestamp \(column), so \(its) other \(column) is read as the time; name yours with --time-column)"
             case (let t?, nil):
-                cv = 1 - t
-                guessNote = " (\(theHeader) \(names) no value \(column), so \(its) other \(column) is read as the value; name yours with --value-column)"
+                cv = other(t)
+                guessNote = " (\(index)\(theHeader) \(names) no value \(column), so \(its) other \(column) is read as the value; name yours with --value-column)"
             default:
-                (ct, cv) = (0, 1)
-                headerless = !json && isPoint(firstLine[0], firstLine[1])
+                (ct, cv) = (first, second)
+                headerless = !json && !pandasIndex && isPoint(firstLine[0], firstLine[1])
                 guessNote = headerless
                     ? " (the file has no header: its first column is read as the time and the second as the value)"
-                    : " (\(theHeader) \(names) neither a timestamp nor a value \(column), so \(its) first \(column) is read as the time and the second as the value; name yours with --time-column and --value-column)"
+                    : " (\(index)\(theHeader) \(names) neither a timestamp nor a value \(column), so \(its) \(pandasIndex ? "second" : "first") \(column) is read as the time and the \(pandasIndex ? "third" : "second") as the value; name yours with --time-column and --value-column)"
             }
         }
         guard let ct, let cv else {
