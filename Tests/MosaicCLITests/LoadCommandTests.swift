@@ -87,13 +87,23 @@ import Testing
         return (try #require(rows.first), forecast, Array(values.dropLast(48)), Array(values.suffix(48)))
     }
 
+    /// The lines of a series file (header first) with the value of each row in `rows` (line
+    /// indices) set to `value` of the old one, or left empty where it gives nil.
+    static func rewritten(_ lines: [String], rows: ClosedRange<Int>, _ value: (Double) -> Double?) -> [String] {
+        lines.enumerated().map { i, l in
+            guard rows.contains(i) else { return l }
+            let fields = l.split(separator: ",", omittingEmptySubsequences: false)
+            return fields[0] + "," + (Double(fields[1]).flatMap(value).map { "\($0)" } ?? "")
+        }
+    }
+
     /// `--holdout`'s MASE is scaled by the seasonal-naive MAE over the training pairs whose two
     /// values are known: a two-day logging gap is left out of the scale, not filled in it.
     @Test func holdoutMASEScalesByTheKnownPairs() throws {
         let tmp = TemporaryDirectory("load-gap-scale")
         let lines = try String(contentsOfFile: Self.seriesFile(tmp), encoding: .utf8).split(separator: "\n").map(String.init)
         // Hours 100–147 (rows 101–148) are missing: empty values.
-        let gapped = lines.enumerated().map { i, l in (101...148).contains(i) ? l.split(separator: ",")[0] + "," : l }
+        let gapped = Self.rewritten(lines, rows: 101...148) { _ in nil }
         let (scores, forecast, train, actual) = try Self.holdoutAndItsForecast(tmp, gapped)
         let mase = try #require(scores["mase"] as? Double)
         let means = forecast.map { $0[0] }
@@ -108,7 +118,7 @@ import Testing
         let clean = Self.seriesFile(tmp)
         let lines = try String(contentsOfFile: clean, encoding: .utf8).split(separator: "\n").map(String.init)
         // Hours 100–171 (rows 101–172) are a 3-day shutdown.
-        let down = lines.enumerated().map { i, l in (101...172).contains(i) ? l.split(separator: ",")[0] + ",0" : l }
+        let down = Self.rewritten(lines, rows: 101...172) { _ in 0 }
         let file = tmp.write("down.csv", down.joined(separator: "\n") + "\n")
         let start = String(lines[101].split(separator: ",")[0])
         for args in [["forecast", "--series", file, "--horizon", "24"], ["train", "load", "--series", file, "--out", tmp.file("m.json")]] {
@@ -118,10 +128,7 @@ import Testing
                     "\(args[0]): \(r.stderr)")
         }
         // A two-hour spike at 30 times the value, then the shutdown: both named.
-        let spiked = down.enumerated().map { i, l in
-            guard (60...61).contains(i), let v = Double(l.split(separator: ",")[1]) else { return l }
-            return l.split(separator: ",")[0] + ",\(v * 30)"
-        }
+        let spiked = Self.rewritten(down, rows: 60...61) { $0 * 30 }
         let both = try MosaicBinary.run(["forecast", "--series", tmp.write("spiked.csv", spiked.joined(separator: "\n") + "\n"), "--horizon", "24"])
         let spikeStart = Timestamp.format(Timestamp.parse(String(lines[60].split(separator: ",")[0]))!)
         #expect(both.status == 0 && both.stderr.contains("spiked.csv: 1 burst replaced, not learned as load: \(spikeStart) for 2 steps; 1 outage replaced"),
