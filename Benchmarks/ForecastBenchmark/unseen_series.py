@@ -10,6 +10,9 @@ by the `mosaic` command line on a file of its training hours (`mosaic forecast -
 
   python3 unseen_series.py [--mosaic .build/release/mosaic] [--shared ../shared]
                            [--models SeasonalNaive,AutoETS,AutoARIMA,MSTL] [--n-jobs 2]
+                           [--series FILE ...]
+
+`--series` scores the given `timestamp,value` CSV files instead of NAB's, the same way.
 
 Each file is averaged to whole hours (pandas `resample('1h').mean()`; an hour without points is
 missing: Mosaic gets it missing, statsforecast linearly interpolated, as in ForecastBenchmark).
@@ -88,13 +91,16 @@ def main():
     ap.add_argument("--shared", default=os.environ.get("MOSAIC_SHARED", "../shared"))
     ap.add_argument("--models", default="SeasonalNaive,AutoETS,AutoARIMA,MSTL")
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--series", nargs="+", metavar="FILE",
+                    help="timestamp,value CSV files to score instead of NAB's series")
     args = ap.parse_args()
     import statsforecast
 
     root = os.path.join(args.shared, "datasets", "nab-traffic", "data")
-    files = sorted(p for p in glob.glob(os.path.join(root, "*", "*.csv")) if not p.endswith("nyc_taxi.csv"))
+    files = args.series or sorted(p for p in glob.glob(os.path.join(root, "*", "*.csv")) if not p.endswith("nyc_taxi.csv"))
     if not files:
         raise SystemExit(f"unseen_series.py: no NAB series under {root}")
+    source = "given" if args.series else "NAB"
     models = ["Mosaic"] + [m for m in args.models.split(",") if m]
     series, skipped, folds = [], [], {}
     forecasts = {m: {} for m in models}
@@ -130,7 +136,7 @@ def main():
                 hit80, hit95, count = hit80 + a, hit95 + b, count + c
             table[(name, m)] = (float(np.mean(mases)), hit80 / count, hit95 / count)
 
-    print(f"statsforecast {statsforecast.__version__}; {len(series)} NAB series, {ORIGINS} origins × {H} h; "
+    print(f"statsforecast {statsforecast.__version__}; {len(series)} {source} series, {ORIGINS} origins × {H} h; "
           f"left out (too short): {', '.join(skipped) or 'none'}\n")
     print("| series | " + " | ".join(models) + " | Mosaic 80 % / 95 % cov. |")
     print("|---|" + "---:|" * len(models) + "---:|")

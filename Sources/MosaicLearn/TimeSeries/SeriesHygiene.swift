@@ -3,10 +3,15 @@
 /// profile so that they are neither learned as load nor bend the profile, and recognises a
 /// level shift across a long outage.
 ///
-/// **Outages.** The profile is the median of the values at each position of the period (hour
-/// of day), or of the `secondaryPeriod` (hour of week) when every such position has at least
-/// 3 known values: judged against the daily profile, a quiet weekend looked like an outage (on
-/// M4 Hourly's training data, weekend mornings of office-hours series were replaced). A point
+/// **Outages.** The profile is the median of the values at each position of the
+/// `secondaryPeriod` (hour of week) when every such position has at least 3 known values; before
+/// that, the median at each position of the period (hour of day), lowered to its hour of the
+/// week's where that has 2 (the smaller of the two: a median of two is their mean, which one
+/// burst lifts). Judged against the daily profile alone, a quiet weekend looked like an outage:
+/// on M4 Hourly's training data weekend mornings of office-hours series were replaced, and under
+/// 3 weeks every weekend of an office-hours series was, by weekday traffic, and one at the end
+/// was taken for a new level that the history was rescaled to. Of two values, one a shutdown,
+/// the median is half the usual level, and a shutdown is still under a fifth of it. A point
 /// is *low* when it is below ``lowFraction`` × its position's median (which must be positive).
 /// A maximal run of low and missing points is an outage when it holds at least ``minimumRun``
 /// low points at busy positions (whose median is at least a quarter of the profile's median:
@@ -189,17 +194,25 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             return report
         }
         // The profile that judges a value: weekly when every weekly position has 3 known values
-        // (a quiet weekend is then not low), else daily.
+        // (a quiet weekend is then not low), else daily, lowered to the weekly median where a
+        // position of the week has 2 (a median of two is their mean, which one busy hour lifts).
+        let known = missing.map { !$0 }
         var p = m
         var weeklyCounts: [Int]?
+        var profile = SeriesHygiene.positionalMedian(y, period: m, usable: known)
         if let w = secondaryPeriod, w > m {
             var counts = [Int](repeating: 0, count: w)
             for t in 0..<n where !missing[t] { counts[t % w] += 1 }
-            if counts.allSatisfy({ $0 >= 3 }) { p = w }
             weeklyCounts = counts
+            if counts.allSatisfy({ $0 >= 3 }) {
+                profile = SeriesHygiene.positionalMedian(y, period: w, usable: known)
+                p = w
+            } else if w % m == 0, counts.contains(where: { $0 >= 2 }) {
+                let weekly = SeriesHygiene.positionalMedian(y, period: w, usable: known)
+                profile = (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], profile[$0 % m]) : profile[$0 % m] }
+                p = w
+            }
         }
-        let known = missing.map { !$0 }
-        let profile = SeriesHygiene.positionalMedian(y, period: p, usable: known)
         let below = { (fraction: Double, profile: [Double], p: Int) in
             (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
         }

@@ -220,6 +220,31 @@ extension TimeSeriesTests {
             #expect(mase <= rawMase)
         }
 
+        @Test func anOfficeHoursSeriesOfUnderThreeWeeksIsForecastWithItsWeekdays() throws {
+            // 20 days from a Monday, to the end of a Saturday, weekends at a tenth of the
+            // weekdays. Judged against the hour of the day, the weekends were outages and the
+            // Saturday at the end a new level, to which the history was rescaled: Monday was
+            // forecast at a weekend's level.
+            var random = SeededRandom(seed: 21)
+            let weekday = { (t: Int) in (t / 24) % 7 < 5 }
+            let y = (0..<(20 * 24)).map { t -> Double in
+                let hour = t % 24
+                let office = (8..<19).contains(hour) ? 1000 * sin(Double.pi * Double(hour - 8) / 11) + 200 : 60
+                return office * (weekday(t) ? 1 : 0.1) * (1 + 0.1 * random.normal())
+            }
+            let candidates: [AnyForecaster] = [
+                .seasonalNaive(SeasonalNaive(period: 24)),
+                .harmonicRegression(HarmonicRegression(seasonalities: [.init(period: 24, harmonics: 3)], trend: false,
+                                                       seasonalARPeriods: [24, 168])),
+                .mstl(MSTL.candidate(periods: [24, 168])),
+            ]
+            let fit = try AutoForecaster(period: 24, horizon: 72, candidates: candidates).fit(y)
+            #expect(fit.outages == nil && fit.levelShiftAt == nil, "\(String(describing: fit.outages))")
+            let f = fit.forecast(horizon: 72, levels: []).mean
+            // Sunday noon is a weekend's, Monday and Tuesday noon a weekday's (about 1,100).
+            #expect(f[12] < 300 && f[36] > 700 && f[60] > 700, "noon: \(f[12]), \(f[36]), \(f[60])")
+        }
+
         /// NAB nyc_taxi summed to hours (two half-hours per hour), the 936 hours before
         /// 2014-11-23 00:00: 4 weeks of traffic, 4 × 48 scored hours and room for a 3-day
         /// shutdown, as ForecastBenchmark's stress section cuts it. Nil without the fixture.
@@ -285,6 +310,17 @@ extension TimeSeriesTests {
             var down = y
             for t in Self.shutdown { down[t] = 0 }
             #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(down).outages == [[Self.shutdown.lowerBound, Self.shutdown.upperBound]])
+            // Under 3 weeks too: each hour of the week with two values is judged by them, so
+            // neither the weekends nor a weekend at the end (once taken for a new, lower level
+            // that the history was rescaled to) are outages; a real one still is.
+            for days in [14, 16, 20] {
+                let short = Array(y.prefix(days * 24))
+                let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(short)
+                #expect(report.isClean && report.values == short, "\(days) days: \(report.outages)")
+            }
+            var shortDown = Array(y.prefix(20 * 24))
+            for t in 168 + 30..<168 + 54 { shortDown[t] = 0 }
+            #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(shortDown).outages == [[168 + 30, 168 + 54]])
         }
 
         @Test func anOutageExtendsOverItsRecoveryRamp() {
