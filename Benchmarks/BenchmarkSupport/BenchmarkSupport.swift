@@ -34,9 +34,13 @@ public struct BenchmarkOptions: Sendable {
         }
     }
 
-    /// The value after `--name`, if given.
+    /// The value after `--name`, if given. An option in its place is an error: `--m4-per-series
+    /// --no-python` once wrote the per-series file to `./--no-python` and ran the Python side.
     public func value(_ name: String) -> String? {
-        guard let i = arguments.lastIndex(of: name), i + 1 < arguments.count else { return nil }
+        guard let i = arguments.lastIndex(of: name) else { return nil }
+        guard i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") else {
+            fail("\(name) needs a value\(i + 1 < arguments.count ? ", not the option \(arguments[i + 1])" : "")")
+        }
         return arguments[i + 1]
     }
 

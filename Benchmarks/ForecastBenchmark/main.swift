@@ -116,6 +116,8 @@ func readLines(_ path: String) -> [Substring]? {
 let shared = options.value("--shared") ?? ProcessInfo.processInfo.environment["MOSAIC_SHARED"] ?? "../shared"
 let runPython = !options.flag("--no-python")
 let savedStatsforecast = options.value("--statsforecast-json")
+/// Read before any fit, so that a missing file name stops the run at once.
+let perSeriesPath = options.value("--m4-per-series")
 let runCandidates = options.flag("--candidates")
 let stressOnly = options.flag("--stress")
 let developmentOnly = options.flag("--dev-only") || stressOnly
@@ -310,7 +312,7 @@ func runM4(folder: String) -> M4Results? {
         return (try! SeasonalNaive(period: 24).fit(data[i].train)).forecast(horizon: 48, levels: levels)
     }
     let autoScore = score("Mosaic AutoForecaster(24, h 48)", data, filled, seconds: elapsed, failures: failures)
-    if let path = options.value("--m4-per-series") {
+    if let path = perSeriesPath {
         // One line per series: id, MASE, the choice and the hygiene's outages (for diagnosis).
         var text = "id,mase,chosen,outages\n"
         for (i, s) in data.enumerated() {
