@@ -23,6 +23,12 @@
 /// very start of the series (it begins with a shutdown) has nothing before it and is judged by
 /// the level after it alone.
 ///
+/// **Counts.** In a series of whole numbers, a quiet hour of a small tenant is often 0: at 2
+/// requests an hour, three zeros in a row come once in about 400 runs of three hours, and such
+/// runs were replaced as outages (and named as such). A low run there is an outage only when
+/// the medians of its low hours add up to ``minimumMissedCount`` (10) or more: three zeros where
+/// 4 are usual (e⁻¹² by chance), not where 2 are. A series of thousands an hour always passes.
+///
 /// **Partial outages** (``dipFraction``, half). A site that is half down, or serves a maintenance
 /// page to bots and health checks, keeps more than a fifth of its traffic. A maximal run of points
 /// under `dipFraction` × their position's median (and missing points) that lasts at least one
@@ -101,6 +107,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// shorter than a period and over by the end, is a burst (see the type's discussion); nil
     /// turns the rule off.
     public var burstFactor: Double? = 10
+    /// In a series of counts (every known value a whole number ≥ 0), a low run is an outage only
+    /// when its hours' medians add up to at least this many (see *Counts*); nil turns the rule off.
+    public var minimumMissedCount: Double? = 10
 
     public init(period: Int, secondaryPeriod: Int? = nil) {
         self.period = max(1, period)
@@ -266,8 +275,12 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             }
             return found
         }
-        var outages = outageRuns(low, busy: { busy[$0 % p] }, fraction: lowFraction, level: ratio, startByItsEnd: false) { _, busyLow in
+        // In a series of counts, a run of low values is an outage only when the traffic it lost
+        // is more than chance: the medians of its low hours add up to `minimumMissedCount`.
+        let isCount = minimumMissedCount != nil && y.allSatisfy { !$0.isFinite || ($0 >= 0 && $0 == $0.rounded()) }
+        var outages = outageRuns(low, busy: { busy[$0 % p] }, fraction: lowFraction, level: ratio, startByItsEnd: false) { run, busyLow in
             busyLow >= minimumRun
+                && (!isCount || run.reduce(0) { low[$1] ? $0 + profile[$1 % p] : $0 } >= minimumMissedCount ?? 0)
         }
         // A partial outage: a period or more under `dipFraction` of the profile whose level is
         // under that fraction of the levels on both sides. Levels here are measured against a

@@ -323,6 +323,31 @@ extension TimeSeriesTests {
             #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(shortDown).outages == [[168 + 30, 168 + 54]])
         }
 
+        @Test func chanceZerosOfASmallCountAreNotOutages() {
+            // A small tenant's requests: Poisson counts around 2 (and 0.8) an hour, 4 weeks. Runs
+            // of three zeros at busy hours come by chance, and were replaced as outages.
+            for mean in [0.8, 2.0] {
+                var random = SeededRandom(seed: 23)
+                let y = (0..<(4 * 168)).map { t in
+                    Double(random.poisson(mean: mean * (1 + 0.8 * sin(2 * Double.pi * Double(t % 24 - 8) / 24))))
+                }
+                let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+                #expect(hygiene.clean(y).outages.isEmpty, "mean \(mean): \(hygiene.clean(y).outages)")
+                var off = hygiene
+                off.minimumMissedCount = nil
+                #expect(!off.clean(y).outages.isEmpty, "mean \(mean): the rule off finds the chance runs")
+            }
+            // Half a day at zero where 2 an hour are usual is no chance (its hours' medians add
+            // up to about 30): still an outage.
+            var random = SeededRandom(seed: 23)
+            var down = (0..<(4 * 168)).map { t in
+                Double(random.poisson(mean: 2 * (1 + 0.8 * sin(2 * Double.pi * Double(t % 24 - 8) / 24))))
+            }
+            for t in 2 * 168 + 8..<2 * 168 + 20 { down[t] = 0 }
+            let found = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(down).outages
+            #expect(found.contains { $0[0] <= 2 * 168 + 8 && $0[1] >= 2 * 168 + 20 }, "\(found)")
+        }
+
         @Test func anOutageExtendsOverItsRecoveryRamp() {
             // Zeros for 3 days, then 48 hours climbing linearly back to normal: the outage
             // runs until the ramp is half way back (about 24 hours in), and no further.
