@@ -133,6 +133,13 @@ import Testing
         let spikeStart = Timestamp.format(Timestamp.parse(String(lines[60].split(separator: ",")[0]))!)
         #expect(both.status == 0 && both.stderr.contains("spiked.csv: 1 burst replaced, not learned as load: \(spikeStart) for 2 steps; 1 outage replaced"),
                 "stderr: \(both.stderr)")
+        // Two days filled forward from the hour before them (rows 201–248): named as such.
+        let last = Double(lines[200].split(separator: ",")[1])!
+        let filled = Self.rewritten(lines, rows: 201...248) { _ in last }
+        let ffill = try MosaicBinary.run(["forecast", "--series", tmp.write("ffill.csv", filled.joined(separator: "\n") + "\n"), "--horizon", "24"])
+        let fillStart = Timestamp.format(Timestamp.parse(String(lines[201].split(separator: ",")[0]))!)
+        #expect(ffill.status == 0 && ffill.stderr.contains("ffill.csv: 1 run of one repeated value replaced, not learned as load: \(fillStart) for 48 steps")
+                && !ffill.stderr.contains("outage"), "stderr: \(ffill.stderr)")
         // A clean series gets no note.
         let c = try MosaicBinary.run(["forecast", "--series", clean, "--horizon", "24"])
         #expect(c.status == 0 && !c.stderr.contains("replaced") && !c.stderr.contains("imputed"), "stderr: \(c.stderr)")

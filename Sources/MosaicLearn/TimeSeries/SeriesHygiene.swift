@@ -23,6 +23,15 @@
 /// very start of the series (it begins with a shutdown) has nothing before it and is judged by
 /// the level after it alone.
 ///
+/// **Stuck values.** A run of a period or more of one repeated value (other than 0, which the
+/// outage rules judge) is not traffic: it is a gap filled forward (pandas' `ffill()`, a
+/// spreadsheet's fill-down) or an exporter that repeated its last reading. Everything after the
+/// run's first value (the last real one) is set missing before anything else, and replaced as
+/// missing values are. Forward-filled over 3 days that end 2 days before the first origin,
+/// nyc_taxi's November window scored MASE 1.284 over its 4 folds, against 0.292 with the days
+/// missing. A series that repeats a value in a tenth or more of its other steps (a gauge that
+/// rests, a count of a few) is left alone.
+///
 /// **Counts.** In a series of whole numbers, a quiet hour of a small tenant is often 0: at 2
 /// requests an hour, three zeros in a row come once in about 400 runs of three hours, and such
 /// runs were replaced as outages (and named as such). A low run there is an outage only when
@@ -110,6 +119,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// In a series of counts (every known value a whole number ≥ 0), a low run is an outage only
     /// when its hours' medians add up to at least this many (see *Counts*); nil turns the rule off.
     public var minimumMissedCount: Double? = 10
+    /// Whether a run of a period or more of one repeated value is taken for missing data (see
+    /// *Stuck values*); nil or false turns the rule off.
+    public var stuckValues: Bool? = true
 
     public init(period: Int, secondaryPeriod: Int? = nil) {
         self.period = max(1, period)
@@ -133,6 +145,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         /// The bursts set missing and replaced, as half-open index ranges `[start, end)` (also
         /// within ``outages``); nil when there was none.
         public var bursts: [[Int]]?
+        /// The repeated values set missing and replaced (see *Stuck values*), as half-open
+        /// index ranges `[start, end)` (also within ``outages``); nil when there was none.
+        public var stuck: [[Int]]?
 
         /// Whether anything was changed.
         public var isClean: Bool { outages.isEmpty && levelShiftAt == nil }
@@ -143,14 +158,46 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// - Parameter y: The series; NaN marks a missing value.
     /// - Complexity: O(n log n).
     public func clean(_ y: [Double]) -> Report {
-        let runs = cleanRuns(y)
-        let bursts = self.bursts(in: runs.values, replaced: runs.replaced)
-        guard !bursts.isEmpty else { return runs }
-        var cut = y
-        for r in bursts { for i in r { cut[i] = .nan } }
-        var report = cleanRuns(cut)
-        report.bursts = bursts.map { [$0.lowerBound, $0.upperBound] }
+        let stuck = stuckRuns(in: y)
+        var input = y
+        for r in stuck { for i in r { input[i] = .nan } }
+        var report = cleanRuns(input)
+        let bursts = self.bursts(in: report.values, replaced: report.replaced)
+        if !bursts.isEmpty {
+            for r in bursts { for i in r { input[i] = .nan } }
+            report = cleanRuns(input)
+            report.bursts = bursts.map { [$0.lowerBound, $0.upperBound] }
+        }
+        if !stuck.isEmpty { report.stuck = stuck.map { [$0.lowerBound, $0.upperBound] } }
         return report
+    }
+
+    /// The stuck values of `y` (see the type's discussion): after the first value of a run of at
+    /// least a period of one repeated value other than 0, the rest of it; none in a series that
+    /// repeats a value in a tenth or more of its other steps.
+    ///
+    /// - Complexity: O(n).
+    func stuckRuns(in y: [Double]) -> [Range<Int>] {
+        let n = y.count, m = period
+        guard stuckValues == true, m >= 2, n >= 2 * m else { return [] }
+        var found: [Range<Int>] = []
+        var t = 0
+        while t < n {
+            guard y[t].isFinite, y[t] != 0 else { t += 1; continue }
+            var e = t + 1
+            while e < n && y[e] == y[t] { e += 1 }
+            if e - t >= m { found.append(t + 1..<e) }
+            t = e
+        }
+        guard !found.isEmpty else { return [] }
+        var inRun = [Bool](repeating: false, count: n)
+        for r in found { for i in r { inRun[i] = true } }
+        var pairs = 0, repeats = 0
+        for t in 1..<n where !inRun[t] && y[t].isFinite && y[t - 1].isFinite {
+            pairs += 1
+            if y[t] == y[t - 1] { repeats += 1 }
+        }
+        return 10 * repeats < pairs ? found : []
     }
 
     /// The bursts of `y` (see the type's discussion), against the daily profile, none of them
