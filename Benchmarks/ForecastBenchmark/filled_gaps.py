@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""A shutdown filled forward, against the same hours missing, through the `mosaic` command line.
+"""A shutdown filled forward or interpolated, against the same hours missing, through `mosaic`.
 
 A gap reaches a forecaster as zeros, as missing hours or, when someone filled it (pandas'
 `ffill()`, a spreadsheet's fill-down, an exporter repeating its last reading), as one value
-repeated for days. This writes 72 hours of each development series (nyc_taxi to 2014-11-23 and
-from 2014-08-25, 936 hours each; the Twitter stream's 527) filled forward from the hour before
-them, in the middle of the first training part and ending 2 days before the first origin, and
-scores 4 origins × 48 hours as unseen_series.py does (the MASE scale from the series before
-the fill); beside it, the same hours missing.
+repeated for days, or (pandas' `interpolate()`) as a straight line across them. This writes 72
+hours of each development series (nyc_taxi to 2014-11-23 and from 2014-08-25, 936 hours each;
+the Twitter stream's 527) filled forward from the hour before them, and interpolated between
+the hours around them, in the middle of the first training part and ending 2 days before the
+first origin, and scores 4 origins × 48 hours as unseen_series.py does (the MASE scale from the
+series before the fill); beside them, the same hours missing.
 
   python3 filled_gaps.py [--mosaic .build/release/mosaic] [--shared ../shared]
 """
@@ -41,7 +42,7 @@ def main():
     taxi = taxi.set_index("timestamp")["value"].resample("1h").sum().astype(float)
     twitter = pd.read_csv(os.path.join(data, "twitter-stream-2021-08/twitter_stream_hourly.csv"), parse_dates=["timestamp"])
     twitter = twitter.set_index("timestamp")["value"].astype(float)
-    print("| series | where | filled forward | missing |\n|---|---|---:|---:|")
+    print("| series | where | filled forward | interpolated | missing |\n|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as directory:
         for name, y in [("nyc_taxi to 2014-11-23", taxi[:"2014-11-22 23:00"][-936:]),
                         ("nyc_taxi from 2014-08-25", taxi["2014-08-25":][:936]), ("Twitter stream", twitter)]:
@@ -50,8 +51,10 @@ def main():
                 filled, missing = y.copy(), y.copy()
                 filled.iloc[a:b] = y.iloc[a - 1]
                 missing.iloc[a:b] = np.nan
-                print(f"| {name} | {where} | {folds(args.mosaic, filled, y, directory, 'filled'):.3f} "
-                      f"| {folds(args.mosaic, missing, y, directory, 'missing'):.3f} |", flush=True)
+                line = missing.interpolate()
+                scores = [folds(args.mosaic, s, y, directory, tag)
+                          for s, tag in [(filled, "filled"), (line, "line"), (missing, "missing")]]
+                print(f"| {name} | {where} | " + " | ".join(f"{v:.3f}" for v in scores) + " |", flush=True)
             print(f"filled_gaps.py: {name} done", file=sys.stderr, flush=True)
 
 

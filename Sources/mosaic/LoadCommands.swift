@@ -320,19 +320,19 @@ func fitWithProgress(_ auto: AutoForecaster, _ values: [Double], series group: S
 }
 
 /// What the training-data hygiene did to a series, in a line for standard error, so that a user
-/// sees which hours were not learned as load: the repeated values, bursts and outages it
+/// sees which hours were not learned as load: the filled gaps, bursts and outages it
 /// replaced (a start and a length each; the first five of each), the missing points it imputed
 /// and a level shift. Nil for a series it left alone.
 func hygieneNote(_ fitted: AutoForecaster.Fitted, values: [Double], group: String, start: Int64, interval: Int64) -> String? {
     let runs = fitted.outages ?? []
-    let bursts = fitted.bursts ?? [], stuck = fitted.stuck ?? []
+    let bursts = fitted.bursts ?? [], filled = fitted.filled ?? []
     let inRun = { (runs: [[Int]], i: Int) in runs.contains { $0[0] <= i && i < $0[1] } }
     let missing = { (i: Int) in i < values.count && !values[i].isFinite }
-    let outages = runs.filter { r in (r[0]..<r[1]).contains { !missing($0) && !inRun(bursts, $0) && !inRun(stuck, $0) } }
+    let outages = runs.filter { r in (r[0]..<r[1]).contains { !missing($0) && !inRun(bursts, $0) && !inRun(filled, $0) } }
     let imputed = runs.reduce(0) { n, r in n + (r[0]..<r[1]).filter(missing).count }
     let at = { (i: Int) in Timestamp.format(start + Int64(i) * interval) }
     var parts: [String] = []
-    for (runs, one, many) in [(stuck, "run of one repeated value", "runs of one repeated value"),
+    for (runs, one, many) in [(filled, "filled gap", "filled gaps"),
                               (bursts, "burst", "bursts"), (outages, "outage", "outages")] where !runs.isEmpty {
         let listed = runs.prefix(5).map { "\(at($0[0])) for \($0[1] - $0[0]) step\($0[1] - $0[0] == 1 ? "" : "s")" }
         parts.append("\(runs.count) \(runs.count == 1 ? one : many) replaced, not learned as load: "

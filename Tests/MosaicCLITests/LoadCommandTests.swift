@@ -138,7 +138,7 @@ import Testing
         let filled = Self.rewritten(lines, rows: 201...248) { _ in last }
         let ffill = try MosaicBinary.run(["forecast", "--series", tmp.write("ffill.csv", filled.joined(separator: "\n") + "\n"), "--horizon", "24"])
         let fillStart = Timestamp.format(Timestamp.parse(String(lines[201].split(separator: ",")[0]))!)
-        #expect(ffill.status == 0 && ffill.stderr.contains("ffill.csv: 1 run of one repeated value replaced, not learned as load: \(fillStart) for 48 steps")
+        #expect(ffill.status == 0 && ffill.stderr.contains("ffill.csv: 1 filled gap replaced, not learned as load: \(fillStart) for 48 steps")
                 && !ffill.stderr.contains("outage"), "stderr: \(ffill.stderr)")
         // A clean series gets no note.
         let c = try MosaicBinary.run(["forecast", "--series", clean, "--horizon", "24"])

@@ -28,8 +28,9 @@ extension AutoForecaster {
         public let outages: [[Int]]?
         /// The bursts among them (one-off spikes, set missing before the rest), if any.
         public let bursts: [[Int]]?
-        /// The runs of one repeated value among them (a gap filled forward, a stuck exporter), if any.
-        public let stuck: [[Int]]?
+        /// The filled gaps among them (values on one straight line: filled forward or
+        /// interpolated), if any.
+        public let filled: [[Int]]?
         /// Where the level shifted (the end of the outage before it), if the hygiene found a shift.
         public let levelShiftAt: Int?
         /// The conformal intervals from the cross-validation errors (nil when there were too few
@@ -51,7 +52,7 @@ extension AutoForecaster {
             self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
             self.levelShiftAt = cleaning?.levelShiftAt
             self.bursts = cleaning?.bursts
-            self.stuck = cleaning?.stuck
+            self.filled = cleaning?.filled
             self.conformal = conformal
             self.floor = SeriesInput.isNeverNegative(y) ? 0 : nil
             self.chosen = chosen

@@ -323,33 +323,40 @@ extension TimeSeriesTests {
             #expect(SeriesHygiene(period: 24, secondaryPeriod: 168).clean(shortDown).outages == [[168 + 30, 168 + 54]])
         }
 
-        @Test func aGapFilledForwardIsMissingNotLoad() {
-            // Three days filled forward from the hour before them (pandas' ffill(), a stuck
-            // exporter), two days before the end: set missing and replaced from the profile.
+        @Test func aFilledGapIsMissingNotLoad() {
+            // Three days two days before the end, filled forward from the hour before them
+            // (pandas' ffill(), an exporter repeating its last reading) or interpolated between
+            // the hours around them (pandas' interpolate()): set missing and replaced.
             let truth = Self.traffic(weeks: 4, seed: 25)
-            var y = truth
             let fill = 4 * 168 - 120..<4 * 168 - 48
-            for t in fill { y[t] = y[fill.lowerBound - 1] }
+            let a = truth[fill.lowerBound - 1], b = truth[fill.upperBound]
+            var forward = truth, line = truth
+            for t in fill {
+                forward[t] = a
+                line[t] = a + (b - a) * Double(t - fill.lowerBound + 1) / Double(fill.count + 1)
+            }
             let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
-            let report = hygiene.clean(y)
-            #expect(report.stuck == [[fill.lowerBound, fill.upperBound]], "\(String(describing: report.stuck))")
-            let error = fill.map { abs(report.values[$0] - truth[$0]) }.reduce(0, +) / fill.map { truth[$0] }.reduce(0, +)
-            #expect(error < 0.15, "relative error of the replaced values \(error)")
-            var off = hygiene
-            off.stuckValues = nil
-            #expect(off.clean(y).stuck == nil && !off.clean(y).replaced[fill.lowerBound + 30])
-            // Left alone: a repeat shorter than a period, a run of zeros (the outage rules'), and a
+            for y in [forward, line] {
+                let report = hygiene.clean(y)
+                #expect(report.filled == [[fill.lowerBound, fill.upperBound]], "\(String(describing: report.filled))")
+                let error = fill.map { abs(report.values[$0] - truth[$0]) }.reduce(0, +) / fill.map { truth[$0] }.reduce(0, +)
+                #expect(error < 0.15, "relative error of the replaced values \(error)")
+                var off = hygiene
+                off.filledGaps = nil
+                #expect(off.clean(y).filled == nil && !off.clean(y).replaced[fill.lowerBound + 30])
+            }
+            // Left alone: a fill shorter than a period, a run of zeros (the outage rules'), and a
             // series that often repeats its values (a gauge at rest most of the time).
             var short = truth
-            for t in fill.prefix(22) { short[t] = short[fill.lowerBound - 1] }
-            #expect(hygiene.clean(short).stuck == nil)
+            for t in fill.prefix(22) { short[t] = a }
+            #expect(hygiene.clean(short).filled == nil)
             var zeros = truth
             for t in fill { zeros[t] = 0 }
-            #expect(hygiene.clean(zeros).stuck == nil)
+            #expect(hygiene.clean(zeros).filled == nil)
             let gauge = (0..<(4 * 168)).map { t in Double((t / 5) % 3 + 1) }
             var resting = gauge
             for t in fill { resting[t] = 2 }
-            #expect(hygiene.clean(resting).stuck == nil)
+            #expect(hygiene.clean(resting).filled == nil)
         }
 
         @Test func chanceZerosOfASmallCountAreNotOutages() {
