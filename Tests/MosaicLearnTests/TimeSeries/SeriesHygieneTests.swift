@@ -359,15 +359,19 @@ extension TimeSeriesTests {
             #expect(hygiene.clean(resting).filled == nil)
         }
 
+        /// A small tenant's requests: Poisson counts around `mean` an hour with a daily cycle, 4 weeks.
+        static func smallCounts(mean: Double) -> [Double] {
+            var random = SeededRandom(seed: 23)
+            return (0..<(4 * 168)).map { t in
+                Double(random.poisson(mean: mean * (1 + 0.8 * sin(2 * Double.pi * Double(t % 24 - 8) / 24))))
+            }
+        }
+
         @Test func chanceZerosOfASmallCountAreNotOutages() {
-            // A small tenant's requests: Poisson counts around 2 (and 0.8) an hour, 4 weeks. Runs
-            // of three zeros at busy hours come by chance, and were replaced as outages.
+            // Runs of three zeros at busy hours come by chance, and were replaced as outages.
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
             for mean in [0.8, 2.0] {
-                var random = SeededRandom(seed: 23)
-                let y = (0..<(4 * 168)).map { t in
-                    Double(random.poisson(mean: mean * (1 + 0.8 * sin(2 * Double.pi * Double(t % 24 - 8) / 24))))
-                }
-                let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+                let y = Self.smallCounts(mean: mean)
                 #expect(hygiene.clean(y).outages.isEmpty, "mean \(mean): \(hygiene.clean(y).outages)")
                 var off = hygiene
                 off.minimumMissedCount = nil
@@ -375,12 +379,9 @@ extension TimeSeriesTests {
             }
             // Half a day at zero where 2 an hour are usual is no chance (its hours' medians add
             // up to about 30): still an outage.
-            var random = SeededRandom(seed: 23)
-            var down = (0..<(4 * 168)).map { t in
-                Double(random.poisson(mean: 2 * (1 + 0.8 * sin(2 * Double.pi * Double(t % 24 - 8) / 24))))
-            }
+            var down = Self.smallCounts(mean: 2)
             for t in 2 * 168 + 8..<2 * 168 + 20 { down[t] = 0 }
-            let found = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(down).outages
+            let found = hygiene.clean(down).outages
             #expect(found.contains { $0[0] <= 2 * 168 + 8 && $0[1] >= 2 * 168 + 20 }, "\(found)")
         }
 
