@@ -190,19 +190,14 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         }
         var found: [Range<Int>] = []
         var inRun = [Bool](repeating: false, count: n)
-        var t = 1
-        while t < n {
-            guard straight[t] else { t += 1; continue }
-            var e = t
-            while e < n && straight[e] { e += 1 }
-            // Points t − 1 ... e lie on one line.
-            let first = t - 1, last = e
+        for run in SeriesHygiene.runs(of: straight) {
+            // Points run.lowerBound − 1 ... run.upperBound lie on one line.
+            let first = run.lowerBound - 1, last = run.upperBound
             if last - first + 1 >= m, (first...last).contains(where: { y[$0] != 0 }) {
                 let flat = y[last] == y[first]
                 found.append(first + 1..<(flat ? last + 1 : last))
                 for i in first...last { inRun[i] = true }
             }
-            t = e
         }
         guard !found.isEmpty else { return [] }
         let others = (1..<n - 1).filter { !inRun[$0] && y[$0 - 1].isFinite && y[$0].isFinite && y[$0 + 1].isFinite }
@@ -228,18 +223,14 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         guard let lastCalm = (0..<n).last(where: { known[$0] && !high[$0] }) else { return [] }
         let limit = max(1, n / (secondaryPeriod ?? 7 * m))
         var found: [Range<Int>] = []
-        var t = 0
-        while t < n {
-            guard high[t] else { t += 1; continue }
-            var e = t
-            while e < n && high[e] { e += 1 }
-            if e - t < m, t >= m, e <= lastCalm, !(t..<e).contains(where: { replaced[$0] }),
+        for run in SeriesHygiene.runs(of: high) {
+            let t = run.lowerBound
+            if run.count < m, t >= m, run.upperBound <= lastCalm, !run.contains(where: { replaced[$0] }),
                let before = SeriesHygiene.median((t - m..<t).filter { known[$0] }.map { y[$0] }),
-               (t..<e).allSatisfy({ y[$0] > factor * before }) {
-                found.append(t..<e)
+               run.allSatisfy({ y[$0] > factor * before }) {
+                found.append(run)
                 if found.count > limit { return [] }
             }
-            t = e
         }
         return found
     }
@@ -264,17 +255,17 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         let known = missing.map { !$0 }
         var p = m
         var weeklyCounts: [Int]?
+        var weeklyIsWhole = false
         var profile = SeriesHygiene.positionalMedian(y, period: m, usable: known)
         if let w = secondaryPeriod, w > m {
             var counts = [Int](repeating: 0, count: w)
             for t in 0..<n where !missing[t] { counts[t % w] += 1 }
             weeklyCounts = counts
-            if counts.allSatisfy({ $0 >= 3 }) {
-                profile = SeriesHygiene.positionalMedian(y, period: w, usable: known)
-                p = w
-            } else if w % m == 0, counts.contains(where: { $0 >= 2 }) {
+            weeklyIsWhole = counts.allSatisfy { $0 >= 3 }
+            if weeklyIsWhole || (w % m == 0 && counts.contains { $0 >= 2 }) {
                 let weekly = SeriesHygiene.positionalMedian(y, period: w, usable: known)
-                profile = (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], profile[$0 % m]) : profile[$0 % m] }
+                let daily = profile
+                profile = weeklyIsWhole ? weekly : (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], daily[$0 % m]) : daily[$0 % m] }
                 p = w
             }
         }
@@ -300,13 +291,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         func outageRuns(_ mask: [Bool], busy isBusy: (Int) -> Bool, fraction: Double, level: (Int) -> Double?,
                         startByItsEnd: Bool, isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
             var found: [Range<Int>] = []
-            var t = 0
-            while t < n {
-                guard mask[t] || missing[t] else { t += 1; continue }
-                var e = t
-                while e < n && (mask[e] || missing[e]) { e += 1 }
-                let run = t..<e
-                t = e
+            for run in SeriesHygiene.runs(of: (0..<n).map { mask[$0] || missing[$0] }) {
                 let hasMissing = run.contains { missing[$0] }
                 if hasMissing && !run.contains(where: { mask[$0] }) { found.append(run); continue }
                 let busyMasked = run.filter { mask[$0] && isBusy($0) }.count
@@ -349,7 +334,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         var dipPeriod: Int? = secondaryPeriod == nil ? m : nil
         if let counts = weeklyCounts, counts.allSatisfy({ $0 >= 2 || $0 == 0 }) { dipPeriod = counts.count }
         if let dipFraction, let q = dipPeriod {
-            let dipProfile = q == p ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: known)
+            // (The profile above is the weekly median itself only when every hour of the week has 3.)
+            let dipProfile = q == p && (q == m || weeklyIsWhole) ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: known)
             let dipBusy = busyPositions(dipProfile)
             let levels = SeriesHygiene.localLevels(y, period: q)
             let dips = outageRuns(below(dipFraction, dipProfile, q), busy: { dipBusy[$0 % q] }, fraction: dipFraction,
@@ -514,6 +500,20 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         var buckets = [[Double]](repeating: [], count: m)
         for t in y.indices where usable[t] && y[t].isFinite { buckets[t % m].append(y[t]) }
         return buckets.map { median($0) ?? empty }
+    }
+
+    /// The maximal runs of `true` in `mask`, in order.
+    static func runs(of mask: [Bool]) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        var t = 0
+        while t < mask.count {
+            guard mask[t] else { t += 1; continue }
+            var e = t
+            while e < mask.count && mask[e] { e += 1 }
+            found.append(t..<e)
+            t = e
+        }
+        return found
     }
 
     static func median(_ v: [Double]) -> Double? {
