@@ -182,7 +182,7 @@ let package = Package(
             name: "ForecastBenchmark",
             dependencies: ["BenchmarkSupport", "MosaicLearn", "MosaicCore"],
             path: "Benchmarks/ForecastBenchmark",
-            exclude: ["statsforecast_m4.py", "statsforecast_folds.py", "unseen_series.py", "bike_sharing_windows.py", "filled_gaps.py"]
+            exclude: ["statsforecast_m4.py", "statsforecast_folds.py", "unseen_series.py", "bike_sharing_windows.py", "filled_gaps.py", "level_steps.py"]
         ),
 
         .executableTarget(

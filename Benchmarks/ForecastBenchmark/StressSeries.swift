@@ -20,13 +20,19 @@
 //   mid-partial      as mid-near-zeros at 30 % (a site half down, or a maintenance page served
 //                    to bots and health checks)
 //   pre-origin-partial as pre-origin-zeros at 30 %
+//   pre-origin-step-up   y[c − 48 ...] = round(1.5 · y) through the scored hours (a new tenant
+//                        two days before the first origin; no outage)
+//   pre-origin-step-down y[c − 48 ...] = round(0.65 · y) (a client moved elsewhere)
 //
 // Development discipline (docs/performance.md, "Stress series"): the first changes to MosaicLearn were
 // diagnosed on the Twitter and nyc_taxi-January variants (and on M4 Hourly's training data with
 // --m4-validation --m4-per-series); the nyc_taxi-November variants were held back to validate
 // them. The partial-outage rule was read off nyc_taxi-November pre-origin-partial (and its
 // judgement of a run at the start off start-partial); M4's
-// training data and the development series checked that it leaves normal traffic alone.
+// training data and the development series checked that it leaves normal traffic alone. The
+// step rule (a level shift without an outage) was developed on steps written into other windows
+// (the Twitter stream, nyc_taxi to 2014-10-27 and UCI bike rentals); the two step variants here
+// were scored once it was done.
 import BenchmarkSupport
 import Foundation
 import MosaicLearn
@@ -67,6 +73,12 @@ struct StressVariant: Sendable {
         },
         StressVariant(name: "pre-origin-partial") { y, c in
             for t in (c - 120)..<(c - 48) { y[t] = (0.3 * y[t]).rounded() }
+        },
+        StressVariant(name: "pre-origin-step-up") { y, c in
+            for t in (c - 48)..<y.count { y[t] = (1.5 * y[t]).rounded() }
+        },
+        StressVariant(name: "pre-origin-step-down") { y, c in
+            for t in (c - 48)..<y.count { y[t] = (0.65 * y[t]).rounded() }
         },
     ]
 }
@@ -135,7 +147,7 @@ func runStress(shared: String, script: String, saved: String?, foldsOut: String?
     }
     print("## 5. Stress series: shutdowns and gaps written into the development series, \(developmentOrigins) origins × h = \(developmentHorizon)")
     print("")
-    print("Variants (StressSeries.swift; c = first origin): start-zeros (72 h of zeros first), start-ramp (the same, then a 48-hour linear recovery), mid-near-zeros (72 h at 1 % in the middle of the first training part), pre-origin-zeros (72 h of zeros ending 2 days before c), pre-origin-shift (96 h of zeros ending 3 days before c, then the level × 0.7 through the scored hours), pre-origin-gap (72 h missing ending 1 day before c), start-partial, mid-partial and pre-origin-partial (the first 72 h, and as mid-near-zeros and pre-origin-zeros, at 30 %). Scored as section 4 (the MASE scale includes the shutdown, as `mosaic forecast --holdout` does). statsforecast gets zeros as they are and missing values linearly interpolated.")
+    print("Variants (StressSeries.swift; c = first origin): start-zeros (72 h of zeros first), start-ramp (the same, then a 48-hour linear recovery), mid-near-zeros (72 h at 1 % in the middle of the first training part), pre-origin-zeros (72 h of zeros ending 2 days before c), pre-origin-shift (96 h of zeros ending 3 days before c, then the level × 0.7 through the scored hours), pre-origin-gap (72 h missing ending 1 day before c), start-partial, mid-partial and pre-origin-partial (the first 72 h, and as mid-near-zeros and pre-origin-zeros, at 30 %), pre-origin-step-up and pre-origin-step-down (from 2 days before c through the scored hours × 1.5 and × 0.65, no outage). Scored as section 4 (the MASE scale includes the shutdown, as `mosaic forecast --holdout` does). statsforecast gets zeros as they are and missing values linearly interpolated.")
     print("")
     var sf: [FoldForecasts] = []
     if let saved {

@@ -359,6 +359,57 @@ extension TimeSeriesTests {
             #expect(hygiene.clean(resting).filled == nil)
         }
 
+        @Test func aRecentStepWithoutAnOutageIsALevelShift() {
+            // Traffic that steps to 1.5 or 0.65 times its level 3 days before the end, or 1.5
+            // times 12½ days before it (a new tenant, a client moved elsewhere), with no outage
+            // between: the history before the step is rescaled to the new level.
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+            for (start, factor) in [(4 * 168 - 72, 1.5), (4 * 168 - 72, 0.65), (4 * 168 - 300, 1.5)] {
+                var y = Self.traffic(weeks: 4, seed: 27)
+                for t in start..<y.count { y[t] *= factor }
+                let report = hygiene.clean(y)
+                #expect(report.outages.isEmpty)
+                let at = try! #require(report.levelShiftAt, "factor \(factor)")
+                #expect(abs(at - start) <= 2, "factor \(factor): the step found at \(at), made at \(start)")
+                let found = try! #require(report.levelShiftFactor)
+                #expect(abs(found / factor - 1) < 0.05, "factor \(factor) found as \(found)")
+                let level = (0..<start).map { report.values[$0] / Self.profile($0) }.reduce(0, +) / Double(start)
+                #expect(abs(level / (1000 * factor) - 1) < 0.05, "factor \(factor): the history's level \(level)")
+                var off = hygiene
+                off.levelSteps = nil
+                #expect(off.clean(y).levelShiftAt == nil)
+            }
+        }
+
+        @Test func aStepIsNotTakenFromADayADeepDropARecoveredDipAnOldStepOrAnOutage() {
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+            let n = 4 * 168
+            let truth = Self.traffic(weeks: 4, seed: 28)
+            func scaled(_ range: Range<Int>, by factor: Double, _ y: [Double] = truth) -> [Double] {
+                var y = y
+                for t in range { y[t] *= factor }
+                return y
+            }
+            // One day at 1.5 (a busy day, or a step too young to tell): load.
+            #expect(hygiene.clean(scaled(n - 24..<n, by: 1.5)).levelShiftAt == nil)
+            // Three days at 40 %: under half is the outage rules' (a partial outage still under
+            // way looks the same), and they keep it as load until it is over.
+            #expect(hygiene.clean(scaled(n - 72..<n, by: 0.4)).levelShiftAt == nil)
+            // A slow week at 60 % that recovered 4 days ago: the days since are back at the level
+            // before it, so the drop was no step.
+            #expect(hygiene.clean(scaled(n - 96 - 168..<n - 96, by: 0.6)).levelShiftAt == nil)
+            // A step over three weeks old: the search over the last four weeks cannot see the week
+            // before it whole (the models' own cross-validation has seen the new level for weeks).
+            let longer = Self.traffic(weeks: 5, seed: 29)
+            #expect(hygiene.clean(scaled(longer.count - 3 * 168 - 12..<longer.count, by: 1.5, longer)).levelShiftAt == nil)
+            // A shutdown of half a day in the week before the step (too short for the outage
+            // rule to judge a level across it): the level before the step is not known well.
+            var shutdown = scaled(n - 72..<n, by: 1.5)
+            for t in n - 140..<n - 128 { shutdown[t] = 0 }
+            let report = hygiene.clean(shutdown)
+            #expect(!report.outages.isEmpty && report.levelShiftAt == nil, "\(report.outages), \(String(describing: report.levelShiftAt))")
+        }
+
         /// A small tenant's requests: Poisson counts around `mean` an hour with a daily cycle, 4 weeks.
         static func smallCounts(mean: Double) -> [Double] {
             var random = SeededRandom(seed: 23)
