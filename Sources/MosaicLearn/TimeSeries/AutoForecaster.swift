@@ -26,7 +26,10 @@ import Synchronization
 /// state (it cannot see the recovery), so its forecasts start from zeros, a situation the fit
 /// on the whole series, whose hygiene saw the recovery, is not in. (On real traffic with a
 /// shutdown ending 2 days before the origin, such origins chose seasonal naive and widened the
-/// intervals until they covered every hour.)
+/// intervals until they covered every hour.) Likewise, after a step in the level that the
+/// hygiene found without an outage, the hours after the step are not scored from origins
+/// before it or less than 2 periods after it (too young for their own cleaning to take it for
+/// a step): they forecast the old level, which the fit on the whole series does not.
 ///
 /// **Intervals.** With ``conformalIntervals`` (the default) rolling-origin errors calibrate
 /// split-conformal intervals with a smooth growth over the horizon (``ConformalIntervals``).
@@ -171,6 +174,14 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         if let report, let plan {
             for cut in plan.cuts where SeriesHygiene.isUnresolved(cut: cut, outages: report.outages, y: y, period: period) {
                 for t in cut..<min(y.count, cut + horizon) { actual[t] = .nan }
+            }
+            // A step (a level shift without an outage before it) is recognised once it is 2
+            // periods old: an origin before that forecast the old level past it.
+            if let shift = report.levelShiftAt, !report.outages.contains(where: { $0[1] == shift }) {
+                for cut in plan.cuts where cut < shift + 2 * period {
+                    let from = max(cut, shift), to = min(y.count, cut + horizon)
+                    if from < to { for t in from..<to { actual[t] = .nan } }
+                }
             }
         }
         var paths: [[[Double]]?] = []  // candidate → origin → forecast

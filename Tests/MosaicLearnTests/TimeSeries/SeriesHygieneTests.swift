@@ -576,6 +576,24 @@ extension TimeSeriesTests {
             }
         }
 
+        @Test func originsThatCouldNotKnowOfAStepAreNotScoredAfterIt() throws {
+            // A step to 1.5 times the level 3 days before the end of training. An origin before
+            // the step forecasts the old level past it, and one less than 2 days after it has a
+            // training part in which the step is too young to be taken for one; the final model
+            // knows it. Their hours after the step are not scored: of the origins at −192, −144,
+            // −96 and −48 h, the first two score 48 hours each, the third the 24 before the step,
+            // the fourth none (192 before, errors of forecasts at the old level among them).
+            var y = Self.traffic(weeks: 4, seed: 30)
+            let n = y.count
+            for t in (n - 72)..<n { y[t] *= 1.5 }
+            let fit = try AutoForecaster(period: 24, horizon: 48, candidates: [
+                .seasonalNaive(SeasonalNaive(period: 24)), .mstl(MSTL.candidate(periods: [24, 168])),
+            ]).fit(y)
+            let shift = try #require(fit.levelShiftAt)
+            #expect(abs(shift - (n - 72)) <= 2)
+            #expect(try #require(fit.conformal).scores.count == 96 + shift - (n - 96))
+        }
+
         @Test func autoForecasterTakesMissingValues() throws {
             var y = Self.traffic(weeks: 3, seed: 13)
             y[200] = .nan
