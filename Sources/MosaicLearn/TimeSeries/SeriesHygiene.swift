@@ -3,7 +3,7 @@ import Foundation
 /// Training-data hygiene for load series: finds missing points (NaN) and outages (runs of
 /// zeros or near-zeros where the series normally has load), replaces them from the seasonal
 /// profile so that they are neither learned as load nor bend the profile, and recognises a
-/// level shift across a long outage.
+/// level shift across a long outage, or as a step without one.
 ///
 /// **Outages.** The profile is the median of the values at each position of the
 /// `secondaryPeriod` (hour of week) when every such position has at least 3 known values; before
@@ -475,7 +475,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         var best: (deviance: Double, start: Int)?
         for s in (first + w)...(n - 2 * m) {
             guard let d0 = deviance(first, s), let d1 = deviance(s, n) else { continue }
-            if best == nil || d0 + d1 < best!.deviance { best = (d0 + d1, s) }
+            if d0 + d1 < best?.deviance ?? .infinity { best = (d0 + d1, s) }
         }
         guard let s = best?.start, s > first + w,
               let before = median((s - w..<s).compactMap { r[$0] }),
