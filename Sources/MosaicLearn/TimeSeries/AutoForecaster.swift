@@ -26,10 +26,12 @@ import Synchronization
 /// state (it cannot see the recovery), so its forecasts start from zeros, a situation the fit
 /// on the whole series, whose hygiene saw the recovery, is not in. (On real traffic with a
 /// shutdown ending 2 days before the origin, such origins chose seasonal naive and widened the
-/// intervals until they covered every hour.) Likewise, after a step in the level that the
-/// hygiene found without an outage, the hours after the step are not scored from origins
-/// before it or less than 2 periods after it (too young for their own cleaning to take it for
-/// a step): they forecast the old level, which the fit on the whole series does not.
+/// intervals until they covered every hour.) Likewise, after a level shift that the hygiene
+/// found without an outage (a step, or a fall to the present state), the hours after it are not
+/// scored from origins before it or less than 2 periods after it (too young for their own
+/// cleaning to take it for one): they forecast the old level, which the fit on the whole series
+/// does not. After a step, the interval calibration errors of the origins before it, made at
+/// the old level, are scaled by the step's factor to the new one.
 ///
 /// **Intervals.** With ``conformalIntervals`` (the default) rolling-origin errors calibrate
 /// split-conformal intervals with a smooth growth over the horizon (``ConformalIntervals``).
@@ -171,15 +173,20 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             progress?(i + 1, steps)
         }
         var actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
+        // A level shift without an outage before it: a step, or a fall to the present state.
+        let step = report.flatMap { r -> (at: Int, factor: Double)? in
+            guard let at = r.levelShiftAt, let factor = r.levelShiftFactor, !r.outages.contains(where: { $0[1] == at }) else { return nil }
+            return (at, factor)
+        }
         if let report, let plan {
             for cut in plan.cuts where SeriesHygiene.isUnresolved(cut: cut, outages: report.outages, y: y, period: period) {
                 for t in cut..<min(y.count, cut + horizon) { actual[t] = .nan }
             }
-            // A step (a level shift without an outage before it) is recognised once it is 2
-            // periods old: an origin before that forecast the old level past it.
-            if let shift = report.levelShiftAt, !report.outages.contains(where: { $0[1] == shift }) {
-                for cut in plan.cuts where cut < shift + 2 * period {
-                    let from = max(cut, shift), to = min(y.count, cut + horizon)
+            // It is recognised once it is 2 periods old: an origin before that forecast the old
+            // level past it.
+            if let step {
+                for cut in plan.cuts where cut < step.at + 2 * period {
+                    let from = max(cut, step.at), to = min(y.count, cut + horizon)
                     if from < to { for t in from..<to { actual[t] = .nan } }
                 }
             }
@@ -202,9 +209,17 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         let members = best.map { full[$0]! }
         var conformal: ConformalIntervals? = nil
         if conformalIntervals {
-            let selection = ForecastCrossValidation.selectionErrors(paths: paths, actual: actual, plan: plan, scales: scales,
+            var selection = ForecastCrossValidation.selectionErrors(paths: paths, actual: actual, plan: plan, scales: scales,
                                                                     combination: combination, maxCombined: maxCombined,
                                                                     fallback: best, horizon: horizon)
+            // The errors of origins before a step are at the old level: brought to the new one
+            // (not after a fall to the present state, whose noise is not a fifth of the old).
+            if let step, report?.levelStep == true {
+                for (o, cut) in plan.cuts.enumerated() where cut < step.at {
+                    selection.errors[o] = selection.errors[o].map { $0 * step.factor }
+                    selection.forecasts[o] = selection.forecasts[o].map { $0 * step.factor }
+                }
+            }
             conformal = levelScaledIntervals && SeriesInput.isNeverNegative(x)
                 ? ConformalIntervals(errors: selection.errors, forecasts: selection.forecasts)
                 : ConformalIntervals(errors: selection.errors)

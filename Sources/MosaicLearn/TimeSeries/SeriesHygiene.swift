@@ -161,6 +161,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         public var levelShiftAt: Int?
         /// The factor applied to the values before the shift.
         public var levelShiftFactor: Double?
+        /// True when the shift is a step found without an outage (see *Steps*); nil otherwise.
+        public var levelStep: Bool?
         /// The bursts set missing and replaced, as half-open index ranges `[start, end)` (also
         /// within ``outages``); nil when there was none.
         public var bursts: [[Int]]?
@@ -409,6 +411,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
            }, period: m, week: p, threshold: levelShiftThreshold),
            at.factor > dipFraction ?? lowFraction, !replaced[(at.start - p)...].contains(true) {
             rescale(before: at.start, by: at.factor, shiftAt: at.start)
+            report.levelStep = true
         }
         guard !outages.isEmpty || report.levelShiftAt != nil else { return report }
         // Replacement profile: weekly when every weekly position has two clean values. A

@@ -80,7 +80,7 @@ extension TimeSeriesTests {
             for t in start..<n { y[t] *= 0.02 }
             let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
             #expect(report.outages.isEmpty && !report.replaced.contains(true))
-            #expect(report.levelShiftAt == start)
+            #expect(report.levelShiftAt == start && report.levelStep == nil)
             let factor = try #require(report.levelShiftFactor)
             #expect(abs(factor / 0.02 - 1) < 0.1, "factor \(factor)")
             #expect((start..<n).allSatisfy { report.values[$0] == y[$0] })
@@ -368,7 +368,7 @@ extension TimeSeriesTests {
                 var y = Self.traffic(weeks: 4, seed: 27)
                 for t in start..<y.count { y[t] *= factor }
                 let report = hygiene.clean(y)
-                #expect(report.outages.isEmpty)
+                #expect(report.outages.isEmpty && report.levelStep == true)
                 let at = try! #require(report.levelShiftAt, "factor \(factor)")
                 #expect(abs(at - start) <= 2, "factor \(factor): the step found at \(at), made at \(start)")
                 let found = try! #require(report.levelShiftFactor)
@@ -592,6 +592,26 @@ extension TimeSeriesTests {
             let shift = try #require(fit.levelShiftAt)
             #expect(abs(shift - (n - 72)) <= 2)
             #expect(try #require(fit.conformal).scores.count == 96 + shift - (n - 96))
+        }
+
+        @Test func intervalErrorsBeforeAStepAreScaledToTheNewLevel() throws {
+            // The same traffic stepped to 0.6 and to 1.5 times its level 3 days before the end.
+            // Every scored cross-validation error comes from before the step, where the two
+            // series are the same: unscaled, their intervals were the same width. Scaled by each
+            // step's factor, the widths are in the ratio of the factors (0.6 / 1.5 = 0.4).
+            let truth = Self.traffic(weeks: 4, seed: 31)
+            let n = truth.count
+            let auto = AutoForecaster(period: 24, horizon: 48, candidates: [
+                .seasonalNaive(SeasonalNaive(period: 24)), .mstl(MSTL.candidate(periods: [24, 168])),
+            ])
+            func width(stepTo factor: Double) throws -> Double {
+                let fit = try auto.fit(truth.indices.map { $0 >= n - 72 ? truth[$0] * factor : truth[$0] })
+                #expect(fit.levelShiftAt.map { abs($0 - (n - 72)) <= 2 } == true)
+                let band = try #require(fit.forecast(horizon: 48, levels: [80]).intervals.first)
+                return zip(band.upper, band.lower).map { $0 - $1 }.reduce(0, +) / 48
+            }
+            let ratio = try width(stepTo: 0.6) / width(stepTo: 1.5)
+            #expect(abs(ratio - 0.4) < 0.04, "80% widths after a step to 0.6 ÷ after a step to 1.5: \(ratio)")
         }
 
         @Test func autoForecasterTakesMissingValues() throws {
