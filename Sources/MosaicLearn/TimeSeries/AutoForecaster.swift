@@ -174,7 +174,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         }
         var actual = y.indices.map { t in report?.replaced[t] == true ? Double.nan : y[t] }
         // A level shift without an outage before it: a step, or a fall to the present state.
-        let step = report.flatMap { r -> (at: Int, factor: Double)? in
+        let shift = report.flatMap { r -> (at: Int, factor: Double)? in
             guard let at = r.levelShiftAt, let factor = r.levelShiftFactor, !r.outages.contains(where: { $0[1] == at }) else { return nil }
             return (at, factor)
         }
@@ -184,9 +184,9 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             }
             // It is recognised once it is 2 periods old: an origin before that forecast the old
             // level past it.
-            if let step {
-                for cut in plan.cuts where cut < step.at + 2 * period {
-                    let from = max(cut, step.at), to = min(y.count, cut + horizon)
+            if let shift {
+                for cut in plan.cuts where cut < shift.at + 2 * period {
+                    let from = max(cut, shift.at), to = min(y.count, cut + horizon)
                     if from < to { for t in from..<to { actual[t] = .nan } }
                 }
             }
@@ -214,10 +214,10 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
                                                                     fallback: best, horizon: horizon)
             // The errors of origins before a step are at the old level: brought to the new one
             // (not after a fall to the present state, whose noise is not a fifth of the old).
-            if let step, report?.levelStep == true {
-                for (o, cut) in plan.cuts.enumerated() where cut < step.at {
-                    selection.errors[o] = selection.errors[o].map { $0 * step.factor }
-                    selection.forecasts[o] = selection.forecasts[o].map { $0 * step.factor }
+            if let shift, report?.levelStep == true {
+                for (o, cut) in plan.cuts.enumerated() where cut < shift.at {
+                    selection.errors[o] = selection.errors[o].map { $0 * shift.factor }
+                    selection.forecasts[o] = selection.forecasts[o].map { $0 * shift.factor }
                 }
             }
             conformal = levelScaledIntervals && SeriesInput.isNeverNegative(x)

@@ -411,7 +411,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
            }, period: m, week: p, threshold: levelShiftThreshold),
            at.factor > dipFraction ?? lowFraction, !replaced[(at.start - p)...].contains(true) {
             rescale(before: at.start, by: at.factor, shiftAt: at.start)
-            report.levelStep = true
+            if report.levelShiftAt != nil { report.levelStep = true }
         }
         guard !outages.isEmpty || report.levelShiftAt != nil else { return report }
         // Replacement profile: weekly when every weekly position has two clean values. A
