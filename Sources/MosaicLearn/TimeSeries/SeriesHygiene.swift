@@ -156,8 +156,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         public var replaced: [Bool]
         /// The outages, as half-open index ranges `[start, end)`.
         public var outages: [[Int]]
-        /// The index after which the level shifted (the end of the outage, or the start of the
-        /// low run at the end), if any.
+        /// The index after which the level shifted (the end of the outage, the start of the low
+        /// run at the end, or the start of a step), if any.
         public var levelShiftAt: Int?
         /// The factor applied to the values before the shift.
         public var levelShiftFactor: Double?

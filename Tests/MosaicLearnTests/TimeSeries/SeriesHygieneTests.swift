@@ -21,6 +21,13 @@ extension TimeSeriesTests {
             return daily * weekend
         }
 
+        /// `y` with the values in `range` multiplied by `factor` (a step when the range runs to the end).
+        static func scaled(_ y: [Double], _ range: Range<Int>, by factor: Double) -> [Double] {
+            var y = y
+            for t in range { y[t] *= factor }
+            return y
+        }
+
         /// A 3-day shutdown (zeros) in week 3 of 5.
         static let shutdown = 2 * 168 + 30..<(2 * 168 + 30 + 72)
 
@@ -365,8 +372,7 @@ extension TimeSeriesTests {
             // between: the history before the step is rescaled to the new level.
             let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
             for (start, factor) in [(4 * 168 - 72, 1.5), (4 * 168 - 72, 0.65), (4 * 168 - 300, 1.5)] {
-                var y = Self.traffic(weeks: 4, seed: 27)
-                for t in start..<y.count { y[t] *= factor }
+                let y = Self.scaled(Self.traffic(weeks: 4, seed: 27), start..<4 * 168, by: factor)
                 let report = hygiene.clean(y)
                 #expect(report.outages.isEmpty && report.levelStep == true)
                 let at = try! #require(report.levelShiftAt, "factor \(factor)")
@@ -386,9 +392,7 @@ extension TimeSeriesTests {
             let n = 4 * 168
             let truth = Self.traffic(weeks: 4, seed: 28)
             func scaled(_ range: Range<Int>, by factor: Double, _ y: [Double] = truth) -> [Double] {
-                var y = y
-                for t in range { y[t] *= factor }
-                return y
+                Self.scaled(y, range, by: factor)
             }
             // One day at 1.5 (a busy day, or a step too young to tell): load.
             #expect(hygiene.clean(scaled(n - 24..<n, by: 1.5)).levelShiftAt == nil)
@@ -583,9 +587,8 @@ extension TimeSeriesTests {
             // knows it. Their hours after the step are not scored: of the origins at −192, −144,
             // −96 and −48 h, the first two score 48 hours each, the third the 24 before the step,
             // the fourth none (192 before, errors of forecasts at the old level among them).
-            var y = Self.traffic(weeks: 4, seed: 30)
-            let n = y.count
-            for t in (n - 72)..<n { y[t] *= 1.5 }
+            let n = 4 * 168
+            let y = Self.scaled(Self.traffic(weeks: 4, seed: 30), n - 72..<n, by: 1.5)
             let fit = try AutoForecaster(period: 24, horizon: 48, candidates: [
                 .seasonalNaive(SeasonalNaive(period: 24)), .mstl(MSTL.candidate(periods: [24, 168])),
             ]).fit(y)
@@ -605,7 +608,7 @@ extension TimeSeriesTests {
                 .seasonalNaive(SeasonalNaive(period: 24)), .mstl(MSTL.candidate(periods: [24, 168])),
             ])
             func width(stepTo factor: Double) throws -> Double {
-                let fit = try auto.fit(truth.indices.map { $0 >= n - 72 ? truth[$0] * factor : truth[$0] })
+                let fit = try auto.fit(Self.scaled(truth, n - 72..<n, by: factor))
                 #expect(fit.levelShiftAt.map { abs($0 - (n - 72)) <= 2 } == true)
                 let band = try #require(fit.forecast(horizon: 48, levels: [80]).intervals.first)
                 return zip(band.upper, band.lower).map { $0 - $1 }.reduce(0, +) / 48
