@@ -8,10 +8,12 @@ Bikeshare in Washington, D.C. per hour, 2011-2012. Hours without a rental are ab
 shut down for Hurricane Sandy (no rows from 2012-10-29 01:00 to 10-30 12:00) and Hurricane Irene
 (2011-08-27 18:00 to 08-28 06:00). Nobody developed Mosaic's forecaster on it.
 
-  python3 bike_sharing_windows.py hour.csv DIR
+  python3 bike_sharing_windows.py [--zeros] hour.csv DIR
   python3 unseen_series.py --series DIR/*.csv
 
-writes DIR/bike_<window>.csv (`timestamp,value`, value = `cnt`, absent hours left absent):
+writes DIR/bike_<window>.csv (`timestamp,value`, value = `cnt`, absent hours left absent), or
+with --zeros DIR/bike_<window>_zeros.csv, every hour of the window with absent hours as 0 (as an
+exporter that fills its grid writes a shutdown):
 
   sandy_after  2012-10-26 .. 11-25  a month with the Sandy shutdown in its fourth day
   sandy_long   2012-09-01 .. 11-17  eleven weeks, the shutdown in the ninth
@@ -36,9 +38,12 @@ WINDOWS = {
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    zeros = "--zeros" in args
+    args = [a for a in args if a != "--zeros"]
+    if len(args) != 2:
         raise SystemExit(__doc__)
-    source, directory = sys.argv[1], sys.argv[2]
+    source, directory = args
     rows = []
     with open(source, newline="") as f:
         for line, r in enumerate(csv.DictReader(f), start=2):
@@ -50,11 +55,15 @@ def main():
     os.makedirs(directory, exist_ok=True)
     for name, (start, end) in WINDOWS.items():
         a, b = datetime.fromisoformat(start), datetime.fromisoformat(end)
-        path = os.path.join(directory, f"bike_{name}.csv")
+        path = os.path.join(directory, f"bike_{name}{'_zeros' if zeros else ''}.csv")
         with open(path, "w", newline="") as f:
             out = csv.writer(f, lineterminator="\n")
             out.writerow(["timestamp", "value"])
             kept = [(t, v) for t, v in rows if a <= t < b]
+            if zeros:
+                counts = dict(kept)
+                hours = int((b - a).total_seconds()) // 3600
+                kept = [(a + timedelta(hours=k), counts.get(a + timedelta(hours=k), 0)) for k in range(hours)]
             for t, v in kept:
                 out.writerow([t.strftime("%Y-%m-%d %H:%M:%S"), v])
         print(f"{path}: {len(kept)} hours", file=sys.stderr)

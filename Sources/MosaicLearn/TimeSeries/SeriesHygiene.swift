@@ -70,8 +70,10 @@ import Foundation
 /// **Level shift.** When the outage lasts at least one period and the level after it (median
 /// ratio over up to `secondaryPeriod` clean values) differs from the level before it by more
 /// than ``levelShiftThreshold`` (relative), everything before the outage is rescaled to the new
-/// level (multiplicatively; the series must then be positive there), so the models learn the
-/// current level with the whole history's shape.
+/// level (multiplicatively; the series must then be never negative there: a 0 stays 0), so the
+/// models learn the current level with the whole history's shape. The levels are measured
+/// against the profile of the values that are left once the outages are found, so that a
+/// shutdown written as zeros is judged as the same shutdown left out of the file.
 ///
 /// **Steps** (``levelSteps``). A level can also change without an outage: a new tenant, a client
 /// moved elsewhere. Once every hour of the week has 3 values, the log ratios of the clean values
@@ -272,22 +274,19 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // (a quiet weekend is then not low), else daily, lowered to the weekly median where a
         // position of the week has 2 (a median of two is their mean, which one busy hour lifts).
         let known = missing.map { !$0 }
-        var p = m
-        var weeklyCounts: [Int]?
-        var weeklyIsWhole = false
-        var profile = SeriesHygiene.positionalMedian(y, period: m, usable: known)
-        if let w = secondaryPeriod, w > m {
+        func judging(_ usable: [Bool]) -> (profile: [Double], period: Int, weeklyCounts: [Int]?, weeklyIsWhole: Bool) {
+            let daily = SeriesHygiene.positionalMedian(y, period: m, usable: usable)
+            guard let w = secondaryPeriod, w > m else { return (daily, m, nil, false) }
             var counts = [Int](repeating: 0, count: w)
-            for t in 0..<n where !missing[t] { counts[t % w] += 1 }
-            weeklyCounts = counts
-            weeklyIsWhole = counts.allSatisfy { $0 >= 3 }
-            if weeklyIsWhole || (w % m == 0 && counts.contains { $0 >= 2 }) {
-                let weekly = SeriesHygiene.positionalMedian(y, period: w, usable: known)
-                let daily = profile
-                profile = weeklyIsWhole ? weekly : (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], daily[$0 % m]) : daily[$0 % m] }
-                p = w
-            }
+            for t in 0..<n where usable[t] { counts[t % w] += 1 }
+            let whole = counts.allSatisfy { $0 >= 3 }
+            guard whole || (w % m == 0 && counts.contains { $0 >= 2 }) else { return (daily, m, counts, false) }
+            let weekly = SeriesHygiene.positionalMedian(y, period: w, usable: usable)
+            return (whole ? weekly : (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], daily[$0 % m]) : daily[$0 % m] }, w, counts, whole)
         }
+        let judged = judging(known)
+        let weeklyCounts = judged.weeklyCounts
+        var (profile, p, weeklyIsWhole) = (judged.profile, judged.period, judged.weeklyIsWhole)
         let below = { (fraction: Double, profile: [Double], p: Int) in
             (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
         }
@@ -297,7 +296,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let typical = SeriesHygiene.median(profile) ?? 0
             return profile.map { $0 > 0 && $0 >= 0.25 * typical }
         }
-        let busy = busyPositions(profile)
+        var busy = busyPositions(profile)
         func ratio(_ i: Int) -> Double? {
             guard !missing[i], profile[i % p] > 0 else { return nil }
             return y[i] / profile[i % p]
@@ -373,15 +372,22 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         var replaced = [Bool](repeating: false, count: n)
         for r in outages { for i in r { replaced[i] = true } }
         var values = y
-        // Level shifts: the values before `start` rescaled by `factor`, when the series is
-        // positive there; the level before `start` is its clean values' median ratio over `window`.
+        // The levels are judged against the profile of the values that are left, as if the
+        // outages had been missing: an outage's zeros among the 3 to 5 values of an hour of the
+        // week lower its median, which a gap in the file does not.
+        if !outages.isEmpty {
+            (profile, p, _, weeklyIsWhole) = judging((0..<n).map { known[$0] && !replaced[$0] })
+            busy = busyPositions(profile)
+        }
+        // Level shifts: the values before `start` rescaled by `factor`, when the series is never
+        // negative there; the level before `start` is its clean values' median ratio over `window`.
         let window = secondaryPeriod ?? 3 * m
         let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
         func level(before start: Int) -> Double? {
             SeriesHygiene.median((max(0, start - window)..<start).compactMap(clean))
         }
         func rescale(before start: Int, by factor: Double, shiftAt: Int) {
-            guard (0..<start).allSatisfy({ replaced[$0] || values[$0] > 0 }) else { return }
+            guard (0..<start).allSatisfy({ replaced[$0] || values[$0] >= 0 }) else { return }
             for i in 0..<start where !replaced[i] { values[i] *= factor }
             report.levelShiftAt = shiftAt
             report.levelShiftFactor = factor

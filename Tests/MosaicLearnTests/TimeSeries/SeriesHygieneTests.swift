@@ -196,6 +196,33 @@ extension TimeSeriesTests {
             #expect(abs(before / 1600 - 1) < 0.05)
         }
 
+        @Test func aShutdownIsJudgedAlikeAsZerosOrAsMissing() {
+            // A shutdown written as zeros (a regular grid filled with 0) or left out (rows
+            // missing): the same outage, so the same levels, shifts and values. The zeros were
+            // in the hour-of-the-week medians that the levels are measured against, and moved
+            // the factor of a shift across the shutdown (1.592 against 1.604).
+            let hygiene = SeriesHygiene(period: 24, secondaryPeriod: 168)
+            let n = 5 * 168
+            let shifted = Self.scaled(Self.traffic(weeks: 5, seed: 11), Self.shutdown.upperBound..<n, by: 1.6)
+            // A step after it, with one hour of the history at a true 0 (a quiet hour of counts,
+            // which a gap in the file makes missing): 0 rescales to 0, and it kept the history
+            // from being rescaled at all.
+            var stepped = Self.scaled(Self.traffic(weeks: 5, seed: 30), n - 72..<n, by: 1.4)
+            stepped[200] = 0
+            for (name, y, shutdown) in [("across", shifted, Self.shutdown), ("step", stepped, 30..<78)] {
+                var zeros = y, missing = y
+                for t in shutdown {
+                    zeros[t] = 0
+                    missing[t] = .nan
+                }
+                let a = hygiene.clean(zeros), b = hygiene.clean(missing)
+                #expect(a.outages == [[shutdown.lowerBound, shutdown.upperBound]] && a.outages == b.outages, "\(name)")
+                #expect(a.levelShiftAt != nil && a.levelShiftAt == b.levelShiftAt, "\(name)")
+                #expect(a.levelShiftFactor == b.levelShiftFactor, "\(name): \(a.levelShiftFactor ?? 0) against \(b.levelShiftFactor ?? 0)")
+                #expect(zip(a.values, b.values).filter { $0 != $1 }.isEmpty, "\(name)")
+            }
+        }
+
         @Test func forecastsAfterTheShutdownAreGoodAndTheProfileIsNotBent() throws {
             // 4 weeks, the shutdown in week 3, then 48 hours to forecast.
             var random = SeededRandom(seed: 12)
