@@ -303,6 +303,24 @@ struct SeriesFileTests {
         #expect(time("20211301") == nil && time("20210801Z") == nil && time("20210801T") == nil)
     }
 
+    /// A web server's access-log times, whole or cut to the hour as counts per hour are made from a log.
+    @Test func accessLogTimes() throws {
+        let tmp = TemporaryDirectory()
+        let s = try SeriesFile.read(path: tmp.write("hits.csv", "hour,hits\n01/Aug/1995:14,5\n01/Aug/1995:15,6\n01/Aug/1995:17,7\n"), gaps: .missing)
+        #expect(s.start == Timestamp.parse("1995-08-01T14:00:00Z") && s.interval == 3_600_000_000)
+        #expect(s.values.count == 4 && s.values[0] == 5 && s.values[2].isNaN && s.values[3] == 7)
+        func time(_ text: String) -> Int64? {
+            var t = text
+            return t.withUTF8 { SeriesFile.time(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(time("01/Aug/1995:14:00:00 -0400") == Timestamp.parse("1995-08-01T18:00:00Z"))
+        #expect(time("[01/aug/1995:14:05:09 +0130]") == Timestamp.parse("1995-08-01T12:35:09Z"))
+        #expect(time("29/Feb/2024:23:59") == Timestamp.parse("2024-02-29T23:59:00Z"))
+        for bad in ["31/Jun/1995:14", "01/Aug/1995:24", "01/Agu/1995:14", "01/Aug/1995:14:00:00 0400", "[01/Aug/1995:14", "01/Aug/1995"] {
+            #expect(time(bad) == nil, "\(bad)")
+        }
+    }
+
     /// Rows of empty fields, as spreadsheets leave below their data, are blank lines, and
     /// spaces around a field are not part of it.
     @Test func emptyRowsAndSpaces() throws {

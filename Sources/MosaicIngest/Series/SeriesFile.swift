@@ -22,7 +22,8 @@ public struct LoadedSeries: Sendable, Equatable {
 /// and `y` are the timestamp and the value, and a `unique_id` column names the series, so that a
 /// file of several series gives the one `id` chooses. So does InfluxDB 2's CSV of a Flux query
 /// (`_time` and `_value`, its annotation rows passed over; one table). Timestamps are ISO 8601
-/// (a space or `T`, with or without an offset; none means UTC) or unix seconds or milliseconds, and must
+/// (a space or `T`, with or without an offset; none means UTC), an access log's
+/// (`01/Aug/1995:14:00:00 -0400`), or unix seconds or milliseconds, and must
 /// increase, or decrease throughout (a newest-first export reads reversed); the spacing is the
 /// smallest gap between consecutive timestamps, and every timestamp must sit on that grid.
 /// Missing points are an error unless a gap policy fills them. A tab- or semicolon-separated
@@ -432,8 +433,11 @@ public enum SeriesFile {
     static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds"
 
     /// A series timestamp: ISO 8601 (also its basic format, `20210801T0700`, and the compact
-    /// dates of ``WrittenDate/compact(_:)``) or unix seconds or milliseconds, in µs.
-    static func time(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parse(b) ?? WrittenDate.compact(b) ?? unixTime(b) }
+    /// dates of ``WrittenDate/compact(_:)``), an access log's (``WrittenDate/accessLog(_:)``) or
+    /// unix seconds or milliseconds, in µs.
+    static func time(_ b: UnsafeRawBufferPointer) -> Int64? {
+        Timestamp.parse(b) ?? WrittenDate.compact(b) ?? WrittenDate.accessLog(b) ?? unixTime(b)
+    }
 
     /// Whether a header's two fields are a point (a timestamp and a number): a file without a header.
     static func isPoint(_ time: String, _ value: String) -> Bool {

@@ -133,6 +133,61 @@ struct WrittenDate: Equatable {
             + Int64(hour * 3600 + minute * 60 + second) * Timestamp.microsPerSecond
     }
 
+    /// A web server's access-log time (the Common Log Format of Apache and nginx, in or out of its
+    /// brackets): `01/Aug/1995:14:00:00 -0400`, or cut to the hour or the minute as a count per
+    /// hour is made from it (`01/Aug/1995:14`); the month in English, any case; no offset means
+    /// UTC. In µs, UTC.
+    static func accessLog(_ b: UnsafeRawBufferPointer) -> Int64? {
+        var lo = 0, hi = b.count
+        if hi > 0, b[0] == UInt8(ascii: "[") {
+            guard b[hi - 1] == UInt8(ascii: "]") else { return nil }
+            lo = 1
+            hi -= 1
+        }
+        guard hi - lo >= 14 else { return nil }
+        var i = lo
+        func number(_ n: Int) -> Int? {
+            guard i + n <= hi else { return nil }
+            var v = 0
+            for _ in 0..<n {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+                i += 1
+            }
+            return v
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < hi, b[i] == c.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let day = number(2), expect("/"), i + 4 <= hi else { return nil }
+        let name = String(decoding: (i..<i + 3).map { b[$0] | 0x20 }, as: UTF8.self)
+        guard let month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].firstIndex(of: name) else { return nil }
+        i += 3
+        guard expect("/"), let year = number(4), expect(":"), let hour = number(2), hour < 24 else { return nil }
+        var minute = 0, second = 0
+        if expect(":") {
+            guard let m = number(2), m < 60 else { return nil }
+            minute = m
+            if expect(":") {
+                guard let s = number(2), s < 61 else { return nil }
+                second = s
+            }
+        }
+        var offset = 0
+        if expect(" ") {
+            guard i < hi, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return nil }
+            let sign = b[i] == UInt8(ascii: "+") ? 1 : -1
+            i += 1
+            guard let oh = number(2), let om = number(2), oh < 24, om < 60 else { return nil }
+            offset = sign * (oh * 3600 + om * 60)
+        }
+        guard i == hi, day >= 1, day <= Timestamp.daysInMonth(year, month + 1) else { return nil }
+        return Int64(Timestamp.daysFromCivil(year: year, month: month + 1, day: day)) * Timestamp.microsPerDay
+            + Int64(hour * 3600 + minute * 60 + second - offset) * Timestamp.microsPerSecond
+    }
+
     /// Which order a column of dates is written in, or why none: a first field over 12 says day
     /// first, a second field over 12 month first. A column that says neither (every field 12 or
     /// under: a series of less than two weeks, or one of the first twelve days of months) takes
