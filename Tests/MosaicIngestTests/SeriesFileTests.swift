@@ -282,15 +282,18 @@ struct SeriesFileTests {
         }
     }
 
+    /// `SeriesFile.time` of a text.
+    static func time(_ text: String) -> Int64? {
+        var t = text
+        return t.withUTF8 { SeriesFile.time(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Dates without separators: Google Analytics' "date + hour", ISO 8601's basic format.
     @Test func compactDates() throws {
+        let time = Self.time
         let tmp = TemporaryDirectory()
         let s = try SeriesFile.read(path: tmp.write("ga.csv", "Date + hour (YYYYMMDDHH),Sessions\n2021080122,5\n2021080123,6\n2021080200,7\n"))
         #expect(s.start == Timestamp.parse("2021-08-01T22:00:00Z") && s.interval == 3_600_000_000 && s.values == [5, 6, 7])
-        func time(_ text: String) -> Int64? {
-            var t = text
-            return t.withUTF8 { SeriesFile.time(UnsafeRawBufferPointer($0)) }
-        }
         #expect(time("20210801") == Timestamp.parse("2021-08-01T00:00:00Z"))
         #expect(time("202108010730") == Timestamp.parse("2021-08-01T07:30:00Z"))
         #expect(time("20210801073015") == Timestamp.parse("2021-08-01T07:30:15Z"))
@@ -309,10 +312,7 @@ struct SeriesFileTests {
         let s = try SeriesFile.read(path: tmp.write("hits.csv", "hour,hits\n01/Aug/1995:14,5\n01/Aug/1995:15,6\n01/Aug/1995:17,7\n"), gaps: .missing)
         #expect(s.start == Timestamp.parse("1995-08-01T14:00:00Z") && s.interval == 3_600_000_000)
         #expect(s.values.count == 4 && s.values[0] == 5 && s.values[2].isNaN && s.values[3] == 7)
-        func time(_ text: String) -> Int64? {
-            var t = text
-            return t.withUTF8 { SeriesFile.time(UnsafeRawBufferPointer($0)) }
-        }
+        let time = Self.time
         #expect(time("01/Aug/1995:14:00:00 -0400") == Timestamp.parse("1995-08-01T18:00:00Z"))
         #expect(time("[01/aug/1995:14:05:09 +0130]") == Timestamp.parse("1995-08-01T12:35:09Z"))
         #expect(time("29/Feb/2024:23:59") == Timestamp.parse("2024-02-29T23:59:00Z"))
