@@ -23,7 +23,9 @@ import Foundation
 /// median level of the `period` values just before it and just after it (each relative to the
 /// profile) are both more than 1 / ``lowFraction`` times the run's own level. A run at the
 /// very start of the series (it begins with a shutdown) has nothing before it and is judged by
-/// the level after it alone.
+/// the level after it alone. A 0 at an hour of the day that never has load (an hour the logging
+/// always misses, whose only values are a shutdown's zeros) is neither low nor normal: it joins
+/// the run around it instead of cutting it.
 ///
 /// **Filled gaps.** A run of a period or more of values on one straight line (one value repeated,
 /// or a line between two values), not all 0 (zeros are the outage rules'), is not traffic: it
@@ -301,7 +303,14 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             guard !missing[i], profile[i % p] > 0 else { return nil }
             return y[i] / profile[i % p]
         }
-        // The maximal runs of `mask` or missing points that are outages: a run that is long
+        // A 0 at an hour of the day that never has load (whose only values are a shutdown's zeros,
+        // as the Twitter stream's 06:00, which its logging always misses) says nothing: it is not
+        // low, and it does not cut a run of low values in two (the 72 zeros of a shutdown were
+        // found as 24, the other 48 learned as load).
+        var hasLoad = [Bool](repeating: false, count: m)
+        for t in 0..<n where y[t] > 0 { hasLoad[t % m] = true }
+        let silent = (0..<n).map { t in y[t] <= 0 && !hasLoad[t % m] }
+        // The maximal runs of `mask`, missing and silent points that are outages: a run that is long
         // enough (by its length and its number of busy masked points) whose `level` is under
         // `fraction` of the levels just before and after it. A run at the very start is judged by
         // the level after it alone; with `startByItsEnd`, by the level of its last period (so that
@@ -309,12 +318,17 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         func outageRuns(_ mask: [Bool], busy isBusy: (Int) -> Bool, fraction: Double, level: (Int) -> Double?,
                         startByItsEnd: Bool, isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
             var found: [Range<Int>] = []
-            for run in SeriesHygiene.runs(of: (0..<n).map { mask[$0] || missing[$0] }) {
-                let hasMissing = run.contains { missing[$0] }
-                if hasMissing && !run.contains(where: { mask[$0] }) { found.append(run); continue }
+            // A run that is no outage: its parts between silent points that hold a missing point
+            // are replaced still, whole.
+            func missingOf(_ run: Range<Int>) -> [Range<Int>] {
+                SeriesHygiene.runs(of: run.map { !silent[$0] }).map { run.lowerBound + $0.lowerBound..<run.lowerBound + $0.upperBound }
+                    .filter { $0.contains { missing[$0] } }
+            }
+            for run in SeriesHygiene.runs(of: (0..<n).map { mask[$0] || missing[$0] || silent[$0] }) {
+                if !run.contains(where: { mask[$0] }) { found += missingOf(run); continue }
                 let busyMasked = run.filter { mask[$0] && isBusy($0) }.count
                 guard isLongEnough(run, busyMasked), run.upperBound + m <= n else {
-                    if hasMissing { found.append(run) }
+                    found += missingOf(run)
                     continue
                 }
                 // A run at the very start (the series begins in a shutdown, or before the service
@@ -328,8 +342,8 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !mask[$0] }.compactMap(level))
                 if let before, let after, min(before, after) * fraction > inside {
                     found.append(run)
-                } else if hasMissing {
-                    found.append(run)
+                } else {
+                    found += missingOf(run)
                 }
             }
             return found
@@ -364,7 +378,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         }
         // A run of low values that reaches the end and has lasted a period (the present state).
         var present: Range<Int>? = nil
-        if let last = (0..<n).last(where: { !low[$0] && !missing[$0] }), n - (last + 1) >= m,
+        if let last = (0..<n).last(where: { !low[$0] && !missing[$0] && !silent[$0] }), n - (last + 1) >= m,
            (last + 1..<n).filter({ low[$0] && busy[$0 % p] }).count >= minimumRun {
             present = last + 1..<n
         }

@@ -223,6 +223,22 @@ extension TimeSeriesTests {
             }
         }
 
+        @Test func aZeroAtAnHourThatIsAlwaysMissingDoesNotCutAShutdown() {
+            // The logging misses 06:00 every day (as the Twitter stream's), and a shutdown writes
+            // 0 there too: those zeros are the hour's only values, so its median is 0 and they
+            // are not low. They cut the shutdown into three runs, and the two before them were
+            // learned as load (no level after them).
+            var y = Self.traffic(weeks: 5, seed: 31)
+            for t in stride(from: 6, to: y.count, by: 24) { y[t] = .nan }
+            for t in Self.shutdown { y[t] = 0 }
+            let report = SeriesHygiene(period: 24, secondaryPeriod: 168).clean(y)
+            let covering = report.outages.filter { $0[0] < Self.shutdown.upperBound && $0[1] > Self.shutdown.lowerBound }
+            #expect(covering.count == 1 && covering[0][0] == Self.shutdown.lowerBound, "\(covering)")
+            // Replaced from the profile, 06:00 from its neighbours: near what the traffic would have been.
+            let off = Self.shutdown.filter { !report.replaced[$0] || abs(report.values[$0] / (1000 * Self.profile($0)) - 1) > 0.2 }
+            #expect(off.isEmpty, "\(off.map { ($0, report.values[$0]) })")
+        }
+
         @Test func forecastsAfterTheShutdownAreGoodAndTheProfileIsNotBent() throws {
             // 4 weeks, the shutdown in week 3, then 48 hours to forecast.
             var random = SeededRandom(seed: 12)
