@@ -156,8 +156,8 @@ struct WrittenDate: Equatable {
             }
             return v
         }
-        func expect(_ c: Character) -> Bool {
-            guard i < hi, b[i] == c.asciiValue! else { return false }
+        func expect(_ c: Unicode.Scalar) -> Bool {
+            guard i < hi, b[i] == UInt8(ascii: c) else { return false }
             i += 1
             return true
         }

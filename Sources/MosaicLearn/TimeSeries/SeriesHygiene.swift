@@ -320,15 +320,15 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             var found: [Range<Int>] = []
             // A run that is no outage: its parts between silent points that hold a missing point
             // are replaced still, whole.
-            func missingOf(_ run: Range<Int>) -> [Range<Int>] {
+            func partsWithMissing(_ run: Range<Int>) -> [Range<Int>] {
                 SeriesHygiene.runs(of: run.map { !silent[$0] }).map { run.lowerBound + $0.lowerBound..<run.lowerBound + $0.upperBound }
                     .filter { $0.contains { missing[$0] } }
             }
             for run in SeriesHygiene.runs(of: (0..<n).map { mask[$0] || missing[$0] || silent[$0] }) {
-                if !run.contains(where: { mask[$0] }) { found += missingOf(run); continue }
+                if !run.contains(where: { mask[$0] }) { found += partsWithMissing(run); continue }
                 let busyMasked = run.filter { mask[$0] && isBusy($0) }.count
                 guard isLongEnough(run, busyMasked), run.upperBound + m <= n else {
-                    found += missingOf(run)
+                    found += partsWithMissing(run)
                     continue
                 }
                 // A run at the very start (the series begins in a shutdown, or before the service
@@ -343,7 +343,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 if let before, let after, min(before, after) * fraction > inside {
                     found.append(run)
                 } else {
-                    found += missingOf(run)
+                    found += partsWithMissing(run)
                 }
             }
             return found
