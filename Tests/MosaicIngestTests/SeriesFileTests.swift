@@ -38,6 +38,13 @@ struct SeriesFileTests {
         let late = tmp.write("late.csv", "timestamp,value\n2024-01-01T00:00:00Z,\n2024-01-01T01:00:00Z,\n2024-01-01T02:00:00Z,5\n2024-01-01T03:00:00Z,\n2024-01-01T04:00:00Z,7\n")
         let l = try SeriesFile.read(path: late, gaps: .missing)
         #expect(l.start == Timestamp.parse("2024-01-01T02:00:00Z") && l.values.count == 3 && l.values[1].isNaN && l.values[2] == 7 && l.filled == 1)
+        // Values written as missing, as R, numpy, spreadsheets and JSON-minded exporters write them.
+        let words = ["NA", "nan", "NaN", "#N/A", "null", "None", "N/A", "<NA>"]
+        let marked = tmp.write("marked.csv", "timestamp,value\n2024-01-01T00:00:00Z,1\n"
+            + words.enumerated().map { "2024-01-01T\(String(format: "%02d", $0.offset + 1)):00:00Z,\($0.element)\n" }.joined()
+            + "2024-01-01T09:00:00Z,9\n")
+        let w = try SeriesFile.read(path: marked, gaps: .missing)
+        #expect(w.values.count == 10 && w.values[0] == 1 && w.values[1...8].allSatisfy(\.isNaN) && w.values[9] == 9 && w.filled == 8)
         let empty = tmp.write("empty.csv", "timestamp,value\n2024-01-01T00:00:00Z,\n2024-01-01T01:00:00Z,\n")
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: empty, gaps: .missing) }
         #expect(e?.description == "\(empty): the column value has no values, only empty ones")
@@ -459,7 +466,9 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01,1\n2024-01-01,2\n", ":3: column timestamp: 2024-01-01T00:00:00Z does not come after"),
         ("timestamp,value\n2024-01-03,1\n2024-01-04,2\n2024-01-01,3\n",
          ":3: column timestamp: 2024-01-04T00:00:00Z does not come before 2024-01-03T00:00:00Z; the series must be in time order (newest first, as its last line is older than its first) without repeats"),
-        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' is not a finite number"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,nan\n", ":3: column value: 'nan' marks a missing value"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,inf\n", ":3: column value: 'inf' is not a finite number"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,Na\n", ":3: column value: 'Na' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
         ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),

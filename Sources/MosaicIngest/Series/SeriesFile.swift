@@ -213,16 +213,21 @@ public enum SeriesFile {
                 throw .row(file: path, line: line, column: tName,
                            reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (\(timestampForms))" + guessNote)
             }
-            // An empty value kept missing, a plain number, or one its column must help read.
-            var value = vb.count == 0 && gaps == .missing ? .nan : ByteParsing.double(vb)
-            if value == nil, vb.contains(UInt8(ascii: ",")) {
+            // An empty value kept missing (or one written as missing: `NA`, `NaN`, `null`…), a
+            // plain number, or one its column must help read.
+            var value = vb.count == 0 ? nil : ByteParsing.double(vb)
+            let blank = value == nil && (vb.count == 0 || SeriesFile.isMissingMarker(vb))
+            if blank {
+                if gaps == .missing { value = .nan }
+            } else if value == nil, vb.contains(UInt8(ascii: ",")) {
                 writtenNumbers.append((times.count, Array(vb)))
                 value = .nan
             } else if value != nil, semicolons, vb.contains(UInt8(ascii: ".")) {
                 dotted.append((times.count, Array(vb)))
             }
             guard let value else {
-                let what = vb.count == 0 ? "is empty" : "'\(ByteParsing.excerpt(vb))' is not a finite number"
+                let what = vb.count == 0 ? "is empty"
+                    : "'\(ByteParsing.excerpt(vb))' " + (blank ? "marks a missing value" : "is not a finite number")
                 throw .row(file: path, line: line, column: vName, reason: what + guessNote)
             }
             times.append(ts)
@@ -427,6 +432,18 @@ public enum SeriesFile {
         while lo < hi, b[lo] == 32 || b[lo] == 9 { lo += 1 }
         while hi > lo, b[hi - 1] == 32 || b[hi - 1] == 9 { hi -= 1 }
         return UnsafeRawBufferPointer(rebasing: b[lo..<hi])
+    }
+
+    /// The words that mark a missing value, as pandas' `read_csv` reads them by default (R writes
+    /// `NA`, numpy `nan`, spreadsheets `#N/A`, JSON-minded exporters `null`).
+    static let missingMarkers: Set<[UInt8]> = Set([
+        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    ].map { Array($0.utf8) })
+
+    /// Whether a value field is one of ``missingMarkers``.
+    static func isMissingMarker(_ b: UnsafeRawBufferPointer) -> Bool {
+        b.count <= 9 && missingMarkers.contains(Array(b))
     }
 
     /// The timestamps a series file may hold, for messages.
