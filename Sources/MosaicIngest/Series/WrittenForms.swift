@@ -31,13 +31,18 @@ struct WrittenDate: Equatable {
         return Int64(Timestamp.daysFromCivil(year: year, month: month, day: day)) * Timestamp.microsPerDay + timeOfDay
     }
 
+    /// The number written by up to `most` digits of `b` from `i` (before `end`), and how many
+    /// digits it has; `i` moves past them. Nil when there is none.
+    static func digits(_ b: UnsafeRawBufferPointer, _ i: inout Int, most: Int, end: Int? = nil) -> (value: Int, digits: Int)? {
+        let end = end ?? b.count
+        var v = 0, n = 0
+        while i < end, n < most, b[i] >= 48, b[i] <= 57 { v = v * 10 + Int(b[i] - 48); n += 1; i += 1 }
+        return n == 0 ? nil : (v, n)
+    }
+
     static func parse(_ b: UnsafeRawBufferPointer) -> WrittenDate? {
         var i = 0
-        func number(most: Int) -> (value: Int, digits: Int)? {
-            var v = 0, n = 0
-            while i < b.count, n < most, b[i] >= 48, b[i] <= 57 { v = v * 10 + Int(b[i] - 48); n += 1; i += 1 }
-            return n == 0 ? nil : (v, n)
-        }
+        func number(most: Int) -> (value: Int, digits: Int)? { digits(b, &i, most: most) }
         guard let p = number(most: 4), i < b.count else { return nil }
         let separator = b[i]
         guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") || separator == UInt8(ascii: "-") else { return nil }
@@ -147,14 +152,8 @@ struct WrittenDate: Equatable {
         guard hi - lo >= 14 else { return nil }
         var i = lo
         func number(_ n: Int) -> Int? {
-            guard i + n <= hi else { return nil }
-            var v = 0
-            for _ in 0..<n {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                v = v * 10 + Int(b[i] - 48)
-                i += 1
-            }
-            return v
+            guard let d = digits(b, &i, most: n, end: hi), d.digits == n else { return nil }
+            return d.value
         }
         func expect(_ c: Unicode.Scalar) -> Bool {
             guard i < hi, b[i] == UInt8(ascii: c) else { return false }
