@@ -28,7 +28,9 @@ over the folds (and the mean change of CPT50):
            (S + W) / 2 instead of the advantage, beside the shipped columns as d, as d and d² (the
            weak model's loss peaks at middling difficulty: both right on easy items, both wrong on
            the hardest), the same without the per-subject ridges (what the trainer ships since
-           schema 6), that with d × prior or d³ beside it, and as one column d(1 − d).
+           schema 6), that with d × prior or d³ beside it, and as one column d(1 − d); and nonlinear
+           heads on the shipped head's inputs (boosted trees, their average with the ridge, and a
+           one-layer network).
 
     python3 known_head_cv.py 3 base,big,w13cwb,stemopt,logit2,irt   # 3 fold seeds (15 folds), all
     python3 known_head_cv.py 3 base,stemopt    # only these TF-IDF matrices (gains need base)
@@ -44,7 +46,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.linalg as sl
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.neural_network import MLPRegressor
 
 from mmlu_cv import apgr, by_group, load, random_folds, shrunk
 
@@ -260,6 +264,17 @@ for variant in variants:
                 m_tr = ((S + W) / 2)[tr].mean()  # the difficulty column is a deviation from the training mean
                 p_tr, p_te = np.clip(inner["diff"] + m_tr, 0, 1), np.clip(outer["diff"] + m_tr, 0, 1)
                 record("+ d(1 − d)", head(["prior", "text"], np.column_stack([LEN[tr], p_tr * (1 - p_tr)]), np.column_stack([LEN[te], p_te * (1 - p_te)])))
+                # Nonlinear heads on the same inputs (prior, text, length, d): boosted trees, their
+                # average with the shipped ridge, and a one-layer network.
+                A = np.column_stack([inner["prior"], inner["text"], LEN[tr], e_tr])
+                B = np.column_stack([outer["prior"], outer["text"], LEN[te], e_te])
+                ridge = Ridge(alpha=1.0).fit(np.column_stack([A, e_tr ** 2]), Y[tr]).predict(np.column_stack([B, e_te ** 2]))
+                gbm = HistGradientBoostingRegressor(learning_rate=0.03, max_iter=200, max_leaf_nodes=8, min_samples_leaf=100,
+                                                    l2_regularization=1.0, random_state=0).fit(A, Y[tr]).predict(B)
+                record("boosted-tree head", apgr(S[te], W[te], gbm, r))
+                record("shipped ridge and boosted trees, averaged", apgr(S[te], W[te], (ridge + gbm) / 2, r))
+                mlp = MLPRegressor(hidden_layer_sizes=(16,), alpha=1.0, max_iter=2000, random_state=0).fit(A, Y[tr]).predict(B)
+                record("one-layer network head (16 units)", apgr(S[te], W[te], mlp, r))
             else:
                 record(f"matrix {variant}", head(["prior", "text"], LEN[tr], LEN[te]))
             print(f"# {variant} seed {seed} fold {kf} {time.time() - t0:.0f} s", flush=True)
