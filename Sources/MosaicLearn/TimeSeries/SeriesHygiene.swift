@@ -258,145 +258,104 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         return found
     }
 
-    /// ``clean(_:)`` after the bursts are set missing.
+    /// ``clean(_:)`` after the bursts are set missing: the outages found and replaced, and the
+    /// history rescaled across a level shift.
     func cleanRuns(_ y: [Double]) -> Report {
         let n = y.count
         let m = period
         var report = Report(values: y, replaced: [Bool](repeating: false, count: n), outages: [])
         guard n > 0 else { return report }
-        let missing = y.map { !$0.isFinite }
+        let gaps = Gaps(y, period: m)
         if m < 2 || n < 2 * m {
             // Too short for a profile: interpolate missing values linearly.
-            guard missing.contains(true) else { return report }
+            guard gaps.missing.contains(true) else { return report }
             report.values = SeriesHygiene.interpolate(y)
-            report.replaced = missing
+            report.replaced = gaps.missing
             return report
         }
-        // The profile that judges a value: weekly when every weekly position has 3 known values
-        // (a quiet weekend is then not low), else daily, lowered to the weekly median where a
-        // position of the week has 2 (a median of two is their mean, which one busy hour lifts).
-        let known = missing.map { !$0 }
-        func judging(_ usable: [Bool]) -> (profile: [Double], period: Int, weeklyCounts: [Int]?, weeklyIsWhole: Bool) {
-            let daily = SeriesHygiene.positionalMedian(y, period: m, usable: usable)
-            guard let w = secondaryPeriod, w > m else { return (daily, m, nil, false) }
-            var counts = [Int](repeating: 0, count: w)
-            for t in 0..<n where usable[t] { counts[t % w] += 1 }
-            let whole = counts.allSatisfy { $0 >= 3 }
-            guard whole || (w % m == 0 && counts.contains { $0 >= 2 }) else { return (daily, m, counts, false) }
-            let weekly = SeriesHygiene.positionalMedian(y, period: w, usable: usable)
-            return (whole ? weekly : (0..<w).map { counts[$0] >= 2 ? min(weekly[$0], daily[$0 % m]) : daily[$0 % m] }, w, counts, whole)
-        }
-        let judged = judging(known)
-        let weeklyCounts = judged.weeklyCounts
-        var (profile, p, weeklyIsWhole) = (judged.profile, judged.period, judged.weeklyIsWhole)
-        let below = { (fraction: Double, profile: [Double], p: Int) in
-            (0..<n).map { t in !missing[t] && profile[t % p] > 0 && y[t] < fraction * profile[t % p] }
-        }
-        let low = below(lowFraction, profile, p)
-        // Positions that normally carry load (not the quiet hours, whose relative noise is large).
-        let busyPositions = { (profile: [Double]) -> [Bool] in
-            let typical = SeriesHygiene.median(profile) ?? 0
-            return profile.map { $0 > 0 && $0 >= 0.25 * typical }
-        }
-        var busy = busyPositions(profile)
-        func ratio(_ i: Int) -> Double? {
-            guard !missing[i], profile[i % p] > 0 else { return nil }
-            return y[i] / profile[i % p]
-        }
-        // A 0 at an hour of the day that never has load (whose only values are a shutdown's zeros,
-        // as the Twitter stream's 06:00, which its logging always misses) says nothing: it is not
-        // low, and it does not cut a run of low values in two (the 72 zeros of a shutdown were
-        // found as 24, the other 48 learned as load).
-        var hasLoad = [Bool](repeating: false, count: m)
-        for t in 0..<n where y[t] > 0 { hasLoad[t % m] = true }
-        let silent = (0..<n).map { t in y[t] <= 0 && !hasLoad[t % m] }
-        // The maximal runs of `mask`, missing and silent points that are outages: a run that is long
-        // enough (by its length and its number of busy masked points) whose `level` is under
-        // `fraction` of the levels just before and after it. A run at the very start is judged by
-        // the level after it alone; with `startByItsEnd`, by the level of its last period (so that
-        // it must end in a step up, which a launch ramping up does not).
-        func outageRuns(_ mask: [Bool], busy isBusy: (Int) -> Bool, fraction: Double, level: (Int) -> Double?,
-                        startByItsEnd: Bool, isLongEnough: (Range<Int>, Int) -> Bool) -> [Range<Int>] {
-            var found: [Range<Int>] = []
-            // A run that is no outage: its parts between silent points that hold a missing point
-            // are replaced still, whole.
-            func partsWithMissing(_ run: Range<Int>) -> [Range<Int>] {
-                SeriesHygiene.runs(of: run.map { !silent[$0] }).map { run.lowerBound + $0.lowerBound..<run.lowerBound + $0.upperBound }
-                    .filter { $0.contains { missing[$0] } }
-            }
-            for run in SeriesHygiene.runs(of: (0..<n).map { mask[$0] || missing[$0] || silent[$0] }) {
-                if !run.contains(where: { mask[$0] }) { found += partsWithMissing(run); continue }
-                let busyMasked = run.filter { mask[$0] && isBusy($0) }.count
-                guard isLongEnough(run, busyMasked), run.upperBound + m <= n else {
-                    found += partsWithMissing(run)
-                    continue
-                }
-                // A run at the very start (the series begins in a shutdown, or before the service
-                // carried load) has no level before it: the level after it decides alone.
-                let atStart = run.lowerBound == 0
-                let judged = atStart && startByItsEnd ? max(0, run.upperBound - m)..<run.upperBound : run
-                let inside = SeriesHygiene.median(judged.compactMap(level)) ?? 0
-                let before = atStart
-                    ? .infinity
-                    : SeriesHygiene.median((max(0, run.lowerBound - m)..<run.lowerBound).filter { !mask[$0] }.compactMap(level))
-                let after = SeriesHygiene.median((run.upperBound..<min(n, run.upperBound + m)).filter { !mask[$0] }.compactMap(level))
-                if let before, let after, min(before, after) * fraction > inside {
-                    found.append(run)
-                } else {
-                    found += partsWithMissing(run)
-                }
-            }
-            return found
-        }
-        // In a series of counts, a run of low values is an outage only when the traffic it lost
-        // is more than chance: the medians of its low hours add up to `minimumMissedCount`.
-        let isCount = minimumMissedCount != nil && y.allSatisfy { !$0.isFinite || ($0 >= 0 && $0 == $0.rounded()) }
-        var outages = outageRuns(low, busy: { busy[$0 % p] }, fraction: lowFraction, level: ratio, startByItsEnd: false) { run, busyLow in
-            busyLow >= minimumRun
-                && (!isCount || run.reduce(0) { low[$1] ? $0 + profile[$1 % p] : $0 } >= minimumMissedCount ?? 0)
-        }
-        // A partial outage: a period or more under `dipFraction` of the profile whose level is
-        // under that fraction of the levels on both sides. Levels here are measured against a
-        // shape that does not depend on the level, so that after a lasting drop the positions
-        // whose median still holds the old level do not look like dips; and a partial run at the
-        // start must end in a step up to the level after it (traffic ramping up at a launch is
-        // not an outage). Only against the longest cycle the series is said to have, from two
-        // values at each of its positions that the series ever has: against the daily profile a
-        // quiet weekend is a day or more under half.
-        var dipPeriod: Int? = secondaryPeriod == nil ? m : nil
-        if let counts = weeklyCounts, counts.allSatisfy({ $0 >= 2 || $0 == 0 }) { dipPeriod = counts.count }
-        if let dipFraction, let q = dipPeriod {
-            // (The profile above is the weekly median itself only when every hour of the week has 3.)
-            let dipProfile = q == p && (q == m || weeklyIsWhole) ? profile : SeriesHygiene.positionalMedian(y, period: q, usable: known)
-            let dipBusy = busyPositions(dipProfile)
-            let levels = SeriesHygiene.localLevels(y, period: q)
-            let dips = outageRuns(below(dipFraction, dipProfile, q), busy: { dipBusy[$0 % q] }, fraction: dipFraction,
-                                  level: { levels[$0] }, startByItsEnd: true) { run, busyLow in
-                run.count >= m && busyLow >= minimumRun
-            }
-            outages = SeriesHygiene.merged(outages + dips)
-        }
-        // A run of low values that reaches the end and has lasted a period (the present state).
-        var present: Range<Int>? = nil
-        if let last = (0..<n).last(where: { !low[$0] && !missing[$0] && !silent[$0] }), n - (last + 1) >= m,
-           (last + 1..<n).filter({ low[$0] && busy[$0 % p] }).count >= minimumRun {
-            present = last + 1..<n
-        }
-        outages = recoveries(of: outages, y: y, low: low, ratio: ratio)
+        let known = gaps.missing.map { !$0 }
+        let judged = Judgement(y, usable: known, period: m, secondaryPeriod: secondaryPeriod)
+        let low = judged.below(lowFraction)
+        var outages = lowOutages(low, judged: judged, gaps: gaps)
+        if let dips = partialOutages(judged: judged, gaps: gaps) { outages = SeriesHygiene.merged(outages + dips) }
+        let present = presentState(low: low, judged: judged, gaps: gaps)
+        outages = recoveries(of: outages, y: y, low: low, ratio: judged.ratio)
         var replaced = [Bool](repeating: false, count: n)
         for r in outages { for i in r { replaced[i] = true } }
-        var values = y
         // The levels are judged against the profile of the values that are left, as if the
         // outages had been missing: an outage's zeros among the 3 to 5 values of an hour of the
         // week lower its median, which a gap in the file does not.
-        if !outages.isEmpty {
-            (profile, p, _, weeklyIsWhole) = judging((0..<n).map { known[$0] && !replaced[$0] })
-            busy = busyPositions(profile)
+        let rejudged = outages.isEmpty
+            ? judged
+            : Judgement(y, usable: (0..<n).map { known[$0] && !replaced[$0] }, period: m, secondaryPeriod: secondaryPeriod)
+        var values = y
+        shiftLevel(&values, report: &report, judged: rejudged, outages: outages, replaced: replaced, present: present)
+        guard !outages.isEmpty || report.levelShiftAt != nil else { return report }
+        report.values = replacing(outages, in: values, replaced: replaced)
+        report.replaced = replaced
+        report.outages = outages.map { [$0.lowerBound, $0.upperBound] }
+        return report
+    }
+
+    /// The runs of values under ``lowFraction`` of their positions' medians that are outages
+    /// (see *Outages*). In a series of counts, a run is one only when the traffic it lost is more
+    /// than chance: the medians of its low hours add up to ``minimumMissedCount``.
+    func lowOutages(_ low: [Bool], judged: Judgement, gaps: Gaps) -> [Range<Int>] {
+        let isCount = minimumMissedCount != nil && judged.y.allSatisfy { !$0.isFinite || ($0 >= 0 && $0 == $0.rounded()) }
+        return gaps.outageRuns(low, isBusy: judged.isBusy, fraction: lowFraction, level: judged.ratio, startByItsEnd: false) { run, busyLow in
+            busyLow >= minimumRun
+                && (!isCount || run.reduce(0) { low[$1] ? $0 + judged.profile[$1 % judged.period] : $0 } >= minimumMissedCount ?? 0)
         }
-        // Level shifts: the values before `start` rescaled by `factor`, when the series is never
-        // negative there; the level before `start` is its clean values' median ratio over `window`.
+    }
+
+    /// The partial outages: runs of a period or more under ``dipFraction`` of the profile whose
+    /// level is under that fraction of the levels on both sides; nil when the rule is off, or
+    /// the series has no cycle to judge them against yet.
+    ///
+    /// Levels here are measured against a shape that does not depend on the level, so that after
+    /// a lasting drop the positions whose median still holds the old level do not look like
+    /// dips; and a partial run at the start must end in a step up to the level after it (traffic
+    /// ramping up at a launch is not an outage). Only against the longest cycle the series is
+    /// said to have, from two values at each of its positions that the series ever has: against
+    /// the daily profile a quiet weekend is a day or more under half.
+    func partialOutages(judged: Judgement, gaps: Gaps) -> [Range<Int>]? {
+        let y = judged.y, m = period
+        var dipPeriod: Int? = secondaryPeriod == nil ? m : nil
+        if let counts = judged.weeklyCounts, counts.allSatisfy({ $0 >= 2 || $0 == 0 }) { dipPeriod = counts.count }
+        guard let dipFraction, let q = dipPeriod else { return nil }
+        // (The judging profile is the weekly median itself only when every hour of the week has 3.)
+        let dipProfile = q == judged.period && (q == m || judged.weeklyIsWhole)
+            ? judged.profile
+            : SeriesHygiene.positionalMedian(y, period: q, usable: gaps.missing.map { !$0 })
+        let dipBusy = SeriesHygiene.busyPositions(dipProfile)
+        let levels = SeriesHygiene.localLevels(y, period: q)
+        return gaps.outageRuns(SeriesHygiene.below(y, fraction: dipFraction, profile: dipProfile, period: q),
+                               isBusy: { dipBusy[$0 % q] }, fraction: dipFraction, level: { levels[$0] },
+                               startByItsEnd: true) { run, busyLow in
+            run.count >= m && busyLow >= minimumRun
+        }
+    }
+
+    /// The present state: a run of `low` values that reaches the end and has lasted a period,
+    /// with at least ``minimumRun`` of them at busy positions (a new regime cannot be told from an
+    /// outage yet, so it is kept as load).
+    func presentState(low: [Bool], judged: Judgement, gaps: Gaps) -> Range<Int>? {
+        let n = low.count
+        guard let last = (0..<n).last(where: { !low[$0] && !gaps.missing[$0] && !gaps.silent[$0] }), n - (last + 1) >= period,
+              (last + 1..<n).filter({ low[$0] && judged.isBusy($0) }).count >= minimumRun else { return nil }
+        return last + 1..<n
+    }
+
+    /// Rescales the history in `values` before a level shift, and says so in `report`: across the
+    /// last long outage, to a `present` state at under ``lowFraction`` of the level before it, or
+    /// at a recent step. Levels are `judged`'s ratios of the values not `replaced`; a history with
+    /// a negative value is not rescaled (a 0 stays 0).
+    func shiftLevel(_ values: inout [Double], report: inout Report, judged: Judgement, outages: [Range<Int>],
+                    replaced: [Bool], present: Range<Int>?) {
+        let n = values.count, m = period
+        // The level before `start` is its clean values' median ratio over `window`.
         let window = secondaryPeriod ?? 3 * m
-        let clean = { (i: Int) -> Double? in replaced[i] ? nil : ratio(i) }
+        let clean = { (i: Int) -> Double? in replaced[i] ? nil : judged.ratio(i) }
         func level(before start: Int) -> Double? {
             SeriesHygiene.median((max(0, start - window)..<start).compactMap(clean))
         }
@@ -413,30 +372,35 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
            abs(after / before - 1) > levelShiftThreshold {
             rescale(before: last.lowerBound, by: after / before, shiftAt: last.upperBound)
         }
-        // The present state: a low run that reaches the end is kept as load, and when its level
-        // is under `lowFraction` of the level before it, everything before it is rescaled to
-        // its level as across a long outage, so that a model with a fixed level (the harmonic
-        // regressions) forecasts from the state the series is in rather than climb back to the
-        // level it left.
+        // The present state: when its level is under `lowFraction` of the level before it,
+        // everything before it is rescaled to its level as across a long outage, so that a model
+        // with a fixed level (the harmonic regressions) forecasts from the state the series is in
+        // rather than climb back to the level it left.
         if let present, let before = level(before: present.lowerBound),
-           let inside = SeriesHygiene.median(present.compactMap(ratio)), inside >= 0, before * lowFraction > inside {
+           let inside = SeriesHygiene.median(present.compactMap(judged.ratio)), inside >= 0, before * lowFraction > inside {
             rescale(before: present.lowerBound, by: inside / before, shiftAt: present.lowerBound)
         }
         // A recent step (see *Steps*): judged on the log ratios to the weekly profile at busy
         // clean positions, where no other rule has rescaled the history.
-        if levelSteps ?? false, weeklyIsWhole, p > m, present == nil, report.levelShiftAt == nil,
+        let p = judged.period
+        if levelSteps ?? false, judged.weeklyIsWhole, p > m, present == nil, report.levelShiftAt == nil,
            let at = SeriesHygiene.recentStep(logRatios: (0..<n).map { i in
-               guard busy[i % p], let r = clean(i), r > 0 else { return nil }
+               guard judged.isBusy(i), let r = clean(i), r > 0 else { return nil }
                return log(r)
            }, period: m, week: p, threshold: levelShiftThreshold),
            at.factor > dipFraction ?? lowFraction, !replaced[(at.start - p)...].contains(true) {
             rescale(before: at.start, by: at.factor, shiftAt: at.start)
             if report.levelShiftAt != nil { report.levelStep = true }
         }
-        guard !outages.isEmpty || report.levelShiftAt != nil else { return report }
-        // Replacement profile: weekly when every weekly position has two clean values. A
-        // position with no clean value at all (an hour the logging always misses) has no
-        // profile: its values are interpolated from their neighbours below, not set to 0.
+    }
+
+    /// `values` with each of `outages` replaced by the seasonal shape at the level around it.
+    /// The shape is weekly when every position of the week has two values not `replaced`. A
+    /// position with none at all (an hour the logging always misses) has no shape: its values
+    /// are interpolated from their neighbours, not set to 0.
+    func replacing(_ outages: [Range<Int>], in values: [Double], replaced: [Bool]) -> [Double] {
+        let n = values.count, m = period
+        let window = secondaryPeriod ?? 3 * m
         let usable = replaced.map { !$0 }
         var shape = SeriesHygiene.positionalMedian(values, period: m, usable: usable, empty: .nan)
         var shapePeriod = m
@@ -448,6 +412,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                 shapePeriod = w
             }
         }
+        var out = values
         for r in outages {
             let near = { (range: Range<Int>) -> [Double] in
                 range.compactMap { i -> Double? in
@@ -458,13 +423,9 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             let after = near(r.upperBound..<min(n, r.upperBound + window))
             let before = near(max(0, r.lowerBound - window)..<r.lowerBound)
             let level = SeriesHygiene.median(after.count >= m / 2 ? after : after + before) ?? 1
-            for i in r { values[i] = shape[i % shapePeriod] * level }
+            for i in r { out[i] = shape[i % shapePeriod] * level }
         }
-        if values.contains(where: { !$0.isFinite }) { values = SeriesHygiene.interpolate(values) }
-        report.values = values
-        report.replaced = replaced
-        report.outages = outages.map { [$0.lowerBound, $0.upperBound] }
-        return report
+        return out.contains(where: { !$0.isFinite }) ? SeriesHygiene.interpolate(out) : out
     }
 
     /// The most recent step in the level of the log ratios `r` (nil: not judged), if one stands
