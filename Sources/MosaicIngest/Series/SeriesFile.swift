@@ -124,170 +124,38 @@ public enum SeriesFile {
     /// file's keys).
     static func read(_ reader: some SeriesRows, header firstLine: [String], path: String, gaps: GapPolicy, id: String?,
                      resample: Resampling?, timeColumn: String?, valueColumn: String?) throws(IngestError) -> LoadedSeries {
-        // What the header and its columns are called, and where a row is, in messages.
-        let json = reader.namesAreKeys, noun = reader.rowNoun
-        let (theHeader, names, column, its) = json ? ("the keys", "name", "key", "the") : ("the header", "names", "column", "its")
-        let header = firstLine.map { $0.lowercased() }
-        func named(_ name: String) throws(IngestError) -> Int {
-            guard let i = header.firstIndex(of: name.lowercased()) else {
-                throw .file(path: path, reason: "\(json ? "" : "line 1: ")no \(column) '\(name)' (the \(column)s here: \(CSVReader.listing(header)))")
-            }
-            return i
-        }
-        // (`_time` and `_value`: a Flux answer's, InfluxDB 2's CSV.)
-        var ct = try timeColumn.map(named) ?? header.firstIndex(of: "timestamp") ?? header.firstIndex(of: "ds") ?? header.firstIndex(of: "_time")
-        var cv = try valueColumn.map(named) ?? header.firstIndex(of: "value") ?? header.firstIndex(of: "y") ?? header.firstIndex(of: "_value")
-        // A date and an hour in two columns (`date,hour,sessions`, as analytics tools export
-        // them): the time is the date plus the hour, and of three columns the third is the value.
-        var hourColumn: Int?
-        if ct == nil, let h = header.firstIndex(of: "hour"), let d = header.firstIndex(where: { $0 == "date" || $0 == "day" }) {
-            (ct, hourColumn) = (d, h)
-            if cv == nil && header.count == 3 { cv = 3 - d - h }
-        }
-        // Of two columns, the one the header does not name is the other (`time,value`,
-        // `timestamp,requests`); two it names neither (`hour,requests`, a pandas index without
-        // a name) are the time and the value, in that order, and a first line that is a point
-        // itself (a file without a header) is the first point.
-        // Of three columns whose first has no name (pandas' index, written by `to_csv()` without
-        // `index=False`), that one is left out and the other two are read as two.
-        var guessNote = ""
-        var headerless = false
-        let pandasIndex = !json && header.count == 3 && header[0].isEmpty
-        let (first, second) = pandasIndex ? (1, 2) : (0, 1)
-        let other = { (i: Int) in i == first ? second : first }
-        if (header.count == 2 || pandasIndex) && (ct == nil || cv == nil) {
-            let index = pandasIndex ? "\(its) first \(column), unnamed, is taken for pandas' index and left out; " : ""
-            switch (ct, cv) {
-            case (nil, let v?):
-                ct = other(v)
-                guessNote = " (\(index)\(theHeader) \(names) no timestamp \(column), so \(its) other \(column) is read as the time; name yours with --time-column)"
-            case (let t?, nil):
-                cv = other(t)
-                guessNote = " (\(index)\(theHeader) \(names) no value \(column), so \(its) other \(column) is read as the value; name yours with --value-column)"
-            default:
-                (ct, cv) = (first, second)
-                headerless = !json && !pandasIndex && isPoint(firstLine[0], firstLine[1])
-                guessNote = headerless
-                    ? " (the file has no header: its first column is read as the time and the second as the value)"
-                    : " (\(index)\(theHeader) \(names) neither a timestamp nor a value \(column), so \(its) \(pandasIndex ? "second" : "first") \(column) is read as the time and the \(pandasIndex ? "third" : "second") as the value; name yours with --time-column and --value-column)"
-            }
-        }
-        guard let ct, let cv else {
-            throw .file(path: path, reason: "\(json ? "" : "line 1: ")\(theHeader) must name a timestamp and a value \(column) (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
-        }
-        let tName = headerless ? "1" : header[ct], vName = headerless ? "2" : header[cv], cid = header.firstIndex(of: "unique_id")
-        if let id, cid == nil {
-            throw .file(path: path, reason: "\(json ? "" : "line 1: ")no unique_id \(column) to choose the series '\(id)' by")
+        let json = reader.namesAreKeys
+        let columns = try Columns(firstLine, json: json, id: id, timeColumn: timeColumn, valueColumn: valueColumn, path: path)
+        var points = Points(path: path, columns: columns, gaps: gaps, semicolons: reader.delimiter == UInt8(ascii: ";"))
+        if columns.headerless {
+            let t = Array(firstLine[0].utf8), v = Array(firstLine[1].utf8)
+            try t.withUnsafeBytes { tb in
+                v.withUnsafeBytes { vb in Result { () throws(IngestError) in try points.take(tb, vb, line: 1) } }
+            }.get()
         }
         // With a `unique_id` column: the series read (the first row's when `id` is nil), and the
         // other ids met (at most a few, for the message).
         var chosen = id, others: [String] = []
-        // A Flux answer's `table` column (InfluxDB 2's CSV), and the table read.
-        let fluxTable = !json && header.contains("_time") ? header.firstIndex(of: "table") : nil
+        // The table read, in a Flux answer (InfluxDB 2's CSV).
         var firstTable: String?
-        var times: [Int64] = [], values: [Double] = [], lines: [Int] = []
-        // Points whose timestamp or value the column's other points must help read: dates with
-        // slashes or dots (is 01/08 in August or January?) and numbers with separators (is
-        // 1,234 a thousand or one?). They are read when the column has been (`resolveWritten`).
-        var writtenDates: [(index: Int, date: WrittenDate)] = []
-        var writtenNumbers: [(index: Int, text: [UInt8])] = [], dotted: [(index: Int, text: [UInt8])] = []
-        let semicolons = reader.delimiter == UInt8(ascii: ";")
-        func take(_ timeField: UnsafeRawBufferPointer, _ valueField: UnsafeRawBufferPointer,
-                  hour hourField: UnsafeRawBufferPointer? = nil, line: Int) throws(IngestError) {
-            // Spaces around a field (`2024-01-01 00:00, 5`) are not part of it.
-            let tb = trimmed(timeField), vb = trimmed(valueField), hb = hourField.map(trimmed)
-            var hour: Int64 = 0
-            if let hb, let hourColumn {
-                guard let h = ByteParsing.int(hb), (0...23).contains(h) else {
-                    throw .row(file: path, line: line, column: header[hourColumn], reason: "'\(ByteParsing.excerpt(hb))' is not an hour (0 to 23)")
-                }
-                hour = Int64(h) * 3600 * Timestamp.microsPerSecond
-            }
-            var ts = time(tb).map { $0 + hour }
-            if ts == nil, var date = WrittenDate.parse(tb) {
-                date.timeOfDay += hour
-                writtenDates.append((times.count, date))
-                ts = 0
-            }
-            guard let ts else {
-                throw .row(file: path, line: line, column: tName,
-                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (\(timestampForms))" + guessNote)
-            }
-            // An empty value kept missing (or one written as missing: `NA`, `NaN`, `null`…), a
-            // plain number, or one its column must help read.
-            var value = vb.count == 0 ? nil : ByteParsing.double(vb)
-            let blank = value == nil && (vb.count == 0 || SeriesFile.isMissingMarker(vb))
-            if blank {
-                if gaps == .missing { value = .nan }
-            } else if value == nil, vb.contains(UInt8(ascii: ",")) {
-                writtenNumbers.append((times.count, Array(vb)))
-                value = .nan
-            } else if value != nil, semicolons, vb.contains(UInt8(ascii: ".")) {
-                dotted.append((times.count, Array(vb)))
-            }
-            guard let value else {
-                let what = vb.count == 0 ? "is empty"
-                    : "'\(ByteParsing.excerpt(vb))' " + (blank ? "marks a missing value" : "is not a finite number")
-                throw .row(file: path, line: line, column: vName, reason: what + guessNote)
-            }
-            times.append(ts)
-            values.append(value)
-            lines.append(line)
-        }
-        func resolveWritten() throws(IngestError) {
-            if !writtenDates.isEmpty {
-                let order: WrittenDate.Order
-                switch WrittenDate.order(of: writtenDates) {
-                case .success(let o): order = o
-                case .failure(let c):
-                    throw .row(file: path, line: lines[c.dayFirst], column: tName,
-                               reason: "puts the day first (its first number is over 12), but \(noun) \(lines[c.monthFirst]) puts the month first (its second is); a column's dates must be written one way")
-                }
-                for (k, date) in writtenDates {
-                    guard let t = date.micros(order) else {
-                        throw .row(file: path, line: lines[k], column: tName,
-                                   reason: "is not a date written \(order.rawValue), as the column's other dates are")
-                    }
-                    times[k] = t
-                }
-            }
-            guard !writtenNumbers.isEmpty else { return }
-            let style = NumberStyle(delimiter: reader.delimiter)
-            func reread(_ k: Int, _ text: [UInt8]) throws(IngestError) {
-                guard let v = text.withUnsafeBytes({ style.parse($0) }) else {
-                    throw .row(file: path, line: lines[k], column: vName,
-                               reason: "'\(String(decoding: text, as: UTF8.self))' is not a number written with \(style.name)" + guessNote)
-                }
-                values[k] = v
-            }
-            for (k, text) in writtenNumbers { try reread(k, text) }
-            if style == .decimalComma {
-                for (k, text) in dotted { try reread(k, text) }
-            }
-        }
-        if headerless {
-            let t = Array(firstLine[0].utf8), v = Array(firstLine[1].utf8)
-            try t.withUnsafeBytes { tb in
-                v.withUnsafeBytes { vb in Result { () throws(IngestError) in try take(tb, vb, line: 1) } }
-            }.get()
-        }
+        let fieldCount = columns.names.count
         while try reader.next() {
             let line = reader.recordLine
             // A row of empty fields (`,,`, as spreadsheets leave below their data) is a blank line.
             if !json, (0..<reader.fieldCount).allSatisfy({ reader.field($0).count == 0 }) { continue }
             // A Flux answer of several tables: one after another in the `table` column, or after
             // a blank line under a header (and annotation rows) of its own.
-            if let fluxTable, reader.fieldCount > max(ct, fluxTable) {
+            if let fluxTable = columns.fluxTable, reader.fieldCount > max(columns.time, fluxTable) {
                 let table = ByteParsing.text(reader.field(fluxTable))
                 if firstTable == nil { firstTable = table }
                 if table != firstTable || Self.fluxAnnotations.contains(ByteParsing.text(reader.field(0))) {
                     throw .file(path: path, reason: "line \(line): a second table starts here: the Flux answer holds several; query one, for example with |> group()")
                 }
             }
-            guard reader.fieldCount == header.count else {
-                throw .row(file: path, line: line, column: nil, reason: "has \(reader.fieldCount) fields, the header has \(header.count)")
+            guard reader.fieldCount == fieldCount else {
+                throw .row(file: path, line: line, column: nil, reason: "has \(reader.fieldCount) fields, the header has \(fieldCount)")
             }
-            if let cid {
+            if let cid = columns.uniqueID {
                 let rowID = ByteParsing.text(reader.field(cid))
                 if chosen == nil { chosen = rowID }
                 if rowID != chosen {
@@ -299,91 +167,14 @@ public enum SeriesFile {
                     continue
                 }
             }
-            try take(reader.field(ct), reader.field(cv), hour: hourColumn.map { reader.field($0) }, line: line)
+            try points.take(reader.field(columns.time), reader.field(columns.value),
+                            hour: columns.hour.map { reader.field($0) }, line: line)
         }
-        try resolveWritten()
-        if let id, times.isEmpty {
+        try points.resolveWritten(delimiter: reader.delimiter, noun: reader.rowNoun)
+        if let id, points.times.isEmpty {
             throw .file(path: path, reason: "no rows of the series '\(id)' (unique_id here: \(others.joined(separator: ", ")))")
         }
-        // Time order: oldest first, or newest first as dashboards and `ORDER BY ts DESC` export
-        // (read reversed). The file's first and last timestamps say which it claims.
-        let newestFirst = times.count >= 2 && times[times.count - 1] < times[0]
-        for i in times.indices.dropFirst() {
-            let (a, b) = (times[i - 1], times[i])
-            guard newestFirst ? (b > a || (b == a && resample == nil)) : (b < a || (b == a && resample == nil)) else { continue }
-            throw .row(file: path, line: lines[i], column: tName,
-                       reason: "\(Timestamp.format(b)) does not come \(newestFirst ? "before" : "after") \(Timestamp.format(a)); the series must be in time order"
-                           + (newestFirst ? " (newest first, as its last \(noun) is older than its first)" : "")
-                           + (resample == nil ? " without repeats (--resample gathers repeated or irregular timestamps into intervals)" : ""))
-        }
-        if newestFirst {
-            times.reverse()
-            values.reverse()
-            lines.reverse()
-        }
-        if let resample {
-            (times, values, lines) = gather(times, values, lines, resample)
-            if let k = values.firstIndex(where: { $0.isInfinite }) {
-                throw .row(file: path, line: lines[k], column: vName,
-                           reason: "the interval from \(Timestamp.format(times[k])) sums to more than a Double holds (±1.8e308)")
-            }
-        }
-        guard times.count >= 2 else { throw .file(path: path, reason: "a series needs at least two points") }
-        var interval = resample?.interval ?? Int64.max
-        if resample == nil {
-            for i in 1..<times.count { interval = min(interval, times[i] - times[i - 1]) }
-        }
-        let grid = (times[times.count - 1] - times[0]) / interval + 1
-        if let resample {
-            // The intervals were chosen: their gaps are missing points like any others, but
-            // a file may not ask for more memory than `mosaic series` grants a window.
-            if grid > maximumIntervals {
-                throw .file(path: path, reason: "the points span \(grid) intervals of \(resample.interval / 1_000_000) s, more than \(maximumIntervals); choose a longer --resample")
-            }
-        } else if grid > 2 * Int64(times.count) {
-            // Irregular sampling (points minutes apart at uneven spacing) leaves most of the
-            // smallest spacing's grid empty: refused rather than fitted as a grid of holes.
-            throw .file(path: path, reason: "the timestamps are irregular: on the smallest spacing (\(interval / 1_000_000) s) \(grid - Int64(times.count)) of \(grid) points would be missing; gather them into intervals with --resample (the most common spacing here is \(mostCommonGap(times) / 1_000_000) s) and --aggregate mean|sum")
-        }
-        var out: [Double] = []
-        out.reserveCapacity(values.count)
-        var filled = 0
-        out.append(values[0])
-        for i in 1..<times.count {
-            let gap = times[i] - times[i - 1]
-            guard gap % interval == 0 else {
-                throw .row(file: path, line: lines[i], column: tName,
-                           reason: "\(Timestamp.format(times[i])) is off the series' grid of \(interval / 1_000_000) s")
-            }
-            let missing = Int(gap / interval) - 1
-            if missing > 0 {
-                switch gaps {
-                case .error:
-                    throw .row(file: path, line: lines[i], column: tName,
-                               reason: "\(missing) point\(missing == 1 ? "" : "s") missing before \(Timestamp.format(times[i])) (spacing \(interval / 1_000_000) s); fill them or pass --fill-gaps missing|zero|linear")
-                case .zero:
-                    out.append(contentsOf: repeatElement(0, count: missing))
-                case .missing:
-                    out.append(contentsOf: repeatElement(.nan, count: missing))
-                case .linear:
-                    let a = values[i - 1], b = values[i]
-                    for k in 1...missing { out.append(a + (b - a) * Double(k) / Double(missing + 1)) }
-                }
-                filled += missing
-            }
-            out.append(values[i])
-        }
-        var start = times[0]
-        if gaps == .missing {
-            // Empty values before the first number are not a gap in the series: it starts there.
-            guard let first = out.firstIndex(where: { !$0.isNaN }) else {
-                throw .file(path: path, reason: "the column \(vName) has no values, only empty ones")
-            }
-            out.removeFirst(first)
-            start += Int64(first) * interval
-            filled = out.count { $0.isNaN }
-        }
-        return LoadedSeries(start: start, interval: interval, values: out, filled: filled)
+        return try points.series(resample: resample, noun: reader.rowNoun)
     }
 
     /// The points gathered into `r`'s intervals: each interval that has points, at its start,
