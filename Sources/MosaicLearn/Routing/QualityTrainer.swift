@@ -202,24 +202,8 @@ public struct QualityTrainer: Sendable {
         let embedding = Self.embed(x, fit.components, k: k)
         let y = rows.map(\.weakAdvantage)
 
-        // Structure, standardised on these rows.
         let s = PromptStructure.names.count
-        var structure = [Double](repeating: 0, count: rows.count * s)
-        var scratch: [Double] = []
-        for (i, r) in rows.enumerated() {
-            PromptStructure.values(r.prompt, into: &scratch)
-            for j in 0..<s { structure[i * s + j] = scratch[j] }
-        }
-        var mean = [Double](repeating: 0, count: s), scale = [Double](repeating: 1, count: s)
-        for j in 0..<s {
-            var m = 0.0, v = 0.0
-            for i in 0..<rows.count { m += structure[i * s + j] }
-            m /= Double(rows.count)
-            for i in 0..<rows.count { v += (structure[i * s + j] - m) * (structure[i * s + j] - m) }
-            v /= Double(rows.count)
-            mean[j] = m
-            scale[j] = v > 1e-12 ? v.squareRoot() : 1
-        }
+        let (structure, mean, scale) = Self.structure(of: rows)
 
         // References: a seeded sample of the rows, in row order.
         var random = SeededRandom(seed: cfg.seed ^ 0x7265_6673)
@@ -313,6 +297,29 @@ public struct QualityTrainer: Sendable {
             selection: .init(knownGroup: known.name, unknownGroup: unknown.name, knownGroupCandidates: hasGroups ? known.scores : [],
                              unknownGroupCandidates: unknown.scores),
             textWeights: textWeights, groupText: groupText, difficulty: difficulty)
+    }
+
+    /// The ``PromptStructure`` values of `rows` (row-major, one row a prompt), and each column's
+    /// mean and standard deviation on these rows (1 for a constant column), which standardise them.
+    static func structure(of rows: [QualityExample]) -> (values: [Double], mean: [Double], scale: [Double]) {
+        let s = PromptStructure.names.count
+        var structure = [Double](repeating: 0, count: rows.count * s)
+        var scratch: [Double] = []
+        for (i, r) in rows.enumerated() {
+            PromptStructure.values(r.prompt, into: &scratch)
+            for j in 0..<s { structure[i * s + j] = scratch[j] }
+        }
+        var mean = [Double](repeating: 0, count: s), scale = [Double](repeating: 1, count: s)
+        for j in 0..<s {
+            var m = 0.0, v = 0.0
+            for i in 0..<rows.count { m += structure[i * s + j] }
+            m /= Double(rows.count)
+            for i in 0..<rows.count { v += (structure[i * s + j] - m) * (structure[i * s + j] - m) }
+            v /= Double(rows.count)
+            mean[j] = m
+            scale[j] = v > 1e-12 ? v.squareRoot() : 1
+        }
+        return (structure, mean, scale)
     }
 
     /// Centres the out-of-fold difficulty estimates in `column` on their mean and puts their
