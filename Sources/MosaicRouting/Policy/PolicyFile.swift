@@ -333,14 +333,28 @@ private struct PolicyChecker {
     let at: YAMLChecker
     let catalog: Catalog
 
+    /// Checks every section of `p`, in the file's order, so that the first error is the first
+    /// one a reader meets.
     func check(_ p: RoutingPolicy) throws(YAMLError) {
-        // Providers: non-empty, in the catalog, unique.
-        if p.providers.isEmpty {
+        let pool = try providers(p.providers)
+        try at.require(p.defaultLatencyMs > 0 && p.defaultLatencyMs.isFinite, "default_latency_ms", "greater than 0",
+                    YAMLChecker.format(p.defaultLatencyMs))
+        try strategy(p.strategy, pool)
+        try rules(p.rules, pool)
+        try breaker(p.breaker)
+        try outliers(p.outliers)
+        try retry(p.retry, budget: p.retryBudget)
+        try providerSections(p, pool)
+    }
+
+    /// The policy's providers: non-empty, in the catalog, unique; the pool the other sections name.
+    func providers(_ providers: [String]) throws(YAMLError) -> Pool {
+        if providers.isEmpty {
             throw at.error("providers", .invalid("the policy must list at least one provider"))
         }
         let known = catalog.providers.map(\.id)
         var firstIndex: [String: Int] = [:]
-        for (index, id) in p.providers.enumerated() {
+        for (index, id) in providers.enumerated() {
             let path = "providers[\(index)]"
             guard catalog.provider(id: id) != nil else {
                 throw at.error(path, .unknownProvider(id, known: known))
@@ -350,38 +364,17 @@ private struct PolicyChecker {
             }
             firstIndex[id] = index
         }
-        let pool = p.providers
-        let poolSet = Set(pool)
+        return Pool(at: at, providers: providers)
+    }
 
-        func member(_ id: String, _ path: String) throws(YAMLError) {
-            guard poolSet.contains(id) else {
-                throw at.error(path, .providerNotInPool(id, pool: pool))
-            }
-        }
-        /// Ids in the pool, without duplicates.
-        func ids(_ list: [String], _ path: String) throws(YAMLError) {
-            var seen: [String: Int] = [:]
-            for (index, id) in list.enumerated() {
-                let itemPath = "\(path)[\(index)]"
-                try member(id, itemPath)
-                if let first = seen[id] {
-                    throw at.duplicate(itemPath, what: "provider", value: id, firstPath: "\(path)[\(first)]")
-                }
-                seen[id] = index
-            }
-        }
-
-        try at.require(p.defaultLatencyMs > 0 && p.defaultLatencyMs.isFinite, "default_latency_ms", "greater than 0",
-                    YAMLChecker.format(p.defaultLatencyMs))
-
-        // Strategy.
-        switch p.strategy {
+    func strategy(_ strategy: Strategy, _ pool: Pool) throws(YAMLError) {
+        switch strategy {
         case .roundRobin, .leastConnections, .powerOfTwoChoices, .costFirst:
             break
         case .weighted(let weights):
             for id in at.sortedKeys(weights, "strategy.weights") {
                 let path = "strategy.weights.\(id)"
-                try member(id, path)
+                try pool.member(id, path)
                 let w = weights[id]!
                 try at.require(w >= 0 && w.isFinite, path, "a finite number at least 0", YAMLChecker.format(w))
             }
@@ -399,10 +392,11 @@ private struct PolicyChecker {
             try at.require(adapt >= 0 && adapt <= 1, "strategy.adapt", "in [0, 1] (0: off)", YAMLChecker.format(adapt))
             try at.require(halfLife > 0, "strategy.adapt_half_life", "a duration above 0", "\(halfLife) µs")
         }
+    }
 
-        // Rules.
+    func rules(_ rules: [RoutingRule], _ pool: Pool) throws(YAMLError) {
         var ruleIndex: [String: Int] = [:]
-        for (index, rule) in p.rules.enumerated() {
+        for (index, rule) in rules.enumerated() {
             let path = "rules[\(index)]"
             if rule.name.allSatisfy(\.isWhitespace) {
                 throw at.error("\(path).name", .emptyValue)
@@ -439,8 +433,8 @@ private struct PolicyChecker {
             if m.compliance?.isEmpty == true {
                 throw at.error("\(path).match.compliance", .emptyValue)
             }
-            try ids(rule.action.route, "\(path).route")
-            try ids(rule.action.exclude, "\(path).exclude")
+            try pool.ids(rule.action.route, "\(path).route")
+            try pool.ids(rule.action.exclude, "\(path).exclude")
             if rule.action.route.isEmpty && rule.action.exclude.isEmpty {
                 throw at.error(path, .invalid("rule '\(rule.name)' needs a non-empty route or exclude"))
             }
@@ -449,9 +443,9 @@ private struct PolicyChecker {
                 throw at.error(p, .invalid("'\(id)' is both routed to and excluded by rule '\(rule.name)'"))
             }
         }
+    }
 
-        // Breaker.
-        let b = p.breaker
+    func breaker(_ b: CircuitBreaker.Configuration) throws(YAMLError) {
         try at.require(b.consecutiveFailures >= 0, "breaker.consecutive_failures", "at least 0", "\(b.consecutiveFailures)")
         try at.require(b.failureRateThreshold >= 0 && b.failureRateThreshold.isFinite, "breaker.failure_rate",
                     "a finite number at least 0", YAMLChecker.format(b.failureRateThreshold))
@@ -474,9 +468,9 @@ private struct PolicyChecker {
                     DurationText.format(b.slowStartDuration))
         try at.require((0...1).contains(b.slowStartInitialShare), "breaker.slow_start_initial_share", "in 0...1",
                     YAMLChecker.format(b.slowStartInitialShare))
+    }
 
-        // Outlier ejection.
-        let o = p.outliers
+    func outliers(_ o: OutlierEjection) throws(YAMLError) {
         try at.require(o.interval > 0, "outliers.interval", "greater than 0s", DurationText.format(o.interval))
         try at.require(o.stdevFactor >= 0 && o.stdevFactor.isFinite, "outliers.stdev_factor", "a finite number at least 0",
                     YAMLChecker.format(o.stdevFactor))
@@ -491,9 +485,9 @@ private struct PolicyChecker {
                     DurationText.format(o.maxEjection))
         try at.require((0...1).contains(o.panicThreshold), "outliers.panic_threshold", "in 0...1",
                     YAMLChecker.format(o.panicThreshold))
+    }
 
-        // Retry and its budget.
-        let r = p.retry
+    func retry(_ r: RoutingRetryPolicy, budget rb: RoutingPolicy.RetryBudgetSettings) throws(YAMLError) {
         try at.require(r.maxAttempts >= 1, "retry.max_attempts", "at least 1 (it counts the first attempt)", "\(r.maxAttempts)")
         try at.require(r.baseBackoff >= 0, "retry.base_backoff", "at least 0s", DurationText.format(r.baseBackoff))
         try at.require(r.maxBackoff >= r.baseBackoff, "retry.max_backoff",
@@ -501,14 +495,16 @@ private struct PolicyChecker {
                     DurationText.format(r.maxBackoff))
         try at.require(r.multiplier >= 1 && r.multiplier.isFinite, "retry.multiplier", "a finite number at least 1",
                     YAMLChecker.format(r.multiplier))
-        let rb = p.retryBudget
         try at.require((0...10).contains(rb.ratio), "retry.budget.ratio", "in 0...10", YAMLChecker.format(rb.ratio))
         try at.require(rb.minimum >= 0, "retry.budget.minimum", "at least 0", "\(rb.minimum)")
+    }
 
+    /// The sections keyed or filled by provider (and tenant and budget tag).
+    func providerSections(_ p: RoutingPolicy, _ pool: Pool) throws(YAMLError) {
         // Rate limits.
         for id in at.sortedKeys(p.rateLimits, "rate_limits") {
             let path = "rate_limits.\(id)"
-            try member(id, path)
+            try pool.member(id, path)
             for (index, limit) in p.rateLimits[id]!.enumerated() {
                 try at.require(limit.requests > 0, "\(path)[\(index)].requests", "greater than 0", "\(limit.requests)")
             }
@@ -518,8 +514,8 @@ private struct PolicyChecker {
         for tenant in at.sortedKeys(p.tenants, "tenants") {
             let path = "tenants.\(tenant)"
             let t = p.tenants[tenant]!
-            try ids(t.allow, "\(path).allow")
-            try ids(t.deny, "\(path).deny")
+            try pool.ids(t.allow, "\(path).allow")
+            try pool.ids(t.deny, "\(path).deny")
             for (index, id) in t.deny.enumerated() where t.allow.contains(id) {
                 let p = "\(path).deny[\(index)]"
                 throw at.error(p, .invalid("'\(id)' is both allowed and denied for tenant '\(tenant)'"))
@@ -538,19 +534,19 @@ private struct PolicyChecker {
         // Fallbacks.
         for id in at.sortedKeys(p.fallbacks, "fallbacks") {
             let path = "fallbacks.\(id)"
-            try member(id, path)
+            try pool.member(id, path)
             let list = p.fallbacks[id]!
             for (index, fallback) in list.enumerated() where fallback == id {
                 let itemPath = "\(path)[\(index)]"
                 throw at.error(itemPath, .invalid("'\(id)' cannot fall back to itself"))
             }
-            try ids(list, path)
+            try pool.ids(list, path)
         }
 
         // Costs.
         for id in at.sortedKeys(p.costs, "costs") {
             let path = "costs.\(id)"
-            try member(id, path)
+            try pool.member(id, path)
             let c = p.costs[id]!
             for (key, value) in [("input_per_mtok", c.inputPerMillion), ("output_per_mtok", c.outputPerMillion),
                                  ("per_request", c.perRequest)] {
@@ -563,9 +559,39 @@ private struct PolicyChecker {
         // Quality.
         for id in at.sortedKeys(p.quality, "quality") {
             let path = "quality.\(id)"
-            try member(id, path)
+            try pool.member(id, path)
             let q = p.quality[id]!
             try at.require((0...1).contains(q), path, "in 0...1", YAMLChecker.format(q))
+        }
+    }
+}
+
+/// The policy's providers, which every other section's provider ids must be among.
+private struct Pool {
+    let at: YAMLChecker
+    let providers: [String]
+    let members: Set<String>
+
+    init(at: YAMLChecker, providers: [String]) {
+        (self.at, self.providers, members) = (at, providers, Set(providers))
+    }
+
+    func member(_ id: String, _ path: String) throws(YAMLError) {
+        guard members.contains(id) else {
+            throw at.error(path, .providerNotInPool(id, pool: providers))
+        }
+    }
+
+    /// Ids in the pool, without duplicates.
+    func ids(_ list: [String], _ path: String) throws(YAMLError) {
+        var seen: [String: Int] = [:]
+        for (index, id) in list.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            try member(id, itemPath)
+            if let first = seen[id] {
+                throw at.duplicate(itemPath, what: "provider", value: id, firstPath: "\(path)[\(first)]")
+            }
+            seen[id] = index
         }
     }
 }
