@@ -172,20 +172,7 @@ public struct LatencyComparison: Sendable {
         let plain = try fitHeads(train, modelByRegion: false, failed: &failedFits)
         let byRegion = try fitHeads(train, modelByRegion: true, failed: &failedFits)
 
-        // The training-period statistics per key.
-        var trainLogs: [String: [Double]] = [:]
-        var trainCounts: [String: (failures: Int, rows: Int)] = [:]
-        for o in train {
-            let k = key(o)
-            if let y = Self.timed(o) { trainLogs[k, default: []].append(y) }
-            let c = trainCounts[k] ?? (0, 0)
-            trainCounts[k] = (c.failures + (o.ok ? 0 : 1), c.rows + 1)
-        }
-        var medians: [String: (median: Double, tail: Double)] = [:]
-        for (k, v) in trainLogs {
-            let s = v.sorted()
-            medians[k] = (Quantiles.linear(sorted: s, 0.5), Quantiles.linear(sorted: s, configuration.tailQuantile))
-        }
+        let (medians, trainCounts) = trainingStatistics(train)
         let trainFailures = train.filter { !$0.ok }.count
         let globalRate = (Double(trainFailures) + 0.5) / (Double(train.count) + 1)
 
@@ -275,32 +262,60 @@ public struct LatencyComparison: Sendable {
             i = j
         }
 
-        var latency: [LatencyScore] = []
-        if !actual.isEmpty {
-            for (m, name) in Self.methods.enumerated() {
-                let covered = zip(actual, tail[m]).filter { $0 <= $1 }.count
-                var bias = 0.0
-                for (p, y) in zip(point[m], actual) { bias += p - y }
-                latency.append(LatencyScore(
-                    method: name, rows: actual.count, maeLog: Metrics.mae(actual, point[m]), rmseLog: Metrics.rmse(actual, point[m]),
-                    biasLog: bias / Double(actual.count), tailCoverage: Double(covered) / Double(actual.count),
-                    tailPinballLoss: Metrics.pinballLoss(actual, tail[m], quantile: configuration.tailQuantile)))
-            }
-        }
-        var failure: [FailureScore] = []
-        let failures = failed.filter { $0 }.count
-        if failures > 0 {
-            for (m, name) in ["head", "head_model_region", "ewma", "train_rate"].enumerated() {
-                failure.append(FailureScore(
-                    method: name, rows: failed.count, failures: failures, logLoss: Metrics.logLoss(y: failed, p: failureP[m]),
-                    brier: Metrics.brier(y: failed, p: failureP[m]),
-                    auc: failures < failed.count ? Metrics.auc(y: failed, score: failureP[m]) : nil))
-            }
-        }
         let test = rows[testStart...]
         return Result(splitAt: Timestamp.format(splitAt), trainRows: train.count, testRows: test.count,
                       trainFailures: trainFailures, testFailures: test.filter { !$0.ok }.count,
-                      evaluatedRows: actual.count, unseenRows: unseen, unfitted: failedFits, latency: latency, failure: failure)
+                      evaluatedRows: actual.count, unseenRows: unseen, unfitted: failedFits,
+                      latency: latencyScores(actual: actual, point: point, tail: tail),
+                      failure: Self.failureScores(failed: failed, probabilities: failureP))
+    }
+
+    /// Per key, the median and the tail quantile of ln ms over the `train` rows, and their
+    /// failures and rows (what the `median` and `train_rate` baselines predict).
+    func trainingStatistics(_ train: [LatencyObservation])
+        -> (medians: [String: (median: Double, tail: Double)], counts: [String: (failures: Int, rows: Int)]) {
+        var logs: [String: [Double]] = [:]
+        var counts: [String: (failures: Int, rows: Int)] = [:]
+        for o in train {
+            let k = key(o)
+            if let y = Self.timed(o) { logs[k, default: []].append(y) }
+            let c = counts[k] ?? (0, 0)
+            counts[k] = (c.failures + (o.ok ? 0 : 1), c.rows + 1)
+        }
+        var medians: [String: (median: Double, tail: Double)] = [:]
+        for (k, v) in logs {
+            let s = v.sorted()
+            medians[k] = (Quantiles.linear(sorted: s, 0.5), Quantiles.linear(sorted: s, configuration.tailQuantile))
+        }
+        return (medians, counts)
+    }
+
+    /// Each of ``methods``' scores, from its `point` and `tail` predictions of the `actual` ln ms
+    /// (one array a method, in ``methods``' order); none without rows.
+    func latencyScores(actual: [Double], point: [[Double]], tail: [[Double]]) -> [LatencyScore] {
+        guard !actual.isEmpty else { return [] }
+        return Self.methods.enumerated().map { m, name in
+            let covered = zip(actual, tail[m]).filter { $0 <= $1 }.count
+            var bias = 0.0
+            for (p, y) in zip(point[m], actual) { bias += p - y }
+            return LatencyScore(
+                method: name, rows: actual.count, maeLog: Metrics.mae(actual, point[m]), rmseLog: Metrics.rmse(actual, point[m]),
+                biasLog: bias / Double(actual.count), tailCoverage: Double(covered) / Double(actual.count),
+                tailPinballLoss: Metrics.pinballLoss(actual, tail[m], quantile: configuration.tailQuantile))
+        }
+    }
+
+    /// The failure scores of the heads and baselines (`probabilities`: head, head_model_region,
+    /// ewma, train rate, each one a row of `failed`); none when no scored row failed.
+    static func failureScores(failed: [Bool], probabilities: [[Double]]) -> [FailureScore] {
+        let failures = failed.filter { $0 }.count
+        guard failures > 0 else { return [] }
+        return ["head", "head_model_region", "ewma", "train_rate"].enumerated().map { m, name in
+            FailureScore(
+                method: name, rows: failed.count, failures: failures, logLoss: Metrics.logLoss(y: failed, p: probabilities[m]),
+                brier: Metrics.brier(y: failed, p: probabilities[m]),
+                auc: failures < failed.count ? Metrics.auc(y: failed, score: probabilities[m]) : nil)
+        }
     }
 
     /// Rolling-origin cross-validation inside the rows before `splitAt`: they are cut by time
