@@ -46,6 +46,52 @@ import Testing
         #expect(abs(median.tailPinballLoss - (0.95 * 1 + 0.05 * 2) / 2) < 1e-12)
     }
 
+    /// The failure baselines by hand: the training period's rate (smoothed: (failures + ½) ÷
+    /// (rows + 1)) and the EWMA of failures (α = 0.3, from that rate), updated causally through the
+    /// test period, each scored by log loss, Brier score and AUC.
+    @Test func failureBaselinesMatchAHandComputation() throws {
+        var rows: [LatencyObservation] = []
+        for i in 0..<48 {   // every 4th fails: 36 timed rows (the heads need 30), 12 failures
+            let ok = i % 4 != 3
+            rows.append(LatencyObservation(timestamp: Int64(i) * Self.hour, provider: "p", model: "a", outputTokens: 10,
+                                           latencyMs: ok ? exp(i % 2 == 0 ? 1.0 : 2.0) : nil, ok: ok))
+        }
+        let failed = [false, true, true, false]
+        for (j, f) in failed.enumerated() {
+            rows.append(LatencyObservation(timestamp: Int64(48 + j) * Self.hour, provider: "p", model: "a", outputTokens: 10,
+                                           latencyMs: f ? nil : exp(1.5), ok: !f))
+        }
+        let result = try LatencyComparison().run(rows, splitAt: 48 * Self.hour)
+        #expect(Set(result.failure.map(\.method)) == ["head", "head_model_region", "ewma", "train_rate"])
+        let rate = 12.5 / 49
+        var e = rate
+        for i in 0..<48 { e += 0.3 * ((i % 4 == 3 ? 1 : 0) - e) }
+        var ewma: [Double] = []
+        for f in failed {
+            ewma.append(e)
+            e += 0.3 * ((f ? 1 : 0) - e)
+        }
+        func logLoss(_ p: [Double]) -> Double { zip(failed, p).map { f, q in -log(f ? q : 1 - q) }.reduce(0, +) / 4 }
+        func brier(_ p: [Double]) -> Double { zip(failed, p).map { f, q in (q - (f ? 1 : 0)) * (q - (f ? 1 : 0)) }.reduce(0, +) / 4 }
+        let trainRate = try #require(result.failure.first { $0.method == "train_rate" })
+        #expect(trainRate.rows == 4 && trainRate.failures == 2)
+        #expect(abs(trainRate.logLoss - logLoss([Double](repeating: rate, count: 4))) < 1e-12)
+        #expect(abs(trainRate.brier - brier([Double](repeating: rate, count: 4))) < 1e-12)
+        #expect(trainRate.auc == 0.5)   // one score for every row: all tied
+        let moving = try #require(result.failure.first { $0.method == "ewma" })
+        #expect(abs(moving.logLoss - logLoss(ewma)) < 1e-12)
+        #expect(abs(moving.brier - brier(ewma)) < 1e-12)
+        // The failures' scores against the successes', pair by pair (ties count ½).
+        var wins = 0.0
+        for i in failed.indices where failed[i] {
+            for j in failed.indices where !failed[j] { wins += ewma[i] > ewma[j] ? 1 : ewma[i] == ewma[j] ? 0.5 : 0 }
+        }
+        #expect(abs((moving.auc ?? .nan) - wins / 4) < 1e-12)
+        // Without a failure among the scored rows there is nothing to score.
+        let calm = try LatencyComparison().run(rows.filter { $0.ok || $0.timestamp < 48 * Self.hour }, splitAt: 48 * Self.hour)
+        #expect(calm.failure.isEmpty && calm.latency.count == LatencyComparison.methods.count)
+    }
+
     @Test func theSplitInstantKeepsRowsMeasuredTogetherTogether() {
         let rows = Self.smallSeries()
         // 42 rows, 30% test: index 29 → instant 29; with 10% test the cut lands inside the last instant's pair.
