@@ -5,12 +5,6 @@ import MosaicSim
 /// Reads the JSON files `mosaic simulate … --out` writes: a ``SimulationSummary``, a
 /// ``Comparison`` (`--compare`) or an ``OutageSweep`` (`--sweep`).
 public enum SimulationFiles {
-    public enum Contents: Sendable {
-        case summary(SimulationSummary)
-        case comparison(Comparison)
-        case sweep(OutageSweep)
-    }
-
     static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -22,16 +16,6 @@ public enum SimulationFiles {
             throw .cannotRead(path: path, reason: "no such file, or it is not readable")
         }
         return data
-    }
-
-    /// Decodes whichever of the three the file holds.
-    public static func load(_ path: String) throws(ReportError) -> Contents {
-        let data = try data(path)
-        let d = decoder()
-        if let s = try? d.decode(SimulationSummary.self, from: data) { return .summary(s) }
-        if let c = try? d.decode(Comparison.self, from: data) { return .comparison(c) }
-        if let w = try? d.decode(OutageSweep.self, from: data) { return .sweep(w) }
-        throw .cannotRead(path: path, reason: "not the JSON of `mosaic simulate --out` (a summary, a --compare comparison or a --sweep ranking)")
     }
 
     public static func summary(_ path: String) throws(ReportError) -> SimulationSummary {

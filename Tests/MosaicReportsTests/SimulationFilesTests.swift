@@ -1,0 +1,36 @@
+import Foundation
+@testable import MosaicReports
+import Testing
+
+/// ``SimulationFiles``: the JSON `mosaic simulate … --out` writes, read back for the reports,
+/// and each kind refused with its own message when the file holds another.
+@Suite struct SimulationFilesTests {
+    /// A `--compare` file (4 paired replications) feeds the latency report's before-and-after
+    /// table: each row's means and the paired interval of B − A as written.
+    @Test func aPairedComparisonFeedsTheLatencyReport() throws {
+        let c = try SimulationFiles.comparison(ReportFixtures.fixture("comparison.json"))
+        #expect(c.a == "anthropic-outage-at-peak" && c.b == "bigger-cache" && c.replications == 4 && c.rows.count == 11)
+        let table = try #require(LatencyReport(data: nil, comparison: .paired(c)).report().tables.first { $0.id == "comparison" })
+        let metrics = table.values("metric")
+        let p95 = try #require(metrics.firstIndex(of: .text("latency p95 ms")))
+        #expect(table.values("difference")[p95] == .number(-1788.928))
+        #expect(table.values("difference_low")[p95] == .number(-1788.928 - 261.10623293691884))
+        #expect(table.values("difference_high")[p95] == .number(-1788.928 + 261.10623293691884))
+        #expect(table.values("significant")[p95] == .text("yes"))
+        // The same requests on common random numbers: a difference of exactly 0, not significant.
+        let requests = try #require(metrics.firstIndex(of: .text("requests")))
+        #expect(table.values("difference")[requests] == .number(0) && table.values("significant")[requests] == .text("no"))
+    }
+
+    @Test func eachKindRefusesTheOthersAndAMissingFile() {
+        let summary = ReportFixtures.fixture("outage-simulation.json"), comparison = ReportFixtures.fixture("comparison.json")
+        func reason(_ read: () throws -> Void) -> String {
+            do { try read() } catch let ReportError.cannotRead(_, reason) { return reason } catch { return "\(error)" }
+            return "read"
+        }
+        #expect(reason { _ = try SimulationFiles.comparison(summary) }.hasPrefix("not a comparison (`mosaic simulate --compare A B --out FILE`): "))
+        #expect(reason { _ = try SimulationFiles.summary(comparison) }.hasPrefix("not a simulation summary (`mosaic simulate SCENARIO --out FILE`): "))
+        #expect(reason { _ = try SimulationFiles.sweep(summary) }.hasPrefix("not an N−1 sweep (`mosaic simulate SCENARIO --sweep --out FILE`): "))
+        #expect(reason { _ = try SimulationFiles.summary(summary + ".missing") } == "no such file, or it is not readable")
+    }
+}
