@@ -245,12 +245,6 @@ public struct ProviderCost: Sendable, Equatable {
             + perRequest
     }
 
-    /// The same in dollars as a Double, for scoring.
-    public func estimate(inputTokens: Int, outputTokens: Int) -> Double {
-        (inputPerMillion.doubleValue * Double(inputTokens) + outputPerMillion.doubleValue * Double(outputTokens)) * 1e-6
-            + perRequest.doubleValue
-    }
-
     public var isFree: Bool { inputPerMillion == .zero && outputPerMillion == .zero && perRequest == .zero }
 }
 

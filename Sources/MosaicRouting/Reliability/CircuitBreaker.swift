@@ -18,7 +18,7 @@
 /// The breaker is a value with fixed-size storage (a count window is a 64-bit ring of outcome bits;
 /// a time window is a ring of ``Configuration/timeWindowBuckets`` counters allocated once in
 /// `init`), so ``allow(now:)`` and ``record(success:now:)`` are O(1) and do not allocate.
-/// Times are µs (see ``RoutingClock``).
+/// Times are µs (see ``RoutingTime``).
 public struct CircuitBreaker: Sendable, Hashable {
     /// The thresholds and durations of a breaker. Durations are µs.
     public struct Configuration: Sendable, Hashable {

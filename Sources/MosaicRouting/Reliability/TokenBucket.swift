@@ -5,7 +5,7 @@ import MosaicCore
 /// The bucket holds up to ``capacity`` tokens and refills at ``ratePerSecond``; each request
 /// takes one (or more) tokens. Refilling is computed lazily from the time passed to each call, so
 /// the bucket is a plain value, O(1) per call and allocation-free. Times are µs
-/// (see ``RoutingClock``); a time earlier than the last one seen counts as no time passing.
+/// (see ``RoutingTime``); a time earlier than the last one seen counts as no time passing.
 public struct TokenBucket: Sendable, Hashable {
     /// Tokens added per second.
     public let ratePerSecond: Double

@@ -46,8 +46,7 @@ public struct Event: Sendable, Hashable {
 /// ``Event/precedes(_:)``.
 ///
 /// Push and pop are O(log₄ n) with no allocation once the array has grown to the largest
-/// number of pending events (it never shrinks unless emptied with
-/// `removeAll(keepingCapacity: false)`). A 4-ary heap halves the depth of a binary heap and
+/// number of pending events (it never shrinks). A 4-ary heap halves the depth of a binary heap and
 /// keeps the four children of a node in one or two cache lines.
 public struct EventQueue: Sendable {
     @usableFromInline var heap: ContiguousArray<Event>
@@ -200,12 +199,6 @@ public struct EventQueue: Sendable {
         let removed = before - heap.count
         if removed > 0 { heapify() }
         return removed
-    }
-
-    /// Removes every pending event.
-    @inlinable
-    public mutating func removeAll(keepingCapacity: Bool = true) {
-        heap.removeAll(keepingCapacity: keepingCapacity)
     }
 
     @inlinable
