@@ -50,6 +50,33 @@ import Glibc
         #expect(rows.first?["unpriced"] as? Int == 1)
     }
 
+    /// `mosaic db runs` lists the ingest runs newest first with their counts: a file ingested
+    /// twice is new the first time and already stored the second; a refused file's run failed.
+    @Test func dbRunsListsEachIngestWithItsCounts() throws {
+        let tmp = TemporaryDirectory("db-runs")
+        let db = tmp.file("m.sqlite")
+        let csv = tmp.write("log.csv", """
+            timestamp,provider,model,input_tokens
+            2024-01-01T00:00:00Z,openai,gpt-4o,12
+            2024-01-01T00:00:01Z,openai,gpt-4o,13
+            2024-01-01T00:00:02Z,anthropic,claude-sonnet-4-5,14
+
+            """)
+        let bad = tmp.write("bad.csv", "timestamp,provider,model,input_tokens\n2024-01-01T00:00:03Z,openai,gpt-4o,x\n")
+        for file in [csv, csv, bad] { _ = try MosaicBinary.run(["ingest", "requests", file, "--db", db]) }
+        let r = try MosaicBinary.run(["db", "runs", "--db", db, "--format", "json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let runs = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(runs.map { $0["id"] as? Int } == [3, 2, 1])
+        #expect(runs.map { $0["status"] as? String } == ["failed", "ok", "ok"], "\(runs)")
+        #expect(runs[1]["rows"] as? Int == 3 && runs[1]["new"] as? Int == 0 && runs[1]["already_stored"] as? Int == 3)
+        #expect(runs[2]["rows"] as? Int == 3 && runs[2]["new"] as? Int == 3 && runs[2]["already_stored"] as? Int == 0)
+        #expect((runs[0]["error"] as? String)?.contains("bad.csv:2: column input_tokens") == true, "\(runs[0])")
+        #expect((runs[2]["location"] as? String)?.hasSuffix("log.csv") == true)
+        let newest = try MosaicBinary.run(["db", "runs", "--db", db, "--limit", "1", "--format", "csv"])
+        #expect(newest.stdout.split(separator: "\n").count == 2, "\(newest.stdout)")
+    }
+
     @Test func skipBadQuarantinesAndReports() throws {
         let tmp = TemporaryDirectory("ingest-skip")
         let csv = tmp.write("log.csv", """

@@ -22,6 +22,25 @@ import Testing
         #expect(table.values("difference")[requests] == .number(0) && table.values("significant")[requests] == .text("no"))
     }
 
+    /// Two summaries compared as independent runs: the difference of the means ± the root sum
+    /// of squares of the two half-widths. The fixture against itself: p95 7,798.783 ms ±
+    /// 236.259 each side, a difference of 0 ± √2 · 236.259, not significant.
+    @Test func twoSimulationsAreComparedAsIndependentRuns() throws {
+        let s = try SimulationFiles.summary(ReportFixtures.fixture("outage-simulation.json"))
+        let table = try #require(LatencyReport(data: nil, comparison: .simulations(before: s, after: s)).report().tables.first { $0.id == "comparison" })
+        let metrics = table.values("metric")
+        #expect(metrics.count == 6)
+        let p95 = try #require(metrics.firstIndex(of: .text("latency p95 ms")))
+        let h = 2.0.squareRoot() * 236.2591723099063
+        #expect(table.values("before")[p95] == .number(7798.783) && table.values("after")[p95] == .number(7798.783))
+        #expect(table.values("difference")[p95] == .number(0))
+        guard case .number(let low) = table.values("difference_low")[p95], case .number(let high) = table.values("difference_high")[p95] else {
+            Issue.record("no difference interval"); return
+        }
+        #expect(abs(low + h) < 1e-9 && abs(high - h) < 1e-9)
+        #expect(table.values("significant")[p95] == .text("no"))
+    }
+
     @Test func eachKindRefusesTheOthersAndAMissingFile() {
         let summary = ReportFixtures.fixture("outage-simulation.json"), comparison = ReportFixtures.fixture("comparison.json")
         func reason(_ read: () throws -> Void) -> String {
