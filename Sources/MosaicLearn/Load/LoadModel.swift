@@ -45,8 +45,6 @@ public struct LoadModel: Sendable, Codable, Equatable {
         public var to: String
     }
 
-    public func series(_ group: String) -> Series? { series.first { $0.group == group } }
-
     /// Reads and checks a file's bytes.
     public static func decode(_ data: Data) throws(ModelFileError) -> LoadModel {
         try ModelFileError.checkHeader(data, kind: "load", schemaVersion: currentSchemaVersion)
