@@ -343,3 +343,43 @@ struct PullKillTests {
         #expect(row["new"] as? Int == expected.rows - Int(partial))
     }
 }
+
+/// Each provider-API command other than `openai-usage` (above), run as a user runs it against the
+/// mock provider: its credential variable, its table, and the rows the library's own test expects.
+@Suite("Pull commands", .serialized)
+struct PullCommandTests {
+    @Test(arguments: [
+        ("openai-costs", [String](), "OPENAI_ADMIN_KEY", "billing_lines"),
+        ("anthropic-usage", ["--bucket-width", "1h"], "ANTHROPIC_ADMIN_KEY", "usage_buckets"),
+        ("anthropic-costs", [], "ANTHROPIC_ADMIN_KEY", "billing_lines"),
+        ("github-billing", ["--org", "mosaic-org"], "GITHUB_TOKEN", "billing_lines"),
+    ])
+    func eachCommandLandsTheProvidersRows(command: String, extra: [String], variable: String, table: String) throws {
+        let github = command == "github-billing"
+        let fx = try PullFixture(days: github ? 45 : 10, bucketsPerDay: github ? 1 : 24)
+        let pages = fx.pages
+        let expected: Int
+        switch command {
+        case "openai-costs": expected = fx.expectedOpenAICost.rows
+        case "anthropic-usage":
+            expected = pages.anthropicUsage(from: pages.start, to: pages.end, bucketWidth: .hour,
+                                            groupBy: [.model, .workspaceID, .apiKeyID, .serviceTier, .contextWindow]).flatMap(\.results).count
+        case "anthropic-costs":
+            expected = pages.anthropicCosts(from: pages.start, to: pages.end, groupBy: [.workspaceID, .description]).flatMap(\.results).count
+        default:
+            expected = (pages.gitHubUsageItems(year: 2025, month: 8) + pages.gitHubUsageItems(year: 2025, month: 9))
+                .filter { $0.day >= pages.start && $0.day < pages.end }.count
+        }
+        let db = fx.tmp.file("cli.sqlite")
+        let args = ["ingest", command, "--db", db, "--since", Timestamp.format(pages.start), "--until", Timestamp.format(pages.end),
+                    "--base-url", fx.server.baseURL.absoluteString, "--output", "json"] + extra
+        let r = try MosaicBinary.run(args, environment: [variable: "test-credential"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["new"] as? Int == expected && expected > 0, "\(rows)")
+        #expect(rows.first?["account"] as? String == (github ? "mosaic-org" : "default"))
+        let store = try Store(path: db)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM \(table)") == Int64(expected))
+        #expect(!r.stdout.contains("test-credential") && !r.stderr.contains("test-credential"))
+    }
+}
