@@ -222,6 +222,14 @@ struct GatewayLiveTests {
         guard case .failure(let e) = gateway.reload(source: "test") else { Issue.record("an empty upstream list was accepted"); return }
         #expect(e.description.contains("upstreams"))
         #expect(gateway.generation == 2)
+        // The file watch reads a file again only when it changed: the bad one is not retried at
+        // every tick, and the good one written back is loaded once.
+        gateway.reloadIfChanged()
+        #expect(gateway.generation == 2 && gateway.lastReloadError != nil)
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: h.gatewayPath))
+        gateway.reloadIfChanged()
+        gateway.reloadIfChanged()
+        #expect(gateway.generation == 3)
         _ = try await h.stopAndReadRows()
     }
 
