@@ -39,6 +39,26 @@ public struct YAMLChecker: Sendable {
         error(path, .duplicate(what: what, value: value, firstPath: firstPath, firstLine: line(firstPath)))
     }
 
+    /// Checks a format's list of provider ids: at least one (else "the `owner` must list at least
+    /// one provider"), each in `catalog`, none twice. `path(i)` names item `i`'s id
+    /// (`providers[i]`, or `providers[i].id` where an item is a mapping).
+    public func catalogProviders(_ ids: [String], owner: String, catalog: Catalog, path: (Int) -> String) throws(YAMLError) {
+        if ids.isEmpty {
+            throw error("providers", .invalid("the \(owner) must list at least one provider"))
+        }
+        let known = catalog.providers.map(\.id)
+        var firstIndex: [String: Int] = [:]
+        for (index, id) in ids.enumerated() {
+            guard catalog.provider(id: id) != nil else {
+                throw error(path(index), .unknownProvider(id, known: known))
+            }
+            if let first = firstIndex[id] {
+                throw duplicate(path(index), what: "provider", value: id, firstPath: path(first))
+            }
+            firstIndex[id] = index
+        }
+    }
+
     /// A dictionary's keys in document order (by line, then name), so the first error reported
     /// is the first in the file and the same on every run.
     public func sortedKeys<V>(_ dictionary: [String: V], _ prefix: String) -> [String] {

@@ -349,21 +349,7 @@ private struct PolicyChecker {
 
     /// The policy's providers: non-empty, in the catalog, unique; the pool the other sections name.
     func providers(_ providers: [String]) throws(YAMLError) -> Pool {
-        if providers.isEmpty {
-            throw at.error("providers", .invalid("the policy must list at least one provider"))
-        }
-        let known = catalog.providers.map(\.id)
-        var firstIndex: [String: Int] = [:]
-        for (index, id) in providers.enumerated() {
-            let path = "providers[\(index)]"
-            guard catalog.provider(id: id) != nil else {
-                throw at.error(path, .unknownProvider(id, known: known))
-            }
-            if let first = firstIndex[id] {
-                throw at.duplicate(path, what: "provider", value: id, firstPath: "providers[\(first)]")
-            }
-            firstIndex[id] = index
-        }
+        try at.catalogProviders(providers, owner: "policy", catalog: catalog) { "providers[\($0)]" }
         return Pool(at: at, providers: providers)
     }
 

@@ -517,22 +517,11 @@ private struct ScenarioChecker {
         }
     }
 
+    /// The providers: their ids (non-empty, in the catalog, unique), then each one's service.
     func providers(_ providers: [ProviderSpec]) throws(YAMLError) {
-        if providers.isEmpty {
-            throw at.error("providers", .invalid("the scenario must list at least one provider"))
-        }
-        let known = catalog.providers.map(\.id)
-        var firstIndex: [String: Int] = [:]
+        try at.catalogProviders(providers.map(\.id), owner: "scenario", catalog: catalog) { "providers[\($0)].id" }
         for (index, p) in providers.enumerated() {
             let path = "providers[\(index)]"
-            let idPath = "\(path).id"
-            guard catalog.provider(id: p.id) != nil else {
-                throw at.error(idPath, .unknownProvider(p.id, known: known))
-            }
-            if let first = firstIndex[p.id] {
-                throw at.duplicate(idPath, what: "provider", value: p.id, firstPath: "providers[\(first)].id")
-            }
-            firstIndex[p.id] = index
             // The station's waiting line is allocated up to the queue limit: a bound keeps a
             // replication's memory (16 bytes a place) and concurrency + queue_limit in range.
             try at.require((1...Scenario.maximumConcurrency).contains(p.concurrency), "\(path).concurrency",
