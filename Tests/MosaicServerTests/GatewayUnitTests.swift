@@ -132,6 +132,46 @@ struct GatewayTranslationTests {
         #expect(out.text == expected)
     }
 
+    /// A multi-turn chat as clients send it: earlier replies as assistant strings or text parts,
+    /// developer instructions, max_completion_tokens, top_p, a list of stops, a tool without a
+    /// description or schema, arguments that are not JSON. An assistant message with nothing in it
+    /// adds no turn (Anthropic refuses an empty message), so the user turns around it merge.
+    @Test func aMultiTurnChatBecomesAnthropicMessages() throws {
+        let body = try Self.json("""
+            {"model":"gpt-4o","max_completion_tokens":50,"max_tokens":9,"top_p":0.9,"temperature":null,"stop":["A","B"],
+             "messages":[
+               {"role":"developer","content":"Rule 1."},
+               {"role":"system","content":[{"type":"text","text":"Rule 2."}]},
+               {"role":"user","content":"Hi"},
+               {"role":"assistant","content":"Hello!"},
+               {"role":"assistant","content":[{"type":"text","text":"More."},{"type":"refusal","refusal":"no"}]},
+               {"role":"user","content":"Go on"},
+               {"role":"assistant","content":""},
+               {"role":"user","content":"Well?"},
+               {"role":"assistant","content":null,"tool_calls":[{"id":"c2","type":"function","function":{"name":"f","arguments":"not json"}}]}],
+             "tools":[{"type":"function","function":{"name":"f"}}],
+             "tool_choice":{"type":"function","function":{"name":"f"}}}
+            """)
+        let out = try AnthropicTranslation.request(body, model: "claude-x", stream: false)
+        #expect(out.text == """
+            {"model":"claude-x","max_tokens":50,"system":"Rule 1.\\n\\nRule 2.","messages":[\
+            {"role":"user","content":[{"type":"text","text":"Hi"}]},\
+            {"role":"assistant","content":[{"type":"text","text":"Hello!"},{"type":"text","text":"More."}]},\
+            {"role":"user","content":[{"type":"text","text":"Go on"},{"type":"text","text":"Well?"}]},\
+            {"role":"assistant","content":[{"type":"tool_use","id":"c2","name":"f","input":{}}]}],\
+            "top_p":0.9,"stop_sequences":["A","B"],\
+            "tools":[{"name":"f","input_schema":{"type":"object"}}],\
+            "tool_choice":{"type":"tool","name":"f"}}
+            """)
+        // A role or a part Anthropic has no place for is refused, naming the message.
+        for (message, reason) in [(#"{"role":"function","content":"x"}"#, "messages[0].role 'function' is not one of system, developer, user, assistant, tool"),
+                                  (#"{"role":"user","content":[{"type":"input_audio"}]}"#, "messages[0].content: part type 'input_audio' cannot be sent to an Anthropic upstream"),
+                                  (#"{"role":"user","content":7}"#, "messages[0].content must be a string or an array of parts")] {
+            let bad = try Self.json(#"{"messages":[\#(message)]}"#)
+            #expect(throws: OpenAIError.invalid(reason, param: "messages")) { try AnthropicTranslation.request(bad, model: "m", stream: false) }
+        }
+    }
+
     @Test func anthropicAnswerBecomesAChatCompletion() throws {
         let answer = try Self.json("""
             {"id":"msg_9","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],\

@@ -53,7 +53,10 @@ enum AnthropicTranslation {
         }
         var system: [String] = []
         var turns: [(role: String, blocks: [JSONValue])] = []
+        // Consecutive messages of one role become one turn. A message with nothing in it (an
+        // assistant's "" or null without tool calls) adds none: Anthropic refuses an empty turn.
         func add(_ role: String, _ blocks: [JSONValue]) {
+            guard !blocks.isEmpty else { return }
             if let last = turns.last, last.role == role {
                 turns[turns.count - 1].blocks.append(contentsOf: blocks)
             } else {
