@@ -25,8 +25,7 @@ extension SeriesHygiene {
             let daily = SeriesHygiene.positionalMedian(y, period: m, usable: usable)
             var (profile, period, counts, whole): ([Double], Int, [Int]?, Bool) = (daily, m, nil, false)
             if let w = secondaryPeriod, w > m {
-                var c = [Int](repeating: 0, count: w)
-                for t in y.indices where usable[t] { c[t % w] += 1 }
+                let c = SeriesHygiene.positionCounts(usable, period: w)
                 counts = c
                 if c.allSatisfy({ $0 >= 3 }) || (w % m == 0 && c.contains { $0 >= 2 }) {
                     whole = c.allSatisfy { $0 >= 3 }
@@ -55,6 +54,13 @@ extension SeriesHygiene {
         }
     }
 
+    /// How many `usable` values each position `t mod period` has.
+    static func positionCounts(_ usable: [Bool], period w: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: w)
+        for t in usable.indices where usable[t] { counts[t % w] += 1 }
+        return counts
+    }
+
     /// Whether each known value of `y` is under `fraction` of its position's median in
     /// `profile`, where that median is positive.
     static func below(_ y: [Double], fraction: Double, profile: [Double], period p: Int) -> [Bool] {
@@ -70,8 +76,8 @@ extension SeriesHygiene {
 
     /// The points of a series that tell nothing of its load, around which outages are found.
     struct Gaps {
-        /// The missing values (NaN).
-        let missing: [Bool]
+        /// The missing values (NaN), and the known ones.
+        let missing: [Bool], known: [Bool]
         /// The zeros at an hour of the day that never has load: an hour whose only values are a
         /// shutdown's zeros, as the Twitter stream's 06:00, which its logging always misses. Such
         /// a 0 is not low, and it does not cut a run of low values in two (the 72 zeros of a
@@ -82,6 +88,7 @@ extension SeriesHygiene {
 
         init(_ y: [Double], period m: Int) {
             missing = y.map { !$0.isFinite }
+            known = missing.map { !$0 }
             var hasLoad = [Bool](repeating: false, count: m)
             for t in y.indices where y[t] > 0 { hasLoad[t % m] = true }
             silent = y.indices.map { t in y[t] <= 0 && !hasLoad[t % m] }

@@ -258,6 +258,10 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         return found
     }
 
+    /// How far the levels around an outage or a shift are measured: the `secondaryPeriod` (a
+    /// week), or 3 periods without one.
+    var levelWindow: Int { secondaryPeriod ?? 3 * period }
+
     /// ``clean(_:)`` after the bursts are set missing: the outages found and replaced, and the
     /// history rescaled across a level shift.
     func cleanRuns(_ y: [Double]) -> Report {
@@ -273,7 +277,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
             report.replaced = gaps.missing
             return report
         }
-        let known = gaps.missing.map { !$0 }
+        let known = gaps.known
         let judged = Judgement(y, usable: known, period: m, secondaryPeriod: secondaryPeriod)
         let low = judged.below(lowFraction)
         var outages = lowOutages(low, judged: judged, gaps: gaps)
@@ -326,7 +330,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
         // (The judging profile is the weekly median itself only when every hour of the week has 3.)
         let dipProfile = q == judged.period && (q == m || judged.weeklyIsWhole)
             ? judged.profile
-            : SeriesHygiene.positionalMedian(y, period: q, usable: gaps.missing.map { !$0 })
+            : SeriesHygiene.positionalMedian(y, period: q, usable: gaps.known)
         let dipBusy = SeriesHygiene.busyPositions(dipProfile)
         let levels = SeriesHygiene.localLevels(y, period: q)
         return gaps.outageRuns(SeriesHygiene.below(y, fraction: dipFraction, profile: dipProfile, period: q),
@@ -354,7 +358,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
                     replaced: [Bool], present: Range<Int>?) {
         let n = values.count, m = period
         // The level before `start` is its clean values' median ratio over `window`.
-        let window = secondaryPeriod ?? 3 * m
+        let window = levelWindow
         let clean = { (i: Int) -> Double? in replaced[i] ? nil : judged.ratio(i) }
         func level(before start: Int) -> Double? {
             SeriesHygiene.median((max(0, start - window)..<start).compactMap(clean))
@@ -400,14 +404,12 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// are interpolated from their neighbours, not set to 0.
     func replacing(_ outages: [Range<Int>], in values: [Double], replaced: [Bool]) -> [Double] {
         let n = values.count, m = period
-        let window = secondaryPeriod ?? 3 * m
+        let window = levelWindow
         let usable = replaced.map { !$0 }
         var shape = SeriesHygiene.positionalMedian(values, period: m, usable: usable, empty: .nan)
         var shapePeriod = m
         if let w = secondaryPeriod, w > m {
-            var counts = [Int](repeating: 0, count: w)
-            for i in 0..<n where usable[i] { counts[i % w] += 1 }
-            if counts.allSatisfy({ $0 >= 2 }) {
+            if SeriesHygiene.positionCounts(usable, period: w).allSatisfy({ $0 >= 2 }) {
                 shape = SeriesHygiene.positionalMedian(values, period: w, usable: usable, empty: .nan)
                 shapePeriod = w
             }
@@ -484,7 +486,7 @@ public struct SeriesHygiene: Codable, Hashable, Sendable {
     /// following outage it reaches.
     func recoveries(of outages: [Range<Int>], y: [Double], low: [Bool], ratio: (Int) -> Double?) -> [Range<Int>] {
         let n = y.count, m = period
-        let window = secondaryPeriod ?? 3 * m
+        let window = levelWindow
         var out: [Range<Int>] = []
         for r in outages {
             var end = r.upperBound
