@@ -19,23 +19,22 @@ public enum SimulationFiles {
     }
 
     public static func summary(_ path: String) throws(ReportError) -> SimulationSummary {
-        let data = try data(path)
-        do { return try decoder().decode(SimulationSummary.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not a simulation summary (`mosaic simulate SCENARIO --out FILE`): \(DecodingError.message(for: error))")
-        }
+        try decode(path, as: "a simulation summary (`mosaic simulate SCENARIO --out FILE`)")
     }
 
     public static func sweep(_ path: String) throws(ReportError) -> OutageSweep {
-        let data = try data(path)
-        do { return try decoder().decode(OutageSweep.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not an N−1 sweep (`mosaic simulate SCENARIO --sweep --out FILE`): \(DecodingError.message(for: error))")
-        }
+        try decode(path, as: "an N−1 sweep (`mosaic simulate SCENARIO --sweep --out FILE`)")
     }
 
     public static func comparison(_ path: String) throws(ReportError) -> Comparison {
+        try decode(path, as: "a comparison (`mosaic simulate --compare A B --out FILE`)")
+    }
+
+    /// The file at `path` as a `T`, or an error saying it is not `what`.
+    static func decode<T: Decodable>(_ path: String, as what: String) throws(ReportError) -> T {
         let data = try data(path)
-        do { return try decoder().decode(Comparison.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not a comparison (`mosaic simulate --compare A B --out FILE`): \(DecodingError.message(for: error))")
+        do { return try decoder().decode(T.self, from: data) } catch {
+            throw .cannotRead(path: path, reason: "not \(what): \(DecodingError.message(for: error))")
         }
     }
 }
