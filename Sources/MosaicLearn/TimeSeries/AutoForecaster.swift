@@ -13,6 +13,11 @@ import Synchronization
 /// that origin's training part (``ForecastMetrics/maseScale(_:period:)``); actual values that
 /// are missing or in an outage are not scored. By default the origins cover the secondary
 /// period (4 origins of 48 hours span more than a week), so every day of the week is scored.
+/// On a series of under about two weeks, an origin with fewer values before it than
+/// ``minimumTrain`` (a week and an hour, for hourly data) is left out when a later one has that
+/// many: its candidates could not see the week that the fit on the whole series sees, and chose
+/// as if there were none (17 days of hourly New York taxi counts, 4 folds of 48 hours in six
+/// windows: mean MASE 0.91 with those origins, 0.51 without; statsforecast's MSTL 0.34).
 /// Shortcut, for speed: an ``ETS`` candidate with several specifications picks its
 /// specification by AICc once, on the first origin's training part, and only that
 /// specification is refitted at each origin and on the whole series. A candidate that cannot be fitted at some origin
@@ -78,6 +83,10 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
     /// forecast's level and narrow at its troughs (``ConformalIntervals/init(errors:forecasts:)``)
     /// rather than keep one width at every level.
     public var levelScaledIntervals: Bool = true
+    /// The fewest values an origin trains on: an origin with fewer is left out of the
+    /// cross-validation when another has enough (by default the secondary period plus one, what
+    /// MSTL needs to see the week; the period plus one without one). See the type's discussion.
+    public var minimumTrain: Int
 
     /// - Parameters:
     ///   - period: The seasonal period m (24 for hourly data).
@@ -101,6 +110,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         self.origins = origins ?? max(3, horizon > 0 ? (cover + horizon - 1) / horizon : 3)
         self.candidates = candidates ?? AutoForecaster.defaultCandidates(period: period, secondaryPeriod: secondary)
         self.hygiene = hygiene ? SeriesHygiene(period: period, secondaryPeriod: secondary) : nil
+        self.minimumTrain = (secondary ?? period) + 1
     }
 
     /// Seasonal naive, ``ETS/auto(period:)``, and (for `period ≥ 2`) three harmonic
@@ -158,7 +168,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
             return Fitted(y: x, chosen: [member.name], members: [member], scores: [], cleaning: report)
         }
         // Whole-series fits.
-        let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins)
+        let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins, minimumTrain: minimumTrain)
         let trains = plan.map { originTrainingParts(y, plan: $0) } ?? []
         let starts = candidates.map { specificationChoice($0, trains: trains) }
         var full: [AnyFittedForecaster?] = []
@@ -269,7 +279,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
     /// - Returns: The origins' training lengths and, per candidate, one path per origin; no
     ///   origin when the series is too short.
     public func crossValidationForecasts(_ y: [Double]) -> (cuts: [Int], paths: [[[Double]]?]) {
-        guard let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins) else {
+        guard let plan = ForecastCrossValidation.plan(count: y.count, horizon: horizon, origins: origins, minimumTrain: minimumTrain) else {
             return ([], candidates.map { _ in nil })
         }
         let trains = originTrainingParts(y, plan: plan)

@@ -6,10 +6,15 @@ enum ForecastCrossValidation {
         var cuts: [Int]
     }
 
-    /// Nil when the series leaves no value to train on before the first block.
-    static func plan(count n: Int, horizon h: Int, origins k: Int) -> Plan? {
+    /// The origins' training lengths: `k` blocks of `h` at the end of the series, the first
+    /// trained on the `n − k·h` values before it. Origins with fewer than `m` values to train on
+    /// are left out when at least one has `m` (see ``AutoForecaster/minimumTrain``). Nil when
+    /// the series leaves no value to train on before the first block.
+    static func plan(count n: Int, horizon h: Int, origins k: Int, minimumTrain m: Int = 1) -> Plan? {
         guard n - k * h >= 1 else { return nil }
-        return Plan(cuts: Validation.rollingOrigin(count: n, folds: k, minimumTrain: n - k * h).map { $0.train.count })
+        let cuts = Validation.rollingOrigin(count: n, folds: k, minimumTrain: n - k * h).map { $0.train.count }
+        let long = cuts.filter { $0 >= m }
+        return Plan(cuts: long.isEmpty ? cuts : long)
     }
 
     /// The forecasts of `forecaster` from each origin's training part, or nil when it fails at one.

@@ -5,9 +5,12 @@
 /// from the series, each period in turn is added back to the deseasonalised series, extracted
 /// again by ``STL`` (seasonal width 11, 15, 19, … for the 1st, 2nd, 3rd period; local-constant
 /// seasonal LOESS as statsforecast asks), and subtracted; the whole round runs ``iterations``
-/// times (once for a single period). The trend is the last STL's trend. Only periods with at
-/// least two full cycles in the series are used; with none left the model is the trend
-/// forecaster on the series itself.
+/// times (once for a single period). The trend is the last STL's trend. A period is used once the
+/// series holds one full cycle of it and at least one value more (a cycle to repeat), as
+/// statsforecast does (R's `forecast::mstl` wants two cycles); with none left the model is the
+/// trend forecaster on the series itself. With fewer than two cycles the period's component is
+/// close to its last cycle's deviations: on two to three weeks of hourly taxi counts, keeping the
+/// week cut MASE from 0.87–1.25 to 0.29–0.62 at 21 and 25 days.
 ///
 /// **Forecast.** The seasonally adjusted series (trend + remainder) is forecast by
 /// ``trendForecaster`` (non-seasonal exponential smoothing by default, chosen by AICc, as
@@ -52,7 +55,7 @@ public struct MSTL: Forecaster, Codable, Hashable {
 
     /// The components: one seasonal series per used period, the trend and the remainder.
     public struct Decomposition: Codable, Equatable, Sendable {
-        /// The periods used (sorted; those with fewer than two cycles are left out).
+        /// The periods used (sorted; those without a full cycle and one value more are left out).
         public var periods: [Int]
         /// One component per used period.
         public var seasonals: [[Double]]
@@ -63,9 +66,9 @@ public struct MSTL: Forecaster, Codable, Hashable {
         public var seasonallyAdjusted: [Double] { zip(trend, remainder).map { $0 + $1 } }
     }
 
-    /// The periods of `periods` that fit at least two full cycles into `count` values, sorted.
+    /// The periods of `periods` that fit a full cycle and one value more into `count` values, sorted.
     public func usablePeriods(count: Int) -> [Int] {
-        Array(Set(periods.filter { $0 >= 2 && 2 * $0 <= count })).sorted()
+        Array(Set(periods.filter { $0 >= 2 && $0 < count })).sorted()
     }
 
     /// Decomposes `y` (see the type's discussion).

@@ -88,8 +88,9 @@ public struct STL: Codable, Hashable, Sendable {
     ///
     /// - Complexity: O(n · (ns + nt/jump + nl/jump)) per inner iteration.
     /// - Throws: ``LearnError/invalidConfiguration(_:)`` for widths that are not odd and ≥ 3 (trend
-    ///   and low-pass > m) or a period below 2; ``LearnError/dimensionMismatch(_:)`` for fewer
-    ///   than two full cycles; ``LearnError/nonFinite(_:)`` for NaN or infinity.
+    ///   and low-pass > m) or a period below 2; ``LearnError/dimensionMismatch(_:)`` for no
+    ///   value past one full cycle (statsmodels decomposes fewer than two cycles too);
+    ///   ``LearnError/nonFinite(_:)`` for NaN or infinity.
     public func decompose(_ y: [Double]) throws(LearnError) -> Decomposition {
         let m = period, nt = trendWidth, nl = lowPassWidth
         guard m >= 2 else { throw .invalidConfiguration("STL needs a period of at least 2, got \(m)") }
@@ -108,7 +109,7 @@ public struct STL: Codable, Hashable, Sendable {
         guard seasonalJump >= 1, trendJump >= 1, lowPassJump >= 1 else {
             throw .invalidConfiguration("STL's jumps must be at least 1")
         }
-        try SeriesInput.check(y, minimum: 2 * m, model: "STL with period \(m)")
+        try SeriesInput.check(y, minimum: m + 1, model: "STL with period \(m)")
         let inner = innerIterations ?? (robust ? 2 : 5)
         let outer = outerIterations ?? (robust ? 15 : 0)
         var state = STLState(y: y, period: m, ns: seasonal, seasonalDegree: seasonalDegree, nt: nt, nl: nl,

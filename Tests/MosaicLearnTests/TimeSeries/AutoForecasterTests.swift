@@ -121,6 +121,40 @@ extension TimeSeriesTests {
             #expect(AutoForecaster(period: 24, horizon: 48).origins == 4)  // 4 × 48 hours cover the week
         }
 
+        @Test func originsTooShortToSeeTheWeekAreLeftOut() {
+            let auto = AutoForecaster(period: 24, horizon: 48)
+            #expect(auto.minimumTrain == 169)  // a week and an hour: MSTL's weekly component
+            func cuts(_ n: Int, _ a: AutoForecaster = auto) -> [Int] {
+                a.crossValidationForecasts(Self.series.count >= n ? Array(Self.series.prefix(n)) : []).cuts
+            }
+            #expect(cuts(408) == [216, 264, 312, 360])  // 17 days: every origin has the week
+            #expect(cuts(360) == [216, 264, 312])
+            #expect(cuts(264) == [216])
+            #expect(cuts(200) == [8, 56, 104, 152])  // none has it: all are kept
+            var every = auto
+            every.minimumTrain = 1
+            #expect(cuts(264, every) == [72, 120, 168, 216])
+        }
+
+        /// Two weeks of office traffic (weekends at 30 %) end on a Sunday: the forecast for the
+        /// Monday must be a weekday's. MSTL sees the week from 169 values, and the origins before
+        /// that are left out; when MSTL needed two weeks and every origin counted, the choice
+        /// followed the weekend into Monday.
+        @Test func twoWeeksAreEnoughToForecastAMondayAfterAWeekend() throws {
+            var random = SeededRandom(seed: 33)
+            let y = (0..<336).map { t -> Double in
+                let weekday = (t / 24) % 7 < 5
+                return (weekday ? 1 : 0.3) * (100 + 60 * sin(2 * Double.pi * Double(t - 6) / 24)) + 4 * random.normal()
+            }
+            let fit = try AutoForecaster(period: 24, horizon: 48).fit(y)
+            #expect(fit.chosen.contains("MSTL(24,168), fast"))
+            let monday = fit.forecast(horizon: 24, levels: []).mean
+            let lastMonday = Array(y[168..<192])
+            let error = zip(monday, lastMonday).map { abs($0 - $1) }.reduce(0, +) / 24
+            let sunday = zip(Array(y[312..<336]), lastMonday).map { abs($0 - $1) }.reduce(0, +) / 24
+            #expect(error < 0.25 * sunday, "Monday forecast off by \(error) an hour; Sunday differs by \(sunday)")
+        }
+
         @Test func aSeriesThatIsNeverNegativeIsNeverForecastNegative() throws {
             let auto = AutoForecaster(period: 24, horizon: 24, candidates: Self.candidates)
             // Troughs cut at 0 for a few hours a day, as night-time request counts are.

@@ -33,6 +33,7 @@ extension TimeSeriesTests {
             var y: [Double]
             var stl: [STLCase]
             var mstl: MSTLCase
+            var mstl_short: MSTLCase
         }
 
         static let reference: Reference = {
@@ -75,12 +76,26 @@ extension TimeSeriesTests {
             Self.expectClose(d.remainder, r.mstl.remainder, "MSTL remainder")
         }
 
-        @Test func mstlLeavesOutPeriodsWithoutTwoCycles() throws {
-            let y = Array(Self.reference.y.prefix(300))  // 300 < 2 · 168
+        /// statsforecast decomposes a period with fewer than two cycles too (R's `forecast::mstl`
+        /// leaves it out): 10 days keep the week, which a 2–3-week series' forecasts need.
+        @Test func mstlMatchesStatsforecastOnUnderTwoCycles() throws {
+            let r = Self.reference
+            let y = Array(r.y.prefix(r.mstl_short.trend.count))
+            let d = try MSTL(periods: [24, 168]).decompose(y)
+            #expect(y.count == 240 && d.periods == [24, 168])
+            Self.expectClose(d.seasonals[0], r.mstl_short.seasonal24, "MSTL (10 days) seasonal 24")
+            Self.expectClose(d.seasonals[1], r.mstl_short.seasonal168, "MSTL (10 days) seasonal 168")
+            Self.expectClose(d.trend, r.mstl_short.trend, "MSTL (10 days) trend")
+            Self.expectClose(d.remainder, r.mstl_short.remainder, "MSTL (10 days) remainder")
+        }
+
+        @Test func mstlLeavesOutPeriodsWithoutACycleToRepeat() throws {
+            let y = Array(Self.reference.y.prefix(168))  // one weekly cycle and no more
             let d = try MSTL(periods: [24, 168]).decompose(y)
             #expect(d.periods == [24])
             let f = try MSTL(periods: [24, 168]).fit(y).forecast(horizon: 48, levels: [80])
             #expect(f.mean.count == 48 && f.mean.allSatisfy { $0.isFinite })
+            #expect(try MSTL(periods: [24, 168]).decompose(Array(Self.reference.y.prefix(169))).periods == [24, 168])
         }
 
         @Test func mstlForecastRepeatsTheLastCycles() throws {
@@ -98,7 +113,8 @@ extension TimeSeriesTests {
         @Test func badWidthsAreErrors() {
             #expect(throws: LearnError.self) { try STL(period: 24, seasonal: 8).decompose(Self.reference.y) }
             #expect(throws: LearnError.self) { try STL(period: 24, seasonal: 7, trend: 21).decompose(Self.reference.y) }
-            #expect(throws: LearnError.self) { try STL(period: 24).decompose(Array(Self.reference.y.prefix(30))) }
+            // No value past one cycle.
+            #expect(throws: LearnError.self) { try STL(period: 24).decompose(Array(Self.reference.y.prefix(24))) }
         }
     }
 }
