@@ -13,6 +13,30 @@ import Testing
 /// the first byte and never after it, Anthropic translation, and the outcome rows it records.
 @Suite("gateway: live", .serialized)
 struct GatewayLiveTests {
+    /// A gateway file refused at startup stops the outcome writer the service had already
+    /// started. Before, the writer's thread outlived its object and, waking 0.2 s later, read it
+    /// after it was freed: `mosaic serve --gateway` then died with "Attempted to read an unowned
+    /// reference" instead of exiting with the file's error (4 in 30 starts on a busy machine).
+    @Test func aRefusedGatewayFileStopsTheOutcomeWriterItStarted() async throws {
+        let f = try Fixture(policy: GatewayHarness.policyYAML)
+        let storePath = f.dir.file("refused.sqlite")
+        var options = f.options(store: storePath)
+        options.gatewayPath = f.dir.file("gateway.yaml")
+        unsetenv("MOSAIC_TEST_UNSET_KEY")
+        let yaml = "version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://127.0.0.1:9/v1\n"
+            + "    key_env: MOSAIC_TEST_UNSET_KEY\n    models: {a: b}\n"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: options.gatewayPath!))
+        do {
+            _ = try RoutingService(options: options, logger: Fixture.logger)
+            Issue.record("a gateway file naming an unset key was accepted")
+        } catch {
+            #expect("\(error)".contains("MOSAIC_TEST_UNSET_KEY is not set"), "\(error)")
+        }
+        try await Task.sleep(for: .milliseconds(600))  // past the writer's 0.2 s wake-ups
+        let runs = try Store(path: storePath, readOnly: true).runs().filter { $0.source == "serve:outcomes" }
+        #expect(runs.count == 1 && runs[0].finishedAt != nil, "the writer's run was not finished: \(runs)")
+    }
+
     @Test func chatEmbeddingsAndModelsAreForwardedAndRecordedWithExactCost() async throws {
         let h = try await GatewayHarness.start()
         let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7}"#)

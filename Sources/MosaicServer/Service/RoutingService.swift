@@ -130,7 +130,8 @@ public final class LoadedBundle: Sendable {
                             generation: Int, sharedLimits: SharedLimits? = nil) throws(LoadError) -> LoadedBundle {
         let start = DispatchTime.now().uptimeNanoseconds
         guard let data = FileManager.default.contents(atPath: modelPath) else {
-            throw LoadError(file: modelPath, reason: "cannot read the model file")
+            throw LoadError(file: modelPath, reason: FileManager.default.fileExists(atPath: modelPath)
+                                ? "cannot read the model file" : "no such model file")
         }
         let model: RoutingModel
         do { model = try RoutingModel.decode(data) } catch { throw LoadError(file: modelPath, reason: error.description) }
@@ -232,14 +233,20 @@ public final class RoutingService: Sendable {
         current = Mutex(bundle)
         reloadState = Mutex(ReloadState(modelSignature: modelSig, policySignature: policySig))
         metrics.reload(source: "startup", ok: true)
-        if let path = options.storePath {
-            writer = try OutcomeWriter(storePath: path, catalog: options.catalog, batchSize: options.writerBatchSize,
-                                       interval: options.writerIntervalSeconds, queueLimit: options.writerQueueLimit,
-                                       logger: logger)
-        } else {
-            writer = nil
+        // The writer's thread and the gateway's HTTP client must be stopped before they are let
+        // go: a start that fails after either began stops what it started (a writer dropped
+        // running crashed the process, now and then, when the gateway file was refused).
+        let writer = try options.storePath.map { path in
+            try OutcomeWriter(storePath: path, catalog: options.catalog, batchSize: options.writerBatchSize,
+                              interval: options.writerIntervalSeconds, queueLimit: options.writerQueueLimit, logger: logger)
         }
-        gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
+        do {
+            gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
+        } catch {
+            writer?.close()
+            throw error
+        }
+        self.writer = writer
         var capacity = 64
         while capacity < max(64, options.pendingCapacity) { capacity <<= 1 }
         let stripeCount = 64
@@ -251,7 +258,10 @@ public final class RoutingService: Sendable {
         let id = instance
         fleet = shared.map { FleetMember(url: options.storePath!, limits: $0, instance: id, options: options.fleet,
                                          logger: logger, clock: options.clock) }
-        try fleet?.start(service: self)
+        do { try fleet?.start(service: self) } catch {
+            close()
+            throw error
+        }
         logger.info("model loaded", metadata: [
             "model": "\(options.modelPath)", "version": "\(bundle.model.version)",
             "policy": "\(bundle.policy.name)", "providers": "\(bundle.policy.providers.joined(separator: ","))",
