@@ -72,7 +72,7 @@ struct Migrator {
             let tables = try database.scalarInt(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
             if tables > 0 {
-                throw .notAStore(path: database.path, reason: "it has \(tables) tables but no Mosaic schema version")
+                throw .notAStore(path: database.path, reason: "it has \(tables) \(tables == 1 ? "table" : "tables") but no Mosaic schema version")
             }
         }
         if current == Schema.latestVersion { return }
@@ -118,7 +118,7 @@ struct PostgresMigrator {
                     let tables = try database.scalarInt(
                         "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") ?? 0
                     if tables > 0 {
-                        throw StoreError.notAStore(path: database.path, reason: "its schema has \(tables) tables but no Mosaic schema version")
+                        throw StoreError.notAStore(path: database.path, reason: "its schema has \(tables) \(tables == 1 ? "table" : "tables") but no Mosaic schema version")
                     }
                 }
                 if current > Schema.latestVersion {

@@ -27,7 +27,7 @@ struct CostsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         let totals: [CostTotal]
         do {
             totals = try store.costTotals(by: by, from: try window.from, to: try window.to)

@@ -20,7 +20,10 @@ struct DBInfoCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
+        // `db info` is also how a store is made before anything is in it; a new file is said.
+        let isNew = !PostgresURL.isPostgres(self.store.path) && !FileManager.default.fileExists(atPath: self.store.path)
         let store = try self.store.open()
+        if isNew { printError("\(self.store.path) did not exist: created an empty store") }
         let counts: [TableCount]
         let version: Int
         let span: (first: Int64, last: Int64)?
@@ -64,7 +67,7 @@ struct DBRunsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         let runs: [IngestRun] = try cli { try store.runs(limit: limit) }
         var t = OutputTable(columns: [
             .right("id"), "source", "status", "started", .right("rows"), .right("new"), .right("already_stored"),

@@ -108,7 +108,10 @@ struct DemoCommand: ParsableCommand {
             step("6/11 forecast: skipped — a day-ahead forecast needs at least two days of history (--days 2 or more)")
         }
         step("7/11 route: sample requests through the example policy (`mosaic policy example`) with the routing model")
-        let routed = try Self.routeExamples(model: trained.model, at: sample.end - 10 * 3_600_000_000)
+        // Routing at a fixed instant (14:00 UTC on the last day), not the clock: the example
+        // policy's follow-the-sun rule sends overnight requests to Ollama first.
+        let routeAt = sample.end - 10 * 3_600_000_000
+        let routed = try Self.routeExamples(model: trained.model, at: routeAt)
         if chatty { print(routed.render(.table), terminator: "") }
 
         let simulated = try Self.simulateMixes(store: store, model: trained.model, end: sample.end, days: days)
@@ -121,7 +124,7 @@ struct DemoCommand: ParsableCommand {
         step("    wrote \(reportFiles.count) files to reports/: open reports/cost.html, reports/roi.html, reports/latency.html, reports/failover.html")
 
         step("10/11 serve: the routing service on a free port — routes and outcomes over HTTP, then a graceful stop")
-        try ServeCommand.demo(modelPath: trained.path, chatty: chatty)
+        try ServeCommand.demo(modelPath: trained.path, at: routeAt, chatty: chatty)
 
         step("11/11 gateway: OpenAI-compatible gateway in front of two stand-in providers — a burst of chat requests, then a retrain on the rows it recorded")
         try ServeCommand.gatewayDemo(modelPath: trained.path, pricesPath: dir + "/prices.json", chatty: chatty)

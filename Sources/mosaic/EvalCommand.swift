@@ -266,6 +266,6 @@ func meanOverFolds(_ folds: [LatencyComparison.Result]) -> LatencyComparison.Res
 
 /// Reads and checks a routing model file.
 func loadRoutingModel(_ path: String) throws -> RoutingModel {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the model file") }
+    let data = try modelFileData(path)
     return try cli(path) { try RoutingModel.decode(data) }
 }

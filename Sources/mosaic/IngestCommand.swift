@@ -113,7 +113,7 @@ func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base
             "new": "\(r.inserted)", "duplicates": "\(r.duplicates)", "seconds": "\(r.seconds)",
         ])
         if r.quarantined > 0 {
-            log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
+            log.warning("\(file): \(r.quarantined) bad \(r.quarantined == 1 ? "row" : "rows") set aside in the quarantine table (run \(r.runID))")
         }
         if r.unpriced > 0 {
             log.notice("\(file): \(r.unpriced) rows have no price; import prices with `mosaic prices import`")

@@ -80,7 +80,7 @@ struct IngestFocusCommand: ParsableCommand {
                 "new": "\(r.inserted)", "updated": "\(r.updated)", "unchanged": "\(r.unchanged)",
             ])
             if r.quarantined > 0 {
-                log.warning("\(file): \(r.quarantined) bad rows set aside in the quarantine table (run \(r.runID))")
+                log.warning("\(file): \(r.quarantined) bad \(r.quarantined == 1 ? "row" : "rows") set aside in the quarantine table (run \(r.runID))")
             }
             return r
         }

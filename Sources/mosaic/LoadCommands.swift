@@ -95,7 +95,7 @@ struct TrainLoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Fit load-prediction models (request volume per interval) and export them with their forecasts.",
-        discussion: "Each series (a provider's hourly requests, say, or a --series file) gets the forecaster that rolling-origin cross-validation scores best (MASE) among seasonal naive, exponential smoothing (chosen by AICc) and dynamic harmonic regressions with AR errors, or an equal-weight combination of the best when that scores better. The model file holds each fitted model, its scores, and the forecast for --horizon steps with 80% and 95% intervals."
+        discussion: "Each series (a provider's hourly requests, say, or a --series file) gets the forecaster that rolling-origin cross-validation scores best (MASE) among seasonal naive, exponential smoothing (chosen by AICc), dynamic harmonic regressions with AR errors and MSTL (daily and weekly components), or an equal-weight combination of the best when that scores better. The model file holds each fitted model, its scores, and the forecast for --horizon steps with 80% and 95% intervals."
     )
 
     @Option(name: .long, help: "Steps to forecast.") var horizon = 48
@@ -119,7 +119,7 @@ struct TrainLoadCommand: ParsableCommand {
 /// Trains, writes and (for store series) registers a load model.
 func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -> (LoadModel, String) {
     let loaded = try source.load()
-    let store = source.series == nil ? try source.window.store.open() : nil
+    let store = source.series == nil ? try source.window.store.openExisting() : nil
     let version: Int = try cli { try store?.nextModelVersion(kind: "load") ?? 1 }
     let model: LoadModel
     let one = loaded.series.count == 1
@@ -193,7 +193,7 @@ struct ForecastCommand: ParsableCommand {
 
     func run() throws {
         if let model {
-            guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the model file") }
+            let data = try modelFileData(model)
             let m: LoadModel = try cli(model) { try LoadModel.decode(data) }
             output.show(forecastTable(m.series.map { ($0.group, $0.forecastStart, $0.forecast) }, interval: m.interval))
             return

@@ -21,7 +21,7 @@ struct ModelsListCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         let models: [Store.RegisteredModel] = try cli { try store.registeredModels(kind: kind) }
         var t = OutputTable(columns: [
             "kind", .right("version"), "created", .right("rows"), "trained_from", "trained_to", "path", "sha256",
@@ -46,7 +46,7 @@ struct ModelsShowCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read the model file") }
+        let data = try modelFileData(file)
         struct Kind: Decodable { var kind: String? }
         if (try? JSONDecoder().decode(Kind.self, from: data))?.kind == "load" {
             let m: LoadModel = try cli(file) { try LoadModel.decode(data) }

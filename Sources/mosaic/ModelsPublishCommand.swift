@@ -36,7 +36,7 @@ struct ModelsPublishCommand: ParsableCommand {
         var modelText: String?, policyText: String?
         var routingModel: RoutingModel?
         if let model {
-            guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the model file") }
+            let data = try modelFileData(model)
             routingModel = try cli(model) { try RoutingModel.decode(data) }
             modelText = String(decoding: data, as: UTF8.self)
         }

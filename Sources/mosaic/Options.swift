@@ -30,6 +30,15 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> Store { try Self.open(path: path) }
 
+    /// Opens a store that must already exist, for commands that only read: a mistyped `--db`
+    /// is an error naming the file rather than a new empty store reporting no rows.
+    func openExisting() throws -> Store {
+        if !PostgresURL.isPostgres(path) && !FileManager.default.fileExists(atPath: path) {
+            throw CLIError("\(path): no such store (`mosaic ingest` or `mosaic demo` makes one; --db or $MOSAIC_DB names another)")
+        }
+        return try open()
+    }
+
     /// Opens a store at an explicit path.
     static func open(path: String) throws -> Store { try cli { try Store(path: path) } }
 }
@@ -158,4 +167,16 @@ func parseDuration(_ text: String, option: String) throws -> Int64 {
     case .noUnit: throw ValidationError("\(option) '\(text)' has no unit; add one of \(DurationText.unitList)")
     case .invalid(let reason): throw ValidationError("\(option) '\(text)' is not a duration: \(reason)")
     }
+}
+
+/// The bytes of a model file, or an error naming it and saying why: missing, a folder, or
+/// unreadable.
+func modelFileData(_ path: String) throws -> Data {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CLIError("\(path): no such model file")
+    }
+    if isDirectory.boolValue { throw CLIError("\(path): is a folder, not a model file") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the model file") }
+    return data
 }

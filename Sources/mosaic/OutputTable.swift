@@ -73,6 +73,7 @@ struct OutputTable {
     }
 
     private func renderJSON() -> String {
+        if rows.isEmpty { return "[]\n" }  // Foundation's pretty printer writes "[\n\n]"
         let objects: [[String: Any]] = rows.map { row in
             Dictionary(uniqueKeysWithValues: zip(columns.map(\.name), row.map(\.json)))
         }

@@ -64,7 +64,7 @@ struct PricesListCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         var sql = "SELECT provider, model, sku, unit, price, currency, valid_from, valid_to FROM prices WHERE 1 = 1"
         var args: [SQLValue] = []
         if let provider { sql += " AND provider = ?"; args.append(.text(provider)) }

@@ -146,6 +146,13 @@ struct ROIReportCommand: ParsableCommand {
         if sources != 1 { throw ValidationError("give exactly one of --savings-per-year, --savings-per-month, --baseline with --scenario, or --cash-flows") }
         if (baseline == nil) != (scenario == nil) { throw ValidationError("--baseline and --scenario go together") }
         if years != nil && months != nil { throw ValidationError("give --years or --months, not both") }
+        if cashFlows != nil {
+            let given = [("--upfront", (try? Money(parsing: upfront)) != .zero), ("--running", (try? Money(parsing: running)) != .zero),
+                         ("--years", years != nil), ("--months", months != nil)].filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("--cash-flows is the whole series, t = 0 first: it does not take \(given.joined(separator: ", ")) (put an up-front cost in the first value, a running cost in every later one; the horizon is the series' length)")
+            }
+        }
         if let y = years, !(1...100).contains(y) { throw ValidationError("--years must be between 1 and 100") }
         if let m = months, !(1...1200).contains(m) { throw ValidationError("--months must be between 1 and 1200") }
         if !(rate > -98 && rate.isFinite) {
@@ -180,7 +187,7 @@ struct ROIReportCommand: ParsableCommand {
             var opened: Store?
             let open: () throws -> Store = {
                 if let s = opened { return s }
-                let s = try store.open()
+                let s = try store.openExisting()
                 opened = s
                 return s
             }
@@ -226,7 +233,7 @@ struct CostReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         let data: CostData = try cli { try CostData.load(store: store, from: try window.from, to: try window.to) }
         if data.requests.isEmpty && data.billing.isEmpty { window.noteEmpty("requests or billing lines", store: store.path) }
         _ = try output.write(try makeCostReport(data: data, period: period, loadModel: loadModel))
@@ -304,7 +311,7 @@ struct LatencyReportCommand: ParsableCommand {
 
     func run() throws {
         let needsStore = !noRequestLog || before != nil
-        let store = needsStore ? try self.store.open() : nil
+        let store = needsStore ? try self.store.openExisting() : nil
         let report = try makeLatencyReport(
             store: store, from: try window.from, to: try window.to,
             before: try before.map { try parseWindow($0, option: "--before") }, after: try after.map { try parseWindow($0, option: "--after") },

@@ -54,14 +54,14 @@ struct SeriesCommand: ParsableCommand {
 /// Which requests to aggregate, and how: the options `series`, `train load`, `forecast` and
 /// `anomalies` share.
 struct StoreSeriesOptions: ParsableArguments {
-    @Option(name: .long, help: "Interval: 1m … 1d (e.g. 5m, 1h, 1d).") var interval = Interval(argument: "1h")!
+    @Option(name: .long, help: "Interval: whole minutes from 1m to 1d (e.g. 5m, 90m, 1h, 1d).") var interval = Interval(argument: "1h")!
     @Option(name: .long, help: "Split by: all, provider, tenant, operation, model.") var by: SeriesGrouping = .provider
     @OptionGroup var time: TimeWindowOptions
     @OptionGroup var store: StoreOptions
 
     /// The store's request series for these options.
     func fetch() throws -> [RequestSeries] {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         do {
             return try store.requestSeries(interval: interval.micros, by: by, from: try time.from, to: try time.to)
         } catch let e as StoreError { throw CLIError(e.description) }

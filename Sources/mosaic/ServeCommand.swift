@@ -144,7 +144,8 @@ extension ServeCommand {
     /// trained, routes a few requests over HTTP, reports their outcomes, prints both, and stops it
     /// gracefully. Outcomes go to a throwaway store, so re-running the demo adds nothing to the
     /// demo's store.
-    static func demo(modelPath: String, chatty: Bool) throws {
+    /// The requests carry `at` (step 7's instant), so the answers do not depend on the clock.
+    static func demo(modelPath: String, at instant: Int64, chatty: Bool) throws {
         let logger = JSONLogHandler.logger(label: "mosaic.serve", level: .error)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-demo-serve-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -176,11 +177,12 @@ extension ServeCommand {
         say("    listening on http://127.0.0.1:\(handle.port) (model v\(service.bundle.model.version), policy \(service.bundle.policy.name))")
 
         let client = LoopbackHTTPClient(port: handle.port)
+        let at = #""at":""# + Timestamp.format(instant) + #"","#
         let requests: [(String, String)] = [
-            ("chat, 2k tokens, tenant acme", #"{"tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#),
-            ("chat, 150k tokens", #"{"tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#),
-            ("tag strict-privacy", #"{"tenant":"acme","prompt_tokens":800,"expected_output_tokens":200,"tags":["strict-privacy"]}"#),
-            ("requires HIPAA", #"{"prompt_tokens":500,"expected_output_tokens":100,"compliance":["hipaa"]}"#),
+            ("chat, 2k tokens, tenant acme", "{" + at + #""tenant":"acme","model_family":"gpt-4o","region":"us","prompt_tokens":2000,"expected_output_tokens":400,"slo_ms":20000}"#),
+            ("chat, 150k tokens", "{" + at + #""tenant":"acme","prompt_tokens":150000,"expected_output_tokens":1000}"#),
+            ("tag strict-privacy", "{" + at + #""tenant":"acme","prompt_tokens":800,"expected_output_tokens":200,"tags":["strict-privacy"]}"#),
+            ("requires HIPAA", "{" + at + #""prompt_tokens":500,"expected_output_tokens":100,"compliance":["hipaa"]}"#),
         ]
         var table = OutputTable(columns: ["request", "decision_id", "selected", "ranking", .right("route_ms"), "outcome"])
         let outcomes = ["ok", "ok", "ok", "timeout"]

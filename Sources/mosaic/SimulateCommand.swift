@@ -247,7 +247,7 @@ func prepareSimulator(_ path: String, catalog: Catalog, seed: UInt64?, store: St
         if case .replay = scenario.traffic { return true }
         return scenario.providers.contains { if case .fromStore = $0.service { return true } else { return false } }
     }()
-    let opened = needsStore ? try store.open() : nil
+    let opened = needsStore ? try store.openExisting() : nil
     // Service times measured in the store: one read for every from_store provider.
     let measured = scenario.providers.filter { if case .fromStore = $0.service { return true } else { return false } }.map(\.id)
     if let st = opened, !measured.isEmpty {
@@ -395,9 +395,14 @@ func formatSimTime(_ seconds: Double) -> String {
 
 func formatEstimate(_ e: Estimate, _ places: Int) -> String {
     guard e.mean.isFinite else { return "–" }
-    let m = String(format: "%.\(places)f", e.mean)
+    // A value that rounds to zero is written without a sign (not -0.00000).
+    func fixed(_ v: Double) -> String {
+        let text = String(format: "%.\(places)f", v)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+    }
+    let m = fixed(e.mean)
     guard e.halfWidth.isFinite, e.n > 1 else { return m }
-    return m + " ± " + String(format: "%.\(places)f", e.halfWidth)
+    return m + " ± " + fixed(e.halfWidth)
 }
 
 // MARK: - Tables
@@ -443,9 +448,12 @@ func strategyTable(_ runs: [(name: String, results: [ReplicationResult])], forma
     return t
 }
 
-func estimateCells(_ e: Estimate, _ places: Int) -> [OutputTable.Cell] {
+/// Mean, half-width, and the interval's ends clipped to what the metric can be (`within`): a
+/// t interval of a few replications can reach past 0 or 100 %, which no run can.
+func estimateCells(_ e: Estimate, _ places: Int, within range: ClosedRange<Double>) -> [OutputTable.Cell] {
     [.number(e.mean, places: places), .number(e.n > 1 ? e.halfWidth : nil, places: places),
-     .number(e.n > 1 ? e.low : nil, places: places), .number(e.n > 1 ? e.high : nil, places: places)]
+     .number(e.n > 1 ? max(e.low, range.lowerBound) : nil, places: places),
+     .number(e.n > 1 ? min(e.high, range.upperBound) : nil, places: places)]
 }
 
 func overallTable(_ s: SimulationSummary) -> OutputTable {
@@ -461,7 +469,10 @@ func overallTable(_ s: SimulationSummary) -> OutputTable {
         ("cost usd", o.costUSD, 2), ("cost per 1k requests usd", o.costPerThousandRequestsUSD, 4),
     ]
     if let slo = o.sloAttainment { rows.insert(("within SLO %", scaled(slo, 100), 3), at: 7) }
-    for (name, e, places) in rows { t.rows.append([.text(name)] + estimateCells(e, places)) }
+    // Every metric here is a count, a rate, a time or a cost: none is negative, and no rate passes 100 %.
+    for (name, e, places) in rows {
+        t.rows.append([.text(name)] + estimateCells(e, places, within: 0 ... (name.hasSuffix("%") ? 100 : .infinity)))
+    }
     return t
 }
 

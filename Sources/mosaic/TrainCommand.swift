@@ -27,6 +27,9 @@ struct ModelTarget: ExpressibleByArgument, Sendable {
     }
 
     var target: QualityModel.Target { .init(provider: provider, model: model) }
+
+    /// As written on the command line (`--help` shows the default so).
+    var defaultValueDescription: String { provider + "/" + model }
 }
 
 /// `mosaic train routing`
@@ -313,9 +316,10 @@ func qualityMetricsTable(_ m: QualityModel.Metrics, label: String) -> OutputTabl
 func modelVersusPrior(_ c: QualityComparison) -> String? {
     let row = { (name: String) in c.rows.first { $0.router == name } }
     guard let model = row("model"), let prior = row("group prior"), !model.apgr.isNaN else { return nil }
-    return String(format: "model − group prior on this one split of %d prompts: APGR %+.4f, CPT50 %+.1f points (lower is better); "
-                  + "one split is noisy: `mosaic train routing --quality-data FILE --cross-validate` gives cross-validated figures "
-                  + "(the README has them for all 11,166 MMLU prompts)", c.prompts, model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100)
+    return "model − group prior on this one split of \(c.prompts.formatted()) prompts: "
+        + String(format: "APGR %+.4f, CPT50 %+.1f points (lower is better); ", model.apgr - prior.apgr, (model.cpt50 - prior.cpt50) * 100)
+        + "one split is noisy: `mosaic train routing --quality-data FILE --cross-validate` gives cross-validated figures "
+        + "(the README has them for all 11,166 MMLU prompts)"
 }
 
 /// A quality model beside the baselines (`mosaic eval routing`, `mosaic train routing --cross-validate`).

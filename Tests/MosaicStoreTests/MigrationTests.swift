@@ -76,7 +76,7 @@ struct MigrationTests {
             return
         }
         #expect(p == path)
-        #expect(reason.contains("1 tables"))
+        #expect(reason.contains("1 table but"))
         // The foreign data is untouched and no Mosaic table was added.
         let db = try Database(path: path)
         #expect(try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 1)

@@ -61,11 +61,13 @@ public struct RequestLogReader {
     func detectFormat(path: String) throws(IngestError) -> RequestLogFormat {
         let reader = try LineReader(path: path, maxLineBytes: 1 << 16)
         let first: String
-        do {
+        do throws(IngestError) {
             guard try reader.next() else { throw IngestError.file(path: path, reason: "the file is empty") }
             first = String(decoding: reader.line, as: UTF8.self)
         } catch {
-            // A first line over 64 KiB: not a header of any known format.
+            // A first line over 64 KiB is not a header of any known format; anything else (a
+            // damaged gzip stream, a read error) is said as it is.
+            guard case .row = error else { throw error }
             throw .file(path: path, reason: "cannot tell the format from the first line; pass --format")
         }
         guard let f = RequestLogFormat.detect(firstLine: first, path: path) else {

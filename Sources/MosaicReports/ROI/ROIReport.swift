@@ -97,7 +97,9 @@ public struct ROIReport: Sendable {
             figures.append(KeyFigure("Net saving per month", money(inputs.monthlySavings - inputs.runningPerMonth.doubleValue),
                                      note: "savings minus running cost"))
         }
-        r.sections.append(ReportSection("Result", [.figures(figures), .text(irrStatement)]))
+        // A single IRR of flows that change sign once is the figure above; anything more is said.
+        let plainIRR = a.irrs.count == 1 && a.signChanges <= 1
+        r.sections.append(ReportSection("Result", plainIRR ? [.figures(figures)] : [.figures(figures), .text(irrStatement)]))
 
         // Cash flows.
         var cum = 0.0, dcum = 0.0

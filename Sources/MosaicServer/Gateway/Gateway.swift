@@ -87,6 +87,21 @@ public final class Gateway: Sendable {
             "file": "\(path)",
             "upstreams": "\(file.upstreams.map { "\($0.provider)(\($0.api.rawValue))" }.joined(separator: ","))",
         ])
+        Self.warnUnpriced(file, prices, storePath: storePath, logger: logger)
+    }
+
+    /// Says which upstream models the store has no price for now: their rows are stored without
+    /// a cost and their answers carry no `X-Mosaic-Cost-USD`, which nothing else would show.
+    static func warnUnpriced(_ file: GatewayFile, _ prices: PriceBook, storePath: String?, logger: Logger) {
+        guard storePath != nil else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let unpriced = file.upstreams.flatMap { u in
+            Set(u.models.values).sorted().filter { prices.prices(provider: u.provider, model: $0, at: now) == nil }
+                .map { "\(u.provider)/\($0)" }
+        }
+        guard !unpriced.isEmpty else { return }
+        logger.warning("no price in the store for some upstream models: their requests are stored without a cost (mosaic prices import)",
+                       metadata: ["models": "\(unpriced.joined(separator: ","))"])
     }
 
     static func prices(_ storePath: String?) throws -> PriceBook {
@@ -105,6 +120,7 @@ public final class Gateway: Sendable {
         do {
             let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
             let prices = (try? Self.prices(storePath)) ?? loaded.prices
+            Self.warnUnpriced(file, prices, storePath: storePath, logger: logger)
             result = .success(current.withLock { l in
                 l = Loaded(file: file, signature: signature, prices: prices, generation: l.generation + 1)
                 return l.generation
