@@ -21,7 +21,7 @@ struct DBInfoCommand: ParsableCommand {
 
     func run() throws {
         // `db info` is also how a store is made before anything is in it; a new file is said.
-        let isNew = !PostgresURL.isPostgres(self.store.path) && !FileManager.default.fileExists(atPath: self.store.path)
+        let isNew = self.store.isMissingFile
         let store = try self.store.open()
         if isNew { printError("\(self.store.path) did not exist: created an empty store") }
         let counts: [TableCount]

@@ -30,10 +30,13 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> Store { try Self.open(path: path) }
 
+    /// Whether the store is an SQLite file that is not there yet (opening it would make it).
+    var isMissingFile: Bool { !PostgresURL.isPostgres(path) && !FileManager.default.fileExists(atPath: path) }
+
     /// Opens a store that must already exist, for commands that only read: a mistyped `--db`
     /// is an error naming the file rather than a new empty store reporting no rows.
     func openExisting() throws -> Store {
-        if !PostgresURL.isPostgres(path) && !FileManager.default.fileExists(atPath: path) {
+        if isMissingFile {
             throw CLIError("\(path): no such store (`mosaic ingest` or `mosaic demo` makes one; --db or $MOSAIC_DB names another)")
         }
         return try open()

@@ -143,8 +143,8 @@ extension ServeCommand {
     /// `mosaic demo`'s last step: starts the service on a free port with the model the demo just
     /// trained, routes a few requests over HTTP, reports their outcomes, prints both, and stops it
     /// gracefully. Outcomes go to a throwaway store, so re-running the demo adds nothing to the
-    /// demo's store.
-    /// The requests carry `at` (step 7's instant), so the answers do not depend on the clock.
+    /// demo's store. The requests carry `at` (step 7's instant): the answers do not depend on the
+    /// clock.
     static func demo(modelPath: String, at instant: Int64, chatty: Bool) throws {
         let logger = JSONLogHandler.logger(label: "mosaic.serve", level: .error)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-demo-serve-\(getpid())").path
