@@ -42,18 +42,24 @@ extension AutoForecaster {
         /// before it existed). Raising a bound to 0 keeps every value ≥ 0 it covered, and a
         /// point forecast raised to 0 is never further from a value ≥ 0.
         public let floor: Double?
+        /// Whether the conformal intervals are widened to the models' own wherever those are
+        /// wider: set when origins too short to see the week were left out, so that one to three
+        /// origins' errors, correlated within each origin, calibrated them (nil otherwise, and in
+        /// model files written before it).
+        public let widenedToModels: Bool?
 
         /// Whether the choice is a combination of several candidates.
         public var isCombination: Bool { members.count > 1 }
 
         init(y: [Double], chosen: [String], members: [AnyFittedForecaster], scores: [Score],
-             cleaning: SeriesHygiene.Report? = nil, conformal: ConformalIntervals? = nil) {
+             cleaning: SeriesHygiene.Report? = nil, conformal: ConformalIntervals? = nil, widenedToModels: Bool = false) {
             precondition(!members.isEmpty, "a fitted AutoForecaster needs a member")
             self.outages = cleaning.flatMap { $0.outages.isEmpty ? nil : $0.outages }
             self.levelShiftAt = cleaning?.levelShiftAt
             self.bursts = cleaning?.bursts
             self.filled = cleaning?.filled
             self.conformal = conformal
+            self.widenedToModels = widenedToModels && conformal != nil ? true : nil
             self.floor = SeriesInput.isNeverNegative(y) ? 0 : nil
             self.chosen = chosen
             self.members = members
@@ -67,7 +73,8 @@ extension AutoForecaster {
         }
 
         /// The single member's forecast, or for a combination the members' mean. The intervals
-        /// are conformal (``ConformalIntervals``) when ``conformal`` is set; otherwise the
+        /// are conformal (``ConformalIntervals``) when ``conformal`` is set, widened to the
+        /// models' own with ``widenedToModels``; otherwise the
         /// member's own, or for a combination each bound averaged over the members level by level.
         /// Values and bounds below ``floor`` are raised to it.
         ///
@@ -77,6 +84,13 @@ extension AutoForecaster {
             if let conformal {
                 let mean = modelForecast(horizon: horizon, levels: []).mean
                 f = Forecast(mean: mean, intervals: conformal.intervals(mean: mean, levels: levels))
+                if widenedToModels == true {
+                    let own = modelForecast(horizon: horizon, levels: levels)
+                    for i in f.intervals.indices {
+                        f.intervals[i].lower = zip(f.intervals[i].lower, own.intervals[i].lower).map { Swift.min($0, $1) }
+                        f.intervals[i].upper = zip(f.intervals[i].upper, own.intervals[i].upper).map { Swift.max($0, $1) }
+                    }
+                }
             } else {
                 f = modelForecast(horizon: horizon, levels: levels)
             }

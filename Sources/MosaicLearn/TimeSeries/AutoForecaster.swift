@@ -48,6 +48,11 @@ import Synchronization
 /// For a series that is never negative, the widths may follow the forecast's level (narrow at
 /// night, wide at the peak) when leaving each origin out shows that scores better
 /// (``levelScaledIntervals``).
+/// Where origins too short to see the week were left out, the one to three left calibrate the
+/// intervals with errors that are correlated within each origin, too few to trust: the intervals
+/// are then at least as wide as the models' own (``Fitted/widenedToModels``). On 12 taxi windows
+/// of 17 and 21 days the 80 % / 95 % intervals covered 73.8 % / 90.9 % without that and 80.0 % /
+/// 94.0 % with it; on M4 Hourly's last 16 days, 75.4 % / 90.2 % and 82.5 % / 93.9 %.
 ///
 /// **Combination.** With ``combination`` on, the candidates are ranked by score, and the
 /// equal-weight mean of the best k (k = 2 … ``maxCombined``) is scored on the same origins
@@ -235,7 +240,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
                 : ConformalIntervals(errors: selection.errors)
         }
         return Fitted(y: x, chosen: best.map { candidates[$0].name }, members: members, scores: scored.scores,
-                      cleaning: report, conformal: conformal)
+                      cleaning: report, conformal: conformal, widenedToModels: plan.cuts.count < origins)
     }
 
     /// Each origin's training part, cleaned on its own by the hygiene: no value after the

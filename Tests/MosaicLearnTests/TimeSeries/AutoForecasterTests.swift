@@ -153,6 +153,16 @@ extension TimeSeriesTests {
             let error = zip(monday, lastMonday).map { abs($0 - $1) }.reduce(0, +) / 24
             let sunday = zip(Array(y[312..<336]), lastMonday).map { abs($0 - $1) }.reduce(0, +) / 24
             #expect(error < 0.25 * sunday, "Monday forecast off by \(error) an hour; Sunday differs by \(sunday)")
+            // Three origins of four were left: the intervals are at least the model's own.
+            #expect(fit.widenedToModels == true)
+            let f = fit.forecast(horizon: 48, levels: [80, 95])
+            let own = fit.modelForecast(horizon: 48, levels: [80, 95])
+            for i in 0..<2 {
+                #expect(zip(f.intervals[i].lower, own.intervals[i].lower).allSatisfy { $0 <= Swift.max($1, 0) })
+                #expect(zip(f.intervals[i].upper, own.intervals[i].upper).allSatisfy { $0 >= $1 })
+            }
+            let long = try AutoForecaster(period: 24, horizon: 48).fit(y + y.prefix(168))  // three weeks
+            #expect(long.widenedToModels == nil)
         }
 
         @Test func aSeriesThatIsNeverNegativeIsNeverForecastNegative() throws {
