@@ -3,6 +3,7 @@ import Foundation
 import MosaicCore
 import MosaicIngest
 import MosaicLearn
+import MosaicReports
 import MosaicRouting
 import MosaicSim
 import MosaicStore
@@ -395,14 +396,9 @@ func formatSimTime(_ seconds: Double) -> String {
 
 func formatEstimate(_ e: Estimate, _ places: Int) -> String {
     guard e.mean.isFinite else { return "–" }
-    // A value that rounds to zero is written without a sign (not -0.00000).
-    func fixed(_ v: Double) -> String {
-        let text = String(format: "%.\(places)f", v)
-        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
-    }
-    let m = fixed(e.mean)
+    let m = NumberFormat.plain(e.mean, places: places)
     guard e.halfWidth.isFinite, e.n > 1 else { return m }
-    return m + " ± " + fixed(e.halfWidth)
+    return m + " ± " + NumberFormat.plain(e.halfWidth, places: places)
 }
 
 // MARK: - Tables

@@ -24,9 +24,15 @@ public enum NumberFormat {
     /// Fixed decimals, grouped, rounded half-to-even by the C library; `-0.00` prints `0.00`.
     public static func fixed(_ v: Double, places: Int) -> String {
         guard v.isFinite else { return "–" }
+        return grouped(plain(v, places: places))
+    }
+
+    /// Fixed decimals without grouping, as `%.Nf` writes them, but a value that rounds to zero
+    /// has no sign (`-0.00` prints `0.00`).
+    public static func plain(_ v: Double, places: Int) -> String {
         var text = String(format: "%.\(places)f", v)
         if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { text.removeFirst() }
-        return grouped(text)
+        return text
     }
 
     /// Money rounded to cents and grouped, with the currency: `"USD 1,925,000.00"`.
