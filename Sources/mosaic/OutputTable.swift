@@ -1,4 +1,5 @@
 import Foundation
+import MosaicReports
 
 /// A table of results that prints as aligned text, JSON (an array of objects) or CSV.
 struct OutputTable {
@@ -26,11 +27,13 @@ struct OutputTable {
 
         static func text(_ s: String) -> Cell { Cell(text: s, json: s) }
         static func int(_ v: Int) -> Cell { Cell(text: v.formatted(.number.grouping(.automatic)), json: v) }
+        /// A double shown with `places` decimals; JSON and CSV carry 12 significant digits, as
+        /// the reports' files do (`NumberFormat.exact`), without the arithmetic's noise past them.
         static func number(_ v: Double?, places: Int) -> Cell {
             guard let v, v.isFinite else { return Cell(text: "–", json: NSNull()) }
             // From 10^15 on, fixed notation prints every digit (1e300 as 301 of them).
-            if abs(v) >= 1e15 { return Cell(text: String(format: "%.6g", v), json: v) }
-            return Cell(text: String(format: "%.\(places)f", v), json: v)
+            if abs(v) >= 1e15 { return Cell(text: String(format: "%.6g", v), json: NumberFormat.significant(v)) }
+            return Cell(text: String(format: "%.\(places)f", v), json: NumberFormat.significant(v))
         }
         /// An exact decimal: the table shows `display`, JSON and CSV the full text.
         static func decimal(_ exact: String, display: String) -> Cell { Cell(text: display, json: exact) }

@@ -233,9 +233,9 @@ struct SeriesFileTests {
     @Test func aPandasIndexGuessThatFailsSaysWhatWasGuessed() {
         expectReadError("indexed.csv", ",count,datetime\n0,5,2024-01-01 00:00:00\n",
                         ":2: column count: '5' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (its first column, unnamed, is taken for pandas' index and left out; the header names neither a timestamp nor a value column, so its second column is read as the time and the third as the value; name yours with --time-column and --value-column)")
-        // Three named columns are not guessed.
-        expectReadError("three.csv", "n,datetime,requests\n0,2024-01-01 00:00:00,5\n",
-                        ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: n, datetime, requests); name yours with --time-column and --value-column")
+        // Three named columns are not guessed, and the message lists them as the file spells them.
+        expectReadError("three.csv", "N,DateTime,Requests\n0,2024-01-01 00:00:00,5\n",
+                        ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: N, DateTime, Requests); name yours with --time-column and --value-column")
     }
 
     /// A newest-first export (a dashboard's, or `ORDER BY ts DESC`) reads as the same series
@@ -455,7 +455,7 @@ struct SeriesFileTests {
         ("{\"error\":\"authorization failed\"}", ": the file holds an error answer, not a series: authorization failed"),
         ("{\"Datapoints\":[{\"Timestamp\":\"2024-01-01T01:00:00Z\",\"Sum\":2},{\"Timestamp\":\"yesterday\",\"Sum\":1}]}", ": record 2, key 'timestamp': 'yesterday' is not a timestamp"),
         ("{\"Datapoints\":[{\"Timestamp\":\"2024-01-01T00:00:00Z\",\"Sum\":4.0,\"Average\":2.0,\"Unit\":\"Count\"}]}",
-         ": the keys must name a timestamp and a value key (timestamp or ds, value or y; found: timestamp, sum, average); name yours with --time-column and --value-column"),
+         ": the keys must name a timestamp and a value key (timestamp or ds, value or y; found: Timestamp, Sum, Average); name yours with --time-column and --value-column"),
         ("[true]", ": record 1 of the array is a boolean; a series is an array of [time, value] pairs or of objects"),
     ])
     func badJSONSeries(_ text: String, _ message: String) {
@@ -476,7 +476,7 @@ struct SeriesFileTests {
         ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.
         ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",
-         ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, … (30 columns))"),
+         ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, … (30 columns))"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n", ": a series needs at least two points"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:30:00Z,2\n2024-01-01T01:15:00Z,4\n", ":4: column timestamp: 2024-01-01T01:15:00Z is off the series' grid of 1800 s"),
     ])

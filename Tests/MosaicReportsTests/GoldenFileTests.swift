@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 @testable import MosaicReports
 import MosaicTestSupport
 import Testing
@@ -54,5 +55,27 @@ import Testing
         let rows = try #require(rec["rows"] as? [[String: Any]])
         #expect(rows.first?["billed_total"] as? String == "160.123456789003")
         #expect(rows.allSatisfy { $0["matches"] as? Bool == true })
+    }
+
+    /// Doubles carry 12 significant digits: the arithmetic's noise past them goes, and every value
+    /// reads back within half a unit of its 12th digit.
+    @Test func doublesCarryTwelveSignificantDigitsWithoutTheArithmeticsNoise() throws {
+        #expect(NumberFormat.exact(1 - 0.8) == "0.2")
+        #expect(NumberFormat.exact(0.1 + 0.2) == "0.3")
+        #expect(NumberFormat.exact(10078.206999999999) == "10078.207")
+        #expect(NumberFormat.exact(4.499999999995907) == "4.5")
+        #expect(NumberFormat.exact(32636.25) == "32636.25")
+        #expect(NumberFormat.exact(-3198.9760000000006) == "-3198.976")
+        #expect(NumberFormat.exact(12) == "12")
+        #expect(NumberFormat.exact(.nan) == nil && NumberFormat.exact(.infinity) == nil)
+        #expect(NumberFormat.exact(160.123456789003) == "160.123456789")
+        var generator = SeededRandom(seed: 12)
+        for _ in 0..<10_000 {
+            let bits = generator.next()
+            let v = Double(bitPattern: bits & 0x7FEF_FFFF_FFFF_FFFF) * (bits & 1 == 0 ? 1 : -1)
+            let text = try #require(NumberFormat.exact(v))
+            let back = try #require(Double(text), "\(v) → \(text)")
+            #expect(abs(back - v) <= abs(v) * 5e-12, "\(v) → \(text)")
+        }
     }
 }

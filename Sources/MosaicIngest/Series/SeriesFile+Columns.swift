@@ -30,7 +30,7 @@ extension SeriesFile {
             let header = firstLine.map { $0.lowercased() }
             func named(_ name: String) throws(IngestError) -> Int {
                 guard let i = header.firstIndex(of: name.lowercased()) else {
-                    throw .file(path: path, reason: "\(json ? "" : "line 1: ")no \(column) '\(name)' (the \(column)s here: \(CSVReader.listing(header)))")
+                    throw .file(path: path, reason: "\(json ? "" : "line 1: ")no \(column) '\(name)' (the \(column)s here: \(CSVReader.listing(firstLine)))")
                 }
                 return i
             }
@@ -73,7 +73,7 @@ extension SeriesFile {
                 }
             }
             guard let ct, let cv else {
-                throw .file(path: path, reason: "\(json ? "" : "line 1: ")\(theHeader) must name a timestamp and a value \(column) (timestamp or ds, value or y; found: \(CSVReader.listing(header))); name yours with --time-column and --value-column")
+                throw .file(path: path, reason: "\(json ? "" : "line 1: ")\(theHeader) must name a timestamp and a value \(column) (timestamp or ds, value or y; found: \(CSVReader.listing(firstLine))); name yours with --time-column and --value-column")
             }
             let cid = header.firstIndex(of: "unique_id")
             if let id, cid == nil {

@@ -1,7 +1,7 @@
 import MosaicCore
 
 /// A table: what the Markdown and HTML show (rounded, grouped) and what CSV and JSON carry
-/// (every digit: exact money as decimal text, doubles in shortest round-trip form).
+/// (every digit: exact money as decimal text, doubles to 12 significant digits in shortest form).
 public struct ReportTable: Sendable, Equatable {
     /// File-safe id, unique within a report: the CSV is `<report>-<id>.csv`.
     public var id: String

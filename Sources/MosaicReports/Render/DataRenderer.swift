@@ -1,8 +1,8 @@
 import Foundation
 import MosaicCore
 
-/// CSV and JSON of a report's tables: every digit (exact money as decimal text, doubles in
-/// shortest round-trip form), keys in column order, so the bytes depend on the inputs only.
+/// CSV and JSON of a report's tables: every digit (exact money as decimal text, doubles to 12
+/// significant digits in shortest form), keys in column order, so the bytes depend on the inputs only.
 public enum DataRenderer {
     /// One table as CSV (RFC 4180 quoting, `\n` line ends, header of column names).
     public static func csv(_ t: ReportTable) -> String {

@@ -63,11 +63,21 @@ public enum NumberFormat {
         return trim(String(format: "%.4f", v))
     }
 
-    /// Shortest round-trip text of a double for CSV and JSON (`nil` when not finite).
+    /// A double for CSV and JSON (`nil` when not finite): rounded to 12 significant digits, then
+    /// in its shortest text. Past the 12th a report's double carries only its arithmetic's
+    /// rounding: 1 − 0.8 is `0.19999999999999996`, a simulated detection time summed from
+    /// thousands of steps `4.499999999995907`; here they are `0.2` and `4.5`. Money is exact
+    /// decimal text, not a double, and keeps every digit.
     public static func exact(_ v: Double) -> String? {
         guard v.isFinite else { return nil }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        let r = significant(v)
+        if r == r.rounded(), abs(r) < 1e15 { return String(Int64(r)) }
+        return "\(r)"
+    }
+
+    /// `v` rounded to 12 significant digits (see ``exact(_:)``); a non-finite value as it is.
+    public static func significant(_ v: Double) -> Double {
+        v.isFinite ? Double(String(format: "%.12g", v)) ?? v : v
     }
 
     /// `"2026-10-05"` from µs since the epoch.
