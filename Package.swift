@@ -107,7 +107,11 @@ let package = Package(
         /// Sources of data: request logs and public traces, price tables, sample traffic.
         .target(
             name: "MosaicIngest",
-            dependencies: ["MosaicCore", "MosaicStore", "CZlib"],
+            dependencies: [
+                "MosaicCore", "MosaicStore", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: fuzzFlags
         ),
         /// The online routing service (`mosaic serve`): HTTP API over MosaicRouting's Router with hot

@@ -22,9 +22,15 @@ struct PullOptionGroup: ParsableArguments {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
-        if let since { _ = try parseInstant(since, option: "--since") }
-        if let until { _ = try parseInstant(until, option: "--until") }
-        if let baseURL, URL(string: baseURL)?.scheme == nil { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
+        let from = try since.map { try parseInstant($0, option: "--since") }
+        let to = try until.map { try parseInstant($0, option: "--until") }
+        if let from, let to, to <= from {
+            throw ValidationError("--until '\(until ?? "")' must be after --since '\(since ?? "")': the window is empty")
+        }
+        if let baseURL {
+            guard let scheme = URL(string: baseURL)?.scheme?.lowercased() else { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
+            guard scheme == "http" || scheme == "https" else { throw ValidationError("--base-url '\(baseURL)' is not an http:// or https:// address") }
+        }
         if maxAttempts < 1 || maxAttempts > 100 { throw ValidationError("--max-attempts must be between 1 and 100") }
         if !(timeout > 0 && timeout <= 3_600) { throw ValidationError("--timeout must be greater than 0 and at most 3600 (seconds)") }
     }

@@ -316,6 +316,29 @@ struct GatewayLiveTests {
         _ = try await h.stopAndReadRows()
     }
 
+    /// A request the gateway refuses itself is no attempt: a role Anthropic's API cannot carry
+    /// (the key allows only Anthropic) and a `max_tokens` under 1 answer 400 naming the field,
+    /// nothing reaches an upstream, and no row is stored (such rows fed the failure head errors
+    /// that no provider made).
+    @Test func aRequestTheGatewayRefusesItselfStoresNoAttempt() async throws {
+        let h = try await GatewayHarness.start(extraYAML: """
+            keys:
+              - {sha256: f3d2b9a536f0cbedd51f3b95f6ac447f85efdbaf79862cf12793fd604613379c, tenant: acme, providers: [anthropic]}
+
+            """)
+        let key = [("Authorization", "Bearer vk-acme")]
+        for (body, param) in [(#"{"model":"gpt-4o","messages":[{"role":"wizard","content":"x"}]}"#, "messages"),
+                              (#"{"model":"gpt-4o","max_tokens":-3,"messages":[{"role":"user","content":"x"}]}"#, "max_tokens"),
+                              (#"{"model":"gpt-4o","max_completion_tokens":0,"messages":[{"role":"user","content":"x"}]}"#, "max_completion_tokens")] {
+            let refused = try await h.post("/v1/chat/completions", body, headers: key)
+            #expect(refused.status == 400, "\(body): \(refused.body)")
+            #expect(((try refused.json()["error"] as? [String: Any])?["param"] as? String) == param, "\(refused.body)")
+        }
+        #expect(h.anthropic.requests.isEmpty && h.openai.requests.isEmpty)
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.isEmpty, "\(rows.map { "\($0.provider) \($0.status)" })")
+    }
+
     @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
         // SHA-256 of "vk-acme" (printf %s vk-acme | sha256sum).
         let h = try await GatewayHarness.start(extraYAML: """

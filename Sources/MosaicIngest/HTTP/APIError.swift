@@ -13,6 +13,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case rateLimited(source: String, path: String, waitSeconds: Double)
     /// A page parsed as JSON but not in the documented shape.
     case shape(source: String, path: String, reason: String)
+    /// The window to pull holds no time: its start is not before its end.
+    case emptyWindow(source: String, since: String, until: String)
     /// The store refused.
     case store(String)
 
@@ -25,11 +27,13 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         case let .rejected(source, path, status, message):
             return "\(source): HTTP \(status) on \(path)\(message.map { ": \($0)" } ?? "")"
         case let .gaveUp(source, path, attempts, last):
-            return "\(source): giving up on \(path) after \(attempts) attempts; last: \(last)"
+            return "\(source): giving up on \(path) after \(attempts) attempt\(attempts == 1 ? "" : "s"); last: \(last)"
         case let .rateLimited(source, path, wait):
             return "\(source): rate limited on \(path); the provider asks to wait \(Int(wait.rounded(.up))) s, more than allowed — run again later"
         case let .shape(source, path, reason):
             return "\(source): unexpected response from \(path): \(reason)"
+        case let .emptyWindow(source, since, until):
+            return "\(source): empty window: \(since) is not before \(until)"
         case let .store(message):
             return message
         }

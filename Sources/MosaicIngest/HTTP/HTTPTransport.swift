@@ -1,7 +1,8 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// A complete HTTP response.
 public struct HTTPResponse: Sendable {
@@ -29,73 +30,53 @@ public protocol HTTPTransport: Sendable {
     func get(_ url: URL, headers: [String: String], timeout: Double) throws(TransportError) -> HTTPResponse
 }
 
-/// HTTP over Foundation's URLSession (libcurl on Linux), without caches or cookies.
-public final class URLSessionTransport: HTTPTransport {
-    private let session: URLSession
+/// HTTP over AsyncHTTPClient (SwiftNIO), on the process-wide client's event loops.
+///
+/// Foundation's URLSession on Linux drives libcurl from a dispatch timer that spins while an
+/// answer is awaited: a pull waiting 6 s on a slow provider took 1.6 s of user and 3.7 s of system
+/// time, and with the defaults (60 s × 6 attempts) minutes of a core. NIO's event loop sleeps in
+/// epoll until the socket or the deadline wakes it.
+public final class NIOHTTPTransport: HTTPTransport {
+    private let client: HTTPClient
 
-    public init() {
-        let config = URLSessionConfiguration.ephemeral
-        config.urlCache = nil
-        config.httpCookieStorage = nil
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.httpMaximumConnectionsPerHost = 2
-        session = URLSession(configuration: config)
-    }
-
-    deinit { session.finishTasksAndInvalidate() }
+    public init(client: HTTPClient = .shared) { self.client = client }
 
     public func get(_ url: URL, headers: [String: String], timeout: Double) throws(TransportError) -> HTTPResponse {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "GET"
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        let box = ResultBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                let code = (error as? URLError)?.code
-                box.set(.failure(TransportError(timedOut: code == .timedOut,
-                                                description: Self.describe(error))))
-            } else if let http = response as? HTTPURLResponse {
-                var h: [String: String] = [:]
-                for (k, v) in http.allHeaderFields {
-                    if let k = k as? String, let v = v as? String { h[k.lowercased()] = v }
-                }
-                box.set(.success(HTTPResponse(status: http.statusCode, headers: h, body: data ?? Data())))
-            } else {
-                box.set(.failure(TransportError(timedOut: false, description: "no HTTP response")))
+        do {
+            let request = try HTTPClient.Request(url: url, method: .GET, headers: HTTPHeaders(headers.map { ($0.key, $0.value) }))
+            // The deadline covers the whole response, from connecting to the body's last byte.
+            let response = try client.execute(request: request, deadline: .now() + .nanoseconds(Int64(timeout * 1e9))).wait()
+            var h: [String: String] = [:]
+            for (name, value) in response.headers {
+                let k = name.lowercased()
+                h[k] = h[k].map { $0 + ", " + value } ?? value
             }
-            semaphore.signal()
-        }
-        task.resume()
-        // The deadline covers the whole response (URLSession's own timeout is an idle timeout,
-        // and libcurl applies it loosely).
-        if semaphore.wait(timeout: .now() + timeout) == .timedOut {
-            task.cancel()
-            throw TransportError(timedOut: true, description: "no complete answer within \(timeout) s")
-        }
-        return try box.get()
-    }
-
-    static func describe(_ error: any Error) -> String {
-        guard let u = error as? URLError else { return "\(error)" }
-        switch u.code {
-        case .timedOut: return "timed out"
-        case .networkConnectionLost: return "connection lost (reset or truncated response)"
-        case .cannotConnectToHost: return "cannot connect"
-        case .cannotFindHost: return "host not found"
-        case .notConnectedToInternet: return "no network"
-        case .badServerResponse: return "bad server response"
-        default: return "network error \(u.code.rawValue)"
+            return HTTPResponse(status: Int(response.status.code), headers: h,
+                                body: response.body.map { Data($0.readableBytesView) } ?? Data())
+        } catch {
+            throw Self.describe(error)
         }
     }
 
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var result: Result<HTTPResponse, TransportError>?
-        func set(_ r: Result<HTTPResponse, TransportError>) { lock.lock(); result = r; lock.unlock() }
-        func get() throws(TransportError) -> HTTPResponse {
-            lock.lock(); defer { lock.unlock() }
-            return try result!.get()
+    /// What a failure to get an answer is, in a pull's words.
+    static func describe(_ error: any Error) -> TransportError {
+        func failed(_ text: String) -> TransportError { TransportError(timedOut: false, description: text) }
+        if let e = error as? HTTPClientError {
+            if [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(e) {
+                return TransportError(timedOut: true, description: "timed out")
+            }
+            if e == .remoteConnectionClosed { return failed("connection lost (reset or truncated response)") }
+            return failed("\(e)")
         }
+        if error is NIOConnectionError { return failed("cannot connect") }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return failed("cannot connect (connection refused)")
+            case ECONNRESET, EPIPE: return failed("connection lost (reset or truncated response)")
+            case ETIMEDOUT: return TransportError(timedOut: true, description: "timed out")
+            default: return failed("network error: \(io.description)")
+            }
+        }
+        return failed("\(error)")
     }
 }

@@ -64,7 +64,7 @@ public struct PullJob {
     let sleep: (Double) -> Void
     let now: () -> Double
 
-    public init(source: any APISource, store: Store, transport: any HTTPTransport = URLSessionTransport(),
+    public init(source: any APISource, store: Store, transport: any HTTPTransport = NIOHTTPTransport(),
                 sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) },
                 now: @escaping () -> Double = { Date().timeIntervalSince1970 }) {
         self.source = source
@@ -93,8 +93,7 @@ public struct PullJob {
         let since = options.since ?? previous.flatMap { Int64($0.cursor) }
             ?? until - Int64(options.defaultLookbackDays) * Timestamp.microsPerDay
         guard since < until else {
-            throw .rejected(source: source.name, path: "-", status: 0,
-                            message: "empty window: \(Timestamp.format(since)) is not before \(Timestamp.format(until))")
+            throw .emptyWindow(source: source.name, since: Timestamp.format(since), until: Timestamp.format(until))
         }
         let window = PullWindow(since: since, until: until)
         let fetcher = APIFetcher(source: source.name, transport: transport, policy: options.retry,

@@ -83,6 +83,9 @@ struct GatewayFailure: Sendable {
 enum GatewayAttemptResult {
     case delivered(Response)
     case failed(GatewayFailure)
+    /// The gateway refused the request itself before sending it (a message Anthropic's API
+    /// cannot carry): nothing reached the provider, so there is no attempt and no row.
+    case refused(OpenAIError)
 }
 
 extension RoutingService {
@@ -302,7 +305,14 @@ extension RoutingService {
             }
             includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
             // What the router plans for; bounded like `POST /v1/route`'s (the upstream gets the body as sent).
-            expectedOutput = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue ?? 256
+            for name in ["max_completion_tokens", "max_tokens"] {
+                guard let v = body[name], !v.isNull else { continue }
+                guard let n = v.intValue, n >= 1 else {
+                    throw OpenAIError.invalid("'\(name)' must be a whole number of at least 1", param: name)
+                }
+                if expectedOutput == 0 { expectedOutput = n }
+            }
+            if expectedOutput == 0 { expectedOutput = 256 }
         case .embeddings:
             switch body["input"] {
             case .string(let s)?: promptBytes = s.utf8.count
@@ -382,6 +392,9 @@ extension RoutingService {
             case .delivered(let response):
                 // The attempt stored `rows` with its own (a stream: when its body ends).
                 return response
+            case .refused(let e):
+                await recordGatewayOutcomes(rows, gateway)
+                return e.response
             case .failed(let f):
                 rows.append(f.row)
                 if let e = f.clientError {
@@ -500,8 +513,8 @@ extension RoutingService {
     func attempt(_ a: GatewayAttempt, _ gateway: Gateway) async -> GatewayAttemptResult {
         let request: HTTPClientRequest
         do throws(OpenAIError) { request = try upstreamRequest(a) } catch {
-            let row = finish(a, gateway, status: .error, routerStatus: .cancelled)
-            return .failed(GatewayFailure(status: .error, message: error.message, retryable: false, clientError: error, row: row))
+            a.router.complete(a.ticket, status: .cancelled, latencyMs: 0, now: options.clock())
+            return .refused(error)
         }
         if a.call.stream { return await streamAttempt(a, request, gateway) }
         let up = a.upstream
