@@ -73,13 +73,15 @@ struct ModelsShowCommand: ParsableCommand {
             print("")
         }
         let headsOnly = output.isTable && isQualityHeadOnly(m)
-        if !headsOnly { output.show(routingMetricsTable(m)) }
-        if let q = m.quality {
-            if output.isTable {
-                print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)")
-                if let s = q.scorer { print("  " + scorerSummary(s)) }
+        OutputDocument.print(output.format) { document in
+            if !headsOnly { document.add("providers", routingMetricsTable(m)) }
+            if let q = m.quality {
+                if output.isTable {
+                    print((headsOnly ? "" : "\n") + "quality: \(q.labelStrong) vs \(q.labelWeak) → strong \(q.strong.provider)/\(q.strong.model), weak \(q.weak.provider)/\(q.weak.model); \(q.metrics.split)")
+                    if let s = q.scorer { print("  " + scorerSummary(s)) }
+                }
+                document.add("quality", qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
             }
-            output.show(qualityMetricsTable(q.metrics, label: "\(q.labelStrong) vs \(q.labelWeak)"))
         }
     }
 }

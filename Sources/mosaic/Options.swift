@@ -86,6 +86,27 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Writes `data` to `path` whole or not at all (a temporary file renamed over it), creating
+/// its folder. A path that is a folder, and a write the system refuses, are errors that say
+/// so in words (Foundation's were `Error Domain=NSCocoaErrorDomain Code=512 "(null)"…`).
+func writeAtomically(_ data: Data, to path: String, what: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        throw CLIError("\(path): is a folder; give the \(what)'s file name (for example \((path as NSString).appendingPathComponent("name.json")))")
+    }
+    do {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        let ns = error as NSError
+        let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+            ?? (ns.domain == NSPOSIXErrorDomain ? ns.code : nil)
+        let reason = posix.map { String(cString: strerror(Int32($0))).lowercased() } ?? ns.localizedDescription
+        throw CLIError("\(path): cannot write the \(what): \(reason)")
+    }
+}
+
 /// Runs `body`; any error it throws becomes a ``CLIError`` with the error's description, after
 /// `context: ` when given (a file name, say).
 func cli<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {

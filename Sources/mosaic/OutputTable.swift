@@ -75,12 +75,80 @@ struct OutputTable {
         return out
     }
 
+    /// The rows as JSON objects, keyed by column name.
+    var jsonObjects: [[String: Any]] {
+        rows.map { row in Dictionary(uniqueKeysWithValues: zip(columns.map(\.name), row.map(\.json))) }
+    }
+
     private func renderJSON() -> String {
         if rows.isEmpty { return "[]\n" }  // Foundation's pretty printer writes "[\n\n]"
-        let objects: [[String: Any]] = rows.map { row in
-            Dictionary(uniqueKeysWithValues: zip(columns.map(\.name), row.map(\.json)))
+        return jsonText(jsonObjects)
+    }
+}
+
+/// Pretty-printed JSON of `object` (keys sorted) and a line end. Doubles carry 12 significant
+/// digits, as in ``OutputTable/Cell/number(_:places:)``, and a non-finite one is `null`:
+/// Foundation refuses to write infinity, and the whole document was lost (a route whose policy
+/// weights overflowed a score printed an empty line).
+func jsonText(_ object: Any) -> String {
+    func clean(_ v: Any) -> Any {
+        switch v {
+        case let d as Double: return d.isFinite ? NumberFormat.significant(d) : NSNull()
+        case let a as [Any]: return a.map(clean)
+        case let o as [String: Any]: return o.mapValues(clean)
+        default: return v
         }
-        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+    do {
+        let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
+    } catch {
+        preconditionFailure("a JSON document of numbers, text and nulls could not be written: \(error)")
+    }
+}
+
+/// Several tables printed as one document. As text, each prints when it is added (a long
+/// cross-validation shows each table as soon as it is done). As JSON, one object with a key per
+/// table; as CSV, one table whose first column, `table`, names the table a row is from, under
+/// all the tables' columns (those with rows). A document of one table prints as
+/// ``OutputTable`` prints it.
+final class OutputDocument {
+    private let format: OutputFormat
+    private var parts: [(key: String, table: OutputTable)] = []
+
+    private init(_ format: OutputFormat) { self.format = format }
+
+    /// Runs `body`, which adds the tables, then prints the document; nothing is printed as JSON
+    /// or CSV when `body` throws.
+    static func print(_ format: OutputFormat, _ body: (OutputDocument) throws -> Void) rethrows {
+        let document = OutputDocument(format)
+        try body(document)
+        if format != .table { Swift.print(document.render(), terminator: "") }
+    }
+
+    func add(_ key: String, _ table: OutputTable) {
+        if format == .table { format.show(table) } else { parts.append((key, table)) }
+    }
+
+    private func render() -> String {
+        if parts.count == 1 { return parts[0].table.render(format) }
+        if format == .json {
+            return jsonText(Dictionary(parts.map { ($0.key, $0.table.jsonObjects as Any) }, uniquingKeysWith: { a, _ in a }))
+        }
+        // A table without rows would add only empty columns.
+        let filled = parts.filter { !$0.table.rows.isEmpty }
+        if filled.count == 1 { return filled[0].table.render(format) }
+        var names = ["table"]
+        for part in filled { for c in part.table.columns where !names.contains(c.name) { names.append(c.name) } }
+        var union = OutputTable(columns: names.map { OutputTable.Column(name: $0) })
+        for part in filled {
+            for row in part.table.rows {
+                var cells = [OutputTable.Cell](repeating: OutputTable.Cell(text: "", json: NSNull()), count: names.count)
+                cells[0] = .text(part.key)
+                for (c, cell) in zip(part.table.columns, row) { cells[names.firstIndex(of: c.name)!] = cell }
+                union.rows.append(cells)
+            }
+        }
+        return union.render(.csv)
     }
 }

@@ -168,7 +168,6 @@ struct RouteCommand: ParsableCommand {
         if let p = d.weakGoodEnough, let q = quality {
             doc["quality"] = ["weak_good_enough": p, "weak": "\(q.weak.provider)/\(q.weak.model)", "strong": "\(q.strong.provider)/\(q.strong.model)"]
         }
-        let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return jsonText(doc)
     }
 }

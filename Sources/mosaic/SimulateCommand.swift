@@ -175,11 +175,7 @@ struct SimulateCommand: ParsableCommand {
         do { try sim.checkCosts(results) } catch { throw CLIError("\(path): \(error.description)") }
     }
 
-    func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        do { try data.write(to: url, options: .atomic) } catch { throw CLIError("\(path): cannot write: \(error.localizedDescription)") }
-    }
+    func write(_ data: Data, to path: String) throws { try writeAtomically(data, to: path, what: "summary") }
 
     func printSummary(_ s: SimulationSummary) {
         switch output.format {

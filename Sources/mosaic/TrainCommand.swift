@@ -74,7 +74,7 @@ struct TrainRoutingCommand: ParsableCommand {
         if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1") }
         if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9") }
         if crossValidate && qualityData == nil { throw ValidationError("--cross-validate needs --quality-data") }
-        if folds < 2 { throw ValidationError("--folds must be at least 2") }
+        if !(2...20).contains(folds) { throw ValidationError("--folds must be between 2 and 20 (each fold fits the whole quality model again)") }
     }
 
     func run() throws {
@@ -94,34 +94,36 @@ struct TrainRoutingCommand: ParsableCommand {
             print("")
         }
         let headsOnly = output.isTable && isQualityHeadOnly(result.model)
-        if !headsOnly { output.show(routingMetricsTable(result.model)) }
-        guard let q = result.model.quality, let heldOut = result.qualityHeldOut, let examples = quality else { return }
-        if output.isTable {
-            if !headsOnly { print("") }
-            print("quality: \(q.labelStrong) vs \(q.labelWeak), strong right on \(percent(q.metrics.strongAccuracy)) and weak on "
-                  + "\(percent(q.metrics.weakAccuracy)) of the held-out fifth; the model beside the baselines"
-                  + (crossValidate ? ", cross-validated and on that fifth:" : " there:"))
-        }
-        guard crossValidate else {
-            output.show(qualityComparisonTable(heldOut, split: "held-out fifth"))
-            if output.isTable, let line = modelVersusPrior(heldOut) { print("    " + line) }
-            return
-        }
-        // Each table as soon as its folds are done (a cross-validation on MMLU takes minutes).
-        var trainer = QualityTrainer(configuration: qualityConfig)
-        let line = ProgressLine(label: "cross-validate the quality head")
-        trainer.progress = { line.stage($0) }
-        do {
-            let groups = try trainer.crossValidate(examples.rows, folds: folds, split: .groups)
-            line.finish()
-            output.show(qualityComparisonTable(groups, split: "leave-\(examples.groupField)s-out \(folds)-fold"))
+        try OutputDocument.print(output.format) { document in
+            if !headsOnly { document.add("providers", routingMetricsTable(result.model)) }
+            guard let q = result.model.quality, let heldOut = result.qualityHeldOut, let examples = quality else { return }
+            if output.isTable {
+                if !headsOnly { print("") }
+                print("quality: \(q.labelStrong) vs \(q.labelWeak), strong right on \(percent(q.metrics.strongAccuracy)) and weak on "
+                      + "\(percent(q.metrics.weakAccuracy)) of the held-out fifth; the model beside the baselines"
+                      + (crossValidate ? ", cross-validated and on that fifth:" : " there:"))
+            }
+            guard crossValidate else {
+                document.add("held_out", qualityComparisonTable(heldOut, split: "held-out fifth"))
+                if output.isTable, let line = modelVersusPrior(heldOut) { print("    " + line) }
+                return
+            }
+            // Each table as soon as its folds are done (a cross-validation on MMLU takes minutes).
+            var trainer = QualityTrainer(configuration: qualityConfig)
+            let line = ProgressLine(label: "cross-validate the quality head")
+            trainer.progress = { line.stage($0) }
+            do {
+                let groups = try trainer.crossValidate(examples.rows, folds: folds, split: .groups)
+                line.finish()
+                document.add("leave_groups_out", qualityComparisonTable(groups, split: "leave-\(examples.groupField)s-out \(folds)-fold"))
+                if output.isTable { print("") }
+                let prompts = try trainer.crossValidate(examples.rows, folds: folds, split: .prompts)
+                line.finish()
+                document.add("random_prompts", qualityComparisonTable(prompts, split: "random-prompt \(folds)-fold"))
+            } catch { line.finish(); throw CLIError("cross-validation: \(error)") }
             if output.isTable { print("") }
-            let prompts = try trainer.crossValidate(examples.rows, folds: folds, split: .prompts)
-            line.finish()
-            output.show(qualityComparisonTable(prompts, split: "random-prompt \(folds)-fold"))
-        } catch { line.finish(); throw CLIError("cross-validation: \(error)") }
-        if output.isTable { print("") }
-        output.show(qualityComparisonTable(heldOut, split: "held-out fifth (prompt-id hash)"))
+            document.add("held_out", qualityComparisonTable(heldOut, split: "held-out fifth (prompt-id hash)"))
+        }
     }
 
     func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
@@ -340,15 +342,11 @@ func qualityComparisonTable(_ c: QualityComparison, split: String) -> OutputTabl
     return t
 }
 
-/// Writes a model file atomically (creating its folder) and records it in the registry with
+/// Writes a model file whole (creating its folder) and records it in the registry with
 /// its SHA-256.
 func exportModel(_ data: Data, to path: String, kind: String, version: Int, store: Store?, trainFrom: Int64?,
                  trainTo: Int64?, rows: Int, metrics: String) throws {
-    do {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch { throw CLIError("\(path): cannot write the model: \(error)") }
+    try writeAtomically(data, to: path, what: "model")
     guard let store else { return }
     let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     do {

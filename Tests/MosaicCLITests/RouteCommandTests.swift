@@ -4,6 +4,24 @@ import Testing
 
 /// `mosaic policy` and `mosaic route` through the built binary.
 @Suite struct RouteCommandTests {
+    /// Weights so large that a score overflows print it as null: the JSON document stays whole
+    /// (Foundation refused to write infinity, and the answer was an empty line with exit 0).
+    @Test func anOverflowingScoreIsNullInAWholeJSONDocument() throws {
+        let tmp = TemporaryDirectory("route-inf")
+        let example = try MosaicBinary.run(["policy", "example"])
+        var policy = example.stdout
+        for weight in ["lambda", "mu"] {
+            policy = policy.replacingOccurrences(of: #"\#(weight): [0-9.]+"#, with: "\(weight): 1e308", options: .regularExpression)
+        }
+        #expect(policy.contains("lambda: 1e308") && policy.contains("mu: 1e308"))
+        let r = try MosaicBinary.run(["route", "--policy", tmp.write("p.yaml", policy), "--prompt-tokens", "100000",
+                                      "--expected-output-tokens", "100000", "--format", "json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "stdout: \(r.stdout)")
+        let candidates = try #require(doc["candidates"] as? [[String: Any]])
+        #expect(!candidates.isEmpty && candidates.contains { $0["score"] is NSNull }, "stdout: \(r.stdout)")
+    }
+
     @Test func examplePoliciesValidateAndBadOnesNameTheLine() throws {
         let tmp = TemporaryDirectory("policy")
         for args in [["policy", "example"], ["policy", "example", "--git"]] {

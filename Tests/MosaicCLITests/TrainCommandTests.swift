@@ -81,9 +81,22 @@ import Testing
                                        "--strong-column", "big", "--weak-column", "small", "--group-column", "topic", "--cross-validate", "--folds", "2",
                                        "--format", "csv"])
         #expect(cv.status == 0, "stderr: \(cv.stderr)")
-        let splits = cv.stdout.split(separator: "\n").filter { $0.hasPrefix("model,") }.map { $0.split(separator: ",")[1] }
-        #expect(splits == ["leave-topics-out 2-fold", "random-prompt 2-fold", "held-out fifth (prompt-id hash)"],
-                "stdout: \(cv.stdout)")
+        // One CSV document: its first column names the table each row is from.
+        let cvRows = cv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(cvRows.first?.prefix(3) == ["table", "router", "split"], "stdout: \(cv.stdout)")
+        let splits = cvRows.filter { $0[1] == "model" }.map { "\($0[0]): \($0[2])" }
+        #expect(splits == ["leave_groups_out: leave-topics-out 2-fold", "random_prompts: random-prompt 2-fold",
+                           "held_out: held-out fifth (prompt-id hash)"], "stdout: \(cv.stdout)")
+        #expect(Set(cvRows.map(\.count)).count == 1, "every row has every column: \(cv.stdout)")
+        // As JSON, one document whose keys are the tables (it was three arrays one after another).
+        let cvJSON = try MosaicBinary.run(["train", "routing", "--db", tmp.file("cv.sqlite"), "--out", tmp.file("cv.json"), "--quality-data", train,
+                                           "--strong-column", "big", "--weak-column", "small", "--group-column", "topic",
+                                           "--cross-validate", "--folds", "2", "--format", "json"])
+        let cvDocument = try #require(try JSONSerialization.jsonObject(with: Data(cvJSON.stdout.utf8)) as? [String: Any], "stdout: \(cvJSON.stdout)")
+        #expect(Set(cvDocument.keys) == ["providers", "leave_groups_out", "random_prompts", "held_out"])
+        let shownJSON = try MosaicBinary.run(["models", "show", tmp.file("q.json"), "--format", "json"])
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(shownJSON.stdout.utf8)) as? [String: Any], "stdout: \(shownJSON.stdout)")
+        #expect(Set(shown.keys) == ["providers", "quality"] && (shown["quality"] as? [[String: Any]])?.isEmpty == false)
         let show = try MosaicBinary.run(["models", "show", tmp.file("q.json")])
         #expect(show.stdout.contains("trained on no request rows") && !show.stdout.contains("1970-01-01"), "stdout: \(show.stdout)")
         #expect(!show.stdout.contains("log_latency_rmse") && show.stdout.contains("\nquality: big vs small"), "stdout: \(show.stdout)")
@@ -202,6 +215,12 @@ import Testing
         #expect(unnamed.status != 0)
         #expect(unnamed.stderr.contains("train.csv: line 1: a prompt column but no <model>_correct columns (found: topic, prompt, big, small); name the strong and weak models' correctness columns with --strong-column and --weak-column"),
                 "stderr: \(unnamed.stderr)")
+        // <model>_correct columns and no prompt column: said as such too.
+        let noPromptColumn = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data",
+                                             tmp.write("np.csv", "subject,question,big_correct,small_correct\nx,a,True,False\n")])
+        #expect(noPromptColumn.status != 0)
+        #expect(noPromptColumn.stderr.contains("np.csv: line 1: <model>_correct columns but no prompt column (found: subject, question, big_correct, small_correct); name it with --prompt-column"),
+                "stderr: \(noPromptColumn.stderr)")
     }
 
     @Test func badModelFilesAndEmptyStoresGiveClearErrors() throws {

@@ -383,7 +383,7 @@ public final class RoutingService: Sendable {
             w.number("expected_latency_ms", c.prediction.expectedLatencyMs)
             w.number("tail_latency_ms", c.prediction.tailLatencyMs)
             w.number("failure_probability", c.prediction.failureProbability)
-            w.number("cost_usd", c.costUSD)
+            w.number("cost_usd", c.costUSD.rounded(significantDigits: 12))  // the arithmetic's noise past 12 digits goes
             w.bool("misses_slo", c.missesSLO)
             w.endObject()
         }
