@@ -4,7 +4,7 @@
 //
 // The mock OpenAI usage endpoint (Tests/MosaicTestSupport) serves hourly buckets with 50 grouped
 // results each, 168 buckets (8,400 rows, about 4 MB of JSON) a page; `mosaic`'s pull job fetches
-// them through URLSession, parses them exactly and upserts them. Reported: rows/second, peak
+// them through AsyncHTTPClient, parses them exactly and upserts them. Reported: rows/second, peak
 // RSS, and where the time went (fetch + JSON parse, reading rows, storing), so the store's write
 // path can be compared with the request-log bulk insert (`IngestBenchmark`). The mock server
 // runs in this process, on another thread. Not part of `swift test`.
