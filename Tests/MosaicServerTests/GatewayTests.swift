@@ -301,16 +301,23 @@ struct GatewayLiveTests {
 
     /// A client's `max_tokens` near `Int.max` no longer traps the server (the context-window sum
     /// overflowed): the router plans with it bounded like `POST /v1/route`'s counts, no
-    /// upstream's window holds that much, and the answer says so in OpenAI's error shape; the
-    /// next ordinary request is served.
+    /// upstream's window holds that much, and the answer says so in OpenAI's error shape, as a
+    /// 422 (asking again cannot help; a 503 was retried by clients), as for a region no provider
+    /// serves; the next ordinary request is served.
     @Test func aHugeMaxTokensIsAnErrorAnswerNotACrash() async throws {
         let h = try await GatewayHarness.start()
         for field in ["max_tokens", "max_completion_tokens"] {
             let body = #"{"model":"gpt-4o","\#(field)":9223372036854775807,"messages":[{"role":"user","content":"hi"}]}"#
             let answer = try await h.post("/v1/chat/completions", body)
-            #expect(answer.status == 503, "\(field): \(answer.body)")
-            #expect(((try answer.json()["error"] as? [String: Any])?["code"] as? String) == "no_upstream", "\(answer.body)")
+            #expect(answer.status == 422, "\(field): \(answer.body)")
+            let error = try #require(try answer.json()["error"] as? [String: Any])
+            #expect(error["code"] as? String == "no_eligible_provider", "\(answer.body)")
+            #expect((error["message"] as? String).map { $0.contains("openai context window ") && $0.contains(" tokens too small") } == true, "\(answer.body)")
         }
+        let nowhere = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#,
+                                       headers: [("X-Mosaic-Residency", "mars")])
+        #expect(nowhere.status == 422, "\(nowhere.body)")
+        #expect(nowhere.body.contains("openai does not serve region mars"), "\(nowhere.body)")
         let ok = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#)
         #expect(ok.status == 200, "\(ok.body)")
         _ = try await h.stopAndReadRows()
@@ -386,7 +393,7 @@ struct GatewayLiveTests {
         #expect(((try refused.json()["error"] as? [String: Any])?["message"] as? String) == "X-Mosaic-Tags: 65 items, at most 64", "\(refused.body)")
         // X-Mosaic-Compliance reaches the compliance filter: neither upstream here attests HIPAA.
         let hipaa = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "hipaa")])
-        #expect(hipaa.status == 503 && hipaa.body.contains("(ranked: ollama;"), "\(hipaa.body)")
+        #expect(hipaa.status == 422 && hipaa.body.contains("ollama has no upstream for model 'gpt-4o' here in the gateway file"), "\(hipaa.body)")
         let attested = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Compliance", "gdpr, soc2")])
         #expect(attested.status == 200 && attested.headers["x-mosaic-provider"].first == "openai", "\(attested.body)")
         // X-Mosaic-Residency reaches the residency filter: no upstream here serves Canada, and
@@ -394,9 +401,9 @@ struct GatewayLiveTests {
         let eu = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Residency", "eu")])
         #expect(eu.status == 200 && eu.headers["x-mosaic-provider"].first == "openai", "\(eu.body)")
         let canada = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Residency", "ca")])
-        #expect(canada.status == 503, "\(canada.body)")
+        #expect(canada.status == 422 && canada.body.contains("openai does not serve region ca"), "\(canada.body)")
         let premiumEU = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-Tags", "premium"), ("X-Mosaic-Residency", "eu")])
-        #expect(premiumEU.status == 503, "\(premiumEU.body)")
+        #expect(premiumEU.status == 422, "\(premiumEU.body)")
         let slo = try await h.post("/v1/chat/completions", body, headers: [("X-Mosaic-SLO-Ms", "-5")])
         #expect(slo.status == 400)
         #expect(((try slo.json()["error"] as? [String: Any])?["message"] as? String)

@@ -233,6 +233,18 @@ public enum DropReason: Sendable, Equatable, CustomStringConvertible {
     /// Slow start after recovery admitted this share of traffic and this request was not in it.
     case slowStart(share: Double)
 
+    /// Whether the request itself rules the provider out (its tenant, capability, size,
+    /// attestations, region or the policy's rules), so that asking again cannot change it; a
+    /// budget, rate limit, breaker, ejection or slow start passes.
+    public var isLasting: Bool {
+        switch self {
+        case .tenantDenied, .tenantNotAllowed, .missingCapability, .contextWindow, .compliance, .residency, .notInRule, .excludedByRule:
+            return true
+        case .budgetExhausted, .rateLimited, .circuitOpen, .probesExhausted, .ejected, .slowStart:
+            return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .tenantDenied: return "denied for the tenant"

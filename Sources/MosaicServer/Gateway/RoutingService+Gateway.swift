@@ -357,6 +357,8 @@ extension RoutingService {
         let rejection = d.rejection
         let (primary, reason) = label(d, b)
         let ranked = d.candidates.map(\.provider)
+        // Why providers were left out, for an answer when none is tried.
+        let drops = d.dropped.map { ($0.provider, $0.reason) }
         giveBack(d)
         metrics.decision(provider: primary, reason: reason, seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         if let rejection {
@@ -374,10 +376,13 @@ extension RoutingService {
         var failures: [String] = []
         var rows: [RequestRecord] = []
         var last: GatewayFailure? = nil
+        var skipped: [String] = []
         candidates: while let t = ticket {
             guard let upstream = loaded.file.upstream(t.provider), let model = upstream.models[call.family],
                   call.endpoint == .chat || upstream.api.isOpenAIShaped,
                   call.allowedProviders?.contains(t.provider) ?? true else {
+                skipped.append(call.allowedProviders?.contains(t.provider) == false ? "\(t.provider) not allowed by the client's key"
+                               : "\(t.provider) has no upstream for model '\(call.family)' here in the gateway file")
                 // The router may rank a provider this gateway cannot send this model to, or one
                 // the client's key does not allow.
                 router.complete(t, status: .cancelled, latencyMs: 0, now: options.clock())
@@ -409,8 +414,17 @@ extension RoutingService {
             }
         }
         guard let last else {
+            let why = (drops.map { "\($0.0) \($0.1)" } + skipped).joined(separator: "; ")
+            // Every provider ruled out by the request itself or the configuration (a region none
+            // serves, a window none has, a model the gateway file does not send there): a 422,
+            // which clients do not retry, since asking again cannot change it.
+            if !why.isEmpty && drops.allSatisfy({ $0.1.isLasting }) {
+                return OpenAIError(status: .unprocessableContent,
+                                   message: "no provider can take this request for model '\(call.family)': \(why)",
+                                   type: "invalid_request_error", code: "no_eligible_provider").response
+            }
             return OpenAIError(status: .serviceUnavailable,
-                               message: "no upstream can take model '\(call.family)' now (ranked: \(ranked.joined(separator: ", ")); breakers, rate limits or the gateway file left none)",
+                               message: "no upstream can take model '\(call.family)' now (ranked: \(ranked.joined(separator: ", ")); \(why))",
                                type: "api_error", code: "no_upstream").response
         }
         await recordGatewayOutcomes(rows, gateway)
