@@ -21,10 +21,16 @@ struct StoreOptions: ParsableArguments {
     func validate() throws { try Self.requireLocation(db, option: "--db") }
 
     /// An empty store location would open SQLite's private temporary database: everything
-    /// written to it vanishes at exit, so it is refused.
+    /// written to it vanishes at exit, so it is refused. So is a URL of another scheme
+    /// (`mysql://…` was opened as an SQLite file of that name: "SQLite error 14").
     static func requireLocation(_ location: String?, option: String) throws {
-        if let location, location.allSatisfy(\.isWhitespace) {
+        guard let location else { return }
+        if location.allSatisfy(\.isWhitespace) {
             throw ValidationError("\(option) is empty; give an SQLite file or a postgres:// URL")
+        }
+        if let scheme = location.range(of: "://").map({ location[..<$0.lowerBound] }),
+           !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }), !PostgresURL.isPostgres(location) {
+            throw ValidationError("\(option) '\(scheme)://…' is not a store Mosaic opens; give an SQLite file or a postgres:// URL")
         }
     }
 

@@ -124,7 +124,7 @@ struct ServeCommand: ParsableCommand {
         Task {
             do {
                 try await ServeApplication.run(service: service, logger: logger) { port in
-                    let line = "mosaic serve: listening on http://\(host):\(port)\n"
+                    let line = "mosaic serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n"
                     _ = line.withCString { write(1, $0, strlen($0)) }
                 }
             } catch {
@@ -133,7 +133,7 @@ struct ServeCommand: ParsableCommand {
             done.signal()
         }
         done.wait()
-        if let error = failure.withLock({ $0 }) { throw CLIError("serve: \(error)") }
+        if let error = failure.withLock({ $0 }) { throw CLIError("serve: \(ServeApplication.describeStartFailure(error, host: host, port: options.port))") }
     }
 }
 

@@ -291,8 +291,10 @@ func routingMetricsTable(_ model: RoutingModel) -> OutputTable {
     ])
     for p in model.providers {
         let m = p.metrics
-        t.rows.append([.text(p.provider), .int(m.trainRows), .int(m.testRows), .number(m.latencyRMSE, places: 3),
-                       .number(m.latencyR2, places: 3), .number(m.tailCoverage, places: 3), .number(m.failureRate, places: 4),
+        // Without a latency among the test rows the latency metrics are not defined (–), not 0.
+        let latency = { (v: Double) in m.latencyRows == 0 ? nil : v }
+        t.rows.append([.text(p.provider), .int(m.trainRows), .int(m.testRows), .number(latency(m.latencyRMSE), places: 3),
+                       .number(latency(m.latencyR2), places: 3), .number(latency(m.tailCoverage), places: 3), .number(m.failureRate, places: 4),
                        .number(m.failureAUC, places: 3), .number(m.failureLogLoss, places: 4), .number(m.failureBrier, places: 4)])
     }
     return t

@@ -37,6 +37,21 @@ import Testing
         #expect(eval.status == 0, "stderr: \(eval.stderr)")
         #expect(eval.stdout.hasPrefix("provider,train,test,log_latency_rmse"))
         #expect(eval.stdout.split(separator: "\n").count == 6)
+        // A log without latencies (a trace's timing lost): the latency metrics are not defined,
+        // so null, not 0; the failure metrics stand.
+        let lines = try String(contentsOfFile: tmp.file("b/requests.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let latencyColumn = try #require(lines[0].split(separator: ",").firstIndex(of: "latency_ms"))
+        let noLatency = lines.map { line in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            fields.remove(at: latencyColumn)
+            return fields.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        let blind = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("models/r.json"), "--data",
+                                          tmp.write("nolatency.csv", noLatency), "--format", "json"])
+        #expect(blind.status == 0, "stderr: \(blind.stderr)")
+        let blindRows = try #require(try JSONSerialization.jsonObject(with: Data(blind.stdout.utf8)) as? [[String: Any]], "\(blind.stdout)")
+        #expect(!blindRows.isEmpty && blindRows.allSatisfy { $0["log_latency_rmse"] is NSNull && $0["p95_coverage"] is NSNull
+            && $0["failure_rate"] is Double }, "\(blind.stdout)")
 
         let second = try MosaicBinary.run(["train", "routing", "--db", db], in: tmp.path)
         #expect(second.status == 0, "stderr: \(second.stderr)")

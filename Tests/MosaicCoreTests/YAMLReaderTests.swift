@@ -214,6 +214,15 @@ struct YAMLReaderTests {
                                   .syntax("key 'a' is repeated in the same mapping (first occurrence on this line)"))) {
             try YAMLReader(yaml: "a: 1\na: 2\n", source: "t.yaml")
         }
+        // libyaml's own words for these were "found character that cannot start any token" and
+        // "Maximum nesting level reached, set with yaml_set_max_nest_level())".
+        #expect(throws: YAMLError(source: "t.yaml", line: 2, path: "", .syntax("a tab indents this line; YAML indents with spaces only"))) {
+            try YAMLReader(yaml: "a:\n\tb: 1\n", source: "t.yaml")
+        }
+        let deep = String(repeating: "[", count: 1_100) + String(repeating: "]", count: 1_100) + "\n"
+        #expect(throws: YAMLError(source: "t.yaml", line: 1, path: "", .syntax("nested too deeply (more than 1000 levels)"))) {
+            try YAMLReader(yaml: deep, source: "t.yaml")
+        }
         #expect(throws: YAMLError(source: "t.yaml", line: 1, path: "", .invalid("nothing here"))) {
             try YAMLReader(yaml: "# only a comment\n", source: "t.yaml").document(ifEmpty: "nothing here")
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MosaicCore
+import NIOCore
 @testable import MosaicServer
 import MosaicTestSupport
 import Synchronization
@@ -23,6 +24,26 @@ struct HardeningTests {
         defer { c.close() }
         #expect(try c.get("/healthz").status == 200, comment)
         #expect(try c.post("/v1/route", json: route).status == 200, comment)
+    }
+
+    /// A port already taken is said in words, naming the address (NIO's error read
+    /// `bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)`).
+    @Test func aPortInUseIsNamed() async throws {
+        let f = try Fixture()
+        let handle = try await ServeApplication.start(service: try f.service(), logger: Fixture.logger)
+        var o = f.options()
+        o.port = handle.port
+        let second = try RoutingService(options: o, logger: Fixture.logger)
+        var described: String?
+        do {
+            try await ServeApplication.start(service: second, logger: Fixture.logger).stop()
+        } catch {
+            described = ServeApplication.describeStartFailure(error, host: o.host, port: o.port)
+        }
+        try await handle.stop()
+        #expect(described == "\(o.host):\(o.port) is already in use (another server on that port?); choose another --port")
+        #expect(ServeApplication.describeStartFailure(IOError(errnoCode: EADDRINUSE, reason: "bind"), host: "::1", port: 80)
+                == "[::1]:80 is already in use (another server on that port?); choose another --port")
     }
 
     @Test func slowLorisHeadsAndBodiesAreCutOff() async throws {

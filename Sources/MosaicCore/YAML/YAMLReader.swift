@@ -399,6 +399,14 @@ public final class YAMLReader {
             .composer(let context, let problem, let mark, _):
             var message = problem
             if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            // libyaml's words for a tab where indentation goes, and for its nesting limit.
+            let text = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if problem.hasPrefix("found character that cannot start any token"), mark.line >= 1, mark.line <= text.count,
+               text[mark.line - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+                message = "a tab indents this line; YAML indents with spaces only"
+            } else if problem.hasPrefix("Maximum nesting level reached") {
+                message = "nested too deeply (more than 1000 levels)"
+            }
             return fail(mark.line, message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")

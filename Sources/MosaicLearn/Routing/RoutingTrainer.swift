@@ -240,6 +240,6 @@ public struct RoutingTrainer: Sendable {
             failureAUC: hasBoth ? Metrics.auc(y: failed, score: p) : nil,
             failureBrier: test.isEmpty ? 0 : Metrics.brier(y: failed, p: p),
             failureRate: test.isEmpty ? 0 : Double(failed.filter { $0 }.count) / Double(test.count),
-            calibration: Metrics.calibration(y: failed, p: p, bins: 10))
+            calibration: Metrics.calibration(y: failed, p: p, bins: 10), latencyRows: yLog.count)
     }
 }

@@ -63,8 +63,11 @@ public struct ProviderMetrics: Sendable, Codable, Equatable {
     public var failureBrier: Double
     public var failureRate: Double
     public var calibration: [CalibrationRow]
+    /// How many test rows the latency metrics are over (successful, with a latency); 0 makes
+    /// them undefined (a trace without latencies). Absent in files written before it.
+    public var latencyRows: Int?
 
-    public init(trainRows: Int, testRows: Int, latencyRMSE: Double, latencyMAE: Double, latencyR2: Double, tailCoverage: Double, tailPinballLoss: Double, failureLogLoss: Double, failureAUC: Double?, failureBrier: Double, failureRate: Double, calibration: [CalibrationRow]) {
+    public init(trainRows: Int, testRows: Int, latencyRMSE: Double, latencyMAE: Double, latencyR2: Double, tailCoverage: Double, tailPinballLoss: Double, failureLogLoss: Double, failureAUC: Double?, failureBrier: Double, failureRate: Double, calibration: [CalibrationRow], latencyRows: Int? = nil) {
         self.trainRows = trainRows
         self.testRows = testRows
         self.latencyRMSE = latencyRMSE
@@ -77,6 +80,7 @@ public struct ProviderMetrics: Sendable, Codable, Equatable {
         self.failureBrier = failureBrier
         self.failureRate = failureRate
         self.calibration = calibration
+        self.latencyRows = latencyRows
     }
 }
 

@@ -352,3 +352,18 @@ final class PortPromise: Sendable {
         }
     }
 }
+
+extension ServeApplication {
+    /// A start that failed, in words: NIO's bind error reads `bind(descriptor:ptr:bytes:):
+    /// Address already in use) (errno: 98)`.
+    public static func describeStartFailure(_ error: any Error, host: String, port: Int) -> String {
+        guard let io = error as? IOError else { return "\(error)" }
+        let address = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        switch io.errnoCode {
+        case EADDRINUSE: return "\(address) is already in use (another server on that port?); choose another --port"
+        case EADDRNOTAVAIL: return "\(address): this machine has no such address; choose another --host"
+        case EACCES: return "\(address): not permitted (ports below 1024 need privileges); choose another --port"
+        default: return "\(address): \(String(cString: strerror(io.errnoCode)).lowercased())"
+        }
+    }
+}
