@@ -48,6 +48,10 @@ struct PullOptionGroup: ParsableArguments {
 
     /// Runs a pull and prints its result.
     func pull(_ source: any APISource, account: String? = nil) throws {
+        // Without the key nothing can be pulled: said before the store is opened (or made).
+        if (ProcessInfo.processInfo.environment[source.credentialVariable] ?? "").isEmpty {
+            throw CLIError(APIError.missingCredential(source: source.name, variable: source.credentialVariable).description)
+        }
         let store = try self.store.open()
         var o = try options(account: account)
         let progress = ProgressLine(label: "pull \(source.name)")

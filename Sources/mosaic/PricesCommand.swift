@@ -39,8 +39,12 @@ struct PricesImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try self.store.open()
         let from = try validFrom.map { try parseInstant($0, option: "--valid-from") } ?? 0
+        // A file that cannot be read is said before the store is opened (or made).
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw CLIError("\(file): cannot read the price file: \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")")
+        }
+        let store = try self.store.open()
         let result: (parsed: LiteLLMPrices.Parsed, changed: Int)
         do { result = try LiteLLMPrices.importFile(path: file, into: store, validFrom: from) } catch {
             throw CLIError(error.description)

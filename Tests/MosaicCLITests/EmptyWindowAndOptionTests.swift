@@ -96,6 +96,7 @@ import Testing
         (["generate", "--rate=-5"], "--rate must be greater than 0"),
         (["ingest", "openai-usage", "--timeout=-5"], "--timeout must be greater than 0 and at most 3600"),
         (["ingest", "openai-usage", "--timeout=inf"], "--timeout must be greater than 0 and at most 3600"),
+        (["route", "--capability", "visoin"], "--capability 'visoin' is not one the catalog's providers list (did you mean 'vision'?)"),
         (["db", "info", "--db", "mysql://x@127.0.0.1/db"], "--db 'mysql://…' is not a store Mosaic opens; give an SQLite file or a postgres:// URL"),
         (["serve", "--model", "m.json", "--store", "mysql://x@127.0.0.1/db"], "--store 'mysql://…' is not a store Mosaic opens"),
         (["ingest", "openai-usage", "--base-url", "ftp://127.0.0.1:1"], "--base-url 'ftp://127.0.0.1:1' is not an http:// or https:// address"),

@@ -223,7 +223,7 @@ struct LiteLLMPricesTests {
             }
         }
         let missing = tmp.file("missing.json")
-        #expect(importError(missing) == "\(missing): cannot read the file (missing or unreadable)")
+        #expect(importError(missing) == "\(missing): cannot open: No such file or directory")
         let empty = tmp.write("empty.json", "")
         #expect(importError(empty) == "\(empty): the file is empty")
         let truncated = tmp.write("bad.json", "{\n  \"gpt-4o\": {\"litellm_provider\": \"openai\",\n")
@@ -231,6 +231,19 @@ struct LiteLLMPricesTests {
         let negative = tmp.write("neg.json", #"{"a": {"litellm_provider": "openai", "input_cost_per_token": 1e-06}, "b": {"litellm_provider": "openai", "input_cost_per_token": -1}}"#)
         #expect(importError(negative) == "\(negative): 'b'.input_cost_per_token: -1 is negative")
         #expect(try storedPrices(store).isEmpty)
+    }
+
+    /// A compressed price file reads as the plain one (it was "unexpected character" at its
+    /// first, gzip's magic, byte).
+    @Test func aGzipPriceFileReadsAsThePlainOne() throws {
+        let tmp = TemporaryDirectory()
+        let plain = tmp.write("p.json", #"{"gpt-x": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}"#)
+        let gz = try ChildProcess.run("/usr/bin/env", ["gzip", "-k", plain])
+        #expect(gz.status == 0, "\(gz.stderr)")
+        let store = try Store(path: tmp.file("m.sqlite"))
+        let imported = try LiteLLMPrices.importFile(path: plain + ".gz", into: store, validFrom: t1)
+        #expect(imported.parsed.models == 1 && imported.changed == 2)
+        #expect(try LiteLLMPrices.importFile(path: plain, into: store, validFrom: t1).changed == 0)
     }
 
     // MARK: - The real LiteLLM table

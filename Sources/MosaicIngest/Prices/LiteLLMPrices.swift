@@ -87,9 +87,8 @@ public enum LiteLLMPrices {
 
     /// Reads a file and stores its prices in one transaction (see `Store.upsertPrices`).
     public static func importFile(path: String, into store: Store, validFrom: Int64) throws(IngestError) -> (parsed: Parsed, changed: Int) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .file(path: path, reason: "cannot read the file (missing or unreadable)")
-        }
+        // Plain or gzip-compressed (`prices.json.gz` read as it is), as the request logs.
+        let data = Data(try InputFile(path: path).readAll(most: 256 << 20))
         if data.isEmpty { throw .file(path: path, reason: "the file is empty") }
         let document: JSONValue
         do { document = try JSONValue.parse(data) } catch {

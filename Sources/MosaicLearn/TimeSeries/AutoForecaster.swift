@@ -167,7 +167,7 @@ public struct AutoForecaster: Forecaster, Codable, Hashable {
         if y.allSatisfy({ $0.isNaN }) { throw .nonFinite("every value of the series is missing (NaN)") }
         let report = hygiene.map { $0.clean(y) }
         let x = report?.values ?? y
-        try SeriesInput.check(x, minimum: period + 1, model: "AutoForecaster with period \(period)")
+        try SeriesInput.check(x, minimum: period + 1, model: "the automatic choice, with a season of \(period) steps,")
         if SeriesInput.isConstant(x) {
             let member = AnyFittedForecaster.seasonalNaive(try SeasonalNaive(period: period).fit(x))
             return Fitted(y: x, chosen: [member.name], members: [member], scores: [], cleaning: report)
