@@ -44,7 +44,9 @@ import Testing
     @Test func aBrokenModelFileIsExplainedPlainly() throws {
         let tmp = TemporaryDirectory("models-show")
         let cases = [
-            ("cut.json", #"{"schemaVersion": 1, "kind": "routing", "provid"#, "cut.json: not a Mosaic model file: not valid JSON"),
+            ("cut.json", #"{"schemaVersion": 1, "kind": "routing", "provid"#,
+             "cut.json: not a Mosaic model file: not valid JSON: line 1, column 48: unterminated string"),
+            ("array.json", "[]", "array.json: not a Mosaic model file: the document: expected an object, found an array"),
             ("bare.json", #"{"schemaVersion": 1, "kind": "routing"}"#, "bare.json: invalid model file: missing key "),
         ]
         for (name, text, expected) in cases {

@@ -17,12 +17,21 @@ extension DecodingError {
                 }
                 return context.debugDescription
             }
+            // An enumeration's: "Cannot initialize Kind from invalid String value numerc".
+            if let r = context.debugDescription.range(of: "from invalid String value ") {
+                return "\(Self.path(context.codingPath)): '\(context.debugDescription[r.upperBound...])' is not a value this field takes"
+            }
             return "\(Self.path(context.codingPath)): \(context.debugDescription)"
         case .keyNotFound(let key, let context):
             let at = context.codingPath.isEmpty ? "" : " in \(Self.path(context.codingPath))"
             return "missing key '\(key.stringValue)'\(at)"
-        case .typeMismatch(_, let context):
-            return "\(Self.path(context.codingPath)): \(context.debugDescription)"
+        case .typeMismatch(let type, let context):
+            // Foundation's "Expected to decode Dictionary<String, Any> but found an array instead."
+            let d = context.debugDescription
+            if let found = d.range(of: "but found "), let end = d.range(of: " instead", range: found.upperBound..<d.endIndex) {
+                return "\(Self.path(context.codingPath)): expected \(Self.name(type)), found \(d[found.upperBound..<end.lowerBound])"
+            }
+            return "\(Self.path(context.codingPath)): \(d)"
         case .valueNotFound(let type, let context):
             return "\(Self.path(context.codingPath)): is null, expected \(Self.name(type))"
         @unknown default:
@@ -53,7 +62,11 @@ extension DecodingError {
         case is Double.Type, is Float.Type, is Int.Type, is Int64.Type: return "a number"
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        default: return "\(type)"
+        default:
+            let text = "\(type)"
+            if text.hasPrefix("Dictionary") { return "an object" }
+            if text.hasPrefix("Array") { return "an array" }
+            return text
         }
     }
 }

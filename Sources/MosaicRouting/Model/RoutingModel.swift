@@ -282,7 +282,11 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
     public static func checkHeader(_ data: Data, kind: String, schemaVersions: ClosedRange<Int>) throws(ModelFileError) {
         struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: data) } catch { throw .notJSON(DecodingError.message(for: error)) }
+        do { header = try JSONDecoder().decode(Header.self, from: data) } catch {
+            // Foundation says only "not valid JSON"; Mosaic's own parser says where.
+            do { _ = try JSONValue.parse(data) } catch { throw .notJSON("not valid JSON: \(error.description)") }
+            throw .notJSON(DecodingError.message(for: error))
+        }
         guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
         guard schemaVersions.contains(v) else { throw .unsupportedSchema(found: v, supported: schemaVersions.upperBound) }
         guard header.kind == kind else { throw .wrongKind(found: header.kind ?? "none", expected: kind) }

@@ -22,7 +22,13 @@ import Testing
         #expect(Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": 1, "head": {"intercept": 0}}, {"id": "b", "rows": 2}]}"#)
             == "missing key 'head' in providers[1]")
         let mismatch = Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": "many", "head": {"intercept": 0}}]}"#)
-        #expect(mismatch.hasPrefix("providers[0].rows: "), "\(mismatch)")
+        #expect(mismatch.hasPrefix("providers[0].rows: expected a number, found "), "\(mismatch)")
+        // Foundation's "Expected to decode Dictionary<String, Any> but found an array instead."
+        #expect(Self.message("[]") == "the document: expected an object, found an array")
+        struct Kinds: Decodable { enum Kind: String, Decodable { case numeric, text }; var kind: Kind }
+        do { _ = try JSONDecoder().decode(Kinds.self, from: Data(#"{"kind": "numerc"}"#.utf8)) } catch {
+            #expect(DecodingError.message(for: error) == "kind: 'numerc' is not a value this field takes")
+        }
         #expect(Self.message(#"{"version": 1, "providers": [{"id": "a", "rows": 1, "head": {"intercept": null}}]}"#)
             == "providers[0].head.intercept: is null, expected a number")
     }
