@@ -27,6 +27,8 @@ struct EvalRoutingCommand: ParsableCommand {
     /// Naming any of these columns reads --data as a correctness file.
     @OptionGroup var columns: CorrectnessColumnOptions
     @Option(name: .long, help: "The instant relative trace timestamps count from (burstgpt, mooncake).") var start: String?
+    @Option(name: .long, help: "Provider for rows of --data that name none (required for azure-trace and mooncake).") var dataProvider: String?
+    @Option(name: .long, help: "Model for rows of --data that name none (required for azure-trace and mooncake).") var dataModel: String?
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: FormatOptions
 
@@ -62,6 +64,9 @@ struct EvalRoutingCommand: ParsableCommand {
         var options = RequestIngestOptions()
         options.format = dataFormat
         options.start = try start.map { try parseInstant($0, option: "--start") }
+        options.provider = dataProvider
+        options.model = dataModel
+        options.optionNames = ("--data-provider", "--data-model")
         let requests = try cli { try RequestLogReader(catalog: try catalogOptions.load()).rowsInStoreOrder(path: data, options: options) }
         var byProvider: [String: [RoutingTrainer.Row]] = [:]
         for r in requests {

@@ -52,6 +52,16 @@ import Testing
         let blindRows = try #require(try JSONSerialization.jsonObject(with: Data(blind.stdout.utf8)) as? [[String: Any]], "\(blind.stdout)")
         #expect(!blindRows.isEmpty && blindRows.allSatisfy { $0["log_latency_rmse"] is NSNull && $0["p95_coverage"] is NSNull
             && $0["failure_rate"] is Double }, "\(blind.stdout)")
+        // A trace that names no provider or model (Mooncake) is evaluated with --data-provider and
+        // --data-model (the messages named --provider and --model, which eval routing does not have).
+        let trace = tmp.write("mc.jsonl", (0..<3).map { #"{"timestamp": \#($0 * 1000), "input_length": 700, "output_length": 50, "hash_ids": [\#($0)]}"# }
+            .joined(separator: "\n") + "\n")
+        let traceArgs = ["eval", "routing", "--model", tmp.file("models/r.json"), "--data", trace, "--data-format", "mooncake",
+                         "--start", "2026-10-06T00:00:00Z", "--format", "csv"]
+        let unnamed = try MosaicBinary.run(traceArgs)
+        #expect(unnamed.status != 0 && unnamed.stderr.contains("pass --data-provider and --data-model"), "stderr: \(unnamed.stderr)")
+        let named = try MosaicBinary.run(traceArgs + ["--data-provider", "openai", "--data-model", "gpt-4o"])
+        #expect(named.status == 0 && named.stdout.contains("\nopenai,"), "stderr: \(named.stderr) stdout: \(named.stdout)")
 
         let second = try MosaicBinary.run(["train", "routing", "--db", db], in: tmp.path)
         #expect(second.status == 0, "stderr: \(second.stderr)")

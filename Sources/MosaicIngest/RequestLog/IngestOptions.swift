@@ -8,6 +8,9 @@ public struct RequestIngestOptions: Sendable {
     public var provider: String?
     /// Model for rows that name none.
     public var model: String?
+    /// What the command calls ``provider`` and ``model`` in its messages (`mosaic eval routing`
+    /// says `--data-provider` and `--data-model`: its `--model` is the model file).
+    public var optionNames = (provider: "--provider", model: "--model")
     /// Tenant for rows that name none.
     public var tenant: String = "default"
     /// Operation for rows that name none.

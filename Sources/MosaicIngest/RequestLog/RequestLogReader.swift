@@ -82,11 +82,12 @@ public struct RequestLogReader {
         }
         if format == .azureTrace || format == .mooncake {
             if o.provider == nil || o.model == nil {
-                throw .option("\(format.rawValue) traces name no provider or model; pass --provider and --model (for example --provider openai --model gpt-4o)")
+                let (p, m) = o.optionNames
+                throw .option("\(format.rawValue) traces name no provider or model; pass \(p) and \(m) (for example \(p) openai \(m) gpt-4o)")
             }
         }
         if let p = o.provider, catalog.provider(id: p) == nil {
-            throw .option("--provider \(p): not in the provider catalog (known: \(catalog.providers.map(\.id).joined(separator: ", ")))")
+            throw .option("\(o.optionNames.provider) \(p): not in the provider catalog (known: \(catalog.providers.map(\.id).joined(separator: ", ")))")
         }
     }
 }
