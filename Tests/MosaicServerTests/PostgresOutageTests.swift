@@ -72,6 +72,9 @@ struct PostgresOutageTests {
         try await blocking {
             let admin = try Store(path: db.location)
             let instance = try Self.start(f, db: db.location)
+            // A failed expectation must not leave the server running (it may not stop on SIGTERM).
+            defer { if instance.process.isRunning { kill(instance.process.processIdentifier, SIGKILL) } }
+            defer { try? db.allowConnections(true) }
             let port = instance.port
             let first = try Self.route(port)
             let ok = try Self.report(port, first)
@@ -114,7 +117,7 @@ struct PostgresOutageTests {
             #expect(version == 8, "the publication made during the outage is applied once the store is back")
             let after = try Self.route(port)
             #expect(Self.stored(try Self.report(port, after)))
-            print("outage: stored again \(String(format: "%.2f", Date().timeIntervalSince(back))) s after connections were allowed; answers \(answers)")
+            print("outage: report stored, publication served and a new outcome stored \(String(format: "%.2f", Date().timeIntervalSince(back))) s after connections were allowed; answers to the report sent again \(answers)")
 
             kill(instance.process.processIdentifier, SIGTERM)
             let end = Self.exits(instance.process, within: 20)
@@ -139,6 +142,7 @@ struct PostgresOutageTests {
         let through = "postgres://\(db.url.user)\(db.url.password.map { ":\($0)" } ?? "")@127.0.0.1:\(relay.port)/\(db.url.database)"
         try await blocking {
             let instance = try Self.start(f, db: through, ["--shutdown-timeout", "3"])
+            defer { if instance.process.isRunning { kill(instance.process.processIdentifier, SIGKILL) } }
             let port = instance.port
             #expect(Self.stored(try Self.report(port, try Self.route(port))))
             relay.freeze()
