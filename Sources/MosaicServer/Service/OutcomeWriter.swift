@@ -27,8 +27,9 @@ import MosaicStore
 /// When the store is unavailable (a PostgreSQL server restarting, unreachable or hung), no
 /// statement waits longer than `storeTimeout`: a ``commit(_:)`` fails with
 /// ``CommitError/unavailable(_:)`` (the endpoint answers 503 and the report can be sent again),
-/// rows queued by ``enqueue(_:)`` are kept and tried again every `interval`, and the outage is
-/// logged once when it starts and once when it ends.
+/// outcome rows queued without a waiter are kept and tried again every `interval` (cache hits
+/// are dropped and counted as failed), and the outage is logged once when it starts and once
+/// when it ends.
 public final class OutcomeWriter: @unchecked Sendable {
     public struct Counts: Sendable, Equatable {
         public var queued = 0
