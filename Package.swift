@@ -75,7 +75,8 @@ let package = Package(
         /// schema, migrations, bulk writers and queries.
         .target(
             name: "MosaicStore",
-            dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: fuzzFlags
         ),
         /// The routing model file format and the routing decision code the simulator and the

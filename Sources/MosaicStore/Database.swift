@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Logging
 import MosaicCore
 
 /// A connection to one SQLite file (a thin, honest wrapper over libsqlite3) or to one
@@ -73,7 +74,27 @@ public final class Database {
         try MoneyFunctions.register(on: self)
     }
 
+    /// On PostgreSQL, the longest one statement (or an attempt to connect again) waits for the
+    /// server's answer, seconds; when it passes, the statement fails with
+    /// ``StoreError/unavailable(location:reason:)`` and the connection is closed. nil (the
+    /// default): no bound, as a long report needs. A long-running process sets it, so that a
+    /// hung or unreachable server cannot hold its threads. Ignored on SQLite.
+    public var answerTimeout: Double? {
+        get { postgres?.answerTimeout }
+        set { postgres?.answerTimeout = newValue }
+    }
+
+    /// On PostgreSQL, where the loss of the connection and its return are logged: once each per
+    /// outage, not once per failed statement. nil (the default): nowhere. Ignored on SQLite.
+    public var connectionLogger: Logger? {
+        get { postgres?.connectionLogger }
+        set { postgres?.connectionLogger = newValue }
+    }
+
     /// Connects to a PostgreSQL database.
+    ///
+    /// The connection is made again when it was lost, on the next statement after it (see
+    /// ``answerTimeout``, ``connectionLogger``); a transaction it held is lost with it.
     public init(postgres url: PostgresURL) throws(StoreError) {
         path = url.redacted
         handle = nil

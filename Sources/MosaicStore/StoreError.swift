@@ -9,6 +9,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// PostgreSQL refused: `state` is the SQLSTATE code, `message` the server's text,
     /// `location` the URL without its password.
     case postgres(location: String, state: String?, message: String, sql: String?)
+    /// The PostgreSQL server could not be reached, lost the connection, or gave no answer in
+    /// time: `reason` says which. The transaction in progress is gone (the server rolls back a
+    /// transaction whose connection ended), and the next statement connects again, so the same
+    /// work can be tried again.
+    case unavailable(location: String, reason: String)
     /// The file was written by a newer Mosaic than this one.
     case schemaTooNew(path: String, found: Int, supported: Int)
     /// The file is not a Mosaic store (or not a database at all).
@@ -33,6 +38,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case let .postgres(location, state, message, sql):
             let what = sql.map { " (while running: \($0.prefix(120)))" } ?? ""
             return "\(location): PostgreSQL error\(state.map { " \($0)" } ?? ""): \(message)\(what)"
+        case let .unavailable(location, reason):
+            return "\(location): PostgreSQL is unavailable: \(reason)"
         case let .schemaTooNew(path, found, supported):
             return "\(path): schema version \(found) is newer than this mosaic supports (\(supported)); upgrade mosaic"
         case let .notAStore(path, reason):
@@ -51,6 +58,13 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "the window holds \(intervals) intervals of that width, more than the \(maximum) a series may have; "
                 + "narrow the window (--since, --until) or widen the interval"
         }
+    }
+
+    /// Whether the store could not be reached (``unavailable(location:reason:)``): worth trying
+    /// again later, unlike a statement the store refused.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 
     /// The storage faults a user can act on, by SQLite's primary result code.

@@ -60,6 +60,22 @@ public final class TestDatabase: @unchecked Sendable {
         "postgres://\(url.user)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(url.database)"
     }
 
+    /// Ends every connection to this database but `admin`'s own, as a server restart ends
+    /// them, and waits (up to 10 s) until the server has let them go.
+    public func terminateConnections(from admin: Database) throws {
+        let others = "FROM pg_stat_activity WHERE datname = '\(url.database)' AND pid <> pg_backend_pid()"
+        _ = try admin.rows("SELECT pg_terminate_backend(pid) \(others)")
+        let until = Date().addingTimeInterval(10)
+        while try admin.scalarInt("SELECT count(*) \(others)") != 0, Date() < until { usleep(20_000) }
+    }
+
+    /// Refuses (`false`) or allows new connections to this database (from the server's admin
+    /// database: a connection cannot refuse its own): an outage that
+    /// ``terminateConnections(from:)`` starts lasts until they are allowed again.
+    public func allowConnections(_ allow: Bool) throws {
+        try Database(postgres: PostgresURL(parsing: adminURL)).execute("ALTER DATABASE \(url.database) ALLOW_CONNECTIONS \(allow)")
+    }
+
     deinit {
         if let admin = try? Database(postgres: PostgresURL(parsing: adminURL)) {
             try? admin.execute("DROP DATABASE IF EXISTS \(url.database) WITH (FORCE)")

@@ -26,11 +26,19 @@ public struct FleetOptions: Sendable {
 ///
 /// All store work runs on one background thread with a connection of its own; the decision
 /// path only ever touches ``limits`` in memory. The listener's callback only wakes the thread.
+///
+/// When PostgreSQL restarts or cannot be reached, no statement waits longer than
+/// `storeTimeout`; renewals fail meanwhile (logged once per outage) and the allowances already
+/// granted are spent, then admissions on shared limits stop until leases are granted again.
+/// The connection is made again on the next pass after the server answers, and publications
+/// are read again then (and whenever the listener is back), so a publication made during the
+/// outage is applied once the store answers.
 final class FleetMember: @unchecked Sendable {
     let limits: SharedLimits
     let url: String
     let instance: String
     let options: FleetOptions
+    let storeTimeout: Double
     let logger: Logger
     let clock: @Sendable () -> Int64
 
@@ -56,13 +64,16 @@ final class FleetMember: @unchecked Sendable {
     var lastSweep: Int64 = 0
     var lastPrune: Int64 = 0
     var lastPublication: Int64 = 0
+    /// Since when the store is unavailable (nil: it answered last time).
+    var unavailableSince: Date?
 
-    init(url: String, limits: SharedLimits, instance: String, options: FleetOptions, logger: Logger,
-         clock: @escaping @Sendable () -> Int64) {
+    init(url: String, limits: SharedLimits, instance: String, options: FleetOptions, storeTimeout: Double = 5,
+         logger: Logger, clock: @escaping @Sendable () -> Int64) {
         self.url = url
         self.limits = limits
         self.instance = instance
         self.options = options
+        self.storeTimeout = storeTimeout
         self.logger = logger
         self.clock = clock
     }
@@ -71,6 +82,7 @@ final class FleetMember: @unchecked Sendable {
     /// then starts the thread and the listener.
     func start(service: RoutingService) throws {
         let store = try Store(path: url)
+        store.database.answerTimeout = storeTimeout
         let leases = try FleetLeases(store: store)
         if let p = try leases.latestPublication(after: 0) {
             lastPublication = p.id
@@ -107,6 +119,9 @@ final class FleetMember: @unchecked Sendable {
     }
 
     /// Stops the thread and gives back the unused part of every lease (idempotent).
+    ///
+    /// Waits for the thread at most two store timeouts (a pass in progress, then the release):
+    /// with the store unavailable, the leases expire instead, and shutdown goes on.
     func close() {
         listener?.stop()
         condition.lock()
@@ -114,7 +129,9 @@ final class FleetMember: @unchecked Sendable {
         stopping = true
         condition.signal()
         condition.unlock()
-        if !already && thread != nil { done.wait() }
+        if !already && thread != nil && done.wait(timeout: .now() + 2 * storeTimeout + 1) == .timedOut {
+            logger.error("fleet: the store did not answer; leases not given back (they expire instead)")
+        }
     }
 
     func loop(_ box: LeasesBox, service: RoutingService?) {
@@ -129,8 +146,20 @@ final class FleetMember: @unchecked Sendable {
             refillPending = false
             condition.unlock()
             if stop { break }
-            if publication, let service { checkPublications(box.leases, service: service) }
+            if publication, let service, !checkPublications(box.leases, service: service) {
+                // Read them again on the next pass: a notification is not sent twice.
+                condition.lock()
+                publicationPending = true
+                condition.unlock()
+            }
+            let wasUnavailable = unavailableSince != nil
             refill(box.leases)
+            if wasUnavailable && unavailableSince == nil {
+                // Publications made while the store was unavailable may have had nobody to hear them.
+                condition.lock()
+                publicationPending = true
+                condition.unlock()
+            }
         }
         do {
             try box.leases.release(instance: instance)
@@ -140,14 +169,46 @@ final class FleetMember: @unchecked Sendable {
         done.signal()
     }
 
-    func checkPublications(_ leases: FleetLeases, service: RoutingService) {
+    /// Applies the newest publication not applied yet; false when it could not be read.
+    func checkPublications(_ leases: FleetLeases, service: RoutingService) -> Bool {
         do {
-            guard let p = try leases.latestPublication(after: lastPublication) else { return }
+            let latest = try leases.latestPublication(after: lastPublication)
+            answered()
+            guard let p = latest else { return true }
             lastPublication = p.id
             service.apply(p)
+            return true
         } catch {
-            logger.error("fleet: cannot read publications", metadata: ["error": "\(error)"])
+            failed(error, "fleet: cannot read publications", [:])
+            return false
         }
+    }
+
+    /// Logs a store failure; an unavailable store only once per outage (``answered()`` ends it).
+    /// Returns whether the store is unavailable (the pass has nothing more to try).
+    @discardableResult
+    func failed(_ error: any Error, _ message: Logger.Message, _ metadata: Logger.Metadata) -> Bool {
+        guard let e = error as? StoreError, e.isUnavailable else {
+            logger.error(message, metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
+            return false
+        }
+        if unavailableSince == nil {
+            unavailableSince = Date()
+            logger.error("""
+                fleet: the store is unavailable; no leases are renewed until it answers \
+                (admissions on shared limits stop when the allowances granted are spent)
+                """, metadata: ["error": "\(error)"])
+        }
+        return true
+    }
+
+    /// Notes that the store answered, ending an outage.
+    func answered() {
+        guard let since = unavailableSince else { return }
+        unavailableSince = nil
+        logger.notice("fleet: the store answers again", metadata: [
+            "down_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(since)))",
+        ])
     }
 
     /// The size of one lease of a limit: a fraction of it, at least one whole request (or the
@@ -196,8 +257,10 @@ final class FleetMember: @unchecked Sendable {
                 if r.granted > .zero {
                     limits.grant(d.key, window: d.window, amount: r.granted, lowWater: Money(units: target.units / 2))
                 }
+                answered()
             } catch {
-                logger.error("fleet: lease renewal failed", metadata: ["key": "\(d.key)", "error": "\(error)"])
+                // An unavailable store fails every other renewal of this pass too: stop here.
+                if failed(error, "fleet: lease renewal failed", ["key": "\(d.key)"]) { return }
             }
         }
         // Windows that ended: forget them (their rows are pruned below).
@@ -207,9 +270,10 @@ final class FleetMember: @unchecked Sendable {
             lastSweep = now
             do {
                 let n = try leases.expire(now: now)
+                answered()
                 if n > 0 { logger.notice("fleet: expired leases of routers that stopped renewing", metadata: ["leases": "\(n)"]) }
             } catch {
-                logger.error("fleet: lease expiry sweep failed", metadata: ["error": "\(error)"])
+                failed(error, "fleet: lease expiry sweep failed", [:])
             }
         }
         if now - lastPrune >= 60_000_000 {

@@ -224,19 +224,35 @@ struct JSONErrorMiddleware: RouterMiddleware {
 }
 
 /// Waits for graceful shutdown, then writes the queued outcomes (after the server drained).
+///
+/// The writing happens on a thread of its own and this waits for it only until the task is
+/// cancelled: when `--shutdown-timeout` passes (the service group then cancels), the process
+/// stops even if the store never answers, and what was not written is lost.
 struct OutcomeFlushService: Service {
     let service: RoutingService
 
     func run() async throws {
         try? await gracefulShutdown()
         let s = service
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                s.close()
-                c.resume()
+        let finished = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        let flushed = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                finished.withLock { $0 = c }
+                if Task.isCancelled { finished.withLock { $0.take() }?.resume(returning: false) }
+                Thread.detachNewThread {
+                    s.close()
+                    finished.withLock { $0.take() }?.resume(returning: true)
+                }
             }
+        } onCancel: {
+            finished.withLock { $0.take() }?.resume(returning: false)
         }
-        s.logger.info("outcome writer flushed")
+        if flushed {
+            s.logger.info("outcome writer flushed")
+        } else {
+            s.logger.error("shutdown timeout: stopping without waiting for the store any longer",
+                           metadata: ["queued_outcome_rows": "\(s.writer?.depth ?? 0)"])
+        }
     }
 }
 

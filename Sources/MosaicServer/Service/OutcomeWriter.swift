@@ -23,6 +23,13 @@ import MosaicStore
 ///
 /// The queue is bounded (`queueLimit`): when the store cannot keep up, ``enqueue(_:)`` and
 /// ``commit(_:)`` refuse and the outcome endpoint answers 503 rather than letting memory grow.
+///
+/// When the store is unavailable (a PostgreSQL server restarting, unreachable or hung), no
+/// statement waits longer than `storeTimeout`: a ``commit(_:)`` fails with
+/// ``CommitError/unavailable(_:)`` (the endpoint answers 503 and the report can be sent again),
+/// outcome rows queued without a waiter are kept and tried again every `interval` (cache hits
+/// are dropped and counted as failed), and the outage is logged once when it starts and once
+/// when it ends.
 public final class OutcomeWriter: @unchecked Sendable {
     public struct Counts: Sendable, Equatable {
         public var queued = 0
@@ -43,12 +50,15 @@ public final class OutcomeWriter: @unchecked Sendable {
         case closed
         /// The transaction holding the record failed and was rolled back: the store's message.
         case store(String)
+        /// The store could not be reached or gave no answer in time; nothing was written.
+        case unavailable(String)
 
         public var description: String {
             switch self {
             case .queueFull(let limit): return "the outcome queue is full (\(limit) rows wait for the store)"
             case .closed: return "the outcome writer is closed (the server is shutting down)"
             case .store(let message): return "the store refused the batch: \(message)"
+            case .unavailable(let message): return "the store is unavailable: \(message)"
             }
         }
     }
@@ -74,10 +84,17 @@ public final class OutcomeWriter: @unchecked Sendable {
     let catalog: Catalog
     let done = DispatchSemaphore(value: 0)
     var thread: Thread?
+    /// Since when the store is unavailable (owned by the writer thread; nil: it answers).
+    var unavailableSince: Date?
+    /// Rows not stored meanwhile (owned by the writer thread).
+    var unavailableRows = 0
 
     /// Opens the store (migrating it, registering the catalog's providers) and starts the thread.
+    ///
+    /// - Parameter storeTimeout: on PostgreSQL, the longest one statement waits for the server
+    ///   (``Database/answerTimeout``), seconds.
     public init(storePath: String, catalog: Catalog, batchSize: Int = 1024, interval: TimeInterval = 0.2,
-                queueLimit: Int = 200_000, logger: Logger) throws {
+                queueLimit: Int = 200_000, storeTimeout: Double = 5, logger: Logger) throws {
         self.batchSize = max(1, batchSize)
         self.interval = interval
         self.queueLimit = queueLimit
@@ -85,6 +102,8 @@ public final class OutcomeWriter: @unchecked Sendable {
         self.storePath = storePath
         self.catalog = catalog
         let store = try Store(path: storePath)
+        store.database.answerTimeout = storeTimeout
+        store.database.connectionLogger = logger
         // A 200 from the outcome endpoint means the row survives a power cut, not only a crash:
         // the WAL is synced at every commit (group commit shares one sync among many rows).
         if store.dialect == .sqlite { try store.database.execute("PRAGMA synchronous = FULL") }
@@ -213,17 +232,48 @@ public final class OutcomeWriter: @unchecked Sendable {
             swap(&batchWaiters, &waiters)
             swap(&batchHits, &hits)
             let last = closing && batch.isEmpty && batchHits.isEmpty
+            let shuttingDown = closing
             condition.unlock()
             if last { break }
             if !batchHits.isEmpty, let failure = write(hits: batchHits, box) {
                 condition.lock()
                 counts.failed += batchHits.count
                 condition.unlock()
-                logger.error("cache hit rows not written", metadata: ["rows": "\(batchHits.count)", "error": "\(failure)"])
+                if case .unavailable = failure {
+                    unavailable(rows: batchHits.count, failure)
+                } else {
+                    logger.error("cache hit rows not written", metadata: ["rows": "\(batchHits.count)", "error": "\(failure)"])
+                }
             }
             batchHits.removeAll(keepingCapacity: true)
             if let failure = write(batch, box) {
-                if batch.count == 1 {
+                if case .unavailable = failure {
+                    // Nothing can be written now: the waiting callers hear so at once (503, their
+                    // decisions stay open); queued rows wait for the store, unless shutting down.
+                    unavailable(rows: batch.count, failure)
+                    var kept = 0, dropped = 0
+                    condition.lock()
+                    for (r, w) in zip(batch, batchWaiters) {
+                        if let w {
+                            counts.failed += 1
+                            w.resume(throwing: failure)
+                        } else if !shuttingDown && queue.count + kept < queueLimit {
+                            queue.insert(r, at: kept)
+                            waiters.insert(nil, at: kept)
+                            kept += 1
+                        } else {
+                            counts.failed += 1
+                            dropped += 1
+                        }
+                    }
+                    // Try again after an interval, not at once (unless the server is shutting down).
+                    if kept > 0 && !closing { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
+                    condition.unlock()
+                    if dropped > 0 {
+                        logger.error("queued outcome rows not written: the store is unavailable",
+                                     metadata: ["rows": "\(dropped)", "error": "\(failure)"])
+                    }
+                } else if batch.count == 1 {
                     failed(batch, failure)
                     batchWaiters[0]?.resume(throwing: failure)
                 } else {
@@ -240,6 +290,7 @@ public final class OutcomeWriter: @unchecked Sendable {
             } else {
                 // Answer only after COMMIT returned: the rows are on disk.
                 for w in batchWaiters { w?.resume() }
+                if !batch.isEmpty { available() }
             }
             batch.removeAll(keepingCapacity: true)
             batchWaiters.removeAll(keepingCapacity: true)
@@ -257,6 +308,27 @@ public final class OutcomeWriter: @unchecked Sendable {
         condition.unlock()
         logger.info("outcome writer closed", metadata: ["written": "\(final.inserted)", "duplicates": "\(final.duplicate)"])
         done.signal()
+    }
+
+    /// Notes rows not written because the store is unavailable; logs only the first of an outage.
+    func unavailable(rows: Int, _ error: CommitError) {
+        if unavailableSince == nil {
+            unavailableSince = Date()
+            logger.error("outcome rows not written: the store is unavailable; outcome reports are answered 503 until it is back",
+                         metadata: ["rows": "\(rows)", "error": "\(error)"])
+        }
+        unavailableRows += rows
+    }
+
+    /// Logs the end of an outage, if there was one.
+    func available() {
+        guard let since = unavailableSince else { return }
+        logger.notice("outcome writer: the store is available again", metadata: [
+            "down_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(since)))",
+            "rows_not_written_meanwhile": "\(unavailableRows)",
+        ])
+        unavailableSince = nil
+        unavailableRows = 0
     }
 
     /// Counts and logs rows that could not be written.
@@ -292,6 +364,8 @@ public final class OutcomeWriter: @unchecked Sendable {
             counts.batches += 1
             condition.unlock()
             return nil
+        } catch let e as StoreError where e.isUnavailable {
+            return .unavailable("\(e)")
         } catch {
             return .store("\(error)")
         }
@@ -322,6 +396,8 @@ public final class OutcomeWriter: @unchecked Sendable {
             counts.cacheHits += written
             condition.unlock()
             return nil
+        } catch let e as StoreError where e.isUnavailable {
+            return .unavailable("\(e)")
         } catch {
             return .store("\(error)")
         }

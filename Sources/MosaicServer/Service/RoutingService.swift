@@ -39,6 +39,11 @@ public struct ServeOptions: Sendable {
     public var writerBatchSize = 1024
     public var writerIntervalSeconds = 0.2
     public var writerQueueLimit = 200_000
+    /// On a PostgreSQL store, the longest one statement of the outcome writer or the fleet
+    /// waits for the server (``Database/answerTimeout``), seconds: an unreachable or hung server
+    /// answers outcome reports with 503 within this long instead of holding them, and lets
+    /// shutdown finish.
+    public var storeTimeoutSeconds = 5.0
     /// When `POST /v1/outcome` answers 200: once the row is committed (the default), or once
     /// it is queued in memory (faster; a crash loses what is queued). Benchmarks compare them.
     public var outcomeAcknowledgement = OutcomeAcknowledgement.committed
@@ -238,7 +243,8 @@ public final class RoutingService: Sendable {
         // running crashed the process, now and then, when the gateway file was refused).
         let writer = try options.storePath.map { path in
             try OutcomeWriter(storePath: path, catalog: options.catalog, batchSize: options.writerBatchSize,
-                              interval: options.writerIntervalSeconds, queueLimit: options.writerQueueLimit, logger: logger)
+                              interval: options.writerIntervalSeconds, queueLimit: options.writerQueueLimit,
+                              storeTimeout: options.storeTimeoutSeconds, logger: logger)
         }
         do {
             gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
@@ -257,7 +263,7 @@ public final class RoutingService: Sendable {
         instance = String(UInt32.random(in: 0x1000_0000...UInt32.max, using: &g), radix: 16)
         let id = instance
         fleet = shared.map { FleetMember(url: options.storePath!, limits: $0, instance: id, options: options.fleet,
-                                         logger: logger, clock: options.clock) }
+                                         storeTimeout: options.storeTimeoutSeconds, logger: logger, clock: options.clock) }
         do { try fleet?.start(service: self) } catch {
             close()
             throw error

@@ -3,7 +3,7 @@ import PostgresNIO
 import Synchronization
 
 /// Listens on a PostgreSQL notification channel (`LISTEN`) on a connection of its own, and
-/// reconnects after a failure.
+/// reconnects after a failure (every `retry` seconds while the server cannot be reached).
 ///
 /// `onEvent` is called with `.connected` each time the listen is in place (after a reconnect,
 /// notifications sent meanwhile are lost: the handler should catch up from the tables) and
@@ -34,23 +34,36 @@ public final class NotificationListener: Sendable {
             configuration.options.connectTimeout = .seconds(10)
             var quiet = Logger(label: "mosaic.store.postgres.listen")
             quiet.logLevel = .error
+            // Logged once per outage: when the connection is lost (or the first attempt fails),
+            // and when it listens again; not at every failed attempt in between.
+            var downSince: ContinuousClock.Instant?
             while !Task.isCancelled {
                 do {
                     let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: quiet)
                     do {
                         try await connection.listen(on: channel) { notifications in
+                            if let since = downSince {
+                                logger.notice("notification listener listens again", metadata: [
+                                    "channel": "\(channel)", "down": "\(ContinuousClock.now - since)",
+                                ])
+                                downSince = nil
+                            }
                             onEvent(.connected)
                             for try await n in notifications { onEvent(.notification(n.payload)) }
                         }
                     } catch {
                         if !Task.isCancelled {
-                            logger.warning("notification listener lost its connection", metadata: ["error": "\(PostgresSession.message(of: error))"])
+                            logger.warning("notification listener lost its connection; connecting again",
+                                           metadata: ["error": "\(PostgresSession.message(of: error))"])
+                            downSince = ContinuousClock.now
                         }
                     }
                     try? await connection.close()
                 } catch {
-                    if !Task.isCancelled {
-                        logger.warning("notification listener cannot connect", metadata: ["error": "\(PostgresSession.message(of: error))"])
+                    if !Task.isCancelled && downSince == nil {
+                        logger.warning("notification listener cannot connect; trying again until it can",
+                                       metadata: ["error": "\(PostgresSession.message(of: error))"])
+                        downSince = ContinuousClock.now
                     }
                 }
                 try? await Task.sleep(nanoseconds: UInt64(retry * 1e9))

@@ -3,46 +3,171 @@ import Foundation
 import PostgresNIO
 
 /// One PostgreSQL connection, used synchronously: the store's API is synchronous, so every
-/// call here blocks its caller until the server answers.
+/// call here blocks its caller until the server answers, or until ``answerTimeout`` passes.
 ///
-/// Queries go through PostgresNIO's future interface and wait on the event loop's answer.
-/// `COPY FROM` and connecting exist only as `async` functions; they run on a private serial
-/// executor (``PostgresBridge``), never on the cooperative pool, so a caller that blocks a pool
-/// thread cannot starve them.
+/// Queries go through PostgresNIO's future interface. `COPY FROM` and connecting exist only as
+/// `async` functions; they run on a private serial executor (``PostgresBridge``), never on the
+/// cooperative pool, so a caller that blocks a pool thread cannot starve them.
+///
+/// A session outlives its connection. A query written to a closed connection may never be
+/// answered (PostgresNIO writes it without a promise for the write, so the write's failure goes
+/// nowhere; `wait()` on its future held a router for good after a PostgreSQL restart), so every
+/// statement first checks that the connection is open, and connects again when it is not,
+/// unless a transaction was open on it: that
+/// transaction is gone with the connection, so its statements fail until its `ROLLBACK`, and the
+/// next statement after that connects again. While the server cannot be reached, attempts are
+/// spaced out (``retryDelays``) and statements in between fail at once with
+/// ``StoreError/unavailable(location:reason:)``. ``connectionLogger`` hears once when the
+/// connection is lost and once when it is back, not once per statement.
 final class PostgresSession {
-    let connection: PostgresConnection
     /// The URL without its password, for messages.
     let location: String
-    /// Where it connected (streamed reads open a connection of their own there).
+    /// Where it connects (streamed reads open a connection of their own there).
     let url: PostgresURL
+    /// PostgresNIO's own logger (errors only).
     let logger: Logger
+    /// The longest one statement, one `COPY` or one connection attempt waits for the server,
+    /// seconds; nil: no bound (the command-line tools, whose reports may run for minutes). When
+    /// it passes, the connection is closed, so a hung server cannot hold a thread.
+    var answerTimeout: Double?
+    /// Where the loss of the connection and its recovery are logged; nil: nowhere.
+    var connectionLogger: Logger?
 
-    init(url: PostgresURL) throws(StoreError) {
+    /// The open connection; nil after a failed attempt to connect again.
+    private var connection: PostgresConnection?
+    /// A `BEGIN` was sent on `connection` and no `COMMIT` or `ROLLBACK` yet.
+    private var inTransaction = false
+    /// Since when the server cannot be reached, and when to try again.
+    private var outage: Outage?
+
+    struct Outage {
+        var since: UInt64
+        var failures: Int
+        var nextAttempt: UInt64
+        var reason: String
+    }
+
+    /// Seconds between attempts to connect again after the first failed one: doubling, so a
+    /// long outage costs a connection attempt every few seconds, not one per statement.
+    static let retryDelays: [Double] = [0.1, 0.2, 0.5, 1, 2]
+
+    init(url: PostgresURL, answerTimeout: Double? = nil) throws(StoreError) {
         self.url = url
+        self.answerTimeout = answerTimeout
         location = url.redacted
         var logger = Logger(label: "mosaic.store.postgres")
         logger.logLevel = .error
         self.logger = logger
-        var configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
-        let config = configuration, log = logger
         do {
-            connection = try PostgresBridge.run {
-                try await PostgresConnection.connect(configuration: config, id: 1, logger: log)
-            }
+            connection = try connect()
         } catch {
-            throw .postgres(location: url.redacted, state: nil,
-                            message: "cannot connect: \(PostgresSession.message(of: error))", sql: nil)
+            throw .postgres(location: url.redacted, state: nil, message: "cannot connect: \(error.reason)", sql: nil)
         }
     }
 
-    deinit { try? connection.close().wait() }
+    deinit { connection.map(PostgresSession.discard) }
+
+    /// Closes a connection without waiting, keeping it alive until it is closed (PostgresNIO
+    /// asserts that a connection is closed before it goes).
+    static func discard(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Connects, waiting at most ``answerTimeout`` (and 10 s for the TCP connection itself).
+    /// A connection that arrives after the wait gave up is closed.
+    private func connect() throws(Unanswered) -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: .disable)
+        configuration.options.connectTimeout = .seconds(Int64(min(10, answerTimeout ?? 10).rounded(.up)))
+        let config = configuration, log = logger
+        do {
+            return try PostgresBridge.run(timeout: answerTimeout, abandoned: PostgresSession.discard) {
+                try await PostgresConnection.connect(configuration: config, id: 1, logger: log)
+            }
+        } catch {
+            throw Unanswered(reason: PostgresSession.message(of: error))
+        }
+    }
+
+    /// Why no connection was made: the server cannot be reached, refused, or took too long.
+    struct Unanswered: Error {
+        var reason: String
+    }
+
+    /// The connection to send a statement on: the open one, or a new one when it was lost
+    /// outside a transaction; nil for a `ROLLBACK` when there is none (the server has rolled
+    /// back what the lost connection held).
+    private func usable(for sql: String) throws(StoreError) -> PostgresConnection? {
+        if let c = connection, !c.isClosed { return c }
+        if connection != nil {
+            connection = nil
+            lost("the server closed the connection")
+        }
+        if sql == "ROLLBACK" {
+            inTransaction = false
+            return nil
+        }
+        if inTransaction {
+            throw .unavailable(location: location, reason: "the connection was lost inside a transaction, "
+                               + "which the server rolled back; nothing of it was written")
+        }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let o = outage, now < o.nextAttempt {
+            throw .unavailable(location: location, reason: "cannot connect: \(o.reason) (next attempt in "
+                               + "\(PostgresSession.seconds(o.nextAttempt - now)) s)")
+        }
+        do throws(Unanswered) {
+            let c = try connect()
+            if let o = outage {
+                connectionLogger?.notice("PostgreSQL connection is back", metadata: [
+                    "store": "\(location)", "down_seconds": "\(PostgresSession.seconds(now - o.since))",
+                    "failed_attempts": "\(o.failures)",
+                ])
+            }
+            outage = nil
+            connection = c
+            return c
+        } catch {
+            let failures = (outage?.failures ?? 0) + 1
+            let delay = PostgresSession.retryDelays[min(failures, PostgresSession.retryDelays.count) - 1]
+            let first = outage == nil
+            outage = Outage(since: outage?.since ?? now, failures: failures,
+                            nextAttempt: DispatchTime.now().uptimeNanoseconds + UInt64(delay * 1e9), reason: error.reason)
+            if first {
+                connectionLogger?.warning("PostgreSQL cannot be reached; statements fail until it answers again", metadata: [
+                    "store": "\(location)", "error": "\(error.reason)",
+                ])
+            }
+            throw .unavailable(location: location, reason: "cannot connect: \(error.reason)")
+        }
+    }
+
+    /// Notes that the connection was lost (logged once: the outage starts here).
+    private func lost(_ reason: String) {
+        if outage == nil {
+            connectionLogger?.warning("PostgreSQL connection lost; connecting again on the next statement", metadata: [
+                "store": "\(location)", "error": "\(reason)",
+            ])
+            let now = DispatchTime.now().uptimeNanoseconds
+            outage = Outage(since: now, failures: 0, nextAttempt: now, reason: reason)
+        }
+    }
+
+    /// Whether `sql` ends the transaction (`COMMIT`, `ROLLBACK`, not `ROLLBACK TO SAVEPOINT`).
+    static func endsTransaction(_ sql: String) -> Bool {
+        sql == "COMMIT" || sql == "ROLLBACK" || sql == "END"
+    }
+
+    /// Seconds with one decimal ("2.5").
+    static func seconds(_ nanoseconds: UInt64) -> String {
+        String(format: "%.1f", Double(nanoseconds) / 1e9)
+    }
 
     /// Runs one statement with untyped text parameters (the server infers their types, as
     /// for literals); returns the rows and how many rows the command changed.
     func query(_ sql: String, _ binds: [SQLValue]) throws(StoreError) -> (rows: [PostgresRow], changed: Int) {
+        guard let connection = try usable(for: sql) else { return ([], 0) }   // the ROLLBACK of a lost transaction
         var bindings = PostgresBindings(capacity: binds.count)
         for b in binds {
             switch b {
@@ -52,11 +177,15 @@ final class PostgresSession {
             case .text(let v): bindings.append(UntypedText(v))
             }
         }
+        // A COMMIT or ROLLBACK ends the transaction whatever its answer; a BEGIN that failed began none.
+        if PostgresSession.endsTransaction(sql) { inTransaction = false }
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            let future = connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            let result = try PostgresBridge.wait(for: future, timeout: answerTimeout)
+            if sql.hasPrefix("BEGIN") { inTransaction = true }
             return (Array(result.rows), result.metadata.rows ?? 0)
         } catch {
-            throw fail(error, sql: sql)
+            throw fail(error, sql: sql, on: connection)
         }
     }
 
@@ -76,7 +205,7 @@ final class PostgresSession {
     /// statement and turns the rest of the line into a comment. Names here are Mosaic's own,
     /// never input. `binaryCopyWorks` in the tests fails if a PostgresNIO update changes this.
     func copy(into table: String, columns: [String], format: CopyFormat = .text, chunks: [ByteBuffer]) throws(StoreError) {
-        let connection = self.connection, logger = self.logger
+        let connection = try usable(for: "COPY")!, logger = self.logger
         let target: String, targetColumns: [String]
         switch format {
         case .text:
@@ -86,23 +215,47 @@ final class PostgresSession {
             (target, targetColumns) = ("\(table)\"(\(list)) FROM STDIN WITH (FORMAT binary) --", [])
         }
         do {
-            try PostgresBridge.run {
+            try PostgresBridge.run(timeout: answerTimeout) {
                 try await connection.copyFrom(table: target, columns: targetColumns, format: .text(.init()), logger: logger) { writer in
                     for c in chunks { try await writer.write(c) }
                 }
             }
         } catch {
-            throw fail(error, sql: "COPY \(table) FROM STDIN\(format == .binary ? " (FORMAT binary)" : "")")
+            throw fail(error, sql: "COPY \(table) FROM STDIN\(format == .binary ? " (FORMAT binary)" : "")", on: connection)
         }
     }
 
-    func fail(_ error: any Error, sql: String?) -> StoreError {
-        if let e = error as? PSQLError, let info = e.serverInfo {
+    /// A failed statement as a store error. A statement that got no answer in time closes the
+    /// connection (a late answer must not be read as the next statement's); one that failed
+    /// because the connection broke, or because the server is shutting down (SQLSTATE classes
+    /// 08 and 57P), is ``StoreError/unavailable(location:reason:)``, and the next statement
+    /// connects again.
+    func fail(_ error: any Error, sql: String?, on connection: PostgresConnection) -> StoreError {
+        let what = sql.map { " (while running: \($0.prefix(120)))" } ?? ""
+        if let t = error as? PostgresBridge.TimedOut {
+            PostgresSession.discard(connection)
+            let reason = "no answer within \(t.seconds) s, so the connection was closed"
+            lost(reason)
+            return .unavailable(location: location, reason: reason + what)
+        }
+        let e = error as? PSQLError
+        if let e, let info = e.serverInfo {
             var message = info[.message] ?? "\(e.code)"
             if let detail = info[.detail] { message += " (\(detail))" }
-            return .postgres(location: location, state: info[.sqlState], message: message, sql: sql)
+            let state = info[.sqlState]
+            if let state, state.hasPrefix("08") || state.hasPrefix("57P") {
+                lost(message)
+                return .unavailable(location: location, reason: "\(message) (SQLSTATE \(state))\(what)")
+            }
+            return .postgres(location: location, state: state, message: message, sql: sql)
         }
-        return .postgres(location: location, state: nil, message: PostgresSession.message(of: error), sql: sql)
+        let message = PostgresSession.message(of: error)
+        let broken: Set<PSQLError.Code> = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown]
+        if connection.isClosed || e.map({ broken.contains($0.code) }) == true {
+            lost(message)
+            return .unavailable(location: location, reason: message + what)
+        }
+        return .postgres(location: location, state: nil, message: message, sql: sql)
     }
 
     static func message(of error: any Error) -> String {
@@ -136,7 +289,7 @@ struct UntypedText: PostgresDynamicTypeEncodable {
 }
 
 /// Runs `async` PostgresNIO calls to completion from synchronous code, on a private serial
-/// queue used as the task's executor.
+/// queue used as the task's executor, and waits for futures; both for a bounded time if asked.
 enum PostgresBridge {
     final class Executor: TaskExecutor, @unchecked Sendable {
         let queue = DispatchQueue(label: "mosaic.store.postgres")
@@ -146,21 +299,72 @@ enum PostgresBridge {
         }
     }
 
+    /// No answer within the time allowed.
+    struct TimedOut: Error {
+        /// The time allowed, as text ("5").
+        var seconds: String
+    }
+
+    /// A result handed from the event loop (or a task) to the thread waiting for it. A waiter
+    /// that gave up leaves the result to `abandoned`.
     final class Outcome<T>: @unchecked Sendable {
-        var result: Result<T, any Error>?
+        private let lock = NSLock()
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<T, any Error>?
+        private var gaveUp = false
+
+        /// Hands over the result; false when the waiter had given up.
+        func settle(_ r: Result<T, any Error>) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            if gaveUp { return false }
+            result = r
+            done.signal()
+            return true
+        }
+
+        func wait(timeout: Double?) throws -> T {
+            if let timeout {
+                if done.wait(timeout: .now() + timeout) == .timedOut {
+                    lock.lock()
+                    defer { lock.unlock() }
+                    if let result { return try result.get() }
+                    gaveUp = true
+                    throw TimedOut(seconds: String(format: "%g", timeout))
+                }
+            } else {
+                done.wait()
+            }
+            lock.lock()
+            defer { lock.unlock() }
+            return try result!.get()
+        }
     }
 
     static let executor = Executor()
 
-    static func run<T>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    /// Runs `body` and waits for its result, at most `timeout` seconds (nil: as long as it takes).
+    ///
+    /// - Parameter abandoned: called with a result that arrives after the wait gave up (to close
+    ///   a connection nobody will use).
+    /// - Throws: ``TimedOut`` when the time passed, else what `body` threw.
+    static func run<T: Sendable>(timeout: Double? = nil, abandoned: (@Sendable (T) -> Void)? = nil,
+                       _ body: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Outcome<T>()
-        let done = DispatchSemaphore(value: 0)
         Task(executorPreference: executor) {
-            do { outcome.result = .success(try await body()) } catch { outcome.result = .failure(error) }
-            done.signal()
+            let r: Result<T, any Error>
+            do { r = .success(try await body()) } catch { r = .failure(error) }
+            if !outcome.settle(r), case .success(let value) = r { abandoned?(value) }
         }
-        done.wait()
-        return try outcome.result!.get()
+        return try outcome.wait(timeout: timeout)
+    }
+
+    /// Waits for a future's result, at most `timeout` seconds (nil: as long as it takes).
+    static func wait<T: Sendable>(for future: EventLoopFuture<T>, timeout: Double?) throws -> T {
+        guard let timeout else { return try future.wait() }
+        let outcome = Outcome<T>()
+        future.whenComplete { _ = outcome.settle($0) }
+        return try outcome.wait(timeout: timeout)
     }
 }
 

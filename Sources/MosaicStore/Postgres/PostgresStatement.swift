@@ -67,7 +67,7 @@ final class PostgresStatement {
 
     /// Opens the statement's own connection and its cursor, and fetches the first batch.
     private func openStream() throws(StoreError) {
-        let s = try PostgresSession(url: session.url)
+        let s = try PostgresSession(url: session.url, answerTimeout: session.answerTimeout)
         _ = try s.query("BEGIN READ ONLY", [])
         _ = try s.query("DECLARE mosaic_stream NO SCROLL CURSOR FOR " + PostgresStatement.inline(sql, binds), [])
         stream = s
