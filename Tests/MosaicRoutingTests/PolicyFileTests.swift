@@ -282,7 +282,7 @@ struct PolicyFileTests {
             == "p.yaml:3: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 2)")
         let tab = try #require(Self.failure(Self.pool + "breaker:\n\twindow: 2\n"))
         #expect(tab.line == 4)
-        #expect(tab.description == "p.yaml:4: YAML syntax error: found character that cannot start any token (while scanning for the next token at line 4)")
+        #expect(tab.description == "p.yaml:4: YAML syntax error: a tab indents this line; YAML indents with spaces only")
         let repeated = try #require(Self.failure(Self.pool + "name: a\nname: b\n"))
         #expect(repeated.description
             == "p.yaml:3: YAML syntax error: key 'name' is repeated in the same mapping (first occurrence on this line)")
