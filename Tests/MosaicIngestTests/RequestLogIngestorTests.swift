@@ -514,6 +514,31 @@ struct NativeJSONLinesTests {
         try expectFailure(fx, path, prefix: "\(path):1: column tenant: is an array, expected a string or number", contains: "")
     }
 
+    @Test("a key twice in one object is an error naming the line and the key (audit F12)")
+    func repeatedKey() throws {
+        let fx = try Fixture()
+        let path = fx.tmp.write("dup.jsonl", """
+            {"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o"}
+            {"timestamp":"2024-05-01T12:00:00Z","provider":"openai","model":"gpt-4o","provider":"anthropic"}
+
+            """)
+        try expectFailure(fx, path, prefix: "\(path):2: column provider: appears twice in the object; a key may appear once", contains: "")
+    }
+
+    @Test("a string over 64 KiB is refused as a CSV field is (audit F13)")
+    func oversizedValue() throws {
+        let fx = try Fixture()
+        let big = String(repeating: "t", count: 70_000)
+        let path = fx.tmp.write("big.jsonl", #"{"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o", "tenant": ""# + big + "\"}\n")
+        try expectFailure(fx, path, prefix: "\(path):1: column tenant: is 70000 bytes, over the limit of 65536", contains: "")
+        let csv = fx.tmp.write("big.csv", "timestamp,provider,model,tenant\n2024-05-01T12:00:00Z,openai,gpt-4o,\(big)\n")
+        try expectFailure(fx, csv, prefix: "\(csv):2: column tenant: is 70000 bytes, over the limit of 65536", contains: "")
+        // 64 KiB itself lands.
+        let fx2 = try Fixture()
+        let limit = String(repeating: "t", count: 65_536)
+        #expect(try fx2.ingest(fx2.tmp.write("ok.jsonl", #"{"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o", "tenant": ""# + limit + "\"}\n")).inserted == 1)
+    }
+
     @Test("a file of blank lines is an error; CRLF line ends are fine")
     func blankAndCRLF() throws {
         let fx = try Fixture()
