@@ -63,3 +63,10 @@ extension IngestError {
         return .file(path: path, reason: "not valid JSON: \(error.description)")
     }
 }
+
+extension Money {
+    /// Why an amount beyond ``Money/largestIngested`` is refused, in a row error's words.
+    static func overLimit(_ m: Money) -> String {
+        "\(m) is beyond ±\(Money.largestIngested), the largest amount one row may carry (totals of such amounts must still add up exactly)"
+    }
+}

@@ -553,3 +553,22 @@ private final class ProgressRecorder: @unchecked Sendable {
     func add(_ p: IngestProgress) { lock.lock(); reports.append(p); lock.unlock() }
     var all: [IngestProgress] { lock.lock(); defer { lock.unlock() }; return reports }
 }
+
+// MARK: - Bounds (audit F9, F10)
+
+@Suite struct FOCUSBoundsTests {
+    @Test func aDateBefore2000IsAMisreadDate() throws {
+        try expectBadRow(["ChargePeriodStart": "0001-01-01T00:00:00Z"], column: "ChargePeriodStart",
+                         reason: "0001-01-01T00:00:00Z is before 2000-01-01T00:00:00Z; a charge that early is a misread date")
+        try expectBadRow(["BillingPeriodStart": "1999-09-01T00:00:00Z"], column: "BillingPeriodStart",
+                         reason: "1999-09-01T00:00:00Z is before 2000-01-01T00:00:00Z")
+    }
+
+    @Test func anAmountBeyondTheLimitIsRefused() throws {
+        try expectBadRow(["BilledCost": "1e14"], column: "BilledCost",
+                         reason: "100000000000000 is beyond ±1000000000000, the largest amount one row may carry")
+        try expectBadRow(["ListCost": "-1000000000000.5"], column: "ListCost", reason: "-1000000000000.5 is beyond ±1000000000000")
+        let fx = try Fixture()
+        #expect(try fx.ingest(fx.write([["BilledCost": "-1000000000000", "EffectiveCost": "1000000000000"]])).inserted == 1)
+    }
+}
