@@ -424,5 +424,27 @@ public enum Schema {
             CREATE TRIGGER providers_in_use AFTER DELETE OR UPDATE OF id ON providers
                 FOR EACH ROW EXECUTE FUNCTION mosaic_provider_in_use();
             """),
+        // A request id identifies its request per provider, whatever the timestamp says: the
+        // same request logged at `…00.123456Z` in one file and `…00.123Z` in another (a
+        // gateway and its exporter rounding differently) is one request. The primary key
+        // (ts, key) saw two rows there, so a unique index on (provider, request_id) says it;
+        // writers insert with `ON CONFLICT DO NOTHING`, which covers both. Rows stored twice
+        // under one id before this migration are merged first: the one stored first (lowest
+        // run, then earliest instant) stays.
+        Migration(version: 5, name: "a request id identifies its request per provider", sql: """
+            DELETE FROM requests WHERE (ts, key) IN (
+                SELECT ts, key FROM (
+                    SELECT ts, key, row_number() OVER (PARTITION BY provider, request_id ORDER BY run_id, ts, key) AS n
+                    FROM requests WHERE request_id IS NOT NULL)
+                WHERE n > 1);
+            CREATE UNIQUE INDEX requests_request_id ON requests(provider, request_id) WHERE request_id IS NOT NULL;
+            """, postgres: """
+            DELETE FROM requests WHERE (ts, key) IN (
+                SELECT ts, key FROM (
+                    SELECT ts, key, row_number() OVER (PARTITION BY provider, request_id ORDER BY run_id, ts, key) AS n
+                    FROM requests WHERE request_id IS NOT NULL) AS numbered
+                WHERE n > 1);
+            CREATE UNIQUE INDEX requests_request_id ON requests(provider, request_id) WHERE request_id IS NOT NULL;
+            """),
     ]
 }
