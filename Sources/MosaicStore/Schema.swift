@@ -17,6 +17,18 @@ public enum Schema {
         public let sql: String
         /// PostgreSQL: the same tables, columns, keys and indexes.
         public let postgres: String
+        /// What SQL cannot do (recomputing keys with ``StableHash``), for both engines: runs
+        /// after the SQL, in the same transaction.
+        public let code: (@Sendable (Database) throws(StoreError) -> Void)?
+
+        init(version: Int, name: String, sql: String, postgres: String,
+             code: (@Sendable (Database) throws(StoreError) -> Void)? = nil) {
+            self.version = version
+            self.name = name
+            self.sql = sql
+            self.postgres = postgres
+            self.code = code
+        }
     }
 
     /// PostgreSQL text that sorts and compares bytewise.
@@ -446,5 +458,16 @@ public enum Schema {
                 WHERE n > 1);
             CREATE UNIQUE INDEX requests_request_id ON requests(provider, request_id) WHERE request_id IS NOT NULL;
             """),
+        // FOCUS lines were keyed by a hash of the row's raw text, so a re-export with its
+        // columns in another order, a decimal spelled otherwise or one column more stored
+        // every line again. Their keys now hash the parsed values (``BillingLine/focusIdentity``);
+        // every input of that hash is a stored column, so stored lines are rekeyed here and a
+        // file ingested before the migration matches its lines after it. See
+        // ``Schema/rekeyFOCUSLines(_:)``.
+        Migration(version: 6, name: "FOCUS line keys from parsed values", sql: """
+            -- rekeyed in Swift
+            """, postgres: """
+            -- rekeyed in Swift
+            """, code: { (db) throws(StoreError) in try Schema.rekeyFOCUSLines(db) }),
     ]
 }
