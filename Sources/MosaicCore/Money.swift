@@ -26,6 +26,18 @@ public struct Money: Sendable, Hashable, Comparable {
 
     public static let zero = Money(units: 0)
 
+    /// The largest magnitude one ingested amount may have: 10¹² (a trillion of its currency).
+    ///
+    /// `Money` holds about ±1.7 × 10¹⁴, so one amount near that limit makes every sum it
+    /// enters overflow, and every later total (`report cost`, `costs`, `series`) fails. No
+    /// request and no billing line comes near 10¹² (a million dollars' worth of a currency
+    /// at 15,000 to the dollar is 1.5 × 10¹⁰), and 170 amounts at the limit still add up
+    /// exactly; so readers refuse an amount beyond it as a misread value, naming its row.
+    public static let largestIngested = Money(units: 1_000_000_000_000 * Money.unitsPerWhole)
+
+    /// Whether the amount is within ±``largestIngested``.
+    public var isWithinIngestLimit: Bool { units.magnitude <= Money.largestIngested.units.magnitude }
+
     /// A whole number of currency units.
     public init(whole: Int) { self.units = Int128(whole) * Money.unitsPerWhole }
 

@@ -7,6 +7,11 @@ import Foundation
 public enum Timestamp {
     public static let microsPerSecond: Int64 = 1_000_000
     public static let microsPerDay: Int64 = 86_400_000_000
+    /// The earliest instant a request or a billing line may have: 2000-01-01T00:00:00Z. An
+    /// earlier one is a misread date (a zero date `0001-01-01`, a day-month swap, a number of
+    /// seconds read as a date), and left in the store it stretches every window that reaches
+    /// back to it (a series from year 1 to now holds 17 million hourly intervals).
+    public static let earliestPlausible: Int64 = 946_684_800_000_000
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
     @inlinable

@@ -1,3 +1,4 @@
+import MosaicCore
 import MosaicStore
 
 /// Why an ingest stopped. Every case names the file; row errors name the line and column.
@@ -48,5 +49,24 @@ extension IngestError {
         case let .file(file, reason) where file == path: .file(path: name, reason: reason)
         default: self
         }
+    }
+}
+
+extension IngestError {
+    /// A JSON document of `path` that did not parse; a key that appears twice in one object is
+    /// named, with the line it is on (readers parse with `uniqueKeys`: neither copy is more
+    /// right than the other, and keeping one silently is what most parsers do).
+    static func json(_ error: JSONSyntaxError, path: String) -> IngestError {
+        if let key = error.duplicateKey {
+            return .file(path: path, reason: "line \(error.line): key '\(key.prefix(60))' appears twice in one object (column \(error.column)); a key may appear once")
+        }
+        return .file(path: path, reason: "not valid JSON: \(error.description)")
+    }
+}
+
+extension Money {
+    /// Why an amount beyond ``Money/largestIngested`` is refused, in a row error's words.
+    static func overLimit(_ m: Money) -> String {
+        "\(m) is beyond ±\(Money.largestIngested), the largest amount one row may carry (totals of such amounts must still add up exactly)"
     }
 }

@@ -12,8 +12,9 @@ import MosaicCore
 /// ``finish()`` before committing: it sends what is still buffered and waits for it; call
 /// ``drain()`` before using the connection for anything else.
 ///
-/// Rows whose `(ts, key)` is already stored are ignored and counted as duplicates: that is
-/// what makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
+/// Rows whose `(ts, key)` is already stored, or whose provider and request id are (whatever
+/// their instant: schema migration 5), are ignored and counted as duplicates: that is what
+/// makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
 /// ``unpriced``) are exact after ``finish()``. The caller owns the transaction.
 public final class RequestWriter {
     let statement: Statement?
@@ -31,7 +32,7 @@ public final class RequestWriter {
     public static let rowsPerStatement = 32
     /// Rows stored by this writer.
     public internal(set) var inserted = 0
-    /// Rows that were already stored (same ts and key).
+    /// Rows that were already stored (same ts and key, or same provider and request id).
     public internal(set) var duplicates = 0
     /// Stored rows without a cost.
     public internal(set) var unpriced = 0
@@ -52,7 +53,7 @@ public final class RequestWriter {
                 INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
                     input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                ON CONFLICT(ts, key) DO NOTHING
+                ON CONFLICT DO NOTHING
                 """)
             copy = nil
         }

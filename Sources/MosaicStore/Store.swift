@@ -87,6 +87,7 @@ struct Migrator {
             do {
                 try database.transaction {
                     try database.execute(m.sql)
+                    try m.code?(database)
                     try database.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
                         .run([.int(Int64(m.version)), .text(m.name), .int(Timestamp.now())])
                     try database.execute("PRAGMA user_version = \(m.version)")
@@ -134,6 +135,7 @@ struct PostgresMigrator {
                     """)
                 for m in Schema.migrations where m.version > current {
                     try database.execute(m.postgres)
+                    try m.code?(database)
                     try database.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
                         .run([.int(Int64(m.version)), .text(m.name), .int(Timestamp.now())])
                 }

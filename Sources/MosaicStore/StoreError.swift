@@ -33,6 +33,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .sqlite(path, code, message, sql):
             if let fault = Self.fault(code: code, message: message) { return "\(path): \(fault)" }
+            if message.hasPrefix("money_sum: overflow") || message.hasPrefix("money_mul: overflow") {
+                return "\(path): a money total is beyond what Mosaic holds exactly (about ±1.7 × 10¹⁴): the store holds "
+                    + "amounts too large to add up. Ingest refuses a single amount beyond ±10¹², but rows stored by an "
+                    + "older Mosaic may hold one; find them with `sqlite3 \(path) \"SELECT ts, cost FROM requests WHERE abs(cost) > 1e12\"` "
+                    + "(or billing_lines' billed_cost) and delete or correct them"
+            }
             let what = sql.map { " (while running: \($0.prefix(120)))" } ?? ""
             return "\(path): SQLite error \(code): \(message)\(what)"
         case let .postgres(location, state, message, sql):

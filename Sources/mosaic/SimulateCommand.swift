@@ -372,6 +372,8 @@ func storeLatencies(_ store: Store, providers: Set<String>, from: Int64? = nil, 
         try store.forEachRequest(from: from, to: to) { r in
             if r.status == .ok, let l = r.latencyMs, providers.contains(r.provider) { latencies[r.provider, default: []].append(l) }
         }
+    } catch let e as StoreError {
+        throw CLIError(e.description)  // names the store already
     } catch { throw CLIError("\(store.path): \(error)") }
     return latencies.mapValues { $0.sorted() }
 }

@@ -432,7 +432,9 @@ private func expectBadRow(_ overrides: [String: String], column: String, reason:
                              "ServiceSubcategory": "Virtual Machines"]], columns: columns12, name: "v12.csv")
         let r12 = try fx.ingest(v12)
         #expect(r12.version == .v1_2)
-        #expect(r12.inserted == 1)
+        // The same charge, re-exported as 1.2: its columns beyond 1.0 go to `extra`, which is
+        // updated; it is not a line of its own.
+        #expect(r12.inserted == 0 && r12.updated == 1)
         #expect(try fx.scalar("SELECT json_extract(extra, '$.InvoiceId') FROM billing_lines WHERE extra LIKE '%inv-7%'") == "inv-7")
 
         // 1.2 decimal columns are checked when the file is read as 1.2 …
@@ -552,4 +554,106 @@ private final class ProgressRecorder: @unchecked Sendable {
     private var reports: [IngestProgress] = []
     func add(_ p: IngestProgress) { lock.lock(); reports.append(p); lock.unlock() }
     var all: [IngestProgress] { lock.lock(); defer { lock.unlock() }; return reports }
+}
+
+// MARK: - Line keys (audit F1)
+
+@Suite struct FOCUSLineKeyTests {
+    static let rows: [[String: String]] = [
+        [:], ["BilledCost": "0.00000080000", "PricingQuantity": "1.50"], ["ServiceName": "Storage"], [:],
+    ]
+
+    @Test func reExportsInAnotherSpellingAddNothing() throws {
+        let fx = try Fixture()
+        #expect(try fx.ingest(fx.write(Self.rows)).inserted == 4)
+        let before = try fx.lines("natural_key, billed_cost")
+        // The same lines: columns in another order; decimals and date/times spelled otherwise;
+        // an x_ column added; FOCUS 1.2's InvoiceId added.
+        let reordered = fx.write(Self.rows, columns: baseColumns.reversed(), name: "reordered.csv")
+        let respelled = fx.write([
+            ["BilledCost": "1.250", "ChargePeriodStart": "2024-09-18T22:00:00Z", "ChargePeriodEnd": "2024-09-18T23:00:00+00:00"],
+            ["BilledCost": "8e-7", "PricingQuantity": "15E-1"], ["ServiceName": "Storage", "ListCost": "1.5"], ["EffectiveCost": "1"],
+        ], name: "respelled.csv")
+        let extra = fx.write(Self.rows.map { $0.merging(["x_Note": "re-export"]) { a, _ in a } },
+                             columns: baseColumns + ["x_Note"], name: "x.csv")
+        let invoiced = fx.write(Self.rows.map { $0.merging(["InvoiceId": "inv-9"]) { a, _ in a } },
+                                columns: ["InvoiceId"] + baseColumns, name: "v12.csv")
+        let r = try fx.ingest(reordered)
+        #expect(r.inserted == 0 && r.updated == 0 && r.unchanged == 4, "\(r)")
+        // Quantities are kept as written: the line whose quantity is spelled otherwise is
+        // updated to the new spelling, not stored again.
+        let r2 = try fx.ingest(respelled)
+        #expect(r2.inserted == 0 && r2.updated == 1 && r2.unchanged == 3, "\(r2)")
+        #expect(try fx.scalar("SELECT pricing_quantity FROM billing_lines WHERE billed_cost = '0.0000008'") == "15E-1")
+        for path in [extra, invoiced] {
+            // What `extra` holds changed: the lines are updated in place, none is added.
+            let r = try fx.ingest(path)
+            #expect(r.inserted == 0 && r.updated + r.unchanged == 4, "\(path): \(r)")
+        }
+        #expect(try fx.lines("natural_key, billed_cost") == before)
+        #expect(try fx.scalar("SELECT extra FROM billing_lines WHERE service_name = 'Storage'") == #"{"InvoiceId":"inv-9"}"#)
+        // A changed value is another line.
+        let changed = fx.write([["BilledCost": "1.26"]], name: "changed.csv")
+        #expect(try fx.ingest(changed).inserted == 1)
+    }
+
+    /// The key the ingest before schema 6 gave a row: a hash of its raw fields in header order.
+    static func rawTextKey(_ fields: [String], occurrence: Int) -> String {
+        var h = StableHash()
+        for f in fields { h.combine(f) }
+        return BillingLine.focusKey(identity: h.value, occurrence: occurrence)
+    }
+
+    @Test func aStoreKeyedByRawTextIsRekeyedSoReIngestsAddNothing() throws {
+        let fx = try Fixture()
+        let path = fx.write(Self.rows)
+        #expect(try fx.ingest(path).inserted == 4)
+        // Make it the store an older Mosaic left: raw-text keys, schema 5.
+        var occurrences: [String: Int] = [:]
+        let db = fx.store.database
+        for (k, row) in Self.rows.enumerated() {
+            let fields = baseColumns.map { row[$0] ?? baseValues[$0] ?? "NULL" }
+            let base = Self.rawTextKey(fields, occurrence: 0)
+            let n = occurrences[base, default: 0]
+            occurrences[base] = n + 1
+            try db.prepare("UPDATE billing_lines SET natural_key = ?1 WHERE id = ?2")
+                .run([.text(Self.rawTextKey(fields, occurrence: n)), .int(Int64(k + 1))])
+        }
+        try db.execute("DELETE FROM schema_migrations WHERE version >= 6; PRAGMA user_version = 5")
+        let oldKeys = try fx.lines("natural_key")
+        #expect(Set(oldKeys.map { $0[0] }).count == 4)  // the two equal rows: occurrences 0 and 1
+
+        let reopened = try Store(path: fx.tmp.file("m.sqlite"))
+        #expect(try reopened.schemaVersion == Schema.latestVersion)
+        let ingestor = FOCUSIngestor(store: reopened)
+        for p in [path, fx.write(Self.rows, columns: baseColumns.reversed(), name: "reordered.csv")] {
+            let r = try ingestor.ingest(path: p)
+            #expect(r.inserted == 0 && r.unchanged == 4, "\(p): \(r)")
+        }
+        #expect(try reopened.database.scalarInt("SELECT count(*) FROM billing_lines") == 4)
+        // Keys as a fresh ingest gives them.
+        let fresh = try Fixture()
+        _ = try fresh.ingest(fresh.write(Self.rows))
+        let rekeyed = try reopened.database.rows("SELECT natural_key FROM billing_lines ORDER BY natural_key").map { $0.map(\.description) }
+        #expect(rekeyed == (try fresh.lines("natural_key")))
+    }
+}
+
+// MARK: - Bounds (audit F9, F10)
+
+@Suite struct FOCUSBoundsTests {
+    @Test func aDateBefore2000IsAMisreadDate() throws {
+        try expectBadRow(["ChargePeriodStart": "0001-01-01T00:00:00Z"], column: "ChargePeriodStart",
+                         reason: "0001-01-01T00:00:00Z is before 2000-01-01T00:00:00Z; a charge that early is a misread date")
+        try expectBadRow(["BillingPeriodStart": "1999-09-01T00:00:00Z"], column: "BillingPeriodStart",
+                         reason: "1999-09-01T00:00:00Z is before 2000-01-01T00:00:00Z")
+    }
+
+    @Test func anAmountBeyondTheLimitIsRefused() throws {
+        try expectBadRow(["BilledCost": "1e14"], column: "BilledCost",
+                         reason: "100000000000000 is beyond ±1000000000000, the largest amount one row may carry")
+        try expectBadRow(["ListCost": "-1000000000000.5"], column: "ListCost", reason: "-1000000000000.5 is beyond ±1000000000000")
+        let fx = try Fixture()
+        #expect(try fx.ingest(fx.write([["BilledCost": "-1000000000000", "EffectiveCost": "1000000000000"]])).inserted == 1)
+    }
 }

@@ -99,6 +99,24 @@ struct LiteLLMPricesTests {
         #expect(parsed.models == 2)
     }
 
+    @Test("a key twice in one object is an error naming its line (audit F12)")
+    func repeatedKey() throws {
+        let tmp = TemporaryDirectory()
+        let store = try Store(path: tmp.file("p.sqlite"))
+        let path = tmp.write("dup.json", """
+            {
+              "gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06},
+              "gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 9e-06}
+            }
+            """)
+        let e = #expect(throws: IngestError.self) { _ = try LiteLLMPrices.importFile(path: path, into: store, validFrom: t1) }
+        #expect(e?.description == "\(path): line 3: key 'gpt-4o' appears twice in one object (column 3); a key may appear once")
+        #expect(try store.database.scalarInt("SELECT count(*) FROM prices") == 0)
+        let inner = tmp.write("inner.json", #"{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "input_cost_per_token": 2e-06}}"#)
+        let e2 = #expect(throws: IngestError.self) { _ = try LiteLLMPrices.importFile(path: inner, into: store, validFrom: t1) }
+        #expect(e2?.description.hasPrefix("\(inner): line 1: key 'input_cost_per_token' appears twice") == true)
+    }
+
     @Test("a key whose prefix is another provider keeps its full name")
     func foreignPrefix() throws {
         let parsed = try parse(#"{"vertex_ai/claude-3": {"litellm_provider": "vertex_ai-anthropic_models", "input_cost_per_token": 1e-06}}"#)

@@ -337,6 +337,32 @@ struct NativeCSVTests {
         ])
     }
 
+    @Test("request_id alone identifies a request per provider, whatever the instant's precision says (audit F2)")
+    func requestIDsAcrossInstants() throws {
+        let fx = try Fixture()
+        let header = "timestamp,provider,model,input_tokens,request_id\n"
+        let micro = fx.tmp.write("micro.csv", header + "2024-10-01T00:00:00.123456Z,openai,gpt-4o,100,req-1\n")
+        let milli = fx.tmp.write("milli.csv", header + "2024-10-01T00:00:00.123Z,openai,gpt-4o,100,req-1\n"
+            + "2024-10-01T00:00:00.123Z,anthropic,claude-sonnet-4-5,100,req-1\n")  // another provider's req-1
+        #expect(try fx.ingest(micro).inserted == 1)
+        let second = try fx.ingest(milli)
+        #expect(second.inserted == 1 && second.duplicates == 1)
+        #expect(try fx.rows("ts, provider, request_id") == [
+            [String(Timestamp.parse("2024-10-01T00:00:00.123Z")!), "anthropic", "req-1"],
+            [String(Timestamp.parse("2024-10-01T00:00:00.123456Z")!), "openai", "req-1"],
+        ])
+        // Within one file too, and in JSON Lines.
+        let fx2 = try Fixture()
+        let both = fx2.tmp.write("both.jsonl", """
+            {"timestamp": "2024-10-01T00:00:00.123456Z", "provider": "openai", "model": "gpt-4o", "request_id": "req-1"}
+            {"timestamp": "2024-10-01T00:00:01Z", "provider": "openai", "model": "gpt-4o", "request_id": "req-1"}
+
+            """)
+        let r = try fx2.ingest(both)
+        #expect(r.inserted == 1 && r.duplicates == 1)
+        #expect(try fx2.count("requests") == 1)
+    }
+
     @Test("CRLF line ends and a UTF-8 byte-order mark store the same rows; the header is detected without a .csv name")
     func crlfAndBOM() throws {
         let fx = try Fixture()
@@ -514,6 +540,31 @@ struct NativeJSONLinesTests {
         try expectFailure(fx, path, prefix: "\(path):1: column tenant: is an array, expected a string or number", contains: "")
     }
 
+    @Test("a key twice in one object is an error naming the line and the key (audit F12)")
+    func repeatedKey() throws {
+        let fx = try Fixture()
+        let path = fx.tmp.write("dup.jsonl", """
+            {"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o"}
+            {"timestamp":"2024-05-01T12:00:00Z","provider":"openai","model":"gpt-4o","provider":"anthropic"}
+
+            """)
+        try expectFailure(fx, path, prefix: "\(path):2: column provider: appears twice in the object; a key may appear once", contains: "")
+    }
+
+    @Test("a string over 64 KiB is refused as a CSV field is (audit F13)")
+    func oversizedValue() throws {
+        let fx = try Fixture()
+        let big = String(repeating: "t", count: 70_000)
+        let path = fx.tmp.write("big.jsonl", #"{"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o", "tenant": ""# + big + "\"}\n")
+        try expectFailure(fx, path, prefix: "\(path):1: column tenant: is 70000 bytes, over the limit of 65536", contains: "")
+        let csv = fx.tmp.write("big.csv", "timestamp,provider,model,tenant\n2024-05-01T12:00:00Z,openai,gpt-4o,\(big)\n")
+        try expectFailure(fx, csv, prefix: "\(csv):2: column tenant: is 70000 bytes, over the limit of 65536", contains: "")
+        // 64 KiB itself lands.
+        let fx2 = try Fixture()
+        let limit = String(repeating: "t", count: 65_536)
+        #expect(try fx2.ingest(fx2.tmp.write("ok.jsonl", #"{"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o", "tenant": ""# + limit + "\"}\n")).inserted == 1)
+    }
+
     @Test("a file of blank lines is an error; CRLF line ends are fine")
     func blankAndCRLF() throws {
         let fx = try Fixture()
@@ -635,6 +686,34 @@ struct BadInputTests {
         for u in (fullHeader + "\n" + csvRow() + "\n").utf16 { bytes += [UInt8(u & 0xFF), UInt8(u >> 8)] }
         let path = fx.tmp.write("utf16.csv", bytes: bytes)
         try expectFailure(fx, path, prefix: "\(path): the file is UTF-16 encoded; convert it to UTF-8", contains: "iconv")
+    }
+
+    @Test("a timestamp before 2000 is a misread date, refused naming the row (audit F9)")
+    func timestampBefore2000() throws {
+        for (ts, shown) in [("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"), ("1999-12-31T23:59:59.999Z", "1999-12-31T23:59:59.999Z")] {
+            let fx = try Fixture()
+            let path = fx.tmp.write("old.csv", fullHeader + "\n" + csvRow() + "\n" + csvRow(["timestamp": ts]) + "\n")
+            try expectFailure(fx, path, prefix: "\(path):3: column timestamp: \(shown) is before 2000-01-01T00:00:00Z; a request that early is a misread date", contains: "")
+        }
+        let fx = try Fixture()
+        #expect(try fx.ingest(fx.tmp.write("y2k.csv", fullHeader + "\n" + csvRow(["timestamp": "2000-01-01T00:00:00Z"]) + "\n")).inserted == 1)
+        // A trace whose start puts its rows before 2000.
+        let fx2 = try Fixture()
+        let trace = fx2.tmp.write("burst.csv", "Timestamp,Model,Request tokens,Response tokens\n5,ChatGPT,472,18\n")
+        try expectFailure(fx2, trace, prefix: "\(trace):2: column Timestamp: 1990-01-01T00:00:05Z is before 2000-01-01T00:00:00Z", contains: "") { o in
+            o.format = .burstgpt
+            o.start = Timestamp.parse("1990-01-01T00:00:00Z")!
+        }
+    }
+
+    @Test("a cost beyond ±10¹² is refused, so that sums stay exact (audit F10)")
+    func costBeyondLimit() throws {
+        let fx = try Fixture()
+        let path = fx.tmp.write("big.csv", "timestamp,provider,model,cost_usd\n2024-05-01T12:00:00Z,openai,gpt-4o,100000000000000\n")
+        try expectFailure(fx, path, prefix: "\(path):2: column cost_usd: 100000000000000 is beyond ±1000000000000, the largest amount one row may carry", contains: "")
+        let jsonl = fx.tmp.write("big.jsonl", #"{"timestamp": "2024-05-01T12:00:00Z", "provider": "openai", "model": "gpt-4o", "cost_usd": 1000000000000.000001}"# + "\n")
+        try expectFailure(fx, jsonl, prefix: "\(jsonl):1: column cost_usd: 1000000000000.000001 is beyond", contains: "")
+        #expect(try fx.ingest(fx.tmp.write("max.csv", "timestamp,provider,model,cost_usd\n2024-05-01T12:00:00Z,openai,gpt-4o,1000000000000\n")).inserted == 1)
     }
 
     @Test("missing header: the file starts with a data row")
@@ -948,6 +1027,21 @@ struct PublicTraceTests {
         // The last row (no trailing newline in the file) is there.
         #expect(try fx.rows("input_tokens, output_tokens").last == ["549", "173"])
         #expect(try fx.ingest(path) { o in o.provider = "openai"; o.model = "gpt-4o" }.inserted == 0)
+    }
+
+    @Test("BurstGPT: an Elapsed time infinite in milliseconds is refused naming the row (audit F8)")
+    func burstGPTElapsedBeyondRange() throws {
+        let fx = try Fixture()
+        let header = "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type,Elapsed time\n"
+        let path = fx.tmp.write("burst.csv", header + "5,ChatGPT,472,18,490,Conversation log,1.5\n"
+            + "6,ChatGPT,472,18,490,Conversation log,1e308\n")
+        try expectFailure(fx, path, prefix: "\(path):3: column Elapsed time: '1e308' is too large: in milliseconds it is not a finite number", contains: "") { o in
+            o.format = .burstgpt
+            o.start = Traces.start
+        }
+        let ok = fx.tmp.write("ok.csv", header + "5,ChatGPT,472,18,490,Conversation log,1e300\n")
+        #expect(try fx.ingest(ok) { o in o.format = .burstgpt; o.start = Traces.start }.inserted == 1)
+        #expect(try fx.rows("latency_ms") == [["1e+303"]])
     }
 
     @Test("BurstGPT_1 slice: 400 rows, failed rows, model mapping",

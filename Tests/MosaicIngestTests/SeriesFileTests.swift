@@ -18,6 +18,19 @@ struct SeriesFileTests {
         #expect(s.filled == 0)
     }
 
+    @Test func aColumnOrKeyTwiceIsAnErrorNamingIt() throws {
+        let tmp = TemporaryDirectory()
+        let csv = tmp.write("two.csv", "timestamp,value,Value\n2024-01-01T00:00:00Z,1,2\n2024-01-01T01:00:00Z,3,4\n")
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: csv) }
+        #expect(e?.description == "\(csv): line 1: column 'Value' appears twice (fields 2 and 3)")
+        let json = tmp.write("two.json", "[{\"timestamp\": \"2024-01-01T00:00:00Z\", \"value\": 1},\n {\"timestamp\": \"2024-01-01T01:00:00Z\", \"value\": 2, \"value\": 3}]")
+        let e2 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: json) }
+        #expect(e2?.description == "\(json): line 2: key 'value' appears twice in one object (column 52); a key may appear once")
+        let lines = tmp.write("two.jsonl", "{\"timestamp\": \"2024-01-01T00:00:00Z\", \"value\": 1}\n{\"timestamp\": \"2024-01-01T01:00:00Z\", \"value\": 2, \"value\": 3}\n")
+        let e3 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: lines) }
+        #expect(e3?.description == "\(lines):2: column value: appears twice in the object; a key may appear once")
+    }
+
     @Test func gapsAreAnErrorUnlessFilled() throws {
         let tmp = TemporaryDirectory()
         let p = tmp.write("g.csv", "value,timestamp\n1,2024-01-01T00:00:00Z\n2,2024-01-01T01:00:00Z\n5,2024-01-01T04:00:00Z\n")

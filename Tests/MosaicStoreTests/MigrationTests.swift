@@ -125,4 +125,50 @@ struct MigrationTests {
         let s = try ScratchStore()
         #expect(try s.store.database.scalarText("PRAGMA integrity_check") == "ok")
     }
+
+    /// An SQLite store at schema `version`, as a Mosaic of that schema left it.
+    static func store(at version: Int, path: String) throws -> Database {
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+        for m in Schema.migrations where m.version <= version {
+            try db.execute(m.sql)
+            try db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, 0)")
+                .run([.int(Int64(m.version)), .text(m.name)])
+        }
+        try db.execute("PRAGMA user_version = \(version)")
+        return db
+    }
+
+    @Test func migration5KeepsTheFirstRowOfARequestIDAndMakesItUnique() throws {
+        let dir = TemporaryDirectory("mosaic-v4")
+        let path = dir.file("v4.sqlite")
+        do {
+            let db = try Self.store(at: 4, path: path)
+            try db.execute("""
+                INSERT INTO providers(id, name, kind, entry) VALUES ('openai', 'OpenAI', 'ai', '{}'), ('anthropic', 'Anthropic', 'ai', '{}');
+                INSERT INTO requests(ts, key, tenant, provider, model, operation, region, input_tokens, output_tokens,
+                                     cached_tokens, status, request_id, run_id) VALUES
+                    (1000123456, 1, 'a', 'openai', 'gpt-4o', 'chat', '', 100, 0, 0, 'ok', 'req-1', 1),
+                    (1000123000, 1, 'a', 'openai', 'gpt-4o', 'chat', '', 100, 0, 0, 'ok', 'req-1', 2),
+                    (1000123000, 2, 'a', 'anthropic', 'claude', 'chat', '', 100, 0, 0, 'ok', 'req-1', 2),
+                    (1000123000, 3, 'a', 'openai', 'gpt-4o', 'chat', '', 100, 0, 0, 'ok', NULL, 2),
+                    (1000123000, 4, 'a', 'openai', 'gpt-4o', 'chat', '', 100, 0, 0, 'ok', NULL, 2);
+                """)
+        }
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion == Schema.latestVersion)
+        // The row of the first run stays; rows without an id and another provider's req-1 too.
+        let rows = try store.database.rows("SELECT ts, provider, request_id, run_id FROM requests ORDER BY key, ts")
+        #expect(rows.map { $0.map(\.description) } == [
+            ["1000123456", "openai", "req-1", "1"], ["1000123000", "anthropic", "req-1", "2"],
+            ["1000123000", "openai", "NULL", "2"], ["1000123000", "openai", "NULL", "2"],
+        ])
+        // From now on a request id is stored once per provider, whatever its instant.
+        let writer = try RequestWriter(store: store, runID: 3)
+        let again = RequestRecord(timestamp: 1000999999, provider: "openai", model: "gpt-4o", requestID: "req-1")
+        #expect(try writer.insert(again, key: 99) == false)
+        #expect(writer.duplicates == 1)
+        #expect(try writer.insert(RequestRecord(timestamp: 1000999999, provider: "openai", model: "gpt-4o"), key: 98))
+        #expect(try store.database.scalarText("PRAGMA integrity_check") == "ok")
+    }
 }

@@ -83,7 +83,13 @@ struct MoneyFunctionsTests {
 
     @Test func overflowIsAnError() throws {
         try insert([.text("100000000000000"), .text("100000000000000")])  // 2·10^38 units > Int128.max
-        #expect(throws: StoreError.self) { _ = try sum() }
+        let error = #expect(throws: StoreError.self) { _ = try sum() }
+        // Said as what it is, with no SQL and the store named once (audit F10).
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix(":memory:: a money total is beyond what Mosaic holds exactly (about ±1.7 × 10¹⁴)"), "\(text)")
+        #expect(!text.contains("SELECT money_sum") && !text.contains("SQLite error"), "\(text)")
+        let product = #expect(throws: StoreError.self) { _ = try db.scalarText("SELECT money_mul('100000000000000', 2)") }
+        #expect(product?.description.contains("a money total is beyond") == true)
     }
 
     @Test func multipliesExactly() throws {

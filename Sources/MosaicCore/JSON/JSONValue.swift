@@ -71,26 +71,35 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var reason: String
+    /// The key that appeared twice in one object, when that is the error (only with
+    /// `uniqueKeys`), so that readers can name it as they name a column.
+    public var duplicateKey: String?
     public var description: String { "line \(line), column \(column): \(reason)" }
 }
 
 extension JSONValue {
     /// Parses a complete JSON document (RFC 8259).
     ///
-    /// - Parameter maxDepth: nesting deeper than this is refused (512 by default; the gateway,
-    ///   which parses what any client sends, uses 64).
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONSyntaxError) -> JSONValue {
+    /// - Parameters:
+    ///   - maxDepth: nesting deeper than this is refused (512 by default; the gateway, which
+    ///     parses what any client sends, uses 64).
+    ///   - uniqueKeys: refuse an object that holds a key twice. RFC 8259 leaves such an object's
+    ///     meaning open and most parsers keep the last member silently, so a file that says
+    ///     `"provider"` twice would be read as whichever came last. Every file reader asks for
+    ///     this; the gateway, which forwards bodies as they are, does not.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512,
+                             uniqueKeys: Bool = false) throws(JSONSyntaxError) -> JSONValue {
         let result = Array(bytes).withUnsafeBytes { buffer in
             Result { () throws(JSONSyntaxError) -> JSONValue in
-                var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+                var parser = JSONParser(bytes: buffer, maxDepth: maxDepth, uniqueKeys: uniqueKeys)
                 return try parser.document()
             }
         }
         return try result.get()
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONSyntaxError) -> JSONValue {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(_ text: String, maxDepth: Int = 512, uniqueKeys: Bool = false) throws(JSONSyntaxError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth, uniqueKeys: uniqueKeys)
     }
 }
 
@@ -98,12 +107,14 @@ extension JSONValue {
 struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     let maxDepth: Int
+    let uniqueKeys: Bool
     var i = 0
     var depth = 0
 
-    init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 512) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 512, uniqueKeys: Bool = false) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.uniqueKeys = uniqueKeys
     }
 
     func fail(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
@@ -168,17 +179,35 @@ struct JSONParser {
 
     mutating func object() throws(JSONSyntaxError) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
+        // With `uniqueKeys`: small objects are searched, large ones (a series as an object of
+        // time → value) keep a set, so the check stays linear.
+        var keys: Set<String>?
         try items(closing: UInt8(ascii: "}"), "object") { (p: inout JSONParser) throws(JSONSyntaxError) in
             p.skipSpace()
             guard p.i < p.bytes.count else { throw p.fail("unexpected end of input inside an object") }
             guard p.bytes[p.i] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
+            let keyOffset = p.i
             let key = try p.string()
+            if p.uniqueKeys, JSONParser.isRepeated(key, in: members, keys: &keys) {
+                var error = p.fail("key '\(key.prefix(60))' appears twice in one object", at: keyOffset)
+                error.duplicateKey = key
+                throw error
+            }
             p.skipSpace()
             guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: ":") else { throw p.fail("expected ':' after a key") }
             p.i += 1
             members.append((key, try p.value()))
         }
         return .object(members)
+    }
+
+    /// Whether `key` is already among `members`; past 16 members `keys` holds them all.
+    static func isRepeated(_ key: String, in members: [(key: String, value: JSONValue)], keys: inout Set<String>?) -> Bool {
+        if keys == nil {
+            if members.count < 16 { return members.contains { $0.key == key } }
+            keys = Set(members.map(\.key))
+        }
+        return !keys!.insert(key).inserted
     }
 
     mutating func array() throws(JSONSyntaxError) -> JSONValue {

@@ -9,14 +9,17 @@ import MosaicStore
 /// reasons). Each run is recorded in `ingest_runs` as source `billing:focus` (rows read,
 /// inserted, updated, unchanged as `rows_duplicate`, quarantined; failed runs with their error
 /// and zero counts, since nothing landed). Reading is streaming (1 MiB blocks); what grows
-/// with the file is only the set of row hashes that numbers identical rows, about 11 bytes per
+/// with the file is only the set of line identities that numbers equal lines, about 11 bytes per
 /// distinct row (some 110 MB for ten million).
 ///
-/// A line's natural key is `focus:` + 16 hex digits of a ``StableHash`` of every field's bytes
-/// in header order + `:` + how many identical rows came before it in the file. Re-ingesting a
-/// file (or another file holding the same rows in the same column order) therefore inserts and
-/// updates nothing, and identical rows within a file are all kept. A different tag mapping
-/// updates the allocation keys of lines already stored.
+/// A line's natural key is `focus:` + 16 hex digits of its ``BillingLine/focusIdentity`` (a
+/// hash of its parsed values in a canonical form, by column name) + `:` + how many lines of
+/// that identity came before it in the file. Re-ingesting a file, or a re-export of it with
+/// its columns in another order, its decimals or date/times spelled otherwise, or columns
+/// added that ``BillingLine`` keeps in `extra` (`x_` columns, FOCUS 1.2's `InvoiceId`),
+/// therefore inserts nothing: what differs only in `extra` updates the stored line. Lines of
+/// one identity within a file are all kept, told apart by their order. A different tag
+/// mapping updates the allocation keys of lines already stored.
 ///
 /// Columns: see ``FOCUSRowParser`` for the checks and the mapping to ``BillingLine``. Columns
 /// that ``BillingLine`` has no field for — FOCUS ones, `x_` custom columns, and any other
@@ -103,8 +106,8 @@ final class FOCUSFileJob {
     private(set) var unchanged = 0
     private(set) var quarantined = 0
     private(set) var billedTotals: [String: Money] = [:]
-    /// Content hashes of the file's good rows so far, and for those seen more than once, how
-    /// many times (repeats are rare, so the set stays the only large part).
+    /// Identities of the file's good rows so far, and for those seen more than once, how many
+    /// times (repeats are rare, so the set stays the only large part).
     private var seen = Set<Int64>()
     private var repeats: [Int64: Int] = [:]
 
@@ -135,7 +138,7 @@ final class FOCUSFileJob {
                     try setAside(RowProblem(column: FOCUSColumn.billedCost.rawValue, reason: "takes the file's \(line.billingCurrency) total beyond what Mosaic can hold exactly"), reader)
                     continue
                 }
-                line.naturalKey = naturalKey(reader)
+                line.naturalKey = naturalKey(line)
                 billedTotals[line.billingCurrency] = sum
                 do {
                     switch try writer.upsert(line) {
@@ -154,18 +157,16 @@ final class FOCUSFileJob {
         reportProgress(reader)
     }
 
-    /// `focus:<16 hex digits of the row's content hash>:<occurrence>`.
-    private func naturalKey(_ reader: CSVReader) -> String {
-        var h = StableHash()
-        for i in 0..<reader.fields.count { h.combine(reader.field(i)) }
-        let hash = h.value
+    /// `focus:<16 hex digits of the line's identity>:<occurrence>` (see
+    /// ``BillingLine/focusIdentity``).
+    private func naturalKey(_ line: BillingLine) -> String {
+        let hash = line.focusIdentity
         var occurrence = 0
         if !seen.insert(hash).inserted {
             occurrence = repeats[hash, default: 1]
             repeats[hash] = occurrence + 1
         }
-        let hex = String(UInt64(bitPattern: hash), radix: 16)
-        return "focus:" + String(repeating: "0", count: 16 - hex.count) + hex + ":" + String(occurrence)
+        return BillingLine.focusKey(identity: hash, occurrence: occurrence)
     }
 
     /// A bad row: quarantined with `skipBad`, otherwise the end of the file.

@@ -72,7 +72,9 @@ struct FOCUSRowParser {
         }
         func money(_ b: UnsafeRawBufferPointer, _ c: FOCUSColumn) throws(RowProblem) -> Money {
             switch Money.parse(b) {
-            case .success(let m): return m
+            case .success(let m):
+                if !m.isWithinIngestLimit { throw RowProblem(column: c.rawValue, reason: Money.overLimit(m)) }
+                return m
             case .failure(let e): throw RowProblem(column: c.rawValue, reason: e.description)
             }
         }
@@ -89,6 +91,9 @@ struct FOCUSRowParser {
             let b = try required(p, c)
             guard let t = Timestamp.parse(b) else {
                 throw RowProblem(column: c.rawValue, reason: "'\(ByteParsing.excerpt(b))' is not a FOCUS date/time (for example 2024-09-01T00:00:00Z or 2024-09-01 00:00:00)")
+            }
+            if t < Timestamp.earliestPlausible {
+                throw RowProblem(column: c.rawValue, reason: "\(Timestamp.format(t)) is before \(Timestamp.format(Timestamp.earliestPlausible)); a charge that early is a misread date")
             }
             return t
         }

@@ -16,6 +16,7 @@ public enum LatencyMeasurements {
     public static func read(path: String, latencyColumn: String? = nil) throws(IngestError) -> [LatencyObservation] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "thefastest.ai's or a request log's columns")
+        try CSVReader.checkUnique(header, path: path)
         let fastest = header.contains("provider_model")
         func column(_ name: String) throws(IngestError) -> Int {
             guard let i = header.firstIndex(of: name) else {

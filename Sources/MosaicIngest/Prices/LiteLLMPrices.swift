@@ -91,8 +91,8 @@ public enum LiteLLMPrices {
         let data = Data(try InputFile(path: path).readAll(most: 256 << 20))
         if data.isEmpty { throw .file(path: path, reason: "the file is empty") }
         let document: JSONValue
-        do { document = try JSONValue.parse(data) } catch {
-            throw .file(path: path, reason: "not valid JSON: \(error.description)")
+        do { document = try JSONValue.parse(data, uniqueKeys: true) } catch {
+            throw .json(error, path: path)
         }
         let location = URL(fileURLWithPath: path).standardizedFileURL.path
         let parsed = try parse(document, file: path, validFrom: validFrom, source: "litellm:" + location)

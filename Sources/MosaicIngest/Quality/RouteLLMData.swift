@@ -75,6 +75,7 @@ public enum RouteLLMData {
     static func readCSV(path: String, _ names: Columns) throws(IngestError) -> [QualityRow] {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "prompt and correctness columns")
+        try CSVReader.checkUnique(header, path: path)
         func column(_ name: String) throws(IngestError) -> Int { try CSVReader.column(name, in: header, path: path) }
         let cPrompt = try column(names.prompt)
         let cStrong = try column(names.strong), cWeak = try column(names.weak)

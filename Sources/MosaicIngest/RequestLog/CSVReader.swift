@@ -41,7 +41,12 @@ final class CSVReader {
     /// outside quotes but one of those (``header(expected:)`` decides).
     private(set) var delimiter: UInt8 = 44
 
-    init(path: String, maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
+    /// The longest field a request log or FOCUS file may hold, CSV or JSON Lines: 64 KiB, far
+    /// above any id, name or tag list, and low enough that a runaway field (a prompt pasted
+    /// into a column, a missing closing quote) stops the file instead of landing in the store.
+    static let fieldLimit = 65_536
+
+    init(path: String, maxFieldBytes: Int = CSVReader.fieldLimit, maxRecordBytes: Int = 1 << 20) throws(IngestError) {
         self.path = path
         self.maxFieldBytes = maxFieldBytes
         self.maxRecordBytes = maxRecordBytes
@@ -106,6 +111,18 @@ final class CSVReader {
     static func listing(_ header: [String], most: Int = 12) -> String {
         guard header.count > most else { return header.joined(separator: ", ") }
         return header.prefix(most).joined(separator: ", ") + ", … (\(header.count) columns)"
+    }
+
+    /// Refuses a header that names a column twice (compared as `key` makes them, by default
+    /// as written; empty names are not compared): which of the two a reader took would be
+    /// a guess, and the other's values would be lost without a word.
+    static func checkUnique(_ header: [String], path: String, key: (String) -> String = { $0 }) throws(IngestError) {
+        var seen: [String: Int] = [:]
+        for (i, name) in header.enumerated() where !name.isEmpty {
+            if let j = seen.updateValue(i, forKey: key(name)) {
+                throw .file(path: path, reason: "line 1: column '\(name)' appears twice (fields \(j + 1) and \(i + 1))")
+            }
+        }
     }
 
     /// The index of the column `name` in `header` (compared as `match`, by default `name`

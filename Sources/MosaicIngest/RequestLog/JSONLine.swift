@@ -7,10 +7,14 @@ enum JSONLine {
     static func isBlank(_ line: some Collection<UInt8>) -> Bool { line.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 } }
 
     /// The members of the object on `line`, in order, or what is wrong with the line, in the
-    /// words all the readers use.
+    /// words all the readers use. A key that appears twice is an error naming it, as a column
+    /// that appears twice in a CSV header is: neither copy is more right than the other.
     static func object(_ line: some Collection<UInt8>) -> Result<[JSONValue.Member], RowProblem> {
         let value: JSONValue
-        do { value = try JSONValue.parse(line) } catch {
+        do { value = try JSONValue.parse(line, uniqueKeys: true) } catch {
+            if let key = error.duplicateKey {
+                return .failure(RowProblem(column: key, reason: "appears twice in the object; a key may appear once"))
+            }
             return .failure(RowProblem(column: nil, reason: "is not valid JSON: column \(error.column): \(error.reason)"))
         }
         guard let members = value.objectValue else {
@@ -21,6 +25,6 @@ enum JSONLine {
 
     /// The members of the object on line `line` of `path`, or an error naming the line.
     static func object(_ bytes: some Collection<UInt8>, path: String, line: Int) throws(IngestError) -> [JSONValue.Member] {
-        try object(bytes).mapError { IngestError.row(file: path, line: line, column: nil, reason: $0.reason) }.get()
+        try object(bytes).mapError { IngestError.row(file: path, line: line, column: $0.column, reason: $0.reason) }.get()
     }
 }

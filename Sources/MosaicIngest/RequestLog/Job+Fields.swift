@@ -17,11 +17,16 @@ extension Job {
         guard let ts = Timestamp.parse(b) else {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not an ISO 8601 timestamp (for example 2024-05-01T12:00:00Z)")
         }
-        return try notFuture(ts, column)
+        return try plausible(ts, column)
     }
 
+    /// A request's instant: not in the future (beyond the tolerance for clock skew), and not
+    /// before ``Timestamp/earliestPlausible``.
     @inline(__always)
-    func notFuture(_ ts: Int64, _ column: String) throws(RowProblem) -> Int64 {
+    func plausible(_ ts: Int64, _ column: String) throws(RowProblem) -> Int64 {
+        if ts < Timestamp.earliestPlausible {
+            throw RowProblem(column: column, reason: "\(Timestamp.format(ts)) is before \(Timestamp.format(Timestamp.earliestPlausible)); a request that early is a misread date")
+        }
         if ts > options.now + options.futureTolerance {
             throw RowProblem(column: column, reason: "\(Timestamp.format(ts)) is in the future (now is \(Timestamp.format(options.now)))")
         }
@@ -52,7 +57,14 @@ extension Job {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a number")
         }
         if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; durations are ≥ 0") }
-        return v * scale
+        // A finite reading can still leave the range once converted (BurstGPT's seconds:
+        // 1e308 s is infinite in milliseconds), and an infinite latency breaks every mean and
+        // fit later, far from the row; refused here, where the row is known.
+        let ms = v * scale
+        if !ms.isFinite {
+            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is too large: \(scale == 1 ? "it" : "in milliseconds it") is not a finite number")
+        }
+        return ms
     }
 
     @inline(__always)
@@ -72,6 +84,7 @@ extension Job {
         switch Money.parse(b) {
         case .success(let m):
             if m < .zero { throw RowProblem(column: column, reason: "\(m) is negative; a request's cost is ≥ 0") }
+            if !m.isWithinIngestLimit { throw RowProblem(column: column, reason: Money.overLimit(m)) }
             return m
         case .failure(let e):
             throw RowProblem(column: column, reason: e.description)
@@ -82,7 +95,7 @@ extension Job {
         guard offsetMicros.isFinite, offsetMicros >= 0, offsetMicros < 1e17 else {
             throw RowProblem(column: column, reason: "\(offsetMicros / 1e6) s is not a valid offset from the start of the trace")
         }
-        return try notFuture(options.start! + Int64(offsetMicros.rounded()), column)
+        return try plausible(options.start! + Int64(offsetMicros.rounded()), column)
     }
 
     /// Builds a row of the native layout (CSV or JSON Lines) from its fields: `field(c)` is

@@ -37,6 +37,12 @@ extension Job {
             for key in object.keys where RequestLogColumn(rawValue: key) == nil && !key.hasPrefix("x_") {
                 throw RowProblem(column: key, reason: "unknown key (known: \(columns.map(\.rawValue).joined(separator: ", ")); keys starting with x_ are ignored)")
             }
+            // The CSV reader's limit on a field, for the same reasons (see CSVReader.fieldLimit).
+            for (key, value) in object {
+                if case .string(let s) = value, s.utf8.count > CSVReader.fieldLimit {
+                    throw RowProblem(column: key, reason: "is \(s.utf8.count) bytes, over the limit of \(CSVReader.fieldLimit)")
+                }
+            }
             try scratch.load(object, keys: columns.map(\.rawValue))
             return try scratch.withFields { (f) throws(RowProblem) -> BorrowedRow in
                 for c in RequestLogColumn.required where object[c.rawValue] == nil {

@@ -75,6 +75,9 @@ extension SeriesFile {
             guard let ct, let cv else {
                 throw .file(path: path, reason: "\(json ? "" : "line 1: ")\(theHeader) must name a timestamp and a value \(column) (timestamp or ds, value or y; found: \(CSVReader.listing(firstLine))); name yours with --time-column and --value-column")
             }
+            // Two columns of one name (compared as the lookups above compare them, in any
+            // case): the one read would be a guess.
+            if !headerless { try CSVReader.checkUnique(firstLine, path: path, key: { $0.lowercased() }) }
             let cid = header.firstIndex(of: "unique_id")
             if let id, cid == nil {
                 throw .file(path: path, reason: "\(json ? "" : "line 1: ")no unique_id \(column) to choose the series '\(id)' by")

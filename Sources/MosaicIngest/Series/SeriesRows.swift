@@ -95,8 +95,9 @@ final class JSONSeriesRows: SeriesRows {
     init(path: String, bytes: [UInt8]) throws(IngestError) {
         let document: JSONValue
         do {
-            document = try JSONValue.parse(bytes)
+            document = try JSONValue.parse(bytes, uniqueKeys: true)
         } catch let whole {
+            if whole.duplicateKey != nil { throw .json(whole, path: path) }
             // JSON Lines: one object a line (the first line an object in itself).
             let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             guard let first = lines.first, case .success(let members) = JSONLine.object(first) else {

@@ -116,6 +116,8 @@ public struct CostData: Sendable {
             return CostData(requests: requests, billing: billing, billingTotals: totals, cacheHits: hits, from: windowFrom, to: windowTo)
         } catch let e as ReportError {
             throw e
+        } catch let e as StoreError {
+            throw .store(e.description)  // names the store already
         } catch {
             throw .store("\(store.path): \(error)")
         }

@@ -44,7 +44,7 @@ public struct LatencyData: Sendable {
                 d.latencyMs.append(s.double(4))
                 d.timestamp.append(s.int64(5))
             }
-        } catch { throw .store("\(store.path): \(error)") }
+        } catch { throw .store(error.description) }  // a StoreError: it names the store already
         return d
     }
 

@@ -213,4 +213,39 @@ struct JSONValueTests {
         #expect(JSONValue.null.kindName == "null")
         #expect(JSONValue.bool(false).boolValue == false)
     }
+
+    @Test("uniqueKeys refuses a key twice in one object, at any depth and size, and names it")
+    func uniqueKeys() throws {
+        let twice = #"{"timestamp":"2026-10-01T00:00:00Z","provider":"openai","model":"gpt-4o","provider":"anthropic"}"#
+        // Without the option the last member wins for lookups, as before (the gateway's way).
+        #expect(try JSONValue.parse(twice)["provider"] == .string("anthropic"))
+        do {
+            _ = try JSONValue.parse(twice, uniqueKeys: true)
+            Issue.record("a repeated key was taken")
+        } catch {
+            #expect(error.duplicateKey == "provider")
+            #expect(error.line == 1 && error.column == 74)
+            #expect(error.reason == "key 'provider' appears twice in one object")
+        }
+        let nested = "{\"a\":1,\n\"b\":{\"x\":1,\"x\":2}}"
+        do {
+            _ = try JSONValue.parse(nested, uniqueKeys: true)
+            Issue.record("a repeated nested key was taken")
+        } catch {
+            #expect(error.duplicateKey == "x" && error.line == 2)
+        }
+        // Past 16 members the check keeps a set: the repeat is still found, wherever it is.
+        let many = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect(try JSONValue.parse("{\(many)}", uniqueKeys: true).objectValue?.count == 40)
+        for repeated in ["k3", "k20", "k39"] {
+            do {
+                _ = try JSONValue.parse("{\(many),\"\(repeated)\":0}", uniqueKeys: true)
+                Issue.record("\(repeated) twice was taken")
+            } catch {
+                #expect(error.duplicateKey == repeated)
+            }
+        }
+        // The same key in sibling objects is no repeat.
+        #expect(try JSONValue.parse(#"[{"a":1},{"a":2}]"#, uniqueKeys: true).arrayValue?.count == 2)
+    }
 }
