@@ -11,7 +11,7 @@ extension BillingLine {
     /// `2024-09-01T00:00:00Z`, or another column added (an `x_` column, FOCUS 1.2's
     /// `InvoiceId`: what `extra` holds is not part of it, and the allocation keys derived from
     /// the tags are not either, so a new tag mapping updates them in place). Every input is a
-    /// stored column, so a store can recompute it (schema migration 6 did, for lines keyed by
+    /// stored column, so a store can recompute it (schema migration 5 did, for lines keyed by
     /// the older hash of the row's raw text).
     public var focusIdentity: Int64 {
         var h = StableHash(seed: 0x666F_6375_735F_6B32)

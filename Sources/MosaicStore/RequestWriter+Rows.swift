@@ -128,7 +128,7 @@ extension RequestWriter {
             INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
                 input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
             VALUES \(values.joined(separator: ", "))
-            ON CONFLICT DO NOTHING
+            ON CONFLICT(ts, key) DO NOTHING
             """)
         grouped[rows - 2] = s
         return s

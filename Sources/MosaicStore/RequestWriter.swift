@@ -12,9 +12,8 @@ import MosaicCore
 /// ``finish()`` before committing: it sends what is still buffered and waits for it; call
 /// ``drain()`` before using the connection for anything else.
 ///
-/// Rows whose `(ts, key)` is already stored, or whose provider and request id are (whatever
-/// their instant: schema migration 5), are ignored and counted as duplicates: that is what
-/// makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
+/// Rows whose `(ts, key)` is already stored are ignored and counted as duplicates: that is
+/// what makes re-ingesting a file add nothing. The counts (``inserted``, ``duplicates``,
 /// ``unpriced``) are exact after ``finish()``. The caller owns the transaction.
 public final class RequestWriter {
     let statement: Statement?
@@ -32,7 +31,7 @@ public final class RequestWriter {
     public static let rowsPerStatement = 32
     /// Rows stored by this writer.
     public internal(set) var inserted = 0
-    /// Rows that were already stored (same ts and key, or same provider and request id).
+    /// Rows that were already stored (same ts and key).
     public internal(set) var duplicates = 0
     /// Stored rows without a cost.
     public internal(set) var unpriced = 0
@@ -53,7 +52,7 @@ public final class RequestWriter {
                 INSERT INTO requests(ts, key, tenant, provider, model, operation, region,
                     input_tokens, output_tokens, cached_tokens, latency_ms, ttft_ms, status, cost, request_id, run_id)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                ON CONFLICT DO NOTHING
+                ON CONFLICT(ts, key) DO NOTHING
                 """)
             copy = nil
         }

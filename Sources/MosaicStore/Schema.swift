@@ -436,35 +436,13 @@ public enum Schema {
             CREATE TRIGGER providers_in_use AFTER DELETE OR UPDATE OF id ON providers
                 FOR EACH ROW EXECUTE FUNCTION mosaic_provider_in_use();
             """),
-        // A request id identifies its request per provider, whatever the timestamp says: the
-        // same request logged at `…00.123456Z` in one file and `…00.123Z` in another (a
-        // gateway and its exporter rounding differently) is one request. The primary key
-        // (ts, key) saw two rows there, so a unique index on (provider, request_id) says it;
-        // writers insert with `ON CONFLICT DO NOTHING`, which covers both. Rows stored twice
-        // under one id before this migration are merged first: the one stored first (lowest
-        // run, then earliest instant) stays.
-        Migration(version: 5, name: "a request id identifies its request per provider", sql: """
-            DELETE FROM requests WHERE (ts, key) IN (
-                SELECT ts, key FROM (
-                    SELECT ts, key, row_number() OVER (PARTITION BY provider, request_id ORDER BY run_id, ts, key) AS n
-                    FROM requests WHERE request_id IS NOT NULL)
-                WHERE n > 1);
-            CREATE UNIQUE INDEX requests_request_id ON requests(provider, request_id) WHERE request_id IS NOT NULL;
-            """, postgres: """
-            DELETE FROM requests WHERE (ts, key) IN (
-                SELECT ts, key FROM (
-                    SELECT ts, key, row_number() OVER (PARTITION BY provider, request_id ORDER BY run_id, ts, key) AS n
-                    FROM requests WHERE request_id IS NOT NULL) AS numbered
-                WHERE n > 1);
-            CREATE UNIQUE INDEX requests_request_id ON requests(provider, request_id) WHERE request_id IS NOT NULL;
-            """),
         // FOCUS lines were keyed by a hash of the row's raw text, so a re-export with its
         // columns in another order, a decimal spelled otherwise or one column more stored
         // every line again. Their keys now hash the parsed values (``BillingLine/focusIdentity``);
         // every input of that hash is a stored column, so stored lines are rekeyed here and a
         // file ingested before the migration matches its lines after it. See
         // ``Schema/rekeyFOCUSLines(_:)``.
-        Migration(version: 6, name: "FOCUS line keys from parsed values", sql: """
+        Migration(version: 5, name: "FOCUS line keys from parsed values", sql: """
             -- rekeyed in Swift
             """, postgres: """
             -- rekeyed in Swift

@@ -597,7 +597,7 @@ private final class ProgressRecorder: @unchecked Sendable {
         #expect(try fx.ingest(changed).inserted == 1)
     }
 
-    /// The key the ingest before schema 6 gave a row: a hash of its raw fields in header order.
+    /// The key the ingest before schema 5 gave a row: a hash of its raw fields in header order.
     static func rawTextKey(_ fields: [String], occurrence: Int) -> String {
         var h = StableHash()
         for f in fields { h.combine(f) }
@@ -608,7 +608,7 @@ private final class ProgressRecorder: @unchecked Sendable {
         let fx = try Fixture()
         let path = fx.write(Self.rows)
         #expect(try fx.ingest(path).inserted == 4)
-        // Make it the store an older Mosaic left: raw-text keys, schema 5.
+        // Make it the store an older Mosaic left: raw-text keys, schema 4.
         var occurrences: [String: Int] = [:]
         let db = fx.store.database
         for (k, row) in Self.rows.enumerated() {
@@ -619,7 +619,7 @@ private final class ProgressRecorder: @unchecked Sendable {
             try db.prepare("UPDATE billing_lines SET natural_key = ?1 WHERE id = ?2")
                 .run([.text(Self.rawTextKey(fields, occurrence: n)), .int(Int64(k + 1))])
         }
-        try db.execute("DELETE FROM schema_migrations WHERE version >= 6; PRAGMA user_version = 5")
+        try db.execute("DELETE FROM schema_migrations WHERE version >= 5; PRAGMA user_version = 4")
         let oldKeys = try fx.lines("natural_key")
         #expect(Set(oldKeys.map { $0[0] }).count == 4)  // the two equal rows: occurrences 0 and 1
 

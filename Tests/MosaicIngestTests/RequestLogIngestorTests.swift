@@ -337,32 +337,6 @@ struct NativeCSVTests {
         ])
     }
 
-    @Test("request_id alone identifies a request per provider, whatever the instant's precision says (audit F2)")
-    func requestIDsAcrossInstants() throws {
-        let fx = try Fixture()
-        let header = "timestamp,provider,model,input_tokens,request_id\n"
-        let micro = fx.tmp.write("micro.csv", header + "2024-10-01T00:00:00.123456Z,openai,gpt-4o,100,req-1\n")
-        let milli = fx.tmp.write("milli.csv", header + "2024-10-01T00:00:00.123Z,openai,gpt-4o,100,req-1\n"
-            + "2024-10-01T00:00:00.123Z,anthropic,claude-sonnet-4-5,100,req-1\n")  // another provider's req-1
-        #expect(try fx.ingest(micro).inserted == 1)
-        let second = try fx.ingest(milli)
-        #expect(second.inserted == 1 && second.duplicates == 1)
-        #expect(try fx.rows("ts, provider, request_id") == [
-            [String(Timestamp.parse("2024-10-01T00:00:00.123Z")!), "anthropic", "req-1"],
-            [String(Timestamp.parse("2024-10-01T00:00:00.123456Z")!), "openai", "req-1"],
-        ])
-        // Within one file too, and in JSON Lines.
-        let fx2 = try Fixture()
-        let both = fx2.tmp.write("both.jsonl", """
-            {"timestamp": "2024-10-01T00:00:00.123456Z", "provider": "openai", "model": "gpt-4o", "request_id": "req-1"}
-            {"timestamp": "2024-10-01T00:00:01Z", "provider": "openai", "model": "gpt-4o", "request_id": "req-1"}
-
-            """)
-        let r = try fx2.ingest(both)
-        #expect(r.inserted == 1 && r.duplicates == 1)
-        #expect(try fx2.count("requests") == 1)
-    }
-
     @Test("CRLF line ends and a UTF-8 byte-order mark store the same rows; the header is detected without a .csv name")
     func crlfAndBOM() throws {
         let fx = try Fixture()

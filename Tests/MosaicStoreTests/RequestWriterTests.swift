@@ -32,19 +32,11 @@ struct RequestWriterTests {
         var changed = record()
         changed.outputTokens = 999                     // same (ts, key): still a duplicate
         #expect(try writer.insert(changed, key: 42) == false)
-        var other = record()
-        other.requestID = "req-other"
-        #expect(try writer.insert(other, key: 43) == true)       // another key (and id)
+        #expect(try writer.insert(record(), key: 43) == true)    // another key
         var later = record()
         later.timestamp += 1
-        later.requestID = "req-later"
-        #expect(try writer.insert(later, key: 42) == true)       // another instant (and id)
-        // One provider's request id is one request, at any instant and under any key (schema 5).
-        var again = record()
-        again.timestamp += 5_000_000
-        #expect(try writer.insert(again, key: 44) == false)
-        #expect(try writer.insert(record(provider: "anthropic"), key: 45) == true)
-        #expect(try count() == 4)
+        #expect(try writer.insert(later, key: 42) == true)       // another instant
+        #expect(try count() == 3)
         #expect(try store.database.scalarInt("SELECT output_tokens FROM requests WHERE ts = ? AND key = 42",
                                              [.int(may)]) == 50)
     }
@@ -141,19 +133,14 @@ struct RequestWriterTests {
     }
 
     /// Rows for the grouped insert: (seconds after `may`, key, tenant, priced). The texts live in
-    /// one byte arena handed to `body`. Every other row has a request id, one per (ts, key), as
-    /// ingest's keys give them.
+    /// one byte arena handed to `body`.
     func withRows<T>(_ specs: [(Int64, Int64, String, Bool)],
                      _ body: (UnsafeBufferPointer<RequestWriter.Row>) throws -> T) throws -> T {
         var arena: [UInt8] = []
         var ranges: [Range<Int>] = []
-        var ids: [Range<Int>] = []
-        for (seconds, key, tenant, _) in specs {
+        for (_, _, tenant, _) in specs {
             ranges.append(arena.count..<(arena.count + tenant.utf8.count))
             arena += Array(tenant.utf8)
-            let id = Array("id-\(seconds)-\(key)".utf8)
-            ids.append(arena.count..<(arena.count + id.count))
-            arena += id
         }
         let fixed = Array("openai gpt-4o chat us".utf8)
         return try arena.withUnsafeBytes { a in
@@ -167,7 +154,7 @@ struct RequestWriterTests {
                         model: slice(f, 7..<13), operation: slice(f, 14..<18), region: slice(f, 19..<21),
                         inputTokens: Int64(i), outputTokens: 50, cachedTokens: 0, latencyMs: i % 3 == 0 ? nil : 812.5,
                         ttftMs: nil, status: i % 5 == 0 ? .error : .ok, cost: spec.3 ? Money("0.000\(i + 1)") : nil,
-                        requestID: i % 2 == 0 ? slice(a, ids[i]) : nil)
+                        requestID: i % 2 == 0 ? slice(a, ranges[i]) : nil)
                 }
                 return try rows.withUnsafeBufferPointer { try body($0) }
             }

@@ -8,11 +8,10 @@ import PostgresNIO
 /// storing this one. Binary spares the server (which is what bounds a load) parsing every
 /// number and the cost, and spares this side printing them.
 ///
-/// Each chunk is copied straight into `requests` inside a savepoint. A row whose `(ts, key)`,
-/// or whose provider and request id, is already stored makes that `COPY` fail with a unique
-/// violation: the chunk is then rolled back to the savepoint and merged instead (copied into a
-/// temporary table and inserted with `INSERT … SELECT … ON CONFLICT DO NOTHING`, which reports
-/// what was new), and the
+/// Each chunk is copied straight into `requests` inside a savepoint. A row whose `(ts, key)`
+/// is already stored makes that `COPY` fail with a unique violation: the chunk is then rolled
+/// back to the savepoint and merged instead (copied into a temporary table and inserted with
+/// `INSERT … SELECT … ON CONFLICT (ts, key) DO NOTHING`, which reports what was new), and the
 /// next chunk is merged too until a merge finds no duplicate. A first ingest therefore pays for
 /// one `COPY` per row, a re-ingest for one failed `COPY` per file plus the merge.
 ///
@@ -218,7 +217,7 @@ final class RequestCopy: @unchecked Sendable {
         try session.copy(into: RequestCopy.stage, columns: RequestCopy.columns, format: .binary, chunks: [chunk])
         let result = try session.query("""
             WITH fresh AS (
-                INSERT INTO requests SELECT * FROM \(RequestCopy.stage) ON CONFLICT DO NOTHING RETURNING cost)
+                INSERT INTO requests SELECT * FROM \(RequestCopy.stage) ON CONFLICT (ts, key) DO NOTHING RETURNING cost)
             SELECT count(*), count(*) FILTER (WHERE cost IS NULL) FROM fresh
             """, [])
         _ = try session.query("TRUNCATE \(RequestCopy.stage)", [])
