@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "MosaicStore",
             dependencies: ["MosaicCore", "CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: fuzzFlags
         ),
         /// The routing model file format and the routing decision code the simulator and the
@@ -111,7 +111,6 @@ let package = Package(
             dependencies: [
                 "MosaicCore", "MosaicStore", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: fuzzFlags
         ),

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import MosaicStore
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// A complete HTTP response.
 public struct HTTPResponse: Sendable {
@@ -68,15 +68,7 @@ public final class NIOHTTPTransport: HTTPTransport {
             if e == .remoteConnectionClosed { return failed("connection lost (reset or truncated response)") }
             return failed("\(e)")
         }
-        if error is NIOConnectionError { return failed("cannot connect") }
-        if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: return failed("cannot connect (connection refused)")
-            case ECONNRESET, EPIPE: return failed("connection lost (reset or truncated response)")
-            case ETIMEDOUT: return TransportError(timedOut: true, description: "timed out")
-            default: return failed("network error: \(io.description)")
-            }
-        }
+        if let text = NetworkErrorText.describe(error) { return TransportError(timedOut: text.hasPrefix("timed out"), description: text) }
         return failed("\(error)")
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import MosaicCore
+import MosaicStore
 import MosaicRouting
 import NIOCore
 import NIOHTTP1
@@ -573,7 +574,7 @@ extension RoutingService {
         } catch {
             let status: RequestStatus = Self.isTimeout(error) ? .timeout : .error
             let row = finish(a, gateway, status: status)
-            return .failed(GatewayFailure(status: status, message: "\(error)", retryable: true, row: row))
+            return .failed(GatewayFailure(status: status, message: NetworkErrorText.describe(error) ?? "\(error)", retryable: true, row: row))
         }
     }
 

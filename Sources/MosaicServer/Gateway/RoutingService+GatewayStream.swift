@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import MosaicCore
+import MosaicStore
 import NIOCore
 import Synchronization
 
@@ -177,9 +178,9 @@ extension RoutingService {
                 return fail(Self.status(http: code), "HTTP \(code): \(message)")
             case .failed(let error):
                 if race.timedOut || Self.isTimeout(error) {
-                    return fail(.timeout, race.timedOut ? "no first event within \(YAMLChecker.format(timeout))s" : "\(error)")
+                    return fail(.timeout, race.timedOut ? "no first event within \(YAMLChecker.format(timeout))s" : NetworkErrorText.describe(error) ?? "\(error)")
                 }
-                return fail(.error, "\(error)")
+                return fail(.error, NetworkErrorText.describe(error) ?? "\(error)")
             }
         }
         guard race.seen() else { return fail(.timeout, "no first event within \(YAMLChecker.format(timeout))s") }

@@ -261,10 +261,13 @@ final class PostgresSession {
     static func message(of error: any Error) -> String {
         if let e = error as? PSQLError {
             if let m = e.serverInfo?[.message] { return m }
-            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+            if e.code == .authMechanismRequiresPassword {
+                return "the server asks for a password and the URL gives none (postgres://user:password@host/database)"
+            }
+            if let underlying = e.underlying { return NetworkErrorText.describe(underlying) ?? "\(e.code): \(underlying)" }
             return "\(e.code)"
         }
-        return String(describing: error)
+        return NetworkErrorText.describe(error) ?? String(describing: error)
     }
 
     /// A double as text that reads back to the same bits (Swift prints the shortest such form).
