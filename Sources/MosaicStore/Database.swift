@@ -51,7 +51,7 @@ public final class Database {
         self.path = path
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .notAStore(path: path, reason: "it is a folder; name a store file in it, such as \((path as NSString).appendingPathComponent("mosaic.sqlite"))")
+            throw .refused(path: path, reason: "is a folder; name a store file in it, such as \((path as NSString).appendingPathComponent("mosaic.sqlite"))")
         }
         if !readOnly, let reason = Self.unwritable(path) { throw .readOnly(path: path, reason: reason) }
         _ = Self.memoryStatisticsOff

@@ -38,13 +38,13 @@ extension Store {
     /// totals are compared table by table, and the transaction commits only when all match.
     ///
     /// - Returns: the checks, every one matching.
-    /// - Throws: ``StoreError/notAStore(path:reason:)`` when the target already has rows or
+    /// - Throws: ``StoreError/refused(path:reason:)`` when the target already has rows or
     ///   a check fails (the target is left as it was).
     public func copy(to target: Store) throws(StoreError) -> [StoreCopyCheck] {
         for t in Store.copiedTables {
             let n = try target.database.scalarInt("SELECT count(*) FROM \(t.name)") ?? 0
             if n > 0 {
-                throw .notAStore(path: target.path, reason: "the target already holds \(n) rows in \(t.name); copy into an empty store")
+                throw .refused(path: target.path, reason: "the target already holds \(n) rows in \(t.name); copy into an empty store")
             }
         }
         var checks: [StoreCopyCheck] = []
@@ -70,7 +70,7 @@ extension Store {
                     checks.append(check)
                 }
                 if let bad = checks.first(where: { !$0.matches }) {
-                    throw StoreError.notAStore(path: target.path, reason: "the copy of \(bad.table) does not match its source (\(bad)); nothing was committed")
+                    throw StoreError.refused(path: target.path, reason: "the copy of \(bad.table) does not match its source (\(bad)); nothing was committed")
                 }
             }
         } catch let e as StoreError {

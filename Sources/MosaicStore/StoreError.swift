@@ -18,6 +18,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case schemaTooNew(path: String, found: Int, supported: Int)
     /// The file is not a Mosaic store (or not a database at all).
     case notAStore(path: String, reason: String)
+    /// The store cannot be used for this: `reason` says why (a copy into a store that has rows,
+    /// a fleet on SQLite, a folder, a postgres:// URL that is not one).
+    case refused(path: String, reason: String)
     /// A stored value could not be read back (for example a malformed money amount).
     case corruptValue(table: String, column: String, value: String)
     /// Another process held the store's write lock for longer than the busy timeout.
@@ -50,6 +53,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(path): schema version \(found) is newer than this mosaic supports (\(supported)); upgrade mosaic"
         case let .notAStore(path, reason):
             return "\(path): not a Mosaic store: \(reason)"
+        case let .refused(path, reason):
+            return "\(path): \(reason)"
         case let .corruptValue(table, column, value):
             return "\(table).\(column): stored value '\(value)' cannot be read"
         case let .busy(path, holders, waited, _):

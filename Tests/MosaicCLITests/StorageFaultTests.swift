@@ -160,7 +160,7 @@ struct StorageFaultTests {
         for args in [["ingest", "requests", Self.log(tmp, "a.csv", rows: 10, from: 0), "--db", folder], ["db", "info", "--db", folder]] {
             let r = try MosaicBinary.run(args)
             #expect(r.status == 1)
-            #expect(Self.message(r) == "\(folder): not a Mosaic store: it is a folder; name a store file in it, such as \(folder)/mosaic.sqlite",
+            #expect(Self.message(r) == "\(folder): is a folder; name a store file in it, such as \(folder)/mosaic.sqlite",
                     "\(r.stderr)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)

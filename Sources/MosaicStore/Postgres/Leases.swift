@@ -23,12 +23,12 @@ public struct FleetLeases {
 
     /// Opens the fleet tables of a PostgreSQL store, creating them when missing.
     ///
-    /// - Throws: ``StoreError/notAStore(path:reason:)`` for an SQLite store: a fleet needs a
+    /// - Throws: ``StoreError/refused(path:reason:)`` for an SQLite store: a fleet needs a
     ///   shared database.
     public init(store: Store) throws(StoreError) {
         database = store.database
         guard database.dialect == .postgres else {
-            throw .notAStore(path: database.path, reason: "a router fleet shares its limits through PostgreSQL; pass a postgres:// URL")
+            throw .refused(path: database.path, reason: "a router fleet shares its limits through PostgreSQL; pass a postgres:// URL")
         }
         do {
             try database.transaction {

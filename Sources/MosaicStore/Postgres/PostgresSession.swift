@@ -395,7 +395,7 @@ public struct PostgresURL: Sendable, Equatable {
     /// Parses a URL; the error says which part is missing or wrong.
     public init(parsing text: String) throws(StoreError) {
         func bad(_ why: String) -> StoreError {
-            .notAStore(path: PostgresURL.redact(text), reason: "\(why); expected postgres://user@host:port/database")
+            .refused(path: PostgresURL.redact(text), reason: "not a usable PostgreSQL URL: \(why); expected postgres://user@host:port/database")
         }
         guard PostgresURL.isPostgres(text), let c = URLComponents(string: text) else { throw bad("not a postgres:// URL") }
         guard let host = c.host, !host.isEmpty else { throw bad("no host") }
