@@ -202,8 +202,8 @@ struct NativeCSVTests {
     @Test("an unknown column is a file error listing the known columns")
     func unknownColumn() throws {
         let fx = try Fixture()
-        let path = fx.tmp.write("u.csv", "timestamp,provider,model,latency\n2024-05-01T12:00:00Z,openai,gpt-4o,12\n")
-        let e = try expectFailure(fx, path, prefix: "\(path): line 1: unknown column 'latency' (known: ",
+        let path = fx.tmp.write("u.csv", "timestamp,provider,model,latncy_ms\n2024-05-01T12:00:00Z,openai,gpt-4o,12\n")
+        let e = try expectFailure(fx, path, prefix: "\(path): line 1: unknown column 'latncy_ms' (did you mean 'latency_ms'?) (known: ",
                                   contains: "columns starting with x_ are ignored")
         #expect(e.description.contains(columnNames.joined(separator: ", ")))
     }

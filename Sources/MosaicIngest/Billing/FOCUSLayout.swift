@@ -1,3 +1,4 @@
+import MosaicCore
 /// Where each column of one FOCUS file sits, read and checked from its header line.
 struct FOCUSLayout {
     /// The header's column names, in file order.
@@ -42,6 +43,11 @@ struct FOCUSLayout {
                 let lower = column.rawValue.lowercased()
                 if let near = header.first(where: { $0.lowercased() == lower }) {
                     return "\(column.rawValue) (found '\(near)'; FOCUS column names are case-sensitive)"
+                }
+                // A header column that is nearly this one (`BiledCost`) and is none of FOCUS's own.
+                let others = header.filter { FOCUSColumn(rawValue: $0) == nil }
+                if let near = YAMLError.closest(to: column.rawValue, in: others) {
+                    return "\(column.rawValue) (found '\(near)': a typo?)"
                 }
                 return column.rawValue
             }

@@ -30,7 +30,7 @@ extension Job {
                 if looksLikeData {
                     throw .file(path: path, reason: "line 1: '\(name)' looks like data, not a column name: the first line must be a header naming the columns (\(known.prefix(6).joined(separator: ","))…)")
                 }
-                throw .file(path: path, reason: "line 1: unknown column '\(name)' (known: \(known.joined(separator: ", ")); columns starting with x_ are ignored)")
+                throw .file(path: path, reason: "line 1: unknown column '\(name)'\(YAMLError.didYouMean(name, in: Array(known))) (known: \(known.joined(separator: ", ")); columns starting with x_ are ignored)")
             }
             index[name] = i
         }

@@ -35,7 +35,7 @@ extension Job {
         let columns = RequestLogColumn.allCases
         try deliver(line: line, raw: { ByteParsing.text(raw) }) { () throws(RowProblem) -> BorrowedRow in
             for key in object.keys where RequestLogColumn(rawValue: key) == nil && !key.hasPrefix("x_") {
-                throw RowProblem(column: key, reason: "unknown key (known: \(columns.map(\.rawValue).joined(separator: ", ")); keys starting with x_ are ignored)")
+                throw RowProblem(column: key, reason: "unknown key\(YAMLError.didYouMean(key, in: columns.map(\.rawValue))) (known: \(columns.map(\.rawValue).joined(separator: ", ")); keys starting with x_ are ignored)")
             }
             // The CSV reader's limit on a field, for the same reasons (see CSVReader.fieldLimit).
             for (key, value) in object {
