@@ -653,6 +653,18 @@ struct BadInputTests {
         try expectFailure(fx, path, prefix: "\(path):3: column tenant: ", contains: "is not valid UTF-8 text")
     }
 
+    /// A quoted value spanning lines is said as such (it read "is not valid UTF-8 text (or holds
+    /// control characters)"), and so is a NUL byte.
+    @Test("a line break or a control character inside a value")
+    func lineBreakAndControlCharacter() throws {
+        let fx = try Fixture()
+        let broken = fx.tmp.write("break.csv", fullHeader + "\n" + csvRow() + "\n" + "2024-05-01T12:00:01Z,\"multi\nline\",openai,gpt-4o,chat,us,1,1,0,1,1,ok,,\n")
+        try expectFailure(fx, broken, prefix: "\(broken):3: column tenant: holds a line break (a quoted value spanning lines); a value is one line", contains: "")
+        let bytes = Array((fullHeader + "\n" + "2024-05-01T12:00:01Z,a").utf8) + [0x00] + Array(",openai,gpt-4o,chat,us,1,1,0,1,1,ok,,\n".utf8)
+        let nul = fx.tmp.write("nul.csv", bytes: bytes)
+        try expectFailure(fx, nul, prefix: "\(nul):2: column tenant: holds the control character 0x00", contains: "")
+    }
+
     @Test("wrong encoding: a UTF-16 file")
     func utf16() throws {
         let fx = try Fixture()
@@ -817,7 +829,7 @@ struct BadInputTests {
 
     @Test("control characters in a text field")
     func controlCharacters() throws {
-        try expectBadRow(["region": "\"u\u{1}s\""], column: "region", reason: "holds control characters")
+        try expectBadRow(["region": "\"u\u{1}s\""], column: "region", reason: "holds the control character 0x01")
     }
 
     @Test("unterminated quote: nothing of the file is stored")

@@ -53,7 +53,7 @@ struct FOCUSRowParser {
             throw RowProblem(column: header[i], reason: "is \(r.fields[i].count) bytes, over the limit of \(r.maxFieldBytes)")
         }
         for i in 0..<header.count where !FOCUSRowParser.isText(r.field(i)) {
-            throw RowProblem(column: header[i], reason: "is not valid UTF-8 text (or holds control characters); convert the file to UTF-8")
+            throw RowProblem(column: header[i], reason: ByteParsing.uncleanTextReason(r.field(i), lineBreaks: true))
         }
 
         /// The field at `p`, nil when null or when the file lacks the column.

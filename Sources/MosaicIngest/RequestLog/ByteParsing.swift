@@ -90,6 +90,20 @@ enum ByteParsing {
         return String(validating: b, as: UTF8.self) != nil
     }
 
+    /// Why bytes that are not clean text (``isCleanText(_:)``) are not: a line break (a quoted
+    /// field that spans lines) unless `lineBreaks` are allowed, another control character, or
+    /// bytes that are not UTF-8.
+    static func uncleanTextReason(_ b: UnsafeRawBufferPointer, lineBreaks: Bool = false) -> String {
+        if !lineBreaks && (b.contains(10) || b.contains(13)) {
+            return "holds a line break (a quoted value spanning lines); a value is one line"
+        }
+        if let c = b.first(where: { $0 < 32 && $0 != 9 && (!lineBreaks || ($0 != 10 && $0 != 13)) }) {
+            let hex = String(c, radix: 16, uppercase: true)
+            return "holds the control character 0x\(hex.count == 1 ? "0" : "")\(hex)"
+        }
+        return "is not valid UTF-8 text; convert the file to UTF-8"
+    }
+
     static func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
 
     /// The bytes shown in an error message: at most 60 characters, with an ellipsis.

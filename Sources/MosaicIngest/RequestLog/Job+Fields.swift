@@ -6,7 +6,7 @@ extension Job {
     func text(_ b: UnsafeRawBufferPointer, _ column: String, required: Bool = false) throws(RowProblem) -> UnsafeRawBufferPointer {
         if required && b.count == 0 { throw RowProblem(column: column, reason: "is empty") }
         if !ByteParsing.isCleanText(b) {
-            throw RowProblem(column: column, reason: "is not valid UTF-8 text (or holds control characters); convert the file to UTF-8")
+            throw RowProblem(column: column, reason: ByteParsing.uncleanTextReason(b))
         }
         return b
     }
