@@ -163,6 +163,9 @@ struct GatewayLiveTests {
         h.openai.set(.status(400))
         let bad = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
         #expect(bad.status == 400)
+        // … with the upstream's param and code, which clients' SDKs read (param was null).
+        let badError = try #require(try bad.json()["error"] as? [String: Any])
+        #expect(badError["param"] as? String == "messages" && badError["code"] as? String == "invalid_value", "\(bad.body)")
         #expect(h.anthropic.requests.count == 1)
         _ = try await h.stopAndReadRows()
     }

@@ -144,7 +144,9 @@ final class MockUpstream: Sendable {
         case .status(let code):
             let body = anthropic
                 ? #"{"type":"error","error":{"type":"overloaded_error","message":"mock says \#(code)"}}"#
-                : #"{"error":{"message":"mock says \#(code)","type":"server_error","param":null,"code":null}}"#
+                : code < 500 && code != 429
+                    ? #"{"error":{"message":"mock says \#(code)","type":"invalid_request_error","param":"messages","code":"invalid_value"}}"#
+                    : #"{"error":{"message":"mock says \#(code)","type":"server_error","param":null,"code":null}}"#
             return Response(status: .init(code: code), headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         case .hang:

@@ -516,13 +516,20 @@ extension RoutingService {
     }
 
     /// An upstream's error answer in OpenAI's words.
-    static func upstreamError(_ bytes: [UInt8], code: Int, api: GatewayFile.API) -> (message: String, type: String) {
+    /// An upstream's error answer as OpenAI's error object, its `param` and `code` kept (the
+    /// client's SDK reads them to say which field was wrong).
+    static func upstreamError(_ bytes: [UInt8], code: Int, api: GatewayFile.API) -> OpenAIError {
         let parsed = try? JSONValue.parse(bytes)
-        if api == .anthropic { return AnthropicTranslation.error(parsed, status: code) }
+        let status = HTTPResponse.Status(code: code)
+        if api == .anthropic {
+            let (message, type) = AnthropicTranslation.error(parsed, status: code)
+            return OpenAIError(status: status, message: message, type: type)
+        }
         let message = parsed?["error"]?["message"]?.stringValue
             ?? parsed?["error"]?.stringValue
             ?? "HTTP \(code): \(String(decoding: bytes.prefix(200), as: UTF8.self))"
-        return (message, parsed?["error"]?["type"]?.stringValue ?? "api_error")
+        return OpenAIError(status: status, message: message, type: parsed?["error"]?["type"]?.stringValue ?? "api_error",
+                           param: parsed?["error"]?["param"]?.stringValue, code: parsed?["error"]?["code"]?.stringValue)
     }
 
     func attempt(_ a: GatewayAttempt, _ gateway: Gateway) async -> GatewayAttemptResult {
@@ -538,10 +545,10 @@ extension RoutingService {
             let body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
             let code = Int(response.status.code)
             guard (200..<300).contains(code) else {
-                let (message, type) = Self.upstreamError(body, code: code, api: up.api)
+                let e = Self.upstreamError(body, code: code, api: up.api)
+                let message = e.message
                 if Self.isClientError(code) {
                     let row = finish(a, gateway, status: .error, routerStatus: .cancelled)
-                    let e = OpenAIError(status: HTTPResponse.Status(code: code), message: message, type: type)
                     return .failed(GatewayFailure(status: .error, message: message, retryable: false, clientError: e, row: row))
                 }
                 let status = Self.status(http: code)

@@ -171,11 +171,9 @@ extension RoutingService {
                 }
             case .end:
                 if (200..<300).contains(code) { return fail(.error, "the stream ended before any event") }
-                let (message, type) = Self.upstreamError(errorBody, code: code, api: a.upstream.api)
-                if Self.isClientError(code) {
-                    return fail(.error, message, clientError: OpenAIError(status: HTTPResponse.Status(code: code), message: message, type: type))
-                }
-                return fail(Self.status(http: code), "HTTP \(code): \(message)")
+                let e = Self.upstreamError(errorBody, code: code, api: a.upstream.api)
+                if Self.isClientError(code) { return fail(.error, e.message, clientError: e) }
+                return fail(Self.status(http: code), "HTTP \(code): \(e.message)")
             case .failed(let error):
                 if race.timedOut || Self.isTimeout(error) {
                     return fail(.timeout, race.timedOut ? "no first event within \(YAMLChecker.format(timeout))s" : NetworkErrorText.describe(error) ?? "\(error)")
