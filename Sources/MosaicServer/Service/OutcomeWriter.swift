@@ -339,11 +339,24 @@ public final class OutcomeWriter: @unchecked Sendable {
         logger.error("outcome rows not written", metadata: ["rows": "\(rows.count)", "error": "\(error)"])
     }
 
+    /// Runs one write; nil when it committed, else whether the store was unreachable (the rows
+    /// wait for it) or refused them.
+    func committing(_ write: () throws -> Void) -> CommitError? {
+        do {
+            try write()
+            return nil
+        } catch let e as StoreError where e.isUnavailable {
+            return .unavailable("\(e)")
+        } catch {
+            return .store("\(error)")
+        }
+    }
+
     /// Writes rows in one transaction; nil when it committed (an empty batch commits nothing).
     func write(_ batch: [RequestRecord], _ box: StoreBox) -> CommitError? {
         if batch.isEmpty { return nil }
         var written = 0, duplicates = 0
-        do {
+        return committing {
             try box.store.database.transaction {
                 let writer = try RequestWriter(store: box.store, runID: box.runID)
                 for var r in batch {
@@ -363,17 +376,12 @@ public final class OutcomeWriter: @unchecked Sendable {
             counts.duplicates += duplicates
             counts.batches += 1
             condition.unlock()
-            return nil
-        } catch let e as StoreError where e.isUnavailable {
-            return .unavailable("\(e)")
-        } catch {
-            return .store("\(error)")
         }
     }
 
     /// Writes cache hits in one transaction; nil when it committed.
     func write(hits batch: [CacheHitRecord], _ box: StoreBox) -> CommitError? {
-        do {
+        committing {
             var written = 0
             try box.store.database.transaction {
                 let insert = try box.store.database.prepare("""
@@ -395,11 +403,6 @@ public final class OutcomeWriter: @unchecked Sendable {
             condition.lock()
             counts.cacheHits += written
             condition.unlock()
-            return nil
-        } catch let e as StoreError where e.isUnavailable {
-            return .unavailable("\(e)")
-        } catch {
-            return .store("\(error)")
         }
     }
 
