@@ -349,6 +349,19 @@ struct GatewayLiveTests {
         #expect(rows.isEmpty, "\(rows.map { "\($0.provider) \($0.status)" })")
     }
 
+    /// A path or method the gateway does not serve answers in OpenAI's error shape too (it was
+    /// the router's `{"error": "no such endpoint: …"}`, a string where clients expect an object).
+    @Test func anUnservedOpenAIPathAnswersInOpenAIsErrorShape() async throws {
+        let h = try await GatewayHarness.start()
+        for path in ["/v1/chat/completions", "/v1/completions"] {
+            let answer = try await h.get(path)
+            #expect(answer.status == 404 || answer.status == 405, "\(path): \(answer.status)")
+            let error = try #require(try answer.json()["error"] as? [String: Any], "\(path): \(answer.body)")
+            #expect(error["type"] as? String == "invalid_request_error" && (error["message"] as? String)?.isEmpty == false)
+        }
+        _ = try await h.stopAndReadRows()
+    }
+
     @Test func virtualKeysNameTheTenantAndItsProvidersAndRefuseOthersWith401() async throws {
         // SHA-256 of "vk-acme" (printf %s vk-acme | sha256sum).
         let h = try await GatewayHarness.start(extraYAML: """

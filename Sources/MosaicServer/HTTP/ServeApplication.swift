@@ -200,6 +200,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = ServeContext
     let metrics: Metrics
 
+    /// The gateway's OpenAI-compatible paths, and those of OpenAI's API a client may try on it.
+    static let openAIPaths = ["/v1/chat/", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/responses"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -215,6 +218,10 @@ struct JSONErrorMiddleware: RouterMiddleware {
             default: message = "\(e)"
             }
             metrics.error(endpoint: "other", status: Int(status.code))
+            // Under the gateway's OpenAI paths, in OpenAI's error shape, which its clients read.
+            if Self.openAIPaths.contains(where: { request.uri.path.hasPrefix($0) }) {
+                return OpenAIError(status: status, message: message, type: "invalid_request_error").response
+            }
             return APIError(status: status, message: message, field: nil).response
         } catch {
             metrics.error(endpoint: "other", status: 500)
