@@ -124,7 +124,7 @@ struct ServeCommand: ParsableCommand {
         Task {
             do {
                 try await ServeApplication.run(service: service, logger: logger) { port in
-                    let line = "mosaic serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n"
+                    let line = "mosaic serve: listening on http://\(ServeApplication.address(host: host, port: port))\n"
                     _ = line.withCString { write(1, $0, strlen($0)) }
                 }
             } catch {

@@ -64,8 +64,8 @@ final class FleetMember: @unchecked Sendable {
     var lastSweep: Int64 = 0
     var lastPrune: Int64 = 0
     var lastPublication: Int64 = 0
-    /// Since when the store is unavailable (nil: it answered last time).
-    var unavailableSince: Date?
+    /// The store's outage, if it did not answer last time.
+    var outage = StoreOutage()
 
     init(url: String, limits: SharedLimits, instance: String, options: FleetOptions, storeTimeout: Double = 5,
          logger: Logger, clock: @escaping @Sendable () -> Int64) {
@@ -152,9 +152,9 @@ final class FleetMember: @unchecked Sendable {
                 publicationPending = true
                 condition.unlock()
             }
-            let wasUnavailable = unavailableSince != nil
+            let wasUnavailable = outage.isOngoing
             refill(box.leases)
-            if wasUnavailable && unavailableSince == nil {
+            if wasUnavailable && !outage.isOngoing {
                 // Publications made while the store was unavailable may have had nobody to hear them.
                 condition.lock()
                 publicationPending = true
@@ -192,8 +192,7 @@ final class FleetMember: @unchecked Sendable {
             logger.error(message, metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
             return false
         }
-        if unavailableSince == nil {
-            unavailableSince = Date()
+        if outage.begin() {
             logger.error("""
                 fleet: the store is unavailable; no leases are renewed until it answers \
                 (admissions on shared limits stop when the allowances granted are spent)
@@ -204,11 +203,8 @@ final class FleetMember: @unchecked Sendable {
 
     /// Notes that the store answered, ending an outage.
     func answered() {
-        guard let since = unavailableSince else { return }
-        unavailableSince = nil
-        logger.notice("fleet: the store answers again", metadata: [
-            "down_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(since)))",
-        ])
+        guard let seconds = outage.end() else { return }
+        logger.notice("fleet: the store answers again", metadata: ["down_seconds": "\(seconds)"])
     }
 
     /// The size of one lease of a limit: a fraction of it, at least one whole request (or the

@@ -377,11 +377,16 @@ final class PortPromise: Sendable {
 }
 
 extension ServeApplication {
+    /// `host:port` as a URL writes it: an IPv6 host in brackets (`[::1]:8080`).
+    public static func address(host: String, port: Int) -> String {
+        "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
     /// A start that failed, in words: NIO's bind error reads `bind(descriptor:ptr:bytes:):
     /// Address already in use) (errno: 98)`.
     public static func describeStartFailure(_ error: any Error, host: String, port: Int) -> String {
         guard let io = error as? IOError else { return "\(error)" }
-        let address = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let address = Self.address(host: host, port: port)
         switch io.errnoCode {
         case EADDRINUSE: return "\(address) is already in use (another server on that port?); choose another --port"
         case EADDRNOTAVAIL: return "\(address): this machine has no such address; choose another --host"

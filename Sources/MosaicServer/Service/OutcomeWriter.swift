@@ -84,8 +84,8 @@ public final class OutcomeWriter: @unchecked Sendable {
     let catalog: Catalog
     let done = DispatchSemaphore(value: 0)
     var thread: Thread?
-    /// Since when the store is unavailable (owned by the writer thread; nil: it answers).
-    var unavailableSince: Date?
+    /// The store's outage, if it is unavailable (owned by the writer thread).
+    var outage = StoreOutage()
     /// Rows not stored meanwhile (owned by the writer thread).
     var unavailableRows = 0
 
@@ -312,8 +312,7 @@ public final class OutcomeWriter: @unchecked Sendable {
 
     /// Notes rows not written because the store is unavailable; logs only the first of an outage.
     func unavailable(rows: Int, _ error: CommitError) {
-        if unavailableSince == nil {
-            unavailableSince = Date()
+        if outage.begin() {
             logger.error("outcome rows not written: the store is unavailable; outcome reports are answered 503 until it is back",
                          metadata: ["rows": "\(rows)", "error": "\(error)"])
         }
@@ -322,12 +321,10 @@ public final class OutcomeWriter: @unchecked Sendable {
 
     /// Logs the end of an outage, if there was one.
     func available() {
-        guard let since = unavailableSince else { return }
+        guard let seconds = outage.end() else { return }
         logger.notice("outcome writer: the store is available again", metadata: [
-            "down_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(since)))",
-            "rows_not_written_meanwhile": "\(unavailableRows)",
+            "down_seconds": "\(seconds)", "rows_not_written_meanwhile": "\(unavailableRows)",
         ])
-        unavailableSince = nil
         unavailableRows = 0
     }
 
