@@ -131,6 +131,37 @@ struct PostgresOutageTests {
         }
     }
 
+    /// Gateway cache hits and outcome rows queued without a waiter while PostgreSQL refuses
+    /// connections wait for it, as acknowledged reports do, and are written once it is back:
+    /// nothing is counted as failed.
+    @Test func queuedRowsAndCacheHitsWaitForTheStore() async throws {
+        let db = try PostgresServer.database("hits")
+        try await blocking {
+            let admin = try Store(path: db.location)
+            let writer = try OutcomeWriter(storePath: db.location, catalog: .default, interval: 0.05, storeTimeout: 2,
+                                           logger: Fixture.logger)
+            defer { try? db.allowConnections(true) }
+            try db.allowConnections(false)
+            try db.terminateConnections(from: admin.database)
+            let t: Int64 = 1_780_000_000_000_000
+            for k in 0..<3 {
+                #expect(writer.enqueue(CacheHitRecord(timestamp: t + Int64(k), tenant: "acme", provider: "openai", model: "gpt-4o",
+                                                      saved: Money("0.0125"), requestID: "hit\(k)")))
+            }
+            #expect(writer.enqueue(RequestRecord(timestamp: t, tenant: "acme", provider: "openai", model: "gpt-4o",
+                                                 inputTokens: 10, outputTokens: 5, status: .ok, requestID: "d0")))
+            usleep(500_000)
+            #expect(writer.snapshot.cacheHits == 0 && writer.snapshot.written == 0)
+            try db.allowConnections(true)
+            let back = Date()
+            while (writer.snapshot.cacheHits < 3 || writer.snapshot.written < 1) && Date().timeIntervalSince(back) < 20 { usleep(50_000) }
+            writer.close()
+            #expect(writer.snapshot.cacheHits == 3 && writer.snapshot.written == 1 && writer.snapshot.failed == 0, "\(writer.snapshot)")
+            let hits = try admin.database.rows("SELECT request_id, saved FROM cache_hits ORDER BY request_id").map { "\($0[0]) \($0[1])" }
+            #expect(hits == ["hit0 0.0125", "hit1 0.0125", "hit2 0.0125"], "\(hits)")
+        }
+    }
+
     /// PostgreSQL stops answering without closing anything (a relay in front of it frozen):
     /// an outcome is answered 503 within the store timeout, and SIGTERM stops the server within
     /// `--shutdown-timeout` although the store never answers again.

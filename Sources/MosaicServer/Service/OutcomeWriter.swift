@@ -27,8 +27,8 @@ import MosaicStore
 /// When the store is unavailable (a PostgreSQL server restarting, unreachable or hung), no
 /// statement waits longer than `storeTimeout`: a ``commit(_:)`` fails with
 /// ``CommitError/unavailable(_:)`` (the endpoint answers 503 and the report can be sent again),
-/// outcome rows queued without a waiter are kept and tried again every `interval` (cache hits
-/// are dropped and counted as failed), and the outage is logged once when it starts and once
+/// outcome rows queued without a waiter and gateway cache hits are kept (up to `queueLimit`)
+/// and tried again every `interval`, and the outage is logged once when it starts and once
 /// when it ends.
 public final class OutcomeWriter: @unchecked Sendable {
     public struct Counts: Sendable, Equatable {
@@ -235,14 +235,19 @@ public final class OutcomeWriter: @unchecked Sendable {
             let shuttingDown = closing
             condition.unlock()
             if last { break }
-            if !batchHits.isEmpty, let failure = write(hits: batchHits, box) {
-                condition.lock()
-                counts.failed += batchHits.count
-                condition.unlock()
-                if case .unavailable = failure {
-                    unavailable(rows: batchHits.count, failure)
+            if !batchHits.isEmpty {
+                if let failure = write(hits: batchHits, box) {
+                    if case .unavailable = failure {
+                        unavailable(rows: batchHits.count, failure)
+                        keepForRetry(batchHits, shuttingDown: shuttingDown, wait: batch.isEmpty, failure)
+                    } else {
+                        condition.lock()
+                        counts.failed += batchHits.count
+                        condition.unlock()
+                        logger.error("cache hit rows not written", metadata: ["rows": "\(batchHits.count)", "error": "\(failure)"])
+                    }
                 } else {
-                    logger.error("cache hit rows not written", metadata: ["rows": "\(batchHits.count)", "error": "\(failure)"])
+                    available()
                 }
             }
             batchHits.removeAll(keepingCapacity: true)
@@ -308,6 +313,22 @@ public final class OutcomeWriter: @unchecked Sendable {
         condition.unlock()
         logger.info("outcome writer closed", metadata: ["written": "\(final.inserted)", "duplicates": "\(final.duplicate)"])
         done.signal()
+    }
+
+    /// Puts cache hits the store could not take back at the head of the queue, as outcome rows
+    /// queued without a waiter are, unless shutting down or the queue is full (those are counted
+    /// as failed and logged). With `wait`, waits an interval before the next try.
+    func keepForRetry(_ batch: [CacheHitRecord], shuttingDown: Bool, wait: Bool, _ failure: CommitError) {
+        condition.lock()
+        let kept = shuttingDown ? 0 : min(batch.count, max(0, queueLimit - queue.count - hits.count))
+        hits.insert(contentsOf: batch.prefix(kept), at: 0)
+        counts.failed += batch.count - kept
+        if kept > 0 && wait && !closing { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
+        condition.unlock()
+        if kept < batch.count {
+            logger.error("cache hit rows not written: the store is unavailable",
+                         metadata: ["rows": "\(batch.count - kept)", "error": "\(failure)"])
+        }
     }
 
     /// Notes rows not written because the store is unavailable; logs only the first of an outage.
