@@ -8,13 +8,28 @@ extension Store {
     /// period ends the one before it and, unless it has its own end, ends where the next stored
     /// period starts. Runs in the caller's transaction when there is one.
     ///
+    /// - Parameter asTable: the entries are a whole price table: a model's entries from one
+    ///   `validFrom` replace every price the model had before then, so a SKU the table no
+    ///   longer lists for it (a cache-read price dropped) ends there too, instead of staying in
+    ///   force beside the new prices. Without it, an entry replaces only its own SKU's price.
     /// - Returns: how many entries were new or changed.
     @discardableResult
-    public func upsertPrices(_ entries: [PriceEntry]) throws(StoreError) -> Int {
+    public func upsertPrices(_ entries: [PriceEntry], asTable: Bool = false) throws(StoreError) -> Int {
         let close = try database.prepare("""
             UPDATE prices SET valid_to = ?1
             WHERE provider = ?2 AND model = ?3 AND sku = ?4 AND valid_from < ?1 AND (valid_to IS NULL OR valid_to > ?1)
             """)
+        if asTable {
+            let closeModel = try database.prepare("""
+                UPDATE prices SET valid_to = ?1
+                WHERE provider = ?2 AND model = ?3 AND valid_from < ?1 AND (valid_to IS NULL OR valid_to > ?1)
+                """)
+            struct Period: Hashable { var provider: String, model: String, validFrom: Int64 }
+            var seen = Set<Period>()
+            for e in entries where seen.insert(Period(provider: e.provider, model: e.model, validFrom: e.validFrom)).inserted {
+                try closeModel.run([.int(e.validFrom), .text(e.provider), .text(e.model)])
+            }
+        }
         let isNot = database.dialect.isNot
         let upsert = try database.prepare("""
             INSERT INTO prices(provider, model, sku, unit, price, currency, valid_from, valid_to, source)

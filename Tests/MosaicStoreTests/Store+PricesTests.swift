@@ -66,6 +66,34 @@ struct StorePricesTests {
         #expect(atMay == Money("0.0035"))
     }
 
+    /// A newer table that no longer lists a model's cache-read price ends the old one with the
+    /// rest (an audit found a 1970 cache-read price of $2.50 a million still charged beside a new
+    /// input price of $0.05: a fully cached request cost 25 times an uncached one). Cached tokens
+    /// are then charged at the input price, as for a model with no cache price.
+    @Test func aTableEndsEveryPriceOfTheModelsItLists() throws {
+        try store.upsertPrices(table(from: may), asTable: true)
+        let newer = [entry(.inputToken, "0.00000005", from: june), entry(.outputToken, "0.0000002", from: june)]
+        #expect(try store.upsertPrices(newer, asTable: true) == 2)
+        #expect(try store.database.scalarInt(
+            "SELECT valid_to FROM prices WHERE model = 'gpt-4o' AND sku = 'cache_read_token'") == june)
+        // A model the newer table does not list keeps its prices.
+        #expect(try store.database.scalarInt(
+            "SELECT count(*) FROM prices WHERE model = 'gpt-4o-mini' AND valid_to IS NULL") == 2)
+        let book = try store.priceBook()
+        let cached = book.cost(provider: "openai", model: "gpt-4o", at: june, inputTokens: 1_000_000, outputTokens: 0,
+                               cachedTokens: 1_000_000)
+        let uncached = book.cost(provider: "openai", model: "gpt-4o", at: june, inputTokens: 1_000_000, outputTokens: 0)
+        #expect(cached == Money("0.05") && uncached == Money("0.05"))
+        // Before June the old table still prices the cache.
+        #expect(book.cost(provider: "openai", model: "gpt-4o", at: may, inputTokens: 1_000_000, outputTokens: 0,
+                          cachedTokens: 1_000_000) == Money("1.25"))
+        // Importing either table again changes nothing; one entry alone keeps its model's other prices.
+        let before = try rows()
+        #expect(try store.upsertPrices(table(from: may), asTable: true) == 0)
+        #expect(try store.upsertPrices(newer, asTable: true) == 0)
+        #expect(try rows() == before)
+    }
+
     @Test func upsertIsIdempotent() throws {
         #expect(try store.upsertPrices(table()) == 5)
         let before = try rows()

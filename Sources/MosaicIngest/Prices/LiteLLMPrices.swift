@@ -99,7 +99,7 @@ public enum LiteLLMPrices {
         do {
             let run = try store.beginRun(source: "prices:litellm", location: location)
             do {
-                let changed = try store.database.transaction { try store.upsertPrices(parsed.entries) }
+                let changed = try store.database.transaction { try store.upsertPrices(parsed.entries, asTable: true) }
                 try store.finishRun(run, counts: IngestCounts(read: parsed.entries.count, inserted: changed,
                                                               duplicate: parsed.entries.count - changed))
                 return (parsed, changed)
