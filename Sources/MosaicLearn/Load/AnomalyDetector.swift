@@ -21,12 +21,24 @@ public struct Anomaly: Sendable, Codable, Equatable {
 /// ŷₜ ± z·σ with z the standard normal quantile of ½ + level/200; points outside it are flagged
 /// with score |yₜ − ŷₜ|/σ. Points without a prediction (NaN: the first season, say) are never
 /// flagged.
+///
+/// σ is at least ``relativeNoiseFloor`` times the series' mean absolute value: a fit that
+/// reproduces a noise-free series leaves residuals of rounding size (1e-13 of the level), and
+/// against those every point would otherwise be "many deviations" away while equal to its
+/// forecast to twelve digits.
 public enum AnomalyDetector {
+    /// The smallest residual scale, relative to the mean absolute value, taken as variation
+    /// rather than floating-point rounding.
+    public static let relativeNoiseFloor = 1e-9
+
     public static func detect(values: [Double], oneStepPredictions: [Double], residualScale: Double,
                               level: Double = 99) -> [Anomaly] {
         precondition(values.count == oneStepPredictions.count, "one prediction per value")
         precondition(level > 0 && level < 100, "level is a percentage in (0, 100)")
         guard residualScale > 0, residualScale.isFinite else { return [] }
+        let finite = values.lazy.filter(\.isFinite)
+        let meanAbs = finite.isEmpty ? 0 : finite.reduce(0) { $0 + abs($1) } / Double(finite.count)
+        let residualScale = max(residualScale, relativeNoiseFloor * meanAbs)
         let z = NormalDistribution.quantile(0.5 + level / 200)
         var out: [Anomaly] = []
         for i in values.indices {

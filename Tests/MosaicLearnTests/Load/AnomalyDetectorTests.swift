@@ -1,3 +1,4 @@
+import Foundation
 import MosaicLearn
 import MosaicTestSupport
 import Testing
@@ -20,6 +21,22 @@ struct AnomalyDetectorTests {
         #expect(abs(a[0].score - 10) < 1e-12)
         #expect(abs(a[0].upper - (10 + 1.959963984540054 * 2)) < 1e-9)
         #expect(AnomalyDetector.detect(values: values, oneStepPredictions: predictions, residualScale: 0).isEmpty)
+    }
+
+    /// A fit that reproduces a noise-free series leaves residuals of rounding size; against
+    /// those, points equal to their forecast to twelve digits were flagged 3 deviations away.
+    /// The scale's floor (1e-9 of the mean level) keeps them, and still flags a real spike.
+    @Test func roundingSizedResidualsFlagNothing() {
+        let values = (0..<96).map { (k: Int) -> Double in 100 + 20 * sin(Double(k) * Double.pi / 12) }
+        var predictions = values.enumerated().map { $0.element + ($0.offset % 3 == 0 ? 3e-13 : -2e-13) }
+        predictions[0] = .nan
+        #expect(AnomalyDetector.detect(values: values, oneStepPredictions: predictions, residualScale: 1e-13).isEmpty)
+        var spiked = values
+        spiked[50] += 1e-3
+        let a = AnomalyDetector.detect(values: spiked, oneStepPredictions: predictions, residualScale: 1e-13)
+        #expect(a.map(\.index) == [50])
+        let floor = 1e-9 * spiked.reduce(0, +) / 96
+        #expect(abs(a[0].score * floor / 1e-3 - 1) < 1e-6, "scored against the floor")
     }
 
     @Test func windowsScoreLikeNAB() {
