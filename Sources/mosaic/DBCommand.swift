@@ -21,9 +21,7 @@ struct DBInfoCommand: ParsableCommand {
 
     func run() throws {
         // `db info` is also how a store is made before anything is in it; a new file is said.
-        let isNew = self.store.isMissingFile
-        let store = try self.store.open()
-        if isNew { printError("\(self.store.path) did not exist: created an empty store") }
+        let store = try self.store.openSayingIfNew()
         let counts: [TableCount]
         let version: Int
         let span: (first: Int64, last: Int64)?
@@ -70,12 +68,12 @@ struct DBRunsCommand: ParsableCommand {
         let store = try self.store.openExisting()
         let runs: [IngestRun] = try cli { try store.runs(limit: limit) }
         var t = OutputTable(columns: [
-            .right("id"), "source", "status", "started", .right("rows"), .right("new"), .right("already_stored"),
+            .right("id"), "source", "status", "started", .right("rows"), .right("new"), .right("updated"), .right("already_stored"),
             .right("quarantined"), "location", "error",
         ])
         for r in runs {
             t.rows.append([.int(Int(r.id)), .text(r.source), .text(r.status), .text(Timestamp.format(r.startedAt / 1_000_000 * 1_000_000)),
-                           .int(r.counts.read), .int(r.counts.inserted), .int(r.counts.duplicate),
+                           .int(r.counts.read), .int(r.counts.inserted), .int(r.counts.updated), .int(r.counts.duplicate),
                            .int(r.counts.quarantined), .text(r.location), .text(r.error ?? "")])
         }
         output.show(t)

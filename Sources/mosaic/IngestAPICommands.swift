@@ -171,7 +171,7 @@ struct IngestStatusCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let store = try self.store.open()
+        let store = try self.store.openExisting()
         let checkpoints: [Checkpoint]
         let runs: [IngestRun]
         do {

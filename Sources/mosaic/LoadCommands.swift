@@ -277,7 +277,7 @@ struct AnomaliesCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
-        if !(level > 50 && level < 100) { throw ValidationError("--level must be between 50 and 100") }
+        if !(level > 50 && level < 100) { throw ValidationError("--level must be between 50 and 100 (exclusive)") }
     }
 
     func run() throws {

@@ -48,6 +48,16 @@ struct StoreOptions: ParsableArguments {
         return try open()
     }
 
+    /// Opens the store, making it when it is an SQLite file not there yet, and then says so on
+    /// standard error (for commands that write what needs no rows before it: `db info`, a
+    /// quality-only `train routing`).
+    func openSayingIfNew() throws -> Store {
+        let isNew = isMissingFile
+        let store = try open()
+        if isNew { printError("\(path) did not exist: created an empty store") }
+        return store
+    }
+
     /// Opens a store at an explicit path.
     static func open(path: String) throws -> Store { try cli { try Store(path: path) } }
 }

@@ -71,17 +71,18 @@ struct TrainRoutingCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
-        if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1") }
-        if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9") }
+        if !(tailQuantile > 0.5 && tailQuantile < 1) { throw ValidationError("--tail-quantile must be between 0.5 and 1 (exclusive)") }
+        if !(testFraction > 0 && testFraction < 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9 (exclusive)") }
         if crossValidate && qualityData == nil { throw ValidationError("--cross-validate needs --quality-data") }
         if !(2...20).contains(folds) { throw ValidationError("--folds must be between 2 and 20 (each fold fits the whole quality model again)") }
     }
 
     func run() throws {
-        let store = try self.store.open()
         let from = try window.from
         let to = try window.to
         let quality = try qualityExamples()
+        // Only a quality head needs no request rows (the store then only registers the model).
+        let store = quality == nil ? try self.store.openExisting() : try self.store.openSayingIfNew()
         var qualityConfig = QualityTrainer.Configuration()
         qualityConfig.seed = seed
         if let q = quality { qualityConfig.groupField = q.groupField }

@@ -71,6 +71,11 @@ import Testing
         #expect(rows.first?["updated"] as? Int == 1)  // the tagged line's team follows --team-tag
         #expect(rows.first?["unchanged"] as? Int == 2)
         #expect(rows.first?["billed"] as? String == "USD 1.500000000002")
+        // `db runs` accounts for every row of the re-ingest: new, updated, already stored.
+        let runs = try MosaicBinary.run(["db", "runs", "--db", db, "--limit", "1", "--format", "json"])
+        let run = try #require((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(run["rows"] as? Int == 3 && run["new"] as? Int == 0 && run["updated"] as? Int == 1
+                && run["already_stored"] as? Int == 2, "\(run)")
 
         let store = try Store(path: db)
         #expect(try store.database.scalarInt("SELECT count(*) FROM billing_lines") == 3)
