@@ -172,7 +172,13 @@ struct EvalLatencyCommand: ParsableCommand {
 
     func run() throws {
         let observations: [LatencyObservation]
-        do { observations = try LatencyMeasurements.read(path: data, latencyColumn: latencyColumn) } catch { throw CLIError(error.description) }
+        do {
+            let read = try LatencyMeasurements.readCounting(path: data, latencyColumn: latencyColumn)
+            observations = read.rows
+            if read.withoutLatency > 0, let latencyColumn {
+                printError("\(data): left out \(read.withoutLatency) successful rows with no \(latencyColumn) (a request that has none, such as a git or CI operation's TTFT)")
+            }
+        } catch { throw CLIError(error.description) }
         guard let first = observations.map(\.timestamp).min(), let last = observations.map(\.timestamp).max(),
               let bySize = LatencyComparison.splitInstant(observations, testFraction: testFraction) else {
             throw CLIError("\(data): no measurements")

@@ -11,7 +11,7 @@ struct PullOptionGroup: ParsableArguments {
     var since: String?
 
     @Option(name: .long, help: ArgumentHelp("End of the window, exclusive (default: now).", valueName: "date-time")) var until: String?
-    @Option(name: .long, help: "A name for the organisation or account pulled (part of each row's identity).") var account = "default"
+    @Option(name: .long, help: "A name for the organisation or account pulled (part of each row's identity; default: default; github-billing: the --org).") var account: String?
 
     @Option(name: .long, help: ArgumentHelp("The API address, for proxies and tests (default: the provider's).", valueName: "url"))
     var baseURL: String?
@@ -30,6 +30,11 @@ struct PullOptionGroup: ParsableArguments {
         if let baseURL {
             guard let scheme = URL(string: baseURL)?.scheme?.lowercased() else { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
             guard scheme == "http" || scheme == "https" else { throw ValidationError("--base-url '\(baseURL)' is not an http:// or https:// address") }
+            // The sources add the API's whole path (/v1/organization/…): a base URL ending in
+            // /v1, as the gateway file's base_url does, would ask for /v1/v1/….
+            if let path = URL(string: baseURL)?.path, path.hasSuffix("/v1") || path.hasSuffix("/v1/") {
+                throw ValidationError("--base-url '\(baseURL)' ends in /v1: give the API's address without it (the pull adds /v1/organization/… itself)")
+            }
         }
         if maxAttempts < 1 || maxAttempts > 100 { throw ValidationError("--max-attempts must be between 1 and 100") }
         if !(timeout > 0 && timeout <= 3_600) { throw ValidationError("--timeout must be greater than 0 and at most 3600 (seconds)") }
@@ -37,7 +42,7 @@ struct PullOptionGroup: ParsableArguments {
 
     func options(account: String? = nil) throws -> PullOptions {
         var o = PullOptions()
-        o.account = account ?? self.account
+        o.account = account ?? self.account ?? "default"
         o.since = try since.map { try parseInstant($0, option: "--since") }
         o.until = try until.map { try parseInstant($0, option: "--until") }
         o.baseURL = baseURL.flatMap(URL.init(string:))
@@ -50,7 +55,7 @@ struct PullOptionGroup: ParsableArguments {
     func pull(_ source: any APISource, account: String? = nil) throws {
         // Without the key nothing can be pulled: said before the store is opened (or made).
         if (ProcessInfo.processInfo.environment[source.credentialVariable] ?? "").isEmpty {
-            throw CLIError(APIError.missingCredential(source: source.name, variable: source.credentialVariable).description)
+            throw CLIError(APIError.missingCredential(source: source.name, variable: source.credentialVariable, kind: source.credentialKind).description)
         }
         let store = try self.store.open()
         var o = try options(account: account)
@@ -158,6 +163,7 @@ struct IngestGitHubBillingCommand: ParsableCommand {
 
     func validate() throws {
         if org.isEmpty || org.contains("/") { throw ValidationError("--org must be an organization name, like 'octo-org'") }
+        if pull.account != nil { throw ValidationError("--account does not apply to github-billing: the organization (--org) is the account") }
     }
 
     func run() throws { try pull.pull(GitHubBillingSource(organization: org), account: org) }

@@ -90,8 +90,8 @@ struct ROIReportCommand: ParsableCommand {
         discussion: """
             Savings come from one of: --savings-per-year or --savings-per-month; --baseline and \
             --scenario (each `requests` for the request log's cost scaled to a month, `billing` for \
-            the billing table's average month, a `mosaic simulate --out` JSON file, or an amount per \
-            month), savings = baseline − scenario; or --cash-flows with the whole series (t = 0 first).
+            the billing table's average month, a `mosaic simulate --out` JSON file (sim:FILE when its \
+            name does not end in .json), or an amount per month), savings = baseline − scenario; or --cash-flows with the whole series (t = 0 first).
 
             Conventions: period 0 is not discounted, later flows are at the end of their period \
             (numpy-financial); with monthly periods the annual --rate becomes (1+r)^(1/12)−1 \
@@ -111,10 +111,10 @@ struct ROIReportCommand: ParsableCommand {
     @Option(name: .customLong("savings-per-month"), parsing: .unconditional, help: ArgumentHelp("Savings per month.", valueName: "amount"))
     var savingsPerMonth: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json or an amount.", valueName: "source"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
     var baseline: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json or an amount.", valueName: "source"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
     var scenario: String?
 
     @Option(name: .customLong("cash-flows"), parsing: .unconditional, help: ArgumentHelp("Explicit cash flows, comma-separated, t = 0 first (-100,60,60).", valueName: "list"))

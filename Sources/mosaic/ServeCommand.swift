@@ -66,7 +66,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Event-loop threads (default: one per core). Fewer leaves cores to a load generator or upstream on the same machine.")
     var threads: Int?
     @Flag(name: .customLong("direct-routes"), inversion: .prefixedNo,
-          help: "Answer POST /v1/route (and /bench/echo) with a channel handler on the event loop that decoded the request; --no-direct-routes sends them through the Hummingbird router like every other endpoint (the same answers, more CPU per request).")
+          help: "Answer POST /v1/route (and /bench/echo; with --gateway, also POST /v1/chat/completions and /v1/embeddings) with a channel handler on the event loop that decoded the request; --no-direct-routes sends them through the Hummingbird router like every other endpoint (the same answers, more CPU per request).")
     var directRoutes = true
 
     func validate() throws {

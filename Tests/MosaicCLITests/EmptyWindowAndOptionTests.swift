@@ -122,6 +122,8 @@ import Testing
         (["db", "info", "--db", "mysql://x@127.0.0.1/db"], "--db 'mysql://…' is not a store Mosaic opens; give an SQLite file or a postgres:// URL"),
         (["serve", "--model", "m.json", "--store", "mysql://x@127.0.0.1/db"], "--store 'mysql://…' is not a store Mosaic opens"),
         (["ingest", "openai-usage", "--base-url", "ftp://127.0.0.1:1"], "--base-url 'ftp://127.0.0.1:1' is not an http:// or https:// address"),
+        (["ingest", "openai-costs", "--base-url", "http://127.0.0.1:1/v1"], "--base-url 'http://127.0.0.1:1/v1' ends in /v1: give the API's address without it"),
+        (["ingest", "github-billing", "--org", "octo-org", "--account", "other"], "--account does not apply to github-billing: the organization (--org) is the account"),
         (["ingest", "openai-usage", "--since", "2026-11-10", "--until", "2026-11-01"],
          "--until '2026-11-01' must be after --since '2026-11-10': the window is empty"),
         (["route", "--prompt-tokens=-5"], "--prompt-tokens must be between 0 and"),

@@ -44,6 +44,25 @@ import Testing
         #expect(rows[2].region == "eu" && rows[2].outputTokens == 40)
     }
 
+    /// A TTFT column chosen with `latencyColumn` is empty where it does not apply (a git or CI
+    /// operation): those successful rows are left out and counted, not an error; the layout's
+    /// own latency column stays required.
+    @Test func anEmptyChosenColumnLeavesTheRowOut() throws {
+        let tmp = TemporaryDirectory("latency-measurements-ttft")
+        let file = tmp.write("log.csv", """
+            timestamp,provider,model,latency_ms,ttft_ms,status
+            2026-10-01T00:00:00Z,openai,gpt-4o,812.5,120,ok
+            2026-10-01T00:00:01Z,github,api,95,,ok
+            2026-10-01T00:00:02Z,openai,gpt-4o,,,timeout
+
+            """)
+        let read = try LatencyMeasurements.readCounting(path: file, latencyColumn: "ttft_ms")
+        #expect(read.rows.map(\.latencyMs) == [120, nil] && read.withoutLatency == 1)
+        #expect(try LatencyMeasurements.readCounting(path: file).withoutLatency == 0)
+        let none = tmp.write("none.csv", "timestamp,provider,model,latency_ms,ttft_ms\n2026-10-01T00:00:01Z,github,api,95,\n")
+        #expect(throws: IngestError.self) { try LatencyMeasurements.read(path: none, latencyColumn: "ttft_ms") }
+    }
+
     @Test func badRowsNameFileLineAndColumn() {
         let tmp = TemporaryDirectory("latency-measurements-bad")
         let cases: [(String, String)] = [

@@ -237,7 +237,12 @@ struct PullJobTests {
         let error = #expect(throws: APIError.self) {
             _ = try fx.job(AnthropicCostsSource()).run(options: fx.options(), environment: [:])
         }
-        #expect(error?.description.hasPrefix("anthropic-costs: set ANTHROPIC_ADMIN_KEY") == true)
+        #expect(error?.description.hasPrefix("anthropic-costs: set ANTHROPIC_ADMIN_KEY to an Admin API key (sk-ant-admin…)") == true)
+        let github = #expect(throws: APIError.self) {
+            _ = try fx.job(GitHubBillingSource(organization: "octo-org")).run(options: fx.options(), environment: [:])
+        }
+        #expect(github?.description.hasPrefix("github-billing: set GITHUB_TOKEN to a token with the organization's \"Administration\" read permission") == true,
+                "\(github?.description ?? "")")
         #expect(fx.server.requestCount == 0)
     }
 

@@ -2,7 +2,7 @@
 /// the key or the query string.
 public enum APIError: Error, Sendable, CustomStringConvertible {
     /// The credential's environment variable is not set.
-    case missingCredential(source: String, variable: String)
+    case missingCredential(source: String, variable: String, kind: String)
     /// 401 or 403: the key is wrong or lacks the permission.
     case unauthorized(source: String, path: String, status: Int, hint: String, message: String?)
     /// Another 4xx: the request itself is wrong.
@@ -20,8 +20,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .missingCredential(source, variable):
-            return "\(source): set \(variable) to an admin API key (it is read from the environment only and never printed)"
+        case let .missingCredential(source, variable, kind):
+            return "\(source): set \(variable) to \(kind) (it is read from the environment only and never printed)"
         case let .unauthorized(source, path, status, hint, message):
             return "\(source): HTTP \(status) on \(path)\(message.map { ": \($0)" } ?? ""); \(hint)"
         case let .rejected(source, path, status, message):

@@ -11,9 +11,23 @@ import MosaicCore
 ///   `latency_ms`, `status`): Mosaic's native request-log columns; other columns are ignored,
 ///   and a status other than `ok` or 2xx is a failure.
 ///
-/// Any bad field stops the read with the file, line and column.
+/// Any bad field stops the read with the file, line and column. The layout's own latency
+/// column (`total_time_s`, `latency_ms`) must have a value on every successful row; another one
+/// chosen with `latencyColumn` (a request log's `ttft_ms`, which git and CI rows never have)
+/// may be empty, and such rows are left out and counted.
 public enum LatencyMeasurements {
+    /// The observations read, and how many successful rows were left out for an empty
+    /// `latencyColumn`.
+    public struct Measurements: Sendable {
+        public var rows: [LatencyObservation]
+        public var withoutLatency: Int
+    }
+
     public static func read(path: String, latencyColumn: String? = nil) throws(IngestError) -> [LatencyObservation] {
+        try readCounting(path: path, latencyColumn: latencyColumn).rows
+    }
+
+    public static func readCounting(path: String, latencyColumn: String? = nil) throws(IngestError) -> Measurements {
         let reader = try CSVReader(path: path)
         let header = try reader.header(expected: "thefastest.ai's or a request log's columns")
         try CSVReader.checkUnique(header, path: path)
@@ -28,7 +42,9 @@ public enum LatencyMeasurements {
         if !fastest && !header.contains("provider") {
             throw .file(path: path, reason: "line 1: neither a thefastest.ai header (provider_model, total_time_s, …) nor a request-log header (timestamp, provider, model, latency_ms, …)")
         }
-        let latencyName = latencyColumn ?? (fastest ? "total_time_s" : "latency_ms")
+        let layoutLatency = fastest ? "total_time_s" : "latency_ms"
+        let latencyName = latencyColumn ?? layoutLatency
+        var withoutLatency = 0
         let seconds = latencyName.hasSuffix("_s")
         let cTime = try column(fastest ? "run_time_utc" : "timestamp")
         let cLatency = try column(latencyName)
@@ -116,12 +132,18 @@ public enum LatencyMeasurements {
                 if !ok { latency = nil }
             }
             if ok && latency == nil {
-                throw .row(file: path, line: line, column: latencyName, reason: "is empty for a successful request")
+                guard latencyName != layoutLatency else {
+                    throw .row(file: path, line: line, column: latencyName, reason: "is empty for a successful request")
+                }
+                withoutLatency += 1
+                continue
             }
             rows.append(LatencyObservation(timestamp: timestamp, provider: provider, model: model, region: region,
                                            outputTokens: tokens, latencyMs: latency, ok: ok))
         }
-        if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
-        return rows
+        if rows.isEmpty {
+            throw .file(path: path, reason: withoutLatency > 0 ? "no successful row has a value in \(latencyName)" : "no rows after the header")
+        }
+        return Measurements(rows: rows, withoutLatency: withoutLatency)
     }
 }

@@ -33,6 +33,8 @@ public protocol APISource: Sendable {
     var defaultBaseURL: URL { get }
     /// The environment variable holding the credential.
     var credentialVariable: String { get }
+    /// What the credential is, for the message when it is not set ("an Admin API key (…)").
+    var credentialKind: String { get }
     /// What to tell the user when the key is refused.
     var credentialHint: String { get }
     /// Headers carrying the credential and API version.

@@ -7,7 +7,8 @@ public protocol AnthropicAdminSource: APISource {}
 extension AnthropicAdminSource {
     public var defaultBaseURL: URL { URL(string: "https://api.anthropic.com")! }
     public var credentialVariable: String { "ANTHROPIC_ADMIN_KEY" }
-    public var credentialHint: String { "check ANTHROPIC_ADMIN_KEY: it must be an Admin API key (sk-ant-admin…)" }
+    public var credentialKind: String { "an Admin API key (sk-ant-admin…)" }
+    public var credentialHint: String { "check ANTHROPIC_ADMIN_KEY: it must be \(credentialKind)" }
     /// Bucket bounds are RFC 3339 times.
     static var bucketTimes: PageReader.BucketTimes { .rfc3339 }
 

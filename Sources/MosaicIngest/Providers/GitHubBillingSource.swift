@@ -18,6 +18,7 @@ public struct GitHubBillingSource: APISource {
     public var name: String { "github-billing" }
     public var defaultBaseURL: URL { URL(string: "https://api.github.com")! }
     public var credentialVariable: String { "GITHUB_TOKEN" }
+    public var credentialKind: String { "a token with the organization's \"Administration\" read permission" }
     public var credentialHint: String {
         "check GITHUB_TOKEN: it needs the organization's \"Administration\" read permission, and the organization must be on the enhanced billing platform"
     }

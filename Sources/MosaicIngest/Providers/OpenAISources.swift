@@ -7,7 +7,8 @@ public protocol OpenAIAdminSource: APISource {}
 extension OpenAIAdminSource {
     public var defaultBaseURL: URL { URL(string: "https://api.openai.com")! }
     public var credentialVariable: String { "OPENAI_ADMIN_KEY" }
-    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be an organization admin key (sk-admin-…), not a project key" }
+    public var credentialKind: String { "an organization admin key (sk-admin-…)" }
+    public var credentialHint: String { "check OPENAI_ADMIN_KEY: it must be \(credentialKind), not a project key" }
     /// Bucket bounds are Unix seconds.
     static var bucketTimes: PageReader.BucketTimes { .unixSeconds }
 

@@ -77,7 +77,7 @@ public struct PullJob {
     /// Pulls with the credential from `environment[source.credentialVariable]`.
     public func run(options: PullOptions, environment: [String: String]) throws(APIError) -> PullResult {
         guard let key = environment[source.credentialVariable], !key.isEmpty else {
-            throw .missingCredential(source: source.name, variable: source.credentialVariable)
+            throw .missingCredential(source: source.name, variable: source.credentialVariable, kind: source.credentialKind)
         }
         return try run(options: options, credential: key)
     }

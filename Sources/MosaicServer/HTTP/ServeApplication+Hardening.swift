@@ -3,8 +3,9 @@ import HummingbirdCore
 import NIOCore
 
 extension ServeApplication {
-    /// HTTP/1 with the limits below, and with ``DirectRouteHandler`` answering the route (and
-    /// echo) requests on the event loop unless ``ServeOptions/directRoutes`` is off.
+    /// HTTP/1 with the limits below, and with ``DirectRouteHandler`` answering the route and
+    /// echo requests (and the gateway's chat and embeddings requests) on the event loop unless
+    /// ``ServeOptions/directRoutes`` is off.
     static func httpServer(service: RoutingService) -> HTTPServerBuilder {
         let configuration = hardenedHTTP1(service: service)
         guard service.options.directRoutes else { return .http1(configuration: configuration) }
