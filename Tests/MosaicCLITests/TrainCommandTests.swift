@@ -257,6 +257,7 @@ import Testing
         let newer = tmp.write("new.json", #"{"schemaVersion": 9, "kind": "routing"}"#)
         let n = try MosaicBinary.run(["models", "show", newer])
         #expect(n.stderr.contains("schema version 9 is not supported"), "stderr: \(n.stderr)")
+        #expect(try MosaicBinary.run(["db", "info", "--db", tmp.file("empty.sqlite")]).status == 0)
         let empty = try MosaicBinary.run(["train", "routing", "--db", tmp.file("empty.sqlite"), "--out", tmp.file("x.json")])
         #expect(empty.status != 0)
         #expect(empty.stderr.contains("no requests at any time in \(tmp.file("empty.sqlite"))"), "stderr: \(empty.stderr)")
