@@ -119,6 +119,10 @@ import Testing
         (["serve", "--model", "m.json", "--request-timeout=inf"], "--request-timeout must be greater than 0 and at most 3600"),
         (["serve", "--model", "m.json", "--decision-ttl=1e300"], "--decision-ttl must be greater than 0 and at most 86400"),
         (["serve", "--model", "m.json", "--idle-timeout=9223372036854775807"], "--idle-timeout must be between 1 and 86400"),
+        (["serve", "--model", "m.json", "--store-timeout=0"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout", "-1"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout=601"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout=nan"], "--store-timeout must be between 0.1 and 600 seconds"),
     ])
     func outOfRangeValuesNameTheOption(_ args: [String], _ expected: String) throws {
         let r = try MosaicBinary.run(args)
