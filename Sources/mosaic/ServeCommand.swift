@@ -55,7 +55,7 @@ struct ServeCommand: ParsableCommand {
     var gateway: String?
     @Option(name: .long, help: "With a postgres:// store (a fleet): seconds before an unrenewed lease of a shared quota or budget expires.")
     var leaseTtl = 5.0
-    @Option(name: .long, help: "With a postgres:// store: seconds one statement of the outcome writer or the fleet waits for the server before it is given up (outcome reports then answer 503).")
+    @Option(name: .long, help: ArgumentHelp("With a postgres:// store: seconds one statement of the outcome writer or the fleet waits for the server before it is given up (outcome reports then answer 503; 0.1 to 600).", valueName: "seconds"))
     var storeTimeout = 5.0
     @Option(name: .long, help: "Open connections at most (default 16384, lowered to fit the open-file limit).") var maxConnections: Int?
     @Option(name: .long, help: "Seconds a request may take to arrive whole, from its first byte (slower clients are cut off).")
