@@ -447,5 +447,43 @@ public enum Schema {
             """, postgres: """
             -- rekeyed in Swift
             """, code: { (db) throws(StoreError) in try Schema.rekeyFOCUSLines(db) }),
+        // A killed ingest left its run `running` for ever. A run now records the process that
+        // began it (``RunOwner``: pid, host, and on Linux the boot and the process's start), so
+        // a later ingest or `mosaic db runs` on that machine marks a run whose process is gone
+        // `interrupted` (``Store/markInterruptedRuns()``). The status check gains the word; SQLite
+        // cannot alter a check, so the table is rebuilt with its rows and ids: the foreign keys
+        // of quarantine, usage_buckets, billing_lines and checkpoints name the table, and are checked
+        // at commit (deferred), when the rows are back.
+        Migration(version: 6, name: "ingest runs record their process; interrupted runs", sql: """
+            PRAGMA defer_foreign_keys = ON;
+            CREATE TEMP TABLE ingest_runs_v5 AS SELECT * FROM ingest_runs;
+            DROP TABLE ingest_runs;
+            CREATE TABLE ingest_runs (
+                id               INTEGER PRIMARY KEY,
+                source           TEXT NOT NULL,
+                location         TEXT NOT NULL,
+                started_at       INTEGER NOT NULL,
+                finished_at      INTEGER,
+                status           TEXT NOT NULL CHECK (status IN ('running','ok','failed','interrupted')),
+                rows_read        INTEGER NOT NULL DEFAULT 0,
+                rows_inserted    INTEGER NOT NULL DEFAULT 0,
+                rows_duplicate   INTEGER NOT NULL DEFAULT 0,
+                rows_quarantined INTEGER NOT NULL DEFAULT 0,
+                error            TEXT,
+                rows_updated     INTEGER NOT NULL DEFAULT 0,
+                pid              INTEGER,
+                host             TEXT,
+                process_start    TEXT
+            );
+            INSERT INTO ingest_runs(id, source, location, started_at, finished_at, status, rows_read, rows_inserted,
+                                    rows_duplicate, rows_quarantined, error, rows_updated)
+                SELECT id, source, location, started_at, finished_at, status, rows_read, rows_inserted,
+                       rows_duplicate, rows_quarantined, error, rows_updated FROM ingest_runs_v5;
+            DROP TABLE ingest_runs_v5;
+            """, postgres: """
+            ALTER TABLE ingest_runs DROP CONSTRAINT ingest_runs_status_check,
+                ADD CONSTRAINT ingest_runs_status_check CHECK (status IN ('running','ok','failed','interrupted')),
+                ADD COLUMN pid BIGINT, ADD COLUMN host \(text), ADD COLUMN process_start \(text);
+            """),
     ]
 }

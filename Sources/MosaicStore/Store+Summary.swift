@@ -129,14 +129,22 @@ extension Store {
         return sum
     }
 
-    /// Every Mosaic table with its row count, in schema order.
+    /// Every Mosaic table with its row count, in schema order: `schema_migrations`, then the
+    /// tables in the order the first migration creates them (a table a later migration rebuilt,
+    /// as 6 did `ingest_runs` on SQLite, keeps its place), then any others as the engine lists them.
     public func tableCounts() throws(StoreError) -> [TableCount] {
-        let names = try database.rows(database.dialect == .sqlite ? """
+        let listed = try database.rows(database.dialect == .sqlite ? """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid
             """ : """
             SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.oid
             """).compactMap { $0[0].textValue }
+        let order = ["schema_migrations"] + Store.copiedTables.map(\.name)
+        let names = listed.enumerated().sorted { a, b in
+            let ra = order.firstIndex(of: a.element) ?? order.count + a.offset
+            let rb = order.firstIndex(of: b.element) ?? order.count + b.offset
+            return ra < rb
+        }.map(\.element)
         var out: [TableCount] = []
         for n in names {
             let count = try database.scalarInt("SELECT count(*) FROM \"\(n)\"") ?? 0

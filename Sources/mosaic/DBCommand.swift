@@ -53,7 +53,7 @@ struct DBInfoCommand: ParsableCommand {
 struct DBRunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List recent ingest runs, newest first, with their counts and errors."
+        abstract: "List recent ingest runs, newest first, with their counts and errors (a run whose process on this machine ended without finishing it is marked interrupted)."
     )
 
     @Option(name: .long, help: "How many runs to show.") var limit = 20
@@ -66,6 +66,9 @@ struct DBRunsCommand: ParsableCommand {
 
     func run() throws {
         let store = try self.store.openExisting()
+        // Runs this machine's killed processes left `running` are `interrupted` (a read-only
+        // store is listed as it is).
+        _ = try? store.markInterruptedRuns()
         let runs: [IngestRun] = try cli { try store.runs(limit: limit) }
         var t = OutputTable(columns: [
             .right("id"), "source", "status", "started", .right("rows"), .right("new"), .right("updated"), .right("already_stored"),

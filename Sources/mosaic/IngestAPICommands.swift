@@ -181,6 +181,7 @@ struct IngestStatusCommand: ParsableCommand {
         let checkpoints: [Checkpoint]
         let runs: [IngestRun]
         do {
+            _ = try? store.markInterruptedRuns()
             checkpoints = try store.checkpoints()
             runs = try store.runs(limit: 10_000)
         } catch { throw CLIError(error.description) }

@@ -185,10 +185,9 @@ struct ForecastCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
-        if let holdout, holdout < 1 { throw ValidationError("--holdout must be at least 1") }
         // As `train load`: every step is five numbers per series (a billion took all memory).
         if horizon < 1 || horizon > 10_000 { throw ValidationError("--horizon must be between 1 and 10000") }
-        if let holdout, holdout > 10_000 { throw ValidationError("--holdout must be between 1 and 10000") }
+        if let holdout, !(1...10_000).contains(holdout) { throw ValidationError("--holdout must be between 1 and 10000") }
     }
 
     func run() throws {

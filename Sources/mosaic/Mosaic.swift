@@ -46,7 +46,9 @@ extension Mosaic {
     /// is. The default would print the root's usage (`mosaic <subcommand>`) under the message.
     static func main() {
         var command: any ParsableCommand
-        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))) } catch {
+            exit(withError: error)
+        }
         do {
             try command.run()
         } catch let error as ValidationError {
@@ -58,6 +60,48 @@ extension Mosaic {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The arguments with a negative number given to a long option as a word of its own joined
+    /// to it: `--holdout -1` becomes `--holdout=-1`, as if written so.
+    ///
+    /// argument-parser reads every word that starts with `-` as an option, so `--holdout -1`
+    /// said "Missing value for '--holdout <holdout>'" and `--resample -1h` printed the help (the
+    /// `h` of `-1h` read as `-h`); joined, the value reaches the option and its range check
+    /// names it ("--holdout must be between 1 and 10000"), for every option at once, present
+    /// and future. A word that is not a negative number (`--holdout --format json`) is left
+    /// alone, so a value left out is still "Missing value"; so is everything after `--`.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(arguments.count)
+        var i = 0
+        while i < arguments.count {
+            let word = arguments[i]
+            if word == "--" {
+                out += arguments[i...]
+                break
+            }
+            if word.hasPrefix("--"), word.count > 2, !word.contains("="), i + 1 < arguments.count,
+               isNegativeNumber(arguments[i + 1]) {
+                out.append(word + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(word)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Whether `word` is a negative number as options take them: `-5`, `-0.5`, `-.5`, `-1e3`, a
+    /// duration (`-2h`), a list (`-100,60,60`), `-inf` or `-nan`.
+    static func isNegativeNumber(_ word: String) -> Bool {
+        guard word.hasPrefix("-") else { return false }
+        let rest = word.utf8.dropFirst()
+        func digit(_ c: UInt8?) -> Bool { c.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
+        if digit(rest.first) { return true }
+        if rest.first == UInt8(ascii: "."), digit(rest.dropFirst().first) { return true }
+        return ["inf", "infinity", "nan"].contains(String(word.dropFirst()).lowercased())
     }
 
     /// The command names from `root` down to `target` (`["mosaic", "report", "roi"]`), or nil

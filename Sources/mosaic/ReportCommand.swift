@@ -99,25 +99,25 @@ struct ROIReportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("One-off implementation cost at the start.", valueName: "amount"))
+    @Option(name: .long, help: ArgumentHelp("One-off implementation cost at the start.", valueName: "amount"))
     var upfront: String = "0"
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Running cost of the change per month.", valueName: "amount"))
+    @Option(name: .long, help: ArgumentHelp("Running cost of the change per month.", valueName: "amount"))
     var running: String = "0"
 
-    @Option(name: .customLong("savings-per-year"), parsing: .unconditional, help: ArgumentHelp("Savings per year.", valueName: "amount"))
+    @Option(name: .customLong("savings-per-year"), help: ArgumentHelp("Savings per year.", valueName: "amount"))
     var savingsPerYear: String?
 
-    @Option(name: .customLong("savings-per-month"), parsing: .unconditional, help: ArgumentHelp("Savings per month.", valueName: "amount"))
+    @Option(name: .customLong("savings-per-month"), help: ArgumentHelp("Savings per month.", valueName: "amount"))
     var savingsPerMonth: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
+    @Option(name: .long, help: ArgumentHelp("Monthly cost today: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
     var baseline: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
+    @Option(name: .long, help: ArgumentHelp("Monthly cost after the change: requests, billing, FILE.json (sim:FILE for a name without .json) or an amount.", valueName: "source"))
     var scenario: String?
 
-    @Option(name: .customLong("cash-flows"), parsing: .unconditional, help: ArgumentHelp("Explicit cash flows, comma-separated, t = 0 first (-100,60,60).", valueName: "list"))
+    @Option(name: .customLong("cash-flows"), help: ArgumentHelp("Explicit cash flows, comma-separated, t = 0 first (-100,60,60).", valueName: "list"))
     var cashFlows: String?
 
     @Option(name: .long, help: "Horizon in years.")
@@ -126,7 +126,7 @@ struct ROIReportCommand: ParsableCommand {
     @Option(name: .long, help: "Horizon in months (instead of --years).")
     var months: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Annual discount rate in percent.", valueName: "percent"))
+    @Option(name: .long, help: ArgumentHelp("Annual discount rate in percent.", valueName: "percent"))
     var rate: Double = 8
 
     @Option(name: .long, help: "Cash-flow periods: month or year.")
@@ -158,11 +158,22 @@ struct ROIReportCommand: ParsableCommand {
         if !(rate > -98 && rate.isFinite) {
             throw ValidationError("--rate must be a finite percentage above -98 (the sensitivity table takes it 2 points lower)")
         }
-        for (o, v) in [("--upfront", upfront), ("--running", running)] where (try? Money(parsing: v)) == nil {
-            throw ValidationError("\(o) '\(v)' is not an amount (for example 150000 or 2500.50)")
+        for (o, v) in [("--upfront", upfront), ("--running", running)] {
+            guard let m = try? Money(parsing: v) else { throw ValidationError("\(o) '\(v)' is not an amount (for example 150000 or 2500.50)") }
+            if m < .zero { throw Self.negativeCost(o, v) }
+        }
+        // A monthly cost given as an amount; `requests`, `billing` and files are measured.
+        for (o, v) in [("--baseline", baseline), ("--scenario", scenario)] {
+            if let v, let m = try? Money(parsing: v), m < .zero { throw Self.negativeCost(o, v) }
         }
         try output.validateName()
         _ = try output.parsedFormats()
+    }
+
+    /// Costs are zero or more: a negative one would be money coming in, and ROI % (net return ÷
+    /// amount invested) divides by it. Savings and --cash-flows keep their sign.
+    static func negativeCost(_ option: String, _ text: String) -> ValidationError {
+        ValidationError("\(option) '\(text)' must be zero or more: it is a cost (money coming in belongs in --cash-flows, t = 0 first; savings may be negative)")
     }
 
     func amount(_ text: String, _ option: String) throws -> Money {

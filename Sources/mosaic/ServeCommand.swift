@@ -55,6 +55,8 @@ struct ServeCommand: ParsableCommand {
     var gateway: String?
     @Option(name: .long, help: "With a postgres:// store (a fleet): seconds before an unrenewed lease of a shared quota or budget expires.")
     var leaseTtl = 5.0
+    @Option(name: .long, help: ArgumentHelp("With a postgres:// store: seconds one statement of the outcome writer or the fleet waits for the server before it is given up (outcome reports then answer 503; 0.1 to 600).", valueName: "seconds"))
+    var storeTimeout = 5.0
     @Option(name: .long, help: "Open connections at most (default 16384, lowered to fit the open-file limit).") var maxConnections: Int?
     @Option(name: .long, help: "Seconds a request may take to arrive whole, from its first byte (slower clients are cut off).")
     var requestTimeout = 10.0
@@ -81,6 +83,9 @@ struct ServeCommand: ParsableCommand {
         }
         if !(decisionTtl > 0 && decisionTtl <= 86_400) { throw ValidationError("--decision-ttl must be greater than 0 and at most 86400 (seconds)") }
         if !(leaseTtl >= 0.5 && leaseTtl <= 3_600) { throw ValidationError("--lease-ttl must be between 0.5 and 3600 seconds") }
+        // Too short and every statement fails on a healthy server; too long and an outage holds
+        // outcome reports (and shutdown, which waits up to twice this) for as long.
+        if !(storeTimeout >= 0.1 && storeTimeout <= 600) { throw ValidationError("--store-timeout must be between 0.1 and 600 seconds") }
         if let m = maxConnections, m < 1 { throw ValidationError("--max-connections must be at least 1") }
         if !(requestTimeout > 0 && requestTimeout <= 3_600) { throw ValidationError("--request-timeout must be greater than 0 and at most 3600 (seconds)") }
         if maxHeaderBytes < 1024 { throw ValidationError("--max-header-bytes must be at least 1024") }
@@ -107,6 +112,7 @@ struct ServeCommand: ParsableCommand {
         options.directRoutes = directRoutes
         options.gatewayPath = gateway
         options.fleet.leaseTTLSeconds = leaseTtl
+        options.storeTimeoutSeconds = storeTimeout
         options.maxConnections = maxConnections
         options.requestTimeoutSeconds = requestTimeout
         options.maxHeaderBytes = maxHeaderBytes

@@ -90,12 +90,12 @@ import Testing
 
     @Test func negativeValuesWhereTheyMeanSomething() throws {
         let tmp = TemporaryDirectory("roi-negative")
-        // argument-parser reads "-5" as an option unless the option takes its value unconditionally.
+        // argument-parser reads "-5" as an option; `mosaic` joins a negative number to the option before it.
         let cases: [[String]] = [
             ["--upfront", "150000", "--savings-per-year", "415000", "--years", "5", "--rate", "-5"],
             ["--cash-flows", "-100,60,60", "--period", "year"],
-            ["--upfront", "-100", "--savings-per-month", "-3", "--running", "-1", "--years", "1"],
-            ["--baseline", "-10", "--scenario", "-20", "--years", "1"],
+            ["--upfront", "100", "--savings-per-month", "-3", "--running", "1", "--years", "1"],
+            ["--baseline", "10", "--scenario", "20", "--years", "1"],
         ]
         for args in cases {
             let r = try MosaicBinary.run(["report", "roi", "--out", tmp.file("r"), "--formats", "json"] + args)
@@ -110,6 +110,68 @@ import Testing
         let infinite = try MosaicBinary.run(["report", "roi", "--out", tmp.file("r"), "--upfront", "1", "--savings-per-year", "2",
                                              "--years", "1", "--rate=inf"])
         #expect(infinite.stderr.contains("--rate must be a finite percentage"), "stderr: \(infinite.stderr)")
+    }
+
+    /// Costs are zero or more: a negative --upfront made ROI % divide by less than was invested.
+    @Test(arguments: [
+        (["--upfront=-5", "--savings-per-year", "1"], "--upfront '-5' must be zero or more: it is a cost"),
+        (["--upfront", "-5", "--savings-per-year", "1"], "--upfront '-5' must be zero or more: it is a cost"),
+        (["--running", "-0.01", "--savings-per-year", "1"], "--running '-0.01' must be zero or more: it is a cost"),
+        (["--baseline", "-10", "--scenario", "20"], "--baseline '-10' must be zero or more: it is a cost"),
+        (["--baseline", "10", "--scenario=-20"], "--scenario '-20' must be zero or more: it is a cost"),
+    ])
+    func negativeCostsAreRefused(_ args: [String], _ expected: String) throws {
+        let tmp = TemporaryDirectory("roi-negative-cost")
+        let r = try MosaicBinary.run(["report", "roi", "--out", tmp.file("r"), "--years", "1"] + args)
+        #expect(r.status == 64, "\(args): status \(r.status), stderr: \(r.stderr)")
+        #expect(r.stderr.contains("Error: " + expected), "\(args): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("r")), "nothing is written")
+    }
+
+    /// A negative number given to an option as a word of its own reaches the option (argument-parser
+    /// read `-1` as an option: "Missing value"; `-1h` as `-h`: the help, exit 0).
+    @Test(arguments: [
+        (["forecast", "--holdout", "-1"], "--holdout must be between 1 and 10000"),
+        (["forecast", "--holdout", "1000000"], "--holdout must be between 1 and 10000"),
+        (["forecast", "--horizon", "-5"], "--horizon must be between 1 and 10000"),
+        (["train", "load", "--horizon", "-5"], "--horizon must be between 1 and 10000"),
+        (["forecast", "--series", "s.csv", "--resample", "-1h", "--aggregate", "mean"], "--resample -1h must be a whole number of minutes"),
+        (["db", "runs", "--limit", "-5"], "--limit must be at least 1"),
+        (["demo", "--days", "-5"], "--days must be between 1 and 366"),
+        (["generate", "--rate", "-.5"], "--rate must be greater than 0"),
+        (["ingest", "openai-usage", "--max-attempts", "-1"], "--max-attempts must be between 1 and 100"),
+        (["ingest", "openai-usage", "--timeout", "-inf"], "--timeout must be greater than 0 and at most 3600"),
+        (["route", "--prompt-tokens", "-5"], "--prompt-tokens must be between 0 and"),
+        (["route", "--slo-ms", "-5"], "--slo-ms must be positive"),
+        (["anomalies", "--level", "-5"], "--level must be between 50 and 100"),
+        (["train", "routing", "--test-fraction", "-0.5"], "--test-fraction must be between 0 and 0.9"),
+        (["simulate", "s.yaml", "--replications", "-5"], "--replications must be between 1 and 1000"),
+        (["simulate", "s.yaml", "--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+        (["eval", "latency", "--data", "d.csv", "--cross-validate", "-2"], "--cross-validate must be between 1 and 20"),
+        (["eval", "latency", "--data", "d.csv", "--adapt-half-life", "-1h"], "--adapt-half-life must be a duration above 0"),
+        (["report", "roi", "--savings-per-year", "1", "--months", "-5"], "--months must be between 1 and 1200"),
+        (["serve", "--model", "m.json", "--port", "-1"], "--port must be between 0 and 65535"),
+        (["serve", "--model", "m.json", "--threads", "-2"], "--threads must be between 1 and 256"),
+        (["serve", "--model", "m.json", "--watch-interval", "-5"], "--watch-interval must be between 0 and 86400"),
+        (["series", "--since", "-1d"], "--since '-1d' is not a date or date-time"),
+    ])
+    func negativeValuesAsTheirOwnWordReachTheOption(_ args: [String], _ expected: String) throws {
+        let r = try MosaicBinary.run(args)
+        #expect(r.status == 64, "\(args): status \(r.status), stderr: \(r.stderr)")
+        #expect(r.stderr.contains("Error: " + expected), "\(args): \(r.stderr)")
+        #expect(!r.stderr.contains("Missing value"), "\(args): \(r.stderr)")
+    }
+
+    /// A value left out is still said to be missing (the next option is not taken for it), and
+    /// words after `--` are not joined.
+    @Test func aValueLeftOutIsStillMissing() throws {
+        let r = try MosaicBinary.run(["forecast", "--holdout", "--format", "json"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("Error: Missing value for '--holdout <holdout>'"), "\(r.stderr)")
+        // After `--` both words are scenario files (joined, they would have been one).
+        let terminated = try MosaicBinary.run(["simulate", "--parallel", "1", "--", "--seed", "-1"])
+        #expect(terminated.status != 0)
+        #expect(terminated.stderr.contains("give one scenario file"), "\(terminated.stderr)")
     }
 
     @Test(arguments: [
@@ -143,6 +205,10 @@ import Testing
         (["serve", "--model", "m.json", "--request-timeout=inf"], "--request-timeout must be greater than 0 and at most 3600"),
         (["serve", "--model", "m.json", "--decision-ttl=1e300"], "--decision-ttl must be greater than 0 and at most 86400"),
         (["serve", "--model", "m.json", "--idle-timeout=9223372036854775807"], "--idle-timeout must be between 1 and 86400"),
+        (["serve", "--model", "m.json", "--store-timeout=0"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout", "-1"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout=601"], "--store-timeout must be between 0.1 and 600 seconds"),
+        (["serve", "--model", "m.json", "--store-timeout=nan"], "--store-timeout must be between 0.1 and 600 seconds"),
     ])
     func outOfRangeValuesNameTheOption(_ args: [String], _ expected: String) throws {
         let r = try MosaicBinary.run(args)

@@ -170,10 +170,18 @@ import Glibc
         if killedMidway {
             #expect(count == 0)
             #expect(try store.database.scalarText("SELECT status FROM ingest_runs ORDER BY id DESC LIMIT 1") == "running")
+            // The killed process is gone: `db runs` says the run was interrupted, naming the pid.
+            let runs = try MosaicBinary.run(["db", "runs", "--db", db, "--format", "json"])
+            #expect(runs.status == 0, "stderr: \(runs.stderr)")
+            let listed = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
+            #expect(listed?.first?["status"] as? String == "interrupted", "\(runs.stdout)")
+            #expect((listed?.first?["error"] as? String)?.contains("pid \(process.processIdentifier) on") == true, "\(runs.stdout)")
         }
 
         let again = try MosaicBinary.run(["ingest", "requests", csv, "--db", db])
         #expect(again.status == 0, "stderr: \(again.stderr)")
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == Int64(lines))
+        let statuses = try store.database.rows("SELECT status FROM ingest_runs ORDER BY id").map { $0[0].textValue ?? "" }
+        #expect(statuses == (killedMidway ? ["interrupted", "ok"] : ["ok", "ok"]), "\(statuses)")
     }
 }

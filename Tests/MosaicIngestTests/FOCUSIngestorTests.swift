@@ -360,6 +360,15 @@ private func expectBadRow(_ overrides: [String: String], column: String, reason:
     @Test func currencyMustBeAnISOCode() throws {
         try expectBadRow(["BillingCurrency": "usd"], column: "BillingCurrency", reason: "'usd' is not an ISO 4217 currency code")
         try expectBadRow(["BillingCurrency": "US$"], column: "BillingCurrency", reason: "is not an ISO 4217 currency code")
+        // Three capital letters are not enough: the code must be one ISO 4217 lists.
+        try expectBadRow(["BillingCurrency": "XYZ"], column: "BillingCurrency",
+                         reason: "'XYZ' is not an ISO 4217 currency code (it has the form, three capital letters, but no currency has that code; for example USD, EUR, JPY)")
+        try expectBadRow(["BillingCurrency": "ABC"], column: "BillingCurrency", reason: "'ABC' is not an ISO 4217 currency code")
+        // Codes in use, funds, metals and withdrawn codes all read (a bill may be old).
+        let codes = ["USD", "EUR", "JPY", "GBP", "CHF", "VED", "CHE", "XAU", "XXX", "DEM"]
+        let fx = try Fixture()
+        let path = fx.write(codes.map { ["BillingCurrency": $0] })
+        #expect(try fx.ingest(path).inserted == codes.count)
     }
 
     @Test func badTagsAreBadRowsNamingTags() throws {

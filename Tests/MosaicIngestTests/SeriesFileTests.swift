@@ -485,6 +485,10 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
         ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
         ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
+        // statsforecast's long format of M4: `ds` numbers the steps; the message says so and what to write instead.
+        ("unique_id,ds,y\nH1,1,605\nH1,2,586\n",
+         ":2: column ds: '1' is a step number, not a timestamp (as statsforecast's long format numbers M4's points 1, 2, 3 …); Mosaic reads the interval and the daily and weekly seasons from each point's time, so write the times (for example 2021-08-01T07:00:00Z, 2021-08-01 07:00 or unix seconds such as 1627801200)"),
+        ("timestamp,value\n2024-01-01T00:00:00Z,1\n17,2\n", ":3: column timestamp: '17' is a step number, not a timestamp"),
         ("time,value\n2024-01-01,1\nx,2\n", ":3: column time: 'x' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names no timestamp column, so its other column is read as the time; name yours with --time-column)"),
         ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.

@@ -452,6 +452,19 @@ struct PolicyFileTests {
             == "p.yaml:5: retry.max_backoff: must be at least base_backoff (2s), found 1500ms")
     }
 
+    /// A billion attempts was a request retried for as long as it kept failing; 10 is the bound.
+    @Test func maxAttemptsHasAnUpperBound() throws {
+        #expect(Self.message(Self.pool + "retry:\n  on: [error]\n  max_attempts: 1000000000\n")
+            == "p.yaml:5: retry.max_attempts: must be at most 10 (it counts the first attempt), found 1000000000")
+        #expect(Self.message(Self.pool + "retry: {max_attempts: 11}\n")
+            == "p.yaml:3: retry.max_attempts: must be at most 10 (it counts the first attempt), found 11")
+        #expect(try Self.parse(Self.pool + "retry: {max_attempts: 10}\n").retry.maxAttempts == 10)
+        // A policy built in code is held to the same bound.
+        var policy = try Self.parse(Self.pool)
+        policy.retry.maxAttempts = 1_000_000_000
+        #expect(throws: YAMLError.self) { try policy.validate(catalog: .default) }
+    }
+
     @Test func otherRanges() {
         #expect(Self.message(Self.pool + "default_latency_ms: 0\n") == "p.yaml:3: default_latency_ms: must be greater than 0, found 0")
         #expect(Self.message(Self.pool + "outliers: {minimum_peers: 1}\n") == "p.yaml:3: outliers.minimum_peers: must be at least 2, found 1")

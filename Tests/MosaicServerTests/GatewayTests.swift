@@ -37,6 +37,58 @@ struct GatewayLiveTests {
         #expect(runs.count == 1 && runs[0].finishedAt != nil, "the writer's run was not finished: \(runs)")
     }
 
+    /// A key naming a budget the policy does not define stops `mosaic serve` at startup, is
+    /// refused on a reload of the gateway file, and a policy reload that drops a budget a key
+    /// names is refused; a budget renamed in both files at once reloads both.
+    @Test func aKeysBudgetMustBeOneThePolicyDefines() throws {
+        func policy(_ budget: String) -> String {
+            GatewayHarness.policyYAML + "budgets:\n  \(budget): {limit: \"50.00\", per: day}\n"
+        }
+        func gateway(_ budget: String) -> String {
+            "version: 1\nkeys:\n  - {sha256: \(String(repeating: "a", count: 64)), tenant: acme}\n"
+                + "  - {sha256: \(String(repeating: "b", count: 64)), tenant: lab, budget: \(budget)}\n"
+                + "upstreams:\n  - {provider: openai, api: openai, base_url: \"http://127.0.0.1:9/v1\", models: {gpt-4o: gpt-4o}}\n"
+        }
+        let f = try Fixture(policy: policy("research"))
+        var options = f.options()
+        let gatewayPath = f.dir.write("gateway.yaml", gateway("reserch"))
+        options.gatewayPath = gatewayPath
+        do {
+            let service = try RoutingService(options: options, logger: Fixture.logger)
+            service.close()
+            Issue.record("a key naming a budget the policy lacks was accepted")
+        } catch {
+            #expect("\(error)" == "\(gatewayPath):4: keys[1].budget: 'reserch' is not a budget of the policy \(f.policyPath) (did you mean 'research'?)")
+        }
+
+        _ = f.dir.write("gateway.yaml", gateway("research"))
+        let service = try RoutingService(options: options, logger: Fixture.logger)
+        defer { service.close() }
+        let gw = try #require(service.gateway)
+        // The gateway file changed alone: checked against the policy in force, and kept out.
+        _ = f.dir.write("gateway.yaml", gateway("marketing"))
+        service.reloadIfChanged()
+        #expect(gw.generation == 1)
+        #expect(gw.lastReloadError == "\(gatewayPath):4: keys[1].budget: 'marketing' is not a budget of the policy \(f.policyPath) (its budgets: research)")
+        _ = f.dir.write("gateway.yaml", gateway("research"))
+        service.reloadIfChanged()
+        #expect(gw.generation == 2 && gw.lastReloadError == nil)
+        // The policy changed alone and dropped the key's budget: refused, the old one serves.
+        _ = f.dir.write("policy.yaml", policy("labs"))
+        guard case .failed(let reason) = service.reload(source: "test") else {
+            Issue.record("a policy without the budget a key names was accepted")
+            return
+        }
+        #expect(reason == "\(gatewayPath):4: keys[1].budget: 'research' is not a budget of the policy \(f.policyPath) (its budgets: labs)")
+        #expect(service.bundle.generation == 1 && service.bundle.policy.budgets.keys.sorted() == ["research"])
+        // Renamed in both files: each is checked against the other's new version, and both load.
+        _ = f.dir.write("policy.yaml", policy("platform-team"))
+        _ = f.dir.write("gateway.yaml", gateway("platform-team"))
+        service.reloadIfChanged()
+        #expect(service.bundle.generation == 2 && service.bundle.policy.budgets.keys.sorted() == ["platform-team"], "\(service.lastReloadError ?? "")")
+        #expect(gw.generation == 3 && gw.loaded.file.keys.values.compactMap(\.budget) == ["platform-team"], "\(gw.lastReloadError ?? "")")
+    }
+
     @Test func chatEmbeddingsAndModelsAreForwardedAndRecordedWithExactCost() async throws {
         let h = try await GatewayHarness.start()
         let chat = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7}"#)

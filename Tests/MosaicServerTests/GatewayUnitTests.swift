@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicRouting
 @testable import MosaicServer
 import NIOCore
 import Testing
@@ -76,6 +77,37 @@ struct GatewayFileTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    /// A key's `budget` must be one the policy defines: the line of the first that is not, with
+    /// the nearest budget or else the policy's budgets.
+    @Test func aKeysBudgetMustBeThePolicys() throws {
+        func file(_ budgets: [String?]) throws -> GatewayFile {
+            let keys = budgets.enumerated().map { i, b in
+                "  - {sha256: \(String(repeating: String(i), count: 64)), tenant: t\(i)\(b.map { ", budget: \($0)" } ?? "")}\n"
+            }.joined()
+            return try Self.parse("version: 1\nkeys:\n" + keys
+                + "upstreams:\n  - {provider: openai, api: openai, base_url: \"http://x/v1\", models: {a: b}}\n")
+        }
+        let research = GatewayFile.PolicyBudgets(names: ["research", "support"], policy: "the policy policy.yaml")
+        try file([nil, "research", "support"]).checkBudgets(research)
+        try file([nil]).checkBudgets(GatewayFile.PolicyBudgets(names: [], policy: "the policy policy.yaml"))
+        let cases: [([String?], GatewayFile.PolicyBudgets, String)] = [
+            ([nil, "research", "reserch"], research,
+             "gateway.yaml:5: keys[2].budget: 'reserch' is not a budget of the policy policy.yaml (did you mean 'research'?)"),
+            (["marketing", "reserch"], research,
+             "gateway.yaml:3: keys[0].budget: 'marketing' is not a budget of the policy policy.yaml (its budgets: research, support)"),
+            (["research"], GatewayFile.PolicyBudgets(names: [], policy: "the policy policy.yaml"),
+             "gateway.yaml:3: keys[0].budget: 'research' is not a budget of the policy policy.yaml (it has no budgets)"),
+        ]
+        for (budgets, policy, message) in cases {
+            let f = try file(budgets)
+            #expect(throws: YAMLError.self) { try f.checkBudgets(policy) }
+            do { try f.checkBudgets(policy) } catch { #expect(error.description == message) }
+        }
+        // The built-in policy is named as such.
+        let builtIn = GatewayFile.PolicyBudgets(try RoutingPolicy(yaml: RoutingPolicy.exampleYAML, source: "example", catalog: .default), path: nil)
+        #expect(builtIn.names == ["research"] && builtIn.policy == "the built-in policy (`mosaic policy example`)")
     }
 
     @Test func aProviderTwiceIsAnError() {

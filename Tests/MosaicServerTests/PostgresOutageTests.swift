@@ -163,7 +163,7 @@ struct PostgresOutageTests {
     }
 
     /// PostgreSQL stops answering without closing anything (a relay in front of it frozen):
-    /// an outcome is answered 503 within the store timeout, and SIGTERM stops the server within
+    /// an outcome is answered 503 within the store timeout (`--store-timeout`), and SIGTERM stops the server within
     /// `--shutdown-timeout` although the store never answers again.
     @Test func sigtermStopsTheServerWhilePostgreSQLHangs() async throws {
         let db = try PostgresServer.database("hang")
@@ -172,7 +172,7 @@ struct PostgresOutageTests {
         defer { relay.stop() }
         let through = "postgres://\(db.url.user)\(db.url.password.map { ":\($0)" } ?? "")@127.0.0.1:\(relay.port)/\(db.url.database)"
         try await blocking {
-            let instance = try Self.start(f, db: through, ["--shutdown-timeout", "3"])
+            let instance = try Self.start(f, db: through, ["--shutdown-timeout", "3", "--store-timeout", "1.5"])
             defer { if instance.process.isRunning { kill(instance.process.processIdentifier, SIGKILL) } }
             let port = instance.port
             #expect(Self.stored(try Self.report(port, try Self.route(port))))
@@ -181,7 +181,8 @@ struct PostgresOutageTests {
             let started = Date()
             let r = try Self.report(port, d)
             let waited = Date().timeIntervalSince(started)
-            #expect(r.status == 503 && r.text.contains("no answer within"), "\(r.status) \(r.text)")
+            // --store-timeout is the wait (5 s without it).
+            #expect(r.status == 503 && r.text.contains("no answer within 1.5 s"), "\(r.status) \(r.text)")
             #expect(waited < 12, "answered after \(waited) s")
             kill(instance.process.processIdentifier, SIGTERM)
             let end = Self.exits(instance.process, within: 15)

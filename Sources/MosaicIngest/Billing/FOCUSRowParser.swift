@@ -112,8 +112,12 @@ struct FOCUSRowParser {
             throw RowProblem(column: FOCUSColumn.chargeCategory.rawValue, reason: "'\(category.prefix(60))' is not a FOCUS charge category (expected one of \(FOCUSColumn.chargeCategories.joined(separator: ", ")); case matters)")
         }
         let currency = try required(billingCurrency, .billingCurrency)
-        if !(currency.count == 3 && currency.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
-            throw RowProblem(column: FOCUSColumn.billingCurrency.rawValue, reason: "'\(ByteParsing.excerpt(currency))' is not an ISO 4217 currency code (three capital letters, for example USD)")
+        if !CurrencyCode.isKnown(currency) {
+            let form = currency.count == 3 && currency.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+            throw RowProblem(column: FOCUSColumn.billingCurrency.rawValue,
+                             reason: "'\(ByteParsing.excerpt(currency))' is not an ISO 4217 currency code " + (form
+                                ? "(it has the form, three capital letters, but no currency has that code; for example USD, EUR, JPY)"
+                                : "(three capital letters, for example USD)"))
         }
 
         var line = BillingLine(

@@ -39,7 +39,7 @@ extension SeriesFile {
             }
             guard let ts else {
                 throw .row(file: path, line: line, column: columns.timeName,
-                           reason: "'\(ByteParsing.excerpt(tb))' is not a timestamp (\(SeriesFile.timestampForms))" + columns.guessNote)
+                           reason: SeriesFile.notATimestamp(tb, guessedColumn: !columns.guessNote.isEmpty) + columns.guessNote)
             }
             // An empty value kept missing (or one written as missing: `NA`, `NaN`, `null`…), a
             // plain number, or one its column must help read.

@@ -240,6 +240,20 @@ public enum SeriesFile {
     /// The timestamps a series file may hold, for messages.
     static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds"
 
+    /// Why a time field does not read. A whole number in the column the file names as its time
+    /// is a step index (statsforecast's long format numbers M4's points `1, 2, 3 …` in `ds`),
+    /// which says neither when a point was nor how far apart two are; in a column taken by
+    /// elimination (`guessedColumn`) it is more likely the wrong column, which the caller's note
+    /// says.
+    static func notATimestamp(_ b: UnsafeRawBufferPointer, guessedColumn: Bool) -> String {
+        if !guessedColumn, !b.isEmpty, b.count <= 18, b.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            return "'\(ByteParsing.excerpt(b))' is a step number, not a timestamp (as statsforecast's long format numbers M4's points 1, 2, 3 …); "
+                + "Mosaic reads the interval and the daily and weekly seasons from each point's time, so write the times "
+                + "(for example 2021-08-01T07:00:00Z, 2021-08-01 07:00 or unix seconds such as 1627801200)"
+        }
+        return "'\(ByteParsing.excerpt(b))' is not a timestamp (\(timestampForms))"
+    }
+
     /// A series timestamp: ISO 8601 (also its basic format, `20210801T0700`, and the compact
     /// dates of ``WrittenDate/compact(_:)``), an access log's (``WrittenDate/accessLog(_:)``) or
     /// unix seconds or milliseconds, in µs.

@@ -475,6 +475,8 @@ private struct PolicyChecker {
 
     func retry(_ r: RoutingRetryPolicy, budget rb: RoutingPolicy.RetryBudgetSettings) throws(YAMLError) {
         try at.require(r.maxAttempts >= 1, "retry.max_attempts", "at least 1 (it counts the first attempt)", "\(r.maxAttempts)")
+        try at.require(r.maxAttempts <= RoutingPolicy.maximumAttempts, "retry.max_attempts",
+                       "at most \(RoutingPolicy.maximumAttempts) (it counts the first attempt)", "\(r.maxAttempts)")
         try at.require(r.baseBackoff >= 0, "retry.base_backoff", "at least 0s", DurationText.format(r.baseBackoff))
         try at.require(r.maxBackoff >= r.baseBackoff, "retry.max_backoff",
                     "at least base_backoff (\(DurationText.format(r.baseBackoff)))",

@@ -12,6 +12,11 @@ public struct RoutingPolicy: Sendable, Equatable {
     /// 10,000, some fifteen times the dearest list price. Exact sums of simulated costs stay far
     /// inside `Money`'s range; a price of 10¹⁴ per million overflowed them and trapped.
     public static let maximumPrice = Money(whole: 10_000)
+    /// The most attempts `retry.max_attempts` may allow a request, the first included: 10. Each
+    /// retry goes to a provider again (a failover to the next candidate, or the same one after a
+    /// backoff), so a billion was a request retried for as long as it kept failing; gRPC caps
+    /// its retry policy's attempts at 5, and a policy needing more than 10 has a provider problem.
+    public static let maximumAttempts = 10
 
     /// A display name for reports and logs.
     public var name: String

@@ -51,9 +51,12 @@ public final class Gateway: Sendable {
 
     /// Loads the file (startup fails when it is invalid) and starts the HTTP client.
     ///
-    /// - Parameter storePath: the store whose price table costs outcomes; nil: outcomes carry no cost.
+    /// - Parameters:
+    ///   - storePath: the store whose price table costs outcomes; nil: outcomes carry no cost.
+    ///   - budgets: the routing policy's budgets, which the keys' `budget` must name; nil: not checked.
     public init(path: String, catalog: Catalog, storePath: String?, logger: Logger,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                budgets: GatewayFile.PolicyBudgets? = nil) throws {
         self.path = path
         self.catalog = catalog
         self.storePath = storePath
@@ -61,6 +64,7 @@ public final class Gateway: Sendable {
         self.environment = environment
         let signature = FileSignature(path: path)
         let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
+        if let budgets { try file.checkBudgets(budgets) }
         let prices = try Self.prices(storePath)
         current = Mutex(Loaded(file: file, signature: signature, prices: prices, generation: 1))
         cache = file.cacheMaxBytes.map { ResponseCache(maxBytes: $0, ttlSeconds: file.cacheTTLSeconds) }
@@ -113,12 +117,16 @@ public final class Gateway: Sendable {
     var loaded: Loaded { current.withLock { $0 } }
 
     /// Reads the file and the prices again; a bad file keeps the running one and says why.
+    ///
+    /// - Parameter budgets: the routing policy's budgets, which the keys' `budget` must name;
+    ///   nil: not checked.
     @discardableResult
-    public func reload(source: String) -> Result<Int, YAMLError> {
+    public func reload(source: String, budgets: GatewayFile.PolicyBudgets? = nil) -> Result<Int, YAMLError> {
         let signature = FileSignature(path: path)
         let result: Result<Int, YAMLError>
         do {
             let file = try GatewayFile.load(path: path, catalog: catalog, environment: environment)
+            if let budgets { try file.checkBudgets(budgets) }
             let prices = (try? Self.prices(storePath)) ?? loaded.prices
             Self.warnUnpriced(file, prices, storePath: storePath, logger: logger)
             result = .success(current.withLock { l in
@@ -144,8 +152,18 @@ public final class Gateway: Sendable {
     }
 
     /// Reloads when the file changed since the last load (the file watch).
-    func reloadIfChanged() {
-        if FileSignature(path: path) != current.withLock({ $0.signature }) { reload(source: "watch") }
+    func reloadIfChanged(budgets: GatewayFile.PolicyBudgets? = nil) {
+        if hasChanged { reload(source: "watch", budgets: budgets) }
+    }
+
+    /// Whether the file changed since it was last loaded (or refused).
+    var hasChanged: Bool { FileSignature(path: path) != current.withLock({ $0.signature }) }
+
+    /// The file as it is now, when it changed since the last load and reads; nil otherwise. A
+    /// policy reload checks its budgets against the keys this file is about to bring in.
+    func changedFile() -> GatewayFile? {
+        guard hasChanged else { return nil }
+        return try? GatewayFile.load(path: path, catalog: catalog, environment: environment)
     }
 
     public var generation: Int { loaded.generation }

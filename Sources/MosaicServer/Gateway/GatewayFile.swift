@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicRouting
 
 /// The gateway file (`mosaic serve --gateway FILE`): the upstreams requests are forwarded to.
 ///
@@ -64,6 +65,8 @@ public struct GatewayFile: Sendable {
         public var providers: Set<String>?
         /// The policy budget the key's requests are charged to.
         public var budget: String?
+        /// The key's place in the file's `keys` (0-based), for messages.
+        var index = 0
     }
 
     public var upstreams: [Upstream]
@@ -80,12 +83,51 @@ public struct GatewayFile: Sendable {
     /// the client's queue for one to free. Each request holds its connection for the upstream's
     /// whole answer (seconds for an LLM), so this bounds the requests in flight per host.
     public var maxConnections = 1024
+    /// The file's name in messages, and the lines of its fields (for checks made after reading).
+    let source: String
+    let lines: [String: Int]
 
     /// The upstream for a provider id.
     public func upstream(_ provider: String) -> Upstream? { upstreams.first { $0.provider == provider } }
 
     /// The model families served, sorted.
     public var families: [String] { Set(upstreams.flatMap(\.models.keys)).sorted() }
+
+    /// The budgets a routing policy defines, which the keys' `budget` must name.
+    public struct PolicyBudgets: Sendable, Equatable {
+        public var names: Set<String>
+        /// The policy in messages: "the policy policy.yaml".
+        public var policy: String
+
+        public init(names: Set<String>, policy: String) {
+            self.names = names
+            self.policy = policy
+        }
+
+        /// `policy`'s budgets; `path` is its file (nil: the built-in example).
+        public init(_ policy: RoutingPolicy, path: String?) {
+            names = Set(policy.budgets.keys)
+            self.policy = path.map { "the policy \($0)" } ?? "the built-in policy (`mosaic policy example`)"
+        }
+    }
+
+    /// Checks that every key's `budget` is one the policy defines: a key naming another would
+    /// have its requests charged to no budget at all (a typo, or a budget renamed in the policy
+    /// alone).
+    ///
+    /// - Throws: ``YAMLError`` at the first such key's `budget` line, with the nearest budget
+    ///   ("did you mean") or else the policy's budgets.
+    public func checkBudgets(_ budgets: PolicyBudgets) throws(YAMLError) {
+        let known = budgets.names.sorted()
+        for key in keys.values.sorted(by: { $0.index < $1.index }) {
+            guard let budget = key.budget, !budgets.names.contains(budget) else { continue }
+            let otherwise = known.isEmpty ? " (it has no budgets)" : " (its budgets: \(known.joined(separator: ", ")))"
+            throw YAMLChecker(source: source, lines: lines).error(
+                "keys[\(key.index)].budget",
+                .unknownReference("'\(budget)' is not a budget of \(budgets.policy)", value: budget, candidates: known,
+                                  otherwise: otherwise))
+        }
+    }
 
     static let topKeys = ["version", "connect_timeout", "timeout", "stream_timeout", "max_body_bytes", "max_connections", "cache", "keys",
                           "upstreams"]
@@ -103,6 +145,7 @@ public struct GatewayFile: Sendable {
     public init(yaml: String, source: String, catalog: Catalog,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(YAMLError) {
         let reader = try YAMLReader(yaml: yaml, source: source)
+        self.source = source
         let top = try reader.document(ifEmpty: "the gateway file is empty (it needs version and upstreams)")
             .mapping(allowed: Self.topKeys, expected: "a gateway file (a mapping with keys version, upstreams, ...)")
         try top.requireVersion1(document: "gateway file")
@@ -140,7 +183,7 @@ public struct GatewayFile: Sendable {
             }
         }
         var firstKeyPath: [String: String] = [:]
-        for item in try top["keys"]?.list() ?? [] {
+        for (index, item) in (try top["keys"]?.list() ?? []).enumerated() {
             let f = try item.mapping(allowed: Self.keyKeys, expected: "a key (a mapping with sha256 and tenant)")
             let hashValue = try f.required("sha256")
             let hash = try hashValue.text().lowercased()
@@ -153,6 +196,7 @@ public struct GatewayFile: Sendable {
             }
             firstKeyPath[hash] = hashValue.path
             var key = VirtualKey(sha256: hash, tenant: try f.required("tenant").text())
+            key.index = index
             if let p = f["providers"] {
                 var ids = Set<String>()
                 for item in try p.list() {
@@ -214,5 +258,6 @@ public struct GatewayFile: Sendable {
             upstreams.append(Upstream(provider: provider, api: api, baseURL: url, keyEnv: keyEnv, key: key, models: models,
                                       timeoutSeconds: timeout))
         }
+        lines = reader.lines   // every field read by now
     }
 }

@@ -247,7 +247,10 @@ public final class RoutingService: Sendable {
                               storeTimeout: options.storeTimeoutSeconds, logger: logger)
         }
         do {
-            gateway = try options.gatewayPath.map { try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger) }
+            gateway = try options.gatewayPath.map {
+                try Gateway(path: $0, catalog: options.catalog, storePath: options.storePath, logger: logger,
+                            budgets: GatewayFile.PolicyBudgets(bundle.policy, path: bundle.policyPath))
+            }
         } catch {
             writer?.close()
             throw error
@@ -621,9 +624,12 @@ public final class RoutingService: Sendable {
 
     /// Loads the files again; on success swaps the new bundle in atomically. A failure keeps
     /// the running bundle, logs why and counts a failed reload. Reloads run one at a time.
+    ///
+    /// - Parameter gatewayFile: the gateway file about to be loaded, whose keys the new policy's
+    ///   budgets are checked against; nil: the one in force.
     @discardableResult
-    public func reload(source: String) -> ReloadResult {
-        let result = swapBundle { state, next in
+    public func reload(source: String, gatewayFile: GatewayFile? = nil) -> ReloadResult {
+        let result = swapBundle(gatewayFile: gatewayFile) { state, next in
             state.modelSignature = FileSignature(path: options.modelPath)
             state.policySignature = options.policyPath.flatMap(FileSignature.init(path:))
             return try LoadedBundle.load(modelPath: options.modelPath, policyPath: options.policyPath,
@@ -644,12 +650,16 @@ public final class RoutingService: Sendable {
 
     /// Loads the next generation's bundle with `load` (given the reload state and the new
     /// generation number) and swaps it in, or keeps the running one and records the error.
-    /// Reloads and publications run one at a time under the reload lock.
-    func swapBundle(_ load: (inout ReloadState, Int) throws -> LoadedBundle) -> ReloadResult {
+    /// Reloads and publications run one at a time under the reload lock. A policy without a
+    /// budget the gateway's keys name (`gatewayFile`'s, or those in force) is refused.
+    func swapBundle(gatewayFile: GatewayFile? = nil, _ load: (inout ReloadState, Int) throws -> LoadedBundle) -> ReloadResult {
         reloadState.withLock { state -> ReloadResult in
             let next = state.generation + 1
             do {
                 let b = try load(&state, next)
+                if let gateway {
+                    try (gatewayFile ?? gateway.loaded.file).checkBudgets(GatewayFile.PolicyBudgets(b.policy, path: b.policyPath))
+                }
                 state.generation = next
                 state.lastError = nil
                 current.withLock { $0 = b }
@@ -668,8 +678,11 @@ public final class RoutingService: Sendable {
             FileSignature(path: options.modelPath) != s.modelSignature
                 || options.policyPath.flatMap(FileSignature.init(path:)) != s.policySignature
         }
-        if changed { reload(source: "watch") }
-        gateway?.reloadIfChanged()
+        // When both files changed (a budget renamed in each), the new policy is checked against
+        // the keys the new gateway file brings, and that file against the new policy.
+        if changed { reload(source: "watch", gatewayFile: gateway?.changedFile()) }
+        let b = bundle
+        gateway?.reloadIfChanged(budgets: GatewayFile.PolicyBudgets(b.policy, path: b.policyPath))
     }
 
     public var reloadCounts: (success: Int, failure: Int) { (metrics.reloads(ok: true), metrics.reloads(ok: false)) }
