@@ -51,7 +51,7 @@ public struct RunOwner: Sendable, Equatable, Codable {
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `BOOT_ID/PID_NAMESPACE/START_TICKS` of the process `pid` as this process sees it (Linux);
