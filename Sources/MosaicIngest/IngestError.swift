@@ -17,7 +17,7 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case let .row(file, line, column, reason):
             if let column { return "\(file):\(line): column \(column): \(reason)" }
             return "\(file):\(line): \(reason)"
-        case let .file(path, reason): return "\(path): \(reason)"
+        case let .file(path, reason): return Self.located(path, reason)
         case let .option(text): return text
         case let .store(e): return e.description
         }
@@ -25,6 +25,30 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
 }
 
 extension IngestError {
+    /// A file error as a row error reads: a reason that starts with its place (`line 12: …`,
+    /// `line 12, column 5: …`) becomes `path:12: …` or `path:12:5: …`, as compilers and the
+    /// row errors write it; any other reason follows `path: `.
+    static func located(_ path: String, _ reason: String) -> String {
+        var rest = Substring(reason)
+        func number() -> Substring? {
+            let digits = rest.prefix(while: \.isASCII).prefix(while: \.isNumber)
+            guard !digits.isEmpty else { return nil }
+            rest = rest.dropFirst(digits.count)
+            return digits
+        }
+        guard rest.hasPrefix("line ") else { return "\(path): \(reason)" }
+        rest = rest.dropFirst(5)
+        guard let line = number() else { return "\(path): \(reason)" }
+        var place = "\(path):\(line)"
+        if rest.hasPrefix(", column ") {
+            rest = rest.dropFirst(9)
+            guard let column = number() else { return "\(path): \(reason)" }
+            place += ":\(column)"
+        }
+        guard rest.hasPrefix(": ") else { return "\(path): \(reason)" }
+        return place + rest
+    }
+
     /// Whatever a file's transaction threw, as an ingest error of that file.
     init(_ error: any Error, path: String) {
         switch error {

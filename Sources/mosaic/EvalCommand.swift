@@ -54,11 +54,11 @@ struct EvalRoutingCommand: ParsableCommand {
         }
         // No request-log format has a prompt column: a correctness file whose columns are not named.
         if header.contains(RouteLLMData.defaultPromptColumn) {
-            throw CLIError("\(data): line 1: a prompt column but no <model>_correct columns (found: \(header.joined(separator: ", "))); name the strong and weak models' correctness columns with --strong-column and --weak-column")
+            throw CLIError("\(data):1: a prompt column but no <model>_correct columns (found: \(header.joined(separator: ", "))); name the strong and weak models' correctness columns with --strong-column and --weak-column")
         }
         // Nor has any a <model>_correct column: a correctness file whose prompt column has another name.
         if header.contains(where: { $0.hasSuffix("_correct") }) {
-            throw CLIError("\(data): line 1: <model>_correct columns but no prompt column (found: \(header.joined(separator: ", "))); name it with --prompt-column")
+            throw CLIError("\(data):1: <model>_correct columns but no prompt column (found: \(header.joined(separator: ", "))); name it with --prompt-column")
         }
         // A request log: read through the ingest's readers (all its checks), in the store's order.
         var options = RequestIngestOptions()

@@ -107,10 +107,10 @@ import Testing
             ("\(header)\n2024-04-15T08:04:59,sea,groq.com/x,0.1,0.2,100,2.5,0.4\n", "bad.csv:2: column num_tokens: 2.5 is not a whole number"),
             ("\(header)\n2024-04-15T08:04:59,sea,groq.com/x,0.1,0.2,100,20,-1\n", "bad.csv:2: column total_time_s: -1 is negative"),
             ("\(header)\n2024-04-15T08:04:59,sea,groq.com/x,0.1\n", "bad.csv:2: has 4 fields, the header has 8"),
-            ("run_time_utc,region,provider_model\n2024-04-15T08:04:59,sea,groq.com/x\n", "bad.csv: line 1: no column 'total_time_s'"),
+            ("run_time_utc,region,provider_model\n2024-04-15T08:04:59,sea,groq.com/x\n", "bad.csv:1: no column 'total_time_s'"),
             ("timestamp,provider,model,latency_ms,status\n2024-04-15T08:04:59Z,openai,m,12,maybe\n",
              "bad.csv:2: column status: 'maybe' is not ok"),
-            ("a,b\n1,2\n", "bad.csv: line 1: neither a thefastest.ai header"),
+            ("a,b\n1,2\n", "bad.csv:1: neither a thefastest.ai header"),
         ]
         for (text, message) in cases {
             let file = tmp.write("bad.csv", text)

@@ -207,7 +207,7 @@ import Testing
         let missing = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--prompt-column", "question",
                                             "--strong-column", "huge"])
         #expect(missing.status != 0)
-        #expect(missing.stderr.contains("test.csv: line 1: no column 'huge' (the columns here: topic, question, big, small)"),
+        #expect(missing.stderr.contains("test.csv:1: no column 'huge' (the columns here: topic, question, big, small)"),
                 "stderr: \(missing.stderr)")
         let noPrompt = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", test, "--strong-column", "big",
                                              "--weak-column", "small"])
@@ -226,7 +226,7 @@ import Testing
         #expect(asJSONLines.status == 0 && asJSONLines.stdout == e.stdout.replacingOccurrences(of: ",test.csv,", with: ",test.jsonl,"),
                 "stdout: \(asJSONLines.stdout) stderr: \(asJSONLines.stderr)")
         for (text, message) in [
-            ("{\"question\": \"a\", \"big\": true}\n", "bad.jsonl: line 1: no key 'small' (the keys here: question, big)"),
+            ("{\"question\": \"a\", \"big\": true}\n", "bad.jsonl:1: no key 'small' (the keys here: question, big)"),
             ("{\"question\": \"a\", \"big\": true, \"small\": [1]}\n", "bad.jsonl:1: column small: is an array, not a single value"),
             ("{\"question\": \"a\", \"big\": true, \"small\": 0.5}\n", "bad.jsonl:1: column small: '0.5' is not True or False (nor 1 or 0)"),
             ("{\"question\": \"a\", \"big\": true, \"small\": 0}\n\n{\"question\": \"b\",\n", "bad.jsonl:3: is not valid JSON: column 18: unexpected end of input inside an object"),
@@ -238,13 +238,13 @@ import Testing
         // Unnamed columns and no <model>_correct ones: said as such, not read as a request log.
         let unnamed = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data", train])
         #expect(unnamed.status != 0)
-        #expect(unnamed.stderr.contains("train.csv: line 1: a prompt column but no <model>_correct columns (found: topic, prompt, big, small); name the strong and weak models' correctness columns with --strong-column and --weak-column"),
+        #expect(unnamed.stderr.contains("train.csv:1: a prompt column but no <model>_correct columns (found: topic, prompt, big, small); name the strong and weak models' correctness columns with --strong-column and --weak-column"),
                 "stderr: \(unnamed.stderr)")
         // <model>_correct columns and no prompt column: said as such too.
         let noPromptColumn = try MosaicBinary.run(["eval", "routing", "--model", tmp.file("q.json"), "--data",
                                              tmp.write("np.csv", "subject,question,big_correct,small_correct\nx,a,True,False\n")])
         #expect(noPromptColumn.status != 0)
-        #expect(noPromptColumn.stderr.contains("np.csv: line 1: <model>_correct columns but no prompt column (found: subject, question, big_correct, small_correct); name it with --prompt-column"),
+        #expect(noPromptColumn.stderr.contains("np.csv:1: <model>_correct columns but no prompt column (found: subject, question, big_correct, small_correct); name it with --prompt-column"),
                 "stderr: \(noPromptColumn.stderr)")
     }
 

@@ -269,12 +269,12 @@ struct CSVReaderTests {
         let tmp = TemporaryDirectory()
         let p = tmp.write("u.csv", "a,b\n1,2\n3,\"open\nand never\nclosed\n")
         let message = try #require(readError(p))
-        #expect(message == p + ": line 3: unterminated quoted field")
+        #expect(message == p + ":3: unterminated quoted field")
         // In a file larger than the record limit the reader stops at the limit instead of
         // buffering the rest of the file.
         let big = tmp.write("ubig.csv", "a,b\n1,\"" + String(repeating: "x,\n", count: 1_000_000) + "\n")
         let m2 = try #require(readError(big, maxFieldBytes: 1 << 22, maxRecordBytes: 1 << 20))
-        #expect(m2.contains("line 2: a record is longer than 1048576 bytes"), "\(m2)")
+        #expect(m2.contains(":2: a record is longer than 1048576 bytes"), "\(m2)")
     }
 
     @Test("text after a closing quote is an error")
@@ -282,7 +282,7 @@ struct CSVReaderTests {
         let tmp = TemporaryDirectory()
         let p = tmp.write("j.csv", "a,b\n\"x\"y,2\n")
         let message = try #require(readError(p))
-        #expect(message.contains("line 2: unexpected character after a closing quote"), "\(message)")
+        #expect(message.contains(":2: unexpected character after a closing quote"), "\(message)")
     }
 
     @Test("a missing file is an error naming it")

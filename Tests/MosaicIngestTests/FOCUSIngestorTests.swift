@@ -261,24 +261,24 @@ private func expectBadRow(_ overrides: [String: String], column: String, reason:
     @Test func missingMandatoryColumnIsAFileErrorNamingIt() throws {
         let fx = try Fixture()
         let path = fx.write([[:]], columns: baseColumns.filter { $0 != "ServiceName" })
-        try expectFailure(fx, path, prefix: "\(path): line 1: missing mandatory FOCUS column ServiceName")
+        try expectFailure(fx, path, prefix: "\(path):1: missing mandatory FOCUS column ServiceName")
 
         let fx2 = try Fixture()
         let columns = baseColumns.filter { $0 != "ListCost" && $0 != "BilledCost" } + ["billedcost"]
         let path2 = fx2.tmp.write("lower.csv", focusCSV([["billedcost": "1"]], columns: columns))
-        try expectFailure(fx2, path2, prefix: "\(path2): line 1: missing mandatory FOCUS columns BilledCost (found 'billedcost'; FOCUS column names are case-sensitive), ListCost")
+        try expectFailure(fx2, path2, prefix: "\(path2):1: missing mandatory FOCUS columns BilledCost (found 'billedcost'; FOCUS column names are case-sensitive), ListCost")
 
         // A misspelt one is named beside the column it stands for (it was filed under extra).
         let fx3 = try Fixture()
         let typo = baseColumns.map { $0 == "BilledCost" ? "BiledCost" : $0 }
         let path3 = fx3.tmp.write("typo.csv", focusCSV([["BiledCost": "1"]], columns: typo))
-        try expectFailure(fx3, path3, prefix: "\(path3): line 1: missing mandatory FOCUS column BilledCost (found 'BiledCost': a typo?)")
+        try expectFailure(fx3, path3, prefix: "\(path3):1: missing mandatory FOCUS column BilledCost (found 'BiledCost': a typo?)")
     }
 
     @Test func repeatedOrUnnamedColumnsAndEmptyFilesAreFileErrors() throws {
         let fx = try Fixture()
         let path = fx.write([[:]], columns: baseColumns + ["Tags"])
-        try expectFailure(fx, path, prefix: "\(path): line 1: column 'Tags' appears twice")
+        try expectFailure(fx, path, prefix: "\(path):1: column 'Tags' appears twice")
         let fx2 = try Fixture()
         let empty = fx2.tmp.write("empty.csv", "")
         try expectFailure(fx2, empty, prefix: "\(empty): the file is empty")

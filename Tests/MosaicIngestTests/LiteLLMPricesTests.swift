@@ -110,11 +110,11 @@ struct LiteLLMPricesTests {
             }
             """)
         let e = #expect(throws: IngestError.self) { _ = try LiteLLMPrices.importFile(path: path, into: store, validFrom: t1) }
-        #expect(e?.description == "\(path): line 3: key 'gpt-4o' appears twice in one object (column 3); a key may appear once")
+        #expect(e?.description == "\(path):3: key 'gpt-4o' appears twice in one object (column 3); a key may appear once")
         #expect(try store.database.scalarInt("SELECT count(*) FROM prices") == 0)
         let inner = tmp.write("inner.json", #"{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "input_cost_per_token": 2e-06}}"#)
         let e2 = #expect(throws: IngestError.self) { _ = try LiteLLMPrices.importFile(path: inner, into: store, validFrom: t1) }
-        #expect(e2?.description.hasPrefix("\(inner): line 1: key 'input_cost_per_token' appears twice") == true)
+        #expect(e2?.description.hasPrefix("\(inner):1: key 'input_cost_per_token' appears twice") == true)
     }
 
     @Test("a key whose prefix is another provider keeps its full name")

@@ -203,7 +203,7 @@ struct NativeCSVTests {
     func unknownColumn() throws {
         let fx = try Fixture()
         let path = fx.tmp.write("u.csv", "timestamp,provider,model,latncy_ms\n2024-05-01T12:00:00Z,openai,gpt-4o,12\n")
-        let e = try expectFailure(fx, path, prefix: "\(path): line 1: unknown column 'latncy_ms' (did you mean 'latency_ms'?) (known: ",
+        let e = try expectFailure(fx, path, prefix: "\(path):1: unknown column 'latncy_ms' (did you mean 'latency_ms'?) (known: ",
                                   contains: "columns starting with x_ are ignored")
         #expect(e.description.contains(columnNames.joined(separator: ", ")))
     }
@@ -212,17 +212,17 @@ struct NativeCSVTests {
     func duplicateColumn() throws {
         let fx = try Fixture()
         let path = fx.tmp.write("d.csv", "timestamp,provider,model,model\n2024-05-01T12:00:00Z,openai,gpt-4o,gpt-4o\n")
-        try expectFailure(fx, path, prefix: "\(path): line 1: column 'model' appears twice (fields 3 and 4)", contains: "")
+        try expectFailure(fx, path, prefix: "\(path):1: column 'model' appears twice (fields 3 and 4)", contains: "")
     }
 
     @Test("a missing required column is named")
     func missingRequired() throws {
         let fx = try Fixture()
         let one = fx.tmp.write("m1.csv", "timestamp,model,tenant\n2024-05-01T12:00:00Z,gpt-4o,a\n")
-        try expectFailure(fx, one, prefix: "\(one): line 1: missing required column provider", contains: "")
+        try expectFailure(fx, one, prefix: "\(one):1: missing required column provider", contains: "")
         let fx2 = try Fixture()
         let two = fx2.tmp.write("m2.csv", "tenant,model\na,gpt-4o\n")
-        try expectFailure(fx2, two, prefix: "\(two): line 1: missing required columns timestamp, provider", contains: "")
+        try expectFailure(fx2, two, prefix: "\(two):1: missing required columns timestamp, provider", contains: "")
     }
 
     @Test("a row with the wrong number of fields is FILE:LINE: error")
@@ -706,7 +706,7 @@ struct BadInputTests {
     func missingHeader() throws {
         let fx = try Fixture()
         let path = fx.tmp.write("noheader.csv", csvRow() + "\n" + csvRow(["timestamp": "2024-05-01T12:00:01Z"]) + "\n")
-        let e = try expectFailure(fx, path, prefix: "\(path): line 1: ", contains: "'2024-05-01T12:00:00Z' looks like data, not a column name")
+        let e = try expectFailure(fx, path, prefix: "\(path):1: ", contains: "'2024-05-01T12:00:00Z' looks like data, not a column name")
         #expect(e.description.dropFirst(path.count).contains("header"))
     }
 
@@ -836,7 +836,7 @@ struct BadInputTests {
     func unterminatedQuote() throws {
         let fx = try Fixture()
         let path = fx.tmp.write("q.csv", fullHeader + "\n" + csvRow() + "\n" + csvRow(["tenant": "\"open"]) + "\n")
-        try expectFailure(fx, path, prefix: "\(path): line 3: unterminated quoted field", contains: "")
+        try expectFailure(fx, path, prefix: "\(path):3: unterminated quoted field", contains: "")
     }
 
     @Test("an unknown format is refused before anything is read")

@@ -22,10 +22,10 @@ struct SeriesFileTests {
         let tmp = TemporaryDirectory()
         let csv = tmp.write("two.csv", "timestamp,value,Value\n2024-01-01T00:00:00Z,1,2\n2024-01-01T01:00:00Z,3,4\n")
         let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: csv) }
-        #expect(e?.description == "\(csv): line 1: column 'Value' appears twice (fields 2 and 3)")
+        #expect(e?.description == "\(csv):1: column 'Value' appears twice (fields 2 and 3)")
         let json = tmp.write("two.json", "[{\"timestamp\": \"2024-01-01T00:00:00Z\", \"value\": 1},\n {\"timestamp\": \"2024-01-01T01:00:00Z\", \"value\": 2, \"value\": 3}]")
         let e2 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: json) }
-        #expect(e2?.description == "\(json): line 2: key 'value' appears twice in one object (column 52); a key may appear once")
+        #expect(e2?.description == "\(json):2: key 'value' appears twice in one object (column 52); a key may appear once")
         let lines = tmp.write("two.jsonl", "{\"timestamp\": \"2024-01-01T00:00:00Z\", \"value\": 1}\n{\"timestamp\": \"2024-01-01T01:00:00Z\", \"value\": 2, \"value\": 3}\n")
         let e3 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: lines) }
         #expect(e3?.description == "\(lines):2: column value: appears twice in the object; a key may appear once")
@@ -81,9 +81,9 @@ struct SeriesFileTests {
         }
         let several = ": a second table starts here: the Flux answer holds several; query one, for example with |> group()"
         expectReadError("flux.csv", annotations + header + table(0, hours: [0, 1]) + "\r\n" + annotations + header + table(1, hours: [0, 1]),
-                        ": line 8: " + several.dropFirst(2))
-        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + "\r\n" + header + table(1, hours: [0, 1]), ": line 5: " + several.dropFirst(2))
-        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + table(1, hours: [2]), ": line 4: " + several.dropFirst(2))
+                        ":8: " + several.dropFirst(2))
+        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + "\r\n" + header + table(1, hours: [0, 1]), ":5: " + several.dropFirst(2))
+        expectReadError("flux.csv", header + table(0, hours: [0, 1]) + table(1, hours: [2]), ":4: " + several.dropFirst(2))
         expectReadError("flux.csv", annotations, ": the file holds Flux annotation rows but no header")
     }
 
@@ -115,7 +115,7 @@ struct SeriesFileTests {
         let plain = tmp.write("plain.csv", "ds,y\n2024-01-01,1\n2024-01-02,2\n")
         #expect(try SeriesFile.read(path: plain).interval == 86_400_000_000)
         let noID = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: plain, id: "H1") }
-        #expect(noID?.description == "\(plain): line 1: no unique_id column to choose the series 'H1' by")
+        #expect(noID?.description == "\(plain):1: no unique_id column to choose the series 'H1' by")
     }
 
     /// Irregular points with a repeated timestamp and an empty value (the first rows of NAB's
@@ -248,7 +248,7 @@ struct SeriesFileTests {
                         ":2: column count: '5' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (its first column, unnamed, is taken for pandas' index and left out; the header names neither a timestamp nor a value column, so its second column is read as the time and the third as the value; name yours with --time-column and --value-column)")
         // Three named columns are not guessed, and the message lists them as the file spells them.
         expectReadError("three.csv", "N,DateTime,Requests\n0,2024-01-01 00:00:00,5\n",
-                        ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: N, DateTime, Requests); name yours with --time-column and --value-column")
+                        ":1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: N, DateTime, Requests); name yours with --time-column and --value-column")
     }
 
     /// A newest-first export (a dashboard's, or `ORDER BY ts DESC`) reads as the same series
@@ -438,7 +438,7 @@ struct SeriesFileTests {
         ("[{\"a\": 1, \"b\": 2, \"c\": 3}]", ": the keys must name a timestamp and a value key (timestamp or ds, value or y; found: a, b, c); name yours with --time-column and --value-column"),
         ("{\"t\": 1, \"v\": 2}\n{\"t\": 2, \"v\": }\n", ":2: is not valid JSON: column 15: unexpected character '}'"),
         ("{\"t\": 1, \"v\": 2}\n[1, 2]\n", ":2: is not a JSON object (found an array)"),
-        ("[1, 2", ": line 1, column 6: "),
+        ("[1, 2", ":1:6: "),
         ("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 4\",\"data\":null}", ": the file holds an error answer, not a series: parse error at char 4"),
         ("{\"status\":\"error\",\"errors\":[\"Rate limit of 300 requests in 3600 seconds reached\"]}", ": the file holds an error answer, not a series: Rate limit of 300 requests"),
         ("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}", ": a Prometheus vector result is not a series; save the answer of a range query (/api/v1/query_range)"),
@@ -483,7 +483,7 @@ struct SeriesFileTests {
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,inf\n", ":3: column value: 'inf' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,Na\n", ":3: column value: 'Na' is not a finite number"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,\n", ":3: column value: is empty"),
-        ("time,host,v\n2024-01-01,a,1\n", ": line 1: the header must name a timestamp and a value column"),
+        ("time,host,v\n2024-01-01,a,1\n", ":1: the header must name a timestamp and a value column"),
         ("id,count\n1,5\n2,6\n", ":2: column id: '1' is not a timestamp (ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds) (the header names neither a timestamp nor a value column, so its first column is read as the time and the second as the value; name yours with --time-column and --value-column)"),
         // statsforecast's long format of M4: `ds` numbers the steps; the message says so and what to write instead.
         ("unique_id,ds,y\nH1,1,605\nH1,2,586\n",
@@ -493,7 +493,7 @@ struct SeriesFileTests {
         ("2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,one\n", ":2: column 2: 'one' is not a finite number (the file has no header: its first column is read as the time and the second as the value)"),
         // A wide file (one series per row, as M4's): the message names the first columns and the count.
         ((1...30).map { "V\($0)" }.joined(separator: ",") + "\nH1,1\n",
-         ": line 1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, … (30 columns))"),
+         ":1: the header must name a timestamp and a value column (timestamp or ds, value or y; found: V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, … (30 columns))"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n", ": a series needs at least two points"),
         ("timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:30:00Z,2\n2024-01-01T01:15:00Z,4\n", ":4: column timestamp: 2024-01-01T01:15:00Z is off the series' grid of 1800 s"),
     ])
