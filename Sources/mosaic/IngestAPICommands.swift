@@ -54,9 +54,7 @@ struct PullOptionGroup: ParsableArguments {
     /// Runs a pull and prints its result.
     func pull(_ source: any APISource, account: String? = nil) throws {
         // Without the key nothing can be pulled: said before the store is opened (or made).
-        if (ProcessInfo.processInfo.environment[source.credentialVariable] ?? "").isEmpty {
-            throw CLIError(APIError.missingCredential(source: source.name, variable: source.credentialVariable, kind: source.credentialKind).description)
-        }
+        do { _ = try source.credential(in: ProcessInfo.processInfo.environment) } catch { throw CLIError(error.description) }
         let store = try self.store.open()
         var o = try options(account: account)
         let progress = ProgressLine(label: "pull \(source.name)")

@@ -286,3 +286,15 @@ extension URL {
         return c.url!
     }
 }
+
+extension APISource {
+    /// The credential from `environment[credentialVariable]`.
+    ///
+    /// - Throws: ``APIError/missingCredential(source:variable:kind:)`` when it is unset or empty.
+    public func credential(in environment: [String: String]) throws(APIError) -> String {
+        guard let key = environment[credentialVariable], !key.isEmpty else {
+            throw .missingCredential(source: name, variable: credentialVariable, kind: credentialKind)
+        }
+        return key
+    }
+}

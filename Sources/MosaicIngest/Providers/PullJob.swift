@@ -76,10 +76,7 @@ public struct PullJob {
 
     /// Pulls with the credential from `environment[source.credentialVariable]`.
     public func run(options: PullOptions, environment: [String: String]) throws(APIError) -> PullResult {
-        guard let key = environment[source.credentialVariable], !key.isEmpty else {
-            throw .missingCredential(source: source.name, variable: source.credentialVariable, kind: source.credentialKind)
-        }
-        return try run(options: options, credential: key)
+        try run(options: options, credential: try source.credential(in: environment))
     }
 
     public func run(options: PullOptions, credential: String) throws(APIError) -> PullResult {
