@@ -52,19 +52,10 @@ public enum SVGRenderer {
         return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
     }
 
-    static func xml(_ s: String) -> String {
-        var o = ""
-        for c in s {
-            switch c {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            default: o.append(c)
-            }
-        }
-        return o
-    }
+    /// XML's character references for text and attribute values.
+    static let xmlEscapes: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"]
+
+    static func xml(_ s: String) -> String { s.escaped(xmlEscapes) }
 
     /// The legend rows: items laid left to right, wrapping at the chart width.
     static func legend(_ items: [(String, String, Bool)], top: Double, into c: inout Canvas) -> Double {

@@ -1,4 +1,5 @@
 import Synchronization
+import MosaicCore
 
 /// A fixed-bucket histogram (Prometheus semantics: cumulative `le` buckets, `_sum`, `_count`).
 struct Histogram: Sendable {
@@ -185,18 +186,8 @@ struct PrometheusText {
         sample(name + "_count", labels, Double(h.count))
     }
 
-    static func escape(_ s: String) -> String {
-        var r = ""
-        for c in s {
-            switch c {
-            case "\\": r += "\\\\"
-            case "\"": r += "\\\""
-            case "\n": r += "\\n"
-            default: r.append(c)
-            }
-        }
-        return r
-    }
+    /// The exposition format's escapes in a label value.
+    static func escape(_ s: String) -> String { s.escaped(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"]) }
 
     static func format(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
