@@ -154,6 +154,31 @@ struct FleetTests {
         return tally.withLock { $0 }
     }
 
+    /// Metered requests sent one at a time to each instance in turn until it has refused
+    /// three in a row, 0.3 s apart: how many more it admitted, or nil when the minute `minute`
+    /// ended meanwhile (the next window's quota would count).
+    static func topUp(_ instances: [Instance], minute: Int64) -> Int? {
+        var admitted = 0
+        for inst in instances {
+            let client = LoopbackHTTPClient(port: inst.port)
+            defer { client.close() }
+            var refusals = 0
+            while refusals < 3 && admitted <= quota {
+                guard Timestamp.now() / RoutingTime.minute == minute else { return nil }
+                let body = #"{"tenant":"metered","prompt_tokens":1000,"expected_output_tokens":200}"#
+                guard let r = try? client.post("/v1/route", json: body), r.status == 200, let o = try? object(r.body) else { return nil }
+                if o["selected"] is [String: Any] {
+                    admitted += 1
+                    refusals = 0
+                } else {
+                    refusals += 1
+                    usleep(300_000)
+                }
+            }
+        }
+        return Timestamp.now() / RoutingTime.minute == minute ? admitted : nil
+    }
+
     static func modelVersion(_ port: Int) -> Int? {
         let c = LoopbackHTTPClient(port: port)
         defer { c.close() }
@@ -199,9 +224,18 @@ struct FleetTests {
             #expect(tally.routed == 1200)
             let windows = tally.admittedWindows.count
             #expect(tally.admitted <= Self.quota * windows, "admitted \(tally.admitted) over \(windows) minute window(s)")
-            if windows == 1 {
-                // Every router holds at most one lease unused when the load stops.
-                #expect(tally.admitted >= Self.quota - 3 * Self.quotaLease, "admitted \(tally.admitted)")
+            var more: Int?
+            if windows == 1, let minute = tally.admittedWindows.keys.first {
+                // Under load a router refuses while its next lease is on the way (how often
+                // depends on the machine's scheduling), so the whole quota is checked by asking
+                // each router in turn, one request at a time, until it refuses three times with
+                // time between for a refill: then the fleet has granted all it had.
+                more = Self.topUp(instances, minute: minute)
+                if let more {
+                    // Every router holds at most one lease unused when the load stops.
+                    #expect(tally.admitted + more >= Self.quota - 3 * Self.quotaLease, "admitted \(tally.admitted) + \(more)")
+                    #expect(tally.admitted + more <= Self.quota, "admitted \(tally.admitted) + \(more)")
+                }
             }
             let budget = try Money(parsing: Self.budget)
             #expect(tally.spent <= budget * tally.spendHours.count, "spent \(tally.spent)")
@@ -209,7 +243,7 @@ struct FleetTests {
             let p = try #require(published.withLock { $0 })
             // Typically 0.3–0.6 s here; the margin is for a machine shared with other builds.
             #expect(p.seen.allSatisfy { $0 < 3_000_000 }, "publication seen after \(p.seen) µs")
-            print("fleet: admitted \(tally.admitted) of quota \(Self.quota) (windows \(windows)); spent \(tally.spent) of \(budget); publication seen after \(p.seen.map { $0 / 1000 }) ms")
+            print("fleet: admitted \(tally.admitted) (+\(more.map(String.init) ?? "–") one at a time after) of quota \(Self.quota) (windows \(windows)); spent \(tally.spent) of \(budget); publication seen after \(p.seen.map { $0 / 1000 }) ms")
 
             // A publication that does not load (a policy naming an unknown provider) keeps v8 everywhere.
             let bad = try leases.publish(model: nil, policy: "version: 1\nproviders: [nosuch]\n", now: Timestamp.now())
