@@ -59,6 +59,10 @@ import Testing
         let read = try LatencyMeasurements.readCounting(path: file, latencyColumn: "ttft_ms")
         #expect(read.rows.map(\.latencyMs) == [120, nil] && read.withoutLatency == 1)
         #expect(try LatencyMeasurements.readCounting(path: file).withoutLatency == 0)
+        // A missing-value word is read as the empty field is.
+        let words = tmp.write("words.csv", "timestamp,provider,model,latency_ms,ttft_ms\n2026-10-01T00:00:00Z,openai,gpt-4o,812.5,120\n2026-10-01T00:00:01Z,github,api,95,NA\n")
+        let readWords = try LatencyMeasurements.readCounting(path: words, latencyColumn: "ttft_ms")
+        #expect(readWords.rows.map(\.latencyMs) == [120] && readWords.withoutLatency == 1)
         let none = tmp.write("none.csv", "timestamp,provider,model,latency_ms,ttft_ms\n2026-10-01T00:00:01Z,github,api,95,\n")
         #expect(throws: IngestError.self) { try LatencyMeasurements.read(path: none, latencyColumn: "ttft_ms") }
     }
@@ -68,7 +72,7 @@ import Testing
         let cases: [(String, String)] = [
             ("\(Self.header)\n2024-04-24T08:06:26,sea,,groq.com/x,0.1,0.2,3,20,fast,abc\n", "column total_time_s: 'fast' is not a number"),
             ("\(Self.header)\n2024-04-24T08:06:26,sea,,,0.1,0.2,3,20,1,abc\n", "column provider_model: is empty"),
-            ("\(Self.header)\n2024-04-24T08:06:26,sea,,groq.com/x,0.1,0.2,3,20,,abc\n", "column total_time_s: is empty for a successful request"),
+            ("\(Self.header)\n2024-04-24T08:06:26,sea,,groq.com/x,0.1,0.2,3,20,,abc\n", "column total_time_s: is missing for a successful request"),
             ("timestamp,provider,model,latency_ms\n2026-10-01T00:00:00Z,,m,3\n", "column provider: is empty"),
         ]
         for (text, message) in cases {

@@ -773,10 +773,28 @@ struct BadInputTests {
         try expectBadRow(["latency_ms": "-3"], column: "latency_ms", reason: "is negative; durations are ≥ 0")
     }
 
-    @Test("NaN and infinite latencies")
-    func nanLatency() throws {
-        try expectBadRow(["ttft_ms": "nan"], column: "ttft_ms", reason: "'nan' is not a number")
+    @Test("infinite latencies, and words that are not a number")
+    func infiniteLatency() throws {
         try expectBadRow(["latency_ms": "inf"], column: "latency_ms", reason: "'inf' is not a number")
+        try expectBadRow(["ttft_ms": "Na"], column: "ttft_ms", reason: "'Na' is not a number")
+        try expectBadRow(["cost_usd": "none"], column: "cost_usd", reason: "none")
+    }
+
+    /// `NA` as R writes it, `nan` as numpy does, `NULL`…: in the optional number columns they
+    /// mean unknown, as an empty field does (the words of the series reader, one list). The
+    /// cost is then computed from prices.
+    @Test func missingValueWordsInOptionalColumnsAreUnknown() throws {
+        let fx = try Fixture()
+        try fx.importPrices(tinyPrices)
+        let path = fx.tmp.write("requests.csv", fullHeader + "\n"
+            + csvRow(["latency_ms": "NA", "ttft_ms": "nan", "cost_usd": "NULL"]) + "\n"
+            + csvRow(["timestamp": "2024-05-01T12:00:01Z", "latency_ms": "#N/A", "ttft_ms": "", "cost_usd": ""]) + "\n")
+        let r = try fx.ingest(path)
+        #expect(r.inserted == 2 && r.quarantined == 0)
+        let rows = try fx.rows("latency_ms, ttft_ms, cost")
+        #expect(rows.count == 2)
+        #expect(rows[0] == rows[1])
+        #expect(rows[0][0] == "NULL" && rows[0][1] == "NULL" && rows[0][2] != "NULL")
     }
 
     @Test("unparsable timestamp")

@@ -73,6 +73,7 @@ public enum LatencyMeasurements {
                 let b = reader.field(i)
                 if b.isEmpty { return nil }
                 guard let v = ByteParsing.double(b), v.isFinite else {
+                    if ByteParsing.isMissingMarker(b) { return nil }
                     throw .row(file: path, line: line, column: name, reason: "'\(ByteParsing.excerpt(b))' is not a number")
                 }
                 guard v >= 0 else { throw .row(file: path, line: line, column: name, reason: "\(ByteParsing.excerpt(b)) is negative") }
@@ -133,7 +134,7 @@ public enum LatencyMeasurements {
             }
             if ok && latency == nil {
                 guard latencyName != layoutLatency else {
-                    throw .row(file: path, line: line, column: latencyName, reason: "is empty for a successful request")
+                    throw .row(file: path, line: line, column: latencyName, reason: "is missing for a successful request")
                 }
                 withoutLatency += 1
                 continue

@@ -25,6 +25,20 @@ enum ByteParsing {
         return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
+    /// The words that mark a missing value, as pandas' `read_csv` reads them by default (R writes
+    /// `NA`, numpy `nan`, spreadsheets `#N/A`, JSON-minded exporters `null`): one list for the
+    /// series reader and the optional number columns of request logs and latency files. Checked
+    /// only after a field fails to read as a number, so the hot path never looks them up.
+    static let missingMarkers: Set<[UInt8]> = Set([
+        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    ].map { Array($0.utf8) })
+
+    /// Whether a field is one of ``missingMarkers``.
+    static func isMissingMarker(_ b: UnsafeRawBufferPointer) -> Bool {
+        b.count <= 9 && missingMarkers.contains(Array(b))
+    }
+
     static let powersOf10: [Double] = (0...22).map { k in
         var p = 1.0
         for _ in 0..<k { p *= 10 }

@@ -54,6 +54,7 @@ extension Job {
     func milliseconds(_ b: UnsafeRawBufferPointer, _ column: String, scale: Double = 1) throws(RowProblem) -> Double? {
         if b.count == 0 { return nil }
         guard let v = ByteParsing.double(b) else {
+            if ByteParsing.isMissingMarker(b) { return nil }
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a number")
         }
         if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; durations are ≥ 0") }
@@ -87,6 +88,7 @@ extension Job {
             if !m.isWithinIngestLimit { throw RowProblem(column: column, reason: Money.overLimit(m)) }
             return m
         case .failure(let e):
+            if ByteParsing.isMissingMarker(b) { return nil }
             throw RowProblem(column: column, reason: e.description)
         }
     }

@@ -44,7 +44,7 @@ extension SeriesFile {
             // An empty value kept missing (or one written as missing: `NA`, `NaN`, `null`…), a
             // plain number, or one its column must help read.
             var value = vb.count == 0 ? nil : ByteParsing.double(vb)
-            let blank = value == nil && (vb.count == 0 || SeriesFile.isMissingMarker(vb))
+            let blank = value == nil && (vb.count == 0 || ByteParsing.isMissingMarker(vb))
             if blank {
                 if gaps == .missing { value = .nan }
             } else if value == nil, vb.contains(UInt8(ascii: ",")) {

@@ -225,18 +225,6 @@ public enum SeriesFile {
         return UnsafeRawBufferPointer(rebasing: b[lo..<hi])
     }
 
-    /// The words that mark a missing value, as pandas' `read_csv` reads them by default (R writes
-    /// `NA`, numpy `nan`, spreadsheets `#N/A`, JSON-minded exporters `null`).
-    static let missingMarkers: Set<[UInt8]> = Set([
-        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-    ].map { Array($0.utf8) })
-
-    /// Whether a value field is one of ``missingMarkers``.
-    static func isMissingMarker(_ b: UnsafeRawBufferPointer) -> Bool {
-        b.count <= 9 && missingMarkers.contains(Array(b))
-    }
-
     /// The timestamps a series file may hold, for messages.
     static let timestampForms = "ISO 8601, a date such as 08/01/2021 07:00, 01.08.2021 07:00 or 2021080107, or unix seconds or milliseconds"
 
