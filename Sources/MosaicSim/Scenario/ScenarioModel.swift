@@ -22,7 +22,7 @@ import Darwin
 /// the retry budget decide whether to route again after a jittered backoff.
 struct ScenarioModel: StreamingSimulationModel {
     enum Kind: UInt32 {
-        case arrival = 0, serviceDone, timeout, retry, fastFail, eventStart, eventEnd, monitor, burstToggle
+        case arrival = 0, serviceDone, timeout, retry, fastFail, eventStart, eventEnd, monitor, burstToggle, warmupEnd
     }
 
     /// The per-request state, in a slab indexed by the low bits of attempt tokens.
@@ -255,6 +255,7 @@ struct ScenarioModel: StreamingSimulationModel {
                 k.schedule(at: source.arrivalsRandom.exponential(rate: 1 / bursts.every), kind: Kind.burstToggle.rawValue)
             }
         }
+        if scenario.warmup > 0 { k.schedule(at: scenario.warmup, priority: -2, kind: Kind.warmupEnd.rawValue) }
         for (i, e) in scenario.events.enumerated() {
             k.schedule(at: e.start, priority: -1, kind: Kind.eventStart.rawValue, target: Int32(i))
             if e.end < scenario.duration {
@@ -280,7 +281,16 @@ struct ScenarioModel: StreamingSimulationModel {
                 bursting.toggle()
                 let mean = bursting ? bursts.meanDuration : bursts.every
                 k.schedule(after: source.arrivalsRandom.exponential(rate: 1 / mean), kind: Kind.burstToggle.rawValue)
+                // The pending arrival was drawn at the old rate. No arrival came between its
+                // draw and now, and the process is memoryless, so the next one is drawn again
+                // from now at the new rate; keeping it lost about (factor − 1) arrivals a burst.
+                arrivalHead.time = .infinity
+                scheduleNextArrival(&k, after: k.now)
             }
+        case .warmupEnd:
+            // Time averages (utilisation, queue length) cover what the request statistics
+            // cover: the time after the warm-up.
+            for i in providers.indices { providers[i].station.resetStatistics(at: k.now) }
         }
     }
 
@@ -718,6 +728,12 @@ struct ScenarioModel: StreamingSimulationModel {
 
     mutating func giveUp(_ slot: Int, status: RequestStatus, unroutable: Bool, quota: Bool, at now: Double) {
         let r = requests[slot]
+        // A retry that ends here (a quota refusal ends the request before the retry rule runs)
+        // gives its slot in the retry budget back, as a retry that succeeds does.
+        if r.inRetry {
+            router.retryFinished()
+            requests[slot].inRetry = false
+        }
         router.requestFinished()
         if r.counted {
             if quota {

@@ -137,7 +137,11 @@ public struct SimulationSummary: Sendable, Codable, Equatable {
                 attempts: pe { Double($0.attempts) },
                 share: est { r in rate(r.providers[i].attempts, r.attempts) },
                 successes: pe { Double($0.successes) },
-                errorRate: pe { $0.attempts > 0 ? Double($0.attempts - $0.successes) / Double($0.attempts) : .nan },
+                errorRate: pe { p in
+                    // Of the attempts that ended: one still running at the end is not a failure.
+                    let ended = p.successes + p.errors + p.timeouts + p.rejected
+                    return ended > 0 ? Double(ended - p.successes) / Double(ended) : .nan
+                },
                 timeouts: pe { Double($0.timeouts) },
                 rejectedQueueFull: pe { Double($0.rejected) },
                 refusedWhileDown: pe { Double($0.refusedDown) },
