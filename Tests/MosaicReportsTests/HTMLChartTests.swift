@@ -103,6 +103,50 @@ import Testing
         #expect(charts >= 9)
     }
 
+    /// A percent axis shows as many decimals as its step needs: ticks 0.25% apart read 0.25%,
+    /// 0.50% … (with one decimal they read 0.2%, 0.5%, 0.8%, seen in the failover report's
+    /// error-rate chart in Chromium).
+    @Test func percentTicksCarryTheDecimalsOfTheirStep() {
+        let axis = Axis("Error rate", unit: "%", labels: .percent)
+        let small = SVGRenderer.ticks(axis, 0, 0.012, length: 260, horizontal: false)
+        #expect(small.ticks.map(\.label) == ["0.00%", "0.25%", "0.50%", "0.75%", "1.00%", "1.25%"])
+        let wide = SVGRenderer.ticks(axis, 0, 0.12, length: 260, horizontal: false)
+        #expect(wide.ticks.map(\.label) == ["0.0%", "2.5%", "5.0%", "7.5%", "10.0%", "12.5%"])
+        let whole = SVGRenderer.ticks(axis, 0, 1, length: 260, horizontal: false)
+        #expect(whole.ticks.map(\.label) == ["0%", "20%", "40%", "60%", "80%", "100%"])
+    }
+
+    /// The hours of a day span 00:00 to 23:00 (the latency report's p95-by-hour axis ran to 25).
+    @Test func hourOfDayTicksSpanTheDay() {
+        let axis = Axis("Hour of day", unit: "UTC", labels: .hourOfDay)
+        let wide = SVGRenderer.ticks(axis, 1, 22, length: 840, horizontal: true)
+        #expect(wide.lo == 0 && wide.hi == 23)
+        #expect(wide.ticks.first?.label == "00:00")
+        #expect(wide.ticks.allSatisfy { $0.label.hasSuffix(":00") && $0.value <= 23 })
+        let narrow = SVGRenderer.ticks(axis, 0, 23, length: 250, horizontal: true)
+        #expect(narrow.ticks.map(\.label) == ["00:00", "06:00", "12:00", "18:00"])
+    }
+
+    /// The failover report's intervals stop at what a metric can be, as `mosaic simulate`'s do:
+    /// no rate below 0% or past 100%, no time or count below 0 (the fixture's outage error rate
+    /// is 0.084 ± 0.164%, whose t interval starts at −0.080%).
+    @Test func failoverIntervalsStayWithinWhatTheMetricCanBe() throws {
+        let report = try ReportFixtures.failover()
+        var checked = 0
+        for table in report.tables {
+            for column in table.columns where column.name.hasSuffix("_low") || column.name.hasSuffix("_high") {
+                let base = String(column.name.dropLast(column.name.hasSuffix("_low") ? 4 : 5))
+                guard !base.hasPrefix("extra") && !base.hasPrefix("difference") else { continue }
+                for case .number(let v) in table.values(column.name) {
+                    #expect(v >= 0, "\(table.id).\(column.name): \(v)")
+                    if base.hasSuffix("pct") && !base.contains("budget") { #expect(v <= 100, "\(table.id).\(column.name): \(v)") }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 20)
+    }
+
     @Test func htmlIsSelfContainedResponsiveAndPrintable() throws {
         for report in try ReportFixtures.all() {
             let html = HTMLRenderer.render(report)

@@ -37,6 +37,8 @@ public struct Axis: Sendable, Equatable {
         case epochSeconds
         /// Seconds from a start: "0h", "1h30".
         case offsetSeconds
+        /// The hours 0–23 of a day: "00:00", "06:00"; the axis spans 0 to 23.
+        case hourOfDay
     }
 
     public var title: String

@@ -27,11 +27,17 @@ public struct FailoverReport: Sendable {
         return "\(m) ± \(NumberFormat.fixed(e.halfWidth * scale, places: places))\(suffix)"
     }
 
-    func estCells(_ e: Estimate, _ places: Int, scale: Double = 1) -> [Cell] {
+    /// Mean and 95% interval, the interval's ends clipped to what the metric can be (`within`,
+    /// after scaling), as `mosaic simulate` prints them: a t interval of a few replications can
+    /// reach below 0 or past 100%, which no run can.
+    func estCells(_ e: Estimate, _ places: Int, scale: Double = 1, within range: ClosedRange<Double> = -.infinity ... .infinity) -> [Cell] {
         [.number(e.mean * scale, places: places),
-         .number(e.halfWidth.isFinite ? e.low * scale : nil, places: places),
-         .number(e.halfWidth.isFinite ? e.high * scale : nil, places: places)]
+         .number(e.halfWidth.isFinite ? max(e.low * scale, range.lowerBound) : nil, places: places),
+         .number(e.halfWidth.isFinite ? min(e.high * scale, range.upperBound) : nil, places: places)]
     }
+
+    /// A share in percent, and a count, time or cost.
+    static let percent = 0.0 ... 100.0, nonNegative = 0.0 ... Double.infinity
 
     func estColumns(_ name: String, _ label: String) -> [ReportTable.Column] {
         [.init(name, label, numeric: true), .init(name + "_low", "95% CI low", numeric: true), .init(name + "_high", "95% CI high", numeric: true)]
@@ -113,10 +119,10 @@ public struct FailoverReport: Sendable {
             let success = saved + failed > 0 ? saved / (saved + failed) : nil
             let recover = recovery(s, start: o.start, end: o.end)
             t.append([.text(o.label), .number(o.start / 3600, places: 2), .number(o.end / 3600, places: 2)]
-                     + estCells(o.errorRateDuring, 3, scale: 100) + [.percent(success, places: 2)]
-                     + estCells(o.timeToDetectSeconds, 1) + estCells(o.timeToFailoverSeconds, 1)
+                     + estCells(o.errorRateDuring, 3, scale: 100, within: Self.percent) + [.percent(success, places: 2)]
+                     + estCells(o.timeToDetectSeconds, 1, within: Self.nonNegative) + estCells(o.timeToFailoverSeconds, 1, within: Self.nonNegative)
                      + [.number(recover, places: 0), .text("\(o.detectedIn) of \(s.replications)")]
-                     + estCells(o.errorBudgetBurned, 1, scale: 100))
+                     + estCells(o.errorBudgetBurned, 1, scale: 100, within: Self.nonNegative))
             if figures.isEmpty {
                 figures = [
                     KeyFigure("Error rate during the outage", est(o.errorRateDuring, 3, scale: 100, suffix: "%"), note: o.label),
@@ -145,9 +151,11 @@ public struct FailoverReport: Sendable {
             ("Cost per 1k requests (USD)", \.costPerThousandRequestsUSD, 4, 1),
         ]
         for (label, kp, places, scale) in metrics {
-            var row: [Cell] = [.text(label)] + estCells(s.overall[keyPath: kp], places, scale: scale)
+            // Counts, times and costs (≥ 0), and rates (0–100%).
+            let range = scale == 100 ? Self.percent : Self.nonNegative
+            var row: [Cell] = [.text(label)] + estCells(s.overall[keyPath: kp], places, scale: scale, within: range)
             if let b = baseline {
-                row += estCells(b.overall[keyPath: kp], places, scale: scale)
+                row += estCells(b.overall[keyPath: kp], places, scale: scale, within: range)
                 row.append(.number((s.overall[keyPath: kp].mean - b.overall[keyPath: kp].mean) * scale, places: places))
             }
             overall.append(row)
@@ -156,8 +164,10 @@ public struct FailoverReport: Sendable {
             [.init("provider", "Provider")] + estColumns("share_pct", "Share of attempts (%)") + estColumns("error_rate_pct", "Error rate (%)")
             + estColumns("p99_ms", "p99 (ms)") + estColumns("cost_usd", "Cost (USD)") + [.init("breaker_trips", "Breaker trips", numeric: true)])
         for p in s.providers {
-            providers.append([.text(p.provider)] + estCells(p.share, 2, scale: 100) + estCells(p.errorRate, 3, scale: 100)
-                             + estCells(p.latencyP99Ms, 0) + estCells(p.costUSD, 2) + [.number(p.breakerTrips.mean, places: 1)])
+            providers.append([.text(p.provider)] + estCells(p.share, 2, scale: 100, within: Self.percent)
+                             + estCells(p.errorRate, 3, scale: 100, within: Self.percent)
+                             + estCells(p.latencyP99Ms, 0, within: Self.nonNegative) + estCells(p.costUSD, 2, within: Self.nonNegative)
+                             + [.number(p.breakerTrips.mean, places: 1)])
         }
         let interval = s.series.count > 1 ? s.series[1].start - s.series[0].start : 60
         let errChart = Chart(id: "error-rate", title: "Error rate and traffic over the run", kind: .lines(
@@ -182,9 +192,9 @@ public struct FailoverReport: Sendable {
             + estColumns("error_budget_burned_pct", "Error budget burned (%)"),
             note: "Each provider is taken down for \(NumberFormat.fixed(w.duration / 60, places: 0)) minutes at the busiest hour on the same random numbers as the baseline (\(est(w.baselineFailed, 1)) failed requests); extras are paired differences.")
         for (i, row) in w.rows.enumerated() {
-            t.append([.int(i + 1), .text(row.provider)] + estCells(row.extraFailed, 0) + estCells(row.errorRate, 3, scale: 100)
-                     + estCells(row.extraLatencyP99Ms, 0) + estCells(row.extraCostUSD, 2) + estCells(row.timeToDetectSeconds, 1)
-                     + estCells(row.errorBudgetBurned, 1, scale: 100))
+            t.append([.int(i + 1), .text(row.provider)] + estCells(row.extraFailed, 0) + estCells(row.errorRate, 3, scale: 100, within: Self.percent)
+                     + estCells(row.extraLatencyP99Ms, 0) + estCells(row.extraCostUSD, 2) + estCells(row.timeToDetectSeconds, 1, within: Self.nonNegative)
+                     + estCells(row.errorBudgetBurned, 1, scale: 100, within: Self.nonNegative))
         }
         let chart = Chart(id: "n-minus-1", title: "Extra failed requests when each provider is down", kind: .stackedBars(
             categories: w.rows.map(\.provider), x: Axis("Provider taken down", unit: ""), y: Axis("Extra failed requests", unit: "requests per run"),

@@ -83,7 +83,7 @@ public struct LatencyReport: Sendable {
                 Series(name, (0...200).map { i in Series.Point(Quantiles.linear(sorted: xs, Double(i) / 200), Double(i) / 200) })
             }), caption: "Successful requests; the x axis is logarithmic so that fast API calls and long CI builds fit on one chart.")
         let hourChart = Chart(id: "p95-by-hour", title: "p95 latency by hour of day", kind: .lines(
-            x: Axis("Hour of day", unit: "UTC"), y: Axis("p95 latency", unit: "ms", scale: .log),
+            x: Axis("Hour of day", unit: "UTC", labels: .hourOfDay), y: Axis("p95 latency", unit: "ms", scale: .log),
             series: byProvider.map { name, _ in
                 let p = d.providers.firstIndex(of: name)!
                 return Series(name, (0..<24).compactMap { h in

@@ -22,6 +22,7 @@ public enum HTMLRenderer {
         caption{text-align:left;font-weight:600;padding:4px 0;caption-side:top}
         th,td{padding:4px 10px;border-bottom:1px solid #e6e6e6;text-align:left;white-space:nowrap;vertical-align:top}
         th{background:#f6f6f6;font-weight:600}
+        thead th{white-space:normal;vertical-align:bottom}
         td.num,th.num{text-align:right}
         p.note,figcaption{color:#555;font-size:.88em;margin:.2em 0 1em}
         figure{margin:14px 0 22px}

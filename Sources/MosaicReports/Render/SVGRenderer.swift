@@ -109,8 +109,14 @@ public enum SVGRenderer {
         switch labels {
         case .number: return NumberFormat.short(abs(v) < step * 1e-9 ? 0 : v)
         case .percent:
-            let p = v * 100
-            return (step * 100 < 1 ? String(format: "%.1f", p) : String(format: "%.0f", p)) + "%"
+            // As many decimals as the step needs: ticks 0.25% apart read 0.25, 0.50, 0.75 (with
+            // one decimal they read 0.2, 0.5, 0.8), 2.5% apart 2.5, 5.0, 7.5.
+            let s = step * 100
+            let places = (0...3).first { d in
+                let x = s * pow(10, Double(d))
+                return abs(x - x.rounded()) < 1e-6 * max(1, x)
+            } ?? 4
+            return String(format: "%.\(places)f", v * 100) + "%"
         case .epochSeconds:
             let micros = Int64(v * 1e6)
             let text = Timestamp.format(micros)  // 2026-10-05T14:00:00Z
@@ -123,6 +129,8 @@ public enum SVGRenderer {
             let h = s / 3600, m = (s % 3600) / 60
             if step < 60 { return "\(s / 60):\(String(format: "%02d", s % 60))" }
             return m == 0 ? "\(h)h" : "\(h)h\(String(format: "%02d", m))"
+        case .hourOfDay:
+            return String(format: "%02d:00", Int(v.rounded()))
         }
     }
 
@@ -139,6 +147,13 @@ public enum SVGRenderer {
                 k += every
             }
             return (pow(10, a), pow(10, b), ts)
+        }
+        if axis.labels == .hourOfDay {
+            // 0 to 23 whatever hours the data hold, every 1, 2, 3, 4, 6 or 12 hours as the width allows.
+            let maxCount = max(2, Int(length / (textWidth("00:00", fontSize: tickFont) + 14)))
+            let step = [1.0, 2, 3, 4, 6, 12].first { 23 / $0 <= Double(maxCount - 1) } ?? 12
+            let ts = stride(from: 0.0, through: 23, by: step).map { Tick(value: $0, label: label($0, .hourOfDay, step: step)) }
+            return (0, 23, ts)
         }
         if axis.labels == .epochSeconds || axis.labels == .offsetSeconds {
             let steps: [Double] = axis.labels == .epochSeconds
