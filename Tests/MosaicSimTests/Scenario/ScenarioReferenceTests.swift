@@ -21,6 +21,20 @@ struct ScenarioReferenceTests {
 
         """
 
+    /// A scenario of one provider, ollama (`service` is the rest of its entry), without failover.
+    static func scenario(_ name: String, duration: String = "1h", header: String = "", traffic: String, service: String) -> String {
+        """
+        version: 1
+        name: \(name)
+        seed: 11
+        duration: \(duration)
+        \(header)traffic: \(traffic)
+        providers:
+          - {id: ollama, \(service)}
+        client: {timeout: 1h, failover: false}
+        """
+    }
+
     static func run(_ yaml: String, policy: String = policy, replications: Int) throws -> (Simulator, [ReplicationResult]) {
         let s = try Scenario(yaml: yaml, source: "reference.yaml", catalog: .default)
         let p = try RoutingPolicy(yaml: policy, source: "policy.yaml", catalog: .default)
@@ -30,6 +44,9 @@ struct ScenarioReferenceTests {
         return (sim, sim.runReplications(replications, parallelism: 1))
     }
 
+    /// Four servers, exponential service of mean 1 s, no errors.
+    static let mm4 = "concurrency: 4, service: {kind: exponential, mean: 1s}, error_rate: 0"
+
     static func mean(_ xs: [Int]) -> Double { Double(xs.reduce(0, +)) / Double(xs.count) }
 
     /// A two-state Markov-modulated Poisson process that starts off: rate λ off and λf on, off
@@ -38,16 +55,9 @@ struct ScenarioReferenceTests {
     /// 2 s against a mean gap of 1 s: keeping the arrival drawn before a burst began lost about
     /// f − 1 arrivals a burst (8,104 a replication over ten).
     @Test func shortBurstsGiveTheMarkovModulatedCount() throws {
-        let (_, results) = try Self.run("""
-            version: 1
-            name: bursts
-            seed: 11
-            duration: 1h
-            traffic: {kind: poisson, rate: 1, bursts: {factor: 10, mean_duration: 2s, every: 8s}}
-            providers:
-              - {id: ollama, concurrency: 100000, service: {kind: lognormal, median: 10ms, sigma: 0}, error_rate: 0}
-            client: {timeout: 1h, failover: false}
-            """, replications: 20)
+        let (_, results) = try Self.run(Self.scenario(
+            "bursts", traffic: "{kind: poisson, rate: 1, bursts: {factor: 10, mean_duration: 2s, every: 8s}}",
+            service: "concurrency: 100000, service: {kind: lognormal, median: 10ms, sigma: 0}, error_rate: 0"), replications: 20)
         let lambda = 1.0, f = 10.0, a = 1 / 8.0, b = 1 / 2.0, T = 3_600.0
         let expected = lambda * T + lambda * (f - 1) * a / (a + b) * (T - (1 - exp(-(a + b) * T)) / (a + b))
         let got = Self.mean(results.map(\.requests))
@@ -62,16 +72,9 @@ struct ScenarioReferenceTests {
     /// denied (1,004 denied against 180 retried). With 0.4 failed attempts a second, each retry
     /// in flight for about 0.2 s, the budget of 3 concurrent retries is almost never full.
     @Test func aRetryRefusedByTheQuotaGivesItsBudgetSlotBack() throws {
-        let (_, results) = try Self.run("""
-            version: 1
-            name: quota-retry
-            seed: 11
-            duration: 1h
-            traffic: {kind: poisson, rate: 2}
-            providers:
-              - {id: ollama, concurrency: 1000, service: {kind: exponential, mean: 100ms}, error_rate: 0.2}
-            client: {timeout: 1h, failover: false}
-            """, policy: Self.policy + """
+        let (_, results) = try Self.run(Self.scenario(
+            "quota-retry", traffic: "{kind: poisson, rate: 2}",
+            service: "concurrency: 1000, service: {kind: exponential, mean: 100ms}, error_rate: 0.2"), policy: Self.policy + """
             retry: {max_attempts: 3, base_backoff: 100ms, budget: {ratio: 0, minimum: 3}}
             tenants:
               "*": {quota: {requests: 100, per: minute}}
@@ -88,18 +91,10 @@ struct ScenarioReferenceTests {
     /// service 1 s): utilisation 0.8 and Erlang C's mean queue length
     /// L_q = C(4, 3.2)·ρ/(1 − ρ) = 2.386. Averaged from time 0 they read half of that.
     @Test func timeAveragesLeaveOutTheWarmup() throws {
-        let (_, results) = try Self.run("""
-            version: 1
-            name: warmup
-            seed: 11
-            start: 2026-10-12T00:00:00Z
-            duration: 2h
-            warmup: 1h
-            traffic: {kind: poisson, rate: 3.2, profile: [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}
-            providers:
-              - {id: ollama, concurrency: 4, service: {kind: exponential, mean: 1s}, error_rate: 0}
-            client: {timeout: 1h, failover: false}
-            """, replications: 4)
+        let profile = "[0" + String(repeating: ", 1", count: 23) + "]"
+        let (_, results) = try Self.run(Self.scenario(
+            "warmup", duration: "2h", header: "start: 2026-10-12T00:00:00Z\nwarmup: 1h\n",
+            traffic: "{kind: poisson, rate: 3.2, profile: \(profile)}", service: Self.mm4), replications: 4)
         let utilisation = results.map(\.providers[0].utilisation).reduce(0, +) / Double(results.count)
         let queue = results.map(\.providers[0].meanQueue).reduce(0, +) / Double(results.count)
         #expect(abs(utilisation - 0.8) < 0.04, "utilisation \(utilisation)")
@@ -108,16 +103,8 @@ struct ScenarioReferenceTests {
 
     /// With no errors, the error rate is 0, though attempts are still running when the run ends.
     @Test func attemptsRunningAtTheEndAreNotErrors() throws {
-        let (sim, results) = try Self.run("""
-            version: 1
-            name: in-flight
-            seed: 11
-            duration: 10m
-            traffic: {kind: poisson, rate: 3.2}
-            providers:
-              - {id: ollama, concurrency: 4, service: {kind: exponential, mean: 1s}, error_rate: 0}
-            client: {timeout: 1h, failover: false}
-            """, replications: 3)
+        let (sim, results) = try Self.run(Self.scenario(
+            "in-flight", duration: "10m", traffic: "{kind: poisson, rate: 3.2}", service: Self.mm4), replications: 3)
         #expect(results.contains { $0.unfinished > 0 })
         let summary = SimulationSummary(scenario: sim.scenario, policy: sim.policy, results: results)
         #expect(summary.providers[0].errorRate.mean == 0)
