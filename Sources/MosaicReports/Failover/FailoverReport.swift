@@ -170,7 +170,7 @@ public struct FailoverReport: Sendable {
                              + [.number(p.breakerTrips.mean, places: 1)])
         }
         let interval = s.series.count > 1 ? s.series[1].start - s.series[0].start : 60
-        let errChart = Chart(id: "error-rate", title: "Error rate and traffic over the run", kind: .lines(
+        let errChart = Chart(id: "error-rate", title: "Error rate over the run", kind: .lines(
             x: Axis("Time from the start", unit: "h:mm", labels: .offsetSeconds), y: Axis("Error rate", unit: "%", labels: .percent),
             series: [Series("Error rate", s.series.filter { $0.arrivals > 0 }.map { .init($0.start, $0.errorRate) })]),
             caption: s.outages.map { "\($0.label) from \(SVGRenderer.label($0.start, .offsetSeconds, step: 60)) to \(SVGRenderer.label($0.end, .offsetSeconds, step: 60))" }.joined(separator: "; ")

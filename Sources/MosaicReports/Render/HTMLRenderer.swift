@@ -27,7 +27,9 @@ public enum HTMLRenderer {
         p.note,figcaption{color:#555;font-size:.88em;margin:.2em 0 1em}
         figure{margin:14px 0 22px}
         svg.chart{display:block;width:100%;height:auto;max-width:100%}
-        @media (max-width:640px){body{font-size:14px}main{padding:10px 10px 30px}h1{font-size:1.4em}th,td{padding:3px 6px}}
+        @media (max-width:640px){body{font-size:14px}main{padding:10px 10px 30px}h1{font-size:1.4em}th,td{padding:3px 6px}
+        .inputs td{white-space:normal;overflow-wrap:break-word}
+        figure{overflow-x:auto;-webkit-overflow-scrolling:touch}svg.chart{min-width:560px}}
         @media print{
         @page{size:A4;margin:14mm}
         body{font-size:10pt;color:#000}
