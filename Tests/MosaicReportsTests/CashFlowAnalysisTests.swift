@@ -121,6 +121,38 @@ import Testing
         #expect(inputs.invested == Money(whole: 22))
     }
 
+    /// IRRs beyond a fixed search range and two within 10⁻⁴ of each other were missed (the
+    /// report then said "No IRR exists"); every one is found, to 1e-9 relative in 1 + r.
+    @Test(arguments: [
+        ([-1_000_000, 2_200_100, -1_210_110], [0.1, 0.1001]),  // two close IRRs
+        ([-1_000_000, 0.5], [-0.9999995]),
+        ([-1_000_000, 0.01], [-0.99999999]),  // 1,000,000 up front, 0.01 back a month later
+        ([-1, 2_000_000], [1_999_999]),
+        ([0, -1, 0, 2_000_000, 0], [sqrt(2_000_000) - 1]),  // zero flows at either end
+        ([-100, 220, -121], [0.1]),  // −(10 − 11x)²: the NPV touches zero at 10%
+        ([-1, 2, -1], [0]),
+        ([100, -50, 100], []),  // two sign changes, no real root
+    ] as [([Double], [Double])])
+    func irrsOutsideTheOldRangeAndCloseTogether(_ flows: [Double], _ expected: [Double]) {
+        let irrs = CashFlowAnalysis.allIRRs(flows)
+        #expect(irrs.count == expected.count, "\(flows): \(irrs)")
+        for (r, e) in zip(irrs, expected) { #expect(Self.relClose(1 + r, 1 + e), "\(flows): \(r) vs \(e)") }
+    }
+
+    /// Flows built from known IRRs, Π (1 − (1 + rᵢ) x) in x = 1/(1 + r): every IRR comes back
+    /// (to 1e-6: rounding the coefficients alone moves three IRRs 10⁻⁴ apart by 4e-8).
+    @Test func irrsOfFlowsWithKnownRoots() {
+        for rates in [[-0.5, 0.05, 0.0502, 3, 10_000], [-0.999, -0.2, 0.1, 0.11, 0.12, 50], [0.01, 0.0101, 0.0102]] {
+            var flows = [1.0]
+            for r in rates {
+                flows = (0...flows.count).map { t in (t < flows.count ? flows[t] : 0) - (t > 0 ? (1 + r) * flows[t - 1] : 0) }
+            }
+            let irrs = CashFlowAnalysis.allIRRs(flows)
+            #expect(irrs.count == rates.count, "\(rates): \(irrs)")
+            for (r, e) in zip(irrs, rates) { #expect(Self.relClose(1 + r, 1 + e, 1e-6), "\(rates): \(r) vs \(e)") }
+        }
+    }
+
     @Test func noIRRIsStatedPlainly() throws {
         let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
         #expect(a.irrs.isEmpty)
