@@ -94,4 +94,31 @@ import Testing
         #expect(parts[2] == .zero)
         #expect(parts[0] > parts[1])
     }
+
+    /// A team whose direct cost is a net credit gets no share of untagged cost. With A 100,
+    /// B −99.99 (a credit) and 50 untagged, A was charged 500,099.99… and B −500,049.98… on a
+    /// 50.01 bill (the shares were in proportion to weights summing to 0.01).
+    @Test func aTeamWithANetCreditGetsNoShareOfUntaggedCost() throws {
+        func m(_ s: String) -> Money { try! Money(parsing: s) }
+        let period = "2026-04-01 … 2026-04-30"
+        func data(_ lines: [(String?, String)]) -> CostData {
+            let billing = lines.map { team, billed in
+                CostData.BillingCell(period: period, currency: "USD", provider: "AWS", service: "Compute", team: team, tenant: nil,
+                                     category: "Usage", billed: m(billed), effective: m(billed), list: nil, lines: 1)
+            }
+            return CostData(requests: [], billing: billing,
+                            billingTotals: [.init(period: period, currency: "USD", billed: billing.map(\.billed).sum(), lines: billing.count)])
+        }
+        let rows = CostReport(data: data([("A", "100"), ("B", "-99.99"), (nil, "50")])).chargeback()
+        #expect(rows.map(\.team) == ["A", "B", "(untagged, shared out)"])
+        #expect(rows.map(\.shared) == [m("50"), .zero, .zero])
+        #expect(rows.map { $0.billed + $0.shared }.sum() == m("50.01"))
+        #expect(Allocation.proportional(m("50"), weights: [m("100"), m("-99.99"), .zero]) == [m("50"), .zero, .zero])
+
+        // No team with a positive direct cost: nothing is shared out, untagged cost keeps its line.
+        let credits = CostReport(data: data([("A", "-5"), ("B", "0"), (nil, "50")])).chargeback()
+        #expect(credits.map(\.team) == ["A", "B", "(untagged)"])
+        #expect(credits.allSatisfy { $0.shared == .zero })
+        #expect(credits.map(\.billed).sum() == m("45"))
+    }
 }

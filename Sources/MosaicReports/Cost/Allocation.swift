@@ -2,10 +2,12 @@ import MosaicCore
 
 /// Splits an exact amount over weights so that the parts add up to the amount exactly.
 enum Allocation {
-    /// Shares of `amount` proportional to `weights` (all ≥ 0, not all zero), each rounded to
-    /// 10⁻¹² of the currency; the rounding remainder goes to the largest weight (the first
-    /// of equal ones), so Σ parts == amount to the last digit.
+    /// Shares of `amount` proportional to the positive `weights`, each rounded to 10⁻¹² of the
+    /// currency; the rounding remainder goes to the largest weight (the first of equal ones),
+    /// so Σ parts == amount to the last digit. A weight of zero or less (a team whose direct
+    /// cost is a net credit) gets no share; when no weight is positive every part is zero.
     static func proportional(_ amount: Money, weights: [Money]) -> [Money] {
+        let weights = weights.map { max($0, .zero) }
         let total = weights.map(\.doubleValue).reduce(0, +)
         guard total > 0 else { return weights.map { _ in .zero } }
         let quantum = Int128(1_000_000_000_000)  // 10^12 units = 10^-12 of the currency
