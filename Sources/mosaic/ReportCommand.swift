@@ -192,7 +192,9 @@ struct ROIReportCommand: ParsableCommand {
                 return v
             }
             guard values.count >= 2 else { throw ValidationError("--cash-flows needs at least two values (t = 0 and one period)") }
-            savings = .cashFlows(values)
+            // Decimals are also read exactly, for the payback and the net return.
+            let exact = cf.split(separator: ",").map { try? Money(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+            savings = .cashFlows(values, exact: exact.contains(nil) ? nil : exact.compactMap { $0 })
             horizon = (values.count - 1) * (period == .month ? 1 : 12)
         } else {
             var opened: Store?

@@ -153,6 +153,37 @@ import Testing
         }
     }
 
+    /// Break-even exactly at the last period read as "never": the cumulative was summed in
+    /// doubles (−3000.03 + 3 × 1000.01 is −2.3e-13 there). It is exact for given amounts, and
+    /// the discounted one (doubles) counts as zero within 1e-12 of the flows' absolute sum.
+    @Test(arguments: [
+        ("3000.03", "1000.01", false),
+        ("0.3", "0.1", false),
+        ("1000", "4000", true),  // 4,000 a year is 333.33… a month: exact only in twelfths
+    ])
+    func breakEvenAtTheLastPeriodIsPayback(_ upfront: String, _ savings: String, _ yearly: Bool) throws {
+        let s = try Money(parsing: savings)
+        let inputs = ROIInputs(upfront: try Money(parsing: upfront), savings: yearly ? .perYear(s) : .perMonth(s), months: 3, annualRate: 0)
+        let roi = try ROIReport(inputs)
+        #expect(roi.analysis.payback == 3 && roi.analysis.paybackWholePeriods == 3, "\(String(describing: roi.analysis.payback))")
+        #expect(roi.analysis.discountedPayback == 3 && roi.analysis.discountedPaybackWholePeriods == 3)
+        #expect(!roi.analysis.cumulativeTurnsNegativeAgain)
+        let figures = roi.report().sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        #expect(figures.first { $0.label == "Payback" }?.value == "3.00 months")
+        #expect(figures.first { $0.label == "Discounted payback" }?.value == "3.00 months")
+    }
+
+    /// Cash flows given as decimals keep their exact values for the payback.
+    @Test func exactCashFlowsPayBackAtTheLastPeriod() throws {
+        let text = ["-3000.03", "1000.01", "1000.01", "1000.01"]
+        let inputs = ROIInputs(upfront: .zero, savings: .cashFlows(text.map { Double($0)! }, exact: try text.map { try Money(parsing: $0) }),
+                               months: 36, annualRate: 0.08, period: .year)
+        let a = try ROIReport(inputs).analysis
+        #expect(a.payback == 3 && a.paybackWholePeriods == 3)
+        #expect(a.discountedPayback == nil)
+        #expect(CashFlowAnalysis(cashFlows: text.map { Double($0)! }, ratePerPeriod: 0).payback == 3)
+    }
+
     @Test func noIRRIsStatedPlainly() throws {
         let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
         #expect(a.irrs.isEmpty)

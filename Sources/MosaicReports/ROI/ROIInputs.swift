@@ -18,8 +18,9 @@ public struct ROIInputs: Sendable, Equatable {
         case perMonth(Money)
         /// Baseline cost minus scenario cost, per month.
         case difference(baseline: MonthlyCost, scenario: MonthlyCost)
-        /// Explicit cash flows, flows[0] at t = 0 (the other cost inputs are then ignored).
-        case cashFlows([Double])
+        /// Explicit cash flows, flows[0] at t = 0 (the other cost inputs are then ignored);
+        /// `exact` is the same flows as exact amounts when they were given as decimals.
+        case cashFlows([Double], exact: [Money]? = nil)
     }
 
     /// One-off cost at t = 0.
@@ -71,7 +72,7 @@ public struct ROIInputs: Sendable, Equatable {
     /// The cash flows per period, with savings scaled by `savingsFactor` and the cost inputs
     /// by theirs (for the sensitivity table).
     public func cashFlows(savingsFactor: Double = 1, upfrontFactor: Double = 1, runningFactor: Double = 1) -> [Double] {
-        if case .cashFlows(let cf) = savings {
+        if case .cashFlows(let cf, _) = savings {
             return cf.enumerated().map { t, c in t == 0 ? c * upfrontFactor : c * savingsFactor }
         }
         let up = -upfront.doubleValue * upfrontFactor
@@ -103,6 +104,40 @@ public struct ROIInputs: Sendable, Equatable {
         case .perMonth(let m): return m.multipliedReportingOverflow(by: months)?.subtractingReportingOverflow(spent)
         default: return nil
         }
+    }
+
+    /// The cash flows of ``cashFlows(savingsFactor:upfrontFactor:runningFactor:)`` as exact
+    /// amounts, all multiplied by `scale`: 12 when yearly savings spread over months are not a
+    /// whole number of 10⁻²⁴ a month (415,000 ÷ 12), else 1. Nil when the savings are measured
+    /// (baseline − scenario), cash flows were not given as decimals, or an amount leaves
+    /// `Money`'s range.
+    public var exactCashFlows: (flows: [Money], scale: Int)? {
+        if case .cashFlows(_, let exact) = savings { return exact.map { ($0, 1) } }
+        let runningPerYear = runningPerMonth.multipliedReportingOverflow(by: 12)
+        let scale: Int, perPeriod: Money?
+        switch (savings, period) {
+        case (.perMonth(let m), .month):
+            scale = 1
+            perPeriod = m.subtractingReportingOverflow(runningPerMonth)
+        case (.perMonth(let m), .year):
+            scale = 1
+            perPeriod = m.subtractingReportingOverflow(runningPerMonth)?.multipliedReportingOverflow(by: 12)
+        case (.perYear(let y), .year):
+            scale = 1
+            perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
+        case (.perYear(let y), .month):
+            if let m = y.divided(by: 12) {
+                scale = 1
+                perPeriod = m.subtractingReportingOverflow(runningPerMonth)
+            } else {
+                scale = 12
+                perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
+            }
+        default:
+            return nil
+        }
+        guard let perPeriod, let up = upfront.multipliedReportingOverflow(by: scale) else { return nil }
+        return ([-up] + Array(repeating: perPeriod, count: period == .month ? months : months / 12), scale)
     }
 
     /// Upfront plus running cost over the horizon, exact; nil when that leaves `Money`'s range.

@@ -17,7 +17,8 @@ public struct ROIReport: Sendable {
             throw .invalidInput("the discount rate must be a finite rate above -98% (the sensitivity table takes it 2 points lower)")
         }
         self.inputs = inputs
-        analysis = CashFlowAnalysis(cashFlows: inputs.cashFlows(), ratePerPeriod: inputs.ratePerPeriod(annual: inputs.annualRate))
+        analysis = CashFlowAnalysis(cashFlows: inputs.cashFlows(), ratePerPeriod: inputs.ratePerPeriod(annual: inputs.annualRate),
+                                    exact: inputs.exactCashFlows?.flows)
     }
 
     var monthsPerPeriod: Double { inputs.period == .month ? 1 : 12 }
@@ -160,7 +161,7 @@ public struct ROIReport: Sendable {
                     ? "Monthly rate from the annual rate a: (1 + a)^(1/12) − 1 = \(NumberFormat.fixed(a.ratePerPeriod * 100, places: 6))% (the same effective annual yield)."
                     : "Monthly rate from the annual rate a: a / 12 = \(NumberFormat.fixed(a.ratePerPeriod * 100, places: 6))% (nominal).")
                 : "Yearly periods: the annual rate is used as is.",
-            "Payback: the first period whose cumulative cash flow is at or above zero, interpolated linearly inside it; discounted payback does the same on discounted flows.",
+            "Payback: the first period whose cumulative cash flow is at or above zero, interpolated linearly inside it; discounted payback does the same on discounted flows. The cumulative of given amounts is exact; one summed in doubles (the discounted one) counts as zero within 10⁻¹² of the flows' absolute sum.",
             "IRR per month is annualised as (1 + irr)^12 − 1. All IRRs are listed when the flows change sign more than once.",
             "ROI = net return ÷ amount invested (upfront plus running costs over the horizon). Amounts in \(ccy); totals of given amounts are exact decimals, the rest is rounded to cents for display only.",
         ])]))
@@ -170,7 +171,7 @@ public struct ROIReport: Sendable {
     func inputRows() -> [(label: String, value: String)] {
         var rows: [(String, String)] = []
         switch inputs.savings {
-        case .cashFlows(let cf):
+        case .cashFlows(let cf, _):
             rows.append(("Cash flows", cf.map { NumberFormat.fixed($0, places: 2) }.joined(separator: "; ")))
         case .perYear(let m):
             rows.append(("Upfront cost", NumberFormat.money(inputs.upfront, currency: ccy)))
