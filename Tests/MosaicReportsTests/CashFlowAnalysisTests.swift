@@ -184,6 +184,39 @@ import Testing
         #expect(CashFlowAnalysis(cashFlows: text.map { Double($0)! }, ratePerPeriod: 0).payback == 3)
     }
 
+    /// One amount was rounded two ways in one report: exact inputs half away from zero, the
+    /// doubles derived from them by `%.2f` (2.675 is 2.67499… as a double). Figures exact by
+    /// nature (net saving per month, net return, the flows and their cumulative) now round
+    /// from their exact value.
+    @Test func exactAmountsRoundOneWayThroughoutTheReport() throws {
+        func m(_ s: String) -> Money { try! Money(parsing: s) }
+        func figures(_ r: Report) -> [KeyFigure] {
+            r.sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        }
+        let monthly = try ROIReport(ROIInputs(upfront: .zero, savings: .perMonth(m("2.675")), months: 12, annualRate: 0.08)).report()
+        #expect(monthly.inputs.first { $0.label == "Savings" }?.value == "USD 2.68 per month")
+        #expect(figures(monthly).first { $0.label == "Net saving per month" }?.value == "USD 2.68")
+        let flows = try #require(monthly.table("cash-flows"))
+        #expect(flows.rows[1][1].display == "2.68" && flows.rows[1][1].value == .number(2.675))
+        #expect(flows.rows[1][2].display == "2.68")
+        #expect(try #require(monthly.table("net-by-year")).rows[1][1].display == "32.10")
+
+        // 32.1 a year is 2.675 a month.
+        let yearly = try ROIReport(ROIInputs(upfront: .zero, savings: .perYear(m("32.1")), months: 12, annualRate: 0.08)).report()
+        #expect(figures(yearly).first { $0.label == "Net saving per month" }?.value == "USD 2.68")
+
+        // 0.5 − 0.375 = 0.125: 0.13 whether given as amounts or as cash flows.
+        let amounts = try ROIReport(ROIInputs(upfront: m("0.375"), savings: .perMonth(m("0.5")), months: 1, annualRate: 0.08)).report()
+        let given = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([-0.375, 0.5], exact: [m("-0.375"), m("0.5")]),
+                                            months: 1, annualRate: 0.08)).report()
+        for r in [amounts, given] {
+            #expect(figures(r).first { $0.label.hasSuffix("net return") }?.value == "USD 0.13", "\(figures(r))")
+            #expect(try #require(r.table("cash-flows")).rows[1][2].display == "0.13")
+        }
+        #expect(given.inputs.first { $0.label == "Cash flows" }?.value == "-0.38; 0.50")
+        #expect(NumberFormat.fixed(2.675, places: 2) == "2.67" && NumberFormat.fixed(0.125, places: 2) == "0.12")
+    }
+
     @Test func noIRRIsStatedPlainly() throws {
         let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
         #expect(a.irrs.isEmpty)

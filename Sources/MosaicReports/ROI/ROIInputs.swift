@@ -92,10 +92,18 @@ public struct ROIInputs: Sendable, Equatable {
         }
     }
 
-    /// The undiscounted net return, exact when the savings are given amounts; nil otherwise, or
-    /// when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴; the report then shows the
-    /// rounded figure).
+    /// The undiscounted net return, exact when the savings are given amounts or the cash flows
+    /// decimals; nil otherwise, or when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴;
+    /// the report then shows the rounded figure).
     public var exactNet: Money? {
+        if case .cashFlows(_, let exact?) = savings {
+            var total = Money.zero
+            for c in exact {
+                guard let next = total.addingReportingOverflow(c) else { return nil }
+                total = next
+            }
+            return total
+        }
         guard let spent = invested else { return nil }
         switch savings {
         case .perYear(let y):
@@ -140,6 +148,17 @@ public struct ROIInputs: Sendable, Equatable {
         return ([-up] + Array(repeating: perPeriod, count: period == .month ? months : months / 12), scale)
     }
 
+    /// Savings minus running cost per month, exact, times `scale` (12 for yearly savings, which
+    /// need not be a whole number of 10⁻²⁴ a month); nil for measured savings and cash flows.
+    var exactNetSavingPerMonth: (amount: Money, scale: Int)? {
+        switch savings {
+        case .perMonth(let m): return m.subtractingReportingOverflow(runningPerMonth).map { ($0, 1) }
+        case .perYear(let y):
+            return runningPerMonth.multipliedReportingOverflow(by: 12).flatMap { y.subtractingReportingOverflow($0) }.map { ($0, 12) }
+        default: return nil
+        }
+    }
+
     /// Upfront plus running cost over the horizon, exact; nil when that leaves `Money`'s range.
     public var invested: Money? {
         runningPerMonth.multipliedReportingOverflow(by: months).flatMap { upfront.addingReportingOverflow($0) }
@@ -151,5 +170,17 @@ extension Money {
     func divided(by d: Int) -> Money? {
         let (q, r) = units.quotientAndRemainder(dividingBy: Int128(d))
         return r == 0 ? Money(units: q) : nil
+    }
+
+    /// The quotient rounded half away from zero to `places` decimals (0...24), as
+    /// ``rounded(toPlaces:)`` rounds: exact even when the quotient has no finite decimal form.
+    func divided(by d: Int, roundedToPlaces places: Int) -> Money {
+        precondition(d > 0 && (0...Money.scale).contains(places), "a positive divisor and 0...24 places")
+        var step: Int128 = 1
+        for _ in 0..<(Money.scale - places) { step *= 10 }
+        let divisor = step * Int128(d)
+        let (q, r) = units.quotientAndRemainder(dividingBy: divisor)
+        let away: Int128 = r.magnitude * 2 >= divisor.magnitude ? (units < 0 ? -1 : 1) : 0
+        return Money(units: (q + away) * step)
     }
 }
