@@ -217,6 +217,14 @@ import Testing
         #expect(NumberFormat.fixed(2.675, places: 2) == "2.67" && NumberFormat.fixed(0.125, places: 2) == "0.12")
     }
 
+    /// A horizon that is not whole years is labelled in months (one month read "0.1-year").
+    @Test(arguments: [(1, "1-month"), (3, "3-month"), (18, "18-month"), (12, "1-year"), (60, "5-year")])
+    func horizonLabel(_ months: Int, _ label: String) throws {
+        let roi = try ROIReport(ROIInputs(upfront: Money(whole: 100), savings: .perMonth(Money(whole: 60)), months: months, annualRate: 0.08))
+        let figures = roi.report().sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        #expect(figures.contains { $0.label == "\(label) net return" }, "\(figures.map(\.label))")
+    }
+
     @Test func noIRRIsStatedPlainly() throws {
         let a = CashFlowAnalysis(cashFlows: [100, 50, 50], ratePerPeriod: 0.08)
         #expect(a.irrs.isEmpty)

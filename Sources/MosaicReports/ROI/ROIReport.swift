@@ -93,8 +93,8 @@ public struct ROIReport: Sendable {
         let exact = inputs.exactCashFlows
         let exactTotal = exact.flatMap { x in x.flows.reduce(Money?.some(.zero)) { $0?.addingReportingOverflow($1) }.map { ($0, x.scale) } }
         let net = netReturn
-        let years = Double(horizonMonths) / 12
-        let yearsText = years == years.rounded() ? "\(Int(years))-year" : "\(NumberFormat.fixed(years, places: 1))-year"
+        // Whole years in years, anything else in months (a month was "0.1-year").
+        let horizonText = horizonMonths % 12 == 0 ? "\(horizonMonths / 12)-year" : "\(horizonMonths)-month"
         var figures = [
             KeyFigure("Payback", monthsText(a.payback),
                       note: a.payback.map { "\(NumberFormat.fixed($0 * monthsPerPeriod, places: 1)) to one decimal" + (a.cumulativeTurnsNegativeAgain ? "; the cumulative flow turns negative again later" : "") }),
@@ -102,7 +102,7 @@ public struct ROIReport: Sendable {
             KeyFigure("NPV", money(a.npv), note: "at \(pct(a.ratePerPeriod)) per \(periodWord)"),
             KeyFigure("IRR", a.primaryIRR.map { inputs.period == .month ? pct(annualised($0)) + " a year" : pct($0) + " a year" } ?? "none",
                       note: a.irrs.count > 1 ? "\(a.irrs.count) IRRs: see below" : a.primaryIRR.map { inputs.period == .month ? "\(pct($0)) per month" : "per year" } ?? "the cash flows never change sign"),
-            KeyFigure("\(yearsText) net return", net.exact.map { NumberFormat.money($0, currency: ccy) } ?? exactTotal.map { money($0.0, over: $0.1) } ?? money(net.value),
+            KeyFigure("\(horizonText) net return", net.exact.map { NumberFormat.money($0, currency: ccy) } ?? exactTotal.map { money($0.0, over: $0.1) } ?? money(net.value),
                       note: "undiscounted"),
             KeyFigure("ROI", roi.map { NumberFormat.fixed($0 * 100, places: 1) + "%" } ?? "–", note: "net return ÷ amount invested"),
         ]
