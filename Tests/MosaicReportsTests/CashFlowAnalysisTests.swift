@@ -231,6 +231,14 @@ import Testing
         #expect(a.primaryIRR == nil)
         let roi = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([100, 50, 50]), months: 24, annualRate: 0.08, period: .year))
         #expect(roi.irrStatement.hasPrefix("No IRR exists: the cash flows never change sign"))
+        // Flows that change sign with no real root: the note said they never change sign.
+        let none = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([100, -50, 100]), months: 24, annualRate: 0.08, period: .year))
+        #expect(none.analysis.irrs.isEmpty && none.analysis.signChanges == 2)
+        #expect(none.irrStatement == "No IRR exists: the cash flows change sign 2 times, but the NPV is not zero at any rate above −100%.")
+        let figures = none.report().sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        #expect(figures.first { $0.label == "IRR" }.map { [$0.value, $0.note] } == ["none", "the NPV is not zero at any rate above −100%"])
+        let never = roi.report().sections[0].blocks.compactMap { if case .figures(let f) = $0 { return f } else { return nil } }.first!
+        #expect(never.first { $0.label == "IRR" }?.note == "the cash flows never change sign")
         let two = try ROIReport(ROIInputs(upfront: .zero, savings: .cashFlows([-100_000, 230_000, -132_000]), months: 24,
                                           annualRate: 0.08, period: .year))
         #expect(two.irrStatement.contains("have 2 IRRs"))

@@ -67,7 +67,7 @@ public struct ROIReport: Sendable {
             if a.signChanges == 0 {
                 return "No IRR exists: the cash flows never change sign, so no discount rate makes the NPV zero."
             }
-            return "No IRR exists: the NPV does not cross zero at any rate above −100%."
+            return "No IRR exists: the cash flows change sign \(a.signChanges) time\(a.signChanges == 1 ? "" : "s"), but the NPV is not zero at any rate above −100%."
         }
         let list = a.irrs.map { irrText($0) }.joined(separator: "; ")
         if a.irrs.count > 1 {
@@ -101,7 +101,8 @@ public struct ROIReport: Sendable {
             KeyFigure("Discounted payback", monthsText(a.discountedPayback)),
             KeyFigure("NPV", money(a.npv), note: "at \(pct(a.ratePerPeriod)) per \(periodWord)"),
             KeyFigure("IRR", a.primaryIRR.map { inputs.period == .month ? pct(annualised($0)) + " a year" : pct($0) + " a year" } ?? "none",
-                      note: a.irrs.count > 1 ? "\(a.irrs.count) IRRs: see below" : a.primaryIRR.map { inputs.period == .month ? "\(pct($0)) per month" : "per year" } ?? "the cash flows never change sign"),
+                      note: a.irrs.count > 1 ? "\(a.irrs.count) IRRs: see below" : a.primaryIRR.map { inputs.period == .month ? "\(pct($0)) per month" : "per year" }
+                        ?? (a.signChanges == 0 ? "the cash flows never change sign" : "the NPV is not zero at any rate above −100%")),
             KeyFigure("\(horizonText) net return", net.exact.map { NumberFormat.money($0, currency: ccy) } ?? exactTotal.map { money($0.0, over: $0.1) } ?? money(net.value),
                       note: "undiscounted"),
             KeyFigure("ROI", roi.map { NumberFormat.fixed($0 * 100, places: 1) + "%" } ?? "–", note: "net return ÷ amount invested"),
