@@ -130,10 +130,11 @@ let package = Package(
         ),
 
         /// Reports: ROI, cost, latency and failover in Markdown, self-contained HTML with SVG
-        /// charts, CSV and JSON, from the store and simulation results.
+        /// charts, CSV and JSON, from the store and simulation results. MosaicLinalg finds the
+        /// ROI report's IRRs (polynomial roots from a companion matrix's eigenvalues).
         .target(
             name: "MosaicReports",
-            dependencies: ["MosaicCore", "MosaicStore", "MosaicSim"]
+            dependencies: ["MosaicCore", "MosaicStore", "MosaicSim", "MosaicLinalg"]
         ),
 
         // MARK: - The command-line tool

@@ -1,7 +1,8 @@
 import CLapack
 
-/// Thin wrappers over LAPACKE (column-major) for the dense problems Mosaic's trainers need:
-/// symmetric positive definite solves, least squares by QR or SVD, symmetric eigenproblems.
+/// Thin wrappers over LAPACKE (column-major) for the dense problems Mosaic's trainers and reports need:
+/// symmetric positive definite solves, least squares by QR or SVD, symmetric eigenproblems, and the
+/// eigenvalues of a general matrix (the roots of a polynomial from its companion matrix).
 ///
 /// Every routine checks shapes and finiteness first (throwing ``LinalgError``), then runs
 /// LAPACK on a buffer it owns. Arguments are `consuming`: pass a value you no longer need
@@ -153,6 +154,34 @@ public enum LAPACK {
         }
         if info != 0 { throw .lapack(function: "dsyevd", info: info) }
         return (values, vectors)
+    }
+
+    /// Eigenvalues of a general real square matrix (`dgeev` without eigenvectors; LAPACK
+    /// balances the matrix first). A complex pair comes out as two entries with conjugate
+    /// imaginary parts, the positive one first.
+    ///
+    /// - Returns: The real and imaginary parts of the `n` eigenvalues, in LAPACK's order.
+    /// - Complexity: O(n³).
+    /// - Throws: ``LinalgError/dimensionMismatch(_:)`` for a non-square matrix,
+    ///   ``LinalgError/nonFinite(_:)``, ``LinalgError/lapack(function:info:)`` when the QR
+    ///   iteration does not converge.
+    public static func eigenvalues(_ a: consuming Matrix) throws(LinalgError) -> (real: [Double], imaginary: [Double]) {
+        let n = a.rows
+        guard a.columns == n else { throw .dimensionMismatch("eigenvalues: A is \(a.rows) × \(a.columns), not square") }
+        try LinalgError.checkFinite(a, "A")
+        if n == 0 { return ([], []) }
+        var work = a
+        var re = [Double](repeating: 0, count: n), im = [Double](repeating: 0, count: n)
+        let info = work.storage.withUnsafeMutableBufferPointer { pa in
+            re.withUnsafeMutableBufferPointer { pr in
+                im.withUnsafeMutableBufferPointer { pi in
+                    LAPACKE_dgeev(LAPACK_COL_MAJOR, char("N"), char("N"), blasInt(n), pa.baseAddress, blasInt(n),
+                                  pr.baseAddress, pi.baseAddress, nil, 1, nil, 1)
+                }
+            }
+        }
+        if info != 0 { throw .lapack(function: "dgeev", info: info) }
+        return (re, im)
     }
 }
 

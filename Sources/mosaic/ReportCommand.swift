@@ -159,8 +159,7 @@ struct ROIReportCommand: ParsableCommand {
             throw ValidationError("--rate must be a finite percentage above -98 (the sensitivity table takes it 2 points lower)")
         }
         for (o, v) in [("--upfront", upfront), ("--running", running)] {
-            guard let m = try? Money(parsing: v) else { throw ValidationError("\(o) '\(v)' is not an amount (for example 150000 or 2500.50)") }
-            if m < .zero { throw Self.negativeCost(o, v) }
+            if try amount(v, o) < .zero { throw Self.negativeCost(o, v) }
         }
         // A monthly cost given as an amount; `requests`, `billing` and files are measured.
         for (o, v) in [("--baseline", baseline), ("--scenario", scenario)] {
@@ -176,8 +175,16 @@ struct ROIReportCommand: ParsableCommand {
         ValidationError("\(option) '\(text)' must be zero or more: it is a cost (money coming in belongs in --cash-flows, t = 0 first; savings may be negative)")
     }
 
+    /// Reads an amount option; every one says the same when it does not read (out of range
+    /// included: `--upfront 200000000000000` said only that it was not an amount).
     func amount(_ text: String, _ option: String) throws -> Money {
-        do { return try Money(parsing: text) } catch { throw ValidationError("\(option) '\(text)' is not an amount: \(error)") }
+        do { return try Money(parsing: text) } catch {
+            switch error {
+            case .outOfRange: throw ValidationError("\(option) '\(text)' is out of range: an amount must lie within about ±1.7 × 10¹⁴")
+            case .tooManyDecimals: throw ValidationError("\(option) '\(text)' has more than \(Money.scale) decimal places")
+            case .empty, .invalidCharacter: throw ValidationError("\(option) '\(text)' is not an amount (for example 150000 or 2500.50)")
+            }
+        }
     }
 
     func inputs() throws -> ROIInputs {
@@ -192,7 +199,9 @@ struct ROIReportCommand: ParsableCommand {
                 return v
             }
             guard values.count >= 2 else { throw ValidationError("--cash-flows needs at least two values (t = 0 and one period)") }
-            savings = .cashFlows(values)
+            // Decimals are also read exactly, for the payback and the net return.
+            let exact = cf.split(separator: ",").map { try? Money(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+            savings = .cashFlows(values, exact: exact.contains(nil) ? nil : exact.compactMap { $0 })
             horizon = (values.count - 1) * (period == .month ? 1 : 12)
         } else {
             var opened: Store?

@@ -128,6 +128,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: tmp.file("r")), "nothing is written")
     }
 
+    /// Every amount option says the same when its value does not read: `--upfront` beyond
+    /// Money's range said only "is not an amount", `--savings-per-month` that it is out of range.
+    @Test(arguments: [
+        (["--upfront", "200000000000000", "--savings-per-year", "1"], "--upfront '200000000000000' is out of range: an amount must lie within about ±1.7 × 10¹⁴"),
+        (["--running", "200000000000000", "--savings-per-year", "1"], "--running '200000000000000' is out of range: an amount must lie within about ±1.7 × 10¹⁴"),
+        (["--savings-per-month", "200000000000000"], "--savings-per-month '200000000000000' is out of range: an amount must lie within about ±1.7 × 10¹⁴"),
+        (["--upfront", "abc", "--savings-per-year", "1"], "--upfront 'abc' is not an amount (for example 150000 or 2500.50)"),
+        (["--savings-per-year", "1x"], "--savings-per-year '1x' is not an amount (for example 150000 or 2500.50)"),
+    ])
+    func amountsThatDoNotReadSayWhy(_ args: [String], _ expected: String) throws {
+        let tmp = TemporaryDirectory("roi-amount")
+        let r = try MosaicBinary.run(["report", "roi", "--out", tmp.file("r"), "--years", "1"] + args)
+        #expect(r.status == 64, "\(args): status \(r.status), stderr: \(r.stderr)")
+        #expect(r.stderr.contains("Error: " + expected), "\(args): \(r.stderr)")
+    }
+
     /// A negative number given to an option as a word of its own reaches the option (argument-parser
     /// read `-1` as an option: "Missing value"; `-1h` as `-h`: the help, exit 0).
     @Test(arguments: [

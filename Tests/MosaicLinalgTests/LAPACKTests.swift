@@ -91,6 +91,18 @@ import Testing
         #expect(throws: LinalgError.self) { try LAPACK.symmetricEigen(Matrix(rows: 2, columns: 3)) }
     }
 
+    @Test func eigenvaluesOfAGeneralMatrix() throws {
+        // The companion matrix of x³ − 6x² + 11x − 6 = (x − 1)(x − 2)(x − 3).
+        let c = try LAPACK.eigenvalues(Matrix(rows: 3, columns: 3, rowMajor: [6, -11, 6, 1, 0, 0, 0, 1, 0]))
+        #expect(c.real.sorted().enumerated().allSatisfy { abs($1 - Double($0 + 1)) < 1e-12 }, "\(c.real)")
+        #expect(c.imaginary.allSatisfy { $0 == 0 })
+        // A rotation by 90° has eigenvalues ±i: a conjugate pair, the positive part first.
+        let r = try LAPACK.eigenvalues(Matrix(rows: 2, columns: 2, rowMajor: [0, -1, 1, 0]))
+        #expect(r.real.allSatisfy { abs($0) < 1e-15 } && r.imaginary == [1, -1])
+        #expect(try LAPACK.eigenvalues(Matrix(rows: 0, columns: 0)).real.isEmpty)
+        #expect(throws: LinalgError.self) { try LAPACK.eigenvalues(Matrix(rows: 2, columns: 3)) }
+    }
+
     @Test func errorsDescribeThemselves() {
         #expect(LinalgError.notPositiveDefinite(order: 3).description.contains("order 3"))
         #expect(LinalgError.lapack(function: "dgelsd", info: -4).description.contains("argument 4"))

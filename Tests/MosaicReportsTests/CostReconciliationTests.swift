@@ -94,4 +94,61 @@ import Testing
         #expect(parts[2] == .zero)
         #expect(parts[0] > parts[1])
     }
+
+    /// Shares of untagged cost are exact: they were computed in doubles (5.6e-9 off at 1.2e8)
+    /// and only then put on a 10⁻¹² grid. Now each is the exact share rounded down to 10⁻²⁴,
+    /// with the units left over going to the largest remainders.
+    @Test func chargebackSharesAreExact() throws {
+        func m(_ s: String) -> Money { try! Money(parsing: s) }
+        let amount = m("123456789.123456789123")
+        #expect(Allocation.proportional(amount, weights: [m("1"), m("1"), m("2")])
+                == [m("30864197.28086419728075"), m("30864197.28086419728075"), m("61728394.5617283945615")])
+        // 10 units over three equal weights: 3 each, and the one left over to the first.
+        let ten = Money(units: 10)
+        #expect(Allocation.proportional(ten, weights: [m("5"), m("5"), m("5")]).map(\.units) == [4, 3, 3])
+        #expect(Allocation.proportional(-ten, weights: [m("5"), m("5"), m("5")]).map(\.units) == [-4, -3, -3])
+        // Largest remainder first: 10 × (1, 2, 4) / 7 = 1.43, 2.86, 5.71 → 1, 3, 6.
+        #expect(Allocation.proportional(ten, weights: [m("1"), m("2"), m("4")]).map(\.units) == [1, 3, 6])
+        // Every share within one unit of amount × weight ÷ total, and the sum exact.
+        let weights = [m("100.123456789012"), m("50.000000000001"), m("0.000000000000000000000007"), m("77777777.7")]
+        let parts = Allocation.proportional(amount, weights: weights)
+        #expect(parts.sum() == amount)
+        let total = weights.sum()
+        for (p, w) in zip(parts, weights) {
+            // |p × total − amount × w| < total, in units (products compared at full width).
+            let lhs = p.units.magnitude.multipliedFullWidth(by: total.units.magnitude)
+            let rhs = amount.units.magnitude.multipliedFullWidth(by: w.units.magnitude)
+            let (hi, lo) = (lhs.high, lhs.low) > (rhs.high, rhs.low) ? (lhs, rhs) : (rhs, lhs)
+            let (dlow, borrow) = hi.low.subtractingReportingOverflow(lo.low)
+            let dhigh = hi.high - lo.high - (borrow ? 1 : 0)
+            #expect(dhigh == 0 && dlow < total.units.magnitude, "share \(p) of weight \(w)")
+        }
+    }
+
+    /// A team whose direct cost is a net credit gets no share of untagged cost. With A 100,
+    /// B −99.99 (a credit) and 50 untagged, A was charged 500,099.99… and B −500,049.98… on a
+    /// 50.01 bill (the shares were in proportion to weights summing to 0.01).
+    @Test func aTeamWithANetCreditGetsNoShareOfUntaggedCost() throws {
+        func m(_ s: String) -> Money { try! Money(parsing: s) }
+        let period = "2026-04-01 … 2026-04-30"
+        func data(_ lines: [(String?, String)]) -> CostData {
+            let billing = lines.map { team, billed in
+                CostData.BillingCell(period: period, currency: "USD", provider: "AWS", service: "Compute", team: team, tenant: nil,
+                                     category: "Usage", billed: m(billed), effective: m(billed), list: nil, lines: 1)
+            }
+            return CostData(requests: [], billing: billing,
+                            billingTotals: [.init(period: period, currency: "USD", billed: billing.map(\.billed).sum(), lines: billing.count)])
+        }
+        let rows = CostReport(data: data([("A", "100"), ("B", "-99.99"), (nil, "50")])).chargeback()
+        #expect(rows.map(\.team) == ["A", "B", "(untagged, shared out)"])
+        #expect(rows.map(\.shared) == [m("50"), .zero, .zero])
+        #expect(rows.map { $0.billed + $0.shared }.sum() == m("50.01"))
+        #expect(Allocation.proportional(m("50"), weights: [m("100"), m("-99.99"), .zero]) == [m("50"), .zero, .zero])
+
+        // No team with a positive direct cost: nothing is shared out, untagged cost keeps its line.
+        let credits = CostReport(data: data([("A", "-5"), ("B", "0"), (nil, "50")])).chargeback()
+        #expect(credits.map(\.team) == ["A", "B", "(untagged)"])
+        #expect(credits.allSatisfy { $0.shared == .zero })
+        #expect(credits.map(\.billed).sum() == m("45"))
+    }
 }

@@ -345,7 +345,8 @@ public struct CostReport: Sendable {
         var matches: Bool { billed == byService && billed == chargeback }
     }
 
-    /// Per team and period: direct billed and effective cost, and the share of untagged cost.
+    /// Per team and period: direct billed and effective cost, and the share of untagged cost
+    /// (in proportion to the teams' positive direct costs; see ``Allocation/proportional(_:weights:)``).
     func chargeback() -> [(period: String, currency: String, team: String, billed: Money, effective: Money, shared: Money, lines: Int)] {
         var out: [(String, String, String, Money, Money, Money, Int)] = []
         let keys = Array(Set(data.billing.map { [$0.period, $0.currency] })).sorted { $0.lexicographicallyPrecedes($1) }
@@ -416,7 +417,7 @@ public struct CostReport: Sendable {
             .init("billing_period", "Billing period"), .init("currency", "Currency"), .init("team", "Team"),
             .init("direct_billed", "Direct (BilledCost)", numeric: true), .init("shared_untagged", "Share of untagged", numeric: true),
             .init("chargeback", "Charged back", numeric: true),
-        ], note: "Untagged cost is shared out in proportion to each team's direct cost, each share rounded to 10⁻¹²; the rounding remainder goes to the largest team, so the column adds up to the bill exactly.")
+        ], note: "Untagged cost is shared out in proportion to each team's direct cost where that is positive (a team whose direct cost is zero or a net credit gets no share; when no team's is positive, the untagged cost stays on its own line), exactly to the last digit (10⁻²⁴): each share is rounded down and the units left over go one each to the largest remainders, so the column adds up to the bill exactly.")
         let totals = Dictionary(data.billingTotals.map { ($0.period + "\u{1F}" + $0.currency, $0.billed) }, uniquingKeysWith: +)
         for row in cb {
             let untaggedRow = row.team.hasPrefix("(untagged")

@@ -18,8 +18,9 @@ public struct ROIInputs: Sendable, Equatable {
         case perMonth(Money)
         /// Baseline cost minus scenario cost, per month.
         case difference(baseline: MonthlyCost, scenario: MonthlyCost)
-        /// Explicit cash flows, flows[0] at t = 0 (the other cost inputs are then ignored).
-        case cashFlows([Double])
+        /// Explicit cash flows, flows[0] at t = 0 (the other cost inputs are then ignored);
+        /// `exact` is the same flows as exact amounts when they were given as decimals.
+        case cashFlows([Double], exact: [Money]? = nil)
     }
 
     /// One-off cost at t = 0.
@@ -71,7 +72,7 @@ public struct ROIInputs: Sendable, Equatable {
     /// The cash flows per period, with savings scaled by `savingsFactor` and the cost inputs
     /// by theirs (for the sensitivity table).
     public func cashFlows(savingsFactor: Double = 1, upfrontFactor: Double = 1, runningFactor: Double = 1) -> [Double] {
-        if case .cashFlows(let cf) = savings {
+        if case .cashFlows(let cf, _) = savings {
             return cf.enumerated().map { t, c in t == 0 ? c * upfrontFactor : c * savingsFactor }
         }
         let up = -upfront.doubleValue * upfrontFactor
@@ -91,16 +92,69 @@ public struct ROIInputs: Sendable, Equatable {
         }
     }
 
-    /// The undiscounted net return, exact when the savings are given amounts; nil otherwise, or
-    /// when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴; the report then shows the
-    /// rounded figure).
+    /// The undiscounted net return, exact when the savings are given amounts or the cash flows
+    /// decimals; nil otherwise, or when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴;
+    /// the report then shows the rounded figure).
     public var exactNet: Money? {
+        if case .cashFlows(_, let exact?) = savings {
+            var total = Money.zero
+            for c in exact {
+                guard let next = total.addingReportingOverflow(c) else { return nil }
+                total = next
+            }
+            return total
+        }
         guard let spent = invested else { return nil }
         switch savings {
         case .perYear(let y):
             guard let total = y.multipliedReportingOverflow(by: months)?.divided(by: 12) else { return nil }
             return total.subtractingReportingOverflow(spent)
         case .perMonth(let m): return m.multipliedReportingOverflow(by: months)?.subtractingReportingOverflow(spent)
+        default: return nil
+        }
+    }
+
+    /// The cash flows of ``cashFlows(savingsFactor:upfrontFactor:runningFactor:)`` as exact
+    /// amounts, all multiplied by `scale`: 12 when yearly savings spread over months are not a
+    /// whole number of 10⁻²⁴ a month (415,000 ÷ 12), else 1. Nil when the savings are measured
+    /// (baseline − scenario), cash flows were not given as decimals, or an amount leaves
+    /// `Money`'s range.
+    public var exactCashFlows: (flows: [Money], scale: Int)? {
+        if case .cashFlows(_, let exact) = savings { return exact.map { ($0, 1) } }
+        let runningPerYear = runningPerMonth.multipliedReportingOverflow(by: 12)
+        let scale: Int, perPeriod: Money?
+        switch (savings, period) {
+        case (.perMonth(let m), .month):
+            scale = 1
+            perPeriod = m.subtractingReportingOverflow(runningPerMonth)
+        case (.perMonth(let m), .year):
+            scale = 1
+            perPeriod = m.subtractingReportingOverflow(runningPerMonth)?.multipliedReportingOverflow(by: 12)
+        case (.perYear(let y), .year):
+            scale = 1
+            perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
+        case (.perYear(let y), .month):
+            if let m = y.divided(by: 12) {
+                scale = 1
+                perPeriod = m.subtractingReportingOverflow(runningPerMonth)
+            } else {
+                scale = 12
+                perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
+            }
+        default:
+            return nil
+        }
+        guard let perPeriod, let up = upfront.multipliedReportingOverflow(by: scale) else { return nil }
+        return ([-up] + Array(repeating: perPeriod, count: period == .month ? months : months / 12), scale)
+    }
+
+    /// Savings minus running cost per month, exact, times `scale` (12 for yearly savings, which
+    /// need not be a whole number of 10⁻²⁴ a month); nil for measured savings and cash flows.
+    var exactNetSavingPerMonth: (amount: Money, scale: Int)? {
+        switch savings {
+        case .perMonth(let m): return m.subtractingReportingOverflow(runningPerMonth).map { ($0, 1) }
+        case .perYear(let y):
+            return runningPerMonth.multipliedReportingOverflow(by: 12).flatMap { y.subtractingReportingOverflow($0) }.map { ($0, 12) }
         default: return nil
         }
     }
@@ -116,5 +170,17 @@ extension Money {
     func divided(by d: Int) -> Money? {
         let (q, r) = units.quotientAndRemainder(dividingBy: Int128(d))
         return r == 0 ? Money(units: q) : nil
+    }
+
+    /// The quotient rounded half away from zero to `places` decimals (0...24), as
+    /// ``rounded(toPlaces:)`` rounds: exact even when the quotient has no finite decimal form.
+    func divided(by d: Int, roundedToPlaces places: Int) -> Money {
+        precondition(d > 0 && (0...Money.scale).contains(places), "a positive divisor and 0...24 places")
+        var step: Int128 = 1
+        for _ in 0..<(Money.scale - places) { step *= 10 }
+        let divisor = step * Int128(d)
+        let (q, r) = units.quotientAndRemainder(dividingBy: divisor)
+        let away: Int128 = r.magnitude * 2 >= divisor.magnitude ? (units < 0 ? -1 : 1) : 0
+        return Money(units: (q + away) * step)
     }
 }

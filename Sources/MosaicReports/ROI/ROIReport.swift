@@ -17,7 +17,8 @@ public struct ROIReport: Sendable {
             throw .invalidInput("the discount rate must be a finite rate above -98% (the sensitivity table takes it 2 points lower)")
         }
         self.inputs = inputs
-        analysis = CashFlowAnalysis(cashFlows: inputs.cashFlows(), ratePerPeriod: inputs.ratePerPeriod(annual: inputs.annualRate))
+        analysis = CashFlowAnalysis(cashFlows: inputs.cashFlows(), ratePerPeriod: inputs.ratePerPeriod(annual: inputs.annualRate),
+                                    exact: inputs.exactCashFlows?.flows)
     }
 
     var monthsPerPeriod: Double { inputs.period == .month ? 1 : 12 }
@@ -26,6 +27,14 @@ public struct ROIReport: Sendable {
     var horizonMonths: Int { isCashFlows(inputs) ? (analysis.cashFlows.count - 1) * Int(monthsPerPeriod) : inputs.months }
 
     func money(_ v: Double) -> String { NumberFormat.money(v, currency: ccy) }
+    /// An exact amount divided by `scale`, rounded to cents as `Money` rounds (half away from zero).
+    func money(_ m: Money, over scale: Int) -> String { NumberFormat.money(m.divided(by: scale, roundedToPlaces: 2), currency: ccy) }
+    /// A table cell for an amount: shown rounded from its exact value (`Money`'s rounding) when
+    /// there is one, so that it reads as the inputs do; CSV and JSON keep the double.
+    func amountCell(_ v: Double, exact: (Money, Int)?) -> Cell {
+        guard let (m, scale) = exact else { return .number(v, places: 2) }
+        return Cell(display: NumberFormat.grouped(m.divided(by: scale, roundedToPlaces: 2).formatted(places: 2)), value: .number(v))
+    }
     func pct(_ v: Double?) -> String { v.map { NumberFormat.fixed($0 * 100, places: 2) + "%" } ?? "none" }
     func annualised(_ r: Double) -> Double { pow(1 + r, Double(inputs.periodsPerYear)) - 1 }
     func monthsText(_ periods: Double?) -> String {
@@ -33,7 +42,8 @@ public struct ROIReport: Sendable {
         return NumberFormat.fixed(p * monthsPerPeriod, places: 2) + " months"
     }
 
-    /// The net return over the horizon (exact when the savings were given as amounts).
+    /// The net return over the horizon (exact when the savings were given as amounts or the
+    /// cash flows as decimals).
     public var netReturn: (value: Double, exact: Money?) {
         if let e = inputs.exactNet { return (e.doubleValue, e) }
         return (analysis.undiscountedNet, nil)
@@ -57,7 +67,7 @@ public struct ROIReport: Sendable {
             if a.signChanges == 0 {
                 return "No IRR exists: the cash flows never change sign, so no discount rate makes the NPV zero."
             }
-            return "No IRR exists: the NPV does not cross zero at any rate above −100%."
+            return "No IRR exists: the cash flows change sign \(a.signChanges) time\(a.signChanges == 1 ? "" : "s"), but the NPV is not zero at any rate above −100%."
         }
         let list = a.irrs.map { irrText($0) }.joined(separator: "; ")
         if a.irrs.count > 1 {
@@ -79,22 +89,28 @@ public struct ROIReport: Sendable {
                        subtitle: "Payback, NPV, IRR and net return of the change over \(horizonMonths) months, discounted at \(NumberFormat.fixed(inputs.annualRate * 100, places: 2))% a year.")
         r.inputs = inputRows()
 
-        // Result.
+        // Result. Amounts that are exact by nature are rounded from their exact value.
+        let exact = inputs.exactCashFlows
+        let exactTotal = exact.flatMap { x in x.flows.reduce(Money?.some(.zero)) { $0?.addingReportingOverflow($1) }.map { ($0, x.scale) } }
         let net = netReturn
-        let years = Double(horizonMonths) / 12
-        let yearsText = years == years.rounded() ? "\(Int(years))-year" : "\(NumberFormat.fixed(years, places: 1))-year"
+        // Whole years in years, anything else in months (a month was "0.1-year").
+        let horizonText = horizonMonths % 12 == 0 ? "\(horizonMonths / 12)-year" : "\(horizonMonths)-month"
         var figures = [
             KeyFigure("Payback", monthsText(a.payback),
                       note: a.payback.map { "\(NumberFormat.fixed($0 * monthsPerPeriod, places: 1)) to one decimal" + (a.cumulativeTurnsNegativeAgain ? "; the cumulative flow turns negative again later" : "") }),
             KeyFigure("Discounted payback", monthsText(a.discountedPayback)),
             KeyFigure("NPV", money(a.npv), note: "at \(pct(a.ratePerPeriod)) per \(periodWord)"),
             KeyFigure("IRR", a.primaryIRR.map { inputs.period == .month ? pct(annualised($0)) + " a year" : pct($0) + " a year" } ?? "none",
-                      note: a.irrs.count > 1 ? "\(a.irrs.count) IRRs: see below" : a.primaryIRR.map { inputs.period == .month ? "\(pct($0)) per month" : "per year" } ?? "the cash flows never change sign"),
-            KeyFigure("\(yearsText) net return", net.exact.map { NumberFormat.money($0, currency: ccy) } ?? money(net.value), note: "undiscounted"),
+                      note: a.irrs.count > 1 ? "\(a.irrs.count) IRRs: see below" : a.primaryIRR.map { inputs.period == .month ? "\(pct($0)) per month" : "per year" }
+                        ?? (a.signChanges == 0 ? "the cash flows never change sign" : "the NPV is not zero at any rate above −100%")),
+            KeyFigure("\(horizonText) net return", net.exact.map { NumberFormat.money($0, currency: ccy) } ?? exactTotal.map { money($0.0, over: $0.1) } ?? money(net.value),
+                      note: "undiscounted"),
             KeyFigure("ROI", roi.map { NumberFormat.fixed($0 * 100, places: 1) + "%" } ?? "–", note: "net return ÷ amount invested"),
         ]
         if !isCashFlows(inputs) {
-            figures.append(KeyFigure("Net saving per month", money(inputs.monthlySavings - inputs.runningPerMonth.doubleValue),
+            figures.append(KeyFigure("Net saving per month",
+                                     inputs.exactNetSavingPerMonth.map { money($0.amount, over: $0.scale) }
+                                        ?? money(inputs.monthlySavings - inputs.runningPerMonth.doubleValue),
                                      note: "savings minus running cost"))
         }
         // A single IRR of flows that change sign once is the figure above; anything more is said.
@@ -111,11 +127,14 @@ public struct ROIReport: Sendable {
             .init("cumulative_discounted_\(ccy.lowercased())", "Cumulative discounted (\(ccy))", numeric: true),
         ], note: "Period 0 is the start (not discounted); later flows are at the end of their \(periodWord).")
         var cumPoints: [Series.Point] = [], dcumPoints: [Series.Point] = []
+        var exactCum: Money? = .zero
         for (t, c) in a.cashFlows.enumerated() {
             let factor = 1 / pow(1 + a.ratePerPeriod, Double(t))
             cum += c
             dcum += c * factor
-            flows.append([.int(t), .number(c, places: 2), .number(cum, places: 2), .number(factor, places: 6),
+            exactCum = exact.flatMap { x in exactCum?.addingReportingOverflow(x.flows[t]) }
+            flows.append([.int(t), amountCell(c, exact: exact.map { ($0.flows[t], $0.scale) }),
+                          amountCell(cum, exact: exact.flatMap { x in exactCum.map { ($0, x.scale) } }), .number(factor, places: 6),
                           .number(c * factor, places: 2), .number(dcum, places: 2)])
             cumPoints.append(.init(Double(t) * monthsPerPeriod, cum))
             dcumPoints.append(.init(Double(t) * monthsPerPeriod, dcum))
@@ -131,13 +150,17 @@ public struct ROIReport: Sendable {
         ], note: "Year 0 is the upfront cost.")
         let perYear = inputs.periodsPerYear
         var yc = 0.0, yd = 0.0
+        var exactYC: Money? = .zero
         let lastYear = (a.cashFlows.count - 1 + perYear - 1) / perYear
         for y in 0...lastYear {
             let range = y == 0 ? 0..<1 : (1 + (y - 1) * perYear)..<min(a.cashFlows.count, 1 + y * perYear)
             let flow = range.reduce(0.0) { $0 + a.cashFlows[$1] }
             yc += flow
             yd += range.reduce(0.0) { $0 + a.cashFlows[$1] / pow(1 + a.ratePerPeriod, Double($1)) }
-            byYear.append([.int(y), .number(flow, places: 2), .number(yc, places: 2), .number(yd, places: 2)])
+            let exactFlow = exact.flatMap { x in range.reduce(Money?.some(.zero)) { $0?.addingReportingOverflow(x.flows[$1]) } }
+            exactYC = exactFlow.flatMap { f in exactYC?.addingReportingOverflow(f) }
+            byYear.append([.int(y), amountCell(flow, exact: exact.flatMap { x in exactFlow.map { ($0, x.scale) } }),
+                           amountCell(yc, exact: exactYC.flatMap { c in exact.map { (c, $0.scale) } }), .number(yd, places: 2)])
         }
         r.sections.append(ReportSection("Cash flows", [.chart(chart), .table(byYear), .table(flows)]))
 
@@ -160,9 +183,9 @@ public struct ROIReport: Sendable {
                     ? "Monthly rate from the annual rate a: (1 + a)^(1/12) − 1 = \(NumberFormat.fixed(a.ratePerPeriod * 100, places: 6))% (the same effective annual yield)."
                     : "Monthly rate from the annual rate a: a / 12 = \(NumberFormat.fixed(a.ratePerPeriod * 100, places: 6))% (nominal).")
                 : "Yearly periods: the annual rate is used as is.",
-            "Payback: the first period whose cumulative cash flow is at or above zero, interpolated linearly inside it; discounted payback does the same on discounted flows.",
+            "Payback: the first period whose cumulative cash flow is at or above zero, interpolated linearly inside it; discounted payback does the same on discounted flows. The cumulative of given amounts is exact; one summed in doubles (the discounted one) counts as zero within 10⁻¹² of the flows' absolute sum.",
             "IRR per month is annualised as (1 + irr)^12 − 1. All IRRs are listed when the flows change sign more than once.",
-            "ROI = net return ÷ amount invested (upfront plus running costs over the horizon). Amounts in \(ccy); totals of given amounts are exact decimals, the rest is rounded to cents for display only.",
+            "ROI = net return ÷ amount invested (upfront plus running costs over the horizon). Amounts in \(ccy); given amounts, the flows built from them and their totals are exact decimals, shown rounded half away from zero to cents; the rest is rounded to cents for display only.",
         ])]))
         return r
     }
@@ -170,8 +193,10 @@ public struct ROIReport: Sendable {
     func inputRows() -> [(label: String, value: String)] {
         var rows: [(String, String)] = []
         switch inputs.savings {
-        case .cashFlows(let cf):
-            rows.append(("Cash flows", cf.map { NumberFormat.fixed($0, places: 2) }.joined(separator: "; ")))
+        case .cashFlows(let cf, _):
+            let exact = inputs.exactCashFlows?.flows
+            rows.append(("Cash flows", cf.indices.map { t in exact.map { NumberFormat.grouped($0[t].formatted(places: 2)) } ?? NumberFormat.fixed(cf[t], places: 2) }
+                .joined(separator: "; ")))
         case .perYear(let m):
             rows.append(("Upfront cost", NumberFormat.money(inputs.upfront, currency: ccy)))
             rows.append(("Running cost", NumberFormat.money(inputs.runningPerMonth, currency: ccy) + " per month"))

@@ -21,7 +21,10 @@ public enum NumberFormat {
         return sign + out + s[dot...]
     }
 
-    /// Fixed decimals, grouped, rounded half-to-even by the C library; `-0.00` prints `0.00`.
+    /// Fixed decimals, grouped; `-0.00` prints `0.00`. Rounds the double's exact binary value,
+    /// as C's `%.Nf` does: 2.675 is stored as 2.67499999… and prints 2.67, and only an exact
+    /// tie such as 0.125 goes to even (0.12). Amounts that are exact decimals are formatted
+    /// from `Money` instead, which rounds half away from zero (2.68, 0.13).
     public static func fixed(_ v: Double, places: Int) -> String {
         guard v.isFinite else { return "–" }
         return grouped(plain(v, places: places))
