@@ -45,7 +45,7 @@ public struct LatencyReport: Sendable {
         if let comparison { r.sections.append(compare(comparison)) }
         r.sections.append(ReportSection("Method", [.list([
             "Percentiles use numpy's linear interpolation over successful requests (status ok) with a recorded latency; hours are UTC.",
-            "Request-log intervals are distribution-free: the order statistics n·p ∓ 1.96·√(n·p·(1−p)) around the percentile.",
+            "Request-log intervals are distribution-free and exact: the order statistics between which the percentile lies with 95% probability (binomial, 2.5% a side); with too few requests an end is unbounded (–) and a before/after comparison of that percentile gives no verdict.",
             "Differences between two periods or two independent simulations: the difference of the estimates ± 1.96·√(se₁² + se₂²), each se taken from its interval. Paired simulation comparisons (`mosaic simulate --compare`) use the replication-paired t interval of B − A.",
         ])]))
         return r
