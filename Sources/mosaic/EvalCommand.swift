@@ -170,6 +170,29 @@ struct EvalLatencyCommand: ParsableCommand {
         }
     }
 
+    /// Why no test row was scored: the test part has no successful row with a latency, or no
+    /// provider it holds has the rows a head needs before the split, or (otherwise) its keys
+    /// were not seen in training.
+    static func nothingScored(_ observations: [LatencyObservation], split: Int64, minimumRows: Int, splitGiven: Bool) -> String {
+        let test = observations.filter { $0.timestamp >= split }
+        let scorable = test.filter { $0.ok && ($0.latencyMs ?? 0) > 0 }
+        if scorable.isEmpty {
+            return "none of the \(test.count) test rows (from \(Timestamp.format(split))) is a successful request with a latency, so there is nothing to score"
+        }
+        var rows: [String: (all: Int, timed: Int)] = [:]
+        for o in observations where o.timestamp < split {
+            rows[o.provider, default: (0, 0)].all += 1
+            if o.ok && (o.latencyMs ?? 0) > 0 { rows[o.provider, default: (0, 0)].timed += 1 }
+        }
+        let providers = Set(scorable.map(\.provider)).sorted()
+        let short = providers.filter { p in rows[p].map { min($0.all, $0.timed) < minimumRows } ?? true }
+        if short.count == providers.count {
+            let counts = short.map { "\($0) \(rows[$0]?.timed ?? 0)" }.joined(separator: ", ")
+            return "no provider in the test part has the \(minimumRows) successful training rows a head needs before the split (\(counts)); \(splitGiven ? "move --split-at later" : "lower --test-fraction") or bring more measurements"
+        }
+        return "no test row has a key seen in training; \(splitGiven ? "move --split-at later" : "lower --test-fraction")"
+    }
+
     func run() throws {
         let observations: [LatencyObservation]
         do {
@@ -205,7 +228,7 @@ struct EvalLatencyCommand: ParsableCommand {
             }
         } catch { throw CLIError("\(data): \(error)") }
         if result.evaluatedRows == 0 {
-            throw CLIError("\(data): no test row has a key seen in training; \(splitAt == nil ? "lower --test-fraction" : "move --split-at later")")
+            throw CLIError("\(data): \(Self.nothingScored(observations, split: split, minimumRows: config.trainer.minimumRows, splitGiven: splitAt != nil))")
         }
         if output.format == .json {
             let encoder = JSONEncoder()

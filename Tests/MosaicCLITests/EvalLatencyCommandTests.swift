@@ -128,4 +128,25 @@ import Testing
             #expect(r.stderr.contains("--split-at \(at)T00:00:00Z leaves \(side) rows: the measurements span 2024-04-"), "\(r.stderr)")
         }
     }
+
+    /// When nothing is scored the message says why: a test part of failures only, or
+    /// providers with fewer training rows than a head needs (it said "no test row has a key
+    /// seen in training" for both, and moving the split cannot help the first).
+    @Test func nothingScoredSaysWhy() throws {
+        let tmp = TemporaryDirectory("eval-latency-nothing")
+        func log(_ rows: [(day: Int, minute: Int, status: String, ms: String)]) -> String {
+            "timestamp,provider,model,latency_ms,status\n" + rows.map { r in
+                "2026-01-0\(r.day)T00:\(String(format: "%02d", r.minute)):00Z,openai,gpt-4o,\(r.ms),\(r.status)"
+            }.joined(separator: "\n") + "\n"
+        }
+        let train = (0..<40).map { (day: 1, minute: $0, status: "ok", ms: "\(100 + $0)") }
+        let failures = tmp.write("failures.csv", log(train + (0..<10).map { (day: 2, minute: $0, status: "error", ms: "") }))
+        let r1 = try MosaicBinary.run(["eval", "latency", "--data", failures, "--split-at", "2026-01-02"])
+        #expect(r1.status == 1)
+        #expect(r1.stderr.contains("none of the 10 test rows (from 2026-01-02T00:00:00Z) is a successful request with a latency"), "\(r1.stderr)")
+        let small = tmp.write("small.csv", log(Array(train.prefix(10)) + (0..<5).map { (day: 2, minute: $0, status: "ok", ms: "120") }))
+        let r2 = try MosaicBinary.run(["eval", "latency", "--data", small, "--split-at", "2026-01-02"])
+        #expect(r2.status == 1)
+        #expect(r2.stderr.contains("no provider in the test part has the 30 successful training rows a head needs before the split (openai 10)"), "\(r2.stderr)")
+    }
 }
