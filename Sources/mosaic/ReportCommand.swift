@@ -337,7 +337,8 @@ struct LatencyReportCommand: ParsableCommand {
             before: try before.map { try parseWindow($0, option: "--before") }, after: try after.map { try parseWindow($0, option: "--after") },
             simulations: beforeSim.map { ($0, afterSim!) }, comparison: comparison,
             noteEmpty: { side in
-                printError("no requests \(side ?? window.describe()) in \(store?.path ?? self.store.displayPath)")
+                // The report reads successful requests with a latency: a window of failures only is empty too.
+                printError("no successful requests with a latency \(side ?? window.describe()) in \(store?.path ?? self.store.displayPath)")
             })
         _ = try output.write(report)
     }

@@ -38,3 +38,22 @@ import Testing
         #expect(hundred.low == 90 && hundred.high == 100)
     }
 }
+
+/// The before/after comparison names the providers it leaves out: one with successful
+/// requests in one window only has nothing to be compared with (they went unmentioned).
+@Suite struct LatencyComparisonNoteTests {
+    @Test func providersInOneWindowOnlyAreNamed() {
+        var after = ReportFixtures.latencyData(label: "week 2", shift: 1.1)
+        // Week 2 has no github-actions request: its rows become openai's.
+        after.provider = after.provider.map { $0 == 2 ? 1 : $0 }
+        let report = LatencyReport(data: ReportFixtures.latencyData(label: "fixture", shift: 1),
+                                   comparison: .periods(before: ReportFixtures.latencyData(label: "week 1", shift: 1), after: after)).report()
+        let texts = report.sections.flatMap(\.blocks).compactMap { block -> String? in
+            if case .text(let t) = block { return t }
+            return nil
+        }
+        #expect(texts.contains("Not compared, with successful requests in one window only: github-actions (before only)."), "\(texts)")
+        let compared = report.tables.first { $0.id == "comparison" }.map { $0.values("group") } ?? []
+        #expect(!compared.contains(.text("github-actions")) && compared.contains(.text("openai")))
+    }
+}

@@ -132,6 +132,13 @@ public struct LatencyReport: Sendable {
                 }
             }
             blocks.append(.text("Request log: \(a.label) (\(NumberFormat.grouped(a.count)) requests) against \(b.label) (\(NumberFormat.grouped(b.count)) requests), per provider."))
+            // A provider with successful requests in one window only has nothing to compare with.
+            let onlyBefore = Set(ga.keys.map { a.providers[Int($0)] }).subtracting(names).sorted()
+            let onlyAfter = Set(gb.keys.map { b.providers[Int($0)] }).subtracting(names).sorted()
+            let alone = onlyBefore.map { "\($0) (before only)" } + onlyAfter.map { "\($0) (after only)" }
+            if !alone.isEmpty {
+                blocks.append(.text("Not compared, with successful requests in one window only: \(alone.joined(separator: ", "))."))
+            }
         case let .simulations(a, b):
             func est(_ e: Estimate) -> (Double, Double, Double) { (e.mean, e.low, e.high) }
             let metrics: [(String, KeyPath<SimulationSummary.Overall, Estimate>, Int)] = [
