@@ -121,28 +121,16 @@ public struct ROIInputs: Sendable, Equatable {
     /// `Money`'s range.
     public var exactCashFlows: (flows: [Money], scale: Int)? {
         if case .cashFlows(_, let exact) = savings { return exact.map { ($0, 1) } }
-        let runningPerYear = runningPerMonth.multipliedReportingOverflow(by: 12)
-        let scale: Int, perPeriod: Money?
-        switch (savings, period) {
-        case (.perMonth(let m), .month):
-            scale = 1
-            perPeriod = m.subtractingReportingOverflow(runningPerMonth)
-        case (.perMonth(let m), .year):
-            scale = 1
-            perPeriod = m.subtractingReportingOverflow(runningPerMonth)?.multipliedReportingOverflow(by: 12)
-        case (.perYear(let y), .year):
-            scale = 1
-            perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
-        case (.perYear(let y), .month):
-            if let m = y.divided(by: 12) {
-                scale = 1
-                perPeriod = m.subtractingReportingOverflow(runningPerMonth)
-            } else {
-                scale = 12
-                perPeriod = runningPerYear.flatMap { y.subtractingReportingOverflow($0) }
-            }
-        default:
-            return nil
+        // The net saving a month is `net` ÷ `netScale` (12 for yearly savings).
+        guard let (net, netScale) = exactNetSavingPerMonth else { return nil }
+        var perPeriod: Money?, scale = 1
+        if period == .year {
+            perPeriod = net.multipliedReportingOverflow(by: 12 / netScale)
+        } else if let whole = net.divided(by: netScale) {
+            perPeriod = whole
+        } else {
+            perPeriod = net
+            scale = netScale
         }
         guard let perPeriod, let up = upfront.multipliedReportingOverflow(by: scale) else { return nil }
         return ([-up] + Array(repeating: perPeriod, count: period == .month ? months : months / 12), scale)
