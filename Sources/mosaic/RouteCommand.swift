@@ -73,11 +73,12 @@ struct RouteCommand: ParsableCommand {
                 throw CLIError("the built-in example policy does not fit this catalog: \(error)")
             }
         }
-        // A capability no provider of the catalog lists is a typo more often than a need none meets.
-        let known = Set(catalog.providers.flatMap(\.capabilities))
-        for c in capability where !known.contains(c) {
-            throw ValidationError("--capability '\(c)' is not one the catalog's providers list\(YAMLError.didYouMean(c, in: known.sorted())) (they list: \(known.sorted().joined(separator: ", ")))")
+        for c in capability {
+            if let problem = catalog.unknownCapability(c) { throw ValidationError("--capability \(problem)") }
         }
+        // As /v1/route answers: an empty tenant, or one a policy with a closed tenant list does not name.
+        if tenant.isEmpty { throw ValidationError("--tenant must not be empty") }
+        if let problem = policy.unknownTenant(tenant) { throw ValidationError("--tenant: \(problem)") }
         let routingModel = try model.map(loadRoutingModel)
         let tags: ComplianceSet
         do { tags = try ComplianceSet(parsing: compliance) } catch { throw ValidationError("--compliance \(error)") }

@@ -65,6 +65,28 @@ import Testing
         #expect(missing.stderr.contains("/nonexistent/p.yaml"), "stderr: \(missing.stderr)")
     }
 
+    /// A tenant is refused as `POST /v1/route` refuses it: an empty name, or one a policy that
+    /// lists tenants and no `*` does not name (the command routed it with no tenant rules).
+    @Test func tenantsAreCheckedAsTheServerChecksThem() throws {
+        let tmp = TemporaryDirectory("route-tenants")
+        let policy = tmp.write("closed.yaml", """
+            version: 1
+            name: closed
+            providers: [openai, anthropic]
+            tenants:
+              acme: {allow: [openai]}
+
+            """)
+        let unknown = try MosaicBinary.run(["route", "--policy", policy, "--tenant", "zed"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("--tenant: unknown tenant 'zed': the policy lists acme and no '*'"), "stderr: \(unknown.stderr)")
+        let empty = try MosaicBinary.run(["route", "--policy", policy, "--tenant", ""])
+        #expect(empty.status == 64)
+        #expect(empty.stderr.contains("--tenant must not be empty"), "stderr: \(empty.stderr)")
+        let known = try MosaicBinary.run(["route", "--policy", policy, "--tenant", "acme"])
+        #expect(known.status == 0, "stderr: \(known.stderr)")
+    }
+
     /// Token counts are bounded as the server's `POST /v1/route` bounds them; before, a count
     /// near `Int.max` overflowed the context-window sum and trapped.
     @Test func tokenCountsOutsideTheServersRangeAreUsageErrors() throws {

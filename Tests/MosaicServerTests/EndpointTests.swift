@@ -158,6 +158,14 @@ struct EndpointTests {
                 #expect(o["field"] as? String == "tenant")
                 #expect((o["error"] as? String)?.contains("globex") == true)
             }
+            // A capability no provider lists is refused, as `mosaic route` refuses it (it was
+            // answered 200 with every provider dropped for lacking it).
+            try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme","capabilities":["telepathy"]}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                let o = try object(r.body)
+                #expect(o["field"] as? String == "capabilities")
+                #expect((o["error"] as? String)?.hasPrefix("'telepathy' is not one the catalog's providers list") == true, "\(o)")
+            }
             let id = try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { r in
                 try object(r.body)["decision_id"] as! String
             }

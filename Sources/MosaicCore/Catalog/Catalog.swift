@@ -33,6 +33,19 @@ public struct Catalog: Sendable, Hashable {
     /// Position of each id in ``providers``.
     private let positions: [String: Int]
 
+    /// Every capability some provider lists.
+    public var capabilities: Set<String> { Set(providers.flatMap(\.capabilities)) }
+
+    /// Why a request may not ask for `capability`, or nil: no provider of the catalog lists it,
+    /// which is a typo more often than a need none meets. `mosaic route` and `/v1/route` both
+    /// refuse it with these words.
+    public func unknownCapability(_ capability: String) -> String? {
+        let known = capabilities
+        guard !known.contains(capability) else { return nil }
+        let listed = known.sorted()
+        return "'\(capability)' is not one the catalog's providers list\(YAMLError.didYouMean(capability, in: listed)) (they list: \(listed.joined(separator: ", ")))"
+    }
+
     /// Reads and validates a catalog from YAML text.
     ///
     /// - Parameters:

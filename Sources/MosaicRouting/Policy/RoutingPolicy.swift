@@ -52,6 +52,13 @@ public struct RoutingPolicy: Sendable, Equatable {
     /// Latency assumed for a provider before any is observed or predicted, ms.
     public var defaultLatencyMs: Double
 
+    /// Why `tenant` may not be routed, or nil: the policy lists tenants and no `*`, and not this
+    /// one. `mosaic route` and `/v1/route` both refuse it with these words.
+    public func unknownTenant(_ tenant: String) -> String? {
+        guard !tenants.isEmpty, tenants["*"] == nil, tenants[tenant] == nil else { return nil }
+        return "unknown tenant '\(tenant)': the policy lists \(tenants.keys.sorted().joined(separator: ", ")) and no '*'"
+    }
+
     public init(
         name: String = "policy",
         providers: [String],

@@ -25,7 +25,7 @@ extension LoadedBundle {
             throw LoadError(file: p.policy == nil ? modelName : policyName, reason: error.description)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return LoadedBundle(router: router, model: model, policy: policy,
+        return LoadedBundle(router: router, model: model, policy: policy, catalog: catalog,
                             modelPath: p.model == nil ? running.modelPath : modelName,
                             policyPath: p.policy == nil ? running.policyPath : policyName,
                             generation: generation, loadedAt: now, loadSeconds: seconds)

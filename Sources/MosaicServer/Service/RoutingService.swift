@@ -109,11 +109,16 @@ public final class LoadedBundle: Sendable {
     public let loadSeconds: Double
     /// The policy lists tenants and has no `*` entry: other tenants are refused.
     let closedTenants: Bool
+    /// The catalog the router was compiled with, and every capability its providers list.
+    let catalog: Catalog
+    let capabilities: Set<String>
     let strategyReason: String
     let ruleReasons: [String: String]
 
-    init(router: MosaicRouting.Router, model: RoutingModel, policy: RoutingPolicy, modelPath: String, policyPath: String?,
+    init(router: MosaicRouting.Router, model: RoutingModel, policy: RoutingPolicy, catalog: Catalog, modelPath: String, policyPath: String?,
          generation: Int, loadedAt: Int64, loadSeconds: Double) {
+        self.catalog = catalog
+        capabilities = catalog.capabilities
         self.router = router
         self.model = model
         self.policy = policy
@@ -155,7 +160,7 @@ public final class LoadedBundle: Sendable {
             throw LoadError(file: policyPath ?? "example-policy.yaml", reason: error.description)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return LoadedBundle(router: router, model: model, policy: policy, modelPath: modelPath, policyPath: policyPath,
+        return LoadedBundle(router: router, model: model, policy: policy, catalog: catalog, modelPath: modelPath, policyPath: policyPath,
                             generation: generation, loadedAt: now, loadSeconds: seconds)
     }
 }
@@ -306,10 +311,11 @@ public final class RoutingService: Sendable {
         let t0 = DispatchTime.now().uptimeNanoseconds
         var request = try RequestParsing.route(body)
         let b = current.withLock { $0 }
-        if b.closedTenants && b.policy.tenants[request.tenant] == nil {
-            throw APIError.unprocessable(
-                "unknown tenant '\(request.tenant)': the policy lists \(b.policy.tenants.keys.sorted().joined(separator: ", ")) and no '*'",
-                field: "tenant")
+        if b.closedTenants, let problem = b.policy.unknownTenant(request.tenant) {
+            throw APIError.unprocessable(problem, field: "tenant")
+        }
+        for c in request.capabilities where !b.capabilities.contains(c) {
+            throw APIError.unprocessable(b.catalog.unknownCapability(c) ?? c, field: "capabilities")
         }
         let now = options.clock()
         if request.timestamp == .min { request.timestamp = now }
