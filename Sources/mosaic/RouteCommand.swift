@@ -49,7 +49,7 @@ struct RouteCommand: ParsableCommand {
         where !(0...RouteRequest.maximumTokens).contains(n) {
             throw ValidationError("\(option) must be between 0 and \(RouteRequest.maximumTokens)")
         }
-        if let s = sloMs, !(s > 0 && s.isFinite) { throw ValidationError("--slo-ms must be positive") }
+        if let s = sloMs, !(s > 0 && s.isFinite) { throw ValidationError("--slo-ms must be a finite number of milliseconds above 0") }
         if text != nil && textFile != nil { throw ValidationError("give the prompt with --text or --text-file, not both") }
     }
 

@@ -90,7 +90,7 @@ struct YAMLReaderTests {
         #expect(try Self.value("1_000").amount() == Money(whole: 1000))
         #expect(try Self.value("\"0.000000000000000000000001\"").amount() == Money(units: 1))
         #expect(Self.failure("\"2,50\"") { try $0.amount() } == """
-            t.yaml:1: x: '2,50' is not an exact decimal amount: write digits with an optional decimal point, such as "2.50"
+            t.yaml:1: x: '2,50' is not an exact decimal amount: write a decimal number, such as "2.50", "0.000003" or "3e-6"
             """)
         #expect(Self.failure("\"0.0000000000000000000000001\"") { try $0.amount() }
             == "t.yaml:1: x: '0.0000000000000000000000001' is not an exact decimal amount: more than 24 decimal places")

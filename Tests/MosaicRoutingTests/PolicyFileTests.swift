@@ -369,8 +369,8 @@ struct PolicyFileTests {
 
     @Test func moneyWithFloatDriftAndBadAmounts() {
         #expect(Self.message(Self.pool + "costs:\n  openai: {input_per_mtok: \"2,50\"}\n") == """
-            p.yaml:4: costs.openai.input_per_mtok: '2,50' is not an exact decimal amount: write digits with an \
-            optional decimal point, such as "2.50"
+            p.yaml:4: costs.openai.input_per_mtok: '2,50' is not an exact decimal amount: write a decimal \
+            number, such as "2.50", "0.000003" or "3e-6"
             """)
         #expect(Self.message(Self.pool + "costs:\n  openai: {per_request: 0.0000000000000000000000001}\n")
             == "p.yaml:4: costs.openai.per_request: '0.0000000000000000000000001' is not an exact decimal amount: more than 24 decimal places")

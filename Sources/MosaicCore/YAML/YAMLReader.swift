@@ -220,7 +220,7 @@ public final class YAMLReader {
                 let reason: String
                 switch error {
                 case .empty: reason = "it is empty"
-                case .invalidCharacter: reason = "write digits with an optional decimal point, such as \"2.50\""
+                case .invalidCharacter: reason = "write a decimal number, such as \"2.50\", \"0.000003\" or \"3e-6\""
                 case .tooManyDecimals: reason = "more than \(Money.scale) decimal places"
                 case .outOfRange: reason = "too large"
                 }
