@@ -270,4 +270,14 @@ extension Money: Codable {
 extension Sequence where Element == Money {
     /// The exact sum.
     public func sum() -> Money { reduce(into: .zero) { $0 += $1 } }
+
+    /// The exact sum, or nil when a partial sum leaves `Money`'s range.
+    public func sumReportingOverflow() -> Money? {
+        var total = Money.zero
+        for m in self {
+            guard let next = total.addingReportingOverflow(m) else { return nil }
+            total = next
+        }
+        return total
+    }
 }

@@ -96,14 +96,7 @@ public struct ROIInputs: Sendable, Equatable {
     /// decimals; nil otherwise, or when an exact total leaves `Money`'s range (about 1.7 × 10¹⁴;
     /// the report then shows the rounded figure).
     public var exactNet: Money? {
-        if case .cashFlows(_, let exact?) = savings {
-            var total = Money.zero
-            for c in exact {
-                guard let next = total.addingReportingOverflow(c) else { return nil }
-                total = next
-            }
-            return total
-        }
+        if case .cashFlows(_, let exact?) = savings { return exact.sumReportingOverflow() }
         guard let spent = invested else { return nil }
         switch savings {
         case .perYear(let y):

@@ -91,7 +91,7 @@ public struct ROIReport: Sendable {
 
         // Result. Amounts that are exact by nature are rounded from their exact value.
         let exact = inputs.exactCashFlows
-        let exactTotal = exact.flatMap { x in x.flows.reduce(Money?.some(.zero)) { $0?.addingReportingOverflow($1) }.map { ($0, x.scale) } }
+        let exactTotal = exact.flatMap { x in x.flows.sumReportingOverflow().map { ($0, x.scale) } }
         let net = netReturn
         // Whole years in years, anything else in months (a month was "0.1-year").
         let horizonText = horizonMonths % 12 == 0 ? "\(horizonMonths / 12)-year" : "\(horizonMonths)-month"
@@ -157,7 +157,7 @@ public struct ROIReport: Sendable {
             let flow = range.reduce(0.0) { $0 + a.cashFlows[$1] }
             yc += flow
             yd += range.reduce(0.0) { $0 + a.cashFlows[$1] / pow(1 + a.ratePerPeriod, Double($1)) }
-            let exactFlow = exact.flatMap { x in range.reduce(Money?.some(.zero)) { $0?.addingReportingOverflow(x.flows[$1]) } }
+            let exactFlow = exact.flatMap { x in range.map { x.flows[$0] }.sumReportingOverflow() }
             exactYC = exactFlow.flatMap { f in exactYC?.addingReportingOverflow(f) }
             byYear.append([.int(y), amountCell(flow, exact: exact.flatMap { x in exactFlow.map { ($0, x.scale) } }),
                            amountCell(yc, exact: exactYC.flatMap { c in exact.map { (c, $0.scale) } }), .number(yd, places: 2)])
