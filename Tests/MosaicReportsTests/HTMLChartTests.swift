@@ -164,6 +164,26 @@ import Testing
         }
     }
 
+    /// On paper a table of many columns is set smaller (Chromium shrank the whole failover
+    /// report to fit its 20-column outage table, to about 6 pt), and a short table is not split
+    /// with one row at the foot of a page.
+    @Test func printSetsWideTablesSmallerAndKeepsShortTablesWhole() throws {
+        func wrapper(columns: Int, rows: Int) -> String {
+            let t = ReportTable(id: "t", title: "T", columns: (0..<columns).map { .init("c\($0)", "C\($0)") },
+                                rows: (0..<rows).map { _ in (0..<columns).map { _ in .int(1) } })
+            return HTMLRenderer.table(t)[0]
+        }
+        #expect(wrapper(columns: 11, rows: 30) == "<div class=\"table-wrap short\"><table id=\"table-t\">")
+        #expect(wrapper(columns: 12, rows: 31) == "<div class=\"table-wrap wide\"><table id=\"table-t\">")
+        #expect(wrapper(columns: 20, rows: 1) == "<div class=\"table-wrap wide short\"><table id=\"table-t\">")
+        let print = try #require(HTMLRenderer.stylesheet.components(separatedBy: "@media print").last)
+        #expect(print.contains(".table-wrap.short{break-inside:avoid}"))
+        #expect(print.contains(".table-wrap.wide table{font-size:6.5pt}"))
+        // The failover report's outage and N−1 tables are the wide ones.
+        let html = HTMLRenderer.render(try ReportFixtures.failover())
+        #expect(html.contains("<div class=\"table-wrap wide short\"><table id=\"table-outages\">"))
+    }
+
     @Test func standaloneSVGFilesMatchTheCharts() throws {
         let roi = try ReportFixtures.roi()
         let files = ReportWriter.files(roi, formats: [.md])

@@ -37,9 +37,10 @@ public enum HTMLRenderer {
         .table-wrap{overflow:visible}
         table{font-size:8.5pt;width:100%}
         th,td{white-space:normal;padding:2px 5px}
-        figure,.figures,tr{break-inside:avoid}
+        figure,.figures,tr,.table-wrap.short{break-inside:avoid}
         h2{break-after:avoid}
         svg.chart{max-height:120mm}
+        .table-wrap.wide table{font-size:6.5pt}.table-wrap.wide th,.table-wrap.wide td{padding:1px 3px}
         }
         """
 
@@ -81,8 +82,18 @@ public enum HTMLRenderer {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// A table with at least this many columns is printed in smaller type, so that it fits an A4
+    /// page's width (Chromium otherwise shrinks the whole page to the widest table).
+    static let printWideColumns = 12
+    /// A table of at most this many rows is kept whole on a printed page (not one row at the foot
+    /// of a page and the rest on the next).
+    static let printShortRows = 30
+
     static func table(_ t: ReportTable) -> [String] {
-        var out = ["<div class=\"table-wrap\"><table id=\"table-\(t.id)\">", "<caption>\(escape(t.title))</caption>", "<thead><tr>"]
+        var classes = "table-wrap"
+        if t.columns.count >= printWideColumns { classes += " wide" }
+        if t.rows.count <= printShortRows { classes += " short" }
+        var out = ["<div class=\"\(classes)\"><table id=\"table-\(t.id)\">", "<caption>\(escape(t.title))</caption>", "<thead><tr>"]
         out += t.columns.map { "<th scope=\"col\"\($0.numeric ? " class=\"num\"" : "")>\(escape($0.label))</th>" }
         out += ["</tr></thead>", "<tbody>"]
         if t.rows.isEmpty { out.append("<tr><td colspan=\"\(t.columns.count)\">(none)</td></tr>") }
