@@ -109,7 +109,7 @@ struct DurableOutcomeTests {
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
                 #expect(r.status == .serviceUnavailable)
                 let message = try object(r.body)["error"] as? String ?? ""
-                #expect(message.hasPrefix("the outcome was not stored: the store refused the batch: "), "\(message)")
+                #expect(message.hasPrefix("the store did not confirm the outcome (the store refused the batch: "), "\(message)")
                 #expect(message.contains("injected failure"), "\(message)")
             }
             #expect(try control.db.scalarInt("SELECT count(*) FROM requests") == 0)
@@ -130,6 +130,77 @@ struct DurableOutcomeTests {
         #expect(text.contains("mosaic_outcomes_total{provider=\"\(provider(text))\",status=\"ok\"} 1"), "\(text)")
         #expect(service.writer?.snapshot.failed == 1)
         #expect(service.writer?.snapshot.written == 1)
+    }
+
+    /// A commit whose answer never came (an audit swallowed PostgreSQL's reply to COMMIT) is
+    /// answered 503, yet the row is stored; the report sent again must not store a second row.
+    /// The row is at the decision's instant, not the report's, so the second is the same row.
+    @Test func aReportSentAgainAfterAnUnconfirmedCommitIsOneRow() async throws {
+        let f = try Fixture()
+        let path = f.dir.file("unconfirmed.sqlite")
+        let service = try f.service(store: path)
+        defer { service.close() }
+        let routedAt = f.clock.now
+        try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
+            let decision = try await client.execute(uri: "/v1/route", method: .post,
+                                                    body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
+            let id = try #require(decision["decision_id"] as? String)
+            let provider = try #require((decision["selected"] as? [String: Any])?["provider"] as? String)
+            let report = #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":700}"#
+            f.clock.advance(5_000_000)
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
+                #expect(r.status == .ok)
+            }
+            // What the service does when the store does not confirm a commit that landed.
+            let number = try #require(service.parseDecisionID(id))
+            service.reopen(.init(record: RequestRecord(timestamp: 0, provider: provider, model: ""), outcome: .init(),
+                                 applied: true, generation: 0, id: number))
+            f.clock.advance(5_000_000)
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
+                #expect(r.status == .ok)
+            }
+            let control = try SharedDatabase(path: path)
+            let rows = try control.db.rows("SELECT ts FROM requests WHERE request_id = ?", [.text(id)])
+            #expect(rows.count == 1, "\(rows)")
+            #expect(rows.first?[0].intValue == routedAt)
+        }
+    }
+
+    /// Prices imported into the store while the router runs (one `mosaic prices import` for a
+    /// whole fleet) price the rows after the next reload; before, the router kept the price
+    /// table it read at startup and stored every row unpriced until it restarted.
+    @Test func pricesImportedWhileServingPriceTheRowsAfterAReload() async throws {
+        let f = try Fixture()
+        let path = f.dir.file("prices.sqlite")
+        let service = try f.service(store: path)
+        defer { service.close() }
+        try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
+            func routeAndReport() async throws -> String {
+                let decision = try await client.execute(uri: "/v1/route", method: .post,
+                                                        body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
+                let id = try #require(decision["decision_id"] as? String)
+                let report = #"{"decision_id":"\#(id)","provider":"openai","status":"ok","latency_ms":700,"model":"gpt-4o","input_tokens":1000,"output_tokens":100}"#
+                try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
+                    #expect(r.status == .ok)
+                }
+                return id
+            }
+            let before = try await routeAndReport()
+            let store = try Store(path: path)
+            let from = Timestamp.parse("2026-01-01T00:00:00Z")!
+            try store.upsertPrices([
+                PriceEntry(provider: "openai", model: "gpt-4o", sku: .inputToken, price: try Money(parsing: "0.0000025"), validFrom: from, source: "test"),
+                PriceEntry(provider: "openai", model: "gpt-4o", sku: .outputToken, price: try Money(parsing: "0.00001"), validFrom: from, source: "test"),
+            ])
+            if case .failed(let why) = service.reload(source: "test") { Issue.record("the reload failed: \(why)") }
+            let after = try await routeAndReport()
+            let control = try SharedDatabase(path: path)
+            func cost(_ id: String) throws -> String? {
+                try control.db.rows("SELECT cost FROM requests WHERE request_id = ?", [.text(id)]).first?[0].textValue
+            }
+            #expect(try cost(before) == nil)
+            #expect(try cost(after) == "0.0035")
+        }
     }
 
     /// The provider named in the metrics' outcome line (the test does not fix which one is chosen).

@@ -97,6 +97,11 @@ struct EndpointTests {
                 (#"{"tenant":"acme","tags":"x"}"#, "tags"),
                 (#"{"tenant":"acme","region":"us""#, "region"),
                 (#"{"tenant":12}"#, "tenant"),
+                // PostgreSQL's text cannot hold U+0000: a name with one would never be stored.
+                (#"{"tenant":"a\u0000b"}"#, "tenant"),
+                (#"{"tenant":"acme","region":"eu\u0000west"}"#, "region"),
+                (#"{"tenant":"acme","tags":["x\u0000"]}"#, "tags"),
+                (#"{"tenant":"acme","budget":"\u0000"}"#, "budget"),
                 (#"[1,2]"#, nil),
                 (#"{"tenant":"acme"} trailing"#, nil),
                 ("not json", nil),
@@ -121,12 +126,31 @@ struct EndpointTests {
                 (#"{"decision_id":"x-1","provider":"openai","status":"ok"}"#, "latency_ms"),
                 (#"{"decision_id":"x-1","provider":"openai","status":"maybe","latency_ms":3}"#, "status"),
                 (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":-1}"#, "latency_ms"),
+                (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":3,"model":"gpt\u0000"}"#, "model"),
+                (#"{"decision_id":"x-1","provider":"open\u0000ai","status":"ok","latency_ms":3}"#, "provider"),
+                (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":3,"at":"1970-01-01T00:00:00Z"}"#, "at"),
             ]
             for (body, field) in outcomeCases {
                 try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: body)) { r in
                     #expect(r.status == .badRequest, "\(body)")
                     try #expect(object(r.body)["field"] as? String == field, "\(body)")
                 }
+            }
+            // A prompt's text is not stored: U+0000 in it is only text.
+            try await client.execute(uri: "/v1/route", method: .post,
+                                     body: ByteBuffer(string: #"{"tenant":"acme","text":"a\u0000b"}"#)) { r in
+                #expect(r.status == .ok)
+            }
+            // An outcome dated more than a day after the server's clock is a client's mistake.
+            let decision = try await client.execute(uri: "/v1/route", method: .post,
+                                                    body: ByteBuffer(string: #"{"tenant":"acme"}"#)) { try object($0.body) }
+            let id = try #require(decision["decision_id"] as? String)
+            let future = #"{"decision_id":"\#(id)","provider":"openai","status":"ok","latency_ms":3,"at":"9999-01-01T00:00:00Z"}"#
+            try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: future)) { r in
+                #expect(r.status == .badRequest)
+                let o = try object(r.body)
+                #expect(o["field"] as? String == "at")
+                #expect((o["error"] as? String)?.contains("more than a day after this server's clock") == true, "\(o)")
             }
         }
     }

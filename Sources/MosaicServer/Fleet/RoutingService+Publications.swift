@@ -6,29 +6,40 @@ import MosaicStore
 extension LoadedBundle {
     /// Parses and validates a published model and/or policy completely and compiles the
     /// router; what the publication leaves out is taken from `running`.
+    ///
+    /// A model or policy an earlier publication carried, which this router refused then (one
+    /// of a newer Mosaic's schema), is not refused again with a publication of the other file
+    /// alone: the running one stays, and the other file is applied.
     static func load(publication p: FleetLeases.Publication, running: LoadedBundle, catalog: Catalog, now: Int64,
                      generation: Int, sharedLimits: SharedLimits?) throws(LoadError) -> LoadedBundle {
         let start = DispatchTime.now().uptimeNanoseconds
-        let modelName = "publication \(p.id) (model)", policyName = "publication \(p.id) (policy)"
-        var model = running.model
+        let modelName = "publication \(p.modelPublication ?? p.id) (model)"
+        let policyName = "publication \(p.policyPublication ?? p.id) (policy)"
+        var model = running.model, modelPath = running.modelPath
         if let text = p.model {
-            do { model = try RoutingModel.decode(Data(text.utf8)) } catch { throw LoadError(file: modelName, reason: error.description) }
+            do {
+                model = try RoutingModel.decode(Data(text.utf8))
+                modelPath = modelName
+            } catch {
+                if p.modelPublication == p.id { throw LoadError(file: modelName, reason: error.description) }
+            }
         }
-        var policy = running.policy
+        var policy = running.policy, policyPath = running.policyPath
         if let text = p.policy {
-            do { policy = try RoutingPolicy(yaml: text, source: policyName, catalog: catalog) } catch {
-                throw LoadError(file: policyName, reason: error.description)
+            do {
+                policy = try RoutingPolicy(yaml: text, source: policyName, catalog: catalog)
+                policyPath = policyName
+            } catch {
+                if p.policyPublication == p.id { throw LoadError(file: policyName, reason: error.description) }
             }
         }
         let router: MosaicRouting.Router
         do { router = try MosaicRouting.Router(policy: policy, catalog: catalog, model: model, now: now, sharedLimits: sharedLimits) } catch {
-            throw LoadError(file: p.policy == nil ? modelName : policyName, reason: error.description)
+            throw LoadError(file: p.policyPublication == p.id ? policyName : modelName, reason: error.description)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return LoadedBundle(router: router, model: model, policy: policy, catalog: catalog,
-                            modelPath: p.model == nil ? running.modelPath : modelName,
-                            policyPath: p.policy == nil ? running.policyPath : policyName,
-                            generation: generation, loadedAt: now, loadSeconds: seconds)
+        return LoadedBundle(router: router, model: model, policy: policy, catalog: catalog, modelPath: modelPath,
+                            policyPath: policyPath, generation: generation, loadedAt: now, loadSeconds: seconds)
     }
 }
 
@@ -44,6 +55,7 @@ extension RoutingService {
         switch result {
         case .reloaded(let g, let v, let s):
             metrics.reload(source: "publication", ok: true)
+            writer?.refreshPrices()
             logger.notice("publication applied", metadata: ["publication": "\(p.id)", "generation": "\(g)", "model_version": "\(v)",
                                                             "load_ms": "\(String(format: "%.3f", s * 1000))"])
         case .failed(let reason):

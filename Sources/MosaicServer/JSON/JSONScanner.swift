@@ -94,10 +94,15 @@ struct JSONScanner: ~Copyable {
         return true
     }
 
-    mutating func string() throws(APIError) -> String {
+    /// A string. U+0000 is refused unless `allowingNUL`: every field but a prompt's text names
+    /// something the store keeps or a limit is keyed by, and PostgreSQL's text cannot hold it
+    /// (such a report would be answered 503, "retry", forever).
+    mutating func string(allowingNUL: Bool = false) throws(APIError) -> String {
         guard let c = peek() else { throw fail("malformed JSON: unexpected end of input, expected a string") }
         guard c == UInt8(ascii: "\"") else { throw fail("expected a string") }
-        return try text(of: scanString())
+        let s = try text(of: scanString())
+        if !allowingNUL && s.utf8.contains(0) { throw fail("must not contain U+0000") }
+        return s
     }
 
     /// Steps over the string that starts at `i`.

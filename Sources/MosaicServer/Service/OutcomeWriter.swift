@@ -17,8 +17,11 @@ import MosaicStore
 /// - ``enqueue(_:)`` returns at once; its rows are written within `interval` (or as soon as
 ///   `batchSize` wait), with nobody told when.
 ///
-/// Rows carry the decision id as `request_id`, so a repeated report of the same attempt is
-/// stored once. ``close()`` writes what is left and returns when it is on disk: graceful
+/// Rows carry the decision id as `request_id` and the decision's instant, so a repeated report
+/// of the same attempt is stored once. Prices are read from the store again every
+/// ``pricesRefreshSeconds`` and after each reload (``refreshPrices()``), so a `mosaic prices
+/// import` into a shared store reaches every router; a provider and model without a price is
+/// logged the first time one of its rows is stored unpriced. ``close()`` writes what is left and returns when it is on disk: graceful
 /// shutdown calls it after the HTTP server has drained.
 ///
 /// The queue is bounded (`queueLimit`): when the store cannot keep up, ``enqueue(_:)`` and
@@ -88,6 +91,12 @@ public final class OutcomeWriter: @unchecked Sendable {
     var outage = StoreOutage()
     /// Rows not stored meanwhile (owned by the writer thread).
     var unavailableRows = 0
+    /// Set by ``refreshPrices()`` (guarded by `condition`): read the price table before the next batch.
+    var pricesStale = false
+    /// How often the writer reads the store's price table again, seconds.
+    static let pricesRefreshSeconds = 30.0
+    /// Providers and models whose rows were stored unpriced, each logged once (owned by the writer thread).
+    var unpriced: Set<String> = []
 
     /// Opens the store (migrating it, registering the catalog's providers) and starts the thread.
     ///
@@ -117,15 +126,49 @@ public final class OutcomeWriter: @unchecked Sendable {
         t.start()
     }
 
+    /// The writer thread's store; its prices change only on that thread.
     final class StoreBox: @unchecked Sendable {
         let store: Store
-        let prices: PriceBook
+        var prices: PriceBook
+        var pricesReadAt = Date()
         let runID: Int64
         init(store: Store, prices: PriceBook, runID: Int64) {
             self.store = store
             self.prices = prices
             self.runID = runID
         }
+    }
+
+    /// Has the price table read again before the next rows are priced (after a reload, which
+    /// is when an operator expects what they imported to apply).
+    public func refreshPrices() {
+        condition.lock()
+        pricesStale = true
+        condition.unlock()
+    }
+
+    /// Reads the price table again when asked or when ``pricesRefreshSeconds`` have passed; a
+    /// store that does not answer keeps the prices read last.
+    func refreshPricesIfDue(_ box: StoreBox) {
+        condition.lock()
+        let asked = pricesStale
+        pricesStale = false
+        condition.unlock()
+        guard asked || Date().timeIntervalSince(box.pricesReadAt) >= Self.pricesRefreshSeconds else { return }
+        box.pricesReadAt = Date()
+        do { box.prices = try box.store.priceBook() } catch {
+            logger.warning("could not read the price table again; rows are priced from the one read before",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs, once per provider and model, that a row was stored without a price.
+    func noteUnpriced(_ r: RequestRecord) {
+        guard unpriced.insert("\(r.provider)/\(r.model)").inserted else { return }
+        logger.warning("""
+            outcome rows stored unpriced: the store has no price for this provider and model; \
+            `mosaic prices import` gives them one (read again within \(Int(Self.pricesRefreshSeconds)) s or at a reload)
+            """, metadata: ["provider": "\(r.provider)", "model": "\(r.model)"])
     }
 
     /// Queues a record; false when the queue is full or the writer is closed.
@@ -373,6 +416,7 @@ public final class OutcomeWriter: @unchecked Sendable {
     /// Writes rows in one transaction; nil when it committed (an empty batch commits nothing).
     func write(_ batch: [RequestRecord], _ box: StoreBox) -> CommitError? {
         if batch.isEmpty { return nil }
+        refreshPricesIfDue(box)
         var written = 0, duplicates = 0
         return committing {
             try box.store.database.transaction {
@@ -382,6 +426,7 @@ public final class OutcomeWriter: @unchecked Sendable {
                         r.cost = box.prices.cost(provider: r.provider, model: r.model, at: r.timestamp,
                                                  inputTokens: r.inputTokens, outputTokens: r.outputTokens,
                                                  cachedTokens: r.cachedTokens, latencyMs: r.latencyMs)
+                        if r.cost == nil { noteUnpriced(r) }
                     }
                     try writer.insert(r, key: Self.key(r))
                 }

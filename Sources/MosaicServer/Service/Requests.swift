@@ -52,7 +52,7 @@ enum RequestParsing {
                 r.timestamp = try s.timestamp()
                 sawTimestamp = true
             } else if s.key(k, is: "text") {
-                r.text = try s.string()
+                r.text = try s.string(allowingNUL: true)
             } else {
                 try s.skipValue()
             }
@@ -116,7 +116,11 @@ enum RequestParsing {
             } else if s.key(k, is: "model") {
                 o.model = try s.string()
             } else if s.key(k, is: "at") {
-                o.at = try s.timestamp()
+                let at = try s.timestamp()
+                guard at >= Timestamp.earliestPlausible else {
+                    throw s.fail("\(Timestamp.format(at)) is before \(Timestamp.format(Timestamp.earliestPlausible)); an outcome that early is a misread date")
+                }
+                o.at = at
             } else {
                 try s.skipValue()
             }

@@ -480,8 +480,9 @@ public final class RoutingService: Sendable {
     /// (breaker, latency EWMA, outlier counts, budget) and stores the row; with a store, the
     /// answer waits until the row is committed (see ``ServeOptions/outcomeAcknowledgement``).
     ///
-    /// When the row cannot be stored (queue full, store error) the answer is 503 and the
-    /// decision stays open, so the caller may report it again; the router counts it once.
+    /// When the store does not confirm the row (queue full, store error, a commit whose answer
+    /// never came) the answer is 503 and the decision stays open, so the caller may report it
+    /// again; the router counts it once, and the row (at the decision's instant) is stored once.
     public func outcome(body: ByteBuffer) async throws(APIError) -> ByteBuffer {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let accepted = try body.withUnsafeReadableBytes { bytes throws(APIError) in try acceptOutcome(bytes) }
@@ -494,7 +495,8 @@ public final class RoutingService: Sendable {
                     stored = true
                 } catch {
                     reopen(accepted)
-                    throw APIError(status: .serviceUnavailable, message: "the outcome was not stored: \(error); retry later",
+                    throw APIError(status: .serviceUnavailable,
+                                   message: "the store did not confirm the outcome (\(error)); send the same report again: it is stored once",
                                    field: nil)
                 }
             case .queued:
@@ -530,6 +532,10 @@ public final class RoutingService: Sendable {
         }
         let (stripe, position) = pendingSlot(id)
         let now = options.clock()
+        if let at = o.at, at > now + Timestamp.microsPerDay {
+            throw APIError.badRequest("\(Timestamp.format(at)) is more than a day after this server's clock (\(Timestamp.format(now)))",
+                                      field: "at")
+        }
         // Look first (validate before changing anything).
         let pending = stripe.slots.withLock { slots -> Pending? in
             slots[position].id == id ? slots[position] : nil
@@ -546,7 +552,10 @@ public final class RoutingService: Sendable {
                 "unknown provider '\(o.provider)': the policy routes among \(bundle.policy.providers.joined(separator: ", "))",
                 field: "provider")
         }
-        let record = RequestRecord(timestamp: o.at ?? now, tenant: p.tenant, provider: o.provider,
+        // The row is the request's, at the instant it was routed (as the gateway's rows are at
+        // their attempt's start), not when it was reported: a report sent again after a 503
+        // whose commit did in fact land is then the same row, which the store keeps once.
+        let record = RequestRecord(timestamp: o.at ?? p.createdAt, tenant: p.tenant, provider: o.provider,
                                    model: o.model ?? p.modelFamily, operation: p.operation, region: p.region,
                                    inputTokens: o.inputTokens, outputTokens: o.outputTokens, cachedTokens: o.cachedTokens,
                                    latencyMs: o.latencyMs, status: o.status, requestID: o.decisionID)
@@ -645,6 +654,7 @@ public final class RoutingService: Sendable {
         switch result {
         case .reloaded(let g, let v, let s):
             metrics.reload(source: source, ok: true)
+            writer?.refreshPrices()
             logger.notice("reloaded", metadata: ["source": "\(source)", "generation": "\(g)", "model_version": "\(v)",
                                                  "load_ms": "\(String(format: "%.3f", s * 1000))"])
         case .failed(let reason):

@@ -10,13 +10,18 @@ extension FleetLeases {
     /// The channel routers listen on.
     public static let publicationChannel = "mosaic_publications"
 
-    /// One publication: the model's JSON and/or the policy's YAML (nil: keep the current one).
+    /// One publication, with the newest model's JSON and policy's YAML published up to it (nil:
+    /// none yet, keep the router's own) and which publication carried each.
     public struct Publication: Sendable, Equatable {
         public var id: Int64
         public var publishedAt: Int64
         public var model: String?
         public var policy: String?
         public var note: String
+        /// The publication that carried ``model`` (this one's id, or an earlier one's).
+        public var modelPublication: Int64?
+        /// The publication that carried ``policy``.
+        public var policyPublication: Int64?
     }
 
     /// Stores a publication and notifies the fleet; returns its id.
@@ -48,12 +53,15 @@ extension FleetLeases {
     /// policy alone still names the model published before it.
     public func latestPublication(after: Int64) throws(StoreError) -> Publication? {
         let rows = try database.rows("""
-            SELECT id, published_at, note,
-                   (SELECT model FROM fleet_publications m WHERE m.id <= p.id AND m.model IS NOT NULL ORDER BY m.id DESC LIMIT 1),
-                   (SELECT policy FROM fleet_publications q WHERE q.id <= p.id AND q.policy IS NOT NULL ORDER BY q.id DESC LIMIT 1)
-            FROM fleet_publications p WHERE id > ? ORDER BY id DESC LIMIT 1
+            WITH p AS (SELECT id, published_at, note FROM fleet_publications WHERE id > ? ORDER BY id DESC LIMIT 1),
+                 m AS (SELECT f.id, f.model FROM fleet_publications f, p WHERE f.id <= p.id AND f.model IS NOT NULL
+                       ORDER BY f.id DESC LIMIT 1),
+                 q AS (SELECT f.id, f.policy FROM fleet_publications f, p WHERE f.id <= p.id AND f.policy IS NOT NULL
+                       ORDER BY f.id DESC LIMIT 1)
+            SELECT p.id, p.published_at, p.note, m.model, q.policy, m.id, q.id FROM p LEFT JOIN m ON true LEFT JOIN q ON true
             """, [.int(after)])
         guard let r = rows.first, let id = r[0].intValue, let at = r[1].intValue else { return nil }
-        return Publication(id: id, publishedAt: at, model: r[3].textValue, policy: r[4].textValue, note: r[2].description)
+        return Publication(id: id, publishedAt: at, model: r[3].textValue, policy: r[4].textValue, note: r[2].description,
+                           modelPublication: r[5].intValue, policyPublication: r[6].intValue)
     }
 }
