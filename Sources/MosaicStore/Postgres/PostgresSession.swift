@@ -264,10 +264,25 @@ final class PostgresSession {
             if e.code == .authMechanismRequiresPassword {
                 return "the server asks for a password and the URL gives none (postgres://user:password@host/database)"
             }
-            if let underlying = e.underlying { return NetworkErrorText.describe(underlying) ?? "\(e.code): \(underlying)" }
-            return "\(e.code)"
+            let code = words(e.code)
+            // PostgresNIO nests its own errors (a closed connection because the server closed
+            // it), and a nested PSQLError describes itself only as "Generic description to
+            // prevent accidental leakage of sensitive data".
+            if let underlying = e.underlying { return NetworkErrorText.describe(underlying) ?? "\(code): \(message(of: underlying))" }
+            return code
         }
         return NetworkErrorText.describe(error) ?? String(describing: error)
+    }
+
+    /// What a PostgresNIO error code means, in words where Mosaic meets it.
+    static func words(_ code: PSQLError.Code) -> String {
+        switch code {
+        case .serverClosedConnection: return "the server closed the connection"
+        case .clientClosedConnection: return "the connection was closed"
+        case .uncleanShutdown: return "the connection ended without a clean shutdown"
+        case .connectionError: return "the connection failed"
+        default: return "\(code)"
+        }
     }
 
     /// A double as text that reads back to the same bits (Swift prints the shortest such form).
