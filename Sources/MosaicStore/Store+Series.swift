@@ -1,3 +1,4 @@
+import Foundation
 import MosaicCore
 
 /// A regular time series of request volume and cost for one group.
@@ -31,7 +32,10 @@ extension Store {
     ///
     /// The window is `[from, to)`, or from the first request to just after the last; intervals
     /// are aligned to multiples of `interval` since the epoch (UTC), and an interval that the
-    /// window cuts is marked partial. Every group spans the same intervals.
+    /// window cuts is marked partial. Every group spans the same intervals. Names that are
+    /// canonically equivalent Unicode (é as one code point, or as e and a combining accent) are
+    /// one group, as Swift's `String` equality has them, named by their NFC form on both engines
+    /// (the store keeps each row's bytes).
     ///
     /// - Parameter interval: µs, from one minute to one day.
     /// - Throws: ``StoreError/seriesTooLong(intervals:maximum:)`` when the window holds more than
@@ -52,6 +56,14 @@ extension Store {
                 self.output = try Store.integerSum(self.output, output, path: path)
                 if let cost { self.cost = try Store.exactSum(self.cost, cost, path: path) }
             }
+
+            /// Another cell of the same group and interval (a name spelled another way), in place.
+            mutating func add(_ other: Cell, path: String) throws(StoreError) {
+                requests += other.requests
+                input = try Store.integerSum(input, Int64(other.input), path: path)
+                output = try Store.integerSum(output, Int64(other.output), path: path)
+                cost = try Store.exactSum(cost, other.cost, path: path)
+            }
         }
         var cells: [String: [Int64: Cell]] = [:]
         var first = Int64.max, last = Int64.min
@@ -64,9 +76,11 @@ extension Store {
                 """)
             try stmt.bind([.int(lo), .int(hi), .int(interval)])
             while try stmt.step() {
-                cells[stmt.text(0), default: [:]][stmt.int64(1)] = Cell(
-                    requests: Int(stmt.int64(2)), input: Int(stmt.int64(3)), output: Int(stmt.int64(4)),
-                    cost: try stmt.money(5, table: "requests", column: "cost"))
+                // Added, not assigned: the server groups bytes, so two spellings of one name
+                // come as two rows (assigning kept the second's numbers and lost the first's).
+                let cell = Cell(requests: Int(stmt.int64(2)), input: Int(stmt.int64(3)), output: Int(stmt.int64(4)),
+                                cost: try stmt.money(5, table: "requests", column: "cost"))
+                try cells[Self.seriesGroup(stmt.text(0)), default: [:]][stmt.int64(1), default: Cell()].add(cell, path: path)
                 first = min(first, stmt.int64(6))
                 last = max(last, stmt.int64(7))
             }
@@ -83,7 +97,7 @@ extension Store {
                 let g = stmt.text(0)
                 if !started || g != group {
                     if started { cells[group] = groupCells }
-                    group = g
+                    group = Self.seriesGroup(g)
                     groupCells = cells.removeValue(forKey: g) ?? [:]
                     started = true
                 }
@@ -124,5 +138,10 @@ extension Store {
             out.append(s)
         }
         return out
+    }
+
+    /// The group a stored name falls in: its NFC form (an ASCII name as it is).
+    static func seriesGroup(_ name: String) -> String {
+        name.utf8.allSatisfy { $0 < 0x80 } ? name : name.precomposedStringWithCanonicalMapping
     }
 }
