@@ -45,6 +45,27 @@ struct RouterEvaluationTests {
         #expect(swapped.curve == e.curve)
     }
 
+    /// Half the gap is recovered exactly in the middle of a run of tied scores: 1 of 5 before
+    /// the run, 3 after its 20 prompts, so 15 prompts in, 1/5 + 2/5 · 15/20 = 1/2. In doubles
+    /// that read 0.49999999999999994 and CPT50 came one prompt late (an audit against exact
+    /// fractions; the oracle's CPT50 on the shipped MMLU sample read 6.7455% for 6.7017%).
+    @Test func cptIsExactInsideATie() {
+        // Prompt 0 (score 0): only the strong model right. Then 20 tied at 0.5, two of them
+        // only-strong; then two only-strong at 0.9.
+        var strong = [true], weak = [false], score = [0.0]
+        for i in 0..<20 {
+            strong.append(true)
+            weak.append(i >= 2)
+            score.append(0.5)
+        }
+        strong += [true, true]
+        weak += [false, false]
+        score += [0.9, 0.9]
+        let e = RouterEvaluation(strongCorrect: strong, weakCorrect: weak, weakScore: score)
+        #expect(e.cpt50 == 16.0 / 23.0)
+        #expect(abs(e.curve[16] - 0.5) < 1e-15)
+    }
+
     @Test func randomScoresAverageOneHalf() {
         var random = SeededRandom(seed: 9)
         let n = 400

@@ -36,26 +36,34 @@ public struct RouterEvaluation: Sendable, Equatable, Codable {
         weakAccuracy = n == 0 ? 0 : Double(weakTotal) / Double(n)
         // Strong first for the prompts the router trusts the weak model least with.
         let order = (0..<n).sorted { weakScore[$0] != weakScore[$1] ? weakScore[$0] < weakScore[$1] : $0 < $1 }
-        let gap = Double(strongTotal - weakTotal)
+        let gap = strongTotal - weakTotal
+        // The gap recovered at each k, as the exact fraction recovered / runLength: whole
+        // prompts outside runs of equal scores (denominator 1); inside a run, the expected
+        // value, linear between the run's ends. CPT compares these exactly: in doubles the
+        // middle of a run read 0.49999999999999994 for one half, and CPT50 one prompt late.
+        var recovered = [0], per = [1]
+        recovered.reserveCapacity(n + 1)
+        per.reserveCapacity(n + 1)
         var correct = weakTotal
-        var curve = [0.0]
-        curve.reserveCapacity(n + 1)
         for i in order {
             correct += (strongCorrect[i] ? 1 : 0) - (weakCorrect[i] ? 1 : 0)
-            curve.append(gap == 0 ? 0 : Double(correct - weakTotal) / gap)
+            recovered.append(correct - weakTotal)
+            per.append(1)
         }
-        if n > 0 { curve[0] = 0 }
-        // Runs of equal scores: the expected curve is linear between the run's ends.
         var start = 0
         while start < n {
             var end = start + 1
             while end < n && weakScore[order[end]] == weakScore[order[start]] { end += 1 }
             if end - start > 1 {
-                let a = curve[start], b = curve[end]
-                for k in (start + 1)..<end { curve[k] = a + (b - a) * Double(k - start) / Double(end - start) }
+                let a = recovered[start], b = recovered[end], m = end - start
+                for k in (start + 1)..<end {
+                    recovered[k] = a * m + (b - a) * (k - start)
+                    per[k] = m
+                }
             }
             start = end
         }
+        let curve = (0...n).map { k in gap == 0 ? 0 : Double(recovered[k]) / Double(per[k]) / Double(gap) }
         self.curve = curve
         var area = 0.0
         if n > 0 {
@@ -63,11 +71,15 @@ public struct RouterEvaluation: Sendable, Equatable, Codable {
             area /= Double(n)
         }
         apgr = area
-        func cpt(_ target: Double) -> Double {
-            guard let k = curve.firstIndex(where: { $0 >= target }) else { return 1 }
+        /// The smallest share of strong calls whose PGR reaches `parts`/`whole`, compared exactly.
+        func cpt(_ parts: Int, _ whole: Int) -> Double {
+            let reached: (Int) -> Bool = gap > 0
+                ? { recovered[$0] * whole >= parts * gap * per[$0] }
+                : { curve[$0] >= Double(parts) / Double(whole) }
+            guard let k = (0...n).first(where: reached) else { return 1 }
             return n == 0 ? 0 : Double(k) / Double(n)
         }
-        cpt50 = cpt(0.5)
-        cpt80 = cpt(0.8)
+        cpt50 = cpt(1, 2)
+        cpt80 = cpt(4, 5)
     }
 }
