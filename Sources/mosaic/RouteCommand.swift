@@ -29,7 +29,7 @@ struct RouteCommand: ParsableCommand {
     @Option(name: .long, help: "The resource: repository, project or workflow name.") var resource = ""
     @Option(name: .long, help: "The caller's region.") var region = ""
     @Option(name: .long, help: "Region the data must stay in.") var residency: String?
-    @Option(name: .long, help: "Prompt tokens.") var promptTokens = 0
+    @Option(name: .long, help: "Prompt tokens (default: with --text, about a token per four bytes of it; else 0).") var promptTokens: Int?
     @Option(name: .long, help: "Expected output tokens.") var expectedOutputTokens = 0
     @Option(name: .long, parsing: .upToNextOption, help: "Required compliance tags (gdpr, hipaa, soc2, fedramp).") var compliance: [String] = []
     @Option(name: .long, parsing: .upToNextOption, help: "Required capabilities (vision, long_context…).") var capability: [String] = []
@@ -45,7 +45,7 @@ struct RouteCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
-        for (option, n) in [("--prompt-tokens", promptTokens), ("--expected-output-tokens", expectedOutputTokens)]
+        for (option, n) in [("--prompt-tokens", promptTokens ?? 0), ("--expected-output-tokens", expectedOutputTokens)]
         where !(0...RouteRequest.maximumTokens).contains(n) {
             throw ValidationError("\(option) must be between 0 and \(RouteRequest.maximumTokens)")
         }
@@ -84,8 +84,9 @@ struct RouteCommand: ParsableCommand {
         do { tags = try ComplianceSet(parsing: compliance) } catch { throw ValidationError("--compliance \(error)") }
         let now = try at.map { try parseInstant($0, option: "--at") } ?? Timestamp.now()
         let text = try prompt()
+        let tokens = promptTokens ?? text.map(RouteRequest.estimatedTokens(of:)) ?? 0
         let request = RouteRequest(tenant: tenant, operation: operation, modelFamily: modelFamily, resource: resource,
-                                   region: region, residency: residency, promptTokens: promptTokens,
+                                   region: region, residency: residency, promptTokens: tokens,
                                    expectedOutputTokens: expectedOutputTokens, compliance: tags, capabilities: capability,
                                    latencySLOMs: sloMs, budgetTag: budget, tags: tag, timestamp: now, text: text)
         let router: Router

@@ -155,6 +155,29 @@ struct EndpointTests {
         }
     }
 
+    /// A request that shares its prompt's text but not its token count is priced at about a
+    /// token per four bytes of it, as `mosaic eval routing` prices each prompt; at 0 tokens
+    /// every provider cost nothing and the quality head could never choose the weak model.
+    @Test func aPromptWithoutItsTokenCountIsPricedFromItsText() async throws {
+        let f = try Fixture()
+        let service = try f.service()
+        defer { service.close() }
+        let text = String(repeating: "How many moons has Mars? ", count: 16)   // 400 bytes: 100 tokens
+        try await app(service).test(.router) { client in
+            func costs(_ body: String) async throws -> [Double] {
+                try await client.execute(uri: "/v1/route", method: .post, body: ByteBuffer(string: body)) { r in
+                    #expect(r.status == .ok)
+                    let candidates = try object(r.body)["candidates"] as? [[String: Any]] ?? []
+                    return candidates.compactMap { ($0["cost_usd"] as? NSNumber)?.doubleValue }
+                }
+            }
+            let estimated = try await costs(#"{"tenant":"acme","text":"\#(text)","at":"2026-10-20T12:00:00Z"}"#)
+            let stated = try await costs(#"{"tenant":"acme","text":"\#(text)","prompt_tokens":100,"at":"2026-10-20T12:00:00Z"}"#)
+            #expect(!estimated.isEmpty && estimated == stated)
+            #expect(estimated.contains { $0 > 0 })
+        }
+    }
+
     @Test func oversizeBodyIs413() async throws {
         let f = try Fixture()
         let service = try f.service()

@@ -42,7 +42,7 @@ public struct QualityExample: Sendable, Equatable {
 
     /// The request a router sees for this prompt (about four characters a token).
     public var features: RequestFeatures {
-        RequestFeatures(inputTokens: prompt.utf8.count / 4, text: prompt, tags: tags)
+        RequestFeatures(inputTokens: RouteRequest.estimatedTokens(of: prompt), text: prompt, tags: tags)
     }
 }
 

@@ -60,6 +60,13 @@ public struct RouteRequest: Sendable, Equatable {
     /// `mosaic route`.
     public static let maximumTokens = 100_000_000
 
+    /// Prompt tokens estimated from a prompt's text, about four bytes of UTF-8 a token: the
+    /// count of a request that shares its text but not its count (`mosaic route --text`,
+    /// `POST /v1/route` with `text`), as `mosaic eval routing` prices each prompt. At 0 tokens
+    /// every provider would cost nothing, and the quality head could never send one to the
+    /// weak model (its expected quality is below the strong one's, and nothing is saved).
+    public static func estimatedTokens(of text: String) -> Int { min(text.utf8.count / 4, maximumTokens) }
+
     /// Prompt plus expected output tokens, what the context window must hold; `Int.max` when
     /// the sum overflows (a caller's absurd counts must not trap the router).
     @inlinable

@@ -15,7 +15,7 @@ enum RequestParsing {
         var s = JSONScanner(bytes)
         try s.beginObject()
         var r = RouteRequest()
-        var sawTimestamp = false
+        var sawTimestamp = false, sawPromptTokens = false
         while let k = try s.nextKey() {
             if s.takeNull() { continue }
             if s.key(k, is: "tenant") {
@@ -33,6 +33,7 @@ enum RequestParsing {
                 r.residency = try s.string()
             } else if s.key(k, is: "prompt_tokens") {
                 r.promptTokens = try s.count(max: maxTokens)
+                sawPromptTokens = true
             } else if s.key(k, is: "expected_output_tokens") {
                 r.expectedOutputTokens = try s.count(max: maxTokens)
             } else if s.key(k, is: "compliance") {
@@ -59,6 +60,7 @@ enum RequestParsing {
         }
         try s.end()
         if !sawTimestamp { r.timestamp = .min }
+        if !sawPromptTokens, let text = r.text { r.promptTokens = RouteRequest.estimatedTokens(of: text) }
         return r
     }
 
