@@ -22,6 +22,9 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
     case didNotConverge(iterations: Int)
     /// A label vector with a single class, which logistic regression cannot fit.
     case singleClass(label: Bool)
+    /// Per-prompt correctness where every prompt needs the strong model, or none does: a
+    /// quality head has nothing to learn.
+    case nothingToRoute(rows: Int, strongAccuracy: Double, weakAccuracy: Double)
     /// A hyperparameter or weight outside its range (negative alpha, C ≤ 0, negative weights).
     case invalidConfiguration(String)
     /// The held-out split by prompt-id hash left no prompt on one side: `heldOut` of `total`.
@@ -42,6 +45,12 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .constantColumn(let j): return "column \(j) is constant; this method needs alpha > 0 to fit it"
         case .didNotConverge(let n): return "did not converge within \(n) iterations"
         case .singleClass(let label): return "every label is \(label): logistic regression needs both classes"
+        case let .nothingToRoute(rows, strongAccuracy, weakAccuracy):
+            func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
+            let accuracies = "strong \(percent(strongAccuracy)), weak \(percent(weakAccuracy)) correct"
+            return strongAccuracy > weakAccuracy
+                ? "every one of the \(rows) prompts needs the strong model (it is right and the weak one wrong on each; \(accuracies)): there is nothing to route; check --strong-column and --weak-column"
+                : "no prompt of the \(rows) needs the strong model (it is never right where the weak one is wrong; \(accuracies)): there is nothing to route; check --strong-column and --weak-column"
         case .invalidConfiguration(let m): return "invalid configuration: \(m)"
         case let .heldOutSplit(heldOut, total):
             return "\(heldOut) of the \(total) prompts fall in the held-out fifth (prompt ids whose hash is 0 mod 5): a model measured there needs prompts on both sides of the split"

@@ -48,6 +48,23 @@ struct QualityTrainerTests {
         #expect(!String(decoding: try JSONEncoder().encode(none), as: UTF8.self).contains("\"apgr\""))
     }
 
+    /// Correctness where no prompt needs the strong model (both wrong everywhere, say), or every
+    /// one does, says so in the data's terms; it said "every label is true: logistic regression
+    /// needs both classes" for both models wrong on every prompt.
+    @Test func correctnessWithNothingToRouteSaysSo() {
+        func message(strong: Bool, weak: Bool) -> String {
+            let rows = (0..<40).map { QualityExample(promptID: "n\($0)", prompt: "name the capital \($0)", strongCorrect: strong, weakCorrect: weak) }
+            do {
+                _ = try QualityTrainer().fitScorer(rows)
+                return "fitted"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message(strong: false, weak: false).hasPrefix("no prompt of the 40 needs the strong model (it is never right where the weak one is wrong; strong 0.0%, weak 0.0% correct): there is nothing to route"))
+        #expect(message(strong: true, weak: false).hasPrefix("every one of the 40 prompts needs the strong model"))
+    }
+
     /// Synthetic groups: the group sets the weak model's odds, and a word ("prove") that occurs
     /// in every group makes any prompt hard, so something transfers to unseen groups.
     static func grouped(_ count: Int, seed: UInt64 = 7) -> [QualityExample] {

@@ -164,13 +164,20 @@ public struct QualityTrainer: Sendable {
             x[i, 0] = scratch[0]
         }
         let labels = rows.map(\.weakGoodEnough)
-        guard labels.contains(true), labels.contains(false) else { throw .singleClass(label: labels[0]) }
+        guard labels.contains(true), labels.contains(false) else { throw Self.nothingToRoute(rows) }
         let length = try LogisticRegression(c: configuration.c).fit(x, labels).model
         return QualityModel(dataset: dataset, labelStrong: labelStrong, labelWeak: labelWeak, strong: strong, weak: weak,
                             featureSpec: spec, head: LinearHead(intercept: length.intercept, coefficients: length.coefficients),
                             scorer: try fitScorer(rows),
                             metrics: .init(testRows: 0, split: "", strongAccuracy: 0, weakAccuracy: 0, apgr: nil, randomAPGR: 0.5,
                                            cpt50: nil, cpt80: nil, logLoss: 0, auc: nil))
+    }
+
+    /// Correctness with one side only: every prompt needs the strong model, or none does.
+    static func nothingToRoute(_ rows: [QualityExample]) -> LearnError {
+        let n = Double(max(1, rows.count))
+        return .nothingToRoute(rows: rows.count, strongAccuracy: Double(rows.filter(\.strongCorrect).count) / n,
+                               weakAccuracy: Double(rows.filter(\.weakCorrect).count) / n)
     }
 
     // MARK: The scorer
@@ -180,7 +187,7 @@ public struct QualityTrainer: Sendable {
         let cfg = configuration
         guard rows.count >= 2 * cfg.folds else { throw .emptyTrainingSet }
         let labels = rows.map(\.weakGoodEnough)
-        guard labels.contains(true), labels.contains(false) else { throw .singleClass(label: labels[0]) }
+        guard labels.contains(true), labels.contains(false) else { throw Self.nothingToRoute(rows) }
         let texts = rows.map(\.prompt)
         progress?("TF-IDF vocabularies")
         let vectorizers = [
