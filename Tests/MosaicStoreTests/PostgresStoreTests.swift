@@ -299,6 +299,10 @@ struct PostgresPlumbingTests {
         #expect(u == PostgresURL(user: "ann", password: "s@cret", host: "db.example", port: 6543, database: "costs"))
         #expect(u.redacted == "postgres://ann:***@db.example:6543/costs")
         #expect(try PostgresURL(parsing: "postgresql://bob@127.0.0.1/x").port == 5432)
+        // IPv6: the address without its brackets (the connection looked up a host named "[::1]").
+        let v6 = try PostgresURL(parsing: "postgres://bob@[::1]:5433/x")
+        #expect(v6.host == "::1" && v6.port == 5433)
+        #expect(v6.redacted == "postgres://bob@[::1]:5433/x")
         #expect(PostgresURL.isPostgres("postgres://a@b/c") && !PostgresURL.isPostgres("mosaic.sqlite"))
         for bad in ["postgres://host/db", "postgres://u@/db", "postgres://u@h:1", "postgres://u@h/db?sslmode=require"] {
             #expect(throws: StoreError.self, "\(bad)") { try PostgresURL(parsing: bad) }

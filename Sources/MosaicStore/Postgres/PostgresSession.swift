@@ -413,7 +413,9 @@ public struct PostgresURL: Sendable, Equatable {
             .refused(path: PostgresURL.redact(text), reason: "not a usable PostgreSQL URL: \(why); expected postgres://user@host:port/database")
         }
         guard PostgresURL.isPostgres(text), let c = URLComponents(string: text) else { throw bad("not a postgres:// URL") }
-        guard let host = c.host, !host.isEmpty else { throw bad("no host") }
+        guard var host = c.host, !host.isEmpty else { throw bad("no host") }
+        // An IPv6 address is written in brackets (postgres://u@[::1]:5432/db); the host is the address.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard let user = c.user, !user.isEmpty else { throw bad("no user") }
         let db = String(c.path.drop(while: { $0 == "/" }))
         guard !db.isEmpty, !db.contains("/") else { throw bad("no database name after the host") }
@@ -424,7 +426,7 @@ public struct PostgresURL: Sendable, Equatable {
 
     /// The URL with the password replaced by `***`.
     public var redacted: String {
-        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
     }
 
     static func redact(_ text: String) -> String {
