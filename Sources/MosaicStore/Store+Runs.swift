@@ -45,8 +45,9 @@ extension Store {
     }
 
     /// Marks `interrupted` every `running` run begun on this machine whose process is gone
-    /// (killed, or the machine restarted): nothing will finish it. Runs of other machines, and
-    /// runs recorded before schema 6 (no process), are left as they are.
+    /// (killed, the machine restarted, or the store was unreachable when it stopped): nothing
+    /// will finish it. Runs of other machines, and runs recorded before schema 6 (no process),
+    /// are left as they are.
     ///
     /// - Returns: the runs marked.
     @discardableResult
@@ -63,7 +64,7 @@ extension Store {
         let update = try database.prepare("UPDATE ingest_runs SET status = 'interrupted', error = ? WHERE id = ? AND status = 'running'")
         for (id, owner) in gone {
             try update.run([
-                .text("its process (pid \(owner.pid) on \(owner.host)) ended without finishing the run: killed, or the machine restarted"),
+                .text("its process (pid \(owner.pid) on \(owner.host)) ended without finishing the run: killed, the machine restarted, or the store could not be reached to record its end"),
                 .int(id),
             ])
         }

@@ -110,7 +110,7 @@ final class PostgresSession {
         }
         if inTransaction {
             throw .unavailable(location: location, reason: "the connection was lost inside a transaction, "
-                               + "which the server rolled back; nothing of it was written")
+                               + "which the server rolled back (none of its changes were kept)")
         }
         let now = DispatchTime.now().uptimeNanoseconds
         if let o = outage, now < o.nextAttempt {
