@@ -58,8 +58,9 @@ public final class SharedLimits: Sendable {
         var window: Int64
         var current = Window()
         var next = Window()
-        /// The largest amount a decision wanted and did not find (a budget request dearer than
-        /// what is left): the refiller leases at least this much.
+        /// The largest amount a decision wanted and did not find in this window (a budget
+        /// request dearer than what was left): the refiller keeps at least this much leased, so
+        /// that a lease smaller than one request does not refuse every other one.
         var shortfall: Money = .zero
         /// Below this much left, a decision wakes the refiller (set with each grant).
         var lowWater: Money = .zero
@@ -142,12 +143,19 @@ public final class SharedLimits: Sendable {
     }
 
     /// Records that a decision wanted `amount` and found less: the next lease covers it.
+    ///
+    /// Wakes the refiller as ``take(_:amount:limit:window:now:)`` does: the request was refused,
+    /// and the next one should not wait for the refiller's next pass.
     public func noteShortfall(_ key: Key, amount: Money) {
-        allowances.withLock { all in
-            guard var a = all[key], amount > a.shortfall else { return }
-            a.shortfall = amount
+        let wake = allowances.withLock { all -> Bool in
+            guard var a = all[key] else { return false }
+            if amount > a.shortfall { a.shortfall = amount }
+            let wake = !a.current.signalled && !a.current.revoked
+            a.current.signalled = true
             all[key] = a
+            return wake
         }
+        if wake { waker.withLock { $0 }?() }
     }
 
     /// Corrects what was taken at `takenAt`: a negative `delta` gives back a reservation (the
@@ -232,7 +240,6 @@ public final class SharedLimits: Sendable {
             if a.current.index == window {
                 a.current.granted = a.current.granted.addingReportingOverflow(amount) ?? Money(units: .max)
                 a.current.signalled = false
-                if a.current.granted - a.current.used >= a.shortfall { a.shortfall = .zero }
             } else if a.current.index + 1 == window {
                 if a.next.index != window { a.next.reset(window) }
                 a.next.granted = a.next.granted.addingReportingOverflow(amount) ?? Money(units: .max)

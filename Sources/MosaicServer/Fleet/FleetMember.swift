@@ -233,8 +233,10 @@ final class FleetMember: @unchecked Sendable {
             if lost.contains(wk) { continue }
             let size = leaseSize(d)
             let target = max(size, d.shortfall)
+            // Top up below half a lease left, and whenever a decision wanted more than is left: a
+            // budget lease smaller than one request (but more than half of it) grows to fit it.
             var wanted = Money.zero
-            if d.left.units * 2 <= target.units { wanted = target - d.left }
+            if d.left < d.shortfall || d.left.units * 2 <= size.units { wanted = target - d.left }
             let h = held[wk]
             if wanted == .zero, let h, now - h.renewedAt < renewEvery { continue }
             do {
