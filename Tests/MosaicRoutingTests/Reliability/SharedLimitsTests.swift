@@ -57,16 +57,21 @@ struct SharedLimitsTests {
                 == (Money(whole: 10), 120 * Self.s))
     }
 
-    @Test func revokedWindowsAdmitNothing() {
+    /// A lost lease: what was left is dropped, the use beyond what the store counted stays owed,
+    /// and the next grant is decided against net of it.
+    @Test func aForfeitedLeaseAdmitsOnlyFromTheNextGrant() {
         let limits = SharedLimits()
-        let hundred = Money(whole: 100)
+        let hundred = Money(whole: 100), one = Money(whole: 1)
         _ = limits.remaining(Self.quota, limit: hundred, window: Self.minute, now: 0)
         limits.grant(Self.quota, window: 0, amount: Money(whole: 5))
-        limits.revoke(Self.quota, window: 0)
-        #expect(!limits.take(Self.quota, amount: Money(whole: 1), limit: hundred, window: Self.minute, now: 1))
-        // The next window starts with a clean slate.
-        limits.grant(Self.quota, window: 1, amount: Money(whole: 1))
-        #expect(limits.take(Self.quota, amount: Money(whole: 1), limit: hundred, window: Self.minute, now: Self.minute))
+        for _ in 0..<3 { #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 1)) }
+        limits.forfeit(Self.quota, window: 0, keeping: one)     // the store counted 1 of the 3
+        #expect(limits.demands(now: 2, prefetch: 0).first?.left == Money.zero - Money(whole: 2))
+        #expect(!limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 2))
+        limits.grant(Self.quota, window: 0, amount: Money(whole: 4))
+        #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
+        #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
+        #expect(!limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
     }
 
     final class Wakes: Sendable {
