@@ -321,6 +321,46 @@ struct FleetTests {
         }
     }
 
+    /// A budget of $0.10 an hour leases $0.003125 at a time (1/32), less than one request
+    /// ($0.0045). Requests sent to three routers in turn, until each has refused three in a
+    /// row with time between for a refill, spend it: 22 admitted ($0.099), none past it.
+    @Test func aBudgetWhoseLeaseIsSmallerThanOneRequestIsSpent() async throws {
+        let db = try PostgresServer.database("smallbudget")
+        let f = try Fixture(policy: """
+            version: 1
+            name: small-budget
+            providers: [openai]
+            strategy: {kind: cost_first}
+            budgets:
+              bx: {limit: "0.10", per: hour}
+            costs:
+              openai: {input_per_mtok: "2.50", output_per_mtok: "10.00"}
+            """)
+        let result = try await blocking { () throws -> (admitted: Int, sent: Int)? in
+            let instances = try (0..<3).map { _ in try Self.start(f, db: db.location) }
+            defer { Self.stop(instances) }
+            let hour = Timestamp.now() / (60 * RoutingTime.minute)
+            var admitted = 0, refusals = [0, 0, 0], k = 0
+            while refusals.contains(where: { $0 < 3 }) && admitted <= 22 && k < 300 {
+                let client = LoopbackHTTPClient(port: instances[k % 3].port)
+                let r = try client.post("/v1/route", json: #"{"tenant":"t","budget":"bx","prompt_tokens":1000,"expected_output_tokens":200}"#)
+                client.close()
+                #expect(r.status == 200, "\(r.text)")
+                if (try? object(r.body))?["selected"] is [String: Any] {
+                    admitted += 1
+                    refusals[k % 3] = 0
+                } else {
+                    refusals[k % 3] += 1
+                    usleep(100_000)
+                }
+                k += 1
+            }
+            // A new hour brings another budget: nothing to check then.
+            return Timestamp.now() / (60 * RoutingTime.minute) == hour ? (admitted, k) : nil
+        }
+        if let result { #expect(result.admitted == 22, "admitted \(result.admitted) of \(result.sent) requests") }
+    }
+
     /// `mosaic serve --store` writes the same outcome rows, priced the same, to SQLite and to
     /// PostgreSQL: the same route and outcome calls (each outcome at its own instant) through one
     /// server on each store give identical rows but for the decision ids.

@@ -8,8 +8,8 @@ import Synchronization
 /// has leased from the shared store (`granted`) and what its decisions have taken (`used`). A
 /// decision only compares and adds under one lock: no I/O, no allocation once the key has
 /// been seen. A background task (the server's lease refiller) reads ``demands(now:prefetch:)``,
-/// leases more where an allowance runs low, and reports back with ``grant(_:window:amount:)``
-/// or ``revoke(_:window:)``; it also leases the next window shortly before the current one
+/// leases more where an allowance runs low, and reports back with ``grant(_:window:amount:lowWater:)``
+/// or ``forfeit(_:window:keeping:)``; it also leases the next window shortly before the current one
 /// ends, so a window boundary finds allowance already in place.
 ///
 /// Amounts are exact ``Money``: a quota counts whole requests (1 per request), a budget
@@ -45,8 +45,6 @@ public final class SharedLimits: Sendable {
         var index: Int64 = .min
         var granted: Money = .zero
         var used: Money = .zero
-        /// The lease was lost (expired in the store): nothing more is admitted in this window.
-        var revoked = false
         /// The refiller was woken for this window and has not granted since.
         var signalled = false
 
@@ -58,8 +56,9 @@ public final class SharedLimits: Sendable {
         var window: Int64
         var current = Window()
         var next = Window()
-        /// The largest amount a decision wanted and did not find (a budget request dearer than
-        /// what is left): the refiller leases at least this much.
+        /// The largest amount a decision wanted and did not find in this window (a budget
+        /// request dearer than what was left): the refiller keeps at least this much leased, so
+        /// that a lease smaller than one request does not refuse every other one.
         var shortfall: Money = .zero
         /// Below this much left, a decision wakes the refiller (set with each grant).
         var lowWater: Money = .zero
@@ -107,7 +106,7 @@ public final class SharedLimits: Sendable {
         allowances.withLock { all in
             var a = Self.fetch(&all, key, limit: limit, window: window)
             a.roll(now: now)
-            let left = a.current.revoked ? .zero : a.current.granted - a.current.used
+            let left = a.current.granted - a.current.used
             let resets = (a.current.index + 1) * a.window
             all[key] = a
             return (left, resets)
@@ -125,14 +124,13 @@ public final class SharedLimits: Sendable {
             a.roll(now: now)
             // A sum past `Money`'s range (a limit near the largest amount) does not fit.
             let total = a.current.used.addingReportingOverflow(amount)
-            let fits = !a.current.revoked && total.map { $0 <= a.current.granted } == true
+            let fits = total.map { $0 <= a.current.granted } == true
             if fits, let total {
                 a.current.used = total
             } else if amount > a.shortfall {
                 a.shortfall = amount
             }
-            let wake = !a.current.signalled && !a.current.revoked
-                && (!fits || a.current.granted - a.current.used <= a.lowWater)
+            let wake = !a.current.signalled && (!fits || a.current.granted - a.current.used <= a.lowWater)
             if wake { a.current.signalled = true }
             all[key] = a
             return (fits, wake)
@@ -142,12 +140,19 @@ public final class SharedLimits: Sendable {
     }
 
     /// Records that a decision wanted `amount` and found less: the next lease covers it.
+    ///
+    /// Wakes the refiller as ``take(_:amount:limit:window:now:)`` does: the request was refused,
+    /// and the next one should not wait for the refiller's next pass.
     public func noteShortfall(_ key: Key, amount: Money) {
-        allowances.withLock { all in
-            guard var a = all[key], amount > a.shortfall else { return }
-            a.shortfall = amount
+        let wake = allowances.withLock { all -> Bool in
+            guard var a = all[key] else { return false }
+            if amount > a.shortfall { a.shortfall = amount }
+            let wake = !a.current.signalled
+            a.current.signalled = true
             all[key] = a
+            return wake
         }
+        if wake { waker.withLock { $0 }?() }
     }
 
     /// Corrects what was taken at `takenAt`: a negative `delta` gives back a reservation (the
@@ -191,9 +196,9 @@ public final class SharedLimits: Sendable {
         public var granted: Money
         public var used: Money
         public var shortfall: Money
-        public var revoked: Bool
-        /// What is left to decide against.
-        public var left: Money { revoked ? .zero : granted - used }
+        /// What is left to decide against; below zero when more was used than leased (reported
+        /// costs above their estimates, or use owed after a lost lease).
+        public var left: Money { granted - used }
     }
 
     /// Every key's current window, and its next window when `now` is within `prefetch` µs of
@@ -207,13 +212,12 @@ public final class SharedLimits: Sendable {
                 a.roll(now: now)
                 all[key] = a
                 out.append(Demand(key: key, limit: a.limit, windowLength: a.window, window: a.current.index,
-                                  granted: a.current.granted, used: a.current.used, shortfall: a.shortfall,
-                                  revoked: a.current.revoked))
+                                  granted: a.current.granted, used: a.current.used, shortfall: a.shortfall))
                 let end = (a.current.index + 1) * a.window
                 if end - now <= prefetch {
                     let n = a.next.index == a.current.index + 1 ? a.next : Window(index: a.current.index + 1)
                     out.append(Demand(key: key, limit: a.limit, windowLength: a.window, window: n.index,
-                                      granted: n.granted, used: n.used, shortfall: .zero, revoked: n.revoked))
+                                      granted: n.granted, used: n.used, shortfall: .zero))
                 }
             }
             return out
@@ -232,7 +236,6 @@ public final class SharedLimits: Sendable {
             if a.current.index == window {
                 a.current.granted = a.current.granted.addingReportingOverflow(amount) ?? Money(units: .max)
                 a.current.signalled = false
-                if a.current.granted - a.current.used >= a.shortfall { a.shortfall = .zero }
             } else if a.current.index + 1 == window {
                 if a.next.index != window { a.next.reset(window) }
                 a.next.granted = a.next.granted.addingReportingOverflow(amount) ?? Money(units: .max)
@@ -244,13 +247,18 @@ public final class SharedLimits: Sendable {
         }
     }
 
-    /// The lease for `window` was lost (the store expired it): nothing more is admitted
-    /// against it in that window.
-    public func revoke(_ key: Key, window: Int64) {
+    /// The lease for `window` was lost: the store expired it and gave back what it had not
+    /// seen used. What was left is dropped: the allowance counts as granted only `accounted`,
+    /// the use the store counted, so nothing is admitted until the next grant, and what was
+    /// admitted since the last report stays used here, for the next lease to cover.
+    public func forfeit(_ key: Key, window: Int64, keeping accounted: Money) {
         allowances.withLock { all in
             guard var a = all[key] else { return }
-            if a.current.index == window { a.current.revoked = true }
-            if a.next.index == window { a.next.revoked = true }
+            if a.current.index == window {
+                a.current.granted = accounted
+                a.current.signalled = false
+            }
+            if a.next.index == window { a.next.granted = accounted }
             all[key] = a
         }
     }

@@ -54,13 +54,17 @@ final class FleetMember: @unchecked Sendable {
     // Owned by the thread:
     struct Held {
         var renewedAt: Int64
+        /// The allowance's use (``SharedLimits/Demand/used``) at the last renewal that answered.
+        var reported: Money
     }
     struct WindowKey: Hashable {
         var key: SharedLimits.Key
         var window: Int64
     }
     var held: [WindowKey: Held] = [:]
-    var lost: Set<WindowKey> = []
+    /// Per window whose lease was lost: the use the store counted in it (the lost lease's last
+    /// report). The lease taken again reports only the use beyond it.
+    var bases: [WindowKey: Money] = [:]
     var lastSweep: Int64 = 0
     var lastPrune: Int64 = 0
     var lastPublication: Int64 = 0
@@ -219,37 +223,47 @@ final class FleetMember: @unchecked Sendable {
     }
 
     /// One pass: top up allowances that ran low, renew leases due, expire dead routers' leases.
+    ///
+    /// A lease found expired (the store was out of reach for longer than the lease TTL, and
+    /// another router's sweep gave back its unused part by its last report) is taken again on
+    /// the next pass, at once: the router's use since that report is leased and reported with
+    /// the new allowance, so the window counts it, and admissions go on from what is granted.
     func refill(_ leases: FleetLeases) {
         let now = clock()
         let ttl = Int64(options.leaseTTLSeconds * 1e6)
         let renewEvery = max(Int64(options.refillSeconds * 1e6), ttl / 4)
         var seen = Set<WindowKey>()
+        var relapsed = false
         for d in limits.demands(now: now, prefetch: Int64(options.prefetchSeconds * 1e6)) {
             let prefetch = min(Int64(options.prefetchSeconds * 1e6), d.windowLength / 10)
             let wk = WindowKey(key: d.key, window: d.window)
             let start = d.window * d.windowLength
             if start > now && start - now > prefetch { continue }
             seen.insert(wk)
-            if lost.contains(wk) { continue }
             let size = leaseSize(d)
             let target = max(size, d.shortfall)
+            // Top up below half a lease left, and whenever a decision wanted more than is left: a
+            // budget lease smaller than one request (but more than half of it) grows to fit it.
             var wanted = Money.zero
-            if d.left.units * 2 <= target.units { wanted = target - d.left }
+            if d.left < d.shortfall || d.left.units * 2 <= size.units { wanted = target - d.left }
             let h = held[wk]
             if wanted == .zero, let h, now - h.renewedAt < renewEvery { continue }
+            let base = bases[wk] ?? .zero
             do {
                 let r = try leases.renew(key: d.key.description, windowStart: start, windowEnd: start + d.windowLength,
-                                         capacity: d.limit, wanted: wanted, used: d.used, instance: instance,
-                                         exists: h != nil, expiresAt: now + ttl)
-                if r.lost {
-                    lost.insert(wk)
+                                         capacity: d.limit, wanted: wanted, used: max(.zero, d.used - base),
+                                         instance: instance, exists: h != nil, expiresAt: now + ttl)
+                if r.lost, let h {
+                    // What was left went back; what was admitted since the last report did not.
+                    bases[wk] = h.reported
                     held[wk] = nil
-                    limits.revoke(d.key, window: d.window)
-                    logger.error("fleet: a lease expired before it was renewed; no more admissions on it this window",
-                                 metadata: ["key": "\(d.key)", "window_start": "\(start)"])
+                    limits.forfeit(d.key, window: d.window, keeping: h.reported)
+                    relapsed = true
+                    logger.warning("fleet: a lease expired before it was renewed; leasing again with the use since its last report",
+                                   metadata: ["key": "\(d.key)", "window_start": "\(start)", "unreported": "\(d.used - h.reported)"])
                     continue
                 }
-                held[wk] = Held(renewedAt: now)
+                held[wk] = Held(renewedAt: now, reported: d.used)
                 if r.granted > .zero {
                     limits.grant(d.key, window: d.window, amount: r.granted, lowWater: Money(units: target.units / 2))
                 }
@@ -261,7 +275,8 @@ final class FleetMember: @unchecked Sendable {
         }
         // Windows that ended: forget them (their rows are pruned below).
         for k in held.keys where !seen.contains(k) { held[k] = nil }
-        lost = lost.filter { seen.contains($0) }
+        bases = bases.filter { seen.contains($0.key) }
+        if relapsed { wake(publication: false) }
         if now - lastSweep >= 1_000_000 {
             lastSweep = now
             do {

@@ -73,7 +73,9 @@ public struct FleetLeases {
         /// Newly granted by this call (0 when nothing was wanted or the window is used up).
         public var granted: Money
         /// The lease had expired in the store (this instance missed its renewals): nothing
-        /// was changed, and the instance must stop deciding against it.
+        /// was changed. Its unused part by the last report went back, so the instance drops
+        /// what it had left and leases again (`exists: false`), reporting as used what it took
+        /// since that report.
         public var lost: Bool
     }
 
@@ -85,7 +87,9 @@ public struct FleetLeases {
     ///   - capacity: the limit per window; written to the limit row when this instance first
     ///     leases in the window (the last writer's policy wins).
     ///   - wanted: how much more to lease (0: renew and report only).
-    ///   - used: what this instance has taken in the window so far.
+    ///   - used: what this instance has taken in the window against this lease: all it took,
+    ///     less what an earlier lease of the window that expired had reported (the window
+    ///     counts that already).
     ///   - instance: the instance's id; `exists`: whether it already holds a lease row here.
     ///   - expiresAt: the lease's new expiry, µs.
     public func renew(key: String, windowStart: Int64, windowEnd: Int64, capacity: Money, wanted: Money, used: Money,

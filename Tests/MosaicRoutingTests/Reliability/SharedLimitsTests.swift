@@ -1,5 +1,6 @@
 import MosaicCore
 @testable import MosaicRouting
+import Synchronization
 import Testing
 
 /// The in-memory side of fleet-wide quotas and budgets: a router decides only against what was
@@ -56,16 +57,47 @@ struct SharedLimitsTests {
                 == (Money(whole: 10), 120 * Self.s))
     }
 
-    @Test func revokedWindowsAdmitNothing() {
+    /// A lost lease: what was left is dropped, the use beyond what the store counted stays owed,
+    /// and the next grant is decided against net of it.
+    @Test func aForfeitedLeaseAdmitsOnlyFromTheNextGrant() {
         let limits = SharedLimits()
-        let hundred = Money(whole: 100)
+        let hundred = Money(whole: 100), one = Money(whole: 1)
         _ = limits.remaining(Self.quota, limit: hundred, window: Self.minute, now: 0)
         limits.grant(Self.quota, window: 0, amount: Money(whole: 5))
-        limits.revoke(Self.quota, window: 0)
-        #expect(!limits.take(Self.quota, amount: Money(whole: 1), limit: hundred, window: Self.minute, now: 1))
-        // The next window starts with a clean slate.
-        limits.grant(Self.quota, window: 1, amount: Money(whole: 1))
-        #expect(limits.take(Self.quota, amount: Money(whole: 1), limit: hundred, window: Self.minute, now: Self.minute))
+        for _ in 0..<3 { #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 1)) }
+        limits.forfeit(Self.quota, window: 0, keeping: one)     // the store counted 1 of the 3
+        #expect(limits.demands(now: 2, prefetch: 0).first?.left == Money.zero - Money(whole: 2))
+        #expect(!limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 2))
+        limits.grant(Self.quota, window: 0, amount: Money(whole: 4))
+        #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
+        #expect(limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
+        #expect(!limits.take(Self.quota, amount: one, limit: hundred, window: Self.minute, now: 3))
+    }
+
+    final class Wakes: Sendable {
+        let count = Atomic<Int>(0)
+        var value: Int { count.load(ordering: .relaxed) }
+    }
+
+    /// A budget request dearer than what is left wakes the refiller (once until the next
+    /// grant), and the window remembers it: the refiller is asked for at least that much for the
+    /// rest of the window, not only for the next lease.
+    @Test func aShortfallWakesTheRefillerAndLastsTheWindow() throws {
+        let limits = SharedLimits()
+        let wakes = Wakes()
+        limits.onLow { wakes.count.wrappingAdd(1, ordering: .relaxed) }
+        let limit = Money(whole: 1), cost = try Money(parsing: "0.0045")
+        _ = limits.remaining(Self.budget, limit: limit, window: Self.minute, now: 0)
+        limits.grant(Self.budget, window: 0, amount: try Money(parsing: "0.003125"))
+        limits.noteShortfall(Self.budget, amount: cost)
+        limits.noteShortfall(Self.budget, amount: cost)
+        #expect(wakes.value == 1)
+        limits.grant(Self.budget, window: 0, amount: try Money(parsing: "0.001375"))
+        #expect(limits.take(Self.budget, amount: cost, limit: limit, window: Self.minute, now: 1))
+        #expect(wakes.value == 2, "nothing left: the take wakes it")
+        #expect(limits.demands(now: 2, prefetch: 0).first?.shortfall == cost)
+        // The next window starts without one.
+        #expect(limits.demands(now: Self.minute, prefetch: 0).first?.shortfall == .zero)
     }
 
     @Test func adjustmentsGiveBackOnlyWithinTheirWindow() {
