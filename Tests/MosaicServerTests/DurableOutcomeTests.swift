@@ -99,11 +99,7 @@ struct DurableOutcomeTests {
         defer { service.close() }
         let control = try SharedDatabase(path: path)
         try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
-            let decision = try await client.execute(uri: "/v1/route", method: .post,
-                                                    body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
-            let id = try #require(decision["decision_id"] as? String)
-            let provider = try #require((decision["selected"] as? [String: Any])?["provider"] as? String)
-            let report = #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":700}"#
+            let (id, provider, report) = try await Self.routeOne(client)
 
             try control.db.execute("UPDATE test_switch SET fail = 1")
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
@@ -142,11 +138,7 @@ struct DurableOutcomeTests {
         defer { service.close() }
         let routedAt = f.clock.now
         try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
-            let decision = try await client.execute(uri: "/v1/route", method: .post,
-                                                    body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
-            let id = try #require(decision["decision_id"] as? String)
-            let provider = try #require((decision["selected"] as? [String: Any])?["provider"] as? String)
-            let report = #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":700}"#
+            let (id, provider, report) = try await Self.routeOne(client)
             f.clock.advance(5_000_000)
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
                 #expect(r.status == .ok)
@@ -201,6 +193,16 @@ struct DurableOutcomeTests {
             #expect(try cost(before) == nil)
             #expect(try cost(after) == "0.0035")
         }
+    }
+
+    /// Routes one request for tenant acme: its decision id, the admitted provider, and the
+    /// report of an ok outcome there.
+    static func routeOne(_ client: some TestClientProtocol) async throws -> (id: String, provider: String, report: String) {
+        let decision = try await client.execute(uri: "/v1/route", method: .post,
+                                                body: ByteBuffer(string: #"{"tenant":"acme","prompt_tokens":500}"#)) { try object($0.body) }
+        let id = try #require(decision["decision_id"] as? String)
+        let provider = try #require((decision["selected"] as? [String: Any])?["provider"] as? String)
+        return (id, provider, #"{"decision_id":"\#(id)","provider":"\#(provider)","status":"ok","latency_ms":700}"#)
     }
 
     /// The provider named in the metrics' outcome line (the test does not fix which one is chosen).
