@@ -99,7 +99,7 @@ struct DurableOutcomeTests {
         defer { service.close() }
         let control = try SharedDatabase(path: path)
         try await ServeApplication.make(service: service, logger: Fixture.logger).test(.router) { client in
-            let (id, provider, report) = try await Self.routeOne(client)
+            let (id, _, report) = try await Self.routeOne(client)
 
             try control.db.execute("UPDATE test_switch SET fail = 1")
             try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: report)) { r in
