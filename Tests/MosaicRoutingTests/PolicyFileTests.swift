@@ -466,7 +466,13 @@ struct PolicyFileTests {
     }
 
     @Test func otherRanges() {
-        #expect(Self.message(Self.pool + "default_latency_ms: 0\n") == "p.yaml:3: default_latency_ms: must be greater than 0, found 0")
+        #expect(Self.message(Self.pool + "default_latency_ms: 0\n")
+            == "p.yaml:3: default_latency_ms: must be greater than 0 and at most 86400000 (a day), found 0")
+        // Past these every tail latency, or every model_utility score, was infinite or NaN.
+        #expect(Self.message(Self.pool + "default_latency_ms: 1e308\n")
+            == "p.yaml:3: default_latency_ms: must be greater than 0 and at most 86400000 (a day), found 1e+308")
+        #expect(Self.message(Self.pool + "strategy: {kind: model_utility, mu: 1e308}\n")
+            == "p.yaml:3: strategy.mu: must be from 0 to 1000000 (per second), found 1e+308")
         #expect(Self.message(Self.pool + "outliers: {minimum_peers: 1}\n") == "p.yaml:3: outliers.minimum_peers: must be at least 2, found 1")
         #expect(Self.message(Self.pool + "outliers: {interval: 0s}\n") == "p.yaml:3: outliers.interval: must be greater than 0s, found 0s")
         #expect(Self.message(Self.pool + "retry: {max_attempts: 0}\n")
@@ -479,7 +485,7 @@ struct PolicyFileTests {
         #expect(Self.message(Self.pool + "strategy: {kind: model_utility, adapt_half_life: 0s}\n")
                 == "p.yaml:3: strategy.adapt_half_life: must be a duration above 0, found 0 µs")
         #expect(Self.message(Self.pool + "strategy: {kind: model_utility, lambda: -1}\n")
-            == "p.yaml:3: strategy.lambda: must be a finite number at least 0, found -1")
+            == "p.yaml:3: strategy.lambda: must be from 0 to 1000000 (per dollar), found -1")
         #expect(Self.message(Self.pool + "rate_limits:\n  openai: [{requests: 0, per: hour}]\n")
             == "p.yaml:4: rate_limits.openai[0].requests: must be greater than 0, found 0")
         #expect(Self.message(Self.pool + "tenants:\n  acme:\n    quota: {requests: -3, per: hour}\n")

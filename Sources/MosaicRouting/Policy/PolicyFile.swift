@@ -332,13 +332,19 @@ private enum PolicyReader {
 private struct PolicyChecker {
     let at: YAMLChecker
     let catalog: Catalog
+    /// The largest `default_latency_ms`: a day (a latency assumed past it is a unit mistake, and
+    /// 1e308 made every tail latency infinite).
+    static let longestLatencyMs = 86_400_000.0
+    /// The largest `model_utility` weight of a dollar or a second: far past any that ranks
+    /// (1e308 made every score infinite or NaN, and the ranking meaningless).
+    static let largestWeight = 1_000_000.0
 
     /// Checks every section of `p`, in the file's order, so that the first error is the first
     /// one a reader meets.
     func check(_ p: RoutingPolicy) throws(YAMLError) {
         let pool = try providers(p.providers)
-        try at.require(p.defaultLatencyMs > 0 && p.defaultLatencyMs.isFinite, "default_latency_ms", "greater than 0",
-                    YAMLChecker.format(p.defaultLatencyMs))
+        try at.require(p.defaultLatencyMs > 0 && p.defaultLatencyMs <= Self.longestLatencyMs, "default_latency_ms",
+                    "greater than 0 and at most \(Int(Self.longestLatencyMs)) (a day)", YAMLChecker.format(p.defaultLatencyMs))
         try strategy(p.strategy, pool)
         try rules(p.rules, pool)
         try breaker(p.breaker)
@@ -372,9 +378,10 @@ private struct PolicyChecker {
             try at.require(buffer >= 0 && buffer.isFinite, "strategy.buffer", "a finite number at least 0",
                         YAMLChecker.format(buffer))
         case .modelUtility(let lambda, let mu, let adapt, let halfLife):
-            try at.require(lambda >= 0 && lambda.isFinite, "strategy.lambda", "a finite number at least 0",
-                        YAMLChecker.format(lambda))
-            try at.require(mu >= 0 && mu.isFinite, "strategy.mu", "a finite number at least 0", YAMLChecker.format(mu))
+            try at.require(lambda >= 0 && lambda <= Self.largestWeight, "strategy.lambda",
+                        "from 0 to \(Int(Self.largestWeight)) (per dollar)", YAMLChecker.format(lambda))
+            try at.require(mu >= 0 && mu <= Self.largestWeight, "strategy.mu", "from 0 to \(Int(Self.largestWeight)) (per second)",
+                        YAMLChecker.format(mu))
             try at.require(adapt >= 0 && adapt <= 1, "strategy.adapt", "in [0, 1] (0: off)", YAMLChecker.format(adapt))
             try at.require(halfLife > 0, "strategy.adapt_half_life", "a duration above 0", "\(halfLife) µs")
         }
