@@ -58,12 +58,12 @@ extension Job {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a number")
         }
         if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; durations are ≥ 0") }
-        // A finite reading can still leave the range once converted (BurstGPT's seconds:
-        // 1e308 s is infinite in milliseconds), and an infinite latency breaks every mean and
-        // fit later, far from the row; refused here, where the row is known.
+        // An absurd latency breaks every mean, fit and chart later, far from the row; refused
+        // here, where the row is known. The check is on milliseconds, after any conversion
+        // (BurstGPT's seconds), and `!(ms <= …)` also refuses a product that left the range.
         let ms = v * scale
-        if !ms.isFinite {
-            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is too large: \(scale == 1 ? "it" : "in milliseconds it") is not a finite number")
+        if !(ms <= LatencyObservation.maximumMs) {
+            throw RowProblem(column: column, reason: LatencyObservation.overMaximum(ByteParsing.excerpt(b), inSeconds: scale == 1000))
         }
         return ms
     }
