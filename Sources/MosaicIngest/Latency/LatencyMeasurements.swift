@@ -12,10 +12,10 @@ import MosaicCore
 ///   and a status other than `ok` or 2xx is a failure.
 ///
 /// Any bad field stops the read with the file, line and column; a latency over 7 days
-/// (``LatencyObservation/maximumMs``) is a bad field, as it is in an ingested request log. The layout's own latency
-/// column (`total_time_s`, `latency_ms`) must have a value on every successful row; another one
-/// chosen with `latencyColumn` (a request log's `ttft_ms`, which git and CI rows never have)
-/// may be empty, and such rows are left out and counted.
+/// (``LatencyObservation/maximumMs``) is a bad field, as it is in an ingested request log. The
+/// layout's own latency column (`total_time_s`, `latency_ms`) must have a value on every
+/// successful row; another one chosen with `latencyColumn` (a request log's `ttft_ms`, which git
+/// and CI rows never have) may be empty, and such rows are left out and counted.
 public enum LatencyMeasurements {
     /// The observations read, and how many successful rows were left out for an empty
     /// `latencyColumn`.
