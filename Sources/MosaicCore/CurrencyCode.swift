@@ -40,4 +40,13 @@ public enum CurrencyCode {
         var code = code
         return code.withUTF8 { isKnown(UnsafeRawBufferPointer($0)) }
     }
+
+    /// Why `shown` (a currency as an error shows it) is refused, once ``isKnown(_:)`` said no:
+    /// the words of every reader, FOCUS files and provider APIs.
+    public static func unknownReason(_ shown: String) -> String {
+        let form = shown.utf8.count == 3 && shown.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        return "'\(shown)' is not an ISO 4217 currency code " + (form
+            ? "(it has the form, three capital letters, but no currency has that code; for example USD, EUR, JPY)"
+            : "(three capital letters, for example USD)")
+    }
 }

@@ -13,6 +13,12 @@ public enum Timestamp {
     /// back to it (a series from year 1 to now holds 17 million hourly intervals).
     public static let earliestPlausible: Int64 = 946_684_800_000_000
 
+    /// Why `ts`, the instant of `what` ("a request", "a charge"), is refused as before
+    /// ``earliestPlausible``; nil when it is not. The words of every reader, files and APIs.
+    public static func tooEarly(_ ts: Int64, what: String) -> String? {
+        ts < earliestPlausible ? "\(format(ts)) is before \(format(earliestPlausible)); \(what) that early is a misread date" : nil
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
     @inlinable
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

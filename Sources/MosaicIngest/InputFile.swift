@@ -11,16 +11,34 @@ private let systemRead = Darwin.read
 /// (its first two bytes are gzip's magic, 1f 8b, whatever its name), which reads decompressed,
 /// so that a rotated log (`access.log.gz`) or a compressed export reads without a `gunzip`
 /// first. A damaged or cut-off gzip stream is an error naming the file.
+///
+/// A pipe, FIFO or device (`<(zcat log.gz)`, `/dev/stdin`, `mkfifo`) is a stream: it has no
+/// size and reads once, as plain text. A reader that looks at a file's start before the
+/// real read (to tell its format) does so in ``sniffing(_:_:)``, which keeps a stream open
+/// with the bytes it took, so the next `InputFile(path:)` of that path reads them again and
+/// then the rest of the stream.
 final class InputFile {
     let path: String
     private let fd: Int32
     /// zlib's stream over `fd` when the file is gzip-compressed (it then owns `fd`).
     private let gz: gzFile?
+    /// Whether the file is a pipe, FIFO or device rather than a regular file.
+    private let isStream: Bool
+    /// Bytes a sniff took from this stream, read again before the rest of it.
+    private var pushedBack: [UInt8] = []
+    private var pushedBackRead = 0
+    /// While a sniff reads this stream: every byte `read` returned, to be read again.
+    private var sniffed: [UInt8]?
 
     convenience init(path: String) throws(IngestError) {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
-        try self.init(descriptor: fd, name: path)
+        if let held = Streams.shared.take(path) {
+            self.init(stream: held.fd, name: path, pushedBack: held.bytes)
+        } else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw .file(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+            try self.init(descriptor: fd, name: path)
+        }
+        if isStream && Streams.shared.isSniffing(path) { sniffed = [] }
     }
 
     /// The file open as `fd` (which it then owns), named `name` in messages. A pipe cannot be
@@ -28,6 +46,8 @@ final class InputFile {
     private init(descriptor fd: Int32, name: String) throws(IngestError) {
         path = name
         self.fd = fd
+        var st = stat()
+        isStream = fstat(fd, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
         var magic: (UInt8, UInt8) = (0, 0)
         let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
         guard got == 2, magic == (0x1F, 0x8B) else {
@@ -42,8 +62,50 @@ final class InputFile {
         gz = stream
     }
 
+    /// A stream a sniff held open, with the bytes it took.
+    private init(stream fd: Int32, name: String, pushedBack: [UInt8]) {
+        path = name
+        self.fd = fd
+        gz = nil
+        isStream = true
+        self.pushedBack = pushedBack
+    }
+
     deinit {
-        if let gz { gzclose(gz) } else { close(fd) }
+        if let sniffed {
+            Streams.shared.hold(path, fd: fd, bytes: sniffed + pushedBack[pushedBackRead...])
+        } else if let gz {
+            gzclose(gz)
+        } else {
+            close(fd)
+        }
+    }
+
+    /// Runs `body`, which reads the start of the file at `path` (to tell its format), and
+    /// leaves the file to be read again from its start: a regular file opens again; a stream
+    /// that `body` read is held open with the bytes it took, for the next `InputFile(path:)`.
+    static func sniffing<T>(_ path: String, _ body: () throws(IngestError) -> T) throws(IngestError) -> T {
+        Streams.shared.setSniffing(path, true)
+        defer { Streams.shared.setSniffing(path, false) }
+        return try body()
+    }
+
+    /// The streams ``sniffing(_:_:)`` looked at and holds for their reader, by path.
+    private final class Streams: @unchecked Sendable {
+        static let shared = Streams()
+        private let lock = NSLock()
+        private var held: [String: (fd: Int32, bytes: [UInt8])] = [:]
+        private var sniffing: Set<String> = []
+
+        func take(_ path: String) -> (fd: Int32, bytes: [UInt8])? { lock.withLock { held.removeValue(forKey: path) } }
+        func hold(_ path: String, fd: Int32, bytes: [UInt8]) {
+            let replaced = lock.withLock { held.updateValue((fd, bytes), forKey: path) }
+            if let replaced { close(replaced.fd) }
+        }
+        func isSniffing(_ path: String) -> Bool { lock.withLock { sniffing.contains(path) } }
+        func setSniffing(_ path: String, _ on: Bool) {
+            lock.withLock { _ = on ? sniffing.insert(path).inserted : sniffing.remove(path) != nil }
+        }
     }
 
     /// Reads at most `count` bytes to `into`; 0 at the end of the file.
@@ -61,9 +123,19 @@ final class InputFile {
             }
             return Int(max(got, 0))
         }
+        if pushedBackRead < pushedBack.count {
+            let n = min(count, pushedBack.count - pushedBackRead)
+            pushedBack.withUnsafeBytes { into.copyMemory(from: $0.baseAddress! + pushedBackRead, byteCount: n) }
+            pushedBackRead += n
+            sniffed?.append(contentsOf: UnsafeRawBufferPointer(start: into, count: n))
+            return n
+        }
         while true {
             let got = systemRead(fd, into, count)
-            if got >= 0 { return got }
+            if got >= 0 {
+                sniffed?.append(contentsOf: UnsafeRawBufferPointer(start: into, count: got))
+                return got
+            }
             if errno != EINTR { throw .file(path: path, reason: "read failed: \(String(cString: strerror(errno)))") }
         }
     }
@@ -100,7 +172,7 @@ final class InputFile {
     /// Whether the file's text (decompressed) starts, after a byte-order mark and white space,
     /// with `[` or `{`: a JSON document or JSON Lines.
     static func startsLikeJSON(_ path: String) throws(IngestError) -> Bool {
-        let head = try InputFile(path: path).bytes(upTo: 4096)
+        let head = try sniffing(path) { () throws(IngestError) in try InputFile(path: path).bytes(upTo: 4096) }
         var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while i < head.count, [9, 10, 13, 32].contains(head[i]) { i += 1 }
         return i < head.count && (head[i] == UInt8(ascii: "[") || head[i] == UInt8(ascii: "{"))
@@ -139,19 +211,24 @@ final class InputFile {
         }
     }
 
-    /// The size in bytes of the file at `path`, which must exist, be a file and not be empty.
+    /// The size in bytes of the file at `path`, which must exist, be a file and not be empty;
+    /// 0 for a pipe, FIFO or device, whose size is unknown until it is read (an empty one then
+    /// reads as a file without a header).
     ///
     /// - Parameter expected: what an empty file should have held, for its error
     ///   ("a header line and rows").
     /// - Throws: ``IngestError/file(path:reason:)`` naming what is wrong.
     static func nonEmptySize(_ path: String, expected: String) throws(IngestError) -> Int64 {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .file(path: path, reason: "no such file")
+        var st = stat()
+        if stat(path, &st) != 0 {
+            throw .file(path: path, reason: errno == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(errno)))")
         }
-        if isDirectory.boolValue { throw .file(path: path, reason: "is a directory, not a file") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        if size == 0 { throw .file(path: path, reason: "the file is empty (expected \(expected))") }
-        return size
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: throw .file(path: path, reason: "is a directory, not a file")
+        case S_IFREG:
+            if st.st_size == 0 { throw .file(path: path, reason: "the file is empty (expected \(expected))") }
+            return Int64(st.st_size)
+        default: return 0
+        }
     }
 }

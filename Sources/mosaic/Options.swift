@@ -102,9 +102,11 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Writes `data` to `path` whole or not at all (a temporary file renamed over it), creating
-/// its folder. A path that is a folder, and a write the system refuses, are errors that say
-/// so in words (Foundation's were `Error Domain=NSCocoaErrorDomain Code=512 "(null)"…`).
+/// Writes `data` to `path` whole or not at all, creating its folder: through a symbolic link to
+/// its target, in place to a device or FIFO (`/dev/null`, `/dev/full` fails: no space left on
+/// device), else a temporary file renamed over it (``OutputFile``). A path that is a folder,
+/// and a write the system refuses, are errors that say so in words (Foundation's were
+/// `Error Domain=NSCocoaErrorDomain Code=512 "(null)"…`).
 func writeAtomically(_ data: Data, to path: String, what: String) throws {
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
@@ -113,7 +115,9 @@ func writeAtomically(_ data: Data, to path: String, what: String) throws {
     do {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(data, to: path)
+    } catch let e as OutputFile.Failure {
+        throw CLIError("\(path): cannot write the \(what): \(e.path == path ? "" : "\(e.path): ")\(e.reason)")
     } catch {
         let ns = error as NSError
         let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }

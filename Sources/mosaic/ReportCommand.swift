@@ -470,14 +470,14 @@ func writeDemoReports(store: Store, storeOptions: StoreOptions, from: Int64, to:
 
     let scenarioPath = (dir as NSString).appendingPathComponent("failover-scenario.yaml")
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    do { try Data(demoFailoverScenarioYAML.utf8).write(to: URL(fileURLWithPath: scenarioPath), options: .atomic) } catch {
-        throw CLIError("\(scenarioPath): cannot write: \(error.localizedDescription)")
+    do throws(OutputFile.Failure) { try OutputFile.write(Data(demoFailoverScenarioYAML.utf8), to: scenarioPath) } catch {
+        throw CLIError("\(error.path): cannot write: \(error.reason)")
     }
     let baselinePath = (dir as NSString).appendingPathComponent("failover-baseline.yaml")
     let baselineYAML = demoFailoverScenarioYAML.split(separator: "\n", omittingEmptySubsequences: false)
         .filter { !$0.contains("kind: outage") }.joined(separator: "\n").replacingOccurrences(of: "events:\n", with: "events: []\n")
-    do { try Data(baselineYAML.utf8).write(to: URL(fileURLWithPath: baselinePath), options: .atomic) } catch {
-        throw CLIError("\(baselinePath): cannot write: \(error.localizedDescription)")
+    do throws(OutputFile.Failure) { try OutputFile.write(Data(baselineYAML.utf8), to: baselinePath) } catch {
+        throw CLIError("\(error.path): cannot write: \(error.reason)")
     }
     let sim = try prepareSimulator(scenarioPath, catalog: .default, seed: nil, store: storeOptions)
     let base = try prepareSimulator(baselinePath, catalog: .default, seed: nil, store: storeOptions)
@@ -488,9 +488,11 @@ func writeDemoReports(store: Store, storeOptions: StoreOptions, from: Int64, to:
     let basePath = (dir as NSString).appendingPathComponent("failover-baseline.json")
     let sweepPath = (dir as NSString).appendingPathComponent("failover-sweep.json")
     do {
-        try summary.json().write(to: URL(fileURLWithPath: simPath), options: .atomic)
-        try baseSummary.json().write(to: URL(fileURLWithPath: basePath), options: .atomic)
-        try sweep.json().write(to: URL(fileURLWithPath: sweepPath), options: .atomic)
+        try OutputFile.write(try summary.json(), to: simPath)
+        try OutputFile.write(try baseSummary.json(), to: basePath)
+        try OutputFile.write(try sweep.json(), to: sweepPath)
+    } catch let e as OutputFile.Failure {
+        throw CLIError("\(e.path): cannot write the simulation results: \(e.reason)")
     } catch { throw CLIError("\(dir): cannot write the simulation results: \(error.localizedDescription)") }
     paths += try output.write(try makeFailoverReport(simulation: simPath, baseline: basePath, sweep: sweepPath), quiet: true)
     return paths

@@ -23,9 +23,9 @@ import Glibc
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 0)
     }
 
-    /// Token counts over 10¹² are bad rows naming file, line and column, and a duration whose
-    /// per-minute cost leaves `Money`'s range is stored unpriced; before, both trapped (an
-    /// expensive model's cost overflowed `Money`, and 10³⁰⁰ ms overflowed the minute count).
+    /// Token counts over 10¹² and durations over 7 days are bad rows naming file, line and
+    /// column; before, both trapped (an expensive model's cost overflowed `Money`, and 10³⁰⁰ ms
+    /// overflowed the minute count), and later 10³⁰⁰ ms was stored unpriced.
     @Test func absurdTokenCountsAndDurationsAreNotCrashes() throws {
         let tmp = TemporaryDirectory("ingest-huge")
         let prices = tmp.write("p.json", #"{"o1-pro": {"litellm_provider": "openai", "input_cost_per_token": 0.00015, "output_cost_per_token": 0.0006}, "build": {"litellm_provider": "github-actions", "cost_per_minute": 0.008}}"#)
@@ -42,12 +42,16 @@ import Glibc
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 1)
         #expect(try store.database.scalarInt("SELECT count(*) FROM quarantine") == 1)
 
+        // 10³⁰⁰ ms is over the 7 days a latency may take, so a bad row; the longest one prices.
         let minutes = tmp.write("minutes.csv", "timestamp,provider,model,latency_ms\n2024-01-01T00:00:00Z,github-actions,build,1e300\n")
         let m = try MosaicBinary.run(["ingest", "requests", minutes, "--output", "json", "--db", db])
-        #expect(m.status == 0, "stderr: \(m.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [[String: Any]])
+        #expect(m.status == 1 && m.stderr.contains("minutes.csv:2: column latency_ms: '1e300' is over 604800000 ms (7 days)"), "stderr: \(m.stderr)")
+        let week = tmp.write("week.csv", "timestamp,provider,model,latency_ms\n2024-01-01T00:00:00Z,github-actions,build,604800000\n")
+        let w = try MosaicBinary.run(["ingest", "requests", week, "--output", "json", "--db", db])
+        #expect(w.status == 0, "stderr: \(w.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [[String: Any]])
         #expect(rows.first?["new"] as? Int == 1)
-        #expect(rows.first?["unpriced"] as? Int == 1)
+        #expect(rows.first?["unpriced"] as? Int == 0)
     }
 
     /// `mosaic db runs` lists the ingest runs newest first with their counts: a file ingested

@@ -672,3 +672,15 @@ private final class ProgressRecorder: @unchecked Sendable {
         #expect(try fx.ingest(fx.write([["BilledCost": "-1000000000000", "EffectiveCost": "1000000000000"]])).inserted == 1)
     }
 }
+
+/// A FIFO with a writer reads as its file (audit-cli finding 8: its size is 0, so the ingest said
+/// "the file is empty").
+@Suite struct FOCUSPipeTests {
+    @Test func aFIFOIngestsAsItsFile() throws {
+        let fx = try Fixture()
+        let text = focusCSV([[:], ["BilledCost": "3.5"]])
+        let fifo = fx.tmp.fifo("billing.fifo", feeding: text)
+        let result = try fx.ingest(fifo)
+        #expect(result.rows == 2 && result.inserted == 2)
+    }
+}

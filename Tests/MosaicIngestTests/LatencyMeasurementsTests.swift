@@ -74,6 +74,11 @@ import Testing
             ("\(Self.header)\n2024-04-24T08:06:26,sea,,,0.1,0.2,3,20,1,abc\n", "column provider_model: is empty"),
             ("\(Self.header)\n2024-04-24T08:06:26,sea,,groq.com/x,0.1,0.2,3,20,,abc\n", "column total_time_s: is missing for a successful request"),
             ("timestamp,provider,model,latency_ms\n2026-10-01T00:00:00Z,,m,3\n", "column provider: is empty"),
+            // Over 7 days, as in an ingested request log (audit-cli finding 1).
+            ("timestamp,provider,model,latency_ms\n2026-10-01T00:00:00Z,p,m,1e308\n",
+             "column latency_ms: '1e308' is over 604800000 ms (7 days); no request takes that long"),
+            ("\(Self.header)\n2024-04-24T08:06:26,sea,,groq.com/x,0.1,0.2,3,20,604801,abc\n",
+             "column total_time_s: '604801' is over 604800 s (7 days); no request takes that long"),
         ]
         for (text, message) in cases {
             let file = tmp.write("bad.csv", text)

@@ -116,13 +116,79 @@ struct ProviderSourcesTests {
     }
 
     @Test func shapeErrorsNameTheJSONPath() throws {
-        let page = try JSONValue.parse(#"{"object":"page","data":[{"start_time":1,"end_time":2,"results":[{"input_tokens":"many"}]}],"has_more":false}"#)
+        let page = try JSONValue.parse(#"{"object":"page","data":[{"start_time":1764547200,"end_time":1764633600,"results":[{"input_tokens":"many"}]}],"has_more":false}"#)
         let error = #expect(throws: APIError.self) {
             _ = try OpenAIUsageSource().parse(page, window: Self.window, token: nil, account: "a")
         }
         #expect(error?.description == "openai-usage: unexpected response from /v1/organization/usage/completions: data[0].results[0].input_tokens: expected a whole number, found a string")
         let noNext = try JSONValue.parse(#"{"data":[],"has_more":true,"next_page":null}"#)
         #expect(throws: APIError.self) { _ = try OpenAICostsSource().parse(noNext, window: Self.window, token: nil, account: "a") }
+    }
+
+    /// The checks of a file's rows hold for a provider's pages, naming the JSON path (audit-cli
+    /// findings 5 and 11): negative tokens, cached tokens above the input, buckets before 2000
+    /// or ending before they start, and currencies that are no ISO 4217 code were stored (a
+    /// reversed bucket reached SQLite's CHECK and came back as raw SQL).
+    @Test func pagesAreHeldToTheChecksOfFiles() throws {
+        func openAI(_ bucket: String, _ result: String) -> String {
+            #"{"object":"page","data":[{"#  + bucket + #","results":["# + result + #"]}],"has_more":false}"#
+        }
+        let day = #""start_time":1764547200,"end_time":1764633600"#
+        let usage: [(String, String)] = [
+            (openAI(day, #"{"input_tokens":-5}"#), "data[0].results[0].input_tokens: -5 is negative; token counts are ≥ 0"),
+            (openAI(day, #"{"input_tokens":1000,"input_cached_tokens":5000}"#),
+             "data[0].results[0].input_cached_tokens: 5000 is more than input_tokens (1000); cached tokens are part of the input"),
+            (openAI(#""start_time":-1,"end_time":86399"#, "{}"),
+             "data[0].start_time: 1969-12-31T23:59:59Z is before 2000-01-01T00:00:00Z; a bucket that early is a misread date"),
+            (openAI(#""start_time":1764633600,"end_time":1764547200"#, "{}"),
+             "data[0].end_time: 2025-12-01T00:00:00Z is not after start_time 2025-12-02T00:00:00Z; a bucket cannot end before it starts"),
+        ]
+        for (text, reason) in usage {
+            let error = #expect(throws: APIError.self) {
+                _ = try OpenAIUsageSource().parse(try JSONValue.parse(text), window: Self.window, token: nil, account: "a")
+            }
+            #expect(error?.description == "openai-usage: unexpected response from /v1/organization/usage/completions: \(reason)")
+        }
+        let costs: [(String, String)] = [
+            (openAI(day, #"{"amount":{"value":1.5,"currency":"xyz"}}"#),
+             "data[0].results[0].amount.currency: 'XYZ' is not an ISO 4217 currency code (it has the form, three capital letters, but no currency has that code; for example USD, EUR, JPY)"),
+            (openAI(day, #"{"amount":{"value":1.5,"currency":""}}"#),
+             "data[0].results[0].amount.currency: '' is not an ISO 4217 currency code (three capital letters, for example USD)"),
+        ]
+        for (text, reason) in costs {
+            let error = #expect(throws: APIError.self) {
+                _ = try OpenAICostsSource().parse(try JSONValue.parse(text), window: Self.window, token: nil, account: "a")
+            }
+            #expect(error?.description.hasSuffix(reason) == true, "\(String(describing: error))")
+        }
+        // OpenAI writes its currency in lower case: read as the code.
+        let usd = try OpenAICostsSource().parse(try JSONValue.parse(openAI(day, #"{"amount":{"value":1.5,"currency":"usd"}}"#)),
+                                                window: Self.window, token: nil, account: "a")
+        #expect(usd.lines.map(\.billingCurrency) == ["USD"])
+
+        func anthropic(_ result: String, start: String = "2025-12-01T00:00:00Z", end: String = "2025-12-02T00:00:00Z") -> String {
+            #"{"data":[{"starting_at":""# + start + #"","ending_at":""# + end + #"","results":["# + result + #"]}],"has_more":false}"#
+        }
+        let anthropicCases: [(String, String)] = [
+            (anthropic(#"{"amount":"1.5","currency":"XYZ"}"#), "data[0].results[0].currency: 'XYZ' is not an ISO 4217 currency code"),
+            (anthropic(#"{"amount":"1.5","currency":""}"#), "data[0].results[0].currency: '' is not an ISO 4217 currency code"),
+            (anthropic(#"{"amount":"1.5"}"#, start: "1969-01-01T00:00:00Z", end: "1969-01-02T00:00:00Z"),
+             "data[0].starting_at: 1969-01-01T00:00:00Z is before 2000-01-01T00:00:00Z; a bucket that early is a misread date"),
+            (anthropic(#"{"amount":"1.5"}"#, start: "2025-12-02T00:00:00Z", end: "2025-12-01T00:00:00Z"),
+             "data[0].ending_at: 2025-12-01T00:00:00Z is not after starting_at 2025-12-02T00:00:00Z; a bucket cannot end before it starts"),
+        ]
+        for (text, reason) in anthropicCases {
+            let error = #expect(throws: APIError.self) {
+                _ = try AnthropicCostsSource().parse(try JSONValue.parse(text), window: Self.window, token: nil, account: "a")
+            }
+            #expect(error?.description.contains(": \(reason)") == true, "\(String(describing: error))")
+        }
+        let negative = #expect(throws: APIError.self) {
+            _ = try AnthropicUsageSource().parse(try JSONValue.parse(anthropic(#"{"cache_read_input_tokens":-1}"#)),
+                                                 window: Self.window, token: nil, account: "a")
+        }
+        #expect(negative?.description.hasSuffix("data[0].results[0].cache_read_input_tokens: -1 is negative; token counts are ≥ 0") == true,
+                "\(String(describing: negative))")
     }
 
     @Test func urlsCarryTheWindowAndGroupBys() {

@@ -424,7 +424,8 @@ struct NativeJSONLinesTests {
             let digits = 1 + Int(random.next() % 17)
             var mantissa = ""
             for _ in 0..<digits { mantissa += String(random.next() % 10) }
-            let point = Int(random.next() % UInt64(digits + 1))
+            // At most 8 digits before the point: under the 604800000 ms (7 days) a latency may be.
+            let point = min(Int(random.next() % UInt64(digits + 1)), 8)
             var whole = String(mantissa.prefix(point))
             while whole.count > 1 && whole.hasPrefix("0") { whole.removeFirst() }  // JSON allows no leading zeros
             let fraction = String(mantissa.dropFirst(point))
@@ -773,6 +774,19 @@ struct BadInputTests {
         try expectBadRow(["latency_ms": "-3"], column: "latency_ms", reason: "is negative; durations are ≥ 0")
     }
 
+    /// A latency or time to first token over 7 days is refused naming the row (audit-cli
+    /// finding 1: 1e308 ms was stored, and the latency report's log axis then looped for ever);
+    /// exactly 7 days is read.
+    @Test func latencyOverSevenDays() throws {
+        let reason = "is over 604800000 ms (7 days); no request takes that long"
+        try expectBadRow(["latency_ms": "1e308"], column: "latency_ms", reason: "'1e308' " + reason)
+        try expectBadRow(["latency_ms": "604800000.5"], column: "latency_ms", reason: "'604800000.5' " + reason)
+        try expectBadRow(["ttft_ms": "1e10"], column: "ttft_ms", reason: "'1e10' " + reason)
+        let fx = try Fixture()
+        let path = fx.tmp.write("week.csv", fullHeader + "\n" + csvRow(["latency_ms": "604800000", "ttft_ms": "604800000"]) + "\n")
+        #expect(try fx.ingest(path).inserted == 1)
+    }
+
     @Test("infinite latencies, and words that are not a number")
     func infiniteLatency() throws {
         try expectBadRow(["latency_ms": "inf"], column: "latency_ms", reason: "'inf' is not a number")
@@ -1033,19 +1047,24 @@ struct PublicTraceTests {
         #expect(try fx.ingest(path) { o in o.provider = "openai"; o.model = "gpt-4o" }.inserted == 0)
     }
 
-    @Test("BurstGPT: an Elapsed time infinite in milliseconds is refused naming the row (audit F8)")
+    @Test("BurstGPT: an Elapsed time over 7 days is refused naming the row (audit F8, audit-cli finding 1)")
     func burstGPTElapsedBeyondRange() throws {
         let fx = try Fixture()
         let header = "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type,Elapsed time\n"
         let path = fx.tmp.write("burst.csv", header + "5,ChatGPT,472,18,490,Conversation log,1.5\n"
             + "6,ChatGPT,472,18,490,Conversation log,1e308\n")
-        try expectFailure(fx, path, prefix: "\(path):3: column Elapsed time: '1e308' is too large: in milliseconds it is not a finite number", contains: "") { o in
+        try expectFailure(fx, path, prefix: "\(path):3: column Elapsed time: '1e308' is over 604800 s (7 days); no request takes that long", contains: "") { o in
             o.format = .burstgpt
             o.start = Traces.start
         }
-        let ok = fx.tmp.write("ok.csv", header + "5,ChatGPT,472,18,490,Conversation log,1e300\n")
+        let week = fx.tmp.write("week.csv", header + "5,ChatGPT,472,18,490,Conversation log,604800.001\n")
+        try expectFailure(fx, week, prefix: "\(week):2: column Elapsed time: '604800.001' is over 604800 s (7 days)", contains: "") { o in
+            o.format = .burstgpt
+            o.start = Traces.start
+        }
+        let ok = fx.tmp.write("ok.csv", header + "5,ChatGPT,472,18,490,Conversation log,604800\n")
         #expect(try fx.ingest(ok) { o in o.format = .burstgpt; o.start = Traces.start }.inserted == 1)
-        #expect(try fx.rows("latency_ms") == [["1e+303"]])
+        #expect(try fx.rows("latency_ms") == [["604800000.0"]])
     }
 
     @Test("BurstGPT_1 slice: 400 rows, failed rows, model mapping",

@@ -22,6 +22,31 @@ struct RequestLogReaderTests {
 
         """
 
+    /// A pipe or FIFO with data reads as the file does (audit-cli finding 8: its size is 0, so
+    /// `ingest requests <(zcat …)` said "the file is empty"; and the format was told from its
+    /// first line, which the read that followed then lacked). An empty one says so.
+    @Test func aFIFOReadsAsItsFile() throws {
+        let tmp = TemporaryDirectory("mosaic-reader-fifo")
+        var options = RequestIngestOptions()
+        options.now = Timestamp.parse("2025-01-01T00:00:00Z")!
+        let reader = RequestLogReader(catalog: .default)
+        let fromFile = try reader.rowsInStoreOrder(path: tmp.write("log.csv", Self.csv), options: options)
+        let fifo = tmp.fifo("log.fifo", feeding: Self.csv)
+        let fromFIFO = try reader.rowsInStoreOrder(path: fifo, options: options)
+        #expect(fromFIFO.count == 6 && fromFIFO == fromFile)
+
+        let store = try Store(path: tmp.file("m.sqlite"))
+        let again = tmp.fifo("again.fifo", feeding: Self.csv)
+        let result = try RequestLogIngestor(store: store, catalog: .default).ingest(path: again, options: options)
+        #expect(result.format == .csv && result.inserted == 6)
+
+        let empty = tmp.fifo("empty.fifo", feeding: "")
+        let error = #expect(throws: IngestError.self) {
+            _ = try reader.rowsInStoreOrder(path: empty, options: options)
+        }
+        #expect(error?.description == "\(empty): the file is empty")
+    }
+
     @Test func rowsInTimeAndKeyOrderAreWhatTheIngestStores() throws {
         let tmp = TemporaryDirectory("mosaic-reader")
         let path = tmp.write("log.csv", Self.csv)

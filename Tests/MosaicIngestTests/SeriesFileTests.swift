@@ -520,3 +520,19 @@ private func strftime(_ format: String, _ micros: Int64) -> String {
     let n = Glibc.strftime(&buffer, buffer.count, format, &tm)
     return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
+
+/// A series from a pipe or FIFO reads as its file (audit-cli finding 8: `forecast --series
+/// <(…)` looked at the start to tell JSON from CSV, and the read that followed found nothing:
+/// "the header must name a timestamp and a value column").
+@Suite struct SeriesPipeTests {
+    @Test func aFIFOReadsAsItsFile() throws {
+        let tmp = TemporaryDirectory("series-fifo")
+        let csv = "timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T01:00:00Z,2\n2024-01-01T02:00:00Z,4\n"
+        let fifo = tmp.fifo("s.fifo", feeding: csv)
+        let s = try bounded(seconds: 60, "reading a FIFO") { try SeriesFile.read(path: fifo) }
+        #expect(s.values == [1, 2, 4])
+        let json = tmp.fifo("j.fifo", feeding: #"[{"timestamp": "2024-01-01T00:00:00Z", "value": 3}, {"timestamp": "2024-01-01T01:00:00Z", "value": 5}]"#)
+        let j = try bounded(seconds: 60, "reading a JSON FIFO") { try SeriesFile.read(path: json) }
+        #expect(j.values == [3, 5])
+    }
+}

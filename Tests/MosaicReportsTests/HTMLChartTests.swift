@@ -116,6 +116,40 @@ import Testing
         #expect(whole.ticks.map(\.label) == ["0%", "20%", "40%", "60%", "80%", "100%"])
     }
 
+    /// Tick generation ends, with finite ticks, for any bounds: a log axis of latencies near
+    /// 10³⁰⁸ ms looped for ever (`lo * 10` was infinite, audit-cli finding 1), and a linear or
+    /// time axis whose step no longer moves the value (5 at 10¹⁷) or whose span is absurd would
+    /// never end either.
+    @Test func ticksEndForAnyBounds() throws {
+        let problems = try bounded(seconds: 60, "ticks for absurd bounds") { Self.ticksForAnyBounds() }
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    /// What is wrong with the ticks of absurd bounds (run on a thread of its own: it hung).
+    static func ticksForAnyBounds() -> [String] {
+        var problems: [String] = []
+        let log = Axis("Latency", unit: "ms", scale: .log, includesZero: false)
+        let bounds: [(Double, Double)] = [(1e308, 1e308), (1.7e307, 1.79e308), (.greatestFiniteMagnitude, .greatestFiniteMagnitude),
+                                          (0, .infinity), (.nan, .nan), (-1, -1), (1e-300, 1e308), (.infinity, .infinity)]
+        for (lo, hi) in bounds {
+            let t = SVGRenderer.ticks(log, lo, hi, length: 240, horizontal: false)
+            if t.ticks.isEmpty || t.ticks.count > 321 || !(t.lo.isFinite && t.hi.isFinite && t.lo < t.hi)
+                || !t.ticks.allSatisfy({ $0.value.isFinite }) {
+                problems.append("log \(lo)…\(hi): \(t.lo)…\(t.hi), \(t.ticks.count) ticks")
+            }
+        }
+        // Normal bounds keep their decades: 3…5 ms is drawn from 1 to 100.
+        let normal = SVGRenderer.ticks(log, 3, 5, length: 240, horizontal: false)
+        if !(normal.lo == 1 && normal.hi == 100 && normal.ticks.map(\.value) == [1, 10, 100]) { problems.append("log 3…5: \(normal)") }
+        for axis in [Axis("Cost", unit: "USD"), Axis("Time", unit: "UTC", labels: .offsetSeconds)] {
+            for (lo, hi) in [(1e17, 1e17 + 16), (0, 1e308), (-1e308, 1e308), (0, Double.infinity), (Double.nan, 1)] {
+                let t = SVGRenderer.ticks(axis, lo, hi, length: 600, horizontal: true)
+                if t.ticks.count > SVGRenderer.maxTicks { problems.append("\(axis.labels) \(lo)…\(hi): \(t.ticks.count) ticks") }
+            }
+        }
+        return problems
+    }
+
     /// The hours of a day span 00:00 to 23:00 (the latency report's p95-by-hour axis ran to 25).
     @Test func hourOfDayTicksSpanTheDay() {
         let axis = Axis("Hour of day", unit: "UTC", labels: .hourOfDay)

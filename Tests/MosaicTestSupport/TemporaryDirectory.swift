@@ -23,6 +23,23 @@ public final class TemporaryDirectory: @unchecked Sendable {
         return p
     }
 
+    /// Makes a FIFO (named pipe) inside the folder and returns its path; a thread of its own
+    /// writes `text` into it once a reader opens it, then closes it (the reader's end of file).
+    /// Each open of the path for reading gets the text once more, `times` times in all.
+    @discardableResult
+    public func fifo(_ name: String, feeding text: String, times: Int = 1) -> String {
+        let p = file(name)
+        precondition(mkfifo(p, 0o600) == 0, "mkfifo \(p): \(String(cString: strerror(errno)))")
+        Thread.detachNewThread {
+            for _ in 0..<times {
+                guard let handle = FileHandle(forWritingAtPath: p) else { return }
+                try? handle.write(contentsOf: Data(text.utf8))
+                try? handle.close()
+            }
+        }
+        return p
+    }
+
     /// Writes raw bytes to a file inside the folder and returns its path.
     @discardableResult
     public func write(_ name: String, bytes: [UInt8]) -> String {

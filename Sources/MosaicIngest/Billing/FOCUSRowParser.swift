@@ -92,9 +92,7 @@ struct FOCUSRowParser {
             guard let t = Timestamp.parse(b) else {
                 throw RowProblem(column: c.rawValue, reason: "'\(ByteParsing.excerpt(b))' is not a FOCUS date/time (for example 2024-09-01T00:00:00Z or 2024-09-01 00:00:00)")
             }
-            if t < Timestamp.earliestPlausible {
-                throw RowProblem(column: c.rawValue, reason: "\(Timestamp.format(t)) is before \(Timestamp.format(Timestamp.earliestPlausible)); a charge that early is a misread date")
-            }
+            if let early = Timestamp.tooEarly(t, what: "a charge") { throw RowProblem(column: c.rawValue, reason: early) }
             return t
         }
         func period(_ start: Int, _ startColumn: FOCUSColumn, _ end: Int, _ endColumn: FOCUSColumn) throws(RowProblem) -> (Int64, Int64) {
@@ -113,11 +111,7 @@ struct FOCUSRowParser {
         }
         let currency = try required(billingCurrency, .billingCurrency)
         if !CurrencyCode.isKnown(currency) {
-            let form = currency.count == 3 && currency.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
-            throw RowProblem(column: FOCUSColumn.billingCurrency.rawValue,
-                             reason: "'\(ByteParsing.excerpt(currency))' is not an ISO 4217 currency code " + (form
-                                ? "(it has the form, three capital letters, but no currency has that code; for example USD, EUR, JPY)"
-                                : "(three capital letters, for example USD)"))
+            throw RowProblem(column: FOCUSColumn.billingCurrency.rawValue, reason: CurrencyCode.unknownReason(ByteParsing.excerpt(currency)))
         }
 
         var line = BillingLine(

@@ -39,7 +39,19 @@ public protocol HTTPTransport: Sendable {
 public final class NIOHTTPTransport: HTTPTransport {
     private let client: HTTPClient
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    public init(client: HTTPClient = NIOHTTPTransport.pullClient) { self.client = client }
+
+    /// The client of API pulls: AsyncHTTPClient's shared settings, except that a connection that
+    /// cannot be made (refused: nothing listens there) fails the attempt at once; the pull's
+    /// retry policy then waits and tries again. With the shared client's settings the pool kept
+    /// retrying the connect until the request's deadline, so every attempt at a closed port
+    /// took the whole `--timeout` (6 minutes with the defaults) before "connection refused".
+    /// Process-wide and never shut down, as the shared client is.
+    public static let pullClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public func get(_ url: URL, headers: [String: String], timeout: Double) throws(TransportError) -> HTTPResponse {
         do {

@@ -11,10 +11,11 @@ import MosaicCore
 ///   `latency_ms`, `status`): Mosaic's native request-log columns; other columns are ignored,
 ///   and a status other than `ok` or 2xx is a failure.
 ///
-/// Any bad field stops the read with the file, line and column. The layout's own latency
-/// column (`total_time_s`, `latency_ms`) must have a value on every successful row; another one
-/// chosen with `latencyColumn` (a request log's `ttft_ms`, which git and CI rows never have)
-/// may be empty, and such rows are left out and counted.
+/// Any bad field stops the read with the file, line and column; a latency over 7 days
+/// (``LatencyObservation/maximumMs``) is a bad field, as it is in an ingested request log. The
+/// layout's own latency column (`total_time_s`, `latency_ms`) must have a value on every
+/// successful row; another one chosen with `latencyColumn` (a request log's `ttft_ms`, which git
+/// and CI rows never have) may be empty, and such rows are left out and counted.
 public enum LatencyMeasurements {
     /// The observations read, and how many successful rows were left out for an empty
     /// `latencyColumn`.
@@ -96,6 +97,10 @@ public enum LatencyMeasurements {
             }
             let region = try cRegion.map { i throws(IngestError) in try text(i, "region") } ?? ""
             var latency = try number(cLatency, latencyName).map { seconds ? $0 * 1000 : $0 }
+            if let ms = latency, !(ms <= LatencyObservation.maximumMs) {
+                throw .row(file: path, line: line, column: latencyName,
+                           reason: LatencyObservation.overMaximum(ByteParsing.excerpt(reader.field(cLatency)), inSeconds: seconds))
+            }
             var ok = true
             let provider: String, model: String
             if fastest {

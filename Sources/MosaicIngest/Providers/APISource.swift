@@ -136,6 +136,34 @@ struct PageReader {
         return i
     }
 
+    /// A token count (absent or null: 0), held to the checks of a request log's token columns:
+    /// not negative.
+    func tokens(_ v: JSONValue?, _ at: String) throws(APIError) -> Int {
+        let n = try int(v, at, default: 0)
+        if let problem = Job.tokenProblem(Int64(n), maximum: .max) { throw fail(at, problem) }
+        return n
+    }
+
+    /// The sum of a bucket's token counts, refused when it leaves the range of a count.
+    func sum(_ counts: [Int], _ at: String) throws(APIError) -> Int {
+        var total = 0
+        for c in counts {
+            let (s, overflow) = total.addingReportingOverflow(c)
+            if overflow { throw fail(at, "the token counts add up to more than \(Int.max)") }
+            total = s
+        }
+        return total
+    }
+
+    /// A currency code (absent or null: `default`), upper-cased as providers may write it in
+    /// lower case (`usd`), and refused as a FOCUS file's `BillingCurrency` is when it is no
+    /// ISO 4217 code (`XYZ`, empty).
+    func currency(_ v: JSONValue?, _ at: String, default d: String) throws(APIError) -> String {
+        let code = (try optionalString(v, at) ?? d).uppercased()
+        guard CurrencyCode.isKnown(code) else { throw fail(at, CurrencyCode.unknownReason(String(code.prefix(60)))) }
+        return code
+    }
+
     /// A string, or nil when absent or null.
     func optionalString(_ v: JSONValue?, _ at: String) throws(APIError) -> String? {
         guard let v, !v.isNull else { return nil }
@@ -158,11 +186,14 @@ struct PageReader {
     /// An exact amount from a JSON number literal or a decimal string, times 10^shift.
     func money(_ v: JSONValue?, _ at: String, shift: Int = 0) throws(APIError) -> Money {
         guard let v, let literal = v.numberText ?? v.stringValue else { throw fail(at, "expected an amount") }
+        let m: Money
         do {
-            return try Money(parsing: shift == 0 ? literal : "\(literal)e\(shift)")
+            m = try Money(parsing: shift == 0 ? literal : "\(literal)e\(shift)")
         } catch {
             throw fail(at, error.description)
         }
+        if !m.isWithinIngestLimit { throw fail(at, Money.overLimit(m)) }
+        return m
     }
 
     /// How a bucket's bounds are written.
@@ -178,13 +209,20 @@ struct PageReader {
             let at = "data[\(i)]"
             _ = try object(bucket, at)
             let start: Int64, end: Int64
+            let (startField, endField) = times == .unixSeconds ? ("start_time", "end_time") : ("starting_at", "ending_at")
             switch times {
             case .unixSeconds:
-                start = try unixSeconds(bucket["start_time"], "\(at).start_time")
-                end = try unixSeconds(bucket["end_time"], "\(at).end_time")
+                start = try unixSeconds(bucket[startField], "\(at).\(startField)")
+                end = try unixSeconds(bucket[endField], "\(at).\(endField)")
             case .rfc3339:
-                start = try instant(bucket["starting_at"], "\(at).starting_at")
-                end = try instant(bucket["ending_at"], "\(at).ending_at")
+                start = try instant(bucket[startField], "\(at).\(startField)")
+                end = try instant(bucket[endField], "\(at).\(endField)")
+            }
+            // The checks of a file's rows: no bucket before 2000, none that ends before it starts
+            // (the store's CHECK said that in SQL).
+            if let early = Timestamp.tooEarly(start, what: "a bucket") { throw fail("\(at).\(startField)", early) }
+            if end <= start {
+                throw fail("\(at).\(endField)", "\(Timestamp.format(end)) is not after \(startField) \(Timestamp.format(start)); a bucket cannot end before it starts")
             }
             newest = max(newest ?? start, start)
             for (j, result) in try array(bucket["results"], "\(at).results").enumerated() {

@@ -55,16 +55,16 @@ public struct AnthropicUsageSource: AnthropicAdminSource, BucketReportSource {
             dims[d] = try r.optionalString(result[d], "\(rat).\(d)")
         }
         b.dimensions = canonicalJSON(dims)
-        let uncached = try r.int(result["uncached_input_tokens"], "\(rat).uncached_input_tokens", default: 0)
-        let read = try r.int(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens", default: 0)
-        let creation1h = try r.int(result["cache_creation"]?["ephemeral_1h_input_tokens"],
-                                   "\(rat).cache_creation.ephemeral_1h_input_tokens", default: 0)
-        let creation5m = try r.int(result["cache_creation"]?["ephemeral_5m_input_tokens"],
-                                   "\(rat).cache_creation.ephemeral_5m_input_tokens", default: 0)
-        b.inputTokens = uncached + read + creation1h + creation5m
+        let uncached = try r.tokens(result["uncached_input_tokens"], "\(rat).uncached_input_tokens")
+        let read = try r.tokens(result["cache_read_input_tokens"], "\(rat).cache_read_input_tokens")
+        let creation1h = try r.tokens(result["cache_creation"]?["ephemeral_1h_input_tokens"],
+                                      "\(rat).cache_creation.ephemeral_1h_input_tokens")
+        let creation5m = try r.tokens(result["cache_creation"]?["ephemeral_5m_input_tokens"],
+                                      "\(rat).cache_creation.ephemeral_5m_input_tokens")
+        b.inputTokens = try r.sum([uncached, read, creation1h, creation5m], rat)
         b.cachedInputTokens = read
         b.cacheWriteTokens = creation1h + creation5m
-        b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
+        b.outputTokens = try r.tokens(result["output_tokens"], "\(rat).output_tokens")
         b.webSearchRequests = try r.int(result["server_tool_use"]?["web_search_requests"],
                                         "\(rat).server_tool_use.web_search_requests", default: 0)
         b.metrics = metricsJSON(result)
@@ -89,7 +89,7 @@ public struct AnthropicCostsSource: AnthropicAdminSource, BucketReportSource {
     func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
               keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
         let amount = try r.money(result["amount"], "\(rat).amount", shift: -2)
-        let currency = (try r.optionalString(result["currency"], "\(rat).currency") ?? "USD").uppercased()
+        let currency = try r.currency(result["currency"], "\(rat).currency", default: "USD")
         var fields: [String: String?] = [:]
         for f in ["workspace_id", "description", "cost_type", "context_window", "model", "service_tier",
                   "token_type", "inference_geo", "speed"] {

@@ -64,6 +64,7 @@ public struct GitHubBillingSource: APISource {
                   let day = Timestamp.parse(String(dateText.prefix(10))) else {
                 throw r.fail("\(at).date", "expected a date")
             }
+            if let early = Timestamp.tooEarly(day, what: "a charge") { throw r.fail("\(at).date", early) }
             // Keep the days that overlap the window.
             guard day + Timestamp.microsPerDay > window.since, day < window.until else { continue }
             guard let product = try r.optionalString(item["product"], "\(at).product") else { throw r.fail("\(at).product", "missing") }

@@ -38,7 +38,7 @@ public struct OpenAICostsSource: OpenAIAdminSource, BucketReportSource {
     func read(_ result: JSONValue, at rat: String, start: Int64, end: Int64, account: String, reader r: PageReader,
               keys: inout OccurrenceKeys, into out: inout ParsedPage) throws(APIError) {
         let amount = try r.money(result["amount"]?["value"], "\(rat).amount.value")
-        let currency = (try r.optionalString(result["amount"]?["currency"], "\(rat).amount.currency") ?? "usd").uppercased()
+        let currency = try r.currency(result["amount"]?["currency"], "\(rat).amount.currency", default: "USD")
         let lineItem = try r.optionalString(result["line_item"], "\(rat).line_item")
         let project = try r.optionalString(result["project_id"], "\(rat).project_id")
         let apiKey = try r.optionalString(result["api_key_id"], "\(rat).api_key_id")
@@ -92,14 +92,17 @@ public struct OpenAIUsageSource: OpenAIAdminSource, BucketReportSource {
             "service_tier": try r.optionalString(result["service_tier"], "\(rat).service_tier"),
         ])
         b.requests = try r.int(result["num_model_requests"], "\(rat).num_model_requests", default: 0)
-        b.inputTokens = try r.int(result["input_tokens"], "\(rat).input_tokens", default: 0)
-        b.cachedInputTokens = try r.int(result["input_cached_tokens"], "\(rat).input_cached_tokens", default: 0)
-        b.cacheWriteTokens = try r.int(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens", default: 0)
-        b.outputTokens = try r.int(result["output_tokens"], "\(rat).output_tokens", default: 0)
-        b.audioInputTokens = try r.int(result["input_audio_tokens"], "\(rat).input_audio_tokens", default: 0)
-        b.audioOutputTokens = try r.int(result["output_audio_tokens"], "\(rat).output_audio_tokens", default: 0)
-        b.imageInputTokens = try r.int(result["input_image_tokens"], "\(rat).input_image_tokens", default: 0)
-        b.imageOutputTokens = try r.int(result["output_image_tokens"], "\(rat).output_image_tokens", default: 0)
+        b.inputTokens = try r.tokens(result["input_tokens"], "\(rat).input_tokens")
+        b.cachedInputTokens = try r.tokens(result["input_cached_tokens"], "\(rat).input_cached_tokens")
+        b.cacheWriteTokens = try r.tokens(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens")
+        if let problem = Job.cachedProblem(Int64(b.cachedInputTokens), input: Int64(b.inputTokens)) {
+            throw r.fail("\(rat).input_cached_tokens", problem)
+        }
+        b.outputTokens = try r.tokens(result["output_tokens"], "\(rat).output_tokens")
+        b.audioInputTokens = try r.tokens(result["input_audio_tokens"], "\(rat).input_audio_tokens")
+        b.audioOutputTokens = try r.tokens(result["output_audio_tokens"], "\(rat).output_audio_tokens")
+        b.imageInputTokens = try r.tokens(result["input_image_tokens"], "\(rat).input_image_tokens")
+        b.imageOutputTokens = try r.tokens(result["output_image_tokens"], "\(rat).output_image_tokens")
         b.metrics = metricsJSON(result, excluding: Self.mappedFields)
         out.buckets.append(b)
     }

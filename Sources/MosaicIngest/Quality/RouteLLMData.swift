@@ -40,8 +40,10 @@ public enum RouteLLMData {
 
     /// The header of a CSV file (trimmed names), or the keys of a JSON Lines file's first object.
     public static func header(path: String) throws(IngestError) -> [String] {
-        if let members = try firstObject(path: path) { return members.map(\.key) }
-        return try CSVReader(path: path).header(expected: "prompt and correctness columns")
+        try InputFile.sniffing(path) { () throws(IngestError) in
+            if let members = try firstObject(path: path) { return members.map(\.key) }
+            return try CSVReader(path: path).header(expected: "prompt and correctness columns")
+        }
     }
 
     /// The members of a JSON Lines file's first object; nil when the file is not JSON Lines
@@ -63,7 +65,8 @@ public enum RouteLLMData {
                             strongColumn: String = defaultStrongColumn, weakColumn: String = defaultWeakColumn,
                             groupColumn: String? = nil) throws(IngestError) -> [QualityRow] {
         let columns = Columns(prompt: promptColumn, strong: strongColumn, weak: weakColumn, group: groupColumn)
-        let rows = try firstObject(path: path) != nil ? readJSONLines(path: path, columns) : readCSV(path: path, columns)
+        let jsonLines = try InputFile.sniffing(path) { () throws(IngestError) in try firstObject(path: path) != nil }
+        let rows = try jsonLines ? readJSONLines(path: path, columns) : readCSV(path: path, columns)
         if rows.isEmpty { throw .file(path: path, reason: "no rows after the header") }
         return rows
     }

@@ -24,9 +24,7 @@ extension Job {
     /// before ``Timestamp/earliestPlausible``.
     @inline(__always)
     func plausible(_ ts: Int64, _ column: String) throws(RowProblem) -> Int64 {
-        if ts < Timestamp.earliestPlausible {
-            throw RowProblem(column: column, reason: "\(Timestamp.format(ts)) is before \(Timestamp.format(Timestamp.earliestPlausible)); a request that early is a misread date")
-        }
+        if let early = Timestamp.tooEarly(ts, what: "a request") { throw RowProblem(column: column, reason: early) }
         if ts > options.now + options.futureTolerance {
             throw RowProblem(column: column, reason: "\(Timestamp.format(ts)) is in the future (now is \(Timestamp.format(options.now)))")
         }
@@ -39,11 +37,21 @@ extension Job {
         guard let v = ByteParsing.int(b) else {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a whole number")
         }
-        if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; token counts are ≥ 0") }
-        if v > Job.maximumTokens {
-            throw RowProblem(column: column, reason: "\(v) is over \(Job.maximumTokens), more tokens than a request holds")
-        }
+        if let problem = Job.tokenProblem(v) { throw RowProblem(column: column, reason: problem) }
         return v
+    }
+
+    /// Why a token count is refused, or nil: negative, or over `maximum` (a request's
+    /// ``maximumTokens``; a provider's bucket sums many requests). Provider API pages use it too.
+    static func tokenProblem(_ v: Int64, maximum: Int64 = maximumTokens) -> String? {
+        if v < 0 { return "\(v) is negative; token counts are ≥ 0" }
+        if v > maximum { return "\(v) is over \(maximum), more tokens than a request holds" }
+        return nil
+    }
+
+    /// Why `cached` tokens are refused beside `input`, or nil: cached tokens are part of the input.
+    static func cachedProblem(_ cached: Int64, input: Int64) -> String? {
+        cached > input ? "\(cached) is more than input_tokens (\(input)); cached tokens are part of the input" : nil
     }
 
     /// The largest token count a row may have (10¹²): far above any request, and low enough
@@ -58,12 +66,12 @@ extension Job {
             throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is not a number")
         }
         if v < 0 { throw RowProblem(column: column, reason: "\(v) is negative; durations are ≥ 0") }
-        // A finite reading can still leave the range once converted (BurstGPT's seconds:
-        // 1e308 s is infinite in milliseconds), and an infinite latency breaks every mean and
-        // fit later, far from the row; refused here, where the row is known.
+        // An absurd latency breaks every mean, fit and chart later, far from the row; refused
+        // here, where the row is known. The check is on milliseconds, after any conversion
+        // (BurstGPT's seconds), and `!(ms <= …)` also refuses a product that left the range.
         let ms = v * scale
-        if !ms.isFinite {
-            throw RowProblem(column: column, reason: "'\(ByteParsing.excerpt(b))' is too large: \(scale == 1 ? "it" : "in milliseconds it") is not a finite number")
+        if !(ms <= LatencyObservation.maximumMs) {
+            throw RowProblem(column: column, reason: LatencyObservation.overMaximum(ByteParsing.excerpt(b), inSeconds: scale == 1000))
         }
         return ms
     }
@@ -116,8 +124,8 @@ extension Job {
         row.inputTokens = try tokens(field(.inputTokens), "input_tokens")
         row.outputTokens = try tokens(field(.outputTokens), "output_tokens")
         row.cachedTokens = try tokens(field(.cachedTokens), "cached_tokens")
-        if row.cachedTokens > row.inputTokens {
-            throw RowProblem(column: "cached_tokens", reason: "\(row.cachedTokens) is more than input_tokens (\(row.inputTokens)); cached tokens are part of the input")
+        if let problem = Job.cachedProblem(row.cachedTokens, input: row.inputTokens) {
+            throw RowProblem(column: "cached_tokens", reason: problem)
         }
         row.latencyMs = try milliseconds(field(.latencyMs), "latency_ms")
         row.ttftMs = try milliseconds(field(.ttftMs), "ttft_ms")

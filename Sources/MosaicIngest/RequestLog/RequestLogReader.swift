@@ -58,17 +58,20 @@ public struct RequestLogReader {
         return (format, size)
     }
 
+    /// The format of the file's first line; a pipe's first bytes are kept for the read that
+    /// follows (``InputFile/sniffing(_:_:)``).
     func detectFormat(path: String) throws(IngestError) -> RequestLogFormat {
-        let reader = try LineReader(path: path, maxLineBytes: 1 << 16)
-        let first: String
-        do throws(IngestError) {
-            guard try reader.next() else { throw IngestError.file(path: path, reason: "the file is empty") }
-            first = String(decoding: reader.line, as: UTF8.self)
-        } catch {
-            // A first line over 64 KiB is not a header of any known format; anything else (a
-            // damaged gzip stream, a read error) is said as it is.
-            guard case .row = error else { throw error }
-            throw .file(path: path, reason: "cannot tell the format from the first line; pass --format")
+        let first = try InputFile.sniffing(path) { () throws(IngestError) -> String in
+            let reader = try LineReader(path: path, maxLineBytes: 1 << 16)
+            do throws(IngestError) {
+                guard try reader.next() else { throw IngestError.file(path: path, reason: "the file is empty") }
+                return String(decoding: reader.line, as: UTF8.self)
+            } catch {
+                // A first line over 64 KiB is not a header of any known format; anything else
+                // (a damaged gzip stream, a read error) is said as it is.
+                guard case .row = error else { throw error }
+                throw .file(path: path, reason: "cannot tell the format from the first line; pass --format")
+            }
         }
         guard let f = RequestLogFormat.detect(firstLine: first, path: path) else {
             throw .file(path: path, reason: "cannot tell the format from the first line '\(first.prefix(80))'; pass --format (one of \(RequestLogFormat.allCases.map(\.rawValue).joined(separator: ", ")))")

@@ -304,20 +304,6 @@ public final class RequestLogCSVWriter {
             }
         }
     }
-
-    /// Replaces the file at `path` with `bytes` (used for the small files written beside a
-    /// request log, such as `prices.json`).
-    static func writeFile(_ bytes: [UInt8], to path: String) throws {
-        let fd = openForWriting(path)
-        if fd < 0 { throw IngestError.file(path: path, reason: "cannot open for writing: \(errnoText())") }
-        do { try writeAll(fd, bytes, path: path) } catch {
-            _ = systemClose(fd)
-            throw error
-        }
-        if systemClose(fd) != 0 {
-            throw IngestError.file(path: path, reason: "write failed: \(errnoText())")
-        }
-    }
 }
 
 @inline(__always)

@@ -288,7 +288,10 @@ public struct SampleTrafficGenerator: Sendable {
 
     /// Writes `requests.csv` (all rows, via ``RequestLogCSVWriter``) and `prices.json`
     /// (``SamplePrices/liteLLMJSON()``) into `directory`, creating it when missing and
-    /// replacing files of those names.
+    /// replacing files of those names. Each file appears whole or not at all (see
+    /// ``OutputFile``): a full disk or a kill leaves the files that were there. `prices.json`,
+    /// the same every run, is in place before `requests.csv` is, so a request log is never
+    /// without its prices.
     ///
     /// - Parameter progress: called every 65,536 rows with the last row's timestamp (rows come in
     ///   time order, so the share of ``Configuration/start``…``Configuration/end`` is the share
@@ -303,22 +306,51 @@ public struct SampleTrafficGenerator: Sendable {
             throw IngestError.file(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
-        let writer = try RequestLogCSVWriter(path: base + "requests.csv", createParentDirectories: false)
-        let summary: Summary
-        do {
+        return try Self.writeLog(to: base + "requests.csv", createParentDirectories: false) { writer in
             var rows = 0
-            summary = try generate { record in
+            let summary = try generate { record in
                 try writer.write(record)
                 rows += 1
                 if rows & 0xFFFF == 0 { progress?(record.timestamp, rows) }
             }
-            try writer.close()
-        } catch {
-            try? writer.close()
-            throw error
+            do throws(OutputFile.Failure) { try OutputFile.write(Array(SamplePrices.liteLLMJSON().utf8), to: base + "prices.json") } catch {
+                throw IngestError.file(path: error.path, reason: "cannot write: \(error.reason)")
+            }
+            return summary
         }
-        try RequestLogCSVWriter.writeFile(Array(SamplePrices.liteLLMJSON().utf8), to: base + "prices.json")
-        return summary
+    }
+
+    /// Runs `body` with a ``RequestLogCSVWriter`` whose file becomes `path` once `body`
+    /// returns and the writer closes: written beside it and renamed (``OutputFile``), so it
+    /// appears whole or not at all. Errors name `path`, not the temporary file.
+    static func writeLog(to path: String, createParentDirectories: Bool,
+                         _ body: (RequestLogCSVWriter) throws -> Summary) throws -> Summary {
+        let parent = (path as NSString).deletingLastPathComponent
+        if createParentDirectories && !parent.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw IngestError.file(path: parent, reason: "cannot create directory: \(error.localizedDescription)")
+            }
+        }
+        var summary: Summary?
+        var temporary = path
+        do {
+            try OutputFile.write(to: path) { target in
+                temporary = target
+                let writer = try RequestLogCSVWriter(path: target, createParentDirectories: false)
+                do {
+                    summary = try body(writer)
+                    try writer.close()
+                } catch {
+                    try? writer.close()
+                    throw error
+                }
+            }
+        } catch let e as OutputFile.Failure {
+            throw IngestError.file(path: e.path, reason: "cannot write: \(e.reason)")
+        } catch IngestError.file(let at, let reason) where at == temporary {
+            throw IngestError.file(path: path, reason: reason)
+        }
+        return summary!
     }
 }
 
@@ -333,20 +365,9 @@ extension SampleTrafficGenerator {
         let scale = Double(rows) / (perDay * 14)
         let config = Configuration(days: 14, seed: 7, baseRatePerMinute: 12 * scale, gitRatePerMinute: 1.5 * scale,
                                    ciRatePerMinute: 0.12 * scale)
-        let partial = path + ".partial"
-        let writer = try RequestLogCSVWriter(path: partial, createParentDirectories: true)
-        let summary: Summary
-        do {
-            summary = try SampleTrafficGenerator(configuration: config).generate { try writer.write($0) }
-            try writer.close()
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
-        } catch {
-            try? writer.close()
-            try? FileManager.default.removeItem(atPath: partial)
-            throw error
-        }
-        return summary.rows
+        return try writeLog(to: path, createParentDirectories: true) { writer in
+            try SampleTrafficGenerator(configuration: config).generate { try writer.write($0) }
+        }.rows
     }
 }
 

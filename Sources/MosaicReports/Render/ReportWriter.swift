@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 
 /// The file formats a report is written in.
 public enum ReportFormat: String, Sendable, CaseIterable, Codable {
@@ -21,7 +22,8 @@ public enum ReportWriter {
         return out.sorted { $0.0 < $1.0 }
     }
 
-    /// Writes the files (atomically each) and returns their paths.
+    /// Writes the files (each whole or not at all, through a symbolic link to its target; see
+    /// ``OutputFile``) and returns their paths.
     @discardableResult
     public static func write(_ report: Report, to directory: String, formats: Set<ReportFormat> = Set(ReportFormat.allCases)) throws(ReportError) -> [String] {
         do {
@@ -30,8 +32,8 @@ public enum ReportWriter {
         var paths: [String] = []
         for (name, contents) in files(report, formats: formats) {
             let path = (directory as NSString).appendingPathComponent(name)
-            do { try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                throw .cannotWrite(path: path, reason: error.localizedDescription)
+            do { try OutputFile.write(Data(contents.utf8), to: path) } catch {
+                throw .cannotWrite(path: error.path, reason: error.reason)
             }
             paths.append(path)
         }

@@ -117,6 +117,10 @@ public enum SVGRenderer {
                 return abs(x - x.rounded()) < 1e-6 * max(1, x)
             } ?? 4
             return String(format: "%.\(places)f", v * 100) + "%"
+        case .epochSeconds where !(abs(v) < 1e12), .offsetSeconds where !(abs(v) < 1e12):
+            // Past 10¹² s (31,700 years) a time has no date or clock reading (and its whole
+            // microseconds or seconds trapped as Int64); it reads as the number it is.
+            return NumberFormat.short(v)
         case .epochSeconds:
             let micros = Int64(v * 1e6)
             let text = Timestamp.format(micros)  // 2026-10-05T14:00:00Z
@@ -134,11 +138,24 @@ public enum SVGRenderer {
         }
     }
 
-    /// Ticks for an axis over `[lo, hi]` fitting `length` px with labels `minGap` apart.
+    /// The most ticks a linear or time axis gets: far more than fit, it only stops a loop whose
+    /// step no longer moves the value (a step of 5 at 10¹⁷, where doubles are 16 apart) or that
+    /// would run for ever (a week's step over 10³⁰⁸ s).
+    static let maxTicks = 1_000
+
+    /// Ticks for an axis over `[lo, hi]` fitting `length` px with labels `minGap` apart. Any
+    /// bounds, finite or not, give a finite list.
     static func ticks(_ axis: Axis, _ lo: Double, _ hi: Double, length: Double, horizontal: Bool)
         -> (lo: Double, hi: Double, ticks: [Tick]) {
         if axis.scale == .log {
-            let a = floor(log10(max(lo, 1e-12))), b = ceil(log10(max(hi, lo * 10, 1e-11)))
+            // Decades 10⁻¹² to 10³⁰⁸, the last a Double holds: at lo ≈ 10³⁰⁷ `lo * 10` was
+            // infinite and so was b, and the loop never ended. Held to that span (NaN to its
+            // bottom), every bound is finite and there are at most 321 ticks.
+            func decade(_ x: Double, _ span: ClosedRange<Double>) -> Double {
+                x.isNaN ? span.lowerBound : min(max(x, span.lowerBound), span.upperBound)
+            }
+            let a = decade(floor(log10(lo)), -12...307)
+            let b = decade(ceil(log10(max(hi, min(lo * 10, .greatestFiniteMagnitude), 1e-11))), (a + 1)...308)
             var ts: [Tick] = []
             var k = a
             let every = max(1.0, ceil((b - a + 1) / max(2, floor(length / (horizontal ? 60 : 28)))))
@@ -164,7 +181,7 @@ public enum SVGRenderer {
             let step = steps.first { (hi - lo) / $0 <= Double(maxCount - 1) } ?? steps.last!
             var ts: [Tick] = []
             var v = ceil(lo / step) * step
-            while v <= hi + 1e-9 {
+            while v <= hi + 1e-9 && ts.count < maxTicks {
                 ts.append(Tick(value: v, label: label(v, axis.labels, step: step)))
                 v += step
             }
@@ -177,7 +194,7 @@ public enum SVGRenderer {
             let n = niceTicks(lo, hi, maxCount: maxCount)
             var ts: [Tick] = []
             var v = n.lo
-            while v <= n.hi + n.step * 1e-9 {
+            while v <= n.hi + n.step * 1e-9 && ts.count < maxTicks {
                 ts.append(Tick(value: v, label: label(v, axis.labels, step: n.step)))
                 v += n.step
             }
