@@ -22,17 +22,15 @@ private func closedPort() throws -> Int {
 @Suite struct HTTPTransportTests {
     /// A refused connection fails the attempt at once (audit-cli finding 9: AsyncHTTPClient's
     /// pool retried the connect until the deadline, so each attempt at a closed port took the
-    /// whole `--timeout` before "connection refused").
+    /// whole `--timeout` before "connection refused"). The attempt's timeout is ten minutes and
+    /// the test's guard one: only a refusal taken at once passes, on however busy a machine.
     @Test func aRefusedConnectionFailsAtOnce() throws {
         let url = try #require(URL(string: "http://127.0.0.1:\(try closedPort())/v1/organization/usage/completions"))
-        let started = Date()
         let outcome = try bounded(seconds: 60, "GET of a closed port") { () -> Result<HTTPResponse, TransportError> in
-            do throws(TransportError) { return .success(try NIOHTTPTransport().get(url, headers: [:], timeout: 20)) } catch { return .failure(error) }
+            do throws(TransportError) { return .success(try NIOHTTPTransport().get(url, headers: [:], timeout: 600)) } catch { return .failure(error) }
         }
-        let seconds = Date().timeIntervalSince(started)
         guard case .failure(let error) = outcome else { Issue.record("got an answer from a closed port: \(outcome)"); return }
         #expect(!error.timedOut, "\(error)")
         #expect(error.description.contains("refused"), "\(error)")
-        #expect(seconds < 5, "took \(seconds) s of the 20 s timeout")
     }
 }
