@@ -22,7 +22,7 @@ struct ServeCommand: ParsableCommand {
             reload. With --store, reported outcomes are appended to the requests table (an outcome is \
             answered once its row is committed; many share one transaction), so the next \
             `mosaic train routing` sees production traffic. SIGTERM or SIGINT stops accepting, \
-            drains in-flight requests and flushes the outcome writer. Logs are JSON lines on stderr \
+            drains in-flight requests and flushes the outcome writer; a second signal stops at once. Logs are JSON lines on stderr \
             (level from MOSAIC_LOG_LEVEL, default info). With --store postgres://…, several routers form a \
             fleet: tenant quotas and budgets are shared through leases, and `mosaic models publish` reaches \
             every router (README: Running a router fleet).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a program to completion and collects what it printed.
 public enum ChildProcess {
@@ -25,8 +26,18 @@ public enum ChildProcess {
 
     /// Waits for a process started by ``start(_:_:in:environment:)``, reading both pipes at
     /// once so a chatty child never blocks on a full pipe.
-    public static func wait(_ process: Process) -> Output {
+    ///
+    /// A child still running after `deadline` seconds is killed (SIGKILL) and its standard error
+    /// says so, so that a child that hangs fails its test instead of stopping the run.
+    public static func wait(_ process: Process, deadline: Double = 1_800) -> Output {
         let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
+        let pid = process.processIdentifier
+        let killed = Mutex(false)
+        let watchdog = DispatchWorkItem {
+            killed.withLock { $0 = true }
+            kill(pid, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: watchdog)
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
@@ -37,8 +48,10 @@ public enum ChildProcess {
         let outData = drain(out.fileHandleForReading)
         group.wait()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        watchdog.cancel()
+        var stderr = String(decoding: errData, as: UTF8.self)
+        if killed.withLock({ $0 }) { stderr += "\n[test support: killed after \(deadline) s: the process had not exited]\n" }
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
     }
 
     /// Everything `handle` gives until end of file, retrying a read that a signal interrupted.

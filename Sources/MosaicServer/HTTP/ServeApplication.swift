@@ -4,7 +4,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
 
 /// The HTTP API over a ``RoutingService`` (see `docs/openapi.yaml`).
@@ -307,15 +306,12 @@ public final class ServeHandle: Sendable {
 }
 
 extension ServeApplication {
-    /// Starts the server in the background and returns once it listens.
-    ///
-    /// - Parameter signals: signals that trigger graceful shutdown (`[.sigterm, .sigint]` for
-    ///   the command; none in tests).
-    public static func start(service: RoutingService, logger: Logger,
-                             signals: [UnixSignal] = []) async throws -> ServeHandle {
+    /// Starts the server in the background and returns once it listens. Signals are not its
+    /// business: ``run(service:logger:onListening:)`` hands them to a ``ShutdownGuard``.
+    public static func start(service: RoutingService, logger: Logger) async throws -> ServeHandle {
         let port = PortPromise()
         let app = make(service: service, logger: logger) { p in port.fulfil(.success(p)) }
-        var config = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+        var config = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(service.options.shutdownTimeoutSeconds)
         let group = ServiceGroup(configuration: config)
         let task = Task {
@@ -332,11 +328,19 @@ extension ServeApplication {
         return ServeHandle(port: bound, group: group, task: task, service: service)
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully; a ``ShutdownGuard`` sees that
+    /// the process ends even if the service group does not return.
     public static func run(service: RoutingService, logger: Logger,
                            onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let handle = try await start(service: service, logger: logger, signals: [.sigterm, .sigint])
+        let handle = try await start(service: service, logger: logger)
+        let group = handle.group
+        let shutdown = ShutdownGuard(shutdownTimeout: .seconds(service.options.shutdownTimeoutSeconds), logger: logger,
+                                     shutDown: { Task { await group.triggerGracefulShutdown() } },
+                                     flushed: { service.isClosed },
+                                     exit: ShutdownGuard.terminate)
+        ShutdownGuard.install(shutdown)
         onListening(handle.port)
+        defer { shutdown.finished() }
         try await handle.task.value
         logger.notice("stopped")
     }

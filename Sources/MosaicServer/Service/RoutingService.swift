@@ -816,7 +816,12 @@ public final class RoutingService: Sendable {
         gateway?.shutdown()
         fleet?.close()
         writer?.close()
+        closedFlag.withLock { $0 = true }
     }
+
+    /// Whether ``close()`` has returned: every queued outcome is written or refused.
+    public var isClosed: Bool { closedFlag.withLock { $0 } }
+    private let closedFlag = Mutex(false)
 }
 
 /// What identifies a file's content cheaply: inode, size and modification time.
