@@ -68,7 +68,8 @@ struct ModelsShowCommand: ParsableCommand {
             if !m.providers.isEmpty { print("  validation: \(m.validation)") }
             print(String(format: "  loaded and checked in %.2f ms", loadMs))
             for p in m.providers {
-                print("  \(p.provider): \(p.featureSpec.width) features (\(p.featureSpec.features.map { "\($0.kind.rawValue)(\($0.field.rawValue))" }.joined(separator: ", "))); models \(p.models.joined(separator: ", "))")
+                print("  \(p.provider): \(p.featureSpec.width) features (\(p.featureSpec.features.map { "\($0.kind.rawValue)(\($0.field.rawValue))" }.joined(separator: ", "))); models \(p.models.joined(separator: ", "))"
+                      + (p.outageRows.map { "; failure head fitted without \($0.formatted()) requests in outages" } ?? ""))
             }
             print("")
         }

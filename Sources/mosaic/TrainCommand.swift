@@ -92,6 +92,9 @@ struct TrainRoutingCommand: ParsableCommand {
         if output.isTable {
             print("wrote \(result.path) (routing model v\(result.model.version), \(trainedOn(result.model)))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
+            for p in result.model.providers {
+                if let n = p.outageRows { print("  \(p.provider): \(n.formatted()) requests in outages are left out of its failure head (the breakers handle outages)") }
+            }
             print("")
         }
         let headsOnly = output.isTable && isQualityHeadOnly(result.model)

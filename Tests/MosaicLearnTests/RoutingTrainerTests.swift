@@ -94,4 +94,57 @@ struct RoutingTrainerTests {
         #expect(p.failure.coefficients.allSatisfy { $0 == 0 })
         #expect(abs(1 / (1 + exp(-p.failure.intercept)) - 0.5 / 401) < 1e-12)
     }
+
+    /// Three days of one request a minute failing 1% of the time, with a full outage from
+    /// 15:03 to 17:03 on the first day.
+    static func dayWithAnOutage(seed: UInt64 = 3) -> [RoutingTrainer.Row] {
+        var random = SeededRandom(seed: seed)
+        let from = start + (15 * 60 + 3) * 60_000_000, to = from + 120 * 60_000_000
+        return (0..<(3 * 1440)).map { i in
+            let t = start + Int64(i) * 60_000_000
+            let f = RequestFeatures(tenant: "t", model: "m", inputTokens: 100 + i % 50, outputTokens: 50, timestamp: t)
+            let ok = !(t >= from && t < to) && !random.bernoulli(0.01)
+            return RoutingTrainer.Row(features: f, latencyMs: ok ? 800 + Double(i % 7) * 10 : 30_000, ok: ok)
+        }
+    }
+
+    /// An outage is the failed requests themselves, even where it starts and ends inside a
+    /// 10-minute window; ordinary failures, a tripled rate and a quiet provider's few failures
+    /// are not one.
+    @Test func anOutageIsItsFailedRequests() {
+        let rows = Self.dayWithAnOutage()
+        let outage = RoutingTrainer.outageRows(rows)
+        // The outage's 120 minutes, and an ordinary failure that happened to touch either end.
+        var a = 15 * 60 + 3, b = 17 * 60 + 2
+        while !rows[a - 1].ok { a -= 1 }
+        while !rows[b + 1].ok { b += 1 }
+        #expect(outage.indices.filter { outage[$0] } == Array(a...b))
+
+        var random = SeededRandom(seed: 5)
+        let busy = (0..<2000).map { i in
+            RoutingTrainer.Row(features: RequestFeatures(timestamp: Self.start + Int64(i) * 1_000_000), latencyMs: 100,
+                               ok: !random.bernoulli(0.03))
+        }
+        #expect(!RoutingTrainer.outageRows(busy).contains(true))
+        let quiet = (0..<4).map { i in
+            RoutingTrainer.Row(features: RequestFeatures(timestamp: Self.start + Int64(i) * 1_000_000), latencyMs: nil, ok: false)
+        }
+        #expect(!RoutingTrainer.outageRows(quiet).contains(true))
+    }
+
+    /// A one-off outage is not learned as a time of day that fails: fitted on it, the head
+    /// predicted most requests at that hour of every later day to fail.
+    @Test func aOneOffOutageDoesNotBecomeAnHourThatFails() throws {
+        let rows = Self.dayWithAnOutage()
+        let p = try #require(try RoutingTrainer().train(byProvider: ["p": rows], window: (0, 1), version: 1, createdAt: "t").model.provider("p"))
+        #expect(p.outageRows == RoutingTrainer.outageRows(rows).filter { $0 }.count)
+        #expect((p.outageRows ?? 0) >= 120)
+        var scratch: [Double] = []
+        let day4 = Self.start + 3 * 86_400_000_000
+        for hour in [3, 16, 21] {
+            let t = day4 + Int64(hour) * 3_600_000_000
+            let q = p.predict(RequestFeatures(tenant: "t", model: "m", inputTokens: 120, outputTokens: 50, timestamp: t), scratch: &scratch)
+            #expect(q.failureProbability < 0.03, "hour \(hour): \(q.failureProbability)")
+        }
+    }
 }

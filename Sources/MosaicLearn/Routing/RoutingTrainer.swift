@@ -18,7 +18,12 @@ import MosaicRouting
 /// - Failure: L2-regularised logistic regression of `status ≠ ok` over all requests, without
 ///   the output-token features (a failed request has no output, so they would leak the label);
 ///   when a provider's rows have no failures (or only failures) the head is the constant logit
-///   of the smoothed rate `(failures + 0.5) / (rows + 1)`.
+///   of the smoothed rate `(failures + 0.5) / (rows + 1)`. The provider's outages are left out
+///   of this fit (``outageRows(_:)``): the head is the probability that a request fails while
+///   the provider is up, which the request's features can speak to; an outage is the breakers'
+///   business, and fitted as a failure pattern it becomes a time-of-day effect that repeats it
+///   every day (one 2-hour outage in a day of traffic made a head predict 69% failures at that
+///   hour of every later day).
 public struct RoutingTrainer: Sendable {
     public struct Configuration: Sendable {
         public var tailQuantile = 0.95
@@ -120,6 +125,7 @@ public struct RoutingTrainer: Sendable {
                              tailQuantile: configuration.tailQuantile, logLatencyTail: final.tail,
                              failure: final.failure, metrics: metrics)
         model.solver = final.solver
+        model.outageRows = final.outageRows > 0 ? final.outageRows : nil
         return model
     }
 
@@ -129,6 +135,51 @@ public struct RoutingTrainer: Sendable {
         var tail: LinearHead
         var failure: LinearHead
         var solver: SolverReport? = nil
+        /// Rows the failure head left out as the provider's outages.
+        var outageRows = 0
+    }
+
+    /// The length of the windows ``outageRows(_:)`` judges, µs: 10 minutes.
+    static let outageWindow: Int64 = 600_000_000
+
+    /// Which of a provider's rows (oldest first) fall in an outage. An outage is found as a
+    /// 10-minute window (of the clock, from the epoch) in which at least half of the provider's
+    /// requests, and at least 5, failed; ordinary failure rates (a few percent, tripled in a
+    /// burst) are far from it, and so are single failures of a provider with few requests. Its
+    /// edges are then the failures themselves, not the window's: a run of neighbouring windows
+    /// so found is cut to its first and last failed request and then grown over the failed
+    /// requests next to it, so an outage that starts or ends inside a window is all of it and
+    /// only it.
+    public static func outageRows(_ rows: [Row]) -> [Bool] {
+        var outage = [Bool](repeating: false, count: rows.count)
+        var start = 0
+        var run: Range<Int>? = nil   // the run of outage windows being collected
+        func close(_ r: Range<Int>) {
+            guard var a = rows[r].firstIndex(where: { !$0.ok }), var b = rows[r].lastIndex(where: { !$0.ok }) else { return }
+            while a > 0 && !rows[a - 1].ok { a -= 1 }
+            while b + 1 < rows.count && !rows[b + 1].ok { b += 1 }
+            for i in a...b { outage[i] = true }
+        }
+        while start < rows.count {
+            let window = Self.window(rows[start].features.timestamp)
+            var end = start + 1
+            while end < rows.count && Self.window(rows[end].features.timestamp) == window { end += 1 }
+            let failed = rows[start..<end].lazy.filter { !$0.ok }.count
+            if failed >= 5 && 2 * failed >= end - start {
+                run = (run?.lowerBound ?? start)..<end
+            } else if let r = run {
+                close(r)
+                run = nil
+            }
+            start = end
+        }
+        if let r = run { close(r) }
+        return outage
+    }
+
+    /// The window of ``outageWindow`` an instant is in (rounding down before the epoch too).
+    private static func window(_ t: Int64) -> Int64 {
+        t >= 0 ? t / outageWindow : (t + 1) / outageWindow - 1
     }
 
     static func design(_ rows: [Row], _ spec: FeatureSpec) -> Matrix {
@@ -175,11 +226,15 @@ public struct RoutingTrainer: Sendable {
         quantile.quantile = configuration.tailQuantile
         let tail = try quantile.solve(xTimed, yLog)
 
-        let failures = rows.filter { !$0.ok }.count
+        let outage = Self.outageRows(rows)
+        let outageCount = outage.lazy.filter { $0 }.count
+        // A provider whose every window was an outage keeps them all: there is nothing else.
+        let up = outageCount == rows.count ? rows : zip(rows, outage).filter { !$0.1 }.map(\.0)
+        let failures = up.filter { !$0.ok }.count
         let failure: LinearHead
         var failureFit = (iterations: 0, converged: true)
-        if failures == 0 || failures == rows.count {
-            let rate = (Double(failures) + 0.5) / (Double(rows.count) + 1)
+        if failures == 0 || failures == up.count {
+            let rate = (Double(failures) + 0.5) / (Double(up.count) + 1)
             failure = LinearHead(intercept: log(rate / (1 - rate)), coefficients: [Double](repeating: 0, count: spec.width))
         } else {
             var logistic = LogisticRegression()
@@ -187,18 +242,18 @@ public struct RoutingTrainer: Sendable {
             // Output tokens are known only after the fact (a failed request has none), so the
             // failure head must not see them: their columns are zeroed, which leaves their
             // coefficients at 0 under the L2 penalty.
-            var x = Self.design(rows, spec)
+            var x = Self.design(up, spec)
             for j in Self.outputColumns(spec) {
                 for i in 0..<x.rows { x[i, j] = 0 }
             }
-            let fit = try logistic.fit(x, rows.map { !$0.ok })
+            let fit = try logistic.fit(x, up.map { !$0.ok })
             failure = fit.model
             failureFit = (fit.iterations, fit.converged)
         }
         let solver = SolverReport(tailIterations: tail.iterations, tailOptimalityGap: tail.optimalityGap,
                                   failureIterations: failureFit.iterations, failureConverged: failureFit.converged)
         return Heads(latency: latency, residualVariance: residualVariance, tail: tail.model, failure: failure,
-                     solver: solver)
+                     solver: solver, outageRows: outageCount == rows.count ? 0 : outageCount)
     }
 
     /// The metrics of an exported provider model on other rows (for `mosaic eval routing`).

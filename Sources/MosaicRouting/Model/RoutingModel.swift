@@ -148,6 +148,9 @@ public struct ProviderModel: Sendable, Codable, Equatable {
     /// How the iterative fits of the exported heads ended (absent in files written before it
     /// was recorded).
     public var solver: SolverReport? = nil
+    /// Rows the failure head was not fitted on because they fell in the provider's outages
+    /// (absent in files written before outages were left out, and when there were none).
+    public var outageRows: Int? = nil
 
     public init(provider: String, models: [String], rows: Int, featureSpec: FeatureSpec, logLatency: LinearHead, logLatencyResidualVariance: Double, tailQuantile: Double, logLatencyTail: LinearHead, failure: LinearHead, metrics: ProviderMetrics) {
         self.provider = provider
