@@ -45,6 +45,43 @@ public enum OutputFile {
         }
     }
 
+    /// Writes a set of files all or none: every regular file is first written in full to a
+    /// temporary file beside it, and only when all of them are written are they renamed into
+    /// place (a full disk or a path that cannot be written leaves every old file as it was, and
+    /// no temporary file behind). Devices and FIFOs among them are written in place, last.
+    public static func write(_ files: [(path: String, bytes: Data)]) throws(Failure) {
+        var staged: [(temporary: String, target: String)] = []
+        var inPlace: [(path: String, bytes: Data)] = []
+        func discard() { for s in staged { _ = unlink(s.temporary) } }
+        do throws(Failure) {
+            for (path, bytes) in files {
+                let target = try resolve(path)
+                guard target.replace else {
+                    inPlace.append((target.path, bytes))
+                    continue
+                }
+                let temporary = try createTemporary(beside: target.path, mode: target.mode)
+                staged.append((temporary, target.path))
+                let fd = open(temporary, O_WRONLY | O_TRUNC | O_CLOEXEC)
+                if fd < 0 { throw Failure(path: target.path, reason: errnoText()) }
+                do throws(Failure) { try writeAll(fd, bytes, path: target.path) } catch {
+                    _ = close(fd)
+                    throw error
+                }
+                if close(fd) != 0 { throw Failure(path: target.path, reason: errnoText()) }
+            }
+        } catch {
+            discard()
+            throw error
+        }
+        for (k, s) in staged.enumerated() where rename(s.temporary, s.target) != 0 {
+            let failure = Failure(path: s.target, reason: errnoText())
+            for rest in staged[k...] { _ = unlink(rest.temporary) }
+            throw failure
+        }
+        for (path, bytes) in inPlace { try write(bytes, to: path) }
+    }
+
     /// Runs `body` with the path to write, then puts its file in place: for a missing or regular
     /// file `body` writes a temporary file beside `path` (empty, already created), renamed over
     /// the final path once `body` returns and removed when it throws; for a device or FIFO it

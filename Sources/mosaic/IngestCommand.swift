@@ -54,7 +54,13 @@ struct IngestRequestsCommand: ParsableCommand {
 
     func validate() throws {
         if let start { _ = try parseInstant(start, option: "--start") }
-        if tenant.isEmpty { throw ValidationError("--tenant must not be empty") }
+        // As a file's own column would be: a name is not empty, nor longer than a field may be.
+        for (option, value) in [("--tenant", tenant), ("--operation", operation), ("--provider", provider), ("--model", model)] {
+            guard let value else { continue }
+            if value.isEmpty { throw ValidationError("\(option) must not be empty") }
+            if value.utf8.count > RequestIngestOptions.longestName { throw ValidationError("\(option) is longer than \(RequestIngestOptions.longestName) bytes, the longest a field may be") }
+        }
+        if region.utf8.count > RequestIngestOptions.longestName { throw ValidationError("--region is longer than \(RequestIngestOptions.longestName) bytes, the longest a field may be") }
     }
 
     func run() throws {
@@ -87,13 +93,23 @@ struct IngestRequestsCommand: ParsableCommand {
 }
 
 /// Runs `body` on each file in turn with a progress line on a terminal (cleared when the file
-/// is done, whether it succeeded or not). The first error stops the loop.
-func forEachFile<R>(_ files: [String], _ body: (String, ProgressLine) throws -> R) rethrows -> [R] {
-    try files.map { file in
+/// is done, whether it succeeded or not). The first error stops the loop; with more than one
+/// file it then also says which files were stored before it (each file is its own transaction)
+/// and which were never read.
+func forEachFile<R>(_ files: [String], _ body: (String, ProgressLine) throws -> R) throws -> [R] {
+    var results: [R] = []
+    for (i, file) in files.enumerated() {
         let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
         defer { progress.finish() }
-        return try body(file, progress)
+        do { results.append(try body(file, progress)) } catch {
+            guard files.count > 1 else { throw error }
+            var said = ["\(error)"]
+            if i > 0 { said.append("stored before it (each file is its own transaction): \(files[..<i].joined(separator: ", "))") }
+            if i + 1 < files.count { said.append("not read: \(files[(i + 1)...].joined(separator: ", "))") }
+            throw CLIError(said.joined(separator: "\n"))
+        }
     }
+    return results
 }
 
 /// Ingests request logs one by one (each its own transaction).

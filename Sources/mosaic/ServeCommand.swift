@@ -73,6 +73,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         try StoreOptions.requireLocation(store, option: "--store")
+        if host.isEmpty { throw ValidationError("--host must not be empty (127.0.0.1: this machine only; 0.0.0.0: every interface)") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBodyBytes < 256 { throw ValidationError("--max-body-bytes must be at least 256") }
         // Seconds become NIO time amounts and µs counts: infinity or 10³⁰⁰ would trap there.

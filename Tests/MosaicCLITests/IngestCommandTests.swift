@@ -23,6 +23,43 @@ import Glibc
         #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 0)
     }
 
+    /// With several files, a bad one stops the command and the message says which files were
+    /// stored before it and which were never read (before, only the error: nothing said that
+    /// the first file had landed).
+    @Test func aBadFileAmongSeveralSaysWhatWasStoredAndWhatWasNotRead() throws {
+        let tmp = TemporaryDirectory("ingest-several")
+        let header = "timestamp,provider,model,input_tokens,latency_ms\n"
+        let good = tmp.write("good.csv", header + "2024-01-01T00:00:00Z,openai,gpt-4o,12,100\n")
+        let bad = tmp.write("bad.csv", header + "2024-01-01T00:00:01Z,openai,gpt-4o,13,abc\n")
+        let later = tmp.write("later.csv", header + "2024-01-01T00:00:02Z,openai,gpt-4o,14,100\n")
+        let r = try MosaicBinary.run(["ingest", "requests", good, bad, later, "--db", tmp.file("m.sqlite")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.csv:2: column latency_ms: 'abc' is not a number"), "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("stored before it (each file is its own transaction): \(good)"), "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("not read: \(later)"), "stderr: \(r.stderr)")
+        let store = try Store(path: tmp.file("m.sqlite"))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM requests") == 1)
+        // Alone, a bad file's message is the error only.
+        let alone = try MosaicBinary.run(["ingest", "requests", bad, "--db", tmp.file("m.sqlite")])
+        #expect(alone.status != 0 && !alone.stderr.contains("not read") && !alone.stderr.contains("stored before"), "stderr: \(alone.stderr)")
+    }
+
+    /// The names given for rows that name none are held to what a file's column is: not
+    /// empty, not longer than a field (before, `--model ''` stored rows with an empty model
+    /// and a 100 KB `--tenant` was taken, exit 0).
+    @Test func namesGivenForRowsAreHeldToWhatAColumnIs() throws {
+        let tmp = TemporaryDirectory("ingest-names")
+        let csv = tmp.write("log.csv", "timestamp,input_tokens,latency_ms\n2024-01-01T00:00:00Z,12,100\n")
+        let db = tmp.file("m.sqlite")
+        for (option, value, said) in [("--model", "", "--model must not be empty"), ("--operation", "", "--operation must not be empty"),
+                                      ("--provider", "", "--provider must not be empty"),
+                                      ("--tenant", String(repeating: "t", count: 100_000), "--tenant is longer than 65536 bytes")] {
+            let r = try MosaicBinary.run(["ingest", "requests", csv, "--provider", "openai", "--model", "gpt-4o", option, value, "--db", db])
+            #expect(r.status != 0 && r.stderr.contains(said), "\(option): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
     /// Token counts over 10¹² and durations over 7 days are bad rows naming file, line and
     /// column; before, both trapped (an expensive model's cost overflowed `Money`, and 10³⁰⁰ ms
     /// overflowed the minute count), and later 10³⁰⁰ ms was stored unpriced.

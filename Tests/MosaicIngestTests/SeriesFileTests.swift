@@ -164,16 +164,16 @@ struct SeriesFileTests {
         // Going back in time stays an error when resampling.
         let back = tmp.write("back.csv", "timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T02:00:00Z,2\n2024-01-01T01:00:00Z,3\n")
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: back, resample: .init(interval: 3_600_000_000, aggregate: .mean)) }
-        // Values near the largest Double: their mean is still read, a sum past it is refused at
-        // the interval's first line.
-        let huge = tmp.write("huge.csv", "timestamp,value\n2024-01-01T00:00:00Z,1e308\n2024-01-01T00:10:00Z,1.5e308\n"
+        // Values past ±1e150 are refused at their line, resampled or not: forecasts square and
+        // sum them (values near 1e307 printed empty interval bounds and a MASE of 0, exit 0).
+        let huge = tmp.write("huge.csv", "timestamp,value\n2024-01-01T00:00:00Z,1e150\n2024-01-01T00:10:00Z,-1.5e151\n"
                              + "2024-01-01T01:00:00Z,1\n2024-01-01T02:00:00Z,2\n")
-        let means = try SeriesFile.read(path: huge, resample: .init(interval: 3_600_000_000, aggregate: .mean)).values
-        #expect(means == [1.25e308, 1, 2])
-        let e3 = #expect(throws: IngestError.self) {
-            _ = try SeriesFile.read(path: huge, resample: .init(interval: 3_600_000_000, aggregate: .sum))
+        for resample in [nil, SeriesFile.Resampling(interval: 3_600_000_000, aggregate: .sum)] {
+            let e3 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: huge, resample: resample) }
+            #expect(e3?.description == "\(huge):3: column value: -1.5e+151 is beyond ±1e150, the largest a series value may be (forecasts square and sum them, and past it they overflow)")
         }
-        #expect(e3?.description == "\(huge):2: column value: the interval from 2024-01-01T00:00:00Z sums to more than a Double holds (±1.8e308)")
+        let largest = tmp.write("largest.csv", "timestamp,value\n2024-01-01T00:00:00Z,1e150\n2024-01-01T00:10:00Z,-1e150\n")
+        #expect(try SeriesFile.read(path: largest).values == [1e150, -1e150])
     }
 
     /// Points minutes apart at uneven spacing would make a grid of mostly holes on the

@@ -46,6 +46,19 @@ struct HardeningTests {
                 == "[::1]:80 is already in use (another server on that port?); choose another --port")
     }
 
+    /// An empty `--host` is refused as an option, and one that is neither an address nor a
+    /// name that resolves is said in words (it was NIO's `UnknownHost` value, after an error
+    /// line about a shutdown timeout in a server that had no store and had not started).
+    @Test func aHostThatIsNoAddressIsSaidInWords() throws {
+        let f = try Fixture()
+        let empty = try MosaicBinary.run(["serve", "--model", f.modelPath, "--port", "0", "--host", ""])
+        #expect(empty.status != 0 && empty.stderr.contains("--host must not be empty"), "\(empty.stderr)")
+        let bad = try MosaicBinary.run(["serve", "--model", f.modelPath, "--port", "0", "--host", "999.1.1.1", "--watch-interval", "0"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--host '999.1.1.1' is not an address of this machine nor a name that resolves"), "\(bad.stderr)")
+        #expect(!bad.stderr.contains("shutdown timeout") && !bad.stderr.contains("UnknownHost"), "\(bad.stderr)")
+    }
+
     @Test func slowLorisHeadsAndBodiesAreCutOff() async throws {
         try await withServer({ $0.requestTimeoutSeconds = 0.5 }) { port, service in
             // Ten clients trickle a head, ten a body, a byte every 100 ms: each would take minutes.

@@ -2,6 +2,9 @@ import MosaicCore
 
 /// Settings for one request-log ingest.
 public struct RequestIngestOptions: Sendable {
+    /// The longest a name given for rows that name none may be: as long as a file's field.
+    public static let longestName = CSVReader.fieldLimit
+
     /// The format; nil detects it from the file's first line.
     public var format: RequestLogFormat?
     /// Provider for rows that name none (traces never do).

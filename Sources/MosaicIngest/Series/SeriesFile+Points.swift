@@ -105,6 +105,10 @@ extension SeriesFile {
         func series(resample: Resampling?, noun: String) throws(IngestError) -> LoadedSeries {
             var (times, values, lines) = (times, values, lines)
             let tName = columns.timeName, vName = columns.valueName
+            if let k = values.firstIndex(where: { abs($0) > SeriesFile.largestValue }) {
+                throw .row(file: path, line: lines[k], column: vName,
+                           reason: "\(values[k]) is beyond ±1e150, the largest a series value may be (forecasts square and sum them, and past it they overflow)")
+            }
             // Time order: oldest first, or newest first as dashboards and `ORDER BY ts DESC` export
             // (read reversed). The file's first and last timestamps say which it claims.
             let newestFirst = times.count >= 2 && times[times.count - 1] < times[0]
@@ -122,11 +126,7 @@ extension SeriesFile {
                 lines.reverse()
             }
             if let resample {
-                (times, values, lines) = SeriesFile.gather(times, values, lines, resample)
-                if let k = values.firstIndex(where: { $0.isInfinite }) {
-                    throw .row(file: path, line: lines[k], column: vName,
-                               reason: "the interval from \(Timestamp.format(times[k])) sums to more than a Double holds (±1.8e308)")
-                }
+                (times, values, lines) = SeriesFile.gather(times, values, lines, resample)   // values ≤ 1e150: sums stay finite
             }
             guard times.count >= 2 else { throw .file(path: path, reason: "a series needs at least two points") }
             var interval = resample?.interval ?? Int64.max

@@ -66,6 +66,11 @@ public enum SeriesFile {
     /// window (two years of minutes).
     public static let maximumIntervals: Int64 = 1_000_000
 
+    /// The largest magnitude a series value may have: 10¹⁵⁰, so that the squares and sums the
+    /// forecasters and the anomaly detector take stay finite (a series of values near 10³⁰⁷
+    /// printed empty interval bounds and a MASE of 0, with exit 0). Far above any load or cost.
+    public static let largestValue = 1e150
+
     /// Reads the series in `path` (``standardInput``: standard input); with a `unique_id` column,
     /// the series `id` names (nil: the file must hold one series). With `resample`, timestamps may repeat and need not sit on a
     /// grid: the points are gathered into its intervals, and an interval without points is a

@@ -22,21 +22,15 @@ public enum ReportWriter {
         return out.sorted { $0.0 < $1.0 }
     }
 
-    /// Writes the files (each whole or not at all, through a symbolic link to its target; see
-    /// ``OutputFile``) and returns their paths.
+    /// Writes the files, all of them or none (through a symbolic link to its target; see
+    /// ``OutputFile/write(_:)``), and returns their paths.
     @discardableResult
     public static func write(_ report: Report, to directory: String, formats: Set<ReportFormat> = Set(ReportFormat.allCases)) throws(ReportError) -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch { throw .cannotWrite(path: directory, reason: error.localizedDescription) }
-        var paths: [String] = []
-        for (name, contents) in files(report, formats: formats) {
-            let path = (directory as NSString).appendingPathComponent(name)
-            do { try OutputFile.write(Data(contents.utf8), to: path) } catch {
-                throw .cannotWrite(path: error.path, reason: error.reason)
-            }
-            paths.append(path)
-        }
-        return paths
+        let set = files(report, formats: formats).map { ((directory as NSString).appendingPathComponent($0.name), Data($0.contents.utf8)) }
+        do { try OutputFile.write(set) } catch { throw .cannotWrite(path: error.path, reason: error.reason) }
+        return set.map(\.0)
     }
 }

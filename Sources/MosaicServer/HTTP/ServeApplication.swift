@@ -238,7 +238,9 @@ struct OutcomeFlushService: Service {
     let service: RoutingService
 
     func run() async throws {
-        try? await gracefulShutdown()
+        // Returns when graceful shutdown begins; throws when the group is cancelled instead
+        // (the server could not start: nothing was served, and no timeout passed).
+        let graceful = (try? await gracefulShutdown()) != nil
         let s = service
         let finished = Mutex<CheckedContinuation<Bool, Never>?>(nil)
         let flushed = await withTaskCancellationHandler {
@@ -255,6 +257,8 @@ struct OutcomeFlushService: Service {
         }
         if flushed {
             s.logger.info("outcome writer flushed")
+        } else if !graceful && (s.writer?.depth ?? 0) == 0 {
+            // Cancelled before serving anything: there is nothing to say.
         } else {
             s.logger.error("shutdown timeout: stopping without waiting for the store any longer",
                            metadata: ["queued_outcome_rows": "\(s.writer?.depth ?? 0)"])
@@ -389,6 +393,9 @@ extension ServeApplication {
     /// A start that failed, in words: NIO's bind error reads `bind(descriptor:ptr:bytes:):
     /// Address already in use) (errno: 98)`.
     public static func describeStartFailure(_ error: any Error, host: String, port: Int) -> String {
+        if let unknown = error as? SocketAddressError.UnknownHost {
+            return "--host '\(unknown.host)' is not an address of this machine nor a name that resolves; give an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name"
+        }
         guard let io = error as? IOError else { return "\(error)" }
         let address = Self.address(host: host, port: port)
         switch io.errnoCode {
