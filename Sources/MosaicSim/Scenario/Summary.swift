@@ -191,10 +191,7 @@ public struct SimulationSummary: Sendable, Codable, Equatable {
 
     /// Deterministic JSON: sorted keys, pretty-printed.
     public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
+        try SimulationJSON.encoder().encode(self)
     }
 }
 
@@ -237,9 +234,6 @@ public struct Comparison: Sendable, Codable, Equatable {
     }
 
     public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
+        try SimulationJSON.encoder().encode(self)
     }
 }

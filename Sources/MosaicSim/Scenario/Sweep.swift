@@ -23,10 +23,7 @@ public struct OutageSweep: Sendable, Codable, Equatable {
     public var rows: [Row]
 
     public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
+        try SimulationJSON.encoder().encode(self)
     }
 }
 
