@@ -67,6 +67,11 @@ public final class BillingWriter {
         return try stmt.step()
     }
 
+    /// What the upsert just run did to a row that did or did not exist before it.
+    private func outcome(existedBefore before: Bool) -> UpsertOutcome {
+        !before ? .inserted : (store.database.changes > 0 ? .updated : .unchanged)
+    }
+
     /// Inserts or updates one billing line (keyed by `naturalKey`).
     @discardableResult
     public func upsert(_ l: BillingLine) throws(StoreError) -> UpsertOutcome {
@@ -84,8 +89,7 @@ public final class BillingWriter {
             t(l.consumedQuantity), t(l.consumedUnit), t(l.pricingQuantity), t(l.pricingUnit), .text(l.tags),
             t(l.team), t(l.tenant), t(l.project), .text(l.extra), i(runID),
         ])
-        let changes = store.database.changes
-        return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
+        return outcome(existedBefore: before)
     }
 
     /// The upsert key of a usage bucket: a stable hash of its identity.
@@ -107,13 +111,7 @@ public final class BillingWriter {
     @discardableResult
     public func upsert(_ b: UsageBucket) throws(StoreError) -> UpsertOutcome {
         let key = BillingWriter.key(of: b)
-        let before: Bool
-        do {
-            defer { bucketExists.reset() }
-            try bucketExists.bind(1, b.bucketStart)
-            try bucketExists.bind(2, key)
-            before = try bucketExists.step()
-        }
+        let before = try exists(bucketExists, [.int(b.bucketStart), .int(key)])
         let s = upsertBucket
         defer { s.reset() }
         try s.bind(1, key)
@@ -133,8 +131,7 @@ public final class BillingWriter {
         try s.bind(21, b.metrics)
         if let runID { try s.bind(22, runID) } else { try s.bindNull(22) }
         try s.step()
-        let changes = store.database.changes
-        return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
+        return outcome(existedBefore: before)
     }
 }
 
