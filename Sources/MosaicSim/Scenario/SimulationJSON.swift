@@ -20,3 +20,11 @@ public enum SimulationJSON {
         return d
     }
 }
+
+/// A result written as a simulation file (see ``SimulationJSON``).
+public protocol SimulationResult: Encodable {}
+
+extension SimulationResult {
+    /// Deterministic JSON: sorted keys, pretty-printed (``SimulationJSON/encoder()``).
+    public func json() throws -> Data { try SimulationJSON.encoder().encode(self) }
+}
