@@ -5,12 +5,6 @@ import MosaicSim
 /// Reads the JSON files `mosaic simulate … --out` writes: a ``SimulationSummary``, a
 /// ``Comparison`` (`--compare`) or an ``OutageSweep`` (`--sweep`).
 public enum SimulationFiles {
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
-
     static func data(_ path: String) throws(ReportError) -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .cannotRead(path: path, reason: "no such file, or it is not readable")
@@ -33,7 +27,7 @@ public enum SimulationFiles {
     /// The file at `path` as a `T`, or an error saying it is not `what`.
     static func decode<T: Decodable>(_ path: String, as what: String) throws(ReportError) -> T {
         let data = try data(path)
-        do { return try decoder().decode(T.self, from: data) } catch {
+        do { return try SimulationJSON.decoder().decode(T.self, from: data) } catch {
             throw .cannotRead(path: path, reason: "not \(what): \(DecodingError.message(for: error))")
         }
     }

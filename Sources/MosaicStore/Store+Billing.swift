@@ -67,6 +67,11 @@ public final class BillingWriter {
         return try stmt.step()
     }
 
+    /// What the upsert just run did to a row that did or did not exist before it.
+    private func outcome(existedBefore before: Bool) -> UpsertOutcome {
+        !before ? .inserted : (store.database.changes > 0 ? .updated : .unchanged)
+    }
+
     /// Inserts or updates one billing line (keyed by `naturalKey`).
     @discardableResult
     public func upsert(_ l: BillingLine) throws(StoreError) -> UpsertOutcome {
@@ -84,8 +89,7 @@ public final class BillingWriter {
             t(l.consumedQuantity), t(l.consumedUnit), t(l.pricingQuantity), t(l.pricingUnit), .text(l.tags),
             t(l.team), t(l.tenant), t(l.project), .text(l.extra), i(runID),
         ])
-        let changes = store.database.changes
-        return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
+        return outcome(existedBefore: before)
     }
 
     /// The upsert key of a usage bucket: a stable hash of its identity.
@@ -107,34 +111,15 @@ public final class BillingWriter {
     @discardableResult
     public func upsert(_ b: UsageBucket) throws(StoreError) -> UpsertOutcome {
         let key = BillingWriter.key(of: b)
-        let before: Bool
-        do {
-            defer { bucketExists.reset() }
-            try bucketExists.bind(1, b.bucketStart)
-            try bucketExists.bind(2, key)
-            before = try bucketExists.step()
-        }
-        let s = upsertBucket
-        defer { s.reset() }
-        try s.bind(1, key)
-        try s.bind(2, b.source)
-        try s.bind(3, b.account)
-        try s.bind(4, b.bucketStart)
-        try s.bind(5, b.provider)
-        try s.bind(6, b.model)
-        try s.bind(7, b.project)
-        try s.bind(8, b.apiKey)
-        try s.bind(9, b.dimensions)
-        try s.bind(10, b.bucketEnd)
+        let before = try exists(bucketExists, [.int(b.bucketStart), .int(key)])
         let counts = [b.requests, b.inputTokens, b.cachedInputTokens, b.cacheWriteTokens, b.outputTokens,
                       b.audioInputTokens, b.audioOutputTokens, b.imageInputTokens, b.imageOutputTokens,
                       b.webSearchRequests]
-        for (i, v) in counts.enumerated() { try s.bind(Int32(11 + i), Int64(v)) }
-        try s.bind(21, b.metrics)
-        if let runID { try s.bind(22, runID) } else { try s.bindNull(22) }
-        try s.step()
-        let changes = store.database.changes
-        return !before ? .inserted : (changes > 0 ? .updated : .unchanged)
+        try upsertBucket.run([
+            .int(key), .text(b.source), .text(b.account), .int(b.bucketStart), .text(b.provider), .text(b.model),
+            .text(b.project), .text(b.apiKey), .text(b.dimensions), .int(b.bucketEnd),
+        ] + counts.map { .int(Int64($0)) } + [.text(b.metrics), runID.map { .int($0) } ?? .null])
+        return outcome(existedBefore: before)
     }
 }
 

@@ -93,15 +93,16 @@ struct IngestRequestsCommand: ParsableCommand {
 }
 
 /// Runs `body` on each file in turn with a progress line on a terminal (cleared when the file
-/// is done, whether it succeeded or not). The first error stops the loop; with more than one
-/// file it then also says which files were stored before it (each file is its own transaction)
-/// and which were never read.
-func forEachFile<R>(_ files: [String], _ body: (String, ProgressLine) throws -> R) throws -> [R] {
+/// is done, whether it succeeded or not), handing it the file and the ingest's progress handler
+/// that updates the line. The first error stops the loop; with more than one file it then also
+/// says which files were stored before it (each file is its own transaction) and which were
+/// never read.
+func forEachFile<R>(_ files: [String], _ body: (String, @escaping @Sendable (IngestProgress) -> Void) throws -> R) throws -> [R] {
     var results: [R] = []
     for (i, file) in files.enumerated() {
-        let progress = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
-        defer { progress.finish() }
-        do { results.append(try body(file, progress)) } catch {
+        let line = ProgressLine(label: "ingest \((file as NSString).lastPathComponent)")
+        defer { line.finish() }
+        do { results.append(try body(file) { p in line.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }) } catch {
             guard files.count > 1 else { throw error }
             var said = ["\(error)"]
             if i > 0 { said.append("stored before it (each file is its own transaction): \(files[..<i].joined(separator: ", "))") }
@@ -112,13 +113,20 @@ func forEachFile<R>(_ files: [String], _ body: (String, ProgressLine) throws -> 
     return results
 }
 
+/// Says on the log that an ingest set `count` bad rows of `file` aside (nothing when it set none).
+func warnQuarantined(_ count: Int, of file: String, run: Int64, log: Logger) {
+    if count > 0 {
+        log.warning("\(file): \(count) bad \(count == 1 ? "row" : "rows") set aside in the quarantine table (run \(run))")
+    }
+}
+
 /// Ingests request logs one by one (each its own transaction).
 func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base: RequestIngestOptions) throws -> [RequestIngestResult] {
     let ingestor = RequestLogIngestor(store: store, catalog: catalog)
     let log = Log.logger("ingest")
     return try forEachFile(files) { file, progress in
         var options = base
-        options.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
+        options.progress = progress
         let r: RequestIngestResult
         do throws(IngestError) { r = try ingestor.ingest(path: file, options: options) } catch {
             log.debug("ingest failed", metadata: ["file": "\(file)", "error": "\(error)"])
@@ -128,9 +136,7 @@ func ingestFiles(_ files: [String], store: Store, catalog: Catalog, options base
             "run": "\(r.runID)", "format": "\(r.format.rawValue)", "rows": "\(r.rowsRead)",
             "new": "\(r.inserted)", "duplicates": "\(r.duplicates)", "seconds": "\(r.seconds)",
         ])
-        if r.quarantined > 0 {
-            log.warning("\(file): \(r.quarantined) bad \(r.quarantined == 1 ? "row" : "rows") set aside in the quarantine table (run \(r.runID))")
-        }
+        warnQuarantined(r.quarantined, of: file, run: r.runID, log: log)
         if r.unpriced > 0 {
             log.notice("\(file): \(r.unpriced) rows have no price; import prices with `mosaic prices import`")
         }

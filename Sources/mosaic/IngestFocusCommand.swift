@@ -72,16 +72,14 @@ struct IngestFocusCommand: ParsableCommand {
         let log = Log.logger("ingest")
         let results = try forEachFile(files) { file, progress -> FOCUSIngestResult in
             var fileOptions = options
-            fileOptions.progress = { p in progress.update(done: p.bytesRead, total: p.totalBytes, rows: p.rows) }
+            fileOptions.progress = progress
             let r: FOCUSIngestResult
             do throws(IngestError) { r = try ingestor.ingest(path: file, options: fileOptions) } catch { throw CLIError(error.description) }
             log.info("ingested \(file)", metadata: [
                 "run": "\(r.runID)", "version": "\(r.version.rawValue)", "rows": "\(r.rows)",
                 "new": "\(r.inserted)", "updated": "\(r.updated)", "unchanged": "\(r.unchanged)",
             ])
-            if r.quarantined > 0 {
-                log.warning("\(file): \(r.quarantined) bad \(r.quarantined == 1 ? "row" : "rows") set aside in the quarantine table (run \(r.runID))")
-            }
+            warnQuarantined(r.quarantined, of: file, run: r.runID, log: log)
             return r
         }
         output.show(Self.table(results))

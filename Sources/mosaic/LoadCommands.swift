@@ -198,9 +198,9 @@ struct ForecastCommand: ParsableCommand {
             return
         }
         let loaded = try source.load()
-        let m = LoadTrainer.seasonalPeriod(interval: loaded.interval)
         let h = holdout ?? horizon
-        let auto = AutoForecaster(period: m, horizon: h, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
+        let auto = LoadTrainer.forecaster(interval: loaded.interval, horizon: h)
+        let m = auto.period
         var paths: [(String, Int64, Forecast)] = []
         var scores = OutputTable(columns: [
             "series", "method", .right("holdout"), .right("smape"), .right("mase"), .right("coverage80"),
@@ -281,8 +281,7 @@ struct AnomaliesCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try source.load()
-        let m = LoadTrainer.seasonalPeriod(interval: loaded.interval)
-        let auto = AutoForecaster(period: m, horizon: m, secondaryPeriod: LoadTrainer.weeklyPeriod(interval: loaded.interval))
+        let auto = LoadTrainer.forecaster(interval: loaded.interval, horizon: LoadTrainer.seasonalPeriod(interval: loaded.interval))
         var t = OutputTable(columns: [
             "timestamp", "series", .right("value"), .right("expected"), .right("lower"), .right("upper"),
             .right("score"),

@@ -161,10 +161,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let table = strategyTable(runs, format: output.format)
         if let out {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try write(try e.encode(runs.dropFirst().map { Comparison(a: runs[0], b: $0) }), to: out)
+            try write(try SimulationJSON.encoder().encode(runs.dropFirst().map { Comparison(a: runs[0], b: $0) }), to: out)
         }
         if output.format == .table { print(header) }
         print(table.render(output.format), terminator: "")

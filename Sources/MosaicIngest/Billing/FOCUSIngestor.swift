@@ -52,7 +52,7 @@ public struct FOCUSIngestor {
         do {
             size = try preflight(path: path)
         } catch {
-            recordFailure(location: location, error)
+            store.recordFailedRun(source: FOCUSIngestor.runSource, location: location, error)
             throw error
         }
         let runID: Int64
@@ -60,18 +60,13 @@ public struct FOCUSIngestor {
 
         let job = FOCUSFileJob(path: path, location: location, options: options, store: store, runID: runID,
                                totalBytes: size)
-        do {
+        try store.recordRun(runID, path: path) {
             try store.database.transaction {
                 try job.run(writer: try BillingWriter(store: store, runID: runID))
             }
-        } catch {
-            let ingestError = IngestError(error, path: path)
-            try? store.finishRun(runID, counts: IngestCounts(), error: ingestError.description)
-            throw ingestError
+            return IngestCounts(read: job.rowsRead, inserted: job.inserted, duplicate: job.unchanged,
+                                quarantined: job.quarantined, updated: job.updated)
         }
-        let counts = IngestCounts(read: job.rowsRead, inserted: job.inserted, duplicate: job.unchanged,
-                                  quarantined: job.quarantined, updated: job.updated)
-        do { try store.finishRun(runID, counts: counts) } catch { throw .store(error) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return FOCUSIngestResult(
             file: path, version: job.version ?? .v1_0, runID: runID, rows: job.rowsRead, inserted: job.inserted,
@@ -82,12 +77,6 @@ public struct FOCUSIngestor {
     /// The checks before the file is opened for reading: it exists, is a file and is not empty.
     func preflight(path: String) throws(IngestError) -> Int64 {
         try InputFile.nonEmptySize(path, expected: "a FOCUS header line and rows")
-    }
-
-    /// Records a run that failed before it started (best effort: the store may be what failed).
-    func recordFailure(location: String, _ error: IngestError) {
-        guard let id = try? store.beginRun(source: FOCUSIngestor.runSource, location: location) else { return }
-        try? store.finishRun(id, counts: IngestCounts(), error: error.description)
     }
 }
 

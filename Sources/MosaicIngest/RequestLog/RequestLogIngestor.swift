@@ -29,7 +29,7 @@ public struct RequestLogIngestor {
         do {
             (format, size) = try RequestLogReader(catalog: catalog).preflight(path: path, options: options)
         } catch {
-            recordFailure(source: "requests:\(options.format?.rawValue ?? "auto")", location: location, error)
+            store.recordFailedRun(source: "requests:\(options.format?.rawValue ?? "auto")", location: location, error)
             throw error
         }
 
@@ -50,9 +50,8 @@ public struct RequestLogIngestor {
         // inserts (on PostgreSQL, encoding the COPY text) run on a writer thread while this one
         // reads (``InsertPipeline``).
         let pipelined = options.writerThread && ProcessInfo.processInfo.activeProcessorCount > 1
-        var counts = IngestCounts()
         var unpriced = 0
-        do {
+        let counts = try store.recordRun(runID, path: path) {
             try store.database.withoutForeignKeyChecks {
                 try store.database.transaction {
                     let known = try store.providerIDs()
@@ -63,28 +62,16 @@ public struct RequestLogIngestor {
                                   sink: sink, totalBytes: size)
                     try job.read(format: format)
                     try sink.finish()
-                    counts = IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
-                                          quarantined: job.quarantined)
                     unpriced = sink.unpriced
+                    return IngestCounts(read: job.rowsRead, inserted: sink.inserted, duplicate: sink.duplicates,
+                                        quarantined: job.quarantined)
                 }
             }
-        } catch {
-            let ingestError = IngestError(error, path: path)
-            try? store.finishRun(runID, counts: IngestCounts(), error: ingestError.description)
-            throw ingestError
         }
-        do { try store.finishRun(runID, counts: counts) } catch { throw .store(error) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return RequestIngestResult(path: path, format: format, runID: runID, rowsRead: counts.read,
                                    inserted: counts.inserted, duplicates: counts.duplicate,
                                    quarantined: counts.quarantined, unpriced: unpriced, seconds: seconds)
-    }
-
-    /// Records a run that failed before it started reading rows (best effort: the store may be
-    /// what failed).
-    func recordFailure(source: String, location: String, _ error: IngestError) {
-        guard let id = try? store.beginRun(source: source, location: location) else { return }
-        try? store.finishRun(id, counts: IngestCounts(), error: error.description)
     }
 
 }

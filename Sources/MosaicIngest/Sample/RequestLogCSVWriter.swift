@@ -208,7 +208,7 @@ public final class RequestLogCSVWriter {
         if rest < 0 { rest += Timestamp.microsPerDay; days -= 1 }
         let (year, month, day) = Timestamp.civilFromDays(Int(days))
         let seconds = Int(rest / Timestamp.microsPerSecond)
-        var fraction = Int(rest % Timestamp.microsPerSecond)
+        let fraction = UInt64(rest % Timestamp.microsPerSecond)
         @inline(__always) func two(_ v: Int) {
             out.append(UInt8(ascii: "0") &+ UInt8(v / 10))
             out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
@@ -229,18 +229,24 @@ public final class RequestLogCSVWriter {
         two(seconds / 60 % 60)
         out.append(UInt8(ascii: ":"))
         two(seconds % 60)
-        if fraction != 0 {
-            out.append(UInt8(ascii: "."))
-            var digitCount = 6
-            while fraction % 10 == 0 { fraction /= 10; digitCount -= 1 }
-            var divisor = 1
-            for _ in 1..<digitCount { divisor *= 10 }
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") &+ UInt8(fraction / divisor % 10))
-                divisor /= 10
-            }
-        }
+        if fraction != 0 { appendFraction(fraction, places: 6, to: &out) }
         out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Appends `.` and `fraction` units of 10^−`places` (0 < `fraction` < 10^`places`) with
+    /// their leading zeros and without trailing ones: 5 thousandths (places 3) give `.005`,
+    /// 500 give `.5`.
+    @inline(__always)
+    static func appendFraction(_ fraction: UInt64, places: Int, to out: inout [UInt8]) {
+        var fraction = fraction, digitCount = places
+        while fraction % 10 == 0 { fraction /= 10; digitCount -= 1 }
+        out.append(UInt8(ascii: "."))
+        var divisor: UInt64 = 1
+        for _ in 1..<digitCount { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") &+ UInt8(fraction / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// Appends milliseconds rounded to 0.001: integer part, then up to three fraction digits
@@ -253,18 +259,8 @@ public final class RequestLogCSVWriter {
         if thousandths < 0 { out.append(UInt8(ascii: "-")) }
         let magnitude = thousandths.magnitude
         appendDecimal(Int64(magnitude / 1000), to: &out)
-        var fraction = magnitude % 1000
-        if fraction == 0 { return }
-        var digitCount = 3
-        while fraction % 10 == 0 { fraction /= 10; digitCount -= 1 }
-        out.append(UInt8(ascii: "."))
-        // Left-pad the remaining digits to `digitCount` places (e.g. 5 thousandths -> "005").
-        var divisor: UInt64 = 1
-        for _ in 1..<digitCount { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(fraction / divisor % 10))
-            divisor /= 10
-        }
+        let fraction = magnitude % 1000
+        if fraction != 0 { appendFraction(fraction, places: 3, to: &out) }
     }
 
     /// The text `appendMilliseconds` produces, for callers outside the hot path and tests.

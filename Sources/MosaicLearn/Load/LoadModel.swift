@@ -91,14 +91,21 @@ public struct LoadTrainer: Sendable {
         return week <= 2016 ? week : nil
     }
 
+    /// The forecaster a load model fits to series of this spacing: ``seasonalPeriod(interval:)``
+    /// is its period, ``weeklyPeriod(interval:)`` its longer cycle.
+    public static func forecaster(interval: Int64, horizon: Int) -> AutoForecaster {
+        AutoForecaster(period: seasonalPeriod(interval: interval), horizon: horizon,
+                       secondaryPeriod: weeklyPeriod(interval: interval))
+    }
+
     /// Fits every series (concurrently) and forecasts `horizon` steps past its end;
     /// `progress` as ``AutoForecaster/fit(_:concurrently:progress:)``'s.
     public func train(series: [(group: String, start: Int64, values: [Double])], interval: Int64, intervalText: String,
                       metric: String, grouping: String, version: Int, createdAt: String,
                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(LearnError) -> LoadModel {
         guard !series.isEmpty else { throw .emptyTrainingSet }
-        let m = Self.seasonalPeriod(interval: interval)
-        let auto = AutoForecaster(period: m, horizon: horizon, secondaryPeriod: Self.weeklyPeriod(interval: interval))
+        let auto = Self.forecaster(interval: interval, horizon: horizon)
+        let m = auto.period
         let results = auto.fit(series.map(\.values), concurrently: true, progress: progress)
         var out: [LoadModel.Series] = []
         var fingerprint = StableHash(seed: 0x6C6F_6164)

@@ -372,7 +372,7 @@ struct ScenarioModel: StreamingSimulationModel {
             case let .hitRatio(ratio, latencyMs):
                 if a.cacheUniform < ratio { cacheHit(r, latencyMs: latencyMs, now: now); return }
             case let .lru(_, _, _, _, latencyMs):
-                let key = Int32(pick(zipf, a.cacheUniform))
+                let key = Int32(ArrivalSource.pick(zipf, a.cacheUniform))
                 r.cacheKey = key
                 if cache!.lookup(Int(key), now: now) { cacheHit(r, latencyMs: latencyMs, now: now); return }
             }
@@ -381,16 +381,6 @@ struct ScenarioModel: StreamingSimulationModel {
         let slot = allocate(r)
         router.requestStarted()
         route(slot, &k)
-    }
-
-    @inline(__always)
-    func pick(_ cdf: [Double], _ u: Double) -> Int {
-        var lo = 0, hi = cdf.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if cdf[mid] > u { hi = mid } else { lo = mid + 1 }
-        }
-        return lo
     }
 
     mutating func cacheHit(_ r: Request, latencyMs: Double, now: Double) {

@@ -6,7 +6,7 @@ import MosaicRouting
 /// Replications summarised: every figure as a mean with its 95% confidence interval over
 /// replications, per provider, per outage and per interval. Encodes to deterministic JSON
 /// (sorted keys), so the same scenario and seed give the same bytes.
-public struct SimulationSummary: Sendable, Codable, Equatable {
+public struct SimulationSummary: Sendable, Codable, Equatable, SimulationResult {
     public struct Overall: Sendable, Codable, Equatable {
         public var requests: Estimate
         /// Requests still in flight at the end (excluded from the rates).
@@ -188,18 +188,10 @@ public struct SimulationSummary: Sendable, Codable, Equatable {
         }
         eventsPerReplication = est { Double($0.events) }
     }
-
-    /// Deterministic JSON: sorted keys, pretty-printed.
-    public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
-    }
 }
 
 /// The difference between two runs on common random numbers: B − A per replication.
-public struct Comparison: Sendable, Codable, Equatable {
+public struct Comparison: Sendable, Codable, Equatable, SimulationResult {
     public struct Row: Sendable, Codable, Equatable {
         public var metric: String
         public var a: Estimate
@@ -234,12 +226,5 @@ public struct Comparison: Sendable, Codable, Equatable {
             let xa = a.results.prefix(n).map(f), xb = b.results.prefix(n).map(f)
             return Row(metric: name, a: Estimate(xa), b: Estimate(xb), difference: Estimate(zip(xb, xa).map { $0 - $1 }))
         }
-    }
-
-    public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
     }
 }

@@ -3,7 +3,7 @@ import MosaicCore
 
 /// The N−1 sweep: each provider in turn is taken down at the busiest hour, on the same random
 /// numbers as the baseline, and the damage is ranked.
-public struct OutageSweep: Sendable, Codable, Equatable {
+public struct OutageSweep: Sendable, Codable, Equatable, SimulationResult {
     public struct Row: Sendable, Codable, Equatable {
         public var provider: String
         /// Extra failed requests against the baseline (paired by replication).
@@ -21,13 +21,6 @@ public struct OutageSweep: Sendable, Codable, Equatable {
     public var baselineFailed: Estimate
     /// Worst first.
     public var rows: [Row]
-
-    public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try e.encode(self)
-    }
 }
 
 extension Simulator {
