@@ -29,6 +29,8 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// The held-out split by prompt-id hash left no prompt on one side: `heldOut` of `total`.
     case heldOutSplit(heldOut: Int, total: Int)
+    /// Fewer prompts to fit a quality scorer on than its internal cross-validation needs.
+    case tooFewPrompts(count: Int, minimum: Int)
     /// A failure in the linear algebra underneath.
     case linalg(LinalgError)
 
@@ -54,6 +56,8 @@ public enum LearnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidConfiguration(let m): return "invalid configuration: \(m)"
         case let .heldOutSplit(heldOut, total):
             return "\(heldOut) of the \(total) prompts fall in the held-out fifth (prompt ids whose hash is 0 mod 5): a model measured there needs prompts on both sides of the split"
+        case let .tooFewPrompts(count, minimum):
+            return "\(count) prompts to fit on; the quality head needs at least \(minimum) (two for each fold of its cross-validation)"
         case .linalg(let e): return e.description
         }
     }

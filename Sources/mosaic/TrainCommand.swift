@@ -229,7 +229,7 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
         do {
             (qualityModel, qualityHeldOut) = try qualityTrainer
                 .trainBesideBaselines(q.rows, dataset: q.dataset, labelStrong: q.strong, labelWeak: q.weak, strong: q.targets.0, weak: q.targets.1)
-        } catch { throw CLIError("quality model: \(error)") }
+        } catch { throw CLIError("quality model from \(q.dataset): \(error)") }
     }
     let output: RoutingTrainer.Output
     do {

@@ -65,6 +65,17 @@ struct QualityTrainerTests {
         #expect(message(strong: true, weak: false).hasPrefix("every one of the 40 prompts needs the strong model"))
     }
 
+    /// Too few prompts for the scorer's cross-validation is said in those terms (it was "the
+    /// training set is empty" with three prompts in it).
+    @Test func tooFewPromptsSaySoWithTheCount() {
+        let rows = (0..<3).map { QualityExample(promptID: "n\($0)", prompt: "name the capital \($0)", strongCorrect: $0 == 0, weakCorrect: $0 != 0) }
+        #expect(throws: LearnError.tooFewPrompts(count: 3, minimum: 2 * QualityTrainer.Configuration().folds)) {
+            _ = try QualityTrainer().fitScorer(rows)
+        }
+        #expect(LearnError.tooFewPrompts(count: 3, minimum: 10).description
+                == "3 prompts to fit on; the quality head needs at least 10 (two for each fold of its cross-validation)")
+    }
+
     /// Synthetic groups: the group sets the weak model's odds, and a word ("prove") that occurs
     /// in every group makes any prompt hard, so something transfers to unseen groups.
     static func grouped(_ count: Int, seed: UInt64 = 7) -> [QualityExample] {

@@ -185,7 +185,7 @@ public struct QualityTrainer: Sendable {
     /// Fits a ``QualityScorer`` on `rows` (and nothing else).
     public func fitScorer(_ rows: [QualityExample]) throws(LearnError) -> QualityScorer {
         let cfg = configuration
-        guard rows.count >= 2 * cfg.folds else { throw .emptyTrainingSet }
+        guard rows.count >= 2 * cfg.folds else { throw .tooFewPrompts(count: rows.count, minimum: 2 * cfg.folds) }
         let labels = rows.map(\.weakGoodEnough)
         guard labels.contains(true), labels.contains(false) else { throw Self.nothingToRoute(rows) }
         let texts = rows.map(\.prompt)
