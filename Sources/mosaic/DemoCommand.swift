@@ -83,6 +83,7 @@ struct DemoCommand: ParsableCommand {
 
         step("4/11 train: routing model (latency, p95 latency, failure per provider), newest 20% of each provider held out")
         let trained = try trainRouting(store: store, from: sample.start, to: sample.end, out: modelPath)
+        for note in outageNotes(trained.model) { step("    " + note) }
         step("    wrote \(trained.path) (v\(trained.model.version)); holdout metrics:")
         if chatty { print(routingMetricsTable(trained.model).render(.table), terminator: "") }
         if chatty, days >= 2 {

@@ -92,9 +92,7 @@ struct TrainRoutingCommand: ParsableCommand {
         if output.isTable {
             print("wrote \(result.path) (routing model v\(result.model.version), \(trainedOn(result.model)))")
             for s in result.skipped { print("  left out \(s.provider): \(s.reason)") }
-            for p in result.model.providers {
-                if let n = p.outageRows { print("  \(p.provider): \(n.formatted()) requests in outages are left out of its failure head (the breakers handle outages)") }
-            }
+            for note in outageNotes(result.model) { print("  " + note) }
             print("")
         }
         let headsOnly = output.isTable && isQualityHeadOnly(result.model)
@@ -248,6 +246,13 @@ func trainRouting(store: Store, from: Int64?, to: Int64?, out: String?, tailQuan
 
 /// What a routing model was trained on: its request rows and their window, or, for a model
 /// trained on a correctness file alone, that it has no latency or failure heads.
+/// One line for each provider whose outages the failure head was fitted without.
+func outageNotes(_ m: RoutingModel) -> [String] {
+    m.providers.compactMap { p in
+        p.outageRows.map { "\(p.provider): \($0.formatted()) requests in outages are left out of its failure head (the breakers handle outages)" }
+    }
+}
+
 func trainedOn(_ m: RoutingModel) -> String {
     if isQualityHeadOnly(m) {
         return "no request rows: a quality head only, no latency or failure heads"
