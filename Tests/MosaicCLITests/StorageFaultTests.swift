@@ -64,7 +64,8 @@ struct StorageFaultTests {
                                         environment: ["MOSAIC_TEST_MAX_PAGES": "\(pages + 40)"])
         #expect(full.status == 1)
         #expect(Self.message(full) == "\(db): the store is full (SQLite: database or disk is full); the transaction was "
-                + "rolled back and nothing of it was written. Free disk space, then run the command again", "\(full.stderr)")
+                + "rolled back and nothing of it was written. Free disk space, then run the command again\n"
+                + "stored before it (each file is its own transaction): \(a)\nnot read: \(c)", "\(full.stderr)")
         #expect(try Self.integrity(db) == "ok")
         #expect(try Self.count(db) == 100, "a.csv wholly in, b.csv wholly out, c.csv not started")
 
