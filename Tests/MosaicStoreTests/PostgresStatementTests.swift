@@ -31,11 +31,13 @@ struct PostgresStatementTests {
         Row(i: 42, d: 1e-300, t: "1e3", m: "1e3"),
         Row(i: -42, d: -2.5e300, t: "-0.5", m: "-0.5"),
         Row(i: nil, d: nil, t: nil, m: nil),
-        // Not amounts: more than 24 decimals, beyond Money's range (10⁴⁰; −2¹²⁷ units), NaN.
+        // Not amounts: more than 24 decimals, beyond Money's range (10⁴⁰; −2¹²⁷ units), NaN, infinities.
         Row(i: 1, d: 1, t: "n", m: "0.0000000000000000000000001"),
         Row(i: 2, d: 2, t: "n", m: "1e40"),
         Row(i: 3, d: 3, t: "n", m: "-170141183460469.231731687303715884105728"),
         Row(i: 4, d: 4, t: "n", m: "NaN"),
+        Row(i: 5, d: 5, t: "n", m: "Infinity"),  // read as "0" before: a sum over it came out 0
+        Row(i: 6, d: 6, t: "n", m: "-Infinity"),
     ]
 
     /// What the typed reads give for one row: every accessor the store's readers use.
@@ -88,6 +90,8 @@ struct PostgresStatementTests {
         "1e40": "1" + String(repeating: "0", count: 40),
         "-170141183460469.231731687303715884105728": "-170141183460469.231731687303715884105728",
         "NaN": "NaN",
+        "Infinity": "Infinity",
+        "-Infinity": "-Infinity",
     ]
 
     @Test func typedReadsGiveTheWrittenValuesTheServersTextAndSQLitesReads() throws {

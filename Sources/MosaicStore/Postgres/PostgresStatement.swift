@@ -268,11 +268,14 @@ final class PostgresStatement {
     }
 
     /// The exact decimal text of a binary `numeric`: base-10000 digit groups, `weight` the
-    /// power of the first group, `dscale` the digits after the point.
+    /// power of the first group, `dscale` the digits after the point. NaN and the infinities
+    /// (PostgreSQL ≥ 14) are the server's own words for them.
     static func numericText(_ b: inout ByteBuffer) -> String {
         guard let ndigits = b.readInteger(as: Int16.self), let weight = b.readInteger(as: Int16.self),
               let sign = b.readInteger(as: UInt16.self), let dscale = b.readInteger(as: Int16.self) else { return "" }
         if sign == 0xC000 { return "NaN" }
+        if sign == 0xD000 { return "Infinity" }
+        if sign == 0xF000 { return "-Infinity" }
         var digits: [Int] = []
         for _ in 0..<Int(ndigits) { digits.append(Int(b.readInteger(as: Int16.self) ?? 0)) }
         func group(_ i: Int) -> Int { i >= 0 && i < digits.count ? digits[i] : 0 }
