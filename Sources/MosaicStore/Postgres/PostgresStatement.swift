@@ -109,7 +109,9 @@ final class PostgresStatement {
             if sent == nil { sent = try s.send(sql, []) }
             guard let sent else { return [] }
             let batch = try s.answer(sent).rows
-            if batch.count == PostgresStatement.streamBatch { next = try s.send(sql, []) }
+            // A send that fails (the connection is gone) is sent again by the next fetch, which
+            // reports the error after this batch has been read, as it did before the read-ahead.
+            if batch.count == PostgresStatement.streamBatch { next = try? s.send(sql, []) }
             return batch
         } catch {
             stream = nil
