@@ -4,6 +4,7 @@
 //   scripts/postgres-cluster start .bench/pg        (prints the URL)
 //   swift build -c release --product PostgresBenchmark
 //   .build/release/PostgresBenchmark --postgres URL [--rows 5000000] [--dir .bench] [--no-queries]
+//                                    [--queries KIND,KIND…]
 //
 // In one run:
 //   1. generates (once, cached; the same seeded file as IngestBenchmark) a native request-log
@@ -21,7 +22,13 @@
 //      money sums), latency percentiles per provider (`Store.providerSummary`, p50/p95/p99) and
 //      the cost report's cells by hour, provider, model and tenant (`Store.hourlyCosts`), and
 //      checks that both stores give the same answers; on SQLite also the cost cells' former
-//      `GROUP BY` query, as the reference for the one pass.
+//      `GROUP BY` query, as the reference for the one pass;
+//   5. prices every row on both stores (the same exact amounts) and times the streamed reads of
+//      one row per request, SQLite against PostgreSQL, same rows in the same order checked:
+//      every column as the trainers read it (`Store.forEachRequest`) and `mosaic report
+//      latency`'s read (`stream-requests`, `stream-latency`); prints PostgreSQL's time and
+//      client CPU as a ratio to SQLite's.
+// `--queries` runs only the named kinds of steps 4 and 5 (the ingest still runs).
 // Not part of `swift test`.
 import BenchmarkSupport
 import Foundation
@@ -64,8 +71,52 @@ func query(_ kind: String, _ store: Store) throws -> String {
             if !stmt.isNull(5) { cost += try Money(parsing: stmt.text(5)) }
         }
         return "\(cells):\(requests):\(cost)"
+    case "stream-requests":
+        // Every row as the trainers read it (`forEachRequest`: a streamed read on PostgreSQL).
+        var digest = RowDigest(), rows = 0
+        try store.forEachRequest { r in
+            rows += 1
+            digest.add(r.timestamp)
+            digest.add(r.tenant); digest.add(r.provider); digest.add(r.model); digest.add(r.operation); digest.add(r.region)
+            digest.add(r.status.rawValue); digest.add(r.requestID ?? "∅")
+            digest.add(Int64(r.inputTokens)); digest.add(Int64(r.outputTokens)); digest.add(Int64(r.cachedTokens))
+            digest.add(r.latencyMs); digest.add(r.ttftMs)
+            if let cost = r.cost {
+                digest.add(Int64(truncatingIfNeeded: cost.units)); digest.add(Int64(truncatingIfNeeded: cost.units >> 64))
+            } else {
+                digest.add("∅")
+            }
+        }
+        return "\(rows):\(digest.value)"
+    case "stream-latency":
+        // `mosaic report latency`'s read (`LatencyData.load`, the same SQL; MosaicReports is not
+        // linked here): successful requests' hour, provider, model, region, latency and instant.
+        let stmt = try store.database.prepare(streaming: true, """
+            SELECT (ts / 3600000000) % 24, provider, model, region, latency_ms, ts FROM requests
+            WHERE ts >= ?1 AND ts < ?2 AND status = 'ok' AND latency_ms IS NOT NULL ORDER BY ts, key
+            """)
+        try stmt.bind([.int(Int64.min), .int(Int64.max)])
+        var digest = RowDigest(), rows = 0
+        while try stmt.step() {
+            rows += 1
+            digest.add(stmt.int64(0)); digest.add(stmt.text(1)); digest.add(stmt.text(2)); digest.add(stmt.text(3))
+            digest.add(stmt.double(4)); digest.add(stmt.int64(5))
+        }
+        return "\(rows):\(digest.value)"
     default:
         fail("unknown query \(kind)")
+    }
+}
+
+/// FNV-1a over every field of every row in order: the same rows in the same order give the same value.
+struct RowDigest {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func byte(_ b: UInt8) { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+    mutating func add(_ v: Int64) { for k in 0..<8 { byte(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+    mutating func add(_ v: Double?) { add(v.map { Int64(bitPattern: $0.bitPattern) } ?? 0x7ff8_dead) }
+    mutating func add(_ s: String) {
+        for b in s.utf8 { byte(b) }
+        byte(0xff)
     }
 }
 
@@ -82,9 +133,9 @@ if args.count >= 4 && args[1] == "--child-ingest" {
 if args.count >= 4 && args[1] == "--child-query" {
     do {
         let store = try Store(path: args[3], readOnly: !PostgresURL.isPostgres(args[3]))
-        let start = DispatchTime.now()
+        let start = DispatchTime.now(), cpu = Bench.cpuSeconds()
         let digest = try query(args[2], store)
-        print("\(Bench.seconds(since: start)) \(Bench.peakRSSBytes()) \(digest)")
+        print("\(Bench.seconds(since: start)) \(Bench.peakRSSBytes()) \(Bench.cpuSeconds() - cpu) \(digest)")
         exit(0)
     } catch { fail("\(error)") }
 }
@@ -260,39 +311,80 @@ for location in [lite, mosaicDB] {
     } catch { fail("\(location): \(error)") }
 }
 
-// 4. The two queries, each backend, best of two child runs.
+// 4. The queries, each backend, best of two child runs.
+let chosen = options.value("--queries").map { Set($0.split(separator: ",").map(String.init)) }
+func wanted(_ kind: String) -> Bool { chosen?.contains(kind) ?? true }
 var table: [[String]] = []
-var cellDigest = ""
-for kind in ["cost-by-provider-day", "latency-percentiles", "cost-by-hour-cell", "cost-by-hour-cell-groupby"] {
-    var digests: [String] = []
-    let stores = kind.hasSuffix("-groupby") ? [("SQLite", lite)] : [("SQLite", lite), ("PostgreSQL", mosaicDB)]
+/// Best of two child runs of `kind` on each store: prints and tabulates them; returns each
+/// store's digest and best seconds and CPU seconds.
+@MainActor func timed(_ kind: String, _ stores: [(String, String)]) -> [(digest: String, seconds: Double, cpu: Double)] {
+    var results: [(digest: String, seconds: Double, cpu: Double)] = []
     for (name, location) in stores {
-        var best = Double.infinity, rss = 0, digest = ""
+        var best = Double.infinity, bestCPU = 0.0, rss = 0, digest = ""
         for _ in 0..<2 {
             guard let child = Bench.run(me, ["--child-query", kind, location]), child.status == 0 else { fail("\(kind) on \(name) failed") }
             let parts = String(decoding: child.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                .split(separator: " ", maxSplits: 2)
-            best = min(best, Double(parts[0])!)
+                .split(separator: " ", maxSplits: 3)
+            if Double(parts[0])! < best { (best, bestCPU) = (Double(parts[0])!, Double(parts[2])!) }
             rss = max(rss, Int(parts[1])!)
-            digest = parts.count > 2 ? String(parts[2]) : ""
+            digest = parts.count > 3 ? String(parts[3]) : ""
         }
-        digests.append(digest)
-        say("\(kind) on \(name): \(Bench.fixed(best, 2)) s")
-        table.append([kind, name, "\(2 * rows)", Bench.fixed(best, 2), Bench.megabytes(rss)])
+        results.append((digest, best, bestCPU))
+        say("\(kind) on \(name): \(Bench.fixed(best, 2)) s (CPU \(Bench.fixed(bestCPU, 2)) s)")
+        table.append([kind, name, "\(2 * rows)", Bench.fixed(best, 2), Bench.fixed(bestCPU, 2), Bench.megabytes(rss)])
     }
-    if kind.hasSuffix("-groupby") {
-        let onePass = table.first { $0[0] == "cost-by-hour-cell" && $0[1] == "SQLite" }?[3]
-        say("  same answer as the one pass: \(digests[0] == cellDigest ? "yes" : "NO\n  GROUP BY: \(digests[0])\n  one pass: \(cellDigest)")")
-        if let onePass, let a = Double(onePass), let b = Double(table.last![3]) {
-            say("  one pass / GROUP BY: \(Bench.fixed(b / a, 2))× faster")
+    return results
+}
+func sameAnswer(_ r: [(digest: String, seconds: Double, cpu: Double)]) {
+    say("  same answer on both: \(r[0].digest == r[1].digest ? "yes" : "NO\n  SQLite: \(r[0].digest)\n  PostgreSQL: \(r[1].digest)")")
+}
+let both = [("SQLite", lite), ("PostgreSQL", mosaicDB)]
+var cellDigest: String?
+for kind in ["cost-by-provider-day", "latency-percentiles", "cost-by-hour-cell"] where wanted(kind) {
+    let r = timed(kind, both)
+    sameAnswer(r)
+    if kind == "cost-by-hour-cell" { cellDigest = r[0].digest }
+}
+if wanted("cost-by-hour-cell-groupby") {
+    let r = timed("cost-by-hour-cell-groupby", [("SQLite", lite)])
+    if let cellDigest {
+        say("  same answer as the one pass: \(r[0].digest == cellDigest ? "yes" : "NO\n  GROUP BY: \(r[0].digest)\n  one pass: \(cellDigest)")")
+        if let onePass = table.first(where: { $0[0] == "cost-by-hour-cell" && $0[1] == "SQLite" }).flatMap({ Double($0[3]) }) {
+            say("  one pass / GROUP BY: \(Bench.fixed(r[0].seconds / onePass, 2))× faster")
         }
-        continue
     }
-    if kind == "cost-by-hour-cell" { cellDigest = digests[0] }
-    say("  same answer on both: \(digests[0] == digests[1] ? "yes" : "NO\n  SQLite: \(digests[0])\n  PostgreSQL: \(digests[1])")")
+}
+
+// 5. Streamed reads of one row per request (training, `report latency`): the rows are priced
+// first (the generated file has no prices, and a cost is a `numeric` to decode on PostgreSQL),
+// the same exact amount on both stores: 2.5, 10 and 1.25 µUSD per input, output and cached token.
+var streamRatios: [String] = []
+let streamKinds = ["stream-requests", "stream-latency"].filter(wanted)
+if !streamKinds.isEmpty {
+    let nanos = "(input_tokens * 2500 + output_tokens * 10000 + cached_tokens * 1250)"
+    for location in [lite, mosaicDB] {
+        do {
+            let store = try Store(path: location)
+            let start = DispatchTime.now()
+            if store.dialect == .postgres {
+                try store.database.execute("UPDATE requests SET cost = \(nanos)::numeric * 0.000000001")
+                try store.database.execute("VACUUM ANALYZE requests")
+            } else {
+                try store.database.execute("UPDATE requests SET cost = printf('%d.%09d', \(nanos) / 1000000000, \(nanos) % 1000000000)")
+            }
+            say("priced \(store.dialect.rawValue) (\(Bench.fixed(Bench.seconds(since: start), 1)) s)")
+        } catch { fail("\(location): \(error)") }
+    }
+    for kind in streamKinds {
+        let r = timed(kind, both)
+        sameAnswer(r)
+        streamRatios.append("\(kind): PostgreSQL / SQLite \(Bench.fixed(r[1].seconds / r[0].seconds, 2))× wall, "
+                            + "\(Bench.fixed(r[1].cpu / r[0].cpu, 2))× client CPU")
+    }
 }
 say("")
-Bench.printTable(["query", "store", "rows", "best of 2 (s)", "peak RSS"], right: [2, 3, 4], table)
+Bench.printTable(["query", "store", "rows", "best of 2 (s)", "CPU (s)", "peak RSS"], right: [2, 3, 4, 5], table)
+for line in streamRatios { say(line) }
 fflush(nil)
 say("load average \(loadAverage())")
 _ = try? Database(postgres: PostgresURL(parsing: adminURL)).execute("DROP DATABASE IF EXISTS bench_mosaic WITH (FORCE)")

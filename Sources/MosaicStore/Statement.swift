@@ -131,22 +131,22 @@ public final class Statement {
     }
 
     public func isNull(_ i: Int32) -> Bool {
-        if let postgres { return postgres.value(i) == .null }
+        if let postgres { return postgres.isNull(i) }
         return sqlite3_column_type(handle, i) == SQLITE_NULL
     }
 
     public func int64(_ i: Int32) -> Int64 {
-        if let postgres { return postgres.value(i).intValue ?? 0 }
+        if let postgres { return postgres.int64(i) }
         return sqlite3_column_int64(handle, i)
     }
 
     public func double(_ i: Int32) -> Double {
-        if let postgres { return postgres.value(i).doubleValue ?? 0 }
+        if let postgres { return postgres.double(i) }
         return sqlite3_column_double(handle, i)
     }
 
     public func text(_ i: Int32) -> String {
-        if let postgres { return postgres.value(i).textValue ?? "" }
+        if let postgres { return postgres.text(i) }
         guard let p = sqlite3_column_text(handle, i) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
@@ -163,6 +163,7 @@ public final class Statement {
     /// On SQLite the text is parsed in place, without a `String`.
     func money(_ i: Int32, table: String, column: String) throws(StoreError) -> Money {
         if isNull(i) { return .zero }
+        if let m = postgres?.money(i) { return m }
         if postgres == nil, let p = sqlite3_column_text(handle, i),
            case .success(let m) = Money.parse(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i)))) {
             return m

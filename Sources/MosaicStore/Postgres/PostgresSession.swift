@@ -167,7 +167,22 @@ final class PostgresSession {
     /// Runs one statement with untyped text parameters (the server infers their types, as
     /// for literals); returns the rows and how many rows the command changed.
     func query(_ sql: String, _ binds: [SQLValue]) throws(StoreError) -> (rows: [PostgresRow], changed: Int) {
-        guard let connection = try usable(for: sql) else { return ([], 0) }   // the ROLLBACK of a lost transaction
+        guard let sent = try send(sql, binds) else { return ([], 0) }   // the ROLLBACK of a lost transaction
+        return try answer(sent)
+    }
+
+    /// A statement sent and not yet answered (``send(_:_:)``).
+    struct Sent {
+        let sql: String
+        let connection: PostgresConnection
+        let future: EventLoopFuture<PostgresQueryResult>
+    }
+
+    /// Sends one statement as ``query(_:_:)`` does and returns at once; ``answer(_:)`` waits for
+    /// its answer, so the caller works while the server does (a streamed read asks for its next
+    /// rows before it reads these). Nil for the `ROLLBACK` of a lost transaction (nothing to send).
+    func send(_ sql: String, _ binds: [SQLValue]) throws(StoreError) -> Sent? {
+        guard let connection = try usable(for: sql) else { return nil }
         var bindings = PostgresBindings(capacity: binds.count)
         for b in binds {
             switch b {
@@ -179,13 +194,19 @@ final class PostgresSession {
         }
         // A COMMIT or ROLLBACK ends the transaction whatever its answer; a BEGIN that failed began none.
         if PostgresSession.endsTransaction(sql) { inTransaction = false }
+        return Sent(sql: sql, connection: connection,
+                    future: connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+    }
+
+    /// Waits for the answer to a statement ``send(_:_:)`` sent (at most ``answerTimeout`` from
+    /// now): its rows and how many rows it changed.
+    func answer(_ sent: Sent) throws(StoreError) -> (rows: [PostgresRow], changed: Int) {
         do {
-            let future = connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            let result = try PostgresBridge.wait(for: future, timeout: answerTimeout)
-            if sql.hasPrefix("BEGIN") { inTransaction = true }
+            let result = try PostgresBridge.wait(for: sent.future, timeout: answerTimeout)
+            if sent.sql.hasPrefix("BEGIN") { inTransaction = true }
             return (Array(result.rows), result.metadata.rows ?? 0)
         } catch {
-            throw fail(error, sql: sql, on: connection)
+            throw fail(error, sql: sent.sql, on: sent.connection)
         }
     }
 
