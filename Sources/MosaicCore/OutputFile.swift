@@ -29,15 +29,7 @@ public enum OutputFile {
     /// Writes `bytes` to `path` as the type describes.
     public static func write(_ bytes: some DataProtocol, to path: String) throws(Failure) {
         do {
-            try write(to: path) { target in
-                let fd = open(target, O_WRONLY | O_TRUNC | O_CLOEXEC)
-                if fd < 0 { throw Failure(path: path, reason: errnoText()) }
-                do { try writeAll(fd, bytes, path: path) } catch {
-                    _ = close(fd)
-                    throw error
-                }
-                if close(fd) != 0 { throw Failure(path: path, reason: errnoText()) }
-            }
+            try write(to: path) { target in try fill(target, with: bytes, naming: path) }
         } catch let e as Failure {
             throw e
         } catch {
@@ -62,13 +54,7 @@ public enum OutputFile {
                 }
                 let temporary = try createTemporary(beside: target.path, mode: target.mode)
                 staged.append((temporary, target.path))
-                let fd = open(temporary, O_WRONLY | O_TRUNC | O_CLOEXEC)
-                if fd < 0 { throw Failure(path: target.path, reason: errnoText()) }
-                do throws(Failure) { try writeAll(fd, bytes, path: target.path) } catch {
-                    _ = close(fd)
-                    throw error
-                }
-                if close(fd) != 0 { throw Failure(path: target.path, reason: errnoText()) }
+                try fill(temporary, with: bytes, naming: target.path)
             }
         } catch {
             discard()
@@ -145,6 +131,18 @@ public enum OutputFile {
             return candidate
         }
         throw Failure(path: path, reason: "no free temporary name beside it")
+    }
+
+    /// Writes `bytes` over the existing file at `file` (a temporary, a device or a FIFO);
+    /// failures name `path`, the file the user asked for.
+    static func fill(_ file: String, with bytes: some DataProtocol, naming path: String) throws(Failure) {
+        let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        if fd < 0 { throw Failure(path: path, reason: errnoText()) }
+        do { try writeAll(fd, bytes, path: path) } catch {
+            _ = close(fd)
+            throw error
+        }
+        if close(fd) != 0 { throw Failure(path: path, reason: errnoText()) }
     }
 
     /// Writes every byte, retrying short writes and EINTR.
