@@ -59,15 +59,15 @@ struct ReportOutputOptions: ParsableArguments {
     func write(_ report: Report, quiet: Bool = false) throws -> [String] {
         var r = report
         if let name { r.name = name }
-        let paths: [String]
+        let written: ReportWriter.Written
         let formats = try parsedFormats()
-        do { paths = try ReportWriter.write(r, to: out, formats: formats) } catch { throw CLIError(error.description) }
-        if !quiet { printSummary(r, paths: paths) }
-        return paths
+        do { written = try ReportWriter.write(r, to: out, formats: formats) } catch { throw CLIError(error.description) }
+        if !quiet { printSummary(r, written) }
+        return written.paths
     }
 }
 
-func printSummary(_ r: Report, paths: [String]) {
+func printSummary(_ r: Report, _ written: ReportWriter.Written) {
     print("\(r.title)")
     for s in r.sections.prefix(2) {
         for b in s.blocks {
@@ -78,7 +78,11 @@ func printSummary(_ r: Report, paths: [String]) {
             }
         }
     }
-    print("  wrote \(paths.count) files: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
+    func names(_ paths: [String]) -> String { paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") }
+    print("  wrote \(written.paths.count) files: \(names(written.paths))")
+    if !written.removed.isEmpty {
+        print("  removed \(written.removed.count) \(written.removed.count == 1 ? "file" : "files") of the previous run that this one does not have: \(names(written.removed))")
+    }
 }
 
 // MARK: - ROI
