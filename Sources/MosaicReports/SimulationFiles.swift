@@ -28,7 +28,7 @@ public enum SimulationFiles {
     static func decode<T: Decodable>(_ path: String, as what: String) throws(ReportError) -> T {
         let data = try data(path)
         do { return try SimulationJSON.decoder().decode(T.self, from: data) } catch {
-            throw .cannotRead(path: path, reason: "not \(what): \(DecodingError.message(for: error))")
+            throw .cannotRead(path: path, reason: "not \(what): \(DecodingError.message(for: error, in: data))")
         }
     }
 }

@@ -44,6 +44,40 @@ extension DecodingError {
         (error as? DecodingError)?.message ?? "\(error)"
     }
 
+    /// `error`'s ``message``, made exact from the document `data` where Foundation's is not.
+    ///
+    /// Foundation's decoder on Linux answers every document it cannot take as a whole (a
+    /// syntax error, but also a fraction or an out-of-range number in a whole-number field) with
+    /// "The given data was not valid JSON." and no path, line or reason. Mosaic's own parser then
+    /// reads `data`: a syntax error is said at its line and column; a number beyond any
+    /// number's range at its key path; and a document that parses is said to be JSON whose
+    /// number does not fit its field, which is all that is left.
+    public static func message(for error: any Error, in data: some Collection<UInt8>) -> String {
+        guard case .dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty,
+              context.debugDescription.contains("not valid JSON") else { return message(for: error) }
+        let document: JSONValue
+        do { document = try JSONValue.parse(data) } catch { return "not valid JSON: \(error)" }
+        if let (path, literal) = outOfRange(document, at: []) {
+            return "\(path.isEmpty ? "the document" : path): \(literal) is beyond the range of a number (about ±1.8e308)"
+        }
+        return "a number does not fit its field: a fraction, or a value beyond ±9,223,372,036,854,775,807, where a whole number goes (the decoder does not say which field)"
+    }
+
+    /// The first number literal (in document order) that no `Double` holds, with its key path.
+    private static func outOfRange(_ value: JSONValue, at path: [String]) -> (String, String)? {
+        switch value {
+        case .number(let literal):
+            if let d = Double(literal), d.isFinite { return nil }
+            return (path.joined(), literal)
+        case .array(let items):
+            for (i, item) in items.enumerated() { if let hit = outOfRange(item, at: path + ["[\(i)]"]) { return hit } }
+        case .object(let members):
+            for (key, item) in members { if let hit = outOfRange(item, at: path + [path.isEmpty ? key : "." + key]) { return hit } }
+        default: break
+        }
+        return nil
+    }
+
     /// A coding path as a key path: `a.b[3].c` (the document itself is `the document`).
     static func path(_ codingPath: [any CodingKey]) -> String {
         var text = ""

@@ -49,7 +49,7 @@ public struct LoadModel: Sendable, Codable, Equatable {
     public static func decode(_ data: Data) throws(ModelFileError) -> LoadModel {
         try ModelFileError.checkHeader(data, kind: "load", schemaVersion: currentSchemaVersion)
         let model: LoadModel
-        do { model = try JSONDecoder().decode(LoadModel.self, from: data) } catch { throw .invalid(DecodingError.message(for: error)) }
+        do { model = try JSONDecoder().decode(LoadModel.self, from: data) } catch { throw .invalid(DecodingError.message(for: error, in: data)) }
         guard model.interval > 0, model.horizon >= 0, !model.series.isEmpty else {
             throw .invalid("needs a positive interval and at least one series")
         }

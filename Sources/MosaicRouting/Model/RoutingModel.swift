@@ -286,9 +286,7 @@ public enum ModelFileError: Error, Sendable, CustomStringConvertible {
         struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: data) } catch {
-            // Foundation says only "not valid JSON"; Mosaic's own parser says where.
-            do { _ = try JSONValue.parse(data) } catch { throw .notJSON("not valid JSON: \(error.description)") }
-            throw .notJSON(DecodingError.message(for: error))
+            throw .notJSON(DecodingError.message(for: error, in: data))
         }
         guard let v = header.schemaVersion else { throw .notJSON("no schemaVersion") }
         guard schemaVersions.contains(v) else { throw .unsupportedSchema(found: v, supported: schemaVersions.upperBound) }
@@ -356,7 +354,7 @@ public struct RoutingModel: Sendable, Codable, Equatable {
         try ModelFileError.checkHeader(data, kind: "routing", schemaVersions: readableSchemaVersions)
         let model: RoutingModel
         do { model = try JSONDecoder().decode(RoutingModel.self, from: data) } catch {
-            throw .invalid(DecodingError.message(for: error))
+            throw .invalid(DecodingError.message(for: error, in: data))
         }
         try model.validate()
         return model

@@ -41,6 +41,28 @@ import Testing
         }
     }
 
+    static func message(inDocument json: String) -> String {
+        do {
+            _ = try JSONDecoder().decode(File.self, from: Data(json.utf8))
+            return "decoded"
+        } catch {
+            return DecodingError.message(for: error, in: Array(json.utf8))
+        }
+    }
+
+    /// Foundation on Linux says only "not valid JSON", with no path, line or reason, for all
+    /// three of these; the document says which it is.
+    @Test func whatFoundationLeavesOutTheDocumentSays() {
+        #expect(Self.message(inDocument: "{\"version\": 1,\n \"providers\": [\n") == "not valid JSON: line 3, column 1: unexpected end of input (truncated document?)")
+        #expect(Self.message(inDocument: #"{"version": 1, "providers": [{"id": "a", "rows": 1, "head": {"intercept": 1e400}}]}"#)
+            == "providers[0].head.intercept: 1e400 is beyond the range of a number (about ±1.8e308)")
+        let fraction = Self.message(inDocument: #"{"version": 1, "providers": [{"id": "a", "rows": 1.5, "head": {"intercept": 0}}]}"#)
+        #expect(fraction.hasPrefix("a number does not fit its field: a fraction"), "\(fraction)")
+        #expect(Self.message(inDocument: #"{"version": 1e30, "providers": []}"#) == fraction)
+        // Errors that already say where are kept as they are.
+        #expect(Self.message(inDocument: #"{"providers": []}"#) == "missing key 'version'")
+    }
+
     @Test func otherErrorsKeepTheirDescription() {
         struct Other: Error, CustomStringConvertible { var description: String { "other" } }
         #expect(DecodingError.message(for: Other()) == "other")
