@@ -22,7 +22,7 @@ struct PostgresStatementTests {
         Row(i: Int64.min, d: -0.0, t: "", m: "-170141183460469.231731687303715884105727"),     // Money's extremes
         Row(i: Int64.max, d: .greatestFiniteMagnitude, t: "ünïcödé ✓ 日本語 🎉", m: "170141183460469.231731687303715884105727"),
         Row(i: -1, d: -1.5, t: "o'brien", m: "-0.000000000000000000000001"),
-        Row(i: -1_000_000_000_000_000, d: 5e-324, t: "tab\there\nnew line", m: "0.123456789012345678901234"),  // 1938; subnormal
+        Row(i: -1_000_000_000_000_000, d: Double.leastNonzeroMagnitude, t: "tab\there\nnew line", m: "0.123456789012345678901234"),  // 1938; subnormal
         Row(i: 4_102_444_800_000_000, d: .infinity, t: "e\u{301} (combining)", m: "12345678901234.50"),         // 2100
         Row(i: 0, d: 0, t: "a", m: "0"),
         Row(i: 10_000, d: -.infinity, t: "back\\slash", m: "10000"),
@@ -186,7 +186,7 @@ struct PostgresStatementTests {
         records[2].region = "é"
         records[3].cost = Money("999999999999.999999999999999999999999")
         records[4].cost = Money("0.000000000000000000000001")
-        records[5].latencyMs = 5e-324
+        records[5].latencyMs = Double.leastNonzeroMagnitude  // 5e-324
         records[6].inputTokens = Int(Int64.max)
         for store in [lite.store, pg] { _ = try PostgresStoreTests.write(records, to: store) }
         var fromPostgres: [RequestRecord] = [], fromSQLite: [RequestRecord] = []
