@@ -27,7 +27,7 @@ struct SeriesSourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("With --series: the column of the values, when it is not named value or y.", valueName: "name"))
     var valueColumn: String?
 
-    @Option(name: .long, help: "With --series: how to treat missing points and empty values (missing: keep them missing for the forecasters' hygiene to replace; zero; linear; error: refuse them).")
+    @Option(name: .long, help: "With --series: how to treat missing points (rows left out) and empty values (empty or NA, nan…): missing: keep them missing for the forecasters' hygiene to replace; zero; linear (between the numbers around them; the series ends at its last number); error: refuse them.")
     var fillGaps: SeriesFile.GapPolicy = .missing
 
     /// The store's series, when no file is given.

@@ -46,7 +46,19 @@ struct SeriesFileTests {
         let s = try SeriesFile.read(path: p, gaps: .missing)
         #expect(s.values.count == 4 && s.values[0] == 1 && s.values[1].isNaN && s.values[2].isNaN && s.values[3] == 4)
         #expect(s.filled == 2)
-        #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .linear) }  // an empty value stays an error
+        // zero and linear fill an empty value as they fill a row left out (the audit of
+        // 2026-12-07: `--fill-gaps linear` refused the Twitter stream's empty values).
+        let linear = try SeriesFile.read(path: p, gaps: .linear)
+        #expect(linear.values == [1, 2, 3, 4] && linear.filled == 2)
+        let zero = try SeriesFile.read(path: p, gaps: .zero)
+        #expect(zero.values == [1, 0, 0, 4] && zero.filled == 2)
+        #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, gaps: .error) }
+        // After the last number there is nothing to interpolate towards: linear ends the series
+        // there; zero takes the empty values as zeros.
+        let tail = tmp.write("tail.csv", "timestamp,value\n2024-01-01T00:00:00Z,2\n2024-01-01T01:00:00Z,NA\n2024-01-01T02:00:00Z,8\n2024-01-01T03:00:00Z,\n")
+        let t = try SeriesFile.read(path: tail, gaps: .linear)
+        #expect(t.values == [2, 5, 8] && t.filled == 1)
+        #expect(try SeriesFile.read(path: tail, gaps: .zero).values == [2, 0, 8, 0])
         // Empty values before the first number are not missing points: the series starts at it.
         let late = tmp.write("late.csv", "timestamp,value\n2024-01-01T00:00:00Z,\n2024-01-01T01:00:00Z,\n2024-01-01T02:00:00Z,5\n2024-01-01T03:00:00Z,\n2024-01-01T04:00:00Z,7\n")
         let l = try SeriesFile.read(path: late, gaps: .missing)

@@ -46,7 +46,7 @@ extension SeriesFile {
             var value = vb.count == 0 ? nil : ByteParsing.double(vb)
             let blank = value == nil && (vb.count == 0 || ByteParsing.isMissingMarker(vb))
             if blank {
-                if gaps == .missing { value = .nan }
+                if gaps != .error { value = .nan }
             } else if value == nil, vb.contains(UInt8(ascii: ",")) {
                 writtenNumbers.append((times.count, Array(vb)))
                 value = .nan
@@ -147,7 +147,6 @@ extension SeriesFile {
             }
             var out: [Double] = []
             out.reserveCapacity(values.count)
-            var filled = 0
             out.append(values[0])
             for i in 1..<times.count {
                 let gap = times[i] - times[i - 1]
@@ -161,27 +160,40 @@ extension SeriesFile {
                     case .error:
                         throw .row(file: path, line: lines[i], column: tName,
                                    reason: "\(missing) point\(missing == 1 ? "" : "s") missing before \(Timestamp.format(times[i])) (spacing \(interval / 1_000_000) s); fill them or pass --fill-gaps missing|zero|linear")
-                    case .zero:
-                        out.append(contentsOf: repeatElement(0, count: missing))
-                    case .missing:
+                    case .zero, .missing, .linear:
                         out.append(contentsOf: repeatElement(.nan, count: missing))
-                    case .linear:
-                        let a = values[i - 1], b = values[i]
-                        for k in 1...missing { out.append(a + (b - a) * Double(k) / Double(missing + 1)) }
                     }
-                    filled += missing
                 }
                 out.append(values[i])
             }
+            // Empty values (NaN here) before the first number are not a gap in the series: it
+            // starts there.
             var start = times[0]
-            if gaps == .missing {
-                // Empty values before the first number are not a gap in the series: it starts there.
-                guard let first = out.firstIndex(where: { !$0.isNaN }) else {
-                    throw .file(path: path, reason: "the column \(vName) has no values, only empty ones")
+            guard let first = out.firstIndex(where: { !$0.isNaN }) else {
+                throw .file(path: path, reason: "the column \(vName) has no values, only empty ones")
+            }
+            out.removeFirst(first)
+            start += Int64(first) * interval
+            if gaps == .linear {
+                // After the last number nothing is between two values: the series ends there.
+                out.removeLast(out.count - 1 - (out.lastIndex { !$0.isNaN } ?? 0))
+            }
+            // Missing points and empty values, now filled as `gaps` says (or kept NaN).
+            let filled = out.count { $0.isNaN }
+            switch gaps {
+            case .error, .missing: break
+            case .zero:
+                for i in out.indices where out[i].isNaN { out[i] = 0 }
+            case .linear:
+                var i = 0
+                while i < out.count {
+                    guard out[i].isNaN else { i += 1; continue }
+                    var j = i
+                    while out[j].isNaN { j += 1 }
+                    let a = out[i - 1], b = out[j], steps = Double(j - i + 1)
+                    for k in i..<j { out[k] = a + (b - a) * Double(k - i + 1) / steps }
+                    i = j
                 }
-                out.removeFirst(first)
-                start += Int64(first) * interval
-                filled = out.count { $0.isNaN }
             }
             return LoadedSeries(start: start, interval: interval, values: out, filled: filled)
         }
