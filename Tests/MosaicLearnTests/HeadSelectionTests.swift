@@ -1,4 +1,5 @@
 import Foundation
+import MosaicCore
 @testable import MosaicLearn
 import MosaicLinalg
 import Testing
@@ -31,5 +32,38 @@ struct HeadSelectionTests {
         let fold1 = RouterEvaluation(strongCorrect: Array(strong[4...]), weakCorrect: Array(weak[4...]), weakScore: [0, 0, 0, 0])
         #expect(fold0.hasGap && !fold1.hasGap, "\(fold0.apgr) \(fold1.apgr)")
         #expect(scored.scores.count == 1 && scored.scores[0].apgr == fold0.apgr, "\(scored.scores) against fold 0's \(fold0.apgr)")
+    }
+
+    /// Repeated cross-fitting: a candidate scores the mean over the fold assignments, each on
+    /// its own folds, and the chosen head is fitted on the assignments' inputs stacked with the
+    /// penalty scaled by their number (so two copies of one assignment fit what it fits alone).
+    @Test func repeatedAssignmentsScoreTheirMeanAndFitOnTheStack() throws {
+        var random = SeededRandom(seed: 3)
+        let n = 60
+        let strong = (0..<n).map { _ in random.bernoulli(0.8) }
+        let weak = (0..<n).map { i in strong[i] ? random.bernoulli(0.7) : random.bernoulli(0.2) }
+        let y = zip(strong, weak).map { ($1 ? 1.0 : 0) - ($0 ? 1 : 0) }
+        func input(noise: Double) -> Matrix {
+            var x = Matrix(rows: n, columns: 2)
+            for i in 0..<n {
+                x[i, 0] = y[i] + noise * random.normal()
+                x[i, 1] = random.normal()
+            }
+            return x
+        }
+        let a = (input(noise: 1), (0..<n).map { $0 % 3 }), b = (input(noise: 2), (0..<n).map { ($0 / 7) % 3 })
+        let candidates = [QualityTrainer.Candidate(name: "first", columns: [0]), QualityTrainer.Candidate(name: "both", columns: [0, 1])]
+        let trainer = QualityTrainer()
+        let alone = try [a, b].map { try trainer.selectHead($0.0, y: y, strong: strong, weak: weak, fold: $0.1, candidates: candidates) }
+        let both = try trainer.selectHead([a, b], y: y, strong: strong, weak: weak, candidates: candidates)
+        for c in 0..<2 {
+            #expect(abs(both.scores[c].apgr - (alone[0].scores[c].apgr + alone[1].scores[c].apgr) / 2) < 1e-12, "\(both.scores) \(alone.map(\.scores))")
+        }
+        let twice = try trainer.selectHead([a, a], y: y, strong: strong, weak: weak, candidates: candidates)
+        #expect(twice.name == alone[0].name)
+        #expect(abs(twice.head.intercept - alone[0].head.intercept) < 1e-9)
+        for (u, v) in zip(twice.head.coefficients, alone[0].head.coefficients) { #expect(abs(u - v) < 1e-9, "\(twice.head) \(alone[0].head)") }
+        // Two different assignments give a head between theirs, not either one.
+        #expect(both.head.coefficients != alone[0].head.coefficients && both.head.coefficients != alone[1].head.coefficients)
     }
 }

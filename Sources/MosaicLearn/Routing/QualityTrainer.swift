@@ -104,6 +104,11 @@ public struct QualityTrainer: Sendable {
         /// Only with groups and the text ridge; a head uses it only when its cross-validation
         /// chooses it.
         public var difficultyAlpha: Double? = 20
+        /// How many fold assignments the known-group head's out-of-fold inputs are computed
+        /// with (repeated cross-fitting): the head is fitted on all of them stacked (its penalty
+        /// scaled by their number), so that it does not follow the noise of one assignment. Its
+        /// inputs are still chosen on the first.
+        public var crossFitRepeats = 1
         public init() {}
     }
 
@@ -238,6 +243,18 @@ public struct QualityTrainer: Sendable {
                                        references: references, structure: structure, mean: mean, scale: scale, layout: layout,
                                        text: x, correctness: correctness)
         let difficultyCentre = layout.difficulty ? Self.centreDifficulty(&knownInput, column: layout.textColumn + 1) : 0
+        var repeatedInputs = [(input: knownInput, fold: fold)]
+        for r in 1..<max(1, cfg.crossFitRepeats) where hasGroups {
+            progress?("out-of-fold inputs, fold assignment \(r + 1) of \(cfg.crossFitRepeats)")
+            order.shuffle(using: &random)
+            var again = [Int](repeating: 0, count: rows.count)
+            for (p, i) in order.enumerated() { again[i] = p % cfg.folds }
+            var input = try outOfFold(fold: again, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
+                                      references: references, structure: structure, mean: mean, scale: scale, layout: layout,
+                                      text: x, correctness: correctness)
+            if layout.difficulty { _ = Self.centreDifficulty(&input, column: layout.textColumn + 1, on: difficultyCentre) }
+            repeatedInputs.append((input, again))
+        }
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
         // With groups, the exported text ridge is fitted on deviations from the group prior, which
         // an unseen group does not have: the unknown-group head is not offered it (its column stays 0).
@@ -257,7 +274,7 @@ public struct QualityTrainer: Sendable {
         let unknown = try selectHead(unknownInput, y: y, strong: strong, weak: weak, fold: groupFold, candidates: candidates.unknown,
                                      choose: cfg.selectUnknownGroupHead || !hasGroups)
         let known = hasGroups
-            ? try selectHead(knownInput, y: y, strong: strong, weak: weak, fold: fold, candidates: candidates.known)
+            ? try selectHead(repeatedInputs, y: y, strong: strong, weak: weak, candidates: candidates.known)
             : unknown
         let unknownHead = unknown.head, knownHead = known.head
 
@@ -331,9 +348,9 @@ public struct QualityTrainer: Sendable {
 
     /// Centres the out-of-fold difficulty estimates in `column` on their mean and puts their
     /// square in the next column; returns the mean (the scorer's ``QualityScorer/Difficulty/centre``).
-    static func centreDifficulty(_ input: inout Matrix, column: Int) -> Double {
+    static func centreDifficulty(_ input: inout Matrix, column: Int, on given: Double? = nil) -> Double {
         let n = input.rows
-        let centre = (0..<n).reduce(0) { $0 + input[$1, column] } / Double(max(1, n))
+        let centre = given ?? (0..<n).reduce(0) { $0 + input[$1, column] } / Double(max(1, n))
         for i in 0..<n {
             let d = input[i, column] - centre
             input[i, column] = d
@@ -432,11 +449,23 @@ public struct QualityTrainer: Sendable {
     /// row (coefficients of the other columns are zero). Every candidate's score is returned.
     func selectHead(_ input: Matrix, y: [Double], strong: [Bool], weak: [Bool], fold: [Int],
                     candidates: [Candidate], choose: Bool = true) throws(LearnError) -> (head: LinearHead, name: String, scores: [QualityScorer.Selection.Candidate]) {
+        try selectHead([(input, fold)], y: y, strong: strong, weak: weak, candidates: candidates, choose: choose)
+    }
+
+    /// The same over several fold assignments (repeated cross-fitting): each holds the
+    /// out-of-fold inputs computed with its folds, and is scored on those folds. A candidate's
+    /// score is its mean over the assignments, and the chosen head is fitted on every row of
+    /// each stacked, with the penalty scaled by their number, so that neither the choice nor
+    /// the coefficients follow the noise of one assignment.
+    func selectHead(_ assignments: [(input: Matrix, fold: [Int])], y: [Double], strong: [Bool], weak: [Bool],
+                    candidates: [Candidate], choose: Bool = true) throws(LearnError) -> (head: LinearHead, name: String, scores: [QualityScorer.Selection.Candidate]) {
         var ridge = RidgeRegression()
         ridge.alpha = configuration.c
-        func sub(_ rows: [Int], _ columns: [Int]) -> Matrix {
-            var m = Matrix(rows: rows.count, columns: columns.count)
-            for (r, i) in rows.enumerated() { for (c, j) in columns.enumerated() { m[r, c] = input[i, j] } }
+        func sub(_ rows: [Int], _ columns: [Int], of inputs: [Matrix]) -> Matrix {
+            var m = Matrix(rows: rows.count * inputs.count, columns: columns.count)
+            for (b, block) in inputs.enumerated() {
+                for (r, i) in rows.enumerated() { for (c, j) in columns.enumerated() { m[b * rows.count + r, c] = block[i, j] } }
+            }
             return m
         }
         let n = y.count
@@ -444,24 +473,28 @@ public struct QualityTrainer: Sendable {
         var best = 0
         for (ci, cand) in candidates.enumerated() {
             var total = 0.0, parts = 0
-            for f in Set(fold).sorted() {
-                let test = (0..<n).filter { fold[$0] == f }, train = (0..<n).filter { fold[$0] != f }
-                guard !test.isEmpty, !train.isEmpty else { continue }
-                let model = try ridge.fit(sub(train, cand.columns), train.map { y[$0] }).model
-                let x = sub(test, cand.columns)
-                let predicted = (0..<test.count).map { r in
-                    (0..<cand.columns.count).reduce(model.intercept) { $0 + model.coefficients[$1] * x[r, $1] }
+            for (input, fold) in assignments {
+                for f in Set(fold).sorted() {
+                    let test = (0..<n).filter { fold[$0] == f }, train = (0..<n).filter { fold[$0] != f }
+                    guard !test.isEmpty, !train.isEmpty else { continue }
+                    let model = try ridge.fit(sub(train, cand.columns, of: [input]), train.map { y[$0] }).model
+                    let x = sub(test, cand.columns, of: [input])
+                    let predicted = (0..<test.count).map { r in
+                        (0..<cand.columns.count).reduce(model.intercept) { $0 + model.coefficients[$1] * x[r, $1] }
+                    }
+                    let e = RouterEvaluation(strongCorrect: test.map { strong[$0] }, weakCorrect: test.map { weak[$0] }, weakScore: predicted)
+                    if e.hasGap { total += e.apgr; parts += 1 }
                 }
-                let e = RouterEvaluation(strongCorrect: test.map { strong[$0] }, weakCorrect: test.map { weak[$0] }, weakScore: predicted)
-                if e.hasGap { total += e.apgr; parts += 1 }
             }
             let apgr = parts > 0 ? total / Double(parts) : 0.5
             scores.append(.init(name: cand.name, apgr: apgr))
             if choose, apgr > scores[best].apgr { best = ci }
         }
         let chosen = candidates[best]
-        let model = try ridge.fit(sub(Array(0..<n), chosen.columns), y).model
-        var coefficients = [Double](repeating: 0, count: input.columns)
+        ridge.alpha = configuration.c * Double(assignments.count)
+        let model = try ridge.fit(sub(Array(0..<n), chosen.columns, of: assignments.map(\.input)),
+                                  Array(repeatElement(y, count: assignments.count).joined())).model
+        var coefficients = [Double](repeating: 0, count: assignments[0].input.columns)
         for (c, j) in chosen.columns.enumerated() { coefficients[j] = model.coefficients[c] }
         return (LinearHead(intercept: model.intercept, coefficients: coefficients), chosen.name, scores)
     }
