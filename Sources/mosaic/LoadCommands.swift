@@ -45,7 +45,7 @@ struct SeriesSourceOptions: ParsableArguments {
         if aggregate != nil && resample == nil { throw ValidationError("--aggregate goes with --resample INTERVAL") }
         if let resample {
             let step = try parseDuration(resample, option: "--resample")
-            if step < 60_000_000 || step % 60_000_000 != 0 { throw ValidationError("--resample \(resample) must be a whole number of minutes") }
+            if step < 60_000_000 || step % 60_000_000 != 0 { throw ValidationError("--resample \(resample) must be a whole number of minutes, at least one (1m, 15m, 1h, 1d)") }
         }
     }
 

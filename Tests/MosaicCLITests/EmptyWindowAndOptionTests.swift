@@ -152,7 +152,7 @@ import Testing
         (["forecast", "--holdout", "1000000"], "--holdout must be between 1 and 10000"),
         (["forecast", "--horizon", "-5"], "--horizon must be between 1 and 10000"),
         (["train", "load", "--horizon", "-5"], "--horizon must be between 1 and 10000"),
-        (["forecast", "--series", "s.csv", "--resample", "-1h", "--aggregate", "mean"], "--resample -1h must be a whole number of minutes"),
+        (["forecast", "--series", "s.csv", "--resample", "-1h", "--aggregate", "mean"], "--resample -1h must be a whole number of minutes, at least one (1m, 15m, 1h, 1d)"),
         (["db", "runs", "--limit", "-5"], "--limit must be at least 1"),
         (["demo", "--days", "-5"], "--days must be between 1 and 366"),
         (["generate", "--rate", "-.5"], "--rate must be greater than 0"),
