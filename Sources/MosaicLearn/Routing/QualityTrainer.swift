@@ -105,9 +105,10 @@ public struct QualityTrainer: Sendable {
         /// chooses it.
         public var difficultyAlpha: Double? = 20
         /// How many fold assignments the known-group head's out-of-fold inputs are computed
-        /// with (repeated cross-fitting): the head is fitted on all of them stacked (its penalty
-        /// scaled by their number), so that it does not follow the noise of one assignment. Its
-        /// inputs are still chosen on the first.
+        /// with (repeated cross-fitting; only with groups): its inputs are chosen by their mean
+        /// cross-validated APGR over the assignments and it is fitted on all of them stacked (the
+        /// penalty scaled by their number), so that neither follows one fold draw, nor so the
+        /// rows' order. Each assignment costs another round of out-of-fold fits.
         public var crossFitRepeats = 1
         public init() {}
     }
@@ -232,29 +233,29 @@ public struct QualityTrainer: Sendable {
         // The mean correctness (strong + weak) / 2 the difficulty inputs estimate.
         let correctness = rows.map { (($0.strongCorrect ? 1 : 0) + ($0.weakCorrect ? 1 : 0)) / 2.0 }
 
-        // Out-of-fold head inputs.
+        // Out-of-fold head inputs, for each fold assignment of the known-group head (the first
+        // also gives the unknown-group head's folds to rows without a group).
         var fold = [Int](repeating: 0, count: rows.count)
         var order = Array(0..<rows.count)
-        order.shuffle(using: &random)
-        for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
         let clip = cfg.structureClip
-        progress?("out-of-fold inputs (\(cfg.folds) folds)")
-        var knownInput = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
-                                       references: references, structure: structure, mean: mean, scale: scale, layout: layout,
-                                       text: x, correctness: correctness)
-        let difficultyCentre = layout.difficulty ? Self.centreDifficulty(&knownInput, column: layout.textColumn + 1) : 0
-        var repeatedInputs = [(input: knownInput, fold: fold)]
-        for r in 1..<max(1, cfg.crossFitRepeats) where hasGroups {
-            progress?("out-of-fold inputs, fold assignment \(r + 1) of \(cfg.crossFitRepeats)")
+        var assignments: [(input: Matrix, fold: [Int])] = []
+        var difficultyCentre = 0.0
+        let repeats = hasGroups ? max(1, cfg.crossFitRepeats) : 1
+        for r in 0..<repeats {
             order.shuffle(using: &random)
-            var again = [Int](repeating: 0, count: rows.count)
-            for (p, i) in order.enumerated() { again[i] = p % cfg.folds }
-            var input = try outOfFold(fold: again, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
+            for (p, i) in order.enumerated() { fold[i] = p % cfg.folds }
+            progress?("out-of-fold inputs (\(cfg.folds) folds" + (repeats > 1 ? ", assignment \(r + 1) of \(repeats))" : ")"))
+            var input = try outOfFold(fold: fold, priorsVisible: true, groups: groups, y: y, embedding: embedding, k: k,
                                       references: references, structure: structure, mean: mean, scale: scale, layout: layout,
                                       text: x, correctness: correctness)
-            if layout.difficulty { _ = Self.centreDifficulty(&input, column: layout.textColumn + 1, on: difficultyCentre) }
-            repeatedInputs.append((input, again))
+            if layout.difficulty {
+                // Every assignment centred as the first, which the scorer stores.
+                let centre = Self.centreDifficulty(&input, column: layout.textColumn + 1, on: r == 0 ? nil : difficultyCentre)
+                if r == 0 { difficultyCentre = centre }
+            }
+            assignments.append((input, fold))
         }
+        fold = assignments[0].fold
         let groupFold = hasGroups ? Self.groupFolds(groups, folds: cfg.folds, seed: cfg.seed, fallback: fold) : fold
         // With groups, the exported text ridge is fitted on deviations from the group prior, which
         // an unseen group does not have: the unknown-group head is not offered it (its column stays 0).
@@ -274,7 +275,7 @@ public struct QualityTrainer: Sendable {
         let unknown = try selectHead(unknownInput, y: y, strong: strong, weak: weak, fold: groupFold, candidates: candidates.unknown,
                                      choose: cfg.selectUnknownGroupHead || !hasGroups)
         let known = hasGroups
-            ? try selectHead(repeatedInputs, y: y, strong: strong, weak: weak, candidates: candidates.known)
+            ? try selectHead(assignments, y: y, strong: strong, weak: weak, candidates: candidates.known)
             : unknown
         let unknownHead = unknown.head, knownHead = known.head
 
