@@ -164,7 +164,8 @@ public enum OutputFile {
         }
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)).lowercased() }
+    /// The last system error (`errno`) in words, lower case, as every failure here says it.
+    public static func errnoText() -> String { String(cString: strerror(errno)).lowercased() }
 }
 
 @inline(__always)

@@ -470,22 +470,22 @@ public struct QualityTrainer: Sendable {
             return m
         }
         let n = y.count
+        // Each assignment's folds as (input, train rows, test rows), found once for every candidate.
+        let splits = assignments.flatMap { input, fold in
+            Set(fold).sorted().map { f in (input, train: (0..<n).filter { fold[$0] != f }, test: (0..<n).filter { fold[$0] == f }) }
+        }.filter { !$0.test.isEmpty && !$0.train.isEmpty }
         var scores: [QualityScorer.Selection.Candidate] = []
         var best = 0
         for (ci, cand) in candidates.enumerated() {
             var total = 0.0, parts = 0
-            for (input, fold) in assignments {
-                for f in Set(fold).sorted() {
-                    let test = (0..<n).filter { fold[$0] == f }, train = (0..<n).filter { fold[$0] != f }
-                    guard !test.isEmpty, !train.isEmpty else { continue }
-                    let model = try ridge.fit(sub(train, cand.columns, of: [input]), train.map { y[$0] }).model
-                    let x = sub(test, cand.columns, of: [input])
-                    let predicted = (0..<test.count).map { r in
-                        (0..<cand.columns.count).reduce(model.intercept) { $0 + model.coefficients[$1] * x[r, $1] }
-                    }
-                    let e = RouterEvaluation(strongCorrect: test.map { strong[$0] }, weakCorrect: test.map { weak[$0] }, weakScore: predicted)
-                    if e.hasGap { total += e.apgr; parts += 1 }
+            for (input, train, test) in splits {
+                let model = try ridge.fit(sub(train, cand.columns, of: [input]), train.map { y[$0] }).model
+                let x = sub(test, cand.columns, of: [input])
+                let predicted = (0..<test.count).map { r in
+                    (0..<cand.columns.count).reduce(model.intercept) { $0 + model.coefficients[$1] * x[r, $1] }
                 }
+                let e = RouterEvaluation(strongCorrect: test.map { strong[$0] }, weakCorrect: test.map { weak[$0] }, weakScore: predicted)
+                if e.hasGap { total += e.apgr; parts += 1 }
             }
             let apgr = parts > 0 ? total / Double(parts) : 0.5
             scores.append(.init(name: cand.name, apgr: apgr))

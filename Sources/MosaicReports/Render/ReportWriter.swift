@@ -53,7 +53,7 @@ public enum ReportWriter {
         let set = new.map { (path($0.name), Data($0.contents.utf8)) } + [(path(listName(report.name)), Data(list.utf8))]
         do { try OutputFile.write(set) } catch { throw .cannotWrite(path: error.path, reason: error.reason) }
         for name in stale where unlink(path(name)) != 0 && errno != ENOENT {
-            throw .cannotWrite(path: path(name), reason: "the new report is written, but this file of the previous one could not be removed: \(String(cString: strerror(errno)).lowercased())")
+            throw .cannotWrite(path: path(name), reason: "the new report is written, but this file of the previous one could not be removed: \(OutputFile.errnoText())")
         }
         return Written(paths: new.map { path($0.name) }, removed: stale.map(path))
     }
