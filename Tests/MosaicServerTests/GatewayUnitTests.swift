@@ -124,6 +124,21 @@ struct GatewayFileTests {
             #expect(error.description.hasPrefix("gateway.yaml:4: upstreams[1].provider: duplicate upstream provider 'openai'"))
         }
     }
+
+    /// The gateway counts a call's prompt as `mosaic route --text` and `POST /v1/route` count a
+    /// text, a token per four bytes rounded down, but over every message of the call.
+    @Test func aCallsPromptTokensAreItsMessagesBytesOverFour() throws {
+        let file = try Self.parse("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    models: {a: b}\n")
+        func tokens(_ body: String, _ endpoint: GatewayCall.Endpoint = .chat) throws -> Int {
+            try RoutingService.makeCall(ByteBuffer(string: body), endpoint: endpoint, tenant: "t", id: "1", arrived: 0, file: file).promptTokens
+        }
+        // 7 + 8 bytes of content: 15 / 4 = 3, as RouteRequest.estimatedTokens(of:) counts 15 bytes.
+        #expect(try tokens(#"{"model":"a","messages":[{"role":"system","content":"be kind"},{"role":"user","content":"hi there"}]}"#) == 3)
+        #expect(RouteRequest.estimatedTokens(of: "be kindhi there") == 3)
+        #expect(try tokens(#"{"model":"a","messages":[{"role":"user","content":"abc"}]}"#) == 0)
+        #expect(try tokens(#"{"model":"a","input":"twelve bytes"}"#, .embeddings) == 3)
+        #expect(try tokens(#"{"model":"a","input":[[1,2,3],[4]]}"#, .embeddings) == 4)
+    }
 }
 
 @Suite("gateway: translation")

@@ -65,7 +65,12 @@ public struct RouteRequest: Sendable, Equatable {
     /// `POST /v1/route` with `text`), as `mosaic eval routing` prices each prompt. At 0 tokens
     /// every provider would cost nothing, and the quality head could never send one to the
     /// weak model (its expected quality is below the strong one's, and nothing is saved).
-    public static func estimatedTokens(of text: String) -> Int { min(text.utf8.count / 4, maximumTokens) }
+    public static func estimatedTokens(of text: String) -> Int { estimatedTokens(utf8Bytes: text.utf8.count) }
+
+    /// Prompt tokens estimated from a count of UTF-8 bytes, at four a token (rounded down), at
+    /// most ``maximumTokens``: what ``estimatedTokens(of:)`` and the gateway, over all of a
+    /// call's messages, count.
+    public static func estimatedTokens(utf8Bytes: Int) -> Int { min(max(0, utf8Bytes) / 4, maximumTokens) }
 
     /// Prompt plus expected output tokens, what the context window must hold; `Int.max` when
     /// the sum overflows (a caller's absurd counts must not trap the router).

@@ -323,7 +323,7 @@ extension RoutingService {
             }
         }
         var call = GatewayCall(endpoint: endpoint, id: id, body: body, family: family, tenant: tenant, stream: stream,
-                               includeUsage: includeUsage, promptTokens: (promptBytes + 3) / 4,
+                               includeUsage: includeUsage, promptTokens: RouteRequest.estimatedTokens(utf8Bytes: promptBytes),
                                expectedOutputTokens: min(max(0, expectedOutput), RequestParsing.maxTokens), arrived: arrived)
         call.text = lastUser
         return call
