@@ -14,8 +14,9 @@ private let systemRead = Darwin.read
 ///
 /// A pipe, FIFO or device (`<(zcat log.gz)`, `/dev/stdin`, `mkfifo`) is a stream: it has no
 /// size and reads once, as plain text (one that starts with gzip's magic is an error saying
-/// so). A reader that looks at a file's start before the real read (to tell its format) does
-/// so in ``sniffing(_:_:)``, which keeps a stream open with the bytes it took, so the next
+/// so; ``copyStandardInput()`` copies one to a file, which then reads decompressed). A reader
+/// that looks at a file's start before the real read (to tell its format) does so in
+/// ``sniffing(_:_:)``, which keeps a stream open with the bytes it took, so the next
 /// `InputFile(path:)` of that path reads them again and then the rest of the stream.
 final class InputFile {
     let path: String
@@ -30,7 +31,8 @@ final class InputFile {
     /// While a sniff reads this stream: every byte `read` returned, to be read again.
     private var sniffed: [UInt8]?
     /// Whether nothing has been read from this stream yet (its first bytes are checked for
-    /// gzip's magic, which a stream cannot be reopened to decompress).
+    /// gzip's magic, which a stream cannot be reopened to decompress; ``copyStandardInput()``,
+    /// whose copy is a file, leaves them unchecked).
     private var atStreamStart: Bool
 
     convenience init(path: String) throws(IngestError) {
@@ -196,6 +198,8 @@ final class InputFile {
     /// scratch file, whose path it returns (the caller removes it).
     static func copyStandardInput() throws(IngestError) -> String {
         let input = try InputFile(descriptor: dup(0), name: "<stdin>")
+        // Copied as it comes: a gzip stream piped in is decompressed when the copy is read.
+        input.atStreamStart = false
         let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mosaic-stdin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         if out < 0 { throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))") }
