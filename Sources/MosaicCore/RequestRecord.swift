@@ -77,6 +77,15 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     }
 }
 
+extension RequestRecord {
+    /// Why `cached` tokens cannot stand beside `input` ones, or nil: cached tokens are part of
+    /// the input. The words of every reader: request logs, provider API pages and `POST
+    /// /v1/outcome`.
+    public static func cachedTokensProblem(_ cached: Int64, input: Int64) -> String? {
+        cached > input ? "\(cached) is more than input_tokens (\(input)); cached tokens are part of the input" : nil
+    }
+}
+
 /// The native request-log columns, in the order `mosaic generate` writes them.
 ///
 /// Only `timestamp`, `provider` and `model` are required; see the README for defaults.

@@ -13,10 +13,11 @@ private let systemRead = Darwin.read
 /// first. A damaged or cut-off gzip stream is an error naming the file.
 ///
 /// A pipe, FIFO or device (`<(zcat log.gz)`, `/dev/stdin`, `mkfifo`) is a stream: it has no
-/// size and reads once, as plain text. A reader that looks at a file's start before the
-/// real read (to tell its format) does so in ``sniffing(_:_:)``, which keeps a stream open
-/// with the bytes it took, so the next `InputFile(path:)` of that path reads them again and
-/// then the rest of the stream.
+/// size and reads once, as plain text (one that starts with gzip's magic is an error saying
+/// so; ``copyStandardInput()`` copies one to a file, which then reads decompressed). A reader
+/// that looks at a file's start before the real read (to tell its format) does so in
+/// ``sniffing(_:_:)``, which keeps a stream open with the bytes it took, so the next
+/// `InputFile(path:)` of that path reads them again and then the rest of the stream.
 final class InputFile {
     let path: String
     private let fd: Int32
@@ -29,6 +30,10 @@ final class InputFile {
     private var pushedBackRead = 0
     /// While a sniff reads this stream: every byte `read` returned, to be read again.
     private var sniffed: [UInt8]?
+    /// Whether nothing has been read from this stream yet (its first bytes are checked for
+    /// gzip's magic, which a stream cannot be reopened to decompress; ``copyStandardInput()``,
+    /// whose copy is a file, leaves them unchecked).
+    private var atStreamStart: Bool
 
     convenience init(path: String) throws(IngestError) {
         if let held = Streams.shared.take(path) {
@@ -48,6 +53,7 @@ final class InputFile {
         self.fd = fd
         var st = stat()
         isStream = fstat(fd, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+        atStreamStart = isStream
         var magic: (UInt8, UInt8) = (0, 0)
         let got = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
         guard got == 2, magic == (0x1F, 0x8B) else {
@@ -68,6 +74,7 @@ final class InputFile {
         self.fd = fd
         gz = nil
         isStream = true
+        atStreamStart = false
         self.pushedBack = pushedBack
     }
 
@@ -133,6 +140,15 @@ final class InputFile {
         while true {
             let got = systemRead(fd, into, count)
             if got >= 0 {
+                if atStreamStart {
+                    atStreamStart = false
+                    // Read as text, a compressed stream was "cannot tell the format from the
+                    // first line '\u{1F}\u{8B}…'", its bytes printed to the terminal.
+                    if got >= 2, into.load(as: UInt8.self) == 0x1F, into.load(fromByteOffset: 1, as: UInt8.self) == 0x8B {
+                        throw .file(path: path, reason: "is gzip-compressed, and a pipe is read as plain text; "
+                                    + "decompress it before the pipe (zcat FILE | mosaic …) or give the file itself")
+                    }
+                }
                 sniffed?.append(contentsOf: UnsafeRawBufferPointer(start: into, count: got))
                 return got
             }
@@ -182,6 +198,8 @@ final class InputFile {
     /// scratch file, whose path it returns (the caller removes it).
     static func copyStandardInput() throws(IngestError) -> String {
         let input = try InputFile(descriptor: dup(0), name: "<stdin>")
+        // Copied as it comes: a gzip stream piped in is decompressed when the copy is read.
+        input.atStreamStart = false
         let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mosaic-stdin-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         if out < 0 { throw .file(path: path, reason: "cannot write a scratch copy of standard input: \(String(cString: strerror(errno)))") }

@@ -26,7 +26,12 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         if days < 1 || days > 3660 { throw ValidationError("--days must be between 1 and 3660") }
         if !(rate > 0 && rate <= 100_000) { throw ValidationError("--rate must be greater than 0 and at most 100000") }
-        if let start { _ = try parseInstant(start, option: "--start") }
+        // A sample from before 2000 is one that `mosaic ingest requests` refuses row by row as
+        // misread dates: `--start 0000-01-01` wrote 9,383 rows of year 0 and exited 0.
+        if let start, try parseInstant(start, option: "--start") < Timestamp.earliestPlausible {
+            throw ValidationError("--start '\(start)' is before \(Timestamp.format(Timestamp.earliestPlausible)); "
+                                  + "`mosaic ingest requests` refuses requests that early as misread dates")
+        }
     }
 
     func run() throws {

@@ -28,8 +28,7 @@ struct PullOptionGroup: ParsableArguments {
             throw ValidationError("--until '\(until ?? "")' must be after --since '\(since ?? "")': the window is empty")
         }
         if let baseURL {
-            guard let scheme = URL(string: baseURL)?.scheme?.lowercased() else { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
-            guard scheme == "http" || scheme == "https" else { throw ValidationError("--base-url '\(baseURL)' is not an http:// or https:// address") }
+            do { _ = try HTTPBaseURL.parse(baseURL) } catch { throw ValidationError("--base-url \(error)") }
             // The sources add the API's whole path (/v1/organization/…): a base URL ending in
             // /v1, as the gateway file's base_url does, would ask for /v1/v1/….
             if let path = URL(string: baseURL)?.path, path.hasSuffix("/v1") || path.hasSuffix("/v1/") {

@@ -59,6 +59,7 @@ import Testing
         (["generate", "--days", "0"], "--days must be between 1 and 3660"),
         (["generate", "--rate=-1"], "--rate must be greater than 0"),
         (["generate", "--start", "yesterday"], "--start 'yesterday' is not a date"),
+        (["generate", "--start", "0000-01-01"], "--start '0000-01-01' is before 2000-01-01T00:00:00Z; `mosaic ingest requests` refuses"),
     ])
     func badOptionsExitNonZeroWithAClearMessage(arguments: [String], message: String) throws {
         let tmp = TemporaryDirectory("generate-bad")

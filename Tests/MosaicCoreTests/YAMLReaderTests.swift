@@ -235,6 +235,39 @@ struct YAMLReaderTests {
         #expect(YAMLError.unreadableFile(path: "x.yaml", document: "thing", reason: "no such file").description
             == "x.yaml: cannot read the thing: no such file")
     }
+
+    /// `levels` lines of a "billion laughs": a list of nine words, then lists of nine aliases of
+    /// the line before, as values of `l0`, `l1`, … or (`asKeys`) as the keys of one mapping.
+    static func laughs(levels: Int, asKeys: Bool) -> String {
+        (0..<levels).map { level in
+            let items = level == 0 ? Array(repeating: "ha", count: 9) : Array(repeating: "*l\(level - 1)", count: 9)
+            let node = "&l\(level) [\(items.joined(separator: ", "))]"
+            return asKeys ? "? \(node)\n: \(level)\n" : "l\(level): \(node)\n"
+        }.joined()
+    }
+
+    @Test func aliasesThatRepeatTooManyValuesAreRefused() throws {
+        // Six levels repeat 672,588 values through aliases; the seventh line's aliases pass
+        // 1,000,000, and the message names that line.
+        let laughs = try YAMLReader(yaml: Self.laughs(levels: 6, asKeys: false), source: "t.yaml")
+        #expect(try laughs.document(ifEmpty: "empty").mapping(allowed: (0..<6).map { "l\($0)" }, expected: "a mapping")
+            .required("l5").list().count == 9)
+        let message = "the aliases up to this line repeat more than 1000000 values (aliases of lists of aliases multiply at each level); "
+            + "write the values out instead"
+        #expect(throws: YAMLError(source: "t.yaml", line: 7, path: "", .syntax(message))) {
+            try YAMLReader(yaml: Self.laughs(levels: 7, asKeys: false), source: "t.yaml")
+        }
+        // As keys, Yams hashed each whole to look for repeated keys: 7 levels took 4 s in a debug
+        // build, 10 levels hours. The check runs before Yams does.
+        #expect(throws: YAMLError(source: "t.yaml", line: 13, path: "", .syntax(message))) {
+            try YAMLReader(yaml: Self.laughs(levels: 7, asKeys: true), source: "t.yaml")
+        }
+        // Aliases that repeat a little, as a file sharing one mapping among many keys does, read.
+        let shared = "base: &base {allow: [openai], quota: 100}\n" + (0..<1_000).map { "t\($0): *base\n" }.joined()
+        let top = try YAMLReader(yaml: shared, source: "t.yaml").document(ifEmpty: "empty")
+            .mapping(allowed: ["base"] + (0..<1_000).map { "t\($0)" }, expected: "a mapping")
+        #expect(try top.required("t999").mapping(allowed: ["allow", "quota"], expected: "a tenant").required("quota").integer() == 100)
+    }
 }
 
 @Suite("DurationText")

@@ -62,6 +62,30 @@ struct InputFileTests {
         #expect(RequestLogFormat.detect(firstLine: "a,b", path: "x.gz") == nil)
     }
 
+    /// A pipe cannot be opened again to be decompressed, so one that starts with gzip's magic
+    /// is an error saying so. It was read as text: the request-log reader said "cannot tell the
+    /// format from the first line" and printed the compressed bytes as that line.
+    @Test func aCompressedPipeIsAnErrorSayingSo() throws {
+        let tmp = TemporaryDirectory()
+        let plain = tmp.write("log.csv", "timestamp,provider,model\n2024-05-01T12:00:00Z,openai,gpt-4o\n")
+        let gz = try Data(contentsOf: URL(fileURLWithPath: try Self.gzip([plain], to: "log.csv.gz", in: tmp)))
+        func message(_ path: String) -> String {
+            "\(path): is gzip-compressed, and a pipe is read as plain text; decompress it before the pipe (zcat FILE | mosaic …) or give the file itself"
+        }
+        let lines = tmp.fifo("lines.fifo", feeding: gz)
+        let error = #expect(throws: IngestError.self) {
+            let reader = try LineReader(path: lines)
+            while try reader.next() {}
+        }
+        #expect(error?.description == message(lines))
+        // The format is told from the first line, before the read: the sniff says it.
+        let log = tmp.fifo("log.fifo", feeding: gz)
+        let sniffed = #expect(throws: IngestError.self) {
+            _ = try RequestLogReader(catalog: .default).rowsInStoreOrder(path: log, options: RequestIngestOptions())
+        }
+        #expect(sniffed?.description == message(log))
+    }
+
     /// Progress counts the file's own (compressed) bytes, so it ends at the file's size.
     @Test func progressCountsCompressedBytes() throws {
         let tmp = TemporaryDirectory()

@@ -213,6 +213,29 @@ struct SeriesFileTests {
         #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: p, resample: .init(interval: 0, aggregate: .mean)) }  // 00:00–05:00; the hour from 05:00 ends at 05:36
     }
 
+    /// Without --resample a series file is held to the bound of a resampled one and of `mosaic
+    /// series`: a million intervals. Ten million minutes were read and fitted with 11 GB and
+    /// had not finished after 15 minutes; the reading now stops at the point past the bound.
+    @Test func aSeriesOfMoreThanAMillionPointsIsRefused() throws {
+        let tmp = TemporaryDirectory()
+        func file(_ name: String, _ offsets: some Sequence<Int>) -> String {
+            var text = Array("timestamp,value\n".utf8)
+            for (k, offset) in offsets.enumerated() { text += Array("\(1_600_000_000 + 60 * offset),\(k % 1_440)\n".utf8) }
+            return tmp.write(name, bytes: text)
+        }
+        let bound = Int(SeriesFile.maximumIntervals)
+        #expect(try SeriesFile.read(path: file("bound.csv", 0..<bound)).values.count == bound)
+        let over = file("over.csv", 0...bound)
+        let e = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: over) }
+        #expect(e?.description == "\(over): holds more than 1000000 points, more than a series may span (as `mosaic series` grants a window); "
+                + "gather them into longer intervals with --resample and --aggregate mean|sum")
+        // Fewer points, every third one missing: their grid passes the bound.
+        let holes = file("holes.csv", (0..<(bound * 3 / 4)).map { $0 / 2 * 3 + $0 % 2 })
+        let e2 = #expect(throws: IngestError.self) { _ = try SeriesFile.read(path: holes, gaps: .missing) }
+        #expect(e2?.description == "\(holes): the points span 1124999 intervals of 60 s, more than 1000000; "
+                + "gather them into longer intervals with --resample and --aggregate mean|sum")
+    }
+
     /// Unix seconds and milliseconds by their number of whole digits; anything else is refused.
     @Test func unixTimesReadAsMonitoringToolsWriteThem() {
         func parse(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBytes { SeriesFile.unixTime($0) } }

@@ -129,6 +129,8 @@ struct EndpointTests {
                 (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":3,"model":"gpt\u0000"}"#, "model"),
                 (#"{"decision_id":"x-1","provider":"open\u0000ai","status":"ok","latency_ms":3}"#, "provider"),
                 (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":3,"at":"1970-01-01T00:00:00Z"}"#, "at"),
+                // Stored, as a request log's row is refused: cached tokens are part of the input.
+                (#"{"decision_id":"x-1","provider":"openai","status":"ok","latency_ms":3,"input_tokens":5,"cached_tokens":10}"#, "cached_tokens"),
             ]
             for (body, field) in outcomeCases {
                 try await client.execute(uri: "/v1/outcome", method: .post, body: ByteBuffer(string: body)) { r in

@@ -128,6 +128,22 @@ struct GatewayLiveTests {
         #expect(rows[1].cost == "0.00000016")
     }
 
+    /// An upstream's usage is not checked like a file's rows, but a row must hold what the store
+    /// takes: a negative count (the store refused the row, which was lost) or one past what a
+    /// request holds counts as 0, and cached tokens are at most the input.
+    @Test func upstreamTokenCountsOutsideTheirRangeAreStoredAsZero() async throws {
+        let h = try await GatewayHarness.start()
+        h.openai.set(.usage(#"{"prompt_tokens":-5,"completion_tokens":100000000000,"prompt_tokens_details":{"cached_tokens":7}}"#))
+        let bad = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(bad.status == 200, "\(bad.body)")
+        h.openai.set(.usage(#"{"prompt_tokens":10,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":12}}"#))
+        let cached = try await h.post("/v1/chat/completions", #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(cached.status == 200, "\(cached.body)")
+        let rows = try await h.stopAndReadRows()
+        #expect(rows.map(\.tokens) == [[0, 0, 0], [10, 3, 10]])
+        #expect(rows.allSatisfy { $0.status == "ok" })
+    }
+
     @Test(arguments: [MockUpstream.Mode.status(429), .status(500), .status(503), .hang])
     func failsOverBeforeTheFirstByte(_ fault: MockUpstream.Mode) async throws {
         let h = try await GatewayHarness.start(openaiTimeout: "1s")

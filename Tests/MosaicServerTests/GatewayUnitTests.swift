@@ -61,6 +61,8 @@ struct GatewayFileTests {
          "gateway.yaml:4: upstreams[0].api: 'gemini' is not a gateway api; expected one of openai, anthropic, ollama"),
         ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: ftp://x/v1\n    models: {a: b}\n",
          "gateway.yaml:5: upstreams[0].base_url: 'ftp://x/v1' is not an http:// or https:// URL with a host"),
+        ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://127.0.0.1:99999/v1\n    models: {a: b}\n",
+         "gateway.yaml:5: upstreams[0].base_url: 'http://127.0.0.1:99999/v1' has port 99999; a port is a number from 1 to 65535"),
         ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    key_env: NOPE_KEY\n    models: {a: b}\n",
          "gateway.yaml:6: upstreams[0].key_env: the environment variable NOPE_KEY is not set (it should hold the openai key)"),
         ("version: 1\nupstreams:\n  - provider: openai\n    api: openai\n    base_url: http://x/v1\n    models: {}\n",

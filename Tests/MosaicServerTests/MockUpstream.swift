@@ -18,6 +18,8 @@ final class MockUpstream: Sendable {
         case hang
         /// Streams: sends the first event, then breaks the connection.
         case dropAfterFirstEvent
+        /// Answers normally, but an OpenAI-style chat answer reports this `usage` object.
+        case usage(String)
     }
 
     struct Received: Sendable {
@@ -74,7 +76,9 @@ final class MockUpstream: Sendable {
                     events.append("[DONE]")
                     return .stream(events.map { "data: \($0)\n\n" })
                 }
-                return .json(#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from \#(model)"},"finish_reason":"stop"}],"usage":\#(openAIUsage)}"#)
+                var usage = openAIUsage
+                if case .usage(let given) = currentMode() { usage = given }
+                return .json(#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from \#(model)"},"finish_reason":"stop"}],"usage":\#(usage)}"#)
             }
         }
         router.post("/v1/embeddings") { request, _ -> Response in
@@ -152,7 +156,7 @@ final class MockUpstream: Sendable {
         case .hang:
             try await Task.sleep(for: .seconds(3))
             return Response(status: .serviceUnavailable)
-        case .ok, .dropAfterFirstEvent:
+        case .ok, .dropAfterFirstEvent, .usage:
             switch ok() {
             case .json(let text):
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -307,6 +307,10 @@ struct PostgresPlumbingTests {
         for bad in ["postgres://host/db", "postgres://u@/db", "postgres://u@h:1", "postgres://u@h/db?sslmode=require"] {
             #expect(throws: StoreError.self, "\(bad)") { try PostgresURL(parsing: bad) }
         }
+        // A port past 16 bits was tried, and said "connection refused (nothing listens there)".
+        let port = #expect(throws: StoreError.self) { try PostgresURL(parsing: "postgres://u@127.0.0.1:99999/db") }
+        #expect(port?.description == "postgres://u@127.0.0.1:99999/db: not a usable PostgreSQL URL: port 99999 is not in 1...65535; "
+                + "expected postgres://user@host:port/database")
     }
 
     @Test func aClosedPortIsAClearError() throws {

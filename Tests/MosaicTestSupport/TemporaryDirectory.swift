@@ -28,12 +28,18 @@ public final class TemporaryDirectory: @unchecked Sendable {
     /// Each open of the path for reading gets the text once more, `times` times in all.
     @discardableResult
     public func fifo(_ name: String, feeding text: String, times: Int = 1) -> String {
+        fifo(name, feeding: Data(text.utf8), times: times)
+    }
+
+    /// ``fifo(_:feeding:times:)`` with raw bytes (a gzip stream, say).
+    @discardableResult
+    public func fifo(_ name: String, feeding bytes: Data, times: Int = 1) -> String {
         let p = file(name)
         precondition(mkfifo(p, 0o600) == 0, "mkfifo \(p): \(String(cString: strerror(errno)))")
         Thread.detachNewThread {
             for _ in 0..<times {
                 guard let handle = FileHandle(forWritingAtPath: p) else { return }
-                try? handle.write(contentsOf: Data(text.utf8))
+                try? handle.write(contentsOf: bytes)
                 try? handle.close()
             }
         }

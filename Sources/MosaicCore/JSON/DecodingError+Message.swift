@@ -47,11 +47,11 @@ extension DecodingError {
     /// `error`'s ``message``, made exact from the document `data` where Foundation's is not.
     ///
     /// Foundation's decoder on Linux answers every document it cannot take as a whole (a
-    /// syntax error, but also a fraction or an out-of-range number in a whole-number field) with
-    /// "The given data was not valid JSON." and no path, line or reason. Mosaic's own parser then
-    /// reads `data`: a syntax error is said at its line and column; a number beyond any
-    /// number's range at its key path; and a document that parses is said to be JSON whose
-    /// number does not fit its field, which is all that is left.
+    /// syntax error, but also a fraction or an out-of-range number in a whole-number field, or a
+    /// negative number in an unsigned one) with "The given data was not valid JSON." and no
+    /// path, line or reason. Mosaic's own parser then reads `data`: a syntax error is said at its
+    /// line and column; a number beyond any number's range at its key path; and a document that
+    /// parses is said to be JSON whose number does not fit its field, which is all that is left.
     public static func message(for error: any Error, in data: some Collection<UInt8>) -> String {
         guard case .dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty,
               context.debugDescription.contains("not valid JSON") else { return message(for: error) }
@@ -60,7 +60,8 @@ extension DecodingError {
         if let (path, literal) = outOfRange(document, at: []) {
             return "\(path.isEmpty ? "the document" : path): \(literal) is beyond the range of a number (about ±1.8e308)"
         }
-        return "a number does not fit its field: a fraction, or a value beyond ±9,223,372,036,854,775,807, where a whole number goes (the decoder does not say which field)"
+        return "a number does not fit its field: a fraction or a value beyond ±9,223,372,036,854,775,807 where a whole number goes, "
+            + "or a negative one where a count goes (the decoder does not say which field)"
     }
 
     /// The first number literal (in document order) that no `Double` holds, with its key path.

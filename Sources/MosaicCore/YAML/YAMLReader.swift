@@ -28,10 +28,11 @@ public final class YAMLReader {
 
     /// Parses `yaml`.
     ///
-    /// - Throws: ``YAMLError/Problem/syntax(_:)`` with the line of a malformed document or a key
-    ///   repeated in one mapping.
+    /// - Throws: ``YAMLError/Problem/syntax(_:)`` with the line of a malformed document, a key
+    ///   repeated in one mapping, or aliases that repeat more than ``aliasExpansionLimit`` values.
     public init(yaml: String, source: String) throws(YAMLError) {
         self.source = source
+        try Self.checkAliasExpansion(yaml: yaml, source: source)
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {

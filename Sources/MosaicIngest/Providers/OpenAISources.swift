@@ -95,7 +95,7 @@ public struct OpenAIUsageSource: OpenAIAdminSource, BucketReportSource {
         b.inputTokens = try r.tokens(result["input_tokens"], "\(rat).input_tokens")
         b.cachedInputTokens = try r.tokens(result["input_cached_tokens"], "\(rat).input_cached_tokens")
         b.cacheWriteTokens = try r.tokens(result["input_cache_write_tokens"], "\(rat).input_cache_write_tokens")
-        if let problem = Job.cachedProblem(Int64(b.cachedInputTokens), input: Int64(b.inputTokens)) {
+        if let problem = RequestRecord.cachedTokensProblem(Int64(b.cachedInputTokens), input: Int64(b.inputTokens)) {
             throw r.fail("\(rat).input_cached_tokens", problem)
         }
         b.outputTokens = try r.tokens(result["output_tokens"], "\(rat).output_tokens")

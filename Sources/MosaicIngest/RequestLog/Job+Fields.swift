@@ -49,11 +49,6 @@ extension Job {
         return nil
     }
 
-    /// Why `cached` tokens are refused beside `input`, or nil: cached tokens are part of the input.
-    static func cachedProblem(_ cached: Int64, input: Int64) -> String? {
-        cached > input ? "\(cached) is more than input_tokens (\(input)); cached tokens are part of the input" : nil
-    }
-
     /// The largest token count a row may have (10¹²): far above any request, and low enough
     /// that no price can make its exact cost overflow `Money`.
     static let maximumTokens: Int64 = 1_000_000_000_000
@@ -124,7 +119,7 @@ extension Job {
         row.inputTokens = try tokens(field(.inputTokens), "input_tokens")
         row.outputTokens = try tokens(field(.outputTokens), "output_tokens")
         row.cachedTokens = try tokens(field(.cachedTokens), "cached_tokens")
-        if let problem = Job.cachedProblem(row.cachedTokens, input: row.inputTokens) {
+        if let problem = RequestRecord.cachedTokensProblem(row.cachedTokens, input: row.inputTokens) {
             throw RowProblem(column: "cached_tokens", reason: problem)
         }
         row.latencyMs = try milliseconds(field(.latencyMs), "latency_ms")

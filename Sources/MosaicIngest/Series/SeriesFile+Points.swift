@@ -134,16 +134,16 @@ extension SeriesFile {
                 for i in 1..<times.count { interval = min(interval, times[i] - times[i - 1]) }
             }
             let grid = (times[times.count - 1] - times[0]) / interval + 1
-            if let resample {
-                // The intervals were chosen: their gaps are missing points like any others, but
-                // a file may not ask for more memory than `mosaic series` grants a window.
-                if grid > SeriesFile.maximumIntervals {
-                    throw .file(path: path, reason: "the points span \(grid) intervals of \(resample.interval / 1_000_000) s, more than \(SeriesFile.maximumIntervals); choose a longer --resample")
-                }
-            } else if grid > 2 * Int64(times.count) {
+            if resample == nil, grid > 2 * Int64(times.count) {
                 // Irregular sampling (points minutes apart at uneven spacing) leaves most of the
                 // smallest spacing's grid empty: refused rather than fitted as a grid of holes.
                 throw .file(path: path, reason: "the timestamps are irregular: on the smallest spacing (\(interval / 1_000_000) s) \(grid - Int64(times.count)) of \(grid) points would be missing; gather them into intervals with --resample (the most common spacing here is \(SeriesFile.mostCommonGap(times) / 1_000_000) s) and --aggregate mean|sum")
+            }
+            // The grid's gaps are missing points like any others, but a file may not ask for more
+            // memory than `mosaic series` grants a window.
+            if grid > SeriesFile.maximumIntervals {
+                throw .file(path: path, reason: "the points span \(grid) intervals of \(interval / 1_000_000) s, more than \(SeriesFile.maximumIntervals); "
+                            + (resample == nil ? "gather them into longer intervals with --resample and --aggregate mean|sum" : "choose a longer --resample"))
             }
             var out: [Double] = []
             out.reserveCapacity(values.count)

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicRouting
 
 /// Tokens an answer used, as an outcome row counts them: `input` includes the cached tokens.
 struct TokenUsage: Sendable, Equatable {
@@ -20,6 +21,16 @@ struct TokenUsage: Sendable, Equatable {
         self.input = input
         self.output = output
         self.cached = cached
+    }
+
+    /// The counts as an outcome row holds them: each in 0...``RouteRequest/maximumTokens`` (an
+    /// upstream's count outside it is not one, and counts as 0), cached at most input. The store
+    /// refuses a negative count: an upstream answering `"prompt_tokens": -5` lost its attempt's
+    /// row ("CHECK constraint failed: input_tokens >= 0").
+    var counted: TokenUsage {
+        func count(_ n: Int) -> Int { (0...RouteRequest.maximumTokens).contains(n) ? n : 0 }
+        let input = count(input)
+        return TokenUsage(input: input, output: count(output), cached: min(count(cached), input))
     }
 
     /// OpenAI's `usage` object for these counts.

@@ -228,10 +228,7 @@ public struct GatewayFile: Sendable {
             let urlValue = try f.required("base_url")
             var url = try urlValue.text()
             while url.hasSuffix("/") { url.removeLast() }
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let host = parsed.host, !host.isEmpty else {
-                throw urlValue.error(.invalid("'\(url)' is not an http:// or https:// URL with a host"))
-            }
+            do { _ = try HTTPBaseURL.parse(url) } catch { throw urlValue.error(.invalid(error.description)) }
             var keyEnv: String? = nil
             var key: String? = nil
             if let v = f["key_env"] {

@@ -450,12 +450,13 @@ extension RoutingService {
     /// - Returns: the row, with its exact cost when the price table has its provider and model.
     func finish(_ a: GatewayAttempt, _ gateway: Gateway, status: RequestStatus, usage: TokenUsage = TokenUsage(),
                 ttftMs: Double? = nil, routerStatus: RequestStatus? = nil) -> RequestRecord {
+        let usage = usage.counted
         let latencyMs = Double(DispatchTime.now().uptimeNanoseconds - a.started) / 1e6
         a.router.complete(a.ticket, status: routerStatus ?? status, latencyMs: latencyMs, inputTokens: usage.input,
                           outputTokens: usage.output, budgetTag: a.call.budget, now: options.clock())
         var r = RequestRecord(timestamp: a.timestamp, tenant: a.call.tenant, provider: a.upstream.provider, model: a.model,
                               operation: a.call.operation, inputTokens: usage.input, outputTokens: usage.output,
-                              cachedTokens: min(usage.cached, usage.input), latencyMs: latencyMs, ttftMs: ttftMs, status: status,
+                              cachedTokens: usage.cached, latencyMs: latencyMs, ttftMs: ttftMs, status: status,
                               requestID: a.call.id + "-" + String(a.number))
         r.cost = a.prices.cost(of: r)
         gateway.attempted(provider: a.upstream.provider, status: status, failover: a.number > 1, ttftMs: ttftMs)

@@ -134,6 +134,10 @@ enum RequestParsing {
         if o.status == .ok && o.latencyMs == nil {
             throw APIError.badRequest("required when status is ok", field: "latency_ms")
         }
+        // As in a request log: the row was stored with more cached tokens than input ones.
+        if let problem = RequestRecord.cachedTokensProblem(Int64(o.cachedTokens), input: Int64(o.inputTokens)) {
+            throw APIError.badRequest(problem, field: "cached_tokens")
+        }
         return o
     }
 }

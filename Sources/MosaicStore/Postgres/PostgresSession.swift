@@ -441,6 +441,8 @@ public struct PostgresURL: Sendable, Equatable {
         let db = String(c.path.drop(while: { $0 == "/" }))
         guard !db.isEmpty, !db.contains("/") else { throw bad("no database name after the host") }
         if let q = c.query, !q.isEmpty { throw bad("query options ('?\(q)') are not supported; TLS is not supported yet") }
+        // URLComponents takes any number: port 99999 was tried, and said "connection refused".
+        if let port = c.port, !(1...65_535).contains(port) { throw bad("port \(port) is not in 1...65535") }
         self.init(user: user.removingPercentEncoding ?? user, password: c.password?.removingPercentEncoding,
                   host: host, port: c.port ?? 5432, database: db)
     }

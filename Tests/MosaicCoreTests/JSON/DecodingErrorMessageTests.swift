@@ -59,6 +59,13 @@ import Testing
         let fraction = Self.message(inDocument: #"{"version": 1, "providers": [{"id": "a", "rows": 1.5, "head": {"intercept": 0}}]}"#)
         #expect(fraction.hasPrefix("a number does not fit its field: a fraction"), "\(fraction)")
         #expect(Self.message(inDocument: #"{"version": 1e30, "providers": []}"#) == fraction)
+        // A negative number in an unsigned field (a simulation summary's seed: -5) is one of them
+        // too; the message said only fractions and numbers past ±2⁶³.
+        struct Seeded: Decodable { var seed: UInt64 }
+        let json = #"{"seed": -5}"#
+        let error = #expect(throws: (any Error).self) { try JSONDecoder().decode(Seeded.self, from: Data(json.utf8)) }
+        #expect(error.map { DecodingError.message(for: $0, in: Array(json.utf8)) } == "a number does not fit its field: a fraction or a value beyond "
+                + "±9,223,372,036,854,775,807 where a whole number goes, or a negative one where a count goes (the decoder does not say which field)")
         // Errors that already say where are kept as they are.
         #expect(Self.message(inDocument: #"{"providers": []}"#) == "missing key 'version'")
     }
