@@ -118,6 +118,7 @@ struct TrainLoadCommand: ParsableCommand {
 
 /// Trains, writes and (for store series) registers a load model.
 func trainLoad(source: SeriesSourceOptions, horizon: Int, out: String?) throws -> (LoadModel, String) {
+    if let out { try refuseFolder(out, what: "model") }
     let loaded = try source.load()
     let store = source.series == nil ? try source.window.store.openExisting() : nil
     let version: Int = try cli { try store?.nextModelVersion(kind: "load") ?? 1 }

@@ -102,16 +102,22 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Refuses an output path that is a folder. Long jobs (training, simulation) call it before
+/// they start, so that the answer does not wait for the write at their end.
+func refuseFolder(_ path: String, what: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        throw CLIError("\(path): is a folder; give the \(what)'s file name (for example \((path as NSString).appendingPathComponent("name.json")))")
+    }
+}
+
 /// Writes `data` to `path` whole or not at all, creating its folder: through a symbolic link to
 /// its target, in place to a device or FIFO (`/dev/null`, `/dev/full` fails: no space left on
 /// device), else a temporary file renamed over it (``OutputFile``). A path that is a folder,
 /// and a write the system refuses, are errors that say so in words (Foundation's were
 /// `Error Domain=NSCocoaErrorDomain Code=512 "(null)"…`).
 func writeAtomically(_ data: Data, to path: String, what: String) throws {
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-        throw CLIError("\(path): is a folder; give the \(what)'s file name (for example \((path as NSString).appendingPathComponent("name.json")))")
-    }
+    try refuseFolder(path, what: what)
     do {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

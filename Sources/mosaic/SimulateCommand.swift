@@ -85,6 +85,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         if example { print(Scenario.exampleYAML, terminator: ""); return }
+        if let out { try refuseFolder(out, what: "summary") }
         let catalog = try catalogOptions.load()
         let workers = parallel ?? ProcessInfo.processInfo.activeProcessorCount
         if compare {

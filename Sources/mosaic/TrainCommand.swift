@@ -81,6 +81,7 @@ struct TrainRoutingCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try refuseFolder(out, what: "model") }
         let from = try window.from
         let to = try window.to
         let quality = try qualityExamples()

@@ -73,4 +73,22 @@ private func kind(_ path: String) -> mode_t? {
         #expect(t.stderr.contains("\(model): cannot write the model: no space left on device"), "stderr: \(t.stderr)")
         #expect(kind(model) == S_IFCHR)
     }
+
+    /// A folder given as `--out` of a long job is refused before the job reads its input: the
+    /// input named here does not exist, so the folder's message shows that nothing ran first
+    /// (`simulate --out /tmp` ran the whole simulation and then refused the path).
+    @Test func aFolderAsALongJobsOutputIsRefusedFirst() throws {
+        let tmp = TemporaryDirectory("out-folder")
+        let folder = tmp.file("results")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let missing = tmp.file("missing")
+        for (arguments, what) in [(["simulate", missing + ".yaml", "--out", folder], "summary"),
+                                  (["train", "load", "--series", missing + ".csv", "--out", folder], "model"),
+                                  (["train", "routing", "--db", missing + ".sqlite", "--out", folder], "model")] {
+            let r = try MosaicBinary.run(arguments)
+            #expect(r.status == 1, "\(arguments)")
+            #expect(StorageFaultTests.message(r) == "\(folder): is a folder; give the \(what)'s file name (for example \(folder)/name.json)",
+                    "\(arguments): \(r.stderr)")
+        }
+    }
 }

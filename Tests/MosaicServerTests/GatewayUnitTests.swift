@@ -235,6 +235,17 @@ struct GatewayTranslationTests {
             """)
     }
 
+    /// The callers put "HTTP 429: " before the message; an answer without one must not repeat it
+    /// ("HTTP 429: HTTP 429: {}").
+    @Test func anErrorAnswerWithoutAMessageSaysSoOnce() {
+        let openAI = RoutingService.upstreamError(Array("{}".utf8), code: 429, api: .openai)
+        #expect(openAI.message == "no error message in the answer: {}")
+        #expect(RoutingService.upstreamError([], code: 503, api: .openai).message == "no error message in the answer")
+        #expect(RoutingService.upstreamError(Array("{}".utf8), code: 529, api: .anthropic).message == "no error message in the answer")
+        let said = RoutingService.upstreamError(Array(#"{"error":{"message":"slow down","type":"rate_limit_error"}}"#.utf8), code: 429, api: .openai)
+        #expect(said.message == "slow down" && said.type == "rate_limit_error")
+    }
+
     @Test func stopReasonsMap() {
         #expect(AnthropicTranslation.finishReason("end_turn") == .string("stop"))
         #expect(AnthropicTranslation.finishReason("stop_sequence") == .string("stop"))

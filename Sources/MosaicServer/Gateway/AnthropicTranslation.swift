@@ -254,8 +254,8 @@ enum AnthropicTranslation {
     }
 
     /// An Anthropic error body (`{"type":"error","error":{"type","message"}}`) in OpenAI's words.
-    static func error(_ body: JSONValue?, status: Int) -> (message: String, type: String) {
-        let message = body?["error"]?["message"]?.stringValue ?? "the Anthropic upstream answered HTTP \(status)"
+    static func error(_ body: JSONValue?) -> (message: String, type: String) {
+        let message = body?["error"]?["message"]?.stringValue ?? "no error message in the answer"
         let type = body?["error"]?["type"]?.stringValue ?? "api_error"
         return (message, type)
     }
@@ -341,7 +341,7 @@ enum AnthropicTranslation {
                 out.append(.done)
                 return out
             case "error":
-                let (message, type) = AnthropicTranslation.error(e, status: 200)
+                let (message, type) = AnthropicTranslation.error(e)
                 return [.error(message: message, type: type)]
             default:
                 return []  // ping, content_block_stop

@@ -518,17 +518,19 @@ extension RoutingService {
 
     /// An upstream's error answer in OpenAI's words.
     /// An upstream's error answer as OpenAI's error object, its `param` and `code` kept (the
-    /// client's SDK reads them to say which field was wrong).
+    /// client's SDK reads them to say which field was wrong). Without a message in the answer,
+    /// the message says so and quotes the answer's first 200 bytes; it never repeats the status,
+    /// which the callers put before it.
     static func upstreamError(_ bytes: [UInt8], code: Int, api: GatewayFile.API) -> OpenAIError {
         let parsed = try? JSONValue.parse(bytes)
         let status = HTTPResponse.Status(code: code)
         if api == .anthropic {
-            let (message, type) = AnthropicTranslation.error(parsed, status: code)
+            let (message, type) = AnthropicTranslation.error(parsed)
             return OpenAIError(status: status, message: message, type: type)
         }
         let message = parsed?["error"]?["message"]?.stringValue
             ?? parsed?["error"]?.stringValue
-            ?? "HTTP \(code): \(String(decoding: bytes.prefix(200), as: UTF8.self))"
+            ?? "no error message in the answer" + (bytes.isEmpty ? "" : ": \(String(decoding: bytes.prefix(200), as: UTF8.self))")
         return OpenAIError(status: status, message: message, type: parsed?["error"]?["type"]?.stringValue ?? "api_error",
                            param: parsed?["error"]?["param"]?.stringValue, code: parsed?["error"]?["code"]?.stringValue)
     }
