@@ -183,11 +183,17 @@ extension Money {
         var sawDigit = false
         var droppedNonZero = false
         var droppedZeros = 0  // digits not added to the significand because it is full
+        // Digits after the point, and the deepest place of a non-zero one not added (0: none or
+        // only before the point): past the scale it has too many decimals, not too many digits.
+        var fractionPlaces = 0
+        var deepestDroppedPlace = 0
+        var droppedWholeNonZero = false
         while i < n {
             let c = bytes[i]
             if c >= 48 && c <= 57 {
                 sawDigit = true
                 let d = UInt128(c - 48)
+                if seenDot { fractionPlaces += 1 }
                 let (m, o1) = significand.multipliedReportingOverflow(by: 10)
                 let (v, o2) = m.addingReportingOverflow(d)
                 if !o1 && !o2 && !full {
@@ -196,7 +202,10 @@ extension Money {
                 } else {
                     // The significand is full: later digits must be zeros (scaled in below).
                     full = true
-                    if d != 0 { droppedNonZero = true }
+                    if d != 0 {
+                        droppedNonZero = true
+                        if seenDot { deepestDroppedPlace = fractionPlaces } else { droppedWholeNonZero = true }
+                    }
                     if !seenDot { droppedZeros += 1 }
                 }
             } else if c == UInt8(ascii: ".") && !seenDot {
@@ -226,7 +235,10 @@ extension Money {
             if !sawExpDigit { return .failure(.invalidCharacter(text())) }
             if expNegative { exponent = -exponent }
         }
-        if droppedNonZero { return .failure(.outOfRange(text())) }
+        if droppedNonZero {
+            let pastScale = !droppedWholeNonZero && deepestDroppedPlace - exponent > Money.scale
+            return .failure(pastScale ? .tooManyDecimals(text()) : .outOfRange(text()))
+        }
         // value = significand × 10^(exponent + droppedZeros − fractionDigits); units = value × 10^24.
         var shift = Money.scale + exponent + droppedZeros - fractionDigits
         var value = significand

@@ -64,6 +64,9 @@ extension MoneyTests {
             "1e-25",
             "5.0000000000000004e-09",
             "1e-99999999",
+            "0.12345678901234567890123456789012345678901",   // more digits than the significand holds
+            "1.00000000000000000000000000000000000000000001",
+            "1.00000000000000000000000000000000000000000001e-3",
         ])
         func rejectsMoreThan24Decimals(_ text: String) {
             #expect(throws: MoneyParseError.tooManyDecimals(text)) { try Money(parsing: text) }
@@ -89,6 +92,7 @@ extension MoneyTests {
             "170141183460469.231731687303715884105728",      // Int128.max + 1 unit
             "1e99999",
             "123456789012345678901234567890123456789012345", // 45 digits
+            "1.00000000000000000000000000000000000000000001e30", // the 44th decimal is the 14th after the exponent
         ])
         func rejectsAmountsOutOfRange(_ text: String) {
             #expect(throws: MoneyParseError.outOfRange(text)) { try Money(parsing: text) }
