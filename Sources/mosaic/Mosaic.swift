@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MosaicCore
 
 /// The `mosaic` command: it only lists subcommands; each lives in its own file.
 @main
@@ -47,19 +48,30 @@ extension Mosaic {
     static func main() {
         var command: any ParsableCommand
         do { command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))) } catch {
-            exit(withError: error)
+            exitShowing(error)
         }
         do {
             try command.run()
         } catch let error as ValidationError {
             let type = Swift.type(of: command)
             let path = (commandPath(to: type, from: Mosaic.self) ?? [Mosaic._commandName]).joined(separator: " ")
-            let text = "Error: \(error.message)\nUsage: \(usageString(for: type))\n  See '\(path) --help' for more information.\n"
+            let text = "Error: \(error.message.controlCharactersEscaped)\nUsage: \(usageString(for: type))\n  See '\(path) --help' for more information.\n"
             FileHandle.standardError.write(Data(text.utf8))
             exit(withError: ExitCode.validationFailure)
         } catch {
-            exit(withError: error)
+            exitShowing(error)
         }
+    }
+
+    /// Exits as `exit(withError:)` does, with the control characters of the message written as
+    /// `\u{…}`: a message quotes what the user's files and options hold, where a NUL would
+    /// vanish and an escape sequence would drive the terminal. Help and bare exit codes go as
+    /// they are.
+    static func exitShowing(_ error: any Error) -> Never {
+        let message = fullMessage(for: error), code = exitCode(for: error)
+        guard code != .success, !message.isEmpty else { exit(withError: error) }
+        FileHandle.standardError.write(Data((message.controlCharactersEscaped + "\n").utf8))
+        Foundation.exit(code.rawValue)
     }
 
     /// The arguments with a negative number given to a long option as a word of its own joined

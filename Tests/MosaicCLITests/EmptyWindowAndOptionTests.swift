@@ -234,4 +234,18 @@ import Testing
         #expect(r.status == 64, "\(args): status \(r.status), stderr: \(r.stderr)")
         #expect(r.stderr.contains("Error: " + expected), "\(args): \(r.stderr)")
     }
+
+    /// An error quotes the user's values; their control characters are shown as \u{…}, both in
+    /// a file's error (catalog validate) and in an option's (`validate()`), never sent raw.
+    @Test func controlCharactersInMessagesAreShownNotSent() throws {
+        let tmp = TemporaryDirectory("ctl")
+        let catalog = tmp.write("ctl.yaml", "version: 1\nproviders:\n  - id: \"open\\e[31mai\\0\"\n    name: x\n    kind: ai\n")
+        let r = try MosaicBinary.run(["catalog", "validate", catalog])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains(#"providers[0].id: 'open\u{1B}[31mai\u{0}' is not a valid id"#), "\(r.stderr)")
+        let g = try MosaicBinary.run(["generate", "--start", "2026-01-01\u{1B}[2J"])
+        #expect(g.status == 64)
+        #expect(g.stderr.contains(#"2026-01-01\u{1B}[2J"#), "\(g.stderr)")
+        for text in [r.stderr, g.stderr] { #expect(!text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{0}" }) }
+    }
 }

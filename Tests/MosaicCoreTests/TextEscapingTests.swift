@@ -12,6 +12,13 @@ import Testing
         #expect("cafe\u{301} €<".escaped(xml) == "cafe\u{301} €&lt;")
     }
 
+    @Test func controlCharactersAreShownAndTheRestKept() {
+        #expect("open\u{1B}[31mai\u{0}".controlCharactersEscaped == #"open\u{1B}[31mai\u{0}"#)
+        #expect("a\rb\u{7F}c\u{85}d".controlCharactersEscaped == #"a\u{D}b\u{7F}c\u{85}d"#)
+        // Line feeds and tabs stay (messages with usage span lines); other text is untouched.
+        #expect("line\n\tnext é €".controlCharactersEscaped == "line\n\tnext é €")
+    }
+
     @Test func prometheusLabelEscapes() {
         let label: [Unicode.Scalar: String] = ["\\": "\\\\", "\"": "\\\"", "\n": "\\n"]
         #expect("a\\b\"c\"\nd".escaped(label) == #"a\\b\"c\"\nd"#)
