@@ -16,17 +16,10 @@ extension String {
     /// This text with its control characters written as `\u{1B}`: every C0 control but the
     /// line feed and the tab, DEL and the C1 controls. For messages that quote what a user's
     /// file holds, where a NUL would vanish and an escape sequence would drive the terminal.
-    public var controlCharactersEscaped: String {
-        guard unicodeScalars.contains(where: Self.isEscapedControl) else { return self }
-        var out = ""
-        out.reserveCapacity(utf8.count + 16)
-        for u in unicodeScalars {
-            if Self.isEscapedControl(u) { out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(u) }
-        }
-        return out
-    }
+    public var controlCharactersEscaped: String { escaped(Self.controlEscapes) }
 
-    private static func isEscapedControl(_ u: Unicode.Scalar) -> Bool {
-        (u.value < 0x20 && u != "\n" && u != "\t") || (0x7F...0x9F).contains(u.value)
-    }
+    private static let controlEscapes: [Unicode.Scalar: String] = Dictionary(uniqueKeysWithValues:
+        (Array(0x00..<0x20) + Array(0x7F...0x9F)).filter { $0 != 0x0A && $0 != 0x09 }.map { (code: UInt8) in
+            (Unicode.Scalar(code), "\\u{" + String(code, radix: 16, uppercase: true) + "}")
+        })
 }
